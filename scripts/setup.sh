@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Brings a fresh machine to the state Airlock's main job and tests need, idempotently:
+#   1. system packages (Docker engine, debootstrap, Bandit, Prometheus, Pushgateway, gVisor)
+#   2. a running Docker engine (with gVisor's runsc registered as a runtime)
+#   3. node_modules from the lockfile
+#   4. the base image (pulled, or bootstrapped from Debian's archive when no registry answers)
+#   5. the sandbox image, rebuilt only when images/ changed
+# Each step checks before it acts, so a second run takes seconds.
+# Fails with exit 2 and one line saying what is missing when it cannot go on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'airlock-setup: %s\n' "$*" >&2; }
+die() { printf 'airlock-setup: error: %s\n' "$*" >&2; exit 2; }
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; fi
+fi
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif [ -n "$SUDO" ]; then sudo "$@"; else
+    die "this step needs root (or passwordless sudo): $*"
+  fi
+}
+
+# --- 1. system packages -------------------------------------------------------
+# Docker's own engine counts when present (GitHub-hosted runners ship it); Debian's
+# docker.io is only installed where no engine exists.
+PKGS=(debootstrap bandit prometheus prometheus-pushgateway runsc docker-compose git
+      python3 python3-matplotlib python3-pandas python3-networkx)
+command -v dockerd >/dev/null 2>&1 || docker info >/dev/null 2>&1 || PKGS+=(docker.io)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install by hand: ${missing[*]}"
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null || die "apt-get update failed"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/airlock-apt.log 2>&1 \
+    || die "apt-get install failed (see /tmp/airlock-apt.log)"
+fi
+
+# --- 2. Docker engine with runsc --------------------------------------------------
+register_runsc() {
+  # gVisor is optional per policy (runtime: runsc); register it so tests can use it.
+  command -v runsc >/dev/null 2>&1 || return 0
+  local cfg=/etc/docker/daemon.json
+  if [ -f "$cfg" ] && grep -q '"runsc"' "$cfg"; then return 1; fi
+  as_root mkdir -p /etc/docker
+  as_root python3 - "$cfg" <<'PY'
+import json, os, sys
+path = sys.argv[1]
+cfg = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
+cfg.setdefault("runtimes", {})["runsc"] = {"path": "/usr/bin/runsc", "runtimeArgs": ["--network=none"]}
+json.dump(cfg, open(path, "w"), indent=2)
+PY
+  return 0
+}
+changed_cfg=0
+register_runsc && changed_cfg=1 || true
+
+if ! docker info >/dev/null 2>&1; then
+  command -v dockerd >/dev/null 2>&1 || die "no Docker engine reachable and no dockerd to start"
+  log "starting dockerd"
+  as_root bash -c 'setsid dockerd >/var/log/airlock-dockerd.log 2>&1 < /dev/null &'
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || die "dockerd did not come up (see /var/log/airlock-dockerd.log)"
+elif [ "$changed_cfg" = 1 ]; then
+  log "reloading dockerd to register runsc"
+  as_root pkill -HUP -x dockerd || true
+  sleep 1
+fi
+
+# --- 3. node_modules -------------------------------------------------------------------
+stamp=node_modules/.airlock-lock-sha256
+want="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  log "npm ci"
+  npm ci --no-fund --no-audit --loglevel=error >/tmp/airlock-npm.log 2>&1 || { tail -20 /tmp/airlock-npm.log >&2; die "npm ci failed"; }
+  echo "$want" > "$stamp"
+fi
+# npm 11 leaves approved install scripts to `allowScripts`; make sure the SARIF
+# multitool binary is executable even where they did not run.
+chmod u+x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
+
+# --- 4 & 5. base image and sandbox image ------------------------------------------------
+bash images/bootstrap-base.sh
+node dist/cli.js image build --if-changed
+log "ready"

@@ -1,0 +1,92 @@
+/**
+ * The report contract (DESIGN.md, "Report"). Outside checks read these field names;
+ * change them only together with DESIGN.md.
+ */
+export type TrustLevel = 'low' | 'high' | 'blocked';
+export type Decision = 'executed' | 'blocked' | 'skipped';
+export type ExecutionStatus = 'success' | 'failure' | 'timeout' | 'oom' | 'error';
+export type ScannerName = 'bandit' | 'semgrep' | 'airlock';
+export type Severity = 'low' | 'medium' | 'high';
+export type Confidence = 'low' | 'medium' | 'high';
+
+export interface Finding {
+  tool: ScannerName;
+  ruleId: string;
+  severity: Severity;
+  confidence: Confidence;
+  line: number;
+  column?: number;
+  endLine?: number;
+  message: string;
+  /** Set when an allowlist entry matched; the finding stays in the report but does not raise the level. */
+  allowlisted?: { justification: string; expires: string };
+}
+
+export interface Artifact {
+  /** Relative to the script's output directory; never absolute, never `..`. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ExecutionResult {
+  status: ExecutionStatus;
+  exitCode: number | null;
+  durationMs: number;
+  peakMemoryBytes: number | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  stdoutBytes: number;
+  stderrBytes: number;
+  stdoutSha256: string;
+  stderrSha256: string;
+  artifacts: Artifact[];
+  artifactsTruncated: boolean;
+  /** Human-readable cause for `error`/`oom`/`timeout`. */
+  reason?: string;
+  runtime: 'runc' | 'runsc';
+  profile: string;
+  containerName: string;
+}
+
+export interface ScriptReport {
+  /** Relative to the workspace, forward slashes. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  level: TrustLevel;
+  /** Why the level is what it is, e.g. "bandit B307 (medium/high) -> blocked". */
+  levelReasons: string[];
+  findings: Finding[];
+  decision: Decision;
+  execution?: ExecutionResult;
+}
+
+export interface ScannerStatus {
+  tool: 'bandit' | 'semgrep';
+  /** `ran`: completed; `unavailable`: not installed (policy said optional); `failed`: crashed or timed out. */
+  status: 'ran' | 'unavailable' | 'failed';
+  version?: string;
+  durationMs?: number;
+  message?: string;
+}
+
+export interface GateReport {
+  version: 1;
+  tool: { name: 'airlock'; version: string };
+  startedAt: string;
+  finishedAt: string;
+  workspace: string;
+  verdict: 'pass' | 'fail';
+  verdictReasons: string[];
+  counts: { low: number; high: number; blocked: number; executed: number; failed: number };
+  policy: { path: string; name: string; sha256: string };
+  image: { ref: string; id: string | null };
+  scanners: ScannerStatus[];
+  notices: string[];
+  scripts: ScriptReport[];
+  audit?: { log: string; checkpoint: string; size: number; root: string };
+  sarif?: string;
+}
