@@ -43,7 +43,11 @@ export type ErrorCode =
   | 'AUDIT_INCONSISTENT'
   | 'AUDIT_ORIGIN_MISMATCH'
   | 'AUDIT_LOCKED'
-  | 'AUDIT_PUBLISH_FAILED';
+  | 'AUDIT_PUBLISH_FAILED'
+  | 'AUDIT_UNSIGNED_TAIL'
+  | 'AUDIT_CHECKPOINT_MISSING'
+  | 'AUDIT_SEGMENT_INVALID'
+  | 'AUDIT_PRUNED';
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;
