@@ -1,0 +1,123 @@
+import { readFile } from 'node:fs/promises';
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+
+/**
+ * Everything a gate/scan run needs, read once from CLI flags or Action inputs and
+ * validated here. Nothing downstream reads flags, inputs or the environment.
+ */
+export type GateMode = 'scan' | 'gate';
+export type FailOn = 'blocked' | 'high' | 'failure' | 'timeout' | 'oom' | 'error' | 'scanner-gap';
+export const FAIL_ON_VALUES: readonly FailOn[] = [
+  'blocked',
+  'high',
+  'failure',
+  'timeout',
+  'oom',
+  'error',
+  'scanner-gap',
+];
+
+export interface AuditSettings {
+  /** Absolute path of the log file; `checkpoint` is written beside it. */
+  log: string;
+  /** The log's origin line, e.g. github.com/OWNER/REPO/airlock-audit. */
+  origin: string;
+  /** PEM; from a secret. Never logged or written anywhere. */
+  signingKeyPem?: string;
+}
+
+export interface GateSettings {
+  workspace: string;
+  paths: string[];
+  mode: GateMode;
+  /** Policy file path (absolute) or a shipped policy name; undefined = shipped default. */
+  policy?: string;
+  imageRef?: string;
+  runtime?: 'runc' | 'runsc';
+  failOn?: FailOn[];
+  outDir: string;
+  reportFile: string;
+  sarifFile: string;
+  summaryFile?: string;
+  sarifCategory: string;
+  audit?: AuditSettings;
+  /** Pull-request mode: gate only Python files changed in base...head. */
+  changedBetween?: { base: string; head: string };
+  /** Run metadata recorded in the audit log's run-start entry. */
+  run: { repository?: string; commit?: string; workflowRun?: string; actor?: string; event?: string };
+}
+
+/**
+ * Resolves a user-given path against the workspace and refuses one that leaves it:
+ * report and SARIF paths come from workflow inputs, and writing them outside the
+ * workspace (`../../home/runner/.bashrc`) would let a policy or input author plant files.
+ */
+export function insideWorkspace(workspace: string, p: string, what: string): string {
+  const abs = resolve(workspace, p);
+  const rel = relative(workspace, abs);
+  if (rel === '..' || rel.startsWith('../') || isAbsolute(rel)) {
+    throw new UserError('PATH_OUTSIDE_WORKSPACE', `${what} '${p}' is outside the workspace ${workspace}`);
+  }
+  return abs;
+}
+
+export function parseFailOn(text: string, where: string): FailOn[] {
+  const items = text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const i of items) {
+    if (!FAIL_ON_VALUES.includes(i as FailOn)) {
+      throw new UserError(
+        'INPUT_INVALID',
+        `${where}: unknown outcome '${i}'; expected one of ${FAIL_ON_VALUES.join(', ')}`,
+      );
+    }
+  }
+  return items as FailOn[];
+}
+
+export function parseMode(text: string, where: string): GateMode {
+  if (text !== 'scan' && text !== 'gate') {
+    throw new UserError('INPUT_INVALID', `${where}: expected 'scan' or 'gate', got '${text}'`);
+  }
+  return text;
+}
+
+export function parseRuntime(text: string | undefined, where: string): 'runc' | 'runsc' | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (text !== 'runc' && text !== 'runsc') {
+    throw new UserError('INPUT_INVALID', `${where}: expected 'runc' or 'runsc', got '${text}'`);
+  }
+  return text;
+}
+
+/** The signing key from a file or a secret's text; checked to look like a PEM private key. */
+export async function readSigningKey(opts: { file?: string; pem?: string }): Promise<string | undefined> {
+  let pem = opts.pem?.trim() ? opts.pem : undefined;
+  if (!pem && opts.file) {
+    try {
+      pem = await readFile(opts.file, 'utf8');
+    } catch (e) {
+      throw new UserError('KEY_INVALID', `cannot read signing key ${opts.file}: ${(e as Error).message}`);
+    }
+  }
+  if (pem === undefined) return undefined;
+  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(pem)) {
+    // Deliberately not echoing any of the content: it is a secret.
+    throw new UserError(
+      'KEY_INVALID',
+      'the signing key is not a PEM private key (expected "-----BEGIN PRIVATE KEY-----")',
+    );
+  }
+  return pem;
+}
+
+/** The audit log's origin: stable per repository so a log cannot be passed off as another's. */
+export function defaultOrigin(env: NodeJS.ProcessEnv, workspace: string): string {
+  if (env.AIRLOCK_AUDIT_ORIGIN) return env.AIRLOCK_AUDIT_ORIGIN;
+  const server = (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/^https?:\/\//, '');
+  if (env.GITHUB_REPOSITORY) return `${server}/${env.GITHUB_REPOSITORY}/airlock-audit`;
+  return `localhost/${basename(workspace).replace(/[^A-Za-z0-9._-]/g, '_') || 'workspace'}/airlock-audit`;
+}
