@@ -16,10 +16,16 @@ export interface SummaryLinks {
 const MAX_FINDINGS_LISTED = 200;
 
 export function escapeMarkdown(text: string): string {
-  return text
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/[\\`*_{}[\]()#+!|<>~&]/g, (c) => `\\${c}`)
-    .slice(0, 500);
+  return (
+    text
+      .replace(/[\r\n]+/g, ' ')
+      // HTML first (GitHub renders inline HTML in summaries), then Markdown syntax.
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+      .slice(0, 500)
+  );
 }
 
 function encodePath(path: string): string {

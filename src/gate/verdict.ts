@@ -1,0 +1,38 @@
+import type { FailOn } from '../settings/gate-settings.js';
+import type { GateReport, ScannerStatus, ScriptReport } from '../report/types.js';
+
+/**
+ * Which outcomes fail the gate. Pure: the report's scripts and scanner statuses in,
+ * the verdict and its reasons out. A scanner that failed always fails the gate
+ * (fail closed: a scan that did not complete can never pass), whatever `failOn` says.
+ */
+export function decideVerdict(
+  scripts: ScriptReport[],
+  scanners: ScannerStatus[],
+  failOn: readonly FailOn[],
+): { verdict: GateReport['verdict']; reasons: string[] } {
+  const reasons: string[] = [];
+  for (const s of scanners) {
+    if (s.status === 'failed') reasons.push(`scanner ${s.tool} failed: ${s.message ?? 'no result'}`);
+    if (s.status === 'unavailable' && failOn.includes('scanner-gap')) {
+      reasons.push(`scanner ${s.tool} unavailable and fail-on includes scanner-gap`);
+    }
+  }
+  for (const s of scripts) {
+    if (s.level === 'blocked' && failOn.includes('blocked')) reasons.push(`${s.path}: blocked`);
+    if (s.level === 'high' && failOn.includes('high')) reasons.push(`${s.path}: assessed high`);
+    const st = s.execution?.status;
+    if (st && st !== 'success' && failOn.includes(st)) reasons.push(`${s.path}: run ${st}`);
+  }
+  return { verdict: reasons.length ? 'fail' : 'pass', reasons };
+}
+
+export function countLevels(scripts: ScriptReport[]): GateReport['counts'] {
+  return {
+    low: scripts.filter((s) => s.level === 'low').length,
+    high: scripts.filter((s) => s.level === 'high').length,
+    blocked: scripts.filter((s) => s.level === 'blocked').length,
+    executed: scripts.filter((s) => s.decision === 'executed').length,
+    failed: scripts.filter((s) => s.execution && s.execution.status !== 'success').length,
+  };
+}
