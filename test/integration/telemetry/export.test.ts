@@ -117,11 +117,17 @@ describe('telemetry export', () => {
       env: {
         AIRLOCK_PUSHGATEWAY_URL: `http://127.0.0.1:${port}`,
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        AIRLOCK_TELEMETRY_TIMEOUT_MS: '1000',
       },
       runId: 'r',
       log: (l) => lines.push(l),
     });
+    const started = performance.now();
+    // The OTLP exporter retries a refused connection with backoff; the timeout still bounds it.
     await expect(t.flush()).resolves.toEqual({ otlp: 'failed', pushgateway: 'failed' });
+    const took = performance.now() - started;
+    console.log(`flush against a refused port took ${Math.round(took)} ms (timeout 1000 ms)`);
+    expect(took).toBeLessThan(3000);
     expect(lines.filter((l) => l.includes('"telemetry.warning"'))).toHaveLength(2);
   });
 
