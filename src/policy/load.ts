@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import canonicalize from 'canonicalize';
+import { DEFAULT_PROFILES, DEFAULT_SEMGREP_RULES_DIR } from './defaults.js';
+import { describeIssue } from './describe-issue.js';
+import { mergePolicies } from './merge.js';
+import { policiesDir, SHIPPED_POLICY_NAMES, shippedPolicyPath } from './policies-dir.js';
+import { invalid, type PolicyFile, readPolicyFile } from './read-policy-file.js';
+import { type PolicyDocument, PolicySchema } from './schema.js';
+
+/** The effective policy: every field filled, `extends` resolved, paths absolute. */
+export type Policy = Omit<PolicyDocument, 'extends' | 'name' | 'scanners'> & {
+  /** The policy's `name:`, else its file name without extension. */
+  name: string;
+  scanners: {
+    bandit: PolicyDocument['scanners']['bandit'];
+    semgrep: Omit<PolicyDocument['scanners']['semgrep'], 'rulesDir'> & { rulesDir: string };
+  };
+  source: {
+    /** Real path of the file that was loaded. */
+    path: string;
+    /** That file first, then what it extends, and so on. */
+    chain: string[];
+  };
+};
+
+/** Deeper than any sane hierarchy; stops a long chain of files from being a work amplifier. */
+const MAX_EXTENDS_DEPTH = 16;
+
+function resolveExtends(ref: string, from: string): string {
+  if ((SHIPPED_POLICY_NAMES as readonly string[]).includes(ref)) {
+    return shippedPolicyPath(ref as (typeof SHIPPED_POLICY_NAMES)[number]);
+  }
+  // Only relative paths: a policy checked into one repository must mean the same on every machine.
+  if (isAbsolute(ref) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) {
+    throw invalid(
+      from,
+      `extends: expected a shipped name (${SHIPPED_POLICY_NAMES.join('|')}) or a path relative to this file, got ${JSON.stringify(ref)}`,
+    );
+  }
+  return resolve(dirname(from), ref);
+}
+
+/** The file and its ancestors, child first. */
+async function readChain(file: string): Promise<PolicyFile[]> {
+  const chain: PolicyFile[] = [];
+  const seen = new Set<string>();
+  let next: string | undefined = file;
+  while (next !== undefined) {
+    const current: PolicyFile = await readPolicyFile(next);
+    if (seen.has(current.path)) {
+      const names = [...chain.map((f) => f.path), current.path].join(' -> ');
+      throw invalid(file, `extends: cycle ${names}`);
+    }
+    seen.add(current.path);
+    chain.push(current);
+    if (chain.length > MAX_EXTENDS_DEPTH)
+      throw invalid(file, `extends: more than ${MAX_EXTENDS_DEPTH} levels deep`);
+    const ref = current.raw.extends;
+    next = typeof ref === 'string' ? resolveExtends(ref, current.path) : undefined;
+  }
+  return chain;
+}
+
+/** A layer as merged: no `extends`/`name` (they describe the file, not settings), rulesDir made absolute. */
+function toLayer(file: PolicyFile): Record<string, unknown> {
+  const { extends: _e, name: _n, ...settings } = file.raw;
+  const semgrep = (settings.scanners as { semgrep?: { rulesDir?: string } } | undefined)?.semgrep;
+  if (semgrep?.rulesDir !== undefined) {
+    // Relative to the file that names it, so an extended policy keeps pointing at its own rules.
+    const scanners = settings.scanners as Record<string, unknown>;
+    settings.scanners = {
+      ...scanners,
+      semgrep: { ...semgrep, rulesDir: resolve(dirname(file.path), semgrep.rulesDir) },
+    };
+  }
+  return settings;
+}
+
+/** Checks that need the merged whole: references between sections. */
+function checkReferences(doc: PolicyDocument, label: string): void {
+  const names = Object.keys(doc.profiles);
+  for (const level of ['low', 'high'] as const) {
+    const setting = doc.execute[level];
+    if (!setting.run) continue;
+    if (setting.profile === undefined) {
+      throw invalid(label, `execute.${level}.profile: expected a profile name when run is true`);
+    }
+    if (!names.includes(setting.profile)) {
+      throw invalid(
+        label,
+        `execute.${level}.profile: expected one of ${names.join('|')} (the profiles defined), got ${JSON.stringify(setting.profile)}`,
+      );
+    }
+  }
+}
+
+/**
+ * Loads a policy file (default: the shipped policies/default.yml), follows its
+ * `extends` chain, merges (src/policy/merge.ts) over the built-in defaults and
+ * validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with the
+ * file, the field path and what was expected.
+ */
+export async function loadPolicy(file?: string): Promise<Policy> {
+  const top = file === undefined ? shippedPolicyPath('default') : resolve(file);
+  const chain = await readChain(top);
+  let merged: Record<string, unknown> = { profiles: structuredClone(DEFAULT_PROFILES) };
+  for (const layer of [...chain].reverse()) merged = mergePolicies(merged, toLayer(layer));
+
+  const label =
+    chain.length > 1
+      ? `${top} (with extends: ${chain
+          .slice(1)
+          .map((f) => f.path)
+          .join(' -> ')})`
+      : top;
+  const parsed = PolicySchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) throw invalid(label, parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
+  const doc = parsed.data;
+  checkReferences(doc, label);
+
+  const { extends: _e, name: _n, ...settings } = doc;
+  const topRaw = chain[0]!.raw;
+  return {
+    ...settings,
+    name: typeof topRaw.name === 'string' ? topRaw.name : basename(top, extname(top)),
+    scanners: {
+      bandit: doc.scanners.bandit,
+      semgrep: { ...doc.scanners.semgrep, rulesDir: doc.scanners.semgrep.rulesDir ?? defaultRulesDir() },
+    },
+    source: { path: chain[0]!.path, chain: chain.map((f) => f.path) },
+  };
+}
+
+function defaultRulesDir(): string {
+  return join(policiesDir(), DEFAULT_SEMGREP_RULES_DIR);
+}
+
+/**
+ * SHA-256 (hex) of the effective policy: RFC 8785 canonical JSON of every setting.
+ * Where the policy lives (`source`) is left out, and the Semgrep rules folder is
+ * taken relative to the policy file, so the same checkout hashes the same on every
+ * machine; a change anywhere in the `extends` chain changes the hash.
+ */
+export function policySha256(policy: Policy): string {
+  const { source, ...settings } = policy;
+  const rulesDir = relative(dirname(source.path), policy.scanners.semgrep.rulesDir).split(sep).join('/');
+  const hashed = {
+    ...settings,
+    scanners: { ...settings.scanners, semgrep: { ...settings.scanners.semgrep, rulesDir } },
+  };
+  const text = canonicalize(hashed);
+  if (text === undefined) throw new Error('policy could not be canonicalized');
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

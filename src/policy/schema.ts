@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import type { SandboxLimits } from '../sandbox/types.js';
+import {
+  DEFAULT_FAIL_ON,
+  DEFAULT_LIMITS,
+  DEFAULT_SANDBOX,
+  DEFAULT_SCANNER_TIMEOUTS,
+  FAIL_ON_OUTCOMES,
+  STANDARD_PROFILE,
+} from './defaults.js';
+
+/**
+ * The policy file's shape (docs/policy.md documents every field). Every object is
+ * strict: an unknown key is an error, so a typo (`timeout:` for `timeoutSeconds:`)
+ * cannot silently leave a limit at its default.
+ *
+ * Nested objects use `.prefault({})` (not `.default`) so their own field defaults
+ * apply when the whole object is left out.
+ */
+
+export const LEVELS = ['low', 'high', 'blocked'] as const;
+const Level = z.enum(LEVELS);
+const Grade = z.enum(['low', 'medium', 'high']);
+const ScannerMode = z.enum(['required', 'optional', 'off']);
+const Tool = z.enum(['bandit', 'semgrep', 'airlock']);
+const Seconds = z.number().int().min(1).max(86_400);
+
+/** Profile names become part of reports and container names: keep them plain. */
+export const PROFILE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+const ProfileName = z
+  .string()
+  .regex(PROFILE_NAME, 'expected a profile name like "standard" ([a-z][a-z0-9-]*)');
+
+// Rule ids as Bandit (`B307`) and Semgrep (`rules.eqeq-is-bad`, `airlock.exec-dynamic-code`) print them.
+const RULE_ID_CHARS = /^[A-Za-z0-9._:/-]+$/;
+const RULE_ID_GLOB_CHARS = /^[A-Za-z0-9._:/*?!{},[\]-]+$/;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+function isCalendarDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}
+
+/** A workspace-relative glob: an absolute or `..` pattern would reach files Airlock never scans. */
+const RelativeGlob = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
+    message: 'expected a workspace-relative glob (no leading "/", no ".." segment)',
+  });
+
+const limitField = <K extends keyof SandboxLimits>(key: K, schema: z.ZodNumber) =>
+  schema.default(STANDARD_PROFILE[key]);
+
+/** One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB). */
+export const ProfileSchema = z.strictObject({
+  timeoutSeconds: limitField('timeoutSeconds', Seconds),
+  memoryMb: limitField('memoryMb', z.number().int().min(16).max(65_536)),
+  cpus: limitField('cpus', z.number().min(0.01).max(64)),
+  pids: limitField('pids', z.number().int().min(1).max(32_768)),
+  tmpfsMb: limitField('tmpfsMb', z.number().int().min(1).max(65_536)),
+  outputMb: limitField('outputMb', z.number().int().min(1).max(65_536)),
+  nofile: limitField('nofile', z.number().int().min(16).max(1_048_576)),
+  fsizeMb: limitField('fsizeMb', z.number().int().min(1).max(65_536)),
+  maxOutputBytes: limitField(
+    'maxOutputBytes',
+    z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024),
+  ),
+  maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
+});
+
+const ScannerCommon = {
+  // Generated code can carry `# nosec` / `# nosemgrep` to hide itself: ignored by default.
+  ignoreNosec: z.boolean().default(true),
+};
+
+const BanditSchema = z.strictObject({
+  mode: ScannerMode.default('required'),
+  ...ScannerCommon,
+  timeoutSeconds: Seconds.default(DEFAULT_SCANNER_TIMEOUTS.bandit),
+});
+
+const SemgrepSchema = z.strictObject({
+  mode: ScannerMode.default('optional'),
+  ...ScannerCommon,
+  timeoutSeconds: Seconds.default(DEFAULT_SCANNER_TIMEOUTS.semgrep),
+  /** Relative to the policy file that names it; the loader makes it absolute (default: shipped policies/semgrep). */
+  rulesDir: z.string().min(1).max(4096).optional(),
+});
+
+export const LevelRuleSchema = z.strictObject({
+  /** Omitted: any tool. */
+  tool: Tool.optional(),
+  /** A glob over rule ids (picomatch), e.g. `B6*` or `airlock.*`. */
+  ruleId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(RULE_ID_GLOB_CHARS, 'expected a rule id or glob like "B307" or "B6*"'),
+  minSeverity: Grade.default('low'),
+  minConfidence: Grade.default('low'),
+  level: Level,
+  /** Why this mapping: shown in reports. */
+  why: z.string().max(500).optional(),
+});
+
+const LevelsSchema = z.strictObject({
+  /** Ordered: the first matching rule decides a finding's level. */
+  rules: z.array(LevelRuleSchema).max(2000).default([]),
+  // Fail closed: a policy that does not know a finding does not trust it.
+  unmatched: Level.default('blocked'),
+  // A file a scanner could not parse must not pass as clean.
+  scannerError: Level.default('blocked'),
+});
+
+const RunLevelSchema = z.strictObject({
+  run: z.boolean().default(true),
+  profile: ProfileName.optional(),
+});
+
+const ExecuteSchema = z.strictObject({
+  low: RunLevelSchema.prefault({ profile: 'standard' }),
+  high: RunLevelSchema.prefault({ profile: 'restricted' }),
+  // Blocked never runs: there is no setting that turns the gate off for it.
+  blocked: z
+    .strictObject({ run: z.literal(false, 'blocked scripts never run: expected false') })
+    .prefault({ run: false }),
+});
+
+/** `uid` or `uid:gid`; root (0) in either place is refused. */
+const SandboxUser = z
+  .union([z.string(), z.number().int()])
+  .transform((u) => String(u))
+  .refine((u) => /^\d{1,10}(:\d{1,10})?$/.test(u), { message: 'expected "uid:gid" with numeric ids' })
+  .refine((u) => u.split(':').every((id) => Number(id) !== 0), {
+    message: 'expected a non-root uid:gid (0 is root: the sandbox never runs as root)',
+  });
+
+const SandboxSchema = z.strictObject({
+  // A ref starting with "-" would be read by docker as a flag.
+  image: z
+    .string()
+    .max(255)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'expected an image reference like "airlock-sandbox:local"')
+    .default(DEFAULT_SANDBOX.image),
+  runtime: z.enum(['runc', 'runsc']).default(DEFAULT_SANDBOX.runtime),
+  user: SandboxUser.default(DEFAULT_SANDBOX.user),
+  parallelism: z.number().int().min(0).max(64).default(DEFAULT_SANDBOX.parallelism),
+});
+
+export const AllowlistEntrySchema = z.strictObject({
+  tool: Tool,
+  // Exact, never a glob: a wildcard suppression would also hide findings nobody reviewed.
+  ruleId: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(RULE_ID_CHARS, 'expected an exact rule id like "B101" (no wildcards)'),
+  paths: z.array(RelativeGlob).min(1).max(200),
+  justification: z
+    .string()
+    .max(2000)
+    .refine((s) => s.trim().length > 0, { message: 'expected a non-empty justification' }),
+  expires: z.string().refine(isCalendarDate, { message: 'expected an ISO date YYYY-MM-DD' }),
+});
+
+const LimitsSchema = z.strictObject({
+  maxFiles: z.number().int().min(1).max(100_000).default(DEFAULT_LIMITS.maxFiles),
+  maxFileBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_LIMITS.maxFileBytes),
+});
+
+export const PolicySchema = z.strictObject({
+  version: z.literal(1, 'expected version: 1'),
+  name: z.string().min(1).max(100).optional(),
+  /** A shipped name (`default`, `strict`) or a path relative to this file. */
+  extends: z.string().min(1).max(4096).optional(),
+  scanners: z
+    .strictObject({
+      bandit: BanditSchema.prefault({}),
+      semgrep: SemgrepSchema.prefault({}),
+    })
+    .prefault({}),
+  levels: LevelsSchema.prefault({}),
+  execute: ExecuteSchema.prefault({}),
+  profiles: z.record(ProfileName, ProfileSchema).default({}),
+  sandbox: SandboxSchema.prefault({}),
+  allowlist: z.array(AllowlistEntrySchema).max(5000).default([]),
+  limits: LimitsSchema.prefault({}),
+  failOn: z
+    .array(z.enum(FAIL_ON_OUTCOMES))
+    .refine((a) => new Set(a).size === a.length, { message: 'expected each outcome at most once' })
+    .default(DEFAULT_FAIL_ON),
+});
+
+export type PolicyDocument = z.output<typeof PolicySchema>;
+export type LevelRule = z.output<typeof LevelRuleSchema>;
+export type AllowlistEntry = z.output<typeof AllowlistEntrySchema>;
+export type ScannerSettings = PolicyDocument['scanners'];
+export type ExecuteSettings = PolicyDocument['execute'];
