@@ -1,10 +1,163 @@
 import * as core from '@actions/core';
+import { readFile } from 'node:fs/promises';
+import { isAirlockError } from '../errors.js';
+import { runGate } from '../gate/pipeline.js';
+import { emitAnnotations } from '../github/annotations.js';
+import { uploadSarif } from '../github/code-scanning.js';
+import { type GitHubContext, readGitHubContext, sarifTargetForCheckout } from '../github/context.js';
+import { assertSafeTrigger, readWorkspaceHead } from '../github/safe-trigger.js';
+import type { GateReport } from '../report/types.js';
+import type { GateSettings } from '../settings/gate-settings.js';
+import { publishAuditStage } from './publish-stage.js';
+import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
 
-/** The Action: reads inputs, runs the shared gate pipeline, sets outputs. */
-export async function run(): Promise<void> {
+/**
+ * The Action: a thin shell over the shared gate pipeline.
+ * inputs + event → settings → runGate → outputs, job summary, annotations,
+ * SARIF upload, audit publishing → exit status.
+ */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
-    core.setFailed('airlock: the Action entry is not wired to the gate pipeline yet');
+    const ctx = await readGitHubContext(env);
+    const inputs = await readActionInputs();
+    const workspace = ctx.workspace ?? process.cwd();
+    const head = await readWorkspaceHead(workspace).catch(() => undefined);
+    assertSafeTrigger(ctx, { allowPullRequestTarget: inputs.allowPullRequestTarget, workspaceHeadSha: head });
+
+    const settings = gateSettings(ctx, inputs, workspace, env, head);
+    if (!settings.audit && inputs.mode === 'gate') {
+      core.notice('no signing-key input: the audit log is not written (see docs/audit-format.md)');
+    }
+    const { report, auditFirstSeq } = await runGate(settings, {
+      progress: (l) => core.info(l),
+      env,
+      blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
+    });
+
+    setOutputs(report, settings);
+    if (settings.summaryFile) await core.summary.addRaw(await readFile(settings.summaryFile, 'utf8')).write();
+    emitAnnotations(annotationsOf(report), core, { seeAlso: 'the job summary and the SARIF' });
+
+    if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace);
+    if (settings.audit && inputs.auditBranch && auditFirstSeq !== undefined) {
+      await publishAuditStage({
+        settings,
+        branch: inputs.auditBranch,
+        ctx,
+        token: inputs.token,
+        firstSeq: auditFirstSeq,
+        remote: env.AIRLOCK_AUDIT_REMOTE,
+      });
+    }
+
+    if (report.verdict === 'fail') {
+      core.setFailed(`Airlock: the gate said no:\n- ${report.verdictReasons.join('\n- ')}`);
+    }
   } catch (e) {
-    core.setFailed(e instanceof Error ? e.message : String(e));
+    // The user's mistake gets its one-line cause; a bug its stack.
+    core.setFailed(
+      isAirlockError(e) ? `airlock: ${e.code}: ${e.message}` : ((e as Error)?.stack ?? String(e)),
+    );
+  }
+}
+
+function gateSettings(
+  ctx: GitHubContext,
+  inputs: ActionInputs,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  head: string | undefined,
+): GateSettings {
+  const out = resolveOutputs(workspace, env, inputs);
+  const pr = ctx.pullRequest;
+  // On pull requests only what the PR brings is gated: base...HEAD of the checkout.
+  const onPr = (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') && pr;
+  return {
+    workspace,
+    paths: inputs.paths,
+    mode: inputs.mode,
+    policy: out.policy,
+    imageRef: inputs.image,
+    failOn: inputs.failOn,
+    outDir: out.outDir,
+    reportFile: out.reportFile,
+    sarifFile: out.sarifFile,
+    summaryFile: out.summaryFile,
+    sarifCategory: inputs.sarifCategory,
+    audit: out.audit,
+    changedBetween: onPr ? { base: pr.baseSha, head: head ?? pr.headSha } : undefined,
+    run: {
+      repository: ctx.repository,
+      commit: head ?? ctx.sha,
+      workflowRun: ctx.runId ? `${ctx.runId}/${ctx.runAttempt || '1'}` : undefined,
+      actor: ctx.actor,
+      event: ctx.eventName,
+    },
+  };
+}
+
+function setOutputs(report: GateReport, settings: GateSettings): void {
+  core.setOutput('verdict', report.verdict);
+  core.setOutput('low-count', report.counts.low);
+  core.setOutput('high-count', report.counts.high);
+  core.setOutput('blocked-count', report.counts.blocked);
+  core.setOutput('sarif-path', settings.sarifFile);
+  core.setOutput('report-path', settings.reportFile);
+  core.setOutput('audit-checkpoint', report.audit?.checkpoint ?? '');
+  core.setOutput('image-id', report.image.id ?? '');
+}
+
+function annotationsOf(report: GateReport) {
+  return report.scripts.flatMap((s) =>
+    s.findings
+      .filter((f) => !f.allowlisted)
+      .map((f) => ({
+        path: s.path,
+        line: f.line,
+        level:
+          s.level === 'blocked'
+            ? ('error' as const)
+            : s.level === 'high'
+              ? ('warning' as const)
+              : ('notice' as const),
+        title: `Airlock ${f.tool} ${f.ruleId} (${s.level})`,
+        message: f.message,
+      })),
+  );
+}
+
+async function uploadStage(
+  ctx: GitHubContext,
+  inputs: ActionInputs,
+  settings: GateSettings,
+  head: string | undefined,
+  workspace: string,
+): Promise<void> {
+  const target = head ? sarifTargetForCheckout(ctx, head) : ctx.sarifTarget;
+  if (!target) {
+    core.warning(
+      `SARIF not uploaded: ref '${ctx.ref}' is not one code scanning accepts; the file is at ${settings.sarifFile}`,
+    );
+    return;
+  }
+  const outcome = await uploadSarif({
+    apiUrl: ctx.apiUrl,
+    token: inputs.token,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    sarifJson: await readFile(settings.sarifFile, 'utf8'),
+    commitSha: target.commitSha,
+    ref: target.ref,
+    category: inputs.sarifCategory,
+    checkoutUri: workspace,
+    log: (l) => core.info(l),
+  });
+  if (!outcome.uploaded) {
+    // Never fails the gate: fork PRs get a read-only token by design.
+    core.warning(`SARIF not uploaded: ${outcome.reason}. The file is at ${settings.sarifFile}.`);
+  } else if (outcome.processingStatus === 'failed') {
+    core.warning(`code scanning could not process the SARIF: ${outcome.errors.join('; ')}`);
+  } else {
+    core.info(`SARIF uploaded (id ${outcome.sarifId}, ${outcome.processingStatus})`);
   }
 }

@@ -3,21 +3,25 @@ import type { GateReport, ScannerStatus, ScriptReport } from '../report/types.js
 
 /**
  * Which outcomes fail the gate. Pure: the report's scripts and scanner statuses in,
- * the verdict and its reasons out. A scanner that failed always fails the gate
- * (fail closed: a scan that did not complete can never pass), whatever `failOn` says.
+ * the verdict and its reasons out.
+ *
+ * - A scanner that started and `failed` (crashed, timed out, printed garbage) always
+ *   fails the gate, whatever `failOn` says: a scan that did not complete can never pass.
+ * - `gaps` are scanners the policy requires that are `unavailable` (see
+ *   `semgrepGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
+ *   An optional scanner that is absent is a notice, not a gap.
  */
 export function decideVerdict(
   scripts: ScriptReport[],
   scanners: ScannerStatus[],
   failOn: readonly FailOn[],
+  gaps: readonly string[] = [],
 ): { verdict: GateReport['verdict']; reasons: string[] } {
   const reasons: string[] = [];
   for (const s of scanners) {
     if (s.status === 'failed') reasons.push(`scanner ${s.tool} failed: ${s.message ?? 'no result'}`);
-    if (s.status === 'unavailable' && failOn.includes('scanner-gap')) {
-      reasons.push(`scanner ${s.tool} unavailable and fail-on includes scanner-gap`);
-    }
   }
+  if (failOn.includes('scanner-gap')) for (const g of gaps) reasons.push(`scanner gap: ${g}`);
   for (const s of scripts) {
     if (s.level === 'blocked' && failOn.includes('blocked')) reasons.push(`${s.path}: blocked`);
     if (s.level === 'high' && failOn.includes('high')) reasons.push(`${s.path}: assessed high`);

@@ -1,22 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { FAIL_ON_OUTCOMES, type FailOnOutcome } from '../policy/defaults.js';
 
 /**
  * Everything a gate/scan run needs, read once from CLI flags or Action inputs and
  * validated here. Nothing downstream reads flags, inputs or the environment.
  */
 export type GateMode = 'scan' | 'gate';
-export type FailOn = 'blocked' | 'high' | 'failure' | 'timeout' | 'oom' | 'error' | 'scanner-gap';
-export const FAIL_ON_VALUES: readonly FailOn[] = [
-  'blocked',
-  'high',
-  'failure',
-  'timeout',
-  'oom',
-  'error',
-  'scanner-gap',
-];
+export type FailOn = FailOnOutcome;
+export const FAIL_ON_VALUES: readonly FailOn[] = FAIL_ON_OUTCOMES;
 
 export interface AuditSettings {
   /** Absolute path of the log file; `checkpoint` is written beside it. */

@@ -53,10 +53,13 @@ describe('decideVerdict', () => {
     expect(v.verdict).toBe('fail');
   });
 
-  it('treats an unavailable optional scanner as a gap only when failOn has scanner-gap', () => {
-    const gap = [{ tool: 'semgrep' as const, status: 'unavailable' as const }];
-    expect(decideVerdict([], gap, ['blocked']).verdict).toBe('pass');
-    expect(decideVerdict([], gap, ['scanner-gap']).verdict).toBe('fail');
+  it('fails on a required scanner gap only when failOn has scanner-gap', () => {
+    const absent = [{ tool: 'semgrep' as const, status: 'unavailable' as const }];
+    const gaps = ['semgrep is required but not in the image'];
+    expect(decideVerdict([], absent, ['blocked'], gaps).verdict).toBe('pass');
+    expect(decideVerdict([], absent, ['scanner-gap'], gaps).verdict).toBe('fail');
+    // unavailable but not a gap (optional): a notice elsewhere, never a failure
+    expect(decideVerdict([], absent, ['scanner-gap'], []).verdict).toBe('pass');
   });
 });
 

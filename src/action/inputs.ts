@@ -1,0 +1,111 @@
+import * as core from '@actions/core';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import {
+  type AuditSettings,
+  defaultOrigin,
+  type FailOn,
+  type GateMode,
+  insideWorkspace,
+  parseFailOn,
+  parseMode,
+  readSigningKey,
+} from '../settings/gate-settings.js';
+
+/**
+ * Every Action input, read once (the only place that calls core.getInput), validated
+ * and typed. Errors name the input and what was expected.
+ */
+export interface ActionInputs {
+  paths: string[];
+  policy: string | undefined;
+  mode: GateMode;
+  image: string | undefined;
+  failOn: FailOn[] | undefined;
+  uploadSarif: boolean;
+  sarifCategory: string;
+  signingKeyPem: string | undefined;
+  auditLog: string;
+  auditBranch: string | undefined;
+  outputDir: string;
+  token: string;
+  allowPullRequestTarget: boolean;
+}
+
+function bool(name: string): boolean {
+  const v = core.getInput(name).trim().toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new UserError('INPUT_INVALID', `input ${name}: expected true or false, got '${v}'`);
+}
+
+export function splitList(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export async function readActionInputs(): Promise<ActionInputs> {
+  const token = core.getInput('token');
+  if (token) core.setSecret(token);
+  const keyText = core.getInput('signing-key');
+  // Mask each line: a PEM is multi-line and the runner masks line by line.
+  for (const line of keyText.split('\n'))
+    if (line.trim() && !line.startsWith('-----')) core.setSecret(line.trim());
+  const category = core.getInput('sarif-category').trim() || 'airlock';
+  if (!/^[A-Za-z0-9._/-]{1,100}$/.test(category)) {
+    throw new UserError(
+      'INPUT_INVALID',
+      `input sarif-category: expected letters, digits, . _ / -, got '${category}'`,
+    );
+  }
+  const failOnText = core.getInput('fail-on').trim();
+  return {
+    paths: splitList(core.getInput('paths') || '.'),
+    policy: core.getInput('policy').trim() || undefined,
+    mode: parseMode(core.getInput('mode').trim() || 'gate', 'input mode'),
+    image: core.getInput('image').trim() || undefined,
+    failOn: failOnText ? parseFailOn(failOnText, 'input fail-on') : undefined,
+    uploadSarif: core.getInput('upload-sarif') === '' ? true : bool('upload-sarif'),
+    sarifCategory: category,
+    signingKeyPem: await readSigningKey({ pem: keyText }),
+    auditLog: core.getInput('audit-log').trim() || '.airlock/audit/audit.log',
+    auditBranch: core.getInput('audit-branch').trim() || undefined,
+    outputDir: core.getInput('output-dir').trim() || '.airlock/out',
+    token,
+    allowPullRequestTarget: bool('allow-pull-request-target'),
+  };
+}
+
+/** Paths derived from the inputs, each refused if it leaves the workspace. */
+export function resolveOutputs(
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  i: ActionInputs,
+): {
+  outDir: string;
+  reportFile: string;
+  sarifFile: string;
+  summaryFile: string;
+  audit: AuditSettings | undefined;
+  policy: string | undefined;
+} {
+  const outDir = insideWorkspace(workspace, i.outputDir, 'input output-dir');
+  const shipped = i.policy === 'default' || i.policy === 'strict';
+  return {
+    outDir,
+    reportFile: join(outDir, 'report.json'),
+    sarifFile: join(outDir, 'airlock.sarif'),
+    summaryFile: join(outDir, 'summary.md'),
+    policy: i.policy && !shipped ? insideWorkspace(workspace, i.policy, 'input policy') : i.policy,
+    audit:
+      i.signingKeyPem && i.mode === 'gate'
+        ? {
+            log: insideWorkspace(workspace, i.auditLog, 'input audit-log'),
+            origin: defaultOrigin(env, workspace),
+            signingKeyPem: i.signingKeyPem,
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,126 @@
+import { access } from 'node:fs/promises';
+import { type AuditWriter, openAuditLog } from '../audit/index.js';
+import { readLines } from '../audit/reader.js';
+import type { Policy } from '../policy/index.js';
+import { policySha256 } from '../policy/index.js';
+import type { ExecutionResult, ScriptReport } from '../report/types.js';
+import type { AuditSettings, GateSettings } from '../settings/gate-settings.js';
+import type { HistoryEntry } from '../telemetry/history.js';
+import { VERSION } from '../version.js';
+
+/**
+ * The gate's events, as audit entries (docs/audit-format.md lists the kinds):
+ * `run.start`, one `scan` per script, one `execution` per sandboxed run (as it
+ * ends), one `decision` per script, and `run.end`; then a signed checkpoint.
+ */
+export interface AuditRecorder {
+  runStart(e: {
+    settings: GateSettings;
+    policy: Policy;
+    image: { ref: string; id: string };
+    scripts: number;
+  }): Promise<void>;
+  scanned(scripts: ScriptReport[]): Promise<void>;
+  executed(script: ScriptReport, r: ExecutionResult): Promise<void>;
+  decided(scripts: ScriptReport[]): Promise<void>;
+  close(verdict: string): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number }>;
+  abort(cause: unknown): Promise<void>;
+}
+
+export async function openAuditRecorder(
+  a: AuditSettings,
+  progress: (l: string) => void,
+): Promise<AuditRecorder> {
+  if (!a.signingKeyPem) throw new Error('openAuditRecorder needs a signing key (settings guarantee one)');
+  const w: AuditWriter = await openAuditLog({ log: a.log, origin: a.origin, signingKeyPem: a.signingKeyPem });
+  progress(`record: audit log ${a.log} (${w.size} entries so far)`);
+  return {
+    async runStart({ settings, policy, image, scripts }) {
+      await w.append('run.start', {
+        airlock: VERSION,
+        mode: settings.mode,
+        repository: settings.run.repository ?? null,
+        commit: settings.run.commit ?? null,
+        workflowRun: settings.run.workflowRun ?? null,
+        actor: settings.run.actor ?? null,
+        event: settings.run.event ?? null,
+        policy: { name: policy.name, sha256: policySha256(policy) },
+        image,
+        scripts,
+      });
+    },
+    async scanned(scripts) {
+      for (const s of scripts) {
+        await w.append('scan', {
+          path: s.path,
+          sha256: s.sha256,
+          level: s.level,
+          findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
+        });
+      }
+    },
+    async executed(s, r) {
+      await w.append('execution', {
+        path: s.path,
+        sha256: s.sha256,
+        status: r.status,
+        exitCode: r.exitCode,
+        durationMs: r.durationMs,
+        peakMemoryBytes: r.peakMemoryBytes,
+        profile: r.profile,
+        runtime: r.runtime,
+        stdoutSha256: r.stdoutSha256,
+        stderrSha256: r.stderrSha256,
+        stdoutBytes: r.stdoutBytes,
+        stderrBytes: r.stderrBytes,
+        artifacts: r.artifacts.map((x) => ({ path: x.path, bytes: x.bytes, sha256: x.sha256 })),
+      });
+    },
+    async decided(scripts) {
+      for (const s of scripts) {
+        await w.append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
+      }
+    },
+    async close(verdict) {
+      await w.append('run.end', { verdict });
+      const c = await w.close();
+      return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq };
+    },
+    async abort(cause) {
+      await w.append('run.end', {
+        verdict: 'error',
+        error: String((cause as Error)?.message ?? cause).slice(0, 500),
+      });
+      // Sign what happened: the crash itself is part of the record.
+      await w.close();
+    },
+  };
+}
+
+/**
+ * The execution entries of the live log segment, oldest first, for telemetry's
+ * counters and failure streak (they survive across CI runs this way). Only `kind`
+ * and `data` are kept; a missing log is an empty history.
+ */
+export async function readExecutionHistory(log: string): Promise<HistoryEntry[]> {
+  try {
+    await access(log);
+  } catch {
+    return [];
+  }
+  const out: HistoryEntry[] = [];
+  await readLines(log, (line) => {
+    // Only lines of the execution kind are parsed; the writer has verified the log on open.
+    if (!line.includes('"kind":"execution"')) return;
+    try {
+      const e = JSON.parse(line.toString('utf8')) as {
+        kind: string;
+        data: { status?: unknown; durationMs?: unknown };
+      };
+      out.push({ kind: e.kind, data: { status: e.data?.status, durationMs: e.data?.durationMs } });
+    } catch {
+      // A torn or corrupt line is the writer's to report, not telemetry's.
+    }
+  });
+  return out;
+}

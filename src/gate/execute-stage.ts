@@ -1,0 +1,80 @@
+import { mkdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { profileFor } from '../policy/helpers.js';
+import type { Policy } from '../policy/index.js';
+import type { ExecutionResult, ScriptReport } from '../report/types.js';
+import type { SandboxConfig } from '../sandbox/types.js';
+import type { HardenedRunner } from '../scan/types.js';
+
+export type Pool = <T, R>(
+  items: readonly T[],
+  parallelism: number,
+  fn: (item: T, index: number) => Promise<R>,
+) => Promise<R[]>;
+
+/**
+ * A name for a script's artifact folder that cannot escape `outDir` and cannot collide:
+ * the script's position plus its basename with anything unusual replaced. Script names
+ * are attacker-chosen (`../x.py`, `$(id).py`, newlines).
+ */
+export function artifactDirName(index: number, scriptPath: string): string {
+  const base = posix.basename(scriptPath).replace(/\.py$/i, '');
+  const safe =
+    base
+      .replace(/[^A-Za-z0-9._-]/g, '_')
+      .replace(/^[.-]+/, '_')
+      .slice(0, 80) || 'script';
+  return `${String(index + 1).padStart(3, '0')}-${safe}`;
+}
+
+/**
+ * Runs every script whose level the policy lets run, up to `parallelism` at once, each
+ * in its own hardened container with the profile its level maps to. Scripts the policy
+ * does not run keep decision `blocked` (level blocked) or `skipped` (a level not run).
+ * Calls `onResult` as each run ends, so results are recorded even if a later one crashes.
+ */
+export async function executeStage(opts: {
+  policy: Policy;
+  scripts: ScriptReport[];
+  dirOf: (scriptPath: string) => string;
+  sandbox: SandboxConfig;
+  outDir: string;
+  runner: HardenedRunner;
+  pool: Pool;
+  progress: (line: string) => void;
+  onResult: (script: ScriptReport, result: ExecutionResult) => Promise<void>;
+}): Promise<void> {
+  const runnable: {
+    script: ScriptReport;
+    index: number;
+    profile: NonNullable<ReturnType<typeof profileFor>>;
+  }[] = [];
+  opts.scripts.forEach((script, index) => {
+    const profile = profileFor(opts.policy, script.level);
+    if (script.level === 'blocked') script.decision = 'blocked';
+    else if (!profile) script.decision = 'skipped';
+    else runnable.push({ script, index, profile });
+  });
+  let done = 0;
+  await opts.pool(runnable, opts.sandbox.parallelism, async ({ script, index, profile }) => {
+    const artifacts = join(opts.outDir, artifactDirName(index, script.path));
+    await mkdir(artifacts, { recursive: true });
+    const result = await opts.runner({
+      sandbox: opts.sandbox,
+      limits: profile.limits,
+      profile: profile.name,
+      workDir: opts.dirOf(script.path),
+      // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
+      command: ['python3', `./${posix.basename(script.path)}`],
+      collectOutputTo: artifacts,
+      label: script.path,
+    });
+    script.decision = 'executed';
+    script.execution = result;
+    done += 1;
+    opts.progress(
+      `run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`,
+    );
+    await opts.onResult(script, result);
+  });
+}

@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { relative } from 'node:path';
+import { assessScript } from '../assess/index.js';
+import { changedPythonFiles, discoverScripts } from '../discover/index.js';
+import { expiredAllowlistNotices } from '../policy/helpers.js';
+import { loadPolicy, policySha256 } from '../policy/index.js';
+import { buildSarif, writeSarif } from '../report/sarif.js';
+import { renderSummary } from '../report/summary.js';
+import type { GateReport, ScriptReport } from '../report/types.js';
+import { writeFileAtomic, writeJson } from '../report/write-json.js';
+import { checkDocker, ensureImage } from '../sandbox/docker.js';
+import { runPool } from '../sandbox/pool.js';
+import { runHardened } from '../sandbox/run-hardened.js';
+import type { SandboxConfig } from '../sandbox/types.js';
+import type { GateSettings } from '../settings/gate-settings.js';
+import { VERSION } from '../version.js';
+import { createTelemetry } from '../telemetry/index.js';
+import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './audit-stage.js';
+import { executeStage } from './execute-stage.js';
+import { scanStage } from './scan-stage.js';
+import { stageScripts } from './stage.js';
+import { countLevels, decideVerdict } from './verdict.js';
+
+export interface GateDeps {
+  progress: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  /** Where the Markdown summary link base points (GitHub blob URL), if known. */
+  blobBase?: string;
+}
+
+export interface StageTimings {
+  discoverMs: number;
+  scanMs: number;
+  assessMs: number;
+  executeMs: number;
+  recordMs: number;
+}
+
+/**
+ * The one gate pipeline behind both the CLI and the Action:
+ * discover → stage → scan → assess → execute → record → report.
+ *
+ * Fails closed: nothing runs unless every enabled scanner completed, and a run that
+ * crashes part-way still closes the audit log with what happened so far.
+ */
+export async function runGate(
+  settings: GateSettings,
+  deps: GateDeps,
+): Promise<{ report: GateReport; timings: StageTimings; auditFirstSeq?: number }> {
+  const startedAt = new Date();
+  const t = { discoverMs: 0, scanMs: 0, assessMs: 0, executeMs: 0, recordMs: 0 };
+  const clock = () => performance.now();
+  const policy = await loadPolicy(settings.policy);
+  const failOn = settings.failOn ?? policy.failOn;
+  const sandbox: SandboxConfig = {
+    image: settings.imageRef ?? policy.sandbox.image,
+    runtime: settings.runtime ?? policy.sandbox.runtime,
+    user: policy.sandbox.user,
+    parallelism: policy.sandbox.parallelism || availableParallelism(),
+    label: 'org.airlock.sandbox',
+  };
+  const notices = [...expiredAllowlistNotices(policy, startedAt)];
+
+  let c = clock();
+  const changed = settings.changedBetween
+    ? await changedPythonFiles({ workspace: settings.workspace, ...settings.changedBetween })
+    : undefined;
+  const found = await discoverScripts({
+    workspace: settings.workspace,
+    paths: settings.paths,
+    maxFiles: policy.limits.maxFiles,
+    maxFileBytes: policy.limits.maxFileBytes,
+    changedFiles: changed,
+  });
+  for (const s of found.skipped) notices.push(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
+  t.discoverMs = clock() - c;
+  deps.progress(
+    `discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`,
+  );
+
+  await checkDocker();
+  const image = await ensureImage(sandbox.image, deps.progress);
+
+  // Telemetry continues its counters and failure streak from the audit history.
+  const telemetry = createTelemetry({
+    env: deps.env,
+    runId: deps.env.GITHUB_RUN_ID
+      ? `${deps.env.GITHUB_RUN_ID}-${deps.env.GITHUB_RUN_ATTEMPT ?? '1'}`
+      : randomUUID(),
+    history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
+  });
+  const audit: AuditRecorder | undefined = settings.audit
+    ? await openAuditRecorder(settings.audit, deps.progress)
+    : undefined;
+  const stage = await stageScripts({
+    workspace: settings.workspace,
+    scripts: found.scripts.map((s) => ({ path: s.path, content: s.content })),
+    maxFiles: 10_000,
+    maxBytes: 256 * 1024 * 1024,
+  });
+  notices.push(...stage.notices);
+  const scripts: ScriptReport[] = found.scripts.map((s) => ({
+    path: s.path,
+    sha256: s.sha256,
+    bytes: s.bytes,
+    level: 'blocked',
+    levelReasons: [],
+    findings: [],
+    decision: 'skipped',
+  }));
+  try {
+    await audit?.runStart({ settings, policy, image, scripts: scripts.length });
+
+    c = clock();
+    const scan = await scanStage({
+      policy,
+      stageRoot: stage.root,
+      files: scripts.map((s) => s.path),
+      sandbox,
+      runner: runHardened,
+      progress: deps.progress,
+    });
+    notices.push(...scan.notices);
+    t.scanMs = clock() - c;
+
+    c = clock();
+    const scanFailed = scan.scanners.some((s) => s.status === 'failed');
+    for (const s of scripts) {
+      const a = assessScript(scan.findingsByPath.get(s.path) ?? [], policy, s.path, startedAt);
+      s.level = a.level;
+      s.levelReasons = a.levelReasons;
+      s.findings = a.findings;
+      notices.push(...a.notices);
+      // Fail closed: when a scanner did not complete, nothing is trusted enough to run.
+      if (scanFailed) {
+        s.level = 'blocked';
+        s.levelReasons.push('a scanner failed: nothing runs unassessed');
+      }
+    }
+    t.assessMs = clock() - c;
+    await audit?.scanned(scripts);
+
+    c = clock();
+    if (settings.mode === 'gate') {
+      await executeStage({
+        policy,
+        scripts,
+        dirOf: stage.dirOf,
+        sandbox,
+        outDir: settings.outDir,
+        runner: runHardened,
+        pool: runPool,
+        progress: deps.progress,
+        onResult: async (script, result) => {
+          telemetry.recordSandboxRun({
+            status: result.status,
+            durationMs: result.durationMs,
+            exitCode: result.exitCode,
+            scriptPath: script.path,
+            sha256: script.sha256,
+          });
+          await audit?.executed(script, result);
+        },
+      });
+    } else {
+      for (const s of scripts) s.decision = s.level === 'blocked' ? 'blocked' : 'skipped';
+    }
+    t.executeMs = clock() - c;
+    await audit?.decided(scripts);
+
+    const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps);
+    c = clock();
+    const closed = await audit?.close(verdict.verdict);
+    t.recordMs = clock() - c;
+
+    const report: GateReport = {
+      version: 1,
+      tool: { name: 'airlock', version: VERSION },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      workspace: settings.workspace,
+      verdict: verdict.verdict,
+      verdictReasons: verdict.reasons,
+      counts: countLevels(scripts),
+      policy: {
+        path: relative(settings.workspace, policy.source.path) || policy.source.path,
+        name: policy.name,
+        sha256: policySha256(policy),
+      },
+      image: { ref: sandbox.image, id: image.id },
+      scanners: scan.scanners,
+      notices: [...new Set(notices)],
+      scripts,
+      audit:
+        closed && settings.audit
+          ? {
+              log: relative(settings.workspace, settings.audit.log),
+              checkpoint: closed.checkpoint,
+              size: closed.size,
+              root: closed.root,
+            }
+          : undefined,
+      sarif: relative(settings.workspace, settings.sarifFile),
+    };
+    const sarif = buildSarif({
+      scripts,
+      scanners: scan.scanners,
+      category: settings.sarifCategory,
+      rules: scan.rules,
+    });
+    await writeSarif(sarif.log, settings.sarifFile);
+    report.notices.push(...sarif.notices);
+    await writeJson(settings.reportFile, report);
+    if (settings.summaryFile) {
+      await writeFileAtomic(settings.summaryFile, renderSummary(report, { blobBase: deps.blobBase }));
+    }
+    // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
+    await telemetry.flush();
+    return { report, timings: t, auditFirstSeq: closed?.firstSeq };
+  } catch (e) {
+    // Whatever happened, the log is closed on a verifiable entry that says so.
+    await audit?.abort(e).catch(() => undefined);
+    throw e;
+  } finally {
+    await stage.dispose();
+  }
+}
