@@ -1,7 +1,10 @@
 import type { CliCommand } from '../command.js';
+import { auditKeygenCommand } from './audit-keygen.js';
+import { auditVerifyCommand } from './audit-verify.js';
+import { imageBuildCommand } from './image-build.js';
 
 /**
  * Every command the CLI knows. Each lives in its own module beside this one;
  * add one line here when adding a command.
  */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [auditVerifyCommand, auditKeygenCommand, imageBuildCommand];

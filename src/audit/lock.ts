@@ -1,0 +1,113 @@
+import { constants } from 'node:fs';
+import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AirlockError } from '../errors.js';
+
+/**
+ * One writer per log on a machine: a lock file created with O_CREAT|O_EXCL (atomic on
+ * local filesystems), holding `<pid> <hostname>`. No new dependency, so no flock.
+ *
+ * Stale locks: a writer killed with SIGKILL leaves its lock behind. If the pid in it
+ * is not alive on this host, the lock is stale. Breaking it must not race with a
+ * second breaker (both see "stale", one deletes the lock the other just took), so a
+ * breaker first renames the stale file to a name of its own (rename is atomic: only
+ * one breaker wins), re-checks what it moved, and only then deletes it.
+ */
+export interface LockHandle {
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** How long to wait for a live holder before giving up with AUDIT_LOCKED. */
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+export async function acquireLock(path: string, opts: LockOptions = {}): Promise<LockHandle> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const poll = opts.pollMs ?? 50;
+  const me = `${process.pid} ${hostname()}\n`;
+  for (;;) {
+    try {
+      const fh = await open(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
+      try {
+        await fh.writeFile(me);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      return { release: () => releaseLock(path, me) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (await breakIfStale(path)) continue;
+    if (Date.now() > deadline) {
+      throw new AirlockError(
+        'AUDIT_LOCKED',
+        `another writer holds ${path} (${(await holder(path)) ?? 'unknown'})`,
+      );
+    }
+    // Jitter so waiting writers do not retry in lockstep.
+    await sleep(poll + Math.floor(Math.random() * poll));
+  }
+}
+
+async function holder(path: string): Promise<string | null> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch {
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the pid exists but belongs to someone else: alive.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True if the lock was stale and we removed it. */
+async function breakIfStale(path: string): Promise<boolean> {
+  const content = await holder(path);
+  if (content === null) return false;
+  const m = /^(\d+) (\S+)$/.exec(content);
+  if (m) {
+    // A lock from another host (shared filesystem) cannot be judged by pid: wait for it.
+    if (m[2] !== hostname() || pidAlive(Number(m[1]))) return false;
+  } else {
+    // Empty or garbled: a writer died between create and write. Give it a moment
+    // (it may be writing right now), then treat it as stale.
+    const st = await lstat(path).catch(() => null);
+    if (!st || Date.now() - st.mtimeMs < 5_000) return false;
+  }
+  const moved = `${path}.stale.${process.pid}`;
+  try {
+    await rename(path, moved);
+  } catch {
+    return false; // someone else broke it (or released it) first
+  }
+  const movedContent = await holder(moved);
+  if (movedContent !== content) {
+    // We moved a lock taken after our check: put it back rather than steal it (link,
+    // not rename, so we never clobber a lock created in the meantime).
+    await link(moved, path).catch(() => undefined);
+    await unlink(moved).catch(() => undefined);
+    return false;
+  }
+  await unlink(moved).catch(() => undefined);
+  return true;
+}
+
+async function releaseLock(path: string, me: string): Promise<void> {
+  // Only remove the lock if it is still ours (never someone else's after a break).
+  if ((await holder(path)) === me.trim()) await unlink(path).catch(() => undefined);
+}

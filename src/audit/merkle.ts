@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * RFC 6962 section 2.1 Merkle tree hashing, computed incrementally.
+ *
+ * - leaf hash  = SHA-256(0x00 || data)
+ * - node hash  = SHA-256(0x01 || left || right)
+ * - empty tree = SHA-256("")
+ *
+ * The tree over n leaves is kept as its "right edge": the roots of the perfect
+ * subtrees that n's binary digits describe (one per 1-bit, largest first). Appending
+ * a leaf merges equal-sized subtrees like a binary counter carries, so memory is
+ * O(log n) and each append costs O(1) hashes amortised; the root folds the edge from
+ * the right. This is the same state Go's sumdb/tlog and CT logs keep, and it is what a
+ * pruning anchor records so later entries still verify without the pruned ones.
+ */
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+export function leafHash(data: Uint8Array): Buffer {
+  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+export const EMPTY_ROOT = createHash('sha256').digest();
+
+/** Number of 1-bits of a non-negative safe integer: the right edge's length for that size. */
+export function popcount(n: number): number {
+  let count = 0;
+  let rest = n;
+  while (rest > 0) {
+    count += rest % 2;
+    rest = Math.floor(rest / 2);
+  }
+  return count;
+}
+
+export class MerkleRightEdge {
+  /** Subtree roots, largest (leftmost) first. */
+  private edge: Buffer[];
+  private count: number;
+
+  constructor(size = 0, edge: Buffer[] = []) {
+    if (!Number.isSafeInteger(size) || size < 0 || edge.length !== popcount(size)) {
+      throw new RangeError('right edge does not match the tree size');
+    }
+    if (edge.some((h) => h.length !== 32)) throw new RangeError('right edge hashes must be 32 bytes');
+    this.count = size;
+    this.edge = [...edge];
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Appends a leaf by its data (the line without `\n`). */
+  push(data: Uint8Array): void {
+    this.pushHash(leafHash(data));
+  }
+
+  pushHash(leaf: Buffer): void {
+    let h = leaf;
+    // Each trailing 1-bit of the old size is a full subtree of the same height as `h`
+    // is becoming: merge, like a carry in binary addition.
+    let n = this.count;
+    while (n % 2 === 1) {
+      h = nodeHash(this.edge.pop()!, h);
+      n = Math.floor(n / 2);
+    }
+    this.edge.push(h);
+    this.count++;
+  }
+
+  root(): Buffer {
+    if (this.edge.length === 0) return EMPTY_ROOT;
+    let h = this.edge[this.edge.length - 1]!;
+    for (let i = this.edge.length - 2; i >= 0; i--) h = nodeHash(this.edge[i]!, h);
+    return h;
+  }
+
+  /** A copy of the right edge, e.g. for a pruning anchor. */
+  snapshot(): { size: number; edge: Buffer[] } {
+    return { size: this.count, edge: [...this.edge] };
+  }
+}
+
+/** Root over a whole list of leaf data: the reference the incremental form is tested against. */
+export function rootOf(leaves: readonly Uint8Array[]): Buffer {
+  const tree = new MerkleRightEdge();
+  for (const l of leaves) tree.push(l);
+  return tree.root();
+}

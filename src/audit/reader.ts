@@ -1,0 +1,127 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { VerificationError } from '../errors.js';
+import { MAX_LINE_BYTES } from './canonical-line.js';
+
+/**
+ * Streams the lines of a log segment (plain or gzip) into a synchronous callback,
+ * through one fixed read buffer: memory stays flat however large the log is, and no
+ * line is kept after its callback returns. The callback's Buffer is only valid during
+ * the call (it may be a view into the read buffer).
+ *
+ * Files are opened with O_NOFOLLOW: a log path that is a symlink is refused rather
+ * than followed out of the workspace (a pull request can commit symlinks).
+ */
+const READ_CHUNK = 1024 * 1024;
+const NEWLINE = 0x0a;
+
+export interface ReadResult {
+  /** Complete lines seen. */
+  lines: number;
+  /** Bytes up to and including the last `\n` (where a torn tail starts). */
+  completeBytes: number;
+  /** Bytes after the last `\n`: a torn (partly written) last line, or null. */
+  tail: Buffer | null;
+}
+
+class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  lines = 0;
+  completeBytes = 0;
+
+  constructor(
+    private readonly onLine: (line: Buffer) => void,
+    private readonly firstSeq: number,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl < 0) break;
+      let line = chunk.subarray(start, nl);
+      if (this.pendingBytes > 0) {
+        this.checkLength(this.pendingBytes + line.length);
+        this.pending.push(line);
+        line = Buffer.concat(this.pending, this.pendingBytes + line.length);
+        this.pending = [];
+        this.pendingBytes = 0;
+      }
+      this.checkLength(line.length);
+      this.onLine(line);
+      this.lines++;
+      this.completeBytes += line.length + 1;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.checkLength(this.pendingBytes + rest.length);
+      // Copy: the caller reuses `chunk` for the next read.
+      this.pending.push(Buffer.from(rest));
+      this.pendingBytes += rest.length;
+    }
+  }
+
+  finish(): ReadResult {
+    const tail = this.pendingBytes > 0 ? Buffer.concat(this.pending, this.pendingBytes) : null;
+    return { lines: this.lines, completeBytes: this.completeBytes, tail };
+  }
+
+  private checkLength(n: number): void {
+    if (n > MAX_LINE_BYTES) {
+      throw new VerificationError(
+        'AUDIT_LINE_MALFORMED',
+        `line is longer than ${MAX_LINE_BYTES} bytes`,
+        this.firstSeq + this.lines,
+      );
+    }
+  }
+}
+
+export async function openNoFollow(path: string, flags = constants.O_RDONLY) {
+  try {
+    return await open(path, flags | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') {
+      throw new VerificationError('AUDIT_IO', `${path} is a symlink; refusing to follow it`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Reads every line of `path`. `firstSeq` is the seq the first line should carry, used
+ * only to name an over-long line in the error.
+ */
+export async function readLines(
+  path: string,
+  onLine: (line: Buffer) => void,
+  opts: { gzip?: boolean; firstSeq?: number } = {},
+): Promise<ReadResult> {
+  const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);
+  const fh = await openNoFollow(path);
+  try {
+    if (opts.gzip) {
+      // Decompressed size is unbounded (a gzip bomb), but we only ever hold one line,
+      // capped above, so a bomb costs time, not memory.
+      const gunzip = createGunzip();
+      const source = fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false });
+      source.pipe(gunzip);
+      source.on('error', (e) => gunzip.destroy(e));
+      for await (const chunk of gunzip) splitter.push(chunk as Buffer);
+    } else {
+      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+        if (bytesRead === 0) break;
+        splitter.push(buf.subarray(0, bytesRead));
+      }
+    }
+  } finally {
+    await fh.close();
+  }
+  return splitter.finish();
+}
