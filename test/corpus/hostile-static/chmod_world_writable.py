@@ -1,0 +1,4 @@
+"""Makes a file world-writable."""
+import os
+
+os.chmod("results.csv", 0o777)

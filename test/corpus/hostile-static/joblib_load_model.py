@@ -1,0 +1,4 @@
+"""joblib.load unpickles the model file."""
+import joblib
+
+model = joblib.load("model.joblib")

@@ -1,0 +1,5 @@
+"""Loads a marshalled code object and runs it."""
+import marshal
+
+code = marshal.loads(open("blob.bin", "rb").read())
+exec(code)

