@@ -1,0 +1,2 @@
+/** Assess: findings + policy -> a trust level per script. */
+export { type Assessment, assessScript, maxLevel, SCAN_ERROR_RULE_ID } from './assess-script.js';

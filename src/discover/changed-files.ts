@@ -1,0 +1,88 @@
+import { UserError } from '../errors.js';
+import { type CommandResult, describeFailure, minimalEnv, tryRunCommand } from '../exec/run-command.js';
+import { openWorkspace } from './workspace-paths.js';
+
+/**
+ * The Python files a pull request added, changed or renamed (not deleted): what a
+ * PR gate should cover. Uses the git CLI through the one exec wrapper.
+ *
+ * Refs come from the event payload or the user; a ref like `--output=/tmp/x` would
+ * be read by git as an option, so each ref is resolved on its own with
+ * `--end-of-options` first and only the resulting commit ids reach `git diff`.
+ */
+
+const GIT_TIMEOUT_MS = 60_000;
+// Names are NUL-separated (-z) and may be long; a diff listing more than this is not a PR to gate file by file.
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+function gitEnv(): NodeJS.ProcessEnv {
+  // No prompts (a CI job must fail, not hang), no system-wide config from the runner image.
+  return minimalEnv({ GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0' });
+}
+
+async function git(cwd: string, args: string[]): Promise<CommandResult> {
+  try {
+    return await tryRunCommand('git', args, {
+      cwd,
+      env: gitEnv(),
+      timeoutMs: GIT_TIMEOUT_MS,
+      maxOutputBytes: MAX_OUTPUT_BYTES,
+    });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'git not found on PATH' : String(e);
+    throw new UserError('GIT_FAILED', why, { cause: e });
+  }
+}
+
+async function resolveCommit(cwd: string, ref: string, what: string): Promise<string> {
+  if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref)) {
+    throw new UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a valid git ref`);
+  }
+  const r = await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+  const id = r.stdout.trim();
+  if (r.exitCode !== 0 || !COMMIT_ID.test(id)) {
+    throw new UserError(
+      'GIT_FAILED',
+      `${what} ref ${JSON.stringify(ref)} is not a commit in ${cwd} (a shallow clone? fetch it, e.g. actions/checkout fetch-depth: 0)`,
+    );
+  }
+  return id;
+}
+
+/**
+ * Workspace-relative paths (forward slashes, sorted) of `.py` files added, modified
+ * or renamed between the merge base of `base` and `head`, and `head`. Throws
+ * `UserError` GIT_FAILED when git cannot answer (not a repository, unknown ref, no
+ * merge base in a shallow clone).
+ */
+export async function changedPythonFiles(opts: {
+  workspace: string;
+  base: string;
+  head: string;
+}): Promise<string[]> {
+  const ws = await openWorkspace(opts.workspace);
+  const base = await resolveCommit(ws.real, opts.base, 'base');
+  const head = await resolveCommit(ws.real, opts.head, 'head');
+  const r = await git(ws.real, [
+    'diff',
+    '--name-only',
+    '-z', // names can hold newlines and quotes; NUL cannot appear in one
+    '--no-ext-diff',
+    '--no-textconv',
+    '-M', // a renamed script is reported under its new name, whatever diff.renames says
+    '--diff-filter=ACMR',
+    '--relative', // paths relative to the workspace, which may be a subfolder of the repository
+    `${base}...${head}`,
+    '--',
+    '*.py',
+  ]);
+  if (r.exitCode !== 0 || r.timedOut) {
+    throw new UserError('GIT_FAILED', `listing changed files failed: ${describeFailure(r)}`);
+  }
+  if (r.stdoutTruncated) {
+    throw new UserError('GIT_FAILED', `the diff lists more than ${MAX_OUTPUT_BYTES} bytes of file names`);
+  }
+  const names = r.stdout.split('\0').filter((n) => n.endsWith('.py'));
+  return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
