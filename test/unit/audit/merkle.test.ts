@@ -70,7 +70,7 @@ describe('RFC 6962 Merkle tree hash', () => {
       fc.property(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 1, max: 60 }), (cut, more) => {
         const leaves = Array.from({ length: cut + more }, (_, i) => Buffer.from([i & 255, i >> 8]));
         const a = new MerkleRightEdge();
-        leaves.slice(0, cut).forEach((l) => a.push(l));
+        for (const l of leaves.slice(0, cut)) a.push(l);
         const snap = a.snapshot();
         const b = new MerkleRightEdge(snap.size, snap.edge);
         for (const l of leaves.slice(cut)) {
