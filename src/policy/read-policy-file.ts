@@ -71,12 +71,15 @@ async function readCapped(file: string): Promise<{ path: string; text: string }>
 export function parsePolicyText(text: string, label: string): Record<string, unknown> {
   // YAML 1.2 core schema (the package's default): `2027-01-31` stays a string, `<<` is
   // an ordinary (and therefore unknown) key, and duplicate keys are errors.
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const pos = yamlError.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-    throw invalid(label, `${where}not valid YAML (${yamlError.code}: ${yamlError.message.split('\n')[0]})`);
+    throw invalid(
+      label,
+      `${where}not valid YAML (${yamlError.code}: ${yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`,
+    );
   }
   let raw: unknown;
   try {
