@@ -184,7 +184,7 @@ describe('buildSarif', () => {
       scripts: [script('a.py', [f('airlock', 'airlock.scan-error', 1, 'high', { message: long })])],
     });
     expect(log.runs.at(-1)!.automationDetails!.id).toBe('airlock/pr/');
-    expect(log.runs.at(-1)!.results![0]!.message.text.length).toBeLessThan(2100);
+    expect(log.runs.at(-1)!.results![0]!.message.text!.length).toBeLessThan(2100);
   });
 
   it('returns truncation notices with the log', () => {
