@@ -42,11 +42,22 @@ export interface CommandResult {
 
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 
+/**
+ * Which engine the docker CLI talks to. The user chose it (a remote or rootless
+ * engine, a CI service container), so the CLI must see it; these name an endpoint
+ * and client config, not secrets, and they go to the docker CLI on the host, never
+ * into a container (the container's environment is built from the spec alone).
+ */
+const DOCKER_CLIENT_VARS = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'];
+
 export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const docker: NodeJS.ProcessEnv = {};
+  for (const k of DOCKER_CLIENT_VARS) if (process.env[k] !== undefined) docker[k] = process.env[k];
   return {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
     LANG: 'C.UTF-8',
+    ...docker,
     ...extra,
   };
 }
