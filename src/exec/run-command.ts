@@ -48,7 +48,13 @@ const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
  * and client config, not secrets, and they go to the docker CLI on the host, never
  * into a container (the container's environment is built from the spec alone).
  */
-const DOCKER_CLIENT_VARS = ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'];
+const DOCKER_CLIENT_VARS = [
+  'DOCKER_HOST',
+  'DOCKER_CONTEXT',
+  'DOCKER_CONFIG',
+  'DOCKER_CERT_PATH',
+  'DOCKER_TLS_VERIFY',
+];
 
 export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const docker: NodeJS.ProcessEnv = {};
