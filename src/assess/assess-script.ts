@@ -3,6 +3,7 @@ import { allowlistExpired, describeAllowlistEntry } from '../policy/helpers.js';
 import type { Policy } from '../policy/load.js';
 import type { AllowlistEntry, LevelRule } from '../policy/schema.js';
 import type { Finding, Severity, TrustLevel } from '../report/types.js';
+import { SCAN_ERROR_RULE } from '../scan/scan-error.js';
 
 /**
  * The trust level of one script from its findings under a policy. Pure: same
@@ -25,8 +26,8 @@ export interface Assessment {
   notices: string[];
 }
 
-/** How scanners report "could not scan this file" (src/scan normalises both tools to it). */
-export const SCAN_ERROR_RULE_ID = 'airlock.scan-error';
+/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
+export const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
 
 const RANK: Record<TrustLevel, number> = { low: 0, high: 1, blocked: 2 };
 const GRADE: Record<Severity, number> = { low: 0, medium: 1, high: 2 };

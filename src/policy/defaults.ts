@@ -1,42 +1,16 @@
 import type { SandboxLimits } from '../sandbox/types.js';
+import { DEFAULT_PROFILES as SANDBOX_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 
 /**
- * The numbers a policy falls back to when it does not name them. docs/policy.md
+ * The values a policy falls back to when it does not name them. docs/policy.md
  * lists each with the reason for its size; policies/default.yml spells the same
  * values out so a reader sees them (a unit test keeps the two equal).
  *
- * The sandbox engineer owns `SandboxLimits`; no shared `DEFAULT_PROFILES` existed
- * when the policy was written, so the profile defaults live here.
+ * The profile numbers belong to the sandbox (src/sandbox/profiles.ts explains each);
+ * the policy only names them, so the two cannot drift apart.
  */
-
-/** Ordinary generated analysis: pandas over a few CSVs, a handful of matplotlib figures. */
-export const STANDARD_PROFILE: SandboxLimits = {
-  timeoutSeconds: 120,
-  memoryMb: 1024,
-  cpus: 1,
-  // numpy/OpenBLAS start one thread per core; 128 leaves room for that and still stops a fork bomb.
-  pids: 128,
-  tmpfsMb: 256,
-  outputMb: 256,
-  nofile: 256,
-  fsizeMb: 128,
-  maxOutputBytes: 1024 * 1024,
-  maxArtifacts: 200,
-};
-
-/** Code with findings worth a second look: it runs, with less of everything. */
-export const RESTRICTED_PROFILE: SandboxLimits = {
-  timeoutSeconds: 60,
-  memoryMb: 512,
-  cpus: 0.5,
-  pids: 64,
-  tmpfsMb: 64,
-  outputMb: 64,
-  nofile: 128,
-  fsizeMb: 32,
-  maxOutputBytes: 256 * 1024,
-  maxArtifacts: 50,
-};
+export const STANDARD_PROFILE: SandboxLimits = SANDBOX_PROFILES.standard;
+export const RESTRICTED_PROFILE: SandboxLimits = SANDBOX_PROFILES.restricted;
 
 export const DEFAULT_PROFILES: Readonly<Record<string, SandboxLimits>> = {
   standard: STANDARD_PROFILE,
@@ -54,12 +28,11 @@ export const DEFAULT_LIMITS = {
 } as const;
 
 export const DEFAULT_SANDBOX = {
-  image: 'airlock-sandbox:local',
-  runtime: 'runc',
-  // The sandbox image's non-root user (images/Dockerfile, uid 10001).
-  user: '10001:10001',
-  parallelism: 0,
-} as const;
+  image: DEFAULT_SANDBOX_CONFIG.image,
+  runtime: DEFAULT_SANDBOX_CONFIG.runtime,
+  user: DEFAULT_SANDBOX_CONFIG.user,
+  parallelism: DEFAULT_SANDBOX_CONFIG.parallelism,
+};
 
 export const DEFAULT_SCANNER_TIMEOUTS = { bandit: 120, semgrep: 300 } as const;
 
