@@ -90,6 +90,11 @@ export async function uploadSarif(opts: UploadSarifOptions): Promise<UploadOutco
     opts.log(`SARIF not uploaded: ${prepared.reason}`);
     return { uploaded: false, reason: prepared.reason };
   }
+  if (!opts.token) {
+    const reason = 'no token to upload with (the `token` input is empty)';
+    opts.log(`SARIF not uploaded: ${reason}`);
+    return { uploaded: false, reason };
+  }
   const retry = {
     maxAttempts: opts.maxAttempts ?? 4,
     retryDelayMs: opts.retryDelayMs ?? 1000,

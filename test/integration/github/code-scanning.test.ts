@@ -155,6 +155,12 @@ describe('uploadSarif against the OpenAPI-checked fake GitHub', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  it('an empty token is reported as not uploaded without sending anything', async () => {
+    const out = await uploadSarif(opts({ token: '' }));
+    expect(out.uploaded).toBe(false);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('a wrong token is reported as not uploaded (401)', async () => {
     const out = await uploadSarif(opts({ token: 'ghs_wrong' }));
     expect(out).toMatchObject({ uploaded: false, httpStatus: 401 });
