@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -106,21 +106,19 @@ export async function rotate(layout: LogLayout, scan: ScanResult): Promise<Segme
   const target = segmentPath(layout, scan.active.firstSeq);
   const tmp = `${target}.${process.pid}.tmp`;
   const src = await openNoFollow(layout.logPath);
-  const dst = await open(
-    tmp,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o644,
+  // The streams own and close their files (a FileHandle with a live autoClose:false
+  // stream never finishes closing); 'wx' is O_CREAT|O_EXCL, so nothing planted at the
+  // temp name is written through.
+  await pipeline(
+    src.createReadStream({ start: 0, end: scan.active.completeBytes - 1, autoClose: true }),
+    createGzip({ level: 9 }),
+    createWriteStream(tmp, { flags: 'wx', mode: 0o644 }),
   );
+  const written = await open(tmp, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
-    await pipeline(
-      src.createReadStream({ start: 0, end: scan.active.completeBytes - 1, autoClose: false }),
-      createGzip({ level: 9 }),
-      dst.createWriteStream({ autoClose: false }),
-    );
-    await dst.sync();
+    await written.sync();
   } finally {
-    await src.close();
-    await dst.close();
+    await written.close();
   }
   await rename(tmp, target);
   await syncDir(layout.dir);

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -103,22 +104,32 @@ export async function readLines(
 ): Promise<ReadResult> {
   const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);
   const fh = await openNoFollow(path);
-  try {
-    if (opts.gzip) {
-      // Decompressed size is unbounded (a gzip bomb), but we only ever hold one line,
-      // capped above, so a bomb costs time, not memory.
-      const gunzip = createGunzip();
-      const source = fh.createReadStream({ highWaterMark: READ_CHUNK, autoClose: false });
-      source.pipe(gunzip);
-      source.on('error', (e) => gunzip.destroy(e));
+  if (opts.gzip) {
+    // Decompressed size is unbounded (a gzip bomb), but we only ever hold one line,
+    // capped above, so a bomb costs time, not memory. The stream owns the file handle
+    // (autoClose) and is destroyed on any exit, including a bad line mid-segment.
+    const source = fh.createReadStream({ highWaterMark: READ_CHUNK });
+    const gunzip = createGunzip();
+    source.on('error', (e) => gunzip.destroy(e));
+    source.pipe(gunzip);
+    try {
       for await (const chunk of gunzip) splitter.push(chunk as Buffer);
-    } else {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
-        if (bytesRead === 0) break;
-        splitter.push(buf.subarray(0, bytesRead));
-      }
+    } catch (e) {
+      if (e instanceof VerificationError) throw e;
+      throw new VerificationError('AUDIT_SEGMENT_INVALID', `${path} is not a valid gzip segment`);
+    } finally {
+      gunzip.destroy();
+      source.destroy();
+      if (!source.closed) await once(source, 'close');
+    }
+    return splitter.finish();
+  }
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+      if (bytesRead === 0) break;
+      splitter.push(buf.subarray(0, bytesRead));
     }
   } finally {
     await fh.close();

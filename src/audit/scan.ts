@@ -136,11 +136,9 @@ export async function scanLog(layout: LogLayout, expect: ScanExpectations): Prom
   }
   state.checkRoots();
 
-  // Segments wholly below the anchor are left over from an interrupted prune: skip them.
-  const all = await listClosedSegments(layout);
-  const segments = all.filter(
-    (_s, i) => !anchor || (all[i + 1]?.firstSeq ?? Number.POSITIVE_INFINITY) > anchor.size,
-  );
+  // Segments starting below the anchor are left over from an interrupted prune (the
+  // anchor is always written at a segment's end): skip them.
+  const segments = (await listClosedSegments(layout)).filter((s) => !anchor || s.firstSeq >= anchor.size);
   const closed: SegmentEnd[] = [];
   for (const seg of segments) {
     if (seg.firstSeq !== state.size) {
