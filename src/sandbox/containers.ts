@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { minimalEnv, tryRunCommand } from '../exec/run-command.js';
+import {
+  type ContainerIds,
+  OWNER_HOST_LABEL,
+  OWNER_PID_LABEL,
+  OWNER_START_LABEL,
+  RUN_ID_LABEL,
+} from './docker-args.js';
+import { removeContainer } from './docker.js';
+
+/**
+ * No container left behind: every container is tracked from before `docker run` until
+ * it is removed. While any is live, SIGINT/SIGTERM remove them all, then the process
+ * exits as the signal would have ended it; an `exit` hook removes stragglers
+ * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
+ * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
+ */
+const live = new Set<string>();
+let counter = 0;
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and ')': split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const RUN_ID = randomBytes(4).toString('hex');
+
+/** Ids for a new container of this process; the name is unique per run and call. */
+export function newContainerIds(label?: string): ContainerIds {
+  counter += 1;
+  // The label (a script path) is hostile: keep only a short [a-z0-9-] slug for humans.
+  const slug = (label ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(-40);
+  return {
+    name: `airlock-${RUN_ID}-${counter}${slug ? `-${slug}` : ''}`,
+    runId: RUN_ID,
+    ownerPid: process.pid,
+    ownerStart: processStartTime(process.pid) ?? 'unknown',
+    ownerHost: os.hostname(),
+  };
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  const code = 128 + (os.constants.signals[signal] ?? 15);
+  const names = [...live];
+  void Promise.allSettled(names.map((n) => removeContainer(n))).finally(() => process.exit(code));
+}
+
+function onExit(): void {
+  // Synchronous: an 'exit' listener cannot wait for promises.
+  if (live.size === 0) return;
+  spawnSync('docker', ['rm', '--force', ...live], { env: minimalEnv(), stdio: 'ignore', timeout: 30_000 });
+}
+
+function installHandlers(): void {
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+}
+
+function removeHandlers(): void {
+  // Gone again once nothing is live: the default signal behaviour comes back.
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('exit', onExit);
+}
+
+export function trackContainer(name: string): void {
+  if (live.size === 0) installHandlers();
+  live.add(name);
+}
+
+export function untrackContainer(name: string): void {
+  live.delete(name);
+  if (live.size === 0) removeHandlers();
+}
+
+export function liveContainers(): string[] {
+  return [...live];
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes containers with our label whose owning process is gone (or whose pid now
+ * belongs to a different process). Containers owned by another host are left alone:
+ * on a shared engine we cannot see their processes. Returns the names removed.
+ */
+export async function sweepOrphans(label: string): Promise<string[]> {
+  const format = `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}\t{{.Label "${OWNER_START_LABEL}"}}\t{{.Label "${OWNER_HOST_LABEL}"}}\t{{.Label "${RUN_ID_LABEL}"}}`;
+  const r = await tryRunCommand(
+    'docker',
+    ['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format],
+    {
+      timeoutMs: 30_000,
+    },
+  );
+  if (r.exitCode !== 0) return [];
+  const host = os.hostname();
+  const orphans: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const [name, pidText, start, ownerHost] = line.split('\t');
+    if (!name || live.has(name) || ownerHost !== host) continue;
+    const pid = Number(pidText);
+    const alive = Number.isSafeInteger(pid) && pid > 0 && processAlive(pid);
+    const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
+    if (!samePid) orphans.push(name);
+  }
+  const removed: string[] = [];
+  for (const name of orphans) if (await removeContainer(name)) removed.push(name);
+  return removed;
+}

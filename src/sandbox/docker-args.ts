@@ -1,0 +1,291 @@
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { HardenedRunSpec, SandboxLimits } from './types.js';
+
+/**
+ * The `docker` argv of a hardened run, as pure functions (unit-tested flag by flag).
+ *
+ * Lifecycle (docs/hardening.md, "Lifecycle"): the container is created detached with
+ * an idle keeper (`sleep`) under `--init`; the script runs in it with `docker exec`;
+ * after it ends we read the cgroup's peak memory and OOM counter, stream a tar of
+ * the output tmpfs out, then `docker rm -f`. A plain `docker run --rm` cannot do
+ * this: a bind mount cannot be size-limited, and a tmpfs is gone once the container
+ * stops.
+ */
+
+/** Where the script's directory is mounted (read-only) and where it may write. */
+export const WORK_DIR = '/work';
+export const OUTPUT_DIR = '/out';
+/** Scratch tmpfs mounts; HOME points into /tmp. */
+export const SCRATCH_DIRS = ['/tmp', '/var/tmp', '/run'] as const;
+
+/** Container paths a caller's extra mount must not cover or replace. */
+const RESERVED_TARGETS = [
+  '/',
+  WORK_DIR,
+  OUTPUT_DIR,
+  ...SCRATCH_DIRS,
+  '/proc',
+  '/sys',
+  '/dev',
+  '/etc',
+  '/usr',
+];
+
+/** Names of the labels that tie a container to the process that owns it. */
+export const OWNER_PID_LABEL = 'org.airlock.owner-pid';
+export const OWNER_START_LABEL = 'org.airlock.owner-start';
+export const OWNER_HOST_LABEL = 'org.airlock.owner-host';
+export const RUN_ID_LABEL = 'org.airlock.run-id';
+
+export interface ContainerIds {
+  /** Unique container name (`--name`). */
+  name: string;
+  /** Identifies this Airlock invocation; also a label. */
+  runId: string;
+  /** pid of the Airlock process that owns the container (orphan detection). */
+  ownerPid: number;
+  /** Start time of that process (clock ticks since boot): a reused pid does not match it. */
+  ownerStart: string;
+  /** Host the owner runs on: a shared engine may serve several hosts. */
+  ownerHost: string;
+}
+
+/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
+export const KEEPER_GRACE_SECONDS = 120;
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const USER_RE = /^(\d{1,10})(?::(\d{1,10}))?$/;
+
+/**
+ * The environment inside the container: exactly these plus the spec's own. Nothing of
+ * process.env (runner tokens, cloud credentials) is ever passed; `docker -e K=V` with an
+ * explicit value never reads the docker client's environment either.
+ */
+export function sandboxEnv(spec: HardenedRunSpec): [string, string][] {
+  const ours: Record<string, string> = {
+    AIRLOCK_OUTPUT_DIR: OUTPUT_DIR,
+    HOME: '/tmp',
+    TMPDIR: '/tmp',
+    // No display: matplotlib must not look for one.
+    MPLBACKEND: 'Agg',
+    MPLCONFIGDIR: '/tmp/.matplotlib',
+    XDG_CACHE_HOME: '/tmp/.cache',
+    XDG_CONFIG_HOME: '/tmp/.config',
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    LANG: 'C.UTF-8',
+  };
+  const extra = spec.env ?? {};
+  for (const key of Object.keys(extra)) {
+    if (!ENV_KEY_RE.test(key))
+      throw new UserError('INPUT_INVALID', `invalid sandbox environment name: ${key}`);
+    // The caller may not move the output directory or HOME off the bounded tmpfs.
+    if (Object.hasOwn(ours, key)) throw new UserError('INPUT_INVALID', `sandbox environment ${key} is fixed`);
+    if ((extra[key] ?? '').includes('\0')) throw new UserError('INPUT_INVALID', `NUL in sandbox env ${key}`);
+  }
+  return [...Object.entries(ours), ...Object.entries(extra)];
+}
+
+/** Parses `uid[:gid]`, refusing root: uid 0 (or gid 0) inside is root's files and powers. */
+export function parseSandboxUser(user: string): { uid: number; gid: number } {
+  const m = USER_RE.exec(user);
+  if (!m) {
+    // A name would be resolved by the image's /etc/passwd, which could map it to 0.
+    throw new UserError('INPUT_INVALID', `sandbox user must be numeric uid[:gid], got '${user}'`);
+  }
+  const uid = Number(m[1]);
+  const gid = m[2] === undefined ? uid : Number(m[2]);
+  if (uid === 0 || gid === 0)
+    throw new UserError('INPUT_INVALID', 'the sandbox user must not be root (uid/gid 0)');
+  return { uid, gid };
+}
+
+/** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
+export function keeperUser(user: string): string {
+  const { uid } = parseSandboxUser(user);
+  const keeper = uid === 65534 ? 65533 : 65534;
+  return `${keeper}:${keeper}`;
+}
+
+/** A host path for `--mount`: absolute, and free of the CSV syntax `--mount` parses. */
+function mountSource(hostPath: string): string {
+  if (!path.isAbsolute(hostPath))
+    throw new UserError('PATH_INVALID', `mount source must be absolute: ${hostPath}`);
+  if (/[,"\n\r\0]/.test(hostPath)) {
+    // `--mount` is comma-separated CSV: a comma in a path could smuggle `,readonly=false`
+    // or a second `source=`; refuse rather than quote.
+    throw new UserError(
+      'PATH_INVALID',
+      `path contains a character docker --mount cannot take: ${JSON.stringify(hostPath)}`,
+    );
+  }
+  return path.resolve(hostPath);
+}
+
+function mountTarget(target: string): string {
+  if (
+    !path.posix.isAbsolute(target) ||
+    /[,"\n\r\0]/.test(target) ||
+    path.posix.normalize(target) !== target
+  ) {
+    throw new UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
+  }
+  for (const reserved of RESERVED_TARGETS) {
+    if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
+      throw new UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
+    }
+  }
+  return target;
+}
+
+function tmpfs(target: string, mb: number): string {
+  // noexec: nothing dropped there can be executed; nosuid/nodev: no setuid or device files.
+  return `${target}:rw,noexec,nosuid,nodev,size=${mb}m,mode=1777`;
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v <= 0)
+    throw new UserError('INPUT_INVALID', `limit ${name} must be a positive integer`);
+  return v;
+}
+
+export function validateLimits(l: SandboxLimits): void {
+  for (const key of [
+    'timeoutSeconds',
+    'memoryMb',
+    'pids',
+    'tmpfsMb',
+    'outputMb',
+    'nofile',
+    'fsizeMb',
+  ] as const) {
+    positiveInt(key, l[key]);
+  }
+  positiveInt('maxOutputBytes', l.maxOutputBytes);
+  if (!Number.isInteger(l.maxArtifacts) || l.maxArtifacts < 0) {
+    throw new UserError('INPUT_INVALID', 'limit maxArtifacts must be an integer >= 0');
+  }
+  if (!(l.cpus > 0) || !Number.isFinite(l.cpus))
+    throw new UserError('INPUT_INVALID', 'limit cpus must be > 0');
+}
+
+/**
+ * `docker run` argv (without the leading `docker`) that creates the hardened container
+ * with its idle keeper. The script itself runs via `buildExecArgs`.
+ */
+export function buildDockerRunArgs(spec: HardenedRunSpec, ids: ContainerIds): string[] {
+  const l = spec.limits;
+  validateLimits(l);
+  if (!NAME_RE.test(ids.name)) throw new UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
+  if (!LABEL_KEY_RE.test(spec.sandbox.label)) {
+    throw new UserError('INPUT_INVALID', `invalid container label key: ${spec.sandbox.label}`);
+  }
+  if (spec.sandbox.runtime !== 'runc' && spec.sandbox.runtime !== 'runsc') {
+    throw new UserError('INPUT_INVALID', `unknown runtime: ${String(spec.sandbox.runtime)}`);
+  }
+  if (!spec.sandbox.image || spec.sandbox.image.startsWith('-')) {
+    throw new UserError('INPUT_INVALID', `invalid image reference: ${spec.sandbox.image}`);
+  }
+  parseSandboxUser(spec.sandbox.user);
+  const args = [
+    'run',
+    '--detach',
+    '--name',
+    ids.name,
+    '--label',
+    `${spec.sandbox.label}=1`,
+    '--label',
+    `${OWNER_PID_LABEL}=${ids.ownerPid}`,
+    '--label',
+    `${OWNER_START_LABEL}=${ids.ownerStart}`,
+    '--label',
+    `${OWNER_HOST_LABEL}=${ids.ownerHost}`,
+    '--label',
+    `${RUN_ID_LABEL}=${ids.runId}`,
+    // Explicit, so a daemon whose default runtime was changed does not pick another.
+    '--runtime',
+    spec.sandbox.runtime,
+    // A missing image is an error, never a pull: a typo must not fetch from a registry.
+    '--pull',
+    'never',
+    // tini as PID 1 reaps the script's orphaned children.
+    '--init',
+    '--read-only',
+    '--cap-drop=ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--network',
+    'none',
+    '--ipc',
+    'private',
+    '--hostname',
+    'sandbox',
+    // Exec output is never logged; this keeps the keeper's (empty) output off the disk too.
+    '--log-driver',
+    'none',
+    '--pids-limit',
+    String(l.pids),
+    '--memory',
+    `${l.memoryMb}m`,
+    // Equal to --memory: no swap, so the memory limit is the real limit.
+    '--memory-swap',
+    `${l.memoryMb}m`,
+    '--cpus',
+    String(l.cpus),
+    '--ulimit',
+    `nofile=${l.nofile}:${l.nofile}`,
+    // RLIMIT_FSIZE is in bytes.
+    '--ulimit',
+    `fsize=${l.fsizeMb * 1024 * 1024}:${l.fsizeMb * 1024 * 1024}`,
+    // No core dumps of a crashing script (they could hold its memory).
+    '--ulimit',
+    'core=0:0',
+    // /dev/shm is a tmpfs too (default 64 MiB): bound it like the others.
+    '--shm-size',
+    `${l.tmpfsMb}m`,
+  ];
+  for (const dir of SCRATCH_DIRS) args.push('--tmpfs', tmpfs(dir, l.tmpfsMb));
+  args.push('--tmpfs', tmpfs(OUTPUT_DIR, l.outputMb));
+  args.push('--mount', `type=bind,source=${mountSource(spec.workDir)},target=${WORK_DIR},readonly`);
+  for (const m of spec.readOnlyMounts ?? []) {
+    args.push(
+      '--mount',
+      `type=bind,source=${mountSource(m.host)},target=${mountTarget(m.container)},readonly`,
+    );
+  }
+  args.push('--workdir', WORK_DIR);
+  for (const [k, v] of sandboxEnv(spec)) args.push('--env', `${k}=${v}`);
+  // The keeper runs as another non-root uid than the script, which therefore cannot
+  // signal it; it ends by itself after the timeout plus grace, so a container of an
+  // Airlock process that was SIGKILLed stops on its own (and sweepOrphans removes it).
+  args.push('--user', keeperUser(spec.sandbox.user));
+  args.push('--entrypoint', 'sleep', spec.sandbox.image, String(l.timeoutSeconds + KEEPER_GRACE_SECONDS));
+  return args;
+}
+
+/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
+export function buildExecArgs(spec: HardenedRunSpec, name: string): string[] {
+  if (spec.command.length === 0) throw new UserError('INPUT_INVALID', 'empty sandbox command');
+  parseSandboxUser(spec.sandbox.user);
+  return ['exec', '--user', spec.sandbox.user, '--workdir', WORK_DIR, name, ...spec.command];
+}
+
+/** `docker exec` argv that writes a tar of the output directory to stdout. */
+export function buildCopyOutArgs(spec: HardenedRunSpec, name: string): string[] {
+  return [
+    'exec',
+    '--user',
+    spec.sandbox.user,
+    name,
+    'tar',
+    '--create',
+    '--file=-',
+    `--directory=${OUTPUT_DIR}`,
+    '--format=posix',
+    '--numeric-owner',
+    '.',
+  ];
+}

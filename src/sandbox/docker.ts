@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { UserError } from '../errors.js';
+import { lastLine, minimalEnv, tryRunCommand } from '../exec/run-command.js';
+
+/** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
+export async function checkDocker(): Promise<{ serverVersion: string; runtimes: string[] }> {
+  const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
+  let r: Awaited<ReturnType<typeof tryRunCommand>>;
+  try {
+    r = await tryRunCommand('docker', ['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
+    throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
+  }
+  let info: { ServerVersion?: string; Runtimes?: Record<string, unknown>; ServerErrors?: string[] } = {};
+  try {
+    info = JSON.parse(r.stdout) as typeof info;
+  } catch {
+    // fall through: reported below
+  }
+  if (r.exitCode !== 0 || !info.ServerVersion) {
+    const why = info.ServerErrors?.[0] ?? (lastLine(r.stderr) || `docker info exited ${r.exitCode}`);
+    throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
+  }
+  return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
+}
+
+/** The image's ID, or null when the engine does not have it locally. */
+export async function localImageId(ref: string): Promise<string | null> {
+  if (ref.startsWith('-')) return null;
+  const r = await tryRunCommand('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
+    timeoutMs: 20_000,
+  });
+  return r.exitCode === 0 ? r.stdout.trim() || null : null;
+}
+
+/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
+export async function requireImage(ref: string): Promise<string> {
+  const id = await localImageId(ref);
+  if (!id) {
+    throw new UserError(
+      'IMAGE_MISSING',
+      `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``,
+    );
+  }
+  return id;
+}
+
+/**
+ * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
+ * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
+ */
+export async function ensureImage(
+  ref: string,
+  progress?: (line: string) => void,
+): Promise<{ ref: string; id: string }> {
+  const id = await requireImage(ref);
+  progress?.(`image: ${ref} (${id})`);
+  return { ref, id };
+}
+
+/** Throws DOCKER_UNAVAILABLE when the runtime is not registered with the engine. */
+export async function requireRuntime(runtime: string): Promise<void> {
+  const { runtimes } = await checkDocker();
+  if (!runtimes.includes(runtime)) {
+    throw new UserError(
+      'DOCKER_UNAVAILABLE',
+      `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`,
+    );
+  }
+}
+
+/** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
+export async function removeContainer(name: string): Promise<boolean> {
+  const r = await tryRunCommand('docker', ['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(
+    () => null,
+  );
+  return r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr));
+}
+
+export interface BinaryCapture {
+  data: Buffer;
+  /** Bytes the process wrote in total (also beyond the cap). */
+  totalBytes: number;
+  truncated: boolean;
+  exitCode: number | null;
+  stderr: string;
+}
+
+/**
+ * Runs `docker <args>` and keeps at most `cap` bytes of its stdout as raw bytes.
+ *
+ * Not `tryRunCommand`: that decodes stdout as UTF-8 text, which would corrupt a tar
+ * stream. Once the cap is reached the process is killed, so a hostile output directory
+ * can neither grow our memory nor keep us reading.
+ */
+export function captureBinary(args: string[], cap: number, timeoutMs: number): Promise<BinaryCapture> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, {
+      env: minimalEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: false,
+    });
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let total = 0;
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (c: Buffer) => {
+      total += c.length;
+      const room = cap - kept;
+      if (room > 0) {
+        const part = c.length <= room ? c : c.subarray(0, room);
+        chunks.push(part);
+        kept += part.length;
+      }
+      if (total > cap) child.kill('SIGKILL');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      if (stderr.length < 8192) stderr += c.toString('utf8');
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({
+        data: Buffer.concat(chunks),
+        totalBytes: total,
+        truncated: total > cap,
+        exitCode: code,
+        stderr,
+      });
+    });
+  });
+}

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { type CommandResult, describeFailure, lastLine, tryRunCommand } from '../exec/run-command.js';
+import type { Artifact, ExecutionResult, ExecutionStatus } from '../report/types.js';
+import { readCgroupStats } from './cgroup.js';
+import { newContainerIds, trackContainer, untrackContainer } from './containers.js';
+import { buildCopyOutArgs, buildDockerRunArgs, buildExecArgs } from './docker-args.js';
+import { captureBinary, removeContainer } from './docker.js';
+import { extractTar } from './tar-extract.js';
+import type { HardenedRunSpec } from './types.js';
+
+/**
+ * One script (or scanner) in a hardened container; see docker-args.ts for the flags and
+ * the lifecycle. Never throws for anything the script does: every outcome is an
+ * ExecutionResult. Throws only for an invalid spec (UserError), before any container.
+ */
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** docker's own failure to start the exec'd command (not the script's exit status). */
+const EXEC_FAILED_RE = /^OCI runtime exec failed|^Error response from daemon/m;
+
+function base(spec: HardenedRunSpec, name: string): ExecutionResult {
+  return {
+    status: 'error',
+    exitCode: null,
+    durationMs: 0,
+    peakMemoryBytes: null,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    stdoutSha256: sha256(''),
+    stderrSha256: sha256(''),
+    artifacts: [],
+    artifactsTruncated: false,
+    runtime: spec.sandbox.runtime,
+    profile: spec.profile,
+    containerName: name,
+  };
+}
+
+function createFailure(spec: HardenedRunSpec, r: CommandResult): string {
+  if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
+    return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
+  }
+  if (/unknown or invalid runtime/i.test(r.stderr)) {
+    return `the Docker engine has no runtime '${spec.sandbox.runtime}': register it (scripts/setup.sh)`;
+  }
+  return `docker could not create the sandbox: ${describeFailure(r)}`;
+}
+
+async function containerState(name: string): Promise<{ running: boolean; oomKilled: boolean } | null> {
+  const r = await tryRunCommand(
+    'docker',
+    ['inspect', '--format', '{{.State.Running}} {{.State.OOMKilled}}', name],
+    {
+      timeoutMs: 20_000,
+    },
+  ).catch(() => null);
+  if (r === null || r.exitCode !== 0) return null;
+  const [running, oom] = r.stdout.trim().split(' ');
+  return { running: running === 'true', oomKilled: oom === 'true' };
+}
+
+interface Classified {
+  status: ExecutionStatus;
+  reason?: string;
+}
+
+function classify(
+  exec: CommandResult,
+  oomKills: number | null,
+  died: { oomKilled: boolean } | null,
+): Classified {
+  if (exec.timedOut)
+    return { status: 'timeout', reason: 'the wall-clock timeout was reached; the container was killed' };
+  if ((oomKills ?? 0) > 0 || died?.oomKilled) {
+    return { status: 'oom', reason: 'the memory limit was exceeded: the kernel OOM killer ended the script' };
+  }
+  if (died) return { status: 'error', reason: 'the sandbox container stopped while the script ran' };
+  if (exec.exitCode === 0) return { status: 'success' };
+  if ((exec.exitCode === 126 || exec.exitCode === 127) && EXEC_FAILED_RE.test(exec.stderr)) {
+    return { status: 'error', reason: `docker could not start the command: ${lastLine(exec.stderr)}` };
+  }
+  return {
+    status: 'failure',
+    reason: exec.signal ? `killed by ${exec.signal}` : `exit code ${exec.exitCode}`,
+  };
+}
+
+async function copyOut(
+  spec: HardenedRunSpec,
+  name: string,
+): Promise<{ artifacts: Artifact[]; truncated: boolean; refused: string[] }> {
+  const l = spec.limits;
+  const maxBytes = l.outputMb * 1024 * 1024;
+  // Tar overhead: a header (+ pax header) per entry and the end blocks.
+  const cap = maxBytes + (l.maxArtifacts + 16) * 2048 + 10_240;
+  const tar = await captureBinary(buildCopyOutArgs(spec, name), cap, 120_000);
+  const ex = await extractTar(tar.data, spec.collectOutputTo!, { maxFiles: l.maxArtifacts, maxBytes });
+  if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
+    ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
+  }
+  return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
+}
+
+function emptyExec(args: string[], durationMs: number): CommandResult {
+  return {
+    command: 'docker',
+    args,
+    exitCode: null,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    durationMs,
+  };
+}
+
+/**
+ * `docker exec` of the script under the wall-clock timeout. Under gVisor an OOM ends the
+ * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
+ * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
+ */
+async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[]): Promise<CommandResult> {
+  const started = performance.now();
+  const execAbort = new AbortController();
+  const watchAbort = new AbortController();
+  let timedOut = false;
+  let sandboxEnded = false;
+  const watcher =
+    spec.sandbox.runtime === 'runsc'
+      ? tryRunCommand('docker', ['wait', name], { signal: watchAbort.signal }).then(
+          (r) => {
+            if (r.exitCode === 0 && !timedOut) {
+              sandboxEnded = true;
+              execAbort.abort();
+            }
+          },
+          () => undefined,
+        )
+      : Promise.resolve();
+  try {
+    return await tryRunCommand('docker', execArgs, {
+      timeoutMs: spec.limits.timeoutSeconds * 1000,
+      maxOutputBytes: spec.limits.maxOutputBytes,
+      signal: execAbort.signal,
+      // Killing the docker client does not stop the process inside: remove the container.
+      onTimeout: () => {
+        timedOut = true;
+        return removeContainer(name).then(() => undefined);
+      },
+    });
+  } catch (e) {
+    if (!sandboxEnded) throw e;
+    return emptyExec(execArgs, Math.round(performance.now() - started));
+  } finally {
+    watchAbort.abort();
+    await watcher;
+  }
+}
+
+export async function runHardened(spec: HardenedRunSpec): Promise<ExecutionResult> {
+  const ids = newContainerIds(spec.label);
+  const runArgs = buildDockerRunArgs(spec, ids); // throws UserError on an invalid spec
+  const execArgs = buildExecArgs(spec, ids.name);
+  const result = base(spec, ids.name);
+  trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
+  try {
+    let created: CommandResult;
+    try {
+      created = await tryRunCommand('docker', runArgs, { timeoutMs: 120_000 });
+    } catch (e) {
+      result.reason = `docker could not be started: ${(e as Error).message}`;
+      return result;
+    }
+    if (created.exitCode !== 0) {
+      result.reason = createFailure(spec, created);
+      return result;
+    }
+    const containerId = created.stdout.trim();
+    const exec = await execScript(spec, ids.name, execArgs);
+    const stats = await readCgroupStats(containerId);
+    // No cgroup: the container is gone or stopped (gVisor ends the whole sandbox on OOM);
+    // ask the engine what happened. Skipped on the normal path to save a round trip.
+    const died = !exec.timedOut && stats.dir === null ? await containerState(ids.name) : null;
+    const diedInfo = died && !died.running ? died : null;
+    const c = classify(exec, stats.oomKills, diedInfo);
+    Object.assign(result, {
+      status: c.status,
+      reason: c.reason,
+      exitCode: exec.exitCode,
+      durationMs: exec.durationMs,
+      peakMemoryBytes: stats.peakMemoryBytes,
+      stdout: exec.stdout,
+      stderr: exec.stderr,
+      stdoutTruncated: exec.stdoutTruncated,
+      stderrTruncated: exec.stderrTruncated,
+      stdoutBytes: exec.stdoutBytes,
+      stderrBytes: exec.stderrBytes,
+      stdoutSha256: sha256(exec.stdout),
+      stderrSha256: sha256(exec.stderr),
+    });
+    if (c.reason === undefined) delete result.reason;
+    if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
+      const out = await copyOut(spec, ids.name);
+      result.artifacts = out.artifacts;
+      result.artifactsTruncated = out.truncated;
+      if (out.refused.length > 0) {
+        const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
+        result.reason = result.reason ? `${result.reason}; ${note}` : note;
+      }
+    }
+    return result;
+  } finally {
+    if (await removeContainer(ids.name)) untrackContainer(ids.name);
+  }
+}
