@@ -168,7 +168,8 @@ export async function extractTar(
       continue;
     }
     if (type === '5') {
-      if (safe.path) await ensureDirs(root, safe.path);
+      if (safe.path)
+        await ensureDirs(root, safe.path).catch((e: Error) => result.refused.push(`${shown}: ${e.message}`));
       continue;
     }
     if (type !== '0' && type !== '\0' && type !== '7') {
