@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { relative } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts } from '../discover/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
@@ -9,7 +10,10 @@ import { buildSarif, writeSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
 import type { GateReport, ScriptReport } from '../report/types.js';
 import { writeFileAtomic, writeJson } from '../report/write-json.js';
-import { checkDocker, ensureImage } from '../sandbox/docker.js';
+import { sweepOrphans } from '../sandbox/containers.js';
+import { checkDocker } from '../sandbox/docker.js';
+import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
+import { ensureImageAvailable } from './image-stage.js';
 import { runPool } from '../sandbox/pool.js';
 import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxConfig } from '../sandbox/types.js';
@@ -58,7 +62,7 @@ export async function runGate(
     runtime: settings.runtime ?? policy.sandbox.runtime,
     user: policy.sandbox.user,
     parallelism: policy.sandbox.parallelism || availableParallelism(),
-    label: 'org.airlock.sandbox',
+    label: DEFAULT_SANDBOX_CONFIG.label,
   };
   const notices = [...expiredAllowlistNotices(policy, startedAt)];
 
@@ -80,7 +84,10 @@ export async function runGate(
   );
 
   await checkDocker();
-  const image = await ensureImage(sandbox.image, deps.progress);
+  // Containers left by an Airlock that was SIGKILLed on this host go first.
+  const swept = await sweepOrphans(sandbox.label);
+  if (swept.length) notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
+  const image = await ensureImageAvailable(sandbox.image, deps.progress);
 
   // Telemetry continues its counters and failure streak from the audit history.
   const telemetry = createTelemetry({
@@ -184,7 +191,7 @@ export async function runGate(
       verdictReasons: verdict.reasons,
       counts: countLevels(scripts),
       policy: {
-        path: relative(settings.workspace, policy.source.path) || policy.source.path,
+        path: displayPolicyPath(settings.workspace, policy.source.path),
         name: policy.name,
         sha256: policySha256(policy),
       },
@@ -209,6 +216,7 @@ export async function runGate(
       category: settings.sarifCategory,
       rules: scan.rules,
     });
+    await mkdir(dirname(settings.sarifFile), { recursive: true });
     await writeSarif(sarif.log, settings.sarifFile);
     report.notices.push(...sarif.notices);
     await writeJson(settings.reportFile, report);
@@ -225,4 +233,10 @@ export async function runGate(
   } finally {
     await stage.dispose();
   }
+}
+
+/** The policy as a reader knows it: workspace-relative, or the shipped file's name. */
+function displayPolicyPath(workspace: string, path: string): string {
+  const rel = relative(workspace, path);
+  return rel.startsWith('..') || isAbsolute(rel) ? `airlock:policies/${basename(path)}` : rel;
 }

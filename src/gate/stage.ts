@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -36,6 +36,8 @@ export interface Stage {
 
 export async function stageScripts(input: StageInput): Promise<Stage> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
+  // mkdtemp makes it 0700; the sandbox's non-root user must be able to read (never write) it.
+  await chmod(root, 0o755);
   const notices: string[] = [];
   const budget = { files: input.maxFiles, bytes: input.maxBytes, exhausted: false };
   const dirs = [...new Set(input.scripts.map((s) => posix.dirname(s.path)))].sort();

@@ -1,10 +1,17 @@
 import type { CliCommand } from '../command.js';
 import { auditKeygenCommand } from './audit-keygen.js';
 import { auditVerifyCommand } from './audit-verify.js';
+import { gateCommand, scanCommand } from './gate.js';
 import { imageBuildCommand } from './image-build.js';
 
 /**
  * Every command the CLI knows. Each lives in its own module beside this one;
  * add one line here when adding a command.
  */
-export const commands: CliCommand[] = [auditVerifyCommand, auditKeygenCommand, imageBuildCommand];
+export const commands: CliCommand[] = [
+  gateCommand,
+  scanCommand,
+  auditVerifyCommand,
+  auditKeygenCommand,
+  imageBuildCommand,
+];
