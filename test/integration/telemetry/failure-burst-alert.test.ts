@@ -7,7 +7,13 @@ import type { ExecutionStatus } from '../../../src/report/types.js';
 import type { HistoryEntry } from '../../../src/telemetry/history.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
-import { fetchAlerts, type PrometheusStack, query, startPrometheusStack } from './prometheus-stack.js';
+import {
+  fetchAlerts,
+  type PrometheusStack,
+  query,
+  startPrometheusStack,
+  waitForScrapedFailures,
+} from './prometheus-stack.js';
 
 /**
  * End to end: gated runs of a failing script in the real sandbox push their metrics
@@ -103,12 +109,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`timed out waiting for ${what}\n${stack.logs().slice(-2000)}`);
 }
 
-/** Waits until Prometheus has scraped the instance's failure counter at `value`. */
-function scraped(instance: string, value: number): Promise<true> {
-  return waitFor(`sandbox_runs_total{instance="${instance}",status="failure"} == ${value}`, async () => {
-    const r = await query(stack.promUrl, `sandbox_runs_total{instance="${instance}",status="failure"}`);
-    return r.length === 1 && Number(r[0]!.value[1]) === value ? true : undefined;
-  });
+function scraped(instance: string, value: number): Promise<void> {
+  return waitForScrapedFailures(stack.promUrl, instance, value);
 }
 
 describe('SandboxFailureBurst through real Prometheus and Pushgateway', () => {

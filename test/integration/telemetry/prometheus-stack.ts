@@ -143,3 +143,20 @@ export async function query(
   if (body.status !== 'success') throw new Error(`query ${expr}: ${JSON.stringify(body)}`);
   return body.data.result;
 }
+
+/** Waits until Prometheus has scraped `sandbox_runs_total{instance,status="failure"}` at `value`. */
+export async function waitForScrapedFailures(
+  promUrl: string,
+  instance: string,
+  value: number,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const expr = `sandbox_runs_total{instance="${instance}",status="failure"}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const r = await query(promUrl, expr);
+    if (r.length === 1 && Number(r[0]!.value[1]) === value) return;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error(`Prometheus did not scrape ${expr} == ${value} within ${timeoutMs} ms`);
+}
