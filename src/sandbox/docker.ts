@@ -75,7 +75,16 @@ export async function removeContainer(name: string): Promise<boolean> {
   const r = await tryRunCommand('docker', ['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(
     () => null,
   );
-  return r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr));
+  if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr))) return true;
+  // "removal ... already in progress" (a concurrent rm -f): wait until it is gone.
+  for (let i = 0; i < 60; i++) {
+    const seen = await tryRunCommand('docker', ['container', 'inspect', '--format', '{{.Id}}', name], {
+      timeoutMs: 20_000,
+    }).catch(() => null);
+    if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
 }
 
 export interface BinaryCapture {

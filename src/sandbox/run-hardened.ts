@@ -133,6 +133,7 @@ async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[
   const watchAbort = new AbortController();
   let timedOut = false;
   let sandboxEnded = false;
+  let removal: Promise<unknown> = Promise.resolve();
   const watcher =
     spec.sandbox.runtime === 'runsc'
       ? tryRunCommand('docker', ['wait', name], { signal: watchAbort.signal }).then(
@@ -153,7 +154,7 @@ async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[
       // Killing the docker client does not stop the process inside: remove the container.
       onTimeout: () => {
         timedOut = true;
-        return removeContainer(name).then(() => undefined);
+        removal = removeContainer(name);
       },
     });
   } catch (e) {
@@ -161,7 +162,9 @@ async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[
     return emptyExec(execArgs, Math.round(performance.now() - started));
   } finally {
     watchAbort.abort();
-    await watcher;
+    // The client exits before the engine has finished removing: wait for it, so a
+    // timed-out run returns only once its container is really gone.
+    await Promise.all([watcher, removal]);
   }
 }
 

@@ -132,7 +132,13 @@ describe('buildDockerRunArgs', () => {
   });
 
   it('refuses env that would move the output dir or is not a plain name', () => {
-    for (const env of [{ AIRLOCK_OUTPUT_DIR: '/tmp' }, { HOME: '/' }, { 'A=B': 'x' }, { 'X Y': '1' }]) {
+    const bad: Record<string, string>[] = [
+      { AIRLOCK_OUTPUT_DIR: '/tmp' },
+      { HOME: '/' },
+      { 'A=B': 'x' },
+      { 'X Y': '1' },
+    ];
+    for (const env of bad) {
       expect(() => buildDockerRunArgs(spec({ env }), ids)).toThrow(
         expect.objectContaining({ code: 'INPUT_INVALID' }),
       );
