@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkHeaders, checkRequest } from './fake-github-checks.js';
 import {
   codeScanningHandlers,
   type ProcessingPlan,
@@ -184,7 +185,7 @@ export class FakeGitHub {
     const { operation: op, pathParams } = match;
     record.operationId = op.operationId;
 
-    const headerProblem = this.checkHeaders(req, raw.length > 0);
+    const headerProblem = checkHeaders(req, this.token, raw.length > 0);
     if (headerProblem === 'bad-token') return reply(401, error(401, 'Bad credentials'), op);
     if (headerProblem)
       return reply(
@@ -203,7 +204,7 @@ export class FakeGitHub {
       }
     }
     record.body = body;
-    const problems = this.checkRequest(op, pathParams, url.searchParams, body);
+    const problems = checkRequest(op, pathParams, url.searchParams, body);
     if (problems.length > 0) {
       return reply(
         422,
@@ -222,75 +223,6 @@ export class FakeGitHub {
       return reply(501, error(501, 'not faked'), undefined, `no fake handler for ${op.operationId}`);
     const out = handler({ operation: op, pathParams, query: url.searchParams, body, fake: this });
     return reply(out.status, out.body, op, out.violation);
-  }
-
-  /** GitHub needs a User-Agent (403 without), an Accept it can serve, and here always a token. */
-  private checkHeaders(
-    req: IncomingMessage,
-    hasBody: boolean,
-  ): 'bad-token' | { status: number; message: string } | undefined {
-    const auth = req.headers.authorization;
-    if (!auth) return { status: 401, message: 'Requires authentication (no Authorization header)' };
-    const m = /^(?:token|bearer) (\S+)$/i.exec(auth);
-    if (!m) return { status: 401, message: 'Authorization header is not `token X` or `Bearer X`' };
-    if (m[1] !== this.token) return 'bad-token';
-    if (!req.headers['user-agent'])
-      return { status: 403, message: 'Request forbidden by administrative rules: no User-Agent' };
-    const accept = req.headers.accept ?? '';
-    if (!/application\/(vnd\.github[^,]*|json)|\*\/\*/.test(accept)) {
-      return { status: 415, message: `Accept header missing or not a GitHub media type: "${accept}"` };
-    }
-    if (hasBody && !/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
-      return { status: 415, message: 'request body is not sent as application/json' };
-    }
-    return undefined;
-  }
-
-  private checkRequest(
-    op: Operation,
-    pathParams: Record<string, string>,
-    query: URLSearchParams,
-    body: unknown,
-  ) {
-    const api = openApiIndex();
-    const problems: string[] = [];
-    for (const p of op.parameters) {
-      const raw =
-        p.in === 'path'
-          ? pathParams[p.name]
-          : p.in === 'query'
-            ? (query.get(p.name) ?? undefined)
-            : undefined;
-      if (p.in !== 'path' && p.in !== 'query') continue;
-      if (raw === undefined) {
-        if (p.required) problems.push(`missing ${p.in} parameter ${p.name}`);
-        continue;
-      }
-      if (!p.schema) continue;
-      const type = p.schema.type;
-      const value =
-        type === 'integer' || type === 'number'
-          ? Number(raw)
-          : type === 'boolean'
-            ? raw === 'true'
-              ? true
-              : raw === 'false'
-                ? false
-                : raw
-            : raw;
-      for (const e of api.validate(`${op.operationId}:param:${p.in}:${p.name}`, p.schema, value)) {
-        problems.push(`${p.in} parameter ${p.name}: ${e}`);
-      }
-    }
-    if (body === undefined) {
-      if (op.requestRequired) problems.push('a request body is required');
-    } else if (!op.requestSchema) {
-      problems.push('this operation takes no JSON body');
-    } else {
-      for (const e of api.validate(`${op.operationId}:request`, op.requestSchema, body))
-        problems.push(`body${e}`);
-    }
-    return problems;
   }
 
   /** Our own answers must match GitHub's documented responses too, or the fake lies to the code under test. */
