@@ -75,7 +75,11 @@ const httpUrl = z.url({ protocol: /^https?$/ }).transform((u) => u.replace(/\/+$
 
 const EnvSchema = z.object({
   GITHUB_EVENT_NAME: z.string().regex(/^[a-z_]+$/, 'an event name such as pull_request'),
-  GITHUB_REPOSITORY: z.string().regex(REPOSITORY, 'owner/repo'),
+  // The name ends up in URLs and the audit origin: `.`/`..` would walk up a path.
+  GITHUB_REPOSITORY: z
+    .string()
+    .regex(REPOSITORY, 'owner/repo')
+    .refine((s) => !/\/\.{1,2}$/.test(s), 'owner/repo'),
   GITHUB_SHA: z.string().regex(SHA, 'a 40-hex commit id'),
   GITHUB_REF: z.string().max(1024).default(''),
   GITHUB_SERVER_URL: httpUrl.default('https://github.com'),
