@@ -1,0 +1,241 @@
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { tryRunCommand } from '../../../src/exec/run-command.js';
+import { loadPolicy } from '../../../src/policy/index.js';
+import { buildDockerRunArgs, buildExecArgs } from '../../../src/sandbox/docker-args.js';
+import { DEFAULT_CONTAINER_LABEL } from '../../../src/sandbox/profiles.js';
+import type { HardenedRunSpec, SandboxRuntime } from '../../../src/sandbox/types.js';
+import { ensureTestImage } from '../../helpers/test-image.js';
+
+/**
+ * docker-compose.overrides/ lets an operator reproduce a gated run by hand. It is
+ * only useful if it runs with exactly the Action's flags, so this renders each file
+ * with the real docker-compose (v1) and compares every hardening setting with the
+ * argv of src/sandbox/docker-args.ts for the same policy profile. Then it runs
+ * containers through the files: a probe that checks the flags took effect, and the
+ * image's smoke scripts (images/smoke/).
+ */
+
+const FILES = [
+  { file: 'docker-compose.overrides/local.yml', policy: undefined, profile: 'standard', runtime: 'runc' },
+  {
+    file: 'docker-compose.overrides/staging.yml',
+    policy: 'policies/strict.yml',
+    profile: 'restricted',
+    runtime: 'runsc',
+  },
+] as const;
+
+/** Per-run lifecycle flags of the Action that a manual `docker-compose run` has no use for (see the files' header). */
+const LIFECYCLE_FLAGS = new Set(['--detach', '--name', '--pull', '--entrypoint', '--user']);
+const PER_RUN_LABEL = /^org\.airlock\.(owner-|run-id)/;
+
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'airlock-compose-'));
+  await chmod(workDir, 0o755);
+});
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+function compose(file: string, args: string[], env: Record<string, string> = {}) {
+  return tryRunCommand('docker-compose', ['--ansi', 'never', '-f', file, ...args], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      AIRLOCK_WORKDIR: workDir,
+      ...env,
+    },
+    timeoutMs: 300_000,
+  });
+}
+
+/** `--flag value`, `--flag=value` and bare booleans, as sorted "flag value" strings. */
+function normaliseArgv(argv: string[]): string[] {
+  const BOOLEAN = new Set(['--detach', '--init', '--read-only']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) break; // the image: everything after it is the command
+    const eq = a.indexOf('=');
+    const [flag, value] =
+      eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : BOOLEAN.has(a) ? [a, ''] : [a, argv[++i]!];
+    if (LIFECYCLE_FLAGS.has(flag)) continue;
+    if (flag === '--label' && PER_RUN_LABEL.test(value)) continue;
+    out.push(`${flag} ${value}`.trim());
+  }
+  return out.sort();
+}
+
+/** Rendered compose service -> the docker run flags it stands for. */
+// biome-ignore lint/suspicious/noExplicitAny: rendered YAML, mapped field by field
+function composeToFlags(svc: any): string[] {
+  const out: string[] = [];
+  const add = (flag: string, value: unknown = '') => out.push(`${flag} ${String(value)}`.trim());
+  add('--runtime', svc.runtime);
+  if (svc.init) add('--init');
+  if (svc.read_only) add('--read-only');
+  for (const c of svc.cap_drop ?? []) add('--cap-drop', c);
+  for (const s of svc.security_opt ?? []) add('--security-opt', s);
+  add('--network', svc.network_mode);
+  add('--ipc', svc.ipc);
+  add('--hostname', svc.hostname);
+  add('--log-driver', svc.logging?.driver);
+  for (const [k, v] of Object.entries(svc.labels ?? {})) add('--label', `${k}=${v}`);
+  add('--pids-limit', svc.pids_limit);
+  add('--memory', svc.mem_limit);
+  add('--memory-swap', svc.memswap_limit);
+  add('--cpus', svc.cpus);
+  add('--shm-size', svc.shm_size);
+  for (const [name, l] of Object.entries(svc.ulimits ?? {}) as [string, { soft: number; hard: number }][]) {
+    add('--ulimit', `${name}=${l.soft}:${l.hard}`);
+  }
+  for (const t of svc.tmpfs ?? []) add('--tmpfs', t);
+  for (const v of svc.volumes ?? []) {
+    expect(v.type).toBe('bind');
+    add('--mount', `type=bind,source=${v.source},target=${v.target}${v.read_only ? ',readonly' : ''}`);
+  }
+  add('--workdir', svc.working_dir);
+  for (const [k, v] of Object.entries(svc.environment ?? {})) add('--env', `${k}=${v}`);
+  return out.sort();
+}
+
+async function actionSpec(policyFile: string | undefined, profile: string, runtime: SandboxRuntime) {
+  const policy = await loadPolicy(policyFile);
+  const limits = policy.profiles[profile];
+  if (!limits) throw new Error(`no profile ${profile}`);
+  const spec: HardenedRunSpec = {
+    sandbox: { ...policy.sandbox, runtime, label: DEFAULT_CONTAINER_LABEL },
+    limits,
+    profile,
+    workDir,
+    command: ['python3', 'script.py'],
+  };
+  return spec;
+}
+
+describe.each(FILES)('$file', ({ file, policy, profile, runtime }) => {
+  it('renders with docker-compose and carries exactly the Action hardening flags', async () => {
+    const r = await compose(file, ['config']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const svc = parse(r.stdout).services.sandbox;
+    const spec = await actionSpec(policy, profile, runtime);
+    const expected = normaliseArgv(
+      buildDockerRunArgs(spec, { name: 'x', runId: 'r', ownerPid: 1, ownerStart: '1', ownerHost: 'h' }).slice(
+        1,
+      ),
+    );
+    expect(composeToFlags(svc)).toEqual(expected);
+    // The script runs as the policy's sandbox user (the Action's `docker exec --user`).
+    const exec = buildExecArgs(spec, 'x');
+    expect(String(svc.user)).toBe(exec[exec.indexOf('--user') + 1]);
+    expect(svc.image).toBe(spec.sandbox.image);
+  });
+
+  it('refuses to render without the script directory', async () => {
+    const r = await tryRunCommand('docker-compose', ['--ansi', 'never', '-f', file, 'config'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
+    });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('AIRLOCK_WORKDIR');
+  });
+});
+
+describe('running through docker-compose.overrides/local.yml', () => {
+  it('enforces the flags inside the container (non-root, no caps, no network, read-only root)', async () => {
+    const image = await ensureTestImage();
+    await writeFile(
+      join(workDir, 'probe.py'),
+      `import json, os, socket
+status = {l.split(":")[0]: l.split(":")[1].strip() for l in open("/proc/self/status") if ":" in l}
+def denied(fn):
+    try:
+        fn()
+        return False
+    except OSError:
+        return True
+def connect():
+    s = socket.socket()
+    s.settimeout(2)
+    s.connect(("1.1.1.1", 53))
+out = os.environ["AIRLOCK_OUTPUT_DIR"]
+open(os.path.join(out, "ok.txt"), "w").write("ok")
+print(json.dumps({
+  "uid": os.getuid(), "capEff": status["CapEff"], "noNewPrivs": status["NoNewPrivs"],
+  "rootWritable": not denied(lambda: open("/probe", "w")),
+  "workWritable": not denied(lambda: open("/work/probe", "w")),
+  "network": not denied(connect),
+  "outWritable": os.path.exists(os.path.join(out, "ok.txt")),
+  "env": sorted(k for k in os.environ if k.startswith(("GITHUB", "ACTIONS", "AWS"))),
+}))
+`,
+    );
+    const r = await compose(
+      'docker-compose.overrides/local.yml',
+      ['run', '--rm', '-T', 'sandbox', 'python3', 'probe.py'],
+      {
+        AIRLOCK_IMAGE: image,
+        // Present in the caller's environment; must not reach the container.
+        GITHUB_TOKEN: 'ghs_secret',
+      },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const probe = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(probe).toEqual({
+      uid: 10001,
+      capEff: '0000000000000000',
+      noNewPrivs: '1',
+      rootWritable: false,
+      workWritable: false,
+      network: false,
+      outWritable: true,
+      env: [],
+    });
+  });
+
+  it('runs the image smoke scripts (images/smoke/) under the overrides', async () => {
+    const smokeDir = resolve('images/smoke');
+    const scripts = (await readdir(smokeDir)).filter((f) => f.endsWith('.py')).sort();
+    expect(scripts.length).toBeGreaterThan(0);
+    const inspect = await tryRunCommand('docker', ['image', 'inspect', 'airlock-sandbox:local']);
+    expect(inspect.exitCode, 'airlock-sandbox:local must be built (scripts/setup.sh)').toBe(0);
+    for (const script of scripts) {
+      const r = await tryRunCommand(
+        'docker-compose',
+        [
+          '--no-ansi',
+          '-f',
+          'docker-compose.overrides/local.yml',
+          'run',
+          '--rm',
+          '-T',
+          'sandbox',
+          'python3',
+          `/work/${script}`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH ?? '/usr/bin:/bin',
+            HOME: process.env.HOME ?? '/root',
+            AIRLOCK_WORKDIR: smokeDir,
+          },
+          timeoutMs: 300_000,
+        },
+      );
+      console.log(`smoke ${script}: exit ${r.exitCode} ${r.stdout.trim().split('\n').at(-1) ?? ''}`);
+      expect({ script, exitCode: r.exitCode, stderr: r.exitCode === 0 ? '' : r.stderr.slice(-2000) }).toEqual(
+        {
+          script,
+          exitCode: 0,
+          stderr: '',
+        },
+      );
+    }
+  });
+});
