@@ -85,7 +85,9 @@ export async function runHostileCase(
       }
     }
     const last = results.at(-1)!;
-    escapes.push(...(await hostChecks(checks, last, limits, staged.workDir, before, rssGrowth)));
+    const host = await hostChecks(checks, last, limits, staged.workDir, before, rssGrowth);
+    escapes.push(...host.escapes);
+    problems.push(...host.problems);
     const all = results.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
     const escapedLines = lines(all, ESCAPED);
     for (const l of escapedLines) escapes.push(`the script reported: ${l}`);
@@ -108,7 +110,12 @@ export async function runHostileCase(
   }
 }
 
-/** Host-side tripwires; every failure is a limit that did not hold, i.e. an escape. */
+/**
+ * Host-side checks. A limit that did not hold (more kept than the cap, a daemon that
+ * survived, a changed read-only dir) is an escape; a cap that simply was not reached
+ * or reported (e.g. the run errored first) is a problem: the test fails, but it is
+ * not counted as an escape in the table.
+ */
 async function hostChecks(
   checks: Set<string>,
   r: ExecutionResult,
@@ -116,52 +123,46 @@ async function hostChecks(
   workDir: string,
   before: string,
   rssGrowth: number,
-): Promise<string[]> {
+): Promise<{ escapes: string[]; problems: string[] }> {
+  const esc: string[] = [];
   const p: string[] = [];
-  if (
-    checks.has('stdout-capped') &&
-    !(r.stdoutTruncated && Buffer.byteLength(r.stdout) <= limits.maxOutputBytes)
-  ) {
-    p.push(`stdout not capped: truncated=${r.stdoutTruncated}, kept ${Buffer.byteLength(r.stdout)} bytes`);
+  const max = limits.maxOutputBytes;
+  for (const stream of ['stdout', 'stderr'] as const) {
+    if (!checks.has(`${stream}-capped`)) continue;
+    const kept = Buffer.byteLength(r[stream]);
+    if (kept > max) esc.push(`${stream}: kept ${kept} bytes, the cap is ${max}`);
+    if (!(stream === 'stdout' ? r.stdoutTruncated : r.stderrTruncated))
+      p.push(`${stream} flood not flagged as truncated`);
+    if ((stream === 'stdout' ? r.stdoutBytes : r.stderrBytes) <= max) p.push(`${stream} flood not counted`);
   }
-  if (checks.has('stdout-capped') && r.stdoutBytes <= limits.maxOutputBytes) {
-    p.push(`stdoutBytes ${r.stdoutBytes}: the flood was not counted`);
-  }
-  if (
-    checks.has('stderr-capped') &&
-    !(r.stderrTruncated && Buffer.byteLength(r.stderr) <= limits.maxOutputBytes)
-  ) {
-    p.push(`stderr not capped: truncated=${r.stderrTruncated}, kept ${Buffer.byteLength(r.stderr)} bytes`);
-  }
-  if (
-    checks.has('artifacts-capped') &&
-    !(r.artifacts.length <= limits.maxArtifacts && r.artifactsTruncated)
-  ) {
-    p.push(`artifacts not capped: ${r.artifacts.length} collected, truncated=${r.artifactsTruncated}`);
+  if (checks.has('artifacts-capped')) {
+    if (r.artifacts.length > limits.maxArtifacts)
+      esc.push(`${r.artifacts.length} artifacts collected, cap ${limits.maxArtifacts}`);
+    if (!r.artifactsTruncated) p.push(`artifacts not flagged as truncated (${r.artifacts.length} collected)`);
   }
   if (checks.has('artifacts-bounded')) {
     const total = r.artifacts.reduce((a, x) => a + x.bytes, 0);
-    if (total > limits.outputMb * 1024 * 1024) p.push(`collected ${total} bytes, more than outputMb`);
+    if (total > limits.outputMb * 1024 * 1024) esc.push(`collected ${total} bytes, more than outputMb`);
   }
   if (checks.has('killed-on-time') && r.durationMs > (limits.timeoutSeconds + 15) * 1000) {
-    p.push(`ran ${r.durationMs} ms, the timeout is ${limits.timeoutSeconds} s`);
+    esc.push(`ran ${r.durationMs} ms, the timeout is ${limits.timeoutSeconds} s`);
   }
   if (checks.has('runner-memory-flat') && rssGrowth > 256 * 1024 * 1024) {
-    p.push(`Airlock's RSS grew ${Math.round(rssGrowth / 2 ** 20)} MiB during the flood`);
+    esc.push(`Airlock's RSS grew ${Math.round(rssGrowth / 2 ** 20)} MiB during the flood`);
   }
   if (checks.has('no-orphan-process')) {
     const left = await hostProcesses(['sleep', '617']);
-    if (left.length) p.push(`the script's daemon survived the run: host pids ${left.join(',')}`);
+    if (left.length) esc.push(`the script's daemon survived the run: host pids ${left.join(',')}`);
   }
   if (checks.has('host-responsive')) {
     const t = await tryRunCommand('true', [], { timeoutMs: 10_000 });
     if (t.exitCode !== 0 || t.durationMs > 2000)
-      p.push(`host slow after the run: \`true\` took ${t.durationMs} ms`);
+      esc.push(`host slow after the run: \`true\` took ${t.durationMs} ms`);
   }
   if (checks.has('workdir-unchanged') && (await treeDigest(workDir)) !== before) {
-    p.push('the read-only script directory changed on the host');
+    esc.push('the read-only script directory changed on the host');
   }
-  return p;
+  return { escapes: esc, problems: p };
 }
 
 /** Containers carrying our label that are still there: each one is a leak. */
