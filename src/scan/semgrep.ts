@@ -32,7 +32,8 @@ export interface RunSemgrepOptions {
 /**
  * `--metrics=off --disable-version-check`: no network (there is none in the sandbox,
  * and a scanner phoning home would be a leak). `--no-git-ignore`: a PR's .gitignore
- * must not hide files. `--max-target-bytes=0` lifts the 1 MB size filter that would
+ * must not hide files. `--no-rewrite-rule-ids` keeps our ids unprefixed by the mount
+ * path (normalizeSemgrepRuleId still maps prefixed ids, for older releases). `--max-target-bytes=0` lifts the 1 MB size filter that would
  * skip a padded file. `--disable-nosem`: generated code can write `# nosemgrep` to hide itself. A `.semgrepignore` in the scanned tree can still hide a file from
  * Semgrep; the coverage check against `paths.scanned` turns that into a scan error.
  */
@@ -46,6 +47,7 @@ export function semgrepArgv(files: readonly string[], ignoreNosem: boolean): str
     '--metrics=off',
     '--disable-version-check',
     '--no-git-ignore',
+    '--no-rewrite-rule-ids',
     '--quiet',
     '--max-target-bytes=0',
     ...(ignoreNosem ? ['--disable-nosem'] : []),

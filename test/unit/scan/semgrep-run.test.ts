@@ -46,6 +46,8 @@ describe('semgrepArgv', () => {
       '--metrics=off',
       '--disable-version-check',
       '--no-git-ignore',
+      '--no-rewrite-rule-ids',
+      '--max-target-bytes=0',
       '--quiet',
       '--disable-nosem',
     ]) {
