@@ -2,8 +2,9 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tryRunCommand } from '../../../src/exec/run-command.js';
-import type { ExecutionStatus } from '../../../src/report/types.js';
+import type { ExecutionResult } from '../../../src/report/types.js';
+import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
+import { runHardened } from '../../../src/sandbox/run-hardened.js';
 import type { HistoryEntry } from '../../../src/telemetry/history.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
@@ -50,41 +51,22 @@ afterAll(async () => {
   if (scriptsDir) await rm(scriptsDir, { recursive: true, force: true });
 });
 
-interface SandboxOutcome {
-  status: ExecutionStatus;
-  exitCode: number | null;
-  durationMs: number;
-}
-
-async function runInSandbox(script: string): Promise<SandboxOutcome> {
-  const r = await tryRunCommand(
-    'docker',
-    [
-      'run',
-      '--rm',
-      '--network=none',
-      '--read-only',
-      '--cap-drop=ALL',
-      '--security-opt=no-new-privileges',
-      '--user=10001:10001',
-      '--memory=128m',
-      '--memory-swap=128m',
-      '--pids-limit=64',
-      `--volume=${scriptsDir}:/work:ro`,
-      '--workdir=/work',
-      image,
-      'python3',
-      script,
-    ],
-    { timeoutMs: 60_000 },
-  );
-  const status: ExecutionStatus = r.timedOut ? 'timeout' : r.exitCode === 0 ? 'success' : 'failure';
-  return { status, exitCode: r.exitCode, durationMs: r.durationMs };
+/** The real hardened runner (the Action's), restricted profile, the test image. */
+async function runInSandbox(script: string): Promise<ExecutionResult> {
+  return runHardened({
+    sandbox: { ...DEFAULT_SANDBOX_CONFIG, image },
+    limits: DEFAULT_PROFILES.restricted,
+    profile: 'restricted',
+    workDir: scriptsDir,
+    command: ['python3', script],
+    label: script,
+  });
 }
 
 /** One CI job: sandbox run, telemetry from the audit history, one push. Returns the streak it logged. */
 async function gatedRun(instance: string, history: HistoryEntry[], script: string): Promise<number> {
   const outcome = await runInSandbox(script);
+  expect(outcome.status).toBe(script === 'fail.py' ? 'failure' : 'success');
   const lines: string[] = [];
   const telemetry = createTelemetry({
     env: { AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl, AIRLOCK_METRICS_INSTANCE: instance },
@@ -92,7 +74,13 @@ async function gatedRun(instance: string, history: HistoryEntry[], script: strin
     log: (l) => lines.push(l),
     history,
   });
-  const record = telemetry.recordSandboxRun({ ...outcome, scriptPath: script, sha256: '0'.repeat(64) });
+  const record = telemetry.recordSandboxRun({
+    status: outcome.status,
+    exitCode: outcome.exitCode,
+    durationMs: outcome.durationMs,
+    scriptPath: script,
+    sha256: '0'.repeat(64),
+  });
   expect(await telemetry.flush()).toEqual({ otlp: 'off', pushgateway: 'sent' });
   history.push({ kind: 'execution', data: { status: outcome.status, durationMs: outcome.durationMs } });
   expect(lines.some((l) => l.includes('"event":"telemetry.sandbox"'))).toBe(true);
