@@ -150,6 +150,8 @@ async function runBlock(block: RunbookBlock, workspace: string, tmp: string) {
       LANG: 'C.UTF-8',
       TMPDIR: tmp,
       PROMETHEUS_URL: stack.promUrl,
+      AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl,
+      AIRLOCK_METRICS_INSTANCE: INSTANCE,
     },
     timeoutMs: 900_000,
   });
@@ -189,6 +191,11 @@ describe(RUNBOOK, () => {
         expect(out).toContain(`"instance":"${INSTANCE}"`);
         expect(out).toContain('"script_path":"scripts/big.py","status":"oom"');
         expect(out).toContain('"path":"scripts/spin.py"');
+      }
+      if (section.startsWith('Metrics')) {
+        expect(out).toMatch(
+          /^sandbox_runs_total\{instance="octo\/runbook",job="airlock",status="failure"\} 3$/m,
+        );
       }
       if (section.startsWith('Reading and verifying')) {
         expect(out).toContain('consistent with the trusted checkpoint');
