@@ -3,6 +3,7 @@ import { auditKeygenCommand } from './audit-keygen.js';
 import { auditVerifyCommand } from './audit-verify.js';
 import { gateCommand, scanCommand } from './gate.js';
 import { imageBuildCommand } from './image-build.js';
+import { runCommand } from './run.js';
 
 /**
  * Every command the CLI knows. Each lives in its own module beside this one;
@@ -14,4 +15,5 @@ export const commands: CliCommand[] = [
   auditVerifyCommand,
   auditKeygenCommand,
   imageBuildCommand,
+  runCommand,
 ];

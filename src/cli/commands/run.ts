@@ -1,0 +1,96 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '../../errors.js';
+import { loadPolicy, policySha256 } from '../../policy/index.js';
+import { DEFAULT_CONTAINER_LABEL } from '../../sandbox/profiles.js';
+import { runScript } from '../../sandbox/run-script.js';
+import type { SandboxRuntime } from '../../sandbox/types.js';
+import { parseCommandArgs } from '../args.js';
+import { type CliCommand, EXIT_OK, EXIT_VERDICT } from '../command.js';
+
+const usage = `Usage: airlock run SCRIPT [--policy F] [--out DIR] [--report F] [--image REF]
+                   [--runtime runc|runsc] [--profile NAME]
+
+Runs one Python script of the workspace (the current directory) in the hardened
+sandbox: no network, read-only root, its own directory read-only at /work, artifacts
+written to $AIRLOCK_OUTPUT_DIR copied to DIR. Nothing is scanned: use \`airlock gate\`
+to scan first.
+
+Options:
+  --policy F     policy file (default: the shipped default policy); gives the image,
+                 runtime, user and the profiles' limits
+  --profile NAME resource profile of the policy (default: the one for level low,
+                 "standard"; "restricted" is tighter)
+  --out DIR      where artifacts go; must be new or empty (default ./airlock-out)
+  --report F     write the JSON report (execution status, output, artifacts) to F
+  --image REF    sandbox image (default: the policy's, airlock-sandbox:local)
+  --runtime R    runc or runsc (gVisor)
+
+Exit status: 0 the script succeeded; 1 it failed, timed out, ran out of memory or
+the sandbox failed; 2 usage or environment error.`;
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run one script in the hardened sandbox',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        policy: { type: 'string' },
+        out: { type: 'string' },
+        report: { type: 'string' },
+        image: { type: 'string' },
+        runtime: { type: 'string' },
+        profile: { type: 'string' },
+      },
+      usage,
+    );
+    if (positionals.length !== 1) throw new UserError('USAGE', `expected exactly one SCRIPT\n\n${usage}`);
+    if (values.runtime !== undefined && values.runtime !== 'runc' && values.runtime !== 'runsc') {
+      throw new UserError('USAGE', `--runtime must be runc or runsc, got '${values.runtime}'`);
+    }
+    if (values.image !== undefined && (!values.image.trim() || values.image.startsWith('-'))) {
+      throw new UserError('USAGE', `invalid --image '${values.image}'`);
+    }
+    const policy = await loadPolicy(
+      values.policy === undefined ? undefined : path.resolve(io.cwd, values.policy),
+    );
+    const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
+    const limits = policy.profiles[profileName];
+    if (!limits) {
+      const known = Object.keys(policy.profiles).join(', ');
+      throw new UserError(
+        'USAGE',
+        `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`,
+      );
+    }
+    const report = await runScript({
+      workspace: io.cwd,
+      script: positionals[0]!,
+      outDir: path.resolve(io.cwd, values.out ?? 'airlock-out'),
+      sandbox: {
+        image: values.image ?? policy.sandbox.image,
+        runtime: (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime,
+        user: policy.sandbox.user,
+        parallelism: 1,
+        label: DEFAULT_CONTAINER_LABEL,
+      },
+      profile: { name: profileName, limits },
+      policy: { path: policy.source.path, name: policy.name, sha256: policySha256(policy) },
+    });
+    const s = report.scripts[0]!;
+    const e = s.execution;
+    if (values.report)
+      await writeFile(path.resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+    if (e.stdout) io.stdout(e.stdout.endsWith('\n') ? e.stdout : `${e.stdout}\n`);
+    if (e.stderr) io.stderr(e.stderr.endsWith('\n') ? e.stderr : `${e.stderr}\n`);
+    const mem = e.peakMemoryBytes === null ? 'n/a' : `${(e.peakMemoryBytes / 1048576).toFixed(1)} MiB`;
+    io.stderr(
+      `airlock run: ${s.path}: ${e.status}${e.exitCode === null ? '' : ` (exit ${e.exitCode})`}, ` +
+        `${e.durationMs} ms, peak ${mem}, ${e.artifacts.length} artifact(s) in ${report.outDir}` +
+        `${e.stdoutTruncated ? `, stdout truncated (${e.stdoutBytes} bytes)` : ''}${e.reason ? `: ${e.reason}` : ''}\n`,
+    );
+    return e.status === 'success' ? EXIT_OK : EXIT_VERDICT;
+  },
+};
