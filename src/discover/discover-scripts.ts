@@ -50,7 +50,17 @@ export interface Skipped {
 export interface DiscoveryResult {
   scripts: DiscoveredScript[];
   skipped: Skipped[];
+  /** Skipped entries beyond MAX_SKIPPED_REPORTED, counted but not listed. */
+  skippedOmitted: number;
 }
+
+/**
+ * A hostile tree can hold any number of links and oddities: the report lists the
+ * first 1000 skipped paths (in path order) and counts the rest, so it stays readable.
+ * Beyond 100 000 they are only counted, which bounds memory.
+ */
+export const MAX_SKIPPED_REPORTED = 1000;
+const MAX_SKIPPED_KEPT = 100_000;
 
 const FG_OPTIONS = { dot: false, followSymbolicLinks: false, onlyFiles: false, unique: true } as const;
 
@@ -62,17 +72,22 @@ function byPath(a: { path: string }, b: { path: string }): number {
 class Collector {
   readonly candidates = new Map<string, string>(); // rel -> real path
   readonly skipped = new Map<string, string>(); // rel -> reason
+  omitted = 0;
   private readonly changed: Set<string> | undefined;
 
   constructor(
     readonly ws: Workspace,
     private readonly opts: DiscoverOptions,
   ) {
-    this.changed = opts.changedFiles ? new Set(opts.changedFiles) : undefined;
+    this.changed = opts.changedFiles
+      ? new Set(opts.changedFiles.map((f) => f.replace(/^(\.\/)+/, '')))
+      : undefined;
   }
 
   skip(rel: string, reason: string): void {
-    if (!this.skipped.has(rel)) this.skipped.set(rel, reason);
+    if (this.skipped.has(rel)) return;
+    if (this.skipped.size >= MAX_SKIPPED_KEPT) this.omitted++;
+    else this.skipped.set(rel, reason);
   }
 
   /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
@@ -178,5 +193,6 @@ export async function discoverScripts(opts: DiscoverOptions): Promise<DiscoveryR
     else scripts.push({ path: rel, absPath: real, ...read.value });
   }
   const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
-  return { scripts, skipped };
+  const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);
+  return { scripts, skipped: skipped.slice(0, MAX_SKIPPED_REPORTED), skippedOmitted: omitted };
 }

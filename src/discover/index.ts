@@ -5,6 +5,7 @@ export {
   type DiscoverOptions,
   type DiscoveryResult,
   discoverScripts,
+  MAX_SKIPPED_REPORTED,
   type Skipped,
 } from './discover-scripts.js';
 export { stillMatches } from './read-script.js';

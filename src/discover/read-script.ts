@@ -21,7 +21,7 @@ export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export function fileTooLarge(rel: string, size: number | string, max: number): UserError {
+export function fileTooLarge(rel: string, size: number, max: number): UserError {
   return new UserError(
     'DISCOVERY_LIMIT',
     `${JSON.stringify(rel)} is ${size} bytes, over limits.maxFileBytes (${max}); raise limits.maxFileBytes in the policy to gate it`,

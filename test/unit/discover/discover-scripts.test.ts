@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discoverScripts, stillMatches } from '../../../src/discover/index.js';
+import { discoverScripts, MAX_SKIPPED_REPORTED, stillMatches } from '../../../src/discover/index.js';
 import { UserError } from '../../../src/errors.js';
 
 let root: string; // holds the workspace and an "outside" folder beside it
@@ -197,7 +197,7 @@ describe('discoverScripts', () => {
 
   it('changedFiles keeps only the changed scripts, and the file limit counts only those', async () => {
     for (let i = 0; i < 5; i++) await put(`s${i}.py`);
-    const r = await discover(['.'], { changedFiles: ['s1.py', 's3.py', 'gone.py'], maxFiles: 2 });
+    const r = await discover(['.'], { changedFiles: ['s1.py', './s3.py', 'gone.py'], maxFiles: 2 });
     expect(r.scripts.map((s) => s.path)).toEqual(['s1.py', 's3.py']);
   });
 
@@ -209,6 +209,20 @@ describe('discoverScripts', () => {
       first.scripts.map((s) => [s.path, s.sha256]),
     );
     expect(first.scripts.map((s) => s.path)).toEqual(['A.py', 'Z/a.py', 'a.py', 'a/z.py', 'b.py', 'é.py']);
+  });
+
+  it('lists at most MAX_SKIPPED_REPORTED skipped paths, the first in path order, and counts the rest', async () => {
+    await put('ok.py');
+    const extra = 5;
+    for (let i = 0; i < MAX_SKIPPED_REPORTED + extra; i++) {
+      await symlink(join(root, 'outside', 'secret.py'), join(ws, `l${String(i).padStart(5, '0')}.py`));
+    }
+    const r = await discover(['.']);
+    expect(r.scripts.map((s) => s.path)).toEqual(['ok.py']);
+    expect(r.skipped).toHaveLength(MAX_SKIPPED_REPORTED);
+    expect(r.skipped[0]!.path).toBe('l00000.py');
+    expect(r.skipped.at(-1)!.path).toBe(`l${String(MAX_SKIPPED_REPORTED - 1).padStart(5, '0')}.py`);
+    expect(r.skippedOmitted).toBe(extra);
   });
 
   it('stillMatches tells whether the file still holds the bytes that were hashed', async () => {
