@@ -140,11 +140,19 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
+function pick(env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) if (env[k] !== undefined) out[k] = env[k]!;
+  return out;
+}
+
 async function runBlock(block: RunbookBlock, workspace: string, tmp: string) {
   return tryRunCommand('bash', ['-euo', 'pipefail', '-c', block.script], {
     cwd: block.kind === 'repo' ? REPO : workspace,
-    // Only what the commands need: never the test runner's own environment.
+    // Only what the commands need, never the test runner's whole environment; the
+    // machine's CA settings pass (the image build's npm step needs them behind a TLS proxy).
     env: {
+      ...pick(process.env, ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'DOCKER_HOST']),
       PATH: `${shimDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
       HOME: process.env.HOME ?? '/root',
       LANG: 'C.UTF-8',
