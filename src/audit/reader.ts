@@ -8,8 +8,8 @@ import { MAX_LINE_BYTES } from './canonical-line.js';
 /**
  * Streams the lines of a log segment (plain or gzip) into a synchronous callback,
  * through one fixed read buffer: memory stays flat however large the log is, and no
- * line is kept after its callback returns. The callback's Buffer is only valid during
- * the call (it may be a view into the read buffer).
+ * line is kept after its callback returns. The callback gets the line without and with
+ * its `\n`; both are only valid during the call (they may be views into the read buffer).
  *
  * Files are opened with O_NOFOLLOW: a log path that is a symlink is refused rather
  * than followed out of the workspace (a pull request can commit symlinks).
@@ -33,7 +33,7 @@ class LineSplitter {
   completeBytes = 0;
 
   constructor(
-    private readonly onLine: (line: Buffer) => void,
+    private readonly onLine: (line: Buffer, withNewline: Buffer) => void,
     private readonly firstSeq: number,
   ) {}
 
@@ -42,16 +42,18 @@ class LineSplitter {
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl < 0) break;
-      let line = chunk.subarray(start, nl);
+      // `full` keeps the `\n`: the entry hash is over it, and slicing avoids a copy.
+      let full = chunk.subarray(start, nl + 1);
       if (this.pendingBytes > 0) {
-        this.checkLength(this.pendingBytes + line.length);
-        this.pending.push(line);
-        line = Buffer.concat(this.pending, this.pendingBytes + line.length);
+        this.checkLength(this.pendingBytes + full.length - 1);
+        this.pending.push(full);
+        full = Buffer.concat(this.pending, this.pendingBytes + full.length);
         this.pending = [];
         this.pendingBytes = 0;
       }
+      const line = full.subarray(0, full.length - 1);
       this.checkLength(line.length);
-      this.onLine(line);
+      this.onLine(line, full);
       this.lines++;
       this.completeBytes += line.length + 1;
       start = nl + 1;
@@ -99,7 +101,7 @@ export async function openNoFollow(path: string, flags = constants.O_RDONLY) {
  */
 export async function readLines(
   path: string,
-  onLine: (line: Buffer) => void,
+  onLine: (line: Buffer, withNewline: Buffer) => void,
   opts: { gzip?: boolean; firstSeq?: number } = {},
 ): Promise<ReadResult> {
   const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { VerificationError } from '../errors.js';
 import { parseEntryLine } from './canonical-line.js';
@@ -71,7 +71,7 @@ class ChainState {
   }
 
   /** Checks one line. Its hot path: ~3 SHA-256s, one JSON.parse, one canonicalize. */
-  readonly onLine = (line: Buffer): void => {
+  readonly onLine = (line: Buffer, withNewline: Buffer): void => {
     const seq = this.size;
     const entry = parseEntryLine(line, seq);
     if (entry.seq !== seq) {
@@ -86,7 +86,7 @@ class ChainState {
         seq,
       );
     }
-    this.lastHash = createHash('sha256').update(line).update('\n').digest('hex');
+    this.lastHash = hash('sha256', withNewline, 'hex');
     this.tree.push(line);
     this.size = seq + 1;
     this.firstTime ??= entry.time;

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { type FileHandle, mkdir } from 'node:fs/promises';
 import { VerificationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -194,8 +194,11 @@ class Writer implements AuditWriter {
       parseEntryLine(line.subarray(0, line.length - 1), entry.seq);
       try {
         // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
+        // Synchronous on purpose: a few hundred bytes into the page cache take
+        // microseconds, while an async write costs a thread-pool round trip per entry
+        // (about 10x the append throughput; the fsync below stays async).
         let off = 0;
-        while (off < line.length) off += (await this.fh.write(line, off)).bytesWritten;
+        while (off < line.length) off += writeSync(this.fh.fd, line, off);
         if (this.opts.syncEachAppend ?? true) await this.fh.datasync();
       } catch (e) {
         this.state = 'failed';
