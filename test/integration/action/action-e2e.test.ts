@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { minimalEnv, tryRunCommand } from '../../../src/exec/run-command.js';
 import { type FakeGitHub, startFakeGitHub } from '../../helpers/fake-github.js';
 import { commitOnBranch, git, initRepo } from '../../helpers/git-fixture.js';
+import { orphanContainers } from '../../helpers/orphans.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 
 /**
@@ -114,11 +115,6 @@ function prPayload() {
   };
 }
 
-async function leftoverContainers(): Promise<string> {
-  const r = await tryRunCommand('docker', ['ps', '-aq', '--filter', 'label=org.airlock.sandbox']);
-  return r.stdout.trim();
-}
-
 beforeAll(async () => {
   image = await ensureTestImage();
   root = await mkdtemp(join(tmpdir(), 'airlock-e2e-'));
@@ -213,7 +209,7 @@ describe('the Action on a pull request', () => {
 
     // The runner's secrets never reached a container, and no container is left.
     expect(JSON.stringify(r.report)).not.toContain('runner-secret-value-9f2c');
-    expect(await leftoverContainers()).toBe('');
+    expect(await orphanContainers()).toEqual([]);
   });
 
   it('passes when fail-on leaves out blocked, and still reports the block', async () => {
