@@ -70,7 +70,7 @@ class ChainState {
     this.tree = new MerkleRightEdge(start.size, start.edge);
   }
 
-  /** Checks one line. Its hot path: ~3 SHA-256s, one JSON.parse, one canonicalize. */
+  /** Checks one line. The hot path: ~3 SHA-256s, one JSON.parse, one JSON.stringify. */
   readonly onLine = (line: Buffer, withNewline: Buffer): void => {
     const seq = this.size;
     const entry = parseEntryLine(line, seq);
