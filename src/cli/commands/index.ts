@@ -4,6 +4,7 @@ import { auditVerifyCommand } from './audit-verify.js';
 import { gateCommand, scanCommand } from './gate.js';
 import { imageBuildCommand } from './image-build.js';
 import { runCommand } from './run.js';
+import { smokeCommand } from './smoke.js';
 
 /**
  * Every command the CLI knows. Each lives in its own module beside this one;
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   auditKeygenCommand,
   imageBuildCommand,
   runCommand,
+  smokeCommand,
 ];
