@@ -1,0 +1,131 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tryRunCommand } from '../../src/exec/run-command.js';
+
+/**
+ * A second, private Docker daemon for the "daemon dies mid-run" fault. Killing the
+ * shared dockerd would break every other test on the machine; this one has its own
+ * socket, data root, exec root (and so its own containerd), no bridge and no iptables
+ * rules. The test kills it, restarts it on the same data, and stops it at the end,
+ * always by the pids it started.
+ */
+export interface PrivateDockerd {
+  /** unix:///... for DOCKER_HOST */
+  host: string;
+  root: string;
+  /** SIGKILL the daemon (and only it): the fault. */
+  crash(): Promise<void>;
+  /** Start it again on the same data and exec roots. */
+  restart(): Promise<void>;
+  /** Stop it (and the containerd it started) and remove its directories. */
+  dispose(): Promise<void>;
+}
+
+export async function startPrivateDockerd(): Promise<PrivateDockerd> {
+  const root = await mkdtemp(join(tmpdir(), 'airlock-test-dockerd-'));
+  const sock = join(root, 'docker.sock');
+  const host = `unix://${sock}`;
+  const execRoot = join(root, 'exec');
+  await mkdir(join(root, 'data'), { recursive: true });
+  let daemon: ChildProcess | undefined;
+
+  const env = (): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DOCKER_HOST: host,
+  });
+  const start = async (): Promise<void> => {
+    daemon = spawn(
+      'dockerd',
+      [
+        '--host',
+        host,
+        '--data-root',
+        join(root, 'data'),
+        '--exec-root',
+        execRoot,
+        '--pidfile',
+        join(root, 'docker.pid'),
+        '--bridge',
+        'none',
+        '--iptables=false',
+        '--ip-masq=false',
+      ],
+      { stdio: 'ignore', detached: false },
+    );
+    for (let i = 0; i < 60; i++) {
+      const r = await tryRunCommand('docker', ['info', '--format', '{{.ServerVersion}}'], {
+        env: env(),
+        timeoutMs: 5000,
+      });
+      if (r.exitCode === 0) return;
+      await sleep(500);
+    }
+    throw new Error('the private dockerd did not come up in 30 s');
+  };
+
+  /** The containerd this daemon started (its pid file lives in our exec root). */
+  const containerdPid = async (): Promise<number | undefined> => {
+    const text = await readFile(join(execRoot, 'containerd', 'containerd.pid'), 'utf8').catch(() => '');
+    const pid = Number(text.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  };
+
+  const waitExit = async (p: ChildProcess | undefined): Promise<void> => {
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    await new Promise<void>((done) => p.once('exit', () => done()));
+  };
+
+  await start();
+  return {
+    host,
+    root,
+    async crash() {
+      daemon?.kill('SIGKILL');
+      await waitExit(daemon);
+    },
+    restart: start,
+    async dispose() {
+      daemon?.kill('SIGTERM');
+      await Promise.race([waitExit(daemon), sleep(20_000)]);
+      daemon?.kill('SIGKILL');
+      const cd = await containerdPid();
+      if (cd) {
+        try {
+          process.kill(cd, 'SIGTERM');
+        } catch {
+          // already gone with its daemon
+        }
+      }
+      await sleep(500);
+      // Overlay mounts of a killed daemon can outlive it; unmount what is under our root.
+      const mounts = await readFile('/proc/self/mounts', 'utf8');
+      const ours = mounts
+        .split('\n')
+        .map((l) => l.split(' ')[1] ?? '')
+        .filter((m) => m.startsWith(root))
+        .sort((a, b) => b.length - a.length);
+      for (const m of ours) await tryRunCommand('umount', ['-l', m]);
+      await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+}
+
+/** Copies an image from the shared daemon into the private one (`docker save | docker load`). */
+export async function copyImage(ref: string, toHost: string): Promise<void> {
+  const save = spawn('docker', ['save', ref], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const load = spawn('docker', ['load', '-q'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: toHost },
+  });
+  save.stdout.pipe(load.stdin);
+  let err = '';
+  load.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
+  const code = await new Promise<number | null>((done) => load.on('close', done));
+  if (code !== 0) throw new Error(`docker load into the private daemon failed: ${err}`);
+}
