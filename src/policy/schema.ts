@@ -135,13 +135,16 @@ const ExecuteSchema = z.strictObject({
 });
 
 /** `uid` or `uid:gid`; root (0) in either place is refused. */
-const SandboxUser = z
-  .union([z.string(), z.number().int()])
-  .transform((u) => String(u))
-  .refine((u) => /^\d{1,10}(:\d{1,10})?$/.test(u), { message: 'expected "uid:gid" with numeric ids' })
-  .refine((u) => u.split(':').every((id) => Number(id) !== 0), {
-    message: 'expected a non-root uid:gid (0 is root: the sandbox never runs as root)',
-  });
+const SandboxUser = z.preprocess(
+  // YAML reads `user: 10001` as a number; accept it as the uid it is.
+  (u) => (typeof u === 'number' && Number.isInteger(u) ? String(u) : u),
+  z
+    .string()
+    .regex(/^\d{1,10}(:\d{1,10})?$/, 'expected "uid:gid" with numeric ids')
+    .refine((u) => u.split(':').every((id) => Number(id) !== 0), {
+      message: 'expected a non-root uid:gid (0 is root: the sandbox never runs as root)',
+    }),
+);
 
 const SandboxSchema = z.strictObject({
   // A ref starting with "-" would be read by docker as a flag.
