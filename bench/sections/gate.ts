@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { generateAuditKeyPair } from '../../src/audit/keys.js';
+import { describeFailure, minimalEnv, tryRunCommand } from '../../src/exec/run-command.js';
+import { runGate, type StageTimings } from '../../src/gate/pipeline.js';
+import type { SandboxRuntime } from '../../src/sandbox/types.js';
+import type { GateSettings } from '../../src/settings/gate-settings.js';
+import { writeCorpus } from '../lib/corpus.js';
+import { diyRunArgs, standardSpec } from '../lib/docker-bench.js';
+import { extrapolateSequential, median, sampleIndices, type Summary, summarize } from '../lib/stats.js';
+import { timeOnce } from '../lib/timing.js';
+
+/** A wall time, measured whole or estimated from a sample (and then labelled so). */
+export interface Measured {
+  summary: Summary;
+  /** Set when the figure is extrapolated: how many items were timed. */
+  sampled?: number;
+}
+
+export interface GateAtN {
+  n: number;
+  gate: Measured;
+  /** Median per stage over the gate's repetitions (the pipeline's own clocks). */
+  stages: Record<keyof StageTimings | 'other', number>;
+  hostPython: Measured;
+  diy: Measured;
+  /** Scripts the gate executed successfully in its last repetition (all should). */
+  executedOk: number;
+}
+
+export interface GatePlan {
+  n: number;
+  gateReps: number;
+  /** Repetitions of the whole host baseline, or a sample size when `hostSample` is set. */
+  hostReps: number;
+  hostSample?: number;
+  diyReps: number;
+  diySample?: number;
+}
+
+/**
+ * Gates N generated scripts with the real pipeline (`runGate`: real Bandit in the
+ * sandbox image, real hardened containers, a real signed audit log), and times the two
+ * baselines on the same files: plain `python3` on the host, and the do-it-yourself gate.
+ */
+export async function benchGateAtN(opts: {
+  plan: GatePlan;
+  image: string;
+  runtime: SandboxRuntime;
+  progress: (line: string) => void;
+}): Promise<GateAtN> {
+  const { plan } = opts;
+  const ws = await mkdtemp(join(tmpdir(), `airlock-bench-gate-${plan.n}-`));
+  try {
+    await chmod(ws, 0o755);
+    const paths = await writeCorpus(ws, plan.n);
+    const keys = generateAuditKeyPair();
+
+    const gateSamples: number[] = [];
+    const stageSamples: Record<string, number[]> = {};
+    let executedOk = 0;
+    for (let rep = 0; rep < plan.gateReps; rep++) {
+      const runDir = join(ws, '.airlock', `rep-${rep}`);
+      const settings: GateSettings = {
+        workspace: ws,
+        paths: ['scripts'],
+        mode: 'gate',
+        imageRef: opts.image,
+        runtime: opts.runtime,
+        outDir: join(runDir, 'out'),
+        reportFile: join(runDir, 'report.json'),
+        sarifFile: join(runDir, 'airlock.sarif'),
+        sarifCategory: 'airlock',
+        audit: {
+          log: join(runDir, 'audit', 'audit.jsonl'),
+          origin: 'bench.local/airlock-audit',
+          signingKeyPem: keys.privatePem,
+        },
+        run: { event: 'bench' },
+      };
+      const { ms, value } = await timeOnce(() => runGate(settings, { progress: () => undefined, env: {} }));
+      const { report, timings } = value;
+      if (report.scripts.length !== plan.n)
+        throw new Error(`gate saw ${report.scripts.length} of ${plan.n} scripts`);
+      executedOk = report.scripts.filter((s) => s.execution?.status === 'success').length;
+      if (executedOk !== plan.n) {
+        const bad = report.scripts.find((s) => s.execution?.status !== 'success');
+        throw new Error(
+          `gate ran ${executedOk}/${plan.n} scripts successfully; first other: ${JSON.stringify(bad?.path)} ${bad?.level} ${bad?.execution?.status} ${bad?.execution?.stderr.slice(-300) ?? ''} ${report.verdictReasons.join('; ')}`,
+        );
+      }
+      gateSamples.push(ms);
+      const staged = Object.values(timings).reduce((s, x) => s + x, 0);
+      for (const [k, v] of Object.entries({ ...timings, other: ms - staged })) {
+        stageSamples[k] ??= [];
+        stageSamples[k].push(v);
+      }
+      opts.progress(`gate N=${plan.n} rep ${rep + 1}/${plan.gateReps}: ${Math.round(ms)} ms`);
+      await rm(runDir, { recursive: true, force: true });
+    }
+    const stages = Object.fromEntries(
+      Object.entries(stageSamples).map(([k, v]) => [k, median(v)]),
+    ) as GateAtN['stages'];
+
+    const scriptsDir = join(ws, 'scripts');
+    const names = paths.map((p) => posix.basename(p));
+    const hostPython = await measureBaseline(names, plan.hostReps, plan.hostSample, (name) =>
+      hostRun(scriptsDir, name),
+    );
+    opts.progress(
+      `host python3 N=${plan.n}: ${Math.round(hostPython.summary.median)} ms${hostPython.sampled ? ` (from ${hostPython.sampled})` : ''}`,
+    );
+    const diy = await measureBaseline(names, plan.diyReps, plan.diySample, (name) =>
+      diyRun(scriptsDir, name, opts.image, opts.runtime),
+    );
+    opts.progress(
+      `do-it-yourself gate N=${plan.n}: ${Math.round(diy.summary.median)} ms${diy.sampled ? ` (from ${diy.sampled})` : ''}`,
+    );
+    return { n: plan.n, gate: { summary: summarize(gateSamples) }, stages, hostPython, diy, executedOk };
+  } finally {
+    await rm(ws, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One after another over all names, `reps` times; or, with `sample`, over a fixed random
+ * sample of that many names once, extrapolated to all of them (each item is independent
+ * and the baseline is sequential, so its time is the sum of its items').
+ */
+async function measureBaseline(
+  names: string[],
+  reps: number,
+  sample: number | undefined,
+  one: (name: string) => Promise<void>,
+): Promise<Measured> {
+  if (sample !== undefined && sample < names.length) {
+    const times: number[] = [];
+    for (const i of sampleIndices(names.length, sample, 42)) {
+      times.push((await timeOnce(() => one(names[i] as string))).ms);
+    }
+    const total = extrapolateSequential(times, names.length);
+    return { summary: { median: total, min: total, max: total, n: 1 }, sampled: times.length };
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    samples.push(
+      (
+        await timeOnce(async () => {
+          for (const name of names) await one(name);
+        })
+      ).ms,
+    );
+  }
+  return { summary: summarize(samples) };
+}
+
+let hostOut: string | undefined;
+
+/**
+ * Debian's interpreter, the one setup.sh gives pandas and matplotlib (and the same
+ * Python as the sandbox image's); a `python3` earlier on PATH (pyenv's shim, a venv)
+ * may lack them, or add a shell wrapper's start-up to every run.
+ */
+const HOST_PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** Baseline (a): the script run directly by the host's python3, no gate at all. */
+async function hostRun(dir: string, name: string): Promise<void> {
+  hostOut ??= await mkdtemp(join(tmpdir(), 'airlock-bench-host-out-'));
+  const r = await tryRunCommand(HOST_PYTHON, [`./${name}`], {
+    cwd: dir,
+    timeoutMs: 120_000,
+    env: minimalEnv({ AIRLOCK_OUTPUT_DIR: hostOut, MPLBACKEND: 'Agg', MPLCONFIGDIR: join(hostOut, '.mpl') }),
+  });
+  if (r.exitCode !== 0) throw new Error(`host python3 ${name}: ${describeFailure(r)}`);
+}
+
+/**
+ * Baseline (b): the obvious do-it-yourself gate, per script: Bandit on the file (the
+ * host's Bandit, the cheapest place a DIY gate would run it), then, if it is clean, one
+ * hardened `docker run --rm` (Airlock's own flags, see diyRunArgs).
+ */
+async function diyRun(dir: string, name: string, image: string, runtime: SandboxRuntime): Promise<void> {
+  const scan = await tryRunCommand('bandit', ['-f', 'json', '-q', '--', `./${name}`], {
+    cwd: dir,
+    timeoutMs: 120_000,
+  });
+  if (scan.exitCode !== 0) throw new Error(`DIY bandit ${name}: ${describeFailure(scan)}`);
+  const spec = standardSpec(image, runtime, dir, name);
+  const run = await tryRunCommand('docker', diyRunArgs(spec), { timeoutMs: 300_000 });
+  if (run.exitCode !== 0) throw new Error(`DIY docker run ${name}: ${describeFailure(run)}`);
+}
+
+export async function disposeGateBench(): Promise<void> {
+  if (hostOut) await rm(hostOut, { recursive: true, force: true });
+  hostOut = undefined;
+}

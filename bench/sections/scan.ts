@@ -1,0 +1,132 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describeFailure, tryRunCommand } from '../../src/exec/run-command.js';
+import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../src/sandbox/profiles.js';
+import { runHardened } from '../../src/sandbox/run-hardened.js';
+import type { HardenedRunSpec, SandboxRuntime } from '../../src/sandbox/types.js';
+import { banditArgv } from '../../src/scan/bandit.js';
+import { SCANNER_OUTPUT_BYTES } from '../../src/scan/scanner-run.js';
+import { detectSemgrep, SEMGREP_RULES_MOUNT, semgrepArgv } from '../../src/scan/semgrep.js';
+import { writeCorpus } from '../lib/corpus.js';
+import { extrapolateSequential, ratio, sampleIndices, type Summary } from '../lib/stats.js';
+import { repeat, timeOnce } from '../lib/timing.js';
+
+export interface ScanWay {
+  /** One process (or container) over all files. */
+  batched: Summary;
+  /** One process (or container) per file, one after another; extrapolated from `perFileSample` files. */
+  perFileMs: number;
+  perFileSample: number;
+  /** perFile / batched: how much batching saves. */
+  speedup: number | null;
+}
+
+export interface ScanBench {
+  files: number;
+  /** Bandit as Airlock runs it: inside the sandbox image, hardened flags, no network. */
+  banditInSandbox: ScanWay;
+  /** Bandit as a host process (no container): the scanner's own cost. */
+  banditOnHost: ScanWay;
+  /** Semgrep in the sandbox image: measured where present, else why not. */
+  semgrep: { available: false; why: string } | ({ available: true; version?: string } & ScanWay);
+}
+
+/**
+ * Scanning alone: one batched scanner run over N files against one run per file. The
+ * per-file way is sequential and its items independent, so it is timed on a fixed
+ * random sample and extrapolated (labelled as such in the report).
+ */
+export async function benchScan(opts: {
+  n: number;
+  sample: number;
+  reps: number;
+  image: string;
+  runtime: SandboxRuntime;
+  progress: (line: string) => void;
+}): Promise<ScanBench> {
+  const ws = await mkdtemp(join(tmpdir(), 'airlock-bench-scan-'));
+  try {
+    await chmod(ws, 0o755);
+    const files = await writeCorpus(ws, opts.n);
+    const picks = sampleIndices(files.length, opts.sample, 7).map((i) => files[i] as string);
+    const sandbox = { ...DEFAULT_SANDBOX_CONFIG, image: opts.image, runtime: opts.runtime };
+    const limits = {
+      ...DEFAULT_PROFILES.restricted,
+      memoryMb: 1024,
+      pids: 256,
+      timeoutSeconds: 600,
+      maxOutputBytes: SCANNER_OUTPUT_BYTES,
+    };
+    const spec = (batch: string[]): HardenedRunSpec => ({
+      sandbox,
+      limits,
+      profile: 'scan-bandit',
+      workDir: ws,
+      command: banditArgv(batch, true),
+      label: 'bandit',
+    });
+
+    const inSandbox = async (batch: string[]) => {
+      const r = await runHardened(spec(batch));
+      // Bandit exits 1 when it found something; the corpus is clean, so 0 is expected.
+      if (r.exitCode !== 0)
+        throw new Error(`bandit in sandbox: ${r.status} ${r.exitCode} ${r.stderr.slice(-300)}`);
+      const scanned = (JSON.parse(r.stdout) as { metrics: Record<string, unknown> }).metrics;
+      // `_totals` plus one entry per file: proof every file was scanned.
+      if (Object.keys(scanned).length !== batch.length + 1)
+        throw new Error('bandit did not report every file');
+    };
+    const onHost = async (batch: string[]) => {
+      const r = await tryRunCommand('bandit', banditArgv(batch, true).slice(1), {
+        cwd: ws,
+        timeoutMs: 600_000,
+        maxOutputBytes: SCANNER_OUTPUT_BYTES,
+      });
+      if (r.exitCode !== 0) throw new Error(`bandit on host: ${describeFailure(r)}`);
+    };
+
+    const way = async (name: string, one: (batch: string[]) => Promise<void>): Promise<ScanWay> => {
+      const batched = await repeat(opts.reps, () => one(files), 1);
+      const times: number[] = [];
+      for (const f of picks) times.push((await timeOnce(() => one([f]))).ms);
+      const perFileMs = extrapolateSequential(times, files.length);
+      opts.progress(
+        `scan ${name}: batched ${Math.round(batched.summary.median)} ms, per-file ~${Math.round(perFileMs)} ms (from ${times.length})`,
+      );
+      return {
+        batched: batched.summary,
+        perFileMs,
+        perFileSample: times.length,
+        speedup: ratio(perFileMs, batched.summary.median),
+      };
+    };
+    const banditInSandbox = await way('bandit in sandbox', inSandbox);
+    const banditOnHost = await way('bandit on host', onHost);
+
+    const probe = await detectSemgrep(sandbox, limits, runHardened);
+    let semgrep: ScanBench['semgrep'] = {
+      available: false,
+      why: probe.message ?? 'semgrep is not in the image',
+    };
+    if (probe.available) {
+      const rules = resolve('policies/semgrep');
+      const semgrepIn = async (batch: string[]) => {
+        const r = await runHardened({
+          ...spec(batch),
+          profile: 'scan-semgrep',
+          command: semgrepArgv(batch, true),
+          env: { SEMGREP_SEND_METRICS: 'off', SEMGREP_ENABLE_VERSION_CHECK: '0' },
+          readOnlyMounts: [{ host: rules, container: SEMGREP_RULES_MOUNT }],
+          label: 'semgrep',
+        });
+        if (r.exitCode !== 0 && r.exitCode !== 1)
+          throw new Error(`semgrep in sandbox: ${r.status} ${r.exitCode} ${r.stderr.slice(-300)}`);
+      };
+      semgrep = { available: true, version: probe.version, ...(await way('semgrep in sandbox', semgrepIn)) };
+    }
+    return { files: files.length, banditInSandbox, banditOnHost, semgrep };
+  } finally {
+    await rm(ws, { recursive: true, force: true });
+  }
+}
