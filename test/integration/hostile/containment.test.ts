@@ -30,7 +30,9 @@ describe.each<SandboxRuntime>(['runc', 'runsc'])('hostile corpus contained under
   const saved = new Map<string, string | undefined>();
 
   beforeAll(async () => {
-    const image = await ensureTestImage();
+    // The small test image by default; scripts/evidence.sh runs the corpus against the
+    // shipped sandbox image too (AIRLOCK_HOSTILE_IMAGE=airlock-sandbox:local).
+    const image = process.env.AIRLOCK_HOSTILE_IMAGE || (await ensureTestImage());
     // Airlock's own environment holds a fake token, as on a real runner.
     for (const k of SECRET_VARS) {
       saved.set(k, process.env[k]);
