@@ -200,6 +200,17 @@ describe(RUNBOOK, () => {
         expect(out).toContain('"script_path":"scripts/big.py","status":"oom"');
         expect(out).toContain('"path":"scripts/spin.py"');
       }
+      if (section.startsWith('Building and publishing')) {
+        expect(out).toContain('uid 10001');
+        expect(out).toMatch(/"bandit"/);
+        expect(out).toMatch(/^built \d{4}-\d\d-\d\d/m);
+      }
+      if (section.startsWith('When the gate blocks')) {
+        // Blocked first, for the reason the section names; then allowed by the one entry.
+        expect(out).toContain('"path":"scripts/load_model.py","level":"blocked"');
+        expect(out).toMatch(/"tool":"bandit","ruleId":"B301"/);
+        expect(out.trim().endsWith('true')).toBe(true);
+      }
       if (section.startsWith('Metrics')) {
         expect(out).toMatch(
           /^sandbox_runs_total\{instance="octo\/runbook",job="airlock",status="failure"\} 3$/m,
