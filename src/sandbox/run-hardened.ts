@@ -127,7 +127,11 @@ function emptyExec(args: string[], durationMs: number): CommandResult {
  * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
  * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
  */
-async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[]): Promise<CommandResult> {
+async function execScript(
+  spec: HardenedRunSpec,
+  name: string,
+  execArgs: string[],
+): Promise<{ exec: CommandResult; sandboxEnded: boolean }> {
   const started = performance.now();
   const execAbort = new AbortController();
   const watchAbort = new AbortController();
@@ -147,7 +151,7 @@ async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[
         )
       : Promise.resolve();
   try {
-    return await tryRunCommand('docker', execArgs, {
+    const exec = await tryRunCommand('docker', execArgs, {
       timeoutMs: spec.limits.timeoutSeconds * 1000,
       maxOutputBytes: spec.limits.maxOutputBytes,
       signal: execAbort.signal,
@@ -157,9 +161,18 @@ async function execScript(spec: HardenedRunSpec, name: string, execArgs: string[
         removal = removeContainer(name);
       },
     });
+    // gVisor: when the sandbox dies, `docker exec` may also return on its own (exit 128,
+    // "urpc method containerManager.WaitPID failed: EOF") before `docker wait` does.
+    const lost =
+      spec.sandbox.runtime === 'runsc' &&
+      !timedOut &&
+      exec.exitCode !== 0 &&
+      /urpc method|WaitPID/.test(exec.stderr);
+    if (lost) await tryRunCommand('docker', ['wait', name], { timeoutMs: 15_000 }).catch(() => null);
+    return { exec, sandboxEnded: sandboxEnded || lost };
   } catch (e) {
     if (!sandboxEnded) throw e;
-    return emptyExec(execArgs, Math.round(performance.now() - started));
+    return { exec: emptyExec(execArgs, Math.round(performance.now() - started)), sandboxEnded };
   } finally {
     watchAbort.abort();
     // The client exits before the engine has finished removing: wait for it, so a
@@ -187,11 +200,12 @@ export async function runHardened(spec: HardenedRunSpec): Promise<ExecutionResul
       return result;
     }
     const containerId = created.stdout.trim();
-    const exec = await execScript(spec, ids.name, execArgs);
+    const { exec, sandboxEnded } = await execScript(spec, ids.name, execArgs);
     const stats = await readCgroupStats(containerId);
-    // No cgroup: the container is gone or stopped (gVisor ends the whole sandbox on OOM);
-    // ask the engine what happened. Skipped on the normal path to save a round trip.
-    const died = !exec.timedOut && stats.dir === null ? await containerState(ids.name) : null;
+    // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
+    // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
+    const died =
+      !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(ids.name) : null;
     const diedInfo = died && !died.running ? died : null;
     const c = classify(exec, stats.oomKills, diedInfo);
     Object.assign(result, {

@@ -137,7 +137,18 @@ export const SMOKE_CHECKS: SmokeCheck[] = [
     name: 'mermaid-render',
     args: ['mermaid_render.py'],
     limits: { timeoutSeconds: 300 },
-    judge: producesFile('diagram.svg', 'svg', 200),
+    async judge(r, outDir, ctx) {
+      const v = await producesFile('diagram.svg', 'svg', 200)(r, outDir);
+      if (v.status === 'fail' && ctx.runtime === 'runsc' && /stopped/.test(r.reason ?? '')) {
+        // Measured: under gVisor the pids cgroup counts the Sentry's host threads, and
+        // Chromium needs more than the standard 256 (it renders with pids 1024).
+        return {
+          status: 'fail',
+          detail: `${v.detail}; under runsc raise the profile's pids (Chromium needs ~1024)`,
+        };
+      }
+      return v;
+    },
   },
   { name: 'not-root', args: ['not_root.py'], judge: selfReported },
   { name: 'capabilities-none', args: ['proc_status.py', 'capabilities'], judge: selfReported },
