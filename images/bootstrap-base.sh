@@ -41,6 +41,25 @@ debootstrap --variant=minbase "$SUITE" "$rootfs" "$MIRROR" >/tmp/airlock-deboots
   || die "debootstrap failed; see /tmp/airlock-debootstrap.log"
 # Trim what the slim image also drops, so the imported base matches it in spirit.
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
+# debootstrap lists only the release itself; the official image also lists the
+# point-release updates and the security archive. Without them an image built on
+# this base would miss every security fix since the last point release (Chromium's
+# above all). Same deb822 file the official image ships.
+security_mirror="${AIRLOCK_DEBIAN_SECURITY_MIRROR:-${MIRROR%/debian}/debian-security}"
+rm -f "$rootfs"/etc/apt/sources.list
+cat >"$rootfs"/etc/apt/sources.list.d/debian.sources <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security_mirror
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
 tar -C "$rootfs" -c . | docker import \
   --change 'CMD ["bash"]' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

@@ -1,0 +1,89 @@
+"""Writes /opt/airlock/versions.json: which tools this image really has.
+
+Run once at image build time (as the last RUN of images/Dockerfile) so the runner
+and the smoke suite can read the image's contents without starting every tool.
+Each value comes from the installed thing itself, not from what the build asked
+for, and the build fails here when a required tool is missing or does not import:
+a broken image must not be tagged. Semgrep is optional (not obtainable on every
+build machine): it is null when absent, never guessed.
+
+Usage: tool-versions.py OUTPUT_FILE
+"""
+
+import importlib
+import importlib.metadata
+import json
+import platform
+import re
+import shutil
+import subprocess
+import sys
+
+MERMAID_PACKAGE = "/opt/airlock/mermaid/node_modules/@mermaid-js/mermaid-cli/package.json"
+REQUIRED = ["python", "bandit", "polars", "pandas", "matplotlib", "networkx", "graphviz", "mermaid-cli", "chromium"]
+
+
+def python_library(name):
+    """Version of an importable library; importing proves it loads, not just that files exist."""
+    module = importlib.import_module(name)
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return getattr(module, "__version__", None)
+
+
+def command_output(argv):
+    if shutil.which(argv[0]) is None:
+        return None
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    return (done.stdout + done.stderr).strip() if done.returncode == 0 else None
+
+
+def first_version(text):
+    match = re.search(r"\d+(?:\.\d+)+", text or "")
+    return match.group(0) if match else None
+
+
+def bandit_version():
+    # The wheelhouse bandit (venv, first on PATH) wins over Debian's when both exist.
+    return first_version(command_output(["bandit", "--version"]))
+
+
+def semgrep_version():
+    if shutil.which("semgrep") is None:
+        return None
+    return first_version(command_output(["semgrep", "--version"]))
+
+
+def mermaid_cli_version():
+    with open(MERMAID_PACKAGE, encoding="utf-8") as f:
+        return json.load(f)["version"]
+
+
+def main():
+    versions = {
+        "python": platform.python_version(),
+        "bandit": bandit_version(),
+        "semgrep": semgrep_version(),
+        "polars": python_library("polars"),
+        "pandas": python_library("pandas"),
+        "matplotlib": python_library("matplotlib"),
+        "networkx": python_library("networkx"),
+        # `dot -V` prints "dot - graphviz version 2.42.2 (0)" on stderr.
+        "graphviz": first_version(command_output(["dot", "-V"])),
+        "mermaid-cli": mermaid_cli_version(),
+        # dpkg's record, not `chromium --version`: starting a browser as root at
+        # build time is neither needed nor wanted.
+        "chromium": command_output(["dpkg-query", "-W", "-f=${Version}", "chromium"]),
+        "nodejs": first_version(command_output(["node", "--version"])),
+    }
+    missing = [k for k in REQUIRED if not versions.get(k)]
+    if missing:
+        sys.exit(f"tool-versions: missing from the image: {', '.join(missing)}")
+    with open(sys.argv[1], "w", encoding="utf-8") as f:
+        json.dump(versions, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+import { UserError } from '../../errors.js';
+import { buildSandboxImage, DEFAULT_LOCAL_IMAGE } from '../../image/build-image.js';
+import { defaultExtraCaFile } from '../../image/extra-ca.js';
+import { parseCommandArgs } from '../args.js';
+import { type CliCommand, EXIT_OK } from '../command.js';
+
+const usage = `Usage: airlock image build [--tag REF] [--if-changed] [--extra-ca FILE]
+
+Builds the sandbox image from images/Dockerfile. Python wheels Debian lacks
+(Polars; Bandit and Semgrep where obtainable) are downloaded on this host with pip
+and installed in the image without any index. A missing base image is pulled, or
+bootstrapped from Debian's archive where no registry is reachable.
+
+Options:
+  --tag REF         image reference to build (default ${DEFAULT_LOCAL_IMAGE})
+  --if-changed      do nothing when REF exists and was built from the same inputs
+  --extra-ca FILE   PEM bundle of extra CAs for the npm step, e.g. a TLS proxy's
+                    (default: $NODE_EXTRA_CA_CERTS, else $SSL_CERT_FILE). It is used
+                    only in a build stage; the shipped image does not contain it.
+
+Progress goes to stderr; the result (ref, id, size, duration) to stdout.`;
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(0)} MB`;
+}
+
+export const imageBuildCommand: CliCommand = {
+  name: 'image build',
+  summary: 'build the sandbox image (offline base bootstrap where no registry is reachable)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      {
+        tag: { type: 'string' },
+        'if-changed': { type: 'boolean' },
+        'extra-ca': { type: 'string' },
+      },
+      usage,
+    );
+    if (positionals.length > 0) {
+      throw new UserError('USAGE', `unexpected argument '${positionals[0]}'\n\n${usage}`);
+    }
+    const tag = values.tag ?? DEFAULT_LOCAL_IMAGE;
+    if (!tag.trim() || tag.startsWith('-')) throw new UserError('USAGE', `invalid --tag '${tag}'`);
+    const result = await buildSandboxImage({
+      tag,
+      ifChanged: values['if-changed'] ?? false,
+      extraCaFile: values['extra-ca'] ?? defaultExtraCaFile(io.env),
+      progress: (line) => io.stderr(`${line}\n`),
+    });
+    io.stdout(
+      [
+        `ref: ${result.ref}`,
+        `id: ${result.id}`,
+        `built: ${result.built}`,
+        `size: ${megabytes(result.sizeBytes)} (${result.sizeBytes} bytes)`,
+        `duration: ${(result.durationMs / 1000).toFixed(1)} s`,
+      ].join('\n') + '\n',
+    );
+    return EXIT_OK;
+  },
+};

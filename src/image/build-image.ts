@@ -1,0 +1,138 @@
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { CONTEXT_LABEL, digestContext, prepareContext, WHEELHOUSE_DIR } from './build-context.js';
+import { dockerBuildArgs, plainLine, runDockerBuild } from './docker-build.js';
+import { dockerEnv, ensureDockerAvailable, type ImageInfo, inspectImage } from './docker-image.js';
+import { readExtraCaBundle } from './extra-ca.js';
+import { findImagesDir, sourceAndRevision } from './image-metadata.js';
+import { streamCommand } from './stream-command.js';
+import { downloadWheelhouse } from './wheelhouse.js';
+
+/** The tag `airlock image build` gives the sandbox image by default. */
+export const DEFAULT_LOCAL_IMAGE = 'airlock-sandbox:local';
+/** What images/Dockerfile starts FROM unless told otherwise (its ARG BASE_IMAGE default). */
+export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
+
+/**
+ * A cold build measured ~4 min on a 2-core machine (apt: chromium, nodejs, npm;
+ * npm ci of the Mermaid CLI). Five times that before we call it hung.
+ */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+/** debootstrap of a minbase bookworm measured ~40 s. */
+const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
+
+export interface BuildImageOptions {
+  tag: string;
+  /** Skip the build when an image `tag` exists whose context label equals this build's digest. */
+  ifChanged?: boolean;
+  /** PEM bundle trusted (in addition to the defaults) by the npm step only. */
+  extraCaFile?: string;
+  progress?: (line: string) => void;
+  /** Default DEFAULT_BASE_IMAGE. */
+  baseImage?: string;
+  /** Default: images/ found above this module. */
+  imagesDir?: string;
+}
+
+export interface BuildImageResult {
+  ref: string;
+  id: string;
+  /** false when `ifChanged` found the image up to date. */
+  built: boolean;
+  durationMs: number;
+  sizeBytes: number;
+}
+
+/**
+ * Builds (or, with `ifChanged`, confirms) the sandbox image:
+ *   1. a Docker engine answers, else DOCKER_UNAVAILABLE;
+ *   2. the base image exists, bootstrapped by images/bootstrap-base.sh if missing;
+ *   3. a temp context: images/ sources, the host-downloaded wheelhouse, the CA;
+ *   4. its digest against the existing image's label (ifChanged);
+ *   5. `docker build`, progress streamed, IMAGE_BUILD_FAILED naming the failed step.
+ * The temp context (with the CA copy) is removed whatever happens.
+ */
+export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildImageResult> {
+  const started = performance.now();
+  const progress = opts.progress ?? (() => undefined);
+  const imagesDir = opts.imagesDir ?? findImagesDir();
+  const baseRef = opts.baseImage ?? DEFAULT_BASE_IMAGE;
+  // Read (and validate) the CA before any slow work: a wrong path fails in a second.
+  const extraCa = opts.extraCaFile ? await readExtraCaBundle(opts.extraCaFile) : undefined;
+
+  await ensureDockerAvailable();
+  const base = await ensureBaseImage(baseRef, imagesDir, progress);
+  const context = await prepareContext(imagesDir, extraCa);
+  try {
+    progress('wheelhouse: pip download on the host (the image installs offline)');
+    const wheelhouse = await downloadWheelhouse(path.join(context.dir, WHEELHOUSE_DIR), progress);
+    const digest = await digestContext(context.dir, { ref: baseRef, id: base.id }, wheelhouse.wheels);
+
+    if (opts.ifChanged) {
+      const existing = await inspectImage(opts.tag);
+      if (existing && existing.labels[CONTEXT_LABEL] === digest) {
+        progress(`${opts.tag} is up to date (context ${digest.slice(0, 12)})`);
+        return result(opts.tag, existing, false, started);
+      }
+      progress(
+        existing ? `${opts.tag}: build inputs changed, rebuilding` : `${opts.tag}: not present, building`,
+      );
+    }
+
+    const { source, revision } = await sourceAndRevision(path.dirname(imagesDir));
+    const argv = dockerBuildArgs(opts.tag, context.dir, {
+      BASE_IMAGE: baseRef,
+      IMAGE_SOURCE: source,
+      IMAGE_VERSION: VERSION,
+      IMAGE_REVISION: revision,
+      IMAGE_CREATED: new Date().toISOString(),
+      CONTEXT_SHA256: digest,
+    });
+    progress(`docker build ${opts.tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
+    await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
+    const built = await inspectImage(opts.tag);
+    if (!built || built.labels[CONTEXT_LABEL] !== digest) {
+      throw new UserError(
+        'IMAGE_BUILD_FAILED',
+        `docker build finished but ${opts.tag} does not carry this build's label`,
+      );
+    }
+    return result(opts.tag, built, true, started);
+  } finally {
+    await context.dispose();
+  }
+}
+
+function result(ref: string, info: ImageInfo, built: boolean, started: number): BuildImageResult {
+  return {
+    ref,
+    id: info.id,
+    built,
+    sizeBytes: info.sizeBytes,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** The base image, bootstrapped (pull, or debootstrap + import) by images/bootstrap-base.sh when missing. */
+async function ensureBaseImage(
+  ref: string,
+  imagesDir: string,
+  progress: (line: string) => void,
+): Promise<ImageInfo> {
+  const have = await inspectImage(ref);
+  if (have) return have;
+  progress(`base image ${ref} missing: running images/bootstrap-base.sh`);
+  const r = await streamCommand('bash', [path.join(imagesDir, 'bootstrap-base.sh')], {
+    env: { ...dockerEnv(), AIRLOCK_BASE_IMAGE: ref },
+    timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+    spawnErrorCode: 'IMAGE_BUILD_FAILED',
+    onLine: (line) => progress(plainLine(line)),
+  });
+  const after = r.exitCode === 0 ? await inspectImage(ref) : null;
+  if (!after) {
+    const last = r.stderrTail.at(-1) ?? r.stdoutTail.at(-1) ?? '';
+    throw new UserError('IMAGE_BUILD_FAILED', `bootstrapping base image ${ref} failed: ${plainLine(last)}`);
+  }
+  return after;
+}

@@ -1,0 +1,216 @@
+import { X509Certificate } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tryRunCommand } from '../../../src/exec/run-command.js';
+import { CONTEXT_LABEL } from '../../../src/image/build-context.js';
+import {
+  type BuildImageResult,
+  buildSandboxImage,
+  DEFAULT_LOCAL_IMAGE,
+} from '../../../src/image/build-image.js';
+import { defaultExtraCaFile, extractCertificates } from '../../../src/image/extra-ca.js';
+
+/**
+ * The real sandbox image, built (or found up to date: `ifChanged`, so a second test
+ * run reuses it) from images/Dockerfile, and checked from the inside under the same
+ * hardened flags the runner uses. A cold build takes minutes; the no-op check seconds.
+ */
+const IMAGE = DEFAULT_LOCAL_IMAGE;
+// This machine's npm traffic goes through a TLS proxy whose CA is only in the host
+// bundle: the same default the CLI takes (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE).
+const EXTRA_CA = defaultExtraCaFile(process.env) ?? '/etc/ssl/certs/ca-certificates.crt';
+
+/** The runner's hardening flags; `user` 0:0 only where a check must read every file. */
+function hardened(user: string): string[] {
+  return [
+    'run',
+    '--rm',
+    '--network',
+    'none',
+    '--read-only',
+    '--cap-drop=ALL',
+    '--security-opt',
+    'no-new-privileges',
+    '--user',
+    user,
+    '--memory',
+    '1g',
+    '--pids-limit',
+    '256',
+    '--tmpfs',
+    '/tmp:rw,nosuid,size=512m',
+  ];
+}
+
+async function inImage(argv: string[], opts: { root?: boolean } = {}) {
+  const r = await tryRunCommand('docker', [...hardened(opts.root ? '0:0' : '10001:10001'), IMAGE, ...argv], {
+    timeoutMs: 240_000,
+  });
+  return { code: r.exitCode, out: r.stdout, err: r.stderr };
+}
+
+let first: BuildImageResult;
+let second: BuildImageResult;
+const progress: string[] = [];
+
+beforeAll(async () => {
+  first = await buildSandboxImage({
+    tag: IMAGE,
+    ifChanged: true,
+    extraCaFile: EXTRA_CA,
+    progress: (l) => progress.push(l),
+  });
+  second = await buildSandboxImage({ tag: IMAGE, ifChanged: true, extraCaFile: EXTRA_CA });
+}, 1_200_000);
+
+describe('airlock image build', () => {
+  it('reports the image it built or found, and the --if-changed second call does not rebuild', async () => {
+    expect(first.ref).toBe(IMAGE);
+    expect(first.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(first.sizeBytes).toBeGreaterThan(500_000_000);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(second.built).toBe(false);
+    expect(second.id).toBe(first.id);
+    console.info(
+      `image ${IMAGE}: ${(first.sizeBytes / 1e6).toFixed(0)} MB; first call built=${first.built} in ${(first.durationMs / 1000).toFixed(1)} s; no-op --if-changed ${(second.durationMs / 1000).toFixed(1)} s`,
+    );
+  });
+
+  it('labels the image with the OCI keys and the context digest', async () => {
+    const r = await tryRunCommand('docker', ['image', 'inspect', '--format', '{{json .Config}}', IMAGE]);
+    const config = JSON.parse(r.stdout) as {
+      Labels: Record<string, string>;
+      User: string;
+      WorkingDir: string;
+    };
+    for (const k of ['source', 'version', 'revision', 'created', 'title', 'description']) {
+      expect(config.Labels[`org.opencontainers.image.${k}`], k).toBeTruthy();
+    }
+    expect(config.Labels[CONTEXT_LABEL]).toMatch(/^[0-9a-f]{64}$/);
+    expect(Number.isNaN(Date.parse(config.Labels['org.opencontainers.image.created']!))).toBe(false);
+    expect(config.User).toBe('10001:10001');
+    expect(config.WorkingDir).toBe('/work');
+  });
+});
+
+describe('inside the sandbox image (hardened flags, no network, read-only root)', () => {
+  it('runs as the non-root sandbox user without a login shell or password', async () => {
+    const r = await inImage(['sh', '-c', 'id -u; id -g; id -un; getent passwd sandbox']);
+    expect(r.code).toBe(0);
+    const [uid, gid, name, passwd] = r.out.trim().split('\n');
+    expect([uid, gid, name]).toEqual(['10001', '10001', 'sandbox']);
+    expect(passwd).toMatch(/:\/usr\/sbin\/nologin$/);
+    const shadow = await inImage(['sh', '-c', 'grep "^sandbox:" /etc/shadow | cut -d: -f2'], { root: true });
+    expect(shadow.out.trim()).toMatch(/^[!*]/);
+  });
+
+  it('has no compiler, no package lists or caches, no pip, and no setuid files', async () => {
+    const tools = await inImage([
+      'sh',
+      '-c',
+      'for t in gcc cc g++ c++ clang cpp pip pip3; do command -v $t; done; python3 -m pip --version 2>/dev/null; true',
+    ]);
+    expect(tools.out.trim()).toBe('');
+    const state = await inImage([
+      'sh',
+      '-c',
+      'find /var/lib/apt/lists /var/cache/apt /root/.cache /root/.npm /tmp -mindepth 1 2>/dev/null; find / -xdev -type f -perm /6000 2>/dev/null; true',
+    ]);
+    expect(state.out.trim()).toBe('');
+    expect((await inImage(['test', '-d', '/var/lib/apt/lists'])).code).toBe(0);
+  });
+
+  it("does not contain the build machine's extra CA anywhere", async () => {
+    // The certificates of the bundle the build was given that are not public
+    // roots: on this machine, the TLS proxy's CA. Public roots are legitimately in
+    // the image (Node and Chromium compile Mozilla's list in), so they are left out
+    // by comparing with Debian's copy of that list on the host.
+    const given = extractCertificates(await readFile(EXTRA_CA, 'utf8'), EXTRA_CA);
+    const mozillaDir = '/usr/share/ca-certificates/mozilla';
+    const publicRoots = new Set<string>();
+    for (const name of await readdir(mozillaDir)) {
+      const pem = await readFile(path.join(mozillaDir, name), 'utf8');
+      publicRoots.add(new X509Certificate(pem).fingerprint256);
+    }
+    const foreign = given.filter((p) => !publicRoots.has(new X509Certificate(p).fingerprint256));
+    expect(foreign.length).toBeGreaterThan(0);
+    // A 64-character base64 line from inside each certificate: unique to it, and
+    // what any PEM copy of it would contain.
+    const needles = foreign.map((p) => p.split('\n').filter((l) => /^[A-Za-z0-9+/]{64}$/.test(l))[2]!);
+    const scan = await inImage(
+      [
+        'sh',
+        '-c',
+        'grep -rlsF "$@" / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev; echo "exit $?"',
+        'scan',
+        ...needles.flatMap((n) => ['-e', n]),
+      ],
+      { root: true },
+    );
+    expect(scan.out.trim()).toBe('exit 1'); // grep: 1 = nothing found
+    const history = await tryRunCommand('docker', [
+      'history',
+      '--no-trunc',
+      '--format',
+      '{{.CreatedBy}}',
+      IMAGE,
+    ]);
+    expect(history.stdout).not.toMatch(/build-ca|NODE_EXTRA_CA_CERTS/);
+  });
+
+  it('has Debian Python 3.11 with polars, pandas, matplotlib and networkx importable', async () => {
+    const v = await inImage(['python3', '--version']);
+    expect(v.out).toMatch(/^Python 3\.11\.\d+/);
+    const code = [
+      'import polars as pl, pandas as pd, matplotlib, networkx as nx, matplotlib.pyplot as plt',
+      'df = pl.DataFrame({"a": [1, 2, 3]})',
+      'assert df["a"].sum() == 6',
+      'assert pd.DataFrame({"a": [1, 2]}).a.sum() == 3',
+      'assert nx.shortest_path_length(nx.path_graph(4), 0, 3) == 3',
+      'plt.plot([1, 2]); plt.savefig("/tmp/p.png")',
+      'assert matplotlib.get_backend().lower() == "agg"',
+      'print("ok", pl.__version__)',
+    ].join('\n');
+    const r = await inImage(['python3', '-c', code]);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^ok \d+\.\d+/);
+  });
+
+  it('renders Graphviz and Mermaid diagrams offline', async () => {
+    const dot = await inImage(['dot', '-V']);
+    expect(dot.err).toMatch(/graphviz version \d+\.\d+/);
+    expect((await inImage(['mmdc', '--version'])).out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const r = await inImage([
+      'sh',
+      '-c',
+      'cd /tmp && printf "digraph{a->b}" | dot -Tsvg -o g.svg && printf "graph TD\\nA-->B\\n" > m.mmd && mmdc -q -i m.mmd -o m.svg && grep -c "<svg" g.svg; grep -c "<svg" m.svg',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim().split('\n')).toEqual(['1', '1']);
+  }, 120_000);
+
+  it('ships a truthful tool versions file', async () => {
+    const r = await inImage(['cat', '/opt/airlock/versions.json']);
+    const versions = JSON.parse(r.out) as Record<string, string | null>;
+    for (const k of [
+      'python',
+      'bandit',
+      'polars',
+      'pandas',
+      'matplotlib',
+      'networkx',
+      'graphviz',
+      'mermaid-cli',
+      'chromium',
+    ]) {
+      expect(versions[k], k).toMatch(/\d+\.\d+/);
+    }
+    expect(versions.python).toMatch(/^3\.11\./);
+    const bandit = await inImage(['bandit', '--version']);
+    expect(bandit.out).toContain(versions.bandit!);
+    // semgrep: null exactly when the image has none.
+    const semgrep = await inImage(['sh', '-c', 'command -v semgrep || true']);
+    expect(versions.semgrep === null).toBe(semgrep.out.trim() === '');
+  });
+});

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findImagesDir, publicSourceUrl } from '../../../src/image/image-metadata.js';
+import { pipDownloadArgs, pipEnv, targetPlatforms, WHEEL_GROUPS } from '../../../src/image/wheelhouse.js';
+
+describe('pipDownloadArgs', () => {
+  const argv = pipDownloadArgs(['polars', 'polars-runtime-32'], '/tmp/wh');
+
+  it('fetches binary wheels for the image (CPython 3.11, manylinux), not for the host', () => {
+    expect(argv.slice(0, 3)).toEqual(['-m', 'pip', 'download']);
+    expect(argv).toContain('--only-binary=:all:');
+    expect(argv[argv.indexOf('--python-version') + 1]).toBe('3.11');
+    expect(argv[argv.indexOf('--implementation') + 1]).toBe('cp');
+    const platforms = argv.filter((_, i) => argv[i - 1] === '--platform');
+    expect(platforms).toContain('manylinux_2_17_x86_64');
+    expect(platforms).toContain('manylinux2014_x86_64');
+    expect(platforms).toContain('manylinux_2_36_x86_64');
+    // bookworm has glibc 2.36: a wheel needing a newer one would not load.
+    expect(platforms).not.toContain('manylinux_2_37_x86_64');
+    expect(argv[argv.indexOf('--dest') + 1]).toBe('/tmp/wh');
+  });
+
+  it('puts the requirements after --, so none is read as an option', () => {
+    expect(argv.slice(argv.indexOf('--'))).toEqual(['--', 'polars', 'polars-runtime-32']);
+  });
+
+  it('targets aarch64 wheels on an arm64 host', () => {
+    expect(targetPlatforms('arm64').every((p) => p.endsWith('_aarch64'))).toBe(true);
+  });
+
+  it('requires Polars and only tries Bandit and Semgrep', () => {
+    expect(WHEEL_GROUPS.filter((g) => g.required).flatMap((g) => g.requirements)).toEqual([
+      'polars',
+      'polars-runtime-32',
+    ]);
+    expect(WHEEL_GROUPS.filter((g) => !g.required).flatMap((g) => g.requirements)).toEqual([
+      'bandit',
+      'semgrep',
+    ]);
+  });
+});
+
+describe('pipEnv', () => {
+  it("passes pip's own configuration and proxies, not the runner's secrets", () => {
+    const env = pipEnv({
+      PIP_FIND_LINKS: '/opt/wheels',
+      PIP_CERT: '/etc/ssl/certs/ca-certificates.crt',
+      HTTPS_PROXY: 'http://proxy:3128',
+      PYENV_ROOT: '/root/.pyenv',
+      GITHUB_TOKEN: 'ghs_secret',
+      ACTIONS_RUNTIME_TOKEN: 'secret',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(env.PIP_FIND_LINKS).toBe('/opt/wheels');
+    expect(env.PIP_CERT).toBe('/etc/ssl/certs/ca-certificates.crt');
+    expect(env.HTTPS_PROXY).toBe('http://proxy:3128');
+    expect(env.PYENV_ROOT).toBe('/root/.pyenv');
+    expect(Object.values(env)).not.toContain('ghs_secret');
+    expect(env.ACTIONS_RUNTIME_TOKEN).toBeUndefined();
+    expect(env.AWS_SECRET_ACCESS_KEY).toBeUndefined();
+  });
+});
+
+describe('publicSourceUrl', () => {
+  it('drops credentials a remote URL may carry, so they never ship in a label', () => {
+    expect(publicSourceUrl('https://x-access-token:ghs_SECRET@github.com/o/r.git')).toBe(
+      'https://github.com/o/r',
+    );
+    expect(publicSourceUrl('https://user@github.com/o/r')).toBe('https://github.com/o/r');
+  });
+
+  it('turns scp-style and ssh remotes into https', () => {
+    expect(publicSourceUrl('git@github.com:o/r.git')).toBe('https://github.com/o/r');
+    expect(publicSourceUrl('ssh://git@github.com/o/r.git')).toBe('https://github.com/o/r');
+  });
+
+  it('gives up on what is not a URL or a local path', () => {
+    expect(publicSourceUrl('/srv/git/airlock')).toBeUndefined();
+    expect(publicSourceUrl('file:///srv/git/airlock')).toBeUndefined();
+    expect(publicSourceUrl('not a url')).toBeUndefined();
+  });
+});
+
+describe('findImagesDir', () => {
+  it("finds the repository's images/ from the sources", () => {
+    expect(findImagesDir()).toBe(path.resolve(import.meta.dirname, '../../../images'));
+  });
+
+  it('fails with IMAGE_BUILD_FAILED where there is none', () => {
+    expect(() => findImagesDir('/')).toThrowError(expect.objectContaining({ code: 'IMAGE_BUILD_FAILED' }));
+  });
+});
