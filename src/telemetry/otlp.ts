@@ -14,7 +14,8 @@ const EXPORT_SUCCESS = 0;
  * its retry logic outlives that.
  */
 export async function exportOtlp(url: URL, metrics: ResourceMetrics, timeoutMs: number): Promise<void> {
-  const exporter = new OTLPMetricExporter({ url: url.href, timeoutMillis: timeoutMs, headers: {} });
+  // Headers (e.g. an API key) come from OTEL_EXPORTER_OTLP_HEADERS, read by the exporter itself.
+  const exporter = new OTLPMetricExporter({ url: url.href, timeoutMillis: timeoutMs });
   let timer: NodeJS.Timeout | undefined;
   try {
     const sent = new Promise<void>((resolve, reject) => {
