@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { type AuditEntry, encodeEntry } from '../../../src/audit/canonical-line.js';
 import { type AuditKeyPair, generateAuditKeyPair } from '../../../src/audit/keys.js';
 import { openAuditLog } from '../../../src/audit/writer.js';
@@ -11,9 +11,18 @@ import { VerificationError } from '../../../src/errors.js';
 /** Shared by the audit tests: real logs written by the real writer in a temp dir. */
 export const ORIGIN = 'example.com/acme/app/airlock-audit';
 
+const created: string[] = [];
+
 export function tempDir(prefix = 'airlock-audit-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
+
+// Registered once per test file that imports this module: remove what its tests created.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 export interface TestLog {
   dir: string;
