@@ -22,6 +22,7 @@ fi
 
 set +e
 node dist/cli.js gate examples/scripts \
+  --policy examples/policy.yml \
   --out "$out/artifacts" \
   --report "$out/report.json" \
   --sarif "$out/airlock.sarif" \
