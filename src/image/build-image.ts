@@ -26,6 +26,11 @@ export interface BuildImageOptions {
   tag: string;
   /** Skip the build when an image `tag` exists whose context label equals this build's digest. */
   ifChanged?: boolean;
+  /**
+   * Rebuild every layer (docker build --no-cache): what a scheduled patch rebuild
+   * needs, since cached apt layers never pick up new security releases.
+   */
+  noCache?: boolean;
   /** PEM bundle trusted (in addition to the defaults) by the npm step only. */
   extraCaFile?: string;
   progress?: (line: string) => void;
@@ -81,14 +86,19 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
     }
 
     const { source, revision } = await sourceAndRevision(path.dirname(imagesDir));
-    const argv = dockerBuildArgs(opts.tag, context.dir, {
-      BASE_IMAGE: baseRef,
-      IMAGE_SOURCE: source,
-      IMAGE_VERSION: VERSION,
-      IMAGE_REVISION: revision,
-      IMAGE_CREATED: new Date().toISOString(),
-      CONTEXT_SHA256: digest,
-    });
+    const argv = dockerBuildArgs(
+      opts.tag,
+      context.dir,
+      {
+        BASE_IMAGE: baseRef,
+        IMAGE_SOURCE: source,
+        IMAGE_VERSION: VERSION,
+        IMAGE_REVISION: revision,
+        IMAGE_CREATED: new Date().toISOString(),
+        CONTEXT_SHA256: digest,
+      },
+      { noCache: opts.noCache ?? false },
+    );
     progress(`docker build ${opts.tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
     await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
     const built = await inspectImage(opts.tag);

@@ -16,10 +16,18 @@ export interface ImageBuildArgs {
  * `docker build` argv. `--rm --force-rm`: no intermediate container is left behind,
  * also when a step fails. No `--pull`: the base may only exist locally (bootstrapped
  * from Debian's archive where no registry is reachable). Build args are one argv
- * element each (`KEY=value`), so no value is ever parsed by a shell.
+ * element each (`KEY=value`), so no value is ever parsed by a shell. `--no-cache`
+ * for patch rebuilds: a cached `apt-get upgrade` layer would never see a new
+ * Debian security release, since the RUN line's text does not change.
  */
-export function dockerBuildArgs(tag: string, contextDir: string, args: ImageBuildArgs): string[] {
+export function dockerBuildArgs(
+  tag: string,
+  contextDir: string,
+  args: ImageBuildArgs,
+  opts: { noCache?: boolean } = {},
+): string[] {
   const argv = ['build', '--rm', '--force-rm', '--tag', tag, '--file', `${contextDir}/Dockerfile`];
+  if (opts.noCache) argv.push('--no-cache');
   for (const [k, v] of Object.entries(args)) argv.push('--build-arg', `${k}=${v}`);
   argv.push('--', contextDir);
   return argv;

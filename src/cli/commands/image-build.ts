@@ -4,7 +4,7 @@ import { defaultExtraCaFile } from '../../image/extra-ca.js';
 import { parseCommandArgs } from '../args.js';
 import { type CliCommand, EXIT_OK } from '../command.js';
 
-const usage = `Usage: airlock image build [--tag REF] [--if-changed] [--extra-ca FILE]
+const usage = `Usage: airlock image build [--tag REF] [--if-changed] [--no-cache] [--extra-ca FILE]
 
 Builds the sandbox image from images/Dockerfile. Python wheels Debian lacks
 (Polars; Bandit and Semgrep where obtainable) are downloaded on this host with pip
@@ -14,6 +14,8 @@ bootstrapped from Debian's archive where no registry is reachable.
 Options:
   --tag REF         image reference to build (default ${DEFAULT_LOCAL_IMAGE})
   --if-changed      do nothing when REF exists and was built from the same inputs
+  --no-cache        rebuild every layer, so apt picks up new Debian security
+                    releases (for scheduled patch rebuilds; see docs/image.md)
   --extra-ca FILE   PEM bundle of extra CAs for the npm step, e.g. a TLS proxy's
                     (default: $NODE_EXTRA_CA_CERTS, else $SSL_CERT_FILE). It is used
                     only in a build stage; the shipped image does not contain it.
@@ -34,6 +36,7 @@ export const imageBuildCommand: CliCommand = {
       {
         tag: { type: 'string' },
         'if-changed': { type: 'boolean' },
+        'no-cache': { type: 'boolean' },
         'extra-ca': { type: 'string' },
       },
       usage,
@@ -46,6 +49,7 @@ export const imageBuildCommand: CliCommand = {
     const result = await buildSandboxImage({
       tag,
       ifChanged: values['if-changed'] ?? false,
+      noCache: values['no-cache'] ?? false,
       extraCaFile: values['extra-ca'] ?? defaultExtraCaFile(io.env),
       progress: (line) => io.stderr(`${line}\n`),
     });

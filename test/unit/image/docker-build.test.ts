@@ -21,6 +21,13 @@ describe('dockerBuildArgs', () => {
     expect(argv[argv.indexOf('--tag') + 1]).toBe('airlock-sandbox:local');
     expect(argv[argv.indexOf('--file') + 1]).toBe('/tmp/ctx/Dockerfile');
     expect(argv.slice(-2)).toEqual(['--', '/tmp/ctx']);
+    expect(argv).not.toContain('--no-cache');
+  });
+
+  it('rebuilds every layer when asked (patch rebuilds), still ending with the context', () => {
+    const argv = dockerBuildArgs('t', '/c', ARGS, { noCache: true });
+    expect(argv).toContain('--no-cache');
+    expect(argv.indexOf('--no-cache')).toBeLessThan(argv.indexOf('--'));
   });
 
   it('passes every declared build arg as one argv element, whatever it contains', () => {
