@@ -105,7 +105,34 @@ export function renderMarkdown(r: BenchResult): string {
       '',
       '¹ other = wall time outside the five stage clocks: Docker check, orphan sweep, image check, staging, the per-script `scan`/`decision` audit entries, SARIF/report writing.',
       '',
+      '### Execute stage: scripts vs the container around them (last repetition)',
+      '',
     );
+    out.push(
+      row([
+        'N',
+        'parallelism',
+        'slot time (execute x parallelism)',
+        'inside the scripts (`docker exec`)',
+        'container lifecycle + recording',
+        'lifecycle per script',
+      ]),
+    );
+    out.push(row(['---:', '---:', '---:', '---:', '---:', '---:']));
+    for (const g of r.gate) {
+      const e = g.executeSplit;
+      out.push(
+        row([
+          g.n,
+          e.parallelism,
+          formatMs(e.slotMs),
+          formatMs(e.scriptMsSum),
+          formatMs(e.slotMs - e.scriptMsSum),
+          formatMs((e.slotMs - e.scriptMsSum) / g.n),
+        ]),
+      );
+    }
+    out.push('');
   }
   if (r.scan) {
     const s = r.scan;

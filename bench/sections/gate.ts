@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { generateAuditKeyPair } from '../../src/audit/keys.js';
 import { describeFailure, minimalEnv, tryRunCommand } from '../../src/exec/run-command.js';
@@ -28,6 +28,13 @@ export interface GateAtN {
   diy: Measured;
   /** Scripts the gate executed successfully in its last repetition (all should). */
   executedOk: number;
+  /**
+   * Execute stage of the last repetition, split: the scripts' own time (sum of their
+   * `docker exec` durations) against the worker-slot time the stage had (executeMs x
+   * parallelism). The rest of the slot time is the container around each script:
+   * create/start, copy-out, removal, audit entry.
+   */
+  executeSplit: { parallelism: number; scriptMsSum: number; slotMs: number };
 }
 
 export interface GatePlan {
@@ -61,6 +68,7 @@ export async function benchGateAtN(opts: {
     const gateSamples: number[] = [];
     const stageSamples: Record<string, number[]> = {};
     let executedOk = 0;
+    let executeSplit: GateAtN['executeSplit'] = { parallelism: 0, scriptMsSum: 0, slotMs: 0 };
     for (let rep = 0; rep < plan.gateReps; rep++) {
       const runDir = join(ws, '.airlock', `rep-${rep}`);
       const settings: GateSettings = {
@@ -92,6 +100,12 @@ export async function benchGateAtN(opts: {
         );
       }
       gateSamples.push(ms);
+      const parallelism = availableParallelism();
+      executeSplit = {
+        parallelism,
+        scriptMsSum: report.scripts.reduce((sum, x) => sum + (x.execution?.durationMs ?? 0), 0),
+        slotMs: timings.executeMs * Math.min(parallelism, plan.n),
+      };
       const staged = Object.values(timings).reduce((s, x) => s + x, 0);
       for (const [k, v] of Object.entries({ ...timings, other: ms - staged })) {
         stageSamples[k] ??= [];
@@ -118,7 +132,15 @@ export async function benchGateAtN(opts: {
     opts.progress(
       `do-it-yourself gate N=${plan.n}: ${Math.round(diy.summary.median)} ms${diy.sampled ? ` (from ${diy.sampled})` : ''}`,
     );
-    return { n: plan.n, gate: { summary: summarize(gateSamples) }, stages, hostPython, diy, executedOk };
+    return {
+      n: plan.n,
+      gate: { summary: summarize(gateSamples) },
+      stages,
+      hostPython,
+      diy,
+      executedOk,
+      executeSplit,
+    };
   } finally {
     await rm(ws, { recursive: true, force: true });
   }
