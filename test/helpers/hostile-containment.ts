@@ -1,7 +1,14 @@
 import { tryRunCommand } from '../../src/exec/run-command.js';
 import type { ExecutionResult } from '../../src/report/types.js';
 import type { HardenedRunSpec, SandboxConfig, SandboxLimits } from '../../src/sandbox/types.js';
-import { FAKE_SECRET, HOSTILE_LIMITS, type RuntimeEntry, stageRuntimeCase } from './hostile-corpus.js';
+import {
+  expectedStatuses,
+  FAKE_SECRET,
+  HOSTILE_LIMITS,
+  HOSTILE_LIMITS_RUNSC,
+  type RuntimeEntry,
+  stageRuntimeCase,
+} from './hostile-corpus.js';
 import { hostProcesses, rssBytes, treeDigest } from './hostile-host-probes.js';
 
 /**
@@ -42,7 +49,9 @@ export async function runHostileCase(
   e: RuntimeEntry,
   opts: { runner: Runner; sandbox: SandboxConfig; limits?: SandboxLimits },
 ): Promise<ContainmentRow> {
-  const limits = opts.limits ?? HOSTILE_LIMITS;
+  const runtime = opts.sandbox.runtime;
+  const limits = opts.limits ?? (runtime === 'runsc' ? HOSTILE_LIMITS_RUNSC : HOSTILE_LIMITS);
+  const expected = expectedStatuses(e, runtime);
   const staged = await stageRuntimeCase(e);
   const checks = new Set(e.run.checks ?? []);
   const problems: string[] = [];
@@ -69,9 +78,9 @@ export async function runHostileCase(
     const rssGrowth = rssBytes() - rssBefore;
     for (const [i, r] of results.entries()) {
       const tag = runs > 1 ? `run ${i + 1}: ` : '';
-      if (!e.run.status.includes(r.status)) {
+      if (!expected.includes(r.status)) {
         problems.push(
-          `${tag}status ${r.status} (${r.reason ?? `exit ${r.exitCode}`}), expected ${e.run.status.join('|')}`,
+          `${tag}status ${r.status} (${r.reason ?? `exit ${r.exitCode}`}), expected ${expected.join('|')}`,
         );
       }
       const text = `${r.stdout}\n${r.stderr}`;
@@ -97,7 +106,7 @@ export async function runHostileCase(
       attack: e.attack,
       runtime: opts.sandbox.runtime,
       status: results.map((r) => r.status).join(','),
-      expected: e.run.status,
+      expected,
       durationMs: results.reduce((a, r) => a + r.durationMs, 0),
       escapedLines,
       containedLines: lines(all, /CONTAINED[^\n]*/g).length,

@@ -69,6 +69,11 @@ const RuntimeEntry = z.strictObject({
   scan: z.array(z.enum(LEVELS)).min(1),
   run: z.strictObject({
     status: z.array(z.enum(STATUSES)).min(1),
+    /**
+     * Under gVisor, exhausting the pids or memory cgroup ends the whole sandbox
+     * (docs/hardening.md): contained, but the status is `error`/`oom`, not the script's own.
+     */
+    statusRunsc: z.array(z.enum(STATUSES)).min(1).optional(),
     checks: z.array(z.enum(CHECKS)).optional(),
     /** Default true: a successful run must print CONTAINED, proof the attack was tried. */
     requireContainedMarker: z.boolean().optional(),
@@ -133,9 +138,16 @@ export function loadManifest(): { runtime: RuntimeEntry[]; generated: GeneratedE
   };
 }
 
-export function expectedStatuses(e: RuntimeEntry): readonly ExecutionStatus[] {
-  return e.run.status;
+export function expectedStatuses(e: RuntimeEntry, runtime: string): readonly ExecutionStatus[] {
+  return (runtime === 'runsc' ? e.run.statusRunsc : undefined) ?? e.run.status;
 }
+
+/**
+ * gVisor's pids cgroup counts the Sentry's own host threads, not guest processes
+ * (docs/hardening.md): 64 ends the sandbox on the first subprocess. 256 still stops a
+ * fork bomb (together with the memory limit) and lets ordinary subprocesses run.
+ */
+export const HOSTILE_LIMITS_RUNSC: SandboxLimits = { ...HOSTILE_LIMITS, pids: 256 };
 
 /**
  * A private host layout for one runtime case:
