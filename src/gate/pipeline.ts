@@ -210,11 +210,13 @@ export async function runGate(
           : undefined,
       sarif: relative(settings.workspace, settings.sarifFile),
     };
+    // The stage holds the exact bytes scanned: GitHub's line fingerprints are computed from them.
     const sarif = buildSarif({
       scripts,
       scanners: scan.scanners,
       category: settings.sarifCategory,
       rules: scan.rules,
+      sourceRoot: stage.root,
     });
     await mkdir(dirname(settings.sarifFile), { recursive: true });
     await writeSarif(sarif.log, settings.sarifFile);
