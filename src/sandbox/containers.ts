@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { minimalEnv, tryRunCommand } from '../exec/run-command.js';
 import {
   type ContainerIds,
   OWNER_HOST_LABEL,
@@ -10,7 +9,7 @@ import {
   OWNER_START_LABEL,
   RUN_ID_LABEL,
 } from './docker-args.js';
-import { removeContainer } from './docker.js';
+import { docker, dockerClientEnv, removeContainer } from './docker.js';
 
 /**
  * No container left behind: every container is tracked from before `docker run` until
@@ -63,7 +62,11 @@ function onSignal(signal: NodeJS.Signals): void {
 function onExit(): void {
   // Synchronous: an 'exit' listener cannot wait for promises.
   if (live.size === 0) return;
-  spawnSync('docker', ['rm', '--force', ...live], { env: minimalEnv(), stdio: 'ignore', timeout: 30_000 });
+  spawnSync('docker', ['rm', '--force', ...live], {
+    env: dockerClientEnv(),
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
 }
 
 function installHandlers(): void {
@@ -110,13 +113,9 @@ function processAlive(pid: number): boolean {
  */
 export async function sweepOrphans(label: string): Promise<string[]> {
   const format = `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}\t{{.Label "${OWNER_START_LABEL}"}}\t{{.Label "${OWNER_HOST_LABEL}"}}\t{{.Label "${RUN_ID_LABEL}"}}`;
-  const r = await tryRunCommand(
-    'docker',
-    ['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format],
-    {
-      timeoutMs: 30_000,
-    },
-  );
+  const r = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format], {
+    timeoutMs: 30_000,
+  });
   if (r.exitCode !== 0) return [];
   const host = os.hostname();
   const orphans: string[] = [];

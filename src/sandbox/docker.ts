@@ -1,13 +1,43 @@
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
-import { lastLine, minimalEnv, tryRunCommand } from '../exec/run-command.js';
+import {
+  type CommandResult,
+  lastLine,
+  minimalEnv,
+  type RunOptions,
+  tryRunCommand,
+} from '../exec/run-command.js';
+
+/**
+ * The docker CLI's environment: a minimal one plus the variables that select and
+ * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
+ * the docker client only; the container's environment is only ever explicit --env.
+ */
+const DOCKER_CLIENT_VARS = [
+  'DOCKER_HOST',
+  'DOCKER_CONTEXT',
+  'DOCKER_CONFIG',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_CERT_PATH',
+];
+
+export function dockerClientEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const extra: NodeJS.ProcessEnv = {};
+  for (const k of DOCKER_CLIENT_VARS) if (env[k] !== undefined) extra[k] = env[k];
+  return minimalEnv(extra);
+}
+
+/** `docker ARGS` through the one exec wrapper, with the docker client's environment. */
+export function docker(args: readonly string[], opts: RunOptions = {}): Promise<CommandResult> {
+  return tryRunCommand('docker', args, { ...opts, env: dockerClientEnv() });
+}
 
 /** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
 export async function checkDocker(): Promise<{ serverVersion: string; runtimes: string[] }> {
   const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
-  let r: Awaited<ReturnType<typeof tryRunCommand>>;
+  let r: CommandResult;
   try {
-    r = await tryRunCommand('docker', ['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
+    r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
   } catch (e) {
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
     throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
@@ -28,7 +58,7 @@ export async function checkDocker(): Promise<{ serverVersion: string; runtimes: 
 /** The image's ID, or null when the engine does not have it locally. */
 export async function localImageId(ref: string): Promise<string | null> {
   if (ref.startsWith('-')) return null;
-  const r = await tryRunCommand('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
+  const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
     timeoutMs: 20_000,
   });
   return r.exitCode === 0 ? r.stdout.trim() || null : null;
@@ -72,13 +102,11 @@ export async function requireRuntime(runtime: string): Promise<void> {
 
 /** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
 export async function removeContainer(name: string): Promise<boolean> {
-  const r = await tryRunCommand('docker', ['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(
-    () => null,
-  );
+  const r = await docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(() => null);
   if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr))) return true;
   // "removal ... already in progress" (a concurrent rm -f): wait until it is gone.
   for (let i = 0; i < 60; i++) {
-    const seen = await tryRunCommand('docker', ['container', 'inspect', '--format', '{{.Id}}', name], {
+    const seen = await docker(['container', 'inspect', '--format', '{{.Id}}', name], {
       timeoutMs: 20_000,
     }).catch(() => null);
     if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr)) return true;
@@ -106,7 +134,7 @@ export interface BinaryCapture {
 export function captureBinary(args: string[], cap: number, timeoutMs: number): Promise<BinaryCapture> {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, {
-      env: minimalEnv(),
+      env: dockerClientEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
     });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { type CommandResult, describeFailure, lastLine, tryRunCommand } from '../exec/run-command.js';
+import { type CommandResult, describeFailure, lastLine } from '../exec/run-command.js';
 import type { Artifact, ExecutionResult, ExecutionStatus } from '../report/types.js';
 import { readCgroupStats } from './cgroup.js';
 import { newContainerIds, trackContainer, untrackContainer } from './containers.js';
 import { buildCopyOutArgs, buildDockerRunArgs, buildExecArgs } from './docker-args.js';
-import { captureBinary, removeContainer } from './docker.js';
+import { captureBinary, docker, removeContainer } from './docker.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
 
@@ -51,13 +51,9 @@ function createFailure(spec: HardenedRunSpec, r: CommandResult): string {
 }
 
 async function containerState(name: string): Promise<{ running: boolean; oomKilled: boolean } | null> {
-  const r = await tryRunCommand(
-    'docker',
-    ['inspect', '--format', '{{.State.Running}} {{.State.OOMKilled}}', name],
-    {
-      timeoutMs: 20_000,
-    },
-  ).catch(() => null);
+  const r = await docker(['inspect', '--format', '{{.State.Running}} {{.State.OOMKilled}}', name], {
+    timeoutMs: 20_000,
+  }).catch(() => null);
   if (r === null || r.exitCode !== 0) return null;
   const [running, oom] = r.stdout.trim().split(' ');
   return { running: running === 'true', oomKilled: oom === 'true' };
@@ -140,7 +136,7 @@ async function execScript(
   let removal: Promise<unknown> = Promise.resolve();
   const watcher =
     spec.sandbox.runtime === 'runsc'
-      ? tryRunCommand('docker', ['wait', name], { signal: watchAbort.signal }).then(
+      ? docker(['wait', name], { signal: watchAbort.signal }).then(
           (r) => {
             if (r.exitCode === 0 && !timedOut) {
               sandboxEnded = true;
@@ -151,7 +147,7 @@ async function execScript(
         )
       : Promise.resolve();
   try {
-    const exec = await tryRunCommand('docker', execArgs, {
+    const exec = await docker(execArgs, {
       timeoutMs: spec.limits.timeoutSeconds * 1000,
       maxOutputBytes: spec.limits.maxOutputBytes,
       signal: execAbort.signal,
@@ -168,7 +164,7 @@ async function execScript(
       !timedOut &&
       exec.exitCode !== 0 &&
       /urpc method|WaitPID/.test(exec.stderr);
-    if (lost) await tryRunCommand('docker', ['wait', name], { timeoutMs: 15_000 }).catch(() => null);
+    if (lost) await docker(['wait', name], { timeoutMs: 15_000 }).catch(() => null);
     return { exec, sandboxEnded: sandboxEnded || lost };
   } catch (e) {
     if (!sandboxEnded) throw e;
@@ -190,7 +186,7 @@ export async function runHardened(spec: HardenedRunSpec): Promise<ExecutionResul
   try {
     let created: CommandResult;
     try {
-      created = await tryRunCommand('docker', runArgs, { timeoutMs: 120_000 });
+      created = await docker(runArgs, { timeoutMs: 120_000 });
     } catch (e) {
       result.reason = `docker could not be started: ${(e as Error).message}`;
       return result;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { checkDocker } from '../../../src/sandbox/docker.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 import { containersWithLabel } from './helpers.js';
 
@@ -95,5 +96,25 @@ describe('airlock run', () => {
     expect((await cli('run', 'analysis/ok.py', '--runtime', 'kata')).code).toBe(2);
     expect((await cli('run', 'analysis/ok.py', '--profile', 'nope', '--image', image)).code).toBe(2);
     expect((await cli('run')).code).toBe(2);
+  });
+});
+
+describe('checkDocker', () => {
+  it('reports the engine version and runtimes (runc and runsc registered here)', async () => {
+    const d = await checkDocker();
+    expect(d.serverVersion).toMatch(/^\d+\.\d+/);
+    expect(d.runtimes).toEqual(expect.arrayContaining(['runc', 'runsc']));
+  });
+
+  it('an unreachable engine (DOCKER_HOST, passed to the docker client) is DOCKER_UNAVAILABLE', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/airlock-test.sock';
+    try {
+      await expect(checkDocker()).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
+      expect((await cli('run', 'analysis/ok.py')).code).toBe(2);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
   });
 });
