@@ -1,16 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { tryRunCommand } from '../../src/exec/run-command.js';
+import { runCommand, tryRunCommand } from '../../src/exec/run-command.js';
 
 /**
  * A second, private Docker daemon for the "daemon dies mid-run" fault. Killing the
  * shared dockerd would break every other test on the machine; this one has its own
- * socket, data root, exec root (and so its own containerd), no bridge and no iptables
- * rules. The test kills it, restarts it on the same data, and stops it at the end,
- * always by the pids it started.
+ * socket, data root, exec root (and so its own containerd), its own bridge and no
+ * iptables rules. The test kills it, restarts it on the same data, and stops it at the
+ * end, always by the pids it started.
+ *
+ * NOT `--bridge none`: with the default bridge disabled, dockerd deletes any interface
+ * named docker0 at start-up (moby's removeDefaultBridgeInterface), which takes the
+ * SHARED daemon's default network away from every other container on the machine.
+ * The private daemon gets a bridge of its own instead, removed again at the end.
  */
 export interface PrivateDockerd {
   /** unix:///... for DOCKER_HOST */
@@ -31,6 +37,14 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
   const execRoot = join(root, 'exec');
   await mkdir(join(root, 'data'), { recursive: true });
   let daemon: ChildProcess | undefined;
+  // <= 15 chars (IFNAMSIZ); a link-local-free private range unlikely to clash with anything.
+  const bridge = `airl${randomBytes(4).toString('hex')}`;
+  const octet = 200 + Math.floor(Math.random() * 50);
+  await runCommand('ip', ['link', 'add', bridge, 'type', 'bridge'], { code: 'DOCKER_UNAVAILABLE' });
+  await runCommand('ip', ['addr', 'add', `10.213.${octet}.1/24`, 'dev', bridge], {
+    code: 'DOCKER_UNAVAILABLE',
+  });
+  await runCommand('ip', ['link', 'set', bridge, 'up'], { code: 'DOCKER_UNAVAILABLE' });
 
   const env = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
@@ -50,7 +64,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
         '--pidfile',
         join(root, 'docker.pid'),
         '--bridge',
-        'none',
+        bridge,
         '--iptables=false',
         '--ip-masq=false',
       ],
@@ -110,6 +124,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
         .sort((a, b) => b.length - a.length);
       for (const m of ours) await tryRunCommand('umount', ['-l', m]);
       await rm(root, { recursive: true, force: true }).catch(() => undefined);
+      await tryRunCommand('ip', ['link', 'del', bridge]);
     },
   };
 }
