@@ -130,6 +130,14 @@ export async function runGate(
     });
     notices.push(...scan.notices);
     t.scanMs = clock() - c;
+    // SandboxScannerUnavailable: a scanner that failed, or a required one that is missing.
+    for (const sc of scan.scanners.filter((x) => x.status === 'failed')) {
+      telemetry.recordAlert({
+        reason: 'scanner_unavailable',
+        detail: `${sc.tool} failed: ${sc.message ?? ''}`,
+      });
+    }
+    for (const g of scan.gaps) telemetry.recordAlert({ reason: 'scanner_unavailable', detail: g });
 
     c = clock();
     const scanFailed = scan.scanners.some((s) => s.status === 'failed');

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { DEFAULT_SANDBOX_IMAGE } from '../../sandbox/profiles.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { runSmoke } from '../../smoke/run-smoke.js';
+import { createTelemetry } from '../../telemetry/index.js';
 import { parseCommandArgs } from '../args.js';
 import { type CliCommand, EXIT_OK, EXIT_VERDICT } from '../command.js';
 
@@ -57,6 +59,20 @@ export const smokeCommand: CliCommand = {
       await writeFile(path.resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
     const s = report.summary;
     io.stdout(`smoke ${image} (${runtime}): ${s.pass} pass, ${s.fail} fail, ${s.unavailable} unavailable\n`);
+    if (s.fail > 0) {
+      // SandboxImageSmokeFailed: counted in sandbox_alerts_total{reason="smoke_failed"} and pushed
+      // where an endpoint is configured (no endpoint: no traffic).
+      const telemetry = createTelemetry({
+        env: io.env,
+        runId: randomUUID(),
+        log: (l) => io.stderr(`${l}\n`),
+      });
+      telemetry.recordAlert({
+        reason: 'smoke_failed',
+        detail: `${s.fail} smoke check(s) failed on ${image} (${runtime})`,
+      });
+      await telemetry.flush();
+    }
     return s.fail > 0 ? EXIT_VERDICT : EXIT_OK;
   },
 };
