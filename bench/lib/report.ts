@@ -249,6 +249,12 @@ export function renderMarkdown(r: BenchResult): string {
       '',
     );
   }
+  const failedReps = r.gate.flatMap((g) => g.failedReps ?? []);
+  if (failedReps.length) {
+    out.push('## Gate repetitions left out of the medians', '');
+    for (const f of failedReps) out.push(`- ${f}`);
+    out.push('');
+  }
   if (r.errors.length) {
     out.push('## Errors (these sections did not complete)', '');
     for (const e of r.errors) out.push(`- ${e}`);

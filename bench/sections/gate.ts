@@ -35,6 +35,8 @@ export interface GateAtN {
    * create/start, copy-out, removal, audit entry.
    */
   executeSplit: { parallelism: number; scriptMsSum: number; slotMs: number };
+  /** Repetitions in which not every script succeeded (e.g. the engine restarted): excluded, with why. */
+  failedReps: string[];
 }
 
 export interface GatePlan {
@@ -68,6 +70,7 @@ export async function benchGateAtN(opts: {
     const gateSamples: number[] = [];
     const stageSamples: Record<string, number[]> = {};
     let executedOk = 0;
+    const failedReps: string[] = [];
     let executeSplit: GateAtN['executeSplit'] = { parallelism: 0, scriptMsSum: 0, slotMs: 0 };
     for (let rep = 0; rep < plan.gateReps; rep++) {
       const runDir = join(ws, '.airlock', `rep-${rep}`);
@@ -94,10 +97,14 @@ export async function benchGateAtN(opts: {
         throw new Error(`gate saw ${report.scripts.length} of ${plan.n} scripts`);
       executedOk = report.scripts.filter((s) => s.execution?.status === 'success').length;
       if (executedOk !== plan.n) {
+        // Not a sample of the gate's cost (a run that timed out is not a fast gate): recorded
+        // with its cause and left out of the median; the size fails only if no run was whole.
         const bad = report.scripts.find((s) => s.execution?.status !== 'success');
-        throw new Error(
-          `gate ran ${executedOk}/${plan.n} scripts successfully; first other: ${JSON.stringify(bad?.path)} ${bad?.level} ${bad?.execution?.status} ${bad?.execution?.stderr.slice(-300) ?? ''} ${report.verdictReasons.join('; ')}`,
-        );
+        const why = `gate N=${plan.n} rep ${rep + 1}: ${executedOk}/${plan.n} scripts succeeded; first other: ${JSON.stringify(bad?.path)} ${bad?.level} ${bad?.execution?.status ?? bad?.decision} (${Math.round(ms)} ms)`;
+        failedReps.push(why);
+        opts.progress(why);
+        await rm(runDir, { recursive: true, force: true });
+        continue;
       }
       gateSamples.push(ms);
       const parallelism = availableParallelism();
@@ -114,6 +121,7 @@ export async function benchGateAtN(opts: {
       opts.progress(`gate N=${plan.n} rep ${rep + 1}/${plan.gateReps}: ${Math.round(ms)} ms`);
       await rm(runDir, { recursive: true, force: true });
     }
+    if (gateSamples.length === 0) throw new Error(`no complete gate run: ${failedReps.join('; ')}`);
     const stages = Object.fromEntries(
       Object.entries(stageSamples).map(([k, v]) => [k, median(v)]),
     ) as GateAtN['stages'];
@@ -140,6 +148,7 @@ export async function benchGateAtN(opts: {
       diy,
       executedOk,
       executeSplit,
+      failedReps,
     };
   } finally {
     await rm(ws, { recursive: true, force: true });
