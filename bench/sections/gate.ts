@@ -35,7 +35,7 @@ export interface GateAtN {
    * create/start, copy-out, removal, audit entry.
    */
   executeSplit: { parallelism: number; scriptMsSum: number; slotMs: number };
-  /** Repetitions in which not every script succeeded (e.g. the engine restarted): excluded, with why. */
+  /** Repetitions in which not every script succeeded (seen: a `docker exec` whose stream broke under load and hung until the timeout): excluded, with why. */
   failedReps: string[];
 }
 
