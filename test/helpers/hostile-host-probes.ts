@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { tryRunCommand } from '../../src/exec/run-command.js';
 
 /**
  * Host-side tripwires for the hostile corpus. A script's own report ("CONTAINED") is
@@ -33,9 +33,18 @@ function listen(server: Server, where: Parameters<Server['listen']>[0]): Promise
   });
 }
 
-/** The docker0 bridge gateway address, where a container on the default bridge reaches the host. */
-export function dockerGateway(): string | undefined {
-  return networkInterfaces().docker0?.find((a) => a.family === 'IPv4')?.address;
+/**
+ * The docker0 bridge gateway address, where a container on the default bridge reaches
+ * the host. Read with `ip`, not os.networkInterfaces(): libuv leaves out interfaces
+ * without carrier, and docker0 has none while no container is attached, which made
+ * the tripwire silently absent in some runs.
+ */
+export async function dockerGateway(): Promise<string> {
+  const r = await tryRunCommand('ip', ['-4', '-o', 'addr', 'show', 'dev', 'docker0'], { timeoutMs: 10_000 });
+  const m = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(r.stdout);
+  if (!m?.[1])
+    throw new Error(`docker0 has no IPv4 address (${r.stderr.trim()}): the gateway tripwire cannot listen`);
+  return m[1];
 }
 
 /**
@@ -51,7 +60,7 @@ export async function startHostListeners(): Promise<HostListeners> {
       connections.push(`${label} from ${sock.remoteAddress ?? 'unix'}`);
       sock.destroy();
     });
-  const tcpHosts = ['127.0.0.1', dockerGateway()].filter((h): h is string => Boolean(h));
+  const tcpHosts = ['127.0.0.1', await dockerGateway()];
   for (const host of tcpHosts) {
     const s = make(`tcp ${host}:${PROBE_PORT}`);
     await listen(s, { host, port: PROBE_PORT });
