@@ -158,6 +158,7 @@ export function renderMarkdown(r: BenchResult): string {
         ? way(`Semgrep ${s.semgrep.version ?? ''} in the sandbox`, s.semgrep)
         : row(['Semgrep', 'not present', s.semgrep.why.replace(/\|/g, '/'), '—']),
     );
+    for (const f of s.flakes ?? []) out.push('', `- ${f}`);
     out.push('');
   }
   if (r.sandbox.length) {
