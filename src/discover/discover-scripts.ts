@@ -108,7 +108,21 @@ class Collector {
 
   /** An entry found by walking or globbing (never named by the user): links are not followed. */
   async addFound(rel: string, abs: string, walkDirs: boolean): Promise<void> {
-    const st = await lstat(abs);
+    const st = await lstat(abs).catch((e: NodeJS.ErrnoException) => {
+      // A listed entry that cannot be found again by its name: a name that is not valid
+      // UTF-8 (Node decodes it with U+FFFD, which names another, absent file), or one
+      // removed meanwhile. It cannot be addressed safely, so it is refused, visibly.
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+      throw e;
+    });
+    if (!st) {
+      return this.skip(
+        rel,
+        rel.includes('\uFFFD')
+          ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
+          : 'vanished while being listed',
+      );
+    }
     if (st.isSymbolicLink()) {
       const target = await realInside(this.ws, abs).catch(() => null);
       return this.skip(
