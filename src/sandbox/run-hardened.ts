@@ -59,6 +59,13 @@ async function containerState(name: string): Promise<{ running: boolean; oomKill
   return { running: running === 'true', oomKilled: oom === 'true' };
 }
 
+async function engineAnswers(): Promise<boolean> {
+  const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).catch(
+    () => null,
+  );
+  return r !== null && r.exitCode === 0;
+}
+
 interface Classified {
   status: ExecutionStatus;
   reason?: string;
@@ -203,7 +210,12 @@ export async function runHardened(spec: HardenedRunSpec): Promise<ExecutionResul
     const died =
       !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(ids.name) : null;
     const diedInfo = died && !died.running ? died : null;
-    const c = classify(exec, stats.oomKills, diedInfo);
+    // `docker exec` exits 255 for its own errors too: when the engine itself is gone, the
+    // outcome is the sandbox's `error`, not the script's `failure`.
+    const c =
+      exec.exitCode === 255 && !exec.timedOut && !(await engineAnswers())
+        ? { status: 'error' as const, reason: 'the Docker engine stopped answering while the script ran' }
+        : classify(exec, stats.oomKills, diedInfo);
     Object.assign(result, {
       status: c.status,
       reason: c.reason,
