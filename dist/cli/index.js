@@ -68948,12 +68948,14 @@ function renderSummary(report, links = {}) {
 ;// CONCATENATED MODULE: ./src/report/write-json.ts
 
 
-/** Writes a file atomically (temp + rename): a crash never leaves a half-written report. */
+
+/**
+ * Writes a report file atomically, creating its folder: a crash never leaves a
+ * half-written report. The temp-file/fsync/rename mechanism is the audit log's.
+ */
 async function write_json_writeFileAtomic(file, text) {
     await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(file), { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    await (0,promises_namespaceObject.writeFile)(tmp, text);
-    await (0,promises_namespaceObject.rename)(tmp, file);
+    await writeFileAtomic(file, text);
 }
 function writeJson(file, value) {
     return write_json_writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
