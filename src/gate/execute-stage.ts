@@ -3,14 +3,9 @@ import { join, posix } from 'node:path';
 import { profileFor } from '../policy/helpers.js';
 import type { Policy } from '../policy/index.js';
 import type { ExecutionResult, ScriptReport } from '../report/types.js';
+import { KEEPER_GRACE_SECONDS } from '../sandbox/docker-args.js';
+import type { runBatch } from '../sandbox/run-batch.js';
 import type { SandboxConfig } from '../sandbox/types.js';
-import type { HardenedRunner } from '../scan/types.js';
-
-export type Pool = <T, R>(
-  items: readonly T[],
-  parallelism: number,
-  fn: (item: T, index: number) => Promise<R>,
-) => Promise<R[]>;
 
 /**
  * A name for a script's artifact folder that cannot escape `outDir` and cannot collide:
@@ -39,8 +34,7 @@ export async function executeStage(opts: {
   dirOf: (scriptPath: string) => string;
   sandbox: SandboxConfig;
   outDir: string;
-  runner: HardenedRunner;
-  pool: Pool;
+  runBatch: typeof runBatch;
   progress: (line: string) => void;
   onResult: (script: ScriptReport, result: ExecutionResult) => Promise<void>;
 }): Promise<void> {
@@ -56,25 +50,33 @@ export async function executeStage(opts: {
     else runnable.push({ script, index, profile });
   });
   let done = 0;
-  await opts.pool(runnable, opts.sandbox.parallelism, async ({ script, index, profile }) => {
-    const artifacts = join(opts.outDir, artifactDirName(index, script.path));
-    await mkdir(artifacts, { recursive: true });
-    const result = await opts.runner({
-      sandbox: opts.sandbox,
-      limits: profile.limits,
-      profile: profile.name,
-      workDir: opts.dirOf(script.path),
-      // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
-      command: ['python3', `./${posix.basename(script.path)}`],
-      collectOutputTo: artifacts,
-      label: script.path,
-    });
-    script.decision = 'executed';
-    script.execution = result;
-    done += 1;
-    opts.progress(
-      `run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`,
-    );
-    await opts.onResult(script, result);
+  // A container started ahead may wait for a slot as long as the slowest run takes.
+  const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
+  await opts.runBatch(runnable, {
+    parallelism: opts.sandbox.parallelism,
+    idleSeconds: longest + KEEPER_GRACE_SECONDS,
+    specOf: async ({ script, index, profile }) => {
+      const artifacts = join(opts.outDir, artifactDirName(index, script.path));
+      await mkdir(artifacts, { recursive: true });
+      return {
+        sandbox: opts.sandbox,
+        limits: profile.limits,
+        profile: profile.name,
+        workDir: opts.dirOf(script.path),
+        // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
+        command: ['python3', `./${posix.basename(script.path)}`],
+        collectOutputTo: artifacts,
+        label: script.path,
+      };
+    },
+    onResult: async ({ script }, _i, result) => {
+      script.decision = 'executed';
+      script.execution = result;
+      done += 1;
+      opts.progress(
+        `run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`,
+      );
+      await opts.onResult(script, result);
+    },
   });
 }

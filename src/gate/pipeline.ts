@@ -14,7 +14,7 @@ import { sweepOrphans } from '../sandbox/containers.js';
 import { checkDocker } from '../sandbox/docker.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 import { ensureImageAvailable } from './image-stage.js';
-import { runPool } from '../sandbox/pool.js';
+import { runBatch } from '../sandbox/run-batch.js';
 import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxConfig } from '../sandbox/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
@@ -164,8 +164,7 @@ export async function runGate(
         dirOf: stage.dirOf,
         sandbox,
         outDir: settings.outDir,
-        runner: runHardened,
-        pool: runPool,
+        runBatch,
         progress: deps.progress,
         onResult: async (script, result) => {
           telemetry.recordSandboxRun({

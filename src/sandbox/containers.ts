@@ -96,6 +96,39 @@ export function liveContainers(): string[] {
   return [...live];
 }
 
+/** Removals started by `removeInBackground` and not yet finished. */
+const removing = new Set<Promise<void>>();
+/** Containers a background removal could not remove (still tracked: exit removes them). */
+const notRemoved = new Set<string>();
+
+/**
+ * `docker rm -f` off the caller's critical path: a batch hands its slot to the next
+ * script while the engine tears this container down. The container stays tracked (so
+ * a signal or exit still removes it) until the engine says it is gone; whoever started
+ * background removals must `awaitRemovals()` before it reports that it is done.
+ */
+export function removeInBackground(name: string): void {
+  const p: Promise<void> = removeContainer(name).then(
+    (gone) => {
+      if (gone) untrackContainer(name);
+      else notRemoved.add(name);
+    },
+    () => {
+      notRemoved.add(name);
+    },
+  );
+  removing.add(p);
+  void p.finally(() => removing.delete(p));
+}
+
+/** Waits until every background removal has finished; returns the containers that are not gone. */
+export async function awaitRemovals(): Promise<string[]> {
+  while (removing.size > 0) await Promise.all([...removing]);
+  const left = [...notRemoved];
+  notRemoved.clear();
+  return left;
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -176,7 +176,12 @@ export function validateLimits(l: SandboxLimits): void {
  * `docker run` argv (without the leading `docker`) that creates the hardened container
  * with its idle keeper. The script itself runs via `buildExecArgs`.
  */
-export function buildDockerRunArgs(spec: HardenedRunSpec, ids: ContainerIds): string[] {
+export function buildDockerRunArgs(
+  spec: HardenedRunSpec,
+  ids: ContainerIds,
+  /** Seconds the keeper may wait, idle, before its script starts (a container started ahead). */
+  idleSeconds = 0,
+): string[] {
   const l = spec.limits;
   validateLimits(l);
   if (!NAME_RE.test(ids.name)) throw new UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
@@ -190,6 +195,9 @@ export function buildDockerRunArgs(spec: HardenedRunSpec, ids: ContainerIds): st
     throw new UserError('INPUT_INVALID', `invalid image reference: ${spec.sandbox.image}`);
   }
   parseSandboxUser(spec.sandbox.user);
+  if (!Number.isInteger(idleSeconds) || idleSeconds < 0) {
+    throw new UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
+  }
   const args = [
     'run',
     '--detach',
@@ -262,7 +270,8 @@ export function buildDockerRunArgs(spec: HardenedRunSpec, ids: ContainerIds): st
   // signal it; it ends by itself after the timeout plus grace, so a container of an
   // Airlock process that was SIGKILLed stops on its own (and sweepOrphans removes it).
   args.push('--user', keeperUser(spec.sandbox.user));
-  args.push('--entrypoint', 'sleep', spec.sandbox.image, String(l.timeoutSeconds + KEEPER_GRACE_SECONDS));
+  const lifetime = l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds;
+  args.push('--entrypoint', 'sleep', spec.sandbox.image, String(lifetime));
   return args;
 }
 

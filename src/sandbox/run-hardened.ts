@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type CommandResult, describeFailure, lastLine } from '../exec/run-command.js';
 import type { Artifact, ExecutionResult, ExecutionStatus } from '../report/types.js';
 import { readCgroupStats } from './cgroup.js';
-import { newContainerIds, trackContainer, untrackContainer } from './containers.js';
+import { newContainerIds, removeInBackground, trackContainer, untrackContainer } from './containers.js';
 import { buildCopyOutArgs, buildDockerRunArgs, buildExecArgs } from './docker-args.js';
 import { captureBinary, docker, removeContainer } from './docker.js';
 import { extractTar } from './tar-extract.js';
@@ -184,65 +184,120 @@ async function execScript(
   }
 }
 
-export async function runHardened(spec: HardenedRunSpec): Promise<ExecutionResult> {
+/** How a sandbox's container is removed once its script is done. */
+export type Removal = 'await' | 'background';
+
+/**
+ * A hardened container created (its keeper idle) and not yet used: `run()` runs the
+ * spec's command in it exactly once, `discard()` removes it unused. Starting the
+ * container is split from running the script so a batch can create the next script's
+ * container while the current one runs (src/sandbox/run-batch.ts); every script still
+ * gets a fresh container of its own.
+ */
+export interface Sandbox {
+  readonly name: string;
+  run(removal?: Removal): Promise<ExecutionResult>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Creates the container for `spec` (`docker run -d` of the keeper). Never rejects for
+ * anything the engine does: a failure to create is reported by `run()` as an `error`
+ * result. Throws only for an invalid spec (UserError), before any container.
+ * `idleSeconds` extends the keeper's lifetime by how long it may wait for its script.
+ */
+export async function startSandbox(spec: HardenedRunSpec, idleSeconds = 0): Promise<Sandbox> {
   const ids = newContainerIds(spec.label);
-  const runArgs = buildDockerRunArgs(spec, ids); // throws UserError on an invalid spec
+  const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
   const execArgs = buildExecArgs(spec, ids.name);
-  const result = base(spec, ids.name);
   trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
+  let created: CommandResult | Error;
   try {
-    let created: CommandResult;
-    try {
-      created = await docker(runArgs, { timeoutMs: 120_000 });
-    } catch (e) {
-      result.reason = `docker could not be started: ${(e as Error).message}`;
-      return result;
-    }
-    if (created.exitCode !== 0) {
-      result.reason = createFailure(spec, created);
-      return result;
-    }
-    const containerId = created.stdout.trim();
-    const { exec, sandboxEnded } = await execScript(spec, ids.name, execArgs);
-    const stats = await readCgroupStats(containerId);
-    // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
-    // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
-    const died =
-      !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(ids.name) : null;
-    const diedInfo = died && !died.running ? died : null;
-    // `docker exec` exits 255 for its own errors too: when the engine itself is gone, the
-    // outcome is the sandbox's `error`, not the script's `failure`.
-    const c =
-      exec.exitCode === 255 && !exec.timedOut && !(await engineAnswers())
-        ? { status: 'error' as const, reason: 'the Docker engine stopped answering while the script ran' }
-        : classify(exec, stats.oomKills, diedInfo);
-    Object.assign(result, {
-      status: c.status,
-      reason: c.reason,
-      exitCode: exec.exitCode,
-      durationMs: exec.durationMs,
-      peakMemoryBytes: stats.peakMemoryBytes,
-      stdout: exec.stdout,
-      stderr: exec.stderr,
-      stdoutTruncated: exec.stdoutTruncated,
-      stderrTruncated: exec.stderrTruncated,
-      stdoutBytes: exec.stdoutBytes,
-      stderrBytes: exec.stderrBytes,
-      stdoutSha256: sha256(exec.stdout),
-      stderrSha256: sha256(exec.stderr),
-    });
-    if (c.reason === undefined) delete result.reason;
-    if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
-      const out = await copyOut(spec, ids.name);
-      result.artifacts = out.artifacts;
-      result.artifactsTruncated = out.truncated;
-      if (out.refused.length > 0) {
-        const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
-        result.reason = result.reason ? `${result.reason}; ${note}` : note;
-      }
-    }
-    return result;
-  } finally {
-    if (await removeContainer(ids.name)) untrackContainer(ids.name);
+    created = await docker(runArgs, { timeoutMs: 120_000 });
+  } catch (e) {
+    created = e as Error;
   }
+  let used = false;
+  const finish = async (removal: Removal) => {
+    if (removal === 'background') removeInBackground(ids.name);
+    else if (await removeContainer(ids.name)) untrackContainer(ids.name);
+  };
+  return {
+    name: ids.name,
+    async run(removal: Removal = 'await') {
+      if (used) throw new Error(`sandbox ${ids.name} was already used`);
+      used = true;
+      try {
+        return await runInContainer(spec, ids.name, execArgs, created);
+      } finally {
+        await finish(removal);
+      }
+    },
+    async discard() {
+      if (used) return;
+      used = true;
+      await finish('await');
+    },
+  };
+}
+
+async function runInContainer(
+  spec: HardenedRunSpec,
+  name: string,
+  execArgs: string[],
+  created: CommandResult | Error,
+): Promise<ExecutionResult> {
+  const result = base(spec, name);
+  if (created instanceof Error) {
+    result.reason = `docker could not be started: ${created.message}`;
+    return result;
+  }
+  if (created.exitCode !== 0) {
+    result.reason = createFailure(spec, created);
+    return result;
+  }
+  const containerId = created.stdout.trim();
+  const { exec, sandboxEnded } = await execScript(spec, name, execArgs);
+  const stats = await readCgroupStats(containerId);
+  // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
+  // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
+  const died = !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(name) : null;
+  const diedInfo = died && !died.running ? died : null;
+  // `docker exec` exits 255 for its own errors too: when the engine itself is gone, the
+  // outcome is the sandbox's `error`, not the script's `failure`.
+  const c =
+    exec.exitCode === 255 && !exec.timedOut && !(await engineAnswers())
+      ? { status: 'error' as const, reason: 'the Docker engine stopped answering while the script ran' }
+      : classify(exec, stats.oomKills, diedInfo);
+  Object.assign(result, {
+    status: c.status,
+    reason: c.reason,
+    exitCode: exec.exitCode,
+    durationMs: exec.durationMs,
+    peakMemoryBytes: stats.peakMemoryBytes,
+    stdout: exec.stdout,
+    stderr: exec.stderr,
+    stdoutTruncated: exec.stdoutTruncated,
+    stderrTruncated: exec.stderrTruncated,
+    stdoutBytes: exec.stdoutBytes,
+    stderrBytes: exec.stderrBytes,
+    stdoutSha256: sha256(exec.stdout),
+    stderrSha256: sha256(exec.stderr),
+  });
+  if (c.reason === undefined) delete result.reason;
+  if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
+    const out = await copyOut(spec, name);
+    result.artifacts = out.artifacts;
+    result.artifactsTruncated = out.truncated;
+    if (out.refused.length > 0) {
+      const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
+      result.reason = result.reason ? `${result.reason}; ${note}` : note;
+    }
+  }
+  return result;
+}
+
+/** One script (or scanner) in a fresh hardened container, removed before this returns. */
+export async function runHardened(spec: HardenedRunSpec): Promise<ExecutionResult> {
+  return (await startSandbox(spec)).run('await');
 }

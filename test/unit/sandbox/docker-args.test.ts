@@ -169,6 +169,16 @@ describe('buildDockerRunArgs', () => {
     expect(args.slice(-2)).toEqual(['airlock-sandbox:local', String(l.timeoutSeconds + 120)]);
   });
 
+  it('extends the keeper by exactly the idle time of a container started ahead, never less', () => {
+    const ahead = buildDockerRunArgs(spec(), ids, 300);
+    expect(ahead.at(-1)).toBe(String(l.timeoutSeconds + 120 + 300));
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(() => buildDockerRunArgs(spec(), ids, bad)).toThrow(
+        expect.objectContaining({ code: 'INPUT_INVALID' }),
+      );
+    }
+  });
+
   it('has no -t/-i and no --rm (removal is ours: docker rm -f in finally)', () => {
     for (const f of ['-t', '-i', '-it', '--tty', '--interactive', '--rm']) expect(args).not.toContain(f);
   });
