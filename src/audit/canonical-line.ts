@@ -1,5 +1,10 @@
 import canonicalize from 'canonicalize';
 import { VerificationError } from '../errors.js';
+import { type EntryHead, fastEntryHead } from './canonical-fast.js';
+import { MAX_LINE_BYTES, MAX_NESTING } from './line-limits.js';
+
+export { MAX_LINE_BYTES, MAX_NESTING };
+export type { EntryHead };
 
 /**
  * One audit entry as a line: the RFC 8785 (JCS) canonical JSON of
@@ -15,17 +20,6 @@ export interface AuditEntry {
   kind: string;
   data: Record<string, unknown>;
 }
-
-/**
- * Caps checked BEFORE JSON.parse. Every line is attacker-controlled input that is
- * parsed before any signature has been checked (the checkpoint only covers the
- * Merkle root, which we can only compute by reading the lines), so a multi-GB line
- * or `[[[[...` 100,000 deep must be refused without handing it to the parser.
- * 1 MiB is far above any real event (a scan result with hundreds of rule ids is
- * a few KiB); depth 32 leaves room for nested finding data.
- */
-export const MAX_LINE_BYTES = 1024 * 1024;
-export const MAX_NESTING = 32;
 
 const HEX64 = /^[0-9a-f]{64}$/;
 // RFC 3339 in UTC only ("Z"): a local offset would make equal instants differ in bytes.
@@ -48,6 +42,16 @@ export function encodeEntry(entry: AuditEntry): Buffer {
     );
   }
   return line;
+}
+
+/**
+ * Proves one line (without its `\n`) canonical and well formed, exactly as
+ * parseEntryLine does, and returns the fields the chain needs (not `data`). The
+ * verifier's hot path: the fast scan accepts plain lines, everything else (and every
+ * refusal) goes through parseEntryLine.
+ */
+export function checkEntryLine(line: Buffer, seq: number): EntryHead {
+  return fastEntryHead(line) ?? parseEntryLine(line, seq);
 }
 
 /**

@@ -1,9 +1,9 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, hash, type KeyObject } from 'node:crypto';
 import { constants, writeSync } from 'node:fs';
 import { type FileHandle, mkdir } from 'node:fs/promises';
 import { VerificationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { type AuditEntry, encodeEntry, parseEntryLine } from './canonical-line.js';
+import { type AuditEntry, checkEntryLine, encodeEntry } from './canonical-line.js';
 import { signCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { loadPrivateKey, publicKeyOf } from './keys.js';
 import { acquireLock, type LockHandle } from './lock.js';
@@ -191,7 +191,7 @@ class Writer implements AuditWriter {
       };
       const line = encodeEntry(entry);
       // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
-      parseEntryLine(line.subarray(0, line.length - 1), entry.seq);
+      checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
       try {
         // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
         // Synchronous on purpose: a few hundred bytes into the page cache take
@@ -204,7 +204,7 @@ class Writer implements AuditWriter {
         this.state = 'failed';
         throw e;
       }
-      this.lastHash = createHash('sha256').update(line).digest('hex');
+      this.lastHash = hash('sha256', line, 'hex');
       this.tree.push(line.subarray(0, line.length - 1));
       this.count++;
       return { seq: entry.seq, hash: this.lastHash };
