@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generateAuditKeyPair } from '../../../src/audit/keys.js';
@@ -62,12 +62,18 @@ describe('audit log under real processes', () => {
 
   it('survives SIGKILL mid-append: the log verifies up to the tail, and the next run recovers', async () => {
     const { keys, keyFile, log } = setup();
+    const sizeOf = () => (existsSync(log) ? statSync(log).size : 0);
     for (let round = 0; round < 3; round++) {
+      const sizeBefore = sizeOf();
       const child = spawn(process.execPath, ['--import', 'tsx', WORKER, 'forever', log, keyFile], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-      await new Promise((r) => setTimeout(r, 150 + round * 50));
+      // Kill only once the writer has appended past what it found (on a loaded machine
+      // 150 ms after "ready" may be before its first write, leaving nothing to recover).
+      for (let i = 0; i < 3000 && sizeOf() <= sizeBefore; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(sizeOf(), 'the writer appended before it was killed').toBeGreaterThan(sizeBefore);
+      await new Promise((r) => setTimeout(r, 50 + round * 50));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('close', r));
       // Before recovery: verifies (non-strict); anything after the checkpoint is an
