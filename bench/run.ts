@@ -58,14 +58,14 @@ const GATE_PLANS: GatePlan[] = quick
   : [
       { n: 10, gateReps: 3, hostReps: 3, diyReps: 3 },
       { n: 100, gateReps: 3, hostReps: 1, diyReps: 1 },
-      { n: 1000, gateReps: 1, hostReps: 1, hostSample: 100, diyReps: 1, diySample: 30 },
+      { n: 1000, gateReps: 1, hostReps: 1, hostSample: 50, diyReps: 1, diySample: 20 },
     ];
 // `--n 10,100`: only these gate sizes (e.g. to stay within a CI job's time limit).
 const sizes = values.n?.split(',').map((x) => Number(x.trim()));
 for (const n of sizes ?? []) if (!GATE_PLANS.some((p) => p.n === n)) usage(`no gate plan for N=${n}`);
 const plans = GATE_PLANS.filter((p) => !sizes || sizes.includes(p.n));
-const SCAN = quick ? { n: 50, sample: 5, reps: 1 } : { n: 1000, sample: 25, reps: 3 };
-const SANDBOX_REPS = quick ? 2 : 7;
+const SCAN = quick ? { n: 50, sample: 5, reps: 1 } : { n: 1000, sample: 16, reps: 3 };
+const SANDBOX_REPS = quick ? 2 : 5;
 const AUDIT_ENTRIES = quick ? [10_000] : [10_000, 100_000, 1_000_000];
 const COLD_REPS = quick ? 2 : 5;
 

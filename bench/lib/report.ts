@@ -139,14 +139,14 @@ export function renderMarkdown(r: BenchResult): string {
     const way = (name: string, w: ScanWay) =>
       row([
         name,
-        formatMs(w.batched.median),
+        `${formatMs(w.batched.median)} [${w.batched.n}]`,
         `${formatMs(w.perFileMs)} (est. from ${w.perFileSample})`,
         formatRatio(w.speedup),
       ]);
     out.push(
       `## Scanning alone, ${s.files} files`,
       '',
-      row(['scanner', 'one batched run', 'one run per file', 'speed-up']),
+      row(['scanner', 'one batched run [reps]', 'one run per file', 'speed-up']),
       row(['---', '---:', '---:', '---:']),
     );
     out.push(
