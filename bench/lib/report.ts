@@ -133,6 +133,34 @@ export function renderMarkdown(r: BenchResult): string {
       );
     }
     out.push('');
+    out.push(
+      '## Gate CPU time (machine-wide, last repetition)',
+      '',
+      row([
+        'N',
+        'wall',
+        'CPU busy, all processes',
+        "of which the gate's Node process",
+        'CPU per script',
+        'cores busy',
+      ]),
+      row(['---:', '---:', '---:', '---:', '---:', '---:']),
+    );
+    for (const g of r.gate) {
+      const c = g.cpu;
+      if (!c) continue;
+      out.push(
+        row([
+          g.n,
+          formatMs(c.busyMs / c.utilisation / r.machine.cpus),
+          formatMs(c.busyMs),
+          formatMs(c.selfMs),
+          formatMs(c.busyMs / g.n),
+          `${Math.round(c.utilisation * 100)} %`,
+        ]),
+      );
+    }
+    out.push('');
   }
   if (r.scan) {
     const s = r.scan;

@@ -10,6 +10,7 @@ import type { GateSettings } from '../../src/settings/gate-settings.js';
 import { writeCorpus } from '../lib/corpus.js';
 import { diyRunArgs, standardSpec } from '../lib/docker-bench.js';
 import { extrapolateSequential, median, sampleIndices, type Summary, summarize } from '../lib/stats.js';
+import { type CpuAccount, withCpuAccount } from '../lib/cpu.js';
 import { timeOnce } from '../lib/timing.js';
 
 /** A wall time, measured whole or estimated from a sample (and then labelled so). */
@@ -35,6 +36,12 @@ export interface GateAtN {
    * create/start, copy-out, removal, audit entry.
    */
   executeSplit: { parallelism: number; scriptMsSum: number; slotMs: number };
+  /**
+   * Machine-wide CPU time of the last complete repetition (engine, shims, runc, scripts,
+   * and the gate's own Node process): shows whether the gate is CPU-bound, and what one
+   * script costs in CPU, whatever the parallelism.
+   */
+  cpu: CpuAccount | null;
   /** Repetitions in which not every script succeeded (seen: a `docker exec` whose stream broke under load and hung until the timeout): excluded, with why. */
   failedReps: string[];
 }
@@ -72,6 +79,7 @@ export async function benchGateAtN(opts: {
     let executedOk = 0;
     const failedReps: string[] = [];
     let executeSplit: GateAtN['executeSplit'] = { parallelism: 0, scriptMsSum: 0, slotMs: 0 };
+    let cpu: CpuAccount | null = null;
     for (let rep = 0; rep < plan.gateReps; rep++) {
       const runDir = join(ws, '.airlock', `rep-${rep}`);
       const settings: GateSettings = {
@@ -91,8 +99,9 @@ export async function benchGateAtN(opts: {
         },
         run: { event: 'bench' },
       };
-      const { ms, value } = await timeOnce(() => runGate(settings, { progress: () => undefined, env: {} }));
-      const { report, timings } = value;
+      const run = await withCpuAccount(() => runGate(settings, { progress: () => undefined, env: {} }));
+      const ms = run.wallMs;
+      const { report, timings } = run.value;
       if (report.scripts.length !== plan.n)
         throw new Error(`gate saw ${report.scripts.length} of ${plan.n} scripts`);
       executedOk = report.scripts.filter((s) => s.execution?.status === 'success').length;
@@ -107,6 +116,7 @@ export async function benchGateAtN(opts: {
         continue;
       }
       gateSamples.push(ms);
+      cpu = run.cpu;
       const parallelism = availableParallelism();
       executeSplit = {
         parallelism,
@@ -148,6 +158,7 @@ export async function benchGateAtN(opts: {
       diy,
       executedOk,
       executeSplit,
+      cpu,
       failedReps,
     };
   } finally {
