@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { generateAuditKeyPair } from '../../src/audit/keys.js';
@@ -73,6 +73,13 @@ export async function benchGateAtN(opts: {
     await chmod(ws, 0o755);
     const paths = await writeCorpus(ws, plan.n);
     const keys = generateAuditKeyPair();
+    // The shipped default, with room for N files: its limits.maxFiles (500) refuses a
+    // bigger run on purpose, and a user gating 1,000 scripts raises it the same way.
+    const policy = join(ws, 'bench-policy.yml');
+    await writeFile(
+      policy,
+      `version: 1\nname: bench\nextends: default\nlimits:\n  maxFiles: ${Math.max(plan.n, 500)}\n`,
+    );
 
     const gateSamples: number[] = [];
     const stageSamples: Record<string, number[]> = {};
@@ -85,6 +92,7 @@ export async function benchGateAtN(opts: {
       const settings: GateSettings = {
         workspace: ws,
         paths: ['scripts'],
+        policy,
         mode: 'gate',
         imageRef: opts.image,
         runtime: opts.runtime,
