@@ -69801,6 +69801,43 @@ async function ensureImageAvailable(ref, progress) {
     return ensureImage(ref, progress);
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/pool.ts
+
+/** Calls to run at once over `count` items: `parallelism`, 0 = the CPUs Node may use, at least 1. */
+function poolWidth(parallelism, count) {
+    if (!Number.isInteger(parallelism) || parallelism < 0) {
+        throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
+    }
+    return Math.max(1, Math.min(parallelism === 0 ? external_node_os_default().availableParallelism() : parallelism, count));
+}
+/**
+ * Runs `fn` over `items` with at most `parallelism` calls in flight (0 = the number of
+ * CPUs Node may use), keeping results in input order. A rejection stops new work from
+ * starting and is rethrown once the calls in flight have settled, so no container
+ * started by a sibling is abandoned mid-run.
+ */
+async function runPool(items, parallelism, fn) {
+    const width = poolWidth(parallelism, items.length);
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    async function worker() {
+        while (failure === undefined && next < items.length) {
+            const i = next++;
+            try {
+                results[i] = await fn(items[i], i);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    }
+    await Promise.all(Array.from({ length: width }, () => worker()));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/cgroup.ts
 
 const ROOT = '/sys/fs/cgroup';
@@ -70330,13 +70367,9 @@ async function runHardened(spec) {
  * and is rethrown after the runs in flight have settled.
  */
 async function runBatch(items, opts) {
-    const { parallelism } = opts;
-    if (!Number.isInteger(parallelism) || parallelism < 0) {
-        throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
-    }
+    const width = poolWidth(opts.parallelism, items.length);
     if (items.length === 0)
         return;
-    const width = Math.max(1, Math.min(parallelism === 0 ? external_node_os_default().availableParallelism() : parallelism, items.length));
     const ahead = new Map();
     let failure;
     const prepare = (i) => {
@@ -73910,39 +73943,6 @@ const run_runCommand = {
         return e.status === 'success' ? EXIT_OK : EXIT_VERDICT;
     },
 };
-
-;// CONCATENATED MODULE: ./src/sandbox/pool.ts
-
-/**
- * Runs `fn` over `items` with at most `parallelism` calls in flight (0 = the number of
- * CPUs Node may use), keeping results in input order. A rejection stops new work from
- * starting and is rethrown once the calls in flight have settled, so no container
- * started by a sibling is abandoned mid-run.
- */
-async function runPool(items, parallelism, fn) {
-    if (!Number.isInteger(parallelism) || parallelism < 0) {
-        throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
-    }
-    const width = Math.max(1, Math.min(parallelism === 0 ? external_node_os_default().availableParallelism() : parallelism, items.length));
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    async function worker() {
-        while (failure === undefined && next < items.length) {
-            const i = next++;
-            try {
-                results[i] = await fn(items[i], i);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    }
-    await Promise.all(Array.from({ length: width }, () => worker()));
-    if (failure)
-        throw failure.error;
-    return results;
-}
 
 ;// CONCATENATED MODULE: ./src/smoke/checks.ts
 

@@ -1,5 +1,13 @@
 import os from 'node:os';
 
+/** Calls to run at once over `count` items: `parallelism`, 0 = the CPUs Node may use, at least 1. */
+export function poolWidth(parallelism: number, count: number): number {
+  if (!Number.isInteger(parallelism) || parallelism < 0) {
+    throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
+  }
+  return Math.max(1, Math.min(parallelism === 0 ? os.availableParallelism() : parallelism, count));
+}
+
 /**
  * Runs `fn` over `items` with at most `parallelism` calls in flight (0 = the number of
  * CPUs Node may use), keeping results in input order. A rejection stops new work from
@@ -11,13 +19,7 @@ export async function runPool<T, R>(
   parallelism: number,
   fn: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  if (!Number.isInteger(parallelism) || parallelism < 0) {
-    throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
-  }
-  const width = Math.max(
-    1,
-    Math.min(parallelism === 0 ? os.availableParallelism() : parallelism, items.length),
-  );
+  const width = poolWidth(parallelism, items.length);
   const results = new Array<R>(items.length);
   let next = 0;
   let failure: { error: unknown } | undefined;

@@ -1,6 +1,6 @@
-import os from 'node:os';
 import type { ExecutionResult } from '../report/types.js';
 import { awaitRemovals } from './containers.js';
+import { poolWidth } from './pool.js';
 import { type Sandbox, startSandbox } from './run-hardened.js';
 import type { HardenedRunSpec } from './types.js';
 
@@ -33,15 +33,8 @@ export interface BatchOptions<T> {
  * and is rethrown after the runs in flight have settled.
  */
 export async function runBatch<T>(items: readonly T[], opts: BatchOptions<T>): Promise<void> {
-  const { parallelism } = opts;
-  if (!Number.isInteger(parallelism) || parallelism < 0) {
-    throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
-  }
+  const width = poolWidth(opts.parallelism, items.length);
   if (items.length === 0) return;
-  const width = Math.max(
-    1,
-    Math.min(parallelism === 0 ? os.availableParallelism() : parallelism, items.length),
-  );
   const ahead = new Map<number, Promise<Sandbox>>();
   let failure: { error: unknown } | undefined;
   const prepare = (i: number) => {
