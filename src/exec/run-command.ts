@@ -68,7 +68,8 @@ export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
-class CappedBuffer {
+/** Keeps the first `cap` bytes of a stream and counts the rest. */
+export class CappedBuffer {
   private chunks: Buffer[] = [];
   private kept = 0;
   total = 0;

@@ -275,26 +275,58 @@ export function buildDockerRunArgs(
   return args;
 }
 
-/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
-export function buildExecArgs(spec: HardenedRunSpec, name: string): string[] {
+/**
+ * What runs in the container and as whom: one statement, rendered as `docker exec` argv
+ * (`execArgs`) or as an Engine API exec body (src/sandbox/engine-api.ts).
+ */
+export interface ExecConfig {
+  user: string;
+  workdir?: string;
+  cmd: readonly string[];
+}
+
+/** The script, as the sandbox user in the work directory; no stdin, no tty. */
+export function scriptExec(spec: HardenedRunSpec): ExecConfig {
   if (spec.command.length === 0) throw new UserError('INPUT_INVALID', 'empty sandbox command');
   parseSandboxUser(spec.sandbox.user);
-  return ['exec', '--user', spec.sandbox.user, '--workdir', WORK_DIR, name, ...spec.command];
+  return { user: spec.sandbox.user, workdir: WORK_DIR, cmd: [...spec.command] };
+}
+
+/** A tar of the output directory on stdout. */
+export function copyOutExec(spec: HardenedRunSpec): ExecConfig {
+  parseSandboxUser(spec.sandbox.user);
+  return {
+    user: spec.sandbox.user,
+    cmd: [
+      'tar',
+      '--create',
+      '--file=-',
+      `--directory=${OUTPUT_DIR}`,
+      '--format=posix',
+      '--numeric-owner',
+      '.',
+    ],
+  };
+}
+
+/** `docker exec` argv (no -i/-t: no stdin, no tty). */
+export function execArgs(name: string, cfg: ExecConfig): string[] {
+  return [
+    'exec',
+    '--user',
+    cfg.user,
+    ...(cfg.workdir === undefined ? [] : ['--workdir', cfg.workdir]),
+    name,
+    ...cfg.cmd,
+  ];
+}
+
+/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
+export function buildExecArgs(spec: HardenedRunSpec, name: string): string[] {
+  return execArgs(name, scriptExec(spec));
 }
 
 /** `docker exec` argv that writes a tar of the output directory to stdout. */
 export function buildCopyOutArgs(spec: HardenedRunSpec, name: string): string[] {
-  return [
-    'exec',
-    '--user',
-    spec.sandbox.user,
-    name,
-    'tar',
-    '--create',
-    '--file=-',
-    `--directory=${OUTPUT_DIR}`,
-    '--format=posix',
-    '--numeric-owner',
-    '.',
-  ];
+  return execArgs(name, copyOutExec(spec));
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
+import { type EngineApi, localEngine } from './engine-api.js';
 import {
   type CommandResult,
   lastLine,
@@ -102,6 +103,8 @@ export async function requireRuntime(runtime: string): Promise<void> {
 
 /** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
 export async function removeContainer(name: string): Promise<boolean> {
+  const engine = await localEngine();
+  if (engine !== null) return removeThroughEngine(engine, name);
   const r = await docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(() => null);
   if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr))) return true;
   // "removal ... already in progress" (a concurrent rm -f): wait until it is gone.
@@ -110,6 +113,17 @@ export async function removeContainer(name: string): Promise<boolean> {
       timeoutMs: 20_000,
     }).catch(() => null);
     if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+/** `removeContainer` over the engine's socket: the same answers, no CLI process. */
+async function removeThroughEngine(engine: EngineApi, name: string): Promise<boolean> {
+  const answer = await engine.remove(name).catch(() => null);
+  if (answer === 'removed' || answer === 'gone') return true;
+  for (let i = 0; i < 60; i++) {
+    if (await engine.isGone(name).catch(() => false)) return true;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return false;

@@ -3,8 +3,9 @@ import { type CommandResult, describeFailure, lastLine } from '../exec/run-comma
 import type { Artifact, ExecutionResult, ExecutionStatus } from '../report/types.js';
 import { readCgroupStats } from './cgroup.js';
 import { newContainerIds, removeInBackground, trackContainer, untrackContainer } from './containers.js';
-import { buildCopyOutArgs, buildDockerRunArgs, buildExecArgs } from './docker-args.js';
-import { captureBinary, docker, removeContainer } from './docker.js';
+import { captureFromContainer, execInContainer } from './container-exec.js';
+import { buildDockerRunArgs, copyOutExec, type ExecConfig, execArgs, scriptExec } from './docker-args.js';
+import { docker, removeContainer } from './docker.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
 
@@ -100,7 +101,7 @@ async function copyOut(
   const maxBytes = l.outputMb * 1024 * 1024;
   // Tar overhead: a header (+ pax header) per entry and the end blocks.
   const cap = maxBytes + (l.maxArtifacts + 16) * 2048 + 10_240;
-  const tar = await captureBinary(buildCopyOutArgs(spec, name), cap, 120_000);
+  const tar = await captureFromContainer(name, copyOutExec(spec), cap, 120_000);
   const ex = await extractTar(tar.data, spec.collectOutputTo!, { maxFiles: l.maxArtifacts, maxBytes });
   if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
     ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
@@ -108,10 +109,10 @@ async function copyOut(
   return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
 
-function emptyExec(args: string[], durationMs: number): CommandResult {
+function emptyExec(name: string, cfg: ExecConfig, durationMs: number): CommandResult {
   return {
     command: 'docker',
-    args,
+    args: execArgs(name, cfg),
     exitCode: null,
     signal: null,
     stdout: '',
@@ -133,7 +134,7 @@ function emptyExec(args: string[], durationMs: number): CommandResult {
 async function execScript(
   spec: HardenedRunSpec,
   name: string,
-  execArgs: string[],
+  cfg: ExecConfig,
 ): Promise<{ exec: CommandResult; sandboxEnded: boolean }> {
   const started = performance.now();
   const execAbort = new AbortController();
@@ -154,7 +155,7 @@ async function execScript(
         )
       : Promise.resolve();
   try {
-    const exec = await docker(execArgs, {
+    const exec = await execInContainer(name, cfg, {
       timeoutMs: spec.limits.timeoutSeconds * 1000,
       maxOutputBytes: spec.limits.maxOutputBytes,
       signal: execAbort.signal,
@@ -175,7 +176,7 @@ async function execScript(
     return { exec, sandboxEnded: sandboxEnded || lost };
   } catch (e) {
     if (!sandboxEnded) throw e;
-    return { exec: emptyExec(execArgs, Math.round(performance.now() - started)), sandboxEnded };
+    return { exec: emptyExec(name, cfg, Math.round(performance.now() - started)), sandboxEnded };
   } finally {
     watchAbort.abort();
     // The client exits before the engine has finished removing: wait for it, so a
@@ -209,7 +210,7 @@ export interface Sandbox {
 export async function startSandbox(spec: HardenedRunSpec, idleSeconds = 0): Promise<Sandbox> {
   const ids = newContainerIds(spec.label);
   const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
-  const execArgs = buildExecArgs(spec, ids.name);
+  const exec = scriptExec(spec);
   trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
   let created: CommandResult | Error;
   try {
@@ -228,7 +229,7 @@ export async function startSandbox(spec: HardenedRunSpec, idleSeconds = 0): Prom
       if (used) throw new Error(`sandbox ${ids.name} was already used`);
       used = true;
       try {
-        return await runInContainer(spec, ids.name, execArgs, created);
+        return await runInContainer(spec, ids.name, exec, created);
       } finally {
         await finish(removal);
       }
@@ -244,7 +245,7 @@ export async function startSandbox(spec: HardenedRunSpec, idleSeconds = 0): Prom
 async function runInContainer(
   spec: HardenedRunSpec,
   name: string,
-  execArgs: string[],
+  cfg: ExecConfig,
   created: CommandResult | Error,
 ): Promise<ExecutionResult> {
   const result = base(spec, name);
@@ -257,7 +258,7 @@ async function runInContainer(
     return result;
   }
   const containerId = created.stdout.trim();
-  const { exec, sandboxEnded } = await execScript(spec, name, execArgs);
+  const { exec, sandboxEnded } = await execScript(spec, name, cfg);
   const stats = await readCgroupStats(containerId);
   // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
   // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
