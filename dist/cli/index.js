@@ -57876,6 +57876,7 @@ function run_command_minimalEnv(extra = {}) {
         ...extra,
     };
 }
+/** Keeps the first `cap` bytes of a stream and counts the rest. */
 class CappedBuffer {
     cap;
     chunks = [];
@@ -69444,31 +69445,401 @@ idleSeconds = 0) {
     args.push('--entrypoint', 'sleep', spec.sandbox.image, String(lifetime));
     return args;
 }
-/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
-function buildExecArgs(spec, name) {
+/** The script, as the sandbox user in the work directory; no stdin, no tty. */
+function scriptExec(spec) {
     if (spec.command.length === 0)
         throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
     parseSandboxUser(spec.sandbox.user);
-    return ['exec', '--user', spec.sandbox.user, '--workdir', WORK_DIR, name, ...spec.command];
+    return { user: spec.sandbox.user, workdir: WORK_DIR, cmd: [...spec.command] };
 }
-/** `docker exec` argv that writes a tar of the output directory to stdout. */
-function buildCopyOutArgs(spec, name) {
+/** A tar of the output directory on stdout. */
+function copyOutExec(spec) {
+    parseSandboxUser(spec.sandbox.user);
+    return {
+        user: spec.sandbox.user,
+        cmd: [
+            'tar',
+            '--create',
+            '--file=-',
+            `--directory=${OUTPUT_DIR}`,
+            '--format=posix',
+            '--numeric-owner',
+            '.',
+        ],
+    };
+}
+/** `docker exec` argv (no -i/-t: no stdin, no tty). */
+function execArgs(name, cfg) {
     return [
         'exec',
         '--user',
-        spec.sandbox.user,
+        cfg.user,
+        ...(cfg.workdir === undefined ? [] : ['--workdir', cfg.workdir]),
         name,
-        'tar',
-        '--create',
-        '--file=-',
-        `--directory=${OUTPUT_DIR}`,
-        '--format=posix',
-        '--numeric-owner',
-        '.',
+        ...cfg.cmd,
     ];
+}
+/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
+function buildExecArgs(spec, name) {
+    return execArgs(name, scriptExec(spec));
+}
+/** `docker exec` argv that writes a tar of the output directory to stdout. */
+function buildCopyOutArgs(spec, name) {
+    return execArgs(name, copyOutExec(spec));
+}
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
+
+
+
+
+/**
+ * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
+ * for every script once its container exists: the script's exec, the copy-out exec and
+ * the removal. Through the CLI each of those is a process spawn plus the CLI's own
+ * start-up and API-version ping, ~25-30 ms of CPU; on a 2-core runner the gate is
+ * CPU-bound, so that is wall time (docs/performance.md). Container creation stays with
+ * `docker run` (src/sandbox/docker-args.ts is the one statement of the hardening flags,
+ * and the do-it-yourself baseline uses the same argv).
+ *
+ * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
+ * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
+ * keeps to the CLI, which knows how to reach it. A socket that does not answer the
+ * first ping also means the CLI: it gives the same errors people already know.
+ */
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
+const API_VERSION_RE = /^1\.\d{1,3}$/;
+/** JSON answers we read are small (ids, exit codes, error messages). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** The unix socket the docker CLI would use, or null when it would use something else. */
+function localEngineSocket(env = process.env) {
+    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
+        return null;
+    }
+    const host = env.DOCKER_HOST;
+    if (host !== undefined && host !== '') {
+        if (!host.startsWith('unix://'))
+            return null;
+        const socket = host.slice('unix://'.length);
+        return external_node_path_default().isAbsolute(socket) ? socket : null;
+    }
+    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
+        return null;
+    return DEFAULT_SOCKET;
+}
+/** The context `docker context use` stored in the CLI's config, if any other than default. */
+function cliConfigContext(env) {
+    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
+    try {
+        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+        const ctx = config.currentContext;
+        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** An answer from the engine that was not a success: status and the engine's message. */
+class EngineError extends Error {
+    status;
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+        this.name = 'EngineError';
+    }
+}
+/**
+ * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
+ * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
+ * header (an engine that writes an error unframed) are passed on as stderr, never
+ * mistaken for the script's stdout.
+ */
+class ExecStreamDemuxer {
+    sinks;
+    pending = Buffer.alloc(0);
+    frameLeft = 0;
+    frameType = 0;
+    raw = false;
+    constructor(sinks) {
+        this.sinks = sinks;
+    }
+    push(chunk) {
+        let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+        this.pending = Buffer.alloc(0);
+        while (buf.length > 0) {
+            if (this.raw) {
+                this.sinks.stderr(buf);
+                return;
+            }
+            if (this.frameLeft > 0) {
+                const part = buf.subarray(0, this.frameLeft);
+                this.frameLeft -= part.length;
+                if (this.frameType === 2)
+                    this.sinks.stderr(part);
+                else
+                    this.sinks.stdout(part);
+                buf = buf.subarray(part.length);
+                continue;
+            }
+            const type = buf[0];
+            if (type !== 1 && type !== 2) {
+                this.raw = true;
+                continue;
+            }
+            if (buf.length < 8) {
+                this.pending = Buffer.from(buf);
+                return;
+            }
+            if (buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) {
+                this.raw = true;
+                continue;
+            }
+            this.frameType = type;
+            this.frameLeft = buf.readUInt32BE(4);
+            buf = buf.subarray(8);
+        }
+    }
+    /** What is left at the end of the stream: an incomplete header is raw text too. */
+    end() {
+        if (this.pending.length > 0)
+            this.sinks.stderr(this.pending);
+        this.pending = Buffer.alloc(0);
+    }
+}
+function abortError() {
+    const e = new Error('The operation was aborted');
+    e.name = 'AbortError';
+    return e;
+}
+class EngineApi {
+    socketPath;
+    apiVersion;
+    constructor(socketPath, apiVersion) {
+        this.socketPath = socketPath;
+        this.apiVersion = apiVersion;
+    }
+    /** Pings the engine; null when it does not answer like a Docker engine. */
+    static async connect(socketPath, timeoutMs = 5000) {
+        const ping = await new Promise((resolve) => {
+            const req = external_node_http_default().request({
+                socketPath,
+                method: 'GET',
+                path: '/_ping',
+                agent: false,
+                timeout: timeoutMs,
+            });
+            req.on('response', (res) => {
+                res.resume();
+                resolve(res);
+            });
+            req.on('timeout', () => req.destroy());
+            req.on('error', () => resolve(null));
+            req.end();
+        });
+        const version = ping?.headers['api-version'];
+        if (ping?.statusCode !== 200 || typeof version !== 'string' || !API_VERSION_RE.test(version))
+            return null;
+        // The engine's own version: the paths used here are stable across API versions,
+        // and an engine may refuse versions older than its minimum (Engine 29: 1.44).
+        return new EngineApi(socketPath, version);
+    }
+    url(p) {
+        return `/v${this.apiVersion}${p}`;
+    }
+    /** One JSON request; resolves with the status and parsed body (or raw text). */
+    request(method, p, body, timeoutMs = 60_000) {
+        return new Promise((resolve, reject) => {
+            const payload = body === undefined ? undefined : JSON.stringify(body);
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                method,
+                path: this.url(p),
+                agent: false,
+                timeout: timeoutMs,
+                headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
+            });
+            req.on('timeout', () => req.destroy(new Error(`the Docker engine did not answer ${method} ${p} in time`)));
+            req.on('error', reject);
+            req.on('response', (res) => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (c) => {
+                    size += c.length;
+                    if (size <= MAX_RESPONSE_BYTES)
+                        chunks.push(c);
+                });
+                res.on('error', reject);
+                res.on('end', () => {
+                    const text = Buffer.concat(chunks).toString('utf8');
+                    let parsed = text;
+                    try {
+                        parsed = text === '' ? null : JSON.parse(text);
+                    }
+                    catch {
+                        // not JSON: the raw text is the message
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                });
+            });
+            req.end(payload);
+        });
+    }
+    static message(body) {
+        if (body && typeof body === 'object' && typeof body.message === 'string') {
+            return body.message;
+        }
+        return typeof body === 'string' ? body.trim() : JSON.stringify(body);
+    }
+    /**
+     * Runs a command in a running container, streaming its output to `sinks`; resolves
+     * with its exit code once it has ended. Rejects with EngineError when the engine
+     * refuses (no such container, not running), with an AbortError when `signal` fires,
+     * and with the socket's error when the engine goes away.
+     */
+    async exec(container, what, sinks, opts = {}) {
+        if (opts.signal?.aborted)
+            throw abortError();
+        const created = await this.request('POST', `/containers/${encodeURIComponent(container)}/exec`, {
+            User: what.user,
+            ...(what.workdir === undefined ? {} : { WorkingDir: what.workdir }),
+            Cmd: what.cmd,
+            AttachStdin: false,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: false,
+        });
+        const id = created.body?.Id;
+        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
+            throw new EngineError(created.status, EngineApi.message(created.body));
+        }
+        await this.attach(id, sinks, opts.signal);
+        return this.execEnd(id);
+    }
+    /** `POST /exec/ID/start`, upgraded to the raw stream, read to its end. */
+    attach(id, sinks, signal) {
+        return new Promise((resolve, reject) => {
+            const demux = new ExecStreamDemuxer(sinks);
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                method: 'POST',
+                path: this.url(`/exec/${id}/start`),
+                agent: false,
+                headers: { 'Content-Type': 'application/json', Connection: 'Upgrade', Upgrade: 'tcp' },
+            });
+            let settled = false;
+            const settle = (error) => {
+                if (settled)
+                    return;
+                settled = true;
+                signal?.removeEventListener('abort', onAbort);
+                if (error)
+                    reject(error);
+                else
+                    resolve();
+            };
+            const onAbort = () => {
+                req.destroy();
+                settle(abortError());
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
+            req.on('error', (e) => settle(e));
+            req.on('upgrade', (_res, socket, head) => {
+                req.removeAllListeners('error');
+                req.on('error', () => undefined);
+                signal?.removeEventListener('abort', onAbort);
+                const onSocketAbort = () => {
+                    socket.destroy();
+                    settle(abortError());
+                };
+                signal?.addEventListener('abort', onSocketAbort, { once: true });
+                if (head.length > 0)
+                    demux.push(head);
+                socket.on('data', (c) => demux.push(c));
+                socket.on('error', (e) => {
+                    signal?.removeEventListener('abort', onSocketAbort);
+                    settle(e);
+                });
+                socket.on('close', () => {
+                    signal?.removeEventListener('abort', onSocketAbort);
+                    demux.end();
+                    settle();
+                });
+            });
+            req.on('response', (res) => {
+                // Not upgraded: the engine refused the start (e.g. the container stopped).
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('end', () => {
+                    let body = Buffer.concat(chunks).toString('utf8');
+                    try {
+                        body = JSON.parse(body);
+                    }
+                    catch {
+                        // raw text
+                    }
+                    settle(new EngineError(res.statusCode ?? 0, EngineApi.message(body)));
+                });
+            });
+            req.end(JSON.stringify({ Detach: false, Tty: false }));
+        });
+    }
+    /** The exit code once the exec is no longer running (its stream can end a moment before). */
+    async execEnd(id) {
+        for (let i = 0; i < 200; i++) {
+            const r = await this.request('GET', `/exec/${id}/json`);
+            if (r.status !== 200)
+                throw new EngineError(r.status, EngineApi.message(r.body));
+            const info = r.body;
+            if (info.Running !== true) {
+                return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null };
+            }
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return { exitCode: null };
+    }
+    /**
+     * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
+     * container), or 'in-progress' (another removal is under way).
+     */
+    async remove(container) {
+        const r = await this.request('DELETE', `/containers/${encodeURIComponent(container)}?force=1&v=1`);
+        if (r.status === 204 || r.status === 200)
+            return 'removed';
+        if (r.status === 404)
+            return 'gone';
+        if (r.status === 409 && /in progress/i.test(EngineApi.message(r.body)))
+            return 'in-progress';
+        throw new EngineError(r.status, EngineApi.message(r.body));
+    }
+    /** True once the engine has no container by that name. */
+    async isGone(container) {
+        const r = await this.request('GET', `/containers/${encodeURIComponent(container)}/json`);
+        return r.status === 404;
+    }
+}
+let shared;
+/**
+ * This process's Engine API client, or null when the CLI must be used (see the top of
+ * this file). AIRLOCK_DOCKER_CLI=1 forces the CLI (for comparison and as an escape hatch).
+ */
+function localEngine() {
+    if (shared === undefined) {
+        const socket = process.env.AIRLOCK_DOCKER_CLI === '1' ? null : localEngineSocket();
+        shared = socket === null ? Promise.resolve(null) : EngineApi.connect(socket);
+    }
+    return shared;
+}
+/** Forgets the client, so the next call asks again (tests that change the environment). */
+function resetLocalEngine() {
+    shared = undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/docker.ts
+
 
 
 
@@ -69554,6 +69925,9 @@ async function requireRuntime(runtime) {
 }
 /** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
 async function removeContainer(name) {
+    const engine = await localEngine();
+    if (engine !== null)
+        return removeThroughEngine(engine, name);
     const r = await docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(() => null);
     if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr)))
         return true;
@@ -69563,6 +69937,18 @@ async function removeContainer(name) {
             timeoutMs: 20_000,
         }).catch(() => null);
         if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr))
+            return true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+}
+/** `removeContainer` over the engine's socket: the same answers, no CLI process. */
+async function removeThroughEngine(engine, name) {
+    const answer = await engine.remove(name).catch(() => null);
+    if (answer === 'removed' || answer === 'gone')
+        return true;
+    for (let i = 0; i < 60; i++) {
+        if (await engine.isGone(name).catch(() => false))
             return true;
         await new Promise((resolve) => setTimeout(resolve, 500));
     }
@@ -69898,6 +70284,133 @@ async function readCgroupStats(containerId) {
     return { peakMemoryBytes: null, oomKills: null, dir: null };
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/container-exec.ts
+
+
+
+
+/**
+ * A command in a running container, through the engine's socket where the CLI would
+ * use it too (src/sandbox/engine-api.ts), else through `docker exec`. Both give the
+ * same result: the CLI's exit codes and messages are reproduced for the engine's
+ * refusals, so a caller classifies either the same way.
+ */
+const container_exec_DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+/** What the CLI prints and exits with when the engine refuses an exec or cannot be reached. */
+function refusal(e) {
+    if (e instanceof EngineError)
+        return { exitCode: 1, stderr: `Error response from daemon: ${e.message}\n` };
+    // The stream or the engine went away mid-exec: `docker exec` exits 255 then.
+    return { exitCode: 255, stderr: `error during connect: ${e instanceof Error ? e.message : String(e)}\n` };
+}
+/** `docker exec NAME CMD...` with captured text output: the same CommandResult as the CLI's. */
+async function execInContainer(name, cfg, opts = {}) {
+    const args = execArgs(name, cfg);
+    const engine = await localEngine();
+    if (engine === null) {
+        return docker(args, {
+            timeoutMs: opts.timeoutMs,
+            maxOutputBytes: opts.maxOutputBytes,
+            signal: opts.signal,
+            onTimeout: opts.onTimeout,
+        });
+    }
+    const started = performance.now();
+    const cap = opts.maxOutputBytes ?? container_exec_DEFAULT_MAX_OUTPUT;
+    const out = new CappedBuffer(cap);
+    const err = new CappedBuffer(cap);
+    const timeout = new AbortController();
+    let timedOut = false;
+    const timer = opts.timeoutMs && opts.timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
+            timeout.abort();
+        }, opts.timeoutMs)
+        : undefined;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+    let exitCode = null;
+    try {
+        const outcome = await engine.exec(name, cfg, { stdout: (c) => out.push(c), stderr: (c) => err.push(c) }, { signal });
+        exitCode = outcome.exitCode;
+    }
+    catch (e) {
+        if (opts.signal?.aborted)
+            throw e;
+        if (!timedOut) {
+            const r = refusal(e);
+            exitCode = r.exitCode;
+            err.push(Buffer.from(r.stderr, 'utf8'));
+        }
+    }
+    finally {
+        if (timer)
+            clearTimeout(timer);
+    }
+    return {
+        command: 'docker',
+        args,
+        exitCode: timedOut ? null : exitCode,
+        signal: null,
+        stdout: out.toString(),
+        stderr: err.toString(),
+        stdoutBytes: out.total,
+        stderrBytes: err.total,
+        stdoutTruncated: out.truncated,
+        stderrTruncated: err.truncated,
+        timedOut,
+        durationMs: Math.round(performance.now() - started),
+    };
+}
+/**
+ * `docker exec NAME CMD...` keeping at most `cap` bytes of stdout as raw bytes (a tar
+ * stream): reading stops once the cap is passed, so a hostile output directory can
+ * neither grow our memory nor keep us reading.
+ */
+async function captureFromContainer(name, cfg, cap, timeoutMs) {
+    const engine = await localEngine();
+    if (engine === null)
+        return captureBinary(execArgs(name, cfg), cap, timeoutMs);
+    const chunks = [];
+    let kept = 0;
+    let total = 0;
+    let stderr = '';
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeoutMs);
+    let exitCode = null;
+    try {
+        const outcome = await engine.exec(name, cfg, {
+            stdout: (c) => {
+                total += c.length;
+                const room = cap - kept;
+                if (room > 0) {
+                    const part = c.length <= room ? c : c.subarray(0, room);
+                    chunks.push(part);
+                    kept += part.length;
+                }
+                if (total > cap)
+                    stop.abort();
+            },
+            stderr: (c) => {
+                if (stderr.length < 8192)
+                    stderr += c.toString('utf8');
+            },
+        }, { signal: stop.signal });
+        exitCode = outcome.exitCode;
+    }
+    catch (e) {
+        if (!stop.signal.aborted) {
+            const r = refusal(e);
+            exitCode = r.exitCode;
+            stderr += r.stderr;
+        }
+    }
+    finally {
+        clearTimeout(timer);
+    }
+    return { data: Buffer.concat(chunks), totalBytes: total, truncated: total > cap, exitCode, stderr };
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
 
 
@@ -70097,6 +70610,7 @@ async function extractTar(stream, dest, limits) {
 
 
 
+
 /**
  * One script (or scanner) in a hardened container; see docker-args.ts for the flags and
  * the lifecycle. Never throws for anything the script does: every outcome is an
@@ -70171,17 +70685,17 @@ async function copyOut(spec, name) {
     const maxBytes = l.outputMb * 1024 * 1024;
     // Tar overhead: a header (+ pax header) per entry and the end blocks.
     const cap = maxBytes + (l.maxArtifacts + 16) * 2048 + 10_240;
-    const tar = await captureBinary(buildCopyOutArgs(spec, name), cap, 120_000);
+    const tar = await captureFromContainer(name, copyOutExec(spec), cap, 120_000);
     const ex = await extractTar(tar.data, spec.collectOutputTo, { maxFiles: l.maxArtifacts, maxBytes });
     if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
         ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
     }
     return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
-function emptyExec(args, durationMs) {
+function emptyExec(name, cfg, durationMs) {
     return {
         command: 'docker',
-        args,
+        args: execArgs(name, cfg),
         exitCode: null,
         signal: null,
         stdout: '',
@@ -70199,7 +70713,7 @@ function emptyExec(args, durationMs) {
  * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
  * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
  */
-async function execScript(spec, name, execArgs) {
+async function execScript(spec, name, cfg) {
     const started = performance.now();
     const execAbort = new AbortController();
     const watchAbort = new AbortController();
@@ -70215,7 +70729,7 @@ async function execScript(spec, name, execArgs) {
         }, () => undefined)
         : Promise.resolve();
     try {
-        const exec = await docker(execArgs, {
+        const exec = await execInContainer(name, cfg, {
             timeoutMs: spec.limits.timeoutSeconds * 1000,
             maxOutputBytes: spec.limits.maxOutputBytes,
             signal: execAbort.signal,
@@ -70238,7 +70752,7 @@ async function execScript(spec, name, execArgs) {
     catch (e) {
         if (!sandboxEnded)
             throw e;
-        return { exec: emptyExec(execArgs, Math.round(performance.now() - started)), sandboxEnded };
+        return { exec: emptyExec(name, cfg, Math.round(performance.now() - started)), sandboxEnded };
     }
     finally {
         watchAbort.abort();
@@ -70256,7 +70770,7 @@ async function execScript(spec, name, execArgs) {
 async function startSandbox(spec, idleSeconds = 0) {
     const ids = newContainerIds(spec.label);
     const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
-    const execArgs = buildExecArgs(spec, ids.name);
+    const exec = scriptExec(spec);
     trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
     let created;
     try {
@@ -70279,7 +70793,7 @@ async function startSandbox(spec, idleSeconds = 0) {
                 throw new Error(`sandbox ${ids.name} was already used`);
             used = true;
             try {
-                return await runInContainer(spec, ids.name, execArgs, created);
+                return await runInContainer(spec, ids.name, exec, created);
             }
             finally {
                 await finish(removal);
@@ -70293,7 +70807,7 @@ async function startSandbox(spec, idleSeconds = 0) {
         },
     };
 }
-async function runInContainer(spec, name, execArgs, created) {
+async function runInContainer(spec, name, cfg, created) {
     const result = base(spec, name);
     if (created instanceof Error) {
         result.reason = `docker could not be started: ${created.message}`;
@@ -70304,7 +70818,7 @@ async function runInContainer(spec, name, execArgs, created) {
         return result;
     }
     const containerId = created.stdout.trim();
-    const { exec, sandboxEnded } = await execScript(spec, name, execArgs);
+    const { exec, sandboxEnded } = await execScript(spec, name, cfg);
     const stats = await readCgroupStats(containerId);
     // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
     // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
