@@ -40,7 +40,7 @@ export interface CommandResult {
   durationMs: number;
 }
 
-const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+export const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 
 /**
  * Which engine the docker CLI talks to. The user chose it (a remote or rootless
@@ -85,9 +85,36 @@ export class CappedBuffer {
   get truncated(): boolean {
     return this.total > this.kept;
   }
-  toString(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+  toBuffer(): Buffer {
+    return Buffer.concat(this.chunks);
   }
+  toString(): string {
+    return this.toBuffer().toString('utf8');
+  }
+}
+
+/** The CommandResult of a run whose two streams were captured into CappedBuffers. */
+export function capturedResult(
+  command: string,
+  args: readonly string[],
+  out: CappedBuffer,
+  err: CappedBuffer,
+  end: { exitCode: number | null; signal: NodeJS.Signals | null; timedOut: boolean; startedAt: number },
+): CommandResult {
+  return {
+    command,
+    args,
+    exitCode: end.exitCode,
+    signal: end.signal,
+    stdout: out.toString(),
+    stderr: err.toString(),
+    stdoutBytes: out.total,
+    stderrBytes: err.total,
+    stdoutTruncated: out.truncated,
+    stderrTruncated: err.truncated,
+    timedOut: end.timedOut,
+    durationMs: Math.round(performance.now() - end.startedAt),
+  };
 }
 
 /** Runs a command; resolves with its result whatever the exit code. Rejects only if it cannot start. */
@@ -129,20 +156,14 @@ export function tryRunCommand(
     child.on('close', (code, sig) => {
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
-      resolve({
-        command,
-        args,
-        exitCode: code,
-        signal: sig,
-        stdout: out.toString(),
-        stderr: err.toString(),
-        stdoutBytes: out.total,
-        stderrBytes: err.total,
-        stdoutTruncated: out.truncated,
-        stderrTruncated: err.truncated,
-        timedOut,
-        durationMs: Math.round(performance.now() - started),
-      });
+      resolve(
+        capturedResult(command, args, out, err, {
+          exitCode: code,
+          signal: sig,
+          timedOut,
+          startedAt: started,
+        }),
+      );
     });
     if (opts.input !== undefined && child.stdin) {
       child.stdin.on('error', () => undefined);

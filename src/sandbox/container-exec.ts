@@ -1,4 +1,4 @@
-import { CappedBuffer, type CommandResult } from '../exec/run-command.js';
+import { CappedBuffer, type CommandResult, capturedResult, DEFAULT_MAX_OUTPUT } from '../exec/run-command.js';
 import { type ExecConfig, execArgs } from './docker-args.js';
 import { type BinaryCapture, captureBinary, docker } from './docker.js';
 import { EngineError, localEngine } from './engine-api.js';
@@ -9,8 +9,6 @@ import { EngineError, localEngine } from './engine-api.js';
  * same result: the CLI's exit codes and messages are reproduced for the engine's
  * refusals, so a caller classifies either the same way.
  */
-
-const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 
 export interface ContainerExecOptions {
   /** Milliseconds until the exec is abandoned and `timedOut` is set. 0 = none. */
@@ -80,20 +78,12 @@ export async function execInContainer(
   } finally {
     if (timer) clearTimeout(timer);
   }
-  return {
-    command: 'docker',
-    args,
+  return capturedResult('docker', args, out, err, {
     exitCode: timedOut ? null : exitCode,
     signal: null,
-    stdout: out.toString(),
-    stderr: err.toString(),
-    stdoutBytes: out.total,
-    stderrBytes: err.total,
-    stdoutTruncated: out.truncated,
-    stderrTruncated: err.truncated,
     timedOut,
-    durationMs: Math.round(performance.now() - started),
-  };
+    startedAt: started,
+  });
 }
 
 /**
@@ -109,9 +99,7 @@ export async function captureFromContainer(
 ): Promise<BinaryCapture> {
   const engine = await localEngine();
   if (engine === null) return captureBinary(execArgs(name, cfg), cap, timeoutMs);
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  let total = 0;
+  const out = new CappedBuffer(cap);
   let stderr = '';
   const stop = new AbortController();
   const timer = setTimeout(() => stop.abort(), timeoutMs);
@@ -122,14 +110,8 @@ export async function captureFromContainer(
       cfg,
       {
         stdout: (c) => {
-          total += c.length;
-          const room = cap - kept;
-          if (room > 0) {
-            const part = c.length <= room ? c : c.subarray(0, room);
-            chunks.push(part);
-            kept += part.length;
-          }
-          if (total > cap) stop.abort();
+          out.push(c);
+          if (out.truncated) stop.abort();
         },
         stderr: (c) => {
           if (stderr.length < 8192) stderr += c.toString('utf8');
@@ -147,5 +129,5 @@ export async function captureFromContainer(
   } finally {
     clearTimeout(timer);
   }
-  return { data: Buffer.concat(chunks), totalBytes: total, truncated: total > cap, exitCode, stderr };
+  return { data: out.toBuffer(), totalBytes: out.total, truncated: out.truncated, exitCode, stderr };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
 import { type EngineApi, localEngine } from './engine-api.js';
 import {
+  CappedBuffer,
   type CommandResult,
   lastLine,
   minimalEnv,
@@ -152,20 +153,12 @@ export function captureBinary(args: string[], cap: number, timeoutMs: number): P
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
     });
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let total = 0;
+    const out = new CappedBuffer(cap);
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (c: Buffer) => {
-      total += c.length;
-      const room = cap - kept;
-      if (room > 0) {
-        const part = c.length <= room ? c : c.subarray(0, room);
-        chunks.push(part);
-        kept += part.length;
-      }
-      if (total > cap) child.kill('SIGKILL');
+      out.push(c);
+      if (out.truncated) child.kill('SIGKILL');
     });
     child.stderr.on('data', (c: Buffer) => {
       if (stderr.length < 8192) stderr += c.toString('utf8');
@@ -177,9 +170,9 @@ export function captureBinary(args: string[], cap: number, timeoutMs: number): P
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({
-        data: Buffer.concat(chunks),
-        totalBytes: total,
-        truncated: total > cap,
+        data: out.toBuffer(),
+        totalBytes: out.total,
+        truncated: out.truncated,
         exitCode: code,
         stderr,
       });
