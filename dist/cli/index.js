@@ -57897,9 +57897,29 @@ class CappedBuffer {
     get truncated() {
         return this.total > this.kept;
     }
-    toString() {
-        return Buffer.concat(this.chunks).toString('utf8');
+    toBuffer() {
+        return Buffer.concat(this.chunks);
     }
+    toString() {
+        return this.toBuffer().toString('utf8');
+    }
+}
+/** The CommandResult of a run whose two streams were captured into CappedBuffers. */
+function capturedResult(command, args, out, err, end) {
+    return {
+        command,
+        args,
+        exitCode: end.exitCode,
+        signal: end.signal,
+        stdout: out.toString(),
+        stderr: err.toString(),
+        stdoutBytes: out.total,
+        stderrBytes: err.total,
+        stdoutTruncated: out.truncated,
+        stderrTruncated: err.truncated,
+        timedOut: end.timedOut,
+        durationMs: Math.round(performance.now() - end.startedAt),
+    };
 }
 /** Runs a command; resolves with its result whatever the exit code. Rejects only if it cannot start. */
 function run_command_tryRunCommand(command, args, opts = {}) {
@@ -57939,20 +57959,12 @@ function run_command_tryRunCommand(command, args, opts = {}) {
                 clearTimeout(timer);
             if (killTimer)
                 clearTimeout(killTimer);
-            resolve({
-                command,
-                args,
+            resolve(capturedResult(command, args, out, err, {
                 exitCode: code,
                 signal: sig,
-                stdout: out.toString(),
-                stderr: err.toString(),
-                stdoutBytes: out.total,
-                stderrBytes: err.total,
-                stdoutTruncated: out.truncated,
-                stderrTruncated: err.truncated,
                 timedOut,
-                durationMs: Math.round(performance.now() - started),
-            });
+                startedAt: started,
+            }));
         });
         if (opts.input !== undefined && child.stdin) {
             child.stdin.on('error', () => undefined);
@@ -69968,20 +69980,12 @@ function captureBinary(args, cap, timeoutMs) {
             stdio: ['ignore', 'pipe', 'pipe'],
             shell: false,
         });
-        const chunks = [];
-        let kept = 0;
-        let total = 0;
+        const out = new CappedBuffer(cap);
         let stderr = '';
         const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
         child.stdout.on('data', (c) => {
-            total += c.length;
-            const room = cap - kept;
-            if (room > 0) {
-                const part = c.length <= room ? c : c.subarray(0, room);
-                chunks.push(part);
-                kept += part.length;
-            }
-            if (total > cap)
+            out.push(c);
+            if (out.truncated)
                 child.kill('SIGKILL');
         });
         child.stderr.on('data', (c) => {
@@ -69995,9 +69999,9 @@ function captureBinary(args, cap, timeoutMs) {
         child.on('close', (code) => {
             clearTimeout(timer);
             resolve({
-                data: Buffer.concat(chunks),
-                totalBytes: total,
-                truncated: total > cap,
+                data: out.toBuffer(),
+                totalBytes: out.total,
+                truncated: out.truncated,
                 exitCode: code,
                 stderr,
             });
@@ -70289,13 +70293,6 @@ async function readCgroupStats(containerId) {
 
 
 
-/**
- * A command in a running container, through the engine's socket where the CLI would
- * use it too (src/sandbox/engine-api.ts), else through `docker exec`. Both give the
- * same result: the CLI's exit codes and messages are reproduced for the engine's
- * refusals, so a caller classifies either the same way.
- */
-const container_exec_DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 /** What the CLI prints and exits with when the engine refuses an exec or cannot be reached. */
 function refusal(e) {
     if (e instanceof EngineError)
@@ -70316,7 +70313,7 @@ async function execInContainer(name, cfg, opts = {}) {
         });
     }
     const started = performance.now();
-    const cap = opts.maxOutputBytes ?? container_exec_DEFAULT_MAX_OUTPUT;
+    const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const out = new CappedBuffer(cap);
     const err = new CappedBuffer(cap);
     const timeout = new AbortController();
@@ -70347,20 +70344,12 @@ async function execInContainer(name, cfg, opts = {}) {
         if (timer)
             clearTimeout(timer);
     }
-    return {
-        command: 'docker',
-        args,
+    return capturedResult('docker', args, out, err, {
         exitCode: timedOut ? null : exitCode,
         signal: null,
-        stdout: out.toString(),
-        stderr: err.toString(),
-        stdoutBytes: out.total,
-        stderrBytes: err.total,
-        stdoutTruncated: out.truncated,
-        stderrTruncated: err.truncated,
         timedOut,
-        durationMs: Math.round(performance.now() - started),
-    };
+        startedAt: started,
+    });
 }
 /**
  * `docker exec NAME CMD...` keeping at most `cap` bytes of stdout as raw bytes (a tar
@@ -70371,9 +70360,7 @@ async function captureFromContainer(name, cfg, cap, timeoutMs) {
     const engine = await localEngine();
     if (engine === null)
         return captureBinary(execArgs(name, cfg), cap, timeoutMs);
-    const chunks = [];
-    let kept = 0;
-    let total = 0;
+    const out = new CappedBuffer(cap);
     let stderr = '';
     const stop = new AbortController();
     const timer = setTimeout(() => stop.abort(), timeoutMs);
@@ -70381,14 +70368,8 @@ async function captureFromContainer(name, cfg, cap, timeoutMs) {
     try {
         const outcome = await engine.exec(name, cfg, {
             stdout: (c) => {
-                total += c.length;
-                const room = cap - kept;
-                if (room > 0) {
-                    const part = c.length <= room ? c : c.subarray(0, room);
-                    chunks.push(part);
-                    kept += part.length;
-                }
-                if (total > cap)
+                out.push(c);
+                if (out.truncated)
                     stop.abort();
             },
             stderr: (c) => {
@@ -70408,7 +70389,7 @@ async function captureFromContainer(name, cfg, cap, timeoutMs) {
     finally {
         clearTimeout(timer);
     }
-    return { data: Buffer.concat(chunks), totalBytes: total, truncated: total > cap, exitCode, stderr };
+    return { data: out.toBuffer(), totalBytes: out.total, truncated: out.truncated, exitCode, stderr };
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
