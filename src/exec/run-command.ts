@@ -23,6 +23,8 @@ export interface RunOptions {
   /** Called when the timeout fires, before the process is signalled (e.g. to docker kill). */
   onTimeout?: () => void | Promise<void>;
   signal?: AbortSignal;
+  /** Where stdout goes instead of a CappedBuffer of `maxOutputBytes` (e.g. a framed stream). */
+  stdoutCapture?: OutputCapture;
 }
 
 export interface CommandResult {
@@ -68,8 +70,17 @@ export function minimalEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   };
 }
 
+/** What a captured stream becomes in a CommandResult: its text, its size, whether it was cut. */
+export interface OutputCapture {
+  push(chunk: Buffer): void;
+  /** Bytes the stream had in all. */
+  readonly total: number;
+  readonly truncated: boolean;
+  toString(): string;
+}
+
 /** Keeps the first `cap` bytes of a stream and counts the rest. */
-export class CappedBuffer {
+export class CappedBuffer implements OutputCapture {
   private chunks: Buffer[] = [];
   private kept = 0;
   total = 0;
@@ -97,8 +108,8 @@ export class CappedBuffer {
 export function capturedResult(
   command: string,
   args: readonly string[],
-  out: CappedBuffer,
-  err: CappedBuffer,
+  out: OutputCapture,
+  err: OutputCapture,
   end: { exitCode: number | null; signal: NodeJS.Signals | null; timedOut: boolean; startedAt: number },
 ): CommandResult {
   return {
@@ -133,7 +144,7 @@ export function tryRunCommand(
       signal: opts.signal,
     });
     const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const out = new CappedBuffer(cap);
+    const out = opts.stdoutCapture ?? new CappedBuffer(cap);
     const err = new CappedBuffer(cap);
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;

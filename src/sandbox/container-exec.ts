@@ -1,4 +1,10 @@
-import { CappedBuffer, type CommandResult, capturedResult, DEFAULT_MAX_OUTPUT } from '../exec/run-command.js';
+import {
+  CappedBuffer,
+  type CommandResult,
+  capturedResult,
+  DEFAULT_MAX_OUTPUT,
+  type OutputCapture,
+} from '../exec/run-command.js';
 import { type ExecConfig, execArgs } from './docker-args.js';
 import { type BinaryCapture, captureBinary, docker } from './docker.js';
 import { EngineError, localEngine } from './engine-api.js';
@@ -19,6 +25,8 @@ export interface ContainerExecOptions {
   signal?: AbortSignal;
   /** Called when the timeout fires, before the stream is dropped (e.g. to remove the container). */
   onTimeout?: () => void | Promise<void>;
+  /** Where stdout goes instead of a capped buffer (a framed copy-out stream). */
+  stdoutCapture?: OutputCapture;
 }
 
 /** What the CLI prints and exits with when the engine refuses an exec or cannot be reached. */
@@ -42,11 +50,12 @@ export async function execInContainer(
       maxOutputBytes: opts.maxOutputBytes,
       signal: opts.signal,
       onTimeout: opts.onTimeout,
+      stdoutCapture: opts.stdoutCapture,
     });
   }
   const started = performance.now();
   const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  const out = new CappedBuffer(cap);
+  const out = opts.stdoutCapture ?? new CappedBuffer(cap);
   const err = new CappedBuffer(cap);
   const timeout = new AbortController();
   let timedOut = false;

@@ -6,11 +6,11 @@ import type { HardenedRunSpec, SandboxLimits } from './types.js';
  * The `docker` argv of a hardened run, as pure functions (unit-tested flag by flag).
  *
  * Lifecycle (docs/hardening.md, "Lifecycle"): the container is created detached with
- * an idle keeper (`sleep`) under `--init`; the script runs in it with `docker exec`;
- * after it ends we read the cgroup's peak memory and OOM counter, stream a tar of
- * the output tmpfs out, then `docker rm -f`. A plain `docker run --rm` cannot do
- * this: a bind mount cannot be size-limited, and a tmpfs is gone once the container
- * stops.
+ * an idle keeper (`sleep`) under `--init`; the script runs in it with one exec, which
+ * (when output is collected) also streams a tar of the output tmpfs after it
+ * (COPY_OUT_LAUNCHER); we read the cgroup's peak memory and OOM counter, then
+ * `docker rm -f`. A plain `docker run --rm` cannot do this: a bind mount cannot be
+ * size-limited, and a tmpfs is gone once the container stops.
  */
 
 /** Where the script's directory is mounted (read-only) and where it may write. */
@@ -285,14 +285,74 @@ export interface ExecConfig {
   cmd: readonly string[];
 }
 
-/** The script, as the sandbox user in the work directory; no stdin, no tty. */
+/**
+ * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
+ * `airlock-copy-out <archive bytes> <tar exit status>\n`.
+ */
+export const COPY_OUT_TAG = 'airlock-copy-out';
+
+/**
+ * Runs the script, then streams a tar of the output directory on the same stdout and
+ * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
+ * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
+ * After the script it kills what the script left running (`kill -9 -1` as the sandbox
+ * uid reaches every process of that uid but the shell itself, never the keeper's
+ * other uid), so nothing writes to the directory or the stream while tar reads it.
+ * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
+ * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
+ * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
+ * captured, not printed (its exit status is on the trailer line), so the script's stderr
+ * stays the script's alone.
+ *
+ * The script could print a forged trailer line itself, but only to its own cost: the
+ * archive and the stdout it could "forge" are its own output either way, and the exit
+ * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
+ */
+export const COPY_OUT_LAUNCHER = [
+  // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
+  'unset PWD',
+  '"$@"',
+  's=$?',
+  'exec 3>&1',
+  'kill -9 -1 2>/dev/null',
+  // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
+  `r=$(tar --create --file=- --directory=${OUTPUT_DIR} --format=posix --numeric-owner --totals . 2>&1 >&3; echo " t$?")`,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+  'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
+  // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
+  'case $n in *[!0-9]*|"") n=-; esac',
+  `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
+  'exit "$s"',
+].join('\n');
+
+/**
+ * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
+ * gVisor every process in the sandbox costs the sentry host threads, which count against
+ * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
+ * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
+ * after the script (`copyOutExec`), when the script's processes are gone.
+ */
+export function usesCopyOutLauncher(spec: HardenedRunSpec): boolean {
+  return Boolean(spec.collectOutputTo) && spec.sandbox.runtime === 'runc';
+}
+
+/**
+ * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
+ * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
+ */
 export function scriptExec(spec: HardenedRunSpec): ExecConfig {
   if (spec.command.length === 0) throw new UserError('INPUT_INVALID', 'empty sandbox command');
   parseSandboxUser(spec.sandbox.user);
-  return { user: spec.sandbox.user, workdir: WORK_DIR, cmd: [...spec.command] };
+  const cmd = usesCopyOutLauncher(spec)
+    ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...spec.command]
+    : [...spec.command];
+  return { user: spec.sandbox.user, workdir: WORK_DIR, cmd };
 }
 
-/** A tar of the output directory on stdout. */
+/**
+ * A tar of the output directory on stdout, as a separate exec after the script: the
+ * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
+ */
 export function copyOutExec(spec: HardenedRunSpec): ExecConfig {
   parseSandboxUser(spec.sandbox.user);
   return {
@@ -326,7 +386,7 @@ export function buildExecArgs(spec: HardenedRunSpec, name: string): string[] {
   return execArgs(name, scriptExec(spec));
 }
 
-/** `docker exec` argv that writes a tar of the output directory to stdout. */
+/** `docker exec` argv that writes a tar of the output directory to stdout (runsc's copy-out). */
 export function buildCopyOutArgs(spec: HardenedRunSpec, name: string): string[] {
   return execArgs(name, copyOutExec(spec));
 }

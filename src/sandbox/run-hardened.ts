@@ -4,7 +4,15 @@ import type { Artifact, ExecutionResult, ExecutionStatus } from '../report/types
 import { readCgroupStats } from './cgroup.js';
 import { newContainerIds, removeInBackground, trackContainer, untrackContainer } from './containers.js';
 import { captureFromContainer, execInContainer } from './container-exec.js';
-import { buildDockerRunArgs, copyOutExec, type ExecConfig, execArgs, scriptExec } from './docker-args.js';
+import { type ArchiveFrame, FramedStdout } from './copy-out-frame.js';
+import {
+  buildDockerRunArgs,
+  copyOutExec,
+  type ExecConfig,
+  execArgs,
+  scriptExec,
+  usesCopyOutLauncher,
+} from './docker-args.js';
 import { docker, removeContainer } from './docker.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
@@ -93,21 +101,43 @@ function classify(
   };
 }
 
-async function copyOut(
-  spec: HardenedRunSpec,
-  name: string,
-): Promise<{ artifacts: Artifact[]; truncated: boolean; refused: string[] }> {
+/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
+function archiveCap(spec: HardenedRunSpec): number {
   const l = spec.limits;
-  const maxBytes = l.outputMb * 1024 * 1024;
-  // Tar overhead: a header (+ pax header) per entry and the end blocks.
-  const cap = maxBytes + (l.maxArtifacts + 16) * 2048 + 10_240;
-  const tar = await captureFromContainer(name, copyOutExec(spec), cap, 120_000);
-  const ex = await extractTar(tar.data, spec.collectOutputTo!, { maxFiles: l.maxArtifacts, maxBytes });
+  return l.outputMb * 1024 * 1024 + (l.maxArtifacts + 16) * 2048 + 10_240;
+}
+
+interface CollectedOutput {
+  artifacts: Artifact[];
+  truncated: boolean;
+  refused: string[];
+}
+
+/** The artifacts out of the archive the launcher streamed after the script (runc). */
+async function collectFromFrame(spec: HardenedRunSpec, frame: ArchiveFrame): Promise<CollectedOutput> {
+  if (!frame.ok)
+    return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
+  const ex = await extractTar(frame.archive, spec.collectOutputTo!, extractLimits(spec));
+  if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
+    ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
+  }
+  return ex;
+}
+
+/** The artifacts through a `tar` exec of their own, after the script (runsc). */
+async function collectByTarExec(spec: HardenedRunSpec, name: string): Promise<CollectedOutput> {
+  const tar = await captureFromContainer(name, copyOutExec(spec), archiveCap(spec), 120_000);
+  const ex = await extractTar(tar.data, spec.collectOutputTo!, extractLimits(spec));
   if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
     ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
   }
   return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
+
+const extractLimits = (spec: HardenedRunSpec) => ({
+  maxFiles: spec.limits.maxArtifacts,
+  maxBytes: spec.limits.outputMb * 1024 * 1024,
+});
 
 function emptyExec(name: string, cfg: ExecConfig, durationMs: number): CommandResult {
   return {
@@ -135,6 +165,7 @@ async function execScript(
   spec: HardenedRunSpec,
   name: string,
   cfg: ExecConfig,
+  stdoutCapture: FramedStdout | undefined,
 ): Promise<{ exec: CommandResult; sandboxEnded: boolean }> {
   const started = performance.now();
   const execAbort = new AbortController();
@@ -159,6 +190,7 @@ async function execScript(
       timeoutMs: spec.limits.timeoutSeconds * 1000,
       maxOutputBytes: spec.limits.maxOutputBytes,
       signal: execAbort.signal,
+      stdoutCapture,
       // Killing the docker client does not stop the process inside: remove the container.
       onTimeout: () => {
         timedOut = true;
@@ -258,7 +290,11 @@ async function runInContainer(
     return result;
   }
   const containerId = created.stdout.trim();
-  const { exec, sandboxEnded } = await execScript(spec, name, cfg);
+  // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
+  const framed = usesCopyOutLauncher(spec)
+    ? new FramedStdout(spec.limits.maxOutputBytes, archiveCap(spec))
+    : undefined;
+  const { exec, sandboxEnded } = await execScript(spec, name, cfg, framed);
   const stats = await readCgroupStats(containerId);
   // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
   // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
@@ -287,7 +323,7 @@ async function runInContainer(
   });
   if (c.reason === undefined) delete result.reason;
   if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
-    const out = await copyOut(spec, name);
+    const out = framed ? await collectFromFrame(spec, framed.archive()) : await collectByTarExec(spec, name);
     result.artifacts = out.artifacts;
     result.artifactsTruncated = out.truncated;
     if (out.refused.length > 0) {

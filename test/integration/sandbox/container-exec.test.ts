@@ -4,8 +4,14 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
 import { captureFromContainer, execInContainer } from '../../../src/sandbox/container-exec.js';
+import { FramedStdout } from '../../../src/sandbox/copy-out-frame.js';
 import { newContainerIds } from '../../../src/sandbox/containers.js';
-import { buildDockerRunArgs, copyOutExec, type ExecConfig } from '../../../src/sandbox/docker-args.js';
+import {
+  buildDockerRunArgs,
+  copyOutExec,
+  type ExecConfig,
+  scriptExec,
+} from '../../../src/sandbox/docker-args.js';
 import { removeContainer } from '../../../src/sandbox/docker.js';
 import { localEngine, resetLocalEngine } from '../../../src/sandbox/engine-api.js';
 import { extractTar } from '../../../src/sandbox/tar-extract.js';
@@ -157,12 +163,93 @@ describe('execInContainer: the engine socket and the docker CLI agree', () => {
   });
 });
 
-describe('captureFromContainer: the output tar', () => {
+describe('the copy-out launcher: script and output archive in one exec', () => {
+  const launched = (script: string) => scriptExec({ ...spec, command: ['sh', '-c', script] });
+  const files = async (tar: Buffer) => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'airlock-it-tar-')), 'out');
+    const ex = await extractTar(tar, dir, { maxFiles: 10, maxBytes: 1024 * 1024 });
+    return Object.fromEntries(
+      ex.artifacts.map((a) => [a.path, readFileSync(path.join(dir, a.path)).toString('base64')]),
+    );
+  };
+
+  it('brings the same files out through either path, byte for byte, and the script output unchanged', async () => {
+    const write = await execInContainer(
+      name,
+      sh(
+        'rm -rf /out/* && head -c 70000 /dev/urandom > /out/random.bin && printf "r\\303\\251sum\\351" > "/out/odd name.txt"',
+      ),
+    );
+    expect(write.exitCode).toBe(0);
+    const { api, cli } = await both(async () => {
+      const framed = new FramedStdout(1024 * 1024, 1024 * 1024);
+      const r = await execInContainer(name, launched('printf "out\\n"; printf "err\\n" >&2; exit 4'), {
+        stdoutCapture: framed,
+      });
+      return { r, frame: framed.archive() };
+    });
+    for (const { r, frame } of [api, cli]) {
+      // Exactly what a plain exec of the script gives: its status, its stdout, its stderr.
+      expect(r.exitCode).toBe(4);
+      expect(r.stdout).toBe('out\n');
+      expect(r.stdoutBytes).toBe(4);
+      expect(r.stderr).toBe('err\n');
+      expect(frame.ok).toBe(true);
+    }
+    if (!api.frame.ok || !cli.frame.ok) throw new Error('unreachable');
+    expect(api.frame.tarExitCode).toBe(0);
+    const fromApi = await files(api.frame.archive);
+    expect(Object.keys(fromApi).sort()).toEqual(['odd name.txt', 'random.bin']);
+    expect(Buffer.from(fromApi['random.bin'] as string, 'base64').length).toBe(70_000);
+    expect(fromApi).toEqual(await files(cli.frame.archive));
+  });
+
+  it('ends what the script left running before it archives, so nothing outlives the exec', async () => {
+    const { api, cli } = await both(async () => {
+      const framed = new FramedStdout(1024 * 1024, 1024 * 1024);
+      // The background writer would keep appending to /out (and stdout) for 60 s.
+      const r = await execInContainer(
+        name,
+        launched('(while :; do echo tick >> /out/ticks.txt; sleep 0.05; done) & sleep 0.3; echo done'),
+        { stdoutCapture: framed, timeoutMs: 30_000 },
+      );
+      const left = await execInContainer(
+        name,
+        sh('ps -o user= -o comm= -u 10001 | grep -v "^ *[0-9]* *ps$" || true'),
+      );
+      return { r, frame: framed.archive(), left: left.stdout };
+    });
+    for (const x of [api, cli]) {
+      expect(x.r.timedOut).toBe(false);
+      expect(x.r.exitCode).toBe(0);
+      expect(x.r.stdout).toBe('done\n');
+      expect(x.frame.ok).toBe(true);
+      // Only the ps of the check itself (and its sh) may be running as the script's uid.
+      expect(x.left).not.toMatch(/sleep/);
+    }
+  });
+
+  it('refuses an archive over the cap and keeps the script output', async () => {
+    const { api, cli } = await both(async () => {
+      const framed = new FramedStdout(1024 * 1024, 10_000);
+      const r = await execInContainer(name, launched('head -c 50000 /dev/zero > /out/big.bin; echo ok'), {
+        stdoutCapture: framed,
+      });
+      return { r, frame: framed.archive() };
+    });
+    for (const x of [api, cli]) {
+      expect(x.r.stdout).toBe('ok\n');
+      expect(x.frame).toEqual(expect.objectContaining({ ok: false, truncated: true }));
+    }
+  });
+});
+
+describe('captureFromContainer: the output tar as an exec of its own (runsc)', () => {
   it('brings the same files out through either path, byte for byte', async () => {
     const write = await execInContainer(
       name,
       sh(
-        'head -c 70000 /dev/urandom > /out/random.bin && printf "r\\303\\251sum\\351" > "/out/odd name.txt"',
+        'rm -rf /out/* && head -c 70000 /dev/urandom > /out/random.bin && printf "r\\303\\251sum\\351" > "/out/odd name.txt"',
       ),
     );
     expect(write.exitCode).toBe(0);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildCopyOutArgs,
   buildDockerRunArgs,
   buildExecArgs,
+  COPY_OUT_LAUNCHER,
   type ContainerIds,
   keeperUser,
   parseSandboxUser,
@@ -220,7 +220,7 @@ describe('sandbox user', () => {
   });
 });
 
-describe('buildExecArgs / buildCopyOutArgs', () => {
+describe('buildExecArgs', () => {
   it('runs the command as the sandbox user in /work, argv unchanged, no stdin or tty', () => {
     const a = buildExecArgs(spec({ command: ['python3', '--', '-rf.py', '$(id)'] }), 'c1');
     expect(a).toEqual([
@@ -240,9 +240,17 @@ describe('buildExecArgs / buildCopyOutArgs', () => {
     );
   });
 
-  it('tars the output dir as the sandbox user', () => {
-    const a = buildCopyOutArgs(spec(), 'c1');
-    expect(a.slice(0, 5)).toEqual(['exec', '--user', '10001:10001', 'c1', 'tar']);
-    expect(a).toContain('--directory=/out');
+  it('wraps a spec that collects output in the copy-out launcher, its argv unchanged as "$@"', () => {
+    const a = buildExecArgs(
+      spec({ command: ['python3', '--', '-rf.py', '$(id)'], collectOutputTo: '/tmp/x' }),
+      'c1',
+    );
+    expect(a.slice(0, 7)).toEqual(['exec', '--user', '10001:10001', '--workdir', '/work', 'c1', '/bin/sh']);
+    expect(a[7]).toBe('-c');
+    expect(a[8]).toBe(COPY_OUT_LAUNCHER);
+    // $0 for the shell, then the script's argv as separate words: never spliced into the shell text.
+    expect(a.slice(9)).toEqual(['airlock-launcher', 'python3', '--', '-rf.py', '$(id)']);
+    expect(COPY_OUT_LAUNCHER).toContain('--directory=/out');
+    expect(COPY_OUT_LAUNCHER).toContain('\n"$@"\n');
   });
 });
