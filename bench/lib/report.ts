@@ -217,7 +217,8 @@ export function renderMarkdown(r: BenchResult): string {
       );
     }
     out.push('', '### Where a hardened run spends its time (phases, medians)', '');
-    const phases = Object.keys(r.sandbox[0]?.phases ?? {});
+    // Runtimes differ in phases (runsc has a copy-out exec of its own): the union, in order.
+    const phases = [...new Set(r.sandbox.flatMap((x) => Object.keys(x.phases)))].sort();
     out.push(
       row(['phase', ...r.sandbox.map((x) => x.runtime)]),
       row(['---', ...r.sandbox.map(() => '---:')]),

@@ -4,9 +4,14 @@ import { join } from 'node:path';
 import { tryRunCommand } from '../../src/exec/run-command.js';
 import { readCgroupStats } from '../../src/sandbox/cgroup.js';
 import { newContainerIds, trackContainer, untrackContainer } from '../../src/sandbox/containers.js';
-import { execInContainer } from '../../src/sandbox/container-exec.js';
+import { captureFromContainer, execInContainer } from '../../src/sandbox/container-exec.js';
 import { FramedStdout } from '../../src/sandbox/copy-out-frame.js';
-import { buildDockerRunArgs, scriptExec } from '../../src/sandbox/docker-args.js';
+import {
+  buildDockerRunArgs,
+  copyOutExec,
+  scriptExec,
+  usesCopyOutLauncher,
+} from '../../src/sandbox/docker-args.js';
 import { removeContainer } from '../../src/sandbox/docker.js';
 import { runHardened } from '../../src/sandbox/run-hardened.js';
 import type { SandboxRuntime } from '../../src/sandbox/types.js';
@@ -105,22 +110,34 @@ async function profileLifecycle(
     if (created.exitCode !== 0) throw new Error(`docker run -d failed: ${created.stderr}`);
     add('1 docker run -d (create+start keeper)', performance.now() - t);
     t = performance.now();
-    // One exec (through the engine's socket where the gate uses it) runs the script and
-    // streams the output archive after it, as runHardened does.
-    const framed = new FramedStdout(1024 * 1024, 1024 * 1024);
+    // As runHardened does: under runc one exec (through the engine's socket where the gate
+    // uses it) runs the script and streams the output archive after it; under runsc the
+    // archive is a second exec of its own.
+    const launcher = usesCopyOutLauncher(spec);
+    const framed = launcher ? new FramedStdout(1024 * 1024, 1024 * 1024) : undefined;
     const exec = await execInContainer(ids.name, scriptExec(spec), {
       timeoutMs: 120_000,
       stdoutCapture: framed,
     });
-    if (exec.exitCode !== 0 || !framed.archive().ok) throw new Error(`exec failed: ${exec.stderr}`);
-    add('2 exec python3 script + copy-out tar', performance.now() - t);
+    if (exec.exitCode !== 0 || (framed && !framed.archive().ok))
+      throw new Error(`exec failed: ${exec.stderr}`);
+    add(
+      launcher ? '2 exec python3 script (+ copy-out tar, runc)' : '2 exec python3 script',
+      performance.now() - t,
+    );
     t = performance.now();
     await readCgroupStats(created.stdout.trim());
     add('3 read cgroup (peak memory, OOM)', performance.now() - t);
+    if (!launcher) {
+      t = performance.now();
+      const tar = await captureFromContainer(ids.name, copyOutExec(spec), 1024 * 1024, 120_000);
+      if (tar.exitCode !== 0) throw new Error(`copy-out failed: ${tar.stderr}`);
+      add('4 exec tar (copy-out, runsc)', performance.now() - t);
+    }
   } finally {
     t = performance.now();
     if (await removeContainer(ids.name)) untrackContainer(ids.name);
-    add('4 rm -f', performance.now() - t);
+    add('5 rm -f', performance.now() - t);
     add('total', performance.now() - total);
   }
 }
