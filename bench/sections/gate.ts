@@ -112,6 +112,16 @@ export async function benchGateAtN(opts: {
       const { report, timings } = run.value;
       if (report.scripts.length !== plan.n)
         throw new Error(`gate saw ${report.scripts.length} of ${plan.n} scripts`);
+      // Every corpus script writes one artifact: a run that lost them did not do the gate's work.
+      const lost = report.scripts.find(
+        (s) =>
+          s.execution?.status === 'success' && (s.execution.artifacts.length !== 1 || s.execution.reason),
+      );
+      if (lost) {
+        throw new Error(
+          `gate N=${plan.n}: ${JSON.stringify(lost.path)} succeeded without its artifact: ${lost.execution?.reason ?? 'no artifact'}`,
+        );
+      }
       executedOk = report.scripts.filter((s) => s.execution?.status === 'success').length;
       if (executedOk !== plan.n) {
         // Not a sample of the gate's cost (a run that timed out is not a fast gate): recorded
