@@ -57933,7 +57933,7 @@ function run_command_tryRunCommand(command, args, opts = {}) {
             signal: opts.signal,
         });
         const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-        const out = new CappedBuffer(cap);
+        const out = opts.stdoutCapture ?? new CappedBuffer(cap);
         const err = new CappedBuffer(cap);
         let timedOut = false;
         let killTimer;
@@ -69222,11 +69222,11 @@ function writeJson(file, value) {
  * The `docker` argv of a hardened run, as pure functions (unit-tested flag by flag).
  *
  * Lifecycle (docs/hardening.md, "Lifecycle"): the container is created detached with
- * an idle keeper (`sleep`) under `--init`; the script runs in it with `docker exec`;
- * after it ends we read the cgroup's peak memory and OOM counter, stream a tar of
- * the output tmpfs out, then `docker rm -f`. A plain `docker run --rm` cannot do
- * this: a bind mount cannot be size-limited, and a tmpfs is gone once the container
- * stops.
+ * an idle keeper (`sleep`) under `--init`; the script runs in it with one exec, which
+ * (when output is collected) also streams a tar of the output tmpfs after it
+ * (COPY_OUT_LAUNCHER); we read the cgroup's peak memory and OOM counter, then
+ * `docker rm -f`. A plain `docker run --rm` cannot do this: a bind mount cannot be
+ * size-limited, and a tmpfs is gone once the container stops.
  */
 /** Where the script's directory is mounted (read-only) and where it may write. */
 const WORK_DIR = '/work';
@@ -69457,14 +69457,71 @@ idleSeconds = 0) {
     args.push('--entrypoint', 'sleep', spec.sandbox.image, String(lifetime));
     return args;
 }
-/** The script, as the sandbox user in the work directory; no stdin, no tty. */
+/**
+ * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
+ * `airlock-copy-out <archive bytes> <tar exit status>\n`.
+ */
+const COPY_OUT_TAG = 'airlock-copy-out';
+/**
+ * Runs the script, then streams a tar of the output directory on the same stdout and
+ * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
+ * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
+ * After the script it kills what the script left running (`kill -9 -1` as the sandbox
+ * uid reaches every process of that uid but the shell itself, never the keeper's
+ * other uid), so nothing writes to the directory or the stream while tar reads it.
+ * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
+ * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
+ * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
+ * captured, not printed (its exit status is on the trailer line), so the script's stderr
+ * stays the script's alone.
+ *
+ * The script could print a forged trailer line itself, but only to its own cost: the
+ * archive and the stdout it could "forge" are its own output either way, and the exit
+ * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
+ */
+const COPY_OUT_LAUNCHER = [
+    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
+    'unset PWD',
+    '"$@"',
+    's=$?',
+    'exec 3>&1',
+    'kill -9 -1 2>/dev/null',
+    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
+    `r=$(tar --create --file=- --directory=${OUTPUT_DIR} --format=posix --numeric-owner --totals . 2>&1 >&3; echo " t$?")`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
+    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
+    'case $n in *[!0-9]*|"") n=-; esac',
+    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
+    'exit "$s"',
+].join('\n');
+/**
+ * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
+ * gVisor every process in the sandbox costs the sentry host threads, which count against
+ * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
+ * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
+ * after the script (`copyOutExec`), when the script's processes are gone.
+ */
+function usesCopyOutLauncher(spec) {
+    return Boolean(spec.collectOutputTo) && spec.sandbox.runtime === 'runc';
+}
+/**
+ * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
+ * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
+ */
 function scriptExec(spec) {
     if (spec.command.length === 0)
         throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
     parseSandboxUser(spec.sandbox.user);
-    return { user: spec.sandbox.user, workdir: WORK_DIR, cmd: [...spec.command] };
+    const cmd = usesCopyOutLauncher(spec)
+        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...spec.command]
+        : [...spec.command];
+    return { user: spec.sandbox.user, workdir: WORK_DIR, cmd };
 }
-/** A tar of the output directory on stdout. */
+/**
+ * A tar of the output directory on stdout, as a separate exec after the script: the
+ * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
+ */
 function copyOutExec(spec) {
     parseSandboxUser(spec.sandbox.user);
     return {
@@ -69495,7 +69552,7 @@ function execArgs(name, cfg) {
 function buildExecArgs(spec, name) {
     return execArgs(name, scriptExec(spec));
 }
-/** `docker exec` argv that writes a tar of the output directory to stdout. */
+/** `docker exec` argv that writes a tar of the output directory to stdout (runsc's copy-out). */
 function buildCopyOutArgs(spec, name) {
     return execArgs(name, copyOutExec(spec));
 }
@@ -70310,11 +70367,12 @@ async function execInContainer(name, cfg, opts = {}) {
             maxOutputBytes: opts.maxOutputBytes,
             signal: opts.signal,
             onTimeout: opts.onTimeout,
+            stdoutCapture: opts.stdoutCapture,
         });
     }
     const started = performance.now();
     const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const out = new CappedBuffer(cap);
+    const out = opts.stdoutCapture ?? new CappedBuffer(cap);
     const err = new CappedBuffer(cap);
     const timeout = new AbortController();
     let timedOut = false;
@@ -70390,6 +70448,126 @@ async function captureFromContainer(name, cfg, cap, timeoutMs) {
         clearTimeout(timer);
     }
     return { data: out.toBuffer(), totalBytes: out.total, truncated: out.truncated, exitCode, stderr };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/copy-out-frame.ts
+
+
+/**
+ * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/docker-args.ts) back
+ * into the script's own stdout and the tar of its output directory:
+ *
+ *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"
+ *
+ * The trailer is read from the end, so nothing the script printed is ever taken for
+ * framing unless it is the very last line (and a script that forges that line gets a
+ * broken archive of its own output, nothing more). What is kept is bounded whatever the
+ * script prints: the first `maxScriptBytes` (the script's stdout cap, as before) and a
+ * window of the last `maxArchiveBytes` + a trailer; an archive larger than that window is
+ * refused whole, never read in part.
+ *
+ * As an OutputCapture it reports the script's part only, so the CommandResult of the exec
+ * (text, byte count, truncation) is exactly what a plain exec of the script would give.
+ */
+/** Longest trailer line: tag, two numbers, separators. */
+const TRAILER_MAX = COPY_OUT_TAG.length + 40;
+const TRAILER_RE = new RegExp(`${COPY_OUT_TAG} (\\d{1,15}|-) (\\d{1,3})\\n$`);
+class FramedStdout {
+    maxScriptBytes;
+    maxArchiveBytes;
+    head;
+    tail = [];
+    tailBytes = 0;
+    rawTotal = 0;
+    parsed = null;
+    constructor(maxScriptBytes, maxArchiveBytes) {
+        this.maxScriptBytes = maxScriptBytes;
+        this.maxArchiveBytes = maxArchiveBytes;
+        this.head = new CappedBuffer(maxScriptBytes);
+    }
+    push(chunk) {
+        this.parsed = null;
+        this.rawTotal += chunk.length;
+        this.head.push(chunk);
+        this.tail.push(chunk);
+        this.tailBytes += chunk.length;
+        // Keep at least the window; drop whole chunks that lie entirely before it.
+        const window = this.maxArchiveBytes + TRAILER_MAX;
+        while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= window) {
+            this.tailBytes -= this.tail.shift().length;
+        }
+    }
+    /** The script's stdout bytes (the archive and trailer excluded, once they are found). */
+    get total() {
+        return this.parse().scriptBytes;
+    }
+    get truncated() {
+        return this.total > this.maxScriptBytes;
+    }
+    toString() {
+        const kept = Math.min(this.total, this.maxScriptBytes);
+        return this.head.toBuffer().subarray(0, kept).toString('utf8');
+    }
+    /** The archive, or why there is none. Call once the stream has ended. */
+    archive() {
+        return this.parse().frame;
+    }
+    parse() {
+        if (this.parsed)
+            return this.parsed;
+        const tail = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
+        this.tail = [tail];
+        const tailStart = this.rawTotal - tail.length;
+        const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
+        const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
+        const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
+        const unframed = (problem, truncated = false) => ({
+            scriptBytes: this.rawTotal,
+            frame: { ok: false, problem, truncated },
+        });
+        if (!m) {
+            // The launcher did not get to the end (killed, or the script killed it).
+            this.parsed = unframed('the copy-out did not complete (no archive trailer on the stream)');
+            return this.parsed;
+        }
+        const tarExitCode = Number(m[2]);
+        const trailerBytes = end.length - at;
+        if (m[1] === '-') {
+            // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
+            this.parsed = {
+                scriptBytes: this.rawTotal - trailerBytes,
+                frame: {
+                    ok: false,
+                    problem: `tar could not archive the output directory (exit ${tarExitCode})`,
+                    truncated: false,
+                },
+            };
+            return this.parsed;
+        }
+        const archiveBytes = Number(m[1]);
+        const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
+        if (scriptBytes < 0) {
+            this.parsed = unframed('the archive trailer is malformed (longer than the stream)');
+            return this.parsed;
+        }
+        if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
+            this.parsed = {
+                scriptBytes,
+                frame: {
+                    ok: false,
+                    problem: `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`,
+                    truncated: true,
+                },
+            };
+            return this.parsed;
+        }
+        const from = scriptBytes - tailStart;
+        this.parsed = {
+            scriptBytes,
+            frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
+        };
+        return this.parsed;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
@@ -70592,6 +70770,7 @@ async function extractTar(stream, dest, limits) {
 
 
 
+
 /**
  * One script (or scanner) in a hardened container; see docker-args.ts for the flags and
  * the lifecycle. Never throws for anything the script does: every outcome is an
@@ -70661,18 +70840,34 @@ function classify(exec, oomKills, died) {
         reason: exec.signal ? `killed by ${exec.signal}` : `exit code ${exec.exitCode}`,
     };
 }
-async function copyOut(spec, name) {
+/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
+function archiveCap(spec) {
     const l = spec.limits;
-    const maxBytes = l.outputMb * 1024 * 1024;
-    // Tar overhead: a header (+ pax header) per entry and the end blocks.
-    const cap = maxBytes + (l.maxArtifacts + 16) * 2048 + 10_240;
-    const tar = await captureFromContainer(name, copyOutExec(spec), cap, 120_000);
-    const ex = await extractTar(tar.data, spec.collectOutputTo, { maxFiles: l.maxArtifacts, maxBytes });
+    return l.outputMb * 1024 * 1024 + (l.maxArtifacts + 16) * 2048 + 10_240;
+}
+/** The artifacts out of the archive the launcher streamed after the script (runc). */
+async function collectFromFrame(spec, frame) {
+    if (!frame.ok)
+        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
+    const ex = await extractTar(frame.archive, spec.collectOutputTo, extractLimits(spec));
+    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
+        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
+    }
+    return ex;
+}
+/** The artifacts through a `tar` exec of their own, after the script (runsc). */
+async function collectByTarExec(spec, name) {
+    const tar = await captureFromContainer(name, copyOutExec(spec), archiveCap(spec), 120_000);
+    const ex = await extractTar(tar.data, spec.collectOutputTo, extractLimits(spec));
     if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
         ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
     }
     return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
+const extractLimits = (spec) => ({
+    maxFiles: spec.limits.maxArtifacts,
+    maxBytes: spec.limits.outputMb * 1024 * 1024,
+});
 function emptyExec(name, cfg, durationMs) {
     return {
         command: 'docker',
@@ -70694,7 +70889,7 @@ function emptyExec(name, cfg, durationMs) {
  * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
  * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
  */
-async function execScript(spec, name, cfg) {
+async function execScript(spec, name, cfg, stdoutCapture) {
     const started = performance.now();
     const execAbort = new AbortController();
     const watchAbort = new AbortController();
@@ -70714,6 +70909,7 @@ async function execScript(spec, name, cfg) {
             timeoutMs: spec.limits.timeoutSeconds * 1000,
             maxOutputBytes: spec.limits.maxOutputBytes,
             signal: execAbort.signal,
+            stdoutCapture,
             // Killing the docker client does not stop the process inside: remove the container.
             onTimeout: () => {
                 timedOut = true;
@@ -70799,7 +70995,11 @@ async function runInContainer(spec, name, cfg, created) {
         return result;
     }
     const containerId = created.stdout.trim();
-    const { exec, sandboxEnded } = await execScript(spec, name, cfg);
+    // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
+    const framed = usesCopyOutLauncher(spec)
+        ? new FramedStdout(spec.limits.maxOutputBytes, archiveCap(spec))
+        : undefined;
+    const { exec, sandboxEnded } = await execScript(spec, name, cfg, framed);
     const stats = await readCgroupStats(containerId);
     // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
     // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
@@ -70828,7 +71028,7 @@ async function runInContainer(spec, name, cfg, created) {
     if (c.reason === undefined)
         delete result.reason;
     if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
-        const out = await copyOut(spec, name);
+        const out = framed ? await collectFromFrame(spec, framed.archive()) : await collectByTarExec(spec, name);
         result.artifacts = out.artifacts;
         result.artifactsTruncated = out.truncated;
         if (out.refused.length > 0) {
