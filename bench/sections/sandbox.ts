@@ -121,10 +121,7 @@ async function profileLifecycle(
     });
     if (exec.exitCode !== 0 || (framed && !framed.archive().ok))
       throw new Error(`exec failed: ${exec.stderr}`);
-    add(
-      launcher ? '2 exec python3 script (+ copy-out tar, runc)' : '2 exec python3 script',
-      performance.now() - t,
-    );
+    add('2 exec python3 script (runc: + copy-out tar)', performance.now() - t);
     t = performance.now();
     await readCgroupStats(created.stdout.trim());
     add('3 read cgroup (peak memory, OOM)', performance.now() - t);
