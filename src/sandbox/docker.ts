@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { UserError } from '../errors.js';
-import { type EngineApi, localEngine } from './engine-api.js';
+import { createRequestFromRunArgs } from './create-request.js';
+import { type EngineApi, EngineError, localEngine } from './engine-api.js';
 import {
   CappedBuffer,
   type CommandResult,
@@ -99,6 +100,38 @@ export async function requireRuntime(runtime: string): Promise<void> {
       'DOCKER_UNAVAILABLE',
       `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`,
     );
+  }
+}
+
+/**
+ * `docker run --detach <args>`: through the engine's socket where the CLI would use it
+ * too (the same container, translated by create-request.ts), else through the CLI. The
+ * result is the CLI's: exit 0 with the id on stdout, or 125 and the engine's message.
+ */
+export async function createContainer(runArgs: readonly string[], timeoutMs: number): Promise<CommandResult> {
+  const engine = await localEngine();
+  if (engine === null) return docker(runArgs, { timeoutMs });
+  const started = performance.now();
+  const req = createRequestFromRunArgs(runArgs);
+  const result = (exitCode: number, stdout: string, stderr: string): CommandResult => ({
+    command: 'docker',
+    args: runArgs,
+    exitCode,
+    signal: null,
+    stdout,
+    stderr,
+    stdoutBytes: Buffer.byteLength(stdout),
+    stderrBytes: Buffer.byteLength(stderr),
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    timedOut: false,
+    durationMs: Math.round(performance.now() - started),
+  });
+  try {
+    return result(0, `${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, '');
+  } catch (e) {
+    const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
+    return result(125, '', `docker: ${why}\n`);
   }
 }
 

@@ -343,6 +343,30 @@ export class EngineApi {
   }
 
   /**
+   * `POST /containers/create?name=` then `POST /containers/ID/start`: what `docker run
+   * --detach` does. Resolves with the container's id; rejects with EngineError when the
+   * engine refuses either step (a created container that would not start stays, named,
+   * for the caller's removal, as with the CLI).
+   */
+  async createAndStart(name: string, body: unknown, timeoutMs = 120_000): Promise<string> {
+    const created = await this.request(
+      'POST',
+      `/containers/create?name=${encodeURIComponent(name)}`,
+      body,
+      timeoutMs,
+    );
+    const id = (created.body as { Id?: unknown } | null)?.Id;
+    if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
+      throw new EngineError(created.status, EngineApi.message(created.body));
+    }
+    const started = await this.request('POST', `/containers/${id}/start`, undefined, timeoutMs);
+    if (started.status !== 204 && started.status !== 304) {
+      throw new EngineError(started.status, EngineApi.message(started.body));
+    }
+    return id;
+  }
+
+  /**
    * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
    * container), or 'in-progress' (another removal is under way).
    */

@@ -13,7 +13,7 @@ import {
   scriptExec,
   usesCopyOutLauncher,
 } from './docker-args.js';
-import { docker, removeContainer } from './docker.js';
+import { createContainer, docker, removeContainer } from './docker.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
 
@@ -53,7 +53,7 @@ function createFailure(spec: HardenedRunSpec, r: CommandResult): string {
   if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
     return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
   }
-  if (/unknown or invalid runtime/i.test(r.stderr)) {
+  if (/unknown or invalid runtime|unknown runtime specified/i.test(r.stderr)) {
     return `the Docker engine has no runtime '${spec.sandbox.runtime}': register it (scripts/setup.sh)`;
   }
   return `docker could not create the sandbox: ${describeFailure(r)}`;
@@ -246,7 +246,7 @@ export async function startSandbox(spec: HardenedRunSpec, idleSeconds = 0): Prom
   trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
   let created: CommandResult | Error;
   try {
-    created = await docker(runArgs, { timeoutMs: 120_000 });
+    created = await createContainer(runArgs, 120_000);
   } catch (e) {
     created = e as Error;
   }
