@@ -5,12 +5,12 @@ import path from 'node:path';
 
 /**
  * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
- * for every script once its container exists: the script's exec, the copy-out exec and
- * the removal. Through the CLI each of those is a process spawn plus the CLI's own
- * start-up and API-version ping, ~25-30 ms of CPU; on a 2-core runner the gate is
- * CPU-bound, so that is wall time (docs/performance.md). Container creation stays with
- * `docker run` (src/sandbox/docker-args.ts is the one statement of the hardening flags,
- * and the do-it-yourself baseline uses the same argv).
+ * for every script: creating and starting its container, the script's exec, the
+ * copy-out exec (runsc) and the removal. Through the CLI each of those is a process
+ * spawn plus the CLI's own start-up and API-version ping, ~25-30 ms of CPU; on a 2-core
+ * runner the gate is CPU-bound, so that is wall time (docs/performance.md). The create
+ * body is translated from the `docker run` argv (src/sandbox/create-request.ts), which
+ * stays the one statement of the hardening flags.
  *
  * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
  * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
