@@ -69557,6 +69557,203 @@ function buildCopyOutArgs(spec, name) {
     return execArgs(name, copyOutExec(spec));
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/create-request.ts
+/**
+ * The Engine API request (`POST /containers/create?name=...`) that is exactly the
+ * container `docker run --detach <args>` would create, derived from the argv that
+ * `buildDockerRunArgs` builds. The argv stays the one statement of the hardening flags
+ * (unit-tested flag by flag, and what the CLI path and the DIY baseline use); this
+ * translates it, flag by flag, and refuses any flag it does not know rather than
+ * dropping it. `create-request.test.ts` creates one container each way against the
+ * real engine and compares what the engine made of them (`docker inspect`).
+ */
+/** `512m` and the like, as the CLI reads them (binary units), to bytes. */
+function bytes(text, flag) {
+    const m = /^(\d+)([bkmg]?)$/i.exec(text);
+    if (!m)
+        throw new Error(`${flag}: cannot read the size '${text}'`);
+    const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1;
+    return Number(m[1]) * unit;
+}
+function keyValue(text, flag) {
+    const eq = text.indexOf('=');
+    if (eq <= 0)
+        throw new Error(`${flag}: expected KEY=VALUE, got '${text}'`);
+    return [text.slice(0, eq), text.slice(eq + 1)];
+}
+/** `--mount type=bind,source=S,target=T,readonly` (the only form the builder writes). */
+function bindMount(text) {
+    const fields = new Map();
+    let readOnly = false;
+    for (const part of text.split(',')) {
+        if (part === 'readonly')
+            readOnly = true;
+        else {
+            const [k, v] = keyValue(part, '--mount');
+            fields.set(k, v);
+        }
+    }
+    const source = fields.get('source');
+    const target = fields.get('target');
+    if (fields.get('type') !== 'bind' || !source || !target || fields.size !== 3) {
+        throw new Error(`--mount: only type=bind,source=,target=[,readonly] is translated, got '${text}'`);
+    }
+    return { Type: 'bind', Source: source, Target: target, ReadOnly: readOnly };
+}
+/** Translates `docker run --detach ...` argv (without the leading `docker`). */
+function createRequestFromRunArgs(args) {
+    if (args[0] !== 'run')
+        throw new Error(`not a docker run argv: ${args[0]}`);
+    let name;
+    let entrypoint;
+    let detached = false;
+    const cfg = {
+        User: '',
+        WorkingDir: '',
+        Hostname: '',
+        Env: [],
+        Labels: {},
+    };
+    const host = {
+        // The CLI's explicit default; the engine would record an empty name for the same policy.
+        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+        CapDrop: [],
+        SecurityOpt: [],
+        Ulimits: [],
+        Tmpfs: {},
+        Mounts: [],
+    };
+    let i = 1;
+    const value = (flag) => {
+        const v = args[++i];
+        if (v === undefined)
+            throw new Error(`${flag} without a value`);
+        return v;
+    };
+    for (; i < args.length; i++) {
+        const a = args[i];
+        if (!a.startsWith('-'))
+            break; // the image
+        switch (a) {
+            case '--detach':
+                detached = true;
+                break;
+            case '--name':
+                name = value(a);
+                break;
+            case '--label': {
+                const [k, v] = keyValue(value(a), a);
+                cfg.Labels[k] = v;
+                break;
+            }
+            case '--runtime':
+                host.Runtime = value(a);
+                break;
+            case '--pull':
+                // Client-side in the CLI; `create` never pulls (a missing image is a 404).
+                if (value(a) !== 'never')
+                    throw new Error('--pull: only never is translated');
+                break;
+            case '--init':
+                host.Init = true;
+                break;
+            case '--read-only':
+                host.ReadonlyRootfs = true;
+                break;
+            case '--cap-drop=ALL':
+                host.CapDrop.push('ALL');
+                break;
+            case '--security-opt':
+                host.SecurityOpt.push(value(a));
+                break;
+            case '--network':
+                host.NetworkMode = value(a);
+                break;
+            case '--ipc':
+                host.IpcMode = value(a);
+                break;
+            case '--hostname':
+                cfg.Hostname = value(a);
+                break;
+            case '--log-driver':
+                host.LogConfig = { Type: value(a), Config: {} };
+                break;
+            case '--pids-limit':
+                host.PidsLimit = Number(value(a));
+                break;
+            case '--memory':
+                host.Memory = bytes(value(a), a);
+                break;
+            case '--memory-swap':
+                host.MemorySwap = bytes(value(a), a);
+                break;
+            case '--cpus': {
+                const cpus = Number(value(a));
+                host.NanoCpus = Math.round(cpus * 1e9);
+                break;
+            }
+            case '--ulimit': {
+                const [k, v] = keyValue(value(a), a);
+                const [soft, hard] = v.split(':').map(Number);
+                if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard))
+                    throw new Error(`--ulimit: '${v}'`);
+                host.Ulimits.push({
+                    Name: k,
+                    Soft: soft,
+                    Hard: hard,
+                });
+                break;
+            }
+            case '--shm-size':
+                host.ShmSize = bytes(value(a), a);
+                break;
+            case '--tmpfs': {
+                const spec = value(a);
+                const colon = spec.indexOf(':');
+                const target = colon === -1 ? spec : spec.slice(0, colon);
+                host.Tmpfs[target] = colon === -1 ? '' : spec.slice(colon + 1);
+                break;
+            }
+            case '--mount':
+                host.Mounts.push(bindMount(value(a)));
+                break;
+            case '--workdir':
+                cfg.WorkingDir = value(a);
+                break;
+            case '--env':
+                cfg.Env.push(value(a));
+                break;
+            case '--user':
+                cfg.User = value(a);
+                break;
+            case '--entrypoint':
+                entrypoint = value(a);
+                break;
+            default:
+                throw new Error(`docker run flag not translated to the Engine API: ${a}`);
+        }
+    }
+    const image = args[i];
+    if (!detached || name === undefined || entrypoint === undefined || image === undefined) {
+        throw new Error('expected a detached, named run with an entrypoint and an image');
+    }
+    return {
+        name,
+        body: {
+            Image: image,
+            Entrypoint: [entrypoint],
+            Cmd: args.slice(i + 1),
+            ...cfg,
+            AttachStdin: false,
+            AttachStdout: false,
+            AttachStderr: false,
+            OpenStdin: false,
+            Tty: false,
+            HostConfig: host,
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
@@ -69567,12 +69764,12 @@ var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 
 /**
  * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
- * for every script once its container exists: the script's exec, the copy-out exec and
- * the removal. Through the CLI each of those is a process spawn plus the CLI's own
- * start-up and API-version ping, ~25-30 ms of CPU; on a 2-core runner the gate is
- * CPU-bound, so that is wall time (docs/performance.md). Container creation stays with
- * `docker run` (src/sandbox/docker-args.ts is the one statement of the hardening flags,
- * and the do-it-yourself baseline uses the same argv).
+ * for every script: creating and starting its container, the script's exec, the
+ * copy-out exec (runsc) and the removal. Through the CLI each of those is a process
+ * spawn plus the CLI's own start-up and API-version ping, ~25-30 ms of CPU; on a 2-core
+ * runner the gate is CPU-bound, so that is wall time (docs/performance.md). The create
+ * body is translated from the `docker run` argv (src/sandbox/create-request.ts), which
+ * stays the one statement of the hardening flags.
  *
  * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
  * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
@@ -69871,6 +70068,24 @@ class EngineApi {
         return { exitCode: null };
     }
     /**
+     * `POST /containers/create?name=` then `POST /containers/ID/start`: what `docker run
+     * --detach` does. Resolves with the container's id; rejects with EngineError when the
+     * engine refuses either step (a created container that would not start stays, named,
+     * for the caller's removal, as with the CLI).
+     */
+    async createAndStart(name, body, timeoutMs = 120_000) {
+        const created = await this.request('POST', `/containers/create?name=${encodeURIComponent(name)}`, body, timeoutMs);
+        const id = created.body?.Id;
+        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
+            throw new EngineError(created.status, EngineApi.message(created.body));
+        }
+        const started = await this.request('POST', `/containers/${id}/start`, undefined, timeoutMs);
+        if (started.status !== 204 && started.status !== 304) {
+            throw new EngineError(started.status, EngineApi.message(started.body));
+        }
+        return id;
+    }
+    /**
      * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
      * container), or 'in-progress' (another removal is under way).
      */
@@ -69908,6 +70123,7 @@ function resetLocalEngine() {
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/docker.ts
+
 
 
 
@@ -69990,6 +70206,39 @@ async function requireRuntime(runtime) {
     const { runtimes } = await checkDocker();
     if (!runtimes.includes(runtime)) {
         throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`);
+    }
+}
+/**
+ * `docker run --detach <args>`: through the engine's socket where the CLI would use it
+ * too (the same container, translated by create-request.ts), else through the CLI. The
+ * result is the CLI's: exit 0 with the id on stdout, or 125 and the engine's message.
+ */
+async function createContainer(runArgs, timeoutMs) {
+    const engine = await localEngine();
+    if (engine === null)
+        return docker(runArgs, { timeoutMs });
+    const started = performance.now();
+    const req = createRequestFromRunArgs(runArgs);
+    const result = (exitCode, stdout, stderr) => ({
+        command: 'docker',
+        args: runArgs,
+        exitCode,
+        signal: null,
+        stdout,
+        stderr,
+        stdoutBytes: Buffer.byteLength(stdout),
+        stderrBytes: Buffer.byteLength(stderr),
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        timedOut: false,
+        durationMs: Math.round(performance.now() - started),
+    });
+    try {
+        return result(0, `${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, '');
+    }
+    catch (e) {
+        const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
+        return result(125, '', `docker: ${why}\n`);
     }
 }
 /** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
@@ -70804,7 +71053,7 @@ function createFailure(spec, r) {
     if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
         return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
     }
-    if (/unknown or invalid runtime/i.test(r.stderr)) {
+    if (/unknown or invalid runtime|unknown runtime specified/i.test(r.stderr)) {
         return `the Docker engine has no runtime '${spec.sandbox.runtime}': register it (scripts/setup.sh)`;
     }
     return `docker could not create the sandbox: ${describeFailure(r)}`;
@@ -70951,7 +71200,7 @@ async function startSandbox(spec, idleSeconds = 0) {
     trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
     let created;
     try {
-        created = await docker(runArgs, { timeoutMs: 120_000 });
+        created = await createContainer(runArgs, 120_000);
     }
     catch (e) {
         created = e;
