@@ -229,6 +229,28 @@ describe('the copy-out launcher: script and output archive in one exec', () => {
     }
   });
 
+  it('still brings the archive out when the script used every pid of its limit', async () => {
+    const { api, cli } = await both(async () => {
+      const framed = new FramedStdout(1024 * 1024, 1024 * 1024);
+      // Forks sleepers until the pids limit refuses (64 here; dash then gives up): the launcher must
+      // wait for PID 1 to reap what it killed before tar can be forked.
+      const r = await execInContainer(
+        name,
+        launched(
+          'rm -rf /out/* && echo kept > /out/pids.txt; echo forking; i=0; while [ $i -lt 500 ]; do sleep 30 & i=$((i+1)); done 2>/dev/null',
+        ),
+        { stdoutCapture: framed, timeoutMs: 30_000 },
+      );
+      return { r, frame: framed.archive() };
+    });
+    for (const x of [api, cli]) {
+      expect(x.r.timedOut).toBe(false);
+      expect(x.r.stdout).toBe('forking\n');
+      expect(x.frame.ok, JSON.stringify(x.frame)).toBe(true);
+      if (x.frame.ok) expect(Object.keys(await files(x.frame.archive))).toEqual(['pids.txt']);
+    }
+  });
+
   it('refuses an archive over the cap and keeps the script output', async () => {
     const { api, cli } = await both(async () => {
       const framed = new FramedStdout(1024 * 1024, 10_000);
