@@ -69486,12 +69486,17 @@ const COPY_OUT_LAUNCHER = [
     's=$?',
     'exec 3>&1',
     'kill -9 -1 2>/dev/null',
+    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
+    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
+    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
     // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
     `r=$(tar --create --file=- --directory=${OUTPUT_DIR} --format=posix --numeric-owner --totals . 2>&1 >&3; echo " t$?")`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
     'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
     // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
     'case $n in *[!0-9]*|"") n=-; esac',
+    // No status (the subshell could not fork, or died): still a well-formed trailer.
+    'case $t in *[!0-9]*|"") t=255; esac',
     `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
     'exit "$s"',
 ].join('\n');
