@@ -286,6 +286,20 @@ export interface ExecConfig {
 }
 
 /**
+ * The archive of the output directory on stdout: one argv for both copy-outs, the
+ * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
+ * can carry it in its shell text as is.
+ */
+const TAR_OUTPUT_DIR = [
+  'tar',
+  '--create',
+  '--file=-',
+  `--directory=${OUTPUT_DIR}`,
+  '--format=posix',
+  '--numeric-owner',
+] as const;
+
+/**
  * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
  * `airlock-copy-out <archive bytes> <tar exit status>\n`.
  */
@@ -319,7 +333,7 @@ export const COPY_OUT_LAUNCHER = [
   // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
   'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
   // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
-  `r=$(tar --create --file=- --directory=${OUTPUT_DIR} --format=posix --numeric-owner --totals . 2>&1 >&3; echo " t$?")`,
+  `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
   'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
   // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
@@ -362,15 +376,7 @@ export function copyOutExec(spec: HardenedRunSpec): ExecConfig {
   parseSandboxUser(spec.sandbox.user);
   return {
     user: spec.sandbox.user,
-    cmd: [
-      'tar',
-      '--create',
-      '--file=-',
-      `--directory=${OUTPUT_DIR}`,
-      '--format=posix',
-      '--numeric-owner',
-      '.',
-    ],
+    cmd: [...TAR_OUTPUT_DIR, '.'],
   };
 }
 
@@ -389,9 +395,4 @@ export function execArgs(name: string, cfg: ExecConfig): string[] {
 /** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
 export function buildExecArgs(spec: HardenedRunSpec, name: string): string[] {
   return execArgs(name, scriptExec(spec));
-}
-
-/** `docker exec` argv that writes a tar of the output directory to stdout (runsc's copy-out). */
-export function buildCopyOutArgs(spec: HardenedRunSpec, name: string): string[] {
-  return execArgs(name, copyOutExec(spec));
 }

@@ -5,6 +5,8 @@ import { type EngineApi, EngineError, localEngine } from './engine-api.js';
 import {
   CappedBuffer,
   type CommandResult,
+  capturedResult,
+  DEFAULT_MAX_OUTPUT,
   lastLine,
   minimalEnv,
   type RunOptions,
@@ -113,26 +115,22 @@ export async function createContainer(runArgs: readonly string[], timeoutMs: num
   if (engine === null) return docker(runArgs, { timeoutMs });
   const started = performance.now();
   const req = createRequestFromRunArgs(runArgs);
-  const result = (exitCode: number, stdout: string, stderr: string): CommandResult => ({
-    command: 'docker',
-    args: runArgs,
-    exitCode,
-    signal: null,
-    stdout,
-    stderr,
-    stdoutBytes: Buffer.byteLength(stdout),
-    stderrBytes: Buffer.byteLength(stderr),
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    timedOut: false,
-    durationMs: Math.round(performance.now() - started),
-  });
+  const out = new CappedBuffer(DEFAULT_MAX_OUTPUT);
+  const err = new CappedBuffer(DEFAULT_MAX_OUTPUT);
+  let exitCode = 0;
   try {
-    return result(0, `${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, '');
+    out.push(Buffer.from(`${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, 'utf8'));
   } catch (e) {
     const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
-    return result(125, '', `docker: ${why}\n`);
+    exitCode = 125;
+    err.push(Buffer.from(`docker: ${why}\n`, 'utf8'));
   }
+  return capturedResult('docker', runArgs, out, err, {
+    exitCode,
+    signal: null,
+    timedOut: false,
+    startedAt: started,
+  });
 }
 
 /** `docker rm -f`; true when the container is gone afterwards (removed now or already). */

@@ -101,10 +101,15 @@ function classify(
   };
 }
 
+const extractLimits = (spec: HardenedRunSpec) => ({
+  maxFiles: spec.limits.maxArtifacts,
+  maxBytes: spec.limits.outputMb * 1024 * 1024,
+});
+
 /** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
 function archiveCap(spec: HardenedRunSpec): number {
-  const l = spec.limits;
-  return l.outputMb * 1024 * 1024 + (l.maxArtifacts + 16) * 2048 + 10_240;
+  const { maxFiles, maxBytes } = extractLimits(spec);
+  return maxBytes + (maxFiles + 16) * 2048 + 10_240;
 }
 
 interface CollectedOutput {
@@ -133,11 +138,6 @@ async function collectByTarExec(spec: HardenedRunSpec, name: string): Promise<Co
   }
   return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
-
-const extractLimits = (spec: HardenedRunSpec) => ({
-  maxFiles: spec.limits.maxArtifacts,
-  maxBytes: spec.limits.outputMb * 1024 * 1024,
-});
 
 function emptyExec(name: string, cfg: ExecConfig, durationMs: number): CommandResult {
   return {

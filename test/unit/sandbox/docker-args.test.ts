@@ -4,6 +4,7 @@ import {
   buildExecArgs,
   COPY_OUT_LAUNCHER,
   type ContainerIds,
+  copyOutExec,
   keeperUser,
   parseSandboxUser,
 } from '../../../src/sandbox/docker-args.js';
@@ -252,5 +253,20 @@ describe('buildExecArgs', () => {
     expect(a.slice(9)).toEqual(['airlock-launcher', 'python3', '--', '-rf.py', '$(id)']);
     expect(COPY_OUT_LAUNCHER).toContain('--directory=/out');
     expect(COPY_OUT_LAUNCHER).toContain('\n"$@"\n');
+  });
+
+  it('makes the same archive in both copy-outs: the launcher (runc) and the tar exec (runsc)', () => {
+    const tar = copyOutExec(spec());
+    expect(tar.user).toBe('10001:10001');
+    expect(tar.cmd).toEqual([
+      'tar',
+      '--create',
+      '--file=-',
+      '--directory=/out',
+      '--format=posix',
+      '--numeric-owner',
+      '.',
+    ]);
+    expect(COPY_OUT_LAUNCHER).toContain(`r=$(${tar.cmd.slice(0, -1).join(' ')} --totals . `);
   });
 });
