@@ -64,6 +64,26 @@ const sh = (script: string): ExecConfig => ({
   cmd: ['sh', '-c', script],
 });
 
+/** The extracted files of an output tar: path -> base64 of the bytes. */
+async function files(tar: Buffer): Promise<Record<string, string>> {
+  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'airlock-it-tar-')), 'out');
+  const ex = await extractTar(tar, dir, { maxFiles: 10, maxBytes: 1024 * 1024 });
+  return Object.fromEntries(
+    ex.artifacts.map((a) => [a.path, readFileSync(path.join(dir, a.path)).toString('base64')]),
+  );
+}
+
+/** Leaves exactly two files in /out: 70,000 random bytes, and a name with a space and non-ASCII bytes. */
+async function writeOutputFiles(): Promise<void> {
+  const write = await execInContainer(
+    name,
+    sh(
+      'rm -rf /out/* && head -c 70000 /dev/urandom > /out/random.bin && printf "r\\303\\251sum\\351" > "/out/odd name.txt"',
+    ),
+  );
+  expect(write.exitCode).toBe(0);
+}
+
 beforeAll(async () => {
   image = await ensureTestImage();
   spec = specFor(image, LABEL, 'print(1)\n', { collect: true });
@@ -165,22 +185,9 @@ describe('execInContainer: the engine socket and the docker CLI agree', () => {
 
 describe('the copy-out launcher: script and output archive in one exec', () => {
   const launched = (script: string) => scriptExec({ ...spec, command: ['sh', '-c', script] });
-  const files = async (tar: Buffer) => {
-    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'airlock-it-tar-')), 'out');
-    const ex = await extractTar(tar, dir, { maxFiles: 10, maxBytes: 1024 * 1024 });
-    return Object.fromEntries(
-      ex.artifacts.map((a) => [a.path, readFileSync(path.join(dir, a.path)).toString('base64')]),
-    );
-  };
 
   it('brings the same files out through either path, byte for byte, and the script output unchanged', async () => {
-    const write = await execInContainer(
-      name,
-      sh(
-        'rm -rf /out/* && head -c 70000 /dev/urandom > /out/random.bin && printf "r\\303\\251sum\\351" > "/out/odd name.txt"',
-      ),
-    );
-    expect(write.exitCode).toBe(0);
+    await writeOutputFiles();
     const { api, cli } = await both(async () => {
       const framed = new FramedStdout(1024 * 1024, 1024 * 1024);
       const r = await execInContainer(name, launched('printf "out\\n"; printf "err\\n" >&2; exit 4'), {
@@ -268,23 +275,10 @@ describe('the copy-out launcher: script and output archive in one exec', () => {
 
 describe('captureFromContainer: the output tar as an exec of its own (runsc)', () => {
   it('brings the same files out through either path, byte for byte', async () => {
-    const write = await execInContainer(
-      name,
-      sh(
-        'rm -rf /out/* && head -c 70000 /dev/urandom > /out/random.bin && printf "r\\303\\251sum\\351" > "/out/odd name.txt"',
-      ),
-    );
-    expect(write.exitCode).toBe(0);
+    await writeOutputFiles();
     const { api, cli } = await both(() => captureFromContainer(name, copyOutExec(spec), 1024 * 1024, 60_000));
     expect(api.exitCode).toBe(0);
     expect(api.truncated).toBe(false);
-    const files = async (tar: Buffer) => {
-      const dir = path.join(mkdtempSync(path.join(tmpdir(), 'airlock-it-tar-')), 'out');
-      const ex = await extractTar(tar, dir, { maxFiles: 10, maxBytes: 1024 * 1024 });
-      return Object.fromEntries(
-        ex.artifacts.map((a) => [a.path, readFileSync(path.join(dir, a.path)).toString('base64')]),
-      );
-    };
     const fromApi = await files(api.data);
     expect(Object.keys(fromApi).sort()).toEqual(['odd name.txt', 'random.bin']);
     expect(Buffer.from(fromApi['random.bin'] as string, 'base64').length).toBe(70_000);

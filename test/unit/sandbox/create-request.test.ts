@@ -1,25 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createRequestFromRunArgs } from '../../../src/sandbox/create-request.js';
-import { buildDockerRunArgs, type ContainerIds } from '../../../src/sandbox/docker-args.js';
-import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
-import type { HardenedRunSpec } from '../../../src/sandbox/types.js';
+import { buildDockerRunArgs } from '../../../src/sandbox/docker-args.js';
+import { DEFAULT_PROFILES } from '../../../src/sandbox/profiles.js';
+import { fixedIds as ids, hardenedSpec } from '../../helpers/hardened-spec.js';
 
-const ids: ContainerIds = {
-  name: 'airlock-abcd1234-1-demo',
-  runId: 'abcd1234',
-  ownerPid: 4242,
-  ownerStart: '987654',
-  ownerHost: 'runner-1',
-};
-
-const spec: HardenedRunSpec = {
-  sandbox: { ...DEFAULT_SANDBOX_CONFIG, image: 'airlock-sandbox:local' },
+const spec = hardenedSpec({
   limits: { ...DEFAULT_PROFILES.restricted },
   profile: 'restricted',
-  workDir: '/ws/scripts',
-  command: ['python3', 'x.py'],
   readOnlyMounts: [{ host: '/ws/rules', container: '/rules' }],
-};
+});
 
 describe('createRequestFromRunArgs', () => {
   const { name, body } = createRequestFromRunArgs(buildDockerRunArgs(spec, ids, 30));

@@ -3,32 +3,12 @@ import {
   buildDockerRunArgs,
   buildExecArgs,
   COPY_OUT_LAUNCHER,
-  type ContainerIds,
   copyOutExec,
   keeperUser,
   parseSandboxUser,
 } from '../../../src/sandbox/docker-args.js';
 import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
-import type { HardenedRunSpec } from '../../../src/sandbox/types.js';
-
-const ids: ContainerIds = {
-  name: 'airlock-abcd1234-1-demo',
-  runId: 'abcd1234',
-  ownerPid: 4242,
-  ownerStart: '987654',
-  ownerHost: 'runner-1',
-};
-
-function spec(over: Partial<HardenedRunSpec> = {}): HardenedRunSpec {
-  return {
-    sandbox: { ...DEFAULT_SANDBOX_CONFIG, image: 'airlock-sandbox:local' },
-    limits: { ...DEFAULT_PROFILES.standard },
-    profile: 'standard',
-    workDir: '/ws/scripts',
-    command: ['python3', 'plot.py'],
-    ...over,
-  };
-}
+import { fixedIds as ids, hardenedSpec as spec } from '../../helpers/hardened-spec.js';
 
 /** Values following each occurrence of `flag`. */
 function values(args: string[], flag: string): string[] {
