@@ -78,58 +78,50 @@ export class FramedStdout implements OutputCapture {
   }
 
   private parse(): Parsed {
-    if (this.parsed) return this.parsed;
+    this.parsed ??= this.split();
+    return this.parsed;
+  }
+
+  private split(): Parsed {
     const tail = this.tail.length === 1 ? (this.tail[0] as Buffer) : Buffer.concat(this.tail);
     this.tail = [tail];
     const tailStart = this.rawTotal - tail.length;
     const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
     const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
     const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
-    const unframed = (problem: string, truncated = false): Parsed => ({
-      scriptBytes: this.rawTotal,
+    const refused = (scriptBytes: number, problem: string, truncated = false): Parsed => ({
+      scriptBytes,
       frame: { ok: false, problem, truncated },
     });
     if (!m) {
       // The launcher did not get to the end (killed, or the script killed it).
-      this.parsed = unframed('the copy-out did not complete (no archive trailer on the stream)');
-      return this.parsed;
+      return refused(this.rawTotal, 'the copy-out did not complete (no archive trailer on the stream)');
     }
     const tarExitCode = Number(m[2]);
     const trailerBytes = end.length - at;
     if (m[1] === '-') {
       // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
-      this.parsed = {
-        scriptBytes: this.rawTotal - trailerBytes,
-        frame: {
-          ok: false,
-          problem: `tar could not archive the output directory (exit ${tarExitCode})`,
-          truncated: false,
-        },
-      };
-      return this.parsed;
+      return refused(
+        this.rawTotal - trailerBytes,
+        `tar could not archive the output directory (exit ${tarExitCode})`,
+      );
     }
     const archiveBytes = Number(m[1]);
     const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
     if (scriptBytes < 0) {
-      this.parsed = unframed('the archive trailer is malformed (longer than the stream)');
-      return this.parsed;
+      return refused(this.rawTotal, 'the archive trailer is malformed (longer than the stream)');
     }
     if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
-      this.parsed = {
+      return refused(
         scriptBytes,
-        frame: {
-          ok: false,
-          problem: `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`,
-          truncated: true,
-        },
-      };
-      return this.parsed;
+        `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`,
+        true,
+      );
     }
     const from = scriptBytes - tailStart;
-    this.parsed = {
+    return {
       scriptBytes,
       frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
     };
-    return this.parsed;
   }
 }

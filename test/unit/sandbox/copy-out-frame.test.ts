@@ -91,6 +91,15 @@ describe('FramedStdout', () => {
     if (!a.ok) expect(a.problem).toMatch(/did not complete/);
   });
 
+  it('a trailer without a count (tar could not start): no archive, the trailer kept out of the script text', () => {
+    const f = feed(new FramedStdout(100, 100), Buffer.from('out\nairlock-copy-out - 255\n'), [3]);
+    expect(f.toString()).toBe('out\n');
+    expect(f.total).toBe(4);
+    const a = f.archive();
+    expect(a.ok).toBe(false);
+    if (!a.ok) expect(a.problem).toMatch(/could not archive .*exit 255/);
+  });
+
   it('refuses a trailer that claims more bytes than the stream has', () => {
     const f = feed(new FramedStdout(100, 1000), Buffer.concat([Buffer.from('ab'), trailer(500)]), [1]);
     const a = f.archive();
