@@ -69458,6 +69458,19 @@ idleSeconds = 0) {
     return args;
 }
 /**
+ * The archive of the output directory on stdout: one argv for both copy-outs, the
+ * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
+ * can carry it in its shell text as is.
+ */
+const TAR_OUTPUT_DIR = [
+    'tar',
+    '--create',
+    '--file=-',
+    `--directory=${OUTPUT_DIR}`,
+    '--format=posix',
+    '--numeric-owner',
+];
+/**
  * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
  * `airlock-copy-out <archive bytes> <tar exit status>\n`.
  */
@@ -69490,7 +69503,7 @@ const COPY_OUT_LAUNCHER = [
     // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
     'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
     // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
-    `r=$(tar --create --file=- --directory=${OUTPUT_DIR} --format=posix --numeric-owner --totals . 2>&1 >&3; echo " t$?")`,
+    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
     'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
     // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
@@ -69531,15 +69544,7 @@ function copyOutExec(spec) {
     parseSandboxUser(spec.sandbox.user);
     return {
         user: spec.sandbox.user,
-        cmd: [
-            'tar',
-            '--create',
-            '--file=-',
-            `--directory=${OUTPUT_DIR}`,
-            '--format=posix',
-            '--numeric-owner',
-            '.',
-        ],
+        cmd: [...TAR_OUTPUT_DIR, '.'],
     };
 }
 /** `docker exec` argv (no -i/-t: no stdin, no tty). */
@@ -69556,10 +69561,6 @@ function execArgs(name, cfg) {
 /** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
 function buildExecArgs(spec, name) {
     return execArgs(name, scriptExec(spec));
-}
-/** `docker exec` argv that writes a tar of the output directory to stdout (runsc's copy-out). */
-function buildCopyOutArgs(spec, name) {
-    return execArgs(name, copyOutExec(spec));
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/create-request.ts
@@ -70224,27 +70225,23 @@ async function createContainer(runArgs, timeoutMs) {
         return docker(runArgs, { timeoutMs });
     const started = performance.now();
     const req = createRequestFromRunArgs(runArgs);
-    const result = (exitCode, stdout, stderr) => ({
-        command: 'docker',
-        args: runArgs,
-        exitCode,
-        signal: null,
-        stdout,
-        stderr,
-        stdoutBytes: Buffer.byteLength(stdout),
-        stderrBytes: Buffer.byteLength(stderr),
-        stdoutTruncated: false,
-        stderrTruncated: false,
-        timedOut: false,
-        durationMs: Math.round(performance.now() - started),
-    });
+    const out = new CappedBuffer(DEFAULT_MAX_OUTPUT);
+    const err = new CappedBuffer(DEFAULT_MAX_OUTPUT);
+    let exitCode = 0;
     try {
-        return result(0, `${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, '');
+        out.push(Buffer.from(`${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, 'utf8'));
     }
     catch (e) {
         const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
-        return result(125, '', `docker: ${why}\n`);
+        exitCode = 125;
+        err.push(Buffer.from(`docker: ${why}\n`, 'utf8'));
     }
+    return capturedResult('docker', runArgs, out, err, {
+        exitCode,
+        signal: null,
+        timedOut: false,
+        startedAt: started,
+    });
 }
 /** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
 async function removeContainer(name) {
@@ -70767,60 +70764,43 @@ class FramedStdout {
         return this.parse().frame;
     }
     parse() {
-        if (this.parsed)
-            return this.parsed;
+        this.parsed ??= this.split();
+        return this.parsed;
+    }
+    split() {
         const tail = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
         this.tail = [tail];
         const tailStart = this.rawTotal - tail.length;
         const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
         const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
         const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
-        const unframed = (problem, truncated = false) => ({
-            scriptBytes: this.rawTotal,
+        const refused = (scriptBytes, problem, truncated = false) => ({
+            scriptBytes,
             frame: { ok: false, problem, truncated },
         });
         if (!m) {
             // The launcher did not get to the end (killed, or the script killed it).
-            this.parsed = unframed('the copy-out did not complete (no archive trailer on the stream)');
-            return this.parsed;
+            return refused(this.rawTotal, 'the copy-out did not complete (no archive trailer on the stream)');
         }
         const tarExitCode = Number(m[2]);
         const trailerBytes = end.length - at;
         if (m[1] === '-') {
             // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
-            this.parsed = {
-                scriptBytes: this.rawTotal - trailerBytes,
-                frame: {
-                    ok: false,
-                    problem: `tar could not archive the output directory (exit ${tarExitCode})`,
-                    truncated: false,
-                },
-            };
-            return this.parsed;
+            return refused(this.rawTotal - trailerBytes, `tar could not archive the output directory (exit ${tarExitCode})`);
         }
         const archiveBytes = Number(m[1]);
         const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
         if (scriptBytes < 0) {
-            this.parsed = unframed('the archive trailer is malformed (longer than the stream)');
-            return this.parsed;
+            return refused(this.rawTotal, 'the archive trailer is malformed (longer than the stream)');
         }
         if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
-            this.parsed = {
-                scriptBytes,
-                frame: {
-                    ok: false,
-                    problem: `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`,
-                    truncated: true,
-                },
-            };
-            return this.parsed;
+            return refused(scriptBytes, `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`, true);
         }
         const from = scriptBytes - tailStart;
-        this.parsed = {
+        return {
             scriptBytes,
             frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
         };
-        return this.parsed;
     }
 }
 
@@ -71094,10 +71074,14 @@ function classify(exec, oomKills, died) {
         reason: exec.signal ? `killed by ${exec.signal}` : `exit code ${exec.exitCode}`,
     };
 }
+const extractLimits = (spec) => ({
+    maxFiles: spec.limits.maxArtifacts,
+    maxBytes: spec.limits.outputMb * 1024 * 1024,
+});
 /** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
 function archiveCap(spec) {
-    const l = spec.limits;
-    return l.outputMb * 1024 * 1024 + (l.maxArtifacts + 16) * 2048 + 10_240;
+    const { maxFiles, maxBytes } = extractLimits(spec);
+    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
 }
 /** The artifacts out of the archive the launcher streamed after the script (runc). */
 async function collectFromFrame(spec, frame) {
@@ -71118,10 +71102,6 @@ async function collectByTarExec(spec, name) {
     }
     return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
-const extractLimits = (spec) => ({
-    maxFiles: spec.limits.maxArtifacts,
-    maxBytes: spec.limits.outputMb * 1024 * 1024,
-});
 function emptyExec(name, cfg, durationMs) {
     return {
         command: 'docker',
