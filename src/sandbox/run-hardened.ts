@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { type CommandResult, describeFailure, lastLine } from '../exec/run-command.js';
+import {
+  CappedBuffer,
+  type CommandResult,
+  capturedResult,
+  describeFailure,
+  lastLine,
+} from '../exec/run-command.js';
 import type { Artifact, ExecutionResult, ExecutionStatus } from '../report/types.js';
 import { readCgroupStats } from './cgroup.js';
 import { newContainerIds, removeInBackground, trackContainer, untrackContainer } from './containers.js';
@@ -139,21 +145,15 @@ async function collectByTarExec(spec: HardenedRunSpec, name: string): Promise<Co
   return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
 
-function emptyExec(name: string, cfg: ExecConfig, durationMs: number): CommandResult {
-  return {
-    command: 'docker',
-    args: execArgs(name, cfg),
+/** The result of an exec abandoned with nothing captured (gVisor's sandbox ended under it). */
+function emptyExec(name: string, cfg: ExecConfig, startedAt: number): CommandResult {
+  const none = new CappedBuffer(0);
+  return capturedResult('docker', execArgs(name, cfg), none, none, {
     exitCode: null,
     signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutBytes: 0,
-    stderrBytes: 0,
-    stdoutTruncated: false,
-    stderrTruncated: false,
     timedOut: false,
-    durationMs,
-  };
+    startedAt,
+  });
 }
 
 /**
@@ -208,7 +208,7 @@ async function execScript(
     return { exec, sandboxEnded: sandboxEnded || lost };
   } catch (e) {
     if (!sandboxEnded) throw e;
-    return { exec: emptyExec(name, cfg, Math.round(performance.now() - started)), sandboxEnded };
+    return { exec: emptyExec(name, cfg, started), sandboxEnded };
   } finally {
     watchAbort.abort();
     // The client exits before the engine has finished removing: wait for it, so a
