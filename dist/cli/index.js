@@ -71102,21 +71102,15 @@ async function collectByTarExec(spec, name) {
     }
     return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
-function emptyExec(name, cfg, durationMs) {
-    return {
-        command: 'docker',
-        args: execArgs(name, cfg),
+/** The result of an exec abandoned with nothing captured (gVisor's sandbox ended under it). */
+function emptyExec(name, cfg, startedAt) {
+    const none = new CappedBuffer(0);
+    return capturedResult('docker', execArgs(name, cfg), none, none, {
         exitCode: null,
         signal: null,
-        stdout: '',
-        stderr: '',
-        stdoutBytes: 0,
-        stderrBytes: 0,
-        stdoutTruncated: false,
-        stderrTruncated: false,
         timedOut: false,
-        durationMs,
-    };
+        startedAt,
+    });
 }
 /**
  * `docker exec` of the script under the wall-clock timeout. Under gVisor an OOM ends the
@@ -71163,7 +71157,7 @@ async function execScript(spec, name, cfg, stdoutCapture) {
     catch (e) {
         if (!sandboxEnded)
             throw e;
-        return { exec: emptyExec(name, cfg, Math.round(performance.now() - started)), sandboxEnded };
+        return { exec: emptyExec(name, cfg, started), sandboxEnded };
     }
     finally {
         watchAbort.abort();
