@@ -7,23 +7,23 @@ import { UserError } from '../errors.js';
 /**
  * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
  *
- *   Dockerfile, debian/, mermaid/, rootfs/   copied from images/ (never images/smoke/ or the
- *                                   bootstrap script: they are not build inputs)
- *   wheelhouse/                     filled by wheelhouse.ts
+ *   Dockerfile, debian/, mermaid/, python/, rootfs/   copied from images/ (never images/smoke/
+ *                                   or the bootstrap script: they are not build inputs)
+ *   wheelhouse/                     filled by wheelhouse.ts from python/requirements.lock
  *   build-ca/extra-ca.pem           the extra CA, or an empty file (COPY of a
  *                                   missing file fails in both builders)
  *
  * and its digest: what `--if-changed` compares with the image's
  * `org.airlock.context-sha256` label to decide whether a rebuild is due.
  */
-export const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'rootfs'] as const;
+export const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'python', 'rootfs'] as const;
 export const CA_DIR = 'build-ca';
 export const CA_FILE = 'extra-ca.pem';
 export const WHEELHOUSE_DIR = 'wheelhouse';
 export const CONTEXT_LABEL = 'org.airlock.context-sha256';
 
 /** Bump when the manifest's meaning changes, so old labels never match by accident. */
-const MANIFEST_VERSION = 'airlock-image-context v1';
+const MANIFEST_VERSION = 'airlock-image-context v2';
 
 export interface ContextFile {
   /** POSIX path relative to the context root. */
@@ -35,9 +35,8 @@ export interface ContextInputs {
   baseImageRef: string;
   /** Image ID of the base: a re-bootstrapped or newly pulled base means a rebuild. */
   baseImageId: string;
+  /** Includes python/requirements.lock, whose hashes fix every wheel the build installs. */
   files: ContextFile[];
-  /** Wheel file names; the name carries the version, so a new release changes it. */
-  wheels: string[];
 }
 
 /**
@@ -53,7 +52,6 @@ export function contextDigest(inputs: ContextInputs): string {
     JSON.stringify(['base-ref', inputs.baseImageRef]),
     JSON.stringify(['base-id', inputs.baseImageId]),
     ...inputs.files.map((f) => JSON.stringify(['file', f.path, f.sha256])),
-    ...inputs.wheels.map((w) => JSON.stringify(['wheel', w])),
   ].sort();
   return createHash('sha256')
     .update(`${MANIFEST_VERSION}\n${lines.join('\n')}\n`)
@@ -63,7 +61,9 @@ export function contextDigest(inputs: ContextInputs): string {
 /** Whether a context file counts towards the digest (see contextDigest for the why). */
 export function isDigestedPath(rel: string): boolean {
   if (rel === CA_DIR || rel.startsWith(`${CA_DIR}/`)) return false;
-  if (rel.startsWith(`${WHEELHOUSE_DIR}/`) && rel.endsWith('.whl')) return false; // by name instead
+  // The wheels are fixed by the lock's hashes, which are digested: the digest can be
+  // taken before the download, so an up-to-date image costs no 80 MB fetch.
+  if (rel === WHEELHOUSE_DIR || rel.startsWith(`${WHEELHOUSE_DIR}/`)) return false;
   return true;
 }
 
@@ -87,8 +87,7 @@ export async function hashTree(
     if (st.isDirectory()) {
       for (const name of (await readdir(abs)).sort()) await walk(rel ? `${rel}/${name}` : name);
     } else if (st.isFile()) {
-      // Excluded files are still walked (a symlink among them fails too) but not read:
-      // the wheels are tens of MB and count by name.
+      // Excluded files are still walked (a symlink among them fails too) but not read.
       if (include(rel)) out.push({ path: rel, sha256: sha256Hex(await readFile(abs)) });
     } else {
       throw new UserError('IMAGE_BUILD_FAILED', `build context: ${rel} is not a regular file or directory`);
@@ -138,12 +137,8 @@ export async function prepareContext(
   }
 }
 
-/** The digest of a prepared, wheelhouse-filled context. */
-export async function digestContext(
-  dir: string,
-  base: { ref: string; id: string },
-  wheels: readonly string[],
-): Promise<string> {
+/** The digest of a prepared context (the wheelhouse, filled or not, does not count). */
+export async function digestContext(dir: string, base: { ref: string; id: string }): Promise<string> {
   const files = await hashTree(dir, isDigestedPath);
-  return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files, wheels: [...wheels] });
+  return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files });
 }

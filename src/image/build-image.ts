@@ -7,7 +7,7 @@ import { dockerEnv, ensureDockerAvailable, type ImageInfo, inspectImage } from '
 import { readExtraCaBundle } from './extra-ca.js';
 import { findImagesDir, sourceAndRevision } from './image-metadata.js';
 import { streamCommand } from './stream-command.js';
-import { downloadWheelhouse } from './wheelhouse.js';
+import { downloadWheelhouse, LOCK_FILE } from './wheelhouse.js';
 
 /** The tag `airlock image build` gives the sandbox image by default. */
 export const DEFAULT_LOCAL_IMAGE = 'airlock-sandbox:local';
@@ -53,8 +53,9 @@ export interface BuildImageResult {
  * Builds (or, with `ifChanged`, confirms) the sandbox image:
  *   1. a Docker engine answers, else DOCKER_UNAVAILABLE;
  *   2. the base image exists, bootstrapped by images/bootstrap-base.sh if missing;
- *   3. a temp context: images/ sources, the host-downloaded wheelhouse, the CA;
+ *   3. a temp context: images/ sources and the CA;
  *   4. its digest against the existing image's label (ifChanged);
+ *   4b. the wheelhouse: the lock's wheels, downloaded on the host, hashes checked;
  *   5. `docker build`, progress streamed, IMAGE_BUILD_FAILED naming the failed step.
  * The temp context (with the CA copy) is removed whatever happens.
  */
@@ -70,9 +71,7 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
   const base = await ensureBaseImage(baseRef, imagesDir, progress);
   const context = await prepareContext(imagesDir, extraCa);
   try {
-    progress('wheelhouse: pip download on the host (the image installs offline)');
-    const wheelhouse = await downloadWheelhouse(path.join(context.dir, WHEELHOUSE_DIR), progress);
-    const digest = await digestContext(context.dir, { ref: baseRef, id: base.id }, wheelhouse.wheels);
+    const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
 
     if (opts.ifChanged) {
       const existing = await inspectImage(opts.tag);
@@ -85,6 +84,12 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
       );
     }
 
+    progress('wheelhouse: pip download on the host of the locked wheels (the image installs offline)');
+    await downloadWheelhouse(
+      path.join(context.dir, WHEELHOUSE_DIR),
+      path.join(context.dir, LOCK_FILE),
+      progress,
+    );
     const { source, revision } = await sourceAndRevision(path.dirname(imagesDir));
     const argv = dockerBuildArgs(
       opts.tag,

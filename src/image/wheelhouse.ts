@@ -1,30 +1,22 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { describeFailure, minimalEnv, tryRunCommand } from '../exec/run-command.js';
 import { UserError } from '../errors.js';
 
 /**
  * Fills the build context's `wheelhouse/` on the host with `pip download`, so the
- * image installs Python packages that Debian lacks without any index (the
- * Dockerfile's pip runs with --no-index; containers here cannot reach PyPI).
+ * image installs the Python packages Debian lacks (Polars) or ships too old (Bandit
+ * 1.6.2; no Semgrep at all) without any index: the Dockerfile's pip runs with
+ * `--no-index --require-hashes` against the same lock.
  *
- * Groups are downloaded separately: Polars is required (the build fails without
- * it); Bandit (newer than Debian's 1.6.2) and Semgrep are taken when the host's pip
- * can get them and left out otherwise, and the image then reports what it has.
+ * What is downloaded is exactly `images/python/requirements.lock`: every wheel,
+ * transitive dependencies included, pinned to one version and its sha256 (generated
+ * by scripts/lock-image-wheels.py). An unpinned build took Semgrep 1.185.0 one day and
+ * 1.187.0 three days later; with the lock a moved version or a changed file fails the
+ * build, here and again inside it.
  */
-export interface WheelGroup {
-  /** Top-level requirements, as written to wheelhouse/requirements.txt. */
-  requirements: string[];
-  required: boolean;
-  /** What the image does without an optional group, for the progress line. */
-  whenMissing?: string;
-}
 
-export const WHEEL_GROUPS: readonly WheelGroup[] = [
-  { requirements: ['polars', 'polars-runtime-32'], required: true },
-  { requirements: ['bandit'], required: false, whenMissing: "the image uses Debian's bandit" },
-  { requirements: ['semgrep'], required: false, whenMissing: 'the image has no semgrep' },
-];
+/** The lock, relative to images/ (and to the build context, which copies python/). */
+export const LOCK_FILE = 'python/requirements.lock';
 
 /** The image's interpreter: Debian bookworm's CPython 3.11 (glibc 2.36). */
 const TARGET_PYTHON = '3.11';
@@ -44,12 +36,14 @@ export function targetPlatforms(arch: string = process.arch): string[] {
 }
 
 /**
- * argv for one group's download. Binary wheels only (no sdist builds: they would
- * run setup.py on the host, and need compilers the image does not have), for the
- * image's Python and platform, not the host's: a runner with Python 3.12 must
- * still fetch cp311 wheels.
+ * argv for the download. Binary wheels only (no sdist builds: they would run
+ * setup.py on the host, and need compilers the image does not have), for the
+ * image's Python and platform, not the host's: a runner with Python 3.12 must still
+ * fetch cp311 wheels. `--require-hashes` (implied by the lock's hashes, stated so it
+ * cannot be lost) and `--no-deps`: the lock already names every wheel, and nothing
+ * outside it may be fetched.
  */
-export function pipDownloadArgs(requirements: readonly string[], dest: string): string[] {
+export function pipDownloadArgs(lockFile: string, dest: string): string[] {
   return [
     '-m',
     'pip',
@@ -57,9 +51,11 @@ export function pipDownloadArgs(requirements: readonly string[], dest: string): 
     '--disable-pip-version-check',
     '--no-input',
     '--retries',
-    '1',
+    '2',
     '--timeout',
     '30',
+    '--require-hashes',
+    '--no-deps',
     '--only-binary=:all:',
     '--python-version',
     TARGET_PYTHON,
@@ -68,8 +64,8 @@ export function pipDownloadArgs(requirements: readonly string[], dest: string): 
     ...targetPlatforms().flatMap((p) => ['--platform', p]),
     '--dest',
     dest,
-    '--',
-    ...requirements,
+    '--requirement',
+    lockFile,
   ];
 }
 
@@ -87,52 +83,81 @@ export function pipEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv 
   return minimalEnv(passed);
 }
 
+export interface LockedWheel {
+  /** PEP 503-normalised name. */
+  name: string;
+  version: string;
+  sha256: string[];
+}
+
+/**
+ * The pins of a lock file: `name==version` followed by `--hash=sha256:` options,
+ * with backslash continuations. Anything else (a range, a URL, an option other than
+ * --hash, a line without a hash) is refused: the lock is generated, and a hand edit
+ * that loosens it must fail loudly rather than install something unpinned.
+ */
+export function parseLock(text: string, file = LOCK_FILE): LockedWheel[] {
+  const logical = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter(Boolean);
+  const out: LockedWheel[] = [];
+  for (const line of logical) {
+    const [req, ...opts] = line.split(/\s+/);
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][A-Za-z0-9.+!_-]*)$/.exec(req ?? '');
+    if (!m) throw new UserError('IMAGE_BUILD_FAILED', `${file}: not an exact pin: ${JSON.stringify(req)}`);
+    const sha256: string[] = [];
+    for (const o of opts) {
+      const h = /^--hash=sha256:([0-9a-f]{64})$/.exec(o);
+      if (!h) throw new UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]}: unexpected ${JSON.stringify(o)}`);
+      sha256.push(h[1] as string);
+    }
+    if (!sha256.length) throw new UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]} has no --hash`);
+    out.push({
+      name: (m[1] as string).toLowerCase().replace(/[-_.]+/g, '-'),
+      version: m[2] as string,
+      sha256,
+    });
+  }
+  return out;
+}
+
 export interface Wheelhouse {
   /** Wheel file names, sorted. */
   wheels: string[];
-  /** Top-level requirements that were downloaded (what the image installs). */
-  requirements: string[];
-  /** Optional requirements the host could not get. */
-  unavailable: string[];
+  /** What the lock pins: name==version, sorted. */
+  pins: string[];
 }
 
-/** Downloads every group into `dir` (created), writes `dir/requirements.txt`. */
-export async function downloadWheelhouse(dir: string, progress: (line: string) => void): Promise<Wheelhouse> {
+/** Downloads the lock's wheels into `dir` (created). */
+export async function downloadWheelhouse(
+  dir: string,
+  lockFile: string,
+  progress: (line: string) => void,
+): Promise<Wheelhouse> {
+  const pins = parseLock(await readFile(lockFile, 'utf8'), lockFile);
   await mkdir(dir, { recursive: true });
-  const results = await Promise.all(
-    WHEEL_GROUPS.map(async (group, i) => {
-      const dest = path.join(dir, `.group-${i}`);
-      const r = await tryRunCommand('python3', pipDownloadArgs(group.requirements, dest), {
-        env: pipEnv(),
-        timeoutMs: 600_000,
-      }).catch((e: unknown) => {
-        throw new UserError('IMAGE_BUILD_FAILED', `python3 -m pip could not be started: ${String(e)}`);
-      });
-      return { group, dest, ok: r.exitCode === 0, failure: r.exitCode === 0 ? '' : describeFailure(r) };
-    }),
-  );
-  const out: Wheelhouse = { wheels: [], requirements: [], unavailable: [] };
-  for (const { group, dest, ok, failure } of results) {
-    if (!ok) {
-      if (group.required) {
-        throw new UserError(
-          'IMAGE_BUILD_FAILED',
-          `wheelhouse: pip download ${group.requirements.join(' ')} failed: ${failure}`,
-        );
-      }
-      progress(`wheelhouse: pip cannot get ${group.requirements.join(' ')} here; ${group.whenMissing}`);
-      out.unavailable.push(...group.requirements);
-      continue;
-    }
-    for (const name of await readdir(dest)) {
-      // Two groups can share a dependency: the same file name is the same wheel.
-      await rename(path.join(dest, name), path.join(dir, name));
-    }
-    out.requirements.push(...group.requirements);
+  const r = await tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
+    env: pipEnv(),
+    timeoutMs: 600_000,
+  }).catch((e: unknown) => {
+    throw new UserError('IMAGE_BUILD_FAILED', `python3 -m pip could not be started: ${String(e)}`);
+  });
+  if (r.exitCode !== 0) {
+    throw new UserError(
+      'IMAGE_BUILD_FAILED',
+      `wheelhouse: pip download of the ${pins.length} locked wheels failed (an index is needed: PyPI, ` +
+        `or PIP_INDEX_URL / PIP_FIND_LINKS for a mirror): ${describeFailure(r)}`,
+    );
   }
-  for (const { dest } of results) await rm(dest, { recursive: true, force: true });
-  out.wheels = (await readdir(dir)).filter((n) => n.endsWith('.whl')).sort();
-  await writeFile(path.join(dir, 'requirements.txt'), `${out.requirements.join('\n')}\n`);
-  progress(`wheelhouse: ${out.wheels.length} wheels for ${out.requirements.join(', ')}`);
-  return out;
+  const wheels = (await readdir(dir)).filter((n) => n.endsWith('.whl')).sort();
+  if (wheels.length !== pins.length) {
+    throw new UserError(
+      'IMAGE_BUILD_FAILED',
+      `wheelhouse: the lock pins ${pins.length} wheels but pip fetched ${wheels.length}`,
+    );
+  }
+  progress(`wheelhouse: ${wheels.length} wheels, hashes checked against ${LOCK_FILE}`);
+  return { wheels, pins: pins.map((p) => `${p.name}==${p.version}`).sort() };
 }

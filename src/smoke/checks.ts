@@ -111,6 +111,9 @@ const ALLOWED_ENV = new Set([
   'PYTHONDONTWRITEBYTECODE',
   'PYTHONUNBUFFERED',
   'LC_CTYPE',
+  // The image's own, so the scanner never phones home (no network to do it with anyway).
+  'SEMGREP_ENABLE_VERSION_CHECK',
+  'SEMGREP_SEND_METRICS',
 ]);
 
 export const SMOKE_MEMORY_BOMB_MB = 128;

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import {
   DEFAULT_LOCAL_IMAGE,
 } from '../../../src/image/build-image.js';
 import { defaultExtraCaFile, extractCertificates } from '../../../src/image/extra-ca.js';
+import { findImagesDir } from '../../../src/image/image-metadata.js';
+import { LOCK_FILE, parseLock } from '../../../src/image/wheelhouse.js';
 
 /**
  * The real sandbox image, built (or found up to date: `ifChanged`, so a second test
@@ -196,6 +199,7 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
     for (const k of [
       'python',
       'bandit',
+      'semgrep',
       'polars',
       'pandas',
       'matplotlib',
@@ -209,8 +213,25 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
     expect(versions.python).toMatch(/^3\.11\./);
     const bandit = await inImage(['bandit', '--version']);
     expect(bandit.out).toContain(versions.bandit!);
-    // semgrep: null exactly when the image has none.
-    const semgrep = await inImage(['sh', '-c', 'command -v semgrep || true']);
-    expect(versions.semgrep === null).toBe(semgrep.out.trim() === '');
+    // The scanners are the lock's versions, and they are what runs.
+    const lock = parseLock(readFileSync(path.join(findImagesDir(), LOCK_FILE), 'utf8'));
+    expect(versions.bandit).toBe(lock.find((p) => p.name === 'bandit')?.version);
+    expect(versions.semgrep).toBe(lock.find((p) => p.name === 'semgrep')?.version);
+    const semgrep = await inImage(['semgrep', '--version']);
+    expect(semgrep.code, semgrep.err).toBe(0);
+    expect(semgrep.out.trim()).toBe(versions.semgrep);
+  }, 60_000);
+
+  it("trusts Debian's public CA bundle (Semgrep needs one to start), never the build machine's CA", async () => {
+    const r = await inImage(['dpkg-query', '-W', '-f=${Status} ${Version}', 'ca-certificates']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^install ok installed \d{8}/);
+    const versions = JSON.parse((await inImage(['cat', '/opt/airlock/versions.json'])).out) as Record<
+      string,
+      string
+    >;
+    expect(r.out.split(' ').at(-1)).toBe(versions['ca-certificates']);
+    expect((await inImage(['test', '-s', '/etc/ssl/certs/ca-certificates.crt'])).code).toBe(0);
+    // That the build machine's CA is not among the anchors: the test above.
   });
 });

@@ -22,8 +22,8 @@ const BASE: ContextInputs = {
   files: [
     { path: 'Dockerfile', sha256: '11'.repeat(32) },
     { path: 'rootfs/usr/local/bin/mmdc', sha256: '22'.repeat(32) },
+    { path: 'python/requirements.lock', sha256: '44'.repeat(32) },
   ],
-  wheels: ['polars-1.44.2-py3-none-any.whl'],
 };
 
 describe('contextDigest', () => {
@@ -38,11 +38,11 @@ describe('contextDigest', () => {
     const variants: ContextInputs[] = [
       { ...BASE, baseImageId: 'sha256:bbbb' },
       { ...BASE, baseImageRef: 'debian:bookworm' },
-      { ...BASE, files: [{ ...BASE.files[0]!, sha256: '33'.repeat(32) }, BASE.files[1]!] },
-      { ...BASE, files: [{ ...BASE.files[0]!, path: 'Dockerfile2' }, BASE.files[1]!] },
+      { ...BASE, files: [{ ...BASE.files[0]!, sha256: '33'.repeat(32) }, ...BASE.files.slice(1)] },
+      { ...BASE, files: [{ ...BASE.files[0]!, path: 'Dockerfile2' }, ...BASE.files.slice(1)] },
       { ...BASE, files: [BASE.files[0]!] },
-      { ...BASE, wheels: ['polars-1.45.0-py3-none-any.whl'] },
-      { ...BASE, wheels: [...BASE.wheels, 'semgrep-1.0-py3-none-any.whl'] },
+      // A new pin or hash in the lock is a new set of wheels.
+      { ...BASE, files: [...BASE.files.slice(0, 2), { ...BASE.files[2]!, sha256: '55'.repeat(32) }] },
     ];
     const digests = variants.map(contextDigest);
     for (const v of digests) expect(v).not.toBe(d);
@@ -51,18 +51,18 @@ describe('contextDigest', () => {
 
   it('cannot be forged by moving text between a path and a hash', () => {
     // One manifest line per input: a file named like another's hash line is a different manifest.
-    const a = contextDigest({ ...BASE, files: [{ path: 'a b', sha256: 'c' }], wheels: [] });
-    const b = contextDigest({ ...BASE, files: [{ path: 'b', sha256: 'c a' }], wheels: [] });
+    const a = contextDigest({ ...BASE, files: [{ path: 'a b', sha256: 'c' }] });
+    const b = contextDigest({ ...BASE, files: [{ path: 'b', sha256: 'c a' }] });
     expect(a).not.toBe(b);
   });
 });
 
 describe('isDigestedPath', () => {
-  it('leaves out the CA (not an input of the image) and wheel files (counted by name)', () => {
+  it("leaves out the CA (not an input of the image) and the wheelhouse (fixed by the lock's hashes)", () => {
     expect(isDigestedPath(`${CA_DIR}/${CA_FILE}`)).toBe(false);
     expect(isDigestedPath(CA_DIR)).toBe(false);
     expect(isDigestedPath(`${WHEELHOUSE_DIR}/polars-1.0-py3-none-any.whl`)).toBe(false);
-    expect(isDigestedPath(`${WHEELHOUSE_DIR}/requirements.txt`)).toBe(true);
+    expect(isDigestedPath('python/requirements.lock')).toBe(true);
     expect(isDigestedPath('Dockerfile')).toBe(true);
     expect(isDigestedPath('build-ca-notes.txt')).toBe(true);
   });
@@ -87,8 +87,9 @@ describe('prepareContext + digestContext (on a copy of images/)', () => {
     await edit?.();
     const ctx = await prepareContext(imagesCopy, ca);
     try {
-      await writeFile(path.join(ctx.dir, WHEELHOUSE_DIR, 'requirements.txt'), 'polars\n');
-      return await digestContext(ctx.dir, base, ['polars-1.0-py3-none-any.whl']);
+      // A downloaded wheel does not change the digest: the lock's hashes already fix it.
+      await writeFile(path.join(ctx.dir, WHEELHOUSE_DIR, 'polars-1.0-py3-none-any.whl'), 'zip');
+      return await digestContext(ctx.dir, base);
     } finally {
       await ctx.dispose();
     }
@@ -100,6 +101,7 @@ describe('prepareContext + digestContext (on a copy of images/)', () => {
       expect(existsSync(path.join(ctx.dir, 'Dockerfile'))).toBe(true);
       expect(existsSync(path.join(ctx.dir, 'mermaid', 'package-lock.json'))).toBe(true);
       expect(existsSync(path.join(ctx.dir, 'rootfs', 'usr', 'local', 'bin', 'mmdc'))).toBe(true);
+      expect(existsSync(path.join(ctx.dir, 'python', 'requirements.lock'))).toBe(true);
       expect(await readFile(path.join(ctx.dir, CA_DIR, CA_FILE), 'utf8')).toBe('');
       expect(existsSync(path.join(ctx.dir, 'bootstrap-base.sh'))).toBe(false);
       expect(existsSync(path.join(ctx.dir, 'smoke'))).toBe(false);
@@ -118,6 +120,11 @@ describe('prepareContext + digestContext (on a copy of images/)', () => {
       await writeFile(f, `${await readFile(f, 'utf8')}\n# edited\n`);
     });
     expect(edited).not.toBe(none);
+    const relocked = await digestWith(undefined, async () => {
+      const f = path.join(imagesCopy, 'python', 'requirements.lock');
+      await writeFile(f, (await readFile(f, 'utf8')).replace(/sha256:[0-9a-f]/, 'sha256:0'));
+    });
+    expect(relocked).not.toBe(edited);
   });
 
   it('refuses a symlink in images/ instead of carrying its target into the image', async () => {

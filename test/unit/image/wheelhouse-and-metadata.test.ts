@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findImagesDir, publicSourceUrl } from '../../../src/image/image-metadata.js';
-import { pipDownloadArgs, pipEnv, targetPlatforms, WHEEL_GROUPS } from '../../../src/image/wheelhouse.js';
+import { parseLock, pipDownloadArgs, pipEnv, targetPlatforms } from '../../../src/image/wheelhouse.js';
 
 describe('pipDownloadArgs', () => {
-  const argv = pipDownloadArgs(['polars', 'polars-runtime-32'], '/tmp/wh');
+  const argv = pipDownloadArgs('/ctx/python/requirements.lock', '/tmp/wh');
 
   it('fetches binary wheels for the image (CPython 3.11, manylinux), not for the host', () => {
     expect(argv.slice(0, 3)).toEqual(['-m', 'pip', 'download']);
@@ -20,23 +21,60 @@ describe('pipDownloadArgs', () => {
     expect(argv[argv.indexOf('--dest') + 1]).toBe('/tmp/wh');
   });
 
-  it('puts the requirements after --, so none is read as an option', () => {
-    expect(argv.slice(argv.indexOf('--'))).toEqual(['--', 'polars', 'polars-runtime-32']);
+  it('downloads exactly the lock, hash-checked, and nothing it does not name', () => {
+    expect(argv[argv.indexOf('--requirement') + 1]).toBe('/ctx/python/requirements.lock');
+    expect(argv).toContain('--require-hashes');
+    expect(argv).toContain('--no-deps');
   });
 
   it('targets aarch64 wheels on an arm64 host', () => {
     expect(targetPlatforms('arm64').every((p) => p.endsWith('_aarch64'))).toBe(true);
   });
+});
 
-  it('requires Polars and only tries Bandit and Semgrep', () => {
-    expect(WHEEL_GROUPS.filter((g) => g.required).flatMap((g) => g.requirements)).toEqual([
-      'polars',
-      'polars-runtime-32',
+describe('the image lock (images/python/requirements.lock)', () => {
+  const dir = path.join(findImagesDir(), 'python');
+  const lock = parseLock(readFileSync(path.join(dir, 'requirements.lock'), 'utf8'));
+  const wanted = readFileSync(path.join(dir, 'requirements.in'), 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
+
+  it('pins every top-level requirement at the version requirements.in asks for', () => {
+    expect(wanted.length).toBeGreaterThanOrEqual(4);
+    for (const req of wanted) {
+      const [name, version] = req.split('==');
+      expect(version, `${req} must be an exact pin`).toBeTruthy();
+      const pin = lock.find((p) => p.name === name!.toLowerCase().replace(/[-_.]+/g, '-'));
+      expect(pin?.version, name).toBe(version);
+    }
+  });
+
+  it('carries Bandit 1.9.x and Semgrep 1.x, each wheel with a sha256', () => {
+    expect(lock.find((p) => p.name === 'bandit')?.version).toMatch(/^1\.9\./);
+    expect(lock.find((p) => p.name === 'semgrep')?.version).toMatch(/^1\./);
+    expect(lock.every((p) => p.sha256.length >= 1)).toBe(true);
+    expect(new Set(lock.map((p) => p.name)).size).toBe(lock.length);
+  });
+});
+
+describe('parseLock', () => {
+  const hash = `--hash=sha256:${'ab'.repeat(32)}`;
+
+  it('reads pins with continuation lines and several hashes', () => {
+    expect(parseLock(`# c\nFoo_Bar==1.2.3 \\\n    ${hash} \\\n    ${hash.replace('ab', 'cd')}\n`)).toEqual([
+      { name: 'foo-bar', version: '1.2.3', sha256: ['ab'.repeat(32), `cd${'ab'.repeat(31)}`] },
     ]);
-    expect(WHEEL_GROUPS.filter((g) => !g.required).flatMap((g) => g.requirements)).toEqual([
-      'bandit',
-      'semgrep',
-    ]);
+  });
+
+  it.each([
+    ['a range', `foo>=1.0 ${hash}`],
+    ['no hash', 'foo==1.0'],
+    ['a URL', `foo @ https://example.invalid/foo.whl ${hash}`],
+    ['another option', `foo==1.0 --index-url=https://example.invalid ${hash}`],
+    ['a short hash', 'foo==1.0 --hash=sha256:abcd'],
+  ])('refuses %s', (_, text) => {
+    expect(() => parseLock(text)).toThrow(expect.objectContaining({ code: 'IMAGE_BUILD_FAILED' }));
   });
 });
 

@@ -4,8 +4,8 @@ Run once at image build time (as the last RUN of images/Dockerfile) so the runne
 and the smoke suite can read the image's contents without starting every tool.
 Each value comes from the installed thing itself, not from what the build asked
 for, and the build fails here when a required tool is missing or does not import:
-a broken image must not be tagged. Semgrep is optional (not obtainable on every
-build machine): it is null when absent, never guessed.
+a broken image must not be tagged. Bandit and Semgrep come from the hash-pinned
+wheels of images/python/requirements.lock; both are required.
 
 Usage: tool-versions.py OUTPUT_FILE
 """
@@ -20,7 +20,8 @@ import subprocess
 import sys
 
 MERMAID_PACKAGE = "/opt/airlock/mermaid/node_modules/@mermaid-js/mermaid-cli/package.json"
-REQUIRED = ["python", "bandit", "polars", "pandas", "matplotlib", "networkx", "graphviz", "mermaid-cli", "chromium"]
+REQUIRED = ["python", "bandit", "semgrep", "polars", "pandas", "matplotlib", "networkx", "graphviz",
+            "mermaid-cli", "chromium", "ca-certificates"]
 
 
 def python_library(name):
@@ -45,13 +46,12 @@ def first_version(text):
 
 
 def bandit_version():
-    # The wheelhouse bandit (venv, first on PATH) wins over Debian's when both exist.
     return first_version(command_output(["bandit", "--version"]))
 
 
 def semgrep_version():
-    if shutil.which("semgrep") is None:
-        return None
+    # Runs the real binary (not the wheel's metadata): Semgrep that cannot start, e.g.
+    # without a CA bundle, must fail the build here rather than every scan later.
     return first_version(command_output(["semgrep", "--version"]))
 
 
@@ -75,6 +75,7 @@ def main():
         # dpkg's record, not `chromium --version`: starting a browser as root at
         # build time is neither needed nor wanted.
         "chromium": command_output(["dpkg-query", "-W", "-f=${Version}", "chromium"]),
+        "ca-certificates": command_output(["dpkg-query", "-W", "-f=${Version}", "ca-certificates"]),
         "nodejs": first_version(command_output(["node", "--version"])),
     }
     missing = [k for k in REQUIRED if not versions.get(k)]
