@@ -73977,22 +73977,22 @@ const scanCommand = {
 /**
  * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
  *
- *   Dockerfile, debian/, mermaid/, rootfs/   copied from images/ (never images/smoke/ or the
- *                                   bootstrap script: they are not build inputs)
- *   wheelhouse/                     filled by wheelhouse.ts
+ *   Dockerfile, debian/, mermaid/, python/, rootfs/   copied from images/ (never images/smoke/
+ *                                   or the bootstrap script: they are not build inputs)
+ *   wheelhouse/                     filled by wheelhouse.ts from python/requirements.lock
  *   build-ca/extra-ca.pem           the extra CA, or an empty file (COPY of a
  *                                   missing file fails in both builders)
  *
  * and its digest: what `--if-changed` compares with the image's
  * `org.airlock.context-sha256` label to decide whether a rebuild is due.
  */
-const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'rootfs'];
+const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'python', 'rootfs'];
 const CA_DIR = 'build-ca';
 const CA_FILE = 'extra-ca.pem';
 const WHEELHOUSE_DIR = 'wheelhouse';
 const CONTEXT_LABEL = 'org.airlock.context-sha256';
 /** Bump when the manifest's meaning changes, so old labels never match by accident. */
-const MANIFEST_VERSION = 'airlock-image-context v1';
+const MANIFEST_VERSION = 'airlock-image-context v2';
 /**
  * sha256 over a sorted manifest of the build's inputs. Deliberately NOT in it: the
  * extra CA (it changes how npm reaches the registry, not what is installed, and a
@@ -74006,7 +74006,6 @@ function contextDigest(inputs) {
         JSON.stringify(['base-ref', inputs.baseImageRef]),
         JSON.stringify(['base-id', inputs.baseImageId]),
         ...inputs.files.map((f) => JSON.stringify(['file', f.path, f.sha256])),
-        ...inputs.wheels.map((w) => JSON.stringify(['wheel', w])),
     ].sort();
     return (0,external_node_crypto_namespaceObject.createHash)('sha256')
         .update(`${MANIFEST_VERSION}\n${lines.join('\n')}\n`)
@@ -74016,8 +74015,10 @@ function contextDigest(inputs) {
 function isDigestedPath(rel) {
     if (rel === CA_DIR || rel.startsWith(`${CA_DIR}/`))
         return false;
-    if (rel.startsWith(`${WHEELHOUSE_DIR}/`) && rel.endsWith('.whl'))
-        return false; // by name instead
+    // The wheels are fixed by the lock's hashes, which are digested: the digest can be
+    // taken before the download, so an up-to-date image costs no 80 MB fetch.
+    if (rel === WHEELHOUSE_DIR || rel.startsWith(`${WHEELHOUSE_DIR}/`))
+        return false;
     return true;
 }
 function build_context_sha256Hex(data) {
@@ -74038,8 +74039,7 @@ async function hashTree(root, include = () => true) {
                 await walk(rel ? `${rel}/${name}` : name);
         }
         else if (st.isFile()) {
-            // Excluded files are still walked (a symlink among them fails too) but not read:
-            // the wheels are tens of MB and count by name.
+            // Excluded files are still walked (a symlink among them fails too) but not read.
             if (include(rel))
                 out.push({ path: rel, sha256: build_context_sha256Hex(await (0,promises_namespaceObject.readFile)(abs)) });
         }
@@ -74079,10 +74079,10 @@ async function prepareContext(imagesDir, extraCaPem) {
         throw new errors_UserError('IMAGE_BUILD_FAILED', `cannot assemble the build context from ${imagesDir}: ${String(e)}`);
     }
 }
-/** The digest of a prepared, wheelhouse-filled context. */
-async function digestContext(dir, base, wheels) {
+/** The digest of a prepared context (the wheelhouse, filled or not, does not count). */
+async function digestContext(dir, base) {
     const files = await hashTree(dir, isDigestedPath);
-    return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files, wheels: [...wheels] });
+    return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files });
 }
 
 ;// CONCATENATED MODULE: ./src/image/docker-image.ts
@@ -74417,12 +74417,20 @@ async function sourceAndRevision(repoDir, env = process.env) {
 
 
 
-
-const WHEEL_GROUPS = [
-    { requirements: ['polars', 'polars-runtime-32'], required: true },
-    { requirements: ['bandit'], required: false, whenMissing: "the image uses Debian's bandit" },
-    { requirements: ['semgrep'], required: false, whenMissing: 'the image has no semgrep' },
-];
+/**
+ * Fills the build context's `wheelhouse/` on the host with `pip download`, so the
+ * image installs the Python packages Debian lacks (Polars) or ships too old (Bandit
+ * 1.6.2; no Semgrep at all) without any index: the Dockerfile's pip runs with
+ * `--no-index --require-hashes` against the same lock.
+ *
+ * What is downloaded is exactly `images/python/requirements.lock`: every wheel,
+ * transitive dependencies included, pinned to one version and its sha256 (generated
+ * by scripts/lock-image-wheels.py). An unpinned build took Semgrep 1.185.0 one day and
+ * 1.187.0 three days later; with the lock a moved version or a changed file fails the
+ * build, here and again inside it.
+ */
+/** The lock, relative to images/ (and to the build context, which copies python/). */
+const LOCK_FILE = 'python/requirements.lock';
 /** The image's interpreter: Debian bookworm's CPython 3.11 (glibc 2.36). */
 const TARGET_PYTHON = '3.11';
 const TARGET_GLIBC_MINOR = 36;
@@ -74439,12 +74447,14 @@ function targetPlatforms(arch = process.arch) {
     return tags;
 }
 /**
- * argv for one group's download. Binary wheels only (no sdist builds: they would
- * run setup.py on the host, and need compilers the image does not have), for the
- * image's Python and platform, not the host's: a runner with Python 3.12 must
- * still fetch cp311 wheels.
+ * argv for the download. Binary wheels only (no sdist builds: they would run
+ * setup.py on the host, and need compilers the image does not have), for the
+ * image's Python and platform, not the host's: a runner with Python 3.12 must still
+ * fetch cp311 wheels. `--require-hashes` (implied by the lock's hashes, stated so it
+ * cannot be lost) and `--no-deps`: the lock already names every wheel, and nothing
+ * outside it may be fetched.
  */
-function pipDownloadArgs(requirements, dest) {
+function pipDownloadArgs(lockFile, dest) {
     return [
         '-m',
         'pip',
@@ -74452,9 +74462,11 @@ function pipDownloadArgs(requirements, dest) {
         '--disable-pip-version-check',
         '--no-input',
         '--retries',
-        '1',
+        '2',
         '--timeout',
         '30',
+        '--require-hashes',
+        '--no-deps',
         '--only-binary=:all:',
         '--python-version',
         TARGET_PYTHON,
@@ -74463,8 +74475,8 @@ function pipDownloadArgs(requirements, dest) {
         ...targetPlatforms().flatMap((p) => ['--platform', p]),
         '--dest',
         dest,
-        '--',
-        ...requirements,
+        '--requirement',
+        lockFile,
     ];
 }
 /** pip's own configuration (index, find-links, certificates, proxies) and nothing else of ours. */
@@ -74478,41 +74490,61 @@ function pipEnv(env = process.env) {
     }
     return run_command_minimalEnv(passed);
 }
-/** Downloads every group into `dir` (created), writes `dir/requirements.txt`. */
-async function downloadWheelhouse(dir, progress) {
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const results = await Promise.all(WHEEL_GROUPS.map(async (group, i) => {
-        const dest = external_node_path_default().join(dir, `.group-${i}`);
-        const r = await run_command_tryRunCommand('python3', pipDownloadArgs(group.requirements, dest), {
-            env: pipEnv(),
-            timeoutMs: 600_000,
-        }).catch((e) => {
-            throw new errors_UserError('IMAGE_BUILD_FAILED', `python3 -m pip could not be started: ${String(e)}`);
+/**
+ * The pins of a lock file: `name==version` followed by `--hash=sha256:` options,
+ * with backslash continuations. Anything else (a range, a URL, an option other than
+ * --hash, a line without a hash) is refused: the lock is generated, and a hand edit
+ * that loosens it must fail loudly rather than install something unpinned.
+ */
+function parseLock(text, file = LOCK_FILE) {
+    const logical = text
+        .replace(/\\\r?\n/g, ' ')
+        .split(/\r?\n/)
+        .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+        .filter(Boolean);
+    const out = [];
+    for (const line of logical) {
+        const [req, ...opts] = line.split(/\s+/);
+        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][A-Za-z0-9.+!_-]*)$/.exec(req ?? '');
+        if (!m)
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: not an exact pin: ${JSON.stringify(req)}`);
+        const sha256 = [];
+        for (const o of opts) {
+            const h = /^--hash=sha256:([0-9a-f]{64})$/.exec(o);
+            if (!h)
+                throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]}: unexpected ${JSON.stringify(o)}`);
+            sha256.push(h[1]);
+        }
+        if (!sha256.length)
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]} has no --hash`);
+        out.push({
+            name: m[1].toLowerCase().replace(/[-_.]+/g, '-'),
+            version: m[2],
+            sha256,
         });
-        return { group, dest, ok: r.exitCode === 0, failure: r.exitCode === 0 ? '' : describeFailure(r) };
-    }));
-    const out = { wheels: [], requirements: [], unavailable: [] };
-    for (const { group, dest, ok, failure } of results) {
-        if (!ok) {
-            if (group.required) {
-                throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: pip download ${group.requirements.join(' ')} failed: ${failure}`);
-            }
-            progress(`wheelhouse: pip cannot get ${group.requirements.join(' ')} here; ${group.whenMissing}`);
-            out.unavailable.push(...group.requirements);
-            continue;
-        }
-        for (const name of await (0,promises_namespaceObject.readdir)(dest)) {
-            // Two groups can share a dependency: the same file name is the same wheel.
-            await (0,promises_namespaceObject.rename)(external_node_path_default().join(dest, name), external_node_path_default().join(dir, name));
-        }
-        out.requirements.push(...group.requirements);
     }
-    for (const { dest } of results)
-        await (0,promises_namespaceObject.rm)(dest, { recursive: true, force: true });
-    out.wheels = (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => n.endsWith('.whl')).sort();
-    await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, 'requirements.txt'), `${out.requirements.join('\n')}\n`);
-    progress(`wheelhouse: ${out.wheels.length} wheels for ${out.requirements.join(', ')}`);
     return out;
+}
+/** Downloads the lock's wheels into `dir` (created). */
+async function downloadWheelhouse(dir, lockFile, progress) {
+    const pins = parseLock(await (0,promises_namespaceObject.readFile)(lockFile, 'utf8'), lockFile);
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const r = await run_command_tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
+        env: pipEnv(),
+        timeoutMs: 600_000,
+    }).catch((e) => {
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `python3 -m pip could not be started: ${String(e)}`);
+    });
+    if (r.exitCode !== 0) {
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: pip download of the ${pins.length} locked wheels failed (an index is needed: PyPI, ` +
+            `or PIP_INDEX_URL / PIP_FIND_LINKS for a mirror): ${describeFailure(r)}`);
+    }
+    const wheels = (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => n.endsWith('.whl')).sort();
+    if (wheels.length !== pins.length) {
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: the lock pins ${pins.length} wheels but pip fetched ${wheels.length}`);
+    }
+    progress(`wheelhouse: ${wheels.length} wheels, hashes checked against ${LOCK_FILE}`);
+    return { wheels, pins: pins.map((p) => `${p.name}==${p.version}`).sort() };
 }
 
 ;// CONCATENATED MODULE: ./src/image/build-image.ts
@@ -74541,8 +74573,9 @@ const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
  * Builds (or, with `ifChanged`, confirms) the sandbox image:
  *   1. a Docker engine answers, else DOCKER_UNAVAILABLE;
  *   2. the base image exists, bootstrapped by images/bootstrap-base.sh if missing;
- *   3. a temp context: images/ sources, the host-downloaded wheelhouse, the CA;
+ *   3. a temp context: images/ sources and the CA;
  *   4. its digest against the existing image's label (ifChanged);
+ *   4b. the wheelhouse: the lock's wheels, downloaded on the host, hashes checked;
  *   5. `docker build`, progress streamed, IMAGE_BUILD_FAILED naming the failed step.
  * The temp context (with the CA copy) is removed whatever happens.
  */
@@ -74557,9 +74590,7 @@ async function buildSandboxImage(opts) {
     const base = await ensureBaseImage(baseRef, imagesDir, progress);
     const context = await prepareContext(imagesDir, extraCa);
     try {
-        progress('wheelhouse: pip download on the host (the image installs offline)');
-        const wheelhouse = await downloadWheelhouse(external_node_path_default().join(context.dir, WHEELHOUSE_DIR), progress);
-        const digest = await digestContext(context.dir, { ref: baseRef, id: base.id }, wheelhouse.wheels);
+        const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
         if (opts.ifChanged) {
             const existing = await inspectImage(opts.tag);
             if (existing && existing.labels[CONTEXT_LABEL] === digest) {
@@ -74568,6 +74599,8 @@ async function buildSandboxImage(opts) {
             }
             progress(existing ? `${opts.tag}: build inputs changed, rebuilding` : `${opts.tag}: not present, building`);
         }
+        progress('wheelhouse: pip download on the host of the locked wheels (the image installs offline)');
+        await downloadWheelhouse(external_node_path_default().join(context.dir, WHEELHOUSE_DIR), external_node_path_default().join(context.dir, LOCK_FILE), progress);
         const { source, revision } = await sourceAndRevision(external_node_path_default().dirname(imagesDir));
         const argv = dockerBuildArgs(opts.tag, context.dir, {
             BASE_IMAGE: baseRef,
@@ -74939,6 +74972,9 @@ const ALLOWED_ENV = new Set([
     'PYTHONDONTWRITEBYTECODE',
     'PYTHONUNBUFFERED',
     'LC_CTYPE',
+    // The image's own, so the scanner never phones home (no network to do it with anyway).
+    'SEMGREP_ENABLE_VERSION_CHECK',
+    'SEMGREP_SEND_METRICS',
 ]);
 const SMOKE_MEMORY_BOMB_MB = 128;
 const SMOKE_PIDS = 64;
