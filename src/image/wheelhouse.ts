@@ -138,6 +138,8 @@ export async function downloadWheelhouse(
 ): Promise<Wheelhouse> {
   const pins = parseLock(await readFile(lockFile, 'utf8'), lockFile);
   await mkdir(dir, { recursive: true });
+  // A lock that pins nothing (a custom images/ without PyPI packages) needs no index.
+  if (pins.length === 0) return { wheels: [], pins: [] };
   const r = await tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
     env: pipEnv(),
     timeoutMs: 600_000,

@@ -1,8 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findImagesDir, publicSourceUrl } from '../../../src/image/image-metadata.js';
-import { parseLock, pipDownloadArgs, pipEnv, targetPlatforms } from '../../../src/image/wheelhouse.js';
+import {
+  downloadWheelhouse,
+  parseLock,
+  pipDownloadArgs,
+  pipEnv,
+  targetPlatforms,
+} from '../../../src/image/wheelhouse.js';
 
 describe('pipDownloadArgs', () => {
   const argv = pipDownloadArgs('/ctx/python/requirements.lock', '/tmp/wh');
@@ -55,6 +62,24 @@ describe('the image lock (images/python/requirements.lock)', () => {
     expect(lock.find((p) => p.name === 'semgrep')?.version).toMatch(/^1\./);
     expect(lock.every((p) => p.sha256.length >= 1)).toBe(true);
     expect(new Set(lock.map((p) => p.name)).size).toBe(lock.length);
+  });
+});
+
+describe('downloadWheelhouse', () => {
+  it('downloads nothing for a lock that pins nothing (pip would refuse an empty requirements file)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'airlock-wh-'));
+    try {
+      writeFileSync(path.join(dir, 'requirements.lock'), '# nothing from PyPI\n');
+      const lines: string[] = [];
+      const got = await downloadWheelhouse(
+        path.join(dir, 'wheelhouse'),
+        path.join(dir, 'requirements.lock'),
+        (l) => lines.push(l),
+      );
+      expect(got).toEqual({ wheels: [], pins: [] });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
