@@ -20,7 +20,8 @@ async function writeImages(dockerfile: string): Promise<void> {
 
 beforeAll(async () => {
   imagesDir = path.join(await mkdtemp(path.join(tmpdir(), 'airlock-images-')), 'images');
-  for (const d of ['debian', 'mermaid', 'python', 'rootfs']) await mkdir(path.join(imagesDir, d), { recursive: true });
+  for (const d of ['debian', 'mermaid', 'python', 'rootfs'])
+    await mkdir(path.join(imagesDir, d), { recursive: true });
   // A lock that pins nothing: the build needs no index and downloads nothing.
   await writeFile(path.join(imagesDir, 'python', 'requirements.lock'), '# no wheels\n');
 });

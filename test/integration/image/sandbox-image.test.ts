@@ -223,7 +223,7 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
   }, 60_000);
 
   it("trusts Debian's public CA bundle (Semgrep needs one to start), never the build machine's CA", async () => {
-    const r = await inImage(['dpkg-query', '-W', '-f=${Status} ${Version}', 'ca-certificates']);
+    const r = await inImage(['dpkg-query', '-W', `-f=\${Status} \${Version}`, 'ca-certificates']);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^install ok installed \d{8}/);
     const versions = JSON.parse((await inImage(['cat', '/opt/airlock/versions.json'])).out) as Record<

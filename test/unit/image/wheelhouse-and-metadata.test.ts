@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { findImagesDir, publicSourceUrl } from '../../../src/image/image-metadata.js';
 import {
   downloadWheelhouse,
@@ -66,8 +66,10 @@ describe('the image lock (images/python/requirements.lock)', () => {
 });
 
 describe('downloadWheelhouse', () => {
-  it('downloads nothing for a lock that pins nothing (pip would refuse an empty requirements file)', async () => {
+  it('downloads nothing, and needs no pip or index, for a lock that pins nothing', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'airlock-wh-'));
+    // No python3 on PATH: starting pip would fail the call.
+    vi.stubEnv('PATH', '/nonexistent');
     try {
       writeFileSync(path.join(dir, 'requirements.lock'), '# nothing from PyPI\n');
       const lines: string[] = [];
@@ -78,6 +80,7 @@ describe('downloadWheelhouse', () => {
       );
       expect(got).toEqual({ wheels: [], pins: [] });
     } finally {
+      vi.unstubAllEnvs();
       rmSync(dir, { recursive: true, force: true });
     }
   });
