@@ -74529,6 +74529,9 @@ function parseLock(text, file = LOCK_FILE) {
 async function downloadWheelhouse(dir, lockFile, progress) {
     const pins = parseLock(await (0,promises_namespaceObject.readFile)(lockFile, 'utf8'), lockFile);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    // A lock that pins nothing (a custom images/ without PyPI packages) needs no index.
+    if (pins.length === 0)
+        return { wheels: [], pins: [] };
     const r = await run_command_tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
         env: pipEnv(),
         timeoutMs: 600_000,
