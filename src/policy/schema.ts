@@ -134,15 +134,25 @@ const ExecuteSchema = z.strictObject({
     .prefault({ run: false }),
 });
 
-/** `uid` or `uid:gid`; root (0) in either place is refused. */
+/**
+ * `uid:gid`, both explicit: the engine runs a bare uid with gid 0, root's group. Root
+ * (0) in either place is refused, and so are ids past 2^31-1, which the runtime
+ * cannot use (every run would end 126 instead of a configuration error here).
+ */
 const SandboxUser = z.preprocess(
-  // YAML reads `user: 10001` as a number; accept it as the uid it is.
+  // YAML reads `user: 10001` as a number: kept as text so the message below explains.
   (u) => (typeof u === 'number' && Number.isInteger(u) ? String(u) : u),
   z
     .string()
-    .regex(/^\d{1,10}(:\d{1,10})?$/, 'expected "uid:gid" with numeric ids')
+    .regex(
+      /^\d{1,10}:\d{1,10}$/,
+      'expected "uid:gid" with both numeric ids (a uid alone runs with gid 0, root\'s group)',
+    )
     .refine((u) => u.split(':').every((id) => Number(id) !== 0), {
       message: 'expected a non-root uid:gid (0 is root: the sandbox never runs as root)',
+    })
+    .refine((u) => u.split(':').every((id) => Number(id) <= 2 ** 31 - 1), {
+      message: 'expected ids of at most 2147483647',
     }),
 );
 

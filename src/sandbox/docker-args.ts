@@ -57,7 +57,12 @@ export const KEEPER_GRACE_SECONDS = 120;
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const USER_RE = /^(\d{1,10})(?::(\d{1,10}))?$/;
+const USER_RE = /^(\d{1,10}):(\d{1,10})$/;
+/**
+ * Ids above this fail inside runc (every run ended 126) instead of being refused
+ * here; kernel ids are u32 with -1 reserved, and engines parse them as int32.
+ */
+export const MAX_SANDBOX_ID = 2 ** 31 - 1;
 
 /**
  * The environment inside the container: exactly these plus the spec's own. Nothing of
@@ -89,18 +94,33 @@ export function sandboxEnv(spec: HardenedRunSpec): [string, string][] {
   return [...Object.entries(ours), ...Object.entries(extra)];
 }
 
-/** Parses `uid[:gid]`, refusing root: uid 0 (or gid 0) inside is root's files and powers. */
+/**
+ * Parses `uid:gid`, refusing root: uid 0 (or gid 0) inside is root's files and powers.
+ * Both ids must be given: the engine runs a bare uid with gid 0 (root's group), so
+ * `12345` alone would put the script in group root.
+ */
 export function parseSandboxUser(user: string): { uid: number; gid: number } {
   const m = USER_RE.exec(user);
   if (!m) {
     // A name would be resolved by the image's /etc/passwd, which could map it to 0.
-    throw new UserError('INPUT_INVALID', `sandbox user must be numeric uid[:gid], got '${user}'`);
+    throw new UserError('INPUT_INVALID', `sandbox user must be numeric "uid:gid", both given, got '${user}'`);
   }
   const uid = Number(m[1]);
-  const gid = m[2] === undefined ? uid : Number(m[2]);
+  const gid = Number(m[2]);
   if (uid === 0 || gid === 0)
     throw new UserError('INPUT_INVALID', 'the sandbox user must not be root (uid/gid 0)');
+  if (uid > MAX_SANDBOX_ID || gid > MAX_SANDBOX_ID)
+    throw new UserError(
+      'INPUT_INVALID',
+      `sandbox uid and gid must be at most ${MAX_SANDBOX_ID}, got '${user}'`,
+    );
   return { uid, gid };
+}
+
+/** The exact `uid:gid` the engine is given: parsed and re-rendered, never the raw string. */
+function sandboxUserArg(user: string): string {
+  const { uid, gid } = parseSandboxUser(user);
+  return `${uid}:${gid}`;
 }
 
 /** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
@@ -361,11 +381,11 @@ export function usesCopyOutLauncher(spec: HardenedRunSpec): boolean {
  */
 export function scriptExec(spec: HardenedRunSpec): ExecConfig {
   if (spec.command.length === 0) throw new UserError('INPUT_INVALID', 'empty sandbox command');
-  parseSandboxUser(spec.sandbox.user);
+  const user = sandboxUserArg(spec.sandbox.user);
   const cmd = usesCopyOutLauncher(spec)
     ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...spec.command]
     : [...spec.command];
-  return { user: spec.sandbox.user, workdir: WORK_DIR, cmd };
+  return { user, workdir: WORK_DIR, cmd };
 }
 
 /**
@@ -373,9 +393,8 @@ export function scriptExec(spec: HardenedRunSpec): ExecConfig {
  * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
  */
 export function copyOutExec(spec: HardenedRunSpec): ExecConfig {
-  parseSandboxUser(spec.sandbox.user);
   return {
-    user: spec.sandbox.user,
+    user: sandboxUserArg(spec.sandbox.user),
     cmd: [...TAR_OUTPUT_DIR, '.'],
   };
 }

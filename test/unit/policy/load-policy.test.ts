@@ -114,6 +114,10 @@ levels:
       ['root.yml', 'version: 1\nsandbox: { user: "0:0" }\n', 'sandbox.user'],
       ['rootgid.yml', 'version: 1\nsandbox: { user: "10001:0" }\n', 'sandbox.user'],
       ['rootnum.yml', 'version: 1\nsandbox: { user: 0 }\n', 'sandbox.user'],
+      // A uid alone would run with gid 0 (root's group).
+      ['uidonly.yml', 'version: 1\nsandbox: { user: "12345" }\n', 'sandbox.user'],
+      ['uidnum.yml', 'version: 1\nsandbox: { user: 12345 }\n', 'sandbox.user'],
+      ['bigid.yml', 'version: 1\nsandbox: { user: "2147483648:10001" }\n', 'sandbox.user'],
       ['runblocked.yml', 'version: 1\nexecute: { blocked: { run: true } }\n', 'execute.blocked.run'],
       ['flagimage.yml', 'version: 1\nsandbox: { image: "--privileged" }\n', 'sandbox.image'],
       [
@@ -278,6 +282,14 @@ failOn: [error]
     await write('cyc/self.yml', 'version: 1\nextends: self-link.yml\n');
     await symlink(join(dir, 'cyc/self.yml'), join(dir, 'cyc/self-link.yml'));
     expect((await rejection(join(dir, 'cyc/self.yml'))).message).toContain('cycle');
+  });
+
+  it('a parent cannot hand the child a uid without gid (the engine would add gid 0)', async () => {
+    await write('uidp/parent.yml', 'version: 1\nsandbox: { user: "12345" }\n');
+    const e = await rejection(await write('uidp/child.yml', 'version: 1\nextends: parent.yml\n'));
+    expect(e.code).toBe('POLICY_INVALID');
+    expect(e.message).toContain('sandbox.user');
+    expect(e.message).toContain('gid 0');
   });
 
   it('an error in a parent names the parent file', async () => {

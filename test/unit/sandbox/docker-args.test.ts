@@ -6,6 +6,7 @@ import {
   copyOutExec,
   keeperUser,
   parseSandboxUser,
+  scriptExec,
 } from '../../../src/sandbox/docker-args.js';
 import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
 import { fixedIds as ids, hardenedSpec as spec } from '../../helpers/hardened-spec.js';
@@ -185,7 +186,18 @@ describe('buildDockerRunArgs', () => {
 
 describe('sandbox user', () => {
   it('rejects root, by uid or gid, and names', () => {
-    for (const user of ['0', '0:0', '10001:0', 'root', 'sandbox', '-1', '']) {
+    for (const user of [
+      '0',
+      '0:0',
+      '10001:0',
+      'root',
+      'sandbox',
+      '-1',
+      '',
+      '12345',
+      '2147483648:10001',
+      '10001:4294967295',
+    ]) {
       expect(() => parseSandboxUser(user)).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
       expect(() => buildDockerRunArgs(spec({ sandbox: { ...DEFAULT_SANDBOX_CONFIG, user } }), ids)).toThrow(
         expect.objectContaining({ code: 'INPUT_INVALID' }),
@@ -193,9 +205,23 @@ describe('sandbox user', () => {
     }
   });
 
-  it('accepts numeric uid[:gid] and picks a keeper uid different from it', () => {
-    expect(parseSandboxUser('10001')).toEqual({ uid: 10001, gid: 10001 });
+  it('gives the engine the parsed uid:gid, never the raw text', () => {
+    const s = spec({
+      sandbox: { ...DEFAULT_SANDBOX_CONFIG, user: '0010001:010001' },
+      command: ['python3', 'x.py'],
+    });
+    expect(scriptExec(s).user).toBe('10001:10001');
+    expect(copyOutExec(s).user).toBe('10001:10001');
+    const bare = spec({
+      sandbox: { ...DEFAULT_SANDBOX_CONFIG, user: '12345' },
+      command: ['python3', 'x.py'],
+    });
+    expect(() => scriptExec(bare)).toThrow(expect.objectContaining({ code: 'INPUT_INVALID' }));
+  });
+
+  it('accepts numeric uid:gid and picks a keeper uid different from it', () => {
     expect(parseSandboxUser('1000:1001')).toEqual({ uid: 1000, gid: 1001 });
+    expect(parseSandboxUser('2147483647:2147483647')).toEqual({ uid: 2 ** 31 - 1, gid: 2 ** 31 - 1 });
     expect(keeperUser('10001:10001')).toBe('65534:65534');
     expect(keeperUser('65534:65534')).toBe('65533:65533');
   });
