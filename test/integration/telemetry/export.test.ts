@@ -167,7 +167,12 @@ describe('telemetry export', () => {
     expect(attrs['service.instance.id']).toBe('octo/repo');
     const metrics = rm.scopeMetrics.flatMap((s: { metrics: { name: string }[] }) => s.metrics);
     const names = metrics.map((m: { name: string }) => m.name).sort();
-    expect(names).toEqual(['sandbox_alerts_total', 'sandbox_duration_ms', 'sandbox_runs_total']);
+    expect(names).toEqual([
+      'sandbox_alerts_total',
+      'sandbox_duration_ms',
+      'sandbox_report_timestamp_seconds',
+      'sandbox_runs_total',
+    ]);
     const runs = metrics.find((m: { name: string }) => m.name === 'sandbox_runs_total');
     expect(runs.sum.isMonotonic).toBe(true);
     const failure = runs.sum.dataPoints.find(
@@ -175,6 +180,12 @@ describe('telemetry export', () => {
         p.attributes.some((a) => a.key === 'status' && a.value.stringValue === 'failure'),
     );
     expect(Number(failure.asInt ?? failure.asDouble)).toBe(2);
+    // The run is a label of every point, as on the Pushgateway: runs never merge in the collector.
+    const runIds = runs.sum.dataPoints.map(
+      (p: { attributes: { key: string; value: { stringValue: string } }[] }) =>
+        p.attributes.find((a) => a.key === 'run_id')?.value.stringValue,
+    );
+    expect(new Set(runIds)).toEqual(new Set(['r']));
   });
 
   it('produces exposition text that promtool accepts', async () => {
