@@ -200,4 +200,51 @@ describe('telemetry export', () => {
     expect(remarks).toEqual(['sandbox_duration_ms metric names should not contain abbreviated units']);
     expect(r.exitCode).toBe(3);
   });
+  it('keeps a pushed run "sent" when the cleanup after it hangs or gets garbage, within the same timeout', async () => {
+    // A gateway that takes the push, then never answers the group listing (or answers junk).
+    const requests: string[] = [];
+    let listing: 'hang' | 'junk' = 'hang';
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      req.resume();
+      if (req.method === 'PUT') res.writeHead(200).end();
+      else if (listing === 'junk')
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data": 7');
+    });
+    const port = await listen(server);
+    closers.push(
+      () =>
+        new Promise((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
+    for (const mode of ['hang', 'junk'] as const) {
+      listing = mode;
+      const lines: string[] = [];
+      const t = createTelemetry({
+        env: {
+          AIRLOCK_PUSHGATEWAY_URL: `http://127.0.0.1:${port}`,
+          AIRLOCK_METRICS_INSTANCE: 'octo/repo',
+          AIRLOCK_TELEMETRY_TIMEOUT_MS: '800',
+        },
+        runId: `run-${mode}`,
+        log: (l) => lines.push(l),
+      });
+      recordFailures(t, 1);
+      const started = performance.now();
+      expect(await t.flush()).toEqual({ otlp: 'off', pushgateway: 'sent' });
+      expect(performance.now() - started).toBeLessThan(3000);
+      const warnings = lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'telemetry.warning');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].message).toMatch(/^expired groups not deleted from/);
+    }
+    const b64 = (v: string) => Buffer.from(v).toString('base64url');
+    expect(requests).toEqual([
+      `PUT /metrics/job@base64/${b64('airlock')}/instance@base64/${b64('octo/repo')}/run_id@base64/${b64('run-hang')}`,
+      'GET /api/v1/metrics',
+      `PUT /metrics/job@base64/${b64('airlock')}/instance@base64/${b64('octo/repo')}/run_id@base64/${b64('run-junk')}`,
+      'GET /api/v1/metrics',
+    ]);
+  });
 });
