@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
@@ -19,7 +18,7 @@ import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxConfig } from '../sandbox/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { VERSION } from '../version.js';
-import { createTelemetry } from '../telemetry/index.js';
+import { createTelemetry, newRunId } from '../telemetry/index.js';
 import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './audit-stage.js';
 import { executeStage } from './execute-stage.js';
 import { scanStage } from './scan-stage.js';
@@ -89,12 +88,11 @@ export async function runGate(
   if (swept.length) notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
   const image = await ensureImageAvailable(sandbox.image, deps.progress);
 
-  // Telemetry continues its counters and failure streak from the audit history.
+  // Metrics are this run's own (one Pushgateway group per run); the failure streak
+  // continues from the audit history.
   const telemetry = createTelemetry({
     env: deps.env,
-    runId: deps.env.GITHUB_RUN_ID
-      ? `${deps.env.GITHUB_RUN_ID}-${deps.env.GITHUB_RUN_ATTEMPT ?? '1'}`
-      : randomUUID(),
+    runId: newRunId(deps.env),
     history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
   });
   const audit: AuditRecorder | undefined = settings.audit

@@ -7,9 +7,14 @@
  *   (base URL, `/v1/metrics` appended), as the OpenTelemetry spec defines them.
  * - AIRLOCK_PUSHGATEWAY_URL: base URL of a Prometheus Pushgateway, for shops without
  *   a collector. CI jobs live for minutes; a scrape would miss them, a push does not.
- * - AIRLOCK_METRICS_INSTANCE: the `instance` grouping key; default GITHUB_REPOSITORY.
- *   It must be stable across CI runs of one audit log, because counters are cumulative
- *   per instance (see metrics.ts); a per-run value would start a new series every run.
+ * - AIRLOCK_METRICS_INSTANCE: the `instance` label; default GITHUB_REPOSITORY. The
+ *   alert rules add up the runs of one instance, so it names the repository (or
+ *   whatever should alert as one), never one CI run: each run is told apart by its
+ *   own `run_id` label (see metrics.ts).
+ * - AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES: after its push, a gate run deletes its
+ *   instance's groups whose runs reported longer ago than this (default 120,
+ *   60..10080). The Pushgateway never forgets a group by itself; the floor keeps every
+ *   group alive for the longest window in ops/alerts.yml (1 h).
  * - AIRLOCK_TELEMETRY_TIMEOUT_MS: bound on each export (default 5000, 100..30000).
  * - OTEL_SDK_DISABLED=true turns every export off (the spec's kill switch).
  *
@@ -23,12 +28,18 @@ export interface TelemetryConfig {
   job: string;
   instance: string;
   timeoutMs: number;
+  /** Groups of this instance whose runs are older than this are deleted after a push. */
+  retentionSeconds: number;
   warnings: { target: string; message: string }[];
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 const MIN_TIMEOUT_MS = 100;
 const MAX_TIMEOUT_MS = 30_000;
+export const DEFAULT_RETENTION_MINUTES = 120;
+/** The longest rule window in ops/alerts.yml (SandboxImageSmokeFailed, 1 h). */
+const MIN_RETENTION_MINUTES = 60;
+const MAX_RETENTION_MINUTES = 7 * 24 * 60;
 
 function nonEmpty(v: string | undefined): string | undefined {
   const t = v?.trim();
@@ -92,6 +103,18 @@ export function readTelemetryConfig(
       });
   }
 
+  let retentionMinutes = DEFAULT_RETENTION_MINUTES;
+  const retentionRaw = nonEmpty(env.AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES);
+  if (retentionRaw) {
+    const n = Number(retentionRaw);
+    if (Number.isInteger(n) && n >= MIN_RETENTION_MINUTES && n <= MAX_RETENTION_MINUTES) retentionMinutes = n;
+    else
+      warnings.push({
+        target: 'config',
+        message: `AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES must be an integer in ${MIN_RETENTION_MINUTES}..${MAX_RETENTION_MINUTES}; using ${DEFAULT_RETENTION_MINUTES}`,
+      });
+  }
+
   const instance =
     nonEmpty(overrides.instance) ??
     nonEmpty(env.AIRLOCK_METRICS_INSTANCE) ??
@@ -103,6 +126,7 @@ export function readTelemetryConfig(
     job: nonEmpty(overrides.job) ?? 'airlock',
     instance,
     timeoutMs,
+    retentionSeconds: retentionMinutes * 60,
     warnings,
   };
 }

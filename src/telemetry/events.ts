@@ -1,4 +1,4 @@
-import type { ExecutionStatus } from '../report/types.js';
+import type { RunStatus } from './statuses.js';
 
 /**
  * Structured log events (DESIGN.md, "Telemetry names"). One event = one line of
@@ -10,7 +10,7 @@ import type { ExecutionStatus } from '../report/types.js';
 
 /** What the gate knows about one sandboxed run when it records it. */
 export interface SandboxRunRecord {
-  status: ExecutionStatus;
+  status: RunStatus;
   durationMs: number;
   /** Null when the container never produced an exit code (e.g. it could not start). */
   exitCode: number | null;
@@ -19,9 +19,9 @@ export interface SandboxRunRecord {
   /** Hex SHA-256 of the script's bytes. */
   sha256: string;
   /**
-   * Consecutive non-successful runs ending with this one, across CI runs: the count
-   * from the audit history (see failureStreakFromEntries) plus this run, or 0 when
-   * this run succeeded. Computed by the caller or by `Telemetry` from its baseline.
+   * Consecutive failed runs ending with this one: the count from the audit history
+   * (see failureStreakFromEntries) plus this run's, 0 after a success, unchanged by a
+   * cancelled run. Computed by the caller or by `Telemetry` from its baseline.
    */
   failureStreak: number;
 }

@@ -1,12 +1,17 @@
-import type { ExecutionStatus } from '../report/types.js';
+import { isFailure, isRunStatus, type RunStatus } from './statuses.js';
 
 /**
- * What telemetry needs from the audit history, so that counts survive across CI
- * runs: each CI job is a fresh process, but the audit log is carried from run to
- * run (it is the project's memory). The caller parses the log (src/audit/) and
- * passes its entries; this module only reads `kind` and `data`, and treats every
- * field as untrusted input (a log that does not verify never gets here, but a
- * field of the wrong type must still not crash a gate or poison a counter).
+ * What telemetry takes from the audit history: the failure streak, which runs on
+ * across gate runs that share a log (a self-hosted runner's workspace, or a log
+ * restored from the audit branch). Counters do NOT come from here any more: each gate
+ * run pushes only its own counts under its own Pushgateway group, and the alert rules
+ * sum the groups (see metrics.ts and ops/alerts.yml). A fresh runner has an empty
+ * local log, so counters continued from it were wrong by construction.
+ *
+ * The caller parses the log (src/audit/) and passes its entries; this module only
+ * reads `kind` and `data`, and treats every field as untrusted input (a log that does
+ * not verify never gets here, but a field of the wrong type must still not crash a
+ * gate or poison the streak).
  */
 
 /** The part of an audit entry this module reads (DESIGN.md, audit log format v1). */
@@ -15,31 +20,19 @@ export interface HistoryEntry {
   data: unknown;
 }
 
-/** Audit entry kind of one sandboxed execution; `data.status` is an ExecutionStatus. */
+/** Audit entry kind of one sandboxed execution; `data.status` is an execution status. */
 export const EXECUTION_KIND = 'execution';
 
-const STATUSES: readonly ExecutionStatus[] = ['success', 'failure', 'timeout', 'oom', 'error'];
-
 export interface HistoryBaseline {
-  /** Runs so far per status: the starting value of `sandbox_runs_total{status}`. */
-  runsByStatus: Record<ExecutionStatus, number>;
-  /** Durations of past runs, replayed into `sandbox_duration_ms` so the histogram is cumulative too. */
-  durationsMs: number[];
-  /** Consecutive non-successful runs at the end of the history. */
+  /** Consecutive failed runs at the end of the history. */
   failureStreak: number;
 }
 
 export function emptyBaseline(): HistoryBaseline {
-  return {
-    runsByStatus: { success: 0, failure: 0, timeout: 0, oom: 0, error: 0 },
-    durationsMs: [],
-    failureStreak: 0,
-  };
+  return { failureStreak: 0 };
 }
 
-function executionOf(
-  entry: HistoryEntry,
-): { status: ExecutionStatus; durationMs: number | undefined } | undefined {
+function statusOf(entry: HistoryEntry): RunStatus | undefined {
   if (entry.kind !== EXECUTION_KIND || typeof entry.data !== 'object' || entry.data === null)
     return undefined;
   const data = entry.data as Record<string, unknown>;
@@ -48,42 +41,29 @@ function executionOf(
     typeof data.execution === 'object' && data.execution !== null
       ? (data.execution as Record<string, unknown>)
       : data;
-  const status = source.status;
-  if (typeof status !== 'string' || !(STATUSES as readonly string[]).includes(status)) return undefined;
-  const d = source.durationMs;
-  const durationMs = typeof d === 'number' && Number.isFinite(d) && d >= 0 ? d : undefined;
-  return { status: status as ExecutionStatus, durationMs };
+  return isRunStatus(source.status) ? source.status : undefined;
+}
+
+/** The streak after one more run: a success resets it, a cancelled run leaves it as it was. */
+export function nextStreak(streak: number, status: RunStatus): number {
+  if (status === 'success') return 0;
+  return isFailure(status) ? streak + 1 : streak;
 }
 
 /**
- * Consecutive failed executions at the end of `entries` (oldest first). Every status
- * but `success` counts as failed: a timeout or an OOM kill is a run that did not do
- * its job. Entries of other kinds (scans, decisions, checkpoints) neither count nor
- * break the streak; one successful execution resets it to 0.
+ * Consecutive failed executions at the end of `entries` (oldest first). Entries of
+ * other kinds (scans, decisions, checkpoints) neither count nor break the streak;
+ * one successful execution resets it to 0; a cancelled one neither counts nor resets.
  */
 export function failureStreakFromEntries(entries: Iterable<HistoryEntry>): number {
   let streak = 0;
   for (const entry of entries) {
-    const exec = executionOf(entry);
-    if (!exec) continue;
-    streak = exec.status === 'success' ? 0 : streak + 1;
+    const status = statusOf(entry);
+    if (status) streak = nextStreak(streak, status);
   }
   return streak;
 }
 
-/** Totals and the streak in one pass over the history (oldest first). */
 export function summariseHistory(entries: Iterable<HistoryEntry>): HistoryBaseline {
-  const base = emptyBaseline();
-  for (const entry of entries) {
-    const exec = executionOf(entry);
-    if (!exec) continue;
-    base.runsByStatus[exec.status] += 1;
-    if (exec.durationMs !== undefined) base.durationsMs.push(exec.durationMs);
-    base.failureStreak = exec.status === 'success' ? 0 : base.failureStreak + 1;
-  }
-  return base;
-}
-
-export function isFailure(status: ExecutionStatus): boolean {
-  return status !== 'success';
+  return { failureStreak: failureStreakFromEntries(entries) };
 }

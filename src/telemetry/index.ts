@@ -2,6 +2,7 @@
 export {
   createTelemetry,
   type FlushResult,
+  newRunId,
   type SandboxRunInput,
   type Telemetry,
   type TelemetryOptions,
@@ -13,4 +14,5 @@ export {
   type HistoryBaseline,
   type HistoryEntry,
 } from './history.js';
-export { METRIC_ALERTS, METRIC_DURATION, METRIC_RUNS } from './metrics.js';
+export { METRIC_ALERTS, METRIC_DURATION, METRIC_REPORT_TIME, METRIC_RUNS, RUN_ID_LABEL } from './metrics.js';
+export { isFailure, RUN_STATUSES, type RunStatus } from './statuses.js';

@@ -1,25 +1,31 @@
-import type { Attributes, Counter, Histogram } from '@opentelemetry/api';
+import type { Counter, Histogram } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type CollectionResult, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import type { ExecutionStatus } from '../report/types.js';
 import { ALERT_REASONS, type AlertReason } from './events.js';
-import type { HistoryBaseline } from './history.js';
+import { RUN_STATUSES, type RunStatus } from './statuses.js';
 
 /**
  * Airlock's metrics (DESIGN.md, "Telemetry names"), kept by the OpenTelemetry SDK
  * and read out once, at the end of a gate run, by `collect()`. The same collected
  * data goes to OTLP and to the Pushgateway so the two can never disagree.
  *
- * Counters are cumulative ACROSS CI runs: they start from the audit history's
- * totals (HistoryBaseline) and this run adds to them. That is what makes the
- * Pushgateway usable for short-lived jobs: a push replaces the group
- * {job="airlock", instance=...}, and Prometheus sees one monotonic series per
- * instance, so `increase(sandbox_runs_total[5m])` counts the runs of several CI jobs.
+ * Each gate run reports ONLY ITS OWN counts, labelled with its `run_id`, plus the
+ * time it reported them (`sandbox_report_timestamp_seconds`). On the Pushgateway a
+ * run is its own group {job, instance, run_id}, so concurrent and successive CI runs
+ * never overwrite each other; the alert rules (ops/alerts.yml) add up the runs whose
+ * report time lies inside their window. Why not cumulative counters and increase():
+ * a fresh runner has no history to continue from, and a counter series that first
+ * appears at 3 is an increase of 0 to Prometheus, so failures spread over several CI
+ * runs could never add up to an alert.
  */
 
 export const METRIC_RUNS = 'sandbox_runs_total';
 export const METRIC_DURATION = 'sandbox_duration_ms';
 export const METRIC_ALERTS = 'sandbox_alerts_total';
+/** Unix seconds at which this run reported its counts: what the rules' windows compare with. */
+export const METRIC_REPORT_TIME = 'sandbox_report_timestamp_seconds';
+/** The label that tells one gate run's series from another's (and the Pushgateway grouping key). */
+export const RUN_ID_LABEL = 'run_id';
 
 /**
  * Bucket bounds in ms. A hardened `docker run` of a tiny image takes ~0.4 s (ENVIRONMENT.md),
@@ -29,8 +35,6 @@ export const METRIC_ALERTS = 'sandbox_alerts_total';
 export const DURATION_BUCKETS_MS = [
   250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
 ];
-
-const STATUSES: readonly ExecutionStatus[] = ['success', 'failure', 'timeout', 'oom', 'error'];
 
 /** A reader that never exports on its own: we collect once, when the gate is done. */
 class OnDemandReader extends MetricReader {
@@ -45,11 +49,12 @@ class OnDemandReader extends MetricReader {
 export interface SandboxMetricsOptions {
   /** `service.name`; Prometheus' `job`. */
   job: string;
-  /** `service.instance.id`; Prometheus' `instance`. Stable per audit log, not per CI run. */
+  /** `service.instance.id`; Prometheus' `instance`: the repository, stable across runs. */
   instance: string;
-  baseline: HistoryBaseline;
-  /** Alerts raised so far per reason, when the caller keeps them; default none. */
-  alertBaseline?: Partial<Record<AlertReason, number>>;
+  /** This gate run; every data point carries it as `run_id`. */
+  runId: string;
+  /** The report time's clock; default the system clock. */
+  now?: () => Date;
 }
 
 export class SandboxMetrics {
@@ -58,12 +63,15 @@ export class SandboxMetrics {
   private readonly runs: Counter;
   private readonly duration: Histogram;
   private readonly alerts: Counter;
+  private readonly runLabel: Record<string, string>;
 
   constructor(opts: SandboxMetricsOptions) {
     this.provider = new MeterProvider({
       resource: resourceFromAttributes({ 'service.name': opts.job, 'service.instance.id': opts.instance }),
       readers: [this.reader],
     });
+    this.runLabel = { [RUN_ID_LABEL]: opts.runId };
+    const now = opts.now ?? (() => new Date());
     const meter = this.provider.getMeter('airlock');
     this.runs = meter.createCounter(METRIC_RUNS, { description: 'Sandboxed script runs by outcome.' });
     this.duration = meter.createHistogram(METRIC_DURATION, {
@@ -72,21 +80,25 @@ export class SandboxMetrics {
       advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
     });
     this.alerts = meter.createCounter(METRIC_ALERTS, { description: 'Alerts Airlock raised, by reason.' });
-    // Every status gets a series from the first push on, at its cumulative value
-    // (0 included): a series that appears only with the first failure has no earlier
-    // sample, and increase() cannot count that first failure.
-    for (const status of STATUSES) this.runs.add(opts.baseline.runsByStatus[status] ?? 0, { status });
-    for (const d of opts.baseline.durationsMs) this.duration.record(d);
-    for (const reason of ALERT_REASONS) this.alerts.add(opts.alertBaseline?.[reason] ?? 0, { reason });
+    // Read when collected, i.e. when the run reports: the alert windows start from it.
+    meter
+      .createObservableGauge(METRIC_REPORT_TIME, {
+        description: 'When this Airlock run reported its counts, in Unix seconds.',
+      })
+      .addCallback((r) => r.observe(now().getTime() / 1000, this.runLabel));
+    // Every status and reason gets a series, at 0 if need be, so a dashboard or a
+    // query sees "0 failures in this run" rather than no data.
+    for (const status of RUN_STATUSES) this.runs.add(0, { ...this.runLabel, status });
+    for (const reason of ALERT_REASONS) this.alerts.add(0, { ...this.runLabel, reason });
   }
 
-  recordRun(status: ExecutionStatus, durationMs: number): void {
-    this.runs.add(1, { status } satisfies Attributes);
-    if (Number.isFinite(durationMs) && durationMs >= 0) this.duration.record(durationMs);
+  recordRun(status: RunStatus, durationMs: number): void {
+    this.runs.add(1, { ...this.runLabel, status });
+    if (Number.isFinite(durationMs) && durationMs >= 0) this.duration.record(durationMs, this.runLabel);
   }
 
   recordAlert(reason: AlertReason): void {
-    this.alerts.add(1, { reason });
+    this.alerts.add(1, { ...this.runLabel, reason });
   }
 
   async collect(): Promise<CollectionResult> {

@@ -1,7 +1,6 @@
-import type { ExecutionStatus } from '../report/types.js';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readTelemetryConfig, redactUrl, type TelemetryConfig } from './config.js';
 import {
-  type AlertReason,
   type AlertRecord,
   alertEventLine,
   type SandboxRunRecord,
@@ -12,13 +11,15 @@ import {
   emptyBaseline,
   type HistoryBaseline,
   type HistoryEntry,
-  isFailure,
+  nextStreak,
   summariseHistory,
 } from './history.js';
-import { SandboxMetrics } from './metrics.js';
+import { RUN_ID_LABEL, SandboxMetrics } from './metrics.js';
 import { exportOtlp } from './otlp.js';
 import { toPrometheusText } from './prometheus-text.js';
-import { pushToGateway } from './pushgateway.js';
+import { type GroupingKey, pushToGateway } from './pushgateway.js';
+import { expireGroups } from './pushgateway-expiry.js';
+import { isFailure, type RunStatus } from './statuses.js';
 
 /**
  * The gate's one telemetry object: structured events as they happen, metrics sent
@@ -27,19 +28,35 @@ import { pushToGateway } from './pushgateway.js';
  * and returns within the configured timeout (default 5 s) whatever the endpoints do.
  */
 
+/**
+ * An id for one gate run, unique even among the jobs of one workflow run: matrix and
+ * sharded jobs share GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT, and two jobs with one id
+ * would overwrite each other's Pushgateway group. The GitHub part stays readable so a
+ * person can go from a metric's `run_id` to the workflow run.
+ */
+export function newRunId(env: NodeJS.ProcessEnv): string {
+  const run = env.GITHUB_RUN_ID?.trim();
+  if (!run) return randomUUID();
+  return `${run}-${env.GITHUB_RUN_ATTEMPT?.trim() || '1'}-${randomBytes(4).toString('hex')}`;
+}
+
 export interface TelemetryOptions {
   env: NodeJS.ProcessEnv;
-  /** Identifies this gate run in every event (e.g. GITHUB_RUN_ID-GITHUB_RUN_ATTEMPT). */
+  /**
+   * Identifies this gate run in every event and as the `run_id` label and Pushgateway
+   * grouping key of its metrics; must be unique per run (see newRunId).
+   */
   runId: string;
   /** Sink for single-line JSON events; default: a line on stderr. */
   log?: (line: string) => void;
   /**
    * The audit history before this run, oldest first (parsed entries), or its summary.
-   * Counters and the failure streak continue from it; omitted = a fresh start.
+   * The failure streak continues from it; counters never do (each run reports its
+   * own counts; see metrics.ts). Omitted = a fresh start.
    */
   history?: Iterable<HistoryEntry> | HistoryBaseline;
-  /** Alerts raised before this run, per reason, if the caller keeps them. */
-  alertBaseline?: Partial<Record<AlertReason, number>>;
+  /** The clock of the report time and of the Pushgateway cleanup; default the system clock. */
+  now?: () => Date;
   /** Overrides AIRLOCK_METRICS_INSTANCE / GITHUB_REPOSITORY. */
   instance?: string;
   /** A `failure_streak` alert is raised when the streak reaches this (default 3, as SandboxFailureBurst). */
@@ -47,7 +64,7 @@ export interface TelemetryOptions {
 }
 
 export interface SandboxRunInput {
-  status: ExecutionStatus;
+  status: RunStatus;
   durationMs: number;
   exitCode: number | null;
   scriptPath: string;
@@ -73,12 +90,15 @@ export interface Telemetry {
   recordAlert(a: AlertRecord): void;
   /** The metrics as the Pushgateway receives them (Prometheus text format). */
   metricsText(): Promise<string>;
-  /** Sends metrics to the configured endpoints. Never throws; bounded by config.timeoutMs. */
+  /**
+   * Sends metrics to the configured endpoints, then deletes this instance's expired
+   * Pushgateway groups. Never throws; bounded by config.timeoutMs.
+   */
   flush(): Promise<FlushResult>;
 }
 
 function isBaseline(h: TelemetryOptions['history']): h is HistoryBaseline {
-  return typeof h === 'object' && h !== null && 'runsByStatus' in h && 'failureStreak' in h;
+  return typeof h === 'object' && h !== null && !(Symbol.iterator in h) && 'failureStreak' in h;
 }
 
 const stderrSink = (line: string): void => {
@@ -103,11 +123,12 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       : isBaseline(opts.history)
         ? opts.history
         : summariseHistory(opts.history);
+  const now = opts.now ?? (() => new Date());
   const metrics = new SandboxMetrics({
     job: config.job,
     instance: config.instance,
-    baseline,
-    alertBaseline: opts.alertBaseline,
+    runId: opts.runId,
+    now,
   });
   const threshold = opts.streakAlertThreshold ?? 3;
   let streak = baseline.failureStreak;
@@ -119,7 +140,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     },
 
     recordSandboxRun(e) {
-      streak = e.failureStreak ?? (isFailure(e.status) ? streak + 1 : 0);
+      streak = e.failureStreak ?? nextStreak(streak, e.status);
       const record: SandboxRunRecord = { ...e, failureStreak: streak };
       log(sandboxEventLine(record, opts.runId));
       metrics.recordRun(e.status, e.durationMs);
@@ -175,12 +196,19 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
       if (config.pushgatewayUrl) {
         const url = config.pushgatewayUrl;
         const body = toPrometheusText(collected.resourceMetrics);
+        const key: GroupingKey = [
+          ['job', config.job],
+          ['instance', config.instance],
+          [RUN_ID_LABEL, opts.runId],
+        ];
+        // One deadline for the push and the cleanup after it: flush stays bounded.
+        const signal = AbortSignal.timeout(config.timeoutMs);
         tasks.push(
-          pushToGateway(url, config.job, config.instance, body, config.timeoutMs).then(
-            () => {
+          (async () => {
+            try {
+              await pushToGateway(url, key, body, signal);
               result.pushgateway = 'sent';
-            },
-            (e: unknown) => {
+            } catch (e) {
               result.pushgateway = 'failed';
               log(
                 warningEventLine(
@@ -188,8 +216,28 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
                   `metrics not pushed to ${redactUrl(url)}: ${errorMessage(e)}`,
                 ),
               );
-            },
-          ),
+              return;
+            }
+            try {
+              await expireGroups({
+                base: url,
+                job: config.job,
+                instance: config.instance,
+                runId: opts.runId,
+                retentionSeconds: config.retentionSeconds,
+                nowSeconds: now().getTime() / 1000,
+                signal,
+              });
+            } catch (e) {
+              // The push went through; an old group left behind is the next run's to delete.
+              log(
+                warningEventLine(
+                  'pushgateway',
+                  `expired groups not deleted from ${redactUrl(url)}: ${errorMessage(e)}`,
+                ),
+              );
+            }
+          })(),
         );
       }
       await Promise.all(tasks);

@@ -8,9 +8,9 @@ import type { ExecutionStatus } from '../../../src/report/types.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import {
   fetchAlerts,
+  gatewayGroups,
   type PrometheusStack,
   startPrometheusStack,
-  waitForScrapedFailures,
 } from '../telemetry/prometheus-stack.js';
 import { extractRunbookBlocks, type RunbookBlock } from './runbook-blocks.js';
 
@@ -28,6 +28,8 @@ import { extractRunbookBlocks, type RunbookBlock } from './runbook-blocks.js';
 const RUNBOOK = 'docs/operations/RUNBOOK_SANDBOX_OPERATIONS.md';
 const REPO = resolve('.');
 const INSTANCE = 'octo/runbook';
+/** A repository that stopped running the gate 3 hours ago: the cleanup block deletes its group. */
+const ABANDONED = 'octo/abandoned';
 
 let stack: PrometheusStack;
 let scratch: string;
@@ -95,15 +97,17 @@ async function makeWorkspace(dir: string): Promise<void> {
   await chmod(dir, 0o755);
 }
 
-/** Three failed gated runs after a good one: SandboxFailureBurst fires for INSTANCE. */
+/**
+ * Three CI runs of INSTANCE, one failed sandboxed run each, each pushing its own group:
+ * SandboxFailureBurst fires. Before them, ABANDONED's last run, reported 3 hours ago.
+ */
 async function makeAlertFire(): Promise<void> {
-  const history: { kind: string; data: unknown }[] = [];
-  const push = async (status: ExecutionStatus) => {
+  const push = async (instance: string, runId: string, status: ExecutionStatus, now?: () => Date) => {
     const t = createTelemetry({
-      env: { AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl, AIRLOCK_METRICS_INSTANCE: INSTANCE },
-      runId: `r${history.length}`,
+      env: { AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl, AIRLOCK_METRICS_INSTANCE: instance },
+      runId,
       log: () => undefined,
-      history,
+      now,
     });
     t.recordSandboxRun({
       status,
@@ -113,12 +117,9 @@ async function makeAlertFire(): Promise<void> {
       sha256: 'b',
     });
     expect((await t.flush()).pushgateway).toBe('sent');
-    history.push({ kind: 'execution', data: { status, durationMs: 500 } });
   };
-  await push('success');
-  // Prometheus must have the baseline before the failures (see failure-burst-alert.test.ts).
-  await waitForScrapedFailures(stack.promUrl, INSTANCE, 0);
-  for (let i = 0; i < 3; i++) await push('failure');
+  await push(ABANDONED, '1111-1-0a0a0a0a', 'failure', () => new Date(Date.now() - 3 * 3600_000));
+  for (let i = 0; i < 3; i++) await push(INSTANCE, `${2000 + i}-1-0b0b0b0b`, 'failure');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const alerts = await fetchAlerts(stack.promUrl);
@@ -212,9 +213,21 @@ describe(RUNBOOK, () => {
         expect(out.trim().endsWith('true')).toBe(true);
       }
       if (section.startsWith('Metrics')) {
-        expect(out).toMatch(
-          /^sandbox_runs_total\{instance="octo\/runbook",job="airlock",status="failure"\} 3$/m,
+        // One group per CI run, each with its own single failure...
+        const runs = out.split('\n').filter((l) => l.startsWith('{"run_id":'));
+        expect(runs).toHaveLength(3);
+        for (const r of runs)
+          expect(JSON.parse(r).runs).toMatchObject({ failure: 1, success: 0, cancelled: 0 });
+        // ...which the alert's expression adds up...
+        expect(out).toContain(`{"instance":"${INSTANCE}","failed_runs_5m":"3"}`);
+        // ...and the abandoned repository's 3-hour-old group is deleted, nothing else.
+        const b64 = (v: string) => Buffer.from(v).toString('base64url');
+        expect(out).toContain(
+          `deleted /metrics/job@base64/${b64('airlock')}/instance@base64/${b64(ABANDONED)}/`,
         );
+        expect(out.match(/^deleted /gm)).toHaveLength(1);
+        expect(await gatewayGroups(stack.pushgatewayUrl, ABANDONED)).toEqual([]);
+        expect(await gatewayGroups(stack.pushgatewayUrl, INSTANCE)).toHaveLength(3);
       }
       if (section.startsWith('Reading and verifying')) {
         expect(out).toContain('consistent with the trusted checkpoint');

@@ -167,7 +167,12 @@ describe('telemetry export', () => {
     expect(attrs['service.instance.id']).toBe('octo/repo');
     const metrics = rm.scopeMetrics.flatMap((s: { metrics: { name: string }[] }) => s.metrics);
     const names = metrics.map((m: { name: string }) => m.name).sort();
-    expect(names).toEqual(['sandbox_alerts_total', 'sandbox_duration_ms', 'sandbox_runs_total']);
+    expect(names).toEqual([
+      'sandbox_alerts_total',
+      'sandbox_duration_ms',
+      'sandbox_report_timestamp_seconds',
+      'sandbox_runs_total',
+    ]);
     const runs = metrics.find((m: { name: string }) => m.name === 'sandbox_runs_total');
     expect(runs.sum.isMonotonic).toBe(true);
     const failure = runs.sum.dataPoints.find(
@@ -175,6 +180,12 @@ describe('telemetry export', () => {
         p.attributes.some((a) => a.key === 'status' && a.value.stringValue === 'failure'),
     );
     expect(Number(failure.asInt ?? failure.asDouble)).toBe(2);
+    // The run is a label of every point, as on the Pushgateway: runs never merge in the collector.
+    const runIds = runs.sum.dataPoints.map(
+      (p: { attributes: { key: string; value: { stringValue: string } }[] }) =>
+        p.attributes.find((a) => a.key === 'run_id')?.value.stringValue,
+    );
+    expect(new Set(runIds)).toEqual(new Set(['r']));
   });
 
   it('produces exposition text that promtool accepts', async () => {
@@ -188,5 +199,52 @@ describe('telemetry export', () => {
     const remarks = (r.stdout + r.stderr).split('\n').filter(Boolean);
     expect(remarks).toEqual(['sandbox_duration_ms metric names should not contain abbreviated units']);
     expect(r.exitCode).toBe(3);
+  });
+  it('keeps a pushed run "sent" when the cleanup after it hangs or gets garbage, within the same timeout', async () => {
+    // A gateway that takes the push, then never answers the group listing (or answers junk).
+    const requests: string[] = [];
+    let listing: 'hang' | 'junk' = 'hang';
+    const server = http.createServer((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      req.resume();
+      if (req.method === 'PUT') res.writeHead(200).end();
+      else if (listing === 'junk')
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data": 7');
+    });
+    const port = await listen(server);
+    closers.push(
+      () =>
+        new Promise((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
+    for (const mode of ['hang', 'junk'] as const) {
+      listing = mode;
+      const lines: string[] = [];
+      const t = createTelemetry({
+        env: {
+          AIRLOCK_PUSHGATEWAY_URL: `http://127.0.0.1:${port}`,
+          AIRLOCK_METRICS_INSTANCE: 'octo/repo',
+          AIRLOCK_TELEMETRY_TIMEOUT_MS: '800',
+        },
+        runId: `run-${mode}`,
+        log: (l) => lines.push(l),
+      });
+      recordFailures(t, 1);
+      const started = performance.now();
+      expect(await t.flush()).toEqual({ otlp: 'off', pushgateway: 'sent' });
+      expect(performance.now() - started).toBeLessThan(3000);
+      const warnings = lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'telemetry.warning');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].message).toMatch(/^expired groups not deleted from/);
+    }
+    const b64 = (v: string) => Buffer.from(v).toString('base64url');
+    expect(requests).toEqual([
+      `PUT /metrics/job@base64/${b64('airlock')}/instance@base64/${b64('octo/repo')}/run_id@base64/${b64('run-hang')}`,
+      'GET /api/v1/metrics',
+      `PUT /metrics/job@base64/${b64('airlock')}/instance@base64/${b64('octo/repo')}/run_id@base64/${b64('run-junk')}`,
+      'GET /api/v1/metrics',
+    ]);
   });
 });

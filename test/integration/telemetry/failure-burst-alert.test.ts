@@ -2,89 +2,66 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutionResult } from '../../../src/report/types.js';
-import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
-import { runHardened } from '../../../src/sandbox/run-hardened.js';
-import type { HistoryEntry } from '../../../src/telemetry/history.js';
+import { runGate } from '../../../src/gate/pipeline.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
+import { hostileGateSettings } from '../../helpers/hostile-gate.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 import {
   fetchAlerts,
+  gatewayGroups,
   type PrometheusStack,
   query,
   startPrometheusStack,
-  waitForScrapedFailures,
+  waitForScrapedRuns,
 } from './prometheus-stack.js';
 
 /**
- * End to end: gated runs of a failing script in the real sandbox push their metrics
- * to a real Pushgateway, a real Prometheus scrapes it and evaluates ops/alerts.yml,
- * and SandboxFailureBurst fires after three failures within 5 minutes, not after one.
+ * End to end, the way CI meets it: each "CI run" is a real gate run (runGate, the
+ * pipeline behind the CLI and the Action) on a fresh workspace with no audit history,
+ * gating one script that fails in the real sandbox. Each pushes its own group to a
+ * real Pushgateway; a real Prometheus scrapes it every second and evaluates
+ * ops/alerts.yml every second. SandboxFailureBurst must fire for three such runs
+ * within 5 minutes and stay silent for two.
  *
- * Each "gated run" is a separate Telemetry (a separate CI job): it starts from the
- * audit history of the runs before it (here an in-memory list of the `execution`
- * entries the gate appends), records its own run, and pushes once. The very first
- * run of each instance is a success: it gives Prometheus the baseline sample of
- * every status series (all at their cumulative value, failures at 0). Without a
- * baseline, Prometheus cannot count the first increase of a brand-new series
- * (documented in docs/operations/RUNBOOK_SANDBOX_OPERATIONS.md).
+ * The small test image has Bandit and no Semgrep, so the policy turns Semgrep off.
  */
 
 let stack: PrometheusStack;
 let image: string;
-let scriptsDir: string;
+const workspaces: string[] = [];
 
 beforeAll(async () => {
   [stack, image] = await Promise.all([startPrometheusStack(), ensureTestImage()]);
-  scriptsDir = await mkdtemp(join(tmpdir(), 'airlock-burst-'));
-  await writeFile(
-    join(scriptsDir, 'fail.py'),
-    'import sys\nprint("generated code broke", file=sys.stderr)\nsys.exit(3)\n',
-  );
-  await writeFile(join(scriptsDir, 'ok.py'), 'print("fine")\n');
-  // mkdtemp makes a 0700 directory; the sandbox user (uid 10001) must be able to read it.
-  await chmod(scriptsDir, 0o755);
 });
 
 afterAll(async () => {
   await stack?.stop();
-  if (scriptsDir) await rm(scriptsDir, { recursive: true, force: true });
+  for (const w of workspaces) await rm(w, { recursive: true, force: true });
 });
 
-/** The real hardened runner (the Action's), restricted profile, the test image. */
-async function runInSandbox(script: string): Promise<ExecutionResult> {
-  return runHardened({
-    sandbox: { ...DEFAULT_SANDBOX_CONFIG, image },
-    limits: DEFAULT_PROFILES.restricted,
-    profile: 'restricted',
-    workDir: scriptsDir,
-    command: ['python3', script],
-    label: script,
-  });
-}
-
-/** One CI job: sandbox run, telemetry from the audit history, one push. Returns the streak it logged. */
-async function gatedRun(instance: string, history: HistoryEntry[], script: string): Promise<number> {
-  const outcome = await runInSandbox(script);
-  expect(outcome.status).toBe(script === 'fail.py' ? 'failure' : 'success');
+/** One CI run: a fresh checkout (no audit log, as on a new runner), one failing script, one gate run. */
+async function ciRun(instance: string): Promise<void> {
+  const ws = await mkdtemp(join(tmpdir(), 'airlock-burst-'));
+  workspaces.push(ws);
+  // mkdtemp makes a 0700 directory; the sandbox user (uid 10001) must be able to read the stage.
+  await chmod(ws, 0o755);
+  await writeFile(
+    join(ws, 'fail.py'),
+    'import sys\nprint("generated code broke", file=sys.stderr)\nsys.exit(3)\n',
+  );
+  await writeFile(
+    join(ws, 'airlock-policy.yml'),
+    'version: 1\nextends: default\nscanners:\n  semgrep:\n    mode: off\n',
+  );
   const lines: string[] = [];
-  const telemetry = createTelemetry({
-    env: { AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl, AIRLOCK_METRICS_INSTANCE: instance },
-    runId: `${instance}-${history.length}`,
-    log: (l) => lines.push(l),
-    history,
-  });
-  const record = telemetry.recordSandboxRun({
-    status: outcome.status,
-    exitCode: outcome.exitCode,
-    durationMs: outcome.durationMs,
-    scriptPath: script,
-    sha256: '0'.repeat(64),
-  });
-  expect(await telemetry.flush()).toEqual({ otlp: 'off', pushgateway: 'sent' });
-  history.push({ kind: 'execution', data: { status: outcome.status, durationMs: outcome.durationMs } });
-  expect(lines.some((l) => l.includes('"event":"telemetry.sandbox"'))).toBe(true);
-  return record.failureStreak;
+  const { report } = await runGate(
+    hostileGateSettings(ws, image, { paths: ['fail.py'], policy: join(ws, 'airlock-policy.yml') }),
+    {
+      progress: (l) => lines.push(l),
+      env: { AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl, AIRLOCK_METRICS_INSTANCE: instance },
+    },
+  );
+  expect(report.scripts.map((s) => [s.path, s.execution?.status])).toEqual([['fail.py', 'failure']]);
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -97,55 +74,94 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`timed out waiting for ${what}\n${stack.logs().slice(-2000)}`);
 }
 
-function scraped(instance: string, value: number): Promise<void> {
-  return waitForScrapedFailures(stack.promUrl, instance, value);
+/** Failed runs the alert counts right now for `instance` (its expression without the threshold). */
+async function failuresInWindow(instance: string): Promise<number> {
+  const r = await query(
+    stack.promUrl,
+    `sum(sandbox_runs_total{instance="${instance}",status!~"success|cancelled"} and on (job, instance, run_id) (time() - sandbox_report_timestamp_seconds < 300))`,
+  );
+  return r.length ? Number(r[0]!.value[1]) : 0;
 }
 
-describe('SandboxFailureBurst through real Prometheus and Pushgateway', () => {
-  it('does not fire for a single failed run', async () => {
-    const instance = 'octo/one-failure';
-    const history: HistoryEntry[] = [];
-    expect(await gatedRun(instance, history, 'ok.py')).toBe(0);
-    await scraped(instance, 0);
-    expect(await gatedRun(instance, history, 'fail.py')).toBe(1);
-    await scraped(instance, 1);
+function burstFor(instance: string) {
+  return async () =>
+    (await fetchAlerts(stack.promUrl)).find(
+      (a) => a.labels.alertname === 'SandboxFailureBurst' && a.labels.instance === instance,
+    );
+}
+
+describe('SandboxFailureBurst from real gate runs through real Prometheus and Pushgateway', () => {
+  it('stays silent for two failed CI runs within 5 minutes', { timeout: 180_000 }, async () => {
+    const instance = 'octo/two-runs';
+    await ciRun(instance);
+    await ciRun(instance);
+    // Two groups side by side: the second push did not replace the first.
+    const groups = await gatewayGroups(stack.pushgatewayUrl, instance);
+    expect(groups).toHaveLength(2);
+    expect(new Set(groups.map((g) => g.run_id)).size).toBe(2);
+    await waitForScrapedRuns(stack.promUrl, instance, 2);
+    expect(await failuresInWindow(instance)).toBe(2);
     // Give the 1 s rule evaluation several rounds to (wrongly) fire.
     await new Promise((r) => setTimeout(r, 5000));
-    const alerts = await fetchAlerts(stack.promUrl);
-    expect(alerts.filter((a) => a.labels.instance === instance)).toEqual([]);
-    const inc = await query(
-      stack.promUrl,
-      `sum(increase(sandbox_runs_total{instance="${instance}",status!="success"}[5m]))`,
-    );
-    expect(Number(inc[0]!.value[1])).toBeGreaterThanOrEqual(1);
-    expect(Number(inc[0]!.value[1])).toBeLessThan(3);
+    expect(await burstFor(instance)()).toBeUndefined();
   });
 
-  it('fires after three failed gated runs within 5 minutes', async () => {
-    const instance = 'octo/burst';
-    const history: HistoryEntry[] = [];
-    expect(await gatedRun(instance, history, 'ok.py')).toBe(0);
-    await scraped(instance, 0);
-    const streaks: number[] = [];
-    for (let i = 0; i < 3; i++) streaks.push(await gatedRun(instance, history, 'fail.py'));
-    // The streak survives across the three separate telemetry instances (CI jobs).
-    expect(streaks).toEqual([1, 2, 3]);
+  it('fires for three failed CI runs within 5 minutes', { timeout: 240_000 }, async () => {
+    const instance = 'octo/three-runs';
     const started = Date.now();
+    for (let i = 0; i < 3; i++) await ciRun(instance);
+    const pushed = Date.now();
     const alert = await waitFor('SandboxFailureBurst to fire', async () => {
-      const alerts = await fetchAlerts(stack.promUrl);
-      return alerts.find(
-        (a) =>
-          a.labels.alertname === 'SandboxFailureBurst' &&
-          a.labels.instance === instance &&
-          a.state === 'firing',
-      );
+      const a = await burstFor(instance)();
+      return a?.state === 'firing' ? a : undefined;
     });
-    console.log(`SandboxFailureBurst firing ${Date.now() - started} ms after the third push`);
-    console.log(`alert as returned by ${stack.promUrl}/api/v1/alerts:\n${JSON.stringify(alert, null, 2)}`);
+    console.log(
+      `3 gate runs took ${pushed - started} ms; SandboxFailureBurst firing ${Date.now() - pushed} ms after the third push`,
+    );
+    console.log(`alert as returned by /api/v1/alerts:\n${JSON.stringify(alert, null, 2)}`);
     expect(alert.labels).toMatchObject({ job: 'airlock', instance, severity: 'page' });
-    expect(Number(alert.value)).toBeGreaterThanOrEqual(3);
-    // The single-failure instance from the other test is still silent.
-    const others = (await fetchAlerts(stack.promUrl)).filter((a) => a.labels.instance === 'octo/one-failure');
-    expect(others).toEqual([]);
+    expect(Number(alert.value)).toBe(3);
+    expect(alert.annotations.summary).toBe(`3 failed sandbox runs in 5 minutes on ${instance}`);
+    // What the old rule (increase() over the runs' counters) makes of the same data:
+    // each run's series appears at its final value, which is no increase at all.
+    const inc = await query(
+      stack.promUrl,
+      `sum(increase(sandbox_runs_total{instance="${instance}",status="failure"}[5m]))`,
+    );
+    console.log(`increase() over the same series: ${inc[0]?.value[1]}`);
+    // The two-run repository is still silent.
+    expect(await burstFor('octo/two-runs')()).toBeUndefined();
+  });
+
+  it("deletes its instance's expired groups after its push, and nobody else's", {
+    timeout: 180_000,
+  }, async () => {
+    const instance = 'octo/expiry';
+    // Groups of runs that reported 3 hours ago (default retention: 2 hours).
+    const threeHoursAgo = () => new Date(Date.now() - 3 * 3600_000);
+    for (const inst of [instance, 'other/expiry']) {
+      const old = createTelemetry({
+        env: { AIRLOCK_PUSHGATEWAY_URL: stack.pushgatewayUrl, AIRLOCK_METRICS_INSTANCE: inst },
+        runId: `old-${inst}`,
+        log: () => undefined,
+        now: threeHoursAgo,
+      });
+      old.recordSandboxRun({
+        status: 'failure',
+        durationMs: 1,
+        exitCode: 1,
+        scriptPath: 'x.py',
+        sha256: 'a',
+      });
+      expect(await old.flush()).toEqual({ otlp: 'off', pushgateway: 'sent' });
+    }
+    expect(await gatewayGroups(stack.pushgatewayUrl, instance)).toHaveLength(1);
+    await ciRun(instance);
+    const left = await gatewayGroups(stack.pushgatewayUrl, instance);
+    expect(left).toHaveLength(1);
+    expect(left[0]!.run_id).not.toBe(`old-${instance}`);
+    expect((await gatewayGroups(stack.pushgatewayUrl, 'other/expiry')).map((g) => g.run_id)).toEqual([
+      'old-other/expiry',
+    ]);
   });
 });

@@ -92,7 +92,12 @@ export async function startPrometheusStack(): Promise<PrometheusStack> {
   };
   try {
     const gwPort = await freePort();
-    const gw = start('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${gwPort}`]);
+    // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: every
+    // test gateway would load the groups of every earlier one. Each stack gets its own.
+    const gw = start('prometheus-pushgateway', [
+      `--web.listen-address=127.0.0.1:${gwPort}`,
+      `--persistence.file=${join(dir, 'pushgateway.data')}`,
+    ]);
     const pushgatewayUrl = `http://127.0.0.1:${gwPort}`;
     await waitReady(`${pushgatewayUrl}/-/ready`, gw, 30_000);
 
@@ -144,19 +149,32 @@ export async function query(
   return body.data.result;
 }
 
-/** Waits until Prometheus has scraped `sandbox_runs_total{instance,status="failure"}` at `value`. */
-export async function waitForScrapedFailures(
+/**
+ * Waits until Prometheus has scraped `runs` gate runs (groups with a report time) of
+ * `instance`: before that, an alert that is silent proves nothing.
+ */
+export async function waitForScrapedRuns(
   promUrl: string,
   instance: string,
-  value: number,
+  runs: number,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const expr = `sandbox_runs_total{instance="${instance}",status="failure"}`;
+  const expr = `count(sandbox_report_timestamp_seconds{instance="${instance}"})`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const r = await query(promUrl, expr);
-    if (r.length === 1 && Number(r[0]!.value[1]) === value) return;
+    if (r.length === 1 && Number(r[0]!.value[1]) === runs) return;
     await new Promise((res) => setTimeout(res, 500));
   }
-  throw new Error(`Prometheus did not scrape ${expr} == ${value} within ${timeoutMs} ms`);
+  throw new Error(`Prometheus did not scrape ${expr} == ${runs} within ${timeoutMs} ms`);
+}
+
+/** The groups the Pushgateway holds for `instance`, as its JSON API lists them. */
+export async function gatewayGroups(
+  pushgatewayUrl: string,
+  instance: string,
+): Promise<Record<string, string>[]> {
+  const res = await fetch(`${pushgatewayUrl}/api/v1/metrics`, { signal: AbortSignal.timeout(5000) });
+  const body = (await res.json()) as { data: { labels: Record<string, string> }[] };
+  return body.data.map((g) => g.labels).filter((l) => l.instance === instance);
 }

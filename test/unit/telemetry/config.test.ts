@@ -49,11 +49,26 @@ describe('readTelemetryConfig', () => {
     );
     expect(readTelemetryConfig({ AIRLOCK_METRICS_INSTANCE: 'i' }, { instance: 'x' }).instance).toBe('x');
   });
+
+  it('keeps Pushgateway groups 2 h by default and never less than the longest alert window (1 h)', () => {
+    expect(readTelemetryConfig({}).retentionSeconds).toBe(7200);
+    expect(readTelemetryConfig({ AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES: '60' }).retentionSeconds).toBe(3600);
+    for (const bad of ['59', '10081', '90.5', 'two hours']) {
+      const c = readTelemetryConfig({ AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES: bad });
+      expect(c.retentionSeconds).toBe(7200);
+      expect(c.warnings.map((w) => w.message).join()).toContain('AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES');
+    }
+  });
 });
 
 describe('Pushgateway group URL', () => {
-  it('base64url-encodes job and instance so a slash or hostile text cannot change the path', () => {
-    const u = groupUrl(new URL('http://user:pw@gw:9091/prefix/'), 'airlock', 'owner/repo/../../x?y');
+  it('base64url-encodes the grouping key so a slash or hostile text cannot change the path', () => {
+    const u = groupUrl(new URL('http://user:pw@gw:9091/prefix/?q=1'), [
+      ['job', 'airlock'],
+      ['instance', 'owner/repo/../../x?y'],
+      ['run_id', '42-1-ab'],
+      ['empty', ''],
+    ]);
     expect(u.username).toBe('');
     expect(u.password).toBe('');
     expect(u.search).toBe('');
@@ -67,6 +82,12 @@ describe('Pushgateway group URL', () => {
       'instance@base64',
     ]);
     expect(Buffer.from(parts[6]!, 'base64url').toString()).toBe('owner/repo/../../x?y');
+    expect(parts.slice(7)).toEqual([
+      'run_id@base64',
+      Buffer.from('42-1-ab').toString('base64url'),
+      'empty@base64',
+      '=',
+    ]);
   });
 
   it('keeps credentials and query strings out of logs', () => {

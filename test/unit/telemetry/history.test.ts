@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ExecutionStatus } from '../../../src/report/types.js';
+import type { RunStatus } from '../../../src/telemetry/statuses.js';
 import {
   failureStreakFromEntries,
   type HistoryEntry,
@@ -39,31 +39,23 @@ describe('failureStreakFromEntries', () => {
     ).toBe(1);
   });
 
-  it('equals the length of the trailing run of failures for any history', () => {
-    const status = fc.constantFrom<ExecutionStatus>('success', 'failure', 'timeout', 'oom', 'error');
+  it('lets a cancelled run neither count nor reset the streak', () => {
+    expect(failureStreakFromEntries([exec('failure'), exec('cancelled'), exec('timeout')])).toBe(2);
+    expect(failureStreakFromEntries([exec('cancelled'), exec('cancelled')])).toBe(0);
+    expect(failureStreakFromEntries([exec('failure'), exec('cancelled')])).toBe(1);
+  });
+
+  it('equals the number of failures since the last success for any history', () => {
+    const status = fc.constantFrom<RunStatus>('success', 'failure', 'timeout', 'oom', 'error', 'cancelled');
     fc.assert(
       fc.property(fc.array(status, { maxLength: 50 }), (statuses) => {
         let expected = 0;
-        for (let i = statuses.length - 1; i >= 0 && statuses[i] !== 'success'; i--) expected++;
+        for (let i = statuses.length - 1; i >= 0 && statuses[i] !== 'success'; i--)
+          if (statuses[i] !== 'cancelled') expected++;
         const entries = statuses.map((s) => exec(s));
         expect(failureStreakFromEntries(entries)).toBe(expected);
         expect(summariseHistory(entries).failureStreak).toBe(expected);
       }),
     );
-  });
-});
-
-describe('summariseHistory', () => {
-  it('totals runs per status and keeps only sane durations', () => {
-    const b = summariseHistory([
-      exec('success', 100),
-      exec('failure', 200),
-      exec('failure', -1),
-      exec('oom', Number.NaN),
-      exec('oom', '300'),
-    ]);
-    expect(b.runsByStatus).toEqual({ success: 1, failure: 2, timeout: 0, oom: 2, error: 0 });
-    expect(b.durationsMs).toEqual([100, 200]);
-    expect(b.failureStreak).toBe(4);
   });
 });
