@@ -80,6 +80,11 @@ describe('the README quick start', () => {
     expect(['default', 'strict', undefined]).toContain(airlock?.with?.policy);
   });
 
+  it("action.yml's policy default is the shipped policy, not a path into the user's repository", () => {
+    const action = parse(readFileSync('action.yml', 'utf8'));
+    expect(['', 'default', 'strict', undefined]).toContain(action.inputs.policy.default);
+  });
+
   it('keeps its shape: what Airlock is, then exactly two commands for a fresh machine', () => {
     expect(readme.startsWith('# Airlock\n\nAirlock is ')).toBe(true);
     const fresh = readme.slice(readme.indexOf('## On a fresh machine'), readme.indexOf('## Quick start'));
