@@ -159,6 +159,22 @@ describe('every workflow in the repository passes the workflow lint', () => {
     expect(sources.map(([name]) => name)).toContain('README.md #1');
   });
 
+  it.each(sources.filter(([name]) => name.includes('.md #')))(
+    "%s passes GitHub's workflow parser",
+    async (_name, text) => {
+      const r = await tryRunCommand(
+        'node',
+        ['--import', 'tsx', 'test/integration/ops/parse-workflows.ts', '-'],
+        {
+          timeoutMs: 60_000,
+          input: text,
+        },
+      );
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual({ '-': [] });
+    },
+  );
+
   it.each(sources)('%s', (_name, text) => {
     expect(lintWorkflow(text)).toEqual([]);
   });
