@@ -60,6 +60,8 @@ function isAirlockStep(uses: string | undefined): boolean {
   return uses !== undefined && (uses === './' || /^[^/]+\/airlock@/.test(uses));
 }
 
+type Report = (rule: Rule, node: unknown, message: string) => void;
+
 export function lintWorkflow(text: string): Finding[] {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines });
@@ -67,17 +69,33 @@ export function lintWorkflow(text: string): Finding[] {
   const findings: Finding[] = [];
   const lineOf = (node: unknown) =>
     node && (node as Node).range ? lines.linePos((node as Node).range![0]).line : 0;
-  const report = (rule: Rule, node: unknown, message: string) =>
-    findings.push({ rule, line: lineOf(node), message });
+  const report: Report = (rule, node, message) => findings.push({ rule, line: lineOf(node), message });
 
   const root = doc.contents;
-  const on = get(root, 'on');
+  lintTriggers(get(root, 'on'), report);
+  const permissions = get(root, 'permissions');
+  const topPerms = js(permissions);
+  if (!topPerms || typeof topPerms !== 'object' || Object.keys(topPerms).length > 0) {
+    report(
+      'workflow-permissions',
+      permissions ?? root,
+      'workflow-level permissions must be {} (each job grants its own)',
+    );
+  }
+  const jobs = get(root, 'jobs');
+  if (isMap(jobs)) {
+    for (const pair of jobs.items)
+      lintJob(String(js(pair.key)), pair.key, pair.value, get(root, 'concurrency'), report);
+  }
+  return findings;
+}
+
+function lintTriggers(on: Node | undefined, report: Report): void {
   const triggers = isMap(on)
     ? (js(on) as Json)
     : isSeq(on)
       ? Object.fromEntries((js(on) as string[]).map((t) => [t, null]))
       : { [String(js(on))]: null };
-
   if ('pull_request_target' in triggers) {
     report('pull-request-target', on, 'pull_request_target runs PR code next to a write token and secrets');
   }
@@ -94,103 +112,105 @@ export function lintWorkflow(text: string): Finding[] {
       }
     }
   }
+}
 
-  const permissions = get(root, 'permissions');
-  const topPerms = js(permissions);
-  if (!topPerms || typeof topPerms !== 'object' || Object.keys(topPerms).length > 0) {
+function lintJob(
+  id: string,
+  key: unknown,
+  job: unknown,
+  topConcurrency: Node | undefined,
+  report: Report,
+): void {
+  const perms = js(get(job, 'permissions'));
+  if (perms === undefined || typeof perms !== 'object' || perms === null) {
+    report('job-permissions', key, `job ${id}: needs an explicit permissions mapping`);
+  }
+  const writes = Object.entries((perms as Json | null) ?? {})
+    .filter(([, v]) => v === 'write')
+    .map(([k]) => k);
+  const stepsNode = get(job, 'steps');
+  const steps = isSeq(stepsNode) ? stepsNode.items : [];
+
+  const airlock = steps.find((s) => isAirlockStep(js(get(s, 'uses')) as string | undefined));
+  const airlockWith = (js(get(airlock, 'with')) ?? {}) as Json;
+  // The Action publishes the audit log when it signs and has a branch (the input's default is one).
+  const publishesAudit =
+    airlock !== undefined && !!airlockWith['signing-key'] && airlockWith['audit-branch'] !== '';
+  const publishes = publishesAudit || writes.includes('contents') || writes.includes('packages');
+  const jobCancel = js(get(get(job, 'concurrency'), 'cancel-in-progress'));
+  const cancels = jobCancel !== undefined ? jobCancel : js(get(topConcurrency, 'cancel-in-progress'));
+  if (publishes && cancels === true) {
     report(
-      'workflow-permissions',
-      permissions ?? root,
-      'workflow-level permissions must be {} (each job grants its own)',
+      'cancel-during-publish',
+      get(job, 'concurrency') ?? topConcurrency,
+      `job ${id}: publishes, so a newer run must not cancel it midway`,
     );
   }
-  const topCancel = js(get(get(root, 'concurrency'), 'cancel-in-progress'));
 
-  const jobs = get(root, 'jobs');
-  if (!isMap(jobs)) return findings;
-  for (const pair of jobs.items) {
-    const id = String(js(pair.key));
-    const job = pair.value;
-    const perms = js(get(job, 'permissions'));
-    if (perms === undefined || typeof perms !== 'object' || perms === null) {
-      report('job-permissions', pair.key, `job ${id}: needs an explicit permissions mapping`);
-    }
-    const writes = Object.entries((perms as Json | null) ?? {})
-      .filter(([, v]) => v === 'write')
-      .map(([k]) => k);
-    const stepsNode = get(job, 'steps');
-    const steps = isSeq(stepsNode) ? stepsNode.items : [];
+  const outputs = {
+    id: js(get(airlock, 'id')) as string | undefined,
+    dir: String(airlockWith['output-dir'] ?? '.airlock/out').replace(/\/$/, ''),
+  };
+  let afterAirlock = false;
+  for (const step of steps) {
+    lintStep(step, { job: id, writes, outputs: afterAirlock ? outputs : undefined }, report);
+    if (step === airlock) afterAirlock = true;
+  }
+}
 
-    const airlock = steps.find((s) => isAirlockStep(js(get(s, 'uses')) as string | undefined));
-    const airlockWith = (js(get(airlock, 'with')) ?? {}) as Json;
-    const publishesAudit =
-      airlock !== undefined && !!airlockWith['signing-key'] && airlockWith['audit-branch'] !== '';
-    const publishes = publishesAudit || writes.includes('contents') || writes.includes('packages');
-    const jobCancel = js(get(get(job, 'concurrency'), 'cancel-in-progress'));
-    const cancels = jobCancel !== undefined ? jobCancel : topCancel;
-    if (publishes && cancels === true) {
-      report(
-        'cancel-during-publish',
-        get(job, 'concurrency') ?? get(root, 'concurrency'),
-        `job ${id}: publishes, so a newer run must not cancel it midway`,
-      );
-    }
+interface StepContext {
+  job: string;
+  /** Permissions the job holds for writing. */
+  writes: string[];
+  /** The Airlock step's id and output directory, for the steps after it. */
+  outputs: { id: string | undefined; dir: string } | undefined;
+}
 
-    const airlockId = js(get(airlock, 'id')) as string | undefined;
-    const outDir = String(airlockWith['output-dir'] ?? '.airlock/out').replace(/\/$/, '');
-    let afterAirlock = false;
-    for (const step of steps) {
-      const uses = js(get(step, 'uses')) as string | undefined;
-      const run = js(get(step, 'run')) as string | undefined;
-      const withs = js(get(step, 'with')) as Json | undefined;
-      if (uses !== undefined) checkUses(get(step, 'uses') as Node, uses, report);
-      if (uses?.startsWith('actions/checkout@')) {
-        const persist = withs?.['persist-credentials'];
-        if (persist !== false && persist !== 'false') {
-          report(
-            'persisted-credentials',
-            get(step, 'uses'),
-            'actions/checkout needs persist-credentials: false',
-          );
-        }
-      }
-      if (run !== undefined) {
-        if (run.includes('${{')) {
-          report(
-            'template-injection',
-            get(step, 'run'),
-            'expressions reach a shell only through env:, never pasted into run:',
-          );
-        }
-        if (writes.length && INSTALL.test(run)) {
-          report(
-            'install-with-write',
-            get(step, 'run'),
-            `job ${id}: installs packages while holding ${writes.join(', ')}: write`,
-          );
-        }
-      }
-      if (uses?.startsWith('actions/github-script@') && String(withs?.script ?? '').includes('${{')) {
-        report('template-injection', get(step, 'with'), 'github-script: pass expressions through env:');
-      }
-      const cond = String(js(get(step, 'if')) ?? '');
-      const touchesOut = `${run ?? ''}\n${JSON.stringify(withs ?? {})}`.includes(outDir);
-      if (afterAirlock && RUNS_AFTER_FAILURE.test(cond) && touchesOut) {
-        const guarded =
-          cond.includes('hashFiles(') ||
-          (airlockId !== undefined && cond.includes(`steps.${airlockId}.outputs.`));
-        if (!guarded) {
-          report(
-            'always-without-guard',
-            get(step, 'if'),
-            `runs after a failure but ${outDir} may not exist: guard with hashFiles() or the Airlock step's outputs`,
-          );
-        }
-      }
-      if (step === airlock) afterAirlock = true;
+function lintStep(step: unknown, ctx: StepContext, report: Report): void {
+  const uses = js(get(step, 'uses')) as string | undefined;
+  const run = js(get(step, 'run')) as string | undefined;
+  const withs = js(get(step, 'with')) as Json | undefined;
+  if (uses !== undefined) checkUses(get(step, 'uses') as Node, uses, report);
+  if (uses?.startsWith('actions/checkout@')) {
+    const persist = withs?.['persist-credentials'];
+    if (persist !== false && persist !== 'false') {
+      report('persisted-credentials', get(step, 'uses'), 'actions/checkout needs persist-credentials: false');
     }
   }
-  return findings;
+  if (run?.includes('${{')) {
+    report(
+      'template-injection',
+      get(step, 'run'),
+      'expressions reach a shell only through env:, never pasted into run:',
+    );
+  }
+  if (uses?.startsWith('actions/github-script@') && String(withs?.script ?? '').includes('${{')) {
+    report('template-injection', get(step, 'with'), 'github-script: pass expressions through env:');
+  }
+  if (run !== undefined && ctx.writes.length && INSTALL.test(run)) {
+    report(
+      'install-with-write',
+      get(step, 'run'),
+      `job ${ctx.job}: installs packages while holding ${ctx.writes.join(', ')}: write`,
+    );
+  }
+  const cond = String(js(get(step, 'if')) ?? '');
+  const out = ctx.outputs;
+  if (
+    out &&
+    RUNS_AFTER_FAILURE.test(cond) &&
+    `${run ?? ''}\n${JSON.stringify(withs ?? {})}`.includes(out.dir)
+  ) {
+    const guarded =
+      cond.includes('hashFiles(') || (out.id !== undefined && cond.includes(`steps.${out.id}.outputs.`));
+    if (!guarded) {
+      report(
+        'always-without-guard',
+        get(step, 'if'),
+        `runs after a failure but ${out.dir} may not exist: guard with hashFiles() or the Airlock step's outputs`,
+      );
+    }
+  }
 }
 
 function checkUses(
