@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AIRLOCK_ACTION_REF, lintWorkflow, type Rule, workflowBlocks } from '../../helpers/workflow-lint.js';
+import {
+  AIRLOCK_ACTION_REF,
+  lintWorkflow,
+  type Rule,
+  workflowBlocks,
+  ZIZMOR_IGNORE_UNPINNED,
+} from '../../helpers/workflow-lint.js';
 
 /**
  * The workflow linter's rules, each shown to catch the mistake it is about: a clean
@@ -8,6 +14,7 @@ import { AIRLOCK_ACTION_REF, lintWorkflow, type Rule, workflowBlocks } from '../
  * every workflow in the repository.
  */
 const CHECKOUT = 'actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2';
+const AIRLOCK = `${AIRLOCK_ACTION_REF} # ${ZIZMOR_IGNORE_UNPINNED} the moving tag`;
 const UPLOAD = 'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2';
 
 const CLEAN = `name: gate
@@ -30,7 +37,7 @@ jobs:
         with:
           persist-credentials: false
       - id: airlock
-        uses: ${AIRLOCK_ACTION_REF}
+        uses: ${AIRLOCK}
         with:
           audit-branch: ''
       - if: always() && hashFiles('.airlock/out/report.json') != ''
@@ -52,7 +59,7 @@ jobs:
       - uses: ${CHECKOUT}
         with:
           persist-credentials: false
-      - uses: ${AIRLOCK_ACTION_REF}
+      - uses: ${AIRLOCK}
         with:
           signing-key: \${{ secrets.KEY }}
       - run: echo published
@@ -83,10 +90,11 @@ describe('workflow lint', () => {
     ['a docker image by tag', UPLOAD, 'docker://alpine:3', 'unpinned-uses'],
     [
       'a fork of Airlock at a tag',
-      `uses: ${AIRLOCK_ACTION_REF}\n        with:\n          audit`,
+      `uses: ${AIRLOCK}\n        with:\n          audit`,
       'uses: someone/airlock@v0\n        with:\n          audit',
       'unpinned-uses',
     ],
+    ['Airlock at v0 without the stated exception', AIRLOCK, AIRLOCK_ACTION_REF, 'unpinned-uses'],
     ['workflow-level write', 'permissions: {}', 'permissions:\n  contents: write', 'workflow-permissions'],
     ['workflow-level read-all', 'permissions: {}', 'permissions: read-all', 'workflow-permissions'],
     ['no workflow-level permissions', 'permissions: {}\n', '', 'workflow-permissions'],
