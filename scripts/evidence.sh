@@ -33,7 +33,7 @@ record() { # record NAME STATUS
 
 step "image $image"
 if ! docker image inspect "$image" >/dev/null 2>&1; then
-  echo "the sandbox image $image is missing: run 'npx airlock image build' (scripts/setup.sh does)" >&2
+  echo "the sandbox image $image is missing: run 'node dist/cli.js image build' (scripts/setup.sh does)" >&2
   record image 2
 else
   record image 0

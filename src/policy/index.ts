@@ -7,5 +7,5 @@ export {
   profileFor,
 } from './helpers.js';
 export { loadPolicy, type Policy, policySha256 } from './load.js';
-export { policiesDir } from './policies-dir.js';
+export { policiesDir, resolvePolicyRef } from './policies-dir.js';
 export type { AllowlistEntry, LevelRule } from './schema.js';

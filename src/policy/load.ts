@@ -4,7 +4,13 @@ import canonicalize from 'canonicalize';
 import { DEFAULT_PROFILES, DEFAULT_SEMGREP_RULES_DIR } from './defaults.js';
 import { describeIssue } from './describe-issue.js';
 import { mergePolicies } from './merge.js';
-import { policiesDir, SHIPPED_POLICY_NAMES, shippedPolicyPath } from './policies-dir.js';
+import {
+  isShippedName,
+  policiesDir,
+  resolvePolicyRef,
+  SHIPPED_POLICY_NAMES,
+  shippedPolicyPath,
+} from './policies-dir.js';
 import { invalid, type PolicyFile, readPolicyFile } from './read-policy-file.js';
 import { type PolicyDocument, PolicySchema } from './schema.js';
 
@@ -28,9 +34,7 @@ export type Policy = Omit<PolicyDocument, 'extends' | 'name' | 'scanners'> & {
 const MAX_EXTENDS_DEPTH = 16;
 
 function resolveExtends(ref: string, from: string): string {
-  if ((SHIPPED_POLICY_NAMES as readonly string[]).includes(ref)) {
-    return shippedPolicyPath(ref as (typeof SHIPPED_POLICY_NAMES)[number]);
-  }
+  if (isShippedName(ref)) return shippedPolicyPath(ref);
   // Only relative paths: a policy checked into one repository must mean the same on every machine.
   if (isAbsolute(ref) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) {
     throw invalid(
@@ -96,13 +100,14 @@ function checkReferences(doc: PolicyDocument, label: string): void {
 }
 
 /**
- * Loads a policy file (default: the shipped policies/default.yml), follows its
- * `extends` chain, merges (src/policy/merge.ts) over the built-in defaults and
- * validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with the
- * file, the field path and what was expected.
+ * Loads a policy (default: the shipped policies/default.yml; `default`/`strict` name
+ * the shipped files, anything else is a path, relative to the process's directory),
+ * follows its `extends` chain, merges (src/policy/merge.ts) over the built-in defaults
+ * and validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with
+ * the file, the field path and what was expected.
  */
 export async function loadPolicy(file?: string): Promise<Policy> {
-  const top = file === undefined ? shippedPolicyPath('default') : resolve(file);
+  const top = file === undefined ? shippedPolicyPath('default') : resolvePolicyRef(file, process.cwd());
   const chain = await readChain(top);
   let merged: Record<string, unknown> = { profiles: structuredClone(DEFAULT_PROFILES) };
   for (const layer of [...chain].reverse()) merged = mergePolicies(merged, toLayer(layer));

@@ -38,3 +38,18 @@ export const SHIPPED_POLICY_NAMES = ['default', 'strict'] as const;
 export function shippedPolicyPath(name: (typeof SHIPPED_POLICY_NAMES)[number]): string {
   return join(policiesDir(), `${name}.yml`);
 }
+
+export function isShippedName(ref: string): ref is (typeof SHIPPED_POLICY_NAMES)[number] {
+  return (SHIPPED_POLICY_NAMES as readonly string[]).includes(ref);
+}
+
+/**
+ * What a `--policy` flag or `policy` input names, as an absolute file path: a shipped
+ * name (`default`, `strict`) is the file beside the Airlock that runs, wherever the
+ * user stands (their repository has no `policies/`); anything else is a path relative
+ * to `baseDir`. A bare name wins over a file of that name in `baseDir`: write
+ * `./strict` to mean the file.
+ */
+export function resolvePolicyRef(ref: string, baseDir: string): string {
+  return isShippedName(ref) ? shippedPolicyPath(ref) : resolve(baseDir, ref);
+}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { runGate } from '../../gate/pipeline.js';
 import { UserError } from '../../errors.js';
+import { resolvePolicyRef } from '../../policy/index.js';
 import {
   type GateMode,
   type GateSettings,
@@ -19,7 +20,7 @@ Discover, scan, assess, run the approved scripts in the hardened sandbox, record
 PATHs are files, directories or globs relative to the workspace (default: .).
 
 Options:
-  --policy F          policy file, or a shipped name (default, strict)
+  --policy F          policy file, or a shipped name: default, strict (./strict for a file)
   --sarif F           SARIF output (default: OUT/airlock.sarif)
   --report F          JSON report (default: OUT/report.json)
   --summary F         Markdown summary (the Action writes it to the job summary)
@@ -80,7 +81,8 @@ export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode
     workspace: ws,
     paths: positionals.length ? positionals : ['.'],
     mode,
-    policy: v.policy,
+    // A path is the user's, relative to where they stand; a shipped name is Airlock's own file.
+    policy: v.policy === undefined ? undefined : resolvePolicyRef(v.policy, ws),
     imageRef: v.image,
     runtime: parseRuntime(v.runtime, '--runtime'),
     failOn: v['fail-on'] !== undefined ? parseFailOn(v['fail-on'], '--fail-on') : undefined,

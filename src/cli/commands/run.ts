@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
-import { loadPolicy, policySha256 } from '../../policy/index.js';
+import { loadPolicy, policySha256, resolvePolicyRef } from '../../policy/index.js';
 import { DEFAULT_CONTAINER_LABEL } from '../../sandbox/profiles.js';
 import { runScript } from '../../sandbox/run-script.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
@@ -17,8 +17,8 @@ written to $AIRLOCK_OUTPUT_DIR copied to DIR. Nothing is scanned: use \`airlock 
 to scan first.
 
 Options:
-  --policy F     policy file (default: the shipped default policy); gives the image,
-                 runtime, user and the profiles' limits
+  --policy F     policy file, or a shipped name: default, strict (default: default);
+                 gives the image, runtime, user and the profiles' limits
   --profile NAME resource profile of the policy (default: the one for level low,
                  "standard"; "restricted" is tighter)
   --out DIR      where artifacts go; must be new or empty (default ./airlock-out)
@@ -54,7 +54,7 @@ export const runCommand: CliCommand = {
       throw new UserError('USAGE', `invalid --image '${values.image}'`);
     }
     const policy = await loadPolicy(
-      values.policy === undefined ? undefined : path.resolve(io.cwd, values.policy),
+      values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd),
     );
     const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
     const limits = policy.profiles[profileName];

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/errors.js';
 import { DEFAULT_LIMITS, DEFAULT_PROFILES } from '../../../src/policy/defaults.js';
-import { loadPolicy, policiesDir, policySha256, profileFor } from '../../../src/policy/index.js';
+import {
+  loadPolicy,
+  policiesDir,
+  policySha256,
+  profileFor,
+  resolvePolicyRef,
+} from '../../../src/policy/index.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -206,6 +212,27 @@ describe('shipped policies', () => {
     expect(strict.levels.rules.length).toBeGreaterThan(def.levels.rules.length);
     expect(strict.levels.rules.slice(-def.levels.rules.length)).toEqual(def.levels.rules);
     expect(policySha256(strict)).not.toBe(policySha256(def));
+  });
+
+  it('the names default and strict are the shipped files wherever the process stands', async () => {
+    // A user's repository has no policies/: the name must not be read as a path.
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      expect((await loadPolicy('strict')).source.path).toBe(join(policiesDir(), 'strict.yml'));
+      expect((await loadPolicy('default')).source.path).toBe(join(policiesDir(), 'default.yml'));
+      expect((await rejection('policies/default.yml')).message).toContain(join(dir, 'policies/default.yml'));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('resolvePolicyRef: names are shipped files, anything else a path under the base directory', () => {
+    expect(resolvePolicyRef('strict', dir)).toBe(join(policiesDir(), 'strict.yml'));
+    expect(resolvePolicyRef('default', '/elsewhere')).toBe(join(policiesDir(), 'default.yml'));
+    expect(resolvePolicyRef('./strict', dir)).toBe(join(dir, 'strict'));
+    expect(resolvePolicyRef('strict.yml', dir)).toBe(join(dir, 'strict.yml'));
+    expect(resolvePolicyRef('/abs/p.yml', dir)).toBe('/abs/p.yml');
   });
 
   it('AIRLOCK_POLICIES_DIR overrides the search, and must hold default.yml', async () => {
