@@ -52,7 +52,12 @@ export async function scanStage(opts: {
   // Every probe (`<tool> --version`) is a container of its own: all start now, so a
   // later scanner's probe runs beside the earlier scanners' scans instead of after them.
   const probes = enabled.map((e) => {
-    const p = detectScanner(e.scanner, opts.sandbox, limits, opts.runner);
+    const p = detectScanner(
+      e.scanner,
+      opts.sandbox,
+      { ...limits, timeoutSeconds: e.settings.timeoutSeconds },
+      opts.runner,
+    );
     // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
     p.catch(() => undefined);
     return p;

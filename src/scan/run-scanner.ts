@@ -21,9 +21,10 @@ export interface ScannerRunOptions {
 }
 
 export interface ScannerDetection {
+  /** False only when the image lacks the executable (exit 126/127, "executable file not found"). */
   available: boolean;
   version?: string;
-  /** Why not, for a person: absent from the image, or present but broken. */
+  /** For a person: why it is absent, or how the probe of a present scanner failed. */
   message?: string;
 }
 
@@ -36,7 +37,10 @@ export function isMissingExecutable(r: ExecutionResult): boolean {
   );
 }
 
-/** Is the scanner in the image? Runs its probe (`<tool> --version`) under the hardened flags. */
+/**
+ * Is the scanner in the image, and which version? Runs its probe (`<tool> --version`)
+ * under the hardened flags, bounded by min(limits.timeoutSeconds, 60 s).
+ */
 export async function detectScanner(
   scanner: Scanner,
   sandbox: SandboxConfig,
@@ -59,7 +63,9 @@ export async function detectScanner(
       return version ? { available: true, version } : { available: true };
     }
     if (isMissingExecutable(r)) return { available: false, message: scanner.absentMessage };
-    return { available: false, message: describeRun(`${scanner.probe.argv.join(' ')}`, r) };
+    // Present but broken (crashed, hung, printed nonsense): not "unavailable", which an
+    // optional policy would let pass. The scan runs and its own failure fails the gate.
+    return { available: true, message: describeRun(`${scanner.probe.argv.join(' ')}`, r) };
   } finally {
     await rm(empty, { recursive: true, force: true });
   }
