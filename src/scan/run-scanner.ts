@@ -120,7 +120,7 @@ export async function runScanner<S extends ScannerSettingsBase>(
     if (failure) return end('failed', failure);
     let parsed: ReturnType<ScannerSession['parse']>;
     try {
-      parsed = session.parse(r.stdout, CONTAINER_WORKDIR);
+      parsed = session.parse(r.stdout, CONTAINER_WORKDIR, batch);
     } catch (e) {
       return end('failed', (e as Error).message);
     }

@@ -51,7 +51,7 @@ export interface ScannerSession {
    * Parses one batch's stdout. Throws on output that is not the scanner's report (a
    * crash, a truncated stream): the scanner is then `failed` and the gate fails closed.
    */
-  parse(stdout: string, root: string): BatchResult;
+  parse(stdout: string, root: string, batch: readonly string[]): BatchResult;
   /** Rule descriptions for the SARIF writer, given the rule ids that fired. */
   rules?(fired: ReadonlySet<string>): RuleMeta[];
 }
@@ -59,7 +59,11 @@ export interface ScannerSession {
 export interface BatchResult {
   findingsByPath: Map<string, Finding[]>;
   rules: RuleMeta[];
-  /** Relative paths the scanner says it read: a file asked for and not in here was not scanned. */
+  /**
+   * Relative paths the scanner says it read: a file asked for and not in here gets a
+   * scan-error finding. Derive it from the scanner's own report (Bandit's metrics,
+   * Semgrep's paths.scanned), never from `batch` unless the tool fails on a file it skips.
+   */
   covered: ReadonlySet<string>;
   /** Problems naming no file; `fatal` ones mean the rules did not (all) run. */
   globalErrors: { message: string; fatal: boolean }[];
