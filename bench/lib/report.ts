@@ -62,7 +62,7 @@ export function renderMarkdown(r: BenchResult): string {
         'Airlock gate',
         'reps',
         'host `python3` one by one',
-        'DIY gate (Bandit + `docker run` per script)',
+        'DIY gate (Bandit + Semgrep + `docker run` per script)',
         'gate / host',
         'gate / DIY',
       ]),
@@ -177,14 +177,16 @@ export function renderMarkdown(r: BenchResult): string {
       row(['scanner', 'one batched run [reps]', 'one run per file', 'speed-up']),
       row(['---', '---:', '---:', '---:']),
     );
+    for (const w of s.inSandbox)
+      out.push(way(`${w.title} ${w.version ?? ''} in the sandbox (as Airlock runs it)`, w));
     out.push(
-      way('Bandit in the sandbox (as Airlock runs it)', s.banditInSandbox),
+      row([
+        `**all scanners** (${s.inSandbox.map((w) => w.title).join(' + ')}, as the scan stage runs them)`,
+        formatMs(s.allScanners.batchedMs),
+        `${formatMs(s.allScanners.perFileMs)} (est.)`,
+        formatRatio(s.allScanners.speedup),
+      ]),
       way('Bandit on the host (no container)', s.banditOnHost),
-    );
-    out.push(
-      s.semgrep.available
-        ? way(`Semgrep ${s.semgrep.version ?? ''} in the sandbox`, s.semgrep)
-        : row(['Semgrep', 'not present', s.semgrep.why.replace(/\|/g, '/'), '—']),
     );
     for (const f of s.flakes ?? []) out.push('', `- ${f}`);
     out.push('');

@@ -5,7 +5,12 @@ import { join, posix } from 'node:path';
 import { generateAuditKeyPair } from '../../src/audit/keys.js';
 import { describeFailure, minimalEnv, tryRunCommand } from '../../src/exec/run-command.js';
 import { runGate, type StageTimings } from '../../src/gate/pipeline.js';
+import { loadPolicy } from '../../src/policy/index.js';
+import { DEFAULT_PROFILES } from '../../src/sandbox/profiles.js';
 import type { SandboxRuntime } from '../../src/sandbox/types.js';
+import type { ScannerSession } from '../../src/scan/scanner.js';
+import { CONTAINER_WORKDIR, SCANNER_OUTPUT_BYTES, scannerLimits } from '../../src/scan/scanner-run.js';
+import { semgrepScanner } from '../../src/scan/semgrep.js';
 import type { GateSettings } from '../../src/settings/gate-settings.js';
 import { writeCorpus } from '../lib/corpus.js';
 import { diyRunArgs, standardSpec } from '../lib/docker-bench.js';
@@ -57,7 +62,7 @@ export interface GatePlan {
 }
 
 /**
- * Gates N generated scripts with the real pipeline (`runGate`: real Bandit in the
+ * Gates N generated scripts with the real pipeline (`runGate`: real Bandit and Semgrep in the
  * sandbox image, real hardened containers, a real signed audit log), and times the two
  * baselines on the same files: plain `python3` on the host, and the do-it-yourself gate.
  */
@@ -217,6 +222,7 @@ async function measureBaseline(
 }
 
 let hostOut: string | undefined;
+let diySemgrep: ScannerSession | undefined;
 
 /**
  * Debian's interpreter, the one setup.sh gives pandas and matplotlib (and the same
@@ -238,8 +244,11 @@ async function hostRun(dir: string, name: string): Promise<void> {
 
 /**
  * Baseline (b): the obvious do-it-yourself gate, per script: Bandit on the file (the
- * host's Bandit, the cheapest place a DIY gate would run it), then, if it is clean, one
- * hardened `docker run --rm` (Airlock's own flags, see diyRunArgs).
+ * host's Bandit, the cheapest place a DIY gate would run it), then Semgrep with the
+ * same rules on the file (in one hardened `docker run --rm` of the sandbox image:
+ * Semgrep is not on the host, and the image is where a DIY gate would get it), then,
+ * if both are clean, one hardened `docker run --rm` of the script (Airlock's own
+ * flags, see diyRunArgs).
  */
 async function diyRun(dir: string, name: string, image: string, runtime: SandboxRuntime): Promise<void> {
   const scan = await tryRunCommand('bandit', ['-f', 'json', '-q', '--', `./${name}`], {
@@ -247,6 +256,26 @@ async function diyRun(dir: string, name: string, image: string, runtime: Sandbox
     timeoutMs: 120_000,
   });
   if (scan.exitCode !== 0) throw new Error(`DIY bandit ${name}: ${describeFailure(scan)}`);
+  diySemgrep ??= semgrepScanner.open({
+    ...(await loadPolicy(undefined)).scanners.semgrep,
+    timeoutSeconds: 120,
+  });
+  const semgrep = await tryRunCommand(
+    'docker',
+    diyRunArgs({
+      ...standardSpec(image, runtime, dir, name),
+      limits: scannerLimits(DEFAULT_PROFILES.restricted!),
+      command: diySemgrep.argv([name]),
+      ...diySemgrep.container,
+    }),
+    { timeoutMs: 300_000, maxOutputBytes: SCANNER_OUTPUT_BYTES },
+  );
+  // Exit 0: no findings (the corpus is clean); the report must name the file as scanned.
+  if (
+    semgrep.exitCode !== 0 ||
+    !diySemgrep.parse(semgrep.stdout, CONTAINER_WORKDIR, [name]).covered.has(name)
+  )
+    throw new Error(`DIY semgrep ${name}: ${describeFailure(semgrep)}`);
   const spec = standardSpec(image, runtime, dir, name);
   const run = await tryRunCommand('docker', diyRunArgs(spec), { timeoutMs: 300_000 });
   if (run.exitCode !== 0) throw new Error(`DIY docker run ${name}: ${describeFailure(run)}`);
@@ -255,4 +284,5 @@ async function diyRun(dir: string, name: string, image: string, runtime: Sandbox
 export async function disposeGateBench(): Promise<void> {
   if (hostOut) await rm(hostOut, { recursive: true, force: true });
   hostOut = undefined;
+  diySemgrep = undefined;
 }

@@ -3,7 +3,7 @@ import { type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
-import type { ExecutionResult, ScriptReport } from '../report/types.js';
+import type { ExecutionResult, ScannerStatus, ScriptReport } from '../report/types.js';
 import type { AuditSettings, GateSettings } from '../settings/gate-settings.js';
 import type { HistoryEntry } from '../telemetry/history.js';
 import { VERSION } from '../version.js';
@@ -20,7 +20,8 @@ export interface AuditRecorder {
     image: { ref: string; id: string };
     scripts: number;
   }): Promise<void>;
-  scanned(scripts: ScriptReport[]): Promise<void>;
+  /** `scanners`: what scanned them (the report's `scanners[]`), recorded in every `scan` entry. */
+  scanned(scripts: ScriptReport[], scanners: readonly ScannerStatus[]): Promise<void>;
   executed(script: ScriptReport, r: ExecutionResult): Promise<void>;
   decided(scripts: ScriptReport[]): Promise<void>;
   close(verdict: string): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number }>;
@@ -49,13 +50,17 @@ export async function openAuditRecorder(
         scripts,
       });
     },
-    async scanned(scripts) {
+    async scanned(scripts, scanners) {
+      // Which scanner versions judged the script: a level is only as good as the rules that
+      // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
+      const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
       for (const s of scripts) {
         await w.append('scan', {
           path: s.path,
           sha256: s.sha256,
           level: s.level,
           findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
+          scanners: tools,
         });
       }
     },

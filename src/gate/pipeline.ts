@@ -138,7 +138,11 @@ export async function runGate(
     for (const g of scan.gaps) telemetry.recordAlert({ reason: 'scanner_unavailable', detail: g });
 
     c = clock();
-    const scanFailed = scan.scanners.some((s) => s.status === 'failed');
+    // A required scanner that is missing (a gap that fails the gate) leaves the scan as
+    // incomplete as one that failed: nothing runs that a required scanner has not read.
+    const scanFailed =
+      scan.scanners.some((s) => s.status === 'failed') ||
+      (failOn.includes('scanner-gap') && scan.gaps.length > 0);
     for (const s of scripts) {
       const a = assessScript(scan.findingsByPath.get(s.path) ?? [], policy, s.path, startedAt);
       s.level = a.level;
@@ -148,11 +152,11 @@ export async function runGate(
       // Fail closed: when a scanner did not complete, nothing is trusted enough to run.
       if (scanFailed) {
         s.level = 'blocked';
-        s.levelReasons.push('a scanner failed: nothing runs unassessed');
+        s.levelReasons.push('a scanner failed or a required one is missing: nothing runs unassessed');
       }
     }
     t.assessMs = clock() - c;
-    await audit?.scanned(scripts);
+    await audit?.scanned(scripts, scan.scanners);
 
     c = clock();
     if (settings.mode === 'gate') {

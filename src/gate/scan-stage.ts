@@ -1,11 +1,13 @@
 import type { Policy } from '../policy/index.js';
-import type { Finding, ScannerStatus } from '../report/types.js';
-import type { SandboxConfig } from '../sandbox/types.js';
-import { runBandit } from '../scan/bandit.js';
-import { detectSemgrep, runSemgrep, semgrepGap } from '../scan/semgrep.js';
-import type { HardenedRunner, RuleMeta } from '../scan/types.js';
 import { profileFor } from '../policy/helpers.js';
 import { DEFAULT_PROFILES } from '../policy/index.js';
+import type { Finding, ScannerStatus } from '../report/types.js';
+import type { SandboxConfig } from '../sandbox/types.js';
+import { SCANNERS } from '../scan/registry.js';
+import { detectScanner, runScanner } from '../scan/run-scanner.js';
+import { type Scanner, type ScannerSettingsBase, scannerGap } from '../scan/scanner.js';
+import { scannerLimits } from '../scan/scanner-run.js';
+import type { HardenedRunner, RuleMeta } from '../scan/types.js';
 
 /** What the scanners found, merged per script, plus what the verdict needs to know about them. */
 export interface ScanStageResult {
@@ -14,13 +16,15 @@ export interface ScanStageResult {
   rules: RuleMeta[];
   /** A required scanner missing: fails the gate when failOn has scanner-gap. */
   gaps: string[];
+  /** Includes an optional scanner that is absent (summary and CLI also warn from `scanners`). */
   notices: string[];
 }
 
 /**
- * Runs every scanner the policy enables, each ONE batched run over all staged files
- * inside the sandbox image (scanners read hostile code too). Scanners use the
- * restricted profile's limits with the scanner's own timeout.
+ * Runs every registered scanner the policy enables (src/scan/registry.ts, in order),
+ * each ONE batched run over all staged files inside the sandbox image (scanners read
+ * hostile code too), under the restricted profile's limits raised to the scanners'
+ * floor, with the scanner's own timeout.
  */
 export async function scanStage(opts: {
   policy: Policy;
@@ -31,74 +35,59 @@ export async function scanStage(opts: {
   progress: (line: string) => void;
 }): Promise<ScanStageResult> {
   const { policy } = opts;
-  const base = profileFor(policy, 'high')?.limits ?? DEFAULT_PROFILES.restricted!;
-  // Scanning many files needs more room than one script; never less than the script profile.
-  const limits = { ...base, memoryMb: Math.max(base.memoryMb, 1024), pids: Math.max(base.pids, 256) };
-  const findingsByPath = new Map<string, Finding[]>();
-  const scanners: ScannerStatus[] = [];
-  const rules: RuleMeta[] = [];
-  const gaps: string[] = [];
-  const notices: string[] = [];
-  const merge = (m: Map<string, Finding[]>) => {
-    for (const [p, fs] of m) findingsByPath.set(p, [...(findingsByPath.get(p) ?? []), ...fs]);
+  const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? DEFAULT_PROFILES.restricted!);
+  const result: ScanStageResult = {
+    findingsByPath: new Map(),
+    scanners: [],
+    rules: [],
+    gaps: [],
+    notices: [],
   };
+  if (!opts.files.length) return result;
+  const enabled = SCANNERS.map((s) => ({
+    scanner: s as Scanner,
+    settings: policy.scanners[s.name] as ScannerSettingsBase,
+  })).filter((e) => e.settings.mode !== 'off');
 
-  const semgrep = policy.scanners.semgrep;
-  // The Semgrep probe is a container of its own: start it now, beside Bandit, instead of
-  // after it, so the scan stage pays one container start-up instead of two in a row.
-  const semgrepProbe =
-    semgrep.mode !== 'off' && opts.files.length
-      ? detectSemgrep(opts.sandbox, limits, opts.runner)
-      : undefined;
-  // Awaited below; this only keeps a probe failing while Bandit throws from going unhandled.
-  semgrepProbe?.catch(() => undefined);
-
-  const bandit = policy.scanners.bandit;
-  if (bandit.mode !== 'off' && opts.files.length) {
-    opts.progress(`scan: bandit over ${opts.files.length} file(s)`);
-    const out = await runBandit(
-      {
-        root: opts.stageRoot,
-        files: opts.files,
-        sandbox: opts.sandbox,
-        limits: { ...limits, timeoutSeconds: bandit.timeoutSeconds },
-        ignoreNosec: bandit.ignoreNosec,
-        timeoutSeconds: bandit.timeoutSeconds,
-      },
+  // Every probe (`<tool> --version`) is a container of its own: all start now, so a
+  // later scanner's probe runs beside the earlier scanners' scans instead of after them.
+  const probes = enabled.map((e) => {
+    const p = detectScanner(
+      e.scanner,
+      opts.sandbox,
+      { ...limits, timeoutSeconds: e.settings.timeoutSeconds },
       opts.runner,
     );
-    scanners.push(out.status);
-    rules.push(...out.rules);
-    merge(out.findingsByPath);
-  }
+    // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
+    p.catch(() => undefined);
+    return p;
+  });
 
-  if (semgrepProbe) {
-    const detected = await semgrepProbe;
+  for (const [i, { scanner, settings }] of enabled.entries()) {
+    const detected = await probes[i]!;
     let status: ScannerStatus;
     if (!detected.available) {
-      status = { tool: 'semgrep', status: 'unavailable', message: detected.message };
+      status = { tool: scanner.name as ScannerStatus['tool'], status: 'unavailable' };
+      if (detected.message) status.message = detected.message;
     } else {
-      opts.progress(`scan: semgrep over ${opts.files.length} file(s)`);
-      const out = await runSemgrep(
-        {
-          root: opts.stageRoot,
-          files: opts.files,
-          sandbox: opts.sandbox,
-          limits: { ...limits, timeoutSeconds: semgrep.timeoutSeconds },
-          rulesDir: semgrep.rulesDir,
-          ignoreNosem: semgrep.ignoreNosec,
-          timeoutSeconds: semgrep.timeoutSeconds,
-        },
+      opts.progress(`scan: ${scanner.name} over ${opts.files.length} file(s)`);
+      const out = await runScanner(
+        scanner,
+        settings,
+        { root: opts.stageRoot, files: opts.files, sandbox: opts.sandbox, limits },
         opts.runner,
+        probes[i],
       );
       status = out.status;
-      rules.push(...out.rules);
-      merge(out.findingsByPath);
+      result.rules.push(...out.rules);
+      for (const [p, fs] of out.findingsByPath)
+        result.findingsByPath.set(p, [...(result.findingsByPath.get(p) ?? []), ...fs]);
     }
-    scanners.push(status);
-    const gap = semgrepGap(semgrep.mode, status);
-    if (gap.failsGate && status.status === 'unavailable') gaps.push(gap.notice ?? 'semgrep unavailable');
-    else if (gap.notice) notices.push(`semgrep (${semgrep.mode}): ${gap.notice}`);
+    result.scanners.push(status);
+    const gap = scannerGap(scanner.title, settings.mode, status);
+    if (gap.failsGate && status.status === 'unavailable')
+      result.gaps.push(gap.notice ?? `${scanner.name} unavailable`);
+    else if (gap.notice) result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
   }
-  return { findingsByPath, scanners, rules, gaps, notices };
+  return result;
 }

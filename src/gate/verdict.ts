@@ -8,7 +8,7 @@ import type { GateReport, ScannerStatus, ScriptReport } from '../report/types.js
  * - A scanner that started and `failed` (crashed, timed out, printed garbage) always
  *   fails the gate, whatever `failOn` says: a scan that did not complete can never pass.
  * - `gaps` are scanners the policy requires that are `unavailable` (see
- *   `semgrepGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
+ *   `scannerGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
  *   An optional scanner that is absent is a notice, not a gap.
  */
 export function decideVerdict(

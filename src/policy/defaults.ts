@@ -34,8 +34,6 @@ export const DEFAULT_SANDBOX = {
   parallelism: DEFAULT_SANDBOX_CONFIG.parallelism,
 };
 
-export const DEFAULT_SCANNER_TIMEOUTS = { bandit: 120, semgrep: 300 } as const;
-
 /** Shipped name of the Semgrep rules folder, relative to the shipped policies/ dir. */
 export const DEFAULT_SEMGREP_RULES_DIR = 'semgrep';
 

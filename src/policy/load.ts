@@ -18,8 +18,8 @@ import { type PolicyDocument, PolicySchema } from './schema.js';
 export type Policy = Omit<PolicyDocument, 'extends' | 'name' | 'scanners'> & {
   /** The policy's `name:`, else its file name without extension. */
   name: string;
-  scanners: {
-    bandit: PolicyDocument['scanners']['bandit'];
+  /** Every registered scanner's section (src/scan/registry.ts); Semgrep's rules folder made absolute. */
+  scanners: Omit<PolicyDocument['scanners'], 'semgrep'> & {
     semgrep: Omit<PolicyDocument['scanners']['semgrep'], 'rulesDir'> & { rulesDir: string };
   };
   source: {
@@ -130,7 +130,7 @@ export async function loadPolicy(file?: string): Promise<Policy> {
     ...settings,
     name: typeof topRaw.name === 'string' ? topRaw.name : basename(top, extname(top)),
     scanners: {
-      bandit: doc.scanners.bandit,
+      ...doc.scanners,
       semgrep: { ...doc.scanners.semgrep, rulesDir: doc.scanners.semgrep.rulesDir ?? defaultRulesDir() },
     },
     source: { path: chain[0]!.path, chain: chain.map((f) => f.path) },

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { SandboxLimits } from '../sandbox/types.js';
+import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
 import {
   DEFAULT_FAIL_ON,
   DEFAULT_LIMITS,
   DEFAULT_SANDBOX,
-  DEFAULT_SCANNER_TIMEOUTS,
   FAIL_ON_OUTCOMES,
   STANDARD_PROFILE,
 } from './defaults.js';
@@ -21,8 +21,8 @@ import {
 export const LEVELS = ['low', 'high', 'blocked'] as const;
 const Level = z.enum(LEVELS);
 const Grade = z.enum(['low', 'medium', 'high']);
-const ScannerMode = z.enum(['required', 'optional', 'off']);
-const Tool = z.enum(['bandit', 'semgrep', 'airlock']);
+// `airlock` is the gate's own findings (scan errors); the rest are the registry's scanners.
+const Tool = z.enum(['airlock', ...SCANNER_IDS] as [(typeof SCANNER_IDS)[number] | 'airlock']);
 const Seconds = z.number().int().min(1).max(86_400);
 
 /** Profile names become part of reports and container names: keep them plain. */
@@ -76,24 +76,17 @@ export const ProfileSchema = z.strictObject({
   maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
 });
 
-const ScannerCommon = {
-  // Generated code can carry `# nosec` / `# nosemgrep` to hide itself: ignored by default.
-  ignoreNosec: z.boolean().default(true),
+/**
+ * `scanners.<name>`: one section per registered scanner (src/scan/registry.ts), each
+ * with the schema and defaults its definition declares (mode, timeoutSeconds,
+ * ignoreNosec and the scanner's own fields, such as Semgrep's rulesDir).
+ */
+type ScannerSectionsShape = {
+  [S in (typeof SCANNERS)[number] as S['name']]: z.ZodPrefault<S['policySection']>;
 };
-
-const BanditSchema = z.strictObject({
-  mode: ScannerMode.default('required'),
-  ...ScannerCommon,
-  timeoutSeconds: Seconds.default(DEFAULT_SCANNER_TIMEOUTS.bandit),
-});
-
-const SemgrepSchema = z.strictObject({
-  mode: ScannerMode.default('optional'),
-  ...ScannerCommon,
-  timeoutSeconds: Seconds.default(DEFAULT_SCANNER_TIMEOUTS.semgrep),
-  /** Relative to the policy file that names it; the loader makes it absolute (default: shipped policies/semgrep). */
-  rulesDir: z.string().min(1).max(4096).optional(),
-});
+const scannerSections = Object.fromEntries(
+  SCANNERS.map((s) => [s.name, s.policySection.prefault({})]),
+) as unknown as ScannerSectionsShape;
 
 export const LevelRuleSchema = z.strictObject({
   /** Omitted: any tool. */
@@ -199,12 +192,7 @@ export const PolicySchema = z.strictObject({
   name: z.string().min(1).max(100).optional(),
   /** A shipped name (`default`, `strict`) or a path relative to this file. */
   extends: z.string().min(1).max(4096).optional(),
-  scanners: z
-    .strictObject({
-      bandit: BanditSchema.prefault({}),
-      semgrep: SemgrepSchema.prefault({}),
-    })
-    .prefault({}),
+  scanners: z.strictObject(scannerSections).prefault({}),
   levels: LevelsSchema.prefault({}),
   execute: ExecuteSchema.prefault({}),
   profiles: z.record(ProfileName, ProfileSchema).default({}),

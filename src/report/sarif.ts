@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Location, Log, Notification, Result, Run } from 'sarif';
+import { SCANNERS } from '../scan/registry.js';
 import type { RuleMeta } from '../scan/types.js';
 import { VERSION } from '../version.js';
 import { enforceSarifLimits, GITHUB_SARIF_LIMITS, type SarifLimits } from './sarif-limits.js';
@@ -15,11 +16,11 @@ export const SRCROOT = '%SRCROOT%';
 /** Result messages are scanner output about hostile code: bounded. */
 const MAX_MESSAGE_CHARS = 2000;
 
-const DRIVERS: Record<ScannerName, { name: string; informationUri?: string }> = {
-  bandit: { name: 'Bandit', informationUri: 'https://bandit.readthedocs.io/' },
-  semgrep: { name: 'Semgrep', informationUri: 'https://semgrep.dev/' },
-  airlock: { name: 'Airlock' },
-};
+/** SARIF `tool.driver` per tool: each scanner's from its definition (src/scan/registry.ts). */
+const DRIVERS = new Map<ScannerName, { name: string; informationUri?: string }>([
+  ...SCANNERS.map((s) => [s.name, { ...s.driver }] as const),
+  ['airlock', { name: 'Airlock' }],
+]);
 
 export interface SarifInput {
   scripts: readonly ScriptReport[];
@@ -69,7 +70,7 @@ export function buildSarif(input: SarifInput): SarifBuild {
   }
   const status = new Map(input.scanners.map((s) => [s.tool, s]));
   const runs: Run[] = [];
-  for (const tool of ['bandit', 'semgrep'] as const) {
+  for (const { name: tool } of SCANNERS) {
     const s = status.get(tool);
     if ((s && s.status === 'ran') || byTool.has(tool))
       runs.push(toolRun(tool, byTool.get(tool) ?? [], s, input, catalog, fingerprints));
@@ -141,7 +142,7 @@ function baseRun(
     ),
   );
   const results = sorted.map((it) => toResult(it.path, it.finding, ruleIndex.get(it.finding.ruleId)!, fp));
-  const driver: Run['tool']['driver'] = { ...DRIVERS[tool], rules };
+  const driver: Run['tool']['driver'] = { ...DRIVERS.get(tool)!, rules };
   if (version) {
     driver.version = version;
     if (/^\d+\.\d+\.\d+/.test(version)) driver.semanticVersion = version;

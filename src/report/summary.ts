@@ -1,3 +1,4 @@
+import { missingScannerWarnings } from './scanner-warnings.js';
 import type { Finding, GateReport, ScriptReport } from './types.js';
 
 /**
@@ -77,6 +78,9 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
   );
   for (const r of report.verdictReasons) out.push(`- ${escapeMarkdown(r)}`);
   if (report.verdictReasons.length) out.push('');
+  // GitHub renders `> [!WARNING]` as a coloured alert box at the top: a missing scanner must not hide in the notices.
+  for (const w of missingScannerWarnings(report.scanners))
+    out.push('> [!WARNING]', `> **${escapeMarkdown(w)}**`, '');
   out.push('| script | level | findings | decision | exit status | duration | peak memory |');
   out.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const s of report.scripts) out.push(row(s));

@@ -1,3 +1,5 @@
+import type { ScannerId } from '../scan/registry.js';
+
 /**
  * The report contract (DESIGN.md, "Report"). Outside checks read these field names;
  * change them only together with DESIGN.md.
@@ -5,7 +7,8 @@
 export type TrustLevel = 'low' | 'high' | 'blocked';
 export type Decision = 'executed' | 'blocked' | 'skipped';
 export type ExecutionStatus = 'success' | 'failure' | 'timeout' | 'oom' | 'error';
-export type ScannerName = 'bandit' | 'semgrep' | 'airlock';
+/** A finding's tool: a registered scanner (src/scan/registry.ts) or Airlock itself (scan errors). */
+export type ScannerName = ScannerId | 'airlock';
 export type Severity = 'low' | 'medium' | 'high';
 export type Confidence = 'low' | 'medium' | 'high';
 
@@ -65,9 +68,10 @@ export interface ScriptReport {
 }
 
 export interface ScannerStatus {
-  tool: 'bandit' | 'semgrep';
+  tool: ScannerId;
   /** `ran`: completed; `unavailable`: not installed (policy said optional); `failed`: crashed or timed out. */
   status: 'ran' | 'unavailable' | 'failed';
+  /** The scanner's own version (its `--version` probe or its report), e.g. "1.9.4". */
   version?: string;
   durationMs?: number;
   message?: string;

@@ -1,24 +1,9 @@
-import { AirlockError } from '../errors.js';
-import type { ExecutionResult, Finding, ScannerStatus } from '../report/types.js';
-import type { HardenedRunSpec, SandboxConfig, SandboxLimits } from '../sandbox/types.js';
-import { type BanditParseResult, parseBanditJson } from './bandit-parse.js';
-import { batchArgs, isSafeRelativePath } from './batches.js';
+import type { SandboxConfig, SandboxLimits } from '../sandbox/types.js';
+import { parseBanditJson } from './bandit-parse.js';
 import { asDotSlashArg } from './report-paths.js';
-import { addFinding, scanErrorFinding } from './scan-error.js';
-import { CONTAINER_WORKDIR, describeRun, SCANNER_OUTPUT_BYTES } from './scanner-run.js';
-import type { HardenedRunner, RuleMeta, ScanOutcome } from './types.js';
-
-export interface RunBanditOptions {
-  /** Host directory holding the files; mounted read-only as the container's working directory. */
-  root: string;
-  /** Relative to root, forward slashes. */
-  files: string[];
-  sandbox: SandboxConfig;
-  limits: SandboxLimits;
-  /** Policy `scanners.bandit.ignoreNosec` (default true): generated code can carry `# nosec` to hide itself. */
-  ignoreNosec: boolean;
-  timeoutSeconds: number;
-}
+import { detectScanner, runScanner } from './run-scanner.js';
+import { defineScanner, type ScannerSettingsBase, scannerSection } from './scanner.js';
+import type { HardenedRunner, ScanOutcome } from './types.js';
 
 /**
  * The Bandit command line. `--ini /dev/null`: Bandit reads a project `.bandit` file
@@ -41,92 +26,51 @@ export function banditArgv(files: readonly string[], ignoreNosec: boolean): stri
   ];
 }
 
+/** Bandit: required by default, 120 s (a batch of hundreds of scripts takes seconds). */
+export const banditScanner = defineScanner({
+  name: 'bandit',
+  title: 'Bandit',
+  driver: { name: 'Bandit', informationUri: 'https://bandit.readthedocs.io/' },
+  policySection: scannerSection({ mode: 'required', timeoutSeconds: 120 }),
+  // The JSON report does not carry Bandit's version; `bandit --version` prints "bandit 1.9.4".
+  probe: { argv: ['bandit', '--version'], parseVersion: (out) => /^bandit (\S+)/m.exec(out)?.[1] },
+  absentMessage:
+    'bandit is not installed in the sandbox image (policy scanners.bandit decides whether that fails the gate)',
+  open: (settings: ScannerSettingsBase) => ({
+    argv: (files) => banditArgv(files, settings.ignoreNosec),
+    // Bandit exits 0 (no issues) or 1 (issues found); both are a completed scan.
+    okExitCodes: [0, 1],
+    parse(stdout, root) {
+      const p = parseBanditJson(stdout, root);
+      return {
+        findingsByPath: p.findingsByPath,
+        rules: p.rules,
+        covered: p.reportedPaths,
+        // Bandit's file-less errors (a result outside the root) are notes, not a failed scan.
+        globalErrors: p.errors
+          .filter((e) => e.path === undefined)
+          .map((e) => ({ message: e.message, fatal: false })),
+      };
+    },
+  }),
+});
+
+export interface RunBanditOptions {
+  root: string;
+  files: string[];
+  sandbox: SandboxConfig;
+  limits: SandboxLimits;
+  /** Policy `scanners.bandit.ignoreNosec` (default true): generated code can carry `# nosec` to hide itself. */
+  ignoreNosec: boolean;
+  timeoutSeconds: number;
+}
+
 /**
- * One batched Bandit run over all files inside the sandbox image, under the hardened
- * flags with no network. Resolves with status `failed` (never throws) when Bandit
- * crashes, times out or prints something that is not a report: the gate fails closed.
+ * Bandit alone (tests, bench): the scan, with `bandit --version` in its own container
+ * beside it (the gate's scan stage starts that probe itself).
  */
 export async function runBandit(opts: RunBanditOptions, runner: HardenedRunner): Promise<ScanOutcome> {
-  const started = performance.now();
-  for (const f of opts.files) {
-    if (!isSafeRelativePath(f))
-      throw new AirlockError(
-        'PATH_INVALID',
-        `not a relative path inside the scan root: ${JSON.stringify(f)}`,
-      );
-  }
-  const findingsByPath = new Map<string, Finding[]>();
-  const rules = new Map<string, RuleMeta>();
-  const notes: string[] = [];
-  const versionP = banditVersion(opts, runner);
-  for (const batch of batchArgs(opts.files)) {
-    const result = await runner(spec(opts, banditArgv(batch, opts.ignoreNosec)));
-    const failure = banditFailure(result);
-    if (failure) return failed(failure, started, await versionP);
-    let parsed: BanditParseResult;
-    try {
-      parsed = parseBanditJson(result.stdout, CONTAINER_WORKDIR);
-    } catch (e) {
-      return failed((e as Error).message, started, await versionP);
-    }
-    for (const [path, list] of parsed.findingsByPath)
-      for (const f of list) addFinding(findingsByPath, path, f);
-    for (const r of parsed.rules) rules.set(r.id, r);
-    for (const e of parsed.errors) if (e.path === undefined) notes.push(e.message);
-    // A file we asked for that Bandit does not mention was not scanned: an error, not clean.
-    for (const f of batch) {
-      if (!parsed.reportedPaths.has(f)) {
-        addFinding(findingsByPath, f, scanErrorFinding('Bandit did not report scanning this file'));
-      }
-    }
-  }
-  const status: ScannerStatus = {
-    tool: 'bandit',
-    status: 'ran',
-    durationMs: Math.round(performance.now() - started),
-  };
-  const version = await versionP;
-  if (version) status.version = version;
-  if (notes.length) status.message = notes.join('; ');
-  return { status, findingsByPath, rules: [...rules.values()] };
-}
-
-function spec(opts: RunBanditOptions, command: string[]): HardenedRunSpec {
-  return {
-    sandbox: opts.sandbox,
-    limits: { ...opts.limits, timeoutSeconds: opts.timeoutSeconds, maxOutputBytes: SCANNER_OUTPUT_BYTES },
-    profile: 'scan-bandit',
-    workDir: opts.root,
-    command,
-    label: 'bandit',
-  };
-}
-
-/** Bandit exits 0 (no issues) or 1 (issues found); both are a completed scan. */
-function banditFailure(r: ExecutionResult): string | undefined {
-  if (r.status === 'timeout' || r.status === 'oom' || r.status === 'error') return describeRun('Bandit', r);
-  if (r.exitCode !== 0 && r.exitCode !== 1) return describeRun('Bandit', r);
-  if (r.stdoutTruncated) return `Bandit's report exceeded ${SCANNER_OUTPUT_BYTES} bytes and was cut off`;
-  return undefined;
-}
-
-function failed(message: string, started: number, version: string | undefined): ScanOutcome {
-  const status: ScannerStatus = {
-    tool: 'bandit',
-    status: 'failed',
-    durationMs: Math.round(performance.now() - started),
-    message,
-  };
-  if (version) status.version = version;
-  return { status, findingsByPath: new Map(), rules: [] };
-}
-
-/** `bandit --version` in the same image; the JSON report does not carry the version. */
-async function banditVersion(opts: RunBanditOptions, runner: HardenedRunner): Promise<string | undefined> {
-  try {
-    const r = await runner({ ...spec(opts, ['bandit', '--version']), label: 'bandit-version' });
-    return r.exitCode === 0 ? /^bandit (\S+)/m.exec(r.stdout)?.[1] : undefined;
-  } catch {
-    return undefined;
-  }
+  const { ignoreNosec, timeoutSeconds, ...run } = opts;
+  const detection = detectScanner(banditScanner, opts.sandbox, { ...opts.limits, timeoutSeconds }, runner);
+  return runScanner(banditScanner, { mode: 'required', ignoreNosec, timeoutSeconds }, run, runner, detection);
 }

@@ -1,33 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AirlockError } from '../errors.js';
-import type { ExecutionResult, Finding, ScannerStatus } from '../report/types.js';
-import type { HardenedRunSpec, SandboxConfig, SandboxLimits } from '../sandbox/types.js';
-import { batchArgs, isSafeRelativePath } from './batches.js';
+import { z } from 'zod';
+import type { ScannerStatus } from '../report/types.js';
+import type { SandboxConfig, SandboxLimits } from '../sandbox/types.js';
 import { asDotSlashArg } from './report-paths.js';
-import { addFinding, scanErrorFinding } from './scan-error.js';
-import { CONTAINER_WORKDIR, describeRun, SCANNER_OUTPUT_BYTES } from './scanner-run.js';
-import { parseSemgrepJson, type SemgrepParseResult } from './semgrep-parse.js';
+import { detectScanner, runScanner, type ScannerDetection } from './run-scanner.js';
+import {
+  defineScanner,
+  type ScannerMode,
+  type ScannerSettingsBase,
+  scannerGap,
+  scannerSection,
+} from './scanner.js';
+import { parseSemgrepJson } from './semgrep-parse.js';
 import { loadSemgrepRuleMeta } from './semgrep-rules.js';
 import type { HardenedRunner, ScanOutcome } from './types.js';
 
+export { isMissingExecutable } from './run-scanner.js';
+export type { ScannerMode } from './scanner.js';
+
 /** Where the rules directory is mounted (read-only) inside the scanner container. */
 export const SEMGREP_RULES_MOUNT = '/airlock/semgrep-rules';
-
-export type ScannerMode = 'required' | 'optional' | 'off';
-
-export interface RunSemgrepOptions {
-  root: string;
-  files: string[];
-  sandbox: SandboxConfig;
-  limits: SandboxLimits;
-  /** Host directory of our rules (policies/semgrep); only these rules run, never the registry's. */
-  rulesDir: string;
-  /** Policy `scanners.semgrep.ignoreNosec` (default true): `# nosemgrep` in generated code is not honoured. */
-  ignoreNosem: boolean;
-  timeoutSeconds: number;
-}
 
 /**
  * `--metrics=off --disable-version-check`: no network (there is none in the sandbox,
@@ -56,143 +48,96 @@ export function semgrepArgv(files: readonly string[], ignoreNosem: boolean): str
   ];
 }
 
-/** Exit 127/126 or the runtime's "executable file not found": the image has no semgrep. */
-export function isMissingExecutable(r: ExecutionResult): boolean {
-  if (r.exitCode === 127 || r.exitCode === 126) return true;
-  return (
-    /executable file not found|no such file or directory/i.test(`${r.reason ?? ''}\n${r.stderr}`) &&
-    r.exitCode !== 0
+export interface SemgrepSettings extends ScannerSettingsBase {
+  /** Host directory of our rules (policies/semgrep); only these rules run, never the registry's. */
+  rulesDir: string;
+}
+
+/**
+ * Semgrep: required by the shipped policies (the shipped image has it); 300 s, since
+ * it is several times slower than Bandit per file.
+ */
+export const semgrepScanner = defineScanner({
+  name: 'semgrep',
+  title: 'Semgrep',
+  driver: { name: 'Semgrep', informationUri: 'https://semgrep.dev/' },
+  policySection: scannerSection(
+    { mode: 'required', timeoutSeconds: 300 },
+    {
+      /** Relative to the policy file that names it; the loader makes it absolute (default: shipped policies/semgrep). */
+      rulesDir: z.string().min(1).max(4096).optional(),
+    },
+  ),
+  // `semgrep --version` prints the bare version; SEMGREP_ENABLE_VERSION_CHECK=0 in the image keeps it at ~1 s.
+  probe: { argv: ['semgrep', '--version'], parseVersion: (out) => /\d+\.\d+\.\d+\S*/.exec(out)?.[0] },
+  absentMessage:
+    'semgrep is not installed in the sandbox image; only Bandit scanned (policy scanners.semgrep decides whether that fails the gate)',
+  open(settings: SemgrepSettings) {
+    const ruleMeta = loadSemgrepRuleMeta(settings.rulesDir);
+    const knownIds = ruleMeta.map((r) => r.id);
+    return {
+      argv: (files: readonly string[]) => semgrepArgv(files, settings.ignoreNosec),
+      container: {
+        env: { SEMGREP_SEND_METRICS: 'off', SEMGREP_ENABLE_VERSION_CHECK: '0' },
+        readOnlyMounts: [{ host: path.resolve(settings.rulesDir), container: SEMGREP_RULES_MOUNT }],
+      },
+      // 0: no findings, 1: findings (with --error) or some errors; anything else is a crash.
+      okExitCodes: [0, 1],
+      parse(stdout: string, root: string) {
+        const p = parseSemgrepJson(stdout, root, knownIds);
+        return {
+          findingsByPath: p.findingsByPath,
+          rules: [],
+          covered: p.scannedPaths,
+          // An error that names no file at level `error` (a rule that failed to load) means rules did not run.
+          globalErrors: p.errors
+            .filter((e) => e.path === undefined)
+            .map((e) => ({ message: e.message, fatal: e.level === 'error' })),
+          ...(p.version ? { version: p.version } : {}),
+        };
+      },
+      rules: (fired: ReadonlySet<string>) => ruleMeta.filter((r) => fired.has(r.id)),
+    };
+  },
+});
+
+export interface RunSemgrepOptions {
+  root: string;
+  files: string[];
+  sandbox: SandboxConfig;
+  limits: SandboxLimits;
+  rulesDir: string;
+  /** Policy `scanners.semgrep.ignoreNosec` (default true): `# nosemgrep` in generated code is not honoured. */
+  ignoreNosem: boolean;
+  timeoutSeconds: number;
+}
+
+/** Semgrep alone (tests, bench); the gate's scan stage goes through the registry. */
+export function runSemgrep(opts: RunSemgrepOptions, runner: HardenedRunner): Promise<ScanOutcome> {
+  const { rulesDir, ignoreNosem, timeoutSeconds, ...run } = opts;
+  return runScanner(
+    semgrepScanner,
+    { mode: 'required', rulesDir, ignoreNosec: ignoreNosem, timeoutSeconds },
+    run,
+    runner,
   );
 }
 
-const ABSENT_MESSAGE =
-  'semgrep is not installed in the sandbox image; only Bandit scanned (policy scanners.semgrep decides whether that fails the gate)';
-
-export async function runSemgrep(opts: RunSemgrepOptions, runner: HardenedRunner): Promise<ScanOutcome> {
-  const started = performance.now();
-  for (const f of opts.files) {
-    if (!isSafeRelativePath(f))
-      throw new AirlockError(
-        'PATH_INVALID',
-        `not a relative path inside the scan root: ${JSON.stringify(f)}`,
-      );
-  }
-  const ruleMeta = loadSemgrepRuleMeta(opts.rulesDir);
-  const knownIds = ruleMeta.map((r) => r.id);
-  const findingsByPath = new Map<string, Finding[]>();
-  const fired = new Set<string>();
-  let version: string | undefined;
-  const notes: string[] = [];
-  const end = (status: ScannerStatus['status'], message?: string): ScanOutcome => {
-    const s: ScannerStatus = { tool: 'semgrep', status, durationMs: Math.round(performance.now() - started) };
-    if (version) s.version = version;
-    if (message) s.message = message;
-    const rules = status === 'ran' ? ruleMeta.filter((r) => fired.has(r.id)) : [];
-    return { status: s, findingsByPath: status === 'ran' ? findingsByPath : new Map(), rules };
-  };
-  for (const batch of batchArgs(opts.files)) {
-    const r = await runner(spec(opts, semgrepArgv(batch, opts.ignoreNosem)));
-    if (isMissingExecutable(r)) return end('unavailable', ABSENT_MESSAGE);
-    if (
-      r.status === 'timeout' ||
-      r.status === 'oom' ||
-      r.status === 'error' ||
-      (r.exitCode !== 0 && r.exitCode !== 1)
-    ) {
-      return end('failed', describeRun('Semgrep', r));
-    }
-    if (r.stdoutTruncated)
-      return end('failed', `Semgrep's report exceeded ${SCANNER_OUTPUT_BYTES} bytes and was cut off`);
-    let parsed: SemgrepParseResult;
-    try {
-      parsed = parseSemgrepJson(r.stdout, CONTAINER_WORKDIR, knownIds);
-    } catch (e) {
-      return end('failed', (e as Error).message);
-    }
-    version ??= parsed.version;
-    // An error that names no file (a rule that failed to load) means rules did not run.
-    const global = parsed.errors.filter((e) => e.path === undefined);
-    if (global.some((e) => e.level === 'error'))
-      return end('failed', global.map((e) => e.message).join('; '));
-    notes.push(...global.map((e) => e.message));
-    for (const [p, list] of parsed.findingsByPath) {
-      for (const f of list) {
-        addFinding(findingsByPath, p, f);
-        fired.add(f.ruleId);
-      }
-    }
-    for (const f of batch) {
-      if (!parsed.scannedPaths.has(f)) {
-        addFinding(findingsByPath, f, scanErrorFinding('Semgrep did not report scanning this file'));
-      }
-    }
-  }
-  return end('ran', notes.length ? notes.join('; ') : undefined);
-}
-
-function spec(opts: RunSemgrepOptions, command: string[]): HardenedRunSpec {
-  return {
-    sandbox: opts.sandbox,
-    limits: { ...opts.limits, timeoutSeconds: opts.timeoutSeconds, maxOutputBytes: SCANNER_OUTPUT_BYTES },
-    profile: 'scan-semgrep',
-    workDir: opts.root,
-    command,
-    env: { SEMGREP_SEND_METRICS: 'off', SEMGREP_ENABLE_VERSION_CHECK: '0' },
-    readOnlyMounts: [{ host: path.resolve(opts.rulesDir), container: SEMGREP_RULES_MOUNT }],
-    label: 'semgrep',
-  };
-}
-
-export interface SemgrepDetection {
-  available: boolean;
-  version?: string;
-  /** Why not, for a person: absent from the image, or present but broken. */
-  message?: string;
-}
+export type SemgrepDetection = ScannerDetection;
 
 /** Is `semgrep` in the image? Runs `semgrep --version` under the hardened flags. */
-export async function detectSemgrep(
+export function detectSemgrep(
   sandbox: SandboxConfig,
   limits: SandboxLimits,
   runner: HardenedRunner,
 ): Promise<SemgrepDetection> {
-  // The runner mounts a work directory; an empty private one shows the probe nothing.
-  const empty = await mkdtemp(path.join(tmpdir(), 'airlock-semgrep-probe-'));
-  try {
-    const r = await runner({
-      sandbox,
-      limits: { ...limits, timeoutSeconds: Math.min(limits.timeoutSeconds, 60) },
-      profile: 'scan-semgrep',
-      workDir: empty,
-      command: ['semgrep', '--version'],
-      label: 'semgrep-version',
-    });
-    if (r.exitCode === 0) {
-      const version = /\d+\.\d+\.\d+\S*/.exec(r.stdout)?.[0];
-      return version ? { available: true, version } : { available: true };
-    }
-    if (isMissingExecutable(r)) return { available: false, message: ABSENT_MESSAGE };
-    return { available: false, message: describeRun('semgrep --version', r) };
-  } finally {
-    await rm(empty, { recursive: true, force: true });
-  }
+  return detectScanner(semgrepScanner, sandbox, limits, runner);
 }
 
-/**
- * The contract between the policy's `scanners.semgrep` mode and the gate:
- * - `off`: Semgrep is not run; no notice, no gap.
- * - `optional`: absent (`unavailable`) is a visible notice (job summary, SARIF
- *   notification) but not a gap; a Semgrep that ran and `failed` IS a gap.
- * - `required`: anything but `ran` is a gap: the gate fails closed (fail-on `scanner-gap`).
- */
+/** scannerGap for Semgrep (kept for its callers and tests). */
 export function semgrepGap(
   mode: ScannerMode,
   status: ScannerStatus | undefined,
 ): { failsGate: boolean; notice?: string } {
-  if (mode === 'off') return { failsGate: false };
-  if (!status) return { failsGate: true, notice: 'Semgrep did not run' };
-  if (status.status === 'ran') return { failsGate: false };
-  const why = status.message ?? `Semgrep ${status.status}`;
-  if (status.status === 'unavailable' && mode === 'optional') return { failsGate: false, notice: why };
-  return { failsGate: true, notice: why };
+  return scannerGap('Semgrep', mode, status);
 }

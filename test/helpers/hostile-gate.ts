@@ -1,12 +1,19 @@
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { GateSettings } from '../../src/settings/gate-settings.js';
 import { HOSTILE_DIR } from './hostile-corpus.js';
 
+/** The shipped default with Semgrep off: for gates on the small test image, which has none. */
+export const BANDIT_ONLY_POLICY = fileURLToPath(
+  new URL('../fixtures/policies/bandit-only.yml', import.meta.url),
+);
+
 /**
  * Gate settings for a throwaway workspace, the way the CLI would build them, with the
- * small test image (Debian python3 + Bandit 1.6.2) in place of the full sandbox image.
+ * small test image (Debian python3 + Bandit 1.6.2) in place of the full sandbox image,
+ * and so by default BANDIT_ONLY_POLICY (pass `policy: undefined` for the shipped default).
  */
 export function hostileGateSettings(
   workspace: string,
@@ -24,6 +31,7 @@ export function hostileGateSettings(
     sarifFile: join(out, 'airlock.sarif'),
     sarifCategory: 'airlock-hostile',
     run: {},
+    policy: BANDIT_ONLY_POLICY,
     ...over,
   };
 }

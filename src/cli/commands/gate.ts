@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { runGate } from '../../gate/pipeline.js';
 import { UserError } from '../../errors.js';
 import { resolvePolicyRef } from '../../policy/index.js';
+import { missingScannerWarnings } from '../../report/scanner-warnings.js';
 import {
   type GateMode,
   type GateSettings,
@@ -110,6 +111,7 @@ async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<numbe
     `${report.verdict.toUpperCase()}: ${report.scripts.length} script(s), ${report.counts.low} low, ${report.counts.high} high, ${report.counts.blocked} blocked, ${report.counts.executed} executed, ${report.counts.failed} failed\n`,
   );
   for (const r of report.verdictReasons) io.stdout(`  - ${JSON.stringify(r).slice(1, -1)}\n`);
+  for (const w of missingScannerWarnings(report.scanners)) io.stderr(`airlock: WARNING: ${w}\n`);
   io.stdout(`report: ${settings.reportFile}\nsarif: ${settings.sarifFile}\n`);
   return report.verdict === 'pass' ? 0 : 1;
 }

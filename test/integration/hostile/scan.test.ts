@@ -6,24 +6,25 @@ import type { GateReport } from '../../../src/report/types.js';
 import { loadManifest } from '../../helpers/hostile-corpus.js';
 import { evidenceDir, writeEvidence } from '../../helpers/hostile-evidence.js';
 import { corpusWorkspace, hostileGateSettings, type TempWorkspace } from '../../helpers/hostile-gate.js';
-import { ensureTestImage } from '../../helpers/test-image.js';
 
 /**
- * The static layer on the hostile corpus: `airlock scan` (the real pipeline, Bandit in
- * the sandbox image, the shipped default policy) must give every case the level the
- * manifest records. Cases that evade Bandit are expected `low`/`high` here: the
+ * The static layer on the hostile corpus: `airlock scan` (the real pipeline, Bandit and
+ * Semgrep in the shipped sandbox image, the shipped default policy) must give every case the level the
+ * manifest records. Cases that evade both scanners are expected `low`/`high` here: the
  * containment test shows the sandbox holds them anyway.
  */
 const { runtime: cases } = loadManifest();
+const SANDBOX_IMAGE = 'airlock-sandbox:local';
 
 describe('hostile corpus through airlock scan (default policy)', () => {
   let ws: TempWorkspace;
   let report: GateReport;
 
   beforeAll(async () => {
-    const image = await ensureTestImage();
     ws = await corpusWorkspace();
-    const settings = hostileGateSettings(ws.dir, image, { mode: 'scan' });
+    // Both scanners matter here: the shipped image (Bandit and Semgrep, pinned) and the
+    // shipped default policy, which requires both.
+    const settings = hostileGateSettings(ws.dir, SANDBOX_IMAGE, { mode: 'scan', policy: undefined });
     ({ report } = await runGate(settings, { progress: () => undefined, env: {} }));
     const levels = Object.fromEntries(
       cases.map((c) => [c.id, report.scripts.find((s) => s.path === c.file)?.level ?? 'missing']),
@@ -44,8 +45,11 @@ describe('hostile corpus through airlock scan (default policy)', () => {
     await ws?.dispose();
   });
 
-  it('Bandit completed and nothing ran', () => {
-    expect(report.scanners.find((s) => s.tool === 'bandit')?.status).toBe('ran');
+  it('Bandit and Semgrep completed and nothing ran', () => {
+    expect(report.scanners.map((s) => [s.tool, s.status])).toEqual([
+      ['bandit', 'ran'],
+      ['semgrep', 'ran'],
+    ]);
     expect(report.scripts.every((s) => s.execution === undefined)).toBe(true);
   });
 

@@ -97,7 +97,10 @@ describe('runBandit in the sandbox (real Docker, real Bandit)', () => {
     expect(out.findingsByPath.size).toBe(0);
   });
 
-  it('fails closed when the image has no Bandit', async () => {
+  // `unavailable`, like any registered scanner the image lacks: Bandit is required by
+  // every shipped policy, so that is a scanner gap and the gate runs nothing
+  // (test/integration/scan/scanner-modes.test.ts shows the gate's side).
+  it('is unavailable, with no findings, when the image has no Bandit', async () => {
     const { root, files } = mixedCorpus();
     openUp(root);
     const out = await runBandit(
@@ -111,7 +114,8 @@ describe('runBandit in the sandbox (real Docker, real Bandit)', () => {
       },
       runHardened,
     );
-    expect(out.status.status).toBe('failed');
+    expect(out.status.status).toBe('unavailable');
+    expect(out.status.message).toMatch(/bandit is not installed in the sandbox image/);
     expect(out.findingsByPath.size).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { UserError } from '../../../src/errors.js';
 import { DEFAULT_PROFILES, FAIL_ON_OUTCOMES } from '../../../src/policy/defaults.js';
 import { loadPolicy } from '../../../src/policy/index.js';
+import { SCANNER_IDS } from '../../../src/scan/registry.js';
 
 /**
  * Property tests of the loader: every valid policy survives YAML -> loadPolicy with
@@ -167,7 +168,9 @@ describe('loadPolicy properties', () => {
         const { version: _v, name, profiles, scanners, ...rest } = doc;
         expect(p.name).toBe(name);
         expect(p.profiles).toEqual({ ...DEFAULT_PROFILES, ...profiles });
-        expect(p.scanners).toEqual({
+        // The sections the file names, as written; every other registered scanner at its defaults.
+        expect(Object.keys(p.scanners)).toEqual(SCANNER_IDS);
+        expect(p.scanners).toMatchObject({
           bandit: scanners.bandit,
           semgrep: { ...scanners.semgrep, rulesDir: join(dir, scanners.semgrep.rulesDir) },
         });

@@ -129,6 +129,13 @@ describe('detectSemgrep', () => {
     expect(d.available).toBe(false);
     expect(d.message).toMatch(/not installed/);
   });
+  it('a present but broken semgrep is not "unavailable": its scan runs and fails the gate', async () => {
+    const fake = fakeRunner(() => ({ status: 'failure', exitCode: 2, stderr: 'Fatal error: ca-certs' }));
+    const d = await detectSemgrep({ ...SANDBOX }, LIMITS, fake.run);
+    expect(d.available).toBe(true);
+    expect(d.version).toBeUndefined();
+    expect(d.message).toMatch(/ca-certs/);
+  });
 });
 
 describe('semgrepGap: the policy mode decides what a missing Semgrep costs', () => {
