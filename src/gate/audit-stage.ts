@@ -3,7 +3,7 @@ import { type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
-import type { ExecutionResult, ScriptReport } from '../report/types.js';
+import type { ExecutionResult, ModuleReport, ScriptReport } from '../report/types.js';
 import type { AuditSettings, GateSettings } from '../settings/gate-settings.js';
 import type { HistoryEntry } from '../telemetry/history.js';
 import { VERSION } from '../version.js';
@@ -20,7 +20,8 @@ export interface AuditRecorder {
     image: { ref: string; id: string };
     scripts: number;
   }): Promise<void>;
-  scanned(scripts: ScriptReport[]): Promise<void>;
+  /** One `scan` entry per script, then one per staged module (marked `module: true`). */
+  scanned(scripts: ScriptReport[], modules?: ModuleReport[]): Promise<void>;
   executed(script: ScriptReport, r: ExecutionResult): Promise<void>;
   decided(scripts: ScriptReport[]): Promise<void>;
   close(verdict: string): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number }>;
@@ -49,13 +50,23 @@ export async function openAuditRecorder(
         scripts,
       });
     },
-    async scanned(scripts) {
+    async scanned(scripts, modules = []) {
       for (const s of scripts) {
         await w.append('scan', {
           path: s.path,
           sha256: s.sha256,
           level: s.level,
           findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
+        });
+      }
+      // What else was staged (and so could run): its bytes' hash and level are on record too.
+      for (const m of modules) {
+        await w.append('scan', {
+          path: m.path,
+          sha256: m.sha256,
+          level: m.level,
+          module: true,
+          findings: m.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
         });
       }
     },

@@ -24,6 +24,7 @@ import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './a
 import { executeStage } from './execute-stage.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
+import { assessStagedModules, liftToStrictestStaged } from './staged-modules.js';
 import { countLevels, decideVerdict } from './verdict.js';
 
 export interface GateDeps {
@@ -123,7 +124,8 @@ export async function runGate(
     const scan = await scanStage({
       policy,
       stageRoot: stage.root,
-      files: scripts.map((s) => s.path),
+      // Every Python source staged beside the scripts is scanned too: `import` would run it.
+      files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
       sandbox,
       runner: runHardened,
       progress: deps.progress,
@@ -153,8 +155,17 @@ export async function runGate(
         s.levelReasons.push('a scanner failed: nothing runs unassessed');
       }
     }
+    const staged = assessStagedModules({
+      modules: stage.modules,
+      findingsByPath: scan.findingsByPath,
+      policy,
+      now: startedAt,
+      scanFailed,
+    });
+    notices.push(...staged.notices);
+    liftToStrictestStaged(scripts, staged.modules);
     t.assessMs = clock() - c;
-    await audit?.scanned(scripts);
+    await audit?.scanned(scripts, staged.modules);
 
     c = clock();
     if (settings.mode === 'gate') {
@@ -206,6 +217,7 @@ export async function runGate(
       scanners: scan.scanners,
       notices: [...new Set(notices)],
       scripts,
+      modules: staged.modules.length ? staged.modules : undefined,
       audit:
         closed && settings.audit
           ? {

@@ -64,6 +64,23 @@ export interface ScriptReport {
   execution?: ExecutionResult;
 }
 
+/**
+ * A Python source staged beside the gated scripts that was not itself gated (an
+ * unchanged sibling module on a pull request, a package in a subfolder): `import`
+ * would run it, so it is scanned and assessed too, and every script that can see it
+ * runs at its level or stricter (docs/design.md, "Staging").
+ */
+export interface ModuleReport {
+  /** Relative to the workspace, forward slashes. */
+  path: string;
+  /** Of the staged bytes, which are what the scanners read and the sandbox mounts. */
+  sha256: string;
+  bytes: number;
+  level: TrustLevel;
+  levelReasons: string[];
+  findings: Finding[];
+}
+
 export interface ScannerStatus {
   tool: 'bandit' | 'semgrep';
   /** `ran`: completed; `unavailable`: not installed (policy said optional); `failed`: crashed or timed out. */
@@ -87,6 +104,8 @@ export interface GateReport {
   scanners: ScannerStatus[];
   notices: string[];
   scripts: ScriptReport[];
+  /** Present when Python sources other than the gated scripts were staged (and scanned). */
+  modules?: ModuleReport[];
   audit?: { log: string; checkpoint: string; size: number; root: string };
   sarif?: string;
 }

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { liftToStrictestStaged } from '../../../src/gate/staged-modules.js';
+import type { ModuleReport, ScriptReport, TrustLevel } from '../../../src/report/types.js';
+
+function script(path: string, level: TrustLevel): ScriptReport {
+  return {
+    path,
+    sha256: 'a'.repeat(64),
+    bytes: 1,
+    level,
+    levelReasons: level === 'low' ? [] : [`own ${level} finding`],
+    findings: [],
+    decision: 'skipped',
+  };
+}
+
+function mod(path: string, level: TrustLevel): ModuleReport {
+  return {
+    path,
+    sha256: 'b'.repeat(64),
+    bytes: 1,
+    level,
+    levelReasons: [`bandit X -> ${level}`],
+    findings: [],
+  };
+}
+
+describe('liftToStrictestStaged', () => {
+  it('a script that can import a blocked module is blocked, and says which module', () => {
+    const scripts = [script('a/main.py', 'low')];
+    liftToStrictestStaged(scripts, [mod('a/evil.py', 'blocked')]);
+    expect(scripts[0]!.level).toBe('blocked');
+    expect(scripts[0]!.levelReasons.join('\n')).toMatch(
+      /"a\/evil\.py" \(module, blocked\).*bandit X -> blocked/,
+    );
+  });
+
+  it('a high module in a subfolder makes a low script high', () => {
+    const scripts = [script('main.py', 'low')];
+    liftToStrictestStaged(scripts, [mod('pkg/sub/net.py', 'high'), mod('pkg/ok.py', 'low')]);
+    expect(scripts[0]!.level).toBe('high');
+    expect(scripts[0]!.levelReasons).toHaveLength(1);
+    expect(scripts[0]!.levelReasons[0]).toContain('pkg/sub/net.py');
+  });
+
+  it('a module outside the script directory, or in a sibling folder with a shared prefix, does not count', () => {
+    const scripts = [script('a/b/main.py', 'low'), script('ab/main.py', 'low')];
+    liftToStrictestStaged(scripts, [mod('a/evil.py', 'blocked'), mod('a/bc/evil.py', 'blocked')]);
+    expect(scripts.map((s) => s.level)).toEqual(['low', 'low']);
+  });
+
+  it('gated scripts lift one another by their own levels, independent of order', () => {
+    const scripts = [
+      script('x/low.py', 'low'),
+      script('x/sub/high.py', 'high'),
+      script('x/sub/bad.py', 'blocked'),
+    ];
+    liftToStrictestStaged(scripts, []);
+    // x/low.py sees both; x/sub/high.py sees bad.py; bad.py keeps its own reasons.
+    expect(scripts.map((s) => s.level)).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(scripts[2]!.levelReasons).toEqual(['own blocked finding']);
+    expect(scripts[1]!.levelReasons[0]).toContain('"x/sub/bad.py" (gated script, blocked)');
+  });
+
+  it('never lowers a level and names at most five files', () => {
+    const scripts = [script('main.py', 'blocked'), script('d/main.py', 'low')];
+    liftToStrictestStaged(
+      scripts,
+      Array.from({ length: 8 }, (_, i) => mod(`d/m${i}.py`, 'high')),
+    );
+    expect(scripts[0]!.level).toBe('blocked');
+    expect(scripts[0]!.levelReasons).toEqual(['own blocked finding']);
+    expect(scripts[1]!.level).toBe('high');
+    expect(scripts[1]!.levelReasons).toHaveLength(6);
+    expect(scripts[1]!.levelReasons[5]).toBe('and 3 more high file(s) in its directory');
+  });
+});
