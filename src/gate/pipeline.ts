@@ -194,7 +194,9 @@ export async function runGate(
     t.executeMs = clock() - c;
     await audit?.decided(scripts);
 
-    const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps);
+    const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps, found.ungated);
+    if (found.ungatedCount > found.ungated.length && failOn.includes('ungated'))
+      verdict.reasons.push(`and ${found.ungatedCount - found.ungated.length} more file(s) not gated`);
     c = clock();
     const closed = await audit?.close(verdict.verdict);
     t.recordMs = clock() - c;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -51,31 +51,48 @@ export interface Stage {
   notices: string[];
   /** Every staged Python source that is not a gated script, sorted by path. */
   modules: StagedModule[];
-  /** Host directory of the staged copy of a script's folder. */
+  /** Host directory of the staged copy of a script's folder: a path any engine can mount. */
   dirOf(scriptPath: string): string;
   dispose(): Promise<void>;
 }
 
+/**
+ * A staged folder whose host path can be handed to the engine as a mount source as is.
+ * Docker's `--mount` is CSV (a comma, quote or newline would break it), so a folder
+ * with any other character is mounted through a copy under a plain name instead:
+ * the container sees the same files at `/work`, and one odd name fails nothing.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
+
 export async function stageScripts(input: StageInput): Promise<Stage> {
-  const root = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
+  // base/tree is the staged copy with workspace-relative paths (what the scanners read);
+  // base/mounts holds plain-named copies of folders whose own path could not be mounted.
+  const base = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
+  const dispose = () => rm(base, { recursive: true, force: true });
+  try {
+    return await fillStage(base, input, dispose);
+  } catch (e) {
+    // A stage that failed half-way is never left behind in the temp dir.
+    await dispose();
+    throw e;
+  }
+}
+
+async function fillStage(base: string, input: StageInput, dispose: () => Promise<void>): Promise<Stage> {
+  const root = join(base, 'tree');
   // mkdtemp makes it 0700; the sandbox's non-root user must be able to read (never write) it.
-  await chmod(root, 0o755);
+  await chmod(base, 0o755);
+  await mkdir(root, { mode: 0o755 });
   const notices: string[] = [];
   const budget = { files: input.maxFiles, bytes: input.maxBytes, exhausted: false };
   const dirs = [...new Set(input.scripts.map((s) => posix.dirname(s.path)))].sort();
   const staged: string[] = [];
   const python = new Map<string, StagedModule>();
-  try {
-    for (const dir of dirs) {
-      // A folder inside one already staged was copied with it.
-      if (staged.some((d) => d === '.' || dir === d || dir.startsWith(`${d}/`))) continue;
-      staged.push(dir);
-      await copyTree(join(input.workspace, dir), join(root, dir), dir, { budget, notices, python });
-    }
-  } catch (e) {
-    // A stage that failed half-way is never left behind in the temp dir.
-    await rm(root, { recursive: true, force: true });
-    throw e;
+  for (const dir of dirs) {
+    // A folder inside one already staged was copied with it.
+    if (staged.some((d) => d === '.' || dir === d || dir.startsWith(`${d}/`))) continue;
+    staged.push(dir);
+    await copyTree(join(input.workspace, dir), join(root, dir), dir, { budget, notices, python });
   }
   if (budget.exhausted) {
     notices.push(
@@ -89,12 +106,22 @@ export async function stageScripts(input: StageInput): Promise<Stage> {
     await mkdir(dirname(dest), { recursive: true });
     await writeFile(dest, s.content, { mode: 0o644 });
   }
+  const mountOf = new Map<string, string>();
+  for (const dir of dirs) {
+    const host = join(root, dir);
+    if (PLAIN_PATH.test(host)) continue;
+    const alias = join(base, 'mounts', String(mountOf.size));
+    await mkdir(dirname(alias), { recursive: true, mode: 0o755 });
+    // The stage holds only regular files and folders we made: a plain recursive copy.
+    await cp(host, alias, { recursive: true });
+    mountOf.set(dir, alias);
+  }
   return {
     root,
     notices,
     modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    dirOf: (p) => join(root, posix.dirname(p)),
-    dispose: () => rm(root, { recursive: true, force: true }),
+    dirOf: (p) => mountOf.get(posix.dirname(p)) ?? join(root, posix.dirname(p)),
+    dispose,
   };
 }
 
@@ -117,7 +144,18 @@ async function copyTree(src: string, dest: string, rel: string, st: CopyState): 
     if (name.startsWith('.')) continue;
     const from = join(src, name);
     const relPath = posix.join(rel, name);
-    const info = await lstat(from);
+    const info = await lstat(from).catch((e: NodeJS.ErrnoException) => {
+      // Listed but not found again by its name: a name that is not valid UTF-8 (Node
+      // decodes it with U+FFFD, which names another, absent file) or one removed since.
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+      throw e;
+    });
+    if (!info) {
+      st.notices.push(
+        `not staged (${name.includes('\uFFFD') ? 'name is not valid UTF-8' : 'vanished while staging'}): ${JSON.stringify(relPath)}`,
+      );
+      continue;
+    }
     if (info.isSymbolicLink()) {
       st.notices.push(`not staged (symlink): ${relPath}`);
       continue;

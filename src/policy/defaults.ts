@@ -47,6 +47,7 @@ export const FAIL_ON_OUTCOMES = [
   'oom',
   'error',
   'scanner-gap',
+  'ungated',
 ] as const;
 export type FailOnOutcome = (typeof FAIL_ON_OUTCOMES)[number];
 
@@ -58,4 +59,5 @@ export const DEFAULT_FAIL_ON: FailOnOutcome[] = [
   'oom',
   'error',
   'scanner-gap',
+  'ungated',
 ];
