@@ -11,6 +11,7 @@ import {
   refusedDirReason,
   refusedFileReason,
 } from './stage-rules.js';
+import { executableMembers, zipMembers } from './zip-members.js';
 
 /**
  * Stages what the scanners read and the sandbox runs into a private directory.
@@ -209,11 +210,22 @@ async function copyNoFollow(
     return {};
   }
   try {
-    if (!(await fh.stat()).isFile()) return {};
+    const info = await fh.stat();
+    if (!info.isFile()) return {};
     const head = Buffer.alloc(MAGIC_BYTES);
     const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
     const refused = refusedContentReason(head.subarray(0, bytesRead));
     if (refused) return { refused };
+    const zip = await zipMembers(fh, info.size);
+    if (zip.zip && 'unreadable' in zip)
+      return { refused: `${zip.unreadable}: zipimport could run code from it that no scanner read` };
+    if (zip.zip) {
+      const code = executableMembers(zip.names);
+      if (code.length)
+        return {
+          refused: `zip archive holding code (${JSON.stringify(code[0])}${code.length > 1 ? ` and ${code.length - 1} more` : ''}): zipimport could run it, no scanner read it`,
+        };
+    }
     if (python) {
       const content = await fh.readFile();
       await writeFile(to, content, { mode: 0o644 });

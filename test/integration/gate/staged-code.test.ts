@@ -8,6 +8,7 @@ import type { GateReport, ScriptReport } from '../../../src/report/types.js';
 import { commitOnBranch, initRepo } from '../../helpers/git-fixture.js';
 import { hostileGateSettings, type TempWorkspace, tempWorkspace } from '../../helpers/hostile-gate.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
+import { storedZip } from '../../helpers/zip-builder.js';
 
 /**
  * "Nothing runs unscanned", through the real pipeline on a pull request: only the
@@ -87,6 +88,8 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
       'hooks/sitecustomize.py': 'print("SITECUSTOMIZE RAN")\n',
       'hooks/usercustomize.py': 'print("USERCUSTOMIZE RAN")\n',
       'hooks/extra.pth': 'import os; print("PTH RAN")\n',
+      // Code in a zip under a data name: one sys.path line from running.
+      'zipimp/lib.dat': storedZip([{ name: 'payload.py', data: 'print("ZIP PAYLOAD RAN")\n' }]),
       // A module Bandit rates `high` (it starts a program), in a package folder.
       'prof/tools/__init__.py': '',
       'prof/tools/run.py': 'import subprocess\nsubprocess.run(["true"], check=False)\nDONE = True\n',
@@ -108,6 +111,15 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
         '',
       ].join('\n'),
       'hooks/main.py': 'import os\nprint(sorted(os.listdir(".")))\n',
+      'zipimp/main.py': [
+        'import sys',
+        'sys.path.insert(0, "lib.dat")',
+        'try:',
+        '    import payload',
+        'except ImportError as e:',
+        '    print("no payload:", type(e).__name__)',
+        '',
+      ].join('\n'),
       'prof/main.py': 'from tools import run\nprint("profile case done", run.DONE)\n',
     });
     const keys = generateAuditKeyPair();
@@ -139,6 +151,7 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
       'native/main.py',
       'prof/main.py',
       'pyc/main.py',
+      'zipimp/main.py',
     ]);
   });
 
@@ -187,6 +200,16 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
     const notices = report.notices.join('\n');
     expect(notices).toContain('native/fast.cpython-311-x86_64-linux-gnu.so');
     expect(notices).toMatch(/ELF binary.*: native\/blob\.dat/);
+  });
+
+  it('a zip holding Python code under a data name is not staged, so zipimport finds nothing', () => {
+    const s = script('zipimp/main.py');
+    expect(s.execution?.status, s.execution?.stderr).toBe('success');
+    expect(s.execution?.stdout).not.toContain('ZIP PAYLOAD RAN');
+    expect(s.execution?.stdout).toContain('no payload: ModuleNotFoundError');
+    expect(report.notices.join('\n')).toMatch(
+      /zip archive holding code \("payload\.py"\).*: zipimp\/lib\.dat/,
+    );
   });
 
   it('.pth files and sitecustomize/usercustomize are not staged', () => {

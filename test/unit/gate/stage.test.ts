@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Stage, stageScripts } from '../../../src/gate/stage.js';
+import { storedZip } from '../../helpers/zip-builder.js';
 import { refusedContentReason, refusedDirReason, refusedFileReason } from '../../../src/gate/stage-rules.js';
 
 const ELF_HEADER = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -124,6 +125,33 @@ describe('stageScripts', () => {
     ])
       expect(notices).toContain(`: ${p}`);
     expect(notices).toMatch(/ELF binary.*: s\/innocent\.dat/);
+  });
+
+  it('never stages a zip archive that holds code zipimport could run, under any name', async () => {
+    const code = storedZip([{ name: 'payload.py', data: 'print("from the zip")\n' }]);
+    await put('z/main.py', 'print(1)\n');
+    await put('z/lib.zip', code);
+    // Bytes in front do not stop zipimport, which reads the archive from its end.
+    await put('z/table.csv', Buffer.concat([Buffer.from('a,b\n1,2\n'), code]));
+    await put('z/native.egg', storedZip([{ name: 'fast.so', data: 'x' }]));
+    // A data zip (a workbook, a compressed CSV) is staged as it is.
+    await put('z/book.xlsx', storedZip([{ name: 'xl/worksheets/sheet1.xml', data: '<x/>' }]));
+    // Something that ends like a zip but whose directory does not parse: refused, not guessed.
+    const broken = Buffer.from(code);
+    broken.writeUInt32LE(0, code.length - 22 - (46 + 'payload.py'.length));
+    await put('z/broken.bin', broken);
+    stage = await stageScripts({
+      workspace: ws,
+      scripts: [{ path: 'z/main.py', content: Buffer.from('print(1)\n') }],
+      maxFiles: 100,
+      maxBytes: 1 << 20,
+    });
+    expect(await listed(stage.root)).toEqual(['z/book.xlsx', 'z/main.py']);
+    const notices = stage.notices.join('\n');
+    expect(notices).toMatch(/zip archive holding code \("payload\.py"\).*: z\/lib\.zip/);
+    expect(notices).toMatch(/zip archive holding code.*: z\/table\.csv/);
+    expect(notices).toMatch(/"fast\.so".*: z\/native\.egg/);
+    expect(notices).toMatch(/does not parse.*: z\/broken\.bin/);
   });
 
   it('copies a data file beginning with other bytes unchanged', async () => {
