@@ -163,12 +163,14 @@ export async function runGate(
       scanFailed,
     });
     notices.push(...staged.notices);
-    liftToStrictestStaged(scripts, staged.modules);
+    const { hidden } = liftToStrictestStaged(scripts, staged.modules);
     t.assessMs = clock() - c;
     await audit?.scanned(scripts, staged.modules);
 
     c = clock();
     if (settings.mode === 'gate') {
+      // Blocked sources are left out of what the sandbox mounts: nothing can import them.
+      await stage.prepareRun(hidden);
       await executeStage({
         policy,
         scripts,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createWriteStream } from 'node:fs';
-import { chmod, cp, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -11,6 +11,7 @@ import {
   refusedDirReason,
   refusedFileReason,
 } from './stage-rules.js';
+import { buildRunView } from './run-view.js';
 import { executableMembers, zipMembers } from './zip-members.js';
 
 /**
@@ -52,22 +53,19 @@ export interface Stage {
   notices: string[];
   /** Every staged Python source that is not a gated script, sorted by path. */
   modules: StagedModule[];
-  /** Host directory of the staged copy of a script's folder: a path any engine can mount. */
+  /**
+   * Builds what the sandbox mounts: the stage minus `hidden` (workspace-relative paths
+   * of Python sources assessed blocked), with plain host paths. Call before `dirOf`.
+   */
+  prepareRun(hidden: string[]): Promise<void>;
+  /** Host directory of a script's folder in the run view: a path any engine can mount. */
   dirOf(scriptPath: string): string;
   dispose(): Promise<void>;
 }
 
-/**
- * A staged folder whose host path can be handed to the engine as a mount source as is.
- * Docker's `--mount` is CSV (a comma, quote or newline would break it), so a folder
- * with any other character is mounted through a copy under a plain name instead:
- * the container sees the same files at `/work`, and one odd name fails nothing.
- */
-const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
-
 export async function stageScripts(input: StageInput): Promise<Stage> {
   // base/tree is the staged copy with workspace-relative paths (what the scanners read);
-  // base/mounts holds plain-named copies of folders whose own path could not be mounted.
+  // base/run and base/mounts are what the sandbox mounts (run-view.ts).
   const base = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
   const dispose = () => rm(base, { recursive: true, force: true });
   try {
@@ -107,21 +105,19 @@ async function fillStage(base: string, input: StageInput, dispose: () => Promise
     await mkdir(dirname(dest), { recursive: true });
     await writeFile(dest, s.content, { mode: 0o644 });
   }
-  const mountOf = new Map<string, string>();
-  for (const dir of dirs) {
-    const host = join(root, dir);
-    if (PLAIN_PATH.test(host)) continue;
-    const alias = join(base, 'mounts', String(mountOf.size));
-    await mkdir(dirname(alias), { recursive: true, mode: 0o755 });
-    // The stage holds only regular files and folders we made: a plain recursive copy.
-    await cp(host, alias, { recursive: true });
-    mountOf.set(dir, alias);
-  }
+  let runDirOf: ((dir: string) => string) | undefined;
   return {
     root,
     notices,
     modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    dirOf: (p) => mountOf.get(posix.dirname(p)) ?? join(root, posix.dirname(p)),
+    async prepareRun(hidden) {
+      runDirOf = await buildRunView({ base, tree: root, dirs, hidden: new Set(hidden) });
+    },
+    dirOf: (p) => {
+      // Fail closed: nothing is mounted before the run view left out what is blocked.
+      if (!runDirOf) throw new Error('stage.dirOf before stage.prepareRun');
+      return runDirOf(posix.dirname(p));
+    },
     dispose,
   };
 }

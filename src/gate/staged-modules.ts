@@ -4,15 +4,17 @@ import type { Finding, ModuleReport, ScriptReport, TrustLevel } from '../report/
 import type { StagedModule } from './stage.js';
 
 /**
- * The run level of a script is the strictest of everything staged with it.
+ * The run level of a script is the strictest of everything it runs beside.
  *
  * A script runs with its own directory (and every subfolder) as `/work`, and Python puts
  * that directory first on `sys.path`: any `.py` staged there, gated or not, can be
- * imported and run. So each such source is scanned and assessed like a script, and a
- * script that can see a `high` module runs restricted, one that can see a `blocked`
- * module is blocked (it is never started, with the module named in its levelReasons).
- * Hiding the module instead would leave the script to fail at its import, with the
- * reason only in a notice; blocking says why where the user looks.
+ * imported and run. So each such source is scanned and assessed like a script, and:
+ * - a `blocked` source is left out of what the sandbox mounts (`hidden`): no script can
+ *   import it, and the scripts that could have say so in their levelReasons. Blocking
+ *   every script beside it instead would stop a whole folder of generated scripts
+ *   because of one, although none of them can reach the blocked code any more.
+ * - a script that can see a `high` source is raised to `high` (it runs under the
+ *   restricted profile), naming the files that raised it.
  */
 
 /** How many contributing files a script's levelReasons name before "and N more". */
@@ -54,29 +56,48 @@ const RANK: Record<TrustLevel, number> = { low: 0, high: 1, blocked: 2 };
 
 /**
  * Raises each script's level to the strictest level of the other Python sources it can
- * see (staged modules and other gated scripts under its directory), replacing its
- * levelReasons with the files that raised it. Uses every file's own level, so the
- * answer does not depend on the order of the scripts.
+ * see (staged modules and other gated scripts under its directory) that will be in the
+ * sandbox, and returns the blocked sources to leave out of it. Uses every file's own
+ * level, so the answer does not depend on the order of the scripts.
  */
-export function liftToStrictestStaged(scripts: ScriptReport[], modules: ModuleReport[]): void {
+export function liftToStrictestStaged(
+  scripts: ScriptReport[],
+  modules: ModuleReport[],
+): { hidden: string[] } {
   const sources = [
     ...modules.map((m) => ({ path: m.path, level: m.level, why: m.levelReasons[0], kind: 'module' })),
     ...scripts.map((s) => ({ path: s.path, level: s.level, why: s.levelReasons[0], kind: 'gated script' })),
   ];
+  const hidden = sources.filter((o) => o.level === 'blocked').map((o) => o.path);
   for (const s of scripts) {
+    if (s.level === 'blocked') continue;
     const dir = dirOf(s.path);
     const seen = sources.filter((o) => o.path !== s.path && isUnder(dir, o.path));
-    const strictest = seen.reduce<TrustLevel>((l, o) => maxLevel(l, o.level), 'low');
-    if (RANK[strictest] <= RANK[s.level]) continue;
-    const raising = seen.filter((o) => o.level === strictest);
-    s.level = strictest;
-    s.levelReasons = raising
-      .slice(0, MAX_NAMED)
-      .map(
+    const runsBeside = seen.filter((o) => o.level !== 'blocked');
+    const strictest = runsBeside.reduce<TrustLevel>((l, o) => maxLevel(l, o.level), 'low');
+    if (RANK[strictest] > RANK[s.level]) {
+      const raising = runsBeside.filter((o) => o.level === strictest);
+      s.level = strictest;
+      s.levelReasons = named(raising).map(
         (o) =>
           `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is staged in this script's directory, so \`import\` can run it -> ${strictest}${o.why ? ` (${o.why})` : ''}`,
       );
-    if (raising.length > MAX_NAMED)
-      s.levelReasons.push(`and ${raising.length - MAX_NAMED} more ${strictest} file(s) in its directory`);
+      if (raising.length > MAX_NAMED)
+        s.levelReasons.push(`and ${raising.length - MAX_NAMED} more ${strictest} file(s) in its directory`);
+    }
+    const left = seen.filter((o) => o.level === 'blocked');
+    s.levelReasons.push(
+      ...named(left).map(
+        (o) =>
+          `${JSON.stringify(o.path)} (${o.kind}, blocked) is left out of this script's sandbox: importing it fails`,
+      ),
+    );
+    if (left.length > MAX_NAMED)
+      s.levelReasons.push(`and ${left.length - MAX_NAMED} more blocked file(s) left out of its sandbox`);
   }
+  return { hidden };
+}
+
+function named<T>(xs: T[]): T[] {
+  return xs.slice(0, MAX_NAMED);
 }

@@ -155,12 +155,15 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
     ]);
   });
 
-  it('a clean script that can import a blocked, unchanged sibling is blocked and never runs', () => {
+  it('a blocked, unchanged sibling is left out of the sandbox: the clean script that imports it cannot run it', () => {
     const s = script('imp/main.py');
-    expect(s.level).toBe('blocked');
-    expect(s.decision).toBe('blocked');
-    expect(s.execution).toBeUndefined();
-    expect(s.levelReasons.join('\n')).toMatch(/"imp\/evil\.py" \(module, blocked\).*B307/);
+    expect(s.level).toBe('low');
+    expect(s.levelReasons.join('\n')).toContain(
+      '"imp/evil.py" (module, blocked) is left out of this script\'s sandbox: importing it fails',
+    );
+    expect(s.execution?.status).toBe('failure');
+    expect(s.execution?.stdout).not.toContain('EVIL SIBLING RAN');
+    expect(s.execution?.stderr).toContain("No module named 'evil'");
     const evil = report.modules?.find((m) => m.path === 'imp/evil.py');
     expect(evil?.level).toBe('blocked');
     expect(evil?.findings.map((f) => f.ruleId)).toContain('B307');
@@ -176,7 +179,7 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
     expect(entry?.data).toMatchObject({ module: true, level: 'blocked', sha256: evil?.sha256 });
     expect(entry?.data.findings).toContain('bandit:B307');
     const mainEntry = auditLines.find((l) => l.kind === 'scan' && l.data.path === 'imp/main.py');
-    expect(mainEntry?.data).toMatchObject({ level: 'blocked' });
+    expect(mainEntry?.data).toMatchObject({ level: 'low' });
     expect(mainEntry?.data.module).toBeUndefined();
   });
 

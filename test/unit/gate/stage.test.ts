@@ -154,6 +154,31 @@ describe('stageScripts', () => {
     expect(notices).toMatch(/does not parse.*: z\/broken\.bin/);
   });
 
+  it("the run view leaves out what is hidden, keeps the scanners' copy, and mounts odd folders by a plain path", async () => {
+    await put('a/main.py', 'import evil\n');
+    await put('a/evil.py', 'eval("1")\n');
+    await put('a/sub/data.csv', 'x\n');
+    await put('x,y/main.py', 'print(1)\n');
+    await put('x,y/in.csv', 'b\n');
+    stage = await stageScripts({
+      workspace: ws,
+      scripts: [
+        { path: 'a/main.py', content: Buffer.from('import evil\n') },
+        { path: 'x,y/main.py', content: Buffer.from('print(1)\n') },
+      ],
+      maxFiles: 100,
+      maxBytes: 1 << 20,
+    });
+    expect(() => stage!.dirOf('a/main.py')).toThrow(/prepareRun/);
+    await stage.prepareRun(['a/evil.py']);
+    expect(await listed(stage.dirOf('a/main.py'))).toEqual(['main.py', 'sub/data.csv']);
+    expect(await listed(join(stage.root, 'a'))).toEqual(['evil.py', 'main.py', 'sub/data.csv']);
+    const odd = stage.dirOf('x,y/main.py');
+    expect(odd).not.toMatch(/,/);
+    expect(await listed(odd)).toEqual(['in.csv', 'main.py']);
+    expect((await readFile(join(odd, 'in.csv'))).toString()).toBe('b\n');
+  });
+
   it('copies a data file beginning with other bytes unchanged', async () => {
     const big = Buffer.alloc(300_000, 7);
     await put('d/main.py', 'print(1)\n');
