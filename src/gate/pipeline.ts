@@ -24,7 +24,7 @@ import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './a
 import { executeStage } from './execute-stage.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
-import { assessStagedModules, liftToStrictestStaged } from './staged-modules.js';
+import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
 import { countLevels, decideVerdict } from './verdict.js';
 
 export interface GateDeps {
@@ -163,18 +163,19 @@ export async function runGate(
       scanFailed,
     });
     notices.push(...staged.notices);
-    const { hidden } = liftToStrictestStaged(scripts, staged.modules);
+    const hiddenByLevel = leaveOutStricter(scripts, staged.modules);
     t.assessMs = clock() - c;
     await audit?.scanned(scripts, staged.modules);
 
     c = clock();
     if (settings.mode === 'gate') {
-      // Blocked sources are left out of what the sandbox mounts: nothing can import them.
-      await stage.prepareRun(hidden);
+      // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
+      await stage.prepareRun(hiddenByLevel);
+      const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
       await executeStage({
         policy,
         scripts,
-        dirOf: stage.dirOf,
+        dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
         sandbox,
         outDir: settings.outDir,
         runBatch,

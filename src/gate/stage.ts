@@ -11,6 +11,7 @@ import {
   refusedDirReason,
   refusedFileReason,
 } from './stage-rules.js';
+import type { TrustLevel } from '../report/types.js';
 import { buildRunView } from './run-view.js';
 import { executableMembers, zipMembers } from './zip-members.js';
 
@@ -54,18 +55,19 @@ export interface Stage {
   /** Every staged Python source that is not a gated script, sorted by path. */
   modules: StagedModule[];
   /**
-   * Builds what the sandbox mounts: the stage minus `hidden` (workspace-relative paths
-   * of Python sources assessed blocked), with plain host paths. Call before `dirOf`.
+   * Builds what the sandbox mounts for scripts of each level: the stage minus that
+   * level's hidden files (workspace-relative paths of Python sources assessed stricter),
+   * with plain host paths. Call before `dirOf`.
    */
-  prepareRun(hidden: string[]): Promise<void>;
-  /** Host directory of a script's folder in the run view: a path any engine can mount. */
-  dirOf(scriptPath: string): string;
+  prepareRun(hiddenByLevel: Partial<Record<TrustLevel, string[]>>): Promise<void>;
+  /** Host directory of a script's folder in its level's run view: a path any engine can mount. */
+  dirOf(scriptPath: string, level: TrustLevel): string;
   dispose(): Promise<void>;
 }
 
 export async function stageScripts(input: StageInput): Promise<Stage> {
   // base/tree is the staged copy with workspace-relative paths (what the scanners read);
-  // base/run and base/mounts are what the sandbox mounts (run-view.ts).
+  // base/run-<level> and base/mounts-<level> are what the sandbox mounts (run-view.ts).
   const base = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
   const dispose = () => rm(base, { recursive: true, force: true });
   try {
@@ -105,18 +107,24 @@ async function fillStage(base: string, input: StageInput, dispose: () => Promise
     await mkdir(dirname(dest), { recursive: true });
     await writeFile(dest, s.content, { mode: 0o644 });
   }
-  let runDirOf: ((dir: string) => string) | undefined;
+  const views = new Map<TrustLevel, (dir: string) => string>();
   return {
     root,
     notices,
     modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    async prepareRun(hidden) {
-      runDirOf = await buildRunView({ base, tree: root, dirs, hidden: new Set(hidden) });
+    async prepareRun(hiddenByLevel) {
+      for (const [level, hidden] of Object.entries(hiddenByLevel) as [TrustLevel, string[]][]) {
+        views.set(
+          level,
+          await buildRunView({ base, tree: root, name: level, dirs, hidden: new Set(hidden) }),
+        );
+      }
     },
-    dirOf: (p) => {
-      // Fail closed: nothing is mounted before the run view left out what is blocked.
-      if (!runDirOf) throw new Error('stage.dirOf before stage.prepareRun');
-      return runDirOf(posix.dirname(p));
+    dirOf: (p, level) => {
+      // Fail closed: nothing is mounted before a view left out what is stricter.
+      const view = views.get(level);
+      if (!view) throw new Error(`stage.dirOf: no run view prepared for level ${level}`);
+      return view(posix.dirname(p));
     },
     dispose,
   };

@@ -1,20 +1,23 @@
-import { assessScript, maxLevel } from '../assess/index.js';
+import { assessScript } from '../assess/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Finding, ModuleReport, ScriptReport, TrustLevel } from '../report/types.js';
 import type { StagedModule } from './stage.js';
 
 /**
- * The run level of a script is the strictest of everything it runs beside.
+ * A script's sandbox holds no Python rated stricter than the script itself.
  *
  * A script runs with its own directory (and every subfolder) as `/work`, and Python puts
  * that directory first on `sys.path`: any `.py` staged there, gated or not, can be
- * imported and run. So each such source is scanned and assessed like a script, and:
- * - a `blocked` source is left out of what the sandbox mounts (`hidden`): no script can
- *   import it, and the scripts that could have say so in their levelReasons. Blocking
- *   every script beside it instead would stop a whole folder of generated scripts
- *   because of one, although none of them can reach the blocked code any more.
- * - a script that can see a `high` source is raised to `high` (it runs under the
- *   restricted profile), naming the files that raised it.
+ * imported and run. So each such source is scanned and assessed like a script, and the
+ * folder a script of level L sees leaves out every source rated stricter than L: a low
+ * script cannot import `high` or `blocked` code, a high script cannot import `blocked`
+ * code, so nothing runs under a looser profile than its own rating. Scripts that could
+ * have seen a left-out file name it in their levelReasons.
+ *
+ * The other choice, raising each script to the strictest level in its folder, would
+ * make one `high` script restrict, or one `blocked` script stop, a whole folder of
+ * independent generated scripts; a helper module that really needs a stricter level
+ * can be allowlisted by path in the policy.
  */
 
 /** How many contributing files a script's levelReasons name before "and N more". */
@@ -55,49 +58,38 @@ function dirOf(path: string): string {
 const RANK: Record<TrustLevel, number> = { low: 0, high: 1, blocked: 2 };
 
 /**
- * Raises each script's level to the strictest level of the other Python sources it can
- * see (staged modules and other gated scripts under its directory) that will be in the
- * sandbox, and returns the blocked sources to leave out of it. Uses every file's own
- * level, so the answer does not depend on the order of the scripts.
+ * Which staged Python sources each level's sandbox leaves out (those rated stricter),
+ * and a levelReason on each script for every file it could otherwise have imported.
+ * Levels are every file's own, so the answer does not depend on the order of scripts.
  */
-export function liftToStrictestStaged(
+export function leaveOutStricter(
   scripts: ScriptReport[],
   modules: ModuleReport[],
-): { hidden: string[] } {
+): Partial<Record<TrustLevel, string[]>> {
   const sources = [
-    ...modules.map((m) => ({ path: m.path, level: m.level, why: m.levelReasons[0], kind: 'module' })),
-    ...scripts.map((s) => ({ path: s.path, level: s.level, why: s.levelReasons[0], kind: 'gated script' })),
+    ...modules.map((m) => ({ path: m.path, level: m.level, kind: 'module' })),
+    ...scripts.map((s) => ({ path: s.path, level: s.level, kind: 'gated script' })),
   ];
-  const hidden = sources.filter((o) => o.level === 'blocked').map((o) => o.path);
+  const hiddenByLevel: Partial<Record<TrustLevel, string[]>> = {};
+  for (const level of ['low', 'high'] as const) {
+    hiddenByLevel[level] = sources.filter((o) => RANK[o.level] > RANK[level]).map((o) => o.path);
+  }
   for (const s of scripts) {
     if (s.level === 'blocked') continue;
     const dir = dirOf(s.path);
-    const seen = sources.filter((o) => o.path !== s.path && isUnder(dir, o.path));
-    const runsBeside = seen.filter((o) => o.level !== 'blocked');
-    const strictest = runsBeside.reduce<TrustLevel>((l, o) => maxLevel(l, o.level), 'low');
-    if (RANK[strictest] > RANK[s.level]) {
-      const raising = runsBeside.filter((o) => o.level === strictest);
-      s.level = strictest;
-      s.levelReasons = named(raising).map(
-        (o) =>
-          `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is staged in this script's directory, so \`import\` can run it -> ${strictest}${o.why ? ` (${o.why})` : ''}`,
-      );
-      if (raising.length > MAX_NAMED)
-        s.levelReasons.push(`and ${raising.length - MAX_NAMED} more ${strictest} file(s) in its directory`);
-    }
-    const left = seen.filter((o) => o.level === 'blocked');
+    const left = sources.filter(
+      (o) => o.path !== s.path && isUnder(dir, o.path) && RANK[o.level] > RANK[s.level],
+    );
     s.levelReasons.push(
-      ...named(left).map(
-        (o) =>
-          `${JSON.stringify(o.path)} (${o.kind}, blocked) is left out of this script's sandbox: importing it fails`,
-      ),
+      ...left
+        .slice(0, MAX_NAMED)
+        .map(
+          (o) =>
+            `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is left out of this script's sandbox, being rated stricter than ${s.level}: importing it fails`,
+        ),
     );
     if (left.length > MAX_NAMED)
-      s.levelReasons.push(`and ${left.length - MAX_NAMED} more blocked file(s) left out of its sandbox`);
+      s.levelReasons.push(`and ${left.length - MAX_NAMED} more stricter file(s) left out of its sandbox`);
   }
-  return { hidden };
-}
-
-function named<T>(xs: T[]): T[] {
-  return xs.slice(0, MAX_NAMED);
+  return hiddenByLevel;
 }

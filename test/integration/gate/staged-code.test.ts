@@ -121,6 +121,9 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
         '',
       ].join('\n'),
       'prof/main.py': 'from tools import run\nprint("profile case done", run.DONE)\n',
+      // A high script may import the high module: it runs restricted anyway.
+      'prof/high_main.py':
+        'import subprocess\nsubprocess.run(["true"], check=False)\nfrom tools import run\nprint("high case done", run.DONE)\n',
     });
     const keys = generateAuditKeyPair();
     const settings = hostileGateSettings(ws.dir, image, {
@@ -149,6 +152,7 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
       'hooks/main.py',
       'imp/main.py',
       'native/main.py',
+      'prof/high_main.py',
       'prof/main.py',
       'pyc/main.py',
       'zipimp/main.py',
@@ -159,7 +163,7 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
     const s = script('imp/main.py');
     expect(s.level).toBe('low');
     expect(s.levelReasons.join('\n')).toContain(
-      '"imp/evil.py" (module, blocked) is left out of this script\'s sandbox: importing it fails',
+      '"imp/evil.py" (module, blocked) is left out of this script\'s sandbox, being rated stricter than low: importing it fails',
     );
     expect(s.execution?.status).toBe('failure');
     expect(s.execution?.stdout).not.toContain('EVIL SIBLING RAN');
@@ -221,12 +225,23 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
     expect(s.execution?.stdout.trim()).toBe("['main.py']");
   });
 
-  it('a low script that imports a high module runs under the high profile, and says why', () => {
+  it('high code never runs under the low profile: a low script cannot import a high module', () => {
     const s = script('prof/main.py');
+    expect(s.level).toBe('low');
+    expect(s.levelReasons.join('\n')).toContain(
+      '"prof/tools/run.py" (module, high) is left out of this script\'s sandbox',
+    );
+    expect(s.execution?.profile).toBe('standard');
+    expect(s.execution?.status).toBe('failure');
+    expect(s.execution?.stdout).not.toContain('profile case done');
+    expect(s.execution?.stderr).toMatch(/ImportError: cannot import name 'run' from 'tools'/);
+  });
+
+  it('a high script imports the same module and runs under the restricted profile', () => {
+    const s = script('prof/high_main.py');
     expect(s.level).toBe('high');
-    expect(s.levelReasons.join('\n')).toContain('"prof/tools/run.py" (module, high)');
-    expect(s.execution?.status, s.execution?.stderr).toBe('success');
     expect(s.execution?.profile).toBe('restricted');
-    expect(s.execution?.stdout).toContain('profile case done True');
+    expect(s.execution?.status, s.execution?.stderr).toBe('success');
+    expect(s.execution?.stdout).toContain('high case done True');
   });
 });

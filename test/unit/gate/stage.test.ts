@@ -169,11 +169,13 @@ describe('stageScripts', () => {
       maxFiles: 100,
       maxBytes: 1 << 20,
     });
-    expect(() => stage!.dirOf('a/main.py')).toThrow(/prepareRun/);
-    await stage.prepareRun(['a/evil.py']);
-    expect(await listed(stage.dirOf('a/main.py'))).toEqual(['main.py', 'sub/data.csv']);
+    expect(() => stage!.dirOf('a/main.py', 'low')).toThrow(/no run view/);
+    await stage.prepareRun({ low: ['a/evil.py'], high: [] });
+    expect(await listed(stage.dirOf('a/main.py', 'low'))).toEqual(['main.py', 'sub/data.csv']);
+    expect(await listed(stage.dirOf('a/main.py', 'high'))).toEqual(['evil.py', 'main.py', 'sub/data.csv']);
     expect(await listed(join(stage.root, 'a'))).toEqual(['evil.py', 'main.py', 'sub/data.csv']);
-    const odd = stage.dirOf('x,y/main.py');
+    expect(() => stage!.dirOf('a/main.py', 'blocked')).toThrow(/no run view/);
+    const odd = stage.dirOf('x,y/main.py', 'low');
     expect(odd).not.toMatch(/,/);
     expect(await listed(odd)).toEqual(['in.csv', 'main.py']);
     expect((await readFile(join(odd, 'in.csv'))).toString()).toBe('b\n');

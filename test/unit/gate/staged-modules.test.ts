@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liftToStrictestStaged } from '../../../src/gate/staged-modules.js';
+import { leaveOutStricter } from '../../../src/gate/staged-modules.js';
 import type { ModuleReport, ScriptReport, TrustLevel } from '../../../src/report/types.js';
 
 function script(path: string, level: TrustLevel): ScriptReport {
@@ -25,59 +25,47 @@ function mod(path: string, level: TrustLevel): ModuleReport {
   };
 }
 
-describe('liftToStrictestStaged', () => {
-  it('a blocked module is left out of the sandbox of every script that could import it, and they say so', () => {
-    const scripts = [script('a/main.py', 'low'), script('b/main.py', 'low')];
-    const { hidden } = liftToStrictestStaged(scripts, [mod('a/evil.py', 'blocked')]);
-    expect(hidden).toEqual(['a/evil.py']);
-    expect(scripts[0]!.level).toBe('low');
-    expect(scripts[0]!.levelReasons).toEqual([
-      '"a/evil.py" (module, blocked) is left out of this script\'s sandbox: importing it fails',
+describe('leaveOutStricter', () => {
+  it("a low script's sandbox leaves out high and blocked sources, a high script's only blocked ones", () => {
+    const scripts = [script('a/main.py', 'low'), script('a/tool.py', 'high'), script('b/main.py', 'low')];
+    const hidden = leaveOutStricter(scripts, [
+      mod('a/evil.py', 'blocked'),
+      mod('a/net.py', 'high'),
+      mod('a/ok.py', 'low'),
     ]);
+    expect(hidden.low?.sort()).toEqual(['a/evil.py', 'a/net.py', 'a/tool.py']);
+    expect(hidden.high).toEqual(['a/evil.py']);
+    // Levels are never changed: each script runs under its own rating's profile.
+    expect(scripts.map((s) => s.level)).toEqual(['low', 'high', 'low']);
+    expect(scripts[0]!.levelReasons).toEqual([
+      '"a/evil.py" (module, blocked) is left out of this script\'s sandbox, being rated stricter than low: importing it fails',
+      '"a/net.py" (module, high) is left out of this script\'s sandbox, being rated stricter than low: importing it fails',
+      '"a/tool.py" (gated script, high) is left out of this script\'s sandbox, being rated stricter than low: importing it fails',
+    ]);
+    expect(scripts[1]!.levelReasons).toEqual([
+      'own high finding',
+      '"a/evil.py" (module, blocked) is left out of this script\'s sandbox, being rated stricter than high: importing it fails',
+    ]);
+    expect(scripts[2]!.levelReasons).toEqual([]);
+  });
+
+  it("only files under the script's own directory are named, not a sibling folder with a shared prefix", () => {
+    const scripts = [script('a/b/main.py', 'low'), script('ab/main.py', 'low'), script('main.py', 'low')];
+    leaveOutStricter(scripts, [mod('a/evil.py', 'high'), mod('a/bc/evil.py', 'blocked')]);
+    expect(scripts[0]!.levelReasons).toEqual([]);
     expect(scripts[1]!.levelReasons).toEqual([]);
+    // The root script sees everything below it.
+    expect(scripts[2]!.levelReasons).toHaveLength(2);
   });
 
-  it('a high module in a subfolder makes a low script high', () => {
-    const scripts = [script('main.py', 'low')];
-    liftToStrictestStaged(scripts, [mod('pkg/sub/net.py', 'high'), mod('pkg/ok.py', 'low')]);
-    expect(scripts[0]!.level).toBe('high');
-    expect(scripts[0]!.levelReasons).toHaveLength(1);
-    expect(scripts[0]!.levelReasons[0]).toContain('pkg/sub/net.py');
-  });
-
-  it('a module outside the script directory, or in a sibling folder with a shared prefix, does not count', () => {
-    const scripts = [script('a/b/main.py', 'low'), script('ab/main.py', 'low')];
-    liftToStrictestStaged(scripts, [mod('a/evil.py', 'high'), mod('a/bc/evil.py', 'blocked')]);
-    expect(scripts.map((s) => s.level)).toEqual(['low', 'low']);
-    expect(scripts.map((s) => s.levelReasons)).toEqual([[], []]);
-  });
-
-  it('gated scripts lift one another by their own levels, independent of order; blocked ones are hidden', () => {
-    const scripts = [
-      script('x/low.py', 'low'),
-      script('x/sub/high.py', 'high'),
-      script('x/sub/bad.py', 'blocked'),
-    ];
-    const { hidden } = liftToStrictestStaged(scripts, []);
-    expect(hidden).toEqual(['x/sub/bad.py']);
-    // x/low.py sees both: high raises it, bad.py is left out of its sandbox.
-    expect(scripts.map((s) => s.level)).toEqual(['high', 'high', 'blocked']);
-    expect(scripts[0]!.levelReasons[0]).toContain('"x/sub/high.py" (gated script, high)');
-    expect(scripts[0]!.levelReasons[1]).toContain('"x/sub/bad.py" (gated script, blocked) is left out');
-    expect(scripts[1]!.levelReasons).toEqual(['own high finding', expect.stringContaining('"x/sub/bad.py"')]);
-    expect(scripts[2]!.levelReasons).toEqual(['own blocked finding']);
-  });
-
-  it('never lowers a level and names at most five files', () => {
-    const scripts = [script('main.py', 'blocked'), script('d/main.py', 'low')];
-    liftToStrictestStaged(
+  it('a blocked script gets no notes, and at most five files are named', () => {
+    const scripts = [script('d/bad.py', 'blocked'), script('d/main.py', 'low')];
+    leaveOutStricter(
       scripts,
       Array.from({ length: 8 }, (_, i) => mod(`d/m${i}.py`, 'high')),
     );
-    expect(scripts[0]!.level).toBe('blocked');
     expect(scripts[0]!.levelReasons).toEqual(['own blocked finding']);
-    expect(scripts[1]!.level).toBe('high');
     expect(scripts[1]!.levelReasons).toHaveLength(6);
-    expect(scripts[1]!.levelReasons[5]).toBe('and 3 more high file(s) in its directory');
+    expect(scripts[1]!.levelReasons[5]).toBe('and 4 more stricter file(s) left out of its sandbox');
   });
 });
