@@ -67,8 +67,8 @@ export interface ScriptReport {
 /**
  * A Python source staged beside the gated scripts that was not itself gated (an
  * unchanged sibling module on a pull request, a package in a subfolder): `import`
- * would run it, so it is scanned and assessed too, and every script that can see it
- * runs at its level or stricter (docs/design.md, "Staging").
+ * would run it, so it is scanned and assessed too, and it is left out of the sandbox
+ * of every script rated below it (docs/design.md, "Nothing runs unscanned").
  */
 export interface ModuleReport {
   /** Relative to the workspace, forward slashes. */
