@@ -1,4 +1,4 @@
-import { cp, link, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 
 /**
@@ -47,6 +47,11 @@ async function linkTree(from: string, to: string, rel: string, hidden: ReadonlyS
   for (const e of await readdir(from, { withFileTypes: true })) {
     const path = rel ? posix.join(rel, e.name) : e.name;
     if (e.isDirectory()) await linkTree(join(from, e.name), join(to, e.name), path, hidden);
-    else if (e.isFile() && !hidden.has(path)) await link(join(from, e.name), join(to, e.name));
+    else if (e.isFile() && !hidden.has(path)) {
+      // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
+      await link(join(from, e.name), join(to, e.name)).catch(() =>
+        copyFile(join(from, e.name), join(to, e.name)),
+      );
+    }
   }
 }
