@@ -52,6 +52,14 @@ export interface DiscoveryResult {
   skipped: Skipped[];
   /** Skipped entries beyond MAX_SKIPPED_REPORTED, counted but not listed. */
   skippedOmitted: number;
+  /**
+   * Python files (or folders that may hold them) that were selected but could not be
+   * gated: a name that is not valid UTF-8, a file that vanished or changed while read.
+   * Also in `skipped`. They fail the gate when failOn has `ungated` (the default).
+   */
+  ungated: Skipped[];
+  /** All of them, also beyond the listed MAX_SKIPPED_REPORTED. */
+  ungatedCount: number;
 }
 
 /**
@@ -72,6 +80,8 @@ function byPath(a: { path: string }, b: { path: string }): number {
 class Collector {
   readonly candidates = new Map<string, string>(); // rel -> real path
   readonly skipped = new Map<string, string>(); // rel -> reason
+  readonly ungated = new Map<string, string>(); // rel -> reason, bounded like skipped
+  ungatedCount = 0;
   omitted = 0;
   private readonly changed: Set<string> | undefined;
 
@@ -88,6 +98,21 @@ class Collector {
     if (this.skipped.has(rel)) return;
     if (this.skipped.size >= MAX_SKIPPED_KEPT) this.omitted++;
     else this.skipped.set(rel, reason);
+  }
+
+  /** A Python file (or a folder that may hold some) selected for the gate that cannot be gated. */
+  cannotGate(rel: string, reason: string): void {
+    if (!this.ungated.has(rel)) {
+      this.ungatedCount++;
+      if (this.ungated.size < MAX_SKIPPED_KEPT) this.ungated.set(rel, reason);
+    }
+    this.skip(rel, reason);
+  }
+
+  /** Whether `rel` (a file, or a folder when `dir`) is among the files the gate covers. */
+  selected(rel: string, dir = false): boolean {
+    if (!this.changed) return true;
+    return dir ? [...this.changed].some((c) => c.startsWith(`${rel}/`)) : this.changed.has(rel);
   }
 
   /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
@@ -116,12 +141,13 @@ class Collector {
       throw e;
     });
     if (!st) {
-      return this.skip(
-        rel,
-        rel.includes('\uFFFD')
-          ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
-          : 'vanished while being listed',
-      );
+      const reason = rel.includes('\uFFFD')
+        ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
+        : 'vanished while being listed';
+      // A Python file that cannot be read cannot be gated: that fails the gate (failOn `ungated`).
+      return rel.endsWith('.py') && this.selected(rel)
+        ? this.cannotGate(rel, reason)
+        : this.skip(rel, reason);
     }
     if (st.isSymbolicLink()) {
       const target = await realInside(this.ws, abs).catch(() => null);
@@ -143,9 +169,26 @@ class Collector {
 
   async walk(dirReal: string): Promise<void> {
     const base = (await realInside(this.ws, dirReal))?.rel ?? '';
-    for await (const entry of fg.stream('**/*.py', { ...FG_OPTIONS, cwd: dirReal })) {
-      const sub = String(entry);
-      await this.addFound(base ? `${base}/${sub}` : sub, join(dirReal, sub), false);
+    // Names that are not valid UTF-8 come back with U+FFFD and cannot be opened by that
+    // name: a folder like that is not walked into, so its Python files would vanish
+    // silently. Listing such names too (the type comes from readdir) makes them visible.
+    for await (const raw of fg.stream(['**/*.py', '**/*\uFFFD*'], {
+      ...FG_OPTIONS,
+      cwd: dirReal,
+      objectMode: true,
+    })) {
+      const entry = raw as unknown as { path: string; dirent: { isDirectory(): boolean } };
+      const sub = entry.path;
+      const rel = base ? `${base}/${sub}` : sub;
+      if (sub.includes('\uFFFD') && entry.dirent.isDirectory()) {
+        const reason =
+          'folder name is not valid UTF-8: the Python files in it cannot be addressed, so they cannot be gated (rename it)';
+        if (this.selected(rel, true)) this.cannotGate(`${rel}/`, reason);
+        else this.skip(`${rel}/`, reason);
+        continue;
+      }
+      if (!sub.endsWith('.py')) continue;
+      await this.addFound(rel, join(dirReal, sub), false);
     }
   }
 
@@ -203,10 +246,17 @@ export async function discoverScripts(opts: DiscoverOptions): Promise<DiscoveryR
   const scripts: DiscoveredScript[] = [];
   for (const [rel, real] of [...c.candidates].sort(([a], [b]) => byPath({ path: a }, { path: b }))) {
     const read = await readScript(real, rel, opts.maxFileBytes);
-    if (!read.ok) c.skip(rel, read.reason);
+    if (!read.ok) c.cannotGate(rel, read.reason);
     else scripts.push({ path: rel, absPath: real, ...read.value });
   }
   const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
   const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);
-  return { scripts, skipped: skipped.slice(0, MAX_SKIPPED_REPORTED), skippedOmitted: omitted };
+  const ungated = [...c.ungated].map(([path, reason]) => ({ path, reason })).sort(byPath);
+  return {
+    scripts,
+    skipped: skipped.slice(0, MAX_SKIPPED_REPORTED),
+    skippedOmitted: omitted,
+    ungated: ungated.slice(0, MAX_SKIPPED_REPORTED),
+    ungatedCount: c.ungatedCount,
+  };
 }

@@ -3,7 +3,7 @@ import { type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
-import type { ExecutionResult, ScannerStatus, ScriptReport } from '../report/types.js';
+import type { ExecutionResult, ModuleReport, ScannerStatus, ScriptReport } from '../report/types.js';
 import type { AuditSettings, GateSettings } from '../settings/gate-settings.js';
 import type { HistoryEntry } from '../telemetry/history.js';
 import { VERSION } from '../version.js';
@@ -20,8 +20,15 @@ export interface AuditRecorder {
     image: { ref: string; id: string };
     scripts: number;
   }): Promise<void>;
-  /** `scanners`: what scanned them (the report's `scanners[]`), recorded in every `scan` entry. */
-  scanned(scripts: ScriptReport[], scanners: readonly ScannerStatus[]): Promise<void>;
+  /**
+   * One `scan` entry per script, then one per staged module (marked `module: true`);
+   * `scanners`: what scanned them (the report's `scanners[]`), recorded in every entry.
+   */
+  scanned(
+    scripts: ScriptReport[],
+    scanners: readonly ScannerStatus[],
+    modules?: ModuleReport[],
+  ): Promise<void>;
   executed(script: ScriptReport, r: ExecutionResult): Promise<void>;
   decided(scripts: ScriptReport[]): Promise<void>;
   close(verdict: string): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number }>;
@@ -50,7 +57,7 @@ export async function openAuditRecorder(
         scripts,
       });
     },
-    async scanned(scripts, scanners) {
+    async scanned(scripts, scanners, modules = []) {
       // Which scanner versions judged the script: a level is only as good as the rules that
       // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
       const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
@@ -60,6 +67,17 @@ export async function openAuditRecorder(
           sha256: s.sha256,
           level: s.level,
           findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
+          scanners: tools,
+        });
+      }
+      // What else was staged (and so could run): its bytes' hash and level are on record too.
+      for (const m of modules) {
+        await w.append('scan', {
+          path: m.path,
+          sha256: m.sha256,
+          level: m.level,
+          module: true,
+          findings: m.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
           scanners: tools,
         });
       }

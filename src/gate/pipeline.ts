@@ -23,6 +23,7 @@ import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './a
 import { executeStage } from './execute-stage.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
+import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
 import { countLevels, decideVerdict } from './verdict.js';
 
 export interface GateDeps {
@@ -121,7 +122,8 @@ export async function runGate(
     const scan = await scanStage({
       policy,
       stageRoot: stage.root,
-      files: scripts.map((s) => s.path),
+      // Every Python source staged beside the scripts is scanned too: `import` would run it.
+      files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
       sandbox,
       runner: runHardened,
       progress: deps.progress,
@@ -155,15 +157,27 @@ export async function runGate(
         s.levelReasons.push('a scanner failed or a required one is missing: nothing runs unassessed');
       }
     }
+    const staged = assessStagedModules({
+      modules: stage.modules,
+      findingsByPath: scan.findingsByPath,
+      policy,
+      now: startedAt,
+      scanFailed,
+    });
+    notices.push(...staged.notices);
+    const hiddenByLevel = leaveOutStricter(scripts, staged.modules);
     t.assessMs = clock() - c;
-    await audit?.scanned(scripts, scan.scanners);
+    await audit?.scanned(scripts, scan.scanners, staged.modules);
 
     c = clock();
     if (settings.mode === 'gate') {
+      // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
+      await stage.prepareRun(hiddenByLevel);
+      const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
       await executeStage({
         policy,
         scripts,
-        dirOf: stage.dirOf,
+        dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
         sandbox,
         outDir: settings.outDir,
         runBatch,
@@ -185,7 +199,9 @@ export async function runGate(
     t.executeMs = clock() - c;
     await audit?.decided(scripts);
 
-    const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps);
+    const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps, found.ungated);
+    if (found.ungatedCount > found.ungated.length && failOn.includes('ungated'))
+      verdict.reasons.push(`and ${found.ungatedCount - found.ungated.length} more file(s) not gated`);
     c = clock();
     const closed = await audit?.close(verdict.verdict);
     t.recordMs = clock() - c;
@@ -208,6 +224,7 @@ export async function runGate(
       scanners: scan.scanners,
       notices: [...new Set(notices)],
       scripts,
+      modules: staged.modules.length ? staged.modules : undefined,
       audit:
         closed && settings.audit
           ? {

@@ -10,18 +10,24 @@ import type { GateReport, ScannerStatus, ScriptReport } from '../report/types.js
  * - `gaps` are scanners the policy requires that are `unavailable` (see
  *   `scannerGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
  *   An optional scanner that is absent is a notice, not a gap.
+ * - `ungated` are Python files discovery selected but could not gate (a name that is
+ *   not UTF-8, a file that vanished): they fail the gate when `failOn` has `ungated`
+ *   (the default), so nothing passes only because Airlock could not look at it.
  */
 export function decideVerdict(
   scripts: ScriptReport[],
   scanners: ScannerStatus[],
   failOn: readonly FailOn[],
   gaps: readonly string[] = [],
+  ungated: readonly { path: string; reason: string }[] = [],
 ): { verdict: GateReport['verdict']; reasons: string[] } {
   const reasons: string[] = [];
   for (const s of scanners) {
     if (s.status === 'failed') reasons.push(`scanner ${s.tool} failed: ${s.message ?? 'no result'}`);
   }
   if (failOn.includes('scanner-gap')) for (const g of gaps) reasons.push(`scanner gap: ${g}`);
+  if (failOn.includes('ungated'))
+    for (const u of ungated) reasons.push(`${JSON.stringify(u.path)}: not gated: ${u.reason}`);
   for (const s of scripts) {
     if (s.level === 'blocked' && failOn.includes('blocked')) reasons.push(`${s.path}: blocked`);
     if (s.level === 'high' && failOn.includes('high')) reasons.push(`${s.path}: assessed high`);

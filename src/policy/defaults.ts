@@ -45,6 +45,7 @@ export const FAIL_ON_OUTCOMES = [
   'oom',
   'error',
   'scanner-gap',
+  'ungated',
 ] as const;
 export type FailOnOutcome = (typeof FAIL_ON_OUTCOMES)[number];
 
@@ -56,4 +57,5 @@ export const DEFAULT_FAIL_ON: FailOnOutcome[] = [
   'oom',
   'error',
   'scanner-gap',
+  'ungated',
 ];

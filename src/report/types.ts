@@ -67,6 +67,23 @@ export interface ScriptReport {
   execution?: ExecutionResult;
 }
 
+/**
+ * A Python source staged beside the gated scripts that was not itself gated (an
+ * unchanged sibling module on a pull request, a package in a subfolder): `import`
+ * would run it, so it is scanned and assessed too, and it is left out of the sandbox
+ * of every script rated below it (docs/design.md, "Nothing runs unscanned").
+ */
+export interface ModuleReport {
+  /** Relative to the workspace, forward slashes. */
+  path: string;
+  /** Of the staged bytes, which are what the scanners read and the sandbox mounts. */
+  sha256: string;
+  bytes: number;
+  level: TrustLevel;
+  levelReasons: string[];
+  findings: Finding[];
+}
+
 export interface ScannerStatus {
   tool: ScannerId;
   /** `ran`: completed; `unavailable`: not installed (policy said optional); `failed`: crashed or timed out. */
@@ -91,6 +108,8 @@ export interface GateReport {
   scanners: ScannerStatus[];
   notices: string[];
   scripts: ScriptReport[];
+  /** Present when Python sources other than the gated scripts were staged (and scanned). */
+  modules?: ModuleReport[];
   audit?: { log: string; checkpoint: string; size: number; root: string };
   sarif?: string;
 }

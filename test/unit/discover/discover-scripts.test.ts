@@ -201,6 +201,25 @@ describe('discoverScripts', () => {
     expect(r.scripts.map((s) => s.path)).toEqual(['s1.py', 's3.py']);
   });
 
+  it('a Python file or folder whose name is not UTF-8 is reported as not gated, never silently dropped', async () => {
+    await put('ok.py');
+    await put('data/notes.txt');
+    const bad = (hex: string) => Buffer.concat([Buffer.from(`${ws}/`), Buffer.from(hex, 'hex')]);
+    await writeFile(bad('6361665ffffe2e7079'), 'exec("1")\n'); // caf_\xff\xfe.py
+    await mkdir(bad('646972fffe')); // dir\xff\xfe/
+    await writeFile(bad('646972fffe2f782e7079'), 'exec("1")\n'); // dir\xff\xfe/x.py
+    await writeFile(bad('64617461fffe2e637376'), 'x\n'); // data\xff\xfe.csv: not Python, not a gap
+    const r = await discover(['.']);
+    expect(r.scripts.map((s) => s.path)).toEqual(['ok.py']);
+    expect(r.ungated.map((u) => u.path)).toEqual(['caf_\uFFFD\uFFFD.py', 'dir\uFFFD\uFFFD/']);
+    expect(r.ungatedCount).toBe(2);
+    expect(r.ungated[1]!.reason).toMatch(/folder name is not valid UTF-8/);
+    // On a pull request, only what the change selects can be a gap.
+    const pr = await discover(['.'], { changedFiles: ['ok.py'] });
+    expect(pr.ungated).toEqual([]);
+    expect(pr.skipped.map((s) => s.path)).toContain('dir\uFFFD\uFFFD/');
+  });
+
   it('the same tree gives the same answer every time', async () => {
     for (const n of ['b.py', 'a/z.py', 'A.py', 'a.py', 'é.py', 'Z/a.py']) await put(n);
     const first = await discover(['.']);

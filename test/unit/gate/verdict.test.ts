@@ -61,6 +61,14 @@ describe('decideVerdict', () => {
     // unavailable but not a gap (optional): a notice elsewhere, never a failure
     expect(decideVerdict([], absent, ['scanner-gap'], []).verdict).toBe('pass');
   });
+
+  it('fails on a Python file it could not gate unless failOn leaves out ungated', () => {
+    const ungated = [{ path: 'x\uFFFD.py', reason: 'file name is not valid UTF-8' }];
+    const v = decideVerdict([], [], ['ungated'], [], ungated);
+    expect(v.verdict).toBe('fail');
+    expect(v.reasons).toEqual(['"x\uFFFD.py": not gated: file name is not valid UTF-8']);
+    expect(decideVerdict([], [], ['blocked', 'scanner-gap'], [], ungated).verdict).toBe('pass');
+  });
 });
 
 describe('countLevels', () => {
