@@ -34,7 +34,7 @@ export function renderPolicyChange(opts: {
   const { changes } = opts;
   if (changes.files.length === 0) return '';
   const out = [
-    '### Policy changes in this pull request take effect after merge',
+    '### This pull request changes the policy: the change takes effect after merge',
     '',
     `This run was decided by the policy ${code(opts.policyPath)} as of the base commit ${code(opts.revision.slice(0, 12))}, ` +
       "not by the pull request's copy. The pull request changes:",
