@@ -11,7 +11,8 @@ import { changesUnder, type PathChanges } from './revision-diff.js';
  * ruleset-required workflow, `pull_request_target`, CODEOWNERS review of
  * `.github/`), but it can say so: this lists what the PR changes in the workflow
  * this run executes (GITHUB_WORKFLOW_REF), any other workflow, and, when Airlock
- * runs as a local action (`uses: ./`), that action's action.yml and bundle.
+ * runs as a local action (`uses: ./`), that action's action.yml, bundle and shipped
+ * policies (`default`/`strict` then come from the PR's checkout).
  */
 
 const WORKFLOWS_DIR = '.github/workflows';
@@ -53,10 +54,10 @@ export function gateDefinitionPaths(
   if (file) paths.push(file);
   if (root) {
     const rel = relative(top, root).split(sep).join('/');
-    // A local action: its definition and code are files of the PR.
+    // A local action: its definition, its code and its shipped policies are files of the PR.
     if (!rel.startsWith('..') && !rel.startsWith('/')) {
       const p = rel ? `${rel}/` : '';
-      paths.push(`${p}action.yml`, `${p}action.yaml`, `${p}dist`);
+      paths.push(`${p}action.yml`, `${p}action.yaml`, `${p}dist`, `${p}policies`);
     }
   }
   return paths;

@@ -70,6 +70,7 @@ describe('workflowFileOf', () => {
       'action.yml',
       'action.yaml',
       'dist',
+      'policies',
     ]);
     expect(gateDefinitionPaths(c, '/repo', '/repo/tools/airlock')).toContain('tools/airlock/dist');
     expect(gateDefinitionPaths(c, '/repo', '/home/runner/_actions/airlock/v1')).toEqual([
