@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'GIT_FAILED'
   | 'INPUT_INVALID'
   | 'UNSAFE_TRIGGER'
+  | 'BASE_COMMIT_MISSING'
+  | 'NOTHING_TO_GATE'
   // audit log verification (exit 1 from `audit verify`)
   | 'AUDIT_IO'
   | 'AUDIT_LINE_MALFORMED'

@@ -30,6 +30,8 @@ export interface ActionInputs {
   outputDir: string;
   token: string;
   allowPullRequestTarget: boolean;
+  /** Fail the gate when a pull request changes the policy or the workflow that runs the gate. */
+  failOnPolicyChange: boolean;
 }
 
 function bool(name: string): boolean {
@@ -75,6 +77,7 @@ export async function readActionInputs(): Promise<ActionInputs> {
     outputDir: core.getInput('output-dir').trim() || '.airlock/out',
     token,
     allowPullRequestTarget: bool('allow-pull-request-target'),
+    failOnPolicyChange: bool('fail-on-policy-change'),
   };
 }
 

@@ -5,11 +5,13 @@ import { runGate } from '../gate/pipeline.js';
 import { emitAnnotations } from '../github/annotations.js';
 import { uploadSarif } from '../github/code-scanning.js';
 import { type GitHubContext, readGitHubContext, sarifTargetForCheckout } from '../github/context.js';
-import { assertSafeTrigger, readWorkspaceHead } from '../github/safe-trigger.js';
+import { assertGatesThePullRequest, assertSafeTrigger, readWorkspaceHead } from '../github/safe-trigger.js';
+import { sarifUploadRefusal } from '../github/sarif-scope.js';
 import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { publishAuditStage } from './publish-stage.js';
 import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
+import { type TrustStage, trustStage } from './trust-stage.js';
 
 /**
  * The Action: a thin shell over the shared gate pipeline.
@@ -23,22 +25,40 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const workspace = ctx.workspace ?? process.cwd();
     const head = await readWorkspaceHead(workspace).catch(() => undefined);
     assertSafeTrigger(ctx, { allowPullRequestTarget: inputs.allowPullRequestTarget, workspaceHeadSha: head });
+    // A pull_request_target run on the base would gate nothing: an error, before anything runs or uploads.
+    assertGatesThePullRequest(ctx, head);
 
     const settings = gateSettings(ctx, inputs, workspace, env, head);
     if (!settings.audit && inputs.mode === 'gate') {
       core.notice('no signing-key input: the audit log is not written (see docs/audit-format.md)');
     }
+    const trust = await trustStage({
+      ctx,
+      workspace,
+      policy: settings.policy,
+      head,
+      failOnPolicyChange: inputs.failOnPolicyChange,
+      tempRoot: env.RUNNER_TEMP || undefined,
+    });
+    settings.policy = trust.policy;
+    settings.policyRevision = trust.policyRevision;
+    settings.preVerdictReasons = trust.preVerdictReasons;
     const { report, auditFirstSeq } = await runGate(settings, {
       progress: (l) => core.info(l),
       env,
       blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
-    });
+    }).finally(() => trust.dispose());
 
-    setOutputs(report, settings);
-    if (settings.summaryFile) await core.summary.addRaw(await readFile(settings.summaryFile, 'utf8')).write();
+    setOutputs(report, settings, trust);
+    if (report.scripts.length === 0)
+      core.warning("Airlock scanned nothing: no script matched the gate's paths");
+    if (settings.summaryFile) {
+      const gateSummary = await readFile(settings.summaryFile, 'utf8');
+      await core.summary.addRaw(gateSummary + (trust.summary ? `\n${trust.summary}` : '')).write();
+    }
     emitAnnotations(annotationsOf(report), core, { seeAlso: 'the job summary and the SARIF' });
 
-    if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace);
+    if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace, report);
     if (settings.audit && inputs.auditBranch && auditFirstSeq !== undefined) {
       await publishAuditStage({
         settings,
@@ -96,8 +116,11 @@ function gateSettings(
   };
 }
 
-function setOutputs(report: GateReport, settings: GateSettings): void {
+function setOutputs(report: GateReport, settings: GateSettings, trust: TrustStage): void {
   core.setOutput('verdict', report.verdict);
+  core.setOutput('scanned-count', report.scripts.length);
+  core.setOutput('policy-changed', trust.policyChanges.files.length > 0);
+  core.setOutput('workflow-changed', trust.workflowChanges.files.length > 0);
   core.setOutput('low-count', report.counts.low);
   core.setOutput('high-count', report.counts.high);
   core.setOutput('blocked-count', report.counts.blocked);
@@ -132,12 +155,22 @@ async function uploadStage(
   settings: GateSettings,
   head: string | undefined,
   workspace: string,
+  report: GateReport,
 ): Promise<void> {
   const target = head ? sarifTargetForCheckout(ctx, head) : ctx.sarifTarget;
   if (!target) {
     core.warning(
       `SARIF not uploaded: ref '${ctx.ref}' is not one code scanning accepts; the file is at ${settings.sarifFile}`,
     );
+    return;
+  }
+  const refusal = sarifUploadRefusal({
+    diffScoped: settings.changedBetween !== undefined,
+    scanned: report.scripts.length,
+    targetRef: target.ref,
+  });
+  if (refusal) {
+    core.warning(`SARIF not uploaded: ${refusal}; the file is at ${settings.sarifFile}`);
     return;
   }
   const outcome = await uploadSarif({

@@ -1,47 +1,28 @@
 import { UserError } from '../errors.js';
-import { type CommandResult, describeFailure, minimalEnv, tryRunCommand } from '../exec/run-command.js';
+import { runGit, tryResolveCommit } from '../exec/git.js';
+import { describeFailure } from '../exec/run-command.js';
 import { openWorkspace } from './workspace-paths.js';
 
 /**
  * The Python files a pull request added, changed or renamed (not deleted): what a
- * PR gate should cover. Uses the git CLI through the one exec wrapper.
+ * PR gate should cover. Uses the git CLI through the one hardened wrapper (src/exec/git.ts).
  *
  * Refs come from the event payload or the user; a ref like `--output=/tmp/x` would
  * be read by git as an option, so each ref is resolved on its own with
  * `--end-of-options` first and only the resulting commit ids reach `git diff`.
  */
 
-const GIT_TIMEOUT_MS = 60_000;
 // Names are NUL-separated (-z) and may be long; a diff listing more than this is not a PR to gate file by file.
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-function gitEnv(): NodeJS.ProcessEnv {
-  // No prompts (a CI job must fail, not hang), no system-wide config from the runner image.
-  return minimalEnv({ GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0' });
-}
-
-async function git(cwd: string, args: string[]): Promise<CommandResult> {
-  try {
-    return await tryRunCommand('git', args, {
-      cwd,
-      env: gitEnv(),
-      timeoutMs: GIT_TIMEOUT_MS,
-      maxOutputBytes: MAX_OUTPUT_BYTES,
-    });
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'git not found on PATH' : String(e);
-    throw new UserError('GIT_FAILED', why, { cause: e });
-  }
-}
+const git = (cwd: string, args: string[]) => runGit(cwd, args, { maxOutputBytes: MAX_OUTPUT_BYTES });
 
 async function resolveCommit(cwd: string, ref: string, what: string): Promise<string> {
   if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref)) {
     throw new UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a valid git ref`);
   }
-  const r = await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-  const id = r.stdout.trim();
-  if (r.exitCode !== 0 || !COMMIT_ID.test(id)) {
+  const id = await tryResolveCommit(cwd, ref);
+  if (id === undefined) {
     throw new UserError(
       'GIT_FAILED',
       `${what} ref ${JSON.stringify(ref)} is not a commit in ${cwd} (a shallow clone? fetch it, e.g. actions/checkout fetch-depth: 0)`,

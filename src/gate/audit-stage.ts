@@ -52,7 +52,13 @@ export async function openAuditRecorder(
         workflowRun: settings.run.workflowRun ?? null,
         actor: settings.run.actor ?? null,
         event: settings.run.event ?? null,
-        policy: { name: policy.name, sha256: policySha256(policy) },
+        // Which revision's policy decided (null: the checked-out or shipped one), and its digest.
+        policy: {
+          name: policy.name,
+          sha256: policySha256(policy),
+          revision: settings.policyRevision?.commit ?? null,
+          path: settings.policyRevision?.path ?? null,
+        },
         image,
         scripts,
       });

@@ -202,6 +202,10 @@ export async function runGate(
     const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps, found.ungated);
     if (found.ungatedCount > found.ungated.length && failOn.includes('ungated'))
       verdict.reasons.push(`and ${found.ungatedCount - found.ungated.length} more file(s) not gated`);
+    if (settings.preVerdictReasons?.length) {
+      verdict.reasons.unshift(...settings.preVerdictReasons);
+      verdict.verdict = 'fail';
+    }
     c = clock();
     const closed = await audit?.close(verdict.verdict);
     t.recordMs = clock() - c;
@@ -216,9 +220,10 @@ export async function runGate(
       verdictReasons: verdict.reasons,
       counts: countLevels(scripts),
       policy: {
-        path: displayPolicyPath(settings.workspace, policy.source.path),
+        path: settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
         name: policy.name,
         sha256: policySha256(policy),
+        revision: settings.policyRevision?.commit ?? null,
       },
       image: { ref: sandbox.image, id: image.id },
       scanners: scan.scanners,

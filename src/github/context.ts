@@ -57,6 +57,8 @@ export interface GitHubContext {
   runId: string;
   runAttempt: string;
   workflow: string;
+  /** `owner/repo/.github/workflows/file.yml@ref`: the workflow file this run executes. */
+  workflowRef?: string;
   actor: string;
   workspace: string | undefined;
   pullRequest: PullRequestInfo | undefined;
@@ -87,6 +89,7 @@ const EnvSchema = z.object({
   GITHUB_RUN_ID: z.string().regex(/^\d*$/).default(''),
   GITHUB_RUN_ATTEMPT: z.string().regex(/^\d*$/).default(''),
   GITHUB_WORKFLOW: z.string().max(1024).default(''),
+  GITHUB_WORKFLOW_REF: z.string().max(1024).default(''),
   GITHUB_ACTOR: z.string().max(256).default(''),
   GITHUB_WORKSPACE: z.string().optional(),
   GITHUB_EVENT_PATH: z.string().optional(),
@@ -154,6 +157,7 @@ export function parseGitHubContext(env: NodeJS.ProcessEnv, payload: unknown): Gi
     runId: vars.GITHUB_RUN_ID,
     runAttempt: vars.GITHUB_RUN_ATTEMPT,
     workflow: vars.GITHUB_WORKFLOW,
+    workflowRef: vars.GITHUB_WORKFLOW_REF,
     actor: vars.GITHUB_ACTOR,
     workspace: vars.GITHUB_WORKSPACE,
     pullRequest: event.pullRequest,

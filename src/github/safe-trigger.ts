@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
-import { minimalEnv, runCommand } from '../exec/run-command.js';
+import { COMMIT_ID, runGit } from '../exec/git.js';
+import { describeFailure } from '../exec/run-command.js';
 import type { GitHubContext } from './context.js';
 
 /**
@@ -63,25 +64,39 @@ export function assertSafeTrigger(ctx: GitHubContext, opts: SafeTriggerOptions):
 }
 
 /**
- * The commit the workspace has checked out. argv only; the workspace may belong to
- * the PR author, so repository-configured hooks that `rev-parse` could trigger
- * (core.fsmonitor runs a program) are switched off, and no system/global config or
- * prompts are used.
+ * A safe `pull_request_target` run (the base checked out) gates `base...base`:
+ * nothing of the PR. A green check over nothing reads as "the PR was checked", so
+ * it is an error that says how to fix the workflow; it is raised before anything
+ * runs or is uploaded (an empty analysis for the base branch would close its alerts).
+ */
+export function assertGatesThePullRequest(ctx: GitHubContext, workspaceHeadSha: string | undefined): void {
+  const pr = ctx.pullRequest;
+  if (ctx.eventName !== 'pull_request_target' || !pr || workspaceHeadSha === undefined) return;
+  if (workspaceHeadSha === pr.headSha) return;
+  if (workspaceHeadSha === ctx.sha || workspaceHeadSha === pr.baseSha) {
+    throw new UserError(
+      'NOTHING_TO_GATE',
+      `pull_request_target with the base commit ${workspaceHeadSha} checked out: none of the pull request's ` +
+        'scripts are in the workspace, so there is nothing to gate. Run Airlock on `pull_request` instead ' +
+        '(for pull requests from forks, the `pull_request` + `workflow_run` pattern in docs/github.md); ' +
+        'gating the PR under pull_request_target means checking out its head, which needs ' +
+        'allow-pull-request-target: true and a job with nothing worth stealing (docs/github.md).',
+    );
+  }
+}
+
+/**
+ * The commit the workspace has checked out, through the hardened git wrapper: the
+ * workspace may belong to the PR author, so no repository hooks or fsmonitor run.
  */
 export async function readWorkspaceHead(workspace: string): Promise<string> {
-  const r = await runCommand(
-    'git',
-    ['-c', 'core.fsmonitor=false', 'rev-parse', '--verify', '--end-of-options', 'HEAD^{commit}'],
-    {
-      cwd: workspace,
-      code: 'GIT_FAILED',
-      timeoutMs: 30_000,
-      maxOutputBytes: 64 * 1024,
-      env: minimalEnv({ GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' }),
-    },
-  );
+  const r = await runGit(workspace, ['rev-parse', '--verify', '--end-of-options', 'HEAD^{commit}'], {
+    timeoutMs: 30_000,
+    maxOutputBytes: 64 * 1024,
+  });
   const sha = r.stdout.trim();
-  if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) {
+  if (r.exitCode !== 0) throw new UserError('GIT_FAILED', `git rev-parse HEAD failed: ${describeFailure(r)}`);
+  if (!COMMIT_ID.test(sha)) {
     throw new UserError('GIT_FAILED', `git rev-parse HEAD printed something that is not a commit id`);
   }
   return sha;

@@ -76,6 +76,13 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
     `${report.scripts.length} script(s): ${c.low} low, ${c.high} high, ${c.blocked} blocked; ${c.executed} executed, ${c.failed} failed.`,
     '',
   );
+  if (report.scripts.length === 0) {
+    // A green check over nothing must not read as "checked and fine".
+    out.push(
+      "> ⚠️ **Nothing was scanned**: no Python script matched the gate's paths (on a pull request: none that the PR adds or changes).",
+      '',
+    );
+  }
   for (const r of report.verdictReasons) out.push(`- ${escapeMarkdown(r)}`);
   if (report.verdictReasons.length) out.push('');
   // GitHub renders `> [!WARNING]` as a coloured alert box at the top: a missing scanner must not hide in the notices.
@@ -86,7 +93,10 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
   for (const s of report.scripts) out.push(row(s));
   out.push('');
   out.push(`**Image:** \`${report.image.ref}\`${report.image.id ? ` (\`${report.image.id}\`)` : ''}  `);
-  out.push(`**Policy:** \`${report.policy.path}\` (sha256 \`${report.policy.sha256.slice(0, 16)}…\`)  `);
+  const from = report.policy.revision ? ` as of commit \`${report.policy.revision.slice(0, 12)}\`` : '';
+  out.push(
+    `**Policy:** \`${report.policy.path.replace(/[`\r\n]/g, '?')}\`${from} (sha256 \`${report.policy.sha256.slice(0, 16)}…\`)  `,
+  );
   const scanners = report.scanners.map((s) => `${s.tool} ${s.status}${s.version ? ` ${s.version}` : ''}`);
   out.push(`**Scanners:** ${scanners.join(', ') || '–'}`);
   out.push('');

@@ -103,7 +103,11 @@ export interface GateReport {
   verdict: 'pass' | 'fail';
   verdictReasons: string[];
   counts: { low: number; high: number; blocked: number; executed: number; failed: number };
-  policy: { path: string; name: string; sha256: string };
+  /**
+   * The policy that decided; `revision` is the commit it was read from when that is
+   * not the checkout (pull requests: the base commit), else null.
+   */
+  policy: { path: string; name: string; sha256: string; revision?: string | null };
   image: { ref: string; id: string | null };
   scanners: ScannerStatus[];
   notices: string[];

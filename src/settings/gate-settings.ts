@@ -35,6 +35,14 @@ export interface GateSettings {
   summaryFile?: string;
   sarifCategory: string;
   audit?: AuditSettings;
+  /**
+   * Set when the policy file was read from a trusted revision rather than the
+   * checkout (pull requests: the base commit): the commit and the file's
+   * repository path, recorded in the report and the audit log.
+   */
+  policyRevision?: { commit: string; path: string };
+  /** Reasons found before the gate ran that fail it (e.g. fail-on-policy-change). */
+  preVerdictReasons?: string[];
   /** Pull-request mode: gate only Python files changed in base...head. */
   changedBetween?: { base: string; head: string };
   /** Run metadata recorded in the audit log's run-start entry. */
