@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { isAirlockError } from '../errors.js';
+import { cancelOnSignals } from '../gate/cancel.js';
 import { runGate } from '../gate/pipeline.js';
 import { emitAnnotations } from '../github/annotations.js';
 import { uploadSarif } from '../github/code-scanning.js';
@@ -25,17 +26,36 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     assertSafeTrigger(ctx, { allowPullRequestTarget: inputs.allowPullRequestTarget, workspaceHeadSha: head });
 
     const settings = gateSettings(ctx, inputs, workspace, env, head);
-    if (!settings.audit && inputs.mode === 'gate') {
-      core.notice('no signing-key input: the audit log is not written (see docs/audit-format.md)');
+    if (settings.audit && !settings.audit.signingKey) {
+      core.notice(
+        'no signing-key input: the audit log is written and hash-chained, its checkpoint unsigned (see docs/audit-format.md)',
+      );
     }
-    const { report, auditFirstSeq } = await runGate(settings, {
-      progress: (l) => core.info(l),
-      env,
-      blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
-    });
+    // A cancelled job (SIGINT, then SIGTERM) still gets its partial report and audit entry.
+    const cancellation = cancelOnSignals({ log: (l) => core.warning(l) });
+    let gate: Awaited<ReturnType<typeof runGate>>;
+    try {
+      gate = await runGate(settings, {
+        progress: (l) => core.info(l),
+        env,
+        blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
+        signal: cancellation.signal,
+      });
+    } finally {
+      cancellation.dispose();
+    }
+    const { report, auditFirstSeq } = gate;
 
     setOutputs(report, settings);
     if (settings.summaryFile) await core.summary.addRaw(await readFile(settings.summaryFile, 'utf8')).write();
+    if (report.cancelled) {
+      // Nothing more within the few seconds GitHub gives before SIGKILL: a partial SARIF
+      // could close alerts, and publishing is a network round trip. The local log holds it.
+      core.setFailed(
+        `Airlock: cancelled by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started; SARIF not uploaded, audit log not published`,
+      );
+      return;
+    }
     emitAnnotations(annotationsOf(report), core, { seeAlso: 'the job summary and the SARIF' });
 
     if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace);

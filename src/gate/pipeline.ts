@@ -21,6 +21,7 @@ import type { GateSettings } from '../settings/gate-settings.js';
 import { VERSION } from '../version.js';
 import { createTelemetry } from '../telemetry/index.js';
 import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './audit-stage.js';
+import { cancellableRunner, cancelledBy } from './cancel.js';
 import { executeStage } from './execute-stage.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
@@ -31,6 +32,11 @@ export interface GateDeps {
   env: NodeJS.ProcessEnv;
   /** Where the Markdown summary link base points (GitHub blob URL), if known. */
   blobBase?: string;
+  /**
+   * Cancellation (src/gate/cancel.ts): once aborted nothing new starts, in-flight runs
+   * end `cancelled`, and the partial report, summary and audit entry are still written.
+   */
+  signal?: AbortSignal;
 }
 
 export interface StageTimings {
@@ -125,7 +131,7 @@ export async function runGate(
       stageRoot: stage.root,
       files: scripts.map((s) => s.path),
       sandbox,
-      runner: runHardened,
+      runner: cancellableRunner(runHardened, deps.signal),
       progress: deps.progress,
     });
     notices.push(...scan.notices);
@@ -157,8 +163,9 @@ export async function runGate(
     await audit?.scanned(scripts);
 
     c = clock();
+    let stopped = { inFlightCancelled: 0, notStarted: 0 };
     if (settings.mode === 'gate') {
-      await executeStage({
+      stopped = await executeStage({
         policy,
         scripts,
         dirOf: stage.dirOf,
@@ -166,6 +173,7 @@ export async function runGate(
         outDir: settings.outDir,
         runBatch,
         progress: deps.progress,
+        signal: deps.signal,
         onResult: async (script, result) => {
           telemetry.recordSandboxRun({
             status: result.status,
@@ -184,8 +192,18 @@ export async function runGate(
     await audit?.decided(scripts);
 
     const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps);
+    const by = cancelledBy(deps.signal);
+    const cancelled = by
+      ? { signal: by, inFlight: stopped.inFlightCancelled, notStarted: stopped.notStarted }
+      : undefined;
+    if (cancelled) {
+      verdict.verdict = 'fail';
+      verdict.reasons.unshift(
+        `cancelled by ${cancelled.signal}: ${cancelled.inFlight} run(s) stopped, ${cancelled.notStarted} script(s) not started`,
+      );
+    }
     c = clock();
-    const closed = await audit?.close(verdict.verdict);
+    const closed = await audit?.close(verdict.verdict, cancelled);
     t.recordMs = clock() - c;
 
     const report: GateReport = {
@@ -213,8 +231,10 @@ export async function runGate(
               checkpoint: closed.checkpoint,
               size: closed.size,
               root: closed.root,
+              signed: closed.signed,
             }
           : undefined,
+      cancelled,
       sarif: relative(settings.workspace, settings.sarifFile),
     };
     // The stage holds the exact bytes scanned: GitHub's line fingerprints are computed from them.
@@ -224,6 +244,7 @@ export async function runGate(
       category: settings.sarifCategory,
       rules: scan.rules,
       sourceRoot: stage.root,
+      cancelled,
     });
     await mkdir(dirname(settings.sarifFile), { recursive: true });
     await writeSarif(sarif.log, settings.sarifFile);

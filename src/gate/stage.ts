@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { constants, createWriteStream, rmSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,11 @@ export async function stageScripts(input: StageInput): Promise<Stage> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
   // mkdtemp makes it 0700; the sandbox's non-root user must be able to read (never write) it.
   await chmod(root, 0o755);
+  // The copies of the scripts must not outlive the process, even when a cancelled gate
+  // runs out of time and exits from its deadline (src/gate/cancel.ts): an 'exit'
+  // listener can only work synchronously.
+  const removeOnExit = () => rmSync(root, { recursive: true, force: true });
+  process.on('exit', removeOnExit);
   const notices: string[] = [];
   const budget = { files: input.maxFiles, bytes: input.maxBytes, exhausted: false };
   const dirs = [...new Set(input.scripts.map((s) => posix.dirname(s.path)))].sort();
@@ -63,7 +68,10 @@ export async function stageScripts(input: StageInput): Promise<Stage> {
     root,
     notices,
     dirOf: (p) => join(root, posix.dirname(p)),
-    dispose: () => rm(root, { recursive: true, force: true }),
+    dispose: async () => {
+      process.off('exit', removeOnExit);
+      await rm(root, { recursive: true, force: true });
+    },
   };
 }
 

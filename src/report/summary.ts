@@ -75,6 +75,13 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
     `${report.scripts.length} script(s): ${c.low} low, ${c.high} high, ${c.blocked} blocked; ${c.executed} executed, ${c.failed} failed.`,
     '',
   );
+  if (report.cancelled) {
+    const c = report.cancelled;
+    out.push(
+      `> ⏹️ **Cancelled** by ${c.signal}: ${c.inFlight} run(s) stopped (status \`cancelled\`), ${c.notStarted} script(s) not started (\`skipped\`). This report is partial.`,
+      '',
+    );
+  }
   for (const r of report.verdictReasons) out.push(`- ${escapeMarkdown(r)}`);
   if (report.verdictReasons.length) out.push('');
   out.push('| script | level | findings | decision | exit status | duration | peak memory |');
@@ -89,7 +96,8 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
   for (const n of report.notices) out.push(`> ⚠️ ${escapeMarkdown(n)}`);
   if (report.notices.length) out.push('');
   if (report.audit) {
-    out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. Checkpoint:`, '');
+    const how = report.audit.signed ? 'Checkpoint' : 'Checkpoint (**unsigned**: no signing key)';
+    out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. ${how}:`, '');
     out.push('```', report.audit.checkpoint.trimEnd(), '```', '');
   }
   const all = report.scripts.flatMap((s) => s.findings.map((f) => ({ s, f })));

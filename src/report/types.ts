@@ -4,7 +4,11 @@
  */
 export type TrustLevel = 'low' | 'high' | 'blocked';
 export type Decision = 'executed' | 'blocked' | 'skipped';
-export type ExecutionStatus = 'success' | 'failure' | 'timeout' | 'oom' | 'error';
+/**
+ * `cancelled`: the run was in flight when the gate was cancelled (SIGINT/SIGTERM, a
+ * cancelled CI job) and was stopped; never reported as `failure`.
+ */
+export type ExecutionStatus = 'success' | 'failure' | 'timeout' | 'oom' | 'error' | 'cancelled';
 export type ScannerName = 'bandit' | 'semgrep' | 'airlock';
 export type Severity = 'low' | 'medium' | 'high';
 export type Confidence = 'low' | 'medium' | 'high';
@@ -87,6 +91,12 @@ export interface GateReport {
   scanners: ScannerStatus[];
   notices: string[];
   scripts: ScriptReport[];
-  audit?: { log: string; checkpoint: string; size: number; root: string };
+  /** `signed` is false when the log was written without a signing key (unsigned checkpoint). */
+  audit?: { log: string; checkpoint: string; size: number; root: string; signed: boolean };
+  /**
+   * Set when the run was cancelled: the signal, the runs that were in flight (their
+   * execution status is `cancelled`) and the runnable scripts never started (`skipped`).
+   */
+  cancelled?: { signal: string; inFlight: number; notStarted: number };
   sarif?: string;
 }

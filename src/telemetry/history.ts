@@ -18,7 +18,7 @@ export interface HistoryEntry {
 /** Audit entry kind of one sandboxed execution; `data.status` is an ExecutionStatus. */
 export const EXECUTION_KIND = 'execution';
 
-const STATUSES: readonly ExecutionStatus[] = ['success', 'failure', 'timeout', 'oom', 'error'];
+const STATUSES: readonly ExecutionStatus[] = ['success', 'failure', 'timeout', 'oom', 'error', 'cancelled'];
 
 export interface HistoryBaseline {
   /** Runs so far per status: the starting value of `sandbox_runs_total{status}`. */
@@ -31,7 +31,7 @@ export interface HistoryBaseline {
 
 export function emptyBaseline(): HistoryBaseline {
   return {
-    runsByStatus: { success: 0, failure: 0, timeout: 0, oom: 0, error: 0 },
+    runsByStatus: { success: 0, failure: 0, timeout: 0, oom: 0, error: 0, cancelled: 0 },
     durationsMs: [],
     failureStreak: 0,
   };
@@ -57,18 +57,25 @@ function executionOf(
 
 /**
  * Consecutive failed executions at the end of `entries` (oldest first). Every status
- * but `success` counts as failed: a timeout or an OOM kill is a run that did not do
- * its job. Entries of other kinds (scans, decisions, checkpoints) neither count nor
- * break the streak; one successful execution resets it to 0.
+ * but `success` and `cancelled` counts as failed: a timeout or an OOM kill is a run
+ * that did not do its job. A cancelled run says nothing about the script (someone
+ * stopped the job), so it neither counts nor breaks the streak, like entries of other
+ * kinds (scans, decisions, checkpoints); one successful execution resets it to 0.
  */
 export function failureStreakFromEntries(entries: Iterable<HistoryEntry>): number {
   let streak = 0;
   for (const entry of entries) {
     const exec = executionOf(entry);
     if (!exec) continue;
-    streak = exec.status === 'success' ? 0 : streak + 1;
+    streak = nextStreak(streak, exec.status);
   }
   return streak;
+}
+
+/** The failure streak after one more run of `status`. */
+export function nextStreak(streak: number, status: ExecutionStatus): number {
+  if (status === 'cancelled') return streak;
+  return status === 'success' ? 0 : streak + 1;
 }
 
 /** Totals and the streak in one pass over the history (oldest first). */
@@ -79,11 +86,12 @@ export function summariseHistory(entries: Iterable<HistoryEntry>): HistoryBaseli
     if (!exec) continue;
     base.runsByStatus[exec.status] += 1;
     if (exec.durationMs !== undefined) base.durationsMs.push(exec.durationMs);
-    base.failureStreak = exec.status === 'success' ? 0 : base.failureStreak + 1;
+    base.failureStreak = nextStreak(base.failureStreak, exec.status);
   }
   return base;
 }
 
+/** A run that did not do its job; a cancelled one was stopped from outside and is not. */
 export function isFailure(status: ExecutionStatus): boolean {
-  return status !== 'success';
+  return status !== 'success' && status !== 'cancelled';
 }

@@ -30,7 +30,7 @@ export const DURATION_BUCKETS_MS = [
   250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
 ];
 
-const STATUSES: readonly ExecutionStatus[] = ['success', 'failure', 'timeout', 'oom', 'error'];
+const STATUSES: readonly ExecutionStatus[] = ['success', 'failure', 'timeout', 'oom', 'error', 'cancelled'];
 
 /** A reader that never exports on its own: we collect once, when the gate is done. */
 class OnDemandReader extends MetricReader {

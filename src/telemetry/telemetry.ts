@@ -13,6 +13,7 @@ import {
   type HistoryBaseline,
   type HistoryEntry,
   isFailure,
+  nextStreak,
   summariseHistory,
 } from './history.js';
 import { SandboxMetrics } from './metrics.js';
@@ -119,7 +120,7 @@ export function createTelemetry(opts: TelemetryOptions): Telemetry {
     },
 
     recordSandboxRun(e) {
-      streak = e.failureStreak ?? (isFailure(e.status) ? streak + 1 : 0);
+      streak = e.failureStreak ?? nextStreak(streak, e.status);
       const record: SandboxRunRecord = { ...e, failureStreak: streak };
       log(sandboxEventLine(record, opts.runId));
       metrics.recordRun(e.status, e.durationMs);

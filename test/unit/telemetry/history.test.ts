@@ -62,7 +62,7 @@ describe('summariseHistory', () => {
       exec('oom', Number.NaN),
       exec('oom', '300'),
     ]);
-    expect(b.runsByStatus).toEqual({ success: 1, failure: 2, timeout: 0, oom: 2, error: 0 });
+    expect(b.runsByStatus).toEqual({ success: 1, failure: 2, timeout: 0, oom: 2, error: 0, cancelled: 0 });
     expect(b.durationsMs).toEqual([100, 200]);
     expect(b.failureStreak).toBe(4);
   });

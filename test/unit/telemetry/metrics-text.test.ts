@@ -14,7 +14,7 @@ describe('metrics in Prometheus text', () => {
       runId: 'r',
       log: () => undefined,
       history: {
-        runsByStatus: { success: 5, failure: 2, timeout: 1, oom: 0, error: 0 },
+        runsByStatus: { success: 5, failure: 2, timeout: 1, oom: 0, error: 0, cancelled: 0 },
         durationsMs: [300, 4000],
         failureStreak: 2,
       },
