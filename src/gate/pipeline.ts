@@ -137,7 +137,9 @@ export async function runGate(
     notices.push(...scan.notices);
     t.scanMs = clock() - c;
     // SandboxScannerUnavailable: a scanner that failed, or a required one that is missing.
-    for (const sc of scan.scanners.filter((x) => x.status === 'failed')) {
+    // A scanner stopped by cancellation is not an unavailable one.
+    const scannerFailures = cancelledBy(deps.signal) ? [] : scan.scanners;
+    for (const sc of scannerFailures.filter((x) => x.status === 'failed')) {
       telemetry.recordAlert({
         reason: 'scanner_unavailable',
         detail: `${sc.tool} failed: ${sc.message ?? ''}`,

@@ -151,6 +151,53 @@ describe('airlock gate, cancelled', () => {
     expect(executions.map((e) => e.data.status)).toEqual(statuses.filter((s) => s === 'cancelled'));
   });
 
+  it('SIGTERM while scanning: nothing runs, no container or staged copy, run.end says cancelled', async () => {
+    const { ws, tmp } = await workspace('scanning', {
+      'analysis/sleep_a.py': SLEEPER,
+      'analysis/sleep_b.py': SLEEPER,
+    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'gate',
+        'analysis',
+        '--image',
+        image,
+        '--audit-log',
+        'audit/audit.log',
+        '--report',
+        'out/report.json',
+      ],
+      { cwd: ws, env: minimalEnv({ TMPDIR: tmp }), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    for (const s of [child.stdout, child.stderr]) s.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const pid = child.pid as number;
+    // The first container of a gate is a scanner's: the scripts run only after the scan.
+    const scanner = await waitFor(
+      'a scanner container',
+      async () => (await containersOf(pid, false))[0],
+      120_000,
+    );
+    expect(scanner).not.toContain('sleep');
+    child.kill('SIGTERM');
+    const signalled = performance.now();
+    expect(await exited, output).toBe(143);
+    expect(performance.now() - signalled).toBeLessThan(10_000);
+    expect(await containersOf(pid)).toEqual([]);
+    expect(await readdir(tmp)).toEqual([]);
+    const report = JSON.parse(await readFile(join(ws, 'out/report.json'), 'utf8')) as GateReport;
+    expect(report.cancelled?.signal).toBe('SIGTERM');
+    // Fail closed: the scan did not complete, so nothing ran.
+    expect(report.scripts.map((s) => s.execution)).toEqual([undefined, undefined]);
+    expect(report.scripts.map((s) => s.decision)).toEqual(['blocked', 'blocked']);
+    const lines = (await readFile(join(ws, 'audit/audit.log'), 'utf8')).trim().split('\n');
+    expect(JSON.parse(lines.at(-1)!).data).toMatchObject({ cancelled: true, signal: 'SIGTERM' });
+    expect((await cli(['audit', 'verify', 'audit/audit.log'], ws)).exitCode).toBe(0);
+  });
+
   it('--audit-log without a signing key completes (was "internal error", exit 3) with an unsigned log', async () => {
     const { ws, tmp } = await workspace('nokey', {
       'analysis/ok.py': 'print("hello")\n',
