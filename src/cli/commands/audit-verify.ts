@@ -90,6 +90,6 @@ export function describeVerification(r: VerifyResult, publicKeyPem: string | und
     `chain: verified: ${r.entries} entries (from seq ${r.firstSeq}), every seq and link`,
     `merkle root: verified: checkpoint size ${r.checkpointSize}, root ${r.root}`,
     `signature: ${signature}`,
-    `trusted checkpoint: ${r.trustedCheckpointChecked ? 'consistent (the log extends it)' : 'not given'}`,
+    `trusted checkpoint: ${r.trustedCheckpointChecked ? 'the log is consistent with the trusted checkpoint (it extends it)' : 'not given'}`,
   ];
 }
