@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { generateAuditKeyPair } from '../../src/audit/keys.js';
+import { generateAuditKeyPair, loadPrivateKey } from '../../src/audit/keys.js';
 import { describeFailure, minimalEnv, tryRunCommand } from '../../src/exec/run-command.js';
 import { runGate, type StageTimings } from '../../src/gate/pipeline.js';
 import { loadPolicy } from '../../src/policy/index.js';
@@ -108,7 +108,7 @@ export async function benchGateAtN(opts: {
         audit: {
           log: join(runDir, 'audit', 'audit.jsonl'),
           origin: 'bench.local/airlock-audit',
-          signingKeyPem: keys.privatePem,
+          signingKey: loadPrivateKey(keys.privatePem),
         },
         run: { event: 'bench' },
       };

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import {
@@ -24,7 +25,8 @@ export interface ActionInputs {
   failOn: FailOn[] | undefined;
   uploadSarif: boolean;
   sarifCategory: string;
-  signingKeyPem: string | undefined;
+  /** Parsed; absent = the audit log is written with an unsigned checkpoint. */
+  signingKey: KeyObject | undefined;
   auditLog: string;
   auditBranch: string | undefined;
   outputDir: string;
@@ -71,7 +73,7 @@ export async function readActionInputs(): Promise<ActionInputs> {
     failOn: failOnText ? parseFailOn(failOnText, 'input fail-on') : undefined,
     uploadSarif: core.getInput('upload-sarif') === '' ? true : bool('upload-sarif'),
     sarifCategory: category,
-    signingKeyPem: await readSigningKey({ pem: keyText }),
+    signingKey: await readSigningKey({ pem: keyText }),
     auditLog: core.getInput('audit-log').trim() || '.airlock/audit/audit.log',
     auditBranch: core.getInput('audit-branch').trim() || undefined,
     outputDir: core.getInput('output-dir').trim() || '.airlock/out',
@@ -102,12 +104,13 @@ export function resolveOutputs(
     sarifFile: join(outDir, 'airlock.sarif'),
     summaryFile: join(outDir, 'summary.md'),
     policy: i.policy && !shipped ? insideWorkspace(workspace, i.policy, 'input policy') : i.policy,
+    // Every gate run is recorded; a signing key only adds the checkpoint's signature.
     audit:
-      i.signingKeyPem && i.mode === 'gate'
+      i.mode === 'gate'
         ? {
             log: insideWorkspace(workspace, i.auditLog, 'input audit-log'),
             origin: defaultOrigin(env, workspace),
-            signingKeyPem: i.signingKeyPem,
+            signingKey: i.signingKey,
           }
         : undefined,
   };

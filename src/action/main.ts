@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { isAirlockError } from '../errors.js';
+import { cancelOnSignals } from '../gate/cancel.js';
 import { runGate } from '../gate/pipeline.js';
 import { emitAnnotations } from '../github/annotations.js';
 import { uploadSarif } from '../github/code-scanning.js';
@@ -29,8 +30,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     assertGatesThePullRequest(ctx, head);
 
     const settings = gateSettings(ctx, inputs, workspace, env, head);
-    if (!settings.audit && inputs.mode === 'gate') {
-      core.notice('no signing-key input: the audit log is not written (see docs/audit-format.md)');
+    if (settings.audit && !settings.audit.signingKey) {
+      core.notice(
+        'no signing-key input: the audit log is written and hash-chained, its checkpoint unsigned (see docs/audit-format.md)',
+      );
     }
     const trust = await trustStage({
       ctx,
@@ -43,11 +46,21 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     settings.policy = trust.policy;
     settings.policyRevision = trust.policyRevision;
     settings.preVerdictReasons = trust.preVerdictReasons;
-    const { report, auditFirstSeq } = await runGate(settings, {
-      progress: (l) => core.info(l),
-      env,
-      blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
-    }).finally(() => trust.dispose());
+    // A cancelled job (SIGINT, then SIGTERM) still gets its partial report and audit entry.
+    const cancellation = cancelOnSignals({ log: (l) => core.warning(l) });
+    let gate: Awaited<ReturnType<typeof runGate>>;
+    try {
+      gate = await runGate(settings, {
+        progress: (l) => core.info(l),
+        env,
+        blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
+        signal: cancellation.signal,
+      });
+    } finally {
+      cancellation.dispose();
+      await trust.dispose();
+    }
+    const { report, auditFirstSeq } = gate;
 
     setOutputs(report, settings, trust);
     if (report.scripts.length === 0)
@@ -55,6 +68,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (settings.summaryFile) {
       const gateSummary = await readFile(settings.summaryFile, 'utf8');
       await core.summary.addRaw(gateSummary + (trust.summary ? `\n${trust.summary}` : '')).write();
+    }
+    if (report.cancelled) {
+      // Nothing more within the few seconds GitHub gives before SIGKILL: a partial SARIF
+      // could close alerts, and publishing is a network round trip. The local log holds it.
+      core.setFailed(
+        `Airlock: cancelled by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started; SARIF not uploaded, audit log not published`,
+      );
+      return;
     }
     emitAnnotations(annotationsOf(report), core, { seeAlso: 'the job summary and the SARIF' });
 

@@ -21,7 +21,7 @@ export async function publishAuditStage(opts: {
   remote?: string;
 }): Promise<void> {
   const audit = opts.settings.audit;
-  if (!audit?.signingKeyPem) return;
+  if (!audit) return;
   const remote = opts.remote ?? `${opts.ctx.serverUrl}/${opts.ctx.repository}.git`;
   const basic = Buffer.from(`x-access-token:${opts.token}`).toString('base64');
   core.setSecret(basic);
@@ -34,7 +34,7 @@ export async function publishAuditStage(opts: {
       remote,
       branch: opts.branch,
       origin: audit.origin,
-      signingKeyPem: audit.signingKeyPem,
+      signingKey: audit.signingKey,
       entries,
       extraFiles,
       gitEnv: opts.token
@@ -47,7 +47,7 @@ export async function publishAuditStage(opts: {
       message: `audit: run ${opts.settings.run.workflowRun ?? 'local'} (${entries.length} entries)`,
     });
     core.info(
-      `audit: ${entries.length} entries committed to ${opts.branch} (${r.commit}), checkpoint size ${r.size}`,
+      `audit: ${entries.length} entries committed to ${opts.branch} (${r.commit}), checkpoint size ${r.size}${r.signed ? '' : ', unsigned (no signing-key)'}`,
     );
     core.setOutput('audit-checkpoint', r.checkpoint);
   } catch (e) {

@@ -18,6 +18,8 @@ export interface Checkpoint {
 
 export interface SignedCheckpoint extends Checkpoint {
   note: SignedNote;
+  /** False for a checkpoint written without a signing key: the bare body, no signature block. */
+  signed: boolean;
 }
 
 // "no leading zeros" rules out `042`; digits only rules out `+5`, `-1`, `5 `, `0x10`.
@@ -47,15 +49,33 @@ export function parseCheckpointBody(text: string): Checkpoint {
   return { origin, size, root };
 }
 
-/** Parses a checkpoint file (note + body) without checking any signature. */
+/**
+ * Parses a checkpoint file without checking any signature: a signed note around the
+ * body, or (written without a key) the bare body, reported as `signed: false`.
+ */
 export function parseCheckpoint(bytes: Uint8Array): SignedCheckpoint {
-  const note = parseSignedNote(bytes);
-  return { ...parseCheckpointBody(note.text), note };
+  const note = parseSignedNote(bytes, { allowUnsigned: true });
+  return { ...parseCheckpointBody(note.text), note, signed: note.signatures.length > 0 };
 }
 
-/** Checks the checkpoint's signature by `publicKey`, named by the checkpoint's own origin. */
+/**
+ * Checks the checkpoint's signature by `publicKey`, named by the checkpoint's own origin.
+ * An unsigned checkpoint fails with its own code: whoever expects a key must not accept
+ * a log whose signature line was simply deleted.
+ */
 export function verifyCheckpointSignature(cp: SignedCheckpoint, publicKey: KeyObject): void {
+  if (!cp.signed) {
+    throw new VerificationError(
+      'AUDIT_CHECKPOINT_UNSIGNED',
+      `the checkpoint of ${cp.origin} is unsigned; a signature by the given key was expected`,
+    );
+  }
   verifyNote(cp.note, cp.origin, publicKey);
+}
+
+/** The checkpoint file of a log written without a signing key: the C2SP body alone. */
+export function unsignedCheckpoint(c: Checkpoint): string {
+  return formatCheckpointBody(c);
 }
 
 export function signCheckpoint(c: Checkpoint, privateKey: KeyObject, publicKey: KeyObject): string {

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
@@ -29,7 +30,13 @@ export interface PublishOptions {
   /** Folder on the branch holding `log.jsonl`, `checkpoint` and segments. Default `audit`. */
   dir?: string;
   origin: string;
-  signingKeyPem: string;
+  /**
+   * Signs the branch's checkpoint. Without a key (neither field) the branch log is
+   * extended with an unsigned checkpoint; a branch whose checkpoint is signed refuses
+   * (AUDIT_KEY_REQUIRED) rather than lose its signature.
+   */
+  signingKey?: KeyObject;
+  signingKeyPem?: string;
   entries: Pick<AuditEntry, 'time' | 'kind' | 'data'>[];
   /** More files to commit beside the log (e.g. `smoke.json`), paths relative to `dir`. */
   extraFiles?: { path: string; content: string | Uint8Array }[];
@@ -44,6 +51,8 @@ export interface PublishOptions {
 export interface PublishResult {
   commit: string;
   checkpoint: string;
+  /** False when published without a key: the branch's checkpoint is unsigned. */
+  signed: boolean;
   size: number;
   root: string;
   /** The seq the first published entry got on the branch. */
@@ -131,6 +140,7 @@ export async function publishAuditLog(opts: PublishOptions): Promise<PublishResu
       const writer = await openAuditLog({
         log,
         origin: opts.origin,
+        signingKey: opts.signingKey,
         signingKeyPem: opts.signingKeyPem,
         rotation: opts.rotation,
       });

@@ -45,7 +45,14 @@ export function isValidKeyName(name: string): boolean {
   return name.length > 0 && !/[\s+]/u.test(name) && !/\p{Cc}/u.test(name);
 }
 
-export function parseSignedNote(bytes: Uint8Array): SignedNote {
+/**
+ * `allowUnsigned`: a text with no blank line and no signature block is accepted as a
+ * note with zero signatures. Airlock writes a checkpoint in that form when it has no
+ * signing key (docs/audit-format.md, "Unsigned checkpoints"); the caller decides
+ * whether an unsigned note is acceptable. A blank line followed by nothing is still
+ * malformed: the one unsigned spelling is the bare body.
+ */
+export function parseSignedNote(bytes: Uint8Array, opts: { allowUnsigned?: boolean } = {}): SignedNote {
   if (bytes.length > MAX_NOTE_BYTES) malformed(`larger than ${MAX_NOTE_BYTES} bytes`);
   let all: string;
   try {
@@ -57,6 +64,10 @@ export function parseSignedNote(bytes: Uint8Array): SignedNote {
   // Only \n may appear as a control character (this also rejects CR and NUL).
   if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(all)) malformed('contains a control character');
   const split = all.lastIndexOf('\n\n');
+  if (split < 0 && opts.allowUnsigned) {
+    if (all.length < 2 || !all.endsWith('\n')) malformed('unsigned text does not end in a newline');
+    return { text: all, signatures: [] };
+  }
   if (split < 0) malformed('no blank line between text and signatures');
   const text = all.slice(0, split + 1);
   const sigBlock = all.slice(split + 2);

@@ -14,7 +14,10 @@ export interface VerifyOptions {
   publicKeyPem?: string;
   /** Text of an older checkpoint kept outside the repository: the log must extend it. */
   trustedCheckpoint?: string | Uint8Array;
-  /** Treat an unsigned or torn tail as a failure (AUDIT_UNSIGNED_TAIL). */
+  /**
+   * Treat an unsigned checkpoint (AUDIT_CHECKPOINT_UNSIGNED) or an unsigned or torn
+   * tail (AUDIT_UNSIGNED_TAIL) as a failure.
+   */
   strict?: boolean;
   /** Expected origin; by default the checkpoint's. */
   origin?: string;
@@ -32,6 +35,9 @@ export interface VerifyResult {
   unsignedTail: number;
   /** Bytes of a partly written last line (a crash mid-append). */
   tornTailBytes: number;
+  /** The checkpoint carries at least one signature (false: written without a key). */
+  checkpointSigned: boolean;
+  /** A signature by the given public key was verified. */
   signatureChecked: boolean;
   trustedCheckpointChecked: boolean;
   /** First seq still present (0 unless older segments were pruned). */
@@ -72,7 +78,14 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyResult>
       `checkpoint is for ${checkpoint.origin}, not ${origin}`,
     );
   }
+  // With a key, an unsigned checkpoint fails here (AUDIT_CHECKPOINT_UNSIGNED).
   if (publicKey) verifyCheckpointSignature(checkpoint, publicKey);
+  if (opts.strict && !checkpoint.signed) {
+    throw new VerificationError(
+      'AUDIT_CHECKPOINT_UNSIGNED',
+      'the checkpoint is unsigned (the log was written without a signing key)',
+    );
+  }
 
   let trusted: SignedCheckpoint | null = null;
   if (opts.trustedCheckpoint !== undefined) {
@@ -84,6 +97,8 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyResult>
     if (trusted.origin !== origin) {
       throw new VerificationError('AUDIT_ORIGIN_MISMATCH', `trusted checkpoint is for ${trusted.origin}`);
     }
+    // A trusted checkpoint is trusted because it was kept elsewhere; its signature is
+    // checked when it has one, and an unsigned one is accepted unless a key is given.
     if (publicKey) verifyCheckpointSignature(trusted, publicKey);
     if (trusted.size > checkpoint.size) {
       throw new VerificationError(
@@ -114,6 +129,7 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyResult>
     root: checkpoint.root.toString('base64'),
     unsignedTail: scan.size - checkpoint.size,
     tornTailBytes: scan.active.tornTail?.length ?? 0,
+    checkpointSigned: checkpoint.signed,
     signatureChecked: publicKey !== undefined,
     trustedCheckpointChecked: trusted !== null,
     firstSeq: anchor?.size ?? 0,

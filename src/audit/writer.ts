@@ -1,10 +1,10 @@
 import { createHash, hash, type KeyObject } from 'node:crypto';
 import { constants, writeSync } from 'node:fs';
 import { type FileHandle, mkdir } from 'node:fs/promises';
-import { VerificationError } from '../errors.js';
+import { UserError, VerificationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { type AuditEntry, checkEntryLine, encodeEntry } from './canonical-line.js';
-import { signCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
+import { signCheckpoint, unsignedCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { loadPrivateKey, publicKeyOf } from './keys.js';
 import { acquireLock, type LockHandle } from './lock.js';
 import {
@@ -27,8 +27,14 @@ export interface OpenAuditLogOptions {
   log: string;
   /** The log's name, e.g. `github.com/OWNER/REPO/airlock-audit`; signs as this name. */
   origin: string;
-  /** PEM of the Ed25519 private key (from a secret; never logged or written by us). */
-  signingKeyPem: string;
+  /**
+   * The Ed25519 private key (from a secret; never logged or written by us). Without
+   * one (neither this nor `signingKeyPem`) the log is still written and hash-chained,
+   * and the checkpoint is the bare, unsigned body (docs/audit-format.md).
+   */
+  signingKey?: KeyObject;
+  /** The same key as PEM text; `signingKey` wins when both are given. */
+  signingKeyPem?: string;
   rotation?: RotationOptions;
   /** fsync after every entry (default true): a crash loses at most the entry being written. */
   syncEachAppend?: boolean;
@@ -44,8 +50,10 @@ export interface AppendResult {
 }
 
 export interface CloseResult {
-  /** The signed checkpoint text, as written to `checkpoint`: publish it outside the repo. */
+  /** The checkpoint text, as written to `checkpoint`: publish it outside the repo. */
   checkpoint: string;
+  /** False when the writer had no signing key (the checkpoint is the bare body). */
+  signed: boolean;
   size: number;
   /** base64 Merkle root, as in the checkpoint. */
   root: string;
@@ -70,8 +78,9 @@ export interface AuditWriter {
  * rotation, rotates and prunes, then records what it recovered as the first entries.
  */
 export async function openAuditLog(opts: OpenAuditLogOptions): Promise<AuditWriter> {
-  const privateKey = loadPrivateKey(opts.signingKeyPem);
-  const publicKey = publicKeyOf(privateKey);
+  const privateKey =
+    opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
+  const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
   const layout = layoutOf(opts.log);
   const now = opts.now ?? (() => new Date());
   const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
@@ -88,7 +97,15 @@ export async function openAuditLog(opts: OpenAuditLogOptions): Promise<AuditWrit
           `log is for ${checkpoint.origin}, not ${opts.origin}`,
         );
       }
-      verifyCheckpointSignature(checkpoint, publicKey);
+      if (publicKey && checkpoint.signed) verifyCheckpointSignature(checkpoint, publicKey);
+      if (!publicKey && checkpoint.signed) {
+        // Extending a signed log without the key would replace its signed checkpoint
+        // with an unsigned one: the earlier signature would silently stop covering it.
+        throw new UserError(
+          'AUDIT_KEY_REQUIRED',
+          `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`,
+        );
+      }
     }
     const anchor = await readAnchor(layout);
     if (anchor && anchor.origin !== opts.origin) {
@@ -101,6 +118,10 @@ export async function openAuditLog(opts: OpenAuditLogOptions): Promise<AuditWrit
         `log has ${scan.size} of ${checkpoint.size} entries`,
         scan.size,
       );
+    }
+    if (checkpoint && !checkpoint.signed && publicKey) {
+      // From here on the key signs entries it never saw signed: say so in the record.
+      recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
     }
     const signedSize = checkpoint?.size ?? 0;
     if (scan.size > signedSize) {
@@ -154,8 +175,8 @@ class Writer implements AuditWriter {
   constructor(
     private readonly layout: LogLayout,
     private readonly opts: OpenAuditLogOptions,
-    private readonly privateKey: KeyObject,
-    private readonly publicKey: KeyObject,
+    private readonly privateKey: KeyObject | undefined,
+    private readonly publicKey: KeyObject | undefined,
     private readonly lock: LockHandle,
     private readonly fh: FileHandle,
     private count: number,
@@ -218,13 +239,19 @@ class Writer implements AuditWriter {
       try {
         await this.fh.sync();
         const root = this.tree.root();
-        const checkpoint = signCheckpoint(
-          { origin: this.origin, size: this.count, root },
-          this.privateKey,
-          this.publicKey,
-        );
+        const body = { origin: this.origin, size: this.count, root };
+        const checkpoint =
+          this.privateKey && this.publicKey
+            ? signCheckpoint(body, this.privateKey, this.publicKey)
+            : unsignedCheckpoint(body);
         await writeFileAtomic(this.layout.checkpointPath, checkpoint);
-        return { checkpoint, size: this.count, root: root.toString('base64'), firstSeq: this.firstSeq };
+        return {
+          checkpoint,
+          signed: this.privateKey !== undefined,
+          size: this.count,
+          root: root.toString('base64'),
+          firstSeq: this.firstSeq,
+        };
       } finally {
         await this.fh.close();
         await this.lock.release();

@@ -31,7 +31,11 @@ export interface AuditRecorder {
   ): Promise<void>;
   executed(script: ScriptReport, r: ExecutionResult): Promise<void>;
   decided(scripts: ScriptReport[]): Promise<void>;
-  close(verdict: string): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number }>;
+  /** `cancelled`: the run.end entry says the run was cancelled, by which signal, and what it stopped. */
+  close(
+    verdict: string,
+    cancelled?: { signal: string; inFlight: number; notStarted: number },
+  ): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number; signed: boolean }>;
   abort(cause: unknown): Promise<void>;
 }
 
@@ -39,9 +43,10 @@ export async function openAuditRecorder(
   a: AuditSettings,
   progress: (l: string) => void,
 ): Promise<AuditRecorder> {
-  if (!a.signingKeyPem) throw new Error('openAuditRecorder needs a signing key (settings guarantee one)');
-  const w: AuditWriter = await openAuditLog({ log: a.log, origin: a.origin, signingKeyPem: a.signingKeyPem });
-  progress(`record: audit log ${a.log} (${w.size} entries so far)`);
+  const w: AuditWriter = await openAuditLog({ log: a.log, origin: a.origin, signingKey: a.signingKey });
+  progress(
+    `record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`,
+  );
   return {
     async runStart({ settings, policy, image, scripts }) {
       await w.append('run.start', {
@@ -110,10 +115,10 @@ export async function openAuditRecorder(
         await w.append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
       }
     },
-    async close(verdict) {
-      await w.append('run.end', { verdict });
+    async close(verdict, cancelled) {
+      await w.append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
       const c = await w.close();
-      return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq };
+      return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq, signed: c.signed };
     },
     async abort(cause) {
       await w.append('run.end', {

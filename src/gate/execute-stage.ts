@@ -6,6 +6,7 @@ import type { ExecutionResult, ScriptReport } from '../report/types.js';
 import { KEEPER_GRACE_SECONDS } from '../sandbox/docker-args.js';
 import type { runBatch } from '../sandbox/run-batch.js';
 import type { SandboxConfig } from '../sandbox/types.js';
+import { asCancelled, cancelledBy } from './cancel.js';
 
 /**
  * A name for a script's artifact folder that cannot escape `outDir` and cannot collide:
@@ -27,6 +28,10 @@ export function artifactDirName(index: number, scriptPath: string): string {
  * in its own hardened container with the profile its level maps to. Scripts the policy
  * does not run keep decision `blocked` (level blocked) or `skipped` (a level not run).
  * Calls `onResult` as each run ends, so results are recorded even if a later one crashes.
+ *
+ * Cancelled (`signal` aborted): runs in flight end with status `cancelled` (unless they
+ * had already succeeded) and are recorded like any other; runnable scripts never
+ * started keep decision `skipped` with no execution. Returns those two counts.
  */
 export async function executeStage(opts: {
   policy: Policy;
@@ -37,7 +42,8 @@ export async function executeStage(opts: {
   runBatch: typeof runBatch;
   progress: (line: string) => void;
   onResult: (script: ScriptReport, result: ExecutionResult) => Promise<void>;
-}): Promise<void> {
+  signal?: AbortSignal;
+}): Promise<{ inFlightCancelled: number; notStarted: number }> {
   const runnable: {
     script: ScriptReport;
     index: number;
@@ -69,7 +75,10 @@ export async function executeStage(opts: {
         label: script.path,
       };
     },
-    onResult: async ({ script }, _i, result) => {
+    signal: opts.signal,
+    onResult: async ({ script }, _i, ran) => {
+      const by = cancelledBy(opts.signal);
+      const result = by ? asCancelled(ran, by) : ran;
       script.decision = 'executed';
       script.execution = result;
       done += 1;
@@ -79,4 +88,8 @@ export async function executeStage(opts: {
       await opts.onResult(script, result);
     },
   });
+  return {
+    inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,
+    notStarted: runnable.filter((r) => r.script.execution === undefined).length,
+  };
 }

@@ -20,6 +20,7 @@ import type { GateSettings } from '../settings/gate-settings.js';
 import { VERSION } from '../version.js';
 import { createTelemetry, newRunId } from '../telemetry/index.js';
 import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './audit-stage.js';
+import { cancellableRunner, cancelledBy } from './cancel.js';
 import { executeStage } from './execute-stage.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
@@ -31,6 +32,11 @@ export interface GateDeps {
   env: NodeJS.ProcessEnv;
   /** Where the Markdown summary link base points (GitHub blob URL), if known. */
   blobBase?: string;
+  /**
+   * Cancellation (src/gate/cancel.ts): once aborted nothing new starts, in-flight runs
+   * end `cancelled`, and the partial report, summary and audit entry are still written.
+   */
+  signal?: AbortSignal;
 }
 
 export interface StageTimings {
@@ -125,13 +131,15 @@ export async function runGate(
       // Every Python source staged beside the scripts is scanned too: `import` would run it.
       files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
       sandbox,
-      runner: runHardened,
+      runner: cancellableRunner(runHardened, deps.signal),
       progress: deps.progress,
     });
     notices.push(...scan.notices);
     t.scanMs = clock() - c;
     // SandboxScannerUnavailable: a scanner that failed, or a required one that is missing.
-    for (const sc of scan.scanners.filter((x) => x.status === 'failed')) {
+    // A scanner stopped by cancellation is not an unavailable one.
+    const scannerFailures = cancelledBy(deps.signal) ? [] : scan.scanners;
+    for (const sc of scannerFailures.filter((x) => x.status === 'failed')) {
       telemetry.recordAlert({
         reason: 'scanner_unavailable',
         detail: `${sc.tool} failed: ${sc.message ?? ''}`,
@@ -170,11 +178,12 @@ export async function runGate(
     await audit?.scanned(scripts, scan.scanners, staged.modules);
 
     c = clock();
+    let stopped = { inFlightCancelled: 0, notStarted: 0 };
     if (settings.mode === 'gate') {
       // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
       await stage.prepareRun(hiddenByLevel);
       const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
-      await executeStage({
+      stopped = await executeStage({
         policy,
         scripts,
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
@@ -182,6 +191,7 @@ export async function runGate(
         outDir: settings.outDir,
         runBatch,
         progress: deps.progress,
+        signal: deps.signal,
         onResult: async (script, result) => {
           telemetry.recordSandboxRun({
             status: result.status,
@@ -206,8 +216,18 @@ export async function runGate(
       verdict.reasons.unshift(...settings.preVerdictReasons);
       verdict.verdict = 'fail';
     }
+    const by = cancelledBy(deps.signal);
+    const cancelled = by
+      ? { signal: by, inFlight: stopped.inFlightCancelled, notStarted: stopped.notStarted }
+      : undefined;
+    if (cancelled) {
+      verdict.verdict = 'fail';
+      verdict.reasons.unshift(
+        `cancelled by ${cancelled.signal}: ${cancelled.inFlight} run(s) stopped, ${cancelled.notStarted} script(s) not started`,
+      );
+    }
     c = clock();
-    const closed = await audit?.close(verdict.verdict);
+    const closed = await audit?.close(verdict.verdict, cancelled);
     t.recordMs = clock() - c;
 
     const report: GateReport = {
@@ -237,8 +257,10 @@ export async function runGate(
               checkpoint: closed.checkpoint,
               size: closed.size,
               root: closed.root,
+              signed: closed.signed,
             }
           : undefined,
+      cancelled,
       sarif: relative(settings.workspace, settings.sarifFile),
     };
     // The stage holds the exact bytes scanned: GitHub's line fingerprints are computed from them.
@@ -248,6 +270,7 @@ export async function runGate(
       category: settings.sarifCategory,
       rules: scan.rules,
       sourceRoot: stage.root,
+      cancelled,
     });
     await mkdir(dirname(settings.sarifFile), { recursive: true });
     await writeSarif(sarif.log, settings.sarifFile);

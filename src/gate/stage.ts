@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
+import { constants, createWriteStream, rmSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
@@ -69,7 +69,15 @@ export async function stageScripts(input: StageInput): Promise<Stage> {
   // base/tree is the staged copy with workspace-relative paths (what the scanners read);
   // base/run-<level> and base/mounts-<level> are what the sandbox mounts (run-view.ts).
   const base = await mkdtemp(join(tmpdir(), 'airlock-stage-'));
-  const dispose = () => rm(base, { recursive: true, force: true });
+  // The copies of the scripts must not outlive the process, even when a cancelled gate
+  // runs out of time and exits from its deadline (src/gate/cancel.ts): an 'exit'
+  // listener can only work synchronously.
+  const removeOnExit = () => rmSync(base, { recursive: true, force: true });
+  process.on('exit', removeOnExit);
+  const dispose = async () => {
+    process.off('exit', removeOnExit);
+    await rm(base, { recursive: true, force: true });
+  };
   try {
     return await fillStage(base, input, dispose);
   } catch (e) {

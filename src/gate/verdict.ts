@@ -32,7 +32,9 @@ export function decideVerdict(
     if (s.level === 'blocked' && failOn.includes('blocked')) reasons.push(`${s.path}: blocked`);
     if (s.level === 'high' && failOn.includes('high')) reasons.push(`${s.path}: assessed high`);
     const st = s.execution?.status;
-    if (st && st !== 'success' && failOn.includes(st)) reasons.push(`${s.path}: run ${st}`);
+    // A run stopped by cancellation did not complete: an incomplete gate never passes.
+    if (st === 'cancelled') reasons.push(`${s.path}: run cancelled`);
+    else if (st && st !== 'success' && failOn.includes(st)) reasons.push(`${s.path}: run ${st}`);
   }
   return { verdict: reasons.length ? 'fail' : 'pass', reasons };
 }
@@ -43,6 +45,9 @@ export function countLevels(scripts: ScriptReport[]): GateReport['counts'] {
     high: scripts.filter((s) => s.level === 'high').length,
     blocked: scripts.filter((s) => s.level === 'blocked').length,
     executed: scripts.filter((s) => s.decision === 'executed').length,
-    failed: scripts.filter((s) => s.execution && s.execution.status !== 'success').length,
+    // Cancelled runs are not failed ones (counted in the report's `cancelled`).
+    failed: scripts.filter(
+      (s) => s.execution && s.execution.status !== 'success' && s.execution.status !== 'cancelled',
+    ).length,
   };
 }

@@ -9,7 +9,7 @@ import { enforceSarifLimits, GITHUB_SARIF_LIMITS, type SarifLimits } from './sar
 import { ruleCatalog, ruleDescriptor, SARIF_LEVEL } from './sarif-rules.js';
 import { SourceFingerprints } from './sarif-sources.js';
 import { relativeSarifUri } from './sarif-uri.js';
-import type { Finding, ScannerName, ScannerStatus, ScriptReport } from './types.js';
+import type { Finding, GateReport, ScannerName, ScannerStatus, ScriptReport } from './types.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const SRCROOT = '%SRCROOT%';
@@ -38,6 +38,8 @@ export interface SarifInput {
   /** Absolute `file://` URI (ending in `/`) of the workspace, for originalUriBaseIds. */
   srcRootUri?: string;
   limits?: SarifLimits;
+  /** The gate was cancelled: the Airlock run says so and is not `executionSuccessful`. */
+  cancelled?: GateReport['cancelled'];
 }
 
 export interface SarifBuild {
@@ -110,6 +112,17 @@ function airlockRun(
       level: s.status === 'failed' ? 'error' : 'warning',
       message: { text: `${s.tool} ${s.status}${s.message ? `: ${s.message}` : ''}` },
       descriptor: { id: `airlock/scanner-${s.status}` },
+    });
+  }
+  if (input.cancelled) {
+    ok = false;
+    const c = input.cancelled;
+    notifications.push({
+      level: 'error',
+      message: {
+        text: `the gate was cancelled by ${c.signal}: ${c.inFlight} run(s) stopped, ${c.notStarted} script(s) not started; this analysis is partial`,
+      },
+      descriptor: { id: 'airlock/cancelled' },
     });
   }
   return baseRun('airlock', VERSION, items, input, catalog, fp, ok, notifications);

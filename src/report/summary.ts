@@ -76,6 +76,13 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
     `${report.scripts.length} script(s): ${c.low} low, ${c.high} high, ${c.blocked} blocked; ${c.executed} executed, ${c.failed} failed.`,
     '',
   );
+  if (report.cancelled) {
+    const c = report.cancelled;
+    out.push(
+      `> ⏹️ **Cancelled** by ${c.signal}: ${c.inFlight} run(s) stopped (status \`cancelled\`), ${c.notStarted} script(s) not started (\`skipped\`). This report is partial.`,
+      '',
+    );
+  }
   if (report.scripts.length === 0) {
     // A green check over nothing must not read as "checked and fine".
     out.push(
@@ -103,7 +110,8 @@ export function renderSummary(report: GateReport, links: SummaryLinks = {}): str
   for (const n of report.notices) out.push(`> ⚠️ ${escapeMarkdown(n)}`);
   if (report.notices.length) out.push('');
   if (report.audit) {
-    out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. Checkpoint:`, '');
+    const how = report.audit.signed ? 'Checkpoint' : 'Checkpoint (**unsigned**: no signing key)';
+    out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. ${how}:`, '');
     out.push('```', report.audit.checkpoint.trimEnd(), '```', '');
   }
   const all = report.scripts.flatMap((s) => s.findings.map((f) => ({ s, f })));

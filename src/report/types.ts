@@ -6,7 +6,11 @@ import type { ScannerId } from '../scan/registry.js';
  */
 export type TrustLevel = 'low' | 'high' | 'blocked';
 export type Decision = 'executed' | 'blocked' | 'skipped';
-export type ExecutionStatus = 'success' | 'failure' | 'timeout' | 'oom' | 'error';
+/**
+ * `cancelled`: the run was in flight when the gate was cancelled (SIGINT/SIGTERM, a
+ * cancelled CI job) and was stopped; never reported as `failure`.
+ */
+export type ExecutionStatus = 'success' | 'failure' | 'timeout' | 'oom' | 'error' | 'cancelled';
 /** A finding's tool: a registered scanner (src/scan/registry.ts) or Airlock itself (scan errors). */
 export type ScannerName = ScannerId | 'airlock';
 export type Severity = 'low' | 'medium' | 'high';
@@ -114,6 +118,12 @@ export interface GateReport {
   scripts: ScriptReport[];
   /** Present when Python sources other than the gated scripts were staged (and scanned). */
   modules?: ModuleReport[];
-  audit?: { log: string; checkpoint: string; size: number; root: string };
+  /** `signed` is false when the log was written without a signing key (unsigned checkpoint). */
+  audit?: { log: string; checkpoint: string; size: number; root: string; signed: boolean };
+  /**
+   * Set when the run was cancelled: the signal, the runs that were in flight (their
+   * execution status is `cancelled`) and the runnable scripts never started (`skipped`).
+   */
+  cancelled?: { signal: string; inFlight: number; notStarted: number };
   sarif?: string;
 }

@@ -20,6 +20,21 @@ import { docker, dockerClientEnv, removeContainer } from './docker.js';
  */
 const live = new Set<string>();
 let counter = 0;
+/**
+ * Set while a caller (the gate's cancellation, src/gate/cancel.ts) handles SIGINT and
+ * SIGTERM itself: it stops the runs, writes the partial report and audit entry, and
+ * exits. Then a signal here must not exit under it; the exit hook stays the backstop.
+ */
+let signalsOwned = false;
+
+export function ownSignals(owned: boolean): void {
+  signalsOwned = owned;
+}
+
+/** Removes every live container now (cancellation): their scripts' execs end with them. */
+export async function removeLiveContainers(): Promise<void> {
+  await Promise.allSettled([...live].map((n) => removeContainer(n)));
+}
 
 /** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
 export function processStartTime(pid: number): string | null {
@@ -54,6 +69,7 @@ export function newContainerIds(label?: string): ContainerIds {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  if (signalsOwned) return;
   const code = 128 + (os.constants.signals[signal] ?? 15);
   const names = [...live];
   void Promise.allSettled(names.map((n) => removeContainer(n))).finally(() => process.exit(code));

@@ -1,5 +1,6 @@
 import type { ExecutionResult } from '../report/types.js';
 import { awaitRemovals } from './containers.js';
+import { removeContainer } from './docker.js';
 import { poolWidth } from './pool.js';
 import { type Sandbox, startSandbox } from './run-hardened.js';
 import type { HardenedRunSpec } from './types.js';
@@ -16,6 +17,12 @@ export interface BatchOptions<T> {
    * item plus copy-out. Bounds the keeper's lifetime of a container started ahead.
    */
   idleSeconds: number;
+  /**
+   * Cancellation: once aborted no further item is started (those in flight are removed,
+   * which ends their scripts; their results still go to `onResult`) and the containers
+   * started ahead are discarded. Items never started get no `onResult`.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -37,15 +44,22 @@ export async function runBatch<T>(items: readonly T[], opts: BatchOptions<T>): P
   if (items.length === 0) return;
   const ahead = new Map<number, Promise<Sandbox>>();
   let failure: { error: unknown } | undefined;
+  const stopped = () => failure !== undefined || opts.signal?.aborted === true;
+  // In flight: removing the container is what ends its `docker exec` at once.
+  const running = new Set<string>();
+  const onAbort = () => {
+    for (const name of running) void removeContainer(name);
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   const prepare = (i: number) => {
-    if (i >= items.length || ahead.has(i) || failure) return;
+    if (i >= items.length || ahead.has(i) || stopped()) return;
     const started = opts.specOf(items[i] as T, i).then((spec) => startSandbox(spec, opts.idleSeconds));
     started.catch(() => undefined); // awaited (and its rejection handled) by the slot that takes i
     ahead.set(i, started);
   };
   let next = 0;
   async function slot(): Promise<void> {
-    while (failure === undefined && next < items.length) {
+    while (!stopped() && next < items.length) {
       const i = next++;
       prepare(i);
       prepare(i + width);
@@ -53,7 +67,18 @@ export async function runBatch<T>(items: readonly T[], opts: BatchOptions<T>): P
       ahead.delete(i);
       try {
         const sandbox = await started;
-        const result = await sandbox.run('background');
+        if (opts.signal?.aborted) {
+          // Cancelled while its container was being created: the script never starts.
+          await sandbox.discard();
+          break;
+        }
+        running.add(sandbox.name);
+        let result: ExecutionResult;
+        try {
+          result = await sandbox.run('background');
+        } finally {
+          running.delete(sandbox.name);
+        }
         await opts.onResult(items[i] as T, i, result);
       } catch (error) {
         failure ??= { error };
@@ -63,6 +88,7 @@ export async function runBatch<T>(items: readonly T[], opts: BatchOptions<T>): P
   try {
     await Promise.all(Array.from({ length: width }, () => slot()));
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     // Containers started ahead for items no slot took (after a failure): remove them.
     for (const started of ahead.values()) {
       const sandbox = await started.catch(() => null);

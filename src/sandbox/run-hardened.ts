@@ -55,6 +55,11 @@ function base(spec: HardenedRunSpec, name: string): ExecutionResult {
   };
 }
 
+/** The result of a spec that was never started (the gate was cancelled first). */
+export function notStartedResult(spec: HardenedRunSpec, reason: string): ExecutionResult {
+  return { ...base(spec, ''), reason };
+}
+
 function createFailure(spec: HardenedRunSpec, r: CommandResult): string {
   if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
     return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { loadPrivateKey } from '../audit/keys.js';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { FAIL_ON_OUTCOMES, type FailOnOutcome } from '../policy/defaults.js';
@@ -16,8 +18,11 @@ export interface AuditSettings {
   log: string;
   /** The log's origin line, e.g. github.com/OWNER/REPO/airlock-audit. */
   origin: string;
-  /** PEM; from a secret. Never logged or written anywhere. */
-  signingKeyPem?: string;
+  /**
+   * The parsed Ed25519 signing key (from a secret; never logged or written anywhere).
+   * Absent: the log is written and hash-chained, its checkpoint unsigned.
+   */
+  signingKey?: KeyObject;
 }
 
 export interface GateSettings {
@@ -94,8 +99,12 @@ export function parseRuntime(text: string | undefined, where: string): 'runc' | 
   return text;
 }
 
-/** The signing key from a file or a secret's text; checked to look like a PEM private key. */
-export async function readSigningKey(opts: { file?: string; pem?: string }): Promise<string | undefined> {
+/**
+ * The signing key from a file or a secret's text, parsed: a key that is not an Ed25519
+ * PEM private key is the user's error (KEY_INVALID, exit 2) here, before anything runs,
+ * not an internal error when the checkpoint is signed.
+ */
+export async function readSigningKey(opts: { file?: string; pem?: string }): Promise<KeyObject | undefined> {
   let pem = opts.pem?.trim() ? opts.pem : undefined;
   if (!pem && opts.file) {
     try {
@@ -112,7 +121,7 @@ export async function readSigningKey(opts: { file?: string; pem?: string }): Pro
       'the signing key is not a PEM private key (expected "-----BEGIN PRIVATE KEY-----")',
     );
   }
-  return pem;
+  return loadPrivateKey(pem);
 }
 
 /** The audit log's origin: stable per repository so a log cannot be passed off as another's. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { verifyAuditLog } from '../../audit/verify.js';
+import { loadPublicKey, verifierKey } from '../../audit/keys.js';
+import { type VerifyResult, verifyAuditLog } from '../../audit/verify.js';
 import { UserError } from '../../errors.js';
 import { parseCommandArgs } from '../args.js';
 import { type CliCommand, EXIT_OK } from '../command.js';
@@ -8,13 +9,16 @@ import { type CliCommand, EXIT_OK } from '../command.js';
 const USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict]
 
 Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
-against the signed checkpoint beside LOG, the checkpoint's Ed25519 signature, and
-(with --trusted-checkpoint) that the log extends a checkpoint you kept elsewhere.
+against the checkpoint beside LOG, the checkpoint's Ed25519 signature, and (with
+--trusted-checkpoint) that the log extends a checkpoint you kept elsewhere. The output
+says which of these were checked; a log written without a signing key is "unsigned".
 
 Options:
-  --public-key F          Ed25519 public key (PEM). Without it the signature is NOT checked.
+  --public-key F          Ed25519 public key (PEM): the checkpoint must carry a valid signature
+                          by it (an unsigned checkpoint fails). Without it no signature is checked.
   --trusted-checkpoint F  an older checkpoint kept outside the repository (catches rollback/forks)
-  --strict                entries after the checkpoint (unsigned tail, torn last line) fail too
+  --strict                an unsigned checkpoint, and entries after the checkpoint (unsigned
+                          tail, torn last line), fail too
 
 Exit status: 0 verifies, 1 does not (the first bad entry is named), 2 usage error.`;
 
@@ -49,12 +53,14 @@ export const auditVerifyCommand: CliCommand = {
       ? await readInput(resolve(io.cwd, values['trusted-checkpoint']), 'trusted checkpoint')
       : undefined;
     const r = await verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
-    io.stdout(
-      `ok: ${r.entries} entries (from seq ${r.firstSeq}), checkpoint size ${r.checkpointSize}, root ${r.root}\n`,
-    );
-    if (!r.signatureChecked)
+    for (const line of describeVerification(r, publicKeyPem)) io.stdout(`${line}\n`);
+    if (!r.checkpointSigned) {
+      io.stderr(
+        'warning: the checkpoint is unsigned: nothing proves who wrote this log; only a checkpoint kept elsewhere (--trusted-checkpoint) catches a rewrite\n',
+      );
+    } else if (!r.signatureChecked) {
       io.stderr('warning: no --public-key given: the checkpoint signature was NOT checked\n');
-    if (r.trustedCheckpointChecked) io.stdout('consistent with the trusted checkpoint\n');
+    }
     if (r.unsignedTail > 0)
       io.stderr(`warning: ${r.unsignedTail} entries after the checkpoint are not signed\n`);
     if (r.tornTailBytes > 0) {
@@ -63,3 +69,27 @@ export const auditVerifyCommand: CliCommand = {
     return EXIT_OK;
   },
 };
+
+/**
+ * What was and was not checked, one line each. Never a bare "ok": a log verified
+ * without a key proves its internal consistency, not who wrote it.
+ */
+export function describeVerification(r: VerifyResult, publicKeyPem: string | undefined): string[] {
+  const status = r.signatureChecked
+    ? 'signed, signature verified'
+    : r.checkpointSigned
+      ? 'signed, signature NOT checked (no --public-key)'
+      : 'unsigned (the checkpoint carries no signature)';
+  const signature = r.signatureChecked
+    ? `verified, by ${verifierKey(r.origin, loadPublicKey(publicKeyPem as string))}`
+    : r.checkpointSigned
+      ? 'present, NOT checked: give --public-key'
+      : 'none: the log was written without a signing key';
+  return [
+    `status: ${status}`,
+    `chain: verified: ${r.entries} entries (from seq ${r.firstSeq}), every seq and link`,
+    `merkle root: verified: checkpoint size ${r.checkpointSize}, root ${r.root}`,
+    `signature: ${signature}`,
+    `trusted checkpoint: ${r.trustedCheckpointChecked ? 'the log is consistent with the trusted checkpoint (it extends it)' : 'not given'}`,
+  ];
+}

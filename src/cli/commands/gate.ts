@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { cancelOnSignals, exitCodeFor } from '../../gate/cancel.js';
 import { runGate } from '../../gate/pipeline.js';
 import { UserError } from '../../errors.js';
 import { resolvePolicyRef } from '../../policy/index.js';
@@ -27,12 +28,17 @@ Options:
   --summary F         Markdown summary (the Action writes it to the job summary)
   --out DIR           output directory for artifacts and reports (default: .airlock/out)
   --audit-log F       append to this audit log (checkpoint written beside it)
-  --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY
+  --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
+                      Without a key the log is still written and chained, its checkpoint unsigned
   --origin S          audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
   --image REF         sandbox image (default: the policy's sandbox.image)
   --runtime R         runc or runsc (default: the policy's)
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
+
+SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
+and the staged copies are removed, the partial report and audit entry are written, and
+the exit status is 128 + the signal number (130, 143).
 
 Exit status: 0 pass, 1 the gate said no, 2 usage/configuration/environment error.`;
 
@@ -75,7 +81,7 @@ export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode
     ? {
         log: insideWorkspace(ws, v['audit-log'], '--audit-log'),
         origin: v.origin ?? defaultOrigin(io.env, ws),
-        signingKeyPem: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
+        signingKey: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
       }
     : undefined;
   return {
@@ -106,7 +112,20 @@ export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode
 
 async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<number> {
   const settings = await settingsFromArgs(argv, io, mode);
-  const { report } = await runGate(settings, { progress: (l) => io.stderr(`airlock: ${l}\n`), env: io.env });
+  const progress = (l: string) => io.stderr(`airlock: ${l}\n`);
+  const cancellation = cancelOnSignals({ log: progress });
+  let report: Awaited<ReturnType<typeof runGate>>['report'];
+  try {
+    ({ report } = await runGate(settings, { progress, env: io.env, signal: cancellation.signal }));
+  } finally {
+    cancellation.dispose();
+  }
+  if (report.cancelled) {
+    io.stdout(
+      `CANCELLED by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started\nreport: ${settings.reportFile}\n`,
+    );
+    return exitCodeFor(report.cancelled.signal as NodeJS.Signals);
+  }
   io.stdout(
     `${report.verdict.toUpperCase()}: ${report.scripts.length} script(s), ${report.counts.low} low, ${report.counts.high} high, ${report.counts.blocked} blocked, ${report.counts.executed} executed, ${report.counts.failed} failed\n`,
   );

@@ -1,8 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { minimalEnv, tryRunCommand } from '../../../src/exec/run-command.js';
+import type { GateReport } from '../../../src/report/types.js';
 import { type FakeGitHub, startFakeGitHub } from '../../helpers/fake-github.js';
 import { commitOnBranch, git, initRepo } from '../../helpers/git-fixture.js';
 import { orphanContainers } from '../../helpers/orphans.js';
@@ -49,17 +51,17 @@ function parseOutputs(text: string): Record<string, string> {
   return out;
 }
 
-async function runAction(opts: {
+interface ActionOptions {
   event?: string;
   inputs?: Record<string, string>;
   payload?: unknown;
-}): Promise<{
-  exitCode: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-  report: any;
-}> {
+  /** Another checkout than the shared fixture's. */
+  workspace?: string;
+  extraEnv?: Record<string, string>;
+}
+
+/** The runner's environment for one step: INPUT_*, GITHUB_*, and the files it reads back. */
+async function actionEnv(opts: ActionOptions) {
   const run = await mkdtemp(join(root, 'run-'));
   const eventPath = join(run, 'event.json');
   const outputFile = join(run, 'output');
@@ -85,7 +87,7 @@ async function runAction(opts: {
     GITHUB_REPOSITORY: REPO,
     GITHUB_SHA: headSha,
     GITHUB_REF: 'refs/pull/7/merge',
-    GITHUB_WORKSPACE: ws,
+    GITHUB_WORKSPACE: opts.workspace ?? ws,
     GITHUB_API_URL: fake.url,
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_RUN_ID: '4242',
@@ -98,7 +100,19 @@ async function runAction(opts: {
     // A secret of the runner's that must never reach a container.
     AIRLOCK_TEST_RUNNER_SECRET: 'runner-secret-value-9f2c',
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...opts.extraEnv,
   });
+  return { env, outputFile, summaryFile };
+}
+
+async function runAction(opts: ActionOptions): Promise<{
+  exitCode: number | null;
+  stdout: string;
+  outputs: Record<string, string>;
+  summary: string;
+  report: any;
+}> {
+  const { env, outputFile, summaryFile } = await actionEnv(opts);
   const r = await tryRunCommand(process.execPath, [DIST], { cwd: ws, env, timeoutMs: 600_000 });
   const reportText = await readFile(join(ws, '.airlock/out/report.json'), 'utf8').catch(() => 'null');
   return {
@@ -243,6 +257,132 @@ describe('the Action on a pull request', () => {
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/SARIF not uploaded/);
     expect(fake.uploads).toHaveLength(0);
+  });
+
+  it('without signing-key: writes an unsigned log that verifies as unsigned, and publishes it marked so', async () => {
+    const r = await runAction({
+      inputs: {
+        'signing-key': '',
+        'audit-log': '.airlock/audit-nokey/audit.log',
+        'audit-branch': 'airlock-audit-unsigned',
+        'upload-sarif': 'false',
+      },
+    });
+    expect(r.exitCode, r.stdout).toBe(1); // evil.py is blocked, as in the first test
+    expect(r.stdout).toContain('the audit log is written and hash-chained, its checkpoint unsigned');
+    expect(r.report.audit).toMatchObject({ log: '.airlock/audit-nokey/audit.log', signed: false });
+    expect(r.summary).toContain('Checkpoint (**unsigned**: no signing key)');
+    // The output is the bare C2SP body: origin, size, root; no signature line.
+    const checkpoint = r.outputs['audit-checkpoint']!;
+    expect(checkpoint.trimEnd().split('\n')).toHaveLength(3);
+    expect(checkpoint.startsWith(`github.com/${REPO}/airlock-audit\n`)).toBe(true);
+    expect(checkpoint).not.toContain('\u2014');
+
+    const local = join(ws, '.airlock/audit-nokey/audit.log');
+    const plain = await tryRunCommand(process.execPath, [CLI, 'audit', 'verify', local]);
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('status: unsigned (the checkpoint carries no signature)');
+    expect(plain.stdout).toContain('signature: none: the log was written without a signing key');
+    const expectingKey = await tryRunCommand(process.execPath, [
+      CLI,
+      'audit',
+      'verify',
+      local,
+      '--public-key',
+      publicKey,
+    ]);
+    expect(expectingKey.exitCode).toBe(1);
+    expect(expectingKey.stderr).toContain('AUDIT_CHECKPOINT_UNSIGNED');
+    const strict = await tryRunCommand(process.execPath, [CLI, 'audit', 'verify', local, '--strict']);
+    expect(strict.exitCode).toBe(1);
+
+    // Published without a key: the branch's log is unsigned too, and says so.
+    const clone = join(root, 'audit-clone-unsigned');
+    await git(root, ['clone', '-q', '--branch', 'airlock-audit-unsigned', remote, clone]);
+    const branch = await tryRunCommand(process.execPath, [
+      CLI,
+      'audit',
+      'verify',
+      join(clone, 'audit/log.jsonl'),
+    ]);
+    expect(branch.exitCode, branch.stderr).toBe(0);
+    expect(branch.stdout).toContain('status: unsigned');
+    expect(await readFile(join(clone, 'audit/log.jsonl'), 'utf8')).toContain('"kind":"run.end"');
+  });
+
+  it('a cancelled job (SIGINT, then SIGTERM): no container, no staged copy, a partial report, no upload', async () => {
+    const sleeper = 'import time\nprint("sleeping", flush=True)\ntime.sleep(60)\n';
+    const cancelWs = join(root, 'cancel-ws');
+    const sha = await initRepo(cancelWs, {
+      'analysis/sleep_a.py': sleeper,
+      'analysis/sleep_b.py': sleeper,
+      'analysis/sleep_c.py': sleeper,
+    });
+    const tmp = await mkdtemp(join(root, 'cancel-tmp-'));
+    const { env, summaryFile } = await actionEnv({
+      event: 'workflow_dispatch',
+      payload: { inputs: {}, ref: 'refs/heads/main', repository: { full_name: REPO } },
+      workspace: cancelWs,
+      inputs: { 'signing-key': '', 'audit-branch': '' },
+      extraEnv: { TMPDIR: tmp, GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main' },
+    });
+    const child = spawn(process.execPath, [DIST], { cwd: cancelWs, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    for (const s of [child.stdout, child.stderr]) s.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const running = async () => {
+      const r = await tryRunCommand('docker', [
+        'ps',
+        '--filter',
+        `label=org.airlock.owner-pid=${child.pid}`,
+        '--format',
+        '{{.Names}}',
+      ]);
+      for (const name of r.stdout.split('\n').filter((n) => n.includes('sleep'))) {
+        if ((await tryRunCommand('docker', ['top', name])).stdout.includes('sleep_')) return true;
+      }
+      return false;
+    };
+    const until = Date.now() + 120_000;
+    while (!(await running())) {
+      if (Date.now() > until) throw new Error(`no script started: ${output.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // GitHub's order on cancel: SIGINT, then SIGTERM (7.5 s later there; sooner here).
+    const signalled = performance.now();
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(performance.now() - signalled, output).toBeLessThan(10_000);
+    expect(code, output).not.toBe(0);
+    expect(output).toContain('Airlock: cancelled by SIGINT');
+
+    const all = await tryRunCommand('docker', [
+      'ps',
+      '-a',
+      '--filter',
+      `label=org.airlock.owner-pid=${child.pid}`,
+      '-q',
+    ]);
+    expect(all.stdout.trim()).toBe('');
+    expect((await readdir(tmp)).filter((n) => n.startsWith('airlock-stage-'))).toEqual([]);
+    const report = JSON.parse(
+      await readFile(join(cancelWs, '.airlock/out/report.json'), 'utf8'),
+    ) as GateReport;
+    expect(report.cancelled?.signal).toBe('SIGINT');
+    const statuses = report.scripts.map((s) => s.execution?.status ?? s.decision);
+    expect(statuses).toContain('cancelled');
+    expect(statuses).not.toContain('failure');
+    expect(await readFile(summaryFile, 'utf8')).toContain('**Cancelled** by SIGINT');
+    expect(fake.uploads).toHaveLength(0);
+    const verify = await tryRunCommand(process.execPath, [
+      CLI,
+      'audit',
+      'verify',
+      join(cancelWs, '.airlock/audit/audit.log'),
+    ]);
+    expect(verify.exitCode, verify.stderr).toBe(0);
   });
 
   it('refuses pull_request_target with the PR head checked out, before running anything', async () => {

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,7 +133,7 @@ describe('nothing runs unscanned (pull request, real engine)', () => {
       audit: {
         log: join(ws.dir, '.airlock/audit/audit.log'),
         origin: 'example.test/staged',
-        signingKeyPem: keys.privatePem,
+        signingKey: createPrivateKey(keys.privatePem),
       },
     });
     ({ report } = await runGate(settings, { progress: () => undefined, env: {} }));

@@ -115,4 +115,36 @@ describe('runBatch', () => {
     ).rejects.toThrow(/root/);
     expect(await containersWithLabel(LABEL)).toEqual([]);
   });
+  it('an aborted signal stops the runs in flight at once, starts nothing more and leaves nothing behind', async () => {
+    const all = specs([60, 60, 60, 60]);
+    const controller = new AbortController();
+    const ended: { i: number; exitCode: number | null; afterAbortMs: number }[] = [];
+    let abortedAt = 0;
+    const batch = runBatch(all, {
+      parallelism: 2,
+      idleSeconds: 120,
+      specOf: async (spec) => spec,
+      signal: controller.signal,
+      onResult: async (_spec, i, r) => {
+        ended.push({ i, exitCode: r.exitCode, afterAbortMs: performance.now() - abortedAt });
+      },
+    });
+    // Both slots' scripts are sleeping (and the next two containers wait ahead).
+    const deadline = Date.now() + 60_000;
+    while ((await containersWithLabel(LABEL)).length < 4) {
+      if (Date.now() > deadline) throw new Error('the batch never filled its slots');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    abortedAt = performance.now();
+    controller.abort();
+    await batch;
+    const tookMs = performance.now() - abortedAt;
+    // Only the two in flight report, ended by their container's removal (not a clean exit).
+    expect(ended.map((e) => e.i).sort()).toEqual([0, 1]);
+    for (const e of ended) expect(e.exitCode).not.toBe(0);
+    expect(tookMs).toBeLessThan(10_000);
+    expect(await containersWithLabel(LABEL)).toEqual([]);
+    expect(liveContainers()).toEqual([]);
+  });
 });

@@ -47,7 +47,7 @@ describe('scanner versions in the report, the SARIF and the audit log (shipped i
         audit: {
           log: join(ws, 'audit', 'log.jsonl'),
           origin: 'example.com/airlock-versions-test',
-          signingKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          signingKey: privateKey,
         },
         run: {},
       },

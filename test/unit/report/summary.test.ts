@@ -85,7 +85,9 @@ describe('renderSummary', () => {
 
   it('shows the image, policy and the audit checkpoint', () => {
     const md = renderSummary(
-      report({ audit: { log: 'a.log', checkpoint: 'origin\n5\nroot=\n', size: 5, root: 'root=' } }),
+      report({
+        audit: { log: 'a.log', checkpoint: 'origin\n5\nroot=\n', size: 5, root: 'root=', signed: true },
+      }),
     );
     expect(md).toContain('airlock-sandbox:local');
     expect(md).toContain('policies/default.yml');
