@@ -155,9 +155,9 @@ describe('cancellation: telemetry, summary, SARIF', () => {
     }
     expect(t.failureStreak).toBe(2);
     const text = await t.metricsText();
-    expect(text).toContain('sandbox_runs_total{status="cancelled"} 2');
-    expect(text).toContain('sandbox_runs_total{status="failure"} 2');
-    expect(text).not.toContain('sandbox_alerts_total{reason="failure_streak"} 1');
+    expect(text).toContain('sandbox_runs_total{run_id="r",status="cancelled"} 2');
+    expect(text).toContain('sandbox_runs_total{run_id="r",status="failure"} 2');
+    expect(text).not.toContain('sandbox_alerts_total{run_id="r",reason="failure_streak"} 1');
     // The same from the audit history of an earlier run (counters do not continue from it).
     const base = summariseHistory(
       ['failure', 'cancelled', 'failure'].map((status) => ({ kind: 'execution', data: { status } })),
