@@ -56339,7 +56339,14 @@ function malformed(why) {
 function isValidKeyName(name) {
     return name.length > 0 && !/[\s+]/u.test(name) && !/\p{Cc}/u.test(name);
 }
-function parseSignedNote(bytes) {
+/**
+ * `allowUnsigned`: a text with no blank line and no signature block is accepted as a
+ * note with zero signatures. Airlock writes a checkpoint in that form when it has no
+ * signing key (docs/audit-format.md, "Unsigned checkpoints"); the caller decides
+ * whether an unsigned note is acceptable. A blank line followed by nothing is still
+ * malformed: the one unsigned spelling is the bare body.
+ */
+function parseSignedNote(bytes, opts = {}) {
     if (bytes.length > MAX_NOTE_BYTES)
         malformed(`larger than ${MAX_NOTE_BYTES} bytes`);
     let all;
@@ -56355,6 +56362,11 @@ function parseSignedNote(bytes) {
     if (/[\u0000-\u0009\u000b-\u001f\u007f]/.test(all))
         malformed('contains a control character');
     const split = all.lastIndexOf('\n\n');
+    if (split < 0 && opts.allowUnsigned) {
+        if (all.length < 2 || !all.endsWith('\n'))
+            malformed('unsigned text does not end in a newline');
+        return { text: all, signatures: [] };
+    }
     if (split < 0)
         malformed('no blank line between text and signatures');
     const text = all.slice(0, split + 1);
@@ -56532,14 +56544,28 @@ function parseCheckpointBody(text) {
         checkpoint_malformed('root base64 is not canonical');
     return { origin, size, root };
 }
-/** Parses a checkpoint file (note + body) without checking any signature. */
+/**
+ * Parses a checkpoint file without checking any signature: a signed note around the
+ * body, or (written without a key) the bare body, reported as `signed: false`.
+ */
 function parseCheckpoint(bytes) {
-    const note = parseSignedNote(bytes);
-    return { ...parseCheckpointBody(note.text), note };
+    const note = parseSignedNote(bytes, { allowUnsigned: true });
+    return { ...parseCheckpointBody(note.text), note, signed: note.signatures.length > 0 };
 }
-/** Checks the checkpoint's signature by `publicKey`, named by the checkpoint's own origin. */
+/**
+ * Checks the checkpoint's signature by `publicKey`, named by the checkpoint's own origin.
+ * An unsigned checkpoint fails with its own code: whoever expects a key must not accept
+ * a log whose signature line was simply deleted.
+ */
 function verifyCheckpointSignature(cp, publicKey) {
+    if (!cp.signed) {
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_UNSIGNED', `the checkpoint of ${cp.origin} is unsigned; a signature by the given key was expected`);
+    }
     verifyNote(cp.note, cp.origin, publicKey);
+}
+/** The checkpoint file of a log written without a signing key: the C2SP body alone. */
+function unsignedCheckpoint(c) {
+    return formatCheckpointBody(c);
 }
 function signCheckpoint(c, privateKey, publicKey) {
     return signNote(formatCheckpointBody(c), c.origin, privateKey, publicKey);
@@ -57583,8 +57609,12 @@ async function verifyAuditLog(opts) {
     if (checkpoint.origin !== origin) {
         throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `checkpoint is for ${checkpoint.origin}, not ${origin}`);
     }
+    // With a key, an unsigned checkpoint fails here (AUDIT_CHECKPOINT_UNSIGNED).
     if (publicKey)
         verifyCheckpointSignature(checkpoint, publicKey);
+    if (opts.strict && !checkpoint.signed) {
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_UNSIGNED', 'the checkpoint is unsigned (the log was written without a signing key)');
+    }
     let trusted = null;
     if (opts.trustedCheckpoint !== undefined) {
         const bytes = typeof opts.trustedCheckpoint === 'string'
@@ -57594,6 +57624,8 @@ async function verifyAuditLog(opts) {
         if (trusted.origin !== origin) {
             throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `trusted checkpoint is for ${trusted.origin}`);
         }
+        // A trusted checkpoint is trusted because it was kept elsewhere; its signature is
+        // checked when it has one, and an unsigned one is accepted unless a key is given.
         if (publicKey)
             verifyCheckpointSignature(trusted, publicKey);
         if (trusted.size > checkpoint.size) {
@@ -57615,6 +57647,7 @@ async function verifyAuditLog(opts) {
         root: checkpoint.root.toString('base64'),
         unsignedTail: scan.size - checkpoint.size,
         tornTailBytes: scan.active.tornTail?.length ?? 0,
+        checkpointSigned: checkpoint.signed,
         signatureChecked: publicKey !== undefined,
         trustedCheckpointChecked: trusted !== null,
         firstSeq: anchor?.size ?? 0,
@@ -57632,16 +57665,20 @@ async function verifyAuditLog(opts) {
 
 
 
+
 const audit_verify_USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict]
 
 Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
-against the signed checkpoint beside LOG, the checkpoint's Ed25519 signature, and
-(with --trusted-checkpoint) that the log extends a checkpoint you kept elsewhere.
+against the checkpoint beside LOG, the checkpoint's Ed25519 signature, and (with
+--trusted-checkpoint) that the log extends a checkpoint you kept elsewhere. The output
+says which of these were checked; a log written without a signing key is "unsigned".
 
 Options:
-  --public-key F          Ed25519 public key (PEM). Without it the signature is NOT checked.
+  --public-key F          Ed25519 public key (PEM): the checkpoint must carry a valid signature
+                          by it (an unsigned checkpoint fails). Without it no signature is checked.
   --trusted-checkpoint F  an older checkpoint kept outside the repository (catches rollback/forks)
-  --strict                entries after the checkpoint (unsigned tail, torn last line) fail too
+  --strict                an unsigned checkpoint, and entries after the checkpoint (unsigned
+                          tail, torn last line), fail too
 
 Exit status: 0 verifies, 1 does not (the first bad entry is named), 2 usage error.`;
 async function readInput(path, what) {
@@ -57672,11 +57709,14 @@ const auditVerifyCommand = {
             ? await readInput((0,external_node_path_namespaceObject.resolve)(io.cwd, values['trusted-checkpoint']), 'trusted checkpoint')
             : undefined;
         const r = await verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
-        io.stdout(`ok: ${r.entries} entries (from seq ${r.firstSeq}), checkpoint size ${r.checkpointSize}, root ${r.root}\n`);
-        if (!r.signatureChecked)
+        for (const line of describeVerification(r, publicKeyPem))
+            io.stdout(`${line}\n`);
+        if (!r.checkpointSigned) {
+            io.stderr('warning: the checkpoint is unsigned: nothing proves who wrote this log; only a checkpoint kept elsewhere (--trusted-checkpoint) catches a rewrite\n');
+        }
+        else if (!r.signatureChecked) {
             io.stderr('warning: no --public-key given: the checkpoint signature was NOT checked\n');
-        if (r.trustedCheckpointChecked)
-            io.stdout('consistent with the trusted checkpoint\n');
+        }
         if (r.unsignedTail > 0)
             io.stderr(`warning: ${r.unsignedTail} entries after the checkpoint are not signed\n`);
         if (r.tornTailBytes > 0) {
@@ -57685,167 +57725,963 @@ const auditVerifyCommand = {
         return EXIT_OK;
     },
 };
+/**
+ * What was and was not checked, one line each. Never a bare "ok": a log verified
+ * without a key proves its internal consistency, not who wrote it.
+ */
+function describeVerification(r, publicKeyPem) {
+    const status = r.signatureChecked
+        ? 'signed, signature verified'
+        : r.checkpointSigned
+            ? 'signed, signature NOT checked (no --public-key)'
+            : 'unsigned (the checkpoint carries no signature)';
+    const signature = r.signatureChecked
+        ? `verified, by ${verifierKey(r.origin, loadPublicKey(publicKeyPem))}`
+        : r.checkpointSigned
+            ? 'present, NOT checked: give --public-key'
+            : 'none: the log was written without a signing key';
+    return [
+        `status: ${status}`,
+        `chain: verified: ${r.entries} entries (from seq ${r.firstSeq}), every seq and link`,
+        `merkle root: verified: checkpoint size ${r.checkpointSize}, root ${r.root}`,
+        `signature: ${signature}`,
+        `trusted checkpoint: ${r.trustedCheckpointChecked ? 'the log is consistent with the trusted checkpoint (it extends it)' : 'not given'}`,
+    ];
+}
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(14006);
-var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
-;// CONCATENATED MODULE: ./src/policy/helpers.ts
-/** The profile a script of this level runs under, or null when the level does not run. */
-function profileFor(policy, level) {
-    if (level === 'blocked')
-        return null; // never runs, whatever the file says (the schema refuses run: true)
-    const setting = policy.execute[level];
-    if (!setting.run || setting.profile === undefined)
-        return null;
-    const limits = policy.profiles[setting.profile];
-    // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
-    if (!limits)
-        throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
-    return { name: setting.profile, limits };
-}
-const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * An entry applies through the whole of its `expires` day (UTC) and stops at the
- * next midnight UTC, the same instant on every runner whatever its time zone.
- */
-function allowlistExpired(entry, now) {
-    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS;
-}
-function describeAllowlistEntry(entry) {
-    return `${entry.tool} ${entry.ruleId} on ${entry.paths.join(', ')}`;
-}
-/**
- * One notice per expired allowlist entry, for the job summary: an expired
- * suppression has stopped applying, and whoever owns it should renew or remove it.
- */
-function expiredAllowlistNotices(policy, now) {
-    return policy.allowlist
-        .filter((e) => allowlistExpired(e, now))
-        .map((e) => `allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires} and no longer applies; renew it with a new justification or remove it`);
-}
-
-;// CONCATENATED MODULE: ./src/scan/scan-error.ts
-/** Rule id of the finding Airlock adds when a scanner could not (fully) scan a file. */
-const SCAN_ERROR_RULE = 'airlock.scan-error';
-/**
- * A file a scanner could not read is not a clean file: generated code that Bandit
- * cannot parse (Python 2 syntax, a stray NUL, an encoding trick) would otherwise pass
- * unscanned. So the failure becomes a high-severity finding on that file, and the
- * policy decides what a scan error costs; it is never a silent pass.
- */
-function scanErrorFinding(message, line = 1) {
-    return {
-        tool: 'airlock',
-        ruleId: SCAN_ERROR_RULE,
-        severity: 'high',
-        confidence: 'high',
-        line: Number.isInteger(line) && line >= 1 ? line : 1,
-        message,
-    };
-}
-function addFinding(map, path, finding) {
-    const list = map.get(path);
-    if (list)
-        list.push(finding);
-    else
-        map.set(path, [finding]);
-}
-
-;// CONCATENATED MODULE: ./src/assess/assess-script.ts
-
-
-
-/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
-const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
-const RANK = { low: 0, high: 1, blocked: 2 };
-const GRADE = { low: 0, medium: 1, high: 2 };
-function maxLevel(a, b) {
-    return RANK[a] >= RANK[b] ? a : b;
-}
-// Compiled globs, per rule/entry object (a Policy is immutable once loaded).
-const compiled = new WeakMap();
-function matcher(key, globs) {
-    let m = compiled.get(key);
-    if (!m) {
-        // dot: false: a `**` in a policy does not reach hidden directories unless it names them.
-        m = picomatch_default()(globs, { dot: false });
-        compiled.set(key, m);
-    }
-    return m;
-}
-function ruleMatches(rule, f) {
-    if (rule.tool !== undefined && rule.tool !== f.tool)
-        return false;
-    if (GRADE[f.severity] < GRADE[rule.minSeverity] || GRADE[f.confidence] < GRADE[rule.minConfidence])
-        return false;
-    return matcher(rule, rule.ruleId)(f.ruleId);
-}
-function entryMatches(entry, f, path) {
-    return entry.tool === f.tool && entry.ruleId === f.ruleId && matcher(entry, entry.paths)(path);
-}
-function label(f) {
-    return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
-}
-function judge(f, policy) {
-    // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
-    if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
-        const level = policy.levels.scannerError;
-        return { level, reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)` };
-    }
-    const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
-    const rule = policy.levels.rules[index];
-    if (!rule) {
-        const level = policy.levels.unmatched;
-        return { level, reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)` };
-    }
-    const why = rule.why ? `: ${rule.why}` : '';
-    return { level: rule.level, reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})` };
-}
-function assessScript(findings, policy, path, now) {
-    let level = 'low';
-    const judged = [];
-    const out = [];
-    const notices = [];
-    const expiredNoticed = new Set();
-    let allowlisted = 0;
-    for (const f of findings) {
-        const isScanError = f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID;
-        const entries = isScanError ? [] : policy.allowlist.filter((e) => entryMatches(e, f, path));
-        const live = entries.find((e) => !allowlistExpired(e, now));
-        for (const e of entries) {
-            if (allowlistExpired(e, now) && !live && !expiredNoticed.has(e)) {
-                expiredNoticed.add(e);
-                notices.push(`${path}: allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires}; its findings count again`);
-            }
-        }
-        if (live) {
-            allowlisted++;
-            out.push({ ...f, allowlisted: { justification: live.justification, expires: live.expires } });
-            continue;
-        }
-        // A finding that arrives marked allowlisted is judged afresh: only this policy decides.
-        const { allowlisted: _stale, ...clean } = f;
-        out.push(clean);
-        const j = judge(f, policy);
-        judged.push(j);
-        level = maxLevel(level, j.level);
-    }
-    const levelReasons = judged.filter((j) => j.level === level).map((j) => j.reason);
-    if (levelReasons.length === 0) {
-        levelReasons.push(allowlisted > 0 ? `no findings beyond ${allowlisted} allowlisted` : 'no findings');
-    }
-    return { level, levelReasons, findings: out, notices };
-}
-
-;// CONCATENATED MODULE: ./src/assess/index.ts
-/** Assess: findings + policy -> a trust level per script. */
-
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/sandbox/docker-args.ts
+
+
+/**
+ * The `docker` argv of a hardened run, as pure functions (unit-tested flag by flag).
+ *
+ * Lifecycle (docs/hardening.md, "Lifecycle"): the container is created detached with
+ * an idle keeper (`sleep`) under `--init`; the script runs in it with one exec, which
+ * (when output is collected) also streams a tar of the output tmpfs after it
+ * (COPY_OUT_LAUNCHER); we read the cgroup's peak memory and OOM counter, then
+ * `docker rm -f`. A plain `docker run --rm` cannot do this: a bind mount cannot be
+ * size-limited, and a tmpfs is gone once the container stops.
+ */
+/** Where the script's directory is mounted (read-only) and where it may write. */
+const WORK_DIR = '/work';
+const OUTPUT_DIR = '/out';
+/** Scratch tmpfs mounts; HOME points into /tmp. */
+const SCRATCH_DIRS = ['/tmp', '/var/tmp', '/run'];
+/** Container paths a caller's extra mount must not cover or replace. */
+const RESERVED_TARGETS = [
+    '/',
+    WORK_DIR,
+    OUTPUT_DIR,
+    ...SCRATCH_DIRS,
+    '/proc',
+    '/sys',
+    '/dev',
+    '/etc',
+    '/usr',
+];
+/** Names of the labels that tie a container to the process that owns it. */
+const OWNER_PID_LABEL = 'org.airlock.owner-pid';
+const OWNER_START_LABEL = 'org.airlock.owner-start';
+const OWNER_HOST_LABEL = 'org.airlock.owner-host';
+const RUN_ID_LABEL = 'org.airlock.run-id';
+/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
+const KEEPER_GRACE_SECONDS = 120;
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+const USER_RE = /^(\d{1,10}):(\d{1,10})$/;
+/**
+ * Ids above this fail inside runc (every run ended 126) instead of being refused
+ * here; kernel ids are u32 with -1 reserved, and engines parse them as int32.
+ */
+const MAX_SANDBOX_ID = 2 ** 31 - 1;
+/**
+ * The environment inside the container: exactly these plus the spec's own. Nothing of
+ * process.env (runner tokens, cloud credentials) is ever passed; `docker -e K=V` with an
+ * explicit value never reads the docker client's environment either.
+ */
+function sandboxEnv(spec) {
+    const ours = {
+        AIRLOCK_OUTPUT_DIR: OUTPUT_DIR,
+        HOME: '/tmp',
+        TMPDIR: '/tmp',
+        // No display: matplotlib must not look for one.
+        MPLBACKEND: 'Agg',
+        MPLCONFIGDIR: '/tmp/.matplotlib',
+        XDG_CACHE_HOME: '/tmp/.cache',
+        XDG_CONFIG_HOME: '/tmp/.config',
+        PYTHONDONTWRITEBYTECODE: '1',
+        PYTHONUNBUFFERED: '1',
+        LANG: 'C.UTF-8',
+    };
+    const extra = spec.env ?? {};
+    for (const key of Object.keys(extra)) {
+        if (!ENV_KEY_RE.test(key))
+            throw new errors_UserError('INPUT_INVALID', `invalid sandbox environment name: ${key}`);
+        // The caller may not move the output directory or HOME off the bounded tmpfs.
+        if (Object.hasOwn(ours, key))
+            throw new errors_UserError('INPUT_INVALID', `sandbox environment ${key} is fixed`);
+        if ((extra[key] ?? '').includes('\0'))
+            throw new errors_UserError('INPUT_INVALID', `NUL in sandbox env ${key}`);
+    }
+    return [...Object.entries(ours), ...Object.entries(extra)];
+}
+/**
+ * Parses `uid:gid`, refusing root: uid 0 (or gid 0) inside is root's files and powers.
+ * Both ids must be given: the engine runs a bare uid with gid 0 (root's group), so
+ * `12345` alone would put the script in group root.
+ */
+function parseSandboxUser(user) {
+    const m = USER_RE.exec(user);
+    if (!m) {
+        // A name would be resolved by the image's /etc/passwd, which could map it to 0.
+        throw new errors_UserError('INPUT_INVALID', `sandbox user must be numeric "uid:gid", both given, got '${user}'`);
+    }
+    const uid = Number(m[1]);
+    const gid = Number(m[2]);
+    if (uid === 0 || gid === 0)
+        throw new errors_UserError('INPUT_INVALID', 'the sandbox user must not be root (uid/gid 0)');
+    if (uid > MAX_SANDBOX_ID || gid > MAX_SANDBOX_ID)
+        throw new errors_UserError('INPUT_INVALID', `sandbox uid and gid must be at most ${MAX_SANDBOX_ID}, got '${user}'`);
+    return { uid, gid };
+}
+/** The exact `uid:gid` the engine is given: parsed and re-rendered, never the raw string. */
+function sandboxUserArg(user) {
+    const { uid, gid } = parseSandboxUser(user);
+    return `${uid}:${gid}`;
+}
+/** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
+function keeperUser(user) {
+    const { uid } = parseSandboxUser(user);
+    const keeper = uid === 65534 ? 65533 : 65534;
+    return `${keeper}:${keeper}`;
+}
+/** A host path for `--mount`: absolute, and free of the CSV syntax `--mount` parses. */
+function mountSource(hostPath) {
+    if (!external_node_path_default().isAbsolute(hostPath))
+        throw new errors_UserError('PATH_INVALID', `mount source must be absolute: ${hostPath}`);
+    if (/[,"\n\r\0]/.test(hostPath)) {
+        // `--mount` is comma-separated CSV: a comma in a path could smuggle `,readonly=false`
+        // or a second `source=`; refuse rather than quote.
+        throw new errors_UserError('PATH_INVALID', `path contains a character docker --mount cannot take: ${JSON.stringify(hostPath)}`);
+    }
+    return external_node_path_default().resolve(hostPath);
+}
+function mountTarget(target) {
+    if (!external_node_path_default().posix.isAbsolute(target) ||
+        /[,"\n\r\0]/.test(target) ||
+        external_node_path_default().posix.normalize(target) !== target) {
+        throw new errors_UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
+    }
+    for (const reserved of RESERVED_TARGETS) {
+        if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
+            throw new errors_UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
+        }
+    }
+    return target;
+}
+function tmpfs(target, mb) {
+    // noexec: nothing dropped there can be executed; nosuid/nodev: no setuid or device files.
+    return `${target}:rw,noexec,nosuid,nodev,size=${mb}m,mode=1777`;
+}
+function positiveInt(name, v) {
+    if (!Number.isInteger(v) || v <= 0)
+        throw new errors_UserError('INPUT_INVALID', `limit ${name} must be a positive integer`);
+    return v;
+}
+function validateLimits(l) {
+    for (const key of [
+        'timeoutSeconds',
+        'memoryMb',
+        'pids',
+        'tmpfsMb',
+        'outputMb',
+        'nofile',
+        'fsizeMb',
+    ]) {
+        positiveInt(key, l[key]);
+    }
+    positiveInt('maxOutputBytes', l.maxOutputBytes);
+    if (!Number.isInteger(l.maxArtifacts) || l.maxArtifacts < 0) {
+        throw new errors_UserError('INPUT_INVALID', 'limit maxArtifacts must be an integer >= 0');
+    }
+    if (!(l.cpus > 0) || !Number.isFinite(l.cpus))
+        throw new errors_UserError('INPUT_INVALID', 'limit cpus must be > 0');
+}
+/**
+ * `docker run` argv (without the leading `docker`) that creates the hardened container
+ * with its idle keeper. The script itself runs via `buildExecArgs`.
+ */
+function buildDockerRunArgs(spec, ids, 
+/** Seconds the keeper may wait, idle, before its script starts (a container started ahead). */
+idleSeconds = 0) {
+    const l = spec.limits;
+    validateLimits(l);
+    if (!NAME_RE.test(ids.name))
+        throw new errors_UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
+    if (!LABEL_KEY_RE.test(spec.sandbox.label)) {
+        throw new errors_UserError('INPUT_INVALID', `invalid container label key: ${spec.sandbox.label}`);
+    }
+    if (spec.sandbox.runtime !== 'runc' && spec.sandbox.runtime !== 'runsc') {
+        throw new errors_UserError('INPUT_INVALID', `unknown runtime: ${String(spec.sandbox.runtime)}`);
+    }
+    if (!spec.sandbox.image || spec.sandbox.image.startsWith('-')) {
+        throw new errors_UserError('INPUT_INVALID', `invalid image reference: ${spec.sandbox.image}`);
+    }
+    parseSandboxUser(spec.sandbox.user);
+    if (!Number.isInteger(idleSeconds) || idleSeconds < 0) {
+        throw new errors_UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
+    }
+    const args = [
+        'run',
+        '--detach',
+        '--name',
+        ids.name,
+        '--label',
+        `${spec.sandbox.label}=1`,
+        '--label',
+        `${OWNER_PID_LABEL}=${ids.ownerPid}`,
+        '--label',
+        `${OWNER_START_LABEL}=${ids.ownerStart}`,
+        '--label',
+        `${OWNER_HOST_LABEL}=${ids.ownerHost}`,
+        '--label',
+        `${RUN_ID_LABEL}=${ids.runId}`,
+        // Explicit, so a daemon whose default runtime was changed does not pick another.
+        '--runtime',
+        spec.sandbox.runtime,
+        // A missing image is an error, never a pull: a typo must not fetch from a registry.
+        '--pull',
+        'never',
+        // tini as PID 1 reaps the script's orphaned children.
+        '--init',
+        '--read-only',
+        '--cap-drop=ALL',
+        '--security-opt',
+        'no-new-privileges',
+        '--network',
+        'none',
+        '--ipc',
+        'private',
+        '--hostname',
+        'sandbox',
+        // Exec output is never logged; this keeps the keeper's (empty) output off the disk too.
+        '--log-driver',
+        'none',
+        '--pids-limit',
+        String(l.pids),
+        '--memory',
+        `${l.memoryMb}m`,
+        // Equal to --memory: no swap, so the memory limit is the real limit.
+        '--memory-swap',
+        `${l.memoryMb}m`,
+        '--cpus',
+        String(l.cpus),
+        '--ulimit',
+        `nofile=${l.nofile}:${l.nofile}`,
+        // RLIMIT_FSIZE is in bytes.
+        '--ulimit',
+        `fsize=${l.fsizeMb * 1024 * 1024}:${l.fsizeMb * 1024 * 1024}`,
+        // No core dumps of a crashing script (they could hold its memory).
+        '--ulimit',
+        'core=0:0',
+        // /dev/shm is a tmpfs too (default 64 MiB): bound it like the others.
+        '--shm-size',
+        `${l.tmpfsMb}m`,
+    ];
+    for (const dir of SCRATCH_DIRS)
+        args.push('--tmpfs', tmpfs(dir, l.tmpfsMb));
+    args.push('--tmpfs', tmpfs(OUTPUT_DIR, l.outputMb));
+    args.push('--mount', `type=bind,source=${mountSource(spec.workDir)},target=${WORK_DIR},readonly`);
+    for (const m of spec.readOnlyMounts ?? []) {
+        args.push('--mount', `type=bind,source=${mountSource(m.host)},target=${mountTarget(m.container)},readonly`);
+    }
+    args.push('--workdir', WORK_DIR);
+    for (const [k, v] of sandboxEnv(spec))
+        args.push('--env', `${k}=${v}`);
+    // The keeper runs as another non-root uid than the script, which therefore cannot
+    // signal it; it ends by itself after the timeout plus grace, so a container of an
+    // Airlock process that was SIGKILLed stops on its own (and sweepOrphans removes it).
+    args.push('--user', keeperUser(spec.sandbox.user));
+    const lifetime = l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds;
+    args.push('--entrypoint', 'sleep', spec.sandbox.image, String(lifetime));
+    return args;
+}
+/**
+ * The archive of the output directory on stdout: one argv for both copy-outs, the
+ * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
+ * can carry it in its shell text as is.
+ */
+const TAR_OUTPUT_DIR = [
+    'tar',
+    '--create',
+    '--file=-',
+    `--directory=${OUTPUT_DIR}`,
+    '--format=posix',
+    '--numeric-owner',
+];
+/**
+ * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
+ * `airlock-copy-out <archive bytes> <tar exit status>\n`.
+ */
+const COPY_OUT_TAG = 'airlock-copy-out';
+/**
+ * Runs the script, then streams a tar of the output directory on the same stdout and
+ * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
+ * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
+ * After the script it kills what the script left running (`kill -9 -1` as the sandbox
+ * uid reaches every process of that uid but the shell itself, never the keeper's
+ * other uid), so nothing writes to the directory or the stream while tar reads it.
+ * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
+ * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
+ * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
+ * captured, not printed (its exit status is on the trailer line), so the script's stderr
+ * stays the script's alone.
+ *
+ * The script could print a forged trailer line itself, but only to its own cost: the
+ * archive and the stdout it could "forge" are its own output either way, and the exit
+ * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
+ */
+const COPY_OUT_LAUNCHER = [
+    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
+    'unset PWD',
+    '"$@"',
+    's=$?',
+    'exec 3>&1',
+    'kill -9 -1 2>/dev/null',
+    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
+    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
+    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
+    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
+    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
+    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
+    'case $n in *[!0-9]*|"") n=-; esac',
+    // No status (the subshell could not fork, or died): still a well-formed trailer.
+    'case $t in *[!0-9]*|"") t=255; esac',
+    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
+    'exit "$s"',
+].join('\n');
+/**
+ * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
+ * gVisor every process in the sandbox costs the sentry host threads, which count against
+ * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
+ * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
+ * after the script (`copyOutExec`), when the script's processes are gone.
+ */
+function usesCopyOutLauncher(spec) {
+    return Boolean(spec.collectOutputTo) && spec.sandbox.runtime === 'runc';
+}
+/**
+ * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
+ * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
+ */
+function scriptExec(spec) {
+    if (spec.command.length === 0)
+        throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
+    const user = sandboxUserArg(spec.sandbox.user);
+    const cmd = usesCopyOutLauncher(spec)
+        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...spec.command]
+        : [...spec.command];
+    return { user, workdir: WORK_DIR, cmd };
+}
+/**
+ * A tar of the output directory on stdout, as a separate exec after the script: the
+ * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
+ */
+function copyOutExec(spec) {
+    return {
+        user: sandboxUserArg(spec.sandbox.user),
+        cmd: [...TAR_OUTPUT_DIR, '.'],
+    };
+}
+/** `docker exec` argv (no -i/-t: no stdin, no tty). */
+function execArgs(name, cfg) {
+    return [
+        'exec',
+        '--user',
+        cfg.user,
+        ...(cfg.workdir === undefined ? [] : ['--workdir', cfg.workdir]),
+        name,
+        ...cfg.cmd,
+    ];
+}
+/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
+function buildExecArgs(spec, name) {
+    return execArgs(name, scriptExec(spec));
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/create-request.ts
+/**
+ * The Engine API request (`POST /containers/create?name=...`) that is exactly the
+ * container `docker run --detach <args>` would create, derived from the argv that
+ * `buildDockerRunArgs` builds. The argv stays the one statement of the hardening flags
+ * (unit-tested flag by flag, and what the CLI path and the DIY baseline use); this
+ * translates it, flag by flag, and refuses any flag it does not know rather than
+ * dropping it. `create-request.test.ts` creates one container each way against the
+ * real engine and compares what the engine made of them (`docker inspect`).
+ */
+/** `512m` and the like, as the CLI reads them (binary units), to bytes. */
+function bytes(text, flag) {
+    const m = /^(\d+)([bkmg]?)$/i.exec(text);
+    if (!m)
+        throw new Error(`${flag}: cannot read the size '${text}'`);
+    const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1;
+    return Number(m[1]) * unit;
+}
+function keyValue(text, flag) {
+    const eq = text.indexOf('=');
+    if (eq <= 0)
+        throw new Error(`${flag}: expected KEY=VALUE, got '${text}'`);
+    return [text.slice(0, eq), text.slice(eq + 1)];
+}
+/** `--mount type=bind,source=S,target=T,readonly` (the only form the builder writes). */
+function bindMount(text) {
+    const fields = new Map();
+    let readOnly = false;
+    for (const part of text.split(',')) {
+        if (part === 'readonly')
+            readOnly = true;
+        else {
+            const [k, v] = keyValue(part, '--mount');
+            fields.set(k, v);
+        }
+    }
+    const source = fields.get('source');
+    const target = fields.get('target');
+    if (fields.get('type') !== 'bind' || !source || !target || fields.size !== 3) {
+        throw new Error(`--mount: only type=bind,source=,target=[,readonly] is translated, got '${text}'`);
+    }
+    return { Type: 'bind', Source: source, Target: target, ReadOnly: readOnly };
+}
+/** Translates `docker run --detach ...` argv (without the leading `docker`). */
+function createRequestFromRunArgs(args) {
+    if (args[0] !== 'run')
+        throw new Error(`not a docker run argv: ${args[0]}`);
+    let name;
+    let entrypoint;
+    let detached = false;
+    const cfg = {
+        User: '',
+        WorkingDir: '',
+        Hostname: '',
+        Env: [],
+        Labels: {},
+    };
+    const host = {
+        // The CLI's explicit default; the engine would record an empty name for the same policy.
+        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+        CapDrop: [],
+        SecurityOpt: [],
+        Ulimits: [],
+        Tmpfs: {},
+        Mounts: [],
+    };
+    let i = 1;
+    const value = (flag) => {
+        const v = args[++i];
+        if (v === undefined)
+            throw new Error(`${flag} without a value`);
+        return v;
+    };
+    for (; i < args.length; i++) {
+        const a = args[i];
+        if (!a.startsWith('-'))
+            break; // the image
+        switch (a) {
+            case '--detach':
+                detached = true;
+                break;
+            case '--name':
+                name = value(a);
+                break;
+            case '--label': {
+                const [k, v] = keyValue(value(a), a);
+                cfg.Labels[k] = v;
+                break;
+            }
+            case '--runtime':
+                host.Runtime = value(a);
+                break;
+            case '--pull':
+                // Client-side in the CLI; `create` never pulls (a missing image is a 404).
+                if (value(a) !== 'never')
+                    throw new Error('--pull: only never is translated');
+                break;
+            case '--init':
+                host.Init = true;
+                break;
+            case '--read-only':
+                host.ReadonlyRootfs = true;
+                break;
+            case '--cap-drop=ALL':
+                host.CapDrop.push('ALL');
+                break;
+            case '--security-opt':
+                host.SecurityOpt.push(value(a));
+                break;
+            case '--network':
+                host.NetworkMode = value(a);
+                break;
+            case '--ipc':
+                host.IpcMode = value(a);
+                break;
+            case '--hostname':
+                cfg.Hostname = value(a);
+                break;
+            case '--log-driver':
+                host.LogConfig = { Type: value(a), Config: {} };
+                break;
+            case '--pids-limit':
+                host.PidsLimit = Number(value(a));
+                break;
+            case '--memory':
+                host.Memory = bytes(value(a), a);
+                break;
+            case '--memory-swap':
+                host.MemorySwap = bytes(value(a), a);
+                break;
+            case '--cpus': {
+                const cpus = Number(value(a));
+                host.NanoCpus = Math.round(cpus * 1e9);
+                break;
+            }
+            case '--ulimit': {
+                const [k, v] = keyValue(value(a), a);
+                const [soft, hard] = v.split(':').map(Number);
+                if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard))
+                    throw new Error(`--ulimit: '${v}'`);
+                host.Ulimits.push({
+                    Name: k,
+                    Soft: soft,
+                    Hard: hard,
+                });
+                break;
+            }
+            case '--shm-size':
+                host.ShmSize = bytes(value(a), a);
+                break;
+            case '--tmpfs': {
+                const spec = value(a);
+                const colon = spec.indexOf(':');
+                const target = colon === -1 ? spec : spec.slice(0, colon);
+                host.Tmpfs[target] = colon === -1 ? '' : spec.slice(colon + 1);
+                break;
+            }
+            case '--mount':
+                host.Mounts.push(bindMount(value(a)));
+                break;
+            case '--workdir':
+                cfg.WorkingDir = value(a);
+                break;
+            case '--env':
+                cfg.Env.push(value(a));
+                break;
+            case '--user':
+                cfg.User = value(a);
+                break;
+            case '--entrypoint':
+                entrypoint = value(a);
+                break;
+            default:
+                throw new Error(`docker run flag not translated to the Engine API: ${a}`);
+        }
+    }
+    const image = args[i];
+    if (!detached || name === undefined || entrypoint === undefined || image === undefined) {
+        throw new Error('expected a detached, named run with an entrypoint and an image');
+    }
+    return {
+        name,
+        body: {
+            Image: image,
+            Entrypoint: [entrypoint],
+            Cmd: args.slice(i + 1),
+            ...cfg,
+            AttachStdin: false,
+            AttachStdout: false,
+            AttachStderr: false,
+            OpenStdin: false,
+            Tty: false,
+            HostConfig: host,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
+
+
+
+
+/**
+ * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
+ * for every script: creating and starting its container, the script's exec, the
+ * copy-out exec (runsc) and the removal. Through the CLI each of those is a process
+ * spawn plus the CLI's own start-up and API-version ping, ~25-30 ms of CPU; on a 2-core
+ * runner the gate is CPU-bound, so that is wall time (docs/performance.md). The create
+ * body is translated from the `docker run` argv (src/sandbox/create-request.ts), which
+ * stays the one statement of the hardening flags.
+ *
+ * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
+ * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
+ * keeps to the CLI, which knows how to reach it. A socket that does not answer the
+ * first ping also means the CLI: it gives the same errors people already know.
+ */
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
+const API_VERSION_RE = /^1\.\d{1,3}$/;
+/** JSON answers we read are small (ids, exit codes, error messages). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+/** The unix socket the docker CLI would use, or null when it would use something else. */
+function localEngineSocket(env = process.env) {
+    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
+        return null;
+    }
+    const host = env.DOCKER_HOST;
+    if (host !== undefined && host !== '') {
+        if (!host.startsWith('unix://'))
+            return null;
+        const socket = host.slice('unix://'.length);
+        return external_node_path_default().isAbsolute(socket) ? socket : null;
+    }
+    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
+        return null;
+    return DEFAULT_SOCKET;
+}
+/** The context `docker context use` stored in the CLI's config, if any other than default. */
+function cliConfigContext(env) {
+    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
+    try {
+        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+        const ctx = config.currentContext;
+        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** An answer from the engine that was not a success: status and the engine's message. */
+class EngineError extends Error {
+    status;
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+        this.name = 'EngineError';
+    }
+}
+/**
+ * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
+ * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
+ * header (an engine that writes an error unframed) are passed on as stderr, never
+ * mistaken for the script's stdout.
+ */
+class ExecStreamDemuxer {
+    sinks;
+    pending = Buffer.alloc(0);
+    frameLeft = 0;
+    frameType = 0;
+    raw = false;
+    constructor(sinks) {
+        this.sinks = sinks;
+    }
+    push(chunk) {
+        let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+        this.pending = Buffer.alloc(0);
+        while (buf.length > 0) {
+            if (this.raw) {
+                this.sinks.stderr(buf);
+                return;
+            }
+            if (this.frameLeft > 0) {
+                const part = buf.subarray(0, this.frameLeft);
+                this.frameLeft -= part.length;
+                if (this.frameType === 2)
+                    this.sinks.stderr(part);
+                else
+                    this.sinks.stdout(part);
+                buf = buf.subarray(part.length);
+                continue;
+            }
+            const type = buf[0];
+            if (type !== 1 && type !== 2) {
+                this.raw = true;
+                continue;
+            }
+            if (buf.length < 8) {
+                this.pending = Buffer.from(buf);
+                return;
+            }
+            if (buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) {
+                this.raw = true;
+                continue;
+            }
+            this.frameType = type;
+            this.frameLeft = buf.readUInt32BE(4);
+            buf = buf.subarray(8);
+        }
+    }
+    /** What is left at the end of the stream: an incomplete header is raw text too. */
+    end() {
+        if (this.pending.length > 0)
+            this.sinks.stderr(this.pending);
+        this.pending = Buffer.alloc(0);
+    }
+}
+function abortError() {
+    const e = new Error('The operation was aborted');
+    e.name = 'AbortError';
+    return e;
+}
+class EngineApi {
+    socketPath;
+    apiVersion;
+    constructor(socketPath, apiVersion) {
+        this.socketPath = socketPath;
+        this.apiVersion = apiVersion;
+    }
+    /** Pings the engine; null when it does not answer like a Docker engine. */
+    static async connect(socketPath, timeoutMs = 5000) {
+        const ping = await new Promise((resolve) => {
+            const req = external_node_http_default().request({
+                socketPath,
+                method: 'GET',
+                path: '/_ping',
+                agent: false,
+                timeout: timeoutMs,
+            });
+            req.on('response', (res) => {
+                res.resume();
+                resolve(res);
+            });
+            req.on('timeout', () => req.destroy());
+            req.on('error', () => resolve(null));
+            req.end();
+        });
+        const version = ping?.headers['api-version'];
+        if (ping?.statusCode !== 200 || typeof version !== 'string' || !API_VERSION_RE.test(version))
+            return null;
+        // The engine's own version: the paths used here are stable across API versions,
+        // and an engine may refuse versions older than its minimum (Engine 29: 1.44).
+        return new EngineApi(socketPath, version);
+    }
+    url(p) {
+        return `/v${this.apiVersion}${p}`;
+    }
+    /** One JSON request; resolves with the status and parsed body (or raw text). */
+    request(method, p, body, timeoutMs = 60_000) {
+        return new Promise((resolve, reject) => {
+            const payload = body === undefined ? undefined : JSON.stringify(body);
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                method,
+                path: this.url(p),
+                agent: false,
+                timeout: timeoutMs,
+                headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
+            });
+            req.on('timeout', () => req.destroy(new Error(`the Docker engine did not answer ${method} ${p} in time`)));
+            req.on('error', reject);
+            req.on('response', (res) => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (c) => {
+                    size += c.length;
+                    if (size <= MAX_RESPONSE_BYTES)
+                        chunks.push(c);
+                });
+                res.on('error', reject);
+                res.on('end', () => {
+                    const text = Buffer.concat(chunks).toString('utf8');
+                    let parsed = text;
+                    try {
+                        parsed = text === '' ? null : JSON.parse(text);
+                    }
+                    catch {
+                        // not JSON: the raw text is the message
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                });
+            });
+            req.end(payload);
+        });
+    }
+    static message(body) {
+        if (body && typeof body === 'object' && typeof body.message === 'string') {
+            return body.message;
+        }
+        return typeof body === 'string' ? body.trim() : JSON.stringify(body);
+    }
+    /**
+     * Runs a command in a running container, streaming its output to `sinks`; resolves
+     * with its exit code once it has ended. Rejects with EngineError when the engine
+     * refuses (no such container, not running), with an AbortError when `signal` fires,
+     * and with the socket's error when the engine goes away.
+     */
+    async exec(container, what, sinks, opts = {}) {
+        if (opts.signal?.aborted)
+            throw abortError();
+        const created = await this.request('POST', `/containers/${encodeURIComponent(container)}/exec`, {
+            User: what.user,
+            ...(what.workdir === undefined ? {} : { WorkingDir: what.workdir }),
+            Cmd: what.cmd,
+            AttachStdin: false,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: false,
+        });
+        const id = created.body?.Id;
+        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
+            throw new EngineError(created.status, EngineApi.message(created.body));
+        }
+        await this.attach(id, sinks, opts.signal);
+        return this.execEnd(id);
+    }
+    /** `POST /exec/ID/start`, upgraded to the raw stream, read to its end. */
+    attach(id, sinks, signal) {
+        return new Promise((resolve, reject) => {
+            const demux = new ExecStreamDemuxer(sinks);
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                method: 'POST',
+                path: this.url(`/exec/${id}/start`),
+                agent: false,
+                headers: { 'Content-Type': 'application/json', Connection: 'Upgrade', Upgrade: 'tcp' },
+            });
+            let settled = false;
+            const settle = (error) => {
+                if (settled)
+                    return;
+                settled = true;
+                signal?.removeEventListener('abort', onAbort);
+                if (error)
+                    reject(error);
+                else
+                    resolve();
+            };
+            const onAbort = () => {
+                req.destroy();
+                settle(abortError());
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
+            req.on('error', (e) => settle(e));
+            req.on('upgrade', (_res, socket, head) => {
+                req.removeAllListeners('error');
+                req.on('error', () => undefined);
+                signal?.removeEventListener('abort', onAbort);
+                const onSocketAbort = () => {
+                    socket.destroy();
+                    settle(abortError());
+                };
+                signal?.addEventListener('abort', onSocketAbort, { once: true });
+                if (head.length > 0)
+                    demux.push(head);
+                socket.on('data', (c) => demux.push(c));
+                socket.on('error', (e) => {
+                    signal?.removeEventListener('abort', onSocketAbort);
+                    settle(e);
+                });
+                socket.on('close', () => {
+                    signal?.removeEventListener('abort', onSocketAbort);
+                    demux.end();
+                    settle();
+                });
+            });
+            req.on('response', (res) => {
+                // Not upgraded: the engine refused the start (e.g. the container stopped).
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('end', () => {
+                    let body = Buffer.concat(chunks).toString('utf8');
+                    try {
+                        body = JSON.parse(body);
+                    }
+                    catch {
+                        // raw text
+                    }
+                    settle(new EngineError(res.statusCode ?? 0, EngineApi.message(body)));
+                });
+            });
+            req.end(JSON.stringify({ Detach: false, Tty: false }));
+        });
+    }
+    /** The exit code once the exec is no longer running (its stream can end a moment before). */
+    async execEnd(id) {
+        for (let i = 0; i < 200; i++) {
+            const r = await this.request('GET', `/exec/${id}/json`);
+            if (r.status !== 200)
+                throw new EngineError(r.status, EngineApi.message(r.body));
+            const info = r.body;
+            if (info.Running !== true) {
+                return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null };
+            }
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return { exitCode: null };
+    }
+    /**
+     * `POST /containers/create?name=` then `POST /containers/ID/start`: what `docker run
+     * --detach` does. Resolves with the container's id; rejects with EngineError when the
+     * engine refuses either step (a created container that would not start stays, named,
+     * for the caller's removal, as with the CLI).
+     */
+    async createAndStart(name, body, timeoutMs = 120_000) {
+        const created = await this.request('POST', `/containers/create?name=${encodeURIComponent(name)}`, body, timeoutMs);
+        const id = created.body?.Id;
+        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
+            throw new EngineError(created.status, EngineApi.message(created.body));
+        }
+        const started = await this.request('POST', `/containers/${id}/start`, undefined, timeoutMs);
+        if (started.status !== 204 && started.status !== 304) {
+            throw new EngineError(started.status, EngineApi.message(started.body));
+        }
+        return id;
+    }
+    /**
+     * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
+     * container), or 'in-progress' (another removal is under way).
+     */
+    async remove(container) {
+        const r = await this.request('DELETE', `/containers/${encodeURIComponent(container)}?force=1&v=1`);
+        if (r.status === 204 || r.status === 200)
+            return 'removed';
+        if (r.status === 404)
+            return 'gone';
+        if (r.status === 409 && /in progress/i.test(EngineApi.message(r.body)))
+            return 'in-progress';
+        throw new EngineError(r.status, EngineApi.message(r.body));
+    }
+    /** True once the engine has no container by that name. */
+    async isGone(container) {
+        const r = await this.request('GET', `/containers/${encodeURIComponent(container)}/json`);
+        return r.status === 404;
+    }
+}
+let shared;
+/**
+ * This process's Engine API client, or null when the CLI must be used (see the top of
+ * this file). AIRLOCK_DOCKER_CLI=1 forces the CLI (for comparison and as an escape hatch).
+ */
+function localEngine() {
+    if (shared === undefined) {
+        const socket = process.env.AIRLOCK_DOCKER_CLI === '1' ? null : localEngineSocket();
+        shared = socket === null ? Promise.resolve(null) : EngineApi.connect(socket);
+    }
+    return shared;
+}
+/** Forgets the client, so the next call asks again (tests that change the environment). */
+function resetLocalEngine() {
+    shared = undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/exec/run-command.ts
 
 
@@ -58002,6 +58838,1418 @@ async function run_command_runCommand(command, args, opts) {
     return r;
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/docker.ts
+
+
+
+
+
+/**
+ * The docker CLI's environment: a minimal one plus the variables that select and
+ * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
+ * the docker client only; the container's environment is only ever explicit --env.
+ */
+const docker_DOCKER_CLIENT_VARS = [
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_TLS_VERIFY',
+    'DOCKER_CERT_PATH',
+];
+function dockerClientEnv(env = process.env) {
+    const extra = {};
+    for (const k of docker_DOCKER_CLIENT_VARS)
+        if (env[k] !== undefined)
+            extra[k] = env[k];
+    return run_command_minimalEnv(extra);
+}
+/** `docker ARGS` through the one exec wrapper, with the docker client's environment. */
+function docker(args, opts = {}) {
+    return run_command_tryRunCommand('docker', args, { ...opts, env: dockerClientEnv() });
+}
+/** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
+async function checkDocker() {
+    const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
+    let r;
+    try {
+        r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
+    }
+    catch (e) {
+        const why = e.code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
+        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
+    }
+    let info = {};
+    try {
+        info = JSON.parse(r.stdout);
+    }
+    catch {
+        // fall through: reported below
+    }
+    if (r.exitCode !== 0 || !info.ServerVersion) {
+        const why = info.ServerErrors?.[0] ?? (lastLine(r.stderr) || `docker info exited ${r.exitCode}`);
+        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
+    }
+    return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
+}
+/** The image's ID, or null when the engine does not have it locally. */
+async function localImageId(ref) {
+    if (ref.startsWith('-'))
+        return null;
+    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
+        timeoutMs: 20_000,
+    });
+    return r.exitCode === 0 ? r.stdout.trim() || null : null;
+}
+/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
+async function requireImage(ref) {
+    const id = await localImageId(ref);
+    if (!id) {
+        throw new errors_UserError('IMAGE_MISSING', `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``);
+    }
+    return id;
+}
+/**
+ * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
+ * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
+ */
+async function ensureImage(ref, progress) {
+    const id = await requireImage(ref);
+    progress?.(`image: ${ref} (${id})`);
+    return { ref, id };
+}
+/** Throws DOCKER_UNAVAILABLE when the runtime is not registered with the engine. */
+async function requireRuntime(runtime) {
+    const { runtimes } = await checkDocker();
+    if (!runtimes.includes(runtime)) {
+        throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`);
+    }
+}
+/**
+ * `docker run --detach <args>`: through the engine's socket where the CLI would use it
+ * too (the same container, translated by create-request.ts), else through the CLI. The
+ * result is the CLI's: exit 0 with the id on stdout, or 125 and the engine's message.
+ */
+async function createContainer(runArgs, timeoutMs) {
+    const engine = await localEngine();
+    if (engine === null)
+        return docker(runArgs, { timeoutMs });
+    const started = performance.now();
+    const req = createRequestFromRunArgs(runArgs);
+    const out = new CappedBuffer(DEFAULT_MAX_OUTPUT);
+    const err = new CappedBuffer(DEFAULT_MAX_OUTPUT);
+    let exitCode = 0;
+    try {
+        out.push(Buffer.from(`${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, 'utf8'));
+    }
+    catch (e) {
+        const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
+        exitCode = 125;
+        err.push(Buffer.from(`docker: ${why}\n`, 'utf8'));
+    }
+    return capturedResult('docker', runArgs, out, err, {
+        exitCode,
+        signal: null,
+        timedOut: false,
+        startedAt: started,
+    });
+}
+/** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
+async function removeContainer(name) {
+    const engine = await localEngine();
+    if (engine !== null)
+        return removeThroughEngine(engine, name);
+    const r = await docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(() => null);
+    if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr)))
+        return true;
+    // "removal ... already in progress" (a concurrent rm -f): wait until it is gone.
+    for (let i = 0; i < 60; i++) {
+        const seen = await docker(['container', 'inspect', '--format', '{{.Id}}', name], {
+            timeoutMs: 20_000,
+        }).catch(() => null);
+        if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr))
+            return true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+}
+/** `removeContainer` over the engine's socket: the same answers, no CLI process. */
+async function removeThroughEngine(engine, name) {
+    const answer = await engine.remove(name).catch(() => null);
+    if (answer === 'removed' || answer === 'gone')
+        return true;
+    for (let i = 0; i < 60; i++) {
+        if (await engine.isGone(name).catch(() => false))
+            return true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+}
+/**
+ * Runs `docker <args>` and keeps at most `cap` bytes of its stdout as raw bytes.
+ *
+ * Not `tryRunCommand`: that decodes stdout as UTF-8 text, which would corrupt a tar
+ * stream. Once the cap is reached the process is killed, so a hostile output directory
+ * can neither grow our memory nor keep us reading.
+ */
+function captureBinary(args, cap, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', args, {
+            env: dockerClientEnv(),
+            stdio: ['ignore', 'pipe', 'pipe'],
+            shell: false,
+        });
+        const out = new CappedBuffer(cap);
+        let stderr = '';
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        child.stdout.on('data', (c) => {
+            out.push(c);
+            if (out.truncated)
+                child.kill('SIGKILL');
+        });
+        child.stderr.on('data', (c) => {
+            if (stderr.length < 8192)
+                stderr += c.toString('utf8');
+        });
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.on('close', (code) => {
+            clearTimeout(timer);
+            resolve({
+                data: out.toBuffer(),
+                totalBytes: out.total,
+                truncated: out.truncated,
+                exitCode: code,
+                stderr,
+            });
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/containers.ts
+
+
+
+
+
+
+/**
+ * No container left behind: every container is tracked from before `docker run` until
+ * it is removed. While any is live, SIGINT/SIGTERM remove them all, then the process
+ * exits as the signal would have ended it; an `exit` hook removes stragglers
+ * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
+ * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
+ */
+const live = new Set();
+let counter = 0;
+/**
+ * Set while a caller (the gate's cancellation, src/gate/cancel.ts) handles SIGINT and
+ * SIGTERM itself: it stops the runs, writes the partial report and audit entry, and
+ * exits. Then a signal here must not exit under it; the exit hook stays the backstop.
+ */
+let signalsOwned = false;
+function ownSignals(owned) {
+    signalsOwned = owned;
+}
+/** Removes every live container now (cancellation): their scripts' execs end with them. */
+async function removeLiveContainers() {
+    await Promise.allSettled([...live].map((n) => removeContainer(n)));
+}
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
+function processStartTime(pid) {
+    try {
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name (field 2) may contain spaces and ')': split after the last ')'.
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return rest[19] ?? null;
+    }
+    catch {
+        return null;
+    }
+}
+const RUN_ID = (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
+/** Ids for a new container of this process; the name is unique per run and call. */
+function newContainerIds(label) {
+    counter += 1;
+    // The label (a script path) is hostile: keep only a short [a-z0-9-] slug for humans.
+    const slug = (label ?? '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(-40);
+    return {
+        name: `airlock-${RUN_ID}-${counter}${slug ? `-${slug}` : ''}`,
+        runId: RUN_ID,
+        ownerPid: process.pid,
+        ownerStart: processStartTime(process.pid) ?? 'unknown',
+        ownerHost: external_node_os_default().hostname(),
+    };
+}
+function onSignal(signal) {
+    if (signalsOwned)
+        return;
+    const code = 128 + ((external_node_os_default()).constants.signals[signal] ?? 15);
+    const names = [...live];
+    void Promise.allSettled(names.map((n) => removeContainer(n))).finally(() => process.exit(code));
+}
+function onExit() {
+    // Synchronous: an 'exit' listener cannot wait for promises.
+    if (live.size === 0)
+        return;
+    (0,external_node_child_process_namespaceObject.spawnSync)('docker', ['rm', '--force', ...live], {
+        env: dockerClientEnv(),
+        stdio: 'ignore',
+        timeout: 30_000,
+    });
+}
+function installHandlers() {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('exit', onExit);
+}
+function removeHandlers() {
+    // Gone again once nothing is live: the default signal behaviour comes back.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+}
+function trackContainer(name) {
+    if (live.size === 0)
+        installHandlers();
+    live.add(name);
+}
+function untrackContainer(name) {
+    live.delete(name);
+    if (live.size === 0)
+        removeHandlers();
+}
+function liveContainers() {
+    return [...live];
+}
+/** Removals started by `removeInBackground` and not yet finished. */
+const removing = new Set();
+/** Containers a background removal could not remove (still tracked: exit removes them). */
+const notRemoved = new Set();
+/**
+ * `docker rm -f` off the caller's critical path: a batch hands its slot to the next
+ * script while the engine tears this container down. The container stays tracked (so
+ * a signal or exit still removes it) until the engine says it is gone; whoever started
+ * background removals must `awaitRemovals()` before it reports that it is done.
+ */
+function removeInBackground(name) {
+    const p = removeContainer(name).then((gone) => {
+        if (gone)
+            untrackContainer(name);
+        else
+            notRemoved.add(name);
+    }, () => {
+        notRemoved.add(name);
+    });
+    removing.add(p);
+    void p.finally(() => removing.delete(p));
+}
+/** Waits until every background removal has finished; returns the containers that are not gone. */
+async function awaitRemovals() {
+    while (removing.size > 0)
+        await Promise.all([...removing]);
+    const left = [...notRemoved];
+    notRemoved.clear();
+    return left;
+}
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (e) {
+        // EPERM: it exists but belongs to someone else.
+        return e.code === 'EPERM';
+    }
+}
+/**
+ * Removes containers with our label whose owning process is gone (or whose pid now
+ * belongs to a different process). Containers owned by another host are left alone:
+ * on a shared engine we cannot see their processes. Returns the names removed.
+ */
+async function sweepOrphans(label) {
+    const format = `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}\t{{.Label "${OWNER_START_LABEL}"}}\t{{.Label "${OWNER_HOST_LABEL}"}}\t{{.Label "${RUN_ID_LABEL}"}}`;
+    const r = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format], {
+        timeoutMs: 30_000,
+    });
+    if (r.exitCode !== 0)
+        return [];
+    const host = external_node_os_default().hostname();
+    const orphans = [];
+    for (const line of r.stdout.split('\n')) {
+        const [name, pidText, start, ownerHost] = line.split('\t');
+        if (!name || live.has(name) || ownerHost !== host)
+            continue;
+        const pid = Number(pidText);
+        const alive = Number.isSafeInteger(pid) && pid > 0 && processAlive(pid);
+        const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
+        if (!samePid)
+            orphans.push(name);
+    }
+    const removed = [];
+    for (const name of orphans)
+        if (await removeContainer(name))
+            removed.push(name);
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/cgroup.ts
+
+const ROOT = '/sys/fs/cgroup';
+/** Candidate cgroup dirs of a container for the cgroupfs and systemd drivers, v1 and v2. */
+function cgroupCandidates(containerId) {
+    return [
+        { dir: `${ROOT}/memory/docker/${containerId}`, version: 1 },
+        { dir: `${ROOT}/memory/system.slice/docker-${containerId}.scope`, version: 1 },
+        { dir: `${ROOT}/system.slice/docker-${containerId}.scope`, version: 2 },
+        { dir: `${ROOT}/docker/${containerId}`, version: 2 },
+    ];
+}
+async function readText(file) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch {
+        return null;
+    }
+}
+/** `oom_kill N` from memory.oom_control (v1, kernel >= 4.13) or memory.events (v2). */
+function parseOomKill(text) {
+    if (text === null)
+        return null;
+    const m = /^oom_kill (\d+)$/m.exec(text);
+    return m ? Number(m[1]) : null;
+}
+function parseBytes(text) {
+    if (text === null)
+        return null;
+    const n = Number(text.trim());
+    return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+async function readCgroupStats(containerId) {
+    if (!/^[0-9a-f]{64}$/.test(containerId))
+        return { peakMemoryBytes: null, oomKills: null, dir: null };
+    for (const { dir, version } of cgroupCandidates(containerId)) {
+        if (version === 1) {
+            const peak = parseBytes(await readText(`${dir}/memory.max_usage_in_bytes`));
+            if (peak === null)
+                continue;
+            return {
+                peakMemoryBytes: peak,
+                oomKills: parseOomKill(await readText(`${dir}/memory.oom_control`)),
+                dir,
+            };
+        }
+        const events = await readText(`${dir}/memory.events`);
+        if (events === null)
+            continue;
+        // memory.peak exists since Linux 5.19; older v2 kernels have no peak figure.
+        return {
+            peakMemoryBytes: parseBytes(await readText(`${dir}/memory.peak`)),
+            oomKills: parseOomKill(events),
+            dir,
+        };
+    }
+    return { peakMemoryBytes: null, oomKills: null, dir: null };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/container-exec.ts
+
+
+
+
+/** What the CLI prints and exits with when the engine refuses an exec or cannot be reached. */
+function refusal(e) {
+    if (e instanceof EngineError)
+        return { exitCode: 1, stderr: `Error response from daemon: ${e.message}\n` };
+    // The stream or the engine went away mid-exec: `docker exec` exits 255 then.
+    return { exitCode: 255, stderr: `error during connect: ${e instanceof Error ? e.message : String(e)}\n` };
+}
+/** `docker exec NAME CMD...` with captured text output: the same CommandResult as the CLI's. */
+async function execInContainer(name, cfg, opts = {}) {
+    const args = execArgs(name, cfg);
+    const engine = await localEngine();
+    if (engine === null) {
+        return docker(args, {
+            timeoutMs: opts.timeoutMs,
+            maxOutputBytes: opts.maxOutputBytes,
+            signal: opts.signal,
+            onTimeout: opts.onTimeout,
+            stdoutCapture: opts.stdoutCapture,
+        });
+    }
+    const started = performance.now();
+    const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const out = opts.stdoutCapture ?? new CappedBuffer(cap);
+    const err = new CappedBuffer(cap);
+    const timeout = new AbortController();
+    let timedOut = false;
+    const timer = opts.timeoutMs && opts.timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
+            timeout.abort();
+        }, opts.timeoutMs)
+        : undefined;
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
+    let exitCode = null;
+    try {
+        const outcome = await engine.exec(name, cfg, { stdout: (c) => out.push(c), stderr: (c) => err.push(c) }, { signal });
+        exitCode = outcome.exitCode;
+    }
+    catch (e) {
+        if (opts.signal?.aborted)
+            throw e;
+        if (!timedOut) {
+            const r = refusal(e);
+            exitCode = r.exitCode;
+            err.push(Buffer.from(r.stderr, 'utf8'));
+        }
+    }
+    finally {
+        if (timer)
+            clearTimeout(timer);
+    }
+    return capturedResult('docker', args, out, err, {
+        exitCode: timedOut ? null : exitCode,
+        signal: null,
+        timedOut,
+        startedAt: started,
+    });
+}
+/**
+ * `docker exec NAME CMD...` keeping at most `cap` bytes of stdout as raw bytes (a tar
+ * stream): reading stops once the cap is passed, so a hostile output directory can
+ * neither grow our memory nor keep us reading.
+ */
+async function captureFromContainer(name, cfg, cap, timeoutMs) {
+    const engine = await localEngine();
+    if (engine === null)
+        return captureBinary(execArgs(name, cfg), cap, timeoutMs);
+    const out = new CappedBuffer(cap);
+    let stderr = '';
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), timeoutMs);
+    let exitCode = null;
+    try {
+        const outcome = await engine.exec(name, cfg, {
+            stdout: (c) => {
+                out.push(c);
+                if (out.truncated)
+                    stop.abort();
+            },
+            stderr: (c) => {
+                if (stderr.length < 8192)
+                    stderr += c.toString('utf8');
+            },
+        }, { signal: stop.signal });
+        exitCode = outcome.exitCode;
+    }
+    catch (e) {
+        if (!stop.signal.aborted) {
+            const r = refusal(e);
+            exitCode = r.exitCode;
+            stderr += r.stderr;
+        }
+    }
+    finally {
+        clearTimeout(timer);
+    }
+    return { data: out.toBuffer(), totalBytes: out.total, truncated: out.truncated, exitCode, stderr };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/copy-out-frame.ts
+
+
+/**
+ * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/docker-args.ts) back
+ * into the script's own stdout and the tar of its output directory:
+ *
+ *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"
+ *
+ * The trailer is read from the end, so nothing the script printed is ever taken for
+ * framing unless it is the very last line (and a script that forges that line gets a
+ * broken archive of its own output, nothing more). What is kept is bounded whatever the
+ * script prints: the first `maxScriptBytes` (the script's stdout cap, as before) and a
+ * window of the last `maxArchiveBytes` + a trailer; an archive larger than that window is
+ * refused whole, never read in part.
+ *
+ * As an OutputCapture it reports the script's part only, so the CommandResult of the exec
+ * (text, byte count, truncation) is exactly what a plain exec of the script would give.
+ */
+/** Longest trailer line: tag, two numbers, separators. */
+const TRAILER_MAX = COPY_OUT_TAG.length + 40;
+const TRAILER_RE = new RegExp(`${COPY_OUT_TAG} (\\d{1,15}|-) (\\d{1,3})\\n$`);
+class FramedStdout {
+    maxScriptBytes;
+    maxArchiveBytes;
+    head;
+    tail = [];
+    tailBytes = 0;
+    rawTotal = 0;
+    parsed = null;
+    constructor(maxScriptBytes, maxArchiveBytes) {
+        this.maxScriptBytes = maxScriptBytes;
+        this.maxArchiveBytes = maxArchiveBytes;
+        this.head = new CappedBuffer(maxScriptBytes);
+    }
+    push(chunk) {
+        this.parsed = null;
+        this.rawTotal += chunk.length;
+        this.head.push(chunk);
+        this.tail.push(chunk);
+        this.tailBytes += chunk.length;
+        // Keep at least the window; drop whole chunks that lie entirely before it.
+        const window = this.maxArchiveBytes + TRAILER_MAX;
+        while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= window) {
+            this.tailBytes -= this.tail.shift().length;
+        }
+    }
+    /** The script's stdout bytes (the archive and trailer excluded, once they are found). */
+    get total() {
+        return this.parse().scriptBytes;
+    }
+    get truncated() {
+        return this.total > this.maxScriptBytes;
+    }
+    toString() {
+        const kept = Math.min(this.total, this.maxScriptBytes);
+        return this.head.toBuffer().subarray(0, kept).toString('utf8');
+    }
+    /** The archive, or why there is none. Call once the stream has ended. */
+    archive() {
+        return this.parse().frame;
+    }
+    parse() {
+        this.parsed ??= this.split();
+        return this.parsed;
+    }
+    split() {
+        const tail = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
+        this.tail = [tail];
+        const tailStart = this.rawTotal - tail.length;
+        const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
+        const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
+        const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
+        const refused = (scriptBytes, problem, truncated = false) => ({
+            scriptBytes,
+            frame: { ok: false, problem, truncated },
+        });
+        if (!m) {
+            // The launcher did not get to the end (killed, or the script killed it).
+            return refused(this.rawTotal, 'the copy-out did not complete (no archive trailer on the stream)');
+        }
+        const tarExitCode = Number(m[2]);
+        const trailerBytes = end.length - at;
+        if (m[1] === '-') {
+            // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
+            return refused(this.rawTotal - trailerBytes, `tar could not archive the output directory (exit ${tarExitCode})`);
+        }
+        const archiveBytes = Number(m[1]);
+        const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
+        if (scriptBytes < 0) {
+            return refused(this.rawTotal, 'the archive trailer is malformed (longer than the stream)');
+        }
+        if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
+            return refused(scriptBytes, `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`, true);
+        }
+        const from = scriptBytes - tailStart;
+        return {
+            scriptBytes,
+            frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
+
+
+
+
+const BLOCK = 512;
+function field(header, offset, length) {
+    const raw = header.subarray(offset, offset + length);
+    const nul = raw.indexOf(0);
+    return (nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
+}
+function octal(header, offset, length) {
+    // A leading 0x80 byte is GNU base-256: only needed beyond 8 GiB, far over any cap.
+    if ((header[offset] ?? 0) & 0x80)
+        return null;
+    const text = field(header, offset, length).trim();
+    if (!/^[0-7]*$/.test(text))
+        return null;
+    return text === '' ? 0 : Number.parseInt(text, 8);
+}
+function checksumOk(header) {
+    const want = octal(header, 148, 8);
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+    return want === sum;
+}
+/** Pax extended header records: `LEN key=value\n`. */
+function parsePax(data) {
+    const out = {};
+    let pos = 0;
+    while (pos < data.length) {
+        const space = data.indexOf(0x20, pos);
+        if (space === -1)
+            break;
+        const len = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
+        if (!Number.isSafeInteger(len) || len <= 0 || pos + len > data.length)
+            break;
+        const record = data.subarray(space + 1, pos + len - 1).toString('utf8');
+        const eq = record.indexOf('=');
+        if (eq > 0)
+            out[record.slice(0, eq)] = record.slice(eq + 1);
+        pos += len;
+    }
+    return out;
+}
+/** The safe relative path for an entry name, or a reason to refuse it. */
+function safeRelativePath(name) {
+    let n = name;
+    while (n.startsWith('./'))
+        n = n.slice(2);
+    n = n.replace(/\/+$/, '');
+    if (n === '' || n === '.')
+        return { path: '' };
+    if (n.startsWith('/'))
+        return { refused: 'absolute path' };
+    // eslint-style control character check: names end up in reports and terminals.
+    if (/[\u0000-\u001f\u007f]/.test(n))
+        return { refused: 'control character in name' };
+    const parts = n.split('/');
+    if (parts.some((p) => p === '..'))
+        return { refused: 'path contains ..' };
+    if (parts.some((p) => p === '' || p === '.'))
+        return { refused: 'empty path segment' };
+    if (n.length > 1024)
+        return { refused: 'name too long' };
+    return { path: parts.join('/') };
+}
+/** mkdir -p below root, refusing any existing component that is not a real directory. */
+async function ensureDirs(root, rel) {
+    let cur = root;
+    for (const part of rel.split('/').filter(Boolean)) {
+        cur = external_node_path_default().join(cur, part);
+        try {
+            const st = await (0,promises_namespaceObject.lstat)(cur);
+            if (!st.isDirectory())
+                throw new Error(`${cur} exists and is not a directory`);
+        }
+        catch (e) {
+            if (e.code !== 'ENOENT')
+                throw e;
+            await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
+        }
+    }
+}
+async function writeExclusive(file, data) {
+    // O_EXCL|O_NOFOLLOW: never overwrite, never write through a link.
+    const fh = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
+    try {
+        await fh.writeFile(data);
+    }
+    finally {
+        await fh.close();
+    }
+}
+async function extractTar(stream, dest, limits) {
+    const result = { artifacts: [], truncated: false, refused: [] };
+    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
+    const root = external_node_path_default().resolve(dest);
+    let totalBytes = 0;
+    let pos = 0;
+    let pax = {};
+    let longName;
+    while (true) {
+        if (pos + BLOCK > stream.length) {
+            result.truncated = true; // ended without the two zero blocks: cut off by the cap
+            break;
+        }
+        const header = stream.subarray(pos, pos + BLOCK);
+        if (header.every((b) => b === 0))
+            break; // end of archive
+        if (!checksumOk(header)) {
+            result.truncated = true;
+            result.refused.push('(stream): bad tar header checksum, stopped');
+            break;
+        }
+        const size = octal(header, 124, 12);
+        if (size === null) {
+            result.truncated = true;
+            result.refused.push('(stream): unreadable entry size, stopped');
+            break;
+        }
+        const dataStart = pos + BLOCK;
+        const dataEnd = dataStart + size;
+        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+        const type = String.fromCharCode(header[156] ?? 0);
+        if (dataEnd > stream.length) {
+            result.truncated = true;
+            break;
+        }
+        const data = stream.subarray(dataStart, dataEnd);
+        if (type === 'x') {
+            pax = parsePax(data);
+            continue;
+        }
+        if (type === 'g')
+            continue; // global pax header: nothing we use
+        if (type === 'L') {
+            longName = field(data, 0, data.length);
+            continue;
+        }
+        const prefix = field(header, 345, 155);
+        const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
+        pax = {};
+        longName = undefined;
+        const safe = safeRelativePath(rawName);
+        const shown = JSON.stringify(rawName.slice(0, 200));
+        if ('refused' in safe) {
+            result.refused.push(`${shown}: ${safe.refused}`);
+            continue;
+        }
+        if (type === '5') {
+            if (safe.path)
+                await ensureDirs(root, safe.path).catch((e) => result.refused.push(`${shown}: ${e.message}`));
+            continue;
+        }
+        if (type !== '0' && type !== '\0' && type !== '7') {
+            const kinds = {
+                '1': 'hard link',
+                '2': 'symlink',
+                '3': 'device',
+                '4': 'device',
+                '6': 'fifo',
+            };
+            result.refused.push(`${shown}: ${kinds[type] ?? `entry type ${JSON.stringify(type)}`} not allowed`);
+            continue;
+        }
+        if (safe.path === '')
+            continue;
+        if (result.artifacts.length >= limits.maxFiles || totalBytes + size > limits.maxBytes) {
+            result.truncated = true;
+            continue;
+        }
+        try {
+            await ensureDirs(root, external_node_path_default().posix.dirname(safe.path) === '.' ? '' : external_node_path_default().posix.dirname(safe.path));
+            await writeExclusive(external_node_path_default().join(root, safe.path), data);
+        }
+        catch (e) {
+            result.refused.push(`${shown}: ${e.code ?? e.message}`);
+            continue;
+        }
+        totalBytes += size;
+        result.artifacts.push({
+            path: safe.path,
+            bytes: size,
+            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex'),
+        });
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/run-hardened.ts
+
+
+
+
+
+
+
+
+
+/**
+ * One script (or scanner) in a hardened container; see docker-args.ts for the flags and
+ * the lifecycle. Never throws for anything the script does: every outcome is an
+ * ExecutionResult. Throws only for an invalid spec (UserError), before any container.
+ */
+const sha256 = (text) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+/** docker's own failure to start the exec'd command (not the script's exit status). */
+const EXEC_FAILED_RE = /^OCI runtime exec failed|^Error response from daemon/m;
+function base(spec, name) {
+    return {
+        status: 'error',
+        exitCode: null,
+        durationMs: 0,
+        peakMemoryBytes: null,
+        stdout: '',
+        stderr: '',
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        stdoutBytes: 0,
+        stderrBytes: 0,
+        stdoutSha256: sha256(''),
+        stderrSha256: sha256(''),
+        artifacts: [],
+        artifactsTruncated: false,
+        runtime: spec.sandbox.runtime,
+        profile: spec.profile,
+        containerName: name,
+    };
+}
+/** The result of a spec that was never started (the gate was cancelled first). */
+function notStartedResult(spec, reason) {
+    return { ...base(spec, ''), reason };
+}
+function createFailure(spec, r) {
+    if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
+        return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
+    }
+    if (/unknown or invalid runtime|unknown runtime specified/i.test(r.stderr)) {
+        return `the Docker engine has no runtime '${spec.sandbox.runtime}': register it (scripts/setup.sh)`;
+    }
+    return `docker could not create the sandbox: ${describeFailure(r)}`;
+}
+async function containerState(name) {
+    const r = await docker(['inspect', '--format', '{{.State.Running}} {{.State.OOMKilled}}', name], {
+        timeoutMs: 20_000,
+    }).catch(() => null);
+    if (r === null || r.exitCode !== 0)
+        return null;
+    const [running, oom] = r.stdout.trim().split(' ');
+    return { running: running === 'true', oomKilled: oom === 'true' };
+}
+async function engineAnswers() {
+    const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).catch(() => null);
+    return r !== null && r.exitCode === 0;
+}
+function classify(exec, oomKills, died) {
+    if (exec.timedOut)
+        return { status: 'timeout', reason: 'the wall-clock timeout was reached; the container was killed' };
+    if ((oomKills ?? 0) > 0 || died?.oomKilled) {
+        return { status: 'oom', reason: 'the memory limit was exceeded: the kernel OOM killer ended the script' };
+    }
+    if (died)
+        return { status: 'error', reason: 'the sandbox container stopped while the script ran' };
+    if (exec.exitCode === 0)
+        return { status: 'success' };
+    if ((exec.exitCode === 126 || exec.exitCode === 127) && EXEC_FAILED_RE.test(exec.stderr)) {
+        return { status: 'error', reason: `docker could not start the command: ${lastLine(exec.stderr)}` };
+    }
+    return {
+        status: 'failure',
+        reason: exec.signal ? `killed by ${exec.signal}` : `exit code ${exec.exitCode}`,
+    };
+}
+const extractLimits = (spec) => ({
+    maxFiles: spec.limits.maxArtifacts,
+    maxBytes: spec.limits.outputMb * 1024 * 1024,
+});
+/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
+function archiveCap(spec) {
+    const { maxFiles, maxBytes } = extractLimits(spec);
+    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
+}
+/** The artifacts out of the archive the launcher streamed after the script (runc). */
+async function collectFromFrame(spec, frame) {
+    if (!frame.ok)
+        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
+    const ex = await extractTar(frame.archive, spec.collectOutputTo, extractLimits(spec));
+    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
+        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
+    }
+    return ex;
+}
+/** The artifacts through a `tar` exec of their own, after the script (runsc). */
+async function collectByTarExec(spec, name) {
+    const tar = await captureFromContainer(name, copyOutExec(spec), archiveCap(spec), 120_000);
+    const ex = await extractTar(tar.data, spec.collectOutputTo, extractLimits(spec));
+    if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
+        ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
+    }
+    return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
+}
+/** The result of an exec abandoned with nothing captured (gVisor's sandbox ended under it). */
+function emptyExec(name, cfg, startedAt) {
+    const none = new CappedBuffer(0);
+    return capturedResult('docker', execArgs(name, cfg), none, none, {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        startedAt,
+    });
+}
+/**
+ * `docker exec` of the script under the wall-clock timeout. Under gVisor an OOM ends the
+ * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
+ * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
+ */
+async function execScript(spec, name, cfg, stdoutCapture) {
+    const started = performance.now();
+    const execAbort = new AbortController();
+    const watchAbort = new AbortController();
+    let timedOut = false;
+    let sandboxEnded = false;
+    let removal = Promise.resolve();
+    const watcher = spec.sandbox.runtime === 'runsc'
+        ? docker(['wait', name], { signal: watchAbort.signal }).then((r) => {
+            if (r.exitCode === 0 && !timedOut) {
+                sandboxEnded = true;
+                execAbort.abort();
+            }
+        }, () => undefined)
+        : Promise.resolve();
+    try {
+        const exec = await execInContainer(name, cfg, {
+            timeoutMs: spec.limits.timeoutSeconds * 1000,
+            maxOutputBytes: spec.limits.maxOutputBytes,
+            signal: execAbort.signal,
+            stdoutCapture,
+            // Killing the docker client does not stop the process inside: remove the container.
+            onTimeout: () => {
+                timedOut = true;
+                removal = removeContainer(name);
+            },
+        });
+        // gVisor: when the sandbox dies, `docker exec` may also return on its own (exit 128,
+        // "urpc method containerManager.WaitPID failed: EOF") before `docker wait` does.
+        const lost = spec.sandbox.runtime === 'runsc' &&
+            !timedOut &&
+            exec.exitCode !== 0 &&
+            /urpc method|WaitPID/.test(exec.stderr);
+        if (lost)
+            await docker(['wait', name], { timeoutMs: 15_000 }).catch(() => null);
+        return { exec, sandboxEnded: sandboxEnded || lost };
+    }
+    catch (e) {
+        if (!sandboxEnded)
+            throw e;
+        return { exec: emptyExec(name, cfg, started), sandboxEnded };
+    }
+    finally {
+        watchAbort.abort();
+        // The client exits before the engine has finished removing: wait for it, so a
+        // timed-out run returns only once its container is really gone.
+        await Promise.all([watcher, removal]);
+    }
+}
+/**
+ * Creates the container for `spec` (`docker run -d` of the keeper). Never rejects for
+ * anything the engine does: a failure to create is reported by `run()` as an `error`
+ * result. Throws only for an invalid spec (UserError), before any container.
+ * `idleSeconds` extends the keeper's lifetime by how long it may wait for its script.
+ */
+async function startSandbox(spec, idleSeconds = 0) {
+    const ids = newContainerIds(spec.label);
+    const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
+    const exec = scriptExec(spec);
+    trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
+    let created;
+    try {
+        created = await createContainer(runArgs, 120_000);
+    }
+    catch (e) {
+        created = e;
+    }
+    let used = false;
+    const finish = async (removal) => {
+        if (removal === 'background')
+            removeInBackground(ids.name);
+        else if (await removeContainer(ids.name))
+            untrackContainer(ids.name);
+    };
+    return {
+        name: ids.name,
+        async run(removal = 'await') {
+            if (used)
+                throw new Error(`sandbox ${ids.name} was already used`);
+            used = true;
+            try {
+                return await runInContainer(spec, ids.name, exec, created);
+            }
+            finally {
+                await finish(removal);
+            }
+        },
+        async discard() {
+            if (used)
+                return;
+            used = true;
+            await finish('await');
+        },
+    };
+}
+async function runInContainer(spec, name, cfg, created) {
+    const result = base(spec, name);
+    if (created instanceof Error) {
+        result.reason = `docker could not be started: ${created.message}`;
+        return result;
+    }
+    if (created.exitCode !== 0) {
+        result.reason = createFailure(spec, created);
+        return result;
+    }
+    const containerId = created.stdout.trim();
+    // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
+    const framed = usesCopyOutLauncher(spec)
+        ? new FramedStdout(spec.limits.maxOutputBytes, archiveCap(spec))
+        : undefined;
+    const { exec, sandboxEnded } = await execScript(spec, name, cfg, framed);
+    const stats = await readCgroupStats(containerId);
+    // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
+    // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
+    const died = !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(name) : null;
+    const diedInfo = died && !died.running ? died : null;
+    // `docker exec` exits 255 for its own errors too: when the engine itself is gone, the
+    // outcome is the sandbox's `error`, not the script's `failure`.
+    const c = exec.exitCode === 255 && !exec.timedOut && !(await engineAnswers())
+        ? { status: 'error', reason: 'the Docker engine stopped answering while the script ran' }
+        : classify(exec, stats.oomKills, diedInfo);
+    Object.assign(result, {
+        status: c.status,
+        reason: c.reason,
+        exitCode: exec.exitCode,
+        durationMs: exec.durationMs,
+        peakMemoryBytes: stats.peakMemoryBytes,
+        stdout: exec.stdout,
+        stderr: exec.stderr,
+        stdoutTruncated: exec.stdoutTruncated,
+        stderrTruncated: exec.stderrTruncated,
+        stdoutBytes: exec.stdoutBytes,
+        stderrBytes: exec.stderrBytes,
+        stdoutSha256: sha256(exec.stdout),
+        stderrSha256: sha256(exec.stderr),
+    });
+    if (c.reason === undefined)
+        delete result.reason;
+    if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
+        const out = framed ? await collectFromFrame(spec, framed.archive()) : await collectByTarExec(spec, name);
+        result.artifacts = out.artifacts;
+        result.artifactsTruncated = out.truncated;
+        if (out.refused.length > 0) {
+            const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
+            result.reason = result.reason ? `${result.reason}; ${note}` : note;
+        }
+    }
+    return result;
+}
+/** One script (or scanner) in a fresh hardened container, removed before this returns. */
+async function runHardened(spec) {
+    return (await startSandbox(spec)).run('await');
+}
+
+;// CONCATENATED MODULE: ./src/gate/cancel.ts
+
+
+
+/**
+ * Cancellation of a gate run (job cancelled in GitHub Actions, Ctrl-C, SIGTERM from a CI
+ * system). GitHub sends SIGINT, then SIGTERM about 7.5 s later, then SIGKILL about 2.5 s
+ * after that; a SIGKILL cannot be caught, so the gate must be done before it.
+ *
+ * The first SIGINT or SIGTERM aborts the `AbortSignal` the pipeline threads through its
+ * stages and removes every live sandbox container at once (the scripts' and scanners'
+ * execs end with them). The pipeline then stops starting runs, records the in-flight
+ * ones as `cancelled`, writes the partial report, summary and a `run.end` entry saying
+ * so, and returns; the entry point exits non-zero. Later signals are only logged: the
+ * cleanup already under way is what they ask for. If it has not finished by the
+ * deadline, the process exits anyway; the exit hooks remove what is left (containers:
+ * src/sandbox/containers.ts; staged copies: src/gate/stage.ts).
+ */
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'];
+/** Below GitHub's 7.5 s from SIGINT to SIGTERM, and well below the 10 s to SIGKILL. */
+const CANCEL_DEADLINE_MS = 7_000;
+/** The abort reason a cancelled gate carries: which signal ended it. */
+class GateCancelled extends Error {
+    signalName;
+    constructor(signalName) {
+        super(`cancelled by ${signalName}`);
+        this.signalName = signalName;
+        this.name = 'GateCancelled';
+    }
+}
+/** The signal that cancelled the run, or undefined when it was not cancelled. */
+function cancelledBy(signal) {
+    if (!signal?.aborted)
+        return undefined;
+    return signal.reason instanceof GateCancelled ? signal.reason.signalName : 'SIGTERM';
+}
+/** Shell convention for a process ended by a signal: 130 for SIGINT, 143 for SIGTERM. */
+function exitCodeFor(signalName) {
+    return 128 + ((external_node_os_default()).constants.signals[signalName] ?? 15);
+}
+/** Installs the SIGINT/SIGTERM handlers for one gate run. */
+function cancelOnSignals(opts = {}) {
+    const controller = new AbortController();
+    const log = opts.log ?? (() => undefined);
+    let deadline;
+    const onSignal = (signalName) => {
+        if (controller.signal.aborted) {
+            log(`${signalName} received again: the cancellation is already cleaning up`);
+            return;
+        }
+        log(`${signalName}: cancelling: stopping the sandboxed runs, then writing the partial report`);
+        controller.abort(new GateCancelled(signalName));
+        void removeLiveContainers();
+        deadline = setTimeout(() => {
+            log(`cancellation did not finish within ${opts.deadlineMs ?? CANCEL_DEADLINE_MS} ms: exiting`);
+            process.exit(exitCodeFor(signalName));
+        }, opts.deadlineMs ?? CANCEL_DEADLINE_MS);
+        // Never the thing that keeps a finished process alive.
+        deadline.unref();
+    };
+    ownSignals(true);
+    for (const s of CANCEL_SIGNALS)
+        process.on(s, onSignal);
+    return {
+        signal: controller.signal,
+        dispose() {
+            for (const s of CANCEL_SIGNALS)
+                process.off(s, onSignal);
+            ownSignals(false);
+            if (deadline)
+                clearTimeout(deadline);
+        },
+    };
+}
+/**
+ * The result of a run the cancellation interrupted. A run that still succeeded had
+ * finished before the signal reached it and keeps `success`; anything else it ended
+ * with (a non-zero exit because its container was removed, an engine error) is the
+ * cancellation's doing, so it is `cancelled`, never `failure`: cancelling a job must
+ * not look like a failing script or feed the failure alert.
+ */
+function asCancelled(result, signalName) {
+    if (result.status === 'success' || result.status === 'cancelled')
+        return result;
+    const was = result.reason ? `; the run ended as ${result.status}: ${result.reason}` : '';
+    return { ...result, status: 'cancelled', reason: `cancelled by ${signalName} while running${was}` };
+}
+/**
+ * A runner that starts nothing once the gate is cancelled: a scanner asked to run then
+ * gets an `error` result (the scan did not complete, so nothing is trusted to run).
+ */
+function cancellableRunner(runner, signal) {
+    return async (spec) => {
+        const by = cancelledBy(signal);
+        if (by)
+            return notStartedResult(spec, `not started: the gate was cancelled by ${by}`);
+        return runner(spec);
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(14006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/policy/helpers.ts
+/** The profile a script of this level runs under, or null when the level does not run. */
+function profileFor(policy, level) {
+    if (level === 'blocked')
+        return null; // never runs, whatever the file says (the schema refuses run: true)
+    const setting = policy.execute[level];
+    if (!setting.run || setting.profile === undefined)
+        return null;
+    const limits = policy.profiles[setting.profile];
+    // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
+    if (!limits)
+        throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
+    return { name: setting.profile, limits };
+}
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * An entry applies through the whole of its `expires` day (UTC) and stops at the
+ * next midnight UTC, the same instant on every runner whatever its time zone.
+ */
+function allowlistExpired(entry, now) {
+    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS;
+}
+function describeAllowlistEntry(entry) {
+    return `${entry.tool} ${entry.ruleId} on ${entry.paths.join(', ')}`;
+}
+/**
+ * One notice per expired allowlist entry, for the job summary: an expired
+ * suppression has stopped applying, and whoever owns it should renew or remove it.
+ */
+function expiredAllowlistNotices(policy, now) {
+    return policy.allowlist
+        .filter((e) => allowlistExpired(e, now))
+        .map((e) => `allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires} and no longer applies; renew it with a new justification or remove it`);
+}
+
+;// CONCATENATED MODULE: ./src/scan/scan-error.ts
+/** Rule id of the finding Airlock adds when a scanner could not (fully) scan a file. */
+const SCAN_ERROR_RULE = 'airlock.scan-error';
+/**
+ * A file a scanner could not read is not a clean file: generated code that Bandit
+ * cannot parse (Python 2 syntax, a stray NUL, an encoding trick) would otherwise pass
+ * unscanned. So the failure becomes a high-severity finding on that file, and the
+ * policy decides what a scan error costs; it is never a silent pass.
+ */
+function scanErrorFinding(message, line = 1) {
+    return {
+        tool: 'airlock',
+        ruleId: SCAN_ERROR_RULE,
+        severity: 'high',
+        confidence: 'high',
+        line: Number.isInteger(line) && line >= 1 ? line : 1,
+        message,
+    };
+}
+function addFinding(map, path, finding) {
+    const list = map.get(path);
+    if (list)
+        list.push(finding);
+    else
+        map.set(path, [finding]);
+}
+
+;// CONCATENATED MODULE: ./src/assess/assess-script.ts
+
+
+
+/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
+const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
+const RANK = { low: 0, high: 1, blocked: 2 };
+const GRADE = { low: 0, medium: 1, high: 2 };
+function maxLevel(a, b) {
+    return RANK[a] >= RANK[b] ? a : b;
+}
+// Compiled globs, per rule/entry object (a Policy is immutable once loaded).
+const compiled = new WeakMap();
+function matcher(key, globs) {
+    let m = compiled.get(key);
+    if (!m) {
+        // dot: false: a `**` in a policy does not reach hidden directories unless it names them.
+        m = picomatch_default()(globs, { dot: false });
+        compiled.set(key, m);
+    }
+    return m;
+}
+function ruleMatches(rule, f) {
+    if (rule.tool !== undefined && rule.tool !== f.tool)
+        return false;
+    if (GRADE[f.severity] < GRADE[rule.minSeverity] || GRADE[f.confidence] < GRADE[rule.minConfidence])
+        return false;
+    return matcher(rule, rule.ruleId)(f.ruleId);
+}
+function entryMatches(entry, f, path) {
+    return entry.tool === f.tool && entry.ruleId === f.ruleId && matcher(entry, entry.paths)(path);
+}
+function label(f) {
+    return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
+}
+function judge(f, policy) {
+    // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
+    if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
+        const level = policy.levels.scannerError;
+        return { level, reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)` };
+    }
+    const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
+    const rule = policy.levels.rules[index];
+    if (!rule) {
+        const level = policy.levels.unmatched;
+        return { level, reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)` };
+    }
+    const why = rule.why ? `: ${rule.why}` : '';
+    return { level: rule.level, reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})` };
+}
+function assessScript(findings, policy, path, now) {
+    let level = 'low';
+    const judged = [];
+    const out = [];
+    const notices = [];
+    const expiredNoticed = new Set();
+    let allowlisted = 0;
+    for (const f of findings) {
+        const isScanError = f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID;
+        const entries = isScanError ? [] : policy.allowlist.filter((e) => entryMatches(e, f, path));
+        const live = entries.find((e) => !allowlistExpired(e, now));
+        for (const e of entries) {
+            if (allowlistExpired(e, now) && !live && !expiredNoticed.has(e)) {
+                expiredNoticed.add(e);
+                notices.push(`${path}: allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires}; its findings count again`);
+            }
+        }
+        if (live) {
+            allowlisted++;
+            out.push({ ...f, allowlisted: { justification: live.justification, expires: live.expires } });
+            continue;
+        }
+        // A finding that arrives marked allowlisted is judged afresh: only this policy decides.
+        const { allowlisted: _stale, ...clean } = f;
+        out.push(clean);
+        const j = judge(f, policy);
+        judged.push(j);
+        level = maxLevel(level, j.level);
+    }
+    const levelReasons = judged.filter((j) => j.level === level).map((j) => j.reason);
+    if (levelReasons.length === 0) {
+        levelReasons.push(allowlisted > 0 ? `no findings beyond ${allowlisted} allowlisted` : 'no findings');
+    }
+    return { level, levelReasons, findings: out, notices };
+}
+
+;// CONCATENATED MODULE: ./src/assess/index.ts
+/** Assess: findings + policy -> a trust level per script. */
+
+
+;// CONCATENATED MODULE: ./src/exec/git.ts
+
+
+/**
+ * The one hardened way Airlock asks git about the workspace (changed files, the
+ * checked-out commit, files at a trusted revision).
+ *
+ * The workspace may hold a pull request's files, and git reads some of its settings
+ * from places a PR or the runner image can influence, so every call:
+ * - reads no system or global config (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null);
+ * - runs no hooks and no fsmonitor program (`core.hooksPath=/dev/null`,
+ *   `core.fsmonitor=false`), whatever `.git/config` says;
+ * - never prompts (a CI job must fail, not hang) and takes no optional locks;
+ * - passes argv only; callers put `--end-of-options` before anything user-supplied.
+ * Content is read with plumbing (`cat-file`, `ls-tree`), which applies no
+ * `.gitattributes` filters or textconv drivers.
+ */
+const GIT_TIMEOUT_MS = 60_000;
+const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+function gitEnv() {
+    return run_command_minimalEnv({
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_OPTIONAL_LOCKS: '0',
+    });
+}
+const HARDENING = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+/** Runs git; a non-zero exit is the caller's to judge. Throws GIT_FAILED only when git cannot start. */
+async function runGit(cwd, args, opts = {}) {
+    try {
+        return await run_command_tryRunCommand('git', [...HARDENING, ...args], {
+            cwd,
+            env: gitEnv(),
+            timeoutMs: opts.timeoutMs ?? GIT_TIMEOUT_MS,
+            maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
+        });
+    }
+    catch (e) {
+        const why = e.code === 'ENOENT' ? 'git not found on PATH' : String(e);
+        throw new errors_UserError('GIT_FAILED', why, { cause: e });
+    }
+}
+/**
+ * The commit id a ref names, resolved on its own (`--end-of-options`, so a ref like
+ * `--output=/tmp/x` from a payload is never an option); undefined when the
+ * repository does not have it (e.g. a shallow clone).
+ */
+async function tryResolveCommit(cwd, ref) {
+    if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref))
+        return undefined;
+    const r = await runGit(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+        maxOutputBytes: 64 * 1024,
+    });
+    const id = r.stdout.trim();
+    return r.exitCode === 0 && COMMIT_ID.test(id) ? id : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/discover/workspace-paths.ts
 
 
@@ -58062,43 +60310,24 @@ function relativePattern(ws, pattern) {
 
 
 
+
 /**
  * The Python files a pull request added, changed or renamed (not deleted): what a
- * PR gate should cover. Uses the git CLI through the one exec wrapper.
+ * PR gate should cover. Uses the git CLI through the one hardened wrapper (src/exec/git.ts).
  *
  * Refs come from the event payload or the user; a ref like `--output=/tmp/x` would
  * be read by git as an option, so each ref is resolved on its own with
  * `--end-of-options` first and only the resulting commit ids reach `git diff`.
  */
-const GIT_TIMEOUT_MS = 60_000;
 // Names are NUL-separated (-z) and may be long; a diff listing more than this is not a PR to gate file by file.
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-function gitEnv() {
-    // No prompts (a CI job must fail, not hang), no system-wide config from the runner image.
-    return run_command_minimalEnv({ GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0' });
-}
-async function git(cwd, args) {
-    try {
-        return await run_command_tryRunCommand('git', args, {
-            cwd,
-            env: gitEnv(),
-            timeoutMs: GIT_TIMEOUT_MS,
-            maxOutputBytes: MAX_OUTPUT_BYTES,
-        });
-    }
-    catch (e) {
-        const why = e.code === 'ENOENT' ? 'git not found on PATH' : String(e);
-        throw new errors_UserError('GIT_FAILED', why, { cause: e });
-    }
-}
+const git = (cwd, args) => runGit(cwd, args, { maxOutputBytes: MAX_OUTPUT_BYTES });
 async function resolveCommit(cwd, ref, what) {
     if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref)) {
         throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a valid git ref`);
     }
-    const r = await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-    const id = r.stdout.trim();
-    if (r.exitCode !== 0 || !COMMIT_ID.test(id)) {
+    const id = await tryResolveCommit(cwd, ref);
+    if (id === undefined) {
         throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a commit in ${cwd} (a shallow clone? fetch it, e.g. actions/checkout fetch-depth: 0)`);
     }
     return id;
@@ -58233,6 +60462,8 @@ class Collector {
     opts;
     candidates = new Map(); // rel -> real path
     skipped = new Map(); // rel -> reason
+    ungated = new Map(); // rel -> reason, bounded like skipped
+    ungatedCount = 0;
     omitted = 0;
     changed;
     constructor(ws, opts) {
@@ -58249,6 +60480,21 @@ class Collector {
             this.omitted++;
         else
             this.skipped.set(rel, reason);
+    }
+    /** A Python file (or a folder that may hold some) selected for the gate that cannot be gated. */
+    cannotGate(rel, reason) {
+        if (!this.ungated.has(rel)) {
+            this.ungatedCount++;
+            if (this.ungated.size < MAX_SKIPPED_KEPT)
+                this.ungated.set(rel, reason);
+        }
+        this.skip(rel, reason);
+    }
+    /** Whether `rel` (a file, or a folder when `dir`) is among the files the gate covers. */
+    selected(rel, dir = false) {
+        if (!this.changed)
+            return true;
+        return dir ? [...this.changed].some((c) => c.startsWith(`${rel}/`)) : this.changed.has(rel);
     }
     /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
     addFile(rel, real) {
@@ -58274,9 +60520,13 @@ class Collector {
             throw e;
         });
         if (!st) {
-            return this.skip(rel, rel.includes('\uFFFD')
+            const reason = rel.includes('\uFFFD')
                 ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
-                : 'vanished while being listed');
+                : 'vanished while being listed';
+            // A Python file that cannot be read cannot be gated: that fails the gate (failOn `ungated`).
+            return rel.endsWith('.py') && this.selected(rel)
+                ? this.cannotGate(rel, reason)
+                : this.skip(rel, reason);
         }
         if (st.isSymbolicLink()) {
             const target = await realInside(this.ws, abs).catch(() => null);
@@ -58296,9 +60546,28 @@ class Collector {
     }
     async walk(dirReal) {
         const base = (await realInside(this.ws, dirReal))?.rel ?? '';
-        for await (const entry of out_default().stream('**/*.py', { ...FG_OPTIONS, cwd: dirReal })) {
-            const sub = String(entry);
-            await this.addFound(base ? `${base}/${sub}` : sub, (0,external_node_path_namespaceObject.join)(dirReal, sub), false);
+        // Names that are not valid UTF-8 come back with U+FFFD and cannot be opened by that
+        // name: a folder like that is not walked into, so its Python files would vanish
+        // silently. Listing such names too (the type comes from readdir) makes them visible.
+        for await (const raw of out_default().stream(['**/*.py', '**/*\uFFFD*'], {
+            ...FG_OPTIONS,
+            cwd: dirReal,
+            objectMode: true,
+        })) {
+            const entry = raw;
+            const sub = entry.path;
+            const rel = base ? `${base}/${sub}` : sub;
+            if (sub.includes('\uFFFD') && entry.dirent.isDirectory()) {
+                const reason = 'folder name is not valid UTF-8: the Python files in it cannot be addressed, so they cannot be gated (rename it)';
+                if (this.selected(rel, true))
+                    this.cannotGate(`${rel}/`, reason);
+                else
+                    this.skip(`${rel}/`, reason);
+                continue;
+            }
+            if (!sub.endsWith('.py'))
+                continue;
+            await this.addFound(rel, (0,external_node_path_namespaceObject.join)(dirReal, sub), false);
         }
     }
     async glob(pattern) {
@@ -58356,13 +60625,20 @@ async function discoverScripts(opts) {
     for (const [rel, real] of [...c.candidates].sort(([a], [b]) => byPath({ path: a }, { path: b }))) {
         const read = await readScript(real, rel, opts.maxFileBytes);
         if (!read.ok)
-            c.skip(rel, read.reason);
+            c.cannotGate(rel, read.reason);
         else
             scripts.push({ path: rel, absPath: real, ...read.value });
     }
     const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
     const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);
-    return { scripts, skipped: skipped.slice(0, MAX_SKIPPED_REPORTED), skippedOmitted: omitted };
+    const ungated = [...c.ungated].map(([path, reason]) => ({ path, reason })).sort(byPath);
+    return {
+        scripts,
+        skipped: skipped.slice(0, MAX_SKIPPED_REPORTED),
+        skippedOmitted: omitted,
+        ungated: ungated.slice(0, MAX_SKIPPED_REPORTED),
+        ungatedCount: c.ungatedCount,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/discover/index.ts
@@ -58472,7 +60748,6 @@ const DEFAULT_SANDBOX = {
     user: DEFAULT_SANDBOX_CONFIG.user,
     parallelism: DEFAULT_SANDBOX_CONFIG.parallelism,
 };
-const DEFAULT_SCANNER_TIMEOUTS = { bandit: 120, semgrep: 300 };
 /** Shipped name of the Semgrep rules folder, relative to the shipped policies/ dir. */
 const DEFAULT_SEMGREP_RULES_DIR = 'semgrep';
 const FAIL_ON_OUTCOMES = [
@@ -58483,6 +60758,7 @@ const FAIL_ON_OUTCOMES = [
     'oom',
     'error',
     'scanner-gap',
+    'ungated',
 ];
 /** A script that is high still runs (restricted); a gap in scanning fails closed. */
 const DEFAULT_FAIL_ON = [
@@ -58492,6 +60768,7 @@ const DEFAULT_FAIL_ON = [
     'oom',
     'error',
     'scanner-gap',
+    'ungated',
 ];
 
 ;// CONCATENATED MODULE: ./src/policy/describe-issue.ts
@@ -58669,6 +60946,19 @@ function policiesDir() {
 const SHIPPED_POLICY_NAMES = ['default', 'strict'];
 function shippedPolicyPath(name) {
     return (0,external_node_path_namespaceObject.join)(policiesDir(), `${name}.yml`);
+}
+function isShippedName(ref) {
+    return SHIPPED_POLICY_NAMES.includes(ref);
+}
+/**
+ * What a `--policy` flag or `policy` input names, as an absolute file path: a shipped
+ * name (`default`, `strict`) is the file beside the Airlock that runs, wherever the
+ * user stands (their repository has no `policies/`); anything else is a path relative
+ * to `baseDir`. A bare name wins over a file of that name in `baseDir`: write
+ * `./strict` to mean the file.
+ */
+function resolvePolicyRef(ref, baseDir) {
+    return isShippedName(ref) ? shippedPolicyPath(ref) : (0,external_node_path_namespaceObject.resolve)(baseDir, ref);
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -68208,7 +70498,809 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/scan/report-paths.ts
+
+/**
+ * Turns a file name a scanner printed back into the relative, forward-slash path the
+ * report uses. Scanners print what they were given (`./a.py`) or, when run with an
+ * absolute target, `<root>/a.py`; inside the sandbox the root is the container's
+ * working directory. A name that does not resolve inside the root is not trusted
+ * (a hostile file name cannot make us attribute findings elsewhere): returns null.
+ */
+function toScanRelativePath(reported, root) {
+    if (reported.length === 0 || reported.includes('\0'))
+        return null;
+    let p = reported;
+    const rootPosix = root.replace(/\\/g, '/').replace(/\/+$/, '');
+    if (external_node_path_default().posix.isAbsolute(p)) {
+        if (rootPosix === '' || !p.startsWith(`${rootPosix}/`))
+            return null;
+        p = p.slice(rootPosix.length + 1);
+    }
+    const normal = external_node_path_default().posix.normalize(p);
+    if (normal === '.' || normal === '..' || normal.startsWith('../') || external_node_path_default().posix.isAbsolute(normal)) {
+        return null;
+    }
+    return normal;
+}
+/**
+ * The argv form of a relative path: `./` in front so a file named `-r.py` or
+ * `--exit-zero.py` cannot be read as an option (we also put `--` before the list).
+ */
+function asDotSlashArg(relative) {
+    return `./${relative}`;
+}
+
+;// CONCATENATED MODULE: ./src/scan/severity.ts
+/**
+ * Scanner vocabularies differ (Bandit: LOW/MEDIUM/HIGH/UNDEFINED; Semgrep:
+ * INFO/WARNING/ERROR, and since 2024 also LOW/MEDIUM/HIGH/CRITICAL). An unknown word
+ * maps to `medium`: we do not know it is harmless, and `high` would block on a
+ * scanner's vocabulary change alone.
+ */
+function toSeverity(word) {
+    switch (typeof word === 'string' ? word.toUpperCase() : '') {
+        case 'LOW':
+        case 'INFO':
+        case 'INVENTORY':
+        case 'EXPERIMENT':
+            return 'low';
+        case 'HIGH':
+        case 'ERROR':
+        case 'CRITICAL':
+            return 'high';
+        default:
+            return 'medium';
+    }
+}
+function toConfidence(word) {
+    switch (typeof word === 'string' ? word.toUpperCase() : '') {
+        case 'LOW':
+            return 'low';
+        case 'HIGH':
+            return 'high';
+        default:
+            return 'medium';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/scan/bandit-parse.ts
+
+
+
+
+/**
+ * Bandit's JSON report, as far as we read it. Checked against Debian's 1.6.2 and
+ * pip's 1.9.x: 1.9 adds `col_offset`, `end_col_offset` and `issue_cwe`, which are
+ * optional here. Bandit's output is produced from hostile input (file names, code
+ * excerpts), so it is validated before use, never trusted by shape.
+ */
+const BanditResult = object({
+    filename: schemas_string(),
+    test_id: schemas_string().min(1),
+    test_name: schemas_string().optional(),
+    issue_severity: schemas_string(),
+    issue_confidence: schemas_string(),
+    issue_text: schemas_string(),
+    line_number: schemas_number().int(),
+    line_range: array(schemas_number().int()).optional(),
+    col_offset: schemas_number().int().optional(),
+    more_info: schemas_string().optional(),
+    issue_cwe: object({ id: schemas_number().int() }).partial().optional(),
+});
+const BanditReport = object({
+    errors: array(object({ filename: schemas_string(), reason: schemas_string() })),
+    results: array(BanditResult),
+    // Keys are the file names Bandit scanned (plus `_totals`): our proof of coverage.
+    metrics: record(schemas_string(), unknown()).optional(),
+});
+class BanditOutputError extends Error {
+}
+/**
+ * Parses `bandit -f json` output. `root` is the directory the file names are relative
+ * to (the container's working directory when run in the sandbox).
+ *
+ * Throws BanditOutputError on output that is not a Bandit report (a crash, a
+ * truncated stream): the caller marks the scanner `failed` so the gate fails closed.
+ */
+function parseBanditJson(json, root) {
+    let raw;
+    try {
+        raw = JSON.parse(json);
+    }
+    catch (e) {
+        throw new BanditOutputError(`Bandit output is not JSON: ${e.message}`);
+    }
+    const parsed = BanditReport.safeParse(raw);
+    if (!parsed.success) {
+        throw new BanditOutputError(`Bandit output is not a Bandit JSON report: ${parsed.error.issues[0]?.message}`);
+    }
+    const report = parsed.data;
+    const findingsByPath = new Map();
+    const errors = [];
+    const reportedPaths = new Set();
+    const rules = new Map();
+    for (const name of Object.keys(report.metrics ?? {})) {
+        if (name === '_totals')
+            continue;
+        const rel = toScanRelativePath(name, root);
+        if (rel)
+            reportedPaths.add(rel);
+    }
+    for (const err of report.errors) {
+        const rel = toScanRelativePath(err.filename, root);
+        errors.push({ path: rel ?? undefined, message: err.reason });
+        if (rel) {
+            reportedPaths.add(rel);
+            addFinding(findingsByPath, rel, scanErrorFinding(`Bandit could not scan this file: ${err.reason}`));
+        }
+    }
+    for (const r of report.results) {
+        const rel = toScanRelativePath(r.filename, root);
+        if (!rel) {
+            // A result for a file outside the root cannot be attributed; say so rather than drop it.
+            errors.push({
+                path: undefined,
+                message: `Bandit reported a file outside the scan root: ${r.filename}`,
+            });
+            continue;
+        }
+        const lastLine = r.line_range?.length ? Math.max(...r.line_range) : undefined;
+        const finding = {
+            tool: 'bandit',
+            ruleId: r.test_id,
+            severity: toSeverity(r.issue_severity),
+            confidence: toConfidence(r.issue_confidence),
+            line: Math.max(1, r.line_number),
+            message: r.issue_text,
+        };
+        // Bandit 1.9 gives a 0-based column; SARIF and our report are 1-based.
+        if (r.col_offset !== undefined && r.col_offset >= 0)
+            finding.column = r.col_offset + 1;
+        if (lastLine !== undefined && lastLine > finding.line)
+            finding.endLine = lastLine;
+        addFinding(findingsByPath, rel, finding);
+        if (!rules.has(r.test_id))
+            rules.set(r.test_id, banditRuleMeta(r));
+    }
+    return { findingsByPath, errors, reportedPaths, rules: [...rules.values()] };
+}
+function banditRuleMeta(r) {
+    const meta = {
+        tool: 'bandit',
+        id: r.test_id,
+        shortDescription: r.test_name ? `Bandit ${r.test_id}: ${r.test_name}` : `Bandit ${r.test_id}`,
+        fullDescription: r.issue_text,
+    };
+    if (r.test_name)
+        meta.name = r.test_name;
+    // Only an https link to Bandit's docs is passed on: the text comes from a tool reading hostile code.
+    if (r.more_info?.startsWith('https://bandit.readthedocs.io/'))
+        meta.helpUri = r.more_info;
+    if (r.issue_cwe?.id !== undefined)
+        meta.cwe = [r.issue_cwe.id];
+    return meta;
+}
+
+;// CONCATENATED MODULE: ./src/scan/batches.ts
+/**
+ * Splits a file list into argv batches. One Bandit/Semgrep process per batch, not per
+ * file: interpreter start-up dominates the cost of scanning small generated scripts
+ * (docs/detection.md has the measurement). The budget keeps every batch far below
+ * Linux's ARG_MAX (2 MiB for argv + environment) inside the container; 256 KiB is
+ * ~2,000 typical paths, so a normal pull request is a single batch.
+ */
+const ARGV_BATCH_BYTES = 256 * 1024;
+function batchArgs(args, budgetBytes = ARGV_BATCH_BYTES) {
+    const batches = [];
+    let current = [];
+    let used = 0;
+    for (const a of args) {
+        const cost = Buffer.byteLength(a) + 1;
+        if (current.length > 0 && used + cost > budgetBytes) {
+            batches.push(current);
+            current = [];
+            used = 0;
+        }
+        current.push(a);
+        used += cost;
+    }
+    if (current.length > 0)
+        batches.push(current);
+    return batches;
+}
+/** A relative path we are willing to put on a scanner's command line. */
+function isSafeRelativePath(p) {
+    if (p.length === 0 || p.includes('\0') || p.startsWith('/') || p.includes('\\'))
+        return false;
+    return !p.split('/').some((seg) => seg === '' || seg === '.' || seg === '..');
+}
+
+;// CONCATENATED MODULE: ./src/scan/scanner-run.ts
+/** Where the hardened runner mounts `workDir` inside the container (src/sandbox/types.ts). */
+const CONTAINER_WORKDIR = '/work';
+/**
+ * Output cap for a scanner's JSON report. Far above a script's cap: Bandit's report
+ * repeats code excerpts, ~1 KiB per finding; 64 MiB holds tens of thousands. A report
+ * cut off at the cap is treated as a failed scan, never parsed partially.
+ */
+const SCANNER_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** One line for a person: which scanner, what happened, its last stderr line. */
+function describeRun(tool, r) {
+    const how = r.status === 'timeout'
+        ? 'timed out'
+        : r.status === 'oom'
+            ? 'ran out of memory'
+            : r.exitCode === null
+                ? `could not run${r.reason ? ` (${r.reason})` : ''}`
+                : `exited ${r.exitCode}`;
+    const tail = r.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1);
+    return `${tool} ${how}${tail ? `: ${tail.slice(0, 300)}` : ''}`;
+}
+/**
+ * The floor under a scanner container's limits. Scanners run under the restricted
+ * profile's limits, but one batched scan over hundreds of files (Semgrep's engine and
+ * its worker processes especially) needs more room than one script: a batch that
+ * OOMs or hits the pids limit is a failed scan, which fails the gate. The scan stage
+ * and the benchmark (bench/sections/scan.ts) both use this floor.
+ */
+const SCANNER_LIMITS_FLOOR = { memoryMb: 1024, pids: 256 };
+function scannerLimits(base) {
+    return {
+        ...base,
+        memoryMb: Math.max(base.memoryMb, SCANNER_LIMITS_FLOOR.memoryMb),
+        pids: Math.max(base.pids, SCANNER_LIMITS_FLOOR.pids),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/scan/run-scanner.ts
+
+
+
+
+
+
+
+/** Exit 127/126 or the runtime's "executable file not found": the image lacks the tool. */
+function isMissingExecutable(r) {
+    if (r.exitCode === 127 || r.exitCode === 126)
+        return true;
+    return (/executable file not found|no such file or directory/i.test(`${r.reason ?? ''}\n${r.stderr}`) &&
+        r.exitCode !== 0);
+}
+/**
+ * Is the scanner in the image, and which version? Runs its probe (`<tool> --version`)
+ * under the hardened flags, bounded by min(limits.timeoutSeconds, 60 s).
+ */
+async function run_scanner_detectScanner(scanner, sandbox, limits, runner) {
+    // The runner mounts a work directory; an empty private one shows the probe nothing.
+    const empty = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), `airlock-${scanner.name}-probe-`));
+    try {
+        const r = await runner({
+            sandbox,
+            limits: { ...limits, timeoutSeconds: Math.min(limits.timeoutSeconds, 60) },
+            profile: `scan-${scanner.name}`,
+            workDir: empty,
+            command: [...scanner.probe.argv],
+            label: `${scanner.name}-version`,
+        });
+        if (r.exitCode === 0) {
+            const version = scanner.probe.parseVersion(r.stdout);
+            return version ? { available: true, version } : { available: true };
+        }
+        if (isMissingExecutable(r))
+            return { available: false, message: scanner.absentMessage };
+        // Present but broken (crashed, hung, printed nonsense): not "unavailable", which an
+        // optional policy would let pass. The scan runs and its own failure fails the gate.
+        return { available: true, message: describeRun(`${scanner.probe.argv.join(' ')}`, r) };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(empty, { recursive: true, force: true });
+    }
+}
+/**
+ * One batched run of a scanner over all files (one container per argv batch, see
+ * batches.ts) inside the sandbox image, with no network. Resolves with status
+ * `failed` (never throws) when the scanner crashes, times out or prints something that
+ * is not its report, and `unavailable` when the image lacks it: the gate fails closed.
+ * A file asked for that the scanner does not say it read gets a scan-error finding.
+ */
+async function run_scanner_runScanner(scanner, settings, opts, runner, detection) {
+    const started = performance.now();
+    for (const f of opts.files) {
+        if (!isSafeRelativePath(f))
+            throw new errors_AirlockError('PATH_INVALID', `not a relative path inside the scan root: ${JSON.stringify(f)}`);
+    }
+    const session = scanner.open(settings);
+    const findingsByPath = new Map();
+    const rules = new Map();
+    const fired = new Set();
+    const notes = [];
+    let reportedVersion;
+    const end = async (status, message) => {
+        const s = {
+            tool: scanner.name,
+            status,
+            durationMs: Math.round(performance.now() - started),
+        };
+        const version = reportedVersion ?? (await detection?.catch(() => undefined))?.version;
+        if (version)
+            s.version = version;
+        if (message)
+            s.message = message;
+        if (status !== 'ran')
+            return { status: s, findingsByPath: new Map(), rules: [] };
+        const described = session.rules?.(fired) ?? [];
+        for (const r of described)
+            rules.set(r.id, r);
+        return { status: s, findingsByPath, rules: [...rules.values()] };
+    };
+    for (const batch of batchArgs(opts.files)) {
+        const r = await runner(spec(scanner.name, session, settings, opts, session.argv(batch)));
+        if (isMissingExecutable(r))
+            return end('unavailable', scanner.absentMessage);
+        const failure = runFailure(scanner.title, session, r);
+        if (failure)
+            return end('failed', failure);
+        let parsed;
+        try {
+            parsed = session.parse(r.stdout, CONTAINER_WORKDIR, batch);
+        }
+        catch (e) {
+            return end('failed', e.message);
+        }
+        reportedVersion ??= parsed.version;
+        // An error that names no file and is fatal (a rule that failed to load) means rules did not run.
+        const fatal = parsed.globalErrors.filter((e) => e.fatal);
+        if (fatal.length)
+            return end('failed', parsed.globalErrors.map((e) => e.message).join('; '));
+        notes.push(...parsed.globalErrors.map((e) => e.message));
+        for (const [p, list] of parsed.findingsByPath) {
+            for (const f of list) {
+                addFinding(findingsByPath, p, f);
+                if (f.tool === scanner.name)
+                    fired.add(f.ruleId);
+            }
+        }
+        for (const rule of parsed.rules)
+            rules.set(rule.id, rule);
+        // A file we asked for that the scanner does not mention was not scanned: an error, not clean.
+        for (const f of batch) {
+            if (!parsed.covered.has(f))
+                addFinding(findingsByPath, f, scanErrorFinding(`${scanner.title} did not report scanning this file`));
+        }
+    }
+    return end('ran', notes.length ? notes.join('; ') : undefined);
+}
+function spec(name, session, settings, opts, command) {
+    return {
+        sandbox: opts.sandbox,
+        limits: { ...opts.limits, timeoutSeconds: settings.timeoutSeconds, maxOutputBytes: SCANNER_OUTPUT_BYTES },
+        profile: `scan-${name}`,
+        workDir: opts.root,
+        command,
+        ...session.container,
+        label: name,
+    };
+}
+function runFailure(title, session, r) {
+    if (r.status === 'timeout' || r.status === 'oom' || r.status === 'error')
+        return describeRun(title, r);
+    if (r.exitCode === null || !session.okExitCodes.includes(r.exitCode))
+        return describeRun(title, r);
+    if (r.stdoutTruncated)
+        return `${title}'s report exceeded ${SCANNER_OUTPUT_BYTES} bytes and was cut off`;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/scan/scanner.ts
+
+const SCANNER_MODES = ['required', 'optional', 'off'];
+const Seconds = schemas_number().int().min(1).max(86_400);
+/**
+ * The schema of a policy section `scanners.<name>`: the common fields with this
+ * scanner's defaults, plus its own fields. Strict, like every policy object: a typo
+ * cannot silently leave a limit at its default.
+ */
+function scannerSection(defaults, extra) {
+    return strictObject({
+        mode: schemas_enum(SCANNER_MODES).default(defaults.mode),
+        // Generated code can carry `# nosec` / `# nosemgrep` to hide itself: ignored by default.
+        ignoreNosec: schemas_boolean().default(true),
+        timeoutSeconds: Seconds.default(defaults.timeoutSeconds),
+        ...(extra ?? {}),
+    });
+}
+/** Typed identity: keeps a definition's literal name and section type for the registry. */
+function defineScanner(s) {
+    return s;
+}
+/**
+ * What a scanner's policy mode makes of its status:
+ * - `off`: not run; no notice, no gap.
+ * - `optional`: absent (`unavailable`) is a loud warning (job summary, CLI, SARIF
+ *   notification) but not a gap; a scanner that ran and `failed` IS a gap.
+ * - `required`: anything but `ran` is a gap: the gate fails closed (fail-on `scanner-gap`).
+ */
+function scanner_scannerGap(title, mode, status) {
+    if (mode === 'off')
+        return { failsGate: false };
+    if (!status)
+        return { failsGate: true, notice: `${title} did not run` };
+    if (status.status === 'ran')
+        return { failsGate: false };
+    const why = status.message ?? `${title} ${status.status}`;
+    if (status.status === 'unavailable' && mode === 'optional')
+        return { failsGate: false, notice: why };
+    return { failsGate: true, notice: why };
+}
+
+;// CONCATENATED MODULE: ./src/scan/bandit.ts
+
+
+
+
+/**
+ * The Bandit command line. `--ini /dev/null`: Bandit reads a project `.bandit` file
+ * found under its targets, which would let the scanned code skip tests or exclude
+ * itself; an unreadable ini disables that (Bandit only warns). Files are passed
+ * explicitly after `--` with `./` in front, never `-r .`, so Bandit's default
+ * excludes (a substring match on `.git`, `.tox`...) cannot silently skip a file.
+ */
+function banditArgv(files, ignoreNosec) {
+    return [
+        'bandit',
+        '-f',
+        'json',
+        '-q',
+        '--ini',
+        '/dev/null',
+        ...(ignoreNosec ? ['--ignore-nosec'] : []),
+        '--',
+        ...files.map(asDotSlashArg),
+    ];
+}
+/** Bandit: required by default, 120 s (a batch of hundreds of scripts takes seconds). */
+const banditScanner = defineScanner({
+    name: 'bandit',
+    title: 'Bandit',
+    driver: { name: 'Bandit', informationUri: 'https://bandit.readthedocs.io/' },
+    policySection: scannerSection({ mode: 'required', timeoutSeconds: 120 }),
+    // The JSON report does not carry Bandit's version; `bandit --version` prints "bandit 1.9.4".
+    probe: { argv: ['bandit', '--version'], parseVersion: (out) => /^bandit (\S+)/m.exec(out)?.[1] },
+    absentMessage: 'bandit is not installed in the sandbox image (policy scanners.bandit decides whether that fails the gate)',
+    open: (settings) => ({
+        argv: (files) => banditArgv(files, settings.ignoreNosec),
+        // Bandit exits 0 (no issues) or 1 (issues found); both are a completed scan.
+        okExitCodes: [0, 1],
+        parse(stdout, root) {
+            const p = parseBanditJson(stdout, root);
+            return {
+                findingsByPath: p.findingsByPath,
+                rules: p.rules,
+                covered: p.reportedPaths,
+                // Bandit's file-less errors (a result outside the root) are notes, not a failed scan.
+                globalErrors: p.errors
+                    .filter((e) => e.path === undefined)
+                    .map((e) => ({ message: e.message, fatal: false })),
+            };
+        },
+    }),
+});
+/**
+ * Bandit alone (tests, bench): the scan, with `bandit --version` in its own container
+ * beside it (the gate's scan stage starts that probe itself).
+ */
+async function runBandit(opts, runner) {
+    const { ignoreNosec, timeoutSeconds, ...run } = opts;
+    const detection = detectScanner(banditScanner, opts.sandbox, { ...opts.limits, timeoutSeconds }, runner);
+    return runScanner(banditScanner, { mode: 'required', ignoreNosec, timeoutSeconds }, run, runner, detection);
+}
+
+;// CONCATENATED MODULE: ./src/scan/semgrep-parse.ts
+
+
+
+
+/**
+ * `semgrep scan --json` output, as far as we read it; validated before use because it
+ * is produced from hostile input. Checked against the real output recorded in
+ * test/fixtures/semgrep/results.json (Semgrep's own e2e snapshot).
+ */
+const Position = object({ line: schemas_number().int(), col: schemas_number().int().optional() });
+const SemgrepResult = object({
+    check_id: schemas_string().min(1),
+    path: schemas_string(),
+    start: Position,
+    end: Position.optional(),
+    extra: object({
+        message: schemas_string().optional(),
+        severity: schemas_string().optional(),
+        metadata: record(schemas_string(), unknown()).optional(),
+    }),
+});
+const SemgrepError = object({
+    level: schemas_string().optional(),
+    // A string in older releases, `["PartialParsing", [...]]` in newer ones.
+    type: unknown().optional(),
+    message: schemas_string().optional(),
+    path: schemas_string().optional(),
+    rule_id: schemas_string().optional(),
+    spans: array(object({ start: Position.optional() }).loose()).optional(),
+});
+const SemgrepReport = object({
+    results: array(SemgrepResult),
+    errors: array(SemgrepError),
+    paths: object({ scanned: array(schemas_string()).optional() })
+        .loose()
+        .optional(),
+    version: schemas_string().optional(),
+});
+class SemgrepOutputError extends Error {
+}
+/**
+ * Semgrep prefixes a local rule's id with the path of its config directory
+ * (`rules/x.yaml` id `eqeq-is-bad` -> `rules.eqeq-is-bad`); the prefix depends on where
+ * the rules were mounted. Given the ids we ship, the longest one the check id ends
+ * with is ours; otherwise the check id is kept as Semgrep printed it.
+ */
+function normalizeSemgrepRuleId(checkId, knownIds = []) {
+    let best;
+    for (const id of knownIds) {
+        if ((checkId === id || checkId.endsWith(`.${id}`)) && (!best || id.length > best.length))
+            best = id;
+    }
+    return best ?? checkId;
+}
+function parseSemgrepJson(json, root, knownRuleIds = []) {
+    let raw;
+    try {
+        raw = JSON.parse(json);
+    }
+    catch (e) {
+        throw new SemgrepOutputError(`Semgrep output is not JSON: ${e.message}`);
+    }
+    const parsed = SemgrepReport.safeParse(raw);
+    if (!parsed.success) {
+        throw new SemgrepOutputError(`Semgrep output is not a Semgrep JSON report: ${parsed.error.issues[0]?.message}`);
+    }
+    const report = parsed.data;
+    const findingsByPath = new Map();
+    const errors = [];
+    const scannedPaths = new Set();
+    for (const p of report.paths?.scanned ?? []) {
+        const rel = toScanRelativePath(p, root);
+        if (rel)
+            scannedPaths.add(rel);
+    }
+    for (const e of report.errors) {
+        const level = e.level ?? 'error';
+        const message = `${errorType(e.type)}${e.message ? `: ${firstLine(e.message)}` : ''}`;
+        const rel = e.path !== undefined ? toScanRelativePath(e.path, root) : null;
+        errors.push({ path: rel ?? undefined, message, level });
+        // A file Semgrep could not fully parse (or timed out on) may hide code from the
+        // rules: it gets a scan-error finding whatever the error's level.
+        if (rel) {
+            const line = e.spans?.[0]?.start?.line ?? 1;
+            addFinding(findingsByPath, rel, scanErrorFinding(`Semgrep could not fully scan this file: ${message}`, line));
+        }
+    }
+    for (const r of report.results) {
+        const rel = toScanRelativePath(r.path, root);
+        if (!rel) {
+            errors.push({
+                path: undefined,
+                message: `Semgrep reported a file outside the scan root: ${r.path}`,
+                level: 'error',
+            });
+            continue;
+        }
+        const meta = r.extra.metadata ?? {};
+        const finding = {
+            tool: 'semgrep',
+            ruleId: normalizeSemgrepRuleId(r.check_id, knownRuleIds),
+            severity: toSeverity(r.extra.severity),
+            confidence: toConfidence(meta['confidence']),
+            line: Math.max(1, r.start.line),
+            message: r.extra.message?.trim() || r.check_id,
+        };
+        if (r.start.col !== undefined && r.start.col >= 1)
+            finding.column = r.start.col;
+        if (r.end && r.end.line > finding.line)
+            finding.endLine = r.end.line;
+        addFinding(findingsByPath, rel, finding);
+    }
+    const result = { findingsByPath, errors, scannedPaths };
+    if (report.version)
+        result.version = report.version;
+    return result;
+}
+function errorType(t) {
+    if (typeof t === 'string')
+        return t;
+    if (Array.isArray(t) && typeof t[0] === 'string')
+        return t[0];
+    return 'Semgrep error';
+}
+function firstLine(s) {
+    return (s.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 300);
+}
+
+;// CONCATENATED MODULE: ./src/scan/semgrep-rules.ts
+
+
+
+
+
+/**
+ * Our Semgrep rules (policies/semgrep/*.yaml) as data: the SARIF writer describes
+ * them, the Semgrep adapter maps prefixed check ids back to them, and a unit test
+ * checks their shape where Semgrep itself cannot run.
+ */
+const PATTERN_KEYS = ['pattern', 'patterns', 'pattern-either', 'pattern-regex'];
+const SemgrepRule = object({
+    id: schemas_string().regex(/^airlock\.[a-z0-9][a-z0-9-]*$/, 'ids are airlock.<kebab-name>'),
+    message: schemas_string().min(1),
+    severity: schemas_enum(['ERROR', 'WARNING', 'INFO']),
+    languages: array(schemas_string()).min(1),
+    metadata: object({
+        confidence: schemas_enum(['HIGH', 'MEDIUM', 'LOW']),
+        cwe: array(schemas_string().regex(/^CWE-\d+: /)).min(1),
+        category: schemas_literal('security'),
+    })
+        .loose(),
+})
+    .loose()
+    .refine((r) => PATTERN_KEYS.some((k) => k in r), {
+    message: `a rule needs one of ${PATTERN_KEYS.join(', ')}`,
+});
+const SemgrepRuleFile = object({ rules: array(SemgrepRule).min(1) });
+/** Reads and validates every `*.yaml` in the directory; throws on the first invalid one. */
+function loadSemgrepRuleFiles(dir) {
+    return (0,external_node_fs_namespaceObject.readdirSync)(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => {
+        const file = external_node_path_default().join(dir, f);
+        const parsed = SemgrepRuleFile.safeParse((0,dist/* parse */.qg)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8')));
+        if (!parsed.success) {
+            throw new Error(`${f}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        }
+        return { name: f.slice(0, -'.yaml'.length), file, rules: parsed.data.rules };
+    });
+}
+function semgrepRuleMeta(rule) {
+    const cwe = rule.metadata.cwe.map((c) => Number(/^CWE-(\d+)/.exec(c)?.[1])).filter(Number.isFinite);
+    const short = rule.message.split(/(?<=\.)\s/)[0] ?? rule.message;
+    return {
+        tool: 'semgrep',
+        id: rule.id,
+        name: rule.id.slice('airlock.'.length),
+        shortDescription: short.trim(),
+        fullDescription: rule.message.trim(),
+        cwe,
+        defaultSeverity: toSeverity(rule.severity),
+    };
+}
+function loadSemgrepRuleMeta(dir) {
+    return loadSemgrepRuleFiles(dir).flatMap((f) => f.rules.map(semgrepRuleMeta));
+}
+
+;// CONCATENATED MODULE: ./src/scan/semgrep.ts
+
+
+
+
+
+
+
+
+/** Where the rules directory is mounted (read-only) inside the scanner container. */
+const SEMGREP_RULES_MOUNT = '/airlock/semgrep-rules';
+/**
+ * `--metrics=off --disable-version-check`: no network (there is none in the sandbox,
+ * and a scanner phoning home would be a leak). `--no-git-ignore`: a PR's .gitignore
+ * must not hide files. `--no-rewrite-rule-ids` keeps our ids unprefixed by the mount
+ * path (normalizeSemgrepRuleId still maps prefixed ids, for older releases). `--max-target-bytes=0` lifts the 1 MB size filter that would
+ * skip a padded file. `--disable-nosem`: generated code can write `# nosemgrep` to hide itself. A `.semgrepignore` in the scanned tree can still hide a file from
+ * Semgrep; the coverage check against `paths.scanned` turns that into a scan error.
+ */
+function semgrepArgv(files, ignoreNosem) {
+    return [
+        'semgrep',
+        'scan',
+        '--json',
+        '--config',
+        SEMGREP_RULES_MOUNT,
+        '--metrics=off',
+        '--disable-version-check',
+        '--no-git-ignore',
+        '--no-rewrite-rule-ids',
+        '--quiet',
+        '--max-target-bytes=0',
+        ...(ignoreNosem ? ['--disable-nosem'] : []),
+        '--',
+        ...files.map(asDotSlashArg),
+    ];
+}
+/**
+ * Semgrep: required by the shipped policies (the shipped image has it); 300 s, since
+ * it is several times slower than Bandit per file.
+ */
+const semgrepScanner = defineScanner({
+    name: 'semgrep',
+    title: 'Semgrep',
+    driver: { name: 'Semgrep', informationUri: 'https://semgrep.dev/' },
+    policySection: scannerSection({ mode: 'required', timeoutSeconds: 300 }, {
+        /** Relative to the policy file that names it; the loader makes it absolute (default: shipped policies/semgrep). */
+        rulesDir: schemas_string().min(1).max(4096).optional(),
+    }),
+    // `semgrep --version` prints the bare version; SEMGREP_ENABLE_VERSION_CHECK=0 in the image keeps it at ~1 s.
+    probe: { argv: ['semgrep', '--version'], parseVersion: (out) => /\d+\.\d+\.\d+\S*/.exec(out)?.[0] },
+    absentMessage: 'semgrep is not installed in the sandbox image; only Bandit scanned (policy scanners.semgrep decides whether that fails the gate)',
+    open(settings) {
+        const ruleMeta = loadSemgrepRuleMeta(settings.rulesDir);
+        const knownIds = ruleMeta.map((r) => r.id);
+        return {
+            argv: (files) => semgrepArgv(files, settings.ignoreNosec),
+            container: {
+                env: { SEMGREP_SEND_METRICS: 'off', SEMGREP_ENABLE_VERSION_CHECK: '0' },
+                readOnlyMounts: [{ host: external_node_path_default().resolve(settings.rulesDir), container: SEMGREP_RULES_MOUNT }],
+            },
+            // 0: no findings, 1: findings (with --error) or some errors; anything else is a crash.
+            okExitCodes: [0, 1],
+            parse(stdout, root) {
+                const p = parseSemgrepJson(stdout, root, knownIds);
+                return {
+                    findingsByPath: p.findingsByPath,
+                    rules: [],
+                    covered: p.scannedPaths,
+                    // An error that names no file at level `error` (a rule that failed to load) means rules did not run.
+                    globalErrors: p.errors
+                        .filter((e) => e.path === undefined)
+                        .map((e) => ({ message: e.message, fatal: e.level === 'error' })),
+                    ...(p.version ? { version: p.version } : {}),
+                };
+            },
+            rules: (fired) => ruleMeta.filter((r) => fired.has(r.id)),
+        };
+    },
+});
+/** Semgrep alone (tests, bench); the gate's scan stage goes through the registry. */
+function runSemgrep(opts, runner) {
+    const { rulesDir, ignoreNosem, timeoutSeconds, ...run } = opts;
+    return runScanner(semgrepScanner, { mode: 'required', rulesDir, ignoreNosec: ignoreNosem, timeoutSeconds }, run, runner);
+}
+/** Is `semgrep` in the image? Runs `semgrep --version` under the hardened flags. */
+function detectSemgrep(sandbox, limits, runner) {
+    return detectScanner(semgrepScanner, sandbox, limits, runner);
+}
+/** scannerGap for Semgrep (kept for its callers and tests). */
+function semgrepGap(mode, status) {
+    return scannerGap('Semgrep', mode, status);
+}
+
+;// CONCATENATED MODULE: ./src/scan/registry.ts
+
+
+/**
+ * Every scanner Airlock knows, in the order they run. The scan stage, the policy
+ * schema (`scanners.<name>`), the SARIF writer (one run per scanner), the report
+ * (`scanners[]`) and the summary iterate this list; nothing else names a scanner.
+ * Adding one is its definition file plus one line here (docs/design.md shows it).
+ */
+const SCANNERS = [banditScanner, semgrepScanner];
+const SCANNER_IDS = SCANNERS.map((s) => s.name);
+function scannerById(id) {
+    return SCANNERS.find((s) => s.name === id);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 
 /**
@@ -68222,9 +71314,9 @@ function preprocess(fn, schema) {
 const LEVELS = ['low', 'high', 'blocked'];
 const Level = schemas_enum(LEVELS);
 const Grade = schemas_enum(['low', 'medium', 'high']);
-const ScannerMode = schemas_enum(['required', 'optional', 'off']);
-const Tool = schemas_enum(['bandit', 'semgrep', 'airlock']);
-const Seconds = schemas_number().int().min(1).max(86_400);
+// `airlock` is the gate's own findings (scan errors); the rest are the registry's scanners.
+const Tool = schemas_enum(['airlock', ...SCANNER_IDS]);
+const schema_Seconds = schemas_number().int().min(1).max(86_400);
 /** Profile names become part of reports and container names: keep them plain. */
 const PROFILE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const ProfileName = schemas_string()
@@ -68250,7 +71342,7 @@ const RelativeGlob = schemas_string()
 const limitField = (key, schema) => schema.default(STANDARD_PROFILE[key]);
 /** One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB). */
 const ProfileSchema = strictObject({
-    timeoutSeconds: limitField('timeoutSeconds', Seconds),
+    timeoutSeconds: limitField('timeoutSeconds', schema_Seconds),
     memoryMb: limitField('memoryMb', schemas_number().int().min(16).max(65_536)),
     cpus: limitField('cpus', schemas_number().min(0.01).max(64)),
     pids: limitField('pids', schemas_number().int().min(1).max(32_768)),
@@ -68264,22 +71356,7 @@ const ProfileSchema = strictObject({
         .max(256 * 1024 * 1024)),
     maxArtifacts: limitField('maxArtifacts', schemas_number().int().min(0).max(100_000)),
 });
-const ScannerCommon = {
-    // Generated code can carry `# nosec` / `# nosemgrep` to hide itself: ignored by default.
-    ignoreNosec: schemas_boolean().default(true),
-};
-const BanditSchema = strictObject({
-    mode: ScannerMode.default('required'),
-    ...ScannerCommon,
-    timeoutSeconds: Seconds.default(DEFAULT_SCANNER_TIMEOUTS.bandit),
-});
-const SemgrepSchema = strictObject({
-    mode: ScannerMode.default('optional'),
-    ...ScannerCommon,
-    timeoutSeconds: Seconds.default(DEFAULT_SCANNER_TIMEOUTS.semgrep),
-    /** Relative to the policy file that names it; the loader makes it absolute (default: shipped policies/semgrep). */
-    rulesDir: schemas_string().min(1).max(4096).optional(),
-});
+const scannerSections = Object.fromEntries(SCANNERS.map((s) => [s.name, s.policySection.prefault({})]));
 const LevelRuleSchema = strictObject({
     /** Omitted: any tool. */
     tool: Tool.optional(),
@@ -68313,13 +71390,20 @@ const ExecuteSchema = strictObject({
     blocked: strictObject({ run: schemas_literal(false, 'blocked scripts never run: expected false') })
         .prefault({ run: false }),
 });
-/** `uid` or `uid:gid`; root (0) in either place is refused. */
+/**
+ * `uid:gid`, both explicit: the engine runs a bare uid with gid 0, root's group. Root
+ * (0) in either place is refused, and so are ids past 2^31-1, which the runtime
+ * cannot use (every run would end 126 instead of a configuration error here).
+ */
 const SandboxUser = preprocess(
-// YAML reads `user: 10001` as a number; accept it as the uid it is.
+// YAML reads `user: 10001` as a number: kept as text so the message below explains.
 (u) => (typeof u === 'number' && Number.isInteger(u) ? String(u) : u), schemas_string()
-    .regex(/^\d{1,10}(:\d{1,10})?$/, 'expected "uid:gid" with numeric ids')
+    .regex(/^\d{1,10}:\d{1,10}$/, 'expected "uid:gid" with both numeric ids (a uid alone runs with gid 0, root\'s group)')
     .refine((u) => u.split(':').every((id) => Number(id) !== 0), {
     message: 'expected a non-root uid:gid (0 is root: the sandbox never runs as root)',
+})
+    .refine((u) => u.split(':').every((id) => Number(id) <= 2 ** 31 - 1), {
+    message: 'expected ids of at most 2147483647',
 }));
 const SandboxSchema = strictObject({
     // A ref starting with "-" would be read by docker as a flag.
@@ -68357,11 +71441,7 @@ const PolicySchema = strictObject({
     name: schemas_string().min(1).max(100).optional(),
     /** A shipped name (`default`, `strict`) or a path relative to this file. */
     extends: schemas_string().min(1).max(4096).optional(),
-    scanners: strictObject({
-        bandit: BanditSchema.prefault({}),
-        semgrep: SemgrepSchema.prefault({}),
-    })
-        .prefault({}),
+    scanners: strictObject(scannerSections).prefault({}),
     levels: LevelsSchema.prefault({}),
     execute: ExecuteSchema.prefault({}),
     profiles: record(ProfileName, ProfileSchema).default({}),
@@ -68479,9 +71559,8 @@ async function readPolicyFile(file) {
 /** Deeper than any sane hierarchy; stops a long chain of files from being a work amplifier. */
 const MAX_EXTENDS_DEPTH = 16;
 function resolveExtends(ref, from) {
-    if (SHIPPED_POLICY_NAMES.includes(ref)) {
+    if (isShippedName(ref))
         return shippedPolicyPath(ref);
-    }
     // Only relative paths: a policy checked into one repository must mean the same on every machine.
     if ((0,external_node_path_namespaceObject.isAbsolute)(ref) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) {
         throw invalid(from, `extends: expected a shipped name (${SHIPPED_POLICY_NAMES.join('|')}) or a path relative to this file, got ${JSON.stringify(ref)}`);
@@ -68538,13 +71617,14 @@ function checkReferences(doc, label) {
     }
 }
 /**
- * Loads a policy file (default: the shipped policies/default.yml), follows its
- * `extends` chain, merges (src/policy/merge.ts) over the built-in defaults and
- * validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with the
- * file, the field path and what was expected.
+ * Loads a policy (default: the shipped policies/default.yml; `default`/`strict` name
+ * the shipped files, anything else is a path, relative to the process's directory),
+ * follows its `extends` chain, merges (src/policy/merge.ts) over the built-in defaults
+ * and validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with
+ * the file, the field path and what was expected.
  */
 async function loadPolicy(file) {
-    const top = file === undefined ? shippedPolicyPath('default') : (0,external_node_path_namespaceObject.resolve)(file);
+    const top = file === undefined ? shippedPolicyPath('default') : resolvePolicyRef(file, process.cwd());
     const chain = await readChain(top);
     let merged = { profiles: structuredClone(defaults_DEFAULT_PROFILES) };
     for (const layer of [...chain].reverse())
@@ -68566,7 +71646,7 @@ async function loadPolicy(file) {
         ...settings,
         name: typeof topRaw.name === 'string' ? topRaw.name : (0,external_node_path_namespaceObject.basename)(top, (0,external_node_path_namespaceObject.extname)(top)),
         scanners: {
-            bandit: doc.scanners.bandit,
+            ...doc.scanners,
             semgrep: { ...doc.scanners.semgrep, rulesDir: doc.scanners.semgrep.rulesDir ?? defaultRulesDir() },
         },
         source: { path: chain[0].path, chain: chain.map((f) => f.path) },
@@ -68972,15 +72052,16 @@ function relativeSarifUri(relativePath) {
 
 
 
+
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SRCROOT = '%SRCROOT%';
 /** Result messages are scanner output about hostile code: bounded. */
 const MAX_MESSAGE_CHARS = 2000;
-const DRIVERS = {
-    bandit: { name: 'Bandit', informationUri: 'https://bandit.readthedocs.io/' },
-    semgrep: { name: 'Semgrep', informationUri: 'https://semgrep.dev/' },
-    airlock: { name: 'Airlock' },
-};
+/** SARIF `tool.driver` per tool: each scanner's from its definition (src/scan/registry.ts). */
+const DRIVERS = new Map([
+    ...SCANNERS.map((s) => [s.name, { ...s.driver }]),
+    ['airlock', { name: 'Airlock' }],
+]);
 /**
  * SARIF 2.1.0 for GitHub code scanning: one run per tool (Bandit, Semgrep, and Airlock
  * for its own findings such as scan errors). Allowlisted findings are left out
@@ -69006,7 +72087,7 @@ function buildSarif(input) {
     }
     const status = new Map(input.scanners.map((s) => [s.tool, s]));
     const runs = [];
-    for (const tool of ['bandit', 'semgrep']) {
+    for (const { name: tool } of SCANNERS) {
         const s = status.get(tool);
         if ((s && s.status === 'ran') || byTool.has(tool))
             runs.push(toolRun(tool, byTool.get(tool) ?? [], s, input, catalog, fingerprints));
@@ -69037,6 +72118,17 @@ function airlockRun(items, input, catalog, fp) {
             descriptor: { id: `airlock/scanner-${s.status}` },
         });
     }
+    if (input.cancelled) {
+        ok = false;
+        const c = input.cancelled;
+        notifications.push({
+            level: 'error',
+            message: {
+                text: `the gate was cancelled by ${c.signal}: ${c.inFlight} run(s) stopped, ${c.notStarted} script(s) not started; this analysis is partial`,
+            },
+            descriptor: { id: 'airlock/cancelled' },
+        });
+    }
     return baseRun('airlock', VERSION, items, input, catalog, fp, ok, notifications);
 }
 function baseRun(tool, version, items, input, catalog, fp, executionSuccessful, notifications) {
@@ -69047,7 +72139,7 @@ function baseRun(tool, version, items, input, catalog, fp, executionSuccessful, 
     const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
     const rules = ruleIds.map((id) => ruleDescriptor(tool, id, sorted.filter((it) => it.finding.ruleId === id).map((it) => it.finding), catalog));
     const results = sorted.map((it) => toResult(it.path, it.finding, ruleIndex.get(it.finding.ruleId), fp));
-    const driver = { ...DRIVERS[tool], rules };
+    const driver = { ...DRIVERS.get(tool), rules };
     if (version) {
         driver.version = version;
         if (/^\d+\.\d+\.\d+/.test(version))
@@ -69111,7 +72203,25 @@ async function writeSarif(log, file) {
     return { bytes: Buffer.byteLength(body) };
 }
 
+;// CONCATENATED MODULE: ./src/report/scanner-warnings.ts
+
+/**
+ * One warning per scanner that did not scan because the image lacks it. Under a
+ * policy that requires the scanner this is also a gap (the verdict says so); under
+ * `optional` it is the only trace, so the job summary and the CLI print it as a
+ * warning, not a notice: the scripts passed a gate with one scanner missing.
+ */
+function missingScannerWarnings(scanners) {
+    return scanners
+        .filter((s) => s.status === 'unavailable')
+        .map((s) => {
+        const title = scannerById(s.tool)?.title ?? s.tool;
+        return `${title} did not scan: ${s.message ?? 'not available in the sandbox image'}. No script was checked by ${title}'s rules. Use an image that has it (the shipped airlock-sandbox image does), or set scanners.${s.tool}.mode: off to scan without it on purpose.`;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
+
 const MAX_FINDINGS_LISTED = 200;
 function summary_escapeMarkdown(text) {
     return (text
@@ -69164,17 +72274,29 @@ function renderSummary(report, links = {}) {
     out.push(`## Airlock: ${verdict}`, '');
     const c = report.counts;
     out.push(`${report.scripts.length} script(s): ${c.low} low, ${c.high} high, ${c.blocked} blocked; ${c.executed} executed, ${c.failed} failed.`, '');
+    if (report.cancelled) {
+        const c = report.cancelled;
+        out.push(`> ⏹️ **Cancelled** by ${c.signal}: ${c.inFlight} run(s) stopped (status \`cancelled\`), ${c.notStarted} script(s) not started (\`skipped\`). This report is partial.`, '');
+    }
+    if (report.scripts.length === 0) {
+        // A green check over nothing must not read as "checked and fine".
+        out.push("> ⚠️ **Nothing was scanned**: no Python script matched the gate's paths (on a pull request: none that the PR adds or changes).", '');
+    }
     for (const r of report.verdictReasons)
         out.push(`- ${summary_escapeMarkdown(r)}`);
     if (report.verdictReasons.length)
         out.push('');
+    // GitHub renders `> [!WARNING]` as a coloured alert box at the top: a missing scanner must not hide in the notices.
+    for (const w of missingScannerWarnings(report.scanners))
+        out.push('> [!WARNING]', `> **${summary_escapeMarkdown(w)}**`, '');
     out.push('| script | level | findings | decision | exit status | duration | peak memory |');
     out.push('| --- | --- | --- | --- | --- | --- | --- |');
     for (const s of report.scripts)
         out.push(row(s));
     out.push('');
     out.push(`**Image:** \`${report.image.ref}\`${report.image.id ? ` (\`${report.image.id}\`)` : ''}  `);
-    out.push(`**Policy:** \`${report.policy.path}\` (sha256 \`${report.policy.sha256.slice(0, 16)}…\`)  `);
+    const from = report.policy.revision ? ` as of commit \`${report.policy.revision.slice(0, 12)}\`` : '';
+    out.push(`**Policy:** \`${report.policy.path.replace(/[`\r\n]/g, '?')}\`${from} (sha256 \`${report.policy.sha256.slice(0, 16)}…\`)  `);
     const scanners = report.scanners.map((s) => `${s.tool} ${s.status}${s.version ? ` ${s.version}` : ''}`);
     out.push(`**Scanners:** ${scanners.join(', ') || '–'}`);
     out.push('');
@@ -69183,7 +72305,8 @@ function renderSummary(report, links = {}) {
     if (report.notices.length)
         out.push('');
     if (report.audit) {
-        out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. Checkpoint:`, '');
+        const how = report.audit.signed ? 'Checkpoint' : 'Checkpoint (**unsigned**: no signing key)';
+        out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. ${how}:`, '');
         out.push('```', report.audit.checkpoint.trimEnd(), '```', '');
     }
     const all = report.scripts.flatMap((s) => s.findings.map((f) => ({ s, f })));
@@ -69213,1264 +72336,6 @@ async function write_json_writeFileAtomic(file, text) {
 }
 function writeJson(file, value) {
     return write_json_writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/docker-args.ts
-
-
-/**
- * The `docker` argv of a hardened run, as pure functions (unit-tested flag by flag).
- *
- * Lifecycle (docs/hardening.md, "Lifecycle"): the container is created detached with
- * an idle keeper (`sleep`) under `--init`; the script runs in it with one exec, which
- * (when output is collected) also streams a tar of the output tmpfs after it
- * (COPY_OUT_LAUNCHER); we read the cgroup's peak memory and OOM counter, then
- * `docker rm -f`. A plain `docker run --rm` cannot do this: a bind mount cannot be
- * size-limited, and a tmpfs is gone once the container stops.
- */
-/** Where the script's directory is mounted (read-only) and where it may write. */
-const WORK_DIR = '/work';
-const OUTPUT_DIR = '/out';
-/** Scratch tmpfs mounts; HOME points into /tmp. */
-const SCRATCH_DIRS = ['/tmp', '/var/tmp', '/run'];
-/** Container paths a caller's extra mount must not cover or replace. */
-const RESERVED_TARGETS = [
-    '/',
-    WORK_DIR,
-    OUTPUT_DIR,
-    ...SCRATCH_DIRS,
-    '/proc',
-    '/sys',
-    '/dev',
-    '/etc',
-    '/usr',
-];
-/** Names of the labels that tie a container to the process that owns it. */
-const OWNER_PID_LABEL = 'org.airlock.owner-pid';
-const OWNER_START_LABEL = 'org.airlock.owner-start';
-const OWNER_HOST_LABEL = 'org.airlock.owner-host';
-const RUN_ID_LABEL = 'org.airlock.run-id';
-/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
-const KEEPER_GRACE_SECONDS = 120;
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
-const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const USER_RE = /^(\d{1,10})(?::(\d{1,10}))?$/;
-/**
- * The environment inside the container: exactly these plus the spec's own. Nothing of
- * process.env (runner tokens, cloud credentials) is ever passed; `docker -e K=V` with an
- * explicit value never reads the docker client's environment either.
- */
-function sandboxEnv(spec) {
-    const ours = {
-        AIRLOCK_OUTPUT_DIR: OUTPUT_DIR,
-        HOME: '/tmp',
-        TMPDIR: '/tmp',
-        // No display: matplotlib must not look for one.
-        MPLBACKEND: 'Agg',
-        MPLCONFIGDIR: '/tmp/.matplotlib',
-        XDG_CACHE_HOME: '/tmp/.cache',
-        XDG_CONFIG_HOME: '/tmp/.config',
-        PYTHONDONTWRITEBYTECODE: '1',
-        PYTHONUNBUFFERED: '1',
-        LANG: 'C.UTF-8',
-    };
-    const extra = spec.env ?? {};
-    for (const key of Object.keys(extra)) {
-        if (!ENV_KEY_RE.test(key))
-            throw new errors_UserError('INPUT_INVALID', `invalid sandbox environment name: ${key}`);
-        // The caller may not move the output directory or HOME off the bounded tmpfs.
-        if (Object.hasOwn(ours, key))
-            throw new errors_UserError('INPUT_INVALID', `sandbox environment ${key} is fixed`);
-        if ((extra[key] ?? '').includes('\0'))
-            throw new errors_UserError('INPUT_INVALID', `NUL in sandbox env ${key}`);
-    }
-    return [...Object.entries(ours), ...Object.entries(extra)];
-}
-/** Parses `uid[:gid]`, refusing root: uid 0 (or gid 0) inside is root's files and powers. */
-function parseSandboxUser(user) {
-    const m = USER_RE.exec(user);
-    if (!m) {
-        // A name would be resolved by the image's /etc/passwd, which could map it to 0.
-        throw new errors_UserError('INPUT_INVALID', `sandbox user must be numeric uid[:gid], got '${user}'`);
-    }
-    const uid = Number(m[1]);
-    const gid = m[2] === undefined ? uid : Number(m[2]);
-    if (uid === 0 || gid === 0)
-        throw new errors_UserError('INPUT_INVALID', 'the sandbox user must not be root (uid/gid 0)');
-    return { uid, gid };
-}
-/** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
-function keeperUser(user) {
-    const { uid } = parseSandboxUser(user);
-    const keeper = uid === 65534 ? 65533 : 65534;
-    return `${keeper}:${keeper}`;
-}
-/** A host path for `--mount`: absolute, and free of the CSV syntax `--mount` parses. */
-function mountSource(hostPath) {
-    if (!external_node_path_default().isAbsolute(hostPath))
-        throw new errors_UserError('PATH_INVALID', `mount source must be absolute: ${hostPath}`);
-    if (/[,"\n\r\0]/.test(hostPath)) {
-        // `--mount` is comma-separated CSV: a comma in a path could smuggle `,readonly=false`
-        // or a second `source=`; refuse rather than quote.
-        throw new errors_UserError('PATH_INVALID', `path contains a character docker --mount cannot take: ${JSON.stringify(hostPath)}`);
-    }
-    return external_node_path_default().resolve(hostPath);
-}
-function mountTarget(target) {
-    if (!external_node_path_default().posix.isAbsolute(target) ||
-        /[,"\n\r\0]/.test(target) ||
-        external_node_path_default().posix.normalize(target) !== target) {
-        throw new errors_UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
-    }
-    for (const reserved of RESERVED_TARGETS) {
-        if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
-            throw new errors_UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
-        }
-    }
-    return target;
-}
-function tmpfs(target, mb) {
-    // noexec: nothing dropped there can be executed; nosuid/nodev: no setuid or device files.
-    return `${target}:rw,noexec,nosuid,nodev,size=${mb}m,mode=1777`;
-}
-function positiveInt(name, v) {
-    if (!Number.isInteger(v) || v <= 0)
-        throw new errors_UserError('INPUT_INVALID', `limit ${name} must be a positive integer`);
-    return v;
-}
-function validateLimits(l) {
-    for (const key of [
-        'timeoutSeconds',
-        'memoryMb',
-        'pids',
-        'tmpfsMb',
-        'outputMb',
-        'nofile',
-        'fsizeMb',
-    ]) {
-        positiveInt(key, l[key]);
-    }
-    positiveInt('maxOutputBytes', l.maxOutputBytes);
-    if (!Number.isInteger(l.maxArtifacts) || l.maxArtifacts < 0) {
-        throw new errors_UserError('INPUT_INVALID', 'limit maxArtifacts must be an integer >= 0');
-    }
-    if (!(l.cpus > 0) || !Number.isFinite(l.cpus))
-        throw new errors_UserError('INPUT_INVALID', 'limit cpus must be > 0');
-}
-/**
- * `docker run` argv (without the leading `docker`) that creates the hardened container
- * with its idle keeper. The script itself runs via `buildExecArgs`.
- */
-function buildDockerRunArgs(spec, ids, 
-/** Seconds the keeper may wait, idle, before its script starts (a container started ahead). */
-idleSeconds = 0) {
-    const l = spec.limits;
-    validateLimits(l);
-    if (!NAME_RE.test(ids.name))
-        throw new errors_UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
-    if (!LABEL_KEY_RE.test(spec.sandbox.label)) {
-        throw new errors_UserError('INPUT_INVALID', `invalid container label key: ${spec.sandbox.label}`);
-    }
-    if (spec.sandbox.runtime !== 'runc' && spec.sandbox.runtime !== 'runsc') {
-        throw new errors_UserError('INPUT_INVALID', `unknown runtime: ${String(spec.sandbox.runtime)}`);
-    }
-    if (!spec.sandbox.image || spec.sandbox.image.startsWith('-')) {
-        throw new errors_UserError('INPUT_INVALID', `invalid image reference: ${spec.sandbox.image}`);
-    }
-    parseSandboxUser(spec.sandbox.user);
-    if (!Number.isInteger(idleSeconds) || idleSeconds < 0) {
-        throw new errors_UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
-    }
-    const args = [
-        'run',
-        '--detach',
-        '--name',
-        ids.name,
-        '--label',
-        `${spec.sandbox.label}=1`,
-        '--label',
-        `${OWNER_PID_LABEL}=${ids.ownerPid}`,
-        '--label',
-        `${OWNER_START_LABEL}=${ids.ownerStart}`,
-        '--label',
-        `${OWNER_HOST_LABEL}=${ids.ownerHost}`,
-        '--label',
-        `${RUN_ID_LABEL}=${ids.runId}`,
-        // Explicit, so a daemon whose default runtime was changed does not pick another.
-        '--runtime',
-        spec.sandbox.runtime,
-        // A missing image is an error, never a pull: a typo must not fetch from a registry.
-        '--pull',
-        'never',
-        // tini as PID 1 reaps the script's orphaned children.
-        '--init',
-        '--read-only',
-        '--cap-drop=ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '--network',
-        'none',
-        '--ipc',
-        'private',
-        '--hostname',
-        'sandbox',
-        // Exec output is never logged; this keeps the keeper's (empty) output off the disk too.
-        '--log-driver',
-        'none',
-        '--pids-limit',
-        String(l.pids),
-        '--memory',
-        `${l.memoryMb}m`,
-        // Equal to --memory: no swap, so the memory limit is the real limit.
-        '--memory-swap',
-        `${l.memoryMb}m`,
-        '--cpus',
-        String(l.cpus),
-        '--ulimit',
-        `nofile=${l.nofile}:${l.nofile}`,
-        // RLIMIT_FSIZE is in bytes.
-        '--ulimit',
-        `fsize=${l.fsizeMb * 1024 * 1024}:${l.fsizeMb * 1024 * 1024}`,
-        // No core dumps of a crashing script (they could hold its memory).
-        '--ulimit',
-        'core=0:0',
-        // /dev/shm is a tmpfs too (default 64 MiB): bound it like the others.
-        '--shm-size',
-        `${l.tmpfsMb}m`,
-    ];
-    for (const dir of SCRATCH_DIRS)
-        args.push('--tmpfs', tmpfs(dir, l.tmpfsMb));
-    args.push('--tmpfs', tmpfs(OUTPUT_DIR, l.outputMb));
-    args.push('--mount', `type=bind,source=${mountSource(spec.workDir)},target=${WORK_DIR},readonly`);
-    for (const m of spec.readOnlyMounts ?? []) {
-        args.push('--mount', `type=bind,source=${mountSource(m.host)},target=${mountTarget(m.container)},readonly`);
-    }
-    args.push('--workdir', WORK_DIR);
-    for (const [k, v] of sandboxEnv(spec))
-        args.push('--env', `${k}=${v}`);
-    // The keeper runs as another non-root uid than the script, which therefore cannot
-    // signal it; it ends by itself after the timeout plus grace, so a container of an
-    // Airlock process that was SIGKILLed stops on its own (and sweepOrphans removes it).
-    args.push('--user', keeperUser(spec.sandbox.user));
-    const lifetime = l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds;
-    args.push('--entrypoint', 'sleep', spec.sandbox.image, String(lifetime));
-    return args;
-}
-/**
- * The archive of the output directory on stdout: one argv for both copy-outs, the
- * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
- * can carry it in its shell text as is.
- */
-const TAR_OUTPUT_DIR = [
-    'tar',
-    '--create',
-    '--file=-',
-    `--directory=${OUTPUT_DIR}`,
-    '--format=posix',
-    '--numeric-owner',
-];
-/**
- * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
- * `airlock-copy-out <archive bytes> <tar exit status>\n`.
- */
-const COPY_OUT_TAG = 'airlock-copy-out';
-/**
- * Runs the script, then streams a tar of the output directory on the same stdout and
- * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
- * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
- * After the script it kills what the script left running (`kill -9 -1` as the sandbox
- * uid reaches every process of that uid but the shell itself, never the keeper's
- * other uid), so nothing writes to the directory or the stream while tar reads it.
- * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
- * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
- * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
- * captured, not printed (its exit status is on the trailer line), so the script's stderr
- * stays the script's alone.
- *
- * The script could print a forged trailer line itself, but only to its own cost: the
- * archive and the stdout it could "forge" are its own output either way, and the exit
- * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
- */
-const COPY_OUT_LAUNCHER = [
-    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
-    'unset PWD',
-    '"$@"',
-    's=$?',
-    'exec 3>&1',
-    'kill -9 -1 2>/dev/null',
-    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
-    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
-    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
-    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
-    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
-    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
-    'case $n in *[!0-9]*|"") n=-; esac',
-    // No status (the subshell could not fork, or died): still a well-formed trailer.
-    'case $t in *[!0-9]*|"") t=255; esac',
-    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
-    'exit "$s"',
-].join('\n');
-/**
- * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
- * gVisor every process in the sandbox costs the sentry host threads, which count against
- * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
- * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
- * after the script (`copyOutExec`), when the script's processes are gone.
- */
-function usesCopyOutLauncher(spec) {
-    return Boolean(spec.collectOutputTo) && spec.sandbox.runtime === 'runc';
-}
-/**
- * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
- * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
- */
-function scriptExec(spec) {
-    if (spec.command.length === 0)
-        throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
-    parseSandboxUser(spec.sandbox.user);
-    const cmd = usesCopyOutLauncher(spec)
-        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...spec.command]
-        : [...spec.command];
-    return { user: spec.sandbox.user, workdir: WORK_DIR, cmd };
-}
-/**
- * A tar of the output directory on stdout, as a separate exec after the script: the
- * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
- */
-function copyOutExec(spec) {
-    parseSandboxUser(spec.sandbox.user);
-    return {
-        user: spec.sandbox.user,
-        cmd: [...TAR_OUTPUT_DIR, '.'],
-    };
-}
-/** `docker exec` argv (no -i/-t: no stdin, no tty). */
-function execArgs(name, cfg) {
-    return [
-        'exec',
-        '--user',
-        cfg.user,
-        ...(cfg.workdir === undefined ? [] : ['--workdir', cfg.workdir]),
-        name,
-        ...cfg.cmd,
-    ];
-}
-/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
-function buildExecArgs(spec, name) {
-    return execArgs(name, scriptExec(spec));
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/create-request.ts
-/**
- * The Engine API request (`POST /containers/create?name=...`) that is exactly the
- * container `docker run --detach <args>` would create, derived from the argv that
- * `buildDockerRunArgs` builds. The argv stays the one statement of the hardening flags
- * (unit-tested flag by flag, and what the CLI path and the DIY baseline use); this
- * translates it, flag by flag, and refuses any flag it does not know rather than
- * dropping it. `create-request.test.ts` creates one container each way against the
- * real engine and compares what the engine made of them (`docker inspect`).
- */
-/** `512m` and the like, as the CLI reads them (binary units), to bytes. */
-function bytes(text, flag) {
-    const m = /^(\d+)([bkmg]?)$/i.exec(text);
-    if (!m)
-        throw new Error(`${flag}: cannot read the size '${text}'`);
-    const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1;
-    return Number(m[1]) * unit;
-}
-function keyValue(text, flag) {
-    const eq = text.indexOf('=');
-    if (eq <= 0)
-        throw new Error(`${flag}: expected KEY=VALUE, got '${text}'`);
-    return [text.slice(0, eq), text.slice(eq + 1)];
-}
-/** `--mount type=bind,source=S,target=T,readonly` (the only form the builder writes). */
-function bindMount(text) {
-    const fields = new Map();
-    let readOnly = false;
-    for (const part of text.split(',')) {
-        if (part === 'readonly')
-            readOnly = true;
-        else {
-            const [k, v] = keyValue(part, '--mount');
-            fields.set(k, v);
-        }
-    }
-    const source = fields.get('source');
-    const target = fields.get('target');
-    if (fields.get('type') !== 'bind' || !source || !target || fields.size !== 3) {
-        throw new Error(`--mount: only type=bind,source=,target=[,readonly] is translated, got '${text}'`);
-    }
-    return { Type: 'bind', Source: source, Target: target, ReadOnly: readOnly };
-}
-/** Translates `docker run --detach ...` argv (without the leading `docker`). */
-function createRequestFromRunArgs(args) {
-    if (args[0] !== 'run')
-        throw new Error(`not a docker run argv: ${args[0]}`);
-    let name;
-    let entrypoint;
-    let detached = false;
-    const cfg = {
-        User: '',
-        WorkingDir: '',
-        Hostname: '',
-        Env: [],
-        Labels: {},
-    };
-    const host = {
-        // The CLI's explicit default; the engine would record an empty name for the same policy.
-        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-        CapDrop: [],
-        SecurityOpt: [],
-        Ulimits: [],
-        Tmpfs: {},
-        Mounts: [],
-    };
-    let i = 1;
-    const value = (flag) => {
-        const v = args[++i];
-        if (v === undefined)
-            throw new Error(`${flag} without a value`);
-        return v;
-    };
-    for (; i < args.length; i++) {
-        const a = args[i];
-        if (!a.startsWith('-'))
-            break; // the image
-        switch (a) {
-            case '--detach':
-                detached = true;
-                break;
-            case '--name':
-                name = value(a);
-                break;
-            case '--label': {
-                const [k, v] = keyValue(value(a), a);
-                cfg.Labels[k] = v;
-                break;
-            }
-            case '--runtime':
-                host.Runtime = value(a);
-                break;
-            case '--pull':
-                // Client-side in the CLI; `create` never pulls (a missing image is a 404).
-                if (value(a) !== 'never')
-                    throw new Error('--pull: only never is translated');
-                break;
-            case '--init':
-                host.Init = true;
-                break;
-            case '--read-only':
-                host.ReadonlyRootfs = true;
-                break;
-            case '--cap-drop=ALL':
-                host.CapDrop.push('ALL');
-                break;
-            case '--security-opt':
-                host.SecurityOpt.push(value(a));
-                break;
-            case '--network':
-                host.NetworkMode = value(a);
-                break;
-            case '--ipc':
-                host.IpcMode = value(a);
-                break;
-            case '--hostname':
-                cfg.Hostname = value(a);
-                break;
-            case '--log-driver':
-                host.LogConfig = { Type: value(a), Config: {} };
-                break;
-            case '--pids-limit':
-                host.PidsLimit = Number(value(a));
-                break;
-            case '--memory':
-                host.Memory = bytes(value(a), a);
-                break;
-            case '--memory-swap':
-                host.MemorySwap = bytes(value(a), a);
-                break;
-            case '--cpus': {
-                const cpus = Number(value(a));
-                host.NanoCpus = Math.round(cpus * 1e9);
-                break;
-            }
-            case '--ulimit': {
-                const [k, v] = keyValue(value(a), a);
-                const [soft, hard] = v.split(':').map(Number);
-                if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard))
-                    throw new Error(`--ulimit: '${v}'`);
-                host.Ulimits.push({
-                    Name: k,
-                    Soft: soft,
-                    Hard: hard,
-                });
-                break;
-            }
-            case '--shm-size':
-                host.ShmSize = bytes(value(a), a);
-                break;
-            case '--tmpfs': {
-                const spec = value(a);
-                const colon = spec.indexOf(':');
-                const target = colon === -1 ? spec : spec.slice(0, colon);
-                host.Tmpfs[target] = colon === -1 ? '' : spec.slice(colon + 1);
-                break;
-            }
-            case '--mount':
-                host.Mounts.push(bindMount(value(a)));
-                break;
-            case '--workdir':
-                cfg.WorkingDir = value(a);
-                break;
-            case '--env':
-                cfg.Env.push(value(a));
-                break;
-            case '--user':
-                cfg.User = value(a);
-                break;
-            case '--entrypoint':
-                entrypoint = value(a);
-                break;
-            default:
-                throw new Error(`docker run flag not translated to the Engine API: ${a}`);
-        }
-    }
-    const image = args[i];
-    if (!detached || name === undefined || entrypoint === undefined || image === undefined) {
-        throw new Error('expected a detached, named run with an entrypoint and an image');
-    }
-    return {
-        name,
-        body: {
-            Image: image,
-            Entrypoint: [entrypoint],
-            Cmd: args.slice(i + 1),
-            ...cfg,
-            AttachStdin: false,
-            AttachStdout: false,
-            AttachStderr: false,
-            OpenStdin: false,
-            Tty: false,
-            HostConfig: host,
-        },
-    };
-}
-
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
-
-
-
-
-/**
- * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
- * for every script: creating and starting its container, the script's exec, the
- * copy-out exec (runsc) and the removal. Through the CLI each of those is a process
- * spawn plus the CLI's own start-up and API-version ping, ~25-30 ms of CPU; on a 2-core
- * runner the gate is CPU-bound, so that is wall time (docs/performance.md). The create
- * body is translated from the `docker run` argv (src/sandbox/create-request.ts), which
- * stays the one statement of the hardening flags.
- *
- * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
- * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
- * keeps to the CLI, which knows how to reach it. A socket that does not answer the
- * first ping also means the CLI: it gives the same errors people already know.
- */
-const DEFAULT_SOCKET = '/var/run/docker.sock';
-/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
-const API_VERSION_RE = /^1\.\d{1,3}$/;
-/** JSON answers we read are small (ids, exit codes, error messages). */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** The unix socket the docker CLI would use, or null when it would use something else. */
-function localEngineSocket(env = process.env) {
-    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
-        return null;
-    }
-    const host = env.DOCKER_HOST;
-    if (host !== undefined && host !== '') {
-        if (!host.startsWith('unix://'))
-            return null;
-        const socket = host.slice('unix://'.length);
-        return external_node_path_default().isAbsolute(socket) ? socket : null;
-    }
-    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
-        return null;
-    return DEFAULT_SOCKET;
-}
-/** The context `docker context use` stored in the CLI's config, if any other than default. */
-function cliConfigContext(env) {
-    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
-    try {
-        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
-        const ctx = config.currentContext;
-        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** An answer from the engine that was not a success: status and the engine's message. */
-class EngineError extends Error {
-    status;
-    constructor(status, message) {
-        super(message);
-        this.status = status;
-        this.name = 'EngineError';
-    }
-}
-/**
- * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
- * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
- * header (an engine that writes an error unframed) are passed on as stderr, never
- * mistaken for the script's stdout.
- */
-class ExecStreamDemuxer {
-    sinks;
-    pending = Buffer.alloc(0);
-    frameLeft = 0;
-    frameType = 0;
-    raw = false;
-    constructor(sinks) {
-        this.sinks = sinks;
-    }
-    push(chunk) {
-        let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-        this.pending = Buffer.alloc(0);
-        while (buf.length > 0) {
-            if (this.raw) {
-                this.sinks.stderr(buf);
-                return;
-            }
-            if (this.frameLeft > 0) {
-                const part = buf.subarray(0, this.frameLeft);
-                this.frameLeft -= part.length;
-                if (this.frameType === 2)
-                    this.sinks.stderr(part);
-                else
-                    this.sinks.stdout(part);
-                buf = buf.subarray(part.length);
-                continue;
-            }
-            const type = buf[0];
-            if (type !== 1 && type !== 2) {
-                this.raw = true;
-                continue;
-            }
-            if (buf.length < 8) {
-                this.pending = Buffer.from(buf);
-                return;
-            }
-            if (buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) {
-                this.raw = true;
-                continue;
-            }
-            this.frameType = type;
-            this.frameLeft = buf.readUInt32BE(4);
-            buf = buf.subarray(8);
-        }
-    }
-    /** What is left at the end of the stream: an incomplete header is raw text too. */
-    end() {
-        if (this.pending.length > 0)
-            this.sinks.stderr(this.pending);
-        this.pending = Buffer.alloc(0);
-    }
-}
-function abortError() {
-    const e = new Error('The operation was aborted');
-    e.name = 'AbortError';
-    return e;
-}
-class EngineApi {
-    socketPath;
-    apiVersion;
-    constructor(socketPath, apiVersion) {
-        this.socketPath = socketPath;
-        this.apiVersion = apiVersion;
-    }
-    /** Pings the engine; null when it does not answer like a Docker engine. */
-    static async connect(socketPath, timeoutMs = 5000) {
-        const ping = await new Promise((resolve) => {
-            const req = external_node_http_default().request({
-                socketPath,
-                method: 'GET',
-                path: '/_ping',
-                agent: false,
-                timeout: timeoutMs,
-            });
-            req.on('response', (res) => {
-                res.resume();
-                resolve(res);
-            });
-            req.on('timeout', () => req.destroy());
-            req.on('error', () => resolve(null));
-            req.end();
-        });
-        const version = ping?.headers['api-version'];
-        if (ping?.statusCode !== 200 || typeof version !== 'string' || !API_VERSION_RE.test(version))
-            return null;
-        // The engine's own version: the paths used here are stable across API versions,
-        // and an engine may refuse versions older than its minimum (Engine 29: 1.44).
-        return new EngineApi(socketPath, version);
-    }
-    url(p) {
-        return `/v${this.apiVersion}${p}`;
-    }
-    /** One JSON request; resolves with the status and parsed body (or raw text). */
-    request(method, p, body, timeoutMs = 60_000) {
-        return new Promise((resolve, reject) => {
-            const payload = body === undefined ? undefined : JSON.stringify(body);
-            const req = external_node_http_default().request({
-                socketPath: this.socketPath,
-                method,
-                path: this.url(p),
-                agent: false,
-                timeout: timeoutMs,
-                headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
-            });
-            req.on('timeout', () => req.destroy(new Error(`the Docker engine did not answer ${method} ${p} in time`)));
-            req.on('error', reject);
-            req.on('response', (res) => {
-                const chunks = [];
-                let size = 0;
-                res.on('data', (c) => {
-                    size += c.length;
-                    if (size <= MAX_RESPONSE_BYTES)
-                        chunks.push(c);
-                });
-                res.on('error', reject);
-                res.on('end', () => {
-                    const text = Buffer.concat(chunks).toString('utf8');
-                    let parsed = text;
-                    try {
-                        parsed = text === '' ? null : JSON.parse(text);
-                    }
-                    catch {
-                        // not JSON: the raw text is the message
-                    }
-                    resolve({ status: res.statusCode ?? 0, body: parsed });
-                });
-            });
-            req.end(payload);
-        });
-    }
-    static message(body) {
-        if (body && typeof body === 'object' && typeof body.message === 'string') {
-            return body.message;
-        }
-        return typeof body === 'string' ? body.trim() : JSON.stringify(body);
-    }
-    /**
-     * Runs a command in a running container, streaming its output to `sinks`; resolves
-     * with its exit code once it has ended. Rejects with EngineError when the engine
-     * refuses (no such container, not running), with an AbortError when `signal` fires,
-     * and with the socket's error when the engine goes away.
-     */
-    async exec(container, what, sinks, opts = {}) {
-        if (opts.signal?.aborted)
-            throw abortError();
-        const created = await this.request('POST', `/containers/${encodeURIComponent(container)}/exec`, {
-            User: what.user,
-            ...(what.workdir === undefined ? {} : { WorkingDir: what.workdir }),
-            Cmd: what.cmd,
-            AttachStdin: false,
-            AttachStdout: true,
-            AttachStderr: true,
-            Tty: false,
-        });
-        const id = created.body?.Id;
-        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
-            throw new EngineError(created.status, EngineApi.message(created.body));
-        }
-        await this.attach(id, sinks, opts.signal);
-        return this.execEnd(id);
-    }
-    /** `POST /exec/ID/start`, upgraded to the raw stream, read to its end. */
-    attach(id, sinks, signal) {
-        return new Promise((resolve, reject) => {
-            const demux = new ExecStreamDemuxer(sinks);
-            const req = external_node_http_default().request({
-                socketPath: this.socketPath,
-                method: 'POST',
-                path: this.url(`/exec/${id}/start`),
-                agent: false,
-                headers: { 'Content-Type': 'application/json', Connection: 'Upgrade', Upgrade: 'tcp' },
-            });
-            let settled = false;
-            const settle = (error) => {
-                if (settled)
-                    return;
-                settled = true;
-                signal?.removeEventListener('abort', onAbort);
-                if (error)
-                    reject(error);
-                else
-                    resolve();
-            };
-            const onAbort = () => {
-                req.destroy();
-                settle(abortError());
-            };
-            signal?.addEventListener('abort', onAbort, { once: true });
-            req.on('error', (e) => settle(e));
-            req.on('upgrade', (_res, socket, head) => {
-                req.removeAllListeners('error');
-                req.on('error', () => undefined);
-                signal?.removeEventListener('abort', onAbort);
-                const onSocketAbort = () => {
-                    socket.destroy();
-                    settle(abortError());
-                };
-                signal?.addEventListener('abort', onSocketAbort, { once: true });
-                if (head.length > 0)
-                    demux.push(head);
-                socket.on('data', (c) => demux.push(c));
-                socket.on('error', (e) => {
-                    signal?.removeEventListener('abort', onSocketAbort);
-                    settle(e);
-                });
-                socket.on('close', () => {
-                    signal?.removeEventListener('abort', onSocketAbort);
-                    demux.end();
-                    settle();
-                });
-            });
-            req.on('response', (res) => {
-                // Not upgraded: the engine refused the start (e.g. the container stopped).
-                const chunks = [];
-                res.on('data', (c) => chunks.push(c));
-                res.on('end', () => {
-                    let body = Buffer.concat(chunks).toString('utf8');
-                    try {
-                        body = JSON.parse(body);
-                    }
-                    catch {
-                        // raw text
-                    }
-                    settle(new EngineError(res.statusCode ?? 0, EngineApi.message(body)));
-                });
-            });
-            req.end(JSON.stringify({ Detach: false, Tty: false }));
-        });
-    }
-    /** The exit code once the exec is no longer running (its stream can end a moment before). */
-    async execEnd(id) {
-        for (let i = 0; i < 200; i++) {
-            const r = await this.request('GET', `/exec/${id}/json`);
-            if (r.status !== 200)
-                throw new EngineError(r.status, EngineApi.message(r.body));
-            const info = r.body;
-            if (info.Running !== true) {
-                return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null };
-            }
-            await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        return { exitCode: null };
-    }
-    /**
-     * `POST /containers/create?name=` then `POST /containers/ID/start`: what `docker run
-     * --detach` does. Resolves with the container's id; rejects with EngineError when the
-     * engine refuses either step (a created container that would not start stays, named,
-     * for the caller's removal, as with the CLI).
-     */
-    async createAndStart(name, body, timeoutMs = 120_000) {
-        const created = await this.request('POST', `/containers/create?name=${encodeURIComponent(name)}`, body, timeoutMs);
-        const id = created.body?.Id;
-        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
-            throw new EngineError(created.status, EngineApi.message(created.body));
-        }
-        const started = await this.request('POST', `/containers/${id}/start`, undefined, timeoutMs);
-        if (started.status !== 204 && started.status !== 304) {
-            throw new EngineError(started.status, EngineApi.message(started.body));
-        }
-        return id;
-    }
-    /**
-     * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
-     * container), or 'in-progress' (another removal is under way).
-     */
-    async remove(container) {
-        const r = await this.request('DELETE', `/containers/${encodeURIComponent(container)}?force=1&v=1`);
-        if (r.status === 204 || r.status === 200)
-            return 'removed';
-        if (r.status === 404)
-            return 'gone';
-        if (r.status === 409 && /in progress/i.test(EngineApi.message(r.body)))
-            return 'in-progress';
-        throw new EngineError(r.status, EngineApi.message(r.body));
-    }
-    /** True once the engine has no container by that name. */
-    async isGone(container) {
-        const r = await this.request('GET', `/containers/${encodeURIComponent(container)}/json`);
-        return r.status === 404;
-    }
-}
-let shared;
-/**
- * This process's Engine API client, or null when the CLI must be used (see the top of
- * this file). AIRLOCK_DOCKER_CLI=1 forces the CLI (for comparison and as an escape hatch).
- */
-function localEngine() {
-    if (shared === undefined) {
-        const socket = process.env.AIRLOCK_DOCKER_CLI === '1' ? null : localEngineSocket();
-        shared = socket === null ? Promise.resolve(null) : EngineApi.connect(socket);
-    }
-    return shared;
-}
-/** Forgets the client, so the next call asks again (tests that change the environment). */
-function resetLocalEngine() {
-    shared = undefined;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/docker.ts
-
-
-
-
-
-/**
- * The docker CLI's environment: a minimal one plus the variables that select and
- * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
- * the docker client only; the container's environment is only ever explicit --env.
- */
-const docker_DOCKER_CLIENT_VARS = [
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DOCKER_CONFIG',
-    'DOCKER_TLS_VERIFY',
-    'DOCKER_CERT_PATH',
-];
-function dockerClientEnv(env = process.env) {
-    const extra = {};
-    for (const k of docker_DOCKER_CLIENT_VARS)
-        if (env[k] !== undefined)
-            extra[k] = env[k];
-    return run_command_minimalEnv(extra);
-}
-/** `docker ARGS` through the one exec wrapper, with the docker client's environment. */
-function docker(args, opts = {}) {
-    return run_command_tryRunCommand('docker', args, { ...opts, env: dockerClientEnv() });
-}
-/** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
-async function checkDocker() {
-    const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
-    let r;
-    try {
-        r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
-    }
-    catch (e) {
-        const why = e.code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
-    }
-    let info = {};
-    try {
-        info = JSON.parse(r.stdout);
-    }
-    catch {
-        // fall through: reported below
-    }
-    if (r.exitCode !== 0 || !info.ServerVersion) {
-        const why = info.ServerErrors?.[0] ?? (lastLine(r.stderr) || `docker info exited ${r.exitCode}`);
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
-    }
-    return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
-}
-/** The image's ID, or null when the engine does not have it locally. */
-async function localImageId(ref) {
-    if (ref.startsWith('-'))
-        return null;
-    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
-        timeoutMs: 20_000,
-    });
-    return r.exitCode === 0 ? r.stdout.trim() || null : null;
-}
-/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
-async function requireImage(ref) {
-    const id = await localImageId(ref);
-    if (!id) {
-        throw new errors_UserError('IMAGE_MISSING', `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``);
-    }
-    return id;
-}
-/**
- * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
- * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
- */
-async function ensureImage(ref, progress) {
-    const id = await requireImage(ref);
-    progress?.(`image: ${ref} (${id})`);
-    return { ref, id };
-}
-/** Throws DOCKER_UNAVAILABLE when the runtime is not registered with the engine. */
-async function requireRuntime(runtime) {
-    const { runtimes } = await checkDocker();
-    if (!runtimes.includes(runtime)) {
-        throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`);
-    }
-}
-/**
- * `docker run --detach <args>`: through the engine's socket where the CLI would use it
- * too (the same container, translated by create-request.ts), else through the CLI. The
- * result is the CLI's: exit 0 with the id on stdout, or 125 and the engine's message.
- */
-async function createContainer(runArgs, timeoutMs) {
-    const engine = await localEngine();
-    if (engine === null)
-        return docker(runArgs, { timeoutMs });
-    const started = performance.now();
-    const req = createRequestFromRunArgs(runArgs);
-    const out = new CappedBuffer(DEFAULT_MAX_OUTPUT);
-    const err = new CappedBuffer(DEFAULT_MAX_OUTPUT);
-    let exitCode = 0;
-    try {
-        out.push(Buffer.from(`${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, 'utf8'));
-    }
-    catch (e) {
-        const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
-        exitCode = 125;
-        err.push(Buffer.from(`docker: ${why}\n`, 'utf8'));
-    }
-    return capturedResult('docker', runArgs, out, err, {
-        exitCode,
-        signal: null,
-        timedOut: false,
-        startedAt: started,
-    });
-}
-/** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
-async function removeContainer(name) {
-    const engine = await localEngine();
-    if (engine !== null)
-        return removeThroughEngine(engine, name);
-    const r = await docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(() => null);
-    if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr)))
-        return true;
-    // "removal ... already in progress" (a concurrent rm -f): wait until it is gone.
-    for (let i = 0; i < 60; i++) {
-        const seen = await docker(['container', 'inspect', '--format', '{{.Id}}', name], {
-            timeoutMs: 20_000,
-        }).catch(() => null);
-        if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr))
-            return true;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return false;
-}
-/** `removeContainer` over the engine's socket: the same answers, no CLI process. */
-async function removeThroughEngine(engine, name) {
-    const answer = await engine.remove(name).catch(() => null);
-    if (answer === 'removed' || answer === 'gone')
-        return true;
-    for (let i = 0; i < 60; i++) {
-        if (await engine.isGone(name).catch(() => false))
-            return true;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return false;
-}
-/**
- * Runs `docker <args>` and keeps at most `cap` bytes of its stdout as raw bytes.
- *
- * Not `tryRunCommand`: that decodes stdout as UTF-8 text, which would corrupt a tar
- * stream. Once the cap is reached the process is killed, so a hostile output directory
- * can neither grow our memory nor keep us reading.
- */
-function captureBinary(args, cap, timeoutMs) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', args, {
-            env: dockerClientEnv(),
-            stdio: ['ignore', 'pipe', 'pipe'],
-            shell: false,
-        });
-        const out = new CappedBuffer(cap);
-        let stderr = '';
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-        child.stdout.on('data', (c) => {
-            out.push(c);
-            if (out.truncated)
-                child.kill('SIGKILL');
-        });
-        child.stderr.on('data', (c) => {
-            if (stderr.length < 8192)
-                stderr += c.toString('utf8');
-        });
-        child.on('error', (e) => {
-            clearTimeout(timer);
-            reject(e);
-        });
-        child.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({
-                data: out.toBuffer(),
-                totalBytes: out.total,
-                truncated: out.truncated,
-                exitCode: code,
-                stderr,
-            });
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/containers.ts
-
-
-
-
-
-
-/**
- * No container left behind: every container is tracked from before `docker run` until
- * it is removed. While any is live, SIGINT/SIGTERM remove them all, then the process
- * exits as the signal would have ended it; an `exit` hook removes stragglers
- * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
- * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
- */
-const live = new Set();
-let counter = 0;
-/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
-function processStartTime(pid) {
-    try {
-        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // The command name (field 2) may contain spaces and ')': split after the last ')'.
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return rest[19] ?? null;
-    }
-    catch {
-        return null;
-    }
-}
-const RUN_ID = (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
-/** Ids for a new container of this process; the name is unique per run and call. */
-function newContainerIds(label) {
-    counter += 1;
-    // The label (a script path) is hostile: keep only a short [a-z0-9-] slug for humans.
-    const slug = (label ?? '')
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(-40);
-    return {
-        name: `airlock-${RUN_ID}-${counter}${slug ? `-${slug}` : ''}`,
-        runId: RUN_ID,
-        ownerPid: process.pid,
-        ownerStart: processStartTime(process.pid) ?? 'unknown',
-        ownerHost: external_node_os_default().hostname(),
-    };
-}
-function onSignal(signal) {
-    const code = 128 + ((external_node_os_default()).constants.signals[signal] ?? 15);
-    const names = [...live];
-    void Promise.allSettled(names.map((n) => removeContainer(n))).finally(() => process.exit(code));
-}
-function onExit() {
-    // Synchronous: an 'exit' listener cannot wait for promises.
-    if (live.size === 0)
-        return;
-    (0,external_node_child_process_namespaceObject.spawnSync)('docker', ['rm', '--force', ...live], {
-        env: dockerClientEnv(),
-        stdio: 'ignore',
-        timeout: 30_000,
-    });
-}
-function installHandlers() {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('exit', onExit);
-}
-function removeHandlers() {
-    // Gone again once nothing is live: the default signal behaviour comes back.
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
-}
-function trackContainer(name) {
-    if (live.size === 0)
-        installHandlers();
-    live.add(name);
-}
-function untrackContainer(name) {
-    live.delete(name);
-    if (live.size === 0)
-        removeHandlers();
-}
-function liveContainers() {
-    return [...live];
-}
-/** Removals started by `removeInBackground` and not yet finished. */
-const removing = new Set();
-/** Containers a background removal could not remove (still tracked: exit removes them). */
-const notRemoved = new Set();
-/**
- * `docker rm -f` off the caller's critical path: a batch hands its slot to the next
- * script while the engine tears this container down. The container stays tracked (so
- * a signal or exit still removes it) until the engine says it is gone; whoever started
- * background removals must `awaitRemovals()` before it reports that it is done.
- */
-function removeInBackground(name) {
-    const p = removeContainer(name).then((gone) => {
-        if (gone)
-            untrackContainer(name);
-        else
-            notRemoved.add(name);
-    }, () => {
-        notRemoved.add(name);
-    });
-    removing.add(p);
-    void p.finally(() => removing.delete(p));
-}
-/** Waits until every background removal has finished; returns the containers that are not gone. */
-async function awaitRemovals() {
-    while (removing.size > 0)
-        await Promise.all([...removing]);
-    const left = [...notRemoved];
-    notRemoved.clear();
-    return left;
-}
-function processAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (e) {
-        // EPERM: it exists but belongs to someone else.
-        return e.code === 'EPERM';
-    }
-}
-/**
- * Removes containers with our label whose owning process is gone (or whose pid now
- * belongs to a different process). Containers owned by another host are left alone:
- * on a shared engine we cannot see their processes. Returns the names removed.
- */
-async function sweepOrphans(label) {
-    const format = `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}\t{{.Label "${OWNER_START_LABEL}"}}\t{{.Label "${OWNER_HOST_LABEL}"}}\t{{.Label "${RUN_ID_LABEL}"}}`;
-    const r = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format], {
-        timeoutMs: 30_000,
-    });
-    if (r.exitCode !== 0)
-        return [];
-    const host = external_node_os_default().hostname();
-    const orphans = [];
-    for (const line of r.stdout.split('\n')) {
-        const [name, pidText, start, ownerHost] = line.split('\t');
-        if (!name || live.has(name) || ownerHost !== host)
-            continue;
-        const pid = Number(pidText);
-        const alive = Number.isSafeInteger(pid) && pid > 0 && processAlive(pid);
-        const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
-        if (!samePid)
-            orphans.push(name);
-    }
-    const removed = [];
-    for (const name of orphans)
-        if (await removeContainer(name))
-            removed.push(name);
-    return removed;
 }
 
 ;// CONCATENATED MODULE: ./src/gate/image-stage.ts
@@ -70536,742 +72401,8 @@ async function runPool(items, parallelism, fn) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/sandbox/cgroup.ts
-
-const ROOT = '/sys/fs/cgroup';
-/** Candidate cgroup dirs of a container for the cgroupfs and systemd drivers, v1 and v2. */
-function cgroupCandidates(containerId) {
-    return [
-        { dir: `${ROOT}/memory/docker/${containerId}`, version: 1 },
-        { dir: `${ROOT}/memory/system.slice/docker-${containerId}.scope`, version: 1 },
-        { dir: `${ROOT}/system.slice/docker-${containerId}.scope`, version: 2 },
-        { dir: `${ROOT}/docker/${containerId}`, version: 2 },
-    ];
-}
-async function readText(file) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch {
-        return null;
-    }
-}
-/** `oom_kill N` from memory.oom_control (v1, kernel >= 4.13) or memory.events (v2). */
-function parseOomKill(text) {
-    if (text === null)
-        return null;
-    const m = /^oom_kill (\d+)$/m.exec(text);
-    return m ? Number(m[1]) : null;
-}
-function parseBytes(text) {
-    if (text === null)
-        return null;
-    const n = Number(text.trim());
-    return Number.isSafeInteger(n) && n >= 0 ? n : null;
-}
-async function readCgroupStats(containerId) {
-    if (!/^[0-9a-f]{64}$/.test(containerId))
-        return { peakMemoryBytes: null, oomKills: null, dir: null };
-    for (const { dir, version } of cgroupCandidates(containerId)) {
-        if (version === 1) {
-            const peak = parseBytes(await readText(`${dir}/memory.max_usage_in_bytes`));
-            if (peak === null)
-                continue;
-            return {
-                peakMemoryBytes: peak,
-                oomKills: parseOomKill(await readText(`${dir}/memory.oom_control`)),
-                dir,
-            };
-        }
-        const events = await readText(`${dir}/memory.events`);
-        if (events === null)
-            continue;
-        // memory.peak exists since Linux 5.19; older v2 kernels have no peak figure.
-        return {
-            peakMemoryBytes: parseBytes(await readText(`${dir}/memory.peak`)),
-            oomKills: parseOomKill(events),
-            dir,
-        };
-    }
-    return { peakMemoryBytes: null, oomKills: null, dir: null };
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/container-exec.ts
-
-
-
-
-/** What the CLI prints and exits with when the engine refuses an exec or cannot be reached. */
-function refusal(e) {
-    if (e instanceof EngineError)
-        return { exitCode: 1, stderr: `Error response from daemon: ${e.message}\n` };
-    // The stream or the engine went away mid-exec: `docker exec` exits 255 then.
-    return { exitCode: 255, stderr: `error during connect: ${e instanceof Error ? e.message : String(e)}\n` };
-}
-/** `docker exec NAME CMD...` with captured text output: the same CommandResult as the CLI's. */
-async function execInContainer(name, cfg, opts = {}) {
-    const args = execArgs(name, cfg);
-    const engine = await localEngine();
-    if (engine === null) {
-        return docker(args, {
-            timeoutMs: opts.timeoutMs,
-            maxOutputBytes: opts.maxOutputBytes,
-            signal: opts.signal,
-            onTimeout: opts.onTimeout,
-            stdoutCapture: opts.stdoutCapture,
-        });
-    }
-    const started = performance.now();
-    const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const out = opts.stdoutCapture ?? new CappedBuffer(cap);
-    const err = new CappedBuffer(cap);
-    const timeout = new AbortController();
-    let timedOut = false;
-    const timer = opts.timeoutMs && opts.timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
-            timeout.abort();
-        }, opts.timeoutMs)
-        : undefined;
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
-    let exitCode = null;
-    try {
-        const outcome = await engine.exec(name, cfg, { stdout: (c) => out.push(c), stderr: (c) => err.push(c) }, { signal });
-        exitCode = outcome.exitCode;
-    }
-    catch (e) {
-        if (opts.signal?.aborted)
-            throw e;
-        if (!timedOut) {
-            const r = refusal(e);
-            exitCode = r.exitCode;
-            err.push(Buffer.from(r.stderr, 'utf8'));
-        }
-    }
-    finally {
-        if (timer)
-            clearTimeout(timer);
-    }
-    return capturedResult('docker', args, out, err, {
-        exitCode: timedOut ? null : exitCode,
-        signal: null,
-        timedOut,
-        startedAt: started,
-    });
-}
-/**
- * `docker exec NAME CMD...` keeping at most `cap` bytes of stdout as raw bytes (a tar
- * stream): reading stops once the cap is passed, so a hostile output directory can
- * neither grow our memory nor keep us reading.
- */
-async function captureFromContainer(name, cfg, cap, timeoutMs) {
-    const engine = await localEngine();
-    if (engine === null)
-        return captureBinary(execArgs(name, cfg), cap, timeoutMs);
-    const out = new CappedBuffer(cap);
-    let stderr = '';
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), timeoutMs);
-    let exitCode = null;
-    try {
-        const outcome = await engine.exec(name, cfg, {
-            stdout: (c) => {
-                out.push(c);
-                if (out.truncated)
-                    stop.abort();
-            },
-            stderr: (c) => {
-                if (stderr.length < 8192)
-                    stderr += c.toString('utf8');
-            },
-        }, { signal: stop.signal });
-        exitCode = outcome.exitCode;
-    }
-    catch (e) {
-        if (!stop.signal.aborted) {
-            const r = refusal(e);
-            exitCode = r.exitCode;
-            stderr += r.stderr;
-        }
-    }
-    finally {
-        clearTimeout(timer);
-    }
-    return { data: out.toBuffer(), totalBytes: out.total, truncated: out.truncated, exitCode, stderr };
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/copy-out-frame.ts
-
-
-/**
- * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/docker-args.ts) back
- * into the script's own stdout and the tar of its output directory:
- *
- *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"
- *
- * The trailer is read from the end, so nothing the script printed is ever taken for
- * framing unless it is the very last line (and a script that forges that line gets a
- * broken archive of its own output, nothing more). What is kept is bounded whatever the
- * script prints: the first `maxScriptBytes` (the script's stdout cap, as before) and a
- * window of the last `maxArchiveBytes` + a trailer; an archive larger than that window is
- * refused whole, never read in part.
- *
- * As an OutputCapture it reports the script's part only, so the CommandResult of the exec
- * (text, byte count, truncation) is exactly what a plain exec of the script would give.
- */
-/** Longest trailer line: tag, two numbers, separators. */
-const TRAILER_MAX = COPY_OUT_TAG.length + 40;
-const TRAILER_RE = new RegExp(`${COPY_OUT_TAG} (\\d{1,15}|-) (\\d{1,3})\\n$`);
-class FramedStdout {
-    maxScriptBytes;
-    maxArchiveBytes;
-    head;
-    tail = [];
-    tailBytes = 0;
-    rawTotal = 0;
-    parsed = null;
-    constructor(maxScriptBytes, maxArchiveBytes) {
-        this.maxScriptBytes = maxScriptBytes;
-        this.maxArchiveBytes = maxArchiveBytes;
-        this.head = new CappedBuffer(maxScriptBytes);
-    }
-    push(chunk) {
-        this.parsed = null;
-        this.rawTotal += chunk.length;
-        this.head.push(chunk);
-        this.tail.push(chunk);
-        this.tailBytes += chunk.length;
-        // Keep at least the window; drop whole chunks that lie entirely before it.
-        const window = this.maxArchiveBytes + TRAILER_MAX;
-        while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= window) {
-            this.tailBytes -= this.tail.shift().length;
-        }
-    }
-    /** The script's stdout bytes (the archive and trailer excluded, once they are found). */
-    get total() {
-        return this.parse().scriptBytes;
-    }
-    get truncated() {
-        return this.total > this.maxScriptBytes;
-    }
-    toString() {
-        const kept = Math.min(this.total, this.maxScriptBytes);
-        return this.head.toBuffer().subarray(0, kept).toString('utf8');
-    }
-    /** The archive, or why there is none. Call once the stream has ended. */
-    archive() {
-        return this.parse().frame;
-    }
-    parse() {
-        this.parsed ??= this.split();
-        return this.parsed;
-    }
-    split() {
-        const tail = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
-        this.tail = [tail];
-        const tailStart = this.rawTotal - tail.length;
-        const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
-        const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
-        const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
-        const refused = (scriptBytes, problem, truncated = false) => ({
-            scriptBytes,
-            frame: { ok: false, problem, truncated },
-        });
-        if (!m) {
-            // The launcher did not get to the end (killed, or the script killed it).
-            return refused(this.rawTotal, 'the copy-out did not complete (no archive trailer on the stream)');
-        }
-        const tarExitCode = Number(m[2]);
-        const trailerBytes = end.length - at;
-        if (m[1] === '-') {
-            // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
-            return refused(this.rawTotal - trailerBytes, `tar could not archive the output directory (exit ${tarExitCode})`);
-        }
-        const archiveBytes = Number(m[1]);
-        const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
-        if (scriptBytes < 0) {
-            return refused(this.rawTotal, 'the archive trailer is malformed (longer than the stream)');
-        }
-        if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
-            return refused(scriptBytes, `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`, true);
-        }
-        const from = scriptBytes - tailStart;
-        return {
-            scriptBytes,
-            frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
-
-
-
-
-const BLOCK = 512;
-function field(header, offset, length) {
-    const raw = header.subarray(offset, offset + length);
-    const nul = raw.indexOf(0);
-    return (nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
-}
-function octal(header, offset, length) {
-    // A leading 0x80 byte is GNU base-256: only needed beyond 8 GiB, far over any cap.
-    if ((header[offset] ?? 0) & 0x80)
-        return null;
-    const text = field(header, offset, length).trim();
-    if (!/^[0-7]*$/.test(text))
-        return null;
-    return text === '' ? 0 : Number.parseInt(text, 8);
-}
-function checksumOk(header) {
-    const want = octal(header, 148, 8);
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++)
-        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
-    return want === sum;
-}
-/** Pax extended header records: `LEN key=value\n`. */
-function parsePax(data) {
-    const out = {};
-    let pos = 0;
-    while (pos < data.length) {
-        const space = data.indexOf(0x20, pos);
-        if (space === -1)
-            break;
-        const len = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
-        if (!Number.isSafeInteger(len) || len <= 0 || pos + len > data.length)
-            break;
-        const record = data.subarray(space + 1, pos + len - 1).toString('utf8');
-        const eq = record.indexOf('=');
-        if (eq > 0)
-            out[record.slice(0, eq)] = record.slice(eq + 1);
-        pos += len;
-    }
-    return out;
-}
-/** The safe relative path for an entry name, or a reason to refuse it. */
-function safeRelativePath(name) {
-    let n = name;
-    while (n.startsWith('./'))
-        n = n.slice(2);
-    n = n.replace(/\/+$/, '');
-    if (n === '' || n === '.')
-        return { path: '' };
-    if (n.startsWith('/'))
-        return { refused: 'absolute path' };
-    // eslint-style control character check: names end up in reports and terminals.
-    if (/[\u0000-\u001f\u007f]/.test(n))
-        return { refused: 'control character in name' };
-    const parts = n.split('/');
-    if (parts.some((p) => p === '..'))
-        return { refused: 'path contains ..' };
-    if (parts.some((p) => p === '' || p === '.'))
-        return { refused: 'empty path segment' };
-    if (n.length > 1024)
-        return { refused: 'name too long' };
-    return { path: parts.join('/') };
-}
-/** mkdir -p below root, refusing any existing component that is not a real directory. */
-async function ensureDirs(root, rel) {
-    let cur = root;
-    for (const part of rel.split('/').filter(Boolean)) {
-        cur = external_node_path_default().join(cur, part);
-        try {
-            const st = await (0,promises_namespaceObject.lstat)(cur);
-            if (!st.isDirectory())
-                throw new Error(`${cur} exists and is not a directory`);
-        }
-        catch (e) {
-            if (e.code !== 'ENOENT')
-                throw e;
-            await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
-        }
-    }
-}
-async function writeExclusive(file, data) {
-    // O_EXCL|O_NOFOLLOW: never overwrite, never write through a link.
-    const fh = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
-    try {
-        await fh.writeFile(data);
-    }
-    finally {
-        await fh.close();
-    }
-}
-async function extractTar(stream, dest, limits) {
-    const result = { artifacts: [], truncated: false, refused: [] };
-    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
-    const root = external_node_path_default().resolve(dest);
-    let totalBytes = 0;
-    let pos = 0;
-    let pax = {};
-    let longName;
-    while (true) {
-        if (pos + BLOCK > stream.length) {
-            result.truncated = true; // ended without the two zero blocks: cut off by the cap
-            break;
-        }
-        const header = stream.subarray(pos, pos + BLOCK);
-        if (header.every((b) => b === 0))
-            break; // end of archive
-        if (!checksumOk(header)) {
-            result.truncated = true;
-            result.refused.push('(stream): bad tar header checksum, stopped');
-            break;
-        }
-        const size = octal(header, 124, 12);
-        if (size === null) {
-            result.truncated = true;
-            result.refused.push('(stream): unreadable entry size, stopped');
-            break;
-        }
-        const dataStart = pos + BLOCK;
-        const dataEnd = dataStart + size;
-        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-        const type = String.fromCharCode(header[156] ?? 0);
-        if (dataEnd > stream.length) {
-            result.truncated = true;
-            break;
-        }
-        const data = stream.subarray(dataStart, dataEnd);
-        if (type === 'x') {
-            pax = parsePax(data);
-            continue;
-        }
-        if (type === 'g')
-            continue; // global pax header: nothing we use
-        if (type === 'L') {
-            longName = field(data, 0, data.length);
-            continue;
-        }
-        const prefix = field(header, 345, 155);
-        const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
-        pax = {};
-        longName = undefined;
-        const safe = safeRelativePath(rawName);
-        const shown = JSON.stringify(rawName.slice(0, 200));
-        if ('refused' in safe) {
-            result.refused.push(`${shown}: ${safe.refused}`);
-            continue;
-        }
-        if (type === '5') {
-            if (safe.path)
-                await ensureDirs(root, safe.path).catch((e) => result.refused.push(`${shown}: ${e.message}`));
-            continue;
-        }
-        if (type !== '0' && type !== '\0' && type !== '7') {
-            const kinds = {
-                '1': 'hard link',
-                '2': 'symlink',
-                '3': 'device',
-                '4': 'device',
-                '6': 'fifo',
-            };
-            result.refused.push(`${shown}: ${kinds[type] ?? `entry type ${JSON.stringify(type)}`} not allowed`);
-            continue;
-        }
-        if (safe.path === '')
-            continue;
-        if (result.artifacts.length >= limits.maxFiles || totalBytes + size > limits.maxBytes) {
-            result.truncated = true;
-            continue;
-        }
-        try {
-            await ensureDirs(root, external_node_path_default().posix.dirname(safe.path) === '.' ? '' : external_node_path_default().posix.dirname(safe.path));
-            await writeExclusive(external_node_path_default().join(root, safe.path), data);
-        }
-        catch (e) {
-            result.refused.push(`${shown}: ${e.code ?? e.message}`);
-            continue;
-        }
-        totalBytes += size;
-        result.artifacts.push({
-            path: safe.path,
-            bytes: size,
-            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex'),
-        });
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/run-hardened.ts
-
-
-
-
-
-
-
-
-
-/**
- * One script (or scanner) in a hardened container; see docker-args.ts for the flags and
- * the lifecycle. Never throws for anything the script does: every outcome is an
- * ExecutionResult. Throws only for an invalid spec (UserError), before any container.
- */
-const sha256 = (text) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-/** docker's own failure to start the exec'd command (not the script's exit status). */
-const EXEC_FAILED_RE = /^OCI runtime exec failed|^Error response from daemon/m;
-function base(spec, name) {
-    return {
-        status: 'error',
-        exitCode: null,
-        durationMs: 0,
-        peakMemoryBytes: null,
-        stdout: '',
-        stderr: '',
-        stdoutTruncated: false,
-        stderrTruncated: false,
-        stdoutBytes: 0,
-        stderrBytes: 0,
-        stdoutSha256: sha256(''),
-        stderrSha256: sha256(''),
-        artifacts: [],
-        artifactsTruncated: false,
-        runtime: spec.sandbox.runtime,
-        profile: spec.profile,
-        containerName: name,
-    };
-}
-function createFailure(spec, r) {
-    if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
-        return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
-    }
-    if (/unknown or invalid runtime|unknown runtime specified/i.test(r.stderr)) {
-        return `the Docker engine has no runtime '${spec.sandbox.runtime}': register it (scripts/setup.sh)`;
-    }
-    return `docker could not create the sandbox: ${describeFailure(r)}`;
-}
-async function containerState(name) {
-    const r = await docker(['inspect', '--format', '{{.State.Running}} {{.State.OOMKilled}}', name], {
-        timeoutMs: 20_000,
-    }).catch(() => null);
-    if (r === null || r.exitCode !== 0)
-        return null;
-    const [running, oom] = r.stdout.trim().split(' ');
-    return { running: running === 'true', oomKilled: oom === 'true' };
-}
-async function engineAnswers() {
-    const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).catch(() => null);
-    return r !== null && r.exitCode === 0;
-}
-function classify(exec, oomKills, died) {
-    if (exec.timedOut)
-        return { status: 'timeout', reason: 'the wall-clock timeout was reached; the container was killed' };
-    if ((oomKills ?? 0) > 0 || died?.oomKilled) {
-        return { status: 'oom', reason: 'the memory limit was exceeded: the kernel OOM killer ended the script' };
-    }
-    if (died)
-        return { status: 'error', reason: 'the sandbox container stopped while the script ran' };
-    if (exec.exitCode === 0)
-        return { status: 'success' };
-    if ((exec.exitCode === 126 || exec.exitCode === 127) && EXEC_FAILED_RE.test(exec.stderr)) {
-        return { status: 'error', reason: `docker could not start the command: ${lastLine(exec.stderr)}` };
-    }
-    return {
-        status: 'failure',
-        reason: exec.signal ? `killed by ${exec.signal}` : `exit code ${exec.exitCode}`,
-    };
-}
-const extractLimits = (spec) => ({
-    maxFiles: spec.limits.maxArtifacts,
-    maxBytes: spec.limits.outputMb * 1024 * 1024,
-});
-/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
-function archiveCap(spec) {
-    const { maxFiles, maxBytes } = extractLimits(spec);
-    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
-}
-/** The artifacts out of the archive the launcher streamed after the script (runc). */
-async function collectFromFrame(spec, frame) {
-    if (!frame.ok)
-        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
-    const ex = await extractTar(frame.archive, spec.collectOutputTo, extractLimits(spec));
-    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
-        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
-    }
-    return ex;
-}
-/** The artifacts through a `tar` exec of their own, after the script (runsc). */
-async function collectByTarExec(spec, name) {
-    const tar = await captureFromContainer(name, copyOutExec(spec), archiveCap(spec), 120_000);
-    const ex = await extractTar(tar.data, spec.collectOutputTo, extractLimits(spec));
-    if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
-        ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
-    }
-    return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
-}
-/** The result of an exec abandoned with nothing captured (gVisor's sandbox ended under it). */
-function emptyExec(name, cfg, startedAt) {
-    const none = new CappedBuffer(0);
-    return capturedResult('docker', execArgs(name, cfg), none, none, {
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        startedAt,
-    });
-}
-/**
- * `docker exec` of the script under the wall-clock timeout. Under gVisor an OOM ends the
- * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
- * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
- */
-async function execScript(spec, name, cfg, stdoutCapture) {
-    const started = performance.now();
-    const execAbort = new AbortController();
-    const watchAbort = new AbortController();
-    let timedOut = false;
-    let sandboxEnded = false;
-    let removal = Promise.resolve();
-    const watcher = spec.sandbox.runtime === 'runsc'
-        ? docker(['wait', name], { signal: watchAbort.signal }).then((r) => {
-            if (r.exitCode === 0 && !timedOut) {
-                sandboxEnded = true;
-                execAbort.abort();
-            }
-        }, () => undefined)
-        : Promise.resolve();
-    try {
-        const exec = await execInContainer(name, cfg, {
-            timeoutMs: spec.limits.timeoutSeconds * 1000,
-            maxOutputBytes: spec.limits.maxOutputBytes,
-            signal: execAbort.signal,
-            stdoutCapture,
-            // Killing the docker client does not stop the process inside: remove the container.
-            onTimeout: () => {
-                timedOut = true;
-                removal = removeContainer(name);
-            },
-        });
-        // gVisor: when the sandbox dies, `docker exec` may also return on its own (exit 128,
-        // "urpc method containerManager.WaitPID failed: EOF") before `docker wait` does.
-        const lost = spec.sandbox.runtime === 'runsc' &&
-            !timedOut &&
-            exec.exitCode !== 0 &&
-            /urpc method|WaitPID/.test(exec.stderr);
-        if (lost)
-            await docker(['wait', name], { timeoutMs: 15_000 }).catch(() => null);
-        return { exec, sandboxEnded: sandboxEnded || lost };
-    }
-    catch (e) {
-        if (!sandboxEnded)
-            throw e;
-        return { exec: emptyExec(name, cfg, started), sandboxEnded };
-    }
-    finally {
-        watchAbort.abort();
-        // The client exits before the engine has finished removing: wait for it, so a
-        // timed-out run returns only once its container is really gone.
-        await Promise.all([watcher, removal]);
-    }
-}
-/**
- * Creates the container for `spec` (`docker run -d` of the keeper). Never rejects for
- * anything the engine does: a failure to create is reported by `run()` as an `error`
- * result. Throws only for an invalid spec (UserError), before any container.
- * `idleSeconds` extends the keeper's lifetime by how long it may wait for its script.
- */
-async function startSandbox(spec, idleSeconds = 0) {
-    const ids = newContainerIds(spec.label);
-    const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
-    const exec = scriptExec(spec);
-    trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
-    let created;
-    try {
-        created = await createContainer(runArgs, 120_000);
-    }
-    catch (e) {
-        created = e;
-    }
-    let used = false;
-    const finish = async (removal) => {
-        if (removal === 'background')
-            removeInBackground(ids.name);
-        else if (await removeContainer(ids.name))
-            untrackContainer(ids.name);
-    };
-    return {
-        name: ids.name,
-        async run(removal = 'await') {
-            if (used)
-                throw new Error(`sandbox ${ids.name} was already used`);
-            used = true;
-            try {
-                return await runInContainer(spec, ids.name, exec, created);
-            }
-            finally {
-                await finish(removal);
-            }
-        },
-        async discard() {
-            if (used)
-                return;
-            used = true;
-            await finish('await');
-        },
-    };
-}
-async function runInContainer(spec, name, cfg, created) {
-    const result = base(spec, name);
-    if (created instanceof Error) {
-        result.reason = `docker could not be started: ${created.message}`;
-        return result;
-    }
-    if (created.exitCode !== 0) {
-        result.reason = createFailure(spec, created);
-        return result;
-    }
-    const containerId = created.stdout.trim();
-    // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
-    const framed = usesCopyOutLauncher(spec)
-        ? new FramedStdout(spec.limits.maxOutputBytes, archiveCap(spec))
-        : undefined;
-    const { exec, sandboxEnded } = await execScript(spec, name, cfg, framed);
-    const stats = await readCgroupStats(containerId);
-    // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
-    // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
-    const died = !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(name) : null;
-    const diedInfo = died && !died.running ? died : null;
-    // `docker exec` exits 255 for its own errors too: when the engine itself is gone, the
-    // outcome is the sandbox's `error`, not the script's `failure`.
-    const c = exec.exitCode === 255 && !exec.timedOut && !(await engineAnswers())
-        ? { status: 'error', reason: 'the Docker engine stopped answering while the script ran' }
-        : classify(exec, stats.oomKills, diedInfo);
-    Object.assign(result, {
-        status: c.status,
-        reason: c.reason,
-        exitCode: exec.exitCode,
-        durationMs: exec.durationMs,
-        peakMemoryBytes: stats.peakMemoryBytes,
-        stdout: exec.stdout,
-        stderr: exec.stderr,
-        stdoutTruncated: exec.stdoutTruncated,
-        stderrTruncated: exec.stderrTruncated,
-        stdoutBytes: exec.stdoutBytes,
-        stderrBytes: exec.stderrBytes,
-        stdoutSha256: sha256(exec.stdout),
-        stderrSha256: sha256(exec.stderr),
-    });
-    if (c.reason === undefined)
-        delete result.reason;
-    if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
-        const out = framed ? await collectFromFrame(spec, framed.archive()) : await collectByTarExec(spec, name);
-        result.artifacts = out.artifacts;
-        result.artifactsTruncated = out.truncated;
-        if (out.refused.length > 0) {
-            const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
-            result.reason = result.reason ? `${result.reason}; ${note}` : note;
-        }
-    }
-    return result;
-}
-/** One script (or scanner) in a fresh hardened container, removed before this returns. */
-async function runHardened(spec) {
-    return (await startSandbox(spec)).run('await');
-}
-
 ;// CONCATENATED MODULE: ./src/sandbox/run-batch.ts
+
 
 
 
@@ -71295,8 +72426,16 @@ async function runBatch(items, opts) {
         return;
     const ahead = new Map();
     let failure;
+    const stopped = () => failure !== undefined || opts.signal?.aborted === true;
+    // In flight: removing the container is what ends its `docker exec` at once.
+    const running = new Set();
+    const onAbort = () => {
+        for (const name of running)
+            void removeContainer(name);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     const prepare = (i) => {
-        if (i >= items.length || ahead.has(i) || failure)
+        if (i >= items.length || ahead.has(i) || stopped())
             return;
         const started = opts.specOf(items[i], i).then((spec) => startSandbox(spec, opts.idleSeconds));
         started.catch(() => undefined); // awaited (and its rejection handled) by the slot that takes i
@@ -71304,7 +72443,7 @@ async function runBatch(items, opts) {
     };
     let next = 0;
     async function slot() {
-        while (failure === undefined && next < items.length) {
+        while (!stopped() && next < items.length) {
             const i = next++;
             prepare(i);
             prepare(i + width);
@@ -71312,7 +72451,19 @@ async function runBatch(items, opts) {
             ahead.delete(i);
             try {
                 const sandbox = await started;
-                const result = await sandbox.run('background');
+                if (opts.signal?.aborted) {
+                    // Cancelled while its container was being created: the script never starts.
+                    await sandbox.discard();
+                    break;
+                }
+                running.add(sandbox.name);
+                let result;
+                try {
+                    result = await sandbox.run('background');
+                }
+                finally {
+                    running.delete(sandbox.name);
+                }
                 await opts.onResult(items[i], i, result);
             }
             catch (error) {
@@ -71324,6 +72475,7 @@ async function runBatch(items, opts) {
         await Promise.all(Array.from({ length: width }, () => slot()));
     }
     finally {
+        opts.signal?.removeEventListener('abort', onAbort);
         // Containers started ahead for items no slot took (after a failure): remove them.
         for (const started of ahead.values()) {
             const sandbox = await started.catch(() => null);
@@ -71347,9 +72499,14 @@ async function runBatch(items, opts) {
  *   (base URL, `/v1/metrics` appended), as the OpenTelemetry spec defines them.
  * - AIRLOCK_PUSHGATEWAY_URL: base URL of a Prometheus Pushgateway, for shops without
  *   a collector. CI jobs live for minutes; a scrape would miss them, a push does not.
- * - AIRLOCK_METRICS_INSTANCE: the `instance` grouping key; default GITHUB_REPOSITORY.
- *   It must be stable across CI runs of one audit log, because counters are cumulative
- *   per instance (see metrics.ts); a per-run value would start a new series every run.
+ * - AIRLOCK_METRICS_INSTANCE: the `instance` label; default GITHUB_REPOSITORY. The
+ *   alert rules add up the runs of one instance, so it names the repository (or
+ *   whatever should alert as one), never one CI run: each run is told apart by its
+ *   own `run_id` label (see metrics.ts).
+ * - AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES: after its push, a gate run deletes its
+ *   instance's groups whose runs reported longer ago than this (default 120,
+ *   60..10080). The Pushgateway never forgets a group by itself; the floor keeps every
+ *   group alive for the longest window in ops/alerts.yml (1 h).
  * - AIRLOCK_TELEMETRY_TIMEOUT_MS: bound on each export (default 5000, 100..30000).
  * - OTEL_SDK_DISABLED=true turns every export off (the spec's kill switch).
  *
@@ -71359,6 +72516,10 @@ async function runBatch(items, opts) {
 const DEFAULT_TIMEOUT_MS = 5000;
 const MIN_TIMEOUT_MS = 100;
 const MAX_TIMEOUT_MS = 30_000;
+const DEFAULT_RETENTION_MINUTES = 120;
+/** The longest rule window in ops/alerts.yml (SandboxImageSmokeFailed, 1 h). */
+const MIN_RETENTION_MINUTES = 60;
+const MAX_RETENTION_MINUTES = 7 * 24 * 60;
 function nonEmpty(v) {
     const t = v?.trim();
     return t ? t : undefined;
@@ -71415,6 +72576,18 @@ function readTelemetryConfig(env, overrides = {}) {
                 message: `AIRLOCK_TELEMETRY_TIMEOUT_MS must be an integer in ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}; using ${DEFAULT_TIMEOUT_MS}`,
             });
     }
+    let retentionMinutes = DEFAULT_RETENTION_MINUTES;
+    const retentionRaw = nonEmpty(env.AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES);
+    if (retentionRaw) {
+        const n = Number(retentionRaw);
+        if (Number.isInteger(n) && n >= MIN_RETENTION_MINUTES && n <= MAX_RETENTION_MINUTES)
+            retentionMinutes = n;
+        else
+            warnings.push({
+                target: 'config',
+                message: `AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES must be an integer in ${MIN_RETENTION_MINUTES}..${MAX_RETENTION_MINUTES}; using ${DEFAULT_RETENTION_MINUTES}`,
+            });
+    }
     const instance = nonEmpty(overrides.instance) ??
         nonEmpty(env.AIRLOCK_METRICS_INSTANCE) ??
         nonEmpty(env.GITHUB_REPOSITORY) ??
@@ -71425,6 +72598,7 @@ function readTelemetryConfig(env, overrides = {}) {
         job: nonEmpty(overrides.job) ?? 'airlock',
         instance,
         timeoutMs,
+        retentionSeconds: retentionMinutes * 60,
         warnings,
     };
 }
@@ -71466,18 +72640,37 @@ function warningEventLine(target, message, now = new Date()) {
     return JSON.stringify({ event: 'telemetry.warning', time: now.toISOString(), target, message });
 }
 
-;// CONCATENATED MODULE: ./src/telemetry/history.ts
-/** Audit entry kind of one sandboxed execution; `data.status` is an ExecutionStatus. */
-const EXECUTION_KIND = 'execution';
-const STATUSES = ['success', 'failure', 'timeout', 'oom', 'error'];
-function emptyBaseline() {
-    return {
-        runsByStatus: { success: 0, failure: 0, timeout: 0, oom: 0, error: 0 },
-        durationsMs: [],
-        failureStreak: 0,
-    };
+;// CONCATENATED MODULE: ./src/telemetry/statuses.ts
+const RUN_STATUSES = [
+    'success',
+    'failure',
+    'timeout',
+    'oom',
+    'error',
+    'cancelled',
+];
+/**
+ * Whether a run counts as failed for the failure streak and SandboxFailureBurst:
+ * every status but `success` and `cancelled`. A timeout or an OOM kill is a run that
+ * did not do its job; a cancelled run was stopped by a person or the CI system and
+ * says nothing about the script or the sandbox. ops/alerts.yml spells the same rule
+ * as `status!~"success|cancelled"`.
+ */
+function isFailure(status) {
+    return status !== 'success' && status !== 'cancelled';
 }
-function executionOf(entry) {
+function isRunStatus(value) {
+    return typeof value === 'string' && RUN_STATUSES.includes(value);
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/history.ts
+
+/** Audit entry kind of one sandboxed execution; `data.status` is an execution status. */
+const EXECUTION_KIND = 'execution';
+function emptyBaseline() {
+    return { failureStreak: 0 };
+}
+function statusOf(entry) {
     if (entry.kind !== EXECUTION_KIND || typeof entry.data !== 'object' || entry.data === null)
         return undefined;
     const data = entry.data;
@@ -71485,45 +72678,30 @@ function executionOf(entry) {
     const source = typeof data.execution === 'object' && data.execution !== null
         ? data.execution
         : data;
-    const status = source.status;
-    if (typeof status !== 'string' || !STATUSES.includes(status))
-        return undefined;
-    const d = source.durationMs;
-    const durationMs = typeof d === 'number' && Number.isFinite(d) && d >= 0 ? d : undefined;
-    return { status: status, durationMs };
+    return isRunStatus(source.status) ? source.status : undefined;
+}
+/** The streak after one more run: a success resets it, a cancelled run leaves it as it was. */
+function nextStreak(streak, status) {
+    if (status === 'success')
+        return 0;
+    return isFailure(status) ? streak + 1 : streak;
 }
 /**
- * Consecutive failed executions at the end of `entries` (oldest first). Every status
- * but `success` counts as failed: a timeout or an OOM kill is a run that did not do
- * its job. Entries of other kinds (scans, decisions, checkpoints) neither count nor
- * break the streak; one successful execution resets it to 0.
+ * Consecutive failed executions at the end of `entries` (oldest first). Entries of
+ * other kinds (scans, decisions, checkpoints) neither count nor break the streak;
+ * one successful execution resets it to 0; a cancelled one neither counts nor resets.
  */
 function failureStreakFromEntries(entries) {
     let streak = 0;
     for (const entry of entries) {
-        const exec = executionOf(entry);
-        if (!exec)
-            continue;
-        streak = exec.status === 'success' ? 0 : streak + 1;
+        const status = statusOf(entry);
+        if (status)
+            streak = nextStreak(streak, status);
     }
     return streak;
 }
-/** Totals and the streak in one pass over the history (oldest first). */
 function summariseHistory(entries) {
-    const base = emptyBaseline();
-    for (const entry of entries) {
-        const exec = executionOf(entry);
-        if (!exec)
-            continue;
-        base.runsByStatus[exec.status] += 1;
-        if (exec.durationMs !== undefined)
-            base.durationsMs.push(exec.durationMs);
-        base.failureStreak = exec.status === 'success' ? 0 : base.failureStreak + 1;
-    }
-    return base;
-}
-function isFailure(status) {
-    return status !== 'success';
+    return { failureStreak: failureStreakFromEntries(entries) };
 }
 
 // EXTERNAL MODULE: ./node_modules/@opentelemetry/resources/build/src/index.js
@@ -71534,20 +72712,28 @@ var build_src = __nccwpck_require__(89174);
 
 
 
+
 /**
  * Airlock's metrics (DESIGN.md, "Telemetry names"), kept by the OpenTelemetry SDK
  * and read out once, at the end of a gate run, by `collect()`. The same collected
  * data goes to OTLP and to the Pushgateway so the two can never disagree.
  *
- * Counters are cumulative ACROSS CI runs: they start from the audit history's
- * totals (HistoryBaseline) and this run adds to them. That is what makes the
- * Pushgateway usable for short-lived jobs: a push replaces the group
- * {job="airlock", instance=...}, and Prometheus sees one monotonic series per
- * instance, so `increase(sandbox_runs_total[5m])` counts the runs of several CI jobs.
+ * Each gate run reports ONLY ITS OWN counts, labelled with its `run_id`, plus the
+ * time it reported them (`sandbox_report_timestamp_seconds`). On the Pushgateway a
+ * run is its own group {job, instance, run_id}, so concurrent and successive CI runs
+ * never overwrite each other; the alert rules (ops/alerts.yml) add up the runs whose
+ * report time lies inside their window. Why not cumulative counters and increase():
+ * a fresh runner has no history to continue from, and a counter series that first
+ * appears at 3 is an increase of 0 to Prometheus, so failures spread over several CI
+ * runs could never add up to an alert.
  */
 const METRIC_RUNS = 'sandbox_runs_total';
 const METRIC_DURATION = 'sandbox_duration_ms';
 const METRIC_ALERTS = 'sandbox_alerts_total';
+/** Unix seconds at which this run reported its counts: what the rules' windows compare with. */
+const METRIC_REPORT_TIME = 'sandbox_report_timestamp_seconds';
+/** The label that tells one gate run's series from another's (and the Pushgateway grouping key). */
+const metrics_RUN_ID_LABEL = 'run_id';
 /**
  * Bucket bounds in ms. A hardened `docker run` of a tiny image takes ~0.4 s (ENVIRONMENT.md),
  * policies' timeouts run from seconds to 10 minutes; the OTel default (0..10 s) would
@@ -71556,7 +72742,6 @@ const METRIC_ALERTS = 'sandbox_alerts_total';
 const DURATION_BUCKETS_MS = [
     250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
 ];
-const metrics_STATUSES = ['success', 'failure', 'timeout', 'oom', 'error'];
 /** A reader that never exports on its own: we collect once, when the gate is done. */
 class OnDemandReader extends build_src/* MetricReader */.sI {
     onShutdown() {
@@ -71572,11 +72757,14 @@ class SandboxMetrics {
     runs;
     duration;
     alerts;
+    runLabel;
     constructor(opts) {
         this.provider = new build_src/* MeterProvider */.rc({
             resource: (0,src.resourceFromAttributes)({ 'service.name': opts.job, 'service.instance.id': opts.instance }),
             readers: [this.reader],
         });
+        this.runLabel = { [metrics_RUN_ID_LABEL]: opts.runId };
+        const now = opts.now ?? (() => new Date());
         const meter = this.provider.getMeter('airlock');
         this.runs = meter.createCounter(METRIC_RUNS, { description: 'Sandboxed script runs by outcome.' });
         this.duration = meter.createHistogram(METRIC_DURATION, {
@@ -71585,23 +72773,26 @@ class SandboxMetrics {
             advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
         });
         this.alerts = meter.createCounter(METRIC_ALERTS, { description: 'Alerts Airlock raised, by reason.' });
-        // Every status gets a series from the first push on, at its cumulative value
-        // (0 included): a series that appears only with the first failure has no earlier
-        // sample, and increase() cannot count that first failure.
-        for (const status of metrics_STATUSES)
-            this.runs.add(opts.baseline.runsByStatus[status] ?? 0, { status });
-        for (const d of opts.baseline.durationsMs)
-            this.duration.record(d);
+        // Read when collected, i.e. when the run reports: the alert windows start from it.
+        meter
+            .createObservableGauge(METRIC_REPORT_TIME, {
+            description: 'When this Airlock run reported its counts, in Unix seconds.',
+        })
+            .addCallback((r) => r.observe(now().getTime() / 1000, this.runLabel));
+        // Every status and reason gets a series, at 0 if need be, so a dashboard or a
+        // query sees "0 failures in this run" rather than no data.
+        for (const status of RUN_STATUSES)
+            this.runs.add(0, { ...this.runLabel, status });
         for (const reason of ALERT_REASONS)
-            this.alerts.add(opts.alertBaseline?.[reason] ?? 0, { reason });
+            this.alerts.add(0, { ...this.runLabel, reason });
     }
     recordRun(status, durationMs) {
-        this.runs.add(1, { status });
+        this.runs.add(1, { ...this.runLabel, status });
         if (Number.isFinite(durationMs) && durationMs >= 0)
-            this.duration.record(durationMs);
+            this.duration.record(durationMs, this.runLabel);
     }
     recordAlert(reason) {
-        this.alerts.add(1, { reason });
+        this.alerts.add(1, { ...this.runLabel, reason });
     }
     async collect() {
         return this.reader.collect();
@@ -71740,25 +72931,32 @@ function toPrometheusText(rm) {
 
 ;// CONCATENATED MODULE: ./src/telemetry/pushgateway.ts
 /**
- * Pushes one metrics body to a Prometheus Pushgateway, replacing the group
- * {job, instance} (HTTP PUT: metrics of this group that are not in the body go away,
- * which is right because our counters are cumulative and always complete; see metrics.ts).
+ * Talks to a Prometheus Pushgateway: push one run's group, list groups, delete one.
+ * Each gate run is its own group {job, instance, run_id}; a PUT replaces only that
+ * run's group, so runs never overwrite each other (see metrics.ts).
  */
 /** base64url without padding, the Pushgateway's `label@base64/value` path encoding. */
 function b64url(value) {
     return Buffer.from(value, 'utf8').toString('base64url');
 }
-/**
- * The group's URL. Values go base64url-encoded so a `/` in a repository name
- * ("owner/repo") or any hostile character cannot change the path or the grouping.
- */
-function groupUrl(base, job, instance) {
+function withoutCredentials(base, path) {
     const url = new URL(base.href);
     url.username = '';
     url.password = '';
-    const prefix = url.pathname.replace(/\/+$/, '');
-    url.pathname = `${prefix}/metrics/job@base64/${b64url(job)}/instance@base64/${b64url(instance)}`;
+    url.search = '';
+    url.hash = '';
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
     return url;
+}
+/**
+ * The group's URL. Values go base64url-encoded so a `/` in a repository name
+ * ("owner/repo") or any hostile character (a label value read back from a shared
+ * gateway) cannot change the path or the grouping. An empty value is encoded as `=`,
+ * the API's spelling of "".
+ */
+function groupUrl(base, key) {
+    const path = key.map(([name, value]) => `/${name}@base64/${value === '' ? '=' : b64url(value)}`).join('');
+    return withoutCredentials(base, `/metrics${path}`);
 }
 /** fetch() refuses URLs with userinfo; a Pushgateway behind basic auth gets a header instead. */
 function authHeader(base) {
@@ -71768,20 +72966,135 @@ function authHeader(base) {
     const pass = decodeURIComponent(base.password);
     return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
 }
-async function pushToGateway(base, job, instance, body, timeoutMs) {
-    const res = await fetch(groupUrl(base, job, instance), {
+async function expectOk(res) {
+    // Drain the body so the socket is released; its text helps the warning.
+    const text = (await res.text()).slice(0, 300).replace(/\s+/g, ' ').trim();
+    if (!res.ok)
+        throw new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
+}
+/** PUT: replaces the group's metrics with `body` (Prometheus text format). */
+async function pushToGateway(base, key, body, signal) {
+    const res = await fetch(groupUrl(base, key), {
         method: 'PUT',
         headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', ...authHeader(base) },
         body,
         // Bounds connect + response together: a gateway that accepts the connection and
         // then never answers must not hold the gate.
-        signal: AbortSignal.timeout(timeoutMs),
+        signal,
         redirect: 'error',
     });
-    // Drain the body so the socket is released; its text helps the warning.
-    const text = (await res.text()).slice(0, 300).replace(/\s+/g, ' ').trim();
-    if (!res.ok)
-        throw new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
+    await expectOk(res);
+}
+async function deleteGroup(base, key, signal) {
+    const res = await fetch(groupUrl(base, key), {
+        method: 'DELETE',
+        headers: authHeader(base),
+        signal,
+        redirect: 'error',
+    });
+    await expectOk(res);
+}
+/** The listing of a busy shared gateway is large; past this we skip the cleanup, not the gate. */
+const MAX_LISTING_BYTES = 32 * 1024 * 1024;
+function gaugeValue(family) {
+    const metrics = family?.metrics;
+    if (!Array.isArray(metrics) || metrics.length === 0)
+        return undefined;
+    const v = Number(metrics[0]?.value);
+    return Number.isFinite(v) ? v : undefined;
+}
+/**
+ * GET /api/v1/metrics: every group with its labels and the two times the cleanup
+ * needs. The answer is someone else's data on a shared gateway: read with a size
+ * cap and parsed field by field, anything malformed skipped.
+ */
+async function listGroups(base, signal, reportTimeMetric) {
+    const res = await fetch(withoutCredentials(base, '/api/v1/metrics'), {
+        headers: { accept: 'application/json', ...authHeader(base) },
+        signal,
+        redirect: 'error',
+    });
+    if (!res.ok || !res.body) {
+        await expectOk(res);
+        return [];
+    }
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+        size += chunk.byteLength;
+        if (size > MAX_LISTING_BYTES)
+            throw new Error(`group listing larger than ${MAX_LISTING_BYTES} bytes`);
+        chunks.push(chunk);
+    }
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (!Array.isArray(parsed.data))
+        throw new Error('group listing has no data array');
+    const groups = [];
+    for (const g of parsed.data) {
+        const labels = g?.labels;
+        if (typeof labels !== 'object' || labels === null)
+            continue;
+        const entries = Object.entries(labels);
+        if (!entries.every(([, v]) => typeof v === 'string'))
+            continue;
+        groups.push({
+            labels: Object.fromEntries(entries),
+            pushTimeSeconds: gaugeValue(g.push_time_seconds),
+            reportTimeSeconds: gaugeValue(g[reportTimeMetric]),
+        });
+    }
+    return groups;
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/pushgateway-expiry.ts
+
+
+/**
+ * Stale groups: the Pushgateway keeps every group until someone deletes it, and with
+ * one group per gate run they would pile up forever (and Prometheus would ingest all
+ * of them on every scrape). So after its own push, a gate run deletes the groups of
+ * ITS OWN job and instance whose runs are older than the retention. It never touches
+ * another instance's or another job's groups: on a shared gateway those belong to
+ * someone else (the runbook has the operator's cleanup for abandoned instances).
+ *
+ * A group's age is its `sandbox_report_timestamp_seconds` (the time the rules' windows
+ * use), or, for a group without one (pushed by an older Airlock, one cumulative group
+ * per repository), the gateway's `push_time_seconds`.
+ */
+/** A bound on the work one gate run does for housekeeping; the next run takes the rest. */
+const MAX_DELETIONS_PER_RUN = 100;
+/** The group's key in URL order, when it is one of ours: exactly {job, instance[, run_id]}. */
+function ownKey(g, job, instance) {
+    const { job: j, instance: i, [metrics_RUN_ID_LABEL]: runId, ...rest } = g.labels;
+    if (j !== job || i !== instance || Object.keys(rest).length > 0)
+        return undefined;
+    const key = [
+        ['job', job],
+        ['instance', instance],
+    ];
+    if (runId !== undefined)
+        key.push([metrics_RUN_ID_LABEL, runId]);
+    return key;
+}
+function staleGroups(groups, o) {
+    const stale = [];
+    for (const g of groups) {
+        const key = ownKey(g, o.job, o.instance);
+        if (!key || g.labels[metrics_RUN_ID_LABEL] === o.runId)
+            continue;
+        const reported = g.reportTimeSeconds ?? g.pushTimeSeconds;
+        if (reported !== undefined && o.nowSeconds - reported > o.retentionSeconds)
+            stale.push(key);
+    }
+    return stale.slice(0, MAX_DELETIONS_PER_RUN);
+}
+/** Deletes this instance's stale groups; returns how many. Throws on the first HTTP error. */
+async function expireGroups(o) {
+    const groups = await listGroups(o.base, o.signal, METRIC_REPORT_TIME);
+    const stale = staleGroups(groups, o);
+    for (const key of stale)
+        await deleteGroup(o.base, key, o.signal);
+    return stale.length;
 }
 
 ;// CONCATENATED MODULE: ./src/telemetry/telemetry.ts
@@ -71792,8 +73105,29 @@ async function pushToGateway(base, job, instance, body, timeoutMs) {
 
 
 
+
+
+
+/**
+ * The gate's one telemetry object: structured events as they happen, metrics sent
+ * once by `flush()` at the end of the run. Nothing here can fail a gate: recording
+ * is synchronous and local, and flush() catches, logs a `telemetry.warning` line,
+ * and returns within the configured timeout (default 5 s) whatever the endpoints do.
+ */
+/**
+ * An id for one gate run, unique even among the jobs of one workflow run: matrix and
+ * sharded jobs share GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT, and two jobs with one id
+ * would overwrite each other's Pushgateway group. The GitHub part stays readable so a
+ * person can go from a metric's `run_id` to the workflow run.
+ */
+function newRunId(env) {
+    const run = env.GITHUB_RUN_ID?.trim();
+    if (!run)
+        return (0,external_node_crypto_namespaceObject.randomUUID)();
+    return `${run}-${env.GITHUB_RUN_ATTEMPT?.trim() || '1'}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+}
 function isBaseline(h) {
-    return typeof h === 'object' && h !== null && 'runsByStatus' in h && 'failureStreak' in h;
+    return typeof h === 'object' && h !== null && !(Symbol.iterator in h) && 'failureStreak' in h;
 }
 const stderrSink = (line) => {
     process.stderr.write(`${line}\n`);
@@ -71815,11 +73149,12 @@ function createTelemetry(opts) {
         : isBaseline(opts.history)
             ? opts.history
             : summariseHistory(opts.history);
+    const now = opts.now ?? (() => new Date());
     const metrics = new SandboxMetrics({
         job: config.job,
         instance: config.instance,
-        baseline,
-        alertBaseline: opts.alertBaseline,
+        runId: opts.runId,
+        now,
     });
     const threshold = opts.streakAlertThreshold ?? 3;
     let streak = baseline.failureStreak;
@@ -71829,7 +73164,7 @@ function createTelemetry(opts) {
             return streak;
         },
         recordSandboxRun(e) {
-            streak = e.failureStreak ?? (isFailure(e.status) ? streak + 1 : 0);
+            streak = e.failureStreak ?? nextStreak(streak, e.status);
             const record = { ...e, failureStreak: streak };
             log(sandboxEventLine(record, opts.runId));
             metrics.recordRun(e.status, e.durationMs);
@@ -71879,12 +73214,39 @@ function createTelemetry(opts) {
             if (config.pushgatewayUrl) {
                 const url = config.pushgatewayUrl;
                 const body = toPrometheusText(collected.resourceMetrics);
-                tasks.push(pushToGateway(url, config.job, config.instance, body, config.timeoutMs).then(() => {
-                    result.pushgateway = 'sent';
-                }, (e) => {
-                    result.pushgateway = 'failed';
-                    log(warningEventLine('pushgateway', `metrics not pushed to ${redactUrl(url)}: ${errorMessage(e)}`));
-                }));
+                const key = [
+                    ['job', config.job],
+                    ['instance', config.instance],
+                    [metrics_RUN_ID_LABEL, opts.runId],
+                ];
+                // One deadline for the push and the cleanup after it: flush stays bounded.
+                const signal = AbortSignal.timeout(config.timeoutMs);
+                tasks.push((async () => {
+                    try {
+                        await pushToGateway(url, key, body, signal);
+                        result.pushgateway = 'sent';
+                    }
+                    catch (e) {
+                        result.pushgateway = 'failed';
+                        log(warningEventLine('pushgateway', `metrics not pushed to ${redactUrl(url)}: ${errorMessage(e)}`));
+                        return;
+                    }
+                    try {
+                        await expireGroups({
+                            base: url,
+                            job: config.job,
+                            instance: config.instance,
+                            runId: opts.runId,
+                            retentionSeconds: config.retentionSeconds,
+                            nowSeconds: now().getTime() / 1000,
+                            signal,
+                        });
+                    }
+                    catch (e) {
+                        // The push went through; an old group left behind is the next run's to delete.
+                        log(warningEventLine('pushgateway', `expired groups not deleted from ${redactUrl(url)}: ${errorMessage(e)}`));
+                    }
+                })());
             }
             await Promise.all(tasks);
             return result;
@@ -71892,6 +73254,14 @@ function createTelemetry(opts) {
     };
     return telemetry;
 }
+
+;// CONCATENATED MODULE: ./src/telemetry/index.ts
+/** Telemetry for the gate: structured events, metrics, exports (see telemetry.ts). */
+
+
+
+
+
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
@@ -72158,8 +73528,8 @@ async function pruneExpired(layout, origin, closed, retentionDays, now) {
  * rotation, rotates and prunes, then records what it recovered as the first entries.
  */
 async function writer_openAuditLog(opts) {
-    const privateKey = loadPrivateKey(opts.signingKeyPem);
-    const publicKey = publicKeyOf(privateKey);
+    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
+    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
     const layout = segments_layoutOf(opts.log);
     const now = opts.now ?? (() => new Date());
     const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
@@ -72174,7 +73544,13 @@ async function writer_openAuditLog(opts) {
             if (checkpoint.origin !== opts.origin) {
                 throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
             }
-            verifyCheckpointSignature(checkpoint, publicKey);
+            if (publicKey && checkpoint.signed)
+                verifyCheckpointSignature(checkpoint, publicKey);
+            if (!publicKey && checkpoint.signed) {
+                // Extending a signed log without the key would replace its signed checkpoint
+                // with an unsigned one: the earlier signature would silently stop covering it.
+                throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
+            }
         }
         const anchor = await readAnchor(layout);
         if (anchor && anchor.origin !== opts.origin) {
@@ -72183,6 +73559,10 @@ async function writer_openAuditLog(opts) {
         const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint });
         if (checkpoint && scan.size < checkpoint.size) {
             throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
+        }
+        if (checkpoint && !checkpoint.signed && publicKey) {
+            // From here on the key signs entries it never saw signed: say so in the record.
+            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
         }
         const signedSize = checkpoint?.size ?? 0;
         if (scan.size > signedSize) {
@@ -72297,9 +73677,18 @@ class Writer {
             try {
                 await this.fh.sync();
                 const root = this.tree.root();
-                const checkpoint = signCheckpoint({ origin: this.origin, size: this.count, root }, this.privateKey, this.publicKey);
+                const body = { origin: this.origin, size: this.count, root };
+                const checkpoint = this.privateKey && this.publicKey
+                    ? signCheckpoint(body, this.privateKey, this.publicKey)
+                    : unsignedCheckpoint(body);
                 await writeFileAtomic(this.layout.checkpointPath, checkpoint);
-                return { checkpoint, size: this.count, root: root.toString('base64'), firstSeq: this.firstSeq };
+                return {
+                    checkpoint,
+                    signed: this.privateKey !== undefined,
+                    size: this.count,
+                    root: root.toString('base64'),
+                    firstSeq: this.firstSeq,
+                };
             }
             finally {
                 await this.fh.close();
@@ -72404,6 +73793,7 @@ async function publishAuditLog(opts) {
             const writer = await openAuditLog({
                 log,
                 origin: opts.origin,
+                signingKey: opts.signingKey,
                 signingKeyPem: opts.signingKeyPem,
                 rotation: opts.rotation,
             });
@@ -72469,10 +73859,8 @@ async function publishAuditLog(opts) {
 
 
 async function openAuditRecorder(a, progress) {
-    if (!a.signingKeyPem)
-        throw new Error('openAuditRecorder needs a signing key (settings guarantee one)');
-    const w = await writer_openAuditLog({ log: a.log, origin: a.origin, signingKeyPem: a.signingKeyPem });
-    progress(`record: audit log ${a.log} (${w.size} entries so far)`);
+    const w = await writer_openAuditLog({ log: a.log, origin: a.origin, signingKey: a.signingKey });
+    progress(`record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`);
     return {
         async runStart({ settings, policy, image, scripts }) {
             await w.append('run.start', {
@@ -72483,18 +73871,39 @@ async function openAuditRecorder(a, progress) {
                 workflowRun: settings.run.workflowRun ?? null,
                 actor: settings.run.actor ?? null,
                 event: settings.run.event ?? null,
-                policy: { name: policy.name, sha256: policySha256(policy) },
+                // Which revision's policy decided (null: the checked-out or shipped one), and its digest.
+                policy: {
+                    name: policy.name,
+                    sha256: policySha256(policy),
+                    revision: settings.policyRevision?.commit ?? null,
+                    path: settings.policyRevision?.path ?? null,
+                },
                 image,
                 scripts,
             });
         },
-        async scanned(scripts) {
+        async scanned(scripts, scanners, modules = []) {
+            // Which scanner versions judged the script: a level is only as good as the rules that
+            // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
+            const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
             for (const s of scripts) {
                 await w.append('scan', {
                     path: s.path,
                     sha256: s.sha256,
                     level: s.level,
                     findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
+                    scanners: tools,
+                });
+            }
+            // What else was staged (and so could run): its bytes' hash and level are on record too.
+            for (const m of modules) {
+                await w.append('scan', {
+                    path: m.path,
+                    sha256: m.sha256,
+                    level: m.level,
+                    module: true,
+                    findings: m.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
+                    scanners: tools,
                 });
             }
         },
@@ -72520,10 +73929,10 @@ async function openAuditRecorder(a, progress) {
                 await w.append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
             }
         },
-        async close(verdict) {
-            await w.append('run.end', { verdict });
+        async close(verdict, cancelled) {
+            await w.append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
             const c = await w.close();
-            return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq };
+            return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq, signed: c.signed };
         },
         async abort(cause) {
             await w.append('run.end', {
@@ -72568,6 +73977,7 @@ async function readExecutionHistory(log) {
 
 
 
+
 /**
  * A name for a script's artifact folder that cannot escape `outDir` and cannot collide:
  * the script's position plus its basename with anything unusual replaced. Script names
@@ -72586,6 +73996,10 @@ function artifactDirName(index, scriptPath) {
  * in its own hardened container with the profile its level maps to. Scripts the policy
  * does not run keep decision `blocked` (level blocked) or `skipped` (a level not run).
  * Calls `onResult` as each run ends, so results are recorded even if a later one crashes.
+ *
+ * Cancelled (`signal` aborted): runs in flight end with status `cancelled` (unless they
+ * had already succeeded) and are recorded like any other; runnable scripts never
+ * started keep decision `skipped` with no execution. Returns those two counts.
  */
 async function executeStage(opts) {
     const runnable = [];
@@ -72618,7 +74032,10 @@ async function executeStage(opts) {
                 label: script.path,
             };
         },
-        onResult: async ({ script }, _i, result) => {
+        signal: opts.signal,
+        onResult: async ({ script }, _i, ran) => {
+            const by = cancelledBy(opts.signal);
+            const result = by ? asCancelled(ran, by) : ran;
             script.decision = 'executed';
             script.execution = result;
             done += 1;
@@ -72626,726 +74043,10 @@ async function executeStage(opts) {
             await opts.onResult(script, result);
         },
     });
-}
-
-;// CONCATENATED MODULE: ./src/scan/report-paths.ts
-
-/**
- * Turns a file name a scanner printed back into the relative, forward-slash path the
- * report uses. Scanners print what they were given (`./a.py`) or, when run with an
- * absolute target, `<root>/a.py`; inside the sandbox the root is the container's
- * working directory. A name that does not resolve inside the root is not trusted
- * (a hostile file name cannot make us attribute findings elsewhere): returns null.
- */
-function toScanRelativePath(reported, root) {
-    if (reported.length === 0 || reported.includes('\0'))
-        return null;
-    let p = reported;
-    const rootPosix = root.replace(/\\/g, '/').replace(/\/+$/, '');
-    if (external_node_path_default().posix.isAbsolute(p)) {
-        if (rootPosix === '' || !p.startsWith(`${rootPosix}/`))
-            return null;
-        p = p.slice(rootPosix.length + 1);
-    }
-    const normal = external_node_path_default().posix.normalize(p);
-    if (normal === '.' || normal === '..' || normal.startsWith('../') || external_node_path_default().posix.isAbsolute(normal)) {
-        return null;
-    }
-    return normal;
-}
-/**
- * The argv form of a relative path: `./` in front so a file named `-r.py` or
- * `--exit-zero.py` cannot be read as an option (we also put `--` before the list).
- */
-function asDotSlashArg(relative) {
-    return `./${relative}`;
-}
-
-;// CONCATENATED MODULE: ./src/scan/severity.ts
-/**
- * Scanner vocabularies differ (Bandit: LOW/MEDIUM/HIGH/UNDEFINED; Semgrep:
- * INFO/WARNING/ERROR, and since 2024 also LOW/MEDIUM/HIGH/CRITICAL). An unknown word
- * maps to `medium`: we do not know it is harmless, and `high` would block on a
- * scanner's vocabulary change alone.
- */
-function toSeverity(word) {
-    switch (typeof word === 'string' ? word.toUpperCase() : '') {
-        case 'LOW':
-        case 'INFO':
-        case 'INVENTORY':
-        case 'EXPERIMENT':
-            return 'low';
-        case 'HIGH':
-        case 'ERROR':
-        case 'CRITICAL':
-            return 'high';
-        default:
-            return 'medium';
-    }
-}
-function toConfidence(word) {
-    switch (typeof word === 'string' ? word.toUpperCase() : '') {
-        case 'LOW':
-            return 'low';
-        case 'HIGH':
-            return 'high';
-        default:
-            return 'medium';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/scan/bandit-parse.ts
-
-
-
-
-/**
- * Bandit's JSON report, as far as we read it. Checked against Debian's 1.6.2 and
- * pip's 1.9.x: 1.9 adds `col_offset`, `end_col_offset` and `issue_cwe`, which are
- * optional here. Bandit's output is produced from hostile input (file names, code
- * excerpts), so it is validated before use, never trusted by shape.
- */
-const BanditResult = object({
-    filename: schemas_string(),
-    test_id: schemas_string().min(1),
-    test_name: schemas_string().optional(),
-    issue_severity: schemas_string(),
-    issue_confidence: schemas_string(),
-    issue_text: schemas_string(),
-    line_number: schemas_number().int(),
-    line_range: array(schemas_number().int()).optional(),
-    col_offset: schemas_number().int().optional(),
-    more_info: schemas_string().optional(),
-    issue_cwe: object({ id: schemas_number().int() }).partial().optional(),
-});
-const BanditReport = object({
-    errors: array(object({ filename: schemas_string(), reason: schemas_string() })),
-    results: array(BanditResult),
-    // Keys are the file names Bandit scanned (plus `_totals`): our proof of coverage.
-    metrics: record(schemas_string(), unknown()).optional(),
-});
-class BanditOutputError extends Error {
-}
-/**
- * Parses `bandit -f json` output. `root` is the directory the file names are relative
- * to (the container's working directory when run in the sandbox).
- *
- * Throws BanditOutputError on output that is not a Bandit report (a crash, a
- * truncated stream): the caller marks the scanner `failed` so the gate fails closed.
- */
-function parseBanditJson(json, root) {
-    let raw;
-    try {
-        raw = JSON.parse(json);
-    }
-    catch (e) {
-        throw new BanditOutputError(`Bandit output is not JSON: ${e.message}`);
-    }
-    const parsed = BanditReport.safeParse(raw);
-    if (!parsed.success) {
-        throw new BanditOutputError(`Bandit output is not a Bandit JSON report: ${parsed.error.issues[0]?.message}`);
-    }
-    const report = parsed.data;
-    const findingsByPath = new Map();
-    const errors = [];
-    const reportedPaths = new Set();
-    const rules = new Map();
-    for (const name of Object.keys(report.metrics ?? {})) {
-        if (name === '_totals')
-            continue;
-        const rel = toScanRelativePath(name, root);
-        if (rel)
-            reportedPaths.add(rel);
-    }
-    for (const err of report.errors) {
-        const rel = toScanRelativePath(err.filename, root);
-        errors.push({ path: rel ?? undefined, message: err.reason });
-        if (rel) {
-            reportedPaths.add(rel);
-            addFinding(findingsByPath, rel, scanErrorFinding(`Bandit could not scan this file: ${err.reason}`));
-        }
-    }
-    for (const r of report.results) {
-        const rel = toScanRelativePath(r.filename, root);
-        if (!rel) {
-            // A result for a file outside the root cannot be attributed; say so rather than drop it.
-            errors.push({
-                path: undefined,
-                message: `Bandit reported a file outside the scan root: ${r.filename}`,
-            });
-            continue;
-        }
-        const lastLine = r.line_range?.length ? Math.max(...r.line_range) : undefined;
-        const finding = {
-            tool: 'bandit',
-            ruleId: r.test_id,
-            severity: toSeverity(r.issue_severity),
-            confidence: toConfidence(r.issue_confidence),
-            line: Math.max(1, r.line_number),
-            message: r.issue_text,
-        };
-        // Bandit 1.9 gives a 0-based column; SARIF and our report are 1-based.
-        if (r.col_offset !== undefined && r.col_offset >= 0)
-            finding.column = r.col_offset + 1;
-        if (lastLine !== undefined && lastLine > finding.line)
-            finding.endLine = lastLine;
-        addFinding(findingsByPath, rel, finding);
-        if (!rules.has(r.test_id))
-            rules.set(r.test_id, banditRuleMeta(r));
-    }
-    return { findingsByPath, errors, reportedPaths, rules: [...rules.values()] };
-}
-function banditRuleMeta(r) {
-    const meta = {
-        tool: 'bandit',
-        id: r.test_id,
-        shortDescription: r.test_name ? `Bandit ${r.test_id}: ${r.test_name}` : `Bandit ${r.test_id}`,
-        fullDescription: r.issue_text,
-    };
-    if (r.test_name)
-        meta.name = r.test_name;
-    // Only an https link to Bandit's docs is passed on: the text comes from a tool reading hostile code.
-    if (r.more_info?.startsWith('https://bandit.readthedocs.io/'))
-        meta.helpUri = r.more_info;
-    if (r.issue_cwe?.id !== undefined)
-        meta.cwe = [r.issue_cwe.id];
-    return meta;
-}
-
-;// CONCATENATED MODULE: ./src/scan/batches.ts
-/**
- * Splits a file list into argv batches. One Bandit/Semgrep process per batch, not per
- * file: interpreter start-up dominates the cost of scanning small generated scripts
- * (docs/detection.md has the measurement). The budget keeps every batch far below
- * Linux's ARG_MAX (2 MiB for argv + environment) inside the container; 256 KiB is
- * ~2,000 typical paths, so a normal pull request is a single batch.
- */
-const ARGV_BATCH_BYTES = 256 * 1024;
-function batchArgs(args, budgetBytes = ARGV_BATCH_BYTES) {
-    const batches = [];
-    let current = [];
-    let used = 0;
-    for (const a of args) {
-        const cost = Buffer.byteLength(a) + 1;
-        if (current.length > 0 && used + cost > budgetBytes) {
-            batches.push(current);
-            current = [];
-            used = 0;
-        }
-        current.push(a);
-        used += cost;
-    }
-    if (current.length > 0)
-        batches.push(current);
-    return batches;
-}
-/** A relative path we are willing to put on a scanner's command line. */
-function isSafeRelativePath(p) {
-    if (p.length === 0 || p.includes('\0') || p.startsWith('/') || p.includes('\\'))
-        return false;
-    return !p.split('/').some((seg) => seg === '' || seg === '.' || seg === '..');
-}
-
-;// CONCATENATED MODULE: ./src/scan/scanner-run.ts
-/** Where the hardened runner mounts `workDir` inside the container (src/sandbox/types.ts). */
-const CONTAINER_WORKDIR = '/work';
-/**
- * Output cap for a scanner's JSON report. Far above a script's cap: Bandit's report
- * repeats code excerpts, ~1 KiB per finding; 64 MiB holds tens of thousands. A report
- * cut off at the cap is treated as a failed scan, never parsed partially.
- */
-const SCANNER_OUTPUT_BYTES = 64 * 1024 * 1024;
-/** One line for a person: which scanner, what happened, its last stderr line. */
-function describeRun(tool, r) {
-    const how = r.status === 'timeout'
-        ? 'timed out'
-        : r.status === 'oom'
-            ? 'ran out of memory'
-            : r.exitCode === null
-                ? `could not run${r.reason ? ` (${r.reason})` : ''}`
-                : `exited ${r.exitCode}`;
-    const tail = r.stderr
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean)
-        .at(-1);
-    return `${tool} ${how}${tail ? `: ${tail.slice(0, 300)}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/scan/bandit.ts
-
-
-
-
-
-
-/**
- * The Bandit command line. `--ini /dev/null`: Bandit reads a project `.bandit` file
- * found under its targets, which would let the scanned code skip tests or exclude
- * itself; an unreadable ini disables that (Bandit only warns). Files are passed
- * explicitly after `--` with `./` in front, never `-r .`, so Bandit's default
- * excludes (a substring match on `.git`, `.tox`...) cannot silently skip a file.
- */
-function banditArgv(files, ignoreNosec) {
-    return [
-        'bandit',
-        '-f',
-        'json',
-        '-q',
-        '--ini',
-        '/dev/null',
-        ...(ignoreNosec ? ['--ignore-nosec'] : []),
-        '--',
-        ...files.map(asDotSlashArg),
-    ];
-}
-/**
- * One batched Bandit run over all files inside the sandbox image, under the hardened
- * flags with no network. Resolves with status `failed` (never throws) when Bandit
- * crashes, times out or prints something that is not a report: the gate fails closed.
- */
-async function runBandit(opts, runner) {
-    const started = performance.now();
-    for (const f of opts.files) {
-        if (!isSafeRelativePath(f))
-            throw new errors_AirlockError('PATH_INVALID', `not a relative path inside the scan root: ${JSON.stringify(f)}`);
-    }
-    const findingsByPath = new Map();
-    const rules = new Map();
-    const notes = [];
-    const versionP = banditVersion(opts, runner);
-    for (const batch of batchArgs(opts.files)) {
-        const result = await runner(spec(opts, banditArgv(batch, opts.ignoreNosec)));
-        const failure = banditFailure(result);
-        if (failure)
-            return failed(failure, started, await versionP);
-        let parsed;
-        try {
-            parsed = parseBanditJson(result.stdout, CONTAINER_WORKDIR);
-        }
-        catch (e) {
-            return failed(e.message, started, await versionP);
-        }
-        for (const [path, list] of parsed.findingsByPath)
-            for (const f of list)
-                addFinding(findingsByPath, path, f);
-        for (const r of parsed.rules)
-            rules.set(r.id, r);
-        for (const e of parsed.errors)
-            if (e.path === undefined)
-                notes.push(e.message);
-        // A file we asked for that Bandit does not mention was not scanned: an error, not clean.
-        for (const f of batch) {
-            if (!parsed.reportedPaths.has(f)) {
-                addFinding(findingsByPath, f, scanErrorFinding('Bandit did not report scanning this file'));
-            }
-        }
-    }
-    const status = {
-        tool: 'bandit',
-        status: 'ran',
-        durationMs: Math.round(performance.now() - started),
-    };
-    const version = await versionP;
-    if (version)
-        status.version = version;
-    if (notes.length)
-        status.message = notes.join('; ');
-    return { status, findingsByPath, rules: [...rules.values()] };
-}
-function spec(opts, command) {
     return {
-        sandbox: opts.sandbox,
-        limits: { ...opts.limits, timeoutSeconds: opts.timeoutSeconds, maxOutputBytes: SCANNER_OUTPUT_BYTES },
-        profile: 'scan-bandit',
-        workDir: opts.root,
-        command,
-        label: 'bandit',
+        inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,
+        notStarted: runnable.filter((r) => r.script.execution === undefined).length,
     };
-}
-/** Bandit exits 0 (no issues) or 1 (issues found); both are a completed scan. */
-function banditFailure(r) {
-    if (r.status === 'timeout' || r.status === 'oom' || r.status === 'error')
-        return describeRun('Bandit', r);
-    if (r.exitCode !== 0 && r.exitCode !== 1)
-        return describeRun('Bandit', r);
-    if (r.stdoutTruncated)
-        return `Bandit's report exceeded ${SCANNER_OUTPUT_BYTES} bytes and was cut off`;
-    return undefined;
-}
-function failed(message, started, version) {
-    const status = {
-        tool: 'bandit',
-        status: 'failed',
-        durationMs: Math.round(performance.now() - started),
-        message,
-    };
-    if (version)
-        status.version = version;
-    return { status, findingsByPath: new Map(), rules: [] };
-}
-/** `bandit --version` in the same image; the JSON report does not carry the version. */
-async function banditVersion(opts, runner) {
-    try {
-        const r = await runner({ ...spec(opts, ['bandit', '--version']), label: 'bandit-version' });
-        return r.exitCode === 0 ? /^bandit (\S+)/m.exec(r.stdout)?.[1] : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/scan/semgrep-parse.ts
-
-
-
-
-/**
- * `semgrep scan --json` output, as far as we read it; validated before use because it
- * is produced from hostile input. Checked against the real output recorded in
- * test/fixtures/semgrep/results.json (Semgrep's own e2e snapshot).
- */
-const Position = object({ line: schemas_number().int(), col: schemas_number().int().optional() });
-const SemgrepResult = object({
-    check_id: schemas_string().min(1),
-    path: schemas_string(),
-    start: Position,
-    end: Position.optional(),
-    extra: object({
-        message: schemas_string().optional(),
-        severity: schemas_string().optional(),
-        metadata: record(schemas_string(), unknown()).optional(),
-    }),
-});
-const SemgrepError = object({
-    level: schemas_string().optional(),
-    // A string in older releases, `["PartialParsing", [...]]` in newer ones.
-    type: unknown().optional(),
-    message: schemas_string().optional(),
-    path: schemas_string().optional(),
-    rule_id: schemas_string().optional(),
-    spans: array(object({ start: Position.optional() }).loose()).optional(),
-});
-const SemgrepReport = object({
-    results: array(SemgrepResult),
-    errors: array(SemgrepError),
-    paths: object({ scanned: array(schemas_string()).optional() })
-        .loose()
-        .optional(),
-    version: schemas_string().optional(),
-});
-class SemgrepOutputError extends Error {
-}
-/**
- * Semgrep prefixes a local rule's id with the path of its config directory
- * (`rules/x.yaml` id `eqeq-is-bad` -> `rules.eqeq-is-bad`); the prefix depends on where
- * the rules were mounted. Given the ids we ship, the longest one the check id ends
- * with is ours; otherwise the check id is kept as Semgrep printed it.
- */
-function normalizeSemgrepRuleId(checkId, knownIds = []) {
-    let best;
-    for (const id of knownIds) {
-        if ((checkId === id || checkId.endsWith(`.${id}`)) && (!best || id.length > best.length))
-            best = id;
-    }
-    return best ?? checkId;
-}
-function parseSemgrepJson(json, root, knownRuleIds = []) {
-    let raw;
-    try {
-        raw = JSON.parse(json);
-    }
-    catch (e) {
-        throw new SemgrepOutputError(`Semgrep output is not JSON: ${e.message}`);
-    }
-    const parsed = SemgrepReport.safeParse(raw);
-    if (!parsed.success) {
-        throw new SemgrepOutputError(`Semgrep output is not a Semgrep JSON report: ${parsed.error.issues[0]?.message}`);
-    }
-    const report = parsed.data;
-    const findingsByPath = new Map();
-    const errors = [];
-    const scannedPaths = new Set();
-    for (const p of report.paths?.scanned ?? []) {
-        const rel = toScanRelativePath(p, root);
-        if (rel)
-            scannedPaths.add(rel);
-    }
-    for (const e of report.errors) {
-        const level = e.level ?? 'error';
-        const message = `${errorType(e.type)}${e.message ? `: ${firstLine(e.message)}` : ''}`;
-        const rel = e.path !== undefined ? toScanRelativePath(e.path, root) : null;
-        errors.push({ path: rel ?? undefined, message, level });
-        // A file Semgrep could not fully parse (or timed out on) may hide code from the
-        // rules: it gets a scan-error finding whatever the error's level.
-        if (rel) {
-            const line = e.spans?.[0]?.start?.line ?? 1;
-            addFinding(findingsByPath, rel, scanErrorFinding(`Semgrep could not fully scan this file: ${message}`, line));
-        }
-    }
-    for (const r of report.results) {
-        const rel = toScanRelativePath(r.path, root);
-        if (!rel) {
-            errors.push({
-                path: undefined,
-                message: `Semgrep reported a file outside the scan root: ${r.path}`,
-                level: 'error',
-            });
-            continue;
-        }
-        const meta = r.extra.metadata ?? {};
-        const finding = {
-            tool: 'semgrep',
-            ruleId: normalizeSemgrepRuleId(r.check_id, knownRuleIds),
-            severity: toSeverity(r.extra.severity),
-            confidence: toConfidence(meta['confidence']),
-            line: Math.max(1, r.start.line),
-            message: r.extra.message?.trim() || r.check_id,
-        };
-        if (r.start.col !== undefined && r.start.col >= 1)
-            finding.column = r.start.col;
-        if (r.end && r.end.line > finding.line)
-            finding.endLine = r.end.line;
-        addFinding(findingsByPath, rel, finding);
-    }
-    const result = { findingsByPath, errors, scannedPaths };
-    if (report.version)
-        result.version = report.version;
-    return result;
-}
-function errorType(t) {
-    if (typeof t === 'string')
-        return t;
-    if (Array.isArray(t) && typeof t[0] === 'string')
-        return t[0];
-    return 'Semgrep error';
-}
-function firstLine(s) {
-    return (s.split('\n').find((l) => l.trim()) ?? '').trim().slice(0, 300);
-}
-
-;// CONCATENATED MODULE: ./src/scan/semgrep-rules.ts
-
-
-
-
-
-/**
- * Our Semgrep rules (policies/semgrep/*.yaml) as data: the SARIF writer describes
- * them, the Semgrep adapter maps prefixed check ids back to them, and a unit test
- * checks their shape where Semgrep itself cannot run.
- */
-const PATTERN_KEYS = ['pattern', 'patterns', 'pattern-either', 'pattern-regex'];
-const SemgrepRule = object({
-    id: schemas_string().regex(/^airlock\.[a-z0-9][a-z0-9-]*$/, 'ids are airlock.<kebab-name>'),
-    message: schemas_string().min(1),
-    severity: schemas_enum(['ERROR', 'WARNING', 'INFO']),
-    languages: array(schemas_string()).min(1),
-    metadata: object({
-        confidence: schemas_enum(['HIGH', 'MEDIUM', 'LOW']),
-        cwe: array(schemas_string().regex(/^CWE-\d+: /)).min(1),
-        category: schemas_literal('security'),
-    })
-        .loose(),
-})
-    .loose()
-    .refine((r) => PATTERN_KEYS.some((k) => k in r), {
-    message: `a rule needs one of ${PATTERN_KEYS.join(', ')}`,
-});
-const SemgrepRuleFile = object({ rules: array(SemgrepRule).min(1) });
-/** Reads and validates every `*.yaml` in the directory; throws on the first invalid one. */
-function loadSemgrepRuleFiles(dir) {
-    return (0,external_node_fs_namespaceObject.readdirSync)(dir)
-        .filter((f) => f.endsWith('.yaml'))
-        .sort()
-        .map((f) => {
-        const file = external_node_path_default().join(dir, f);
-        const parsed = SemgrepRuleFile.safeParse((0,dist/* parse */.qg)((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8')));
-        if (!parsed.success) {
-            throw new Error(`${f}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        }
-        return { name: f.slice(0, -'.yaml'.length), file, rules: parsed.data.rules };
-    });
-}
-function semgrepRuleMeta(rule) {
-    const cwe = rule.metadata.cwe.map((c) => Number(/^CWE-(\d+)/.exec(c)?.[1])).filter(Number.isFinite);
-    const short = rule.message.split(/(?<=\.)\s/)[0] ?? rule.message;
-    return {
-        tool: 'semgrep',
-        id: rule.id,
-        name: rule.id.slice('airlock.'.length),
-        shortDescription: short.trim(),
-        fullDescription: rule.message.trim(),
-        cwe,
-        defaultSeverity: toSeverity(rule.severity),
-    };
-}
-function loadSemgrepRuleMeta(dir) {
-    return loadSemgrepRuleFiles(dir).flatMap((f) => f.rules.map(semgrepRuleMeta));
-}
-
-;// CONCATENATED MODULE: ./src/scan/semgrep.ts
-
-
-
-
-
-
-
-
-
-
-/** Where the rules directory is mounted (read-only) inside the scanner container. */
-const SEMGREP_RULES_MOUNT = '/airlock/semgrep-rules';
-/**
- * `--metrics=off --disable-version-check`: no network (there is none in the sandbox,
- * and a scanner phoning home would be a leak). `--no-git-ignore`: a PR's .gitignore
- * must not hide files. `--no-rewrite-rule-ids` keeps our ids unprefixed by the mount
- * path (normalizeSemgrepRuleId still maps prefixed ids, for older releases). `--max-target-bytes=0` lifts the 1 MB size filter that would
- * skip a padded file. `--disable-nosem`: generated code can write `# nosemgrep` to hide itself. A `.semgrepignore` in the scanned tree can still hide a file from
- * Semgrep; the coverage check against `paths.scanned` turns that into a scan error.
- */
-function semgrepArgv(files, ignoreNosem) {
-    return [
-        'semgrep',
-        'scan',
-        '--json',
-        '--config',
-        SEMGREP_RULES_MOUNT,
-        '--metrics=off',
-        '--disable-version-check',
-        '--no-git-ignore',
-        '--no-rewrite-rule-ids',
-        '--quiet',
-        '--max-target-bytes=0',
-        ...(ignoreNosem ? ['--disable-nosem'] : []),
-        '--',
-        ...files.map(asDotSlashArg),
-    ];
-}
-/** Exit 127/126 or the runtime's "executable file not found": the image has no semgrep. */
-function isMissingExecutable(r) {
-    if (r.exitCode === 127 || r.exitCode === 126)
-        return true;
-    return (/executable file not found|no such file or directory/i.test(`${r.reason ?? ''}\n${r.stderr}`) &&
-        r.exitCode !== 0);
-}
-const ABSENT_MESSAGE = 'semgrep is not installed in the sandbox image; only Bandit scanned (policy scanners.semgrep decides whether that fails the gate)';
-async function runSemgrep(opts, runner) {
-    const started = performance.now();
-    for (const f of opts.files) {
-        if (!isSafeRelativePath(f))
-            throw new errors_AirlockError('PATH_INVALID', `not a relative path inside the scan root: ${JSON.stringify(f)}`);
-    }
-    const ruleMeta = loadSemgrepRuleMeta(opts.rulesDir);
-    const knownIds = ruleMeta.map((r) => r.id);
-    const findingsByPath = new Map();
-    const fired = new Set();
-    let version;
-    const notes = [];
-    const end = (status, message) => {
-        const s = { tool: 'semgrep', status, durationMs: Math.round(performance.now() - started) };
-        if (version)
-            s.version = version;
-        if (message)
-            s.message = message;
-        const rules = status === 'ran' ? ruleMeta.filter((r) => fired.has(r.id)) : [];
-        return { status: s, findingsByPath: status === 'ran' ? findingsByPath : new Map(), rules };
-    };
-    for (const batch of batchArgs(opts.files)) {
-        const r = await runner(semgrep_spec(opts, semgrepArgv(batch, opts.ignoreNosem)));
-        if (isMissingExecutable(r))
-            return end('unavailable', ABSENT_MESSAGE);
-        if (r.status === 'timeout' ||
-            r.status === 'oom' ||
-            r.status === 'error' ||
-            (r.exitCode !== 0 && r.exitCode !== 1)) {
-            return end('failed', describeRun('Semgrep', r));
-        }
-        if (r.stdoutTruncated)
-            return end('failed', `Semgrep's report exceeded ${SCANNER_OUTPUT_BYTES} bytes and was cut off`);
-        let parsed;
-        try {
-            parsed = parseSemgrepJson(r.stdout, CONTAINER_WORKDIR, knownIds);
-        }
-        catch (e) {
-            return end('failed', e.message);
-        }
-        version ??= parsed.version;
-        // An error that names no file (a rule that failed to load) means rules did not run.
-        const global = parsed.errors.filter((e) => e.path === undefined);
-        if (global.some((e) => e.level === 'error'))
-            return end('failed', global.map((e) => e.message).join('; '));
-        notes.push(...global.map((e) => e.message));
-        for (const [p, list] of parsed.findingsByPath) {
-            for (const f of list) {
-                addFinding(findingsByPath, p, f);
-                fired.add(f.ruleId);
-            }
-        }
-        for (const f of batch) {
-            if (!parsed.scannedPaths.has(f)) {
-                addFinding(findingsByPath, f, scanErrorFinding('Semgrep did not report scanning this file'));
-            }
-        }
-    }
-    return end('ran', notes.length ? notes.join('; ') : undefined);
-}
-function semgrep_spec(opts, command) {
-    return {
-        sandbox: opts.sandbox,
-        limits: { ...opts.limits, timeoutSeconds: opts.timeoutSeconds, maxOutputBytes: SCANNER_OUTPUT_BYTES },
-        profile: 'scan-semgrep',
-        workDir: opts.root,
-        command,
-        env: { SEMGREP_SEND_METRICS: 'off', SEMGREP_ENABLE_VERSION_CHECK: '0' },
-        readOnlyMounts: [{ host: external_node_path_default().resolve(opts.rulesDir), container: SEMGREP_RULES_MOUNT }],
-        label: 'semgrep',
-    };
-}
-/** Is `semgrep` in the image? Runs `semgrep --version` under the hardened flags. */
-async function detectSemgrep(sandbox, limits, runner) {
-    // The runner mounts a work directory; an empty private one shows the probe nothing.
-    const empty = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-semgrep-probe-'));
-    try {
-        const r = await runner({
-            sandbox,
-            limits: { ...limits, timeoutSeconds: Math.min(limits.timeoutSeconds, 60) },
-            profile: 'scan-semgrep',
-            workDir: empty,
-            command: ['semgrep', '--version'],
-            label: 'semgrep-version',
-        });
-        if (r.exitCode === 0) {
-            const version = /\d+\.\d+\.\d+\S*/.exec(r.stdout)?.[0];
-            return version ? { available: true, version } : { available: true };
-        }
-        if (isMissingExecutable(r))
-            return { available: false, message: ABSENT_MESSAGE };
-        return { available: false, message: describeRun('semgrep --version', r) };
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(empty, { recursive: true, force: true });
-    }
-}
-/**
- * The contract between the policy's `scanners.semgrep` mode and the gate:
- * - `off`: Semgrep is not run; no notice, no gap.
- * - `optional`: absent (`unavailable`) is a visible notice (job summary, SARIF
- *   notification) but not a gap; a Semgrep that ran and `failed` IS a gap.
- * - `required`: anything but `ran` is a gap: the gate fails closed (fail-on `scanner-gap`).
- */
-function semgrepGap(mode, status) {
-    if (mode === 'off')
-        return { failsGate: false };
-    if (!status)
-        return { failsGate: true, notice: 'Semgrep did not run' };
-    if (status.status === 'ran')
-        return { failsGate: false };
-    const why = status.message ?? `Semgrep ${status.status}`;
-    if (status.status === 'unavailable' && mode === 'optional')
-        return { failsGate: false, notice: why };
-    return { failsGate: true, notice: why };
 }
 
 ;// CONCATENATED MODULE: ./src/gate/scan-stage.ts
@@ -73353,77 +74054,231 @@ function semgrepGap(mode, status) {
 
 
 
+
+
 /**
- * Runs every scanner the policy enables, each ONE batched run over all staged files
- * inside the sandbox image (scanners read hostile code too). Scanners use the
- * restricted profile's limits with the scanner's own timeout.
+ * Runs every registered scanner the policy enables (src/scan/registry.ts, in order),
+ * each ONE batched run over all staged files inside the sandbox image (scanners read
+ * hostile code too), under the restricted profile's limits raised to the scanners'
+ * floor, with the scanner's own timeout.
  */
 async function scanStage(opts) {
     const { policy } = opts;
-    const base = profileFor(policy, 'high')?.limits ?? defaults_DEFAULT_PROFILES.restricted;
-    // Scanning many files needs more room than one script; never less than the script profile.
-    const limits = { ...base, memoryMb: Math.max(base.memoryMb, 1024), pids: Math.max(base.pids, 256) };
-    const findingsByPath = new Map();
-    const scanners = [];
-    const rules = [];
-    const gaps = [];
-    const notices = [];
-    const merge = (m) => {
-        for (const [p, fs] of m)
-            findingsByPath.set(p, [...(findingsByPath.get(p) ?? []), ...fs]);
+    const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? defaults_DEFAULT_PROFILES.restricted);
+    const result = {
+        findingsByPath: new Map(),
+        scanners: [],
+        rules: [],
+        gaps: [],
+        notices: [],
     };
-    const semgrep = policy.scanners.semgrep;
-    // The Semgrep probe is a container of its own: start it now, beside Bandit, instead of
-    // after it, so the scan stage pays one container start-up instead of two in a row.
-    const semgrepProbe = semgrep.mode !== 'off' && opts.files.length
-        ? detectSemgrep(opts.sandbox, limits, opts.runner)
-        : undefined;
-    // Awaited below; this only keeps a probe failing while Bandit throws from going unhandled.
-    semgrepProbe?.catch(() => undefined);
-    const bandit = policy.scanners.bandit;
-    if (bandit.mode !== 'off' && opts.files.length) {
-        opts.progress(`scan: bandit over ${opts.files.length} file(s)`);
-        const out = await runBandit({
-            root: opts.stageRoot,
-            files: opts.files,
-            sandbox: opts.sandbox,
-            limits: { ...limits, timeoutSeconds: bandit.timeoutSeconds },
-            ignoreNosec: bandit.ignoreNosec,
-            timeoutSeconds: bandit.timeoutSeconds,
-        }, opts.runner);
-        scanners.push(out.status);
-        rules.push(...out.rules);
-        merge(out.findingsByPath);
-    }
-    if (semgrepProbe) {
-        const detected = await semgrepProbe;
+    if (!opts.files.length)
+        return result;
+    const enabled = SCANNERS.map((s) => ({
+        scanner: s,
+        settings: policy.scanners[s.name],
+    })).filter((e) => e.settings.mode !== 'off');
+    // Every probe (`<tool> --version`) is a container of its own: all start now, so a
+    // later scanner's probe runs beside the earlier scanners' scans instead of after them.
+    const probes = enabled.map((e) => {
+        const p = run_scanner_detectScanner(e.scanner, opts.sandbox, { ...limits, timeoutSeconds: e.settings.timeoutSeconds }, opts.runner);
+        // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
+        p.catch(() => undefined);
+        return p;
+    });
+    for (const [i, { scanner, settings }] of enabled.entries()) {
+        const detected = await probes[i];
         let status;
         if (!detected.available) {
-            status = { tool: 'semgrep', status: 'unavailable', message: detected.message };
+            status = { tool: scanner.name, status: 'unavailable' };
+            if (detected.message)
+                status.message = detected.message;
         }
         else {
-            opts.progress(`scan: semgrep over ${opts.files.length} file(s)`);
-            const out = await runSemgrep({
-                root: opts.stageRoot,
-                files: opts.files,
-                sandbox: opts.sandbox,
-                limits: { ...limits, timeoutSeconds: semgrep.timeoutSeconds },
-                rulesDir: semgrep.rulesDir,
-                ignoreNosem: semgrep.ignoreNosec,
-                timeoutSeconds: semgrep.timeoutSeconds,
-            }, opts.runner);
+            opts.progress(`scan: ${scanner.name} over ${opts.files.length} file(s)`);
+            const out = await run_scanner_runScanner(scanner, settings, { root: opts.stageRoot, files: opts.files, sandbox: opts.sandbox, limits }, opts.runner, probes[i]);
             status = out.status;
-            rules.push(...out.rules);
-            merge(out.findingsByPath);
+            result.rules.push(...out.rules);
+            for (const [p, fs] of out.findingsByPath)
+                result.findingsByPath.set(p, [...(result.findingsByPath.get(p) ?? []), ...fs]);
         }
-        scanners.push(status);
-        const gap = semgrepGap(semgrep.mode, status);
+        result.scanners.push(status);
+        const gap = scanner_scannerGap(scanner.title, settings.mode, status);
         if (gap.failsGate && status.status === 'unavailable')
-            gaps.push(gap.notice ?? 'semgrep unavailable');
+            result.gaps.push(gap.notice ?? `${scanner.name} unavailable`);
         else if (gap.notice)
-            notices.push(`semgrep (${semgrep.mode}): ${gap.notice}`);
+            result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
     }
-    return { findingsByPath, scanners, rules, gaps, notices };
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/gate/stage-rules.ts
+/**
+ * What the stage refuses to copy: files Python (or the dynamic loader) would run
+ * without any scanned source saying so. The scanners read Python source only; each
+ * entry below is a way to execute code that source-level scanning never sees.
+ *
+ * - `__pycache__/` and `*.pyc`/`*.pyo`: the import system prefers a cached `.pyc` over
+ *   the scanned `.py` (an "unchecked-hash" pyc is never compared with its source, and
+ *   copying resets the mtime a timestamp pyc is checked against), and imports a
+ *   sourceless `name.pyc` beside the script directly.
+ * - `*.pth`: `site` executes its `import` lines when the folder is a site directory.
+ * - `sitecustomize.py`/`usercustomize.py`: `site` imports them at interpreter start-up
+ *   from anywhere on `sys.path`, before the script's first line.
+ * - native code (`*.so` and versioned `*.so.N`, `*.pyd`, `*.dylib`, `*.dll`, and ELF or
+ *   Mach-O files under any name): `import name` loads `name.*.so` and runs its
+ *   constructor; `ctypes.CDLL('data.bin')` loads a library whatever its name.
+ */
+/** Why a directory is not staged, or undefined when it may be. */
+function refusedDirReason(name) {
+    if (name === '__pycache__')
+        return 'compiled bytecode cache: Python would run it instead of the scanned source';
+    return undefined;
+}
+/** Why a file is not staged judged by its name, or undefined when the name is fine. */
+function refusedFileReason(name) {
+    const lower = name.toLowerCase();
+    if (/\.py[co]$/.test(lower))
+        return 'compiled bytecode: Python would run it without a scanned source';
+    if (lower.endsWith('.pth'))
+        return 'path configuration file: site executes its import lines';
+    if (lower === 'sitecustomize.py' || lower === 'usercustomize.py')
+        return 'imported automatically at interpreter start-up';
+    if (/\.(so(\.\d+)*|pyd|dylib|dll)$/.test(lower))
+        return 'native extension: importing or loading it runs machine code no scanner read';
+    return undefined;
+}
+/** How many leading bytes `refusedContentReason` needs. */
+const MAGIC_BYTES = 4;
+const NATIVE_MAGIC = [
+    { magic: [0x7f, 0x45, 0x4c, 0x46], what: 'ELF' },
+    { magic: [0xfe, 0xed, 0xfa, 0xce], what: 'Mach-O' },
+    { magic: [0xfe, 0xed, 0xfa, 0xcf], what: 'Mach-O' },
+    { magic: [0xce, 0xfa, 0xed, 0xfe], what: 'Mach-O' },
+    { magic: [0xcf, 0xfa, 0xed, 0xfe], what: 'Mach-O' },
+];
+/** Why a file is not staged judged by its first bytes (native code under any name). */
+function refusedContentReason(head) {
+    for (const { magic, what } of NATIVE_MAGIC) {
+        if (head.length >= magic.length && magic.every((b, i) => head[i] === b))
+            return `${what} binary: a library loader (ctypes, dlopen) would run machine code no scanner read`;
+    }
+    return undefined;
+}
+/** Python source the stage copies: scanned like a gated script, because `import` runs it. */
+function isPythonSource(name) {
+    return name.toLowerCase().endsWith('.py');
+}
+
+;// CONCATENATED MODULE: ./src/gate/run-view.ts
+
+
+/**
+ * What the sandbox mounts for scripts of one level, built from the stage after
+ * assessment:
+ * - Python sources assessed stricter than that level are left out of it (`hidden`): a
+ *   script cannot import code that may not run under its profile. The scanners' copy
+ *   keeps them.
+ * - A folder whose host path is not plain is mounted through a copy under a plain name:
+ *   Docker's `--mount` is CSV (a comma, quote or newline would break it), so one odd
+ *   name would otherwise fail every script. The container sees the same `/work`.
+ * Files are hard links into the stage (same filesystem, read-only mounts), not copies.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
+async function buildRunView(opts) {
+    let root = opts.tree;
+    if (opts.hidden.size) {
+        root = (0,external_node_path_namespaceObject.join)(opts.base, `run-${opts.name}`);
+        await linkTree(opts.tree, root, '', opts.hidden);
+    }
+    const mountOf = new Map();
+    for (const dir of [...new Set(opts.dirs)].sort()) {
+        const host = (0,external_node_path_namespaceObject.join)(root, dir);
+        if (PLAIN_PATH.test(host))
+            continue;
+        const alias = (0,external_node_path_namespaceObject.join)(opts.base, `mounts-${opts.name}`, String(mountOf.size));
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(alias), { recursive: true, mode: 0o755 });
+        // The stage holds only regular files and folders we made: a plain recursive copy.
+        await (0,promises_namespaceObject.cp)(host, alias, { recursive: true });
+        mountOf.set(dir, alias);
+    }
+    return (dir) => mountOf.get(dir) ?? (0,external_node_path_namespaceObject.join)(root, dir);
+}
+async function linkTree(from, to, rel, hidden) {
+    await (0,promises_namespaceObject.mkdir)(to, { mode: 0o755 });
+    for (const e of await (0,promises_namespaceObject.readdir)(from, { withFileTypes: true })) {
+        const path = rel ? external_node_path_namespaceObject.posix.join(rel, e.name) : e.name;
+        if (e.isDirectory())
+            await linkTree((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name), path, hidden);
+        else if (e.isFile() && !hidden.has(path)) {
+            // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
+            await (0,promises_namespaceObject.link)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)).catch(() => (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)));
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/zip-members.ts
+/**
+ * Python imports from a zip archive put on `sys.path` (zipimport), and finds the
+ * archive by its end-of-central-directory record at the END of the file: any name,
+ * any bytes in front. A data file that is such an archive with Python or native
+ * members is code no scanner read, one `sys.path.insert` away from running.
+ *
+ * This reads only the archive's central directory (names), bounded, never inflating
+ * anything. Returns the member names, or a reason it cannot tell (treated as refusal).
+ */
+const EOCD_SIG = 0x06054b50;
+const CEN_SIG = 0x02014b50;
+const EOCD_MIN = 22;
+/** The EOCD ends with a comment of at most 65535 bytes. */
+const EOCD_SEARCH = EOCD_MIN + 0xffff;
+/** Central directories above this are not read (an analysis data zip lists far less). */
+const MAX_CENTRAL_DIRECTORY = 16 * 1024 * 1024;
+async function zipMembers(fh, size) {
+    if (size < EOCD_MIN)
+        return { zip: false };
+    const tailLen = Math.min(size, EOCD_SEARCH);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    let at = -1;
+    for (let i = tailLen - EOCD_MIN; i >= 0; i--) {
+        if (tail.readUInt32LE(i) === EOCD_SIG) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        return { zip: false };
+    const entries = tail.readUInt16LE(at + 10);
+    const cdSize = tail.readUInt32LE(at + 12);
+    const cdOffset = tail.readUInt32LE(at + 16);
+    if (entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+        return { zip: true, unreadable: 'a ZIP64 archive' };
+    if (cdSize > MAX_CENTRAL_DIRECTORY)
+        return { zip: true, unreadable: 'a zip whose directory is too large to inspect' };
+    // Like zipimport, locate the directory just before the EOCD: data prepended to the
+    // archive (a "polyglot") shifts the recorded offset but not this.
+    const cdStart = size - tailLen + at - cdSize;
+    if (cdStart < 0)
+        return { zip: true, unreadable: 'a zip whose directory lies outside the file' };
+    const cd = Buffer.alloc(cdSize);
+    await fh.read(cd, 0, cdSize, cdStart);
+    const names = [];
+    let p = 0;
+    while (p + 46 <= cd.length && cd.readUInt32LE(p) === CEN_SIG) {
+        const nameLen = cd.readUInt16LE(p + 28);
+        const extraLen = cd.readUInt16LE(p + 30);
+        const commentLen = cd.readUInt16LE(p + 32);
+        names.push(cd.subarray(p + 46, p + 46 + nameLen).toString('latin1'));
+        p += 46 + nameLen + extraLen + commentLen;
+    }
+    if (names.length < entries)
+        return { zip: true, unreadable: 'a zip whose directory does not parse' };
+    return { zip: true, names };
+}
+/** Members zipimport (or a loader) would run: Python source, bytecode, native code, `.pth`. */
+function executableMembers(names) {
+    return names.filter((n) => /\.(py|pyc|pyo|pyw|pth|so(\.\d+)*|pyd|dylib|dll)$/i.test(n));
 }
 
 ;// CONCATENATED MODULE: ./src/gate/stage.ts
@@ -73433,38 +74288,79 @@ async function scanStage(opts) {
 
 
 
+
+
+
 async function stageScripts(input) {
-    const root = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-stage-'));
+    // base/tree is the staged copy with workspace-relative paths (what the scanners read);
+    // base/run-<level> and base/mounts-<level> are what the sandbox mounts (run-view.ts).
+    const base = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-stage-'));
+    // The copies of the scripts must not outlive the process, even when a cancelled gate
+    // runs out of time and exits from its deadline (src/gate/cancel.ts): an 'exit'
+    // listener can only work synchronously.
+    const removeOnExit = () => (0,external_node_fs_namespaceObject.rmSync)(base, { recursive: true, force: true });
+    process.on('exit', removeOnExit);
+    const dispose = async () => {
+        process.off('exit', removeOnExit);
+        await (0,promises_namespaceObject.rm)(base, { recursive: true, force: true });
+    };
+    try {
+        return await fillStage(base, input, dispose);
+    }
+    catch (e) {
+        // A stage that failed half-way is never left behind in the temp dir.
+        await dispose();
+        throw e;
+    }
+}
+async function fillStage(base, input, dispose) {
+    const root = (0,external_node_path_namespaceObject.join)(base, 'tree');
     // mkdtemp makes it 0700; the sandbox's non-root user must be able to read (never write) it.
-    await (0,promises_namespaceObject.chmod)(root, 0o755);
+    await (0,promises_namespaceObject.chmod)(base, 0o755);
+    await (0,promises_namespaceObject.mkdir)(root, { mode: 0o755 });
     const notices = [];
     const budget = { files: input.maxFiles, bytes: input.maxBytes, exhausted: false };
     const dirs = [...new Set(input.scripts.map((s) => external_node_path_namespaceObject.posix.dirname(s.path)))].sort();
     const staged = [];
+    const python = new Map();
     for (const dir of dirs) {
         // A folder inside one already staged was copied with it.
         if (staged.some((d) => d === '.' || dir === d || dir.startsWith(`${d}/`)))
             continue;
         staged.push(dir);
-        await copyTree((0,external_node_path_namespaceObject.join)(input.workspace, dir), (0,external_node_path_namespaceObject.join)(root, dir), dir, budget, notices);
+        await copyTree((0,external_node_path_namespaceObject.join)(input.workspace, dir), (0,external_node_path_namespaceObject.join)(root, dir), dir, { budget, notices, python });
     }
     if (budget.exhausted) {
         notices.push(`staging stopped copying data files at ${input.maxFiles} files / ${input.maxBytes} bytes; scripts may miss inputs`);
     }
     // The scripts themselves always get exactly the bytes that were hashed and scanned.
     for (const s of input.scripts) {
+        python.delete(s.path);
         const dest = (0,external_node_path_namespaceObject.join)(root, s.path);
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true });
         await (0,promises_namespaceObject.writeFile)(dest, s.content, { mode: 0o644 });
     }
+    const views = new Map();
     return {
         root,
         notices,
-        dirOf: (p) => (0,external_node_path_namespaceObject.join)(root, external_node_path_namespaceObject.posix.dirname(p)),
-        dispose: () => (0,promises_namespaceObject.rm)(root, { recursive: true, force: true }),
+        modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        async prepareRun(hiddenByLevel) {
+            for (const [level, hidden] of Object.entries(hiddenByLevel)) {
+                views.set(level, await buildRunView({ base, tree: root, name: level, dirs, hidden: new Set(hidden) }));
+            }
+        },
+        dirOf: (p, level) => {
+            // Fail closed: nothing is mounted before a view left out what is stricter.
+            const view = views.get(level);
+            if (!view)
+                throw new Error(`stage.dirOf: no run view prepared for level ${level}`);
+            return view(external_node_path_namespaceObject.posix.dirname(p));
+        },
+        dispose,
     };
 }
-async function copyTree(src, dest, rel, budget, notices) {
+async function copyTree(src, dest, rel, st) {
     await (0,promises_namespaceObject.mkdir)(dest, { recursive: true, mode: 0o755 });
     let entries;
     try {
@@ -73478,45 +74374,171 @@ async function copyTree(src, dest, rel, budget, notices) {
         if (name.startsWith('.'))
             continue;
         const from = (0,external_node_path_namespaceObject.join)(src, name);
-        const st = await (0,promises_namespaceObject.lstat)(from);
-        if (st.isSymbolicLink()) {
-            notices.push(`not staged (symlink): ${external_node_path_namespaceObject.posix.join(rel, name)}`);
+        const relPath = external_node_path_namespaceObject.posix.join(rel, name);
+        const info = await (0,promises_namespaceObject.lstat)(from).catch((e) => {
+            // Listed but not found again by its name: a name that is not valid UTF-8 (Node
+            // decodes it with U+FFFD, which names another, absent file) or one removed since.
+            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+                return null;
+            throw e;
+        });
+        if (!info) {
+            st.notices.push(`not staged (${name.includes('\uFFFD') ? 'name is not valid UTF-8' : 'vanished while staging'}): ${JSON.stringify(relPath)}`);
             continue;
         }
-        if (st.isDirectory()) {
-            await copyTree(from, (0,external_node_path_namespaceObject.join)(dest, name), external_node_path_namespaceObject.posix.join(rel, name), budget, notices);
+        if (info.isSymbolicLink()) {
+            st.notices.push(`not staged (symlink): ${relPath}`);
+            continue;
         }
-        else if (st.isFile()) {
-            if (budget.files <= 0 || budget.bytes < st.size) {
-                budget.exhausted = true;
+        if (info.isDirectory()) {
+            const refused = refusedDirReason(name);
+            if (refused)
+                st.notices.push(`not staged (${refused}): ${relPath}/`);
+            else
+                await copyTree(from, (0,external_node_path_namespaceObject.join)(dest, name), relPath, st);
+        }
+        else if (info.isFile()) {
+            const refused = refusedFileReason(name);
+            if (refused) {
+                st.notices.push(`not staged (${refused}): ${relPath}`);
                 continue;
             }
-            budget.files -= 1;
-            budget.bytes -= st.size;
-            await copyNoFollow(from, (0,external_node_path_namespaceObject.join)(dest, name));
+            if (st.budget.files <= 0 || st.budget.bytes < info.size) {
+                st.budget.exhausted = true;
+                continue;
+            }
+            st.budget.files -= 1;
+            st.budget.bytes -= info.size;
+            const copied = await copyNoFollow(from, (0,external_node_path_namespaceObject.join)(dest, name), isPythonSource(name));
+            if (copied.refused)
+                st.notices.push(`not staged (${copied.refused}): ${relPath}`);
+            else if (copied.content)
+                st.python.set(relPath, {
+                    path: relPath,
+                    sha256: stage_sha256Hex(copied.content),
+                    bytes: copied.content.length,
+                });
         }
     }
 }
 function stage_sha256Hex(data) {
-    return createHash('sha256').update(data).digest('hex');
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
 }
-/** Copies a regular file, refusing one swapped for a symlink since it was listed (O_NOFOLLOW). */
-async function copyNoFollow(from, to) {
+/**
+ * Copies a regular file, refusing one swapped for a symlink since it was listed
+ * (O_NOFOLLOW) and one whose first bytes are native code. A Python source is read whole
+ * and returned, so the hash the pipeline records is of the bytes staged and scanned.
+ */
+async function copyNoFollow(from, to, python) {
     let fh;
     try {
         fh = await (0,promises_namespaceObject.open)(from, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
     }
     catch {
-        return;
+        return {};
     }
     try {
-        if (!(await fh.stat()).isFile())
-            return;
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(fh.createReadStream({ autoClose: false }), (0,external_node_fs_namespaceObject.createWriteStream)(to, { mode: 0o644 }));
+        const info = await fh.stat();
+        if (!info.isFile())
+            return {};
+        const head = Buffer.alloc(MAGIC_BYTES);
+        const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
+        const refused = refusedContentReason(head.subarray(0, bytesRead));
+        if (refused)
+            return { refused };
+        const zip = await zipMembers(fh, info.size);
+        if (zip.zip && 'unreadable' in zip)
+            return { refused: `${zip.unreadable}: zipimport could run code from it that no scanner read` };
+        if (zip.zip) {
+            const code = executableMembers(zip.names);
+            if (code.length)
+                return {
+                    refused: `zip archive holding code (${JSON.stringify(code[0])}${code.length > 1 ? ` and ${code.length - 1} more` : ''}): zipimport could run it, no scanner read it`,
+                };
+        }
+        if (python) {
+            const content = await fh.readFile();
+            await (0,promises_namespaceObject.writeFile)(to, content, { mode: 0o644 });
+            return { content };
+        }
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(fh.createReadStream({ autoClose: false, start: 0 }), (0,external_node_fs_namespaceObject.createWriteStream)(to, { mode: 0o644 }));
+        return {};
     }
     finally {
         await fh.close();
     }
+}
+
+;// CONCATENATED MODULE: ./src/gate/staged-modules.ts
+
+/**
+ * A script's sandbox holds no Python rated stricter than the script itself.
+ *
+ * A script runs with its own directory (and every subfolder) as `/work`, and Python puts
+ * that directory first on `sys.path`: any `.py` staged there, gated or not, can be
+ * imported and run. So each such source is scanned and assessed like a script, and the
+ * folder a script of level L sees leaves out every source rated stricter than L: a low
+ * script cannot import `high` or `blocked` code, a high script cannot import `blocked`
+ * code, so nothing runs under a looser profile than its own rating. Scripts that could
+ * have seen a left-out file name it in their levelReasons.
+ *
+ * The other choice, raising each script to the strictest level in its folder, would
+ * make one `high` script restrict, or one `blocked` script stop, a whole folder of
+ * independent generated scripts; a helper module that really needs a stricter level
+ * can be allowlisted by path in the policy.
+ */
+/** How many contributing files a script's levelReasons name before "and N more". */
+const MAX_NAMED = 5;
+/** Assesses each staged module from the scanners' findings, like a gated script. */
+function assessStagedModules(opts) {
+    const notices = [];
+    const modules = opts.modules.map((m) => {
+        const a = assessScript(opts.findingsByPath.get(m.path) ?? [], opts.policy, m.path, opts.now);
+        notices.push(...a.notices);
+        const r = { ...m, level: a.level, levelReasons: a.levelReasons, findings: a.findings };
+        if (opts.scanFailed) {
+            r.level = 'blocked';
+            r.levelReasons.push('a scanner failed: nothing runs unassessed');
+        }
+        return r;
+    });
+    return { modules, notices };
+}
+/** True when `path` is inside the directory `dir` ('.' = the workspace root) or below. */
+function isUnder(dir, path) {
+    return dir === '.' || path.startsWith(`${dir}/`);
+}
+function dirOf(path) {
+    const i = path.lastIndexOf('/');
+    return i < 0 ? '.' : path.slice(0, i);
+}
+const staged_modules_RANK = { low: 0, high: 1, blocked: 2 };
+/**
+ * Which staged Python sources each level's sandbox leaves out (those rated stricter),
+ * and a levelReason on each script for every file it could otherwise have imported.
+ * Levels are every file's own, so the answer does not depend on the order of scripts.
+ */
+function leaveOutStricter(scripts, modules) {
+    const sources = [
+        ...modules.map((m) => ({ path: m.path, level: m.level, kind: 'module' })),
+        ...scripts.map((s) => ({ path: s.path, level: s.level, kind: 'gated script' })),
+    ];
+    const hiddenByLevel = {};
+    for (const level of ['low', 'high']) {
+        hiddenByLevel[level] = sources.filter((o) => staged_modules_RANK[o.level] > staged_modules_RANK[level]).map((o) => o.path);
+    }
+    for (const s of scripts) {
+        if (s.level === 'blocked')
+            continue;
+        const dir = dirOf(s.path);
+        const left = sources.filter((o) => o.path !== s.path && isUnder(dir, o.path) && staged_modules_RANK[o.level] > staged_modules_RANK[s.level]);
+        s.levelReasons.push(...left
+            .slice(0, MAX_NAMED)
+            .map((o) => `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is left out of this script's sandbox, being rated stricter than ${s.level}: importing it fails`));
+        if (left.length > MAX_NAMED)
+            s.levelReasons.push(`and ${left.length - MAX_NAMED} more stricter file(s) left out of its sandbox`);
+    }
+    return hiddenByLevel;
 }
 
 ;// CONCATENATED MODULE: ./src/gate/verdict.ts
@@ -73527,10 +74549,13 @@ async function copyNoFollow(from, to) {
  * - A scanner that started and `failed` (crashed, timed out, printed garbage) always
  *   fails the gate, whatever `failOn` says: a scan that did not complete can never pass.
  * - `gaps` are scanners the policy requires that are `unavailable` (see
- *   `semgrepGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
+ *   `scannerGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
  *   An optional scanner that is absent is a notice, not a gap.
+ * - `ungated` are Python files discovery selected but could not gate (a name that is
+ *   not UTF-8, a file that vanished): they fail the gate when `failOn` has `ungated`
+ *   (the default), so nothing passes only because Airlock could not look at it.
  */
-function decideVerdict(scripts, scanners, failOn, gaps = []) {
+function decideVerdict(scripts, scanners, failOn, gaps = [], ungated = []) {
     const reasons = [];
     for (const s of scanners) {
         if (s.status === 'failed')
@@ -73539,13 +74564,19 @@ function decideVerdict(scripts, scanners, failOn, gaps = []) {
     if (failOn.includes('scanner-gap'))
         for (const g of gaps)
             reasons.push(`scanner gap: ${g}`);
+    if (failOn.includes('ungated'))
+        for (const u of ungated)
+            reasons.push(`${JSON.stringify(u.path)}: not gated: ${u.reason}`);
     for (const s of scripts) {
         if (s.level === 'blocked' && failOn.includes('blocked'))
             reasons.push(`${s.path}: blocked`);
         if (s.level === 'high' && failOn.includes('high'))
             reasons.push(`${s.path}: assessed high`);
         const st = s.execution?.status;
-        if (st && st !== 'success' && failOn.includes(st))
+        // A run stopped by cancellation did not complete: an incomplete gate never passes.
+        if (st === 'cancelled')
+            reasons.push(`${s.path}: run cancelled`);
+        else if (st && st !== 'success' && failOn.includes(st))
             reasons.push(`${s.path}: run ${st}`);
     }
     return { verdict: reasons.length ? 'fail' : 'pass', reasons };
@@ -73556,11 +74587,13 @@ function countLevels(scripts) {
         high: scripts.filter((s) => s.level === 'high').length,
         blocked: scripts.filter((s) => s.level === 'blocked').length,
         executed: scripts.filter((s) => s.decision === 'executed').length,
-        failed: scripts.filter((s) => s.execution && s.execution.status !== 'success').length,
+        // Cancelled runs are not failed ones (counted in the report's `cancelled`).
+        failed: scripts.filter((s) => s.execution && s.execution.status !== 'success' && s.execution.status !== 'cancelled').length,
     };
 }
 
 ;// CONCATENATED MODULE: ./src/gate/pipeline.ts
+
 
 
 
@@ -73627,12 +74660,11 @@ async function runGate(settings, deps) {
     if (swept.length)
         notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
     const image = await ensureImageAvailable(sandbox.image, deps.progress);
-    // Telemetry continues its counters and failure streak from the audit history.
+    // Metrics are this run's own (one Pushgateway group per run); the failure streak
+    // continues from the audit history.
     const telemetry = createTelemetry({
         env: deps.env,
-        runId: deps.env.GITHUB_RUN_ID
-            ? `${deps.env.GITHUB_RUN_ID}-${deps.env.GITHUB_RUN_ATTEMPT ?? '1'}`
-            : (0,external_node_crypto_namespaceObject.randomUUID)(),
+        runId: newRunId(deps.env),
         history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
     });
     const audit = settings.audit
@@ -73660,15 +74692,18 @@ async function runGate(settings, deps) {
         const scan = await scanStage({
             policy,
             stageRoot: stage.root,
-            files: scripts.map((s) => s.path),
+            // Every Python source staged beside the scripts is scanned too: `import` would run it.
+            files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
             sandbox,
-            runner: runHardened,
+            runner: cancellableRunner(runHardened, deps.signal),
             progress: deps.progress,
         });
         notices.push(...scan.notices);
         t.scanMs = clock() - c;
         // SandboxScannerUnavailable: a scanner that failed, or a required one that is missing.
-        for (const sc of scan.scanners.filter((x) => x.status === 'failed')) {
+        // A scanner stopped by cancellation is not an unavailable one.
+        const scannerFailures = cancelledBy(deps.signal) ? [] : scan.scanners;
+        for (const sc of scannerFailures.filter((x) => x.status === 'failed')) {
             telemetry.recordAlert({
                 reason: 'scanner_unavailable',
                 detail: `${sc.tool} failed: ${sc.message ?? ''}`,
@@ -73677,7 +74712,10 @@ async function runGate(settings, deps) {
         for (const g of scan.gaps)
             telemetry.recordAlert({ reason: 'scanner_unavailable', detail: g });
         c = clock();
-        const scanFailed = scan.scanners.some((s) => s.status === 'failed');
+        // A required scanner that is missing (a gap that fails the gate) leaves the scan as
+        // incomplete as one that failed: nothing runs that a required scanner has not read.
+        const scanFailed = scan.scanners.some((s) => s.status === 'failed') ||
+            (failOn.includes('scanner-gap') && scan.gaps.length > 0);
         for (const s of scripts) {
             const a = assessScript(scan.findingsByPath.get(s.path) ?? [], policy, s.path, startedAt);
             s.level = a.level;
@@ -73687,21 +74725,35 @@ async function runGate(settings, deps) {
             // Fail closed: when a scanner did not complete, nothing is trusted enough to run.
             if (scanFailed) {
                 s.level = 'blocked';
-                s.levelReasons.push('a scanner failed: nothing runs unassessed');
+                s.levelReasons.push('a scanner failed or a required one is missing: nothing runs unassessed');
             }
         }
+        const staged = assessStagedModules({
+            modules: stage.modules,
+            findingsByPath: scan.findingsByPath,
+            policy,
+            now: startedAt,
+            scanFailed,
+        });
+        notices.push(...staged.notices);
+        const hiddenByLevel = leaveOutStricter(scripts, staged.modules);
         t.assessMs = clock() - c;
-        await audit?.scanned(scripts);
+        await audit?.scanned(scripts, scan.scanners, staged.modules);
         c = clock();
+        let stopped = { inFlightCancelled: 0, notStarted: 0 };
         if (settings.mode === 'gate') {
-            await executeStage({
+            // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
+            await stage.prepareRun(hiddenByLevel);
+            const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
+            stopped = await executeStage({
                 policy,
                 scripts,
-                dirOf: stage.dirOf,
+                dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
                 sandbox,
                 outDir: settings.outDir,
                 runBatch: runBatch,
                 progress: deps.progress,
+                signal: deps.signal,
                 onResult: async (script, result) => {
                     telemetry.recordSandboxRun({
                         status: result.status,
@@ -73720,9 +74772,23 @@ async function runGate(settings, deps) {
         }
         t.executeMs = clock() - c;
         await audit?.decided(scripts);
-        const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps);
+        const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps, found.ungated);
+        if (found.ungatedCount > found.ungated.length && failOn.includes('ungated'))
+            verdict.reasons.push(`and ${found.ungatedCount - found.ungated.length} more file(s) not gated`);
+        if (settings.preVerdictReasons?.length) {
+            verdict.reasons.unshift(...settings.preVerdictReasons);
+            verdict.verdict = 'fail';
+        }
+        const by = cancelledBy(deps.signal);
+        const cancelled = by
+            ? { signal: by, inFlight: stopped.inFlightCancelled, notStarted: stopped.notStarted }
+            : undefined;
+        if (cancelled) {
+            verdict.verdict = 'fail';
+            verdict.reasons.unshift(`cancelled by ${cancelled.signal}: ${cancelled.inFlight} run(s) stopped, ${cancelled.notStarted} script(s) not started`);
+        }
         c = clock();
-        const closed = await audit?.close(verdict.verdict);
+        const closed = await audit?.close(verdict.verdict, cancelled);
         t.recordMs = clock() - c;
         const report = {
             version: 1,
@@ -73734,22 +74800,26 @@ async function runGate(settings, deps) {
             verdictReasons: verdict.reasons,
             counts: countLevels(scripts),
             policy: {
-                path: displayPolicyPath(settings.workspace, policy.source.path),
+                path: settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
                 name: policy.name,
                 sha256: policySha256(policy),
+                revision: settings.policyRevision?.commit ?? null,
             },
             image: { ref: sandbox.image, id: image.id },
             scanners: scan.scanners,
             notices: [...new Set(notices)],
             scripts,
+            modules: staged.modules.length ? staged.modules : undefined,
             audit: closed && settings.audit
                 ? {
                     log: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.audit.log),
                     checkpoint: closed.checkpoint,
                     size: closed.size,
                     root: closed.root,
+                    signed: closed.signed,
                 }
                 : undefined,
+            cancelled,
             sarif: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.sarifFile),
         };
         // The stage holds the exact bytes scanned: GitHub's line fingerprints are computed from them.
@@ -73759,6 +74829,7 @@ async function runGate(settings, deps) {
             category: settings.sarifCategory,
             rules: scan.rules,
             sourceRoot: stage.root,
+            cancelled,
         });
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(settings.sarifFile), { recursive: true });
         await writeSarif(sarif.log, settings.sarifFile);
@@ -73787,6 +74858,7 @@ function displayPolicyPath(workspace, path) {
 }
 
 ;// CONCATENATED MODULE: ./src/settings/gate-settings.ts
+
 
 
 
@@ -73831,7 +74903,11 @@ function parseRuntime(text, where) {
     }
     return text;
 }
-/** The signing key from a file or a secret's text; checked to look like a PEM private key. */
+/**
+ * The signing key from a file or a secret's text, parsed: a key that is not an Ed25519
+ * PEM private key is the user's error (KEY_INVALID, exit 2) here, before anything runs,
+ * not an internal error when the checkpoint is signed.
+ */
 async function readSigningKey(opts) {
     let pem = opts.pem?.trim() ? opts.pem : undefined;
     if (!pem && opts.file) {
@@ -73848,7 +74924,7 @@ async function readSigningKey(opts) {
         // Deliberately not echoing any of the content: it is a secret.
         throw new errors_UserError('KEY_INVALID', 'the signing key is not a PEM private key (expected "-----BEGIN PRIVATE KEY-----")');
     }
-    return pem;
+    return loadPrivateKey(pem);
 }
 /** The audit log's origin: stable per repository so a log cannot be passed off as another's. */
 function defaultOrigin(env, workspace) {
@@ -73866,24 +74942,32 @@ function defaultOrigin(env, workspace) {
 
 
 
+
+
+
 const GATE_USAGE = `Usage: airlock gate [PATH...] [options]
 
 Discover, scan, assess, run the approved scripts in the hardened sandbox, record, report.
 PATHs are files, directories or globs relative to the workspace (default: .).
 
 Options:
-  --policy F          policy file, or a shipped name (default, strict)
+  --policy F          policy file, or a shipped name: default, strict (./strict for a file)
   --sarif F           SARIF output (default: OUT/airlock.sarif)
   --report F          JSON report (default: OUT/report.json)
   --summary F         Markdown summary (the Action writes it to the job summary)
   --out DIR           output directory for artifacts and reports (default: .airlock/out)
   --audit-log F       append to this audit log (checkpoint written beside it)
-  --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY
+  --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
+                      Without a key the log is still written and chained, its checkpoint unsigned
   --origin S          audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
   --image REF         sandbox image (default: the policy's sandbox.image)
   --runtime R         runc or runsc (default: the policy's)
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
+
+SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
+and the staged copies are removed, the partial report and audit entry are written, and
+the exit status is 128 + the signal number (130, 143).
 
 Exit status: 0 pass, 1 the gate said no, 2 usage/configuration/environment error.`;
 const SCAN_USAGE = `Usage: airlock scan [PATH...] [--policy F] [--sarif F] [--report F] [--summary F] [--out DIR]
@@ -73919,14 +75003,15 @@ async function settingsFromArgs(argv, io, mode) {
         ? {
             log: insideWorkspace(ws, v['audit-log'], '--audit-log'),
             origin: v.origin ?? defaultOrigin(io.env, ws),
-            signingKeyPem: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
+            signingKey: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
         }
         : undefined;
     return {
         workspace: ws,
         paths: positionals.length ? positionals : ['.'],
         mode,
-        policy: v.policy,
+        // A path is the user's, relative to where they stand; a shipped name is Airlock's own file.
+        policy: v.policy === undefined ? undefined : resolvePolicyRef(v.policy, ws),
         imageRef: v.image,
         runtime: parseRuntime(v.runtime, '--runtime'),
         failOn: v['fail-on'] !== undefined ? parseFailOn(v['fail-on'], '--fail-on') : undefined,
@@ -73948,10 +75033,24 @@ async function settingsFromArgs(argv, io, mode) {
 }
 async function runMode(argv, io, mode) {
     const settings = await settingsFromArgs(argv, io, mode);
-    const { report } = await runGate(settings, { progress: (l) => io.stderr(`airlock: ${l}\n`), env: io.env });
+    const progress = (l) => io.stderr(`airlock: ${l}\n`);
+    const cancellation = cancelOnSignals({ log: progress });
+    let report;
+    try {
+        ({ report } = await runGate(settings, { progress, env: io.env, signal: cancellation.signal }));
+    }
+    finally {
+        cancellation.dispose();
+    }
+    if (report.cancelled) {
+        io.stdout(`CANCELLED by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started\nreport: ${settings.reportFile}\n`);
+        return exitCodeFor(report.cancelled.signal);
+    }
     io.stdout(`${report.verdict.toUpperCase()}: ${report.scripts.length} script(s), ${report.counts.low} low, ${report.counts.high} high, ${report.counts.blocked} blocked, ${report.counts.executed} executed, ${report.counts.failed} failed\n`);
     for (const r of report.verdictReasons)
         io.stdout(`  - ${JSON.stringify(r).slice(1, -1)}\n`);
+    for (const w of missingScannerWarnings(report.scanners))
+        io.stderr(`airlock: WARNING: ${w}\n`);
     io.stdout(`report: ${settings.reportFile}\nsarif: ${settings.sarifFile}\n`);
     return report.verdict === 'pass' ? 0 : 1;
 }
@@ -74834,8 +75933,8 @@ written to $AIRLOCK_OUTPUT_DIR copied to DIR. Nothing is scanned: use \`airlock 
 to scan first.
 
 Options:
-  --policy F     policy file (default: the shipped default policy); gives the image,
-                 runtime, user and the profiles' limits
+  --policy F     policy file, or a shipped name: default, strict (default: default);
+                 gives the image, runtime, user and the profiles' limits
   --profile NAME resource profile of the policy (default: the one for level low,
                  "standard"; "restricted" is tighter)
   --out DIR      where artifacts go; must be new or empty (default ./airlock-out)
@@ -74866,7 +75965,7 @@ const run_runCommand = {
         if (values.image !== undefined && (!values.image.trim() || values.image.startsWith('-'))) {
             throw new errors_UserError('USAGE', `invalid --image '${values.image}'`);
         }
-        const policy = await loadPolicy(values.policy === undefined ? undefined : external_node_path_default().resolve(io.cwd, values.policy));
+        const policy = await loadPolicy(values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd));
         const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
         const limits = policy.profiles[profileName];
         if (!limits) {
@@ -74916,7 +76015,7 @@ function claimOf(r) {
         return null;
     }
 }
-function runFailure(r) {
+function checks_runFailure(r) {
     const tail = r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 400);
     return {
         status: 'fail',
@@ -74926,7 +76025,7 @@ function runFailure(r) {
 /** The script's own verdict, only when the run itself succeeded. */
 async function selfReported(r) {
     if (r.status !== 'success')
-        return runFailure(r);
+        return checks_runFailure(r);
     const c = claimOf(r);
     if (!c || (c.status !== 'pass' && c.status !== 'fail' && c.status !== 'unavailable')) {
         return { status: 'fail', detail: 'no verdict line from the check script' };
@@ -75080,7 +76179,7 @@ const SMOKE_CHECKS = [
         args: ['env_secret.py'],
         async judge(r, _out, ctx) {
             if (r.status !== 'success')
-                return runFailure(r);
+                return checks_runFailure(r);
             const seen = `${r.stdout}\n${r.stderr}`;
             if (seen.includes(ctx.fakeSecret))
                 return { status: 'fail', detail: 'the fake runner secret is visible inside' };
