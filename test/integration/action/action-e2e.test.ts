@@ -317,6 +317,8 @@ describe('the Action on a pull request', () => {
       'analysis/sleep_a.py': sleeper,
       'analysis/sleep_b.py': sleeper,
       'analysis/sleep_c.py': sleeper,
+      // The test image has no Semgrep: the policy every run here uses (see TEST_IMAGE_POLICY).
+      'airlock-test-image.yml': TEST_IMAGE_POLICY,
     });
     const tmp = await mkdtemp(join(root, 'cancel-tmp-'));
     const { env, summaryFile } = await actionEnv({

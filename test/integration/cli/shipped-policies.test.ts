@@ -110,14 +110,16 @@ describe('shipped policy names, from a directory outside the repository', () => 
   });
 
   it('main(): scan --policy strict and --policy default load the shipped files', async () => {
-    // The test image has no Semgrep: strict (Semgrep required) says scanner-gap, default does not.
+    // The test image has no Semgrep, which both shipped policies require: each says scanner-gap,
+    // which shows the shipped file (not some other policy) decided.
     const strict = await sourceCli('scan', '--policy', 'strict', '--image', testImage, '--report', 's.json');
     expect(strict.code, strict.stderr).toBe(1);
     expect(report('s.json').policy.name).toBe('strict');
     expect(report('s.json').verdictReasons.join('\n')).toMatch(/semgrep/i);
     const dflt = await sourceCli('scan', '--policy', 'default', '--image', testImage, '--report', 'd.json');
-    expect(dflt.code, dflt.stderr).toBe(0);
+    expect(dflt.code, dflt.stderr).toBe(1);
     expect(report('d.json').policy.name).toBe('default');
+    expect(report('d.json').verdictReasons.join('\n')).toMatch(/semgrep/i);
   });
 
   it('main(): run --policy strict takes the shipped strict policy', async () => {
