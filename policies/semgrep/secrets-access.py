@@ -16,6 +16,8 @@ user = os.getenv("USER", "nobody")
 out_dir = os.environ["AIRLOCK_OUTPUT_DIR"]
 # ok: airlock.environment-read
 out_dir2 = os.getenv("AIRLOCK_OUTPUT_DIR")
+# ok: airlock.environment-read
+os.environ["MPLBACKEND"] = "Agg"
 
 # ruleid: airlock.environment-dump
 everything = dict(os.environ)
@@ -46,6 +48,10 @@ label = "GITHUB_TOKENS_ARE_NOT_USED_HERE"
 key = os.getenv("OPENAI_API_KEY")
 # ruleid: airlock.secret-env-read, airlock.environment-read
 pw = os.environ.get("DB_PASSWORD", "")
+# ok: airlock.secret-env-read
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+# ruleid: airlock.environment-read
+parallel = os.environ.get("TOKENIZERS_PARALLELISM", "false")
 # ok: airlock.secret-env-read
 threads = os.environ.get("AIRLOCK_OUTPUT_DIR", ".")
 

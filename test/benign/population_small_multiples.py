@@ -3,9 +3,7 @@ import math
 import os
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
+os.environ["MPLBACKEND"] = "Agg"  # headless: no display in the sandbox
 import matplotlib.pyplot as plt
 import pandas as pd
 
