@@ -47,6 +47,8 @@ total_count = 3
 Δt = 0.5
 # ruleid: airlock.non-ascii-identifier
 año = 2024
+# ruleid: airlock.non-ascii-identifier
+ϕ = (1 + 5 ** 0.5) / 2
 # ok: airlock.non-ascii-identifier
 note = "σ is the standard deviation"
 
