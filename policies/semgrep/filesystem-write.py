@@ -1,5 +1,6 @@
 # Test target for filesystem-write.yaml (`semgrep --test` layout).
 import os
+import pathlib
 import shutil
 
 out_dir = os.environ["AIRLOCK_OUTPUT_DIR"]
@@ -21,3 +22,7 @@ shutil.rmtree("/home/runner/work")
 os.remove("/etc/hosts")
 # ok: airlock.delete-absolute-path
 shutil.rmtree(os.path.join(out_dir, "scratch"))
+# ok: airlock.write-outside-output
+lookup = pathlib.Path("/usr/share/dict/words").read_text()
+# ruleid: airlock.write-outside-output
+pathlib.Path("/etc/cron.d/job").write_text("* * * * * root id")

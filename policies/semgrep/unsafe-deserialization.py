@@ -3,11 +3,16 @@ import json
 import marshal
 import pickle
 import shelve
+from multiprocessing.reduction import ForkingPickler
 
+import _pickle
+import dill
 import joblib
 import numpy as np
 import pandas as pd
+import torch
 import yaml
+from _pickle import loads as restore
 
 # ruleid: airlock.unsafe-deserialization
 model = pickle.load(open("model.pkl", "rb"))
@@ -23,6 +28,22 @@ frame = pd.read_pickle("frame.pkl")
 arr = np.load("data.npy", allow_pickle=True)
 # ruleid: airlock.unsafe-deserialization
 cfg = yaml.load(open("c.yml"), Loader=yaml.Loader)
+# ruleid: airlock.unsafe-deserialization
+obj = _pickle.loads(b"")
+# ruleid: airlock.unsafe-deserialization
+obj2 = restore(b"")
+# ruleid: airlock.unsafe-deserialization
+obj3 = ForkingPickler.loads(b"")
+# ruleid: airlock.unsafe-deserialization
+obj4 = dill.loads(b"")
+# ruleid: airlock.unsafe-deserialization
+weights = torch.load("model.pt")
+# ruleid: airlock.unsafe-deserialization
+loader = pickle.loads
+# ok: airlock.unsafe-deserialization
+safe_weights = torch.load("model.pt", weights_only=True)
+# ok: airlock.unsafe-deserialization
+blob = pickle.dumps({"a": 1})
 # ok: airlock.unsafe-deserialization
 safe_cfg = yaml.load(open("c.yml"), Loader=yaml.SafeLoader)
 # ok: airlock.unsafe-deserialization

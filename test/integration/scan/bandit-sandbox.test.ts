@@ -38,7 +38,10 @@ function openUp(dir: string): void {
 }
 
 interface Expected {
-  files: Record<string, { catches: { tool: string; ruleId: string; severity: string; line?: number }[] }>;
+  files: Record<
+    string,
+    { catches: { tool: string; ruleId: string; severity: string; line?: number; only?: string }[] }
+  >;
 }
 const expected = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'expected.json'), 'utf8')) as Expected;
 
@@ -71,7 +74,7 @@ describe('runBandit in the sandbox (real Docker, real Bandit)', () => {
       const got = (out.findingsByPath.get(`hostile/${file}`) ?? []).map(
         (f) => `${f.tool}:${f.ruleId}:${f.severity}:${f.line}`,
       );
-      for (const c of exp.catches.filter((x) => x.tool !== 'semgrep')) {
+      for (const c of exp.catches.filter((x) => x.tool !== 'semgrep' && x.only !== '1.9.4')) {
         expect(got, file).toContain(`${c.tool}:${c.ruleId}:${c.severity}:${c.line}`);
       }
     }

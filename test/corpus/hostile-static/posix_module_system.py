@@ -1,0 +1,4 @@
+"""Calls system() from the posix module instead of os."""
+import posix
+
+posix.system("id")

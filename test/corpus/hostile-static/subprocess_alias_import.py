@@ -1,0 +1,4 @@
+"""Imports Popen under an innocent name."""
+from subprocess import Popen as Worker
+
+Worker(["id"]).wait()
