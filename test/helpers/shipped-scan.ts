@@ -18,9 +18,11 @@ export async function shippedScan(dir: string, category: string): Promise<GateRe
   const ws = await tempWorkspace(category);
   try {
     await cp(dir, ws.dir, { recursive: true });
+    // policy: undefined = the shipped default (the helper's own default is Bandit-only).
     const settings = hostileGateSettings(ws.dir, DEFAULT_LOCAL_IMAGE, {
       mode: 'scan',
       sarifCategory: category,
+      policy: undefined,
     });
     const { report } = await runGate(settings, { progress: () => undefined, env: {} });
     return report;
