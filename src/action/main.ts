@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { isAirlockError } from '../errors.js';
+import { parseImageInput } from '../gate/image-stage.js';
 import { runGate } from '../gate/pipeline.js';
 import { emitAnnotations } from '../github/annotations.js';
 import { uploadSarif } from '../github/code-scanning.js';
@@ -8,6 +9,7 @@ import { type GitHubContext, readGitHubContext, sarifTargetForCheckout } from '.
 import { assertSafeTrigger, readWorkspaceHead } from '../github/safe-trigger.js';
 import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
+import { reportFailure } from './failure-report.js';
 import { publishAuditStage } from './publish-stage.js';
 import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
 
@@ -17,6 +19,9 @@ import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js
  * SARIF upload, audit publishing → exit status.
  */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Once the gate's own outputs and summary are written, a later failure (upload,
+  // publish) must not overwrite them with a "did not run" report.
+  let reported = false;
   try {
     const ctx = await readGitHubContext(env);
     const inputs = await readActionInputs();
@@ -36,6 +41,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 
     setOutputs(report, settings);
     if (settings.summaryFile) await core.summary.addRaw(await readFile(settings.summaryFile, 'utf8')).write();
+    reported = true;
     emitAnnotations(annotationsOf(report), core, { seeAlso: 'the job summary and the SARIF' });
 
     if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace);
@@ -55,9 +61,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
   } catch (e) {
     // The user's mistake gets its one-line cause; a bug its stack.
-    core.setFailed(
-      isAirlockError(e) ? `airlock: ${e.code}: ${e.message}` : ((e as Error)?.stack ?? String(e)),
-    );
+    const reason = isAirlockError(e) ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
+    if (!reported) await reportFailure(reason);
+    core.setFailed(isAirlockError(e) ? `airlock: ${reason}` : ((e as Error)?.stack ?? String(e)));
   }
 }
 
@@ -77,7 +83,7 @@ function gateSettings(
     paths: inputs.paths,
     mode: inputs.mode,
     policy: out.policy,
-    imageRef: inputs.image,
+    imageChoice: parseImageInput(inputs.image),
     failOn: inputs.failOn,
     outDir: out.outDir,
     reportFile: out.reportFile,
