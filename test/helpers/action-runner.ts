@@ -8,8 +8,11 @@ import { minimalEnv, tryRunCommand } from '../../src/exec/run-command.js';
  * gets its default (INPUT_*), then the workflow's `with:` values; the GITHUB_* and
  * RUNNER_* environment, an event payload file, and the GITHUB_OUTPUT and
  * GITHUB_STEP_SUMMARY files the runner reads back.
+ *
+ * AIRLOCK_TEST_ACTION_BUNDLE runs another bundle (an older build, to see a test fail
+ * on the behaviour it guards against).
  */
-export const ACTION_BUNDLE = resolve('dist/index.js');
+export const ACTION_BUNDLE = resolve(process.env.AIRLOCK_TEST_ACTION_BUNDLE ?? 'dist/index.js');
 
 export interface ActionRun {
   exitCode: number | null;
