@@ -26,7 +26,7 @@ as_root() {
 # --- 1. system packages -------------------------------------------------------
 # Docker's own engine counts when present (GitHub-hosted runners ship it); Debian's
 # docker.io is only installed where no engine exists.
-PKGS=(debootstrap bandit prometheus prometheus-pushgateway runsc docker-compose git
+PKGS=(debootstrap bandit prometheus prometheus-pushgateway runsc docker-compose docker-registry git
       python3 python3-matplotlib python3-pandas python3-networkx)
 command -v dockerd >/dev/null 2>&1 || docker info >/dev/null 2>&1 || PKGS+=(docker.io)
 missing=()

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { isAirlockError } from '../errors.js';
 import { cancelOnSignals } from '../gate/cancel.js';
+import { parseImageInput } from '../gate/image-stage.js';
 import { runGate } from '../gate/pipeline.js';
 import { emitAnnotations } from '../github/annotations.js';
 import { uploadSarif } from '../github/code-scanning.js';
@@ -10,6 +11,7 @@ import { assertGatesThePullRequest, assertSafeTrigger, readWorkspaceHead } from 
 import { sarifUploadRefusal } from '../github/sarif-scope.js';
 import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
+import { reportFailure } from './failure-report.js';
 import { publishAuditStage } from './publish-stage.js';
 import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
 import { type TrustStage, trustStage } from './trust-stage.js';
@@ -20,6 +22,9 @@ import { type TrustStage, trustStage } from './trust-stage.js';
  * SARIF upload, audit publishing → exit status.
  */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Once the gate's own outputs and summary are written, a later failure (upload,
+  // publish) must not overwrite them with a "did not run" report.
+  let reported = false;
   try {
     const ctx = await readGitHubContext(env);
     const inputs = await readActionInputs();
@@ -69,6 +74,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       const gateSummary = await readFile(settings.summaryFile, 'utf8');
       await core.summary.addRaw(gateSummary + (trust.summary ? `\n${trust.summary}` : '')).write();
     }
+    reported = true;
     if (report.cancelled) {
       // Nothing more within the few seconds GitHub gives before SIGKILL: a partial SARIF
       // could close alerts, and publishing is a network round trip. The local log holds it.
@@ -96,9 +102,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
   } catch (e) {
     // The user's mistake gets its one-line cause; a bug its stack.
-    core.setFailed(
-      isAirlockError(e) ? `airlock: ${e.code}: ${e.message}` : ((e as Error)?.stack ?? String(e)),
-    );
+    const reason = isAirlockError(e) ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
+    if (!reported) await reportFailure(reason);
+    core.setFailed(isAirlockError(e) ? `airlock: ${reason}` : ((e as Error)?.stack ?? String(e)));
   }
 }
 
@@ -118,7 +124,7 @@ function gateSettings(
     paths: inputs.paths,
     mode: inputs.mode,
     policy: out.policy,
-    imageRef: inputs.image,
+    imageChoice: parseImageInput(inputs.image),
     failOn: inputs.failOn,
     outDir: out.outDir,
     reportFile: out.reportFile,

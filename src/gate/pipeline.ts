@@ -12,7 +12,7 @@ import { writeFileAtomic, writeJson } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import { checkDocker } from '../sandbox/docker.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
-import { ensureImageAvailable } from './image-stage.js';
+import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
 import { runBatch } from '../sandbox/run-batch.js';
 import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxConfig } from '../sandbox/types.js';
@@ -93,7 +93,15 @@ export async function runGate(
   // Containers left by an Airlock that was SIGKILLed on this host go first.
   const swept = await sweepOrphans(sandbox.label);
   if (swept.length) notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
-  const image = await ensureImageAvailable(sandbox.image, deps.progress);
+  const image = settings.imageChoice
+    ? await resolveSandboxImage(settings.imageChoice, {
+        policyImage: sandbox.image,
+        env: deps.env,
+        progress: deps.progress,
+      })
+    : await ensureImageAvailable(sandbox.image, deps.progress);
+  // What the scanners and scripts run in, and what the report names: the resolved ref.
+  sandbox.image = image.ref;
 
   // Metrics are this run's own (one Pushgateway group per run); the failure streak
   // continues from the audit history.

@@ -23,7 +23,8 @@ const BUILD_TIMEOUT_MS = 20 * 60_000;
 const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
 
 export interface BuildImageOptions {
-  tag: string;
+  /** The tag, or a function of the build's context digest (a tag that names its inputs). */
+  tag: string | ((contextDigest: string) => string);
   /** Skip the build when an image `tag` exists whose context label equals this build's digest. */
   ifChanged?: boolean;
   /**
@@ -72,16 +73,15 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
   const context = await prepareContext(imagesDir, extraCa);
   try {
     const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
+    const tag = typeof opts.tag === 'function' ? opts.tag(digest) : opts.tag;
 
     if (opts.ifChanged) {
-      const existing = await inspectImage(opts.tag);
+      const existing = await inspectImage(tag);
       if (existing && existing.labels[CONTEXT_LABEL] === digest) {
-        progress(`${opts.tag} is up to date (context ${digest.slice(0, 12)})`);
-        return result(opts.tag, existing, false, started);
+        progress(`${tag} is up to date (context ${digest.slice(0, 12)})`);
+        return result(tag, existing, false, started);
       }
-      progress(
-        existing ? `${opts.tag}: build inputs changed, rebuilding` : `${opts.tag}: not present, building`,
-      );
+      progress(existing ? `${tag}: build inputs changed, rebuilding` : `${tag}: not present, building`);
     }
 
     progress('wheelhouse: pip download on the host of the locked wheels (the image installs offline)');
@@ -92,7 +92,7 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
     );
     const { source, revision } = await sourceAndRevision(path.dirname(imagesDir));
     const argv = dockerBuildArgs(
-      opts.tag,
+      tag,
       context.dir,
       {
         BASE_IMAGE: baseRef,
@@ -104,16 +104,16 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
       },
       { noCache: opts.noCache ?? false },
     );
-    progress(`docker build ${opts.tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
+    progress(`docker build ${tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
     await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
-    const built = await inspectImage(opts.tag);
+    const built = await inspectImage(tag);
     if (!built || built.labels[CONTEXT_LABEL] !== digest) {
       throw new UserError(
         'IMAGE_BUILD_FAILED',
-        `docker build finished but ${opts.tag} does not carry this build's label`,
+        `docker build finished but ${tag} does not carry this build's label`,
       );
     }
-    return result(opts.tag, built, true, started);
+    return result(tag, built, true, started);
   } finally {
     await context.dispose();
   }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { loadPrivateKey } from '../audit/keys.js';
 import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import type { ImageChoice } from '../gate/image-stage.js';
 import { FAIL_ON_OUTCOMES, type FailOnOutcome } from '../policy/defaults.js';
 
 /**
@@ -32,6 +33,11 @@ export interface GateSettings {
   /** Policy file path (absolute) or a shipped policy name; undefined = shipped default. */
   policy?: string;
   imageRef?: string;
+  /**
+   * The Action's image choice (its `image` input): published digest, build, or a ref.
+   * When set it decides instead of imageRef/the policy's ref (see gate/image-stage.ts).
+   */
+  imageChoice?: ImageChoice;
   runtime?: 'runc' | 'runsc';
   failOn?: FailOn[];
   outDir: string;

@@ -30,7 +30,13 @@ export interface PrivateDockerd {
   dispose(): Promise<void>;
 }
 
-export async function startPrivateDockerd(): Promise<PrivateDockerd> {
+/**
+ * `egress`: let the daemon's containers (and its classic-builder RUN steps) reach
+ * outside through NAT, as on a runner, so an image build can fetch from Debian's
+ * archive. With --iptables=false the daemon adds no rules itself; the three rules here
+ * name only this daemon's bridge and subnet and are deleted again by dispose().
+ */
+export async function startPrivateDockerd(opts: { egress?: boolean } = {}): Promise<PrivateDockerd> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-test-dockerd-'));
   const sock = join(root, 'docker.sock');
   const host = `unix://${sock}`;
@@ -45,6 +51,29 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
     code: 'DOCKER_UNAVAILABLE',
   });
   await runCommand('ip', ['link', 'set', bridge, 'up'], { code: 'DOCKER_UNAVAILABLE' });
+  const natRules: string[][] = opts.egress
+    ? [
+        ['-t', 'nat', 'POSTROUTING', '-s', `10.213.${octet}.0/24`, '!', '-o', bridge, '-j', 'MASQUERADE'],
+        ['-t', 'filter', 'FORWARD', '-i', bridge, '-j', 'ACCEPT'],
+        [
+          '-t',
+          'filter',
+          'FORWARD',
+          '-o',
+          bridge,
+          '-m',
+          'conntrack',
+          '--ctstate',
+          'RELATED,ESTABLISHED',
+          '-j',
+          'ACCEPT',
+        ],
+      ]
+    : [];
+  const withVerb = (rule: string[], verb: string): string[] => [rule[0]!, rule[1]!, verb, ...rule.slice(2)];
+  for (const rule of natRules) {
+    await runCommand('iptables', withVerb(rule, '-I'), { code: 'DOCKER_UNAVAILABLE' });
+  }
 
   const env = (): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
@@ -125,6 +154,7 @@ export async function startPrivateDockerd(): Promise<PrivateDockerd> {
       for (const m of ours) await tryRunCommand('umount', ['-l', m]);
       await rm(root, { recursive: true, force: true }).catch(() => undefined);
       await tryRunCommand('ip', ['link', 'del', bridge]);
+      for (const rule of natRules) await tryRunCommand('iptables', withVerb(rule, '-D'));
     },
   };
 }
