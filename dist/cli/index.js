@@ -72338,30 +72338,892 @@ function writeJson(file, value) {
     return write_json_writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+;// CONCATENATED MODULE: ./src/image/build-context.ts
+
+
+
+
+
+/**
+ * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
+ *
+ *   Dockerfile, debian/, mermaid/, python/, rootfs/   copied from images/ (never images/smoke/
+ *                                   or the bootstrap script: they are not build inputs)
+ *   wheelhouse/                     filled by wheelhouse.ts from python/requirements.lock
+ *   build-ca/extra-ca.pem           the extra CA, or an empty file (COPY of a
+ *                                   missing file fails in both builders)
+ *
+ * and its digest: what `--if-changed` compares with the image's
+ * `org.airlock.context-sha256` label to decide whether a rebuild is due.
+ */
+const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'python', 'rootfs'];
+const CA_DIR = 'build-ca';
+const CA_FILE = 'extra-ca.pem';
+const WHEELHOUSE_DIR = 'wheelhouse';
+const CONTEXT_LABEL = 'org.airlock.context-sha256';
+/** Bump when the manifest's meaning changes, so old labels never match by accident. */
+const MANIFEST_VERSION = 'airlock-image-context v2';
+/**
+ * sha256 over a sorted manifest of the build's inputs. Deliberately NOT in it: the
+ * extra CA (it changes how npm reaches the registry, not what is installed, and a
+ * label must not fingerprint the build machine's proxy) and the OCI labels' values
+ * (a new commit or date alone is no reason to rebuild).
+ */
+function contextDigest(inputs) {
+    // One JSON array per line: a name containing spaces or newlines cannot pass for
+    // another entry, so two different sets of inputs never share a manifest.
+    const lines = [
+        JSON.stringify(['base-ref', inputs.baseImageRef]),
+        JSON.stringify(['base-id', inputs.baseImageId]),
+        ...inputs.files.map((f) => JSON.stringify(['file', f.path, f.sha256])),
+    ].sort();
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256')
+        .update(`${MANIFEST_VERSION}\n${lines.join('\n')}\n`)
+        .digest('hex');
+}
+/** Whether a context file counts towards the digest (see contextDigest for the why). */
+function isDigestedPath(rel) {
+    if (rel === CA_DIR || rel.startsWith(`${CA_DIR}/`))
+        return false;
+    // The wheels are fixed by the lock's hashes, which are digested: the digest can be
+    // taken before the download, so an up-to-date image costs no 80 MB fetch.
+    if (rel === WHEELHOUSE_DIR || rel.startsWith(`${WHEELHOUSE_DIR}/`))
+        return false;
+    return true;
+}
+function build_context_sha256Hex(data) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
+}
+/**
+ * Every regular file under `root` with its sha256, sorted by path. A symlink or
+ * special file is refused: the context is sent to the Docker engine as a tar, and a
+ * link there could carry a file from outside the tree into the image.
+ */
+async function hashTree(root, include = () => true) {
+    const out = [];
+    async function walk(rel) {
+        const abs = external_node_path_default().join(root, rel);
+        const st = await (0,promises_namespaceObject.lstat)(abs);
+        if (st.isDirectory()) {
+            for (const name of (await (0,promises_namespaceObject.readdir)(abs)).sort())
+                await walk(rel ? `${rel}/${name}` : name);
+        }
+        else if (st.isFile()) {
+            // Excluded files are still walked (a symlink among them fails too) but not read.
+            if (include(rel))
+                out.push({ path: rel, sha256: build_context_sha256Hex(await (0,promises_namespaceObject.readFile)(abs)) });
+        }
+        else {
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `build context: ${rel} is not a regular file or directory`);
+        }
+    }
+    await walk('');
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/** Creates the temp context with images/ sources and the CA; wheelhouse.ts fills wheelhouse/. */
+async function prepareContext(imagesDir, extraCaPem) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-image-'));
+    const dispose = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    try {
+        for (const name of CONTEXT_SOURCES) {
+            const from = external_node_path_default().join(imagesDir, name);
+            // verbatimSymlinks + hashTree's lstat: a link in images/ fails the build
+            // instead of pulling its target into the context.
+            await (0,promises_namespaceObject.cp)(from, external_node_path_default().join(dir, name), {
+                recursive: true,
+                verbatimSymlinks: true,
+                preserveTimestamps: false,
+            });
+        }
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(dir, CA_DIR));
+        // 0600: the context dir is in the shared temp dir; the CA is no secret, but
+        // there is no reason for other local users to read what we send to the engine.
+        await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, CA_DIR, CA_FILE), extraCaPem ?? '', { mode: 0o600 });
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(dir, WHEELHOUSE_DIR));
+        return { dir, dispose };
+    }
+    catch (e) {
+        await dispose();
+        if (e instanceof errors_UserError)
+            throw e;
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `cannot assemble the build context from ${imagesDir}: ${String(e)}`);
+    }
+}
+/** The digest of a prepared context (the wheelhouse, filled or not, does not count). */
+async function digestContext(dir, base) {
+    const files = await hashTree(dir, isDigestedPath);
+    return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files });
+}
+
+;// CONCATENATED MODULE: ./src/image/docker-image.ts
+
+
+/**
+ * The Docker client's environment: our minimal one plus the variables that say
+ * which engine to talk to and how. Nothing else of the caller's environment (CI
+ * tokens) reaches docker or, through build args, an image.
+ */
+function dockerEnv(env = process.env) {
+    const passed = {};
+    for (const name of [
+        'DOCKER_HOST',
+        'DOCKER_CONTEXT',
+        'DOCKER_CONFIG',
+        'DOCKER_TLS_VERIFY',
+        'DOCKER_CERT_PATH',
+        'DOCKER_BUILDKIT',
+    ]) {
+        if (env[name] !== undefined)
+            passed[name] = env[name];
+    }
+    return run_command_minimalEnv(passed);
+}
+/** Fails with DOCKER_UNAVAILABLE (exit 2) unless a Docker engine answers. */
+async function ensureDockerAvailable() {
+    let r;
+    try {
+        r = await run_command_tryRunCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
+            env: dockerEnv(),
+            timeoutMs: 30_000,
+        });
+    }
+    catch {
+        throw new errors_UserError('DOCKER_UNAVAILABLE', 'the docker client was not found on PATH; install Docker');
+    }
+    if (r.exitCode !== 0 || !r.stdout.trim()) {
+        throw new errors_UserError('DOCKER_UNAVAILABLE', 'the Docker engine is not reachable (start dockerd, or run scripts/setup.sh)');
+    }
+}
+/** Parses `docker image inspect` output; exported for unit tests. */
+function parseImageInspect(stdout) {
+    const parsed = JSON.parse(stdout);
+    const first = Array.isArray(parsed) ? parsed[0] : undefined;
+    if (!first || typeof first.Id !== 'string')
+        return null;
+    const config = (first.Config ?? {});
+    const labels = {};
+    for (const [k, v] of Object.entries(config.Labels ?? {})) {
+        if (typeof v === 'string')
+            labels[k] = v;
+    }
+    return { id: first.Id, labels, sizeBytes: typeof first.Size === 'number' ? first.Size : 0 };
+}
+/**
+ * The local image `ref`, or null when the engine does not have it. Other failures
+ * (no engine) are DOCKER_UNAVAILABLE, so "missing" is never confused with "unknown".
+ */
+async function inspectImage(ref) {
+    // `image inspect`, not `inspect`: a container that happens to share the name is
+    // never read. `--` keeps a ref starting with `-` from being taken as an option.
+    const r = await run_command_tryRunCommand('docker', ['image', 'inspect', '--', ref], {
+        env: dockerEnv(),
+        timeoutMs: 30_000,
+    }).catch((e) => {
+        throw new errors_UserError('DOCKER_UNAVAILABLE', `docker could not be started: ${String(e)}`);
+    });
+    if (r.exitCode === 0)
+        return parseImageInspect(r.stdout);
+    if (/no such image/i.test(r.stderr))
+        return null;
+    throw new errors_UserError('DOCKER_UNAVAILABLE', `docker image inspect failed: ${r.stderr.trim().split('\n').at(-1)}`);
+}
+
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/image/stream-command.ts
+
+
+
+const TAIL_LINES = 20;
+/** A line longer than this is cut: one line of a build log is never worth more. */
+const MAX_LINE_CHARS = 2000;
+function streamCommand(command, args, opts) {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: opts.cwd,
+            env: opts.env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            shell: false,
+        });
+        const tails = { stdout: [], stderr: [] };
+        let open = 2;
+        let exit;
+        let timedOut = false;
+        let killTimer;
+        const timer = setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        }, opts.timeoutMs);
+        const finish = () => {
+            if (open > 0 || !exit)
+                return;
+            clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            resolve({
+                exitCode: exit.code,
+                signal: exit.signal,
+                timedOut,
+                stdoutTail: tails.stdout,
+                stderrTail: tails.stderr,
+                durationMs: Math.round(performance.now() - started),
+            });
+        };
+        for (const name of ['stdout', 'stderr']) {
+            const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: child[name], crlfDelay: Number.POSITIVE_INFINITY });
+            lines.on('line', (raw) => {
+                const line = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw;
+                if (line.trim()) {
+                    tails[name].push(line);
+                    if (tails[name].length > TAIL_LINES)
+                        tails[name].shift();
+                }
+                opts.onLine(line, name);
+            });
+            lines.on('close', () => {
+                open -= 1;
+                finish();
+            });
+        }
+        child.on('error', (e) => {
+            clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            const msg = e.code === 'ENOENT' ? `${command} not found on PATH` : String(e);
+            reject(new errors_UserError(opts.spawnErrorCode, msg, { cause: e }));
+        });
+        child.on('close', (code, signal) => {
+            exit = { code, signal };
+            finish();
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/image/docker-build.ts
+
+
+
+/**
+ * `docker build` argv. `--rm --force-rm`: no intermediate container is left behind,
+ * also when a step fails. No `--pull`: the base may only exist locally (bootstrapped
+ * from Debian's archive where no registry is reachable). Build args are one argv
+ * element each (`KEY=value`), so no value is ever parsed by a shell. `--no-cache`
+ * for patch rebuilds: a cached `apt-get upgrade` layer would never see a new
+ * Debian security release, since the RUN line's text does not change.
+ */
+function dockerBuildArgs(tag, contextDir, args, opts = {}) {
+    const argv = ['build', '--rm', '--force-rm', '--tag', tag, '--file', `${contextDir}/Dockerfile`];
+    if (opts.noCache)
+        argv.push('--no-cache');
+    for (const [k, v] of Object.entries(args))
+        argv.push('--build-arg', `${k}=${v}`);
+    argv.push('--', contextDir);
+    return argv;
+}
+// Terminal colour/control sequences (the classic builder forwards apt's and npm's
+// verbatim): stripped so progress lines are plain text in any log.
+const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g;
+function plainLine(line) {
+    return line.replace(CONTROL, '');
+}
+/**
+ * The step a build output line announces, if any: the classic builder prints
+ * `Step 7/27 : RUN ...`, BuildKit `#9 [mermaid 4/5] RUN ...`.
+ */
+function stepOf(line) {
+    const classic = /^Step \d+\/\d+ : .*/.exec(line);
+    if (classic)
+        return classic[0];
+    const buildkit = /^#\d+ (\[[^\]]+\] .*)/.exec(line);
+    return buildkit?.[1];
+}
+const STEP_SHOWN_CHARS = 160;
+/** Runs the build, streaming lines to `progress`; throws IMAGE_BUILD_FAILED naming the step. */
+async function runDockerBuild(argv, progress, timeoutMs) {
+    let step = 'before the first step';
+    let lastOutput = '';
+    const r = await streamCommand('docker', argv, {
+        env: dockerEnv(),
+        timeoutMs,
+        spawnErrorCode: 'DOCKER_UNAVAILABLE',
+        onLine: (raw, stream) => {
+            const line = plainLine(raw);
+            const s = stepOf(line);
+            if (s)
+                step = s.length > STEP_SHOWN_CHARS ? `${s.slice(0, STEP_SHOWN_CHARS)}…` : s;
+            // The classic builder prints a failing RUN's own output on stdout and only
+            // its verdict ("returned a non-zero code") on stderr: keep both.
+            else if (stream === 'stdout' && line.trim())
+                lastOutput = line.trim();
+            progress(line);
+        },
+    });
+    if (r.exitCode === 0)
+        return;
+    const how = r.timedOut
+        ? `timed out after ${Math.round(timeoutMs / 1000)} s`
+        : r.signal
+            ? `was killed by ${r.signal}`
+            : `exited ${r.exitCode}`;
+    const lastErr = plainLine(r.stderrTail.at(-1) ?? '').trim();
+    const detail = [lastErr, lastOutput && lastOutput !== lastErr ? `last output: ${lastOutput}` : '']
+        .filter(Boolean)
+        .join('; ');
+    throw new errors_UserError('IMAGE_BUILD_FAILED', `docker build ${how} at "${step}"${detail ? `: ${detail}` : ''}`);
+}
+
+;// CONCATENATED MODULE: ./src/image/extra-ca.ts
+
+
+
+/**
+ * The extra CA bundle handed to the image build's npm step, for build machines
+ * whose HTTPS goes through a TLS-intercepting proxy (enterprise runners, this
+ * project's machines). It adds trust; it never turns verification off.
+ *
+ * Only CERTIFICATE blocks are kept, each parsed as X.509: a "bundle" that also
+ * holds a private key (it happens with hand-assembled PEM files) must not be
+ * copied into a build context and sent to the Docker engine.
+ */
+const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
+/** Every certificate block of a PEM text, normalised; throws INPUT_INVALID if none or one is not X.509. */
+function extractCertificates(pem, source) {
+    const blocks = pem.match(PEM_CERT) ?? [];
+    if (blocks.length === 0) {
+        throw new errors_UserError('INPUT_INVALID', `extra CA file ${source} contains no PEM certificate`);
+    }
+    return blocks.map((block, i) => {
+        try {
+            return new external_node_crypto_namespaceObject.X509Certificate(block).toString().trim();
+        }
+        catch {
+            throw new errors_UserError('INPUT_INVALID', `certificate #${i + 1} in extra CA file ${source} is not valid X.509`);
+        }
+    });
+}
+/** Reads `file` and returns a clean PEM bundle (certificates only, one per block, newline-terminated). */
+async function readExtraCaBundle(file) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (e) {
+        throw new errors_UserError('PATH_INVALID', `cannot read extra CA file ${file}: ${e.code}`);
+    }
+    return `${extractCertificates(text, file).join('\n')}\n`;
+}
+/**
+ * Which CA file to use when the user named none: the one the Node or OpenSSL
+ * tooling of this machine is already told to trust. Explicit flag > NODE_EXTRA_CA_CERTS
+ * > SSL_CERT_FILE > none.
+ */
+function defaultExtraCaFile(env) {
+    return env.NODE_EXTRA_CA_CERTS || env.SSL_CERT_FILE || undefined;
+}
+
+;// CONCATENATED MODULE: ./src/image/image-metadata.ts
+
+
+
+
+
+/**
+ * Where images/ is: found by walking up from this module, which works for the
+ * sources (src/image/ → ../../images) and the ncc bundle (dist/ → ../images).
+ */
+function findImagesDir(from = external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url))) {
+    let dir = from;
+    for (;;) {
+        const candidate = external_node_path_default().join(dir, 'images');
+        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(candidate, 'Dockerfile')))
+            return candidate;
+        const up = external_node_path_default().dirname(dir);
+        if (up === dir) {
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `images/Dockerfile not found above ${from}`);
+        }
+        dir = up;
+    }
+}
+/**
+ * A repository URL fit for a public label: credentials removed (a remote like
+ * https://x-access-token:TOKEN@github.com/o/r would otherwise ship in every image),
+ * scp-style `git@host:o/r.git` turned into https, `.git` dropped.
+ */
+function publicSourceUrl(remote) {
+    const trimmed = remote.trim();
+    const scp = /^[\w.-]+@([\w.-]+):(?!\/)(.+)$/.exec(trimmed);
+    let url;
+    try {
+        url = new URL(scp ? `https://${scp[1]}/${scp[2]}` : trimmed);
+    }
+    catch {
+        return undefined;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:' && url.protocol !== 'ssh:')
+        return undefined;
+    return `https://${url.host}${url.pathname.replace(/\.git$/, '').replace(/\/$/, '')}`;
+}
+async function image_metadata_git(repoDir, args) {
+    const r = await run_command_tryRunCommand('git', ['-C', repoDir, ...args], {
+        env: run_command_minimalEnv(),
+        timeoutMs: 10_000,
+    }).catch(() => undefined);
+    return r?.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
+}
+/** OCI source and revision: GitHub's own variables in Actions, else the git checkout, else "unknown". */
+async function sourceAndRevision(repoDir, env = process.env) {
+    const fromActions = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
+        ? publicSourceUrl(`${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`)
+        : undefined;
+    const remote = fromActions ? undefined : await image_metadata_git(repoDir, ['remote', 'get-url', 'origin']);
+    const source = fromActions ?? (remote ? publicSourceUrl(remote) : undefined) ?? 'unknown';
+    const revision = env.GITHUB_SHA || (await image_metadata_git(repoDir, ['rev-parse', 'HEAD'])) || 'unknown';
+    return { source, revision };
+}
+
+;// CONCATENATED MODULE: ./src/image/wheelhouse.ts
+
+
+
+/**
+ * Fills the build context's `wheelhouse/` on the host with `pip download`, so the
+ * image installs the Python packages Debian lacks (Polars) or ships too old (Bandit
+ * 1.6.2; no Semgrep at all) without any index: the Dockerfile's pip runs with
+ * `--no-index --require-hashes` against the same lock.
+ *
+ * What is downloaded is exactly `images/python/requirements.lock`: every wheel,
+ * transitive dependencies included, pinned to one version and its sha256 (generated
+ * by scripts/lock-image-wheels.py). An unpinned build took Semgrep 1.185.0 one day and
+ * 1.187.0 three days later; with the lock a moved version or a changed file fails the
+ * build, here and again inside it.
+ */
+/** The lock, relative to images/ (and to the build context, which copies python/). */
+const LOCK_FILE = 'python/requirements.lock';
+/** The image's interpreter: Debian bookworm's CPython 3.11 (glibc 2.36). */
+const TARGET_PYTHON = '3.11';
+const TARGET_GLIBC_MINOR = 36;
+const OLDEST_MANYLINUX_MINOR = 17;
+/** Wheel platform tags the image can load, for the host's architecture (the engine's, locally). */
+function targetPlatforms(arch = process.arch) {
+    const machine = arch === 'arm64' ? 'aarch64' : 'x86_64';
+    const tags = [`manylinux2014_${machine}`];
+    // pip 23 does not expand a manylinux_2_36 tag to the older glibc versions it
+    // implies, so every compatible one is listed.
+    for (let minor = OLDEST_MANYLINUX_MINOR; minor <= TARGET_GLIBC_MINOR; minor++) {
+        tags.push(`manylinux_2_${minor}_${machine}`);
+    }
+    return tags;
+}
+/**
+ * argv for the download. Binary wheels only (no sdist builds: they would run
+ * setup.py on the host, and need compilers the image does not have), for the
+ * image's Python and platform, not the host's: a runner with Python 3.12 must still
+ * fetch cp311 wheels. `--require-hashes` (implied by the lock's hashes, stated so it
+ * cannot be lost) and `--no-deps`: the lock already names every wheel, and nothing
+ * outside it may be fetched.
+ */
+function pipDownloadArgs(lockFile, dest) {
+    return [
+        '-m',
+        'pip',
+        'download',
+        '--disable-pip-version-check',
+        '--no-input',
+        '--retries',
+        '2',
+        '--timeout',
+        '30',
+        '--require-hashes',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--python-version',
+        TARGET_PYTHON,
+        '--implementation',
+        'cp',
+        ...targetPlatforms().flatMap((p) => ['--platform', p]),
+        '--dest',
+        dest,
+        '--requirement',
+        lockFile,
+    ];
+}
+/** pip's own configuration (index, find-links, certificates, proxies) and nothing else of ours. */
+function pipEnv(env = process.env) {
+    const passed = {};
+    for (const [name, value] of Object.entries(env)) {
+        if (/^(PIP_|PYENV)/.test(name) ||
+            /^(https?_proxy|no_proxy|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE)$/i.test(name)) {
+            passed[name] = value;
+        }
+    }
+    return run_command_minimalEnv(passed);
+}
+/**
+ * The pins of a lock file: `name==version` followed by `--hash=sha256:` options,
+ * with backslash continuations. Anything else (a range, a URL, an option other than
+ * --hash, a line without a hash) is refused: the lock is generated, and a hand edit
+ * that loosens it must fail loudly rather than install something unpinned.
+ */
+function parseLock(text, file = LOCK_FILE) {
+    const logical = text
+        .replace(/\\\r?\n/g, ' ')
+        .split(/\r?\n/)
+        .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+        .filter(Boolean);
+    const out = [];
+    for (const line of logical) {
+        const [req, ...opts] = line.split(/\s+/);
+        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][A-Za-z0-9.+!_-]*)$/.exec(req ?? '');
+        if (!m)
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: not an exact pin: ${JSON.stringify(req)}`);
+        const sha256 = [];
+        for (const o of opts) {
+            const h = /^--hash=sha256:([0-9a-f]{64})$/.exec(o);
+            if (!h)
+                throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]}: unexpected ${JSON.stringify(o)}`);
+            sha256.push(h[1]);
+        }
+        if (!sha256.length)
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]} has no --hash`);
+        out.push({
+            name: m[1].toLowerCase().replace(/[-_.]+/g, '-'),
+            version: m[2],
+            sha256,
+        });
+    }
+    return out;
+}
+/** Downloads the lock's wheels into `dir` (created). */
+async function downloadWheelhouse(dir, lockFile, progress) {
+    const pins = parseLock(await (0,promises_namespaceObject.readFile)(lockFile, 'utf8'), lockFile);
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    // A lock that pins nothing (a custom images/ without PyPI packages) needs no index.
+    if (pins.length === 0)
+        return { wheels: [], pins: [] };
+    const r = await run_command_tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
+        env: pipEnv(),
+        timeoutMs: 600_000,
+    }).catch((e) => {
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `python3 -m pip could not be started: ${String(e)}`);
+    });
+    if (r.exitCode !== 0) {
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: pip download of the ${pins.length} locked wheels failed (an index is needed: PyPI, ` +
+            `or PIP_INDEX_URL / PIP_FIND_LINKS for a mirror): ${describeFailure(r)}`);
+    }
+    const wheels = (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => n.endsWith('.whl')).sort();
+    if (wheels.length !== pins.length) {
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: the lock pins ${pins.length} wheels but pip fetched ${wheels.length}`);
+    }
+    progress(`wheelhouse: ${wheels.length} wheels, hashes checked against ${LOCK_FILE}`);
+    return { wheels, pins: pins.map((p) => `${p.name}==${p.version}`).sort() };
+}
+
+;// CONCATENATED MODULE: ./src/image/build-image.ts
+
+
+
+
+
+
+
+
+
+
+/** The tag `airlock image build` gives the sandbox image by default. */
+const DEFAULT_LOCAL_IMAGE = 'airlock-sandbox:local';
+/** What images/Dockerfile starts FROM unless told otherwise (its ARG BASE_IMAGE default). */
+const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
+/**
+ * A cold build measured ~4 min on a 2-core machine (apt: chromium, nodejs, npm;
+ * npm ci of the Mermaid CLI). Five times that before we call it hung.
+ */
+const BUILD_TIMEOUT_MS = 20 * 60_000;
+/** debootstrap of a minbase bookworm measured ~40 s. */
+const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Builds (or, with `ifChanged`, confirms) the sandbox image:
+ *   1. a Docker engine answers, else DOCKER_UNAVAILABLE;
+ *   2. the base image exists, bootstrapped by images/bootstrap-base.sh if missing;
+ *   3. a temp context: images/ sources and the CA;
+ *   4. its digest against the existing image's label (ifChanged);
+ *   4b. the wheelhouse: the lock's wheels, downloaded on the host, hashes checked;
+ *   5. `docker build`, progress streamed, IMAGE_BUILD_FAILED naming the failed step.
+ * The temp context (with the CA copy) is removed whatever happens.
+ */
+async function buildSandboxImage(opts) {
+    const started = performance.now();
+    const progress = opts.progress ?? (() => undefined);
+    const imagesDir = opts.imagesDir ?? findImagesDir();
+    const baseRef = opts.baseImage ?? DEFAULT_BASE_IMAGE;
+    // Read (and validate) the CA before any slow work: a wrong path fails in a second.
+    const extraCa = opts.extraCaFile ? await readExtraCaBundle(opts.extraCaFile) : undefined;
+    await ensureDockerAvailable();
+    const base = await ensureBaseImage(baseRef, imagesDir, progress);
+    const context = await prepareContext(imagesDir, extraCa);
+    try {
+        const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
+        const tag = typeof opts.tag === 'function' ? opts.tag(digest) : opts.tag;
+        if (opts.ifChanged) {
+            const existing = await inspectImage(tag);
+            if (existing && existing.labels[CONTEXT_LABEL] === digest) {
+                progress(`${tag} is up to date (context ${digest.slice(0, 12)})`);
+                return result(tag, existing, false, started);
+            }
+            progress(existing ? `${tag}: build inputs changed, rebuilding` : `${tag}: not present, building`);
+        }
+        progress('wheelhouse: pip download on the host of the locked wheels (the image installs offline)');
+        await downloadWheelhouse(external_node_path_default().join(context.dir, WHEELHOUSE_DIR), external_node_path_default().join(context.dir, LOCK_FILE), progress);
+        const { source, revision } = await sourceAndRevision(external_node_path_default().dirname(imagesDir));
+        const argv = dockerBuildArgs(tag, context.dir, {
+            BASE_IMAGE: baseRef,
+            IMAGE_SOURCE: source,
+            IMAGE_VERSION: VERSION,
+            IMAGE_REVISION: revision,
+            IMAGE_CREATED: new Date().toISOString(),
+            CONTEXT_SHA256: digest,
+        }, { noCache: opts.noCache ?? false });
+        progress(`docker build ${tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
+        await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
+        const built = await inspectImage(tag);
+        if (!built || built.labels[CONTEXT_LABEL] !== digest) {
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `docker build finished but ${tag} does not carry this build's label`);
+        }
+        return result(tag, built, true, started);
+    }
+    finally {
+        await context.dispose();
+    }
+}
+function result(ref, info, built, started) {
+    return {
+        ref,
+        id: info.id,
+        built,
+        sizeBytes: info.sizeBytes,
+        durationMs: Math.round(performance.now() - started),
+    };
+}
+/** The base image, bootstrapped (pull, or debootstrap + import) by images/bootstrap-base.sh when missing. */
+async function ensureBaseImage(ref, imagesDir, progress) {
+    const have = await inspectImage(ref);
+    if (have)
+        return have;
+    progress(`base image ${ref} missing: running images/bootstrap-base.sh`);
+    const r = await streamCommand('bash', [external_node_path_default().join(imagesDir, 'bootstrap-base.sh')], {
+        env: { ...dockerEnv(), AIRLOCK_BASE_IMAGE: ref },
+        timeoutMs: BOOTSTRAP_TIMEOUT_MS,
+        spawnErrorCode: 'IMAGE_BUILD_FAILED',
+        onLine: (line) => progress(plainLine(line)),
+    });
+    const after = r.exitCode === 0 ? await inspectImage(ref) : null;
+    if (!after) {
+        const last = r.stderrTail.at(-1) ?? r.stdoutTail.at(-1) ?? '';
+        throw new errors_UserError('IMAGE_BUILD_FAILED', `bootstrapping base image ${ref} failed: ${plainLine(last)}`);
+    }
+    return after;
+}
+
+;// CONCATENATED MODULE: ./src/image/published.ts
+
+
+
+
+/**
+ * images/published.json: the sandbox image the release workflow pushed for this
+ * version of Airlock, by digest. The release commits it on the release tag, so the
+ * Action's code and its image move together; between releases `ref` and `digest` are
+ * null and the Action builds from images/ instead.
+ *
+ *   { "ref": "ghcr.io/owner/airlock-sandbox", "version": "0.2.0", "digest": "sha256:..." }
+ */
+const PUBLISHED_FILE = 'published.json';
+/**
+ * Another file to read instead: a mirror on GHES or an air-gapped registry (and the
+ * tests, which point it at a registry on loopback). Set by the workflow author, never
+ * by anything a pull request brings.
+ */
+const PUBLISHED_FILE_ENV = 'AIRLOCK_PUBLISHED_IMAGE_FILE';
+const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/;
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** Parses and checks the file's text; every error names the file and the field. */
+function parsePublished(text, source) {
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (e) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: not JSON (${e.message})`);
+    }
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: expected an object with ref, version, digest`);
+    }
+    const o = raw;
+    const ref = o.ref ?? null;
+    const digest = o.digest ?? null;
+    if (ref !== null && (typeof ref !== 'string' || !REPOSITORY.test(ref))) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: field ref: expected a registry repository without tag or digest (e.g. ghcr.io/owner/airlock-sandbox) or null, got ${JSON.stringify(ref)}`);
+    }
+    if (digest !== null && (typeof digest !== 'string' || !DIGEST.test(digest))) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: field digest: expected sha256:<64 hex digits> or null, got ${JSON.stringify(digest)}`);
+    }
+    if ((ref === null) !== (digest === null)) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: fields ref and digest: set both or neither`);
+    }
+    if (typeof o.version !== 'string' || !/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/.test(o.version)) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: field version: expected a semantic version, got ${JSON.stringify(o.version)}`);
+    }
+    return { ref, version: o.version, digest, source };
+}
+/** The published image of this Airlock: the override file if set, else images/published.json. */
+async function readPublishedImage(imagesDir, env) {
+    const file = env[PUBLISHED_FILE_ENV] || external_node_path_default().join(imagesDir, PUBLISHED_FILE);
+    const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch((e) => {
+        throw new errors_UserError('INPUT_INVALID', `published image file ${file}: ${e.code ?? e.message}`);
+    });
+    return parsePublished(text, file);
+}
+/** `repo@sha256:...`, what is pulled; undefined before a release. */
+function publishedPullRef(p) {
+    return p.ref && p.digest ? `${p.ref}@${p.digest}` : undefined;
+}
+/**
+ * The tag of an image built from images/ by the Action: the same inputs give the same
+ * tag, so an engine that still has it (a self-hosted runner, a restored
+ * `docker save` cache) skips the build.
+ */
+function localBuildTag(contextDigest, version = VERSION) {
+    return `airlock-sandbox:${version}-${contextDigest.slice(0, 12)}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gate/image-stage.ts
 
 
 
+
+
+
+
+
+
+/** A published image of ~1 GB on a slow runner link; a registry that hangs is an error, not a stuck job. */
+const PULL_TIMEOUT_MS = 20 * 60_000;
 /** A ref naming a registry host (`ghcr.io/o/i:t`, `localhost:5000/i`): something `docker pull` can fetch. */
 function isRegistryRef(ref) {
     const first = ref.split('/')[0] ?? '';
     return ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
 }
+/** The `image` input, checked: empty/auto, pull, build, or an image reference. */
+function parseImageInput(text) {
+    const v = (text ?? '').trim();
+    if (v === '' || v === 'auto')
+        return { kind: 'auto' };
+    if (v === 'pull' || v === 'build')
+        return { kind: v };
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/.test(v)) {
+        throw new UserError('INPUT_INVALID', `input image: expected auto, pull, build or an image reference (e.g. ghcr.io/owner/airlock-sandbox@sha256:...), got '${v}'`);
+    }
+    return { kind: 'ref', ref: v };
+}
+/** `docker pull`, its layer lines streamed to the log; the last error line on failure. */
+async function pullImage(ref, progress) {
+    progress(`image: pulling ${ref}`);
+    const r = await streamCommand('docker', ['pull', '--', ref], {
+        env: dockerEnv(),
+        timeoutMs: PULL_TIMEOUT_MS,
+        spawnErrorCode: 'DOCKER_UNAVAILABLE',
+        onLine: (line) => progress(`  ${plainLine(line)}`),
+    });
+    if (r.exitCode === 0) {
+        progress(`image: pulled ${ref} in ${(r.durationMs / 1000).toFixed(1)} s`);
+        return undefined;
+    }
+    if (r.timedOut)
+        return `no answer in ${PULL_TIMEOUT_MS / 60_000} min`;
+    return plainLine(r.stderrTail.at(-1) ?? r.stdoutTail.at(-1) ?? `exit ${r.exitCode}`);
+}
 /**
- * The sandbox image, present locally: pulled once when the ref names a registry
- * (the Action's default, the published image), otherwise it must have been built
- * (`airlock image build`). Bounded: a registry that does not answer is an error
- * naming the ref, not a hang.
+ * The sandbox image, present locally: pulled once when the ref names a registry,
+ * otherwise it must have been built (`airlock image build`; the CLI's default
+ * airlock-sandbox:local is such a local tag). Bounded: a registry that does not
+ * answer is an error naming the ref, not a hang.
  */
 async function ensureImageAvailable(ref, progress) {
     if ((await localImageId(ref)) === null && isRegistryRef(ref)) {
-        progress(`image: pulling ${ref}`);
-        const r = await run_command_tryRunCommand('docker', ['pull', '--quiet', '--', ref], { timeoutMs: 600_000 });
-        if (r.exitCode !== 0) {
-            throw new errors_UserError('IMAGE_MISSING', `sandbox image ${ref} is not present and could not be pulled: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+        const failed = await pullImage(ref, progress);
+        if (failed) {
+            throw new errors_UserError('IMAGE_MISSING', `sandbox image ${ref} is not present and could not be pulled: ${failed}`);
         }
     }
     return ensureImage(ref, progress);
+}
+/** The published image by digest: already here, or pulled. A reason string when neither. */
+async function publishedImage(env, imagesDir, progress) {
+    const published = await readPublishedImage(imagesDir, env);
+    const ref = publishedPullRef(published);
+    if (!ref)
+        return `no published image recorded in ${published.source} (this version was not released)`;
+    const have = await localImageId(ref);
+    if (have) {
+        progress(`image: ${ref} (${have}), already present`);
+        return { ref, id: have, origin: 'local' };
+    }
+    const failed = await pullImage(ref, progress);
+    if (failed)
+        return `pulling ${ref} failed: ${failed}`;
+    const id = await localImageId(ref);
+    return id ? { ref, id, origin: 'pulled' } : `${ref} was pulled but is not present`;
+}
+/** A build from the Action's own images/, tagged by its inputs: an engine that has it already skips the work. */
+async function builtImage(env, imagesDir, progress) {
+    progress(`image: building from ${imagesDir} (a cold build takes minutes; progress follows)`);
+    const r = await buildSandboxImage({
+        tag: (digest) => localBuildTag(digest),
+        ifChanged: true,
+        imagesDir,
+        extraCaFile: defaultExtraCaFile(env),
+        progress: (l) => progress(`  ${l}`),
+    });
+    progress(r.built
+        ? `image: built ${r.ref} (${r.id}) in ${(r.durationMs / 1000).toFixed(0)} s, ${(r.sizeBytes / 1e6).toFixed(0)} MB`
+        : `image: reusing ${r.ref} (${r.id}), built earlier from the same inputs`);
+    return { ref: r.ref, id: r.id, origin: r.built ? 'built' : 'local' };
+}
+/**
+ * The Action's image, as its `image` input chose. In `auto`, a policy that names its
+ * own image (anything but the CLI's local default tag) is honoured as a reference;
+ * otherwise the published digest, then a local build. Both failing is IMAGE_MISSING
+ * with both reasons.
+ */
+async function resolveSandboxImage(choice, deps) {
+    const { env, progress } = deps;
+    const ref = choice.kind === 'ref'
+        ? choice.ref
+        : choice.kind === 'auto' && deps.policyImage !== DEFAULT_LOCAL_IMAGE
+            ? deps.policyImage
+            : undefined;
+    if (ref) {
+        const had = await localImageId(ref);
+        const image = await ensureImageAvailable(ref, progress);
+        return { ...image, origin: had ? 'local' : 'pulled' };
+    }
+    const imagesDir = deps.imagesDir ?? findImagesDir();
+    if (choice.kind === 'build')
+        return builtImage(env, imagesDir, progress);
+    const published = await publishedImage(env, imagesDir, progress);
+    if (typeof published !== 'string')
+        return published;
+    if (choice.kind === 'pull')
+        throw new errors_UserError('IMAGE_MISSING', `input image: pull: ${published}`);
+    progress(`image: ${published}; building it instead`);
+    try {
+        return await builtImage(env, imagesDir, progress);
+    }
+    catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new errors_UserError('IMAGE_MISSING', `no sandbox image: ${published}; and the build failed: ${why}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/pool.ts
@@ -74659,7 +75521,15 @@ async function runGate(settings, deps) {
     const swept = await sweepOrphans(sandbox.label);
     if (swept.length)
         notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
-    const image = await ensureImageAvailable(sandbox.image, deps.progress);
+    const image = settings.imageChoice
+        ? await resolveSandboxImage(settings.imageChoice, {
+            policyImage: sandbox.image,
+            env: deps.env,
+            progress: deps.progress,
+        })
+        : await ensureImageAvailable(sandbox.image, deps.progress);
+    // What the scanners and scripts run in, and what the report names: the resolved ref.
+    sandbox.image = image.ref;
     // Metrics are this run's own (one Pushgateway group per run); the failure streak
     // continues from the audit history.
     const telemetry = createTelemetry({
@@ -75066,692 +75936,6 @@ const scanCommand = {
     usage: SCAN_USAGE,
     run: (argv, io) => runMode(argv, io, 'scan'),
 };
-
-;// CONCATENATED MODULE: ./src/image/build-context.ts
-
-
-
-
-
-/**
- * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
- *
- *   Dockerfile, debian/, mermaid/, python/, rootfs/   copied from images/ (never images/smoke/
- *                                   or the bootstrap script: they are not build inputs)
- *   wheelhouse/                     filled by wheelhouse.ts from python/requirements.lock
- *   build-ca/extra-ca.pem           the extra CA, or an empty file (COPY of a
- *                                   missing file fails in both builders)
- *
- * and its digest: what `--if-changed` compares with the image's
- * `org.airlock.context-sha256` label to decide whether a rebuild is due.
- */
-const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'python', 'rootfs'];
-const CA_DIR = 'build-ca';
-const CA_FILE = 'extra-ca.pem';
-const WHEELHOUSE_DIR = 'wheelhouse';
-const CONTEXT_LABEL = 'org.airlock.context-sha256';
-/** Bump when the manifest's meaning changes, so old labels never match by accident. */
-const MANIFEST_VERSION = 'airlock-image-context v2';
-/**
- * sha256 over a sorted manifest of the build's inputs. Deliberately NOT in it: the
- * extra CA (it changes how npm reaches the registry, not what is installed, and a
- * label must not fingerprint the build machine's proxy) and the OCI labels' values
- * (a new commit or date alone is no reason to rebuild).
- */
-function contextDigest(inputs) {
-    // One JSON array per line: a name containing spaces or newlines cannot pass for
-    // another entry, so two different sets of inputs never share a manifest.
-    const lines = [
-        JSON.stringify(['base-ref', inputs.baseImageRef]),
-        JSON.stringify(['base-id', inputs.baseImageId]),
-        ...inputs.files.map((f) => JSON.stringify(['file', f.path, f.sha256])),
-    ].sort();
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256')
-        .update(`${MANIFEST_VERSION}\n${lines.join('\n')}\n`)
-        .digest('hex');
-}
-/** Whether a context file counts towards the digest (see contextDigest for the why). */
-function isDigestedPath(rel) {
-    if (rel === CA_DIR || rel.startsWith(`${CA_DIR}/`))
-        return false;
-    // The wheels are fixed by the lock's hashes, which are digested: the digest can be
-    // taken before the download, so an up-to-date image costs no 80 MB fetch.
-    if (rel === WHEELHOUSE_DIR || rel.startsWith(`${WHEELHOUSE_DIR}/`))
-        return false;
-    return true;
-}
-function build_context_sha256Hex(data) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
-}
-/**
- * Every regular file under `root` with its sha256, sorted by path. A symlink or
- * special file is refused: the context is sent to the Docker engine as a tar, and a
- * link there could carry a file from outside the tree into the image.
- */
-async function hashTree(root, include = () => true) {
-    const out = [];
-    async function walk(rel) {
-        const abs = external_node_path_default().join(root, rel);
-        const st = await (0,promises_namespaceObject.lstat)(abs);
-        if (st.isDirectory()) {
-            for (const name of (await (0,promises_namespaceObject.readdir)(abs)).sort())
-                await walk(rel ? `${rel}/${name}` : name);
-        }
-        else if (st.isFile()) {
-            // Excluded files are still walked (a symlink among them fails too) but not read.
-            if (include(rel))
-                out.push({ path: rel, sha256: build_context_sha256Hex(await (0,promises_namespaceObject.readFile)(abs)) });
-        }
-        else {
-            throw new errors_UserError('IMAGE_BUILD_FAILED', `build context: ${rel} is not a regular file or directory`);
-        }
-    }
-    await walk('');
-    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-/** Creates the temp context with images/ sources and the CA; wheelhouse.ts fills wheelhouse/. */
-async function prepareContext(imagesDir, extraCaPem) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-image-'));
-    const dispose = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-    try {
-        for (const name of CONTEXT_SOURCES) {
-            const from = external_node_path_default().join(imagesDir, name);
-            // verbatimSymlinks + hashTree's lstat: a link in images/ fails the build
-            // instead of pulling its target into the context.
-            await (0,promises_namespaceObject.cp)(from, external_node_path_default().join(dir, name), {
-                recursive: true,
-                verbatimSymlinks: true,
-                preserveTimestamps: false,
-            });
-        }
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(dir, CA_DIR));
-        // 0600: the context dir is in the shared temp dir; the CA is no secret, but
-        // there is no reason for other local users to read what we send to the engine.
-        await (0,promises_namespaceObject.writeFile)(external_node_path_default().join(dir, CA_DIR, CA_FILE), extraCaPem ?? '', { mode: 0o600 });
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().join(dir, WHEELHOUSE_DIR));
-        return { dir, dispose };
-    }
-    catch (e) {
-        await dispose();
-        if (e instanceof errors_UserError)
-            throw e;
-        throw new errors_UserError('IMAGE_BUILD_FAILED', `cannot assemble the build context from ${imagesDir}: ${String(e)}`);
-    }
-}
-/** The digest of a prepared context (the wheelhouse, filled or not, does not count). */
-async function digestContext(dir, base) {
-    const files = await hashTree(dir, isDigestedPath);
-    return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files });
-}
-
-;// CONCATENATED MODULE: ./src/image/docker-image.ts
-
-
-/**
- * The Docker client's environment: our minimal one plus the variables that say
- * which engine to talk to and how. Nothing else of the caller's environment (CI
- * tokens) reaches docker or, through build args, an image.
- */
-function dockerEnv(env = process.env) {
-    const passed = {};
-    for (const name of [
-        'DOCKER_HOST',
-        'DOCKER_CONTEXT',
-        'DOCKER_CONFIG',
-        'DOCKER_TLS_VERIFY',
-        'DOCKER_CERT_PATH',
-        'DOCKER_BUILDKIT',
-    ]) {
-        if (env[name] !== undefined)
-            passed[name] = env[name];
-    }
-    return run_command_minimalEnv(passed);
-}
-/** Fails with DOCKER_UNAVAILABLE (exit 2) unless a Docker engine answers. */
-async function ensureDockerAvailable() {
-    let r;
-    try {
-        r = await run_command_tryRunCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
-            env: dockerEnv(),
-            timeoutMs: 30_000,
-        });
-    }
-    catch {
-        throw new errors_UserError('DOCKER_UNAVAILABLE', 'the docker client was not found on PATH; install Docker');
-    }
-    if (r.exitCode !== 0 || !r.stdout.trim()) {
-        throw new errors_UserError('DOCKER_UNAVAILABLE', 'the Docker engine is not reachable (start dockerd, or run scripts/setup.sh)');
-    }
-}
-/** Parses `docker image inspect` output; exported for unit tests. */
-function parseImageInspect(stdout) {
-    const parsed = JSON.parse(stdout);
-    const first = Array.isArray(parsed) ? parsed[0] : undefined;
-    if (!first || typeof first.Id !== 'string')
-        return null;
-    const config = (first.Config ?? {});
-    const labels = {};
-    for (const [k, v] of Object.entries(config.Labels ?? {})) {
-        if (typeof v === 'string')
-            labels[k] = v;
-    }
-    return { id: first.Id, labels, sizeBytes: typeof first.Size === 'number' ? first.Size : 0 };
-}
-/**
- * The local image `ref`, or null when the engine does not have it. Other failures
- * (no engine) are DOCKER_UNAVAILABLE, so "missing" is never confused with "unknown".
- */
-async function inspectImage(ref) {
-    // `image inspect`, not `inspect`: a container that happens to share the name is
-    // never read. `--` keeps a ref starting with `-` from being taken as an option.
-    const r = await run_command_tryRunCommand('docker', ['image', 'inspect', '--', ref], {
-        env: dockerEnv(),
-        timeoutMs: 30_000,
-    }).catch((e) => {
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `docker could not be started: ${String(e)}`);
-    });
-    if (r.exitCode === 0)
-        return parseImageInspect(r.stdout);
-    if (/no such image/i.test(r.stderr))
-        return null;
-    throw new errors_UserError('DOCKER_UNAVAILABLE', `docker image inspect failed: ${r.stderr.trim().split('\n').at(-1)}`);
-}
-
-;// CONCATENATED MODULE: external "node:readline"
-const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-;// CONCATENATED MODULE: ./src/image/stream-command.ts
-
-
-
-const TAIL_LINES = 20;
-/** A line longer than this is cut: one line of a build log is never worth more. */
-const MAX_LINE_CHARS = 2000;
-function streamCommand(command, args, opts) {
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: opts.cwd,
-            env: opts.env,
-            stdio: ['ignore', 'pipe', 'pipe'],
-            shell: false,
-        });
-        const tails = { stdout: [], stderr: [] };
-        let open = 2;
-        let exit;
-        let timedOut = false;
-        let killTimer;
-        const timer = setTimeout(() => {
-            timedOut = true;
-            child.kill('SIGTERM');
-            killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        }, opts.timeoutMs);
-        const finish = () => {
-            if (open > 0 || !exit)
-                return;
-            clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            resolve({
-                exitCode: exit.code,
-                signal: exit.signal,
-                timedOut,
-                stdoutTail: tails.stdout,
-                stderrTail: tails.stderr,
-                durationMs: Math.round(performance.now() - started),
-            });
-        };
-        for (const name of ['stdout', 'stderr']) {
-            const lines = (0,external_node_readline_namespaceObject.createInterface)({ input: child[name], crlfDelay: Number.POSITIVE_INFINITY });
-            lines.on('line', (raw) => {
-                const line = raw.length > MAX_LINE_CHARS ? `${raw.slice(0, MAX_LINE_CHARS)}…` : raw;
-                if (line.trim()) {
-                    tails[name].push(line);
-                    if (tails[name].length > TAIL_LINES)
-                        tails[name].shift();
-                }
-                opts.onLine(line, name);
-            });
-            lines.on('close', () => {
-                open -= 1;
-                finish();
-            });
-        }
-        child.on('error', (e) => {
-            clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            const msg = e.code === 'ENOENT' ? `${command} not found on PATH` : String(e);
-            reject(new errors_UserError(opts.spawnErrorCode, msg, { cause: e }));
-        });
-        child.on('close', (code, signal) => {
-            exit = { code, signal };
-            finish();
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/image/docker-build.ts
-
-
-
-/**
- * `docker build` argv. `--rm --force-rm`: no intermediate container is left behind,
- * also when a step fails. No `--pull`: the base may only exist locally (bootstrapped
- * from Debian's archive where no registry is reachable). Build args are one argv
- * element each (`KEY=value`), so no value is ever parsed by a shell. `--no-cache`
- * for patch rebuilds: a cached `apt-get upgrade` layer would never see a new
- * Debian security release, since the RUN line's text does not change.
- */
-function dockerBuildArgs(tag, contextDir, args, opts = {}) {
-    const argv = ['build', '--rm', '--force-rm', '--tag', tag, '--file', `${contextDir}/Dockerfile`];
-    if (opts.noCache)
-        argv.push('--no-cache');
-    for (const [k, v] of Object.entries(args))
-        argv.push('--build-arg', `${k}=${v}`);
-    argv.push('--', contextDir);
-    return argv;
-}
-// Terminal colour/control sequences (the classic builder forwards apt's and npm's
-// verbatim): stripped so progress lines are plain text in any log.
-const CONTROL = /\u001b\[[0-9;?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g;
-function plainLine(line) {
-    return line.replace(CONTROL, '');
-}
-/**
- * The step a build output line announces, if any: the classic builder prints
- * `Step 7/27 : RUN ...`, BuildKit `#9 [mermaid 4/5] RUN ...`.
- */
-function stepOf(line) {
-    const classic = /^Step \d+\/\d+ : .*/.exec(line);
-    if (classic)
-        return classic[0];
-    const buildkit = /^#\d+ (\[[^\]]+\] .*)/.exec(line);
-    return buildkit?.[1];
-}
-const STEP_SHOWN_CHARS = 160;
-/** Runs the build, streaming lines to `progress`; throws IMAGE_BUILD_FAILED naming the step. */
-async function runDockerBuild(argv, progress, timeoutMs) {
-    let step = 'before the first step';
-    let lastOutput = '';
-    const r = await streamCommand('docker', argv, {
-        env: dockerEnv(),
-        timeoutMs,
-        spawnErrorCode: 'DOCKER_UNAVAILABLE',
-        onLine: (raw, stream) => {
-            const line = plainLine(raw);
-            const s = stepOf(line);
-            if (s)
-                step = s.length > STEP_SHOWN_CHARS ? `${s.slice(0, STEP_SHOWN_CHARS)}…` : s;
-            // The classic builder prints a failing RUN's own output on stdout and only
-            // its verdict ("returned a non-zero code") on stderr: keep both.
-            else if (stream === 'stdout' && line.trim())
-                lastOutput = line.trim();
-            progress(line);
-        },
-    });
-    if (r.exitCode === 0)
-        return;
-    const how = r.timedOut
-        ? `timed out after ${Math.round(timeoutMs / 1000)} s`
-        : r.signal
-            ? `was killed by ${r.signal}`
-            : `exited ${r.exitCode}`;
-    const lastErr = plainLine(r.stderrTail.at(-1) ?? '').trim();
-    const detail = [lastErr, lastOutput && lastOutput !== lastErr ? `last output: ${lastOutput}` : '']
-        .filter(Boolean)
-        .join('; ');
-    throw new errors_UserError('IMAGE_BUILD_FAILED', `docker build ${how} at "${step}"${detail ? `: ${detail}` : ''}`);
-}
-
-;// CONCATENATED MODULE: ./src/image/extra-ca.ts
-
-
-
-/**
- * The extra CA bundle handed to the image build's npm step, for build machines
- * whose HTTPS goes through a TLS-intercepting proxy (enterprise runners, this
- * project's machines). It adds trust; it never turns verification off.
- *
- * Only CERTIFICATE blocks are kept, each parsed as X.509: a "bundle" that also
- * holds a private key (it happens with hand-assembled PEM files) must not be
- * copied into a build context and sent to the Docker engine.
- */
-const PEM_CERT = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
-/** Every certificate block of a PEM text, normalised; throws INPUT_INVALID if none or one is not X.509. */
-function extractCertificates(pem, source) {
-    const blocks = pem.match(PEM_CERT) ?? [];
-    if (blocks.length === 0) {
-        throw new errors_UserError('INPUT_INVALID', `extra CA file ${source} contains no PEM certificate`);
-    }
-    return blocks.map((block, i) => {
-        try {
-            return new external_node_crypto_namespaceObject.X509Certificate(block).toString().trim();
-        }
-        catch {
-            throw new errors_UserError('INPUT_INVALID', `certificate #${i + 1} in extra CA file ${source} is not valid X.509`);
-        }
-    });
-}
-/** Reads `file` and returns a clean PEM bundle (certificates only, one per block, newline-terminated). */
-async function readExtraCaBundle(file) {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch (e) {
-        throw new errors_UserError('PATH_INVALID', `cannot read extra CA file ${file}: ${e.code}`);
-    }
-    return `${extractCertificates(text, file).join('\n')}\n`;
-}
-/**
- * Which CA file to use when the user named none: the one the Node or OpenSSL
- * tooling of this machine is already told to trust. Explicit flag > NODE_EXTRA_CA_CERTS
- * > SSL_CERT_FILE > none.
- */
-function defaultExtraCaFile(env) {
-    return env.NODE_EXTRA_CA_CERTS || env.SSL_CERT_FILE || undefined;
-}
-
-;// CONCATENATED MODULE: ./src/image/image-metadata.ts
-
-
-
-
-
-/**
- * Where images/ is: found by walking up from this module, which works for the
- * sources (src/image/ → ../../images) and the ncc bundle (dist/ → ../images).
- */
-function findImagesDir(from = external_node_path_default().dirname((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url))) {
-    let dir = from;
-    for (;;) {
-        const candidate = external_node_path_default().join(dir, 'images');
-        if ((0,external_node_fs_namespaceObject.existsSync)(external_node_path_default().join(candidate, 'Dockerfile')))
-            return candidate;
-        const up = external_node_path_default().dirname(dir);
-        if (up === dir) {
-            throw new errors_UserError('IMAGE_BUILD_FAILED', `images/Dockerfile not found above ${from}`);
-        }
-        dir = up;
-    }
-}
-/**
- * A repository URL fit for a public label: credentials removed (a remote like
- * https://x-access-token:TOKEN@github.com/o/r would otherwise ship in every image),
- * scp-style `git@host:o/r.git` turned into https, `.git` dropped.
- */
-function publicSourceUrl(remote) {
-    const trimmed = remote.trim();
-    const scp = /^[\w.-]+@([\w.-]+):(?!\/)(.+)$/.exec(trimmed);
-    let url;
-    try {
-        url = new URL(scp ? `https://${scp[1]}/${scp[2]}` : trimmed);
-    }
-    catch {
-        return undefined;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:' && url.protocol !== 'ssh:')
-        return undefined;
-    return `https://${url.host}${url.pathname.replace(/\.git$/, '').replace(/\/$/, '')}`;
-}
-async function image_metadata_git(repoDir, args) {
-    const r = await run_command_tryRunCommand('git', ['-C', repoDir, ...args], {
-        env: run_command_minimalEnv(),
-        timeoutMs: 10_000,
-    }).catch(() => undefined);
-    return r?.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
-}
-/** OCI source and revision: GitHub's own variables in Actions, else the git checkout, else "unknown". */
-async function sourceAndRevision(repoDir, env = process.env) {
-    const fromActions = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY
-        ? publicSourceUrl(`${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}`)
-        : undefined;
-    const remote = fromActions ? undefined : await image_metadata_git(repoDir, ['remote', 'get-url', 'origin']);
-    const source = fromActions ?? (remote ? publicSourceUrl(remote) : undefined) ?? 'unknown';
-    const revision = env.GITHUB_SHA || (await image_metadata_git(repoDir, ['rev-parse', 'HEAD'])) || 'unknown';
-    return { source, revision };
-}
-
-;// CONCATENATED MODULE: ./src/image/wheelhouse.ts
-
-
-
-/**
- * Fills the build context's `wheelhouse/` on the host with `pip download`, so the
- * image installs the Python packages Debian lacks (Polars) or ships too old (Bandit
- * 1.6.2; no Semgrep at all) without any index: the Dockerfile's pip runs with
- * `--no-index --require-hashes` against the same lock.
- *
- * What is downloaded is exactly `images/python/requirements.lock`: every wheel,
- * transitive dependencies included, pinned to one version and its sha256 (generated
- * by scripts/lock-image-wheels.py). An unpinned build took Semgrep 1.185.0 one day and
- * 1.187.0 three days later; with the lock a moved version or a changed file fails the
- * build, here and again inside it.
- */
-/** The lock, relative to images/ (and to the build context, which copies python/). */
-const LOCK_FILE = 'python/requirements.lock';
-/** The image's interpreter: Debian bookworm's CPython 3.11 (glibc 2.36). */
-const TARGET_PYTHON = '3.11';
-const TARGET_GLIBC_MINOR = 36;
-const OLDEST_MANYLINUX_MINOR = 17;
-/** Wheel platform tags the image can load, for the host's architecture (the engine's, locally). */
-function targetPlatforms(arch = process.arch) {
-    const machine = arch === 'arm64' ? 'aarch64' : 'x86_64';
-    const tags = [`manylinux2014_${machine}`];
-    // pip 23 does not expand a manylinux_2_36 tag to the older glibc versions it
-    // implies, so every compatible one is listed.
-    for (let minor = OLDEST_MANYLINUX_MINOR; minor <= TARGET_GLIBC_MINOR; minor++) {
-        tags.push(`manylinux_2_${minor}_${machine}`);
-    }
-    return tags;
-}
-/**
- * argv for the download. Binary wheels only (no sdist builds: they would run
- * setup.py on the host, and need compilers the image does not have), for the
- * image's Python and platform, not the host's: a runner with Python 3.12 must still
- * fetch cp311 wheels. `--require-hashes` (implied by the lock's hashes, stated so it
- * cannot be lost) and `--no-deps`: the lock already names every wheel, and nothing
- * outside it may be fetched.
- */
-function pipDownloadArgs(lockFile, dest) {
-    return [
-        '-m',
-        'pip',
-        'download',
-        '--disable-pip-version-check',
-        '--no-input',
-        '--retries',
-        '2',
-        '--timeout',
-        '30',
-        '--require-hashes',
-        '--no-deps',
-        '--only-binary=:all:',
-        '--python-version',
-        TARGET_PYTHON,
-        '--implementation',
-        'cp',
-        ...targetPlatforms().flatMap((p) => ['--platform', p]),
-        '--dest',
-        dest,
-        '--requirement',
-        lockFile,
-    ];
-}
-/** pip's own configuration (index, find-links, certificates, proxies) and nothing else of ours. */
-function pipEnv(env = process.env) {
-    const passed = {};
-    for (const [name, value] of Object.entries(env)) {
-        if (/^(PIP_|PYENV)/.test(name) ||
-            /^(https?_proxy|no_proxy|SSL_CERT_FILE|SSL_CERT_DIR|REQUESTS_CA_BUNDLE)$/i.test(name)) {
-            passed[name] = value;
-        }
-    }
-    return run_command_minimalEnv(passed);
-}
-/**
- * The pins of a lock file: `name==version` followed by `--hash=sha256:` options,
- * with backslash continuations. Anything else (a range, a URL, an option other than
- * --hash, a line without a hash) is refused: the lock is generated, and a hand edit
- * that loosens it must fail loudly rather than install something unpinned.
- */
-function parseLock(text, file = LOCK_FILE) {
-    const logical = text
-        .replace(/\\\r?\n/g, ' ')
-        .split(/\r?\n/)
-        .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
-        .filter(Boolean);
-    const out = [];
-    for (const line of logical) {
-        const [req, ...opts] = line.split(/\s+/);
-        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][A-Za-z0-9.+!_-]*)$/.exec(req ?? '');
-        if (!m)
-            throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: not an exact pin: ${JSON.stringify(req)}`);
-        const sha256 = [];
-        for (const o of opts) {
-            const h = /^--hash=sha256:([0-9a-f]{64})$/.exec(o);
-            if (!h)
-                throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]}: unexpected ${JSON.stringify(o)}`);
-            sha256.push(h[1]);
-        }
-        if (!sha256.length)
-            throw new errors_UserError('IMAGE_BUILD_FAILED', `${file}: ${m[1]} has no --hash`);
-        out.push({
-            name: m[1].toLowerCase().replace(/[-_.]+/g, '-'),
-            version: m[2],
-            sha256,
-        });
-    }
-    return out;
-}
-/** Downloads the lock's wheels into `dir` (created). */
-async function downloadWheelhouse(dir, lockFile, progress) {
-    const pins = parseLock(await (0,promises_namespaceObject.readFile)(lockFile, 'utf8'), lockFile);
-    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    // A lock that pins nothing (a custom images/ without PyPI packages) needs no index.
-    if (pins.length === 0)
-        return { wheels: [], pins: [] };
-    const r = await run_command_tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
-        env: pipEnv(),
-        timeoutMs: 600_000,
-    }).catch((e) => {
-        throw new errors_UserError('IMAGE_BUILD_FAILED', `python3 -m pip could not be started: ${String(e)}`);
-    });
-    if (r.exitCode !== 0) {
-        throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: pip download of the ${pins.length} locked wheels failed (an index is needed: PyPI, ` +
-            `or PIP_INDEX_URL / PIP_FIND_LINKS for a mirror): ${describeFailure(r)}`);
-    }
-    const wheels = (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => n.endsWith('.whl')).sort();
-    if (wheels.length !== pins.length) {
-        throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: the lock pins ${pins.length} wheels but pip fetched ${wheels.length}`);
-    }
-    progress(`wheelhouse: ${wheels.length} wheels, hashes checked against ${LOCK_FILE}`);
-    return { wheels, pins: pins.map((p) => `${p.name}==${p.version}`).sort() };
-}
-
-;// CONCATENATED MODULE: ./src/image/build-image.ts
-
-
-
-
-
-
-
-
-
-
-/** The tag `airlock image build` gives the sandbox image by default. */
-const DEFAULT_LOCAL_IMAGE = 'airlock-sandbox:local';
-/** What images/Dockerfile starts FROM unless told otherwise (its ARG BASE_IMAGE default). */
-const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
-/**
- * A cold build measured ~4 min on a 2-core machine (apt: chromium, nodejs, npm;
- * npm ci of the Mermaid CLI). Five times that before we call it hung.
- */
-const BUILD_TIMEOUT_MS = 20 * 60_000;
-/** debootstrap of a minbase bookworm measured ~40 s. */
-const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
-/**
- * Builds (or, with `ifChanged`, confirms) the sandbox image:
- *   1. a Docker engine answers, else DOCKER_UNAVAILABLE;
- *   2. the base image exists, bootstrapped by images/bootstrap-base.sh if missing;
- *   3. a temp context: images/ sources and the CA;
- *   4. its digest against the existing image's label (ifChanged);
- *   4b. the wheelhouse: the lock's wheels, downloaded on the host, hashes checked;
- *   5. `docker build`, progress streamed, IMAGE_BUILD_FAILED naming the failed step.
- * The temp context (with the CA copy) is removed whatever happens.
- */
-async function buildSandboxImage(opts) {
-    const started = performance.now();
-    const progress = opts.progress ?? (() => undefined);
-    const imagesDir = opts.imagesDir ?? findImagesDir();
-    const baseRef = opts.baseImage ?? DEFAULT_BASE_IMAGE;
-    // Read (and validate) the CA before any slow work: a wrong path fails in a second.
-    const extraCa = opts.extraCaFile ? await readExtraCaBundle(opts.extraCaFile) : undefined;
-    await ensureDockerAvailable();
-    const base = await ensureBaseImage(baseRef, imagesDir, progress);
-    const context = await prepareContext(imagesDir, extraCa);
-    try {
-        const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
-        if (opts.ifChanged) {
-            const existing = await inspectImage(opts.tag);
-            if (existing && existing.labels[CONTEXT_LABEL] === digest) {
-                progress(`${opts.tag} is up to date (context ${digest.slice(0, 12)})`);
-                return result(opts.tag, existing, false, started);
-            }
-            progress(existing ? `${opts.tag}: build inputs changed, rebuilding` : `${opts.tag}: not present, building`);
-        }
-        progress('wheelhouse: pip download on the host of the locked wheels (the image installs offline)');
-        await downloadWheelhouse(external_node_path_default().join(context.dir, WHEELHOUSE_DIR), external_node_path_default().join(context.dir, LOCK_FILE), progress);
-        const { source, revision } = await sourceAndRevision(external_node_path_default().dirname(imagesDir));
-        const argv = dockerBuildArgs(opts.tag, context.dir, {
-            BASE_IMAGE: baseRef,
-            IMAGE_SOURCE: source,
-            IMAGE_VERSION: VERSION,
-            IMAGE_REVISION: revision,
-            IMAGE_CREATED: new Date().toISOString(),
-            CONTEXT_SHA256: digest,
-        }, { noCache: opts.noCache ?? false });
-        progress(`docker build ${opts.tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
-        await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
-        const built = await inspectImage(opts.tag);
-        if (!built || built.labels[CONTEXT_LABEL] !== digest) {
-            throw new errors_UserError('IMAGE_BUILD_FAILED', `docker build finished but ${opts.tag} does not carry this build's label`);
-        }
-        return result(opts.tag, built, true, started);
-    }
-    finally {
-        await context.dispose();
-    }
-}
-function result(ref, info, built, started) {
-    return {
-        ref,
-        id: info.id,
-        built,
-        sizeBytes: info.sizeBytes,
-        durationMs: Math.round(performance.now() - started),
-    };
-}
-/** The base image, bootstrapped (pull, or debootstrap + import) by images/bootstrap-base.sh when missing. */
-async function ensureBaseImage(ref, imagesDir, progress) {
-    const have = await inspectImage(ref);
-    if (have)
-        return have;
-    progress(`base image ${ref} missing: running images/bootstrap-base.sh`);
-    const r = await streamCommand('bash', [external_node_path_default().join(imagesDir, 'bootstrap-base.sh')], {
-        env: { ...dockerEnv(), AIRLOCK_BASE_IMAGE: ref },
-        timeoutMs: BOOTSTRAP_TIMEOUT_MS,
-        spawnErrorCode: 'IMAGE_BUILD_FAILED',
-        onLine: (line) => progress(plainLine(line)),
-    });
-    const after = r.exitCode === 0 ? await inspectImage(ref) : null;
-    if (!after) {
-        const last = r.stderrTail.at(-1) ?? r.stdoutTail.at(-1) ?? '';
-        throw new errors_UserError('IMAGE_BUILD_FAILED', `bootstrapping base image ${ref} failed: ${plainLine(last)}`);
-    }
-    return after;
-}
 
 ;// CONCATENATED MODULE: ./src/cli/commands/image-build.ts
 
