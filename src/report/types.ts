@@ -58,15 +58,20 @@ export interface ExecutionResult {
   containerName: string;
 }
 
-export interface ScriptReport {
+/** What was scanned and assessed about one file: a gated script or a staged module. */
+export interface AssessedFile {
   /** Relative to the workspace, forward slashes. */
   path: string;
+  /** Of the staged bytes, which are what the scanners read and the sandbox mounts. */
   sha256: string;
   bytes: number;
   level: TrustLevel;
   /** Why the level is what it is, e.g. "bandit B307 (medium/high) -> blocked". */
   levelReasons: string[];
   findings: Finding[];
+}
+
+export interface ScriptReport extends AssessedFile {
   decision: Decision;
   execution?: ExecutionResult;
 }
@@ -77,16 +82,7 @@ export interface ScriptReport {
  * would run it, so it is scanned and assessed too, and it is left out of the sandbox
  * of every script rated below it (docs/design.md, "Nothing runs unscanned").
  */
-export interface ModuleReport {
-  /** Relative to the workspace, forward slashes. */
-  path: string;
-  /** Of the staged bytes, which are what the scanners read and the sandbox mounts. */
-  sha256: string;
-  bytes: number;
-  level: TrustLevel;
-  levelReasons: string[];
-  findings: Finding[];
-}
+export type ModuleReport = AssessedFile;
 
 export interface ScannerStatus {
   tool: ScannerId;
