@@ -2,6 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { minimalEnv, tryRunCommand } from '../../src/exec/run-command.js';
+import { parseOutputs } from './action-runner.js';
 
 /**
  * Runs the built Action bundle as a GitHub runner does: every input of action.yml
@@ -33,14 +34,6 @@ export async function actionDefaults(token: string): Promise<Record<string, stri
       String(spec.default ?? '').replace('${{ github.token }}', token),
     ]),
   );
-}
-
-/** `name<<DELIM\nvalue\nDELIM` records, as @actions/core writes them. */
-export function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
 }
 
 export interface PullRequestFixture {

@@ -9,6 +9,7 @@ import { type FakeGitHub, startFakeGitHub } from '../../helpers/fake-github.js';
 import { commitOnBranch, git, initRepo } from '../../helpers/git-fixture.js';
 import { orphanContainers } from '../../helpers/orphans.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
+import { parseOutputs } from '../../helpers/action-runner.js';
 
 /**
  * The Action as it ships: the committed bundle `dist/index.js` runs as the runner
@@ -42,14 +43,6 @@ let keyPem: string;
 let publicKey: string;
 let fake: FakeGitHub;
 let image: string;
-
-function parseOutputs(text: string): Record<string, string> {
-  // @actions/core writes `name<<DELIM\nvalue\nDELIM\n`.
-  const out: Record<string, string> = {};
-  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
-  return out;
-}
 
 interface ActionOptions {
   event?: string;
