@@ -3,7 +3,13 @@ import { type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
-import type { ExecutionResult, ModuleReport, ScannerStatus, ScriptReport } from '../report/types.js';
+import type {
+  AssessedFile,
+  ExecutionResult,
+  ModuleReport,
+  ScannerStatus,
+  ScriptReport,
+} from '../report/types.js';
 import type { AuditSettings, GateSettings } from '../settings/gate-settings.js';
 import type { HistoryEntry } from '../telemetry/history.js';
 import { VERSION } from '../version.js';
@@ -72,26 +78,17 @@ export async function openAuditRecorder(
       // Which scanner versions judged the script: a level is only as good as the rules that
       // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
       const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
-      for (const s of scripts) {
-        await w.append('scan', {
-          path: s.path,
-          sha256: s.sha256,
-          level: s.level,
-          findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
-          scanners: tools,
-        });
-      }
-      // What else was staged (and so could run): its bytes' hash and level are on record too.
-      for (const m of modules) {
-        await w.append('scan', {
-          path: m.path,
-          sha256: m.sha256,
-          level: m.level,
-          module: true,
-          findings: m.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
-          scanners: tools,
-        });
-      }
+      // Staged modules (what else could run) get the same entry, marked `module: true`.
+      const entry = (f: AssessedFile, module: boolean) => ({
+        path: f.path,
+        sha256: f.sha256,
+        level: f.level,
+        ...(module ? { module: true } : {}),
+        findings: f.findings.map((x) => `${x.tool}:${x.ruleId}${x.allowlisted ? ' (allowlisted)' : ''}`),
+        scanners: tools,
+      });
+      for (const s of scripts) await w.append('scan', entry(s, false));
+      for (const m of modules) await w.append('scan', entry(m, true));
     },
     async executed(s, r) {
       await w.append('execution', {
