@@ -74748,26 +74748,19 @@ async function openAuditRecorder(a, progress) {
             // Which scanner versions judged the script: a level is only as good as the rules that
             // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
             const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
-            for (const s of scripts) {
-                await w.append('scan', {
-                    path: s.path,
-                    sha256: s.sha256,
-                    level: s.level,
-                    findings: s.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
-                    scanners: tools,
-                });
-            }
-            // What else was staged (and so could run): its bytes' hash and level are on record too.
-            for (const m of modules) {
-                await w.append('scan', {
-                    path: m.path,
-                    sha256: m.sha256,
-                    level: m.level,
-                    module: true,
-                    findings: m.findings.map((f) => `${f.tool}:${f.ruleId}${f.allowlisted ? ' (allowlisted)' : ''}`),
-                    scanners: tools,
-                });
-            }
+            // Staged modules (what else could run) get the same entry, marked `module: true`.
+            const entry = (f, module) => ({
+                path: f.path,
+                sha256: f.sha256,
+                level: f.level,
+                ...(module ? { module: true } : {}),
+                findings: f.findings.map((x) => `${x.tool}:${x.ruleId}${x.allowlisted ? ' (allowlisted)' : ''}`),
+                scanners: tools,
+            });
+            for (const s of scripts)
+                await w.append('scan', entry(s, false));
+            for (const m of modules)
+                await w.append('scan', entry(m, true));
         },
         async executed(s, r) {
             await w.append('execution', {
