@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'UNSAFE_TRIGGER'
   | 'BASE_COMMIT_MISSING'
   | 'NOTHING_TO_GATE'
+  | 'EGRESS_UNAVAILABLE'
   // audit log verification (exit 1 from `audit verify`)
   | 'AUDIT_IO'
   | 'AUDIT_LINE_MALFORMED'

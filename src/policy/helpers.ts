@@ -11,10 +11,12 @@ export function profileFor(
   if (level === 'blocked') return null; // never runs, whatever the file says (the schema refuses run: true)
   const setting = policy.execute[level];
   if (!setting.run || setting.profile === undefined) return null;
-  const limits = policy.profiles[setting.profile];
+  const profile = policy.profiles[setting.profile];
   // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
-  if (!limits)
+  if (!profile)
     throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
+  // Egress is not a limit: src/egress/policy-egress.ts decides it per level.
+  const { egress: _egress, ...limits } = profile;
   return { name: setting.profile, limits };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostPatternProblem, ruleFromEntry } from '../egress/allowlist.js';
 import type { SandboxLimits } from '../sandbox/types.js';
 import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
 import {
@@ -74,6 +75,52 @@ export const ProfileSchema = z.strictObject({
       .max(256 * 1024 * 1024),
   ),
   maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
+  /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
+  egress: z.lazy(() => EgressSchema).optional(),
+});
+
+const EgressHostEntry = z
+  .string()
+  .max(260)
+  .superRefine((entry, ctx) => {
+    const rule = ruleFromEntry(entry);
+    const problem =
+      hostPatternProblem(rule.host) ??
+      (rule.ports[0]! >= 1 && rule.ports[0]! <= 65_535 ? null : 'expected a port 1-65535');
+    if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${problem}` });
+  });
+
+const EgressRuleEntry = z.strictObject({
+  host: EgressHostEntry,
+  methods: z
+    .array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+    .max(7)
+    .default([]),
+  paths: z
+    .array(
+      z
+        .string()
+        .max(500)
+        .regex(/^\/[\x21-\x7e]*$/, 'expected a path prefix starting with "/"'),
+    )
+    .max(100)
+    .default([]),
+});
+
+/** `profiles.<name>.egress`: what a script under this profile may reach, through Airlock's proxy. */
+export const EgressSchema = z.strictObject({
+  /** `pypi.org`, `files.pythonhosted.org:443`, `*.githubusercontent.com`, or `{host, methods, paths}`. */
+  allow: z
+    .array(z.union([EgressHostEntry, EgressRuleEntry]))
+    .max(200)
+    .default([]),
+  /** Bytes up + down for one script's run. */
+  maxBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(4 * 1024 ** 3)
+    .default(64 * 1024 * 1024),
 });
 
 /**
@@ -116,6 +163,11 @@ const LevelsSchema = z.strictObject({
 const RunLevelSchema = z.strictObject({
   run: z.boolean().default(true),
   profile: ProfileName.optional(),
+  /**
+   * Whether this level's scripts get their profile's egress. Low: yes unless turned
+   * off; high: only when the policy says so here, whatever the profile allows.
+   */
+  egress: z.boolean().optional(),
 });
 
 const ExecuteSchema = z.strictObject({

@@ -57,14 +57,21 @@ export const runCommand: CliCommand = {
       values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd),
     );
     const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
-    const limits = policy.profiles[profileName];
-    if (!limits) {
+    const profile = policy.profiles[profileName];
+    if (profile?.egress && profile.egress.allow.length > 0) {
+      throw new UserError(
+        'EGRESS_UNAVAILABLE',
+        `profile ${profileName} grants egress, which this version cannot start for a sandbox yet (docs/egress.md)`,
+      );
+    }
+    if (!profile) {
       const known = Object.keys(policy.profiles).join(', ');
       throw new UserError(
         'USAGE',
         `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`,
       );
     }
+    const { egress: _egress, ...limits } = profile;
     const report = await runScript({
       workspace: io.cwd,
       script: positionals[0]!,
