@@ -1,4 +1,3 @@
-import { UserError } from '../errors.js';
 import type { Policy } from '../policy/load.js';
 import type { TrustLevel } from '../report/types.js';
 import { type EgressRule, ruleFromEntry } from './allowlist.js';
@@ -27,18 +26,4 @@ export function egressFor(policy: Policy, level: TrustLevel): EffectiveEgress | 
     typeof entry === 'string' ? ruleFromEntry(entry) : ruleFromEntry(entry.host, entry.methods, entry.paths),
   );
   return { rules, maxBytes: egress.maxBytes };
-}
-
-/**
- * The proxy (src/egress/proxy.ts) is built and tested, but this version does not yet
- * start it for a sandbox. A policy that grants egress is refused rather than run with
- * no network, so nobody believes a script was given what it was not.
- */
-export function refuseUngrantableEgress(policy: Policy): void {
-  const levels = (['low', 'high'] as const).filter((l) => egressFor(policy, l) !== null);
-  if (levels.length === 0) return;
-  throw new UserError(
-    'EGRESS_UNAVAILABLE',
-    `policy ${policy.name}: profiles grant egress to ${levels.join(' and ')} scripts, but this version of Airlock cannot start the egress proxy for a sandbox yet; remove profiles.<name>.egress.allow (scripts run with no network) (docs/egress.md)`,
-  );
 }

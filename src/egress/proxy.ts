@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer, request } from 'node:http';
 import { type Socket, connect } from 'node:net';
+import type { EgressRequest } from '../report/types.js';
 import { forbiddenAddressReason, hostAddresses } from './address-policy.js';
 import { type EgressRule, matchEgress, normalizeHost } from './allowlist.js';
 import { MAX_CLIENT_HELLO, readSni } from './tls-sni.js';
@@ -21,17 +22,8 @@ import { MAX_CLIENT_HELLO, readSni } from './tls-sni.js';
  * whole run, up and down.
  */
 
-export interface EgressRecord {
-  method: string;
-  host: string;
-  port: number;
-  /** Plain HTTP only: TLS hides it. */
-  path?: string;
-  bytesUp: number;
-  bytesDown: number;
-  allowed: boolean;
-  reason: string;
-}
+/** One request or tunnel, as the report and the audit log record it. */
+export type EgressRecord = EgressRequest;
 
 export interface EgressProxyOptions {
   rules: readonly EgressRule[];
@@ -51,7 +43,8 @@ async function resolveAll(host: string): Promise<string[]> {
 }
 
 export class EgressProxy {
-  readonly records: EgressRecord[] = [];
+  /** One slot per request, reserved when it arrives: records read in arrival order. */
+  private readonly slots: (EgressRecord | undefined)[] = [];
   private readonly server: Server;
   private readonly opts: Required<Omit<EgressProxyOptions, 'onRecord'>> &
     Pick<EgressProxyOptions, 'onRecord'>;
@@ -110,8 +103,18 @@ export class EgressProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private record(r: EgressRecord): void {
-    this.records.push(r);
+  /** Every request seen so far that has ended, in the order they arrived. */
+  get records(): EgressRecord[] {
+    return this.slots.filter((r): r is EgressRecord => r !== undefined);
+  }
+
+  private reserve(): number {
+    this.slots.push(undefined);
+    return this.slots.length - 1;
+  }
+
+  private record(r: EgressRecord, slot = this.reserve()): void {
+    this.slots[slot] = r;
     this.opts.onRecord?.(r);
   }
 
@@ -141,10 +144,11 @@ export class EgressProxy {
   }
 
   private async onConnect(req: IncomingMessage, client: Socket, head: Buffer): Promise<void> {
+    const slot = this.reserve();
     const target = parseAuthority(req.url ?? '');
     const base = { method: 'CONNECT', host: target?.host ?? String(req.url), port: target?.port ?? 0 };
     const deny = (reason: string, status = 403) => {
-      this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason });
+      this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
       if (!client.destroyed)
         client.end(
           `HTTP/1.1 ${status} Forbidden\r\nX-Airlock-Egress: ${reason.replace(/[^\x20-\x7e]/g, '?')}\r\n\r\n`,
@@ -159,29 +163,35 @@ export class EgressProxy {
     const hello = await readClientHello(client, head, this.opts.helloTimeoutMs);
     const sni = typeof hello === 'string' ? hello : readSni(hello);
     if (sni === 'not-tls' || sni === 'incomplete' || sni === 'timeout') {
-      this.record({
-        ...base,
-        bytesUp: 0,
-        bytesDown: 0,
-        allowed: false,
-        reason: `tunnel does not carry TLS (${sni})`,
-      });
+      this.record(
+        {
+          ...base,
+          bytesUp: 0,
+          bytesDown: 0,
+          allowed: false,
+          reason: `tunnel does not carry TLS (${sni})`,
+        },
+        slot,
+      );
       client.destroy();
       return;
     }
     if (typeof hello === 'string') return;
     if (sni.name === null || normalizeHost(sni.name) !== normalizeHost(target.host)) {
-      this.record({
-        ...base,
-        bytesUp: 0,
-        bytesDown: 0,
-        allowed: false,
-        reason: `TLS server name ${JSON.stringify(sni.name)} is not the CONNECT host`,
-      });
+      this.record(
+        {
+          ...base,
+          bytesUp: 0,
+          bytesDown: 0,
+          allowed: false,
+          reason: `TLS server name ${JSON.stringify(sni.name)} is not the CONNECT host`,
+        },
+        slot,
+      );
       client.destroy();
       return;
     }
-    this.tunnel(client, picked.ip, target.port, hello, base);
+    this.tunnel(client, picked.ip, target.port, hello, base, slot);
   }
 
   private tunnel(
@@ -190,6 +200,7 @@ export class EgressProxy {
     port: number,
     first: Buffer,
     base: Omit<EgressRecord, 'bytesUp' | 'bytesDown' | 'allowed' | 'reason'>,
+    slot: number,
   ): void {
     const upstream = connect({ host: ip, port });
     const r: EgressRecord = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
@@ -203,7 +214,7 @@ export class EgressProxy {
       }
       upstream.destroy();
       client.destroy();
-      this.record(r);
+      this.record(r, slot);
     };
     const up = (chunk: Buffer) => {
       r.bytesUp += chunk.length;
@@ -226,6 +237,7 @@ export class EgressProxy {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const slot = this.reserve();
     const method = req.method ?? 'GET';
     let url: URL | null = null;
     try {
@@ -241,7 +253,7 @@ export class EgressProxy {
       path: url ? url.pathname + url.search : req.url,
     };
     const deny = (reason: string, status = 403) => {
-      this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason });
+      this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
       res.writeHead(status, {
         'x-airlock-egress': reason.replace(/[^\x20-\x7e]/g, '?'),
         connection: 'close',
@@ -281,7 +293,7 @@ export class EgressProxy {
         r.allowed = false;
         r.reason = reason;
       }
-      this.record(r);
+      this.record(r, slot);
     };
     req.on('data', (chunk: Buffer) => {
       r.bytesUp += chunk.length;

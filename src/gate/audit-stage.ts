@@ -106,6 +106,21 @@ export async function openAuditRecorder(
         stderrBytes: r.stderrBytes,
         artifacts: r.artifacts.map((x) => ({ path: x.path, bytes: x.bytes, sha256: x.sha256 })),
       });
+      // One entry per request through the egress proxy, allowed or not, with the reason.
+      for (const q of r.egress ?? []) {
+        await w.append('egress', {
+          path: s.path,
+          sha256: s.sha256,
+          method: q.method,
+          host: q.host,
+          port: q.port,
+          urlPath: q.path ?? null,
+          bytesUp: q.bytesUp,
+          bytesDown: q.bytesDown,
+          allowed: q.allowed,
+          reason: q.reason,
+        });
+      }
     },
     async decided(scripts) {
       for (const s of scripts) {

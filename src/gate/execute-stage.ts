@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { type EgressSession, startEgressSession } from '../egress/egress-session.js';
+import { egressFor } from '../egress/policy-egress.js';
 import { profileFor } from '../policy/helpers.js';
 import type { Policy } from '../policy/index.js';
 import type { ExecutionResult, ScriptReport } from '../report/types.js';
@@ -56,38 +58,52 @@ export async function executeStage(opts: {
     else runnable.push({ script, index, profile });
   });
   let done = 0;
+  // One proxy per run with egress (docs/egress.md), closed as its run ends or below.
+  const sessions = new Map<ScriptReport, EgressSession>();
   // A container started ahead may wait for a slot as long as the slowest run takes.
   const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
-  await opts.runBatch(runnable, {
-    parallelism: opts.sandbox.parallelism,
-    idleSeconds: longest + KEEPER_GRACE_SECONDS,
-    specOf: async ({ script, index, profile }) => {
-      const artifacts = join(opts.outDir, artifactDirName(index, script.path));
-      await mkdir(artifacts, { recursive: true });
-      return {
-        sandbox: opts.sandbox,
-        limits: profile.limits,
-        profile: profile.name,
-        workDir: opts.dirOf(script.path),
+  try {
+    await opts.runBatch(runnable, {
+      parallelism: opts.sandbox.parallelism,
+      idleSeconds: longest + KEEPER_GRACE_SECONDS,
+      specOf: async ({ script, index, profile }) => {
+        const artifacts = join(opts.outDir, artifactDirName(index, script.path));
+        await mkdir(artifacts, { recursive: true });
         // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
-        command: ['python3', `./${posix.basename(script.path)}`],
-        collectOutputTo: artifacts,
-        label: script.path,
-      };
-    },
-    signal: opts.signal,
-    onResult: async ({ script }, _i, ran) => {
-      const by = cancelledBy(opts.signal);
-      const result = by ? asCancelled(ran, by) : ran;
-      script.decision = 'executed';
-      script.execution = result;
-      done += 1;
-      opts.progress(
-        `run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`,
-      );
-      await opts.onResult(script, result);
-    },
-  });
+        const command = ['python3', `./${posix.basename(script.path)}`];
+        const egress = egressFor(opts.policy, script.level);
+        const session = egress ? await startEgressSession(egress) : undefined;
+        if (session) sessions.set(script, session);
+        return {
+          sandbox: opts.sandbox,
+          limits: profile.limits,
+          profile: profile.name,
+          workDir: opts.dirOf(script.path),
+          command: session ? session.wrap(command) : command,
+          collectOutputTo: artifacts,
+          label: script.path,
+          ...(session ? { env: session.env, readOnlyMounts: [session.mount] } : {}),
+        };
+      },
+      signal: opts.signal,
+      onResult: async ({ script }, _i, ran) => {
+        const by = cancelledBy(opts.signal);
+        const session = sessions.get(script);
+        const egress = session ? await session.finish() : undefined;
+        const result = { ...(by ? asCancelled(ran, by) : ran), ...(egress ? { egress } : {}) };
+        script.decision = 'executed';
+        script.execution = result;
+        done += 1;
+        opts.progress(
+          `run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`,
+        );
+        await opts.onResult(script, result);
+      },
+    });
+  } finally {
+    // A run that never reached onResult (a crash, a cancel) still stops its proxy.
+    await Promise.all([...sessions.values()].map((s) => s.finish().catch(() => [])));
+  }
   return {
     inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,
     notStarted: runnable.filter((r) => r.script.execution === undefined).length,

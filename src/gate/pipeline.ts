@@ -4,7 +4,6 @@ import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts } from '../discover/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
-import { refuseUngrantableEgress } from '../egress/policy-egress.js';
 import { loadPolicy, policySha256 } from '../policy/index.js';
 import { buildSarif, writeSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
@@ -63,7 +62,6 @@ export async function runGate(
   const t = { discoverMs: 0, scanMs: 0, assessMs: 0, executeMs: 0, recordMs: 0 };
   const clock = () => performance.now();
   const policy = await loadPolicy(settings.policy);
-  refuseUngrantableEgress(policy);
   const failOn = settings.failOn ?? policy.failOn;
   const sandbox: SandboxConfig = {
     image: settings.imageRef ?? policy.sandbox.image,

@@ -56,6 +56,23 @@ export interface ExecutionResult {
   runtime: 'runc' | 'runsc';
   profile: string;
   containerName: string;
+  /**
+   * Every request the script made through the egress proxy, allowed or denied and why
+   * (present only when its level had egress: docs/egress.md).
+   */
+  egress?: EgressRequest[];
+}
+
+export interface EgressRequest {
+  method: string;
+  host: string;
+  port: number;
+  /** Plain HTTP only: TLS hides it. */
+  path?: string;
+  bytesUp: number;
+  bytesDown: number;
+  allowed: boolean;
+  reason: string;
 }
 
 /** What was scanned and assessed about one file: a gated script or a staged module. */

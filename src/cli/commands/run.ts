@@ -61,7 +61,7 @@ export const runCommand: CliCommand = {
     if (profile?.egress && profile.egress.allow.length > 0) {
       throw new UserError(
         'EGRESS_UNAVAILABLE',
-        `profile ${profileName} grants egress, which this version cannot start for a sandbox yet (docs/egress.md)`,
+        `profile ${profileName} grants egress; airlock run gives a script no network (it has no audit log to record requests in): use airlock gate (docs/egress.md)`,
       );
     }
     if (!profile) {

@@ -1,4 +1,3 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,13 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ruleFromEntry } from '../../../src/egress/allowlist.js';
 import { type EgressRecord, EgressProxy } from '../../../src/egress/proxy.js';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
+import { type EgressUpstream, startEgressUpstream } from '../../helpers/egress-upstream.js';
 
 // The egress proxy against a real upstream: a server in its own network namespace at
 // 198.51.100.1 (reached through a veth pair), real curl and TLS clients on loopback.
 // Names resolve through a fixed table (the proxy's resolver is its own by design), so
 // a name can be made to "resolve" to loopback or the metadata address.
-const NS = `airlock-egress-${process.pid}`;
-const VETH = `aeg${process.pid % 100000}`;
 const UPSTREAM = '198.51.100.1';
 const NAMES: Record<string, string[]> = {
   'index.test': [UPSTREAM],
@@ -26,58 +24,13 @@ const NAMES: Record<string, string[]> = {
 };
 
 let dir: string;
-let server: ChildProcess;
+let upstream: EgressUpstream;
 let proxy: EgressProxy;
 let proxyUrl: string;
 
-function sh(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: 'pipe' });
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'airlock-egress-'));
-  sh('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=index.test',
-    '-addext',
-    'subjectAltName=DNS:index.test,DNS:other.test',
-    '-keyout',
-    path.join(dir, 'key.pem'),
-    '-out',
-    path.join(dir, 'cert.pem'),
-  ]);
-  sh('ip', ['netns', 'add', NS]);
-  sh('ip', ['link', 'add', `${VETH}a`, 'type', 'veth', 'peer', 'name', `${VETH}b`]);
-  sh('ip', ['link', 'set', `${VETH}b`, 'netns', NS]);
-  sh('ip', ['addr', 'add', '198.51.100.2/24', 'dev', `${VETH}a`]);
-  sh('ip', ['link', 'set', `${VETH}a`, 'up']);
-  sh('ip', ['netns', 'exec', NS, 'ip', 'addr', 'add', `${UPSTREAM}/24`, 'dev', `${VETH}b`]);
-  sh('ip', ['netns', 'exec', NS, 'ip', 'link', 'set', `${VETH}b`, 'up']);
-  server = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      NS,
-      process.execPath,
-      path.join(__dirname, 'upstream-server.mjs'),
-      path.join(dir, 'cert.pem'),
-      path.join(dir, 'key.pem'),
-      UPSTREAM,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    server.stdout?.once('data', () => resolve());
-    server.once('exit', (code) => reject(new Error(`upstream server exited ${code}`)));
-  });
+  upstream = await startEgressUpstream(['index.test', 'other.test']);
   proxy = new EgressProxy({
     rules: [
       ruleFromEntry('index.test:443'),
@@ -107,9 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
-  server?.kill();
-  await tryRunCommand('ip', ['link', 'del', `${VETH}a`]);
-  await tryRunCommand('ip', ['netns', 'del', NS]);
+  await upstream?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -121,7 +72,7 @@ async function curl(args: string[]): Promise<{ code: number; body: string }> {
     '--proxy',
     proxyUrl,
     '--cacert',
-    path.join(dir, 'cert.pem'),
+    upstream.certFile,
     '-o',
     '-',
     '-w',

@@ -1,0 +1,168 @@
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import type { GateReport } from '../../../src/report/types.js';
+import { type EgressUpstream, startEgressUpstream } from '../../helpers/egress-upstream.js';
+import { ensureTestImage } from '../../helpers/test-image.js';
+
+// A real gate of a script whose level has egress: the sandbox keeps --network none, the
+// script reaches an allowed host only through the bridge and Airlock's proxy, and every
+// attempt (allowed or not) lands in the report and the audit log. The allowed host is a
+// real server in its own network namespace; its name resolves through /etc/hosts (the
+// proxy uses the host's resolver), added for this test and removed after it.
+const HOSTS_LINE = '198.51.100.1 index.test other.test # airlock gate-egress.test';
+
+let ws: string;
+let image: string;
+let upstream: EgressUpstream;
+let hostsBefore: string;
+
+const SCRIPT = `import json, socket, ssl, urllib.request
+out = {}
+def fetch(name, url, ctx=None):
+    try:
+        with urllib.request.urlopen(url, timeout=10, context=ctx) as r:
+            out[name] = [r.status, r.read().decode()[:60]]
+    except Exception as e:
+        out[name] = [getattr(e, "code", None), type(e).__name__]
+fetch("allowed", "http://index.test/simple/pkg/")
+fetch("tls", "https://index.test/simple/", ssl._create_unverified_context())
+fetch("unlisted", "http://other.test/simple/")
+fetch("literal", "http://198.51.100.1/simple/")
+try:
+    socket.getaddrinfo("index.test", 80)
+    out["dns"] = "resolved"
+except OSError:
+    out["dns"] = "no resolver"
+try:
+    socket.create_connection(("198.51.100.1", 80), timeout=3).close()
+    out["direct"] = "connected"
+except OSError:
+    out["direct"] = "unreachable"
+print(json.dumps(out))
+`;
+
+beforeAll(async () => {
+  image = await ensureTestImage();
+  upstream = await startEgressUpstream(['index.test']);
+  hostsBefore = readFileSync('/etc/hosts', 'utf8');
+  appendFileSync('/etc/hosts', `\n${HOSTS_LINE}\n`);
+  ws = mkdtempSync(join(tmpdir(), 'airlock-gate-egress-'));
+  chmodSync(ws, 0o755);
+  mkdirSync(join(ws, 'analysis'), { mode: 0o755 });
+  writeFileSync(join(ws, 'analysis', 'fetch.py'), SCRIPT, { mode: 0o644 });
+  writeFileSync(
+    join(ws, 'egress.yml'),
+    `version: 1
+extends: default
+# The small test image has no Semgrep (test/fixtures/policies/bandit-only.yml says why).
+scanners:
+  semgrep:
+    mode: off
+levels:
+  rules:
+    # The fixture's own network calls, reviewed: low, so its profile's egress applies.
+    - { tool: bandit, ruleId: "B310", level: low }
+    - { tool: bandit, ruleId: "B323", level: low }
+profiles:
+  standard:
+    egress:
+      allow:
+        - "index.test:80"
+        - "index.test:443"
+`,
+  );
+}, 120_000);
+
+afterAll(async () => {
+  if (hostsBefore !== undefined) writeFileSync('/etc/hosts', hostsBefore);
+  await upstream?.stop();
+  if (ws) rmSync(ws, { recursive: true, force: true });
+});
+
+describe('airlock gate with egress (real sandbox, real proxy, real upstream)', () => {
+  let report: GateReport;
+  let audit: { kind: string; data: Record<string, unknown> }[];
+
+  beforeAll(async () => {
+    let stderr = '';
+    const code = await main(
+      [
+        'gate',
+        'analysis',
+        '--image',
+        image,
+        '--policy',
+        'egress.yml',
+        '--report',
+        'r.json',
+        '--audit-log',
+        'audit/audit.log',
+      ],
+      {
+        stdout: () => {},
+        stderr: (t) => {
+          stderr += t;
+        },
+        cwd: ws,
+        env: {},
+      },
+    );
+    expect(code, stderr).toBe(0);
+    report = JSON.parse(readFileSync(join(ws, 'r.json'), 'utf8'));
+    audit = readFileSync(join(ws, 'audit/audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  }, 240_000);
+
+  it('the script reached the allowed host over HTTP and HTTPS, and nothing else', () => {
+    const s = report.scripts[0]!;
+    expect(s.level).toBe('low');
+    expect(s.execution?.status).toBe('success');
+    const seen = JSON.parse(s.execution!.stdout.trim().split('\n').at(-1)!);
+    expect(seen.allowed[0]).toBe(200);
+    expect(seen.allowed[1]).toContain('upstream GET /simple/pkg/ host=index.test');
+    expect(seen.tls[0]).toBe(200);
+    expect(seen.unlisted[0]).toBe(403);
+    expect(seen.literal[0]).toBe(403);
+    expect(seen.dns).toBe('no resolver');
+    expect(seen.direct).toBe('unreachable');
+  });
+
+  it('the report records every attempt, allowed or denied, with the reason', () => {
+    const egress = report.scripts[0]!.execution!.egress!;
+    expect(egress.map((e) => [e.method, e.host, e.port, e.allowed])).toEqual([
+      ['GET', 'index.test', 80, true],
+      ['CONNECT', 'index.test', 443, true],
+      ['GET', 'other.test', 80, false],
+      ['GET', '198.51.100.1', 80, false],
+    ]);
+    expect(egress[2]!.reason).toBe('host not on the allowlist');
+    expect(egress[3]!.reason).toBe('IP literal');
+    expect(egress[0]!.bytesDown).toBeGreaterThan(0);
+  });
+
+  it('the audit log has one egress entry per request, after the execution entry', () => {
+    const kinds = audit.map((e) => e.kind);
+    const exec = kinds.indexOf('execution');
+    expect(kinds.slice(exec, exec + 5)).toEqual(['execution', 'egress', 'egress', 'egress', 'egress']);
+    expect(audit[exec + 3]!.data).toMatchObject({
+      path: 'analysis/fetch.py',
+      method: 'GET',
+      host: 'other.test',
+      allowed: false,
+      reason: 'host not on the allowlist',
+    });
+  });
+});
