@@ -21,6 +21,7 @@ import { docker, imageExists, runtimes } from './lib/docker-bench.js';
 import { type BenchResult, renderMarkdown } from './lib/report.js';
 import { benchAudit } from './sections/audit.js';
 import { benchColdStart } from './sections/cold-start.js';
+import { benchEgress } from './sections/egress.js';
 import { benchGateAtN, disposeGateBench, type GatePlan } from './sections/gate.js';
 import { benchSandboxFixedCost } from './sections/sandbox.js';
 import { benchScan } from './sections/scan.js';
@@ -37,7 +38,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick ?? false;
 const image = values.image ?? 'airlock-sandbox:local';
-const SECTIONS = ['gate', 'scan', 'sandbox', 'audit', 'cold'] as const;
+const SECTIONS = ['gate', 'scan', 'sandbox', 'audit', 'cold', 'egress'] as const;
 const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) usage(`unknown section '${s}'`);
 
@@ -68,6 +69,7 @@ const SCAN = quick ? { n: 50, sample: 5, reps: 1 } : { n: 1000, sample: 16, reps
 const SANDBOX_REPS = quick ? 2 : 5;
 const AUDIT_ENTRIES = quick ? [10_000] : [10_000, 100_000, 1_000_000];
 const COLD_REPS = quick ? 2 : 5;
+const EGRESS_REQUESTS = quick ? 20 : 200;
 
 const log = (line: string) =>
   process.stderr.write(`bench [${Math.round((performance.now() - t0) / 1000)} s]: ${line}\n`);
@@ -171,6 +173,10 @@ async function main(): Promise<number> {
   });
   await section('cold', async () => {
     result.coldStart = await benchColdStart({ reps: COLD_REPS });
+  });
+  await section('egress', async () => {
+    result.egress = await benchEgress(EGRESS_REQUESTS);
+    log(`egress: http ${Math.round(result.egress.http.proxied.median)} ms through the proxy`);
   });
   for (const plan of plans.filter((p) => p.n >= 1000)) await section('gate', gateAt(plan));
   await disposeGateBench();

@@ -1,5 +1,6 @@
 import type { AuditBenchResult } from '../sections/audit.js';
 import type { ColdStart } from '../sections/cold-start.js';
+import type { EgressBench } from '../sections/egress.js';
 import type { GateAtN, Measured } from '../sections/gate.js';
 import type { SandboxFixedCost } from '../sections/sandbox.js';
 import type { ScanBench, ScanWay } from '../sections/scan.js';
@@ -30,6 +31,7 @@ export interface BenchResult {
   sandbox: SandboxFixedCost[];
   audit: AuditBenchResult[];
   coldStart?: ColdStart;
+  egress?: EgressBench;
   goals: Goal[];
   errors: string[];
 }
@@ -226,6 +228,32 @@ export function renderMarkdown(r: BenchResult): string {
       row(['---', ...r.sandbox.map(() => '---:')]),
     );
     for (const p of phases) out.push(row([p, ...r.sandbox.map((x) => formatMs(x.phases[p]?.median))]));
+    out.push('');
+  }
+  if (r.egress) {
+    const e = r.egress;
+    out.push(
+      '## Egress proxy',
+      '',
+      `One request to a server in its own network namespace, direct vs through the proxy, each on a fresh connection (median of ${e.requests}).`,
+      '',
+      row(['request', 'direct', 'through the proxy', 'added', 'ratio']),
+      row(['---', '---:', '---:', '---:', '---:']),
+    );
+    for (const [name, m] of [
+      ['plain HTTP GET', e.http],
+      ['HTTPS GET (CONNECT + SNI check)', e.https],
+    ] as const) {
+      out.push(
+        row([
+          name,
+          formatMs(m.direct.median),
+          formatMs(m.proxied.median),
+          formatMs(m.proxied.median - m.direct.median),
+          formatRatio(ratio(m.proxied.median, m.direct.median)),
+        ]),
+      );
+    }
     out.push('');
   }
   if (r.audit.length) {

@@ -62,7 +62,7 @@ export async function startEgressUpstream(names: string[]): Promise<EgressUpstre
         'exec',
         ns,
         process.execPath,
-        path.join(__dirname, 'egress-upstream-server.mjs'),
+        path.join(import.meta.dirname, 'egress-upstream-server.mjs'),
         path.join(dir, 'cert.pem'),
         path.join(dir, 'key.pem'),
         '198.51.100.1',
