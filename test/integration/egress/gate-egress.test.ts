@@ -49,6 +49,30 @@ try:
     out["direct"] = "connected"
 except OSError:
     out["direct"] = "unreachable"
+# Something other than HTTP to the bridge: the proxy hangs up and records it.
+try:
+    raw = socket.create_connection(("127.0.0.1", 3128), timeout=5)
+    raw.sendall(b"\\x16\\x03\\x01 not http\\r\\n\\r\\n")
+    out["garbage"] = raw.recv(100).decode("latin1")[:12] or "closed"
+    raw.close()
+except OSError as e:
+    out["garbage"] = type(e).__name__
+# Past the bridge, straight to the proxy's socket: the same checks apply.
+try:
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    u.settimeout(5)
+    u.connect("/airlock-egress/proxy.sock")
+    u.sendall(b"CONNECT other.test:443 HTTP/1.1\\r\\nHost: other.test:443\\r\\n\\r\\n")
+    out["socket"] = u.recv(100).decode("latin1").split("\\r\\n")[0]
+    u.close()
+except OSError as e:
+    out["socket"] = type(e).__name__
+# An upload past the run's byte budget (1 MiB) is cut.
+try:
+    urllib.request.urlopen(urllib.request.Request("http://index.test/simple/upload", data=b"x" * (2 * 1024 * 1024)), timeout=10)
+    out["upload"] = "sent"
+except Exception as e:
+    out["upload"] = type(e).__name__
 print(json.dumps(out))
 `;
 
@@ -80,6 +104,7 @@ profiles:
       allow:
         - "index.test:80"
         - "index.test:443"
+      maxBytes: 1048576
 `,
   );
 }, 120_000);
@@ -138,6 +163,8 @@ describe('airlock gate with egress (real sandbox, real proxy, real upstream)', (
     expect(seen.literal[0]).toBe(403);
     expect(seen.dns).toBe('no resolver');
     expect(seen.direct).toBe('unreachable');
+    expect(seen.socket).toBe('HTTP/1.1 403 Forbidden');
+    expect(seen.upload).not.toBe('sent');
   });
 
   it('the report records every attempt, allowed or denied, with the reason', () => {
@@ -147,16 +174,24 @@ describe('airlock gate with egress (real sandbox, real proxy, real upstream)', (
       ['CONNECT', 'index.test', 443, true],
       ['GET', 'other.test', 80, false],
       ['GET', '198.51.100.1', 80, false],
+      ['-', '-', 0, false],
+      ['CONNECT', 'other.test', 443, false],
+      ['POST', 'index.test', 80, false],
     ]);
-    expect(egress[2]!.reason).toBe('host not on the allowlist');
-    expect(egress[3]!.reason).toBe('IP literal');
+    expect(egress.map((e) => e.reason).slice(2)).toEqual([
+      'host not on the allowlist',
+      'IP literal',
+      'not HTTP',
+      'host not on the allowlist',
+      'byte budget exceeded',
+    ]);
     expect(egress[0]!.bytesDown).toBeGreaterThan(0);
   });
 
   it('the audit log has one egress entry per request, after the execution entry', () => {
     const kinds = audit.map((e) => e.kind);
     const exec = kinds.indexOf('execution');
-    expect(kinds.slice(exec, exec + 5)).toEqual(['execution', 'egress', 'egress', 'egress', 'egress']);
+    expect(kinds.slice(exec, exec + 8)).toEqual(['execution', ...Array(7).fill('egress')]);
     expect(audit[exec + 3]!.data).toMatchObject({
       path: 'analysis/fetch.py',
       method: 'GET',
