@@ -178,6 +178,12 @@ function allowlistPart(s: ScriptReport, runFinishedAt: string): string[] {
   ];
 }
 
+/** A script that needs no section of its own, with its artifacts: heading and list. */
+export function artifactsSection(s: ScriptReport, index: number, links: SummaryLinks): string {
+  const head = `#### ${LEVEL_ICON[s.level]}: ${link(codeSpan(s.path), fileUrl(links, s.path))}`;
+  return [head, '', ...artifactsPart(s, index, links)].join('\n');
+}
+
 /** The whole section for script number `index` (its position in the report). */
 export function scriptSection(
   s: ScriptReport,

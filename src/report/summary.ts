@@ -1,6 +1,7 @@
 import { codeSpan, escapeMarkdown, fmtBytes, fmtMs, utf8Bytes } from './markdown.js';
 import { missingScannerWarnings } from './scanner-warnings.js';
 import {
+  artifactsSection,
   attentionTier,
   byFindingSeverity,
   findingItem,
@@ -20,7 +21,7 @@ export type { SummaryLinks } from './summary-script.js';
  * 2. a section per script that fails the gate or runs restricted (blocked, then failed
  *    runs, then high): the deciding findings with the policy's rule and `why`, stderr of
  *    a failed run, artifacts, and the allowlist entries to paste after review;
- * 3. a table of every script in the same order;
+ * 3. a table of every script in the same order, then the artifacts of the others;
  * 4. the findings on the remaining scripts, most severe first;
  * 5. the image, policy, scanners and the audit checkpoint (always: the summary is one
  *    of the places the checkpoint is published outside the repository).
@@ -203,6 +204,31 @@ export function renderSummary(report: GateReport, opts: SummaryOptions = {}): st
   }
   table.push('');
 
+  // The artifacts of the scripts without a section (a clean script's plots), while they fit.
+  const arts: string[] = [];
+  const producers = ordered.filter(({ s }) => !needsAttention(s) && s.execution?.artifacts.length);
+  if (producers.length) {
+    const title = `### Artifacts of the other scripts (${producers.length})\n`;
+    rest.take(title);
+    arts.push(title);
+    let listed = 0;
+    for (const { s, index } of producers) {
+      const text = artifactsSection(s, index, opts);
+      if (!rest.fits(text)) break;
+      rest.take(text);
+      arts.push(text);
+      listed++;
+    }
+    if (listed < producers.length) {
+      const left = producers.slice(listed).map((x) => x.s);
+      const files = left.reduce((n, s) => n + (s.execution?.artifacts.length ?? 0), 0);
+      arts.push(
+        `> ${left.length} more script(s) wrote ${files} artifact(s) not listed here, to stay within GitHub's 1 MiB summary limit: report.json lists them with sizes and hashes.`,
+        '',
+      );
+    }
+  }
+
   // 4. Findings on scripts without a section of their own, most severe first.
   const others = ordered
     .filter(({ s }) => !needsAttention(s))
@@ -228,7 +254,7 @@ export function renderSummary(report: GateReport, opts: SummaryOptions = {}): st
     findings.push('', '</details>', '');
   }
 
-  return `${[top, ...sections, ...table, ...findings, info].join('\n')}\n`;
+  return `${[top, ...sections, ...table, ...arts, ...findings, info].join('\n')}\n`;
 }
 
 function cmp(a: string, b: string): number {

@@ -101,6 +101,7 @@ describe('renderSummary at scale', () => {
     expect(rows.slice(0, blocked).every((r) => r.includes('🔴 blocked'))).toBe(true);
     // The findings list is cut visibly too, and the audit/policy block is still at the end.
     expect(md).toMatch(/- … and \d+ more, not listed to stay within GitHub's 1 MiB summary limit/);
+    expect(md).toMatch(/> \d+ more script\(s\) wrote \d+ artifact\(s\) not listed here/);
     expect(md.trimEnd().split('\n').at(-1)).toMatch(/^\*\*Scanners:\*\*/);
   });
 

@@ -67,7 +67,10 @@ describe('renderSummary', () => {
     expect(at('#### 🔴 blocked')).toBeGreaterThan(0);
     expect(at('#### 🔴 blocked')).toBeLessThan(at('run failure: '));
     expect(at('run failure: ')).toBeLessThan(at('#### 🟠 high'));
-    expect(md).not.toContain('#### 🟢 low: `scripts/plot.py`'); // clean: only a table row
+    // the clean script has no section of its own: a table row, and its artifacts after the table
+    expect(md).not.toContain('run success: `scripts/plot.py`');
+    expect(at('### All scripts')).toBeLessThan(at('### Artifacts of the other scripts (1)'));
+    expect(at('### Artifacts of the other scripts (1)')).toBeLessThan(at('#### 🟢 low: `scripts/plot.py`'));
     // table rows, same order
     const rows = md.split('\n').filter((l) => l.startsWith('| `scripts/'));
     expect(rows.map((r) => r.split(' | ')[0])).toEqual([
@@ -100,9 +103,6 @@ describe('renderSummary', () => {
 
   it('lists artifacts with size and sha256, marks images, and links the workflow artifact when known', () => {
     const report = prRun();
-    const md = renderSummary(report);
-    expect(md).not.toContain('sales.png'); // a clean script gets no section...
-    report.scripts[0]!.level = 'high'; // ...a high one does
     const withUrl = renderSummary(report, {
       artifactUrl: 'https://github.com/o/r/actions/runs/1/artifacts/9',
     });
