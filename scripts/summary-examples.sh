@@ -11,7 +11,7 @@
 # The PNGs: GitHub's own Markdown renderer (cmark-gfm, via PyPI `cmarkgfm`, installed
 # into a throwaway venv) turns the Markdown into HTML with a small GitHub-like style
 # sheet, and headless Chromium from the sandbox image screenshots it, offline
-# (--network none), with the collapsed <details> opened. GitHub-only extras (the `> [!WARNING]` alert box colour, emoji
+# (--network none); in the PR example with the collapsed <details> opened. GitHub-only extras (the `> [!WARNING]` alert box colour, emoji
 # shortcodes) are not reproduced.
 #
 # Needs: Docker with airlock-sandbox:local, python3 with venv, ~10 minutes for the
@@ -45,9 +45,9 @@ render() { # report.json, out.md
     });' "$1" "$2"
 }
 
-screenshot() { # in.md, out.png, height
+screenshot() { # in.md, out.png, height, open the <details> (1) or not (0)
   local html="$work/page.html"
-  "$venv/bin/python" - "$1" "$html" <<'PY'
+  "$venv/bin/python" - "$1" "$html" "$4" <<'PY'
 import sys, cmarkgfm
 from cmarkgfm.cmark import Options
 md = open(sys.argv[1], encoding="utf-8").read()
@@ -59,8 +59,8 @@ code{background:#eff1f3;border-radius:4px;padding:.15em .3em;font:12px ui-monosp
 pre{background:#f6f8fa;border-radius:6px;padding:12px;overflow:auto}pre code{background:none;padding:0}
 blockquote{border-left:4px solid #d1d9e0;color:#59636e;margin:0;padding:0 1em}a{color:#0969da;text-decoration:none}
 details{margin:6px 0}summary{cursor:pointer}"""
-# The screenshot shows the collapsed <details> opened, as after a click.
-js = "document.querySelectorAll('details').forEach(d => d.open = true)"
+# Optionally the collapsed <details> opened, as after a click.
+js = "document.querySelectorAll('details').forEach(d => d.open = true)" if sys.argv[3] == "1" else ""
 open(sys.argv[2], "w", encoding="utf-8").write(
   f"<!doctype html><meta charset=utf-8><style>{css}</style><div class=markdown-body>{body}</div><script>{js}</script>")
 PY
@@ -125,7 +125,7 @@ print("wrote units.png, units.csv")
 PY
   gate "$ws"
   render "$ws/out/report.json" docs/examples/job-summary-pr.md
-  screenshot docs/examples/job-summary-pr.md docs/examples/job-summary-pr.png 2900
+  screenshot docs/examples/job-summary-pr.md docs/examples/job-summary-pr.png 2900 1
 fi
 
 if [ "$which" = 1000 ] || [ "$which" = all ]; then
@@ -144,6 +144,6 @@ if [ "$which" = 1000 ] || [ "$which" = all ]; then
   printf 'version: 1\nextends: default\nlimits:\n  maxFiles: 2000\n' >"$ws/policy.yml"
   gate "$ws" --policy policy.yml
   render "$ws/out/report.json" docs/examples/job-summary-1000.md
-  screenshot docs/examples/job-summary-1000.md docs/examples/job-summary-1000.png 2400
+  screenshot docs/examples/job-summary-1000.md docs/examples/job-summary-1000.png 2400 0
 fi
 ls -l docs/examples/
