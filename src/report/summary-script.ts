@@ -123,7 +123,9 @@ function runPart(s: ScriptReport): string[] {
   const ex = s.execution;
   if (!ex) {
     const why =
-      s.decision === 'blocked' ? 'not run: blocked' : 'not run (the policy does not run this level)';
+      s.decision === 'blocked'
+        ? 'not run: blocked'
+        : 'not run (skipped: the policy does not run this level, or the gate was cancelled before it started)';
     return [`**Run:** ${why}.`, ''];
   }
   const exit = ex.exitCode !== null ? `, exit ${ex.exitCode}` : '';
