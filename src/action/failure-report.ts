@@ -1,8 +1,15 @@
 import * as core from '@actions/core';
+import { clip, visibleText } from '../report/visible-text.js';
 
-/** Markdown-safe text: the reason can quote a PR's file names or a registry's answer. */
+/**
+ * Markdown-safe text: the reason can quote a PR's file names or a registry's answer, so
+ * HTML is escaped, invisible characters are written out and the length is bounded.
+ */
 function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return clip(visibleText(text, { keepLineBreaks: true }), 20_000)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 /**

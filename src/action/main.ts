@@ -5,10 +5,12 @@ import { cancelOnSignals } from '../gate/cancel.js';
 import { parseImageInput } from '../gate/image-stage.js';
 import { runGate } from '../gate/pipeline.js';
 import { emitAnnotations } from '../github/annotations.js';
+import { reportAnnotations } from '../github/report-annotations.js';
 import { uploadSarif } from '../github/code-scanning.js';
 import { type GitHubContext, readGitHubContext, sarifTargetForCheckout } from '../github/context.js';
 import { assertGatesThePullRequest, assertSafeTrigger, readWorkspaceHead } from '../github/safe-trigger.js';
 import { sarifUploadRefusal } from '../github/sarif-scope.js';
+import { renderSummary, STEP_SUMMARY_MAX_BYTES } from '../report/summary.js';
 import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { reportFailure } from './failure-report.js';
@@ -58,7 +60,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       gate = await runGate(settings, {
         progress: (l) => core.info(l),
         env,
-        blobBase: `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`,
+        blobBase: blobBase(ctx, head),
         signal: cancellation.signal,
       });
     } finally {
@@ -71,8 +73,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (report.scripts.length === 0)
       core.warning("Airlock scanned nothing: no script matched the gate's paths");
     if (settings.summaryFile) {
-      const gateSummary = await readFile(settings.summaryFile, 'utf8');
-      await core.summary.addRaw(gateSummary + (trust.summary ? `\n${trust.summary}` : '')).write();
+      const trustPart = trust.summary ? `\n${trust.summary}` : '';
+      let gateSummary = await readFile(settings.summaryFile, 'utf8');
+      // One step's summary must stay under GitHub's 1 MiB together with the PR's trust sections.
+      const room = STEP_SUMMARY_MAX_BYTES - Buffer.byteLength(trustPart, 'utf8');
+      if (Buffer.byteLength(gateSummary, 'utf8') > room)
+        gateSummary = renderSummary(report, { blobBase: blobBase(ctx, head), maxBytes: room });
+      await core.summary.addRaw(gateSummary + trustPart).write();
     }
     reported = true;
     if (report.cancelled) {
@@ -83,7 +90,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       );
       return;
     }
-    emitAnnotations(annotationsOf(report), core, { seeAlso: 'the job summary and the SARIF' });
+    emitAnnotations(reportAnnotations(report), core, { seeAlso: 'the job summary and the SARIF' });
 
     if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace, report);
     if (settings.audit && inputs.auditBranch && auditFirstSeq !== undefined) {
@@ -157,23 +164,8 @@ function setOutputs(report: GateReport, settings: GateSettings, trust: TrustStag
   core.setOutput('image-id', report.image.id ?? '');
 }
 
-function annotationsOf(report: GateReport) {
-  return report.scripts.flatMap((s) =>
-    s.findings
-      .filter((f) => !f.allowlisted)
-      .map((f) => ({
-        path: s.path,
-        line: f.line,
-        level:
-          s.level === 'blocked'
-            ? ('error' as const)
-            : s.level === 'high'
-              ? ('warning' as const)
-              : ('notice' as const),
-        title: `Airlock ${f.tool} ${f.ruleId} (${s.level})`,
-        message: f.message,
-      })),
-  );
+function blobBase(ctx: GitHubContext, head: string | undefined): string {
+  return `${ctx.serverUrl}/${ctx.repository}/blob/${head ?? ctx.sha}`;
 }
 
 async function uploadStage(

@@ -66,27 +66,45 @@ function label(f: Finding): string {
 interface Judged {
   level: TrustLevel;
   reason: string;
+  /** The policy entry that decided, e.g. `levels.rules[6]`, `levels.unmatched`. */
+  rule: string;
+  why?: string;
 }
 
 function judge(f: Finding, policy: Policy): Judged {
   // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
   if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
     const level = policy.levels.scannerError;
-    return { level, reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)` };
+    return {
+      level,
+      reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)`,
+      rule: 'levels.scannerError',
+      why: 'a file a scanner could not read is not known to be clean',
+    };
   }
   const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
   const rule = policy.levels.rules[index];
   if (!rule) {
     const level = policy.levels.unmatched;
-    return { level, reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)` };
+    return {
+      level,
+      reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)`,
+      rule: 'levels.unmatched',
+      why: 'no rule of the policy matches this finding',
+    };
   }
   const why = rule.why ? `: ${rule.why}` : '';
-  return { level: rule.level, reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})` };
+  return {
+    level: rule.level,
+    reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})`,
+    rule: `levels.rules[${index}]`,
+    why: rule.why,
+  };
 }
 
 export function assessScript(findings: Finding[], policy: Policy, path: string, now: Date): Assessment {
   let level: TrustLevel = 'low';
-  const judged: { level: TrustLevel; reason: string }[] = [];
+  const judged: Judged[] = [];
   const out: Finding[] = [];
   const notices: string[] = [];
   const expiredNoticed = new Set<AllowlistEntry>();
@@ -104,15 +122,17 @@ export function assessScript(findings: Finding[], policy: Policy, path: string, 
         );
       }
     }
+    // A finding that arrives marked allowlisted, or with a level, is judged afresh: only this policy decides.
+    const { allowlisted: _stale, level: _l, levelRule: _r, why: _w, ...clean } = f;
     if (live) {
       allowlisted++;
-      out.push({ ...f, allowlisted: { justification: live.justification, expires: live.expires } });
+      out.push({ ...clean, allowlisted: { justification: live.justification, expires: live.expires } });
       continue;
     }
-    // A finding that arrives marked allowlisted is judged afresh: only this policy decides.
-    const { allowlisted: _stale, ...clean } = f;
-    out.push(clean);
     const j = judge(f, policy);
+    // Each finding carries its own level and the policy's reason, so reports and
+    // annotations can show it at that level rather than at the script's.
+    out.push({ ...clean, level: j.level, levelRule: j.rule, ...(j.why ? { why: j.why } : {}) });
     judged.push(j);
     level = maxLevel(level, j.level);
   }

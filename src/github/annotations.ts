@@ -1,16 +1,22 @@
 import type { AnnotationProperties } from '@actions/core';
+import { clip, hasInvisible, visibleText } from '../report/visible-text.js';
 
 /**
  * Findings as workflow annotations (`::error file=...,line=...::`), within GitHub's
- * limits: a step shows at most 10 error, 10 warning and 10 notice annotations
- * (actions/toolkit docs/problem-matchers.md, "Limitations"); the rest are dropped
- * silently by GitHub. We emit at most that many of each and then one notice that
- * says how many more there are and where to find them, so nobody mistakes the
+ * limits: "10 warning annotations, 10 error annotations, and 10 notice annotations per
+ * step" and "50 annotations per job" (actions/toolkit docs/problem-matchers.md,
+ * "Limitations"; the REST docs for check runs say the same of errors and warnings:
+ * "GitHub Actions are limited to 10 warning annotations and 10 error annotations per
+ * step"). GitHub drops the rest silently. We emit at most that many of each, most
+ * severe first (the caller's order: see report-annotations.ts), and then one notice
+ * that says how many more there are and where to find them, so nobody mistakes the
  * shown ten for all of them.
  *
  * Paths and messages come from scanned (hostile) files. @actions/core escapes
  * `%`, CR, LF in the message and `:`/`,` in properties, so a finding cannot forge
- * another workflow command; we also cap lengths so one finding cannot flood the log.
+ * another workflow command; invisible characters (U+0085, U+2028, bidi overrides...)
+ * are written out as `\u{...}` (src/report/visible-text.ts), and lengths are capped so
+ * one finding cannot flood the log.
  */
 export type AnnotationLevel = 'error' | 'warning' | 'notice';
 
@@ -43,12 +49,16 @@ export const ANNOTATIONS_PER_TYPE = 10;
 const MAX_TITLE = 200;
 const MAX_MESSAGE = 2000;
 
-function cap(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+function message(f: AnnotationFinding): string {
+  const text = visibleText(f.message, { keepLineBreaks: true });
+  // A path GitHub could not match to a file is not set as `file`: it is named in the text instead.
+  return clip(hasInvisible(f.path) ? `${visibleText(f.path)}: ${text}` : text, MAX_MESSAGE);
 }
 
 function properties(f: AnnotationFinding): AnnotationProperties {
-  const props: AnnotationProperties = { title: cap(f.title, MAX_TITLE), file: f.path };
+  const props: AnnotationProperties = { title: clip(visibleText(f.title), MAX_TITLE) };
+  if (hasInvisible(f.path)) return props;
+  props.file = f.path;
   if (f.line !== undefined && Number.isSafeInteger(f.line) && f.line > 0) props.startLine = f.line;
   return props;
 }
@@ -72,16 +82,21 @@ export function emitAnnotations(
     warning: byLevel.warning.slice(0, ANNOTATIONS_PER_TYPE),
     notice: byLevel.notice.slice(0, noticeSlots),
   };
-  for (const f of shown.error) core.error(cap(f.message, MAX_MESSAGE), properties(f));
-  for (const f of shown.warning) core.warning(cap(f.message, MAX_MESSAGE), properties(f));
-  for (const f of shown.notice) core.notice(cap(f.message, MAX_MESSAGE), properties(f));
+  for (const f of shown.error) core.error(message(f), properties(f));
+  for (const f of shown.warning) core.warning(message(f), properties(f));
+  for (const f of shown.notice) core.notice(message(f), properties(f));
 
   const omitted = findings.length - shown.error.length - shown.warning.length - shown.notice.length;
   if (omitted > 0) {
     const where = opts.seeAlso ?? 'the job summary and the SARIF report';
+    const left = (['error', 'warning', 'notice'] as const)
+      .map((l) => [l, byLevel[l].length - shown[l].length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([l, n]) => `${n} ${l}${n === 1 ? '' : 's'}`)
+      .join(', ');
     core.notice(
-      `${omitted} more finding${omitted === 1 ? '' : 's'} not shown as annotations ` +
-        `(GitHub shows at most ${ANNOTATIONS_PER_TYPE} of each type per step); see ${where}.`,
+      `${omitted} more finding${omitted === 1 ? '' : 's'} not shown as annotations (${left}; ` +
+        `GitHub shows at most ${ANNOTATIONS_PER_TYPE} of each type per step); see ${where}.`,
       { title: 'Airlock: more findings' },
     );
   }

@@ -60,7 +60,7 @@ export function enforceSarifLimits(log: Log, limits: SarifLimits = GITHUB_SARIF_
       note(
         run,
         notices,
-        `SARIF truncated: ${dropped} of ${results.length} ${toolName(run)} result(s) beyond GitHub's limit of ${limits.maxResultsPerRun} per run were dropped (least severe first); the JSON report has them all`,
+        `SARIF truncated: ${dropped} of ${results.length} ${toolName(run)} result(s) beyond GitHub's limit of ${limits.maxResultsPerRun} per run were dropped (every file keeps its most severe first, then the least severe go); the JSON report has them all`,
       );
     }
   }
@@ -101,13 +101,43 @@ function shrinkToSize(log: Log, maxGzipBytes: number, notices: string[]): void {
   throw new Error('SARIF log could not be shrunk under the upload size limit');
 }
 
-/** The `keep` most severe results, in their original order. */
-function keepMostSevere(results: Result[], keep: number): Result[] {
+/**
+ * Results a file keeps ahead of everything else when a run must be cut: one file's
+ * flood of findings (a generated file with thousands of `assert`s) must not push every
+ * other file's findings out of code scanning.
+ */
+export const PER_FILE_FLOOR = 10;
+
+function fileOf(r: Result): string {
+  return r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
+}
+
+/**
+ * `keep` results, in their original order, chosen fairly: first every file's most
+ * severe results, round by round (each file's 1st, then each file's 2nd, ... up to
+ * PER_FILE_FLOOR; within a round the more severe first), then the rest by severity.
+ */
+export function keepMostSevere(results: Result[], keep: number): Result[] {
+  const rank = (i: number) => LEVEL_RANK[results[i]!.level ?? 'warning'] ?? 1;
+  const byFile = new Map<string, number[]>();
+  results.forEach((r, i) => {
+    const f = fileOf(r);
+    const list = byFile.get(f);
+    if (list) list.push(i);
+    else byFile.set(f, [i]);
+  });
+  const round = new Array<number>(results.length);
+  for (const list of byFile.values()) {
+    list.sort((a, b) => rank(a) - rank(b) || a - b);
+    list.forEach((i, k) => {
+      round[i] = k;
+    });
+  }
+  const floor = (i: number) => (round[i]! < PER_FILE_FLOOR ? round[i]! : PER_FILE_FLOOR);
   const order = results
-    .map((r, i) => ({ i, rank: LEVEL_RANK[r.level ?? 'warning'] ?? 1 }))
-    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((_, i) => i)
+    .sort((a, b) => floor(a) - floor(b) || rank(a) - rank(b) || a - b)
     .slice(0, keep)
-    .map((x) => x.i)
     .sort((a, b) => a - b);
   return order.map((i) => results[i]!);
 }

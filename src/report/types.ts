@@ -25,6 +25,14 @@ export interface Finding {
   column?: number;
   endLine?: number;
   message: string;
+  /**
+   * The level this finding alone gives under the policy (set by assessment; absent on
+   * allowlisted findings, which do not count), the policy entry that decided it
+   * (`levels.rules[6]`, `levels.unmatched`, `levels.scannerError`) and that entry's `why`.
+   */
+  level?: TrustLevel;
+  levelRule?: string;
+  why?: string;
   /** Set when an allowlist entry matched; the finding stays in the report but does not raise the level. */
   allowlisted?: { justification: string; expires: string };
 }

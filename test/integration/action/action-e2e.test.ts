@@ -205,7 +205,17 @@ describe('the Action on a pull request', () => {
     expect(r.outputs['image-id']).toMatch(/^sha256:/);
     expect(r.outputs['audit-checkpoint']).toContain(`github.com/${REPO}/airlock-audit`);
     expect(r.summary).toContain('| `analysis/evil.py` |');
-    expect(r.summary).toContain('blocked');
+    expect(r.summary).toContain('#### 🔴 blocked: [`analysis/evil.py`]');
+    expect(r.summary).toMatch(
+      /\*\*B602\*\* \(\w+\/\w+\) → \*\*blocked\*\* by `levels\.rules\[\d+\]`: _a shell command line/,
+    );
+    // Annotations: each finding at its own level on its line, the blocked ones first.
+    const annotations = r.stdout.split('\n').filter((l) => /^::(error|warning|notice) /.test(l));
+    expect(annotations[0]).toMatch(
+      /^::error title=Bandit B\d+%3A blocked,file=analysis\/evil\.py,line=[23]::/,
+    );
+    expect(r.stdout).toMatch(/::notice title=Bandit B404%3A low,file=analysis\/evil\.py,line=1::/);
+    expect(r.stdout).toMatch(/::warning title=Bandit B310%3A high,file=analysis\/risky_fetch\.py,line=\d+::/);
     // Semgrep optional and absent from the image: a warning box, not a line among the notices.
     expect(r.summary).toMatch(/> \[!WARNING\]\n> \*\*Semgrep did not scan/);
     expect(r.report.scanners.map((x: any) => [x.tool, x.status])).toEqual([

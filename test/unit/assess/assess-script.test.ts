@@ -62,7 +62,27 @@ describe('assessScript', () => {
     expect(a.levelReasons[0]).toContain('B307');
     expect(a.levelReasons[0]).toContain('line 9');
     expect(a.levelReasons[0]).toContain('levels.rules[1]');
-    expect(a.findings).toEqual([low, blocked, high]);
+    expect(a.findings).toEqual([
+      { ...low, level: 'low', levelRule: 'levels.rules[0]' },
+      { ...blocked, level: 'blocked', levelRule: 'levels.rules[1]' },
+      { ...high, level: 'high', levelRule: 'levels.rules[3]' },
+    ]);
+  });
+
+  it("each finding carries its own level and the policy's why, not the script's, and a forged one is replaced", () => {
+    const forged: Finding = { ...finding('bandit', 'B101'), level: 'blocked', why: 'forged' };
+    const a = assessScript(
+      [forged, finding('bandit', 'B602', { severity: 'high' }), finding('bandit', 'B999')],
+      shipped,
+      'a.py',
+      NOW,
+    );
+    expect(a.level).toBe('blocked');
+    expect(a.findings.map((f) => f.level)).toEqual(['low', 'blocked', 'high']);
+    expect(a.findings[0]!.why).toBe('assert is how analysis code checks its data');
+    expect(a.findings[1]!.why).toMatch(/^a shell command line: injection/);
+    expect(a.findings[1]!.levelRule).toMatch(/^levels\.rules\[\d+\]$/);
+    expect(a.findings[2]!.levelRule).toBe('levels.unmatched');
   });
 
   it('rules are ordered and respect minimum severity and confidence', () => {

@@ -98,4 +98,27 @@ describe('enforceSarifLimits (GitHub upload limits)', () => {
     expect(l.runs[0]!.results!.map((r) => r.message.text)).toEqual(['finding 0', 'finding 1', 'finding 2']);
     expect(notices).toHaveLength(1);
   });
+
+  it("keeps every file's top findings when one file floods the run (more severe ones included)", () => {
+    const at = (uri: string, level: Result['level'], i: number): Result => ({
+      ...result(i, level),
+      locations: [{ physicalLocation: { artifactLocation: { uri }, region: { startLine: i + 1 } } }],
+    });
+    // flood.py: 30,000 errors, first in the run; then 40 other files with 3 notes each.
+    const flood = Array.from({ length: 30_000 }, (_, i) => at('a/flood.py', 'error', i));
+    const others = Array.from({ length: 40 }, (_, f) =>
+      [0, 1, 2].map((k) => at(`z/other${f}.py`, 'note', k)),
+    ).flat();
+    const l = log([[...flood, ...others]]);
+    enforceSarifLimits(l, { ...GITHUB_SARIF_LIMITS, maxResultsPerRun: 1_000 });
+    const kept = l.runs[0]!.results!;
+    expect(kept).toHaveLength(1_000);
+    const files = new Set(kept.map((r) => r.locations![0]!.physicalLocation!.artifactLocation!.uri));
+    expect(files.size).toBe(41);
+    // each small file keeps all three (they are within its top PER_FILE_FLOOR); the flood gets the rest
+    expect(kept.filter((r) => r.level === 'note')).toHaveLength(120);
+    expect(kept.filter((r) => r.level === 'error')).toHaveLength(880);
+    // the original order is kept
+    expect(kept[0]!.message.text).toBe('finding 0');
+  });
 });
