@@ -114,6 +114,25 @@ function airlockRun(
       descriptor: { id: `airlock/scanner-${s.status}` },
     });
   }
+  // Denied egress attempts are visible even when the script then succeeded
+  // (docs/egress.md): one warning per script, naming the first few.
+  for (const sc of input.scripts) {
+    const denied = (sc.execution?.egress ?? []).filter((q) => !q.allowed);
+    if (denied.length === 0) continue;
+    const shown = denied
+      .slice(0, 5)
+      .map((q) => `${q.method} ${q.host}:${q.port} (${q.reason})`)
+      .join('; ');
+    const more = denied.length > 5 ? `; and ${denied.length - 5} more` : '';
+    notifications.push({
+      level: 'warning',
+      message: {
+        text: `${sc.path}: ${denied.length} network request(s) denied by the egress allowlist: ${shown}${more}`,
+      },
+      descriptor: { id: 'airlock/egress-denied' },
+      locations: [{ physicalLocation: { artifactLocation: { uri: sc.path, uriBaseId: '%SRCROOT%' } } }],
+    });
+  }
   if (input.cancelled) {
     ok = false;
     const c = input.cancelled;

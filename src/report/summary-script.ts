@@ -50,7 +50,8 @@ export function runFailed(s: ScriptReport): boolean {
 export function attentionTier(s: ScriptReport): number {
   if (s.level === 'blocked') return 0;
   if (runFailed(s)) return 1;
-  if (s.level === 'high') return 2;
+  // A script that tried to reach something denied is shown, even when it then succeeded.
+  if (s.level === 'high' || deniedEgress(s).length > 0) return 2;
   return s.findings.some((f) => !f.allowlisted) ? 3 : 4;
 }
 
@@ -142,6 +143,37 @@ function runPart(s: ScriptReport): string[] {
   return out;
 }
 
+export function deniedEgress(s: ScriptReport) {
+  return (s.execution?.egress ?? []).filter((q) => !q.allowed);
+}
+
+const MAX_EGRESS_SHOWN = 20;
+
+/** The script's network requests through the egress proxy: the denied ones listed. */
+function egressPart(s: ScriptReport): string[] {
+  const all = s.execution?.egress;
+  if (!all || all.length === 0) return [];
+  const denied = deniedEgress(s);
+  const up = all.reduce((n, q) => n + q.bytesUp, 0);
+  const down = all.reduce((n, q) => n + q.bytesDown, 0);
+  const out = [
+    `**Network:** ${all.length} request(s) through the egress proxy, ${denied.length} denied; ${fmtBytes(up)} up, ${fmtBytes(down)} down.`,
+    '',
+  ];
+  if (denied.length === 0) return out;
+  out.push('| denied | target | why |', '| --- | --- | --- |');
+  for (const q of denied.slice(0, MAX_EGRESS_SHOWN)) {
+    const target = `${q.host}:${q.port}${q.path ?? ''}`;
+    out.push(
+      `| ${codeSpan(q.method, 20)} | ${codeSpan(target, 200)} | ${escapeMarkdown(clip(q.reason, MESSAGE_CHARS))} |`,
+    );
+  }
+  if (denied.length > MAX_EGRESS_SHOWN)
+    out.push(`| … and ${denied.length - MAX_EGRESS_SHOWN} more (see report.json) | | |`);
+  out.push('');
+  return out;
+}
+
 function artifactsPart(s: ScriptReport, index: number, links: SummaryLinks): string[] {
   const arts = s.execution?.artifacts ?? [];
   if (arts.length === 0) return [];
@@ -200,6 +232,7 @@ export function scriptSection(
     '',
     ...findingsPart(s, links),
     ...runPart(s),
+    ...egressPart(s),
     ...artifactsPart(s, index, links),
     ...allowlistPart(s, runFinishedAt),
   ].join('\n');
