@@ -63,12 +63,15 @@ function label(f: Finding): string {
   return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
 }
 
-interface Judged {
+export interface Judged {
   level: TrustLevel;
   reason: string;
+  /** The deciding rule's `why`, when it has one (shown beside the finding by the CLI). */
+  why?: string;
 }
 
-function judge(f: Finding, policy: Policy): Judged {
+/** The level one finding gets under the policy, and the rule that decided (allowlist aside). */
+export function judge(f: Finding, policy: Policy): Judged {
   // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
   if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
     const level = policy.levels.scannerError;
@@ -81,7 +84,11 @@ function judge(f: Finding, policy: Policy): Judged {
     return { level, reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)` };
   }
   const why = rule.why ? `: ${rule.why}` : '';
-  return { level: rule.level, reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})` };
+  return {
+    level: rule.level,
+    reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})`,
+    ...(rule.why ? { why: rule.why } : {}),
+  };
 }
 
 export function assessScript(findings: Finding[], policy: Policy, path: string, now: Date): Assessment {
