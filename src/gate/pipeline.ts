@@ -37,6 +37,11 @@ export interface GateDeps {
    * end `cancelled`, and the partial report, summary and audit entry are still written.
    */
   signal?: AbortSignal;
+  /**
+   * Where telemetry.* event lines go when the caller asked for them (CLI --telemetry);
+   * omitted: telemetry's own default (stderr only when asked via env, src/telemetry/sink.ts).
+   */
+  telemetryLog?: (line: string) => void;
 }
 
 export interface StageTimings {
@@ -108,6 +113,7 @@ export async function runGate(
   const telemetry = createTelemetry({
     env: deps.env,
     runId: newRunId(deps.env),
+    log: deps.telemetryLog,
     history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
   });
   const audit: AuditRecorder | undefined = settings.audit

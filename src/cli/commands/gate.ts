@@ -166,11 +166,16 @@ async function documentFor(format: OutputFormat, report: GateReport, sarifFile: 
 async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<number> {
   const { output, ...settings } = await settingsFromArgs(argv, io, mode);
   const progress = output.quiet ? () => {} : (l: string) => io.stderr(`airlock: ${l}\n`);
-  const env = output.telemetry ? { ...io.env, AIRLOCK_TELEMETRY: 'stderr' } : io.env;
+  const telemetryLog = output.telemetry ? (l: string) => io.stderr(`${l}\n`) : undefined;
   const cancellation = cancelOnSignals({ log: (l: string) => io.stderr(`airlock: ${l}\n`) });
   let report: GateReport;
   try {
-    ({ report } = await runGate(settings, { progress, env, signal: cancellation.signal }));
+    ({ report } = await runGate(settings, {
+      progress,
+      env: io.env,
+      telemetryLog,
+      signal: cancellation.signal,
+    }));
   } finally {
     cancellation.dispose();
   }
