@@ -33,7 +33,9 @@ describe('parseNotebook', () => {
     expect(bad('{')).toThrow(NotebookError);
     expect(bad('{"nbformat": 3, "cells": []}')).toThrow(/nbformat must be 4/);
     expect(bad('{"nbformat": 4, "cells": {}}')).toThrow(/cells must be an array/);
-    expect(bad(nb([{ source: [1 as unknown as string] }]))).toThrow(/cells\[0\]\.source\[0\] is not a string/);
+    expect(bad(nb([{ source: [1 as unknown as string] }]))).toThrow(
+      /cells\[0\]\.source\[0\] is not a string/,
+    );
   });
 
   it('still parses a notebook with duplicate keys (positions fall back; content as JSON.parse reads it)', () => {
