@@ -37,6 +37,8 @@ export async function executeStage(opts: {
   policy: Policy;
   scripts: ScriptReport[];
   dirOf: (scriptPath: string) => string;
+  /** The staged file Python runs, when not the script's own path (a notebook's extracted script). */
+  commandPathOf?: (scriptPath: string) => string;
   sandbox: SandboxConfig;
   outDir: string;
   runBatch: typeof runBatch;
@@ -70,7 +72,7 @@ export async function executeStage(opts: {
         profile: profile.name,
         workDir: opts.dirOf(script.path),
         // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
-        command: ['python3', `./${posix.basename(script.path)}`],
+        command: ['python3', `./${posix.basename(opts.commandPathOf?.(script.path) ?? script.path)}`],
         collectOutputTo: artifacts,
         label: script.path,
       };
