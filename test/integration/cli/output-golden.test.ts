@@ -18,7 +18,7 @@ import { tryRunCommand } from '../../../src/exec/run-command.js';
  * Golden tests of `airlock gate --format text|json|sarif|markdown`: each format's
  * stdout from a real gate (Docker, the shipped sandbox image, Bandit, Semgrep for the
  * text run) over the fixed scripts in test/fixtures/cli-golden/scripts (clean, low,
- * high, blocked, failing), compared with test/fixtures/cli-golden/expected/ after the
+ * high, blocked, failing, and a notebook with a `!curl … | sh` cell), compared with test/fixtures/cli-golden/expected/ after the
  * volatile fields (times, durations, memory, image id, container names, temp paths)
  * are normalized. The expected files are generated, never edited by hand:
  *
@@ -141,7 +141,7 @@ describe('airlock gate --format (golden)', () => {
       env: { PATH: process.env.PATH },
     });
     expect(code).toBe(1);
-    expect(stdout).toBe('FAIL: 5 script(s), 3 low, 1 high, 1 blocked, 0 executed, 0 failed\n');
+    expect(stdout).toBe('FAIL: 6 script(s), 3 low, 1 high, 2 blocked, 0 executed, 0 failed\n');
     expect(stderr).toBe('');
   }, 300_000);
 });
