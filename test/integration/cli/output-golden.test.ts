@@ -127,10 +127,13 @@ describe('airlock gate --format (golden)', () => {
     }, 300_000);
   }
 
-  it('-q prints the verdict line alone, and nothing on stderr', async () => {
+  it('-q prints the verdict line alone, and nothing on stderr; --report/--sarif may be outside the workspace', async () => {
     let stdout = '';
     let stderr = '';
-    const code = await main(['scan', 'scripts', '--policy', BANDIT_ONLY, '-q', '--out', '.airlock/out-q'], {
+    const outside = mkdtempSync(join(tmpdir(), 'airlock-golden-outside-'));
+    const argv = ['scan', 'scripts', '--policy', BANDIT_ONLY, '-q', '--out', '.airlock/out-q'];
+    argv.push('--report', join(outside, 'r.json'), '--sarif', join(outside, 'r.sarif'));
+    const code = await main(argv, {
       stdout: (t) => {
         stdout += t;
       },
@@ -143,5 +146,8 @@ describe('airlock gate --format (golden)', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('FAIL: 6 script(s), 3 low, 1 high, 2 blocked, 0 executed, 0 failed\n');
     expect(stderr).toBe('');
+    expect(JSON.parse(readFileSync(join(outside, 'r.json'), 'utf8')).verdict).toBe('fail');
+    expect(JSON.parse(readFileSync(join(outside, 'r.sarif'), 'utf8')).version).toBe('2.1.0');
+    rmSync(outside, { recursive: true, force: true });
   }, 300_000);
 });
