@@ -23,6 +23,7 @@ import { renderText, verdictLine } from '../output/findings-text.js';
 import { type OutputFormat, parseFormat } from '../output/formats.js';
 import { loadSourceLines } from '../output/source-lines.js';
 import { painter, wantColour } from '../output/terminal.js';
+import { escapeCommandLines, escapeJsonCommands, underGitHubActions } from '../output/workflow-commands.js';
 
 const GATE_USAGE = `Usage: airlock gate [PATH...] [options]
 
@@ -157,9 +158,10 @@ export async function settingsFromArgs(
 
 /** stdout for --format json|sarif|markdown: one document a tool can read. */
 async function documentFor(format: OutputFormat, report: GateReport, sarifFile: string): Promise<string> {
-  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
-  // The SARIF exactly as written (and as GitHub would receive it), not a second rendering.
-  if (format === 'sarif') return readFile(sarifFile, 'utf8');
+  // The JSON forms quote scripts' output: no `##[` workflow command may survive in them.
+  if (format === 'json') return escapeJsonCommands(`${JSON.stringify(report, null, 2)}\n`);
+  // The SARIF as written (and as GitHub would receive it), not a second rendering.
+  if (format === 'sarif') return escapeJsonCommands(await readFile(sarifFile, 'utf8'));
   return renderSummary(report);
 }
 
@@ -201,7 +203,10 @@ async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<numbe
     .filter((s) => s.findings.length)
     .map((s) => s.path);
   const sourceLine = await loadSourceLines(settings.workspace, paths);
-  io.stdout(renderText(report, { judge: (f) => judgeFinding(f, policy), sourceLine, paint }));
+  const text = renderText(report, { judge: (f) => judgeFinding(f, policy), sourceLine, paint });
+  // Source lines and stderr tails are the scripts' words: in an Actions log they must not
+  // become workflow commands (issue 21, item 12).
+  io.stdout(underGitHubActions(io.env) ? escapeCommandLines(text) : text);
   io.stdout(`report: ${settings.reportFile}\nsarif: ${settings.sarifFile}\n`);
   return exit;
 }

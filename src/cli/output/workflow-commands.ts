@@ -27,15 +27,30 @@ export function escapeCommandLine(line: string): string {
 
 export function guardWorkflowCommands(text: string, token = randomBytes(16).toString('hex')): string {
   if (text === '') return text;
-  // Odd indexes are the separators the split captured; they stay as they are.
-  const body = text
-    .split(LINE_BREAK)
-    .map((part, i) => (i % 2 === 1 ? part : escapeCommandLine(part)))
-    .join('');
+  const body = escapeCommandLines(text);
   return `::stop-commands::${token}\n${body}${body.endsWith('\n') ? '' : '\n'}::${token}::\n`;
 }
 
 /** Under GitHub Actions the runner sets GITHUB_ACTIONS=true for every step. */
 export function underGitHubActions(env: NodeJS.ProcessEnv): boolean {
   return env.GITHUB_ACTIONS === 'true';
+}
+
+/** Every line of a text escaped (no stop-commands block): for our own output that quotes scripts. */
+export function escapeCommandLines(text: string): string {
+  // Odd indexes are the separators the split captured; they stay as they are.
+  return text
+    .split(LINE_BREAK)
+    .map((part, i) => (i % 2 === 1 ? part : escapeCommandLine(part)))
+    .join('');
+}
+
+/**
+ * A JSON document (report, SARIF) that quotes a script's output: `##[` can only occur
+ * inside a string there, and `##\u005b` is the same string to every JSON reader, so
+ * the document stays byte-for-byte meaningful and carries no v1 command. Pretty-printed
+ * JSON never starts a line with `::`.
+ */
+export function escapeJsonCommands(json: string): string {
+  return json.replaceAll('##[', '##\\u005b');
 }

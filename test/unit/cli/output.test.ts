@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { renderText } from '../../../src/cli/output/findings-text.js';
 import { painter, safeForTerminal, wantColour } from '../../../src/cli/output/terminal.js';
-import { escapeCommandLine, guardWorkflowCommands } from '../../../src/cli/output/workflow-commands.js';
+import {
+  escapeCommandLine,
+  escapeCommandLines,
+  escapeJsonCommands,
+  guardWorkflowCommands,
+} from '../../../src/cli/output/workflow-commands.js';
 import type { GateReport } from '../../../src/report/types.js';
 import { workflowCommandsIn } from '../../helpers/actions-log-commands.js';
 
@@ -23,6 +28,15 @@ describe('workflow command guard', () => {
       .join('');
     expect(workflowCommandsIn(escapedOnly)).toEqual([]);
     expect(workflowCommandsIn(guardWorkflowCommands(COMMANDS, 'f'.repeat(32)))).toEqual([]);
+  });
+
+  it('escapes our own text and JSON documents that quote scripts', () => {
+    expect(workflowCommandsIn(escapeCommandLines(COMMANDS))).toEqual([]);
+    const doc = `${JSON.stringify({ stderr: COMMANDS, path: 'a##[error]b' }, null, 2)}\n`;
+    expect(workflowCommandsIn(doc).length).toBeGreaterThan(0);
+    const safe = escapeJsonCommands(doc);
+    expect(workflowCommandsIn(safe)).toEqual([]);
+    expect(JSON.parse(safe)).toEqual(JSON.parse(doc));
   });
 
   it('a fresh token per call, and text after the block is processed again', () => {
