@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
 import { renderText } from '../../../src/cli/output/findings-text.js';
 import { painter, safeForTerminal, wantColour } from '../../../src/cli/output/terminal.js';
 import {
@@ -117,5 +118,21 @@ describe('renderText', () => {
       paint: painter(true),
     });
     expect(coloured).toContain('\u001b[31mblocked\u001b[39m');
+  });
+});
+
+describe('--format', () => {
+  it('an unknown format is a usage error (exit 2) naming the choices, before anything runs', async () => {
+    let err = '';
+    const code = await main(['scan', '--format', 'yaml'], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      cwd: process.cwd(),
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err).toMatch(/USAGE: --format must be one of text, json, sarif, markdown, got 'yaml'/);
   });
 });
