@@ -57,6 +57,13 @@ export const runCommand: CliCommand = {
       usage,
     );
     if (positionals.length !== 1) throw new UserError('USAGE', `expected exactly one SCRIPT\n\n${usage}`);
+    if (positionals[0]!.endsWith('.ipynb')) {
+      // Python would read the notebook's JSON as a script; the gate extracts its cells.
+      throw new UserError(
+        'USAGE',
+        'airlock run takes a .py script; gate a notebook with `airlock gate NOTEBOOK.ipynb` (docs/notebooks.md)',
+      );
+    }
     if (values.runtime !== undefined && values.runtime !== 'runc' && values.runtime !== 'runsc') {
       throw new UserError('USAGE', `--runtime must be runc or runsc, got '${values.runtime}'`);
     }

@@ -136,3 +136,19 @@ describe('--format', () => {
     expect(err).toMatch(/USAGE: --format must be one of text, json, sarif, markdown, got 'yaml'/);
   });
 });
+
+describe('airlock run', () => {
+  it('refuses a notebook with a usage error that points at gate', async () => {
+    let err = '';
+    const code = await main(['run', 'analysis.ipynb'], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      cwd: process.cwd(),
+      env: {},
+    });
+    expect(code).toBe(2);
+    expect(err).toMatch(/USAGE: airlock run takes a \.py script; gate a notebook/);
+  });
+});
