@@ -63,15 +63,17 @@ function label(f: Finding): string {
   return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
 }
 
-interface Judged {
+export interface Judged {
   level: TrustLevel;
   reason: string;
   /** The policy entry that decided, e.g. `levels.rules[6]`, `levels.unmatched`. */
   rule: string;
+  /** The deciding rule's `why`, when it has one (shown beside the finding). */
   why?: string;
 }
 
-function judge(f: Finding, policy: Policy): Judged {
+/** The level one finding gets under the policy, and the rule that decided (allowlist aside). */
+export function judge(f: Finding, policy: Policy): Judged {
   // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
   if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
     const level = policy.levels.scannerError;
@@ -98,7 +100,7 @@ function judge(f: Finding, policy: Policy): Judged {
     level: rule.level,
     reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})`,
     rule: `levels.rules[${index}]`,
-    why: rule.why,
+    ...(rule.why ? { why: rule.why } : {}),
   };
 }
 

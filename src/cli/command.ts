@@ -15,6 +15,8 @@ export interface CliIO {
   /** Workspace root: the directory paths are resolved against (cwd, or GITHUB_WORKSPACE). */
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** stdout is a terminal: colour is used only then (see output/terminal.ts). */
+  stdoutIsTTY?: boolean;
 }
 
 export const EXIT_OK = 0;

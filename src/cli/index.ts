@@ -6,6 +6,7 @@ main(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(t),
   cwd: process.cwd(),
   env: process.env,
+  stdoutIsTTY: process.stdout.isTTY === true,
 }).then(
   (code) => {
     process.exitCode = code;

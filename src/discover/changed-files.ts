@@ -32,7 +32,7 @@ async function resolveCommit(cwd: string, ref: string, what: string): Promise<st
 }
 
 /**
- * Workspace-relative paths (forward slashes, sorted) of `.py` files added, modified
+ * Workspace-relative paths (forward slashes, sorted) of `.py` and `.ipynb` files added, modified
  * or renamed between the merge base of `base` and `head`, and `head`. Throws
  * `UserError` GIT_FAILED when git cannot answer (not a repository, unknown ref, no
  * merge base in a shallow clone).
@@ -57,6 +57,7 @@ export async function changedPythonFiles(opts: {
     `${base}...${head}`,
     '--',
     '*.py',
+    '*.ipynb',
   ]);
   if (r.exitCode !== 0 || r.timedOut) {
     throw new UserError('GIT_FAILED', `listing changed files failed: ${describeFailure(r)}`);
@@ -64,6 +65,6 @@ export async function changedPythonFiles(opts: {
   if (r.stdoutTruncated) {
     throw new UserError('GIT_FAILED', `the diff lists more than ${MAX_OUTPUT_BYTES} bytes of file names`);
   }
-  const names = r.stdout.split('\0').filter((n) => n.endsWith('.py'));
+  const names = r.stdout.split('\0').filter((n) => n.endsWith('.py') || n.endsWith('.ipynb'));
   return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -2,6 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { UserError } from '../errors.js';
+import { isGatedName, type NotebookParts, notebookScript } from './notebook-script.js';
 import { readScript } from './read-script.js';
 import {
   openWorkspace,
@@ -13,7 +14,8 @@ import {
 
 /**
  * Which scripts a gate run covers. Paths are files, directories (walked
- * recursively) or globs; only `.py` files become scripts. Hidden files are not
+ * recursively) or globs; `.py` files and `.ipynb` notebooks become scripts (a
+ * notebook as the script extracted from its code cells: notebook-script.ts). Hidden files are not
  * walked into (`dot: false`) and no symbolic link is followed while walking; a
  * link the user names directly is followed only if it stays inside the workspace.
  */
@@ -35,11 +37,16 @@ export interface DiscoveredScript {
   path: string;
   /** Real path of the file that was read. */
   absPath: string;
-  /** SHA-256 (hex) of `content`. */
+  /** SHA-256 (hex) of the file's bytes: `content`, or for a notebook the .ipynb file. */
   sha256: string;
   bytes: number;
-  /** The bytes that were hashed: scan and run these (or re-check them), not the path. */
+  /**
+   * What is staged, scanned and run: the bytes that were hashed, or for a notebook
+   * the script extracted from exactly those bytes. Never re-read from the path.
+   */
   content: Buffer;
+  /** Set for an `.ipynb`: where its script is staged and how findings map back. */
+  notebook?: NotebookParts;
 }
 
 export interface Skipped {
@@ -117,8 +124,8 @@ class Collector {
 
   /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
   addFile(rel: string, real: string): void {
-    if (!rel.endsWith('.py')) {
-      this.skip(rel, 'not a Python file (.py)');
+    if (!isGatedName(rel)) {
+      this.skip(rel, 'not a Python file (.py) or notebook (.ipynb)');
       return;
     }
     if (this.changed && !this.changed.has(rel)) return;
@@ -145,9 +152,7 @@ class Collector {
         ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
         : 'vanished while being listed';
       // A Python file that cannot be read cannot be gated: that fails the gate (failOn `ungated`).
-      return rel.endsWith('.py') && this.selected(rel)
-        ? this.cannotGate(rel, reason)
-        : this.skip(rel, reason);
+      return isGatedName(rel) && this.selected(rel) ? this.cannotGate(rel, reason) : this.skip(rel, reason);
     }
     if (st.isSymbolicLink()) {
       const target = await realInside(this.ws, abs).catch(() => null);
@@ -172,7 +177,7 @@ class Collector {
     // Names that are not valid UTF-8 come back with U+FFFD and cannot be opened by that
     // name: a folder like that is not walked into, so its Python files would vanish
     // silently. Listing such names too (the type comes from readdir) makes them visible.
-    for await (const raw of fg.stream(['**/*.py', '**/*\uFFFD*'], {
+    for await (const raw of fg.stream(['**/*.py', '**/*.ipynb', '**/*\uFFFD*'], {
       ...FG_OPTIONS,
       cwd: dirReal,
       objectMode: true,
@@ -187,7 +192,7 @@ class Collector {
         else this.skip(`${rel}/`, reason);
         continue;
       }
-      if (!sub.endsWith('.py')) continue;
+      if (!isGatedName(sub)) continue;
       await this.addFound(rel, join(dirReal, sub), false);
     }
   }
@@ -234,6 +239,8 @@ class Collector {
   }
 }
 
+const isNotebook = (rel: string) => rel.endsWith('.ipynb');
+
 /**
  * Finds the scripts under `paths`, reads and hashes each once, and returns them in
  * path order with what was left out and why. Throws `UserError` PATH_INVALID,
@@ -247,7 +254,13 @@ export async function discoverScripts(opts: DiscoverOptions): Promise<DiscoveryR
   for (const [rel, real] of [...c.candidates].sort(([a], [b]) => byPath({ path: a }, { path: b }))) {
     const read = await readScript(real, rel, opts.maxFileBytes);
     if (!read.ok) c.cannotGate(rel, read.reason);
-    else scripts.push({ path: rel, absPath: real, ...read.value });
+    else if (!isNotebook(rel)) scripts.push({ path: rel, absPath: real, ...read.value });
+    else {
+      // A notebook that cannot be read as one is not gated: that fails the gate (ungated).
+      const nb = await notebookScript(rel, read.value.content, c.ws.real, (p) => c.candidates.has(p));
+      if (!nb.ok) c.cannotGate(rel, nb.reason);
+      else scripts.push({ path: rel, absPath: real, ...read.value, content: nb.code, notebook: nb.notebook });
+    }
   }
   const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
   const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);

@@ -9,3 +9,4 @@ export {
   type Skipped,
 } from './discover-scripts.js';
 export { stillMatches } from './read-script.js';
+export { notebookFindings, stagedNames } from './notebook-script.js';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
-import { changedPythonFiles, discoverScripts } from '../discover/index.js';
+import { changedPythonFiles, discoverScripts, notebookFindings, stagedNames } from '../discover/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
 import { loadPolicy, policySha256 } from '../policy/index.js';
 import { buildSarif, writeSarif } from '../report/sarif.js';
@@ -37,6 +37,11 @@ export interface GateDeps {
    * end `cancelled`, and the partial report, summary and audit entry are still written.
    */
   signal?: AbortSignal;
+  /**
+   * Where telemetry.* event lines go when the caller asked for them (CLI --telemetry);
+   * omitted: telemetry's own default (stderr only when asked via env, src/telemetry/sink.ts).
+   */
+  telemetryLog?: (line: string) => void;
 }
 
 export interface StageTimings {
@@ -108,14 +113,17 @@ export async function runGate(
   const telemetry = createTelemetry({
     env: deps.env,
     runId: newRunId(deps.env),
+    log: deps.telemetryLog,
     history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
   });
   const audit: AuditRecorder | undefined = settings.audit
     ? await openAuditRecorder(settings.audit, deps.progress)
     : undefined;
+  // Notebooks are staged, scanned and run as the script extracted from their code cells.
+  const { notebookOf, stagedOf } = stagedNames(found.scripts);
   const stage = await stageScripts({
     workspace: settings.workspace,
-    scripts: found.scripts.map((s) => ({ path: s.path, content: s.content })),
+    scripts: found.scripts.map((s) => ({ path: stagedOf(s.path), content: s.content })),
     maxFiles: 10_000,
     maxBytes: 256 * 1024 * 1024,
   });
@@ -137,7 +145,7 @@ export async function runGate(
       policy,
       stageRoot: stage.root,
       // Every Python source staged beside the scripts is scanned too: `import` would run it.
-      files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
+      files: [...scripts.map((s) => stagedOf(s.path)), ...stage.modules.map((m) => m.path)],
       sandbox,
       runner: cancellableRunner(runHardened, deps.signal),
       progress: deps.progress,
@@ -162,7 +170,9 @@ export async function runGate(
       scan.scanners.some((s) => s.status === 'failed') ||
       (failOn.includes('scanner-gap') && scan.gaps.length > 0);
     for (const s of scripts) {
-      const a = assessScript(scan.findingsByPath.get(s.path) ?? [], policy, s.path, startedAt);
+      const scanned = scan.findingsByPath.get(stagedOf(s.path)) ?? [];
+      const nb = notebookOf(s.path);
+      const a = assessScript(nb ? notebookFindings(nb, scanned) : scanned, policy, s.path, startedAt);
       s.level = a.level;
       s.levelReasons = a.levelReasons;
       s.findings = a.findings;
@@ -181,7 +191,12 @@ export async function runGate(
       scanFailed,
     });
     notices.push(...staged.notices);
-    const hiddenByLevel = leaveOutStricter(scripts, staged.modules);
+    const hiddenByLevel = Object.fromEntries(
+      Object.entries(leaveOutStricter(scripts, staged.modules)).map(([level, paths]) => [
+        level,
+        paths.map(stagedOf),
+      ]),
+    );
     t.assessMs = clock() - c;
     await audit?.scanned(scripts, scan.scanners, staged.modules);
 
@@ -195,6 +210,7 @@ export async function runGate(
         policy,
         scripts,
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
+        commandPathOf: stagedOf,
         sandbox,
         outDir: settings.outDir,
         runBatch,

@@ -19,6 +19,7 @@ import { exportOtlp } from './otlp.js';
 import { toPrometheusText } from './prometheus-text.js';
 import { type GroupingKey, pushToGateway } from './pushgateway.js';
 import { expireGroups } from './pushgateway-expiry.js';
+import { defaultEventSink, stderrSink } from './sink.js';
 import { isFailure, type RunStatus } from './statuses.js';
 
 /**
@@ -47,7 +48,10 @@ export interface TelemetryOptions {
    * grouping key of its metrics; must be unique per run (see newRunId).
    */
   runId: string;
-  /** Sink for single-line JSON events; default: a line on stderr. */
+  /**
+   * Sink for single-line JSON events; default: a line on stderr when telemetry was
+   * asked for (AIRLOCK_TELEMETRY, or an endpoint configured), else nowhere (sink.ts).
+   */
   log?: (line: string) => void;
   /**
    * The audit history before this run, oldest first (parsed entries), or its summary.
@@ -101,10 +105,6 @@ function isBaseline(h: TelemetryOptions['history']): h is HistoryBaseline {
   return typeof h === 'object' && h !== null && !(Symbol.iterator in h) && 'failureStreak' in h;
 }
 
-const stderrSink = (line: string): void => {
-  process.stderr.write(`${line}\n`);
-};
-
 function errorMessage(e: unknown): string {
   if (e instanceof Error) {
     const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
@@ -114,9 +114,10 @@ function errorMessage(e: unknown): string {
 }
 
 export function createTelemetry(opts: TelemetryOptions): Telemetry {
-  const log = opts.log ?? stderrSink;
   const config = readTelemetryConfig(opts.env, { instance: opts.instance });
-  for (const w of config.warnings) log(warningEventLine(w.target, w.message));
+  // A misconfigured endpoint is always worth a line; the per-run events only when asked.
+  for (const w of config.warnings) (opts.log ?? stderrSink)(warningEventLine(w.target, w.message));
+  const log = opts.log ?? defaultEventSink(opts.env, config);
   const baseline =
     opts.history === undefined
       ? emptyBaseline()

@@ -1,9 +1,13 @@
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { judgeFinding } from '../../assess/index.js';
 import { cancelOnSignals, exitCodeFor } from '../../gate/cancel.js';
 import { runGate } from '../../gate/pipeline.js';
 import { UserError } from '../../errors.js';
-import { resolvePolicyRef } from '../../policy/index.js';
+import { loadPolicy, resolvePolicyRef } from '../../policy/index.js';
 import { missingScannerWarnings } from '../../report/scanner-warnings.js';
+import { renderSummary } from '../../report/summary.js';
+import type { GateReport } from '../../report/types.js';
 import {
   type GateMode,
   type GateSettings,
@@ -15,6 +19,11 @@ import {
 } from '../../settings/gate-settings.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand, CliIO } from '../command.js';
+import { renderText, verdictLine } from '../output/findings-text.js';
+import { type OutputFormat, parseFormat } from '../output/formats.js';
+import { loadSourceLines } from '../output/source-lines.js';
+import { painter, wantColour } from '../output/terminal.js';
+import { escapeCommandLines, escapeJsonCommands, underGitHubActions } from '../output/workflow-commands.js';
 
 const GATE_USAGE = `Usage: airlock gate [PATH...] [options]
 
@@ -23,10 +32,15 @@ PATHs are files, directories or globs relative to the workspace (default: .).
 
 Options:
   --policy F          policy file, or a shipped name: default, strict (./strict for a file)
-  --sarif F           SARIF output (default: OUT/airlock.sarif)
-  --report F          JSON report (default: OUT/report.json)
-  --summary F         Markdown summary (the Action writes it to the job summary)
-  --out DIR           output directory for artifacts and reports (default: .airlock/out)
+  --format FMT        what stdout gets: text (findings, failed runs, verdict; default),
+                      json (the report), sarif (the SARIF log), markdown (the summary)
+  -q, --quiet         text: only the verdict line (warnings and errors still go to stderr)
+  --telemetry         telemetry.* JSON event lines on stderr (default: only when a
+                      metrics endpoint is configured; env AIRLOCK_TELEMETRY=stderr|off)
+  --sarif F           SARIF output, any path you can write (default: OUT/airlock.sarif)
+  --report F          JSON report, any path you can write (default: OUT/report.json)
+  --summary F         Markdown summary, any path you can write (the Action writes it to the job summary)
+  --out DIR           output directory for artifacts, inside the workspace (default: .airlock/out)
   --audit-log F       append to this audit log (checkpoint written beside it)
   --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
                       Without a key the log is still written and chained, its checkpoint unsigned
@@ -40,15 +54,28 @@ SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their con
 and the staged copies are removed, the partial report and audit entry are written, and
 the exit status is 128 + the signal number (130, 143).
 
+Output: text prints each finding as PATH:LINE:COL: LEVEL TOOL RULE [SEVERITY/CONFIDENCE]
+MESSAGE, the policy's reason and the source line; then failed runs with their stderr
+tail; then the verdict. Colour only when stdout is a terminal (NO_COLOR turns it off,
+FORCE_COLOR on). Progress goes to stderr (not with -q).
+
 Exit status: 0 pass, 1 the gate said no, 2 usage/configuration/environment error.`;
 
-const SCAN_USAGE = `Usage: airlock scan [PATH...] [--policy F] [--sarif F] [--report F] [--summary F] [--out DIR]
-       [--image REF] [--fail-on LIST] [--base REV --head REV]
+const SCAN_USAGE = `Usage: airlock scan [PATH...] [--policy F] [--format text|json|sarif|markdown] [-q] [--telemetry]
+       [--sarif F] [--report F] [--summary F] [--out DIR] [--image REF] [--fail-on LIST]
+       [--base REV --head REV]
 
-Discover, scan and assess; runs nothing. Exit status as for \`airlock gate\`.`;
+Discover, scan and assess; runs nothing. Options and exit status as for \`airlock gate\`.
+
+Output: text prints each finding as PATH:LINE:COL: LEVEL TOOL RULE [SEVERITY/CONFIDENCE]
+MESSAGE, the policy's reason and the source line, then the verdict. Colour only when
+stdout is a terminal (NO_COLOR turns it off, FORCE_COLOR on).`;
 
 const OPTIONS = {
   policy: { type: 'string' },
+  format: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  telemetry: { type: 'boolean' },
   sarif: { type: 'string' },
   report: { type: 'string' },
   summary: { type: 'string' },
@@ -63,12 +90,28 @@ const OPTIONS = {
   head: { type: 'string' },
 } as const;
 
-export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode): Promise<GateSettings> {
+/** How the run talks to the person: what stdout gets, and whether stderr gets progress. */
+export interface OutputChoice {
+  format: OutputFormat;
+  quiet: boolean;
+  telemetry: boolean;
+}
+
+export async function settingsFromArgs(
+  argv: string[],
+  io: CliIO,
+  mode: GateMode,
+): Promise<GateSettings & { output: OutputChoice }> {
   const { values: v, positionals } = parseCommandArgs(
     argv,
     OPTIONS,
     mode === 'gate' ? GATE_USAGE : SCAN_USAGE,
   );
+  const output: OutputChoice = {
+    format: parseFormat(v.format),
+    quiet: v.quiet === true,
+    telemetry: v.telemetry === true,
+  };
   const ws = io.cwd;
   if (mode === 'scan' && (v['audit-log'] || v['signing-key'] || v.runtime)) {
     throw new UserError('USAGE', `scan runs nothing and records nothing\n\n${SCAN_USAGE}`);
@@ -94,9 +137,11 @@ export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode
     runtime: parseRuntime(v.runtime, '--runtime'),
     failOn: v['fail-on'] !== undefined ? parseFailOn(v['fail-on'], '--fail-on') : undefined,
     outDir,
-    reportFile: v.report ? insideWorkspace(ws, v.report, '--report') : join(outDir, 'report.json'),
-    sarifFile: v.sarif ? insideWorkspace(ws, v.sarif, '--sarif') : join(outDir, 'airlock.sarif'),
-    summaryFile: v.summary ? insideWorkspace(ws, v.summary, '--summary') : undefined,
+    // The person at the terminal names these: anywhere they can write (as bandit -o).
+    // Only what the scripts produce (--out) is held inside the workspace.
+    reportFile: v.report ? resolve(ws, v.report) : join(outDir, 'report.json'),
+    sarifFile: v.sarif ? resolve(ws, v.sarif) : join(outDir, 'airlock.sarif'),
+    summaryFile: v.summary ? resolve(ws, v.summary) : undefined,
     sarifCategory: 'airlock',
     audit,
     changedBetween: v.base !== undefined && v.head !== undefined ? { base: v.base, head: v.head } : undefined,
@@ -107,16 +152,32 @@ export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode
       actor: io.env.GITHUB_ACTOR,
       event: io.env.GITHUB_EVENT_NAME ?? 'cli',
     },
+    output,
   };
 }
 
+/** stdout for --format json|sarif|markdown: one document a tool can read. */
+async function documentFor(format: OutputFormat, report: GateReport, sarifFile: string): Promise<string> {
+  // The JSON forms quote scripts' output: no `##[` workflow command may survive in them.
+  if (format === 'json') return escapeJsonCommands(`${JSON.stringify(report, null, 2)}\n`);
+  // The SARIF as written (and as GitHub would receive it), not a second rendering.
+  if (format === 'sarif') return escapeJsonCommands(await readFile(sarifFile, 'utf8'));
+  return renderSummary(report);
+}
+
 async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<number> {
-  const settings = await settingsFromArgs(argv, io, mode);
-  const progress = (l: string) => io.stderr(`airlock: ${l}\n`);
-  const cancellation = cancelOnSignals({ log: progress });
-  let report: Awaited<ReturnType<typeof runGate>>['report'];
+  const { output, ...settings } = await settingsFromArgs(argv, io, mode);
+  const progress = output.quiet ? () => {} : (l: string) => io.stderr(`airlock: ${l}\n`);
+  const telemetryLog = output.telemetry ? (l: string) => io.stderr(`${l}\n`) : undefined;
+  const cancellation = cancelOnSignals({ log: (l: string) => io.stderr(`airlock: ${l}\n`) });
+  let report: GateReport;
   try {
-    ({ report } = await runGate(settings, { progress, env: io.env, signal: cancellation.signal }));
+    ({ report } = await runGate(settings, {
+      progress,
+      env: io.env,
+      telemetryLog,
+      signal: cancellation.signal,
+    }));
   } finally {
     cancellation.dispose();
   }
@@ -126,13 +187,28 @@ async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<numbe
     );
     return exitCodeFor(report.cancelled.signal as NodeJS.Signals);
   }
-  io.stdout(
-    `${report.verdict.toUpperCase()}: ${report.scripts.length} script(s), ${report.counts.low} low, ${report.counts.high} high, ${report.counts.blocked} blocked, ${report.counts.executed} executed, ${report.counts.failed} failed\n`,
-  );
-  for (const r of report.verdictReasons) io.stdout(`  - ${JSON.stringify(r).slice(1, -1)}\n`);
   for (const w of missingScannerWarnings(report.scanners)) io.stderr(`airlock: WARNING: ${w}\n`);
+  const exit = report.verdict === 'pass' ? 0 : 1;
+  if (output.format !== 'text') {
+    io.stdout(await documentFor(output.format, report, settings.sarifFile));
+    return exit;
+  }
+  const paint = painter(wantColour(io.env, io.stdoutIsTTY === true));
+  if (output.quiet) {
+    io.stdout(`${verdictLine(report, paint)}\n`);
+    return exit;
+  }
+  const policy = await loadPolicy(settings.policy);
+  const paths = [...report.scripts, ...(report.modules ?? [])]
+    .filter((s) => s.findings.length)
+    .map((s) => s.path);
+  const sourceLine = await loadSourceLines(settings.workspace, paths);
+  const text = renderText(report, { judge: (f) => judgeFinding(f, policy), sourceLine, paint });
+  // Source lines and stderr tails are the scripts' words: in an Actions log they must not
+  // become workflow commands (issue 21, item 12).
+  io.stdout(underGitHubActions(io.env) ? escapeCommandLines(text) : text);
   io.stdout(`report: ${settings.reportFile}\nsarif: ${settings.sarifFile}\n`);
-  return report.verdict === 'pass' ? 0 : 1;
+  return exit;
 }
 
 export const gateCommand: CliCommand = {

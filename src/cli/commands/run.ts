@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { loadPolicy, policySha256, resolvePolicyRef } from '../../policy/index.js';
@@ -7,6 +8,7 @@ import { runScript } from '../../sandbox/run-script.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { parseCommandArgs } from '../args.js';
 import { type CliCommand, EXIT_OK, EXIT_VERDICT } from '../command.js';
+import { guardWorkflowCommands, underGitHubActions } from '../output/workflow-commands.js';
 
 const usage = `Usage: airlock run SCRIPT [--policy F] [--out DIR] [--report F] [--image REF]
                    [--runtime runc|runsc] [--profile NAME]
@@ -21,10 +23,18 @@ Options:
                  gives the image, runtime, user and the profiles' limits
   --profile NAME resource profile of the policy (default: the one for level low,
                  "standard"; "restricted" is tighter)
-  --out DIR      where artifacts go; must be new or empty (default ./airlock-out)
-  --report F     write the JSON report (execution status, output, artifacts) to F
+  --out DIR      where artifacts go; must be new or empty (default: a new directory
+                 airlock-run-XXXXXX under the system temp dir, printed at the end;
+                 nothing is written into the repository unless you name it)
+  --report F     write the JSON report (execution status, output, artifacts) to F,
+                 any path you can write
   --image REF    sandbox image (default: the policy's, airlock-sandbox:local)
   --runtime R    runc or runsc (gVisor)
+
+The script's stdout and stderr are printed after it ends. Under GitHub Actions
+(GITHUB_ACTIONS=true) they are wrapped in ::stop-commands:: with a random token and
+lines that look like workflow commands (::add-mask::, ::error::, ##[...]) are escaped:
+the script's output cannot mask, annotate or set anything in the job.
 
 Exit status: 0 the script succeeded; 1 it failed, timed out, ran out of memory or
 the sandbox failed; 2 usage or environment error.`;
@@ -47,6 +57,13 @@ export const runCommand: CliCommand = {
       usage,
     );
     if (positionals.length !== 1) throw new UserError('USAGE', `expected exactly one SCRIPT\n\n${usage}`);
+    if (positionals[0]!.endsWith('.ipynb')) {
+      // Python would read the notebook's JSON as a script; the gate extracts its cells.
+      throw new UserError(
+        'USAGE',
+        'airlock run takes a .py script; gate a notebook with `airlock gate NOTEBOOK.ipynb` (docs/notebooks.md)',
+      );
+    }
     if (values.runtime !== undefined && values.runtime !== 'runc' && values.runtime !== 'runsc') {
       throw new UserError('USAGE', `--runtime must be runc or runsc, got '${values.runtime}'`);
     }
@@ -75,7 +92,11 @@ export const runCommand: CliCommand = {
     const report = await runScript({
       workspace: io.cwd,
       script: positionals[0]!,
-      outDir: path.resolve(io.cwd, values.out ?? 'airlock-out'),
+      // Default: a fresh private temp dir, never ./airlock-out in the user's checkout.
+      outDir:
+        values.out !== undefined
+          ? path.resolve(io.cwd, values.out)
+          : await mkdtemp(path.join(tmpdir(), 'airlock-run-')),
       sandbox: {
         image: values.image ?? policy.sandbox.image,
         runtime: (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime,
@@ -90,8 +111,10 @@ export const runCommand: CliCommand = {
     const e = s.execution;
     if (values.report)
       await writeFile(path.resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
-    if (e.stdout) io.stdout(e.stdout.endsWith('\n') ? e.stdout : `${e.stdout}\n`);
-    if (e.stderr) io.stderr(e.stderr.endsWith('\n') ? e.stderr : `${e.stderr}\n`);
+    const show = (text: string): string =>
+      underGitHubActions(io.env) ? guardWorkflowCommands(text) : text.endsWith('\n') ? text : `${text}\n`;
+    if (e.stdout) io.stdout(show(e.stdout));
+    if (e.stderr) io.stderr(show(e.stderr));
     const mem = e.peakMemoryBytes === null ? 'n/a' : `${(e.peakMemoryBytes / 1048576).toFixed(1)} MiB`;
     io.stderr(
       `airlock run: ${s.path}: ${e.status}${e.exitCode === null ? '' : ` (exit ${e.exitCode})`}, ` +

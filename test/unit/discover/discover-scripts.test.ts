@@ -93,8 +93,8 @@ describe('discoverScripts', () => {
     const r = await discover(['data.csv', 'c/*']);
     expect(r.scripts).toEqual([]);
     expect(r.skipped).toEqual([
-      { path: 'c/notes.txt', reason: 'not a Python file (.py)' },
-      { path: 'data.csv', reason: 'not a Python file (.py)' },
+      { path: 'c/notes.txt', reason: 'not a Python file (.py) or notebook (.ipynb)' },
+      { path: 'data.csv', reason: 'not a Python file (.py) or notebook (.ipynb)' },
     ]);
   });
 
