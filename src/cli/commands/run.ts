@@ -55,6 +55,7 @@ export const runCommand: CliCommand = {
     }
     const policy = await loadPolicy(
       values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd),
+      { root: io.cwd },
     );
     const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
     const limits = policy.profiles[profileName];
