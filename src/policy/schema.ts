@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SandboxLimits } from '../sandbox/types.js';
+import { globProblem } from '../assess/glob.js';
 import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
 import {
   DEFAULT_FAIL_ON,
@@ -43,6 +44,12 @@ function isCalendarDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
 }
 
+/** Syntax the linear-time matcher (src/assess/glob.ts) does not take is an error here, not a silent miss. */
+function checkGlob(g: string, ctx: z.RefinementCtx): void {
+  const problem = globProblem(g);
+  if (problem) ctx.addIssue({ code: 'custom', message: `expected a glob: ${problem}` });
+}
+
 /** A workspace-relative glob: an absolute or `..` pattern would reach files Airlock never scans. */
 const RelativeGlob = z
   .string()
@@ -50,7 +57,8 @@ const RelativeGlob = z
   .max(500)
   .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
     message: 'expected a workspace-relative glob (no leading "/", no ".." segment)',
-  });
+  })
+  .superRefine(checkGlob);
 
 const limitField = <K extends keyof SandboxLimits>(key: K, schema: z.ZodNumber) =>
   schema.default(STANDARD_PROFILE[key]);
@@ -91,12 +99,13 @@ const scannerSections = Object.fromEntries(
 export const LevelRuleSchema = z.strictObject({
   /** Omitted: any tool. */
   tool: Tool.optional(),
-  /** A glob over rule ids (picomatch), e.g. `B6*` or `airlock.*`. */
+  /** A glob over rule ids (src/assess/glob.ts), e.g. `B6*` or `airlock.*`. */
   ruleId: z
     .string()
     .min(1)
     .max(200)
-    .regex(RULE_ID_GLOB_CHARS, 'expected a rule id or glob like "B307" or "B6*"'),
+    .regex(RULE_ID_GLOB_CHARS, 'expected a rule id or glob like "B307" or "B6*"')
+    .superRefine(checkGlob),
   minSeverity: Grade.default('low'),
   minConfidence: Grade.default('low'),
   level: Level,
