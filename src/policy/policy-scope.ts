@@ -27,6 +27,8 @@ import { policiesDir } from './policies-dir.js';
 export interface PolicyScope {
   /** Real paths of the folders a policy may read from. */
   roots: string[];
+  /** The same folders as named (a workspace path may itself run through a link): for the lexical check. */
+  named: string[];
 }
 
 async function realOrResolved(p: string): Promise<string> {
@@ -38,8 +40,13 @@ export function isInside(root: string, p: string): boolean {
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }
 
+/** Inside one of `roots`, and not in a `.git` folder below it. */
+function within(roots: readonly string[], p: string): boolean {
+  return roots.some((r) => isInside(r, p) && !relative(r, p).split(sep).includes('.git'));
+}
+
 function inScope(scope: PolicyScope, p: string): boolean {
-  return scope.roots.some((r) => isInside(r, p)) && !p.split(sep).includes('.git');
+  return within(scope.roots, p);
 }
 
 /**
@@ -54,10 +61,15 @@ export async function policyScope(
 ): Promise<{ scope: PolicyScope; namedOutside: boolean }> {
   const shipped = policiesDir();
   const roots = [await realOrResolved(root), await realOrResolved(shipped)];
-  const named = resolve(top);
-  const namedOutside = ![...roots, resolve(root), resolve(shipped)].some((r) => isInside(r, named));
-  if (namedOutside) roots.push(dirname(await realOrResolved(named)));
-  return { scope: { roots }, namedOutside };
+  const names = [...roots, resolve(root), resolve(shipped)];
+  const file = resolve(top);
+  const namedOutside = !names.some((r) => isInside(r, file));
+  if (namedOutside) {
+    const own = dirname(await realOrResolved(file));
+    roots.push(own);
+    names.push(own, dirname(file));
+  }
+  return { scope: { roots, named: names }, namedOutside };
 }
 
 /** The one refusal, for outside, through a link, or a dangling link alike. */
@@ -88,9 +100,7 @@ export async function resolveInScope(
 ): Promise<Resolved> {
   const lexical = resolve(abs);
   // Lexical first: `../../etc/passwd` is refused before any file-system call.
-  const lexicalRoots = scope.roots.filter((r) => isInside(r, lexical));
-  if (lexicalRoots.length === 0 || lexical.split(sep).includes('.git'))
-    throw refused(where.label, where.field, where.ref);
+  if (!within(scope.named, lexical)) throw refused(where.label, where.field, where.ref);
   let real: string;
   try {
     real = await realpath(lexical);

@@ -170,3 +170,20 @@ describe('a policy read from a trusted revision', () => {
     expect(() => revisionCopyRoot('/tmp/x/base/other.yml', '.airlock/p.yml')).toThrow();
   });
 });
+
+describe('the workspace named through a link', () => {
+  it('is the same workspace: its policies load, and what leaves it is still refused', async () => {
+    await symlink(ws, join(top, 'ws-alias'));
+    const alias = join(top, 'ws-alias');
+    await policy('alias/base.yml', 'version: 1\nlimits: { maxFiles: 4 }\n');
+    await policy('alias/p.yml', 'version: 1\nextends: ./base.yml\n');
+    const p = await loadPolicy(join(alias, 'alias/p.yml'), { root: alias });
+    expect(p.limits.maxFiles).toBe(4);
+    await policy('alias/out.yml', 'version: 1\nextends: ../../outside/secret.yml\n');
+    const e = await loadPolicy(join(alias, 'alias/out.yml'), { root: alias }).then(
+      () => undefined,
+      (err: unknown) => err as UserError,
+    );
+    expect(e?.code).toBe('POLICY_INVALID');
+  });
+});
