@@ -110,7 +110,9 @@ export async function resolveInScope(
     await explainMissing(scope, lexical, where);
     throw new UserError(
       'POLICY_NOT_FOUND',
-      `policy ${where.label}: ${where.field}: ${quoteRef(where.ref)} not found`,
+      where.field === 'policy file'
+        ? `policy file ${where.label} not found`
+        : `policy ${where.label}: ${where.field}: ${quoteRef(where.ref)} not found`,
     );
   }
   if (!inScope(scope, real)) throw refused(where.label, where.field, where.ref);
