@@ -63,7 +63,12 @@ const RelativeGlob = z
 const limitField = <K extends keyof SandboxLimits>(key: K, schema: z.ZodNumber) =>
   schema.default(STANDARD_PROFILE[key]);
 
-/** One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB). */
+/**
+ * One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB).
+ * Not yet here: the cross-field memory rule of issue 17 (3 x tmpfs + shm + output < memory),
+ * which the sandbox redesign exports from src/sandbox; once merged, apply it with a
+ * `.superRefine` on this object so a profile that cannot fit is a POLICY_INVALID at load.
+ */
 export const ProfileSchema = z.strictObject({
   timeoutSeconds: limitField('timeoutSeconds', Seconds),
   memoryMb: limitField('memoryMb', z.number().int().min(16).max(65_536)),
