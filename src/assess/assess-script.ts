@@ -1,9 +1,9 @@
-import picomatch from 'picomatch';
 import { allowlistExpired, describeAllowlistEntry } from '../policy/helpers.js';
 import type { Policy } from '../policy/load.js';
 import type { AllowlistEntry, LevelRule } from '../policy/schema.js';
 import type { Finding, Severity, TrustLevel } from '../report/types.js';
 import { SCAN_ERROR_RULE } from '../scan/scan-error.js';
+import { compileGlob } from './glob.js';
 
 /**
  * The trust level of one script from its findings under a policy. Pure: same
@@ -41,8 +41,9 @@ const compiled = new WeakMap<object, (s: string) => boolean>();
 function matcher(key: object, globs: string | string[]): (s: string) => boolean {
   let m = compiled.get(key);
   if (!m) {
-    // dot: false: a `**` in a policy does not reach hidden directories unless it names them.
-    m = picomatch(globs, { dot: false });
+    // Linear-time (src/assess/glob.ts): a policy's globs are the pull request's input.
+    // A `**` does not reach hidden directories unless the glob names them.
+    m = compileGlob(globs);
     compiled.set(key, m);
   }
   return m;

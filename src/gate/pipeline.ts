@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts, notebookFindings, stagedNames } from '../discover/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
+import { revisionCopyRoot } from '../policy/from-revision.js';
 import { loadPolicy, policySha256 } from '../policy/index.js';
 import { buildSarif, writeSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
@@ -66,7 +67,13 @@ export async function runGate(
   const startedAt = new Date();
   const t = { discoverMs: 0, scanMs: 0, assessMs: 0, executeMs: 0, recordMs: 0 };
   const clock = () => performance.now();
-  const policy = await loadPolicy(settings.policy);
+  // The policy and what it names stay inside the workspace (or, read from a trusted
+  // revision, inside that private copy): src/policy/policy-scope.ts.
+  const policyRoot =
+    settings.policyRevision && settings.policy
+      ? revisionCopyRoot(settings.policy, settings.policyRevision.path)
+      : settings.workspace;
+  const policy = await loadPolicy(settings.policy, { root: policyRoot });
   const failOn = settings.failOn ?? policy.failOn;
   const sandbox: SandboxConfig = {
     image: settings.imageRef ?? policy.sandbox.image,

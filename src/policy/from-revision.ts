@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { UserError } from '../errors.js';
 import { runGit } from '../exec/git.js';
 import { describeFailure } from '../exec/run-command.js';
@@ -105,6 +105,19 @@ async function readBlob(top: string, e: TreeEntry, cap: number, label: string): 
   if (r.exitCode !== 0) throw new UserError('GIT_FAILED', `reading ${e.path}: ${describeFailure(r)}`);
   if (r.stdoutBytes > cap) throw invalid(label, `${e.path} is larger than ${cap} bytes`);
   return r.stdout;
+}
+
+/**
+ * The folder a copy was written into, from the copied top file and its repository
+ * path: the copy's whole world, which loadPolicy takes as its `root` (a policy read
+ * from a revision may name only what was copied beside it).
+ */
+export function revisionCopyRoot(file: string, repoPath: string): string {
+  const parts = repoPath.split('/');
+  let root = file;
+  for (let i = 0; i < parts.length; i++) root = dirname(root);
+  if (join(root, ...parts) !== file) throw new Error(`${file} is not a copy of ${repoPath}`);
+  return root;
 }
 
 async function writeInto(dest: string, repoPath: string, text: string): Promise<string> {

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import canonicalize from 'canonicalize';
+import { UserError } from '../errors.js';
 import { DEFAULT_PROFILES, DEFAULT_SEMGREP_RULES_DIR } from './defaults.js';
-import { describeIssue } from './describe-issue.js';
+import { describeIssue, quoteRef } from './describe-issue.js';
 import { mergePolicies } from './merge.js';
 import {
   isShippedName,
@@ -11,7 +13,8 @@ import {
   SHIPPED_POLICY_NAMES,
   shippedPolicyPath,
 } from './policies-dir.js';
-import { invalid, type PolicyFile, readPolicyFile } from './read-policy-file.js';
+import { checkFolderInScope, type PolicyScope, policyScope, resolveInScope } from './policy-scope.js';
+import { invalid, type Naming, type PolicyFile, readPolicyFile } from './read-policy-file.js';
 import { type PolicyDocument, PolicySchema } from './schema.js';
 
 /** The effective policy: every field filled, `extends` resolved, paths absolute. */
@@ -35,23 +38,25 @@ const MAX_EXTENDS_DEPTH = 16;
 
 function resolveExtends(ref: string, from: string): string {
   if (isShippedName(ref)) return shippedPolicyPath(ref);
+  // The ref is shown as the policy wrote it: that file passed validation, so it is a policy.
   // Only relative paths: a policy checked into one repository must mean the same on every machine.
   if (isAbsolute(ref) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) {
     throw invalid(
       from,
-      `extends: expected a shipped name (${SHIPPED_POLICY_NAMES.join('|')}) or a path relative to this file, got ${JSON.stringify(ref)}`,
+      `extends: expected a shipped name (${SHIPPED_POLICY_NAMES.join('|')}) or a path relative to this file, got ${quoteRef(ref)}`,
     );
   }
   return resolve(dirname(from), ref);
 }
 
-/** The file and its ancestors, child first. */
-async function readChain(file: string): Promise<PolicyFile[]> {
+/** The file and its ancestors, child first, every one read inside the scope. */
+async function readChain(file: string, scope: PolicyScope): Promise<PolicyFile[]> {
   const chain: PolicyFile[] = [];
   const seen = new Set<string>();
   let next: string | undefined = file;
+  let naming: Naming = { label: file, field: 'policy file', ref: file };
   while (next !== undefined) {
-    const current: PolicyFile = await readPolicyFile(next);
+    const current: PolicyFile = await readPolicyFile(scope, next, naming);
     if (seen.has(current.path)) {
       const names = [...chain.map((f) => f.path), current.path].join(' -> ');
       throw invalid(file, `extends: cycle ${names}`);
@@ -62,21 +67,28 @@ async function readChain(file: string): Promise<PolicyFile[]> {
       throw invalid(file, `extends: more than ${MAX_EXTENDS_DEPTH} levels deep`);
     const ref = current.raw.extends;
     next = typeof ref === 'string' ? resolveExtends(ref, current.path) : undefined;
+    naming = { label: current.path, field: 'extends', ref: String(ref) };
   }
   return chain;
 }
 
-/** A layer as merged: no `extends`/`name` (they describe the file, not settings), rulesDir made absolute. */
-function toLayer(file: PolicyFile): Record<string, unknown> {
+/**
+ * A layer as merged: no `extends`/`name` (they describe the file, not settings),
+ * rulesDir made absolute and checked to be a plain folder inside the scope.
+ */
+async function toLayer(file: PolicyFile, scope: PolicyScope): Promise<Record<string, unknown>> {
   const { extends: _e, name: _n, ...settings } = file.raw;
   const semgrep = (settings.scanners as { semgrep?: { rulesDir?: string } } | undefined)?.semgrep;
   if (semgrep?.rulesDir !== undefined) {
     // Relative to the file that names it, so an extended policy keeps pointing at its own rules.
+    const naming = { label: file.path, field: 'scanners.semgrep.rulesDir', ref: semgrep.rulesDir };
+    if (isAbsolute(semgrep.rulesDir)) {
+      throw invalid(file.path, 'scanners.semgrep.rulesDir: expected a folder relative to this file');
+    }
+    const dir = await resolveInScope(scope, resolve(dirname(file.path), semgrep.rulesDir), naming);
+    await checkFolderInScope(scope, dir, naming);
     const scanners = settings.scanners as Record<string, unknown>;
-    settings.scanners = {
-      ...scanners,
-      semgrep: { ...semgrep, rulesDir: resolve(dirname(file.path), semgrep.rulesDir) },
-    };
+    settings.scanners = { ...scanners, semgrep: { ...semgrep, rulesDir: dir.path } };
   }
   return settings;
 }
@@ -105,12 +117,30 @@ function checkReferences(doc: PolicyDocument, label: string): void {
  * follows its `extends` chain, merges (src/policy/merge.ts) over the built-in defaults
  * and validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with
  * the file, the field path and what was expected.
+ *
+ * `root` is the workspace (for a pull request, the private copy of the base commit's
+ * files; default: the process's directory, as for the CLI): the policy and every file it names must be inside it or the shipped
+ * policies folder (src/policy/policy-scope.ts says why and how).
  */
-export async function loadPolicy(file?: string): Promise<Policy> {
+export async function loadPolicy(
+  file?: string,
+  opts: { root: string } = { root: process.cwd() },
+): Promise<Policy> {
   const top = file === undefined ? shippedPolicyPath('default') : resolvePolicyRef(file, process.cwd());
-  const chain = await readChain(top);
+  const { scope, namedOutside } = await policyScope(top, opts.root);
+  // A file the operator named outside the workspace: "not found" is about their own path.
+  if (
+    namedOutside &&
+    !(await realpath(top).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new UserError('POLICY_NOT_FOUND', `policy file ${top} not found`);
+  }
+  const chain = await readChain(top, scope);
   let merged: Record<string, unknown> = { profiles: structuredClone(DEFAULT_PROFILES) };
-  for (const layer of [...chain].reverse()) merged = mergePolicies(merged, toLayer(layer));
+  for (const layer of [...chain].reverse()) merged = mergePolicies(merged, await toLayer(layer, scope));
 
   const label =
     chain.length > 1

@@ -1,8 +1,7 @@
-import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import { describeIssue } from './describe-issue.js';
+import { openInScope, type PolicyScope, resolveInScope } from './policy-scope.js';
 import { PolicySchema } from './schema.js';
 
 /**
@@ -28,39 +27,33 @@ export function invalid(file: string, detail: string): UserError {
   return new UserError('POLICY_INVALID', `policy ${file}: ${detail}`);
 }
 
-async function readCapped(file: string): Promise<{ path: string; text: string }> {
-  let real: string;
-  try {
-    real = await realpath(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UserError('POLICY_NOT_FOUND', `policy file ${file} not found`, { cause: e });
-    }
-    throw new UserError('POLICY_INVALID', `policy file ${file} cannot be read (${code ?? String(e)})`, {
-      cause: e,
-    });
-  }
-  // O_NONBLOCK: a FIFO named as a policy must not hang the gate in open().
-  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK).catch(
-    (e: NodeJS.ErrnoException) => {
-      throw new UserError('POLICY_INVALID', `policy file ${file} cannot be read (${e.code ?? String(e)})`, {
-        cause: e,
-      });
-    },
-  );
+/** Where a file was named from, for errors: the policy, the field, the reference as written. */
+export interface Naming {
+  label: string;
+  field: string;
+  ref: string;
+}
+
+async function readCapped(
+  scope: PolicyScope,
+  file: string,
+  naming: Naming,
+): Promise<{ path: string; text: string }> {
+  const resolved = await resolveInScope(scope, file, naming);
+  const handle = await openInScope(scope, resolved, naming);
+  const label = naming.field === 'policy file' ? naming.label : resolved.path;
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw invalid(file, 'expected a regular file');
+    if (!st.isFile()) throw invalid(label, 'expected a regular file');
     const buf = Buffer.alloc(MAX_POLICY_BYTES + 1);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    if (bytesRead > MAX_POLICY_BYTES) throw invalid(file, `larger than ${MAX_POLICY_BYTES} bytes`);
+    if (bytesRead > MAX_POLICY_BYTES) throw invalid(label, `larger than ${MAX_POLICY_BYTES} bytes`);
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(
       buf.subarray(0, bytesRead),
     );
-    return { path: real, text };
+    return { path: resolved.path, text };
   } catch (e) {
-    if (e instanceof TypeError) throw invalid(file, 'not valid UTF-8');
+    if (e instanceof TypeError) throw invalid(label, 'not valid UTF-8');
     throw e;
   } finally {
     await handle.close();
@@ -76,16 +69,15 @@ export function parsePolicyText(text: string, label: string): Record<string, unk
   if (yamlError) {
     const pos = yamlError.linePos?.[0];
     const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-    throw invalid(
-      label,
-      `${where}not valid YAML (${yamlError.code}: ${yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')})`,
-    );
+    // The parser's own message can quote the text (a tag, an escape, a header), so only
+    // its code and position are shown: the file may not be a policy at all.
+    throw invalid(label, `${where}not valid YAML (${yamlError.code})`);
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    throw invalid(label, `YAML could not be expanded (${(e as Error).message.split('\n')[0]})`);
+  } catch {
+    throw invalid(label, `YAML aliases could not be expanded within the limit of ${MAX_ALIAS_COUNT}`);
   }
   const parsed = PolicySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) {
@@ -97,7 +89,12 @@ export function parsePolicyText(text: string, label: string): Record<string, unk
   return raw as Record<string, unknown>;
 }
 
-export async function readPolicyFile(file: string): Promise<PolicyFile> {
-  const { path, text } = await readCapped(file);
-  return { path, raw: parsePolicyText(text, file) };
+/**
+ * Reads one policy file that `naming` names, refusing anything outside `scope`
+ * (src/policy/policy-scope.ts). Errors name the file by its real path, which is inside
+ * the scope, and never quote its text (describe-issue.ts).
+ */
+export async function readPolicyFile(scope: PolicyScope, file: string, naming: Naming): Promise<PolicyFile> {
+  const { path, text } = await readCapped(scope, file, naming);
+  return { path, raw: parsePolicyText(text, naming.field === 'policy file' ? naming.label : path) };
 }

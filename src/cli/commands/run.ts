@@ -72,6 +72,7 @@ export const runCommand: CliCommand = {
     }
     const policy = await loadPolicy(
       values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd),
+      { root: io.cwd },
     );
     const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
     const profile = policy.profiles[profileName];

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AirlockError } from '../../../src/errors.js';
 import { changesUnder } from '../../../src/github/revision-diff.js';
-import { copyPolicyAtRevision } from '../../../src/policy/from-revision.js';
+import {
+  copyPolicyAtRevision,
+  type RevisionPolicy,
+  revisionCopyRoot,
+} from '../../../src/policy/from-revision.js';
 import { loadPolicy, policySha256 } from '../../../src/policy/index.js';
 import { commitOnBranch, git, initRepo, writeFiles } from '../../helpers/git-fixture.js';
 
@@ -45,6 +49,10 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
   return 'no error';
 }
 
+/** Loads a copy the way the gate does: the copy is the policy's whole world. */
+const loadCopy = (copy: RevisionPolicy) =>
+  loadPolicy(copy.file, { root: revisionCopyRoot(copy.file, copy.repoPath) });
+
 async function copyAt(commit: string, policy = '.airlock/policy.yml', workspace = repo) {
   const dest = await mkdtemp(join(root, 'copy-'));
   return copyPolicyAtRevision({ workspace, commit, policyFile: join(workspace, policy), dest });
@@ -77,7 +85,7 @@ describe('copyPolicyAtRevision', () => {
     const copy = await copyAt(base);
     expect(copy.repoPath).toBe('.airlock/policy.yml');
     expect(copy.paths).toEqual(['.airlock/policy.yml', '.airlock/rules', 'config/team.yml']);
-    const policy = await loadPolicy(copy.file);
+    const policy = await loadCopy(copy);
     expect(policy.allowlist).toEqual([]);
     expect(policy.limits.maxFiles).toBe(7);
     expect(policy.source.chain).toHaveLength(3); // policy.yml -> team.yml -> shipped default
@@ -88,10 +96,10 @@ describe('copyPolicyAtRevision', () => {
   });
 
   it('hashes the same as the checked-out policy at that commit (the digest names the revision)', async () => {
-    const atBase = await loadPolicy((await copyAt(base)).file);
-    const atHead = await loadPolicy((await copyAt(head)).file);
+    const atBase = await loadCopy(await copyAt(base));
+    const atHead = await loadCopy(await copyAt(head));
     expect(atHead.limits.maxFiles).toBe(9999);
-    const checkout = await loadPolicy(join(repo, '.airlock/policy.yml')); // the head's working tree
+    const checkout = await loadPolicy(join(repo, '.airlock/policy.yml'), { root: repo }); // the head's working tree
     expect(policySha256(atHead)).toBe(policySha256(checkout));
     expect(policySha256(atBase)).not.toBe(policySha256(checkout));
   });
@@ -99,7 +107,7 @@ describe('copyPolicyAtRevision', () => {
   it('reads from a workspace that is a subfolder of the repository', async () => {
     const copy = await copyAt(base, '../.airlock/policy.yml', join(repo, 'analysis'));
     expect(copy.repoPath).toBe('.airlock/policy.yml');
-    expect((await loadPolicy(copy.file)).limits.maxFiles).toBe(7);
+    expect((await loadCopy(copy)).limits.maxFiles).toBe(7);
   });
 
   it('says so when the policy does not exist at the base (a PR that adds it)', async () => {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { globWork } from '../../../src/assess/glob.js';
 import { assessScript, maxLevel, SCAN_ERROR_RULE_ID } from '../../../src/assess/index.js';
+import type { UserError } from '../../../src/errors.js';
 import { expiredAllowlistNotices, loadPolicy, type Policy } from '../../../src/policy/index.js';
 import type { Finding, TrustLevel } from '../../../src/report/types.js';
 
@@ -226,5 +228,51 @@ describe('assessScript properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('hostile globs in a policy (issue 21, item 5)', () => {
+  // picomatch spent 49 s of CPU on the first, >300 s on the second, during assessment.
+  const HOSTILE = `version: 1
+levels:
+  rules:
+    - { tool: bandit, ruleId: "*B*B*B*B*B*B*B*B*B*BX", level: low }
+    - { tool: bandit, ruleId: "B101", level: blocked }
+allowlist:
+  - tool: bandit
+    ruleId: B101
+    paths: ["scripts/*a*a*a*a*a*a*a*a*a*ab", "*a*a*a/*a*a*a/*a*a*ab"]
+    justification: hostile
+    expires: 2099-01-01
+`;
+
+  it('are assessed with bounded work, and give the right answer', async () => {
+    await writeFile(join(dir, 'hostile.yml'), HOSTILE);
+    const p = await loadPolicy(join(dir, 'hostile.yml'), { root: dir });
+    const path = `scripts/${'a'.repeat(200)}`;
+    const deep = `${'a'.repeat(60)}/${'a'.repeat(60)}/${'a'.repeat(60)}`;
+    const before = globWork.steps;
+    const a = assessScript([finding('bandit', 'B101')], p, path, NOW);
+    const b = assessScript([finding('bandit', 'B101')], p, deep, NOW);
+    const c = assessScript([finding('bandit', `${'B'.repeat(150)}`)], p, 'x.py', NOW);
+    // Neither path ends in "b": nothing is allowlisted, B101 blocks; the long id matches no rule.
+    expect([a.level, b.level, c.level]).toEqual(['blocked', 'blocked', 'blocked']);
+    expect(a.findings[0]!.allowlisted).toBeUndefined();
+    // Linear: a few times (text length x pattern length), where picomatch needed ~n^9 steps.
+    expect(globWork.steps - before).toBeLessThan(200_000);
+  });
+
+  it('syntax the matcher does not take is a policy error naming the field, not a silent miss', async () => {
+    await writeFile(
+      join(dir, 'extglob.yml'),
+      'version: 1\nallowlist: [{ tool: bandit, ruleId: B101, paths: ["@(a|b).py"], justification: x, expires: 2099-01-01 }]\n',
+    );
+    const e = await loadPolicy(join(dir, 'extglob.yml'), { root: dir }).then(
+      () => undefined,
+      (err: unknown) => err as UserError,
+    );
+    expect(e?.code).toBe('POLICY_INVALID');
+    expect(e?.message).toContain('allowlist[0].paths[0]');
+    expect(e?.message).toContain('extglobs');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -164,7 +164,9 @@ describe('loadPolicy properties', () => {
     await fc.assert(
       fc.asyncProperty(validPolicy, async (doc) => {
         const file = await writePolicy(stringify(doc));
-        const p = await loadPolicy(file);
+        // A rules folder must exist inside the scope (src/policy/policy-scope.ts).
+        await mkdir(join(dir, doc.scanners.semgrep.rulesDir), { recursive: true });
+        const p = await loadPolicy(file, { root: dir });
         const { version: _v, name, profiles, scanners, ...rest } = doc;
         expect(p.name).toBe(name);
         expect(p.profiles).toEqual({ ...DEFAULT_PROFILES, ...profiles });
