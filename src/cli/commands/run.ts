@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { ensureParentInCwd } from '../../gate/real-dirs.js';
 import { loadPolicy, policySha256, resolvePolicyRef } from '../../policy/index.js';
 import { DEFAULT_CONTAINER_LABEL } from '../../sandbox/profiles.js';
+import { writeJson } from '../../report/write-json.js';
 import { runScript } from '../../sandbox/run-script.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { parseCommandArgs } from '../args.js';
@@ -65,10 +66,15 @@ export const runCommand: CliCommand = {
         `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`,
       );
     }
+    const outDir = path.resolve(io.cwd, values.out ?? 'airlock-out');
+    const reportFile = values.report ? path.resolve(io.cwd, values.report) : undefined;
+    // Inside the workspace a committed symlink could redirect the writes: no link is followed there.
+    await ensureParentInCwd(io.cwd, outDir, '--out');
+    if (reportFile) await ensureParentInCwd(io.cwd, reportFile, '--report');
     const report = await runScript({
       workspace: io.cwd,
       script: positionals[0]!,
-      outDir: path.resolve(io.cwd, values.out ?? 'airlock-out'),
+      outDir,
       sandbox: {
         image: values.image ?? policy.sandbox.image,
         runtime: (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime,
@@ -81,8 +87,8 @@ export const runCommand: CliCommand = {
     });
     const s = report.scripts[0]!;
     const e = s.execution;
-    if (values.report)
-      await writeFile(path.resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+    // Temp file and rename: never half a report, and a link at the name is replaced, not followed.
+    if (reportFile) await writeJson(reportFile, report);
     if (e.stdout) io.stdout(e.stdout.endsWith('\n') ? e.stdout : `${e.stdout}\n`);
     if (e.stderr) io.stderr(e.stderr.endsWith('\n') ? e.stderr : `${e.stderr}\n`);
     const mem = e.peakMemoryBytes === null ? 'n/a' : `${(e.peakMemoryBytes / 1048576).toFixed(1)} MiB`;
