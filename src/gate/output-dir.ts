@@ -20,7 +20,8 @@ import { ensureRealDirs, lstatOrNull, removeStaleFile } from './real-dirs.js';
  * - The run writes into a fresh directory of its own beside the target (mkdtemp: made by
  *   us, empty, so no artifact collides with an old one and no planted link is in it),
  *   and only a run that finished is renamed into place. A failed run's partial output is
- *   deleted: nothing is left claiming more than happened.
+ *   deleted: nothing is left claiming more than happened; one a killed run left behind
+ *   is deleted by the next run.
  * - A directory that was not written by Airlock (no `.airlock-run.json` marker, and not
  *   the older layout) is never deleted: the run refuses instead.
  */
@@ -64,6 +65,7 @@ export async function openOutputRun(opts: {
     throw e;
   });
   try {
+    await removeLeftovers(parent, basename(outDir));
     await removePrevious(outDir);
     for (const f of opts.files) {
       if (!f || isUnder(outDir, f)) continue;
@@ -133,6 +135,19 @@ async function lockOutput(path: string, outDir: string): Promise<LockHandle> {
 function isUnder(dir: string, p: string): boolean {
   const rel = relative(dir, p);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * A run killed before it finished (SIGKILL, the runner's deadline) leaves its run directory,
+ * or an old output it was deleting, beside the target. With the lock held no other run is
+ * using one, so they go.
+ */
+async function removeLeftovers(parent: string, name: string): Promise<void> {
+  for (const entry of await readdir(parent)) {
+    if (entry.startsWith(`.${name}.run-`) || entry.startsWith(`.${name}.old-`)) {
+      await rm(join(parent, entry), { recursive: true, force: true });
+    }
+  }
 }
 
 /** Clears the previous run's output; refuses a link, a file, or a directory that is not ours. */

@@ -144,6 +144,21 @@ describe('the output directory fills up', () => {
   }, 180_000);
 });
 
+describe('a read-only filesystem where the output goes', () => {
+  it('HOST_READ_ONLY, exit 2, before anything runs', async () => {
+    ws = await tempWorkspace('readonly-out');
+    await writeFile(join(ws.dir, 'ok.py'), 'print("ok")\n');
+    await mkdir(join(ws.dir, '.airlock'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', join(ws.dir, '.airlock')]);
+    mounts.push(join(ws.dir, '.airlock'));
+    const r = await cli([...GATE, 'ok.py']);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(
+      /^airlock: HOST_READ_ONLY: the filesystem is read-only \(EROFS\)/,
+    );
+    expect(r.code).toBe(2);
+  });
+});
+
 describe('the audit log’s disk fills up', () => {
   it('HOST_DISK_FULL, the lock released, no report; with room again the next run extends a log that verifies', async () => {
     ws = await tempWorkspace('diskfull-audit');

@@ -97,6 +97,15 @@ describe('a reused output directory', () => {
     await (await openOutputRun({ workspace: ws, outDir: out, files: [] })).discard();
   });
 
+  it('removes what a killed run left beside the output (its run dir, an old output being deleted)', async () => {
+    await mkdir(join(ws, '.airlock', '.out.run-Ab12Cd'), { recursive: true });
+    await writeFile(join(ws, '.airlock', '.out.run-Ab12Cd', 'report.json'), 'half');
+    await mkdir(join(ws, '.airlock', '.out.old-1a2b3c4d', '001-x'), { recursive: true });
+    await mkdir(join(ws, '.airlock', '.other.run-keep'));
+    await completedRun({ 'report.json': 'whole' });
+    expect((await readdir(join(ws, '.airlock'))).sort()).toEqual(['.other.run-keep', 'out']);
+  });
+
   it('never deletes a directory Airlock did not write; the workspace itself is refused', async () => {
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'notes.txt'), 'mine');
