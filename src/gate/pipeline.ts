@@ -126,6 +126,8 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
   // What the scanners and scripts run in, and what the report names: the resolved ref.
   sandbox.image = image.ref;
 
+  // The log's directory too is made (and read) without following a link a pull request committed.
+  if (settings.audit) await ensureRealDirs(settings.workspace, dirname(settings.audit.log), 'audit log');
   // Metrics are this run's own (one Pushgateway group per run); the failure streak
   // continues from the audit history.
   const telemetry = createTelemetry({
@@ -133,8 +135,6 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     runId: newRunId(deps.env),
     history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
   });
-  // The log's directory too is made without following a link a pull request committed.
-  if (settings.audit) await ensureRealDirs(settings.workspace, dirname(settings.audit.log), 'audit log');
   const audit: AuditRecorder | undefined = settings.audit
     ? await openAuditRecorder(settings.audit, deps.progress)
     : undefined;
