@@ -32,6 +32,11 @@ export interface OutputRun {
   readonly dir: string;
   /** Where to write `final` now: inside the run directory when `final` is under the output directory. */
   pathFor(final: string): Promise<string>;
+  /**
+   * Writes `final` with `write(pathFor(final))`; a host error (full disk...) names `final`,
+   * the path the user knows, rather than the run directory's temporary one.
+   */
+  write(final: string, write: (path: string) => Promise<unknown>): Promise<void>;
   /** Renames the run directory into place and releases the lock. */
   commit(): Promise<void>;
   /** Deletes the run directory and releases the lock. Never throws. */
@@ -96,6 +101,15 @@ function runIn(dir: string, outDir: string, lock: LockHandle): OutputRun {
       // Below our own fresh directory: nothing in it was planted.
       await mkdir(dirname(p), { recursive: true });
       return p;
+    },
+    async write(final, write) {
+      try {
+        await write(await this.pathFor(final));
+      } catch (e) {
+        // Already typed with the temporary path: re-type from the system error it kept.
+        const sys = isAirlockError(e) && e.cause ? e.cause : e;
+        throw hostResourceError(sys, final) ?? e;
+      }
     },
     async commit() {
       if (!open) return;

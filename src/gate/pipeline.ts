@@ -307,15 +307,13 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     });
     // Each file is written to a temp name and renamed (never half a file), into this run's
     // own directory when it belongs under the output directory; the commit puts them in place.
-    await writeSarif(sarif.log, await output.pathFor(settings.sarifFile)).catch((e) => {
-      throw hostResourceError(e, settings.sarifFile) ?? e;
-    });
+    await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));
     report.notices.push(...sarif.notices);
-    await writeJson(await output.pathFor(settings.reportFile), report);
-    if (settings.summaryFile) {
-      await writeFileAtomic(
-        await output.pathFor(settings.summaryFile),
-        renderSummary(report, { blobBase: deps.blobBase }),
+    await output.write(settings.reportFile, (p) => writeJson(p, report));
+    const summary = settings.summaryFile;
+    if (summary) {
+      await output.write(summary, (p) =>
+        writeFileAtomic(p, renderSummary(report, { blobBase: deps.blobBase })),
       );
     }
     // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
