@@ -10,7 +10,7 @@ const HOST_ERRNO: Record<string, { code: ErrorCode; what: string; fix: string }>
   ENOSPC: {
     code: 'HOST_DISK_FULL',
     what: 'no space left on the device',
-    fix: 'free disk space (or inodes) or point the output, report and audit paths at another filesystem',
+    fix: 'free disk space (or inodes), or point the output, report and audit paths (or TMPDIR, for the staged copies) at another filesystem',
   },
   EDQUOT: {
     code: 'HOST_DISK_FULL',

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts } from '../discover/index.js';
@@ -143,6 +143,10 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     scripts: found.scripts.map((s) => ({ path: s.path, content: s.content })),
     maxFiles: 10_000,
     maxBytes: 256 * 1024 * 1024,
+  }).catch(async (e) => {
+    // The log is open: close it on an entry that says why the run ended (and free its lock).
+    await audit?.abort(e).catch(() => undefined);
+    throw hostResourceError(e, `the staged copy of the scripts in ${tmpdir()} (TMPDIR)`) ?? e;
   });
   notices.push(...stage.notices);
   const scripts: ScriptReport[] = found.scripts.map((s) => ({

@@ -145,6 +145,35 @@ describe('the output directory fills up', () => {
   }, 180_000);
 });
 
+describe('the staging disk fills up', () => {
+  it('HOST_DISK_FULL, no report, the staged copy gone, the audit log closed and unlocked', async () => {
+    ws = await tempWorkspace('diskfull-stage');
+    // A script bigger than the staging disk: its staged copy cannot be written.
+    await writeFile(join(ws.dir, 'big.py'), `# ${'x'.repeat(200_000)}\nprint("ok")\n`);
+    const stageTmp = join(ws.dir, 'stage-tmp');
+    await tmpfsAt(stageTmp, 64);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = stageTmp; // os.tmpdir(), where the stage is made, reads it on each call
+    try {
+      const r = await cli([...GATE, '--audit-log', 'audit/audit.log', 'big.py']);
+      expectDiskFull(r);
+      expect(r.stderr).toContain(`writing the staged copy of the scripts in ${stageTmp} (TMPDIR)`);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(await filesUnder(stageTmp)).toEqual([]);
+    expect(existsSync(join(ws.dir, '.airlock', 'out'))).toBe(false);
+    // The log was closed on an entry that says why, and its lock released.
+    expect(existsSync(join(ws.dir, 'audit', 'audit.log.lock'))).toBe(false);
+    await verifyAuditLog({ log: join(ws.dir, 'audit', 'audit.log') });
+    const last = JSON.parse(
+      (await readFile(join(ws.dir, 'audit', 'audit.log'), 'utf8')).trim().split('\n').at(-1)!,
+    );
+    expect(last).toMatchObject({ kind: 'run.end', data: { verdict: 'error' } });
+  }, 180_000);
+});
+
 describe('a read-only filesystem where the output goes', () => {
   it('HOST_READ_ONLY, exit 2, before anything runs', async () => {
     ws = await tempWorkspace('readonly-out');
