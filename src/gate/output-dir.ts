@@ -93,18 +93,19 @@ export async function openOutputRun(opts: {
 
 function runIn(dir: string, outDir: string, lock: LockHandle): OutputRun {
   let open = true;
+  const pathFor = async (final: string) => {
+    if (!isUnder(outDir, final)) return final;
+    const p = join(dir, relative(outDir, final));
+    // Below our own fresh directory: nothing in it was planted.
+    await mkdir(dirname(p), { recursive: true });
+    return p;
+  };
   return {
     dir,
-    async pathFor(final) {
-      if (!isUnder(outDir, final)) return final;
-      const p = join(dir, relative(outDir, final));
-      // Below our own fresh directory: nothing in it was planted.
-      await mkdir(dirname(p), { recursive: true });
-      return p;
-    },
+    pathFor,
     async write(final, write) {
       try {
-        await write(await this.pathFor(final));
+        await write(await pathFor(final));
       } catch (e) {
         // Already typed with the temporary path: re-type from the system error it kept.
         const sys = isAirlockError(e) && e.cause ? e.cause : e;
