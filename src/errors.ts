@@ -32,6 +32,11 @@ export type ErrorCode =
   | 'BASE_COMMIT_MISSING'
   | 'NOTHING_TO_GATE'
   | 'EGRESS_UNAVAILABLE'
+  // the host ran out of something Airlock writes with (src/host-error.ts)
+  | 'HOST_DISK_FULL'
+  | 'HOST_TOO_MANY_FILES'
+  | 'HOST_READ_ONLY'
+  | 'OUTPUT_DIR_BUSY'
   // audit log verification (exit 1 from `audit verify`)
   | 'AUDIT_IO'
   | 'AUDIT_LINE_MALFORMED'

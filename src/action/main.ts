@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
 import { isAirlockError } from '../errors.js';
+import { hostResourceError } from '../host-error.js';
 import { cancelOnSignals } from '../gate/cancel.js';
 import { parseImageInput } from '../gate/image-stage.js';
 import { runGate } from '../gate/pipeline.js';
@@ -107,8 +108,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (report.verdict === 'fail') {
       core.setFailed(`Airlock: the gate said no:\n- ${report.verdictReasons.join('\n- ')}`);
     }
-  } catch (e) {
-    // The user's mistake gets its one-line cause; a bug its stack.
+  } catch (thrown) {
+    // The user's mistake (or a full disk) gets its one-line cause; a bug its stack.
+    const e = hostResourceError(thrown) ?? thrown;
     const reason = isAirlockError(e) ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
     if (!reported) await reportFailure(reason);
     core.setFailed(isAirlockError(e) ? `airlock: ${reason}` : ((e as Error)?.stack ?? String(e)));

@@ -1,6 +1,7 @@
 import { AirlockError, VerificationError } from '../errors.js';
 import { type CliCommand, type CliIO, EXIT_USAGE, EXIT_VERDICT } from './command.js';
 import { commands } from './commands/index.js';
+import { hostResourceError } from '../host-error.js';
 import { VERSION } from '../version.js';
 
 function helpText(): string {
@@ -50,8 +51,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
       io.stderr(`airlock: ${e.code}${e.seq !== undefined ? ` at entry ${e.seq}` : ''}: ${e.message}\n`);
       return EXIT_VERDICT;
     }
-    if (e instanceof AirlockError) {
-      io.stderr(`airlock: ${e.code}: ${e.message}\n`);
+    // A full disk, no file descriptors, a read-only filesystem: the environment's error.
+    const known = e instanceof AirlockError ? e : hostResourceError(e);
+    if (known) {
+      io.stderr(`airlock: ${known.code}: ${known.message}\n`);
       return EXIT_USAGE;
     }
     throw e;

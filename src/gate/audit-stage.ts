@@ -133,12 +133,19 @@ export async function openAuditRecorder(
       return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq, signed: c.signed };
     },
     async abort(cause) {
-      await w.append('run.end', {
-        verdict: 'error',
-        error: String((cause as Error)?.message ?? cause).slice(0, 500),
-      });
-      // Sign what happened: the crash itself is part of the record.
-      await w.close();
+      try {
+        await w.append('run.end', {
+          verdict: 'error',
+          error: String((cause as Error)?.message ?? cause).slice(0, 500),
+        });
+        // Sign what happened: the crash itself is part of the record.
+        await w.close();
+      } catch (e) {
+        // The log itself could not be written (a full disk): release the lock so the next
+        // run can open the log; it repairs a torn last line and records that it did.
+        await w.abort();
+        throw e;
+      }
     },
   };
 }

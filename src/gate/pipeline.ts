@@ -1,8 +1,8 @@
-import { availableParallelism } from 'node:os';
-import { mkdir } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts, notebookFindings, stagedNames } from '../discover/index.js';
+import { hostResourceError } from '../host-error.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
 import { revisionCopyRoot } from '../policy/from-revision.js';
 import { loadPolicy, policySha256 } from '../policy/index.js';
@@ -23,6 +23,8 @@ import { createTelemetry, newRunId } from '../telemetry/index.js';
 import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './audit-stage.js';
 import { cancellableRunner, cancelledBy } from './cancel.js';
 import { executeStage } from './execute-stage.js';
+import { type OutputRun, openOutputRun } from './output-dir.js';
+import { ensureRealDirs } from './real-dirs.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
 import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
@@ -60,10 +62,31 @@ export interface StageTimings {
  * Fails closed: nothing runs unless every enabled scanner completed, and a run that
  * crashes part-way still closes the audit log with what happened so far.
  */
-export async function runGate(
-  settings: GateSettings,
-  deps: GateDeps,
-): Promise<{ report: GateReport; timings: StageTimings; auditFirstSeq?: number }> {
+export async function runGate(settings: GateSettings, deps: GateDeps): Promise<GateRun> {
+  // The host running out of disk or file descriptors is the environment's error (exit 2).
+  const asTyped = (e: unknown) => hostResourceError(e) ?? e;
+  // First, before anything can fail: the previous run's output goes (src/gate/output-dir.ts).
+  const output = await openOutputRun({
+    workspace: settings.workspace,
+    outDir: settings.outDir,
+    files: [settings.reportFile, settings.sarifFile, settings.summaryFile],
+  }).catch((e) => {
+    throw asTyped(e);
+  });
+  try {
+    const run = await gateInto(output, settings, deps);
+    await output.commit();
+    return run;
+  } catch (e) {
+    // A run that did not finish leaves no output claiming it did.
+    await output.discard();
+    throw asTyped(e);
+  }
+}
+
+type GateRun = { report: GateReport; timings: StageTimings; auditFirstSeq?: number };
+
+async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDeps): Promise<GateRun> {
   const startedAt = new Date();
   const t = { discoverMs: 0, scanMs: 0, assessMs: 0, executeMs: 0, recordMs: 0 };
   const clock = () => performance.now();
@@ -115,6 +138,8 @@ export async function runGate(
   // What the scanners and scripts run in, and what the report names: the resolved ref.
   sandbox.image = image.ref;
 
+  // The log's directory too is made (and read) without following a link a pull request committed.
+  if (settings.audit) await ensureRealDirs(settings.workspace, dirname(settings.audit.log), 'audit log');
   // Metrics are this run's own (one Pushgateway group per run); the failure streak
   // continues from the audit history.
   const telemetry = createTelemetry({
@@ -133,6 +158,10 @@ export async function runGate(
     scripts: found.scripts.map((s) => ({ path: stagedOf(s.path), content: s.content })),
     maxFiles: 10_000,
     maxBytes: 256 * 1024 * 1024,
+  }).catch(async (e) => {
+    // The log is open: close it on an entry that says why the run ended (and free its lock).
+    await audit?.abort(e).catch(() => undefined);
+    throw hostResourceError(e, `the staged copy of the scripts in ${tmpdir()} (TMPDIR)`) ?? e;
   });
   notices.push(...stage.notices);
   const scripts: ScriptReport[] = found.scripts.map((s) => ({
@@ -219,7 +248,7 @@ export async function runGate(
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
         commandPathOf: stagedOf,
         sandbox,
-        outDir: settings.outDir,
+        outDir: output.dir,
         runBatch,
         progress: deps.progress,
         signal: deps.signal,
@@ -303,12 +332,16 @@ export async function runGate(
       sourceRoot: stage.root,
       cancelled,
     });
-    await mkdir(dirname(settings.sarifFile), { recursive: true });
-    await writeSarif(sarif.log, settings.sarifFile);
+    // Each file is written to a temp name and renamed (never half a file), into this run's
+    // own directory when it belongs under the output directory; the commit puts them in place.
+    await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));
     report.notices.push(...sarif.notices);
-    await writeJson(settings.reportFile, report);
-    if (settings.summaryFile) {
-      await writeFileAtomic(settings.summaryFile, renderSummary(report, { blobBase: deps.blobBase }));
+    await output.write(settings.reportFile, (p) => writeJson(p, report));
+    const summary = settings.summaryFile;
+    if (summary) {
+      await output.write(summary, (p) =>
+        writeFileAtomic(p, renderSummary(report, { blobBase: deps.blobBase })),
+      );
     }
     // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
     await telemetry.flush();

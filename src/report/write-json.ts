@@ -1,14 +1,20 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { writeFileAtomic as replaceAtomically } from '../audit/atomic-file.js';
+import { hostResourceError } from '../host-error.js';
 
 /**
- * Writes a report file atomically, creating its folder: a crash never leaves a
- * half-written report. The temp-file/fsync/rename mechanism is the audit log's.
+ * Writes a report file atomically: a crash or a full disk never leaves a half-written
+ * report (the temp file is removed and the error thrown). The temp-file/fsync/rename
+ * mechanism is the audit log's. The folder must exist: it is made by the caller without
+ * following links (src/gate/real-dirs.ts, src/gate/output-dir.ts), never by `mkdir -p`
+ * here, which would follow a symlink a pull request committed.
  */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await replaceAtomically(file, text);
+  try {
+    await replaceAtomically(file, text);
+  } catch (e) {
+    // write(2) on a full disk names no file: say which one (HOST_DISK_FULL, exit 2).
+    throw hostResourceError(e, file) ?? e;
+  }
 }
 
 export function writeJson(file: string, value: unknown): Promise<void> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { lstat, mkdir, open } from 'node:fs/promises';
+import { lstat, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { hostResourceError } from '../host-error.js';
 import type { Artifact } from '../report/types.js';
 
 /**
@@ -13,6 +14,10 @@ import type { Artifact } from '../report/types.js';
  * directory); names that are absolute, contain `..`, empty or control characters are
  * refused; each file is created with O_EXCL|O_NOFOLLOW under directories we created
  * ourselves; at most `maxFiles` files and `maxBytes` bytes are written.
+ *
+ * The host's own failures are not the script's: a write that fails for lack of disk,
+ * quota or file descriptors removes its partial file and throws a typed HOST_* UserError
+ * (src/host-error.ts), instead of listing the entry as refused under a run that succeeded.
  */
 export interface ExtractLimits {
   maxFiles: number;
@@ -103,9 +108,13 @@ async function writeExclusive(file: string, data: Buffer): Promise<void> {
   const fh = await open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o644);
   try {
     await fh.writeFile(data);
-  } finally {
-    await fh.close();
+  } catch (e) {
+    // A short file (the disk filled part-way) must not stay looking like the artifact.
+    await fh.close().catch(() => undefined);
+    await unlink(file).catch(() => undefined);
+    throw e;
   }
+  await fh.close();
 }
 
 export async function extractTar(
@@ -169,7 +178,11 @@ export async function extractTar(
     }
     if (type === '5') {
       if (safe.path)
-        await ensureDirs(root, safe.path).catch((e: Error) => result.refused.push(`${shown}: ${e.message}`));
+        await ensureDirs(root, safe.path).catch((e: Error) => {
+          const typed = hostResourceError(e);
+          if (typed) throw typed;
+          result.refused.push(`${shown}: ${e.message}`);
+        });
       continue;
     }
     if (type !== '0' && type !== '\0' && type !== '7') {
@@ -192,6 +205,10 @@ export async function extractTar(
       await ensureDirs(root, path.posix.dirname(safe.path) === '.' ? '' : path.posix.dirname(safe.path));
       await writeExclusive(path.join(root, safe.path), data);
     } catch (e) {
+      // The host out of disk, quota or descriptors is not this entry's fault: the run
+      // cannot be recorded honestly, so the error goes up (a typed HOST_* error).
+      const typed = hostResourceError(e, `artifact ${JSON.stringify(safe.path)}`);
+      if (typed) throw typed;
       result.refused.push(`${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       continue;
     }

@@ -40,7 +40,8 @@ Options:
   --sarif F           SARIF output, any path you can write (default: OUT/airlock.sarif)
   --report F          JSON report, any path you can write (default: OUT/report.json)
   --summary F         Markdown summary, any path you can write (the Action writes it to the job summary)
-  --out DIR           output directory for artifacts, inside the workspace (default: .airlock/out)
+  --out DIR           output directory for artifacts, inside the workspace (default: .airlock/out);
+                      holds the latest finished run only: a run replaces it, one at a time
   --audit-log F       append to this audit log (checkpoint written beside it)
   --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
                       Without a key the log is still written and chained, its checkpoint unsigned

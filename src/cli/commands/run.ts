@@ -1,9 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { ensureParentInCwd } from '../../gate/real-dirs.js';
 import { loadPolicy, policySha256, resolvePolicyRef } from '../../policy/index.js';
 import { DEFAULT_CONTAINER_LABEL } from '../../sandbox/profiles.js';
+import { writeJson } from '../../report/write-json.js';
 import { runScript } from '../../sandbox/run-script.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { parseCommandArgs } from '../args.js';
@@ -90,14 +92,19 @@ export const runCommand: CliCommand = {
       );
     }
     const { egress: _egress, ...limits } = profile;
+    // Default: a fresh private temp dir, never ./airlock-out in the user's checkout.
+    const outDir =
+      values.out !== undefined
+        ? path.resolve(io.cwd, values.out)
+        : await mkdtemp(path.join(tmpdir(), 'airlock-run-'));
+    const reportFile = values.report ? path.resolve(io.cwd, values.report) : undefined;
+    // Inside the workspace a committed symlink could redirect the writes: no link is followed there.
+    if (values.out !== undefined) await ensureParentInCwd(io.cwd, outDir, '--out');
+    if (reportFile) await ensureParentInCwd(io.cwd, reportFile, '--report');
     const report = await runScript({
       workspace: io.cwd,
       script: positionals[0]!,
-      // Default: a fresh private temp dir, never ./airlock-out in the user's checkout.
-      outDir:
-        values.out !== undefined
-          ? path.resolve(io.cwd, values.out)
-          : await mkdtemp(path.join(tmpdir(), 'airlock-run-')),
+      outDir,
       sandbox: {
         image: values.image ?? policy.sandbox.image,
         runtime: (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime,
@@ -110,8 +117,8 @@ export const runCommand: CliCommand = {
     });
     const s = report.scripts[0]!;
     const e = s.execution;
-    if (values.report)
-      await writeFile(path.resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+    // Temp file and rename: never half a report, and a link at the name is replaced, not followed.
+    if (reportFile) await writeJson(reportFile, report);
     const show = (text: string): string =>
       underGitHubActions(io.env) ? guardWorkflowCommands(text) : text.endsWith('\n') ? text : `${text}\n`;
     if (e.stdout) io.stdout(show(e.stdout));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../../errors.js';
+import { ensureParentInCwd } from '../../gate/real-dirs.js';
+import { writeJson } from '../../report/write-json.js';
 import { DEFAULT_SANDBOX_IMAGE } from '../../sandbox/profiles.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { runSmoke } from '../../smoke/run-smoke.js';
@@ -55,8 +56,12 @@ export const smokeCommand: CliCommand = {
       ...(values.check ? { only: values.check } : {}),
       progress: (line) => io.stderr(`${line}\n`),
     });
-    if (values.report)
-      await writeFile(path.resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+    if (values.report) {
+      // No link followed inside the checkout; temp file and rename: never half a report.
+      const file = path.resolve(io.cwd, values.report);
+      await ensureParentInCwd(io.cwd, file, '--report');
+      await writeJson(file, report);
+    }
     const s = report.summary;
     io.stdout(`smoke ${image} (${runtime}): ${s.pass} pass, ${s.fail} fail, ${s.unavailable} unavailable\n`);
     if (s.fail > 0) {
