@@ -6,7 +6,7 @@ import { acquireLock, type LockHandle } from '../audit/lock.js';
 import { UserError, isAirlockError } from '../errors.js';
 import { hostResourceError } from '../host-error.js';
 import { VERSION } from '../version.js';
-import { ensureRealDirs, lstatOrNull, removeStaleFile } from './real-dirs.js';
+import { ensureParentInCwd, ensureRealDirs, lstatOrNull, removeStaleFile } from './real-dirs.js';
 
 /**
  * The output directory (`--out`, input `output-dir`) holds exactly one run: the latest
@@ -74,7 +74,8 @@ export async function openOutputRun(opts: {
     await removePrevious(outDir);
     for (const f of opts.files) {
       if (!f || isUnder(outDir, f)) continue;
-      await ensureRealDirs(workspace, dirname(f), 'report');
+      // Outside the workspace the user named the file explicitly (the CLI's --report /tmp/r.json).
+      await ensureParentInCwd(workspace, f, 'report');
       await removeStaleFile(f, 'report');
     }
     const dir = await mkdtemp(join(parent, `.${basename(outDir)}.run-`));

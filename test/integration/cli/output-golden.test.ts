@@ -143,7 +143,7 @@ describe('airlock gate --format (golden)', () => {
       cwd: ws,
       env: { PATH: process.env.PATH },
     });
-    expect(code).toBe(1);
+    expect(code, stderr).toBe(1);
     expect(stdout).toBe('FAIL: 6 script(s), 3 low, 1 high, 2 blocked, 0 executed, 0 failed\n');
     expect(stderr).toBe('');
     expect(JSON.parse(readFileSync(join(outside, 'r.json'), 'utf8')).verdict).toBe('fail');
