@@ -96,6 +96,7 @@ export async function runGate(
   const image = settings.imageChoice
     ? await resolveSandboxImage(settings.imageChoice, {
         policyImage: sandbox.image,
+        flavor: policy.sandbox.flavor,
         env: deps.env,
         progress: deps.progress,
       })
