@@ -16,10 +16,12 @@ export const DEFAULT_LOCAL_IMAGE = LOCAL_IMAGE_TAGS[DEFAULT_FLAVOR];
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 
 /**
- * A cold build measured ~4 min on a 2-core machine (apt: chromium, nodejs, npm;
- * npm ci of the Mermaid CLI). Five times that before we call it hung.
+ * A cold build measured ~4 min on an idle 2-core machine (one image, before the
+ * core/full split); on a machine loaded to 15-25 by other jobs, cold core took 12 min
+ * and cold full reached its last step after 21 min (docs/image.md). Twice that
+ * before we call it hung.
  */
-const BUILD_TIMEOUT_MS = 20 * 60_000;
+const BUILD_TIMEOUT_MS = 45 * 60_000;
 /** debootstrap of a minbase bookworm measured ~40 s. */
 const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
 
