@@ -4,7 +4,9 @@
 #   2. a running Docker engine (with gVisor's runsc registered as a runtime)
 #   3. node_modules from the lockfile
 #   4. the base image (pulled, or bootstrapped from Debian's archive when no registry answers)
-#   5. the sandbox image, rebuilt only when images/ changed
+#   5. the sandbox images, rebuilt only when images/ changed: core as airlock-sandbox:local
+#      (the default flavor; what the policies and most tests use) and full (core plus
+#      Chromium and the Mermaid CLI) as airlock-sandbox:full-local (the Mermaid tests)
 # Each step checks before it acts, so a second run takes seconds.
 # Fails with exit 2 and one line saying what is missing when it cannot go on.
 set -euo pipefail
@@ -84,7 +86,9 @@ fi
 # multitool binary is executable even where they did not run.
 chmod u+x node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool 2>/dev/null || true
 
-# --- 4 & 5. base image and sandbox image ------------------------------------------------
+# --- 4 & 5. base image and sandbox images -----------------------------------------------
 bash images/bootstrap-base.sh
-node dist/cli.js image build --if-changed
+# full is built FROM the same stage as core, so its build reuses core's cached layers.
+node dist/cli.js image build --flavor core --if-changed
+node dist/cli.js image build --flavor full --if-changed
 log "ready"

@@ -1,8 +1,9 @@
 import { UserError } from '../errors.js';
-import { buildSandboxImage, DEFAULT_LOCAL_IMAGE } from '../image/build-image.js';
+import { buildSandboxImage } from '../image/build-image.js';
 import { dockerEnv } from '../image/docker-image.js';
 import { plainLine } from '../image/docker-build.js';
 import { defaultExtraCaFile } from '../image/extra-ca.js';
+import { type ImageFlavor, LOCAL_IMAGE_TAGS } from '../image/flavor.js';
 import { findImagesDir } from '../image/image-metadata.js';
 import { localBuildTag, publishedPullRef, readPublishedImage } from '../image/published.js';
 import { streamCommand } from '../image/stream-command.js';
@@ -14,6 +15,7 @@ import { ensureImage, localImageId } from '../sandbox/docker.js';
  *   pull   the published image only;
  *   build  a build from images/ only;
  *   ref    that reference, pulled when absent.
+ * auto, pull and build take the policy's flavor (`sandbox.flavor`: core or full).
  */
 export type ImageChoice =
   | { kind: 'auto' }
@@ -92,15 +94,18 @@ export async function ensureImageAvailable(
   return ensureImage(ref, progress);
 }
 
-/** The published image by digest: already here, or pulled. A reason string when neither. */
+/** The flavor's published image by digest: already here, or pulled. A reason string when neither. */
 async function publishedImage(
+  flavor: ImageFlavor,
   env: NodeJS.ProcessEnv,
   imagesDir: string,
   progress: (line: string) => void,
 ): Promise<ResolvedImage | string> {
   const published = await readPublishedImage(imagesDir, env);
-  const ref = publishedPullRef(published);
-  if (!ref) return `no published image recorded in ${published.source} (this version was not released)`;
+  const ref = publishedPullRef(published, flavor);
+  if (!ref) {
+    return `no published ${flavor} image recorded in ${published.source} (this version was not released)`;
+  }
   const have = await localImageId(ref);
   if (have) {
     progress(`image: ${ref} (${have}), already present`);
@@ -114,13 +119,15 @@ async function publishedImage(
 
 /** A build from the Action's own images/, tagged by its inputs: an engine that has it already skips the work. */
 async function builtImage(
+  flavor: ImageFlavor,
   env: NodeJS.ProcessEnv,
   imagesDir: string,
   progress: (line: string) => void,
 ): Promise<ResolvedImage> {
-  progress(`image: building from ${imagesDir} (a cold build takes minutes; progress follows)`);
+  progress(`image: building ${flavor} from ${imagesDir} (a cold build takes minutes; progress follows)`);
   const r = await buildSandboxImage({
-    tag: (digest) => localBuildTag(digest),
+    flavor,
+    tag: (digest) => localBuildTag(flavor, digest),
     ifChanged: true,
     imagesDir,
     extraCaFile: defaultExtraCaFile(env),
@@ -134,21 +141,32 @@ async function builtImage(
   return { ref: r.ref, id: r.id, origin: r.built ? 'built' : 'local' };
 }
 
+/** A local tag `airlock image build` gives a flavor: what a policy names when it names no image of its own. */
+function isLocalFlavorTag(ref: string): boolean {
+  return (Object.values(LOCAL_IMAGE_TAGS) as string[]).includes(ref);
+}
+
 /**
  * The Action's image, as its `image` input chose. In `auto`, a policy that names its
- * own image (anything but the CLI's local default tag) is honoured as a reference;
- * otherwise the published digest, then a local build. Both failing is IMAGE_MISSING
- * with both reasons.
+ * own image (anything but the CLI's local flavor tags) is honoured as a reference;
+ * otherwise the published digest of the policy's flavor, then a local build of that
+ * flavor. Both failing is IMAGE_MISSING with both reasons.
  */
 export async function resolveSandboxImage(
   choice: ImageChoice,
-  deps: { policyImage: string; env: NodeJS.ProcessEnv; progress: (line: string) => void; imagesDir?: string },
+  deps: {
+    policyImage: string;
+    flavor: ImageFlavor;
+    env: NodeJS.ProcessEnv;
+    progress: (line: string) => void;
+    imagesDir?: string;
+  },
 ): Promise<ResolvedImage> {
-  const { env, progress } = deps;
+  const { env, progress, flavor } = deps;
   const ref =
     choice.kind === 'ref'
       ? choice.ref
-      : choice.kind === 'auto' && deps.policyImage !== DEFAULT_LOCAL_IMAGE
+      : choice.kind === 'auto' && !isLocalFlavorTag(deps.policyImage)
         ? deps.policyImage
         : undefined;
   if (ref) {
@@ -157,13 +175,13 @@ export async function resolveSandboxImage(
     return { ...image, origin: had ? 'local' : 'pulled' };
   }
   const imagesDir = deps.imagesDir ?? findImagesDir();
-  if (choice.kind === 'build') return builtImage(env, imagesDir, progress);
-  const published = await publishedImage(env, imagesDir, progress);
+  if (choice.kind === 'build') return builtImage(flavor, env, imagesDir, progress);
+  const published = await publishedImage(flavor, env, imagesDir, progress);
   if (typeof published !== 'string') return published;
   if (choice.kind === 'pull') throw new UserError('IMAGE_MISSING', `input image: pull: ${published}`);
   progress(`image: ${published}; building it instead`);
   try {
-    return await builtImage(env, imagesDir, progress);
+    return await builtImage(flavor, env, imagesDir, progress);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new UserError('IMAGE_MISSING', `no sandbox image: ${published}; and the build failed: ${why}`);

@@ -131,6 +131,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
   const image = settings.imageChoice
     ? await resolveSandboxImage(settings.imageChoice, {
         policyImage: sandbox.image,
+        flavor: policy.sandbox.flavor,
         env: deps.env,
         progress: deps.progress,
       })

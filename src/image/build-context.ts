@@ -3,11 +3,12 @@ import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import type { ImageFlavor } from './flavor.js';
 
 /**
  * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
  *
- *   Dockerfile, debian/, mermaid/, python/, rootfs/   copied from images/ (never images/smoke/
+ *   Dockerfile, debian/, mermaid/, python/, rootfs/, rootfs-full/   copied from images/ (never images/smoke/
  *                                   or the bootstrap script: they are not build inputs)
  *   wheelhouse/                     filled by wheelhouse.ts from python/requirements.lock
  *   build-ca/extra-ca.pem           the extra CA, or an empty file (COPY of a
@@ -16,14 +17,21 @@ import { UserError } from '../errors.js';
  * and its digest: what `--if-changed` compares with the image's
  * `org.airlock.context-sha256` label to decide whether a rebuild is due.
  */
-export const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'python', 'rootfs'] as const;
+export const CONTEXT_SOURCES = [
+  'Dockerfile',
+  'debian',
+  'mermaid',
+  'python',
+  'rootfs',
+  'rootfs-full',
+] as const;
 export const CA_DIR = 'build-ca';
 export const CA_FILE = 'extra-ca.pem';
 export const WHEELHOUSE_DIR = 'wheelhouse';
 export const CONTEXT_LABEL = 'org.airlock.context-sha256';
 
 /** Bump when the manifest's meaning changes, so old labels never match by accident. */
-const MANIFEST_VERSION = 'airlock-image-context v2';
+const MANIFEST_VERSION = 'airlock-image-context v3';
 
 export interface ContextFile {
   /** POSIX path relative to the context root. */
@@ -32,6 +40,8 @@ export interface ContextFile {
 }
 
 export interface ContextInputs {
+  /** The Dockerfile target: the same files give a different image per flavor. */
+  flavor: ImageFlavor;
   baseImageRef: string;
   /** Image ID of the base: a re-bootstrapped or newly pulled base means a rebuild. */
   baseImageId: string;
@@ -49,6 +59,7 @@ export function contextDigest(inputs: ContextInputs): string {
   // One JSON array per line: a name containing spaces or newlines cannot pass for
   // another entry, so two different sets of inputs never share a manifest.
   const lines = [
+    JSON.stringify(['flavor', inputs.flavor]),
     JSON.stringify(['base-ref', inputs.baseImageRef]),
     JSON.stringify(['base-id', inputs.baseImageId]),
     ...inputs.files.map((f) => JSON.stringify(['file', f.path, f.sha256])),
@@ -138,7 +149,11 @@ export async function prepareContext(
 }
 
 /** The digest of a prepared context (the wheelhouse, filled or not, does not count). */
-export async function digestContext(dir: string, base: { ref: string; id: string }): Promise<string> {
+export async function digestContext(
+  dir: string,
+  base: { ref: string; id: string },
+  flavor: ImageFlavor,
+): Promise<string> {
   const files = await hashTree(dir, isDigestedPath);
-  return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files });
+  return contextDigest({ flavor, baseImageRef: base.ref, baseImageId: base.id, files });
 }

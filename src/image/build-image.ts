@@ -5,24 +5,29 @@ import { CONTEXT_LABEL, digestContext, prepareContext, WHEELHOUSE_DIR } from './
 import { dockerBuildArgs, plainLine, runDockerBuild } from './docker-build.js';
 import { dockerEnv, ensureDockerAvailable, type ImageInfo, inspectImage } from './docker-image.js';
 import { readExtraCaBundle } from './extra-ca.js';
+import { DEFAULT_FLAVOR, FLAVOR_LABEL, type ImageFlavor, LOCAL_IMAGE_TAGS } from './flavor.js';
 import { findImagesDir, sourceAndRevision } from './image-metadata.js';
 import { streamCommand } from './stream-command.js';
 import { downloadWheelhouse, LOCK_FILE } from './wheelhouse.js';
 
-/** The tag `airlock image build` gives the sandbox image by default. */
-export const DEFAULT_LOCAL_IMAGE = 'airlock-sandbox:local';
+/** The tag `airlock image build` gives the default flavor (core). */
+export const DEFAULT_LOCAL_IMAGE = LOCAL_IMAGE_TAGS[DEFAULT_FLAVOR];
 /** What images/Dockerfile starts FROM unless told otherwise (its ARG BASE_IMAGE default). */
 export const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 
 /**
- * A cold build measured ~4 min on a 2-core machine (apt: chromium, nodejs, npm;
- * npm ci of the Mermaid CLI). Five times that before we call it hung.
+ * A cold build measured ~4 min on an idle 2-core machine (one image, before the
+ * core/full split); on a machine loaded to 15-25 by other jobs, cold core took 12 min
+ * and cold full reached its last step after 21 min (docs/image.md). Twice that
+ * before we call it hung.
  */
-const BUILD_TIMEOUT_MS = 20 * 60_000;
+const BUILD_TIMEOUT_MS = 45 * 60_000;
 /** debootstrap of a minbase bookworm measured ~40 s. */
 const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
 
 export interface BuildImageOptions {
+  /** The Dockerfile target; default core. */
+  flavor?: ImageFlavor;
   /** The tag, or a function of the build's context digest (a tag that names its inputs). */
   tag: string | ((contextDigest: string) => string);
   /** Skip the build when an image `tag` exists whose context label equals this build's digest. */
@@ -43,6 +48,7 @@ export interface BuildImageOptions {
 
 export interface BuildImageResult {
   ref: string;
+  flavor: ImageFlavor;
   id: string;
   /** false when `ifChanged` found the image up to date. */
   built: boolean;
@@ -65,6 +71,7 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
   const progress = opts.progress ?? (() => undefined);
   const imagesDir = opts.imagesDir ?? findImagesDir();
   const baseRef = opts.baseImage ?? DEFAULT_BASE_IMAGE;
+  const flavor = opts.flavor ?? DEFAULT_FLAVOR;
   // Read (and validate) the CA before any slow work: a wrong path fails in a second.
   const extraCa = opts.extraCaFile ? await readExtraCaBundle(opts.extraCaFile) : undefined;
 
@@ -72,14 +79,14 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
   const base = await ensureBaseImage(baseRef, imagesDir, progress);
   const context = await prepareContext(imagesDir, extraCa);
   try {
-    const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
+    const digest = await digestContext(context.dir, { ref: baseRef, id: base.id }, flavor);
     const tag = typeof opts.tag === 'function' ? opts.tag(digest) : opts.tag;
 
     if (opts.ifChanged) {
       const existing = await inspectImage(tag);
       if (existing && existing.labels[CONTEXT_LABEL] === digest) {
         progress(`${tag} is up to date (context ${digest.slice(0, 12)})`);
-        return result(tag, existing, false, started);
+        return result(tag, flavor, existing, false, started);
       }
       progress(existing ? `${tag}: build inputs changed, rebuilding` : `${tag}: not present, building`);
     }
@@ -102,9 +109,12 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
         IMAGE_CREATED: new Date().toISOString(),
         CONTEXT_SHA256: digest,
       },
-      { noCache: opts.noCache ?? false },
+      { noCache: opts.noCache ?? false, target: flavor },
     );
-    progress(`docker build ${tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
+    // core has no npm step: the CA is only handed over where it is used.
+    progress(
+      `docker build --target ${flavor} ${tag}${extraCa && flavor === 'full' ? ' (extra CA for the npm step)' : ''}`,
+    );
     await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
     const built = await inspectImage(tag);
     if (!built || built.labels[CONTEXT_LABEL] !== digest) {
@@ -113,15 +123,28 @@ export async function buildSandboxImage(opts: BuildImageOptions): Promise<BuildI
         `docker build finished but ${tag} does not carry this build's label`,
       );
     }
-    return result(tag, built, true, started);
+    if (built.labels[FLAVOR_LABEL] !== flavor) {
+      throw new UserError(
+        'IMAGE_BUILD_FAILED',
+        `docker build finished but ${tag} is labelled flavor ${built.labels[FLAVOR_LABEL] ?? '(none)'}, not ${flavor}`,
+      );
+    }
+    return result(tag, flavor, built, true, started);
   } finally {
     await context.dispose();
   }
 }
 
-function result(ref: string, info: ImageInfo, built: boolean, started: number): BuildImageResult {
+function result(
+  ref: string,
+  flavor: ImageFlavor,
+  info: ImageInfo,
+  built: boolean,
+  started: number,
+): BuildImageResult {
   return {
     ref,
+    flavor,
     id: info.id,
     built,
     sizeBytes: info.sizeBytes,

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import type { ImageFlavor } from './flavor.js';
 import { dockerEnv } from './docker-image.js';
 import { streamCommand } from './stream-command.js';
 
@@ -18,15 +19,17 @@ export interface ImageBuildArgs {
  * from Debian's archive where no registry is reachable). Build args are one argv
  * element each (`KEY=value`), so no value is ever parsed by a shell. `--no-cache`
  * for patch rebuilds: a cached `apt-get upgrade` layer would never see a new
- * Debian security release, since the RUN line's text does not change.
+ * Debian security release, since the RUN line's text does not change. `--target`
+ * is the flavor (core or full, the Dockerfile's stages of those names).
  */
 export function dockerBuildArgs(
   tag: string,
   contextDir: string,
   args: ImageBuildArgs,
-  opts: { noCache?: boolean } = {},
+  opts: { noCache?: boolean; target: ImageFlavor },
 ): string[] {
   const argv = ['build', '--rm', '--force-rm', '--tag', tag, '--file', `${contextDir}/Dockerfile`];
+  argv.push('--target', opts.target);
   if (opts.noCache) argv.push('--no-cache');
   for (const [k, v] of Object.entries(args)) argv.push('--build-arg', `${k}=${v}`);
   argv.push('--', contextDir);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hostPatternProblem, ruleFromEntry } from '../egress/allowlist.js';
+import { DEFAULT_FLAVOR, IMAGE_FLAVORS, LOCAL_IMAGE_TAGS } from '../image/flavor.js';
 import type { SandboxLimits } from '../sandbox/types.js';
 import { globProblem } from '../assess/glob.js';
 import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
@@ -215,17 +216,23 @@ const SandboxUser = z.preprocess(
     }),
 );
 
-const SandboxSchema = z.strictObject({
-  // A ref starting with "-" would be read by docker as a flag.
-  image: z
-    .string()
-    .max(255)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'expected an image reference like "airlock-sandbox:local"')
-    .default(DEFAULT_SANDBOX.image),
-  runtime: z.enum(['runc', 'runsc']).default(DEFAULT_SANDBOX.runtime),
-  user: SandboxUser.default(DEFAULT_SANDBOX.user),
-  parallelism: z.number().int().min(0).max(64).default(DEFAULT_SANDBOX.parallelism),
-});
+const SandboxSchema = z
+  .strictObject({
+    // core (no browser) unless the scripts need Chromium/Mermaid: src/image/flavor.ts.
+    flavor: z.enum(IMAGE_FLAVORS).default(DEFAULT_FLAVOR),
+    // A ref starting with "-" would be read by docker as a flag. Absent: the flavor's
+    // local tag (airlock-sandbox:local for core), which the Action maps to the
+    // flavor's published image.
+    image: z
+      .string()
+      .max(255)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'expected an image reference like "airlock-sandbox:local"')
+      .optional(),
+    runtime: z.enum(['runc', 'runsc']).default(DEFAULT_SANDBOX.runtime),
+    user: SandboxUser.default(DEFAULT_SANDBOX.user),
+    parallelism: z.number().int().min(0).max(64).default(DEFAULT_SANDBOX.parallelism),
+  })
+  .transform((s) => ({ ...s, image: s.image ?? LOCAL_IMAGE_TAGS[s.flavor] }));
 
 export const AllowlistEntrySchema = z.strictObject({
   tool: Tool,

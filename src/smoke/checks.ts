@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ImageFlavor } from '../image/flavor.js';
 import type { ExecutionResult } from '../report/types.js';
-import type { SandboxLimits } from '../sandbox/types.js';
+import { FLAVOR_CHECKS } from './flavor-checks.js';
+import { type CheckOutcome, claimOf, runFailure, type SmokeCheck, selfReported } from './judge.js';
+
+export type { CheckOutcome, CheckStatus, SmokeCheck, SmokeContext } from './judge.js';
 
 /**
  * The smoke checks: each runs one script of images/smoke/ under the same hardened
@@ -10,64 +14,6 @@ import type { SandboxLimits } from '../sandbox/types.js';
  * files are checked by their bytes, an OOM by the runner's classification, a secret's
  * absence by searching what the container printed.
  */
-export type CheckStatus = 'pass' | 'fail' | 'unavailable';
-
-export interface CheckOutcome {
-  status: CheckStatus;
-  detail: string;
-}
-
-export interface SmokeContext {
-  /** Value of the fake secret put into Airlock's own environment for the run. */
-  fakeSecret: string;
-  runtime: 'runc' | 'runsc';
-}
-
-export interface SmokeCheck {
-  name: string;
-  /** argv after `python3`, e.g. ['proc_status.py', 'seccomp']. */
-  args: string[];
-  /** Overrides of the smoke profile for this check (e.g. a small memory limit). */
-  limits?: Partial<SandboxLimits>;
-  judge(r: ExecutionResult, outDir: string, ctx: SmokeContext): Promise<CheckOutcome>;
-}
-
-interface Claim {
-  status?: string;
-  detail?: string;
-  file?: string;
-  env?: Record<string, string>;
-  pid1?: string;
-}
-
-function claimOf(r: ExecutionResult): Claim | null {
-  const line = r.stdout.trim().split('\n').at(-1) ?? '';
-  try {
-    const v = JSON.parse(line) as unknown;
-    return typeof v === 'object' && v !== null ? (v as Claim) : null;
-  } catch {
-    return null;
-  }
-}
-
-function runFailure(r: ExecutionResult): CheckOutcome {
-  const tail = r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 400);
-  return {
-    status: 'fail',
-    detail: `run ${r.status}${r.reason ? ` (${r.reason})` : ''}${tail ? `: ${tail}` : ''}`,
-  };
-}
-
-/** The script's own verdict, only when the run itself succeeded. */
-async function selfReported(r: ExecutionResult): Promise<CheckOutcome> {
-  if (r.status !== 'success') return runFailure(r);
-  const c = claimOf(r);
-  if (!c || (c.status !== 'pass' && c.status !== 'fail' && c.status !== 'unavailable')) {
-    return { status: 'fail', detail: 'no verdict line from the check script' };
-  }
-  return { status: c.status, detail: String(c.detail ?? '') };
-}
-
 const MAGIC: Record<string, (b: Buffer) => boolean> = {
   png: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   // Parquet starts and ends with "PAR1".
@@ -139,6 +85,7 @@ export const SMOKE_CHECKS: SmokeCheck[] = [
   {
     name: 'mermaid-render',
     args: ['mermaid_render.py'],
+    flavors: ['full'],
     limits: { timeoutSeconds: 300 },
     async judge(r, outDir, ctx) {
       const v = await producesFile('diagram.svg', 'svg', 200)(r, outDir);
@@ -234,4 +181,10 @@ export const SMOKE_CHECKS: SmokeCheck[] = [
   },
   { name: 'bandit', args: ['tool_version.py', 'bandit'], judge: selfReported },
   { name: 'semgrep', args: ['tool_version.py', 'semgrep'], judge: selfReported },
+  ...FLAVOR_CHECKS,
 ];
+
+/** The checks that apply to an image of this flavor. */
+export function smokeChecksFor(flavor: ImageFlavor): SmokeCheck[] {
+  return SMOKE_CHECKS.filter((c) => !c.flavors || c.flavors.includes(flavor));
+}

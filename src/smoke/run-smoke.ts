@@ -12,12 +12,20 @@ import { runPool } from '../sandbox/pool.js';
 import { DEFAULT_CONTAINER_LABEL, DEFAULT_PROFILES } from '../sandbox/profiles.js';
 import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxLimits, SandboxRuntime } from '../sandbox/types.js';
-import { type CheckStatus, SMOKE_CHECKS, type SmokeCheck } from './checks.js';
+import { FLAVOR_LABEL, type ImageFlavor, isImageFlavor } from '../image/flavor.js';
+import { inspectImage } from '../image/docker-image.js';
+import { type CheckStatus, type SmokeCheck, smokeChecksFor } from './checks.js';
 
 export interface SmokeOptions {
   image: string;
   runtime: SandboxRuntime;
-  /** Checks to run (default all); names from SMOKE_CHECKS. */
+  /**
+   * The flavor to check the image as: core must lack Chromium and Mermaid, full must
+   * have them. Default: the image's org.airlock.flavor label; an image without one
+   * (not built from images/) is checked as full, every tool expected.
+   */
+  flavor?: ImageFlavor;
+  /** Checks to run (default all of the flavor's); names from SMOKE_CHECKS. */
   only?: string[];
   /** Concurrent checks (0 = cores). */
   parallelism?: number;
@@ -41,6 +49,8 @@ export interface SmokeReport {
   version: 1;
   tool: { name: 'airlock'; version: string };
   image: { ref: string; id: string };
+  /** The flavor the image was checked as, and where that came from. */
+  flavor: { name: ImageFlavor; from: 'option' | 'label' | 'default' };
   runtime: SandboxRuntime;
   profile: { name: 'standard'; limits: SandboxLimits };
   startedAt: string;
@@ -74,6 +84,7 @@ async function runCheck(
   opts: SmokeOptions,
   scripts: string,
   fakeSecret: string,
+  flavor: ImageFlavor,
 ): Promise<SmokeCheckResult> {
   const out = await mkdtemp(path.join(tmpdir(), 'airlock-smoke-'));
   try {
@@ -92,7 +103,11 @@ async function runCheck(
       collectOutputTo: path.join(out, 'artifacts'),
       label: `smoke-${check.name}`,
     });
-    const verdict = await check.judge(r, path.join(out, 'artifacts'), { fakeSecret, runtime: opts.runtime });
+    const verdict = await check.judge(r, path.join(out, 'artifacts'), {
+      fakeSecret,
+      runtime: opts.runtime,
+      flavor,
+    });
     return {
       name: check.name,
       ...verdict,
@@ -109,6 +124,13 @@ async function runCheck(
   }
 }
 
+/** The flavor to check as: the option, else the image's label, else full (every tool expected). */
+async function flavorOf(opts: SmokeOptions): Promise<SmokeReport['flavor']> {
+  if (opts.flavor) return { name: opts.flavor, from: 'option' };
+  const label = (await inspectImage(opts.image))?.labels[FLAVOR_LABEL];
+  return isImageFlavor(label) ? { name: label, from: 'label' } : { name: 'full', from: 'default' };
+}
+
 /** Runs the smoke suite; throws UserError when Docker or the image is missing. */
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   const startedAt = new Date().toISOString();
@@ -117,14 +139,16 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.runtime}'`);
   }
   const imageId = await requireImage(opts.image);
+  const flavor = await flavorOf(opts);
   await sweepOrphans(DEFAULT_CONTAINER_LABEL);
   const scripts = smokeDir();
-  const checks = opts.only ? SMOKE_CHECKS.filter((c) => opts.only!.includes(c.name)) : SMOKE_CHECKS;
+  const applicable = smokeChecksFor(flavor.name);
+  const checks = opts.only ? applicable.filter((c) => opts.only!.includes(c.name)) : applicable;
   if (opts.only && checks.length !== opts.only.length) {
-    const known = new Set(SMOKE_CHECKS.map((c) => c.name));
+    const known = new Set(applicable.map((c) => c.name));
     throw new UserError(
       'USAGE',
-      `unknown smoke check(s): ${opts.only.filter((n) => !known.has(n)).join(', ')}`,
+      `unknown smoke check(s) for flavor ${flavor.name}: ${opts.only.filter((n) => !known.has(n)).join(', ')}`,
     );
   }
   // A fake secret in OUR environment: the no-runner-secrets check shows it does not get in.
@@ -133,7 +157,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   process.env[FAKE_SECRET_VAR] = fakeSecret;
   try {
     const results = await runPool(checks, opts.parallelism ?? 2, async (check) => {
-      const r = await runCheck(check, opts, scripts, fakeSecret);
+      const r = await runCheck(check, opts, scripts, fakeSecret, flavor.name);
       opts.progress?.(`${r.status.padEnd(11)} ${r.name}: ${r.detail}`);
       return r;
     });
@@ -142,6 +166,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       version: 1,
       tool: { name: 'airlock', version: VERSION },
       image: { ref: opts.image, id: imageId },
+      flavor,
       runtime: opts.runtime,
       profile: { name: 'standard', limits: DEFAULT_PROFILES.standard },
       startedAt,

@@ -29,7 +29,7 @@ async function deadRegistryFile(): Promise<string> {
     JSON.stringify({
       ref: `127.0.0.1:${port}/airlock/sandbox`,
       version: '0.1.0',
-      digest: `sha256:${'b'.repeat(64)}`,
+      digests: { core: `sha256:${'b'.repeat(64)}`, full: `sha256:${'c'.repeat(64)}` },
     }),
   );
   return file;

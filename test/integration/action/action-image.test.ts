@@ -50,9 +50,11 @@ const onEngine = (args: string[], timeoutMs = 120_000) =>
     timeoutMs,
   });
 
+/** A published.json naming `digest` for core (the default policy's flavor); full's is never pulled here. */
 async function publishedFile(name: string, ref: string, digest: string): Promise<string> {
   const file = join(root, `${name}.json`);
-  await writeFile(file, JSON.stringify({ ref, version: '0.1.0', digest }));
+  const full = `sha256:${'f'.repeat(64)}`;
+  await writeFile(file, JSON.stringify({ ref, version: '0.1.0', digests: { core: digest, full } }));
   return file;
 }
 
@@ -150,7 +152,7 @@ describe('the Action on an engine with no Airlock image', () => {
       expect(r.log).toMatch(/building it instead/);
       expect(r.log).toMatch(/Step \d+\/\d+ : /); // the build's progress reached the log
       const built =
-        /image: built (airlock-sandbox:0\.1\.0-[0-9a-f]{12}) \((sha256:[0-9a-f]{64})\) in (\d+) s/.exec(
+        /image: built (airlock-sandbox:0\.1\.0-core-[0-9a-f]{12}) \((sha256:[0-9a-f]{64})\) in (\d+) s/.exec(
           r.log,
         );
       expect(built, r.log.slice(-4000)).not.toBeNull();

@@ -5,21 +5,21 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
 import { CONTEXT_LABEL } from '../../../src/image/build-context.js';
-import {
-  type BuildImageResult,
-  buildSandboxImage,
-  DEFAULT_LOCAL_IMAGE,
-} from '../../../src/image/build-image.js';
+import { type BuildImageResult, buildSandboxImage } from '../../../src/image/build-image.js';
 import { defaultExtraCaFile, extractCertificates } from '../../../src/image/extra-ca.js';
+import { FLAVOR_LABEL, LOCAL_IMAGE_TAGS } from '../../../src/image/flavor.js';
 import { findImagesDir } from '../../../src/image/image-metadata.js';
 import { LOCK_FILE, parseLock } from '../../../src/image/wheelhouse.js';
 
 /**
- * The real sandbox image, built (or found up to date: `ifChanged`, so a second test
- * run reuses it) from images/Dockerfile, and checked from the inside under the same
- * hardened flags the runner uses. A cold build takes minutes; the no-op check seconds.
+ * The real sandbox images, both flavors, built (or found up to date: `ifChanged`, so
+ * a second test run reuses them) from images/Dockerfile, and checked from the inside
+ * under the same hardened flags the runner uses. A cold build takes minutes; the
+ * no-op check seconds. core is checked throughout; full where it differs (Chromium,
+ * Mermaid, and the npm step that is the only user of the extra CA).
  */
-const IMAGE = DEFAULT_LOCAL_IMAGE;
+const IMAGE = LOCAL_IMAGE_TAGS.core;
+const FULL = LOCAL_IMAGE_TAGS.full;
 // This machine's npm traffic goes through a TLS proxy whose CA is only in the host
 // bundle: the same default the CLI takes (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE).
 const EXTRA_CA = defaultExtraCaFile(process.env) ?? '/etc/ssl/certs/ca-certificates.crt';
@@ -46,8 +46,9 @@ function hardened(user: string): string[] {
   ];
 }
 
-async function inImage(argv: string[], opts: { root?: boolean } = {}) {
-  const r = await tryRunCommand('docker', [...hardened(opts.root ? '0:0' : '10001:10001'), IMAGE, ...argv], {
+async function inImage(argv: string[], opts: { root?: boolean; image?: string } = {}) {
+  const image = opts.image ?? IMAGE;
+  const r = await tryRunCommand('docker', [...hardened(opts.root ? '0:0' : '10001:10001'), image, ...argv], {
     timeoutMs: 240_000,
   });
   return { code: r.exitCode, out: r.stdout, err: r.stderr };
@@ -55,17 +56,20 @@ async function inImage(argv: string[], opts: { root?: boolean } = {}) {
 
 let first: BuildImageResult;
 let second: BuildImageResult;
+let full: BuildImageResult;
 const progress: string[] = [];
 
 beforeAll(async () => {
   first = await buildSandboxImage({
+    flavor: 'core',
     tag: IMAGE,
     ifChanged: true,
     extraCaFile: EXTRA_CA,
     progress: (l) => progress.push(l),
   });
-  second = await buildSandboxImage({ tag: IMAGE, ifChanged: true, extraCaFile: EXTRA_CA });
-}, 1_200_000);
+  second = await buildSandboxImage({ flavor: 'core', tag: IMAGE, ifChanged: true, extraCaFile: EXTRA_CA });
+  full = await buildSandboxImage({ flavor: 'full', tag: FULL, ifChanged: true, extraCaFile: EXTRA_CA });
+}, 2_400_000);
 
 describe('airlock image build', () => {
   it('reports the image it built or found, and the --if-changed second call does not rebuild', async () => {
@@ -76,8 +80,23 @@ describe('airlock image build', () => {
     expect(second.built).toBe(false);
     expect(second.id).toBe(first.id);
     console.info(
-      `image ${IMAGE}: ${(first.sizeBytes / 1e6).toFixed(0)} MB; first call built=${first.built} in ${(first.durationMs / 1000).toFixed(1)} s; no-op --if-changed ${(second.durationMs / 1000).toFixed(1)} s`,
+      `image ${IMAGE}: ${(first.sizeBytes / 1e6).toFixed(0)} MB; first call built=${first.built} in ${(first.durationMs / 1000).toFixed(1)} s; no-op --if-changed ${(second.durationMs / 1000).toFixed(1)} s; ${FULL}: ${(full.sizeBytes / 1e6).toFixed(0)} MB`,
     );
+  });
+
+  it("builds core and full as different images, full on top of core's layers and larger", async () => {
+    expect(first.flavor).toBe('core');
+    expect(full.flavor).toBe('full');
+    expect(full.id).not.toBe(first.id);
+    expect(full.sizeBytes).toBeGreaterThan(first.sizeBytes + 300_000_000);
+    const layers = async (ref: string) =>
+      JSON.parse(
+        (await tryRunCommand('docker', ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref]))
+          .stdout,
+      ) as string[];
+    const core = await layers(IMAGE);
+    // Every layer of core but its last (versions.json, written per flavor) is shared.
+    expect((await layers(FULL)).slice(0, core.length - 1)).toEqual(core.slice(0, -1));
   });
 
   it('labels the image with the OCI keys and the context digest', async () => {
@@ -91,6 +110,14 @@ describe('airlock image build', () => {
       expect(config.Labels[`org.opencontainers.image.${k}`], k).toBeTruthy();
     }
     expect(config.Labels[CONTEXT_LABEL]).toMatch(/^[0-9a-f]{64}$/);
+    expect(config.Labels[FLAVOR_LABEL]).toBe('core');
+    const fullLabels = JSON.parse(
+      (await tryRunCommand('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', FULL]))
+        .stdout,
+    ) as Record<string, string>;
+    expect(fullLabels[FLAVOR_LABEL]).toBe('full');
+    // The flavor is part of the build's digest: one can never pass for the other.
+    expect(fullLabels[CONTEXT_LABEL]).not.toBe(config.Labels[CONTEXT_LABEL]);
     expect(Number.isNaN(Date.parse(config.Labels['org.opencontainers.image.created']!))).toBe(false);
     expect(config.User).toBe('10001:10001');
     expect(config.WorkingDir).toBe('/work');
@@ -108,23 +135,30 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
     expect(shadow.out.trim()).toMatch(/^[!*]/);
   });
 
-  it('has no compiler, no package lists or caches, no pip, and no setuid files', async () => {
-    const tools = await inImage([
-      'sh',
-      '-c',
-      'for t in gcc cc g++ c++ clang cpp pip pip3; do command -v $t; done; python3 -m pip --version 2>/dev/null; true',
-    ]);
-    expect(tools.out.trim()).toBe('');
-    const state = await inImage([
-      'sh',
-      '-c',
-      'find /var/lib/apt/lists /var/cache/apt /root/.cache /root/.npm /tmp -mindepth 1 2>/dev/null; find / -xdev -type f -perm /6000 2>/dev/null; true',
-    ]);
-    expect(state.out.trim()).toBe('');
-    expect((await inImage(['test', '-d', '/var/lib/apt/lists'])).code).toBe(0);
-  });
+  it.each([
+    ['core', IMAGE],
+    ['full', FULL],
+  ])(
+    '%s has no compiler, no package lists or caches, no pip, and no setuid files',
+    async (_flavor, image) => {
+      const inIt = (argv: string[]) => inImage(argv, { image });
+      const tools = await inIt([
+        'sh',
+        '-c',
+        'for t in gcc cc g++ c++ clang cpp pip pip3; do command -v $t; done; python3 -m pip --version 2>/dev/null; true',
+      ]);
+      expect(tools.out.trim()).toBe('');
+      const state = await inIt([
+        'sh',
+        '-c',
+        'find /var/lib/apt/lists /var/cache/apt /root/.cache /root/.npm /tmp -mindepth 1 2>/dev/null; find / -xdev -type f -perm /6000 2>/dev/null; true',
+      ]);
+      expect(state.out.trim()).toBe('');
+      expect((await inIt(['test', '-d', '/var/lib/apt/lists'])).code).toBe(0);
+    },
+  );
 
-  it("does not contain the build machine's extra CA anywhere", async () => {
+  it("does not contain the build machine's extra CA anywhere (full: the flavor whose npm step used it)", async () => {
     // The certificates of the bundle the build was given that are not public
     // roots: on this machine, the TLS proxy's CA. Public roots are legitimately in
     // the image (Node and Chromium compile Mozilla's list in), so they are left out
@@ -149,7 +183,7 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
         'scan',
         ...needles.flatMap((n) => ['-e', n]),
       ],
-      { root: true },
+      { root: true, image: FULL },
     );
     expect(scan.out.trim()).toBe('exit 1'); // grep: 1 = nothing found
     const history = await tryRunCommand('docker', [
@@ -157,7 +191,7 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
       '--no-trunc',
       '--format',
       '{{.CreatedBy}}',
-      IMAGE,
+      FULL,
     ]);
     expect(history.stdout).not.toMatch(/build-ca|NODE_EXTRA_CA_CERTS/);
   });
@@ -180,22 +214,39 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
     expect(r.out).toMatch(/^ok \d+\.\d+/);
   });
 
-  it('renders Graphviz and Mermaid diagrams offline', async () => {
-    const dot = await inImage(['dot', '-V']);
-    expect(dot.err).toMatch(/graphviz version \d+\.\d+/);
-    expect((await inImage(['mmdc', '--version'])).out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  it('core has no browser, no Node.js and no Mermaid CLI', async () => {
     const r = await inImage([
       'sh',
       '-c',
-      'cd /tmp && printf "digraph{a->b}" | dot -Tsvg -o g.svg && printf "graph TD\\nA-->B\\n" > m.mmd && mmdc -q -i m.mmd -o m.svg && grep -c "<svg" g.svg; grep -c "<svg" m.svg',
+      'for t in chromium node nodejs mmdc; do command -v $t; done; ls -d /usr/lib/chromium /opt/airlock/mermaid 2>/dev/null; true',
     ]);
+    expect(r.out.trim()).toBe('');
+  });
+
+  it('renders Graphviz (both) and Mermaid diagrams (full) offline', async () => {
+    const dot = await inImage(['dot', '-V']);
+    expect(dot.err).toMatch(/graphviz version \d+\.\d+/);
+    expect((await inImage(['mmdc', '--version'], { image: FULL })).out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const r = await inImage(
+      [
+        'sh',
+        '-c',
+        'cd /tmp && printf "digraph{a->b}" | dot -Tsvg -o g.svg && printf "graph TD\\nA-->B\\n" > m.mmd && mmdc -q -i m.mmd -o m.svg && grep -c "<svg" g.svg; grep -c "<svg" m.svg',
+      ],
+      { image: FULL },
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out.trim().split('\n')).toEqual(['1', '1']);
   }, 120_000);
 
-  it('ships a truthful tool versions file', async () => {
+  it('ships a truthful tool versions file per flavor', async () => {
     const r = await inImage(['cat', '/opt/airlock/versions.json']);
     const versions = JSON.parse(r.out) as Record<string, string | null>;
+    const fullVersions = JSON.parse(
+      (await inImage(['cat', '/opt/airlock/versions.json'], { image: FULL })).out,
+    ) as Record<string, string | null>;
+    expect(versions.flavor).toBe('core');
+    expect(fullVersions.flavor).toBe('full');
     for (const k of [
       'python',
       'bandit',
@@ -205,10 +256,13 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
       'matplotlib',
       'networkx',
       'graphviz',
-      'mermaid-cli',
-      'chromium',
     ]) {
       expect(versions[k], k).toMatch(/\d+\.\d+/);
+      expect(fullVersions[k], k).toBe(versions[k]);
+    }
+    for (const k of ['mermaid-cli', 'chromium', 'nodejs']) {
+      expect(versions[k], k).toBeNull();
+      expect(fullVersions[k], k).toMatch(/\d+\.\d+/);
     }
     expect(versions.python).toMatch(/^3\.11\./);
     const bandit = await inImage(['bandit', '--version']);

@@ -289,7 +289,11 @@ print(json.dumps({
           timeoutMs: 300_000,
         },
       );
-      const outcome = await check.judge(asExecution(r), workDir, { fakeSecret, runtime: 'runc' });
+      const outcome = await check.judge(asExecution(r), workDir, {
+        fakeSecret,
+        runtime: 'runc',
+        flavor: 'core',
+      });
       results[check.name] = `${outcome.status}: ${outcome.detail}`;
     }
     console.log(

@@ -110,4 +110,34 @@ describe('release-image.yml', () => {
     expect(uses).toContain('actions/attest-build-provenance');
     expect(uses).toContain('actions/attest-sbom');
   });
+
+  it('builds, smokes and saves both flavors, each smoke run told its flavor', () => {
+    const build = jobs['build-and-smoke']!.steps!;
+    const runs = build.map((s) => s.run ?? '').join('\n');
+    for (const flavor of ['core', 'full']) {
+      expect(runs).toMatch(new RegExp(`image build --flavor ${flavor} `));
+      expect(runs).toMatch(
+        new RegExp(`smoke --image "\\$CANDIDATE_${flavor.toUpperCase()}" --flavor ${flavor} `),
+      );
+    }
+    expect(runs).toMatch(/docker save --output \S+ "\$CANDIDATE_CORE" "\$CANDIDATE_FULL"/);
+    const publish = (jobs.publish!.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(publish).toContain('for flavor in core full');
+    // One SBOM and one provenance attestation per pushed digest.
+    for (const action of ['anchore/sbom-action', 'actions/attest-sbom', 'actions/attest-build-provenance']) {
+      const steps = jobs.publish!.steps!.filter((s) => s.uses?.startsWith(`${action}@`));
+      expect(steps, action).toHaveLength(2);
+    }
+    const pin = (jobs['pin-digest']!.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(pin).toContain('digests: {core: $core, full: $full}');
+  });
+
+  it('installs nothing on the runner in a release job: no setup-node, no package install, no cache', () => {
+    for (const [id, job] of Object.entries(jobs)) {
+      for (const step of job.steps ?? []) {
+        expect(step.uses ?? '', id).not.toMatch(/^actions\/(setup-node|cache)@/);
+        expect(step.run ?? '', id).not.toMatch(/\bnpm\s+(ci|install|i)\b|\bpip3?\s+install\b/);
+      }
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExecutionResult } from '../../../src/report/types.js';
-import { SMOKE_CHECKS } from '../../../src/smoke/checks.js';
+import { SMOKE_CHECKS, smokeChecksFor } from '../../../src/smoke/checks.js';
 
 // Pure: the host-side judges must not believe a check script's claim alone.
 function result(over: Partial<ExecutionResult>): ExecutionResult {
@@ -29,7 +29,7 @@ function result(over: Partial<ExecutionResult>): ExecutionResult {
   };
 }
 const check = (name: string) => SMOKE_CHECKS.find((c) => c.name === name)!;
-const ctx = { fakeSecret: 'airlock-fake-123', runtime: 'runc' as const };
+const ctx = { fakeSecret: 'airlock-fake-123', runtime: 'runc' as const, flavor: 'full' as const };
 const pass = JSON.stringify({ status: 'pass', detail: 'ok', file: 'plot.png' });
 
 describe('smoke judges', () => {
@@ -76,5 +76,40 @@ describe('smoke judges', () => {
         'fail',
       );
     }
+  });
+
+  it('versions.json must name the flavor checked and list what that flavor has, and only that', async () => {
+    const j = check('versions-file').judge;
+    const core = { flavor: 'core', python: '3.11.2', bandit: '1.9.4', semgrep: '1.187.0', polars: '2.1.0' };
+    const libs = { pandas: '1.5.3', matplotlib: '3.6.3', networkx: '2.8.8', graphviz: '2.42.2' };
+    const file = (v: Record<string, unknown>) =>
+      result({ stdout: JSON.stringify({ status: 'pass', detail: 'read', versions: v }) });
+    const asCore = { ...ctx, flavor: 'core' as const };
+    const full = {
+      ...core,
+      ...libs,
+      flavor: 'full',
+      chromium: '131.0',
+      'mermaid-cli': '11.4.0',
+      nodejs: '18.19',
+    };
+    expect((await j(file({ ...core, ...libs }), '', asCore)).status).toBe('pass');
+    expect((await j(file(full), '', ctx)).status).toBe('pass');
+    // A core image that grew Chromium, a full image without it, a label that lies.
+    expect((await j(file({ ...core, ...libs, chromium: '131.0' }), '', asCore)).status).toBe('fail');
+    expect((await j(file({ ...full, chromium: null }), '', ctx)).status).toBe('fail');
+    expect((await j(file(full), '', asCore)).status).toBe('fail');
+    expect((await j(file({ ...core, ...libs, semgrep: null }), '', asCore)).status).toBe('fail');
+    expect((await j(result({ status: 'failure', exitCode: 1 }), '', asCore)).status).toBe('fail');
+  });
+
+  it('mermaid-render runs on full only, no-browser on core only; the rest on both', () => {
+    const core = smokeChecksFor('core').map((c) => c.name);
+    const full = smokeChecksFor('full').map((c) => c.name);
+    expect(core).toContain('no-browser');
+    expect(core).not.toContain('mermaid-render');
+    expect(full).toContain('mermaid-render');
+    expect(full).not.toContain('no-browser');
+    expect(core.filter((n) => n !== 'no-browser')).toEqual(full.filter((n) => n !== 'mermaid-render'));
   });
 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
-import { SMOKE_CHECKS } from '../../../src/smoke/checks.js';
+import { LOCAL_IMAGE_TAGS } from '../../../src/image/flavor.js';
+import { smokeChecksFor } from '../../../src/smoke/checks.js';
 import { runSmoke, type SmokeReport } from '../../../src/smoke/run-smoke.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 
@@ -65,6 +66,8 @@ describe('smoke suite on the small test image (security checks, honest failures)
       'polars-dataframe',
       'graphviz-render',
       'mermaid-render',
+      // No /opt/airlock/versions.json: not an image built from images/.
+      'versions-file',
     ]) {
       expect(c[name]?.status, name).toBe('fail');
     }
@@ -72,13 +75,16 @@ describe('smoke suite on the small test image (security checks, honest failures)
     expect(c.bandit?.status).toBe('pass');
   });
 
-  it('the report lists every check once with image, runtime and a summary that adds up', () => {
-    expect(report.checks.map((c) => c.name).sort()).toEqual(SMOKE_CHECKS.map((c) => c.name).sort());
+  it('the report lists every check once with image, flavor, runtime and a summary that adds up', () => {
+    // No org.airlock.flavor label: checked as full, every tool expected.
+    expect(report.flavor).toEqual({ name: 'full', from: 'default' });
+    const full = smokeChecksFor('full');
+    expect(report.checks.map((c) => c.name).sort()).toEqual(full.map((c) => c.name).sort());
     expect(report.image.ref).toBe(image);
     expect(report.image.id).toMatch(/^sha256:/);
     expect(report.runtime).toBe('runc');
     const s = report.summary;
-    expect(s.pass + s.fail + s.unavailable).toBe(SMOKE_CHECKS.length);
+    expect(s.pass + s.fail + s.unavailable).toBe(full.length);
   });
 
   it('the CLI exits 1 when a check fails and writes the report; 2 for a missing image', async () => {
@@ -111,10 +117,10 @@ describe('smoke suite under gVisor (runsc)', () => {
   });
 });
 
-describe('full smoke of the sandbox image', () => {
-  it('airlock-sandbox:local passes every check, semgrep included', async () => {
-    // Built by `airlock image build` (scripts/setup.sh); missing = failure, not a skip.
-    const r = await runSmoke({ image: 'airlock-sandbox:local', runtime: 'runc' });
+describe('full smoke of both sandbox image flavors', () => {
+  // Built by `airlock image build --flavor core|full` (scripts/setup.sh); missing =
+  // failure, not a skip. The flavor comes from each image's own label.
+  const show = (r: SmokeReport) =>
     console.log(
       JSON.stringify(
         r.checks.map((c) => [c.name, c.status, c.detail]),
@@ -122,9 +128,41 @@ describe('full smoke of the sandbox image', () => {
         1,
       ),
     );
-    for (const check of r.checks) {
-      expect(check.status, `${check.name}: ${check.detail}`).toBe('pass');
-    }
+
+  it(`${LOCAL_IMAGE_TAGS.core} (core) passes every core check: semgrep included, no browser`, async () => {
+    const r = await runSmoke({ image: LOCAL_IMAGE_TAGS.core, runtime: 'runc' });
+    show(r);
+    expect(r.flavor).toEqual({ name: 'core', from: 'label' });
+    for (const check of r.checks) expect(check.status, `${check.name}: ${check.detail}`).toBe('pass');
+    expect(r.checks.map((c) => c.name).sort()).toEqual(
+      smokeChecksFor('core')
+        .map((c) => c.name)
+        .sort(),
+    );
     expect(byName(r).semgrep?.status).toBe('pass');
+    expect(byName(r)['no-browser']?.status).toBe('pass');
+    expect(byName(r)['mermaid-render']).toBeUndefined();
+  });
+
+  it(`${LOCAL_IMAGE_TAGS.full} (full) passes every full check, Mermaid through Chromium included`, async () => {
+    const r = await runSmoke({ image: LOCAL_IMAGE_TAGS.full, runtime: 'runc' });
+    show(r);
+    expect(r.flavor).toEqual({ name: 'full', from: 'label' });
+    for (const check of r.checks) expect(check.status, `${check.name}: ${check.detail}`).toBe('pass');
+    expect(byName(r)['mermaid-render']?.status).toBe('pass');
+  });
+
+  it('checked as core, an image with Chromium fails: a core that grew a browser is caught', async () => {
+    const r = await runSmoke({
+      image: LOCAL_IMAGE_TAGS.full,
+      runtime: 'runc',
+      flavor: 'core',
+      only: ['no-browser', 'versions-file'],
+    });
+    expect(r.flavor).toEqual({ name: 'core', from: 'option' });
+    const c = byName(r);
+    expect(c['no-browser']?.status).toBe('fail');
+    expect(c['no-browser']?.detail).toMatch(/chromium/);
+    expect(c['versions-file']?.status).toBe('fail');
   });
 });

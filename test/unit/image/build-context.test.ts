@@ -17,11 +17,12 @@ import {
 import { findImagesDir } from '../../../src/image/image-metadata.js';
 
 const BASE: ContextInputs = {
+  flavor: 'core',
   baseImageRef: 'debian:bookworm-slim',
   baseImageId: 'sha256:aaaa',
   files: [
     { path: 'Dockerfile', sha256: '11'.repeat(32) },
-    { path: 'rootfs/usr/local/bin/mmdc', sha256: '22'.repeat(32) },
+    { path: 'rootfs-full/usr/local/bin/mmdc', sha256: '22'.repeat(32) },
     { path: 'python/requirements.lock', sha256: '44'.repeat(32) },
   ],
 };
@@ -36,6 +37,9 @@ describe('contextDigest', () => {
   it('changes when any build input changes', () => {
     const d = contextDigest(BASE);
     const variants: ContextInputs[] = [
+      // The same files build a different image per target: a core image must never
+      // pass for an up-to-date full one.
+      { ...BASE, flavor: 'full' },
       { ...BASE, baseImageId: 'sha256:bbbb' },
       { ...BASE, baseImageRef: 'debian:bookworm' },
       { ...BASE, files: [{ ...BASE.files[0]!, sha256: '33'.repeat(32) }, ...BASE.files.slice(1)] },
@@ -89,7 +93,7 @@ describe('prepareContext + digestContext (on a copy of images/)', () => {
     try {
       // A downloaded wheel does not change the digest: the lock's hashes already fix it.
       await writeFile(path.join(ctx.dir, WHEELHOUSE_DIR, 'polars-1.0-py3-none-any.whl'), 'zip');
-      return await digestContext(ctx.dir, base);
+      return await digestContext(ctx.dir, base, 'core');
     } finally {
       await ctx.dispose();
     }
@@ -100,7 +104,10 @@ describe('prepareContext + digestContext (on a copy of images/)', () => {
     try {
       expect(existsSync(path.join(ctx.dir, 'Dockerfile'))).toBe(true);
       expect(existsSync(path.join(ctx.dir, 'mermaid', 'package-lock.json'))).toBe(true);
-      expect(existsSync(path.join(ctx.dir, 'rootfs', 'usr', 'local', 'bin', 'mmdc'))).toBe(true);
+      expect(existsSync(path.join(ctx.dir, 'rootfs-full', 'usr', 'local', 'bin', 'mmdc'))).toBe(true);
+      expect(existsSync(path.join(ctx.dir, 'rootfs', 'opt', 'airlock', 'libexec', 'tool-versions.py'))).toBe(
+        true,
+      );
       expect(existsSync(path.join(ctx.dir, 'python', 'requirements.lock'))).toBe(true);
       expect(await readFile(path.join(ctx.dir, CA_DIR, CA_FILE), 'utf8')).toBe('');
       expect(existsSync(path.join(ctx.dir, 'bootstrap-base.sh'))).toBe(false);

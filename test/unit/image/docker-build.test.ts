@@ -13,7 +13,7 @@ const ARGS: ImageBuildArgs = {
 
 describe('dockerBuildArgs', () => {
   it('tags, removes intermediate containers, never pulls, and ends with -- and the context', () => {
-    const argv = dockerBuildArgs('airlock-sandbox:local', '/tmp/ctx', ARGS);
+    const argv = dockerBuildArgs('airlock-sandbox:local', '/tmp/ctx', ARGS, { target: 'core' });
     expect(argv[0]).toBe('build');
     expect(argv).toContain('--rm');
     expect(argv).toContain('--force-rm');
@@ -24,15 +24,24 @@ describe('dockerBuildArgs', () => {
     expect(argv).not.toContain('--no-cache');
   });
 
+  it('builds the flavor as the Dockerfile target, before the context', () => {
+    for (const target of ['core', 'full'] as const) {
+      const argv = dockerBuildArgs('t', '/c', ARGS, { target });
+      expect(argv[argv.indexOf('--target') + 1]).toBe(target);
+      expect(argv.filter((a) => a === '--target')).toHaveLength(1);
+      expect(argv.indexOf('--target')).toBeLessThan(argv.indexOf('--'));
+    }
+  });
+
   it('rebuilds every layer when asked (patch rebuilds), still ending with the context', () => {
-    const argv = dockerBuildArgs('t', '/c', ARGS, { noCache: true });
+    const argv = dockerBuildArgs('t', '/c', ARGS, { noCache: true, target: 'core' });
     expect(argv).toContain('--no-cache');
     expect(argv.indexOf('--no-cache')).toBeLessThan(argv.indexOf('--'));
   });
 
   it('passes every declared build arg as one argv element, whatever it contains', () => {
     const hostile = { ...ARGS, IMAGE_SOURCE: 'x $(touch /tmp/pwn); --network=host' };
-    const argv = dockerBuildArgs('t', '/c', hostile);
+    const argv = dockerBuildArgs('t', '/c', hostile, { target: 'core' });
     const values = argv.filter((_, i) => argv[i - 1] === '--build-arg');
     expect(values).toHaveLength(Object.keys(ARGS).length);
     expect(values).toContain('IMAGE_SOURCE=x $(touch /tmp/pwn); --network=host');

@@ -14,6 +14,8 @@ import {
 import { VERSION } from '../../../src/version.js';
 
 const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+const FULL_DIGEST = `sha256:${'f'.repeat(64)}`;
+const both = { core: DIGEST, full: FULL_DIGEST };
 
 describe('images/published.json', () => {
   it('the shipped file parses, names this version, and is not a build input', async () => {
@@ -23,32 +25,61 @@ describe('images/published.json', () => {
     expect(CONTEXT_SOURCES).not.toContain('published.json');
   });
 
-  it('gives ref@digest to pull, and nothing before a release', () => {
+  it('gives ref@digest of each flavor to pull, and nothing before a release', () => {
     const released = parsePublished(
-      JSON.stringify({ ref: 'ghcr.io/o/airlock-sandbox', version: '0.2.0', digest: DIGEST }),
+      JSON.stringify({
+        ref: 'ghcr.io/o/airlock-sandbox',
+        version: '0.2.0',
+        digests: { core: DIGEST, full: FULL_DIGEST },
+      }),
       'f',
     );
-    expect(publishedPullRef(released)).toBe(`ghcr.io/o/airlock-sandbox@${DIGEST}`);
-    const unreleased = parsePublished(JSON.stringify({ ref: null, version: '0.2.0', digest: null }), 'f');
-    expect(publishedPullRef(unreleased)).toBeUndefined();
+    expect(publishedPullRef(released, 'core')).toBe(`ghcr.io/o/airlock-sandbox@${DIGEST}`);
+    expect(publishedPullRef(released, 'full')).toBe(`ghcr.io/o/airlock-sandbox@${FULL_DIGEST}`);
+    const unreleased = parsePublished(
+      JSON.stringify({ ref: null, version: '0.2.0', digests: { core: null, full: null } }),
+      'f',
+    );
+    expect(publishedPullRef(unreleased, 'core')).toBeUndefined();
+    expect(publishedPullRef(unreleased, 'full')).toBeUndefined();
   });
 
   it.each([
     ['{', /f: not JSON/],
     ['[]', /f: expected an object/],
     [
-      JSON.stringify({ ref: 'ghcr.io/o/i:latest', version: '1.0.0', digest: DIGEST }),
+      JSON.stringify({ ref: 'ghcr.io/o/i:latest', version: '1.0.0', digests: both }),
       /field ref: .*without tag/,
     ],
-    [JSON.stringify({ ref: 'ghcr.io/O/i', version: '1.0.0', digest: DIGEST }), /field ref/],
-    [JSON.stringify({ ref: '--help', version: '1.0.0', digest: DIGEST }), /field ref/],
+    [JSON.stringify({ ref: 'ghcr.io/O/i', version: '1.0.0', digests: both }), /field ref/],
+    [JSON.stringify({ ref: '--help', version: '1.0.0', digests: both }), /field ref/],
     [
-      JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digest: 'sha256:abc' }),
-      /field digest: expected sha256:<64/,
+      JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digests: { ...both, full: 'sha256:abc' } }),
+      /field digests\.full: expected sha256:<64/,
     ],
-    [JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digest: null }), /set both or neither/],
     [
-      JSON.stringify({ ref: null, version: 'latest', digest: null }),
+      JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digests: { core: DIGEST, full: null } }),
+      /set ref and every flavor's digest, or none/,
+    ],
+    [
+      JSON.stringify({ ref: null, version: '1.0.0', digests: { core: DIGEST, full: null } }),
+      /set ref and every flavor's digest, or none/,
+    ],
+    [
+      JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digests: { ...both, slim: DIGEST } }),
+      /field digests: unknown flavor slim/,
+    ],
+    [
+      JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digests: [] }),
+      /field digests: expected an object/,
+    ],
+    // The one-image format of before the split is named, not half-read.
+    [
+      JSON.stringify({ ref: 'ghcr.io/o/i', version: '1.0.0', digest: DIGEST }),
+      /field digest: replaced by digests/,
+    ],
+    [
+      JSON.stringify({ ref: null, version: 'latest', digests: { core: null, full: null } }),
       /field version: expected a semantic version/,
     ],
   ])('refuses %s naming the field', (text, message) => {
@@ -59,9 +90,9 @@ describe('images/published.json', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'airlock-published-'));
     try {
       const file = path.join(dir, 'mirror.json');
-      await writeFile(file, JSON.stringify({ ref: '127.0.0.1:5000/a/b', version: '0.1.0', digest: DIGEST }));
+      await writeFile(file, JSON.stringify({ ref: '127.0.0.1:5000/a/b', version: '0.1.0', digests: both }));
       const p = await readPublishedImage('images', { AIRLOCK_PUBLISHED_IMAGE_FILE: file });
-      expect(publishedPullRef(p)).toBe(`127.0.0.1:5000/a/b@${DIGEST}`);
+      expect(publishedPullRef(p, 'core')).toBe(`127.0.0.1:5000/a/b@${DIGEST}`);
       await expect(
         readPublishedImage('images', { AIRLOCK_PUBLISHED_IMAGE_FILE: path.join(dir, 'nope.json') }),
       ).rejects.toThrow(/nope\.json: ENOENT/);
@@ -70,9 +101,13 @@ describe('images/published.json', () => {
     }
   });
 
-  it('tags a local build by version and context digest', () => {
-    expect(localBuildTag('abcdef0123456789ffff', '0.3.1')).toBe('airlock-sandbox:0.3.1-abcdef012345');
-    expect(localBuildTag('abcdef0123456789ffff')).toBe(`airlock-sandbox:${VERSION}-abcdef012345`);
+  it('tags a local build by version, flavor and context digest', () => {
+    expect(localBuildTag('core', 'abcdef0123456789ffff', '0.3.1')).toBe(
+      'airlock-sandbox:0.3.1-core-abcdef012345',
+    );
+    expect(localBuildTag('full', 'abcdef0123456789ffff')).toBe(
+      `airlock-sandbox:${VERSION}-full-abcdef012345`,
+    );
   });
 });
 

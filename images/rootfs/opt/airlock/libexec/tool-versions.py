@@ -7,12 +7,18 @@ for, and the build fails here when a required tool is missing or does not import
 a broken image must not be tagged. Bandit and Semgrep come from the hash-pinned
 wheels of images/python/requirements.lock; both are required.
 
-Usage: tool-versions.py OUTPUT_FILE
+FLAVOR is core or full (images/Dockerfile's targets). full requires Chromium and
+the Mermaid CLI; core requires them ABSENT, so a core image that grew a browser
+(a dependency that pulls chromium in, a copy-paste into the wrong stage) fails its
+build instead of shipping twice its size and a browser's attack surface.
+
+Usage: tool-versions.py OUTPUT_FILE FLAVOR
 """
 
 import importlib
 import importlib.metadata
 import json
+import os
 import platform
 import re
 import shutil
@@ -20,8 +26,10 @@ import subprocess
 import sys
 
 MERMAID_PACKAGE = "/opt/airlock/mermaid/node_modules/@mermaid-js/mermaid-cli/package.json"
-REQUIRED = ["python", "bandit", "semgrep", "polars", "pandas", "matplotlib", "networkx", "graphviz",
-            "mermaid-cli", "chromium", "ca-certificates"]
+CORE = ["python", "bandit", "semgrep", "polars", "pandas", "matplotlib", "networkx", "graphviz",
+        "ca-certificates"]
+# What full adds; all of it must be absent from core.
+FULL_ONLY = ["mermaid-cli", "chromium", "nodejs"]
 
 
 def python_library(name):
@@ -56,12 +64,19 @@ def semgrep_version():
 
 
 def mermaid_cli_version():
-    with open(MERMAID_PACKAGE, encoding="utf-8") as f:
-        return json.load(f)["version"]
+    try:
+        with open(MERMAID_PACKAGE, encoding="utf-8") as f:
+            return json.load(f)["version"]
+    except FileNotFoundError:
+        return None
 
 
 def main():
+    if len(sys.argv) != 3 or sys.argv[2] not in ("core", "full"):
+        sys.exit("usage: tool-versions.py OUTPUT_FILE core|full")
+    flavor = sys.argv[2]
     versions = {
+        "flavor": flavor,
         "python": platform.python_version(),
         "bandit": bandit_version(),
         "semgrep": semgrep_version(),
@@ -78,9 +93,17 @@ def main():
         "ca-certificates": command_output(["dpkg-query", "-W", "-f=${Version}", "ca-certificates"]),
         "nodejs": first_version(command_output(["node", "--version"])),
     }
-    missing = [k for k in REQUIRED if not versions.get(k)]
+    required = CORE + FULL_ONLY if flavor == "full" else CORE
+    missing = [k for k in required if not versions.get(k)]
     if missing:
-        sys.exit(f"tool-versions: missing from the image: {', '.join(missing)}")
+        sys.exit(f"tool-versions: missing from the {flavor} image: {', '.join(missing)}")
+    if flavor == "core":
+        present = [k for k in FULL_ONLY if versions.get(k)]
+        # Files, too: a chromium binary from elsewhere than dpkg, a leftover mmdc.
+        present += [p for p in ("/usr/bin/chromium", "/usr/local/bin/mmdc", "/opt/airlock/mermaid")
+                    if os.path.exists(p)]
+        if present:
+            sys.exit(f"tool-versions: the core image must not have: {', '.join(present)}")
     with open(sys.argv[1], "w", encoding="utf-8") as f:
         json.dump(versions, f, indent=2, sort_keys=True)
         f.write("\n")
