@@ -8,7 +8,7 @@ export { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 export { generateAuditKeyPair, keyId, loadPublicKey, verifierKey } from './keys.js';
 export type { RotationOptions } from './maintenance.js';
 export { type PublishOptions, type PublishResult, publishAuditLog, readRunEntries } from './publish.js';
-export { auditLogFiles, layoutOf } from './segments.js';
+export { layoutOf } from './segments.js';
 export { type VerifyOptions, type VerifyResult, verifyAuditLog } from './verify.js';
 export {
   type AppendResult,

@@ -3,10 +3,13 @@ import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AirlockError } from '../errors.js';
+import { pidAlive } from '../exec/pid.js';
 
 /**
- * One writer per log on a machine: a lock file created with O_CREAT|O_EXCL (atomic on
- * local filesystems), holding `<pid> <hostname>`. No new dependency, so no flock.
+ * One appender at a time per log on a machine: a lock file created with O_CREAT|O_EXCL
+ * (atomic on local filesystems), holding `<pid> <hostname>`. No new dependency, so no
+ * flock. Writers hold it only while they open, append one entry or write the
+ * checkpoint (milliseconds), never for a whole gate run.
  *
  * Stale locks: a writer killed with SIGKILL leaves its lock behind. If the pid in it
  * is not alive on this host, the lock is stale. Breaking it must not race with a
@@ -21,12 +24,23 @@ export interface LockHandle {
 export interface LockOptions {
   /** How long to wait for a live holder before giving up with AUDIT_LOCKED. */
   timeoutMs?: number;
+  /** First wait between tries; it doubles up to `maxPollMs`. */
   pollMs?: number;
+  maxPollMs?: number;
 }
 
+/**
+ * 60 s: a hold is milliseconds, so only a stuck holder (a process stopped, a pid reused
+ * by an unrelated live process) makes a writer wait this long. Settable per run
+ * (AIRLOCK_AUDIT_LOCK_TIMEOUT, settings/gate-settings.ts).
+ */
+export const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<LockHandle> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  const poll = opts.pollMs ?? 50;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const maxPoll = opts.maxPollMs ?? 200;
+  let poll = opts.pollMs ?? 2;
   const me = `${process.pid} ${hostname()}\n`;
   for (;;) {
     try {
@@ -46,14 +60,16 @@ export async function acquireLock(path: string, opts: LockOptions = {}): Promise
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     if (await breakIfStale(path)) continue;
-    if (Date.now() > deadline) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
       throw new AirlockError(
         'AUDIT_LOCKED',
-        `another writer holds ${path} (${(await holder(path)) ?? 'unknown'})`,
+        `another writer (${(await holder(path)) ?? 'unknown'}) held ${path} for more than ${timeoutMs} ms; set AIRLOCK_AUDIT_LOCK_TIMEOUT (seconds) to wait longer, or remove the lock after checking that process`,
       );
     }
-    // Jitter so waiting writers do not retry in lockstep.
-    await sleep(poll + Math.floor(Math.random() * poll));
+    // Exponential backoff with jitter, so waiting writers neither spin nor retry in lockstep.
+    await sleep(Math.min(left, poll + Math.floor(Math.random() * poll)));
+    poll = Math.min(maxPoll, poll * 2);
   }
 }
 
@@ -62,16 +78,6 @@ async function holder(path: string): Promise<string | null> {
     return (await readFile(path, 'utf8')).trim();
   } catch {
     return null;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the pid exists but belongs to someone else: alive.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

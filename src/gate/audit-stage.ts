@@ -49,7 +49,12 @@ export async function openAuditRecorder(
   a: AuditSettings,
   progress: (l: string) => void,
 ): Promise<AuditRecorder> {
-  const w: AuditWriter = await openAuditLog({ log: a.log, origin: a.origin, signingKey: a.signingKey });
+  const w: AuditWriter = await openAuditLog({
+    log: a.log,
+    origin: a.origin,
+    signingKey: a.signingKey,
+    lockTimeoutMs: a.lockTimeoutMs,
+  });
   progress(
     `record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`,
   );

@@ -7,6 +7,7 @@ import { missingScannerWarnings } from '../../report/scanner-warnings.js';
 import {
   type GateMode,
   type GateSettings,
+  auditLockTimeoutMs,
   defaultOrigin,
   insideWorkspace,
   parseFailOn,
@@ -82,6 +83,7 @@ export async function settingsFromArgs(argv: string[], io: CliIO, mode: GateMode
         log: insideWorkspace(ws, v['audit-log'], '--audit-log'),
         origin: v.origin ?? defaultOrigin(io.env, ws),
         signingKey: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
+        lockTimeoutMs: auditLockTimeoutMs(io.env),
       }
     : undefined;
   return {

@@ -35,7 +35,7 @@ async function writeLog(evts: { kind: string; data: Record<string, unknown> }[])
   });
   for (const e of evts) await w.append(e.kind, e.data);
   const closed = await w.close();
-  return { log, checkpoint: join(dir, 'checkpoint'), closed };
+  return { log, checkpoint: `${log}.checkpoint`, closed };
 }
 
 /** Runs the verifier; returns the VerificationError, or null if it verified. Anything else fails the property. */
