@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import { type AuditWriter, openAuditLog } from '../audit/index.js';
+import { type AppendResult, type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
@@ -41,7 +41,15 @@ export interface AuditRecorder {
   close(
     verdict: string,
     cancelled?: { signal: string; inFlight: number; notStarted: number },
-  ): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number; signed: boolean }>;
+  ): Promise<{
+    checkpoint: string;
+    size: number;
+    root: string;
+    firstSeq: number;
+    signed: boolean;
+    /** This run's entries (other runs may append to the same log in between): what gets published. */
+    appended: AppendResult[];
+  }>;
   abort(cause: unknown): Promise<void>;
 }
 
@@ -120,7 +128,14 @@ export async function openAuditRecorder(
     async close(verdict, cancelled) {
       await w.append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
       const c = await w.close();
-      return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq, signed: c.signed };
+      return {
+        checkpoint: c.checkpoint,
+        size: c.size,
+        root: c.root,
+        firstSeq: c.firstSeq,
+        signed: c.signed,
+        appended: c.appended,
+      };
     },
     async abort(cause) {
       await w.append('run.end', {

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
+import type { AppendResult } from '../audit/index.js';
 import { changedPythonFiles, discoverScripts } from '../discover/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
 import { loadPolicy, policySha256 } from '../policy/index.js';
@@ -57,7 +58,7 @@ export interface StageTimings {
 export async function runGate(
   settings: GateSettings,
   deps: GateDeps,
-): Promise<{ report: GateReport; timings: StageTimings; auditFirstSeq?: number }> {
+): Promise<{ report: GateReport; timings: StageTimings; auditAppended?: AppendResult[] }> {
   const startedAt = new Date();
   const t = { discoverMs: 0, scanMs: 0, assessMs: 0, executeMs: 0, recordMs: 0 };
   const clock = () => performance.now();
@@ -289,7 +290,7 @@ export async function runGate(
     }
     // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
     await telemetry.flush();
-    return { report, timings: t, auditFirstSeq: closed?.firstSeq };
+    return { report, timings: t, auditAppended: closed?.appended };
   } catch (e) {
     // Whatever happened, the log is closed on a verifiable entry that says so.
     await audit?.abort(e).catch(() => undefined);
