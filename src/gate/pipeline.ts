@@ -9,7 +9,7 @@ import { loadPolicy, policySha256 } from '../policy/index.js';
 import { buildSarif, writeSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
 import type { GateReport, ScriptReport } from '../report/types.js';
-import { writeFileAtomic, writeJson } from '../report/write-json.js';
+import { writeJson, writeOutputFile } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import { checkDocker } from '../sandbox/docker.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
@@ -286,7 +286,7 @@ export async function runGate(
     report.notices.push(...sarif.notices);
     await writeJson(settings.reportFile, report);
     if (settings.summaryFile) {
-      await writeFileAtomic(settings.summaryFile, renderSummary(report, { blobBase: deps.blobBase }));
+      await writeOutputFile(settings.summaryFile, renderSummary(report, { blobBase: deps.blobBase }));
     }
     // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
     await telemetry.flush();
