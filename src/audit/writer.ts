@@ -15,7 +15,6 @@ import {
   rotate,
   rotationDue,
 } from './maintenance.js';
-import { MerkleRightEdge } from './merkle.js';
 import { openNoFollow } from './reader.js';
 import { type ChainTip, scanAppended } from './scan.js';
 import { layoutOf, type LogLayout } from './segments.js';

@@ -30,7 +30,7 @@ async function unsignedLog(n: number) {
 
 describe('an audit log without a signing key', () => {
   it('is written and chained; its checkpoint is the bare C2SP body, marked unsigned', async () => {
-    const { dir, log, closed } = await unsignedLog(4);
+    const { log, closed } = await unsignedLog(4);
     expect(closed).toMatchObject({ signed: false, size: 4 });
     const text = readFileSync(`${log}.checkpoint`, 'utf8');
     // origin, size, root, and no blank line or signature line after them.
