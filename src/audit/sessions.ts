@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pidAlive } from '../exec/pid.js';
+import { createOwnerFile } from './lock.js';
 import type { LogLayout } from './segments.js';
 
 /**
@@ -24,16 +24,7 @@ const PREFIX = '.writer-';
 
 export async function createMarker(layout: LogLayout): Promise<WriterMarker> {
   const path = `${layout.logPath}${PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(
-    path,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o644,
-  );
-  try {
-    await fh.writeFile(`${process.pid} ${hostname()}\n`);
-  } finally {
-    await fh.close();
-  }
+  await createOwnerFile(path);
   return { path, remove: () => unlink(path).catch(() => undefined) };
 }
 

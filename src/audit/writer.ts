@@ -1,6 +1,6 @@
 import { hash, type KeyObject } from 'node:crypto';
-import { constants, writeSync } from 'node:fs';
-import { type FileHandle, lstat, mkdir } from 'node:fs/promises';
+import { constants, fstatSync, lstatSync, type Stats, writeSync } from 'node:fs';
+import { type FileHandle, mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-file.js';
 import { type AuditEntry, checkEntryLine, encodeEntry } from './canonical-line.js';
 import { signCheckpoint, unsignedCheckpoint } from './checkpoint.js';
@@ -187,8 +187,9 @@ class Writer implements AuditWriter {
    * the whole log and requires it to still hold everything this writer saw.
    */
   private async catchUp(): Promise<void> {
-    const mine = await this.fh.stat();
-    const onDisk = await lstat(this.layout.logPath).catch(() => null);
+    // Synchronous stats for the same reason as the write below: this runs per append.
+    const mine = fstatSync(this.fh.fd);
+    const onDisk = lstatOrNull(this.layout.logPath);
     const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
     if (same && onDisk.size === this.tip.activeBytes) return;
     if (same && onDisk.size > this.tip.activeBytes) {
@@ -316,5 +317,14 @@ class Writer implements AuditWriter {
       await this.fh.close().catch(() => undefined);
       await this.marker.remove();
     });
+  }
+}
+
+/** The log file's lstat, or null when it is gone (then the log is re-verified). */
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
   }
 }
