@@ -28,7 +28,9 @@ Options:
   --report F          JSON report (default: OUT/report.json)
   --summary F         Markdown summary (the Action writes it to the job summary)
   --out DIR           output directory for artifacts and reports (default: .airlock/out)
-  --audit-log F       append to this audit log (checkpoint written beside it)
+  --audit-log F       append to this audit log (checkpoint F.checkpoint beside it); parallel
+                      gates may share one (env AIRLOCK_AUDIT_LOCK_TIMEOUT: seconds an append
+                      waits for another's, default 60)
   --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
                       Without a key the log is still written and chained, its checkpoint unsigned
   --origin S          audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
