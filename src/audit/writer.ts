@@ -50,7 +50,7 @@ export interface AppendResult {
 }
 
 export interface CloseResult {
-  /** The checkpoint text, as written to `checkpoint`: publish it outside the repo. */
+  /** The checkpoint text, as written to `F.checkpoint`: publish it outside the repo. */
   checkpoint: string;
   /** False when the writer had no signing key (the checkpoint is the bare body). */
   signed: boolean;
