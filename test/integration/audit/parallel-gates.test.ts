@@ -89,6 +89,20 @@ describe('parallel gates on one audit log', () => {
       Array(GATES).fill('pass'),
     );
     expect(entries.filter((e) => e.kind === 'execution')).toHaveLength(GATES * SCRIPTS);
+    // The runs interleave in the log; each entry names its run, and each run is whole.
+    const byRun = new Map<string, typeof entries>();
+    for (const e of entries) byRun.set(e.data.run as string, [...(byRun.get(e.data.run as string) ?? []), e]);
+    expect(byRun.size).toBe(GATES);
+    for (const [run, mine] of byRun) {
+      expect(run).toMatch(/^[0-9a-f-]{36}$/);
+      expect(mine.map((e) => e.kind)).toEqual([
+        'run.start',
+        ...Array(SCRIPTS).fill('scan'),
+        ...Array(SCRIPTS).fill('execution'),
+        ...Array(SCRIPTS).fill('decision'),
+        'run.end',
+      ]);
+    }
     // No run was mistaken for a crashed one.
     expect(entries.filter((e) => e.kind === 'audit.recovered')).toEqual([]);
     for (let g = 0; g < GATES; g++) {
