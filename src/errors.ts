@@ -57,7 +57,8 @@ export type ErrorCode =
   | 'AUDIT_KEY_REQUIRED'
   | 'AUDIT_CHECKPOINT_MISSING'
   | 'AUDIT_SEGMENT_INVALID'
-  | 'AUDIT_PRUNED';
+  | 'AUDIT_PRUNED'
+  | 'AUDIT_LOG_UNTRUSTED';
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;

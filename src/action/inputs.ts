@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import {
   type AuditSettings,
+  auditLockTimeoutMs,
   defaultOrigin,
   type FailOn,
   type GateMode,
@@ -111,6 +112,7 @@ export function resolveOutputs(
             log: insideWorkspace(workspace, i.auditLog, 'input audit-log'),
             origin: defaultOrigin(env, workspace),
             signingKey: i.signingKey,
+            lockTimeoutMs: auditLockTimeoutMs(env),
           }
         : undefined,
   };

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
+import { assertLogAdoptable } from '../audit/index.js';
 import { isAirlockError } from '../errors.js';
 import { hostResourceError } from '../host-error.js';
 import { cancelOnSignals } from '../gate/cancel.js';
@@ -15,7 +16,7 @@ import { renderSummary, STEP_SUMMARY_MAX_BYTES } from '../report/summary.js';
 import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { reportFailure } from './failure-report.js';
-import { publishAuditStage } from './publish-stage.js';
+import { branchCheckpointSource, publishAuditStage } from './publish-stage.js';
 import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
 import { type TrustStage, trustStage } from './trust-stage.js';
 
@@ -43,6 +44,21 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         'no signing-key input: the audit log is written and hash-chained, its checkpoint unsigned (see docs/audit-format.md)',
       );
     }
+    // A log that came with the checkout (a PR can commit one) is extended only if the
+    // audit branch vouches for it (src/audit/trust.ts); checked before anything is recorded.
+    if (settings.audit) {
+      await assertLogAdoptable({
+        log: settings.audit.log,
+        branchCheckpoint: inputs.auditBranch
+          ? branchCheckpointSource({
+              branch: inputs.auditBranch,
+              ctx,
+              token: inputs.token,
+              remote: env.AIRLOCK_AUDIT_REMOTE,
+            })
+          : undefined,
+      });
+    }
     const trust = await trustStage({
       ctx,
       workspace,
@@ -68,7 +84,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       cancellation.dispose();
       await trust.dispose();
     }
-    const { report, auditFirstSeq } = gate;
+    const { report, auditAppended } = gate;
 
     setOutputs(report, settings, trust);
     if (report.scripts.length === 0)
@@ -94,13 +110,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     emitAnnotations(reportAnnotations(report), core, { seeAlso: 'the job summary and the SARIF' });
 
     if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace, report);
-    if (settings.audit && inputs.auditBranch && auditFirstSeq !== undefined) {
+    if (settings.audit && inputs.auditBranch && auditAppended !== undefined) {
       await publishAuditStage({
         settings,
         branch: inputs.auditBranch,
         ctx,
         token: inputs.token,
-        firstSeq: auditFirstSeq,
+        appended: auditAppended,
         remote: env.AIRLOCK_AUDIT_REMOTE,
       });
     }

@@ -1,14 +1,51 @@
 import * as core from '@actions/core';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { publishAuditLog, readRunEntries } from '../audit/index.js';
+import { type AppendResult, fetchBranchCheckpoint, publishAuditLog, readRunEntries } from '../audit/index.js';
 import type { GitHubContext } from '../github/context.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 
 /**
- * Commits this run's audit entries (and the image smoke results, when a smoke report
- * sits in the output directory) to the audit branch. The token goes to git as an
- * HTTP header through GIT_CONFIG_* variables: never in a URL, argv or log line.
+ * The audit branch, from the Action: where a run's entries are published, and the
+ * checkpoint a run trusts for a log it finds in the checkout. The token goes to git as
+ * an HTTP header through GIT_CONFIG_* variables: never in a URL, argv or log line.
+ */
+interface BranchAccess {
+  remote: string;
+  gitEnv: NodeJS.ProcessEnv | undefined;
+}
+
+function branchAccess(ctx: GitHubContext, token: string, remote?: string): BranchAccess {
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  core.setSecret(basic);
+  return {
+    remote: remote ?? `${ctx.serverUrl}/${ctx.repository}.git`,
+    gitEnv: token
+      ? {
+          GIT_CONFIG_COUNT: '1',
+          GIT_CONFIG_KEY_0: `http.${new URL(ctx.serverUrl).origin}/.extraheader`,
+          GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
+        }
+      : undefined,
+  };
+}
+
+/** The audit branch's checkpoint text, for src/audit/trust.ts; null when there is none. */
+export function branchCheckpointSource(opts: {
+  branch: string;
+  ctx: GitHubContext;
+  token: string;
+  remote?: string;
+}): () => Promise<string | null> {
+  return () => {
+    const access = branchAccess(opts.ctx, opts.token, opts.remote);
+    return fetchBranchCheckpoint({ remote: access.remote, branch: opts.branch, gitEnv: access.gitEnv });
+  };
+}
+
+/**
+ * Commits this run's audit entries to the audit branch: exactly the entries this run's
+ * writer appended (`appended`, checked against their hashes), nothing else. Nothing is
+ * read back from the workspace for publishing: a file there (a `smoke.json` in the
+ * output directory, say) may have been committed by the pull request being gated.
  * A push the token may not make is a warning, never a failed gate: fork PRs get a
  * read-only token by design (docs/github.md has the fork-safe pattern).
  */
@@ -17,33 +54,21 @@ export async function publishAuditStage(opts: {
   branch: string;
   ctx: GitHubContext;
   token: string;
-  firstSeq: number;
+  appended: readonly AppendResult[];
   remote?: string;
 }): Promise<void> {
   const audit = opts.settings.audit;
   if (!audit) return;
-  const remote = opts.remote ?? `${opts.ctx.serverUrl}/${opts.ctx.repository}.git`;
-  const basic = Buffer.from(`x-access-token:${opts.token}`).toString('base64');
-  core.setSecret(basic);
-  const extraFiles: { path: string; content: string }[] = [];
-  const smoke = await readFile(join(opts.settings.outDir, 'smoke.json'), 'utf8').catch(() => undefined);
-  if (smoke !== undefined) extraFiles.push({ path: 'smoke.json', content: smoke });
+  const access = branchAccess(opts.ctx, opts.token, opts.remote);
   try {
-    const entries = await readRunEntries(audit.log, opts.firstSeq);
+    const entries = await readRunEntries(audit.log, opts.appended);
     const r = await publishAuditLog({
-      remote,
+      remote: access.remote,
       branch: opts.branch,
       origin: audit.origin,
       signingKey: audit.signingKey,
       entries,
-      extraFiles,
-      gitEnv: opts.token
-        ? {
-            GIT_CONFIG_COUNT: '1',
-            GIT_CONFIG_KEY_0: `http.${new URL(opts.ctx.serverUrl).origin}/.extraheader`,
-            GIT_CONFIG_VALUE_0: `AUTHORIZATION: basic ${basic}`,
-          }
-        : undefined,
+      gitEnv: access.gitEnv,
       message: `audit: run ${opts.settings.run.workflowRun ?? 'local'} (${entries.length} entries)`,
     });
     core.info(

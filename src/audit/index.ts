@@ -7,8 +7,15 @@ export type { AuditEntry } from './canonical-line.js';
 export { type Checkpoint, parseCheckpoint } from './checkpoint.js';
 export { generateAuditKeyPair, keyId, loadPublicKey, verifierKey } from './keys.js';
 export type { RotationOptions } from './maintenance.js';
-export { type PublishOptions, type PublishResult, publishAuditLog, readRunEntries } from './publish.js';
-export { auditLogFiles, layoutOf } from './segments.js';
+export {
+  fetchBranchCheckpoint,
+  type PublishOptions,
+  type PublishResult,
+  publishAuditLog,
+  readRunEntries,
+} from './publish.js';
+export { assertLogAdoptable } from './trust.js';
+export { layoutOf } from './segments.js';
 export { type VerifyOptions, type VerifyResult, verifyAuditLog } from './verify.js';
 export {
   type AppendResult,

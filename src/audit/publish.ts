@@ -1,15 +1,15 @@
-import type { KeyObject } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { hash, type KeyObject } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AirlockError, UserError, VerificationError } from '../errors.js';
-import { minimalEnv, runCommand, tryRunCommand } from '../exec/run-command.js';
+import { runGit, runGitOk } from '../exec/git.js';
 import { type AuditEntry, parseEntryLine } from './canonical-line.js';
 import type { RotationOptions } from './maintenance.js';
 import { readLines } from './reader.js';
 import { layoutOf, listClosedSegments } from './segments.js';
-import { openAuditLog } from './writer.js';
+import { type AppendResult, openAuditLog } from './writer.js';
 
 /**
  * Publishes a run's entries to a dedicated branch (default `airlock-audit`) with the
@@ -27,7 +27,7 @@ export interface PublishOptions {
   /** Repository URL or path (`origin`). Credentials go in `gitEnv`, never in logs. */
   remote: string;
   branch?: string;
-  /** Folder on the branch holding `log.jsonl`, `checkpoint` and segments. Default `audit`. */
+  /** Folder on the branch holding `log.jsonl`, `log.jsonl.checkpoint` and segments. Default `audit`. */
   dir?: string;
   origin: string;
   /**
@@ -38,7 +38,11 @@ export interface PublishOptions {
   signingKey?: KeyObject;
   signingKeyPem?: string;
   entries: Pick<AuditEntry, 'time' | 'kind' | 'data'>[];
-  /** More files to commit beside the log (e.g. `smoke.json`), paths relative to `dir`. */
+  /**
+   * More files to commit beside the log, paths relative to `dir`: content the caller
+   * produced in this run, never a file read back from the workspace (a pull request can
+   * put anything there).
+   */
   extraFiles?: { path: string; content: string | Uint8Array }[];
   committer?: { name: string; email: string };
   maxAttempts?: number;
@@ -63,15 +67,35 @@ export interface PublishResult {
 const DEFAULT_COMMITTER = { name: 'airlock[bot]', email: 'airlock[bot]@users.noreply.github.com' };
 const GIT_TIMEOUT_MS = 120_000;
 
-/** Entries with seq >= fromSeq from a local log (closed segments, then the active file). */
-export async function readRunEntries(log: string, fromSeq: number): Promise<PublishOptions['entries']> {
+/**
+ * This run's entries from a local log (closed segments, then the active file): those the
+ * writer reported appending (`CloseResult.appended`), each checked against the hash it
+ * had when written. Other runs may have appended to the same log in between; and a line
+ * changed since it was written is refused (AUDIT_INCONSISTENT), never published.
+ */
+export async function readRunEntries(
+  log: string,
+  appended: readonly AppendResult[],
+): Promise<PublishOptions['entries']> {
   const layout = layoutOf(log);
+  const want = new Map(appended.map((a) => [a.seq, a.hash]));
+  const fromSeq = Math.min(...want.keys());
   const out: PublishOptions['entries'] = [];
   let seq = 0;
-  const onLine = (line: Buffer): void => {
+  const onLine = (line: Buffer, withNewline: Buffer): void => {
     const e = parseEntryLine(line, seq);
     seq = e.seq + 1;
-    if (e.seq >= fromSeq) out.push({ time: e.time, kind: e.kind, data: e.data });
+    const expected = want.get(e.seq);
+    if (expected === undefined) return;
+    if (hash('sha256', withNewline, 'hex') !== expected) {
+      throw new VerificationError(
+        'AUDIT_INCONSISTENT',
+        `entry ${e.seq} of ${log} changed after this run wrote it`,
+        e.seq,
+      );
+    }
+    want.delete(e.seq);
+    out.push({ time: e.time, kind: e.kind, data: e.data });
   };
   const segments = await listClosedSegments(layout);
   for (const [i, s] of segments.entries()) {
@@ -82,6 +106,10 @@ export async function readRunEntries(log: string, fromSeq: number): Promise<Publ
   await readLines(log, onLine, { firstSeq: seq }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   });
+  if (want.size > 0) {
+    const missing = Math.min(...want.keys());
+    throw new VerificationError('AUDIT_TRUNCATED', `entry ${missing} of ${log} is gone`, missing);
+  }
   return out;
 }
 
@@ -94,48 +122,75 @@ function safeRelative(path: string): string {
   return n;
 }
 
+function checkRemote(remote: string, branch: string): void {
+  if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
+    throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
+  }
+}
+
+/** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
+async function checkoutBranch(work: string, remote: string, branch: string, env: NodeJS.ProcessEnv) {
+  const git = (args: string[]) => runGitOk(work, args, { env, timeoutMs: GIT_TIMEOUT_MS });
+  await git(['init', '-q', `--initial-branch=${branch}`]);
+  await git(['remote', 'add', 'origin', '--', remote]);
+  const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
+  if (heads.stdout.trim() === '') return false;
+  await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
+  await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
+  return true;
+}
+
+/**
+ * The checkpoint on the audit branch (`<dir>/log.jsonl.checkpoint`, or the older
+ * `<dir>/checkpoint`), as its text; null when the branch or the file does not exist.
+ * This is the checkpoint a run can trust for a log it did not write itself: the
+ * branch is written only by publishing runs, never by a pull request's files.
+ */
+export async function fetchBranchCheckpoint(opts: {
+  remote: string;
+  branch?: string;
+  dir?: string;
+  gitEnv?: NodeJS.ProcessEnv;
+}): Promise<string | null> {
+  const branch = opts.branch ?? 'airlock-audit';
+  const folder = safeRelative(opts.dir ?? 'audit');
+  checkRemote(opts.remote, branch);
+  const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
+  try {
+    if (!(await checkoutBranch(work, opts.remote, branch, opts.gitEnv ?? {}))) return null;
+    const layout = layoutOf(join(work, folder, 'log.jsonl'));
+    for (const path of [layout.checkpointPath, layout.legacyCheckpointPath]) {
+      const text = await readFile(path, 'utf8').catch(() => null);
+      if (text !== null) return text;
+    }
+    return null;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 export async function publishAuditLog(opts: PublishOptions): Promise<PublishResult> {
   const branch = opts.branch ?? 'airlock-audit';
   const folder = safeRelative(opts.dir ?? 'audit');
-  if (opts.remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
-    throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
-  }
+  checkRemote(opts.remote, branch);
   const extra = (opts.extraFiles ?? []).map((f) => ({ ...f, path: safeRelative(f.path) }));
   const who = opts.committer ?? DEFAULT_COMMITTER;
-  const env = minimalEnv({
-    GIT_TERMINAL_PROMPT: '0',
-    // Hermetic: no system or global config (hooks, signing, rewrites) leaks in.
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
+  // On top of the hardened git environment (src/exec/git.ts: no system or global
+  // config, no hooks, no prompts): who commits, and the caller's auth header.
+  const env = {
     GIT_AUTHOR_NAME: who.name,
     GIT_AUTHOR_EMAIL: who.email,
     GIT_COMMITTER_NAME: who.name,
     GIT_COMMITTER_EMAIL: who.email,
     ...opts.gitEnv,
-  });
+  };
   const maxAttempts = opts.maxAttempts ?? 6;
   let lastFailure = '';
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
-    const git = (args: string[], ok?: number[]) =>
-      runCommand(
-        'git',
-        ['-C', work, '-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', ...args],
-        {
-          env,
-          timeoutMs: GIT_TIMEOUT_MS,
-          code: 'GIT_FAILED',
-          okExitCodes: ok,
-        },
-      );
+    const git = (args: string[]) => runGitOk(work, args, { env, timeoutMs: GIT_TIMEOUT_MS });
     try {
-      await git(['init', '-q', `--initial-branch=${branch}`]);
-      await git(['remote', 'add', 'origin', '--', opts.remote]);
-      const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
-      if (heads.stdout.trim() !== '') {
-        await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
-        await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
-      }
+      await checkoutBranch(work, opts.remote, branch, env);
       const log = join(work, folder, 'log.jsonl');
       const writer = await openAuditLog({
         log,
@@ -152,6 +207,9 @@ export async function publishAuditLog(opts: PublishOptions): Promise<PublishResu
         throw e;
       }
       const closed = await writer.close();
+      // The branch folder holds this one log: its checkpoint from before checkpoints were
+      // named after their log (read above as the legacy name) is now stale.
+      await rm(layoutOf(log).legacyCheckpointPath, { force: true });
       for (const f of extra) {
         const target = join(work, folder, f.path);
         await mkdir(dirname(target), { recursive: true });
@@ -160,14 +218,10 @@ export async function publishAuditLog(opts: PublishOptions): Promise<PublishResu
       await git(['add', '-A', '--', folder]);
       const message = opts.message ?? `audit: ${opts.entries.length} entries, checkpoint size ${closed.size}`;
       await git(['commit', '-q', '--no-verify', '-m', message]);
-      const push = await tryRunCommand(
-        'git',
-        ['-C', work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`],
-        {
-          env,
-          timeoutMs: GIT_TIMEOUT_MS,
-        },
-      );
+      const push = await runGit(work, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
+        env,
+        timeoutMs: GIT_TIMEOUT_MS,
+      });
       if (push.exitCode === 0) {
         const head = await git(['rev-parse', 'HEAD']);
         return { ...closed, commit: head.stdout.trim(), firstSeq, attempts: attempt };

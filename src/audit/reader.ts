@@ -96,13 +96,13 @@ export async function openNoFollow(path: string, flags = constants.O_RDONLY) {
 }
 
 /**
- * Reads every line of `path`. `firstSeq` is the seq the first line should carry, used
- * only to name an over-long line in the error.
+ * Reads every line of `path` (from byte `start`, plain files only). `firstSeq` is the seq
+ * the first line should carry, used only to name an over-long line in the error.
  */
 export async function readLines(
   path: string,
   onLine: (line: Buffer, withNewline: Buffer) => void,
-  opts: { gzip?: boolean; firstSeq?: number } = {},
+  opts: { gzip?: boolean; firstSeq?: number; start?: number } = {},
 ): Promise<ReadResult> {
   const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);
   const fh = await openNoFollow(path);
@@ -128,9 +128,12 @@ export async function readLines(
   }
   try {
     const buf = Buffer.allocUnsafe(READ_CHUNK);
+    // `start`: a writer catching up reads only what other writers appended since it last looked.
+    let position = opts.start ?? 0;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, position);
       if (bytesRead === 0) break;
+      position += bytesRead;
       splitter.push(buf.subarray(0, bytesRead));
     }
   } finally {

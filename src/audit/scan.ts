@@ -201,3 +201,40 @@ export async function scanLog(layout: LogLayout, expect: ScanExpectations): Prom
     },
   };
 }
+
+/** Where a writer's view of the log ends: the chain's tip and the active file's length. */
+export interface ChainTip {
+  size: number;
+  lastHash: string;
+  tree: MerkleRightEdge;
+  /** Bytes of complete lines in the active file. */
+  activeBytes: number;
+}
+
+/**
+ * Continues a scan from `from` over what other writers appended to the active file
+ * since: each new line is checked (form, seq, link) exactly as scanLog checks it, so
+ * a writer that holds the lock only while it appends still links to the true tail.
+ */
+export async function scanAppended(
+  layout: LogLayout,
+  origin: string,
+  from: ChainTip,
+  checkpoint: Checkpoint | null,
+): Promise<{ tip: ChainTip; tornTail: Buffer | null }> {
+  const snap = from.tree.snapshot();
+  const state = new ChainState(
+    { size: from.size, lastHash: from.lastHash, edge: snap.edge },
+    { origin, anchor: null, checkpoint },
+  );
+  const r = await readLines(layout.logPath, state.onLine, { firstSeq: from.size, start: from.activeBytes });
+  return {
+    tip: {
+      size: state.size,
+      lastHash: state.lastHash,
+      tree: state.tree,
+      activeBytes: from.activeBytes + r.completeBytes,
+    },
+    tornTail: r.tail,
+  };
+}

@@ -11,14 +11,20 @@ import { popcount } from './merkle.js';
  *   F                     the active segment (plain JSON Lines, appended to)
  *   F.seg-<12 digits>.gz  closed segments, named by the seq of their first entry
  *   F.anchor.json         after pruning: the state at the prune point
- *   checkpoint            the signed checkpoint (DESIGN.md: "file `checkpoint` beside the log")
- *   F.lock                held by the one writer appending
+ *   F.checkpoint          the checkpoint (signed, or unsigned without a key)
+ *   F.lock                held by a writer for the moment it appends
+ *   F.writer-<pid>        one per writer that has the log open (sessions.ts)
+ *
+ * The checkpoint is named after the log so that two logs in one directory never share
+ * (and overwrite) one checkpoint. Logs written before that have `checkpoint` beside the
+ * log (`legacyCheckpointPath`), which is still read when `F.checkpoint` is absent.
  */
 export interface LogLayout {
   logPath: string;
   dir: string;
   base: string;
   checkpointPath: string;
+  legacyCheckpointPath: string;
   anchorPath: string;
   lockPath: string;
 }
@@ -30,7 +36,8 @@ export function layoutOf(logPath: string): LogLayout {
     logPath,
     dir,
     base,
-    checkpointPath: join(dir, 'checkpoint'),
+    checkpointPath: `${logPath}.checkpoint`,
+    legacyCheckpointPath: join(dir, 'checkpoint'),
     anchorPath: `${logPath}.anchor.json`,
     lockPath: `${logPath}.lock`,
   };
@@ -122,19 +129,4 @@ export async function readAnchor(layout: LogLayout): Promise<Anchor | null> {
 
 export async function writeAnchor(layout: LogLayout, anchor: Anchor): Promise<void> {
   await writeFileAtomic(layout.anchorPath, canonicalize(anchor)!);
-}
-
-/**
- * Every file that makes up the log, for uploading as a workflow artifact (the lead may
- * wire @actions/artifact to this; nothing here depends on it): closed segments, the
- * active file, the anchor and the checkpoint, those that exist.
- */
-export async function auditLogFiles(logPath: string): Promise<string[]> {
-  const layout = layoutOf(logPath);
-  const files = (await listClosedSegments(layout)).map((s) => s.path);
-  for (const p of [layout.logPath, layout.anchorPath, layout.checkpointPath]) {
-    const st = await lstat(p).catch(() => null);
-    if (st?.isFile()) files.push(p);
-  }
-  return files;
 }

@@ -4,11 +4,11 @@ import { VerificationError } from '../errors.js';
 import { parseCheckpoint, type SignedCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { loadPublicKey } from './keys.js';
 import { scanLog } from './scan.js';
-import { layoutOf, readAnchor } from './segments.js';
+import { type LogLayout, layoutOf, listClosedSegments, readAnchor } from './segments.js';
 import { MAX_NOTE_BYTES } from './signed-note.js';
 
 export interface VerifyOptions {
-  /** The log file (the active segment); `checkpoint` and closed segments are beside it. */
+  /** The log file F (the active segment); `F.checkpoint` and closed segments are beside it. */
   log: string;
   /** PEM of the Ed25519 public key. Without it the signature is NOT checked (reported). */
   publicKeyPem?: string;
@@ -59,6 +59,19 @@ export async function readCheckpointFile(path: string): Promise<SignedCheckpoint
 }
 
 /**
+ * The checkpoint of the log at `layout`: `F.checkpoint`; for a log written before that
+ * name existed, `checkpoint` beside it. The old name is read only when the new one is
+ * absent and the log has entries: beside an empty or new log it belongs to another log.
+ */
+export async function readLogCheckpoint(layout: LogLayout): Promise<SignedCheckpoint | null> {
+  const current = await readCheckpointFile(layout.checkpointPath);
+  if (current) return current;
+  const active = await lstat(layout.logPath).catch(() => null);
+  const hasEntries = (active?.size ?? 0) > 0 || (await listClosedSegments(layout)).length > 0;
+  return hasEntries ? readCheckpointFile(layout.legacyCheckpointPath) : null;
+}
+
+/**
  * Verifies a log: every line's form, seq and link; the Merkle root against the signed
  * checkpoint; the signature; and consistency with a trusted older checkpoint. Throws
  * VerificationError naming the first bad entry (`seq`) where one can be named.
@@ -67,9 +80,9 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyResult>
   const layout = layoutOf(opts.log);
   const publicKey: KeyObject | undefined = opts.publicKeyPem ? loadPublicKey(opts.publicKeyPem) : undefined;
 
-  const checkpoint = await readCheckpointFile(layout.checkpointPath);
+  const checkpoint = await readLogCheckpoint(layout);
   if (!checkpoint) {
-    throw new VerificationError('AUDIT_CHECKPOINT_MISSING', `no checkpoint beside ${opts.log}`);
+    throw new VerificationError('AUDIT_CHECKPOINT_MISSING', `no checkpoint ${layout.checkpointPath}`);
   }
   const origin = opts.origin ?? checkpoint.origin;
   if (checkpoint.origin !== origin) {

@@ -1,12 +1,12 @@
-import { createHash, hash, type KeyObject } from 'node:crypto';
-import { constants, writeSync } from 'node:fs';
+import { hash, type KeyObject } from 'node:crypto';
+import { constants, fstatSync, lstatSync, type Stats, writeSync } from 'node:fs';
 import { type FileHandle, mkdir } from 'node:fs/promises';
-import { UserError, VerificationError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { type AuditEntry, checkEntryLine, encodeEntry } from './canonical-line.js';
-import { signCheckpoint, unsignedCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
+import { signCheckpoint, unsignedCheckpoint } from './checkpoint.js';
 import { loadPrivateKey, publicKeyOf } from './keys.js';
 import { acquireLock, type LockHandle } from './lock.js';
+import { checkCheckpoint, loadLog } from './log-state.js';
 import {
   DEFAULT_ROTATION,
   pruneExpired,
@@ -14,16 +14,15 @@ import {
   recoverInterruptedRotation,
   rotate,
   rotationDue,
-  truncateFile,
 } from './maintenance.js';
-import type { MerkleRightEdge } from './merkle.js';
 import { openNoFollow } from './reader.js';
-import { scanLog } from './scan.js';
-import { layoutOf, type LogLayout, readAnchor } from './segments.js';
-import { readCheckpointFile } from './verify.js';
+import { type ChainTip, scanAppended } from './scan.js';
+import { layoutOf, type LogLayout } from './segments.js';
+import { createMarker, sweepMarkers, type WriterMarker } from './sessions.js';
+import { readLogCheckpoint } from './verify.js';
 
 export interface OpenAuditLogOptions {
-  /** The log file (`--audit-log F`); `checkpoint`, segments and the lock live beside it. */
+  /** The log file (`--audit-log F`); `F.checkpoint`, segments and the lock live beside it. */
   log: string;
   /** The log's name, e.g. `github.com/OWNER/REPO/airlock-audit`; signs as this name. */
   origin: string;
@@ -38,6 +37,7 @@ export interface OpenAuditLogOptions {
   rotation?: RotationOptions;
   /** fsync after every entry (default true): a crash loses at most the entry being written. */
   syncEachAppend?: boolean;
+  /** How long one append waits for another writer's append (lock.ts, DEFAULT_LOCK_TIMEOUT_MS). */
   lockTimeoutMs?: number;
   /** Clock, for tests. */
   now?: () => Date;
@@ -50,7 +50,7 @@ export interface AppendResult {
 }
 
 export interface CloseResult {
-  /** The checkpoint text, as written to `checkpoint`: publish it outside the repo. */
+  /** The checkpoint text, as written to `F.checkpoint`: publish it outside the repo. */
   checkpoint: string;
   /** False when the writer had no signing key (the checkpoint is the bare body). */
   signed: boolean;
@@ -59,6 +59,11 @@ export interface CloseResult {
   root: string;
   /** The first seq this writer appended (including its own recovery entries). */
   firstSeq: number;
+  /**
+   * Every entry this writer appended, in order. Other writers may append to the same
+   * log between them, so a run's entries are these, not a range from `firstSeq`.
+   */
+  appended: AppendResult[];
 }
 
 export interface AuditWriter {
@@ -66,16 +71,19 @@ export interface AuditWriter {
   readonly size: number;
   /** `time` (RFC 3339 UTC) defaults to now; publishing passes an entry's original time. */
   append(kind: string, data: Record<string, unknown>, time?: string): Promise<AppendResult>;
-  /** fsyncs, signs and atomically writes the checkpoint, releases the lock. */
+  /** Signs and atomically writes the checkpoint over the whole log as it is now. */
   close(): Promise<CloseResult>;
-  /** Releases the lock without signing (an error path); entries stay as an unsigned tail. */
+  /** Stops without signing (an error path); entries stay as an unsigned tail. */
   abort(): Promise<void>;
 }
 
 /**
- * Opens a log for appending: takes the lock, verifies what is there (a writer refuses
- * to extend a log that does not verify), repairs a torn tail or an interrupted
- * rotation, rotates and prunes, then records what it recovered as the first entries.
+ * Opens a log for appending. Under the lock (held only for this and for each append,
+ * never for a whole run, so parallel gates share one log): verifies what is there (a
+ * writer refuses to extend a log that does not verify, or one with entries and no
+ * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
+ * records what it recovered as the first entries, and gives a new log its checkpoint
+ * before anything else is written.
  */
 export async function openAuditLog(opts: OpenAuditLogOptions): Promise<AuditWriter> {
   const privateKey =
@@ -86,89 +94,55 @@ export async function openAuditLog(opts: OpenAuditLogOptions): Promise<AuditWrit
   const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
   await mkdir(layout.dir, { recursive: true });
   const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
+  let marker: WriterMarker | undefined;
+  let fh: FileHandle | undefined;
   try {
     const recovered: Record<string, unknown>[] = [];
     if (await recoverInterruptedRotation(layout)) recovered.push({ reason: 'interrupted-rotation' });
-    const checkpoint = await readCheckpointFile(layout.checkpointPath);
-    if (checkpoint) {
-      if (checkpoint.origin !== opts.origin) {
-        throw new VerificationError(
-          'AUDIT_ORIGIN_MISMATCH',
-          `log is for ${checkpoint.origin}, not ${opts.origin}`,
-        );
-      }
-      if (publicKey && checkpoint.signed) verifyCheckpointSignature(checkpoint, publicKey);
-      if (!publicKey && checkpoint.signed) {
-        // Extending a signed log without the key would replace its signed checkpoint
-        // with an unsigned one: the earlier signature would silently stop covering it.
-        throw new UserError(
-          'AUDIT_KEY_REQUIRED',
-          `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`,
-        );
-      }
-    }
-    const anchor = await readAnchor(layout);
-    if (anchor && anchor.origin !== opts.origin) {
-      throw new VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
-    }
-    const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint });
-    if (checkpoint && scan.size < checkpoint.size) {
-      throw new VerificationError(
-        'AUDIT_TRUNCATED',
-        `log has ${scan.size} of ${checkpoint.size} entries`,
-        scan.size,
-      );
-    }
+    const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
+    const { scan, checkpoint } = loaded;
+    marker = await createMarker(layout);
+    const others = await sweepMarkers(layout, marker);
     if (checkpoint && !checkpoint.signed && publicKey) {
       // From here on the key signs entries it never saw signed: say so in the record.
       recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
     }
     const signedSize = checkpoint?.size ?? 0;
-    if (scan.size > signedSize) {
+    // Entries past the checkpoint are a crashed run's only when no writer is still at
+    // work on the log (or a dead one left its marker): a live one signs them when it closes.
+    if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
       recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
     }
-    if (scan.active.tornTail) {
-      // A crash mid-append: the last line is incomplete and was never acknowledged to
-      // anyone. Cut it off, and record what was cut so nothing disappears silently.
-      await truncateFile(layout.logPath, scan.active.completeBytes);
-      recovered.push({
-        reason: 'torn-tail',
-        droppedBytes: scan.active.tornTail.length,
-        droppedSha256: createHash('sha256').update(scan.active.tornTail).digest('hex'),
-      });
-    }
+    recovered.push(...loaded.recovered);
     const closed = [...scan.closed];
-    if (rotationDue(scan, rotation, now())) closed.push(await rotate(layout, scan));
+    let tip = loaded.tip;
+    if (rotationDue(scan, rotation, now())) {
+      closed.push(await rotate(layout, scan));
+      tip = { ...tip, activeBytes: 0 };
+    }
     const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
     if (pruned) recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
 
-    const fh = await openNoFollow(
-      layout.logPath,
-      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
-    );
-    const writer = new Writer(
-      layout,
-      opts,
-      privateKey,
-      publicKey,
-      lock,
-      fh,
-      scan.size,
-      scan.lastHash,
-      scan.tree,
-      now,
-    );
-    for (const r of recovered) await writer.append('audit.recovered', r);
+    fh = await openNoFollow(layout.logPath, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+    const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
+    for (const r of recovered) await writer.appendLocked('audit.recovered', r);
+    // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
+    // can only mean a file that Airlock did not start (log-state.ts refuses those).
+    if (!checkpoint) await writer.writeCheckpointLocked();
     return writer;
   } catch (e) {
-    await lock.release();
+    await fh?.close().catch(() => undefined);
+    await marker?.remove();
     throw e;
+  } finally {
+    await lock.release();
   }
 }
 
 class Writer implements AuditWriter {
   readonly origin: string;
-  private readonly firstSeq: number;
+  private firstSeq: number | undefined;
+  private readonly appended: AppendResult[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private state: 'open' | 'closed' | 'failed' = 'open';
 
@@ -177,19 +151,16 @@ class Writer implements AuditWriter {
     private readonly opts: OpenAuditLogOptions,
     private readonly privateKey: KeyObject | undefined,
     private readonly publicKey: KeyObject | undefined,
-    private readonly lock: LockHandle,
-    private readonly fh: FileHandle,
-    private count: number,
-    private lastHash: string,
-    private readonly tree: MerkleRightEdge,
+    private readonly marker: WriterMarker,
+    private fh: FileHandle,
+    private tip: ChainTip,
     private readonly now: () => Date,
   ) {
     this.origin = opts.origin;
-    this.firstSeq = count;
   }
 
   get size(): number {
-    return this.count;
+    return this.tip.size;
   }
 
   /** Serialises calls: entries are numbered and linked in call order. */
@@ -199,37 +170,112 @@ class Writer implements AuditWriter {
     return run;
   }
 
+  /** Runs `job` holding the log's lock, after catching up with what other writers appended. */
+  private async locked<T>(job: () => Promise<T>): Promise<T> {
+    const lock: LockHandle = await acquireLock(this.layout.lockPath, { timeoutMs: this.opts.lockTimeoutMs });
+    try {
+      await this.catchUp();
+      return await job();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Brings `tip` to the log's real end. The common case (others appended) reads only
+   * the new bytes; anything else (rotated, replaced, shrunk, a torn line) re-verifies
+   * the whole log and requires it to still hold everything this writer saw.
+   */
+  private async catchUp(): Promise<void> {
+    // Synchronous stats for the same reason as the write below: this runs per append.
+    const mine = fstatSync(this.fh.fd);
+    const onDisk = lstatOrNull(this.layout.logPath);
+    const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
+    if (same && onDisk.size === this.tip.activeBytes) return;
+    if (same && onDisk.size > this.tip.activeBytes) {
+      const checkpoint = await readLogCheckpoint(this.layout);
+      checkCheckpoint(checkpoint, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log });
+      const r = await scanAppended(this.layout, this.origin, this.tip, checkpoint);
+      if (!r.tornTail) {
+        this.tip = r.tip;
+        return;
+      }
+    }
+    const known = { origin: this.origin, size: this.tip.size, root: this.tip.tree.root() };
+    await recoverInterruptedRotation(this.layout);
+    const loaded = await loadLog(
+      this.layout,
+      { origin: this.origin, publicKey: this.publicKey, log: this.opts.log },
+      known,
+    );
+    if (!same) {
+      await this.fh.close();
+      this.fh = await openNoFollow(
+        this.layout.logPath,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+      );
+    }
+    this.tip = loaded.tip;
+    for (const r of loaded.recovered) await this.appendLocked('audit.recovered', r);
+  }
+
   append(kind: string, data: Record<string, unknown>, time?: string): Promise<AppendResult> {
     return this.enqueue(async () => {
       if (this.state !== 'open') throw new Error(`audit log writer is ${this.state}`);
-      const entry: AuditEntry = {
-        v: 1,
-        seq: this.count,
-        prev: this.lastHash,
-        time: time ?? this.now().toISOString(),
-        kind,
-        data,
-      };
-      const line = encodeEntry(entry);
-      // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
-      checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
-      try {
-        // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
-        // Synchronous on purpose: a few hundred bytes into the page cache take
-        // microseconds, while an async write costs a thread-pool round trip per entry
-        // (about 10x the append throughput; the fsync below stays async).
-        let off = 0;
-        while (off < line.length) off += writeSync(this.fh.fd, line, off);
-        if (this.opts.syncEachAppend ?? true) await this.fh.datasync();
-      } catch (e) {
-        this.state = 'failed';
-        throw e;
-      }
-      this.lastHash = hash('sha256', line, 'hex');
-      this.tree.push(line.subarray(0, line.length - 1));
-      this.count++;
-      return { seq: entry.seq, hash: this.lastHash };
+      return this.locked(() => this.appendLocked(kind, data, time));
     });
+  }
+
+  /** One entry at the tip; the caller holds the lock and has caught up. */
+  async appendLocked(kind: string, data: Record<string, unknown>, time?: string): Promise<AppendResult> {
+    const entry: AuditEntry = {
+      v: 1,
+      seq: this.tip.size,
+      prev: this.tip.lastHash,
+      time: time ?? this.now().toISOString(),
+      kind,
+      data,
+    };
+    const line = encodeEntry(entry);
+    // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
+    checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
+    try {
+      // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
+      // Synchronous on purpose: a few hundred bytes into the page cache take
+      // microseconds, while an async write costs a thread-pool round trip per entry
+      // (about 10x the append throughput; the fsync below stays async).
+      let off = 0;
+      while (off < line.length) off += writeSync(this.fh.fd, line, off);
+      if (this.opts.syncEachAppend ?? true) await this.fh.datasync();
+    } catch (e) {
+      this.state = 'failed';
+      throw e;
+    }
+    const result = { seq: entry.seq, hash: hash('sha256', line, 'hex') };
+    const tree = this.tip.tree;
+    tree.push(line.subarray(0, line.length - 1));
+    this.tip = {
+      size: entry.seq + 1,
+      lastHash: result.hash,
+      tree,
+      activeBytes: this.tip.activeBytes + line.length,
+    };
+    this.firstSeq ??= entry.seq;
+    this.appended.push(result);
+    return result;
+  }
+
+  /** Signs (with a key) and atomically writes the checkpoint over the tip; the caller holds the lock. */
+  async writeCheckpointLocked(): Promise<{ checkpoint: string; root: Buffer }> {
+    await this.fh.sync();
+    const root = this.tip.tree.root();
+    const body = { origin: this.origin, size: this.tip.size, root };
+    const checkpoint =
+      this.privateKey && this.publicKey
+        ? signCheckpoint(body, this.privateKey, this.publicKey)
+        : unsignedCheckpoint(body);
+    await writeFileAtomic(this.layout.checkpointPath, checkpoint);
+    return { checkpoint, root };
   }
 
   close(): Promise<CloseResult> {
@@ -237,24 +283,29 @@ class Writer implements AuditWriter {
       if (this.state !== 'open') throw new Error(`audit log writer is ${this.state}`);
       this.state = 'closed';
       try {
-        await this.fh.sync();
-        const root = this.tree.root();
-        const body = { origin: this.origin, size: this.count, root };
-        const checkpoint =
-          this.privateKey && this.publicKey
-            ? signCheckpoint(body, this.privateKey, this.publicKey)
-            : unsignedCheckpoint(body);
-        await writeFileAtomic(this.layout.checkpointPath, checkpoint);
+        const { checkpoint, root } = await this.locked(async () => {
+          // A checkpoint another writer signed meanwhile is never replaced by an unsigned
+          // one (AUDIT_KEY_REQUIRED), nor one for another origin.
+          checkCheckpoint(await readLogCheckpoint(this.layout), {
+            origin: this.origin,
+            publicKey: this.publicKey,
+            log: this.opts.log,
+          });
+          const written = await this.writeCheckpointLocked();
+          await this.marker.remove();
+          return written;
+        });
         return {
           checkpoint,
           signed: this.privateKey !== undefined,
-          size: this.count,
+          size: this.tip.size,
           root: root.toString('base64'),
-          firstSeq: this.firstSeq,
+          firstSeq: this.firstSeq ?? this.tip.size,
+          appended: [...this.appended],
         };
       } finally {
-        await this.fh.close();
-        await this.lock.release();
+        await this.fh.close().catch(() => undefined);
+        await this.marker.remove();
       }
     });
   }
@@ -264,7 +315,16 @@ class Writer implements AuditWriter {
       if (this.state === 'closed') return;
       this.state = 'closed';
       await this.fh.close().catch(() => undefined);
-      await this.lock.release();
+      await this.marker.remove();
     });
+  }
+}
+
+/** The log file's lstat, or null when it is gone (then the log is re-verified). */
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
   }
 }

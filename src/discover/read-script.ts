@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { sha256Hex } from '../sha256.js';
 
 /**
  * Reads a script ONCE and hashes exactly those bytes. Scanners and the sandbox use
@@ -16,10 +16,6 @@ export interface ScriptBytes {
 }
 
 export type ReadOutcome = { ok: true; value: ScriptBytes } | { ok: false; reason: string };
-
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 export function fileTooLarge(rel: string, size: number, max: number): UserError {
   return new UserError(

@@ -1,9 +1,10 @@
-import { UserError } from '../errors.js';
-import { type CommandResult, minimalEnv, tryRunCommand } from './run-command.js';
+import { AirlockError, UserError } from '../errors.js';
+import { type CommandResult, describeFailure, minimalEnv, tryRunCommand } from './run-command.js';
 
 /**
- * The one hardened way Airlock asks git about the workspace (changed files, the
- * checked-out commit, files at a trusted revision).
+ * The one hardened way Airlock runs git: asking about the workspace (changed files, the
+ * checked-out commit, files at a trusted revision), reading the image's source revision,
+ * and publishing the audit branch from a throwaway clone.
  *
  * The workspace may hold a pull request's files, and git reads some of its settings
  * from places a PR or the runner image can influence, so every call:
@@ -18,8 +19,13 @@ import { type CommandResult, minimalEnv, tryRunCommand } from './run-command.js'
 const GIT_TIMEOUT_MS = 60_000;
 export const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
-export function gitEnv(): NodeJS.ProcessEnv {
+/**
+ * `extra`: what a caller adds on top (commit identity, an auth header through
+ * GIT_CONFIG_COUNT/KEY/VALUE); it cannot switch the hardening below off, which is argv.
+ */
+export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return minimalEnv({
+    ...extra,
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
     GIT_CONFIG_GLOBAL: '/dev/null',
@@ -27,18 +33,28 @@ export function gitEnv(): NodeJS.ProcessEnv {
   });
 }
 
-const HARDENING = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+const HARDENING = [
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'commit.gpgsign=false',
+];
+
+export interface GitOptions {
+  maxOutputBytes?: number;
+  timeoutMs?: number;
+  /** Added to the hardened environment (gitEnv). */
+  env?: NodeJS.ProcessEnv;
+}
 
 /** Runs git; a non-zero exit is the caller's to judge. Throws GIT_FAILED only when git cannot start. */
-export async function runGit(
-  cwd: string,
-  args: string[],
-  opts: { maxOutputBytes?: number; timeoutMs?: number } = {},
-): Promise<CommandResult> {
+export async function runGit(cwd: string, args: string[], opts: GitOptions = {}): Promise<CommandResult> {
   try {
     return await tryRunCommand('git', [...HARDENING, ...args], {
       cwd,
-      env: gitEnv(),
+      env: gitEnv(opts.env),
       timeoutMs: opts.timeoutMs ?? GIT_TIMEOUT_MS,
       maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
     });
@@ -46,6 +62,13 @@ export async function runGit(
     const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'git not found on PATH' : String(e);
     throw new UserError('GIT_FAILED', why, { cause: e });
   }
+}
+
+/** Runs git and throws GIT_FAILED (naming the command, exit code and last stderr line) unless it exits 0. */
+export async function runGitOk(cwd: string, args: string[], opts: GitOptions = {}): Promise<CommandResult> {
+  const r = await runGit(cwd, args, opts);
+  if (r.exitCode !== 0) throw new AirlockError('GIT_FAILED', describeFailure(r));
+  return r;
 }
 
 /**

@@ -50,7 +50,7 @@ export const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
  * and client config, not secrets, and they go to the docker CLI on the host, never
  * into a container (the container's environment is built from the spec alone).
  */
-const DOCKER_CLIENT_VARS = [
+export const DOCKER_CLIENT_VARS: readonly string[] = [
   'DOCKER_HOST',
   'DOCKER_CONTEXT',
   'DOCKER_CONFIG',

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import { type AuditWriter, openAuditLog } from '../audit/index.js';
+import { type AppendResult, type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
@@ -41,7 +42,15 @@ export interface AuditRecorder {
   close(
     verdict: string,
     cancelled?: { signal: string; inFlight: number; notStarted: number },
-  ): Promise<{ checkpoint: string; size: number; root: string; firstSeq: number; signed: boolean }>;
+  ): Promise<{
+    checkpoint: string;
+    size: number;
+    root: string;
+    firstSeq: number;
+    signed: boolean;
+    /** This run's entries (other runs may append to the same log in between): what gets published. */
+    appended: AppendResult[];
+  }>;
   abort(cause: unknown): Promise<void>;
 }
 
@@ -49,13 +58,22 @@ export async function openAuditRecorder(
   a: AuditSettings,
   progress: (l: string) => void,
 ): Promise<AuditRecorder> {
-  const w: AuditWriter = await openAuditLog({ log: a.log, origin: a.origin, signingKey: a.signingKey });
+  const w: AuditWriter = await openAuditLog({
+    log: a.log,
+    origin: a.origin,
+    signingKey: a.signingKey,
+    lockTimeoutMs: a.lockTimeoutMs,
+  });
+  // Gates may write one log at once, so a run's entries interleave with another's: each
+  // entry names its run (an id of this writer's own, not a secret and not the CI's run id).
+  const run = randomUUID();
+  const append = (kind: string, data: Record<string, unknown>) => w.append(kind, { run, ...data });
   progress(
     `record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`,
   );
   return {
     async runStart({ settings, policy, image, scripts }) {
-      await w.append('run.start', {
+      await append('run.start', {
         airlock: VERSION,
         mode: settings.mode,
         repository: settings.run.repository ?? null,
@@ -87,11 +105,11 @@ export async function openAuditRecorder(
         findings: f.findings.map((x) => `${x.tool}:${x.ruleId}${x.allowlisted ? ' (allowlisted)' : ''}`),
         scanners: tools,
       });
-      for (const s of scripts) await w.append('scan', entry(s, false));
-      for (const m of modules) await w.append('scan', entry(m, true));
+      for (const s of scripts) await append('scan', entry(s, false));
+      for (const m of modules) await append('scan', entry(m, true));
     },
     async executed(s, r) {
-      await w.append('execution', {
+      await append('execution', {
         path: s.path,
         sha256: s.sha256,
         status: r.status,
@@ -108,7 +126,7 @@ export async function openAuditRecorder(
       });
       // One entry per request through the egress proxy, allowed or not, with the reason.
       for (const q of r.egress ?? []) {
-        await w.append('egress', {
+        await append('egress', {
           path: s.path,
           sha256: s.sha256,
           method: q.method,
@@ -124,17 +142,24 @@ export async function openAuditRecorder(
     },
     async decided(scripts) {
       for (const s of scripts) {
-        await w.append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
+        await append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
       }
     },
     async close(verdict, cancelled) {
-      await w.append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
+      await append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
       const c = await w.close();
-      return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq, signed: c.signed };
+      return {
+        checkpoint: c.checkpoint,
+        size: c.size,
+        root: c.root,
+        firstSeq: c.firstSeq,
+        signed: c.signed,
+        appended: c.appended,
+      };
     },
     async abort(cause) {
       try {
-        await w.append('run.end', {
+        await append('run.end', {
           verdict: 'error',
           error: String((cause as Error)?.message ?? cause).slice(0, 500),
         });

@@ -3,13 +3,14 @@ import { basename, dirname, isAbsolute, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts, notebookFindings, stagedNames } from '../discover/index.js';
 import { hostResourceError } from '../host-error.js';
+import type { AppendResult } from '../audit/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
 import { revisionCopyRoot } from '../policy/from-revision.js';
 import { loadPolicy, policySha256 } from '../policy/index.js';
 import { buildSarif, writeSarif } from '../report/sarif.js';
 import { renderSummary } from '../report/summary.js';
 import type { GateReport, ScriptReport } from '../report/types.js';
-import { writeFileAtomic, writeJson } from '../report/write-json.js';
+import { writeJson, writeOutputFile } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import { checkDocker } from '../sandbox/docker.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
@@ -84,7 +85,7 @@ export async function runGate(settings: GateSettings, deps: GateDeps): Promise<G
   }
 }
 
-type GateRun = { report: GateReport; timings: StageTimings; auditFirstSeq?: number };
+type GateRun = { report: GateReport; timings: StageTimings; auditAppended?: AppendResult[] };
 
 async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDeps): Promise<GateRun> {
   const startedAt = new Date();
@@ -341,12 +342,12 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     const summary = settings.summaryFile;
     if (summary) {
       await output.write(summary, (p) =>
-        writeFileAtomic(p, renderSummary(report, { blobBase: deps.blobBase })),
+        writeOutputFile(p, renderSummary(report, { blobBase: deps.blobBase })),
       );
     }
     // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
     await telemetry.flush();
-    return { report, timings: t, auditFirstSeq: closed?.firstSeq };
+    return { report, timings: t, auditAppended: closed?.appended };
   } catch (e) {
     // Whatever happened, the log is closed on a verifiable entry that says so.
     await audit?.abort(e).catch(() => undefined);

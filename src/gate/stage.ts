@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { constants, createWriteStream, rmSync } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +13,7 @@ import {
 import type { TrustLevel } from '../report/types.js';
 import { buildRunView } from './run-view.js';
 import { executableMembers, zipMembers } from './zip-members.js';
+import { sha256Hex } from '../sha256.js';
 
 /**
  * Stages what the scanners read and the sandbox runs into a private directory.
@@ -199,10 +199,6 @@ async function copyTree(src: string, dest: string, rel: string, st: CopyState): 
         });
     }
   }
-}
-
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /**

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { ImageFlavor } from './flavor.js';
+import { sha256Hex } from '../sha256.js';
 
 /**
  * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
@@ -76,10 +77,6 @@ export function isDigestedPath(rel: string): boolean {
   // taken before the download, so an up-to-date image costs no 80 MB fetch.
   if (rel === WHEELHOUSE_DIR || rel.startsWith(`${WHEELHOUSE_DIR}/`)) return false;
   return true;
-}
-
-function sha256Hex(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { minimalEnv, tryRunCommand } from '../exec/run-command.js';
+import { DOCKER_CLIENT_VARS, minimalEnv, tryRunCommand } from '../exec/run-command.js';
 import { UserError } from '../errors.js';
 
 /** What Airlock needs to know about a local image. */
@@ -16,14 +16,8 @@ export interface ImageInfo {
  */
 export function dockerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const passed: NodeJS.ProcessEnv = {};
-  for (const name of [
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DOCKER_CONFIG',
-    'DOCKER_TLS_VERIFY',
-    'DOCKER_CERT_PATH',
-    'DOCKER_BUILDKIT',
-  ]) {
+  // DOCKER_BUILDKIT too: it chooses the builder, which only image builds use.
+  for (const name of [...DOCKER_CLIENT_VARS, 'DOCKER_BUILDKIT']) {
     if (env[name] !== undefined) passed[name] = env[name];
   }
   return minimalEnv(passed);

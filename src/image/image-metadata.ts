@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { minimalEnv, tryRunCommand } from '../exec/run-command.js';
+import { runGit } from '../exec/git.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -40,10 +40,7 @@ export function publicSourceUrl(remote: string): string | undefined {
 }
 
 async function git(repoDir: string, args: string[]): Promise<string | undefined> {
-  const r = await tryRunCommand('git', ['-C', repoDir, ...args], {
-    env: minimalEnv(),
-    timeoutMs: 10_000,
-  }).catch(() => undefined);
+  const r = await runGit(repoDir, args, { timeoutMs: 10_000 }).catch(() => undefined);
   return r?.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
 }
 

@@ -1,4 +1,4 @@
-import { writeFileAtomic as replaceAtomically } from '../audit/atomic-file.js';
+import { writeFileAtomic } from '../audit/atomic-file.js';
 import { hostResourceError } from '../host-error.js';
 
 /**
@@ -8,9 +8,9 @@ import { hostResourceError } from '../host-error.js';
  * following links (src/gate/real-dirs.ts, src/gate/output-dir.ts), never by `mkdir -p`
  * here, which would follow a symlink a pull request committed.
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeOutputFile(file: string, text: string): Promise<void> {
   try {
-    await replaceAtomically(file, text);
+    await writeFileAtomic(file, text);
   } catch (e) {
     // write(2) on a full disk names no file: say which one (HOST_DISK_FULL, exit 2).
     throw hostResourceError(e, file) ?? e;
@@ -18,5 +18,5 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 }
 
 export function writeJson(file: string, value: unknown): Promise<void> {
-  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+  return writeOutputFile(file, `${JSON.stringify(value, null, 2)}\n`);
 }

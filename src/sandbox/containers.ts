@@ -10,6 +10,7 @@ import {
   RUN_ID_LABEL,
 } from './docker-args.js';
 import { docker, dockerClientEnv, removeContainer } from './docker.js';
+import { pidAlive as processAlive } from '../exec/pid.js';
 
 /**
  * No container left behind: every container is tracked from before `docker run` until
@@ -143,16 +144,6 @@ export async function awaitRemovals(): Promise<string[]> {
   const left = [...notRemoved];
   notRemoved.clear();
   return left;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

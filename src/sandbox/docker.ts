@@ -11,6 +11,7 @@ import {
   minimalEnv,
   type RunOptions,
   tryRunCommand,
+  DOCKER_CLIENT_VARS,
 } from '../exec/run-command.js';
 
 /**
@@ -18,13 +19,6 @@ import {
  * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
  * the docker client only; the container's environment is only ever explicit --env.
  */
-const DOCKER_CLIENT_VARS = [
-  'DOCKER_HOST',
-  'DOCKER_CONTEXT',
-  'DOCKER_CONFIG',
-  'DOCKER_TLS_VERIFY',
-  'DOCKER_CERT_PATH',
-];
 
 export function dockerClientEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const extra: NodeJS.ProcessEnv = {};
@@ -92,17 +86,6 @@ export async function ensureImage(
   const id = await requireImage(ref);
   progress?.(`image: ${ref} (${id})`);
   return { ref, id };
-}
-
-/** Throws DOCKER_UNAVAILABLE when the runtime is not registered with the engine. */
-export async function requireRuntime(runtime: string): Promise<void> {
-  const { runtimes } = await checkDocker();
-  if (!runtimes.includes(runtime)) {
-    throw new UserError(
-      'DOCKER_UNAVAILABLE',
-      `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`,
-    );
-  }
 }
 
 /**

@@ -55,10 +55,6 @@ export const DEFAULT_PROFILES: Record<'standard' | 'restricted', SandboxLimits> 
 
 export type ProfileName = keyof typeof DEFAULT_PROFILES;
 
-export function isProfileName(name: string): name is ProfileName {
-  return Object.hasOwn(DEFAULT_PROFILES, name);
-}
-
 /** Label key every Airlock container carries; `sweepOrphans` looks for it. */
 export const DEFAULT_CONTAINER_LABEL = 'org.airlock.sandbox';
 

@@ -15,7 +15,7 @@ export type FailOn = FailOnOutcome;
 export const FAIL_ON_VALUES: readonly FailOn[] = FAIL_ON_OUTCOMES;
 
 export interface AuditSettings {
-  /** Absolute path of the log file; `checkpoint` is written beside it. */
+  /** Absolute path of the log file F; its checkpoint `F.checkpoint` is written beside it. */
   log: string;
   /** The log's origin line, e.g. github.com/OWNER/REPO/airlock-audit. */
   origin: string;
@@ -24,6 +24,8 @@ export interface AuditSettings {
    * Absent: the log is written and hash-chained, its checkpoint unsigned.
    */
   signingKey?: KeyObject;
+  /** How long one append waits for another run's append to the same log (AIRLOCK_AUDIT_LOCK_TIMEOUT). */
+  lockTimeoutMs?: number;
 }
 
 export interface GateSettings {
@@ -128,6 +130,24 @@ export async function readSigningKey(opts: { file?: string; pem?: string }): Pro
     );
   }
   return loadPrivateKey(pem);
+}
+
+/**
+ * AIRLOCK_AUDIT_LOCK_TIMEOUT: seconds an append waits for another run's append to the
+ * same log before AUDIT_LOCKED (default 60, src/audit/lock.ts). Holds last milliseconds,
+ * so only a stuck writer makes anyone wait; parallel gates on one log raise it, if ever.
+ */
+export function auditLockTimeoutMs(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.AIRLOCK_AUDIT_LOCK_TIMEOUT?.trim();
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 3600) {
+    throw new UserError(
+      'INPUT_INVALID',
+      `AIRLOCK_AUDIT_LOCK_TIMEOUT must be a number of seconds between 0 and 3600, got '${text.slice(0, 40)}'`,
+    );
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** The audit log's origin: stable per repository so a log cannot be passed off as another's. */

@@ -1,3 +1,4 @@
+import { pidAlive } from '../../src/exec/pid.js';
 import { tryRunCommand } from '../../src/exec/run-command.js';
 
 /**
@@ -18,16 +19,6 @@ export async function orphanContainers(): Promise<string[]> {
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split('\t') as [string, string])
-    .filter(([, pid]) => !alive(Number(pid)))
+    .filter(([, pid]) => !pidAlive(Number(pid)))
     .map(([name]) => name);
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

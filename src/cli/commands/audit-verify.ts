@@ -9,7 +9,7 @@ import { type CliCommand, EXIT_OK } from '../command.js';
 const USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict]
 
 Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
-against the checkpoint beside LOG, the checkpoint's Ed25519 signature, and (with
+against its checkpoint LOG.checkpoint, the checkpoint's Ed25519 signature, and (with
 --trusted-checkpoint) that the log extends a checkpoint you kept elsewhere. The output
 says which of these were checked; a log written without a signing key is "unsigned".
 

@@ -11,6 +11,7 @@ import type { GateReport } from '../../report/types.js';
 import {
   type GateMode,
   type GateSettings,
+  auditLockTimeoutMs,
   defaultOrigin,
   insideWorkspace,
   parseFailOn,
@@ -42,7 +43,9 @@ Options:
   --summary F         Markdown summary, any path you can write (the Action writes it to the job summary)
   --out DIR           output directory for artifacts, inside the workspace (default: .airlock/out);
                       holds the latest finished run only: a run replaces it, one at a time
-  --audit-log F       append to this audit log (checkpoint written beside it)
+  --audit-log F       append to this audit log (checkpoint F.checkpoint beside it); parallel
+                      gates may share one (env AIRLOCK_AUDIT_LOCK_TIMEOUT: seconds an append
+                      waits for another's, default 60)
   --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
                       Without a key the log is still written and chained, its checkpoint unsigned
   --origin S          audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
@@ -126,6 +129,7 @@ export async function settingsFromArgs(
         log: insideWorkspace(ws, v['audit-log'], '--audit-log'),
         origin: v.origin ?? defaultOrigin(io.env, ws),
         signingKey: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
+        lockTimeoutMs: auditLockTimeoutMs(io.env),
       }
     : undefined;
   return {

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -92,15 +93,18 @@ describe('publishing the audit log to a branch', () => {
     );
     // The lock file never reaches the branch.
     expect(git(['ls-files'], clone).split('\n').filter(Boolean).sort()).toEqual([
-      'audit/checkpoint',
       'audit/log.jsonl',
+      'audit/log.jsonl.checkpoint',
     ]);
   });
 
   it('carries a local run over (same time, kind, data), with extra files, into an existing branch', async () => {
     const remote = bareRepo();
     const local = await makeLog(4);
-    const entries = await readRunEntries(local.log, 1);
+    const ofRun = readLines(local.log)
+      .slice(1)
+      .map((l) => ({ seq: entryOf(l).seq, hash: createHash('sha256').update(l).digest('hex') }));
+    const entries = await readRunEntries(local.log, ofRun);
     expect(entries).toHaveLength(3);
     const first = await publishAuditLog({
       remote,
@@ -119,10 +123,29 @@ describe('publishing the audit log to a branch', () => {
     expect(second).toMatchObject({ firstSeq: 3, size: 6 });
     const clone = checkoutBranch(remote);
     expect(readFileSync(join(clone, 'audit/smoke/results.json'), 'utf8')).toBe('{"passed":12}');
-    expect(readFileSync(join(clone, 'audit/checkpoint'), 'utf8')).toBe(second.checkpoint);
+    expect(readFileSync(join(clone, 'audit/log.jsonl.checkpoint'), 'utf8')).toBe(second.checkpoint);
     const published = readLines(join(clone, 'audit/log.jsonl')).map(entryOf);
     const localEntries = readLines(local.log).map(entryOf);
     expect(published[4]).toMatchObject({ seq: 4, time: localEntries[2]!.time, data: localEntries[2]!.data });
+  });
+
+  it('moves a branch from the old shared `checkpoint` name to log.jsonl.checkpoint', async () => {
+    const remote = bareRepo();
+    const keys = generateAuditKeyPair();
+    const entry = () => ({ time: new Date().toISOString(), kind: 'run.start', data: {} });
+    await publishAuditLog({ remote, origin: ORIGIN, signingKeyPem: keys.privatePem, entries: [entry()] });
+    const old = checkoutBranch(remote);
+    git(['mv', 'audit/log.jsonl.checkpoint', 'audit/checkpoint'], old);
+    git(['commit', '-q', '-m', 'as written before checkpoints were named after their log'], old);
+    git(['push', '-q', 'origin', 'HEAD:refs/heads/airlock-audit'], old);
+    await publishAuditLog({ remote, origin: ORIGIN, signingKeyPem: keys.privatePem, entries: [entry()] });
+    const clone = checkoutBranch(remote);
+    expect(git(['ls-files'], clone).split('\n').filter(Boolean).sort()).toEqual([
+      'audit/log.jsonl',
+      'audit/log.jsonl.checkpoint',
+    ]);
+    const log = join(clone, 'audit/log.jsonl');
+    expect((await verifyAuditLog({ log, publicKeyPem: keys.publicPem, strict: true })).entries).toBe(2);
   });
 
   it('refuses to extend a tampered branch log, without retrying', async () => {

@@ -56,7 +56,7 @@ async function realLog() {
     }
     await w.close();
   }
-  return { dir, keys, log, pub, env: { LOG: log, CHECKPOINT: join(dir, 'checkpoint'), PUBKEY: pub } };
+  return { dir, keys, log, pub, env: { LOG: log, CHECKPOINT: `${log}.checkpoint`, PUBKEY: pub } };
 }
 
 describe('docs/audit-format.md recipe (standard tools only)', () => {

@@ -3,7 +3,9 @@
  * `node --import tsx worker.ts <mode> ...`): real processes, so the lock, O_APPEND and
  * git push races are the real ones, and SIGKILL really kills mid-write.
  *
- *   append  LOG KEYFILE WRITER COUNT   one run: open, COUNT entries, close
+ *   append  LOG KEYFILE WRITER COUNT [DELAY_MS LOCK_TIMEOUT_MS]
+ *                                     one run: open, COUNT entries (DELAY_MS apart, like a
+ *                                     gate's scripts running between entries), close
  *   forever LOG KEYFILE                open and append until killed (prints "ready")
  *   publish REMOTE KEYFILE WRITER COUNT  publish COUNT entries to the audit branch
  */
@@ -17,14 +19,19 @@ const [mode, target, keyFile, writer, count] = process.argv.slice(2);
 const signingKeyPem = readFileSync(keyFile!, 'utf8');
 
 if (mode === 'append') {
+  const [delayMs, lockTimeoutMs] = process.argv.slice(7).map(Number);
   const w = await openAuditLog({
     log: target!,
     origin: WORKER_ORIGIN,
     signingKeyPem,
-    lockTimeoutMs: 120_000,
+    lockTimeoutMs: lockTimeoutMs || 120_000,
   });
-  for (let i = 0; i < Number(count); i++) await w.append('script.scan', { writer, i });
-  await w.close();
+  for (let i = 0; i < Number(count); i++) {
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    await w.append('script.scan', { writer, i });
+  }
+  const closed = await w.close();
+  process.stdout.write(`${JSON.stringify({ size: closed.size, appended: closed.appended?.length })}\n`);
 } else if (mode === 'forever') {
   const w = await openAuditLog({ log: target!, origin: WORKER_ORIGIN, signingKeyPem });
   // Big-ish entries so a kill often lands inside a write.

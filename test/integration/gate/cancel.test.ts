@@ -218,7 +218,7 @@ describe('airlock gate, cancelled', () => {
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).not.toContain('internal error');
     expect(r.stderr).toContain('no signing key: the checkpoint will be unsigned');
-    const checkpoint = await readFile(join(ws, 'audit/checkpoint'), 'utf8');
+    const checkpoint = await readFile(join(ws, 'audit/audit.log.checkpoint'), 'utf8');
     expect(checkpoint.split('\n')).toHaveLength(4); // origin, size, root, and the final newline
     expect(checkpoint).not.toContain('\u2014');
 

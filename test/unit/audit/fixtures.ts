@@ -52,7 +52,7 @@ export async function makeLog(n: number, opts: { keys?: AuditKeyPair; dir?: stri
     });
   }
   await w.close();
-  return { dir, log, checkpoint: join(dir, 'checkpoint'), keys } satisfies TestLog;
+  return { dir, log, checkpoint: `${log}.checkpoint`, keys } satisfies TestLog;
 }
 
 export function readLines(path: string): Buffer[] {

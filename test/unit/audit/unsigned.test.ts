@@ -30,9 +30,9 @@ async function unsignedLog(n: number) {
 
 describe('an audit log without a signing key', () => {
   it('is written and chained; its checkpoint is the bare C2SP body, marked unsigned', async () => {
-    const { dir, log, closed } = await unsignedLog(4);
+    const { log, closed } = await unsignedLog(4);
     expect(closed).toMatchObject({ signed: false, size: 4 });
-    const text = readFileSync(join(dir, 'checkpoint'), 'utf8');
+    const text = readFileSync(`${log}.checkpoint`, 'utf8');
     // origin, size, root, and no blank line or signature line after them.
     expect(text).toBe(`${ORIGIN}\n4\n${closed.root}\n`);
     expect(parseCheckpoint(Buffer.from(text)).signed).toBe(false);
@@ -67,7 +67,7 @@ describe('an audit log without a signing key', () => {
 
   it('a signed checkpoint stripped of its signature is reported unsigned, and fails with the key', async () => {
     const t = await makeLog(3);
-    const cp = join(t.dir, 'checkpoint');
+    const cp = t.checkpoint;
     const signed = readFileSync(cp, 'utf8');
     writeFileSync(cp, signed.slice(0, signed.indexOf('\n\n') + 1));
     expect((await verifyAuditLog({ log: t.log })).checkpointSigned).toBe(false);
@@ -82,14 +82,14 @@ describe('an audit log without a signing key', () => {
 
   it('a keyless writer refuses to extend a signed log rather than drop its signature', async () => {
     const t = await makeLog(3);
-    const before = readFileSync(join(t.dir, 'checkpoint'), 'utf8');
+    const before = readFileSync(t.checkpoint, 'utf8');
     let error: unknown;
     await openAuditLog({ log: t.log, origin: ORIGIN }).catch((e) => {
       error = e;
     });
     expect(error).toBeInstanceOf(AirlockError);
     expect((error as AirlockError).code).toBe('AUDIT_KEY_REQUIRED');
-    expect(readFileSync(join(t.dir, 'checkpoint'), 'utf8')).toBe(before);
+    expect(readFileSync(t.checkpoint, 'utf8')).toBe(before);
   });
 
   it('a keyed writer may sign an unsigned log and records that the prefix was unsigned', async () => {

@@ -34,7 +34,7 @@ describe('audit writer', () => {
     expect(results.map((r) => r.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     const closed = await w.close();
     expect(closed).toMatchObject({ size: 50, firstSeq: 0 });
-    expect(readFileSync(join(dir, 'checkpoint'), 'utf8')).toBe(closed.checkpoint);
+    expect(readFileSync(`${log}.checkpoint`, 'utf8')).toBe(closed.checkpoint);
     const lines = readLines(log);
     expect(lines.map((l) => entryOf(l).data.i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(results[49]!.hash).toBe(

@@ -1,6 +1,6 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateAuditKeyPair, openAuditLog, verifyAuditLog } from '../../../src/audit/index.js';
@@ -35,7 +35,7 @@ async function writeLog(evts: { kind: string; data: Record<string, unknown> }[])
   });
   for (const e of evts) await w.append(e.kind, e.data);
   const closed = await w.close();
-  return { log, checkpoint: join(dir, 'checkpoint'), closed };
+  return { log, checkpoint: `${log}.checkpoint`, closed };
 }
 
 /** Runs the verifier; returns the VerificationError, or null if it verified. Anything else fails the property. */
@@ -61,6 +61,9 @@ const ORDER_CODES: ErrorCode[] = ['AUDIT_SEQ_MISMATCH', 'AUDIT_CHAIN_BROKEN'];
 
 type Mutation =
   | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'byte'; at: number; value: number }
+  | { kind: 'insert'; at: number; value: number }
+  | { kind: 'foreign'; line: number; from: number }
   | { kind: 'delete'; line: number }
   | { kind: 'duplicate'; line: number }
   | { kind: 'swap'; a: number; b: number }
@@ -69,6 +72,9 @@ type Mutation =
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+  fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant('foreign' as const), line: fc.nat(), from: fc.nat() }),
   fc.record({ kind: fc.constant('delete' as const), line: fc.nat() }),
   fc.record({ kind: fc.constant('duplicate' as const), line: fc.nat() }),
   fc.record({ kind: fc.constant('swap' as const), a: fc.nat(), b: fc.nat() }),
@@ -81,7 +87,12 @@ const mutation = fc.oneof(
 );
 
 /** Applies a mutation; returns the codes that may result and the seq that must be named, if any. */
-function apply(m: Mutation, log: string, checkpoint: string): { codes: ErrorCode[]; seq?: number } | null {
+function apply(
+  m: Mutation,
+  log: string,
+  checkpoint: string,
+  foreignLines: string[] = [],
+): { codes: ErrorCode[]; seq?: number } | null {
   const bytes = readFileSync(log);
   const lines = bytes.toString('utf8').split('\n').slice(0, -1);
   const n = lines.length;
@@ -93,6 +104,31 @@ function apply(m: Mutation, log: string, checkpoint: string): { codes: ErrorCode
       b[at] = b[at]! ^ (1 << m.bit);
       writeFileSync(log, b);
       return { codes: [...CONTENT_CODES, 'AUDIT_UNSIGNED_TAIL'] };
+    }
+    case 'byte': {
+      const b = Buffer.from(bytes);
+      const at = m.at % b.length;
+      if (b[at] === m.value) return null;
+      b[at] = m.value;
+      writeFileSync(log, b);
+      return { codes: CONTENT_CODES };
+    }
+    case 'insert': {
+      const at = m.at % (bytes.length + 1);
+      // At the very end (after the last newline) the byte is a torn tail, not a change.
+      if (at === bytes.length) return null;
+      writeFileSync(log, Buffer.concat([bytes.subarray(0, at), Buffer.from([m.value]), bytes.subarray(at)]));
+      return { codes: CONTENT_CODES };
+    }
+    case 'foreign': {
+      // A valid, canonical line of another log (another key, same origin) in place of one of ours.
+      const i = m.line % n;
+      const other = foreignLines[m.from % Math.max(1, foreignLines.length)];
+      if (other === undefined || other === lines[i]) return null;
+      const ls = [...lines];
+      ls[i] = other;
+      write(ls);
+      return { codes: [...ORDER_CODES, 'AUDIT_ROOT_MISMATCH'], seq: undefined };
     }
     case 'delete': {
       const i = m.line % n;
@@ -173,6 +209,84 @@ describe('audit verifier properties', () => {
         Object.keys(seen).some((s) => s.startsWith(`${k}:`)),
         k,
       ).toBe(true);
+    }
+  }, 120_000);
+});
+
+/**
+ * The fuzz run issue 21 asks for: at least 1,000 mutations of `audit verify`'s input, from
+ * a fixed seed (a failure names the seed and path to replay it), bounded in time. Logs are
+ * written once by the real writer and copied per mutation, so the time goes to the verifier.
+ */
+const FUZZ_SEED = 0x21a0d17;
+const FUZZ_RUNS = 1_200;
+const FUZZ_TIME_LIMIT_MS = 90_000;
+
+describe('audit verify fuzz (fixed seed, >= 1,000 mutations)', () => {
+  const bases: { log: Buffer; checkpoint: Buffer }[] = [];
+  let foreign: string[] = [];
+
+  beforeAll(async () => {
+    for (const evts of fc.sample(events, { seed: FUZZ_SEED, numRuns: 16 })) {
+      const { log, checkpoint } = await writeLog(evts);
+      bases.push({ log: readFileSync(log), checkpoint: readFileSync(checkpoint) });
+    }
+    // Lines of a log by another writer with the same origin: valid on their own, foreign here.
+    const otherKeys = generateAuditKeyPair();
+    const dir = join(root, 'foreign');
+    const w = await openAuditLog({
+      log: join(dir, 'f.jsonl'),
+      origin: ORIGIN,
+      signingKeyPem: otherKeys.privatePem,
+    });
+    for (let i = 0; i < 12; i++) await w.append('run.start', { foreign: i });
+    await w.close();
+    foreign = readFileSync(join(dir, 'f.jsonl'), 'utf8').split('\n').slice(0, -1);
+  });
+
+  it(`rejects every one of ${FUZZ_RUNS} seeded mutations with a fitting code, within ${FUZZ_TIME_LIMIT_MS / 1000} s`, async () => {
+    const seen: Record<string, number> = {};
+    let checked = 0;
+    const started = Date.now();
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 15 }), mutation, async (b, m) => {
+        const dir = join(root, `fuzz-${counter++}`);
+        mkdirSync(dir);
+        const log = join(dir, 'audit.jsonl');
+        const checkpoint = `${log}.checkpoint`;
+        writeFileSync(log, bases[b]!.log);
+        writeFileSync(checkpoint, bases[b]!.checkpoint);
+        const expected = apply(m, log, checkpoint, foreign);
+        fc.pre(expected !== null);
+        const err = await verifyError(log);
+        expect(err, `${JSON.stringify(m)} went undetected`).not.toBeNull();
+        expect(expected!.codes, `${JSON.stringify(m)}: ${err!.code} ${err!.message}`).toContain(err!.code);
+        if (expected!.seq !== undefined) expect(err!.seq).toBe(expected!.seq);
+        seen[m.kind] = (seen[m.kind] ?? 0) + 1;
+        checked++;
+        rmSync(dir, { recursive: true, force: true });
+      }),
+      {
+        seed: FUZZ_SEED,
+        numRuns: FUZZ_RUNS,
+        interruptAfterTimeLimit: FUZZ_TIME_LIMIT_MS,
+        markInterruptAsFailure: true,
+      },
+    );
+    expect(checked, 'mutations verified (skipped no-ops do not count)').toBeGreaterThanOrEqual(1_000);
+    expect(Date.now() - started).toBeLessThan(FUZZ_TIME_LIMIT_MS);
+    for (const k of [
+      'flip',
+      'byte',
+      'insert',
+      'foreign',
+      'delete',
+      'duplicate',
+      'swap',
+      'truncate',
+      'checkpoint-flip',
+    ]) {
+      expect(seen[k] ?? 0, k).toBeGreaterThan(20);
     }
   }, 120_000);
 });
