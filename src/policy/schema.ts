@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { profileMemoryProblem } from '../sandbox/container-spec.js';
 import type { SandboxLimits } from '../sandbox/types.js';
 import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
 import {
@@ -56,25 +57,31 @@ const limitField = <K extends keyof SandboxLimits>(key: K, schema: z.ZodNumber) 
   schema.default(STANDARD_PROFILE[key]);
 
 /** One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB). */
-export const ProfileSchema = z.strictObject({
-  timeoutSeconds: limitField('timeoutSeconds', Seconds),
-  memoryMb: limitField('memoryMb', z.number().int().min(16).max(65_536)),
-  cpus: limitField('cpus', z.number().min(0.01).max(64)),
-  pids: limitField('pids', z.number().int().min(1).max(32_768)),
-  tmpfsMb: limitField('tmpfsMb', z.number().int().min(1).max(65_536)),
-  outputMb: limitField('outputMb', z.number().int().min(1).max(65_536)),
-  nofile: limitField('nofile', z.number().int().min(16).max(1_048_576)),
-  fsizeMb: limitField('fsizeMb', z.number().int().min(1).max(65_536)),
-  maxOutputBytes: limitField(
-    'maxOutputBytes',
-    z
-      .number()
-      .int()
-      .min(1024)
-      .max(256 * 1024 * 1024),
-  ),
-  maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
-});
+export const ProfileSchema = z
+  .strictObject({
+    timeoutSeconds: limitField('timeoutSeconds', Seconds),
+    memoryMb: limitField('memoryMb', z.number().int().min(16).max(65_536)),
+    cpus: limitField('cpus', z.number().min(0.01).max(64)),
+    pids: limitField('pids', z.number().int().min(1).max(32_768)),
+    tmpfsMb: limitField('tmpfsMb', z.number().int().min(1).max(65_536)),
+    outputMb: limitField('outputMb', z.number().int().min(1).max(65_536)),
+    nofile: limitField('nofile', z.number().int().min(16).max(1_048_576)),
+    fsizeMb: limitField('fsizeMb', z.number().int().min(1).max(65_536)),
+    maxOutputBytes: limitField(
+      'maxOutputBytes',
+      z
+        .number()
+        .int()
+        .min(1024)
+        .max(256 * 1024 * 1024),
+    ),
+    maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
+  })
+  .superRefine((profile, ctx) => {
+    // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
+    const problem = profileMemoryProblem(profile);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: profile });
+  });
 
 /**
  * `scanners.<name>`: one section per registered scanner (src/scan/registry.ts), each
