@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import { profileFor } from '../policy/helpers.js';
 import type { Policy } from '../policy/index.js';
 import type { ExecutionResult, ScriptReport } from '../report/types.js';
-import { KEEPER_GRACE_SECONDS } from '../sandbox/docker-args.js';
+import { KEEPER_GRACE_SECONDS } from '../sandbox/container-spec.js';
 import type { runBatch } from '../sandbox/run-batch.js';
 import type { SandboxConfig } from '../sandbox/types.js';
 import { asCancelled, cancelledBy } from './cancel.js';
