@@ -4,6 +4,7 @@ import { profileFor } from '../policy/helpers.js';
 import type { Policy } from '../policy/index.js';
 import type { ExecutionResult, ScriptReport } from '../report/types.js';
 import { KEEPER_GRACE_SECONDS } from '../sandbox/container-spec.js';
+import type { ContainerEngine } from '../sandbox/container-engine.js';
 import type { runBatch } from '../sandbox/run-batch.js';
 import type { SandboxConfig } from '../sandbox/types.js';
 import { asCancelled, cancelledBy } from './cancel.js';
@@ -40,6 +41,8 @@ export async function executeStage(opts: {
   sandbox: SandboxConfig;
   outDir: string;
   runBatch: typeof runBatch;
+  /** The container engine the scripts run on (the batch's default: the local Docker engine). */
+  engine?: ContainerEngine;
   progress: (line: string) => void;
   onResult: (script: ScriptReport, result: ExecutionResult) => Promise<void>;
   signal?: AbortSignal;
@@ -59,6 +62,7 @@ export async function executeStage(opts: {
   // A container started ahead may wait for a slot as long as the slowest run takes.
   const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
   await opts.runBatch(runnable, {
+    engine: opts.engine,
     parallelism: opts.sandbox.parallelism,
     idleSeconds: longest + KEEPER_GRACE_SECONDS,
     specOf: async ({ script, index, profile }) => {

@@ -10,6 +10,7 @@ import { renderSummary } from '../report/summary.js';
 import type { GateReport, ScriptReport } from '../report/types.js';
 import { writeFileAtomic, writeJson } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
+import type { ContainerEngine } from '../sandbox/container-engine.js';
 import { checkDocker } from '../sandbox/docker.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
@@ -37,6 +38,12 @@ export interface GateDeps {
    * end `cancelled`, and the partial report, summary and audit entry are still written.
    */
   signal?: AbortSignal;
+  /**
+   * The container engine scripts and scanners run on; the local Docker engine when
+   * absent (src/sandbox/docker-engine.ts). Engine checks before the run (the image, the
+   * orphan sweep) still ask the local engine.
+   */
+  engine?: ContainerEngine;
 }
 
 export interface StageTimings {
@@ -139,7 +146,7 @@ export async function runGate(
       // Every Python source staged beside the scripts is scanned too: `import` would run it.
       files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
       sandbox,
-      runner: cancellableRunner(runHardened, deps.signal),
+      runner: cancellableRunner((run) => runHardened(run, deps.engine), deps.signal),
       progress: deps.progress,
     });
     notices.push(...scan.notices);
@@ -198,6 +205,7 @@ export async function runGate(
         sandbox,
         outDir: settings.outDir,
         runBatch,
+        engine: deps.engine,
         progress: deps.progress,
         signal: deps.signal,
         onResult: async (script, result) => {
