@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeFailure, tryRunCommand } from '../../src/exec/run-command.js';
 import { newContainerIds } from '../../src/sandbox/containers.js';
-import { buildDockerRunArgs } from '../../src/sandbox/docker-args.js';
+import { containerSpecFor } from '../../src/sandbox/container-spec.js';
 import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../src/sandbox/profiles.js';
+import { renderRunArgv } from '../../src/sandbox/render-run-argv.js';
 import type { HardenedRunSpec, SandboxRuntime } from '../../src/sandbox/types.js';
 
 /** The spec Airlock uses for a `low` script (standard profile), for a given directory. */
@@ -26,13 +27,13 @@ export function standardSpec(
 
 /**
  * The do-it-yourself gate's `docker run`: one `docker run --rm` per script with the SAME
- * hardening flags Airlock's argv builder emits (taken from it, so the two cannot drift),
+ * hardening flags as Airlock's container (rendered from the same ContainerSpec, so the two cannot drift),
  * minus what only the keeper design needs (detached keeper, its uid and `sleep`). The
  * script runs as the container's main process; its artifacts die with the tmpfs, and no
  * peak memory is read: the baseline does strictly less work than Airlock.
  */
 export function diyRunArgs(spec: HardenedRunSpec): string[] {
-  const full = buildDockerRunArgs(spec, newContainerIds('diy'));
+  const full = renderRunArgv(containerSpecFor(spec, newContainerIds('diy')));
   const userAt = full.lastIndexOf('--user');
   if (full[0] !== 'run' || userAt < 0) throw new Error('unexpected docker run argv shape');
   const flags = full.slice(1, userAt).filter((a) => a !== '--detach');

@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCgroupStats } from '../../src/sandbox/cgroup.js';
 import { newContainerIds, trackContainer, untrackContainer } from '../../src/sandbox/containers.js';
-import { captureFromContainer, execInContainer } from '../../src/sandbox/container-exec.js';
+import { containerSpecFor } from '../../src/sandbox/container-spec.js';
 import { FramedStdout } from '../../src/sandbox/copy-out-frame.js';
-import {
-  buildDockerRunArgs,
-  copyOutExec,
-  scriptExec,
-  usesCopyOutLauncher,
-} from '../../src/sandbox/docker-args.js';
-import { createContainer, removeContainer } from '../../src/sandbox/docker.js';
+import { defaultEngine } from '../../src/sandbox/docker-engine.js';
+import { copyOutExec, scriptExec, usesCopyOutLauncher } from '../../src/sandbox/exec-config.js';
 import { runHardened } from '../../src/sandbox/run-hardened.js';
 import type { SandboxRuntime } from '../../src/sandbox/types.js';
 import { bareRunArgs, diyRunArgs, docker, emptyScriptDir, standardSpec } from '../lib/docker-bench.js';
@@ -88,9 +83,9 @@ export async function benchSandboxFixedCost(opts: {
 }
 
 /**
- * The same lifecycle `runHardened` goes through, built from the same argv builders, with
+ * The same lifecycle `runHardened` goes through, from the same ContainerSpec and engine, with
  * a timestamp around every step. Kept in step with src/sandbox/run-hardened.ts by
- * construction (same builders); it skips only the result classification (pure CPU).
+ * construction (same spec and engine calls); it skips only the result classification (pure CPU).
  */
 async function profileLifecycle(
   spec: ReturnType<typeof standardSpec> & { collectOutputTo: string },
@@ -100,40 +95,42 @@ async function profileLifecycle(
     into[k] ??= [];
     into[k].push(ms);
   };
-  const ids = newContainerIds('bench-profile');
-  trackContainer(ids.name);
+  const engine = defaultEngine();
+  const container = containerSpecFor(spec, newContainerIds('bench-profile'));
+  trackContainer(container.name, engine);
   let t = performance.now();
   const total = t;
   try {
-    // As runHardened does: through the engine's socket where it can (else `docker run -d`).
-    const created = await createContainer(buildDockerRunArgs(spec, ids), 120_000);
-    if (created.exitCode !== 0) throw new Error(`creating the keeper failed: ${created.stderr}`);
+    // As runHardened does: create and start through the engine's API.
+    const id = await engine.create(container);
+    await engine.start(id);
     add('1 create+start keeper', performance.now() - t);
     t = performance.now();
-    // As runHardened does: under runc one exec (through the engine's socket where the gate
-    // uses it) runs the script and streams the output archive after it; under runsc the
-    // archive is a second exec of its own.
+    // As runHardened does: under runc one exec runs the script and streams the output
+    // archive after it; under runsc the archive is a second exec of its own.
     const launcher = usesCopyOutLauncher(spec);
     const framed = launcher ? new FramedStdout(1024 * 1024, 1024 * 1024) : undefined;
-    const exec = await execInContainer(ids.name, scriptExec(spec), {
-      timeoutMs: 120_000,
-      stdoutCapture: framed,
+    let stderr = '';
+    const exec = await engine.exec(container.name, scriptExec(spec, container), {
+      stdout: (c) => framed?.push(c),
+      stderr: (c) => {
+        stderr += c.toString('utf8');
+      },
     });
-    if (exec.exitCode !== 0 || (framed && !framed.archive().ok))
-      throw new Error(`exec failed: ${exec.stderr}`);
+    if (exec.exitCode !== 0 || (framed && !framed.archive().ok)) throw new Error(`exec failed: ${stderr}`);
     add('2 exec python3 script (runc: + copy-out tar)', performance.now() - t);
     t = performance.now();
-    await readCgroupStats(created.stdout.trim());
+    await readCgroupStats(id);
     add('3 read cgroup (peak memory, OOM)', performance.now() - t);
     if (!launcher) {
       t = performance.now();
-      const tar = await captureFromContainer(ids.name, copyOutExec(spec), 1024 * 1024, 120_000);
+      const tar = await engine.copyOut(container.name, copyOutExec(container), 1024 * 1024, 120_000);
       if (tar.exitCode !== 0) throw new Error(`copy-out failed: ${tar.stderr}`);
       add('4 exec tar (copy-out, runsc)', performance.now() - t);
     }
   } finally {
     t = performance.now();
-    if (await removeContainer(ids.name)) untrackContainer(ids.name);
+    if (await engine.remove(container.name)) untrackContainer(container.name);
     add('5 rm -f', performance.now() - t);
     add('total', performance.now() - total);
   }

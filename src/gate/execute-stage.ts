@@ -5,7 +5,8 @@ import { egressFor } from '../egress/policy-egress.js';
 import { profileFor } from '../policy/helpers.js';
 import type { Policy } from '../policy/index.js';
 import type { ExecutionResult, ScriptReport } from '../report/types.js';
-import { KEEPER_GRACE_SECONDS } from '../sandbox/docker-args.js';
+import { KEEPER_GRACE_SECONDS } from '../sandbox/container-spec.js';
+import type { ContainerEngine } from '../sandbox/container-engine.js';
 import type { runBatch } from '../sandbox/run-batch.js';
 import type { SandboxConfig } from '../sandbox/types.js';
 import { asCancelled, cancelledBy } from './cancel.js';
@@ -44,6 +45,8 @@ export async function executeStage(opts: {
   sandbox: SandboxConfig;
   outDir: string;
   runBatch: typeof runBatch;
+  /** The container engine the scripts run on (the batch's default: the local Docker engine). */
+  engine?: ContainerEngine;
   progress: (line: string) => void;
   onResult: (script: ScriptReport, result: ExecutionResult) => Promise<void>;
   signal?: AbortSignal;
@@ -66,6 +69,7 @@ export async function executeStage(opts: {
   const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
   try {
     await opts.runBatch(runnable, {
+      engine: opts.engine,
       parallelism: opts.sandbox.parallelism,
       idleSeconds: longest + KEEPER_GRACE_SECONDS,
       specOf: async ({ script, index, profile }) => {

@@ -12,6 +12,7 @@ import { renderSummary } from '../report/summary.js';
 import type { GateReport, ScriptReport } from '../report/types.js';
 import { writeJson, writeOutputFile } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
+import type { ContainerEngine } from '../sandbox/container-engine.js';
 import { checkDocker } from '../sandbox/docker.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
@@ -46,6 +47,12 @@ export interface GateDeps {
    * omitted: telemetry's own default (stderr only when asked via env, src/telemetry/sink.ts).
    */
   telemetryLog?: (line: string) => void;
+  /**
+   * The container engine scripts and scanners run on; the local Docker engine when
+   * absent (src/sandbox/docker-engine.ts). Engine checks before the run (the image, the
+   * orphan sweep) still ask the local engine.
+   */
+  engine?: ContainerEngine;
 }
 
 export interface StageTimings {
@@ -185,7 +192,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       // Every Python source staged beside the scripts is scanned too: `import` would run it.
       files: [...scripts.map((s) => stagedOf(s.path)), ...stage.modules.map((m) => m.path)],
       sandbox,
-      runner: cancellableRunner(runHardened, deps.signal),
+      runner: cancellableRunner((run) => runHardened(run, deps.engine), deps.signal),
       progress: deps.progress,
     });
     notices.push(...scan.notices);
@@ -252,6 +259,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         sandbox,
         outDir: output.dir,
         runBatch,
+        engine: deps.engine,
         progress: deps.progress,
         signal: deps.signal,
         onResult: async (script, result) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hostPatternProblem, ruleFromEntry } from '../egress/allowlist.js';
 import { DEFAULT_FLAVOR, IMAGE_FLAVORS, LOCAL_IMAGE_TAGS } from '../image/flavor.js';
+import { profileMemoryProblem } from '../sandbox/container-spec.js';
 import type { SandboxLimits } from '../sandbox/types.js';
 import { globProblem } from '../assess/glob.js';
 import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
@@ -65,33 +66,34 @@ const RelativeGlob = z
 const limitField = <K extends keyof SandboxLimits>(key: K, schema: z.ZodNumber) =>
   schema.default(STANDARD_PROFILE[key]);
 
-/**
- * One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB).
- * Not yet here: the cross-field memory rule of issue 17 (3 x tmpfs + shm + output < memory),
- * which the sandbox redesign exports from src/sandbox; once merged, apply it with a
- * `.superRefine` on this object so a profile that cannot fit is a POLICY_INVALID at load.
- */
-export const ProfileSchema = z.strictObject({
-  timeoutSeconds: limitField('timeoutSeconds', Seconds),
-  memoryMb: limitField('memoryMb', z.number().int().min(16).max(65_536)),
-  cpus: limitField('cpus', z.number().min(0.01).max(64)),
-  pids: limitField('pids', z.number().int().min(1).max(32_768)),
-  tmpfsMb: limitField('tmpfsMb', z.number().int().min(1).max(65_536)),
-  outputMb: limitField('outputMb', z.number().int().min(1).max(65_536)),
-  nofile: limitField('nofile', z.number().int().min(16).max(1_048_576)),
-  fsizeMb: limitField('fsizeMb', z.number().int().min(1).max(65_536)),
-  maxOutputBytes: limitField(
-    'maxOutputBytes',
-    z
-      .number()
-      .int()
-      .min(1024)
-      .max(256 * 1024 * 1024),
-  ),
-  maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
-  /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
-  egress: z.lazy(() => EgressSchema).optional(),
-});
+/** One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB). */
+export const ProfileSchema = z
+  .strictObject({
+    timeoutSeconds: limitField('timeoutSeconds', Seconds),
+    memoryMb: limitField('memoryMb', z.number().int().min(16).max(65_536)),
+    cpus: limitField('cpus', z.number().min(0.01).max(64)),
+    pids: limitField('pids', z.number().int().min(1).max(32_768)),
+    tmpfsMb: limitField('tmpfsMb', z.number().int().min(1).max(65_536)),
+    outputMb: limitField('outputMb', z.number().int().min(1).max(65_536)),
+    nofile: limitField('nofile', z.number().int().min(16).max(1_048_576)),
+    fsizeMb: limitField('fsizeMb', z.number().int().min(1).max(65_536)),
+    maxOutputBytes: limitField(
+      'maxOutputBytes',
+      z
+        .number()
+        .int()
+        .min(1024)
+        .max(256 * 1024 * 1024),
+    ),
+    maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
+    /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
+    egress: z.lazy(() => EgressSchema).optional(),
+  })
+  .superRefine((profile, ctx) => {
+    // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
+    const problem = profileMemoryProblem(profile);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: profile });
+  });
 
 const EgressHostEntry = z
   .string()

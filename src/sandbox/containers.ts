@@ -2,14 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import type { ContainerEngine } from './container-engine.js';
 import {
   type ContainerIds,
   OWNER_HOST_LABEL,
   OWNER_PID_LABEL,
   OWNER_START_LABEL,
   RUN_ID_LABEL,
-} from './docker-args.js';
-import { docker, dockerClientEnv, removeContainer } from './docker.js';
+} from './container-spec.js';
+import { docker, dockerClientEnv } from './docker.js';
+import { defaultEngine } from './docker-engine.js';
 import { pidAlive as processAlive } from '../exec/pid.js';
 
 /**
@@ -19,7 +21,9 @@ import { pidAlive as processAlive } from '../exec/pid.js';
  * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
  * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
  */
-const live = new Set<string>();
+/** Each live container and the engine that runs it (removal goes to the same engine). */
+const live = new Map<string, ContainerEngine>();
+const removeLive = (name: string) => (live.get(name) ?? defaultEngine()).remove(name);
 let counter = 0;
 /**
  * Set while a caller (the gate's cancellation, src/gate/cancel.ts) handles SIGINT and
@@ -34,7 +38,7 @@ export function ownSignals(owned: boolean): void {
 
 /** Removes every live container now (cancellation): their scripts' execs end with them. */
 export async function removeLiveContainers(): Promise<void> {
-  await Promise.allSettled([...live].map((n) => removeContainer(n)));
+  await Promise.allSettled([...live.keys()].map((n) => removeLive(n)));
 }
 
 /** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
@@ -72,14 +76,14 @@ export function newContainerIds(label?: string): ContainerIds {
 function onSignal(signal: NodeJS.Signals): void {
   if (signalsOwned) return;
   const code = 128 + (os.constants.signals[signal] ?? 15);
-  const names = [...live];
-  void Promise.allSettled(names.map((n) => removeContainer(n))).finally(() => process.exit(code));
+  const names = [...live.keys()];
+  void Promise.allSettled(names.map((n) => removeLive(n))).finally(() => process.exit(code));
 }
 
 function onExit(): void {
   // Synchronous: an 'exit' listener cannot wait for promises.
   if (live.size === 0) return;
-  spawnSync('docker', ['rm', '--force', ...live], {
+  spawnSync('docker', ['rm', '--force', ...live.keys()], {
     env: dockerClientEnv(),
     stdio: 'ignore',
     timeout: 30_000,
@@ -99,9 +103,9 @@ function removeHandlers(): void {
   process.off('exit', onExit);
 }
 
-export function trackContainer(name: string): void {
+export function trackContainer(name: string, engine: ContainerEngine): void {
   if (live.size === 0) installHandlers();
-  live.add(name);
+  live.set(name, engine);
 }
 
 export function untrackContainer(name: string): void {
@@ -110,7 +114,7 @@ export function untrackContainer(name: string): void {
 }
 
 export function liveContainers(): string[] {
-  return [...live];
+  return [...live.keys()];
 }
 
 /** Removals started by `removeInBackground` and not yet finished. */
@@ -125,7 +129,7 @@ const notRemoved = new Set<string>();
  * background removals must `awaitRemovals()` before it reports that it is done.
  */
 export function removeInBackground(name: string): void {
-  const p: Promise<void> = removeContainer(name).then(
+  const p: Promise<void> = removeLive(name).then(
     (gone) => {
       if (gone) untrackContainer(name);
       else notRemoved.add(name);
@@ -168,6 +172,7 @@ export async function sweepOrphans(label: string): Promise<string[]> {
     if (!samePid) orphans.push(name);
   }
   const removed: string[] = [];
-  for (const name of orphans) if (await removeContainer(name)) removed.push(name);
+  const engine = defaultEngine();
+  for (const name of orphans) if (await engine.remove(name)) removed.push(name);
   return removed;
 }

@@ -1,8 +1,8 @@
 import { CappedBuffer, type OutputCapture } from '../exec/run-command.js';
-import { COPY_OUT_TAG } from './docker-args.js';
+import { COPY_OUT_TAG } from './exec-config.js';
 
 /**
- * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/docker-args.ts) back
+ * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/exec-config.ts) back
  * into the script's own stdout and the tar of its output directory:
  *
  *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"

@@ -2,20 +2,15 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type { ExecSinks } from './container-engine.js';
+import { ExecStreamDemuxer } from './exec-stream.js';
 
 /**
- * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
- * for every script: creating and starting its container, the script's exec, the
- * copy-out exec (runsc) and the removal. Through the CLI each of those is a process
- * spawn plus the CLI's own start-up and API-version ping, ~25-30 ms of CPU; on a 2-core
- * runner the gate is CPU-bound, so that is wall time (docs/performance.md). The create
- * body is translated from the `docker run` argv (src/sandbox/create-request.ts), which
- * stays the one statement of the hardening flags.
- *
- * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
- * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
- * keeps to the CLI, which knows how to reach it. A socket that does not answer the
- * first ping also means the CLI: it gives the same errors people already know.
+ * A small HTTP client of the Docker Engine API over a unix socket (Docker's, or Podman's
+ * Docker-compatible service): JSON requests and the exec stream. No process per call:
+ * through the CLI each call was a spawn plus the CLI's own start-up and API-version
+ * ping, ~25-30 ms of CPU, and on a 2-core runner the gate is CPU-bound
+ * (docs/performance.md). What the calls mean is src/sandbox/docker-engine.ts's business.
  */
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
@@ -24,7 +19,10 @@ const API_VERSION_RE = /^1\.\d{1,3}$/;
 /** JSON answers we read are small (ids, exit codes, error messages). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/** The unix socket the docker CLI would use, or null when it would use something else. */
+/**
+ * The unix socket the docker CLI would use, or null when it would use something else
+ * (a tcp://, ssh:// or TLS DOCKER_HOST, or a context): Airlock talks to a local socket.
+ */
 export function localEngineSocket(env: NodeJS.ProcessEnv = process.env): string | null {
   if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
     return null;
@@ -64,82 +62,10 @@ export class EngineError extends Error {
   }
 }
 
-export interface ExecRequest {
-  /** `uid[:gid]`. */
-  user: string;
-  workdir?: string;
-  cmd: readonly string[];
-}
-
-/** Where an exec's output goes, chunk by chunk, as the engine sends it. */
-export interface ExecSinks {
-  stdout(chunk: Buffer): void;
-  stderr(chunk: Buffer): void;
-}
-
-export interface ExecStreamOptions {
-  /** Stops reading (the process in the container is not stopped by this: remove the container). */
-  signal?: AbortSignal;
-}
-
-export interface ExecOutcome {
-  /** The exec's exit status; null when the engine did not report one. */
+/** What the exec reports once it has ended; `pid` 0 means the command never started. */
+export interface ExecEnd {
   exitCode: number | null;
-}
-
-/**
- * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
- * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
- * header (an engine that writes an error unframed) are passed on as stderr, never
- * mistaken for the script's stdout.
- */
-export class ExecStreamDemuxer {
-  private pending: Buffer = Buffer.alloc(0);
-  private frameLeft = 0;
-  private frameType = 0;
-  private raw = false;
-  constructor(private readonly sinks: ExecSinks) {}
-
-  push(chunk: Buffer): void {
-    let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = Buffer.alloc(0);
-    while (buf.length > 0) {
-      if (this.raw) {
-        this.sinks.stderr(buf);
-        return;
-      }
-      if (this.frameLeft > 0) {
-        const part = buf.subarray(0, this.frameLeft);
-        this.frameLeft -= part.length;
-        if (this.frameType === 2) this.sinks.stderr(part);
-        else this.sinks.stdout(part);
-        buf = buf.subarray(part.length);
-        continue;
-      }
-      const type = buf[0] as number;
-      if (type !== 1 && type !== 2) {
-        this.raw = true;
-        continue;
-      }
-      if (buf.length < 8) {
-        this.pending = Buffer.from(buf);
-        return;
-      }
-      if (buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) {
-        this.raw = true;
-        continue;
-      }
-      this.frameType = type;
-      this.frameLeft = buf.readUInt32BE(4);
-      buf = buf.subarray(8);
-    }
-  }
-
-  /** What is left at the end of the stream: an incomplete header is raw text too. */
-  end(): void {
-    if (this.pending.length > 0) this.sinks.stderr(this.pending);
-    this.pending = Buffer.alloc(0);
-  }
+  pid: number;
 }
 
 function abortError(): Error {
@@ -183,12 +109,16 @@ export class EngineApi {
     return `/v${this.apiVersion}${p}`;
   }
 
-  /** One JSON request; resolves with the status and parsed body (or raw text). */
+  /**
+   * One JSON request; resolves with the status and parsed body (or raw text). `timeoutMs`
+   * bounds the socket's idleness (0: none, for a long wait); `signal` abandons it.
+   */
   request(
     method: string,
     p: string,
     body?: unknown,
     timeoutMs = 60_000,
+    signal?: AbortSignal,
   ): Promise<{ status: number; body: unknown }> {
     return new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -197,6 +127,7 @@ export class EngineApi {
         method,
         path: this.url(p),
         agent: false,
+        signal,
         timeout: timeoutMs,
         headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
       });
@@ -227,7 +158,7 @@ export class EngineApi {
     });
   }
 
-  private static message(body: unknown): string {
+  static message(body: unknown): string {
     if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') {
       return (body as { message: string }).message;
     }
@@ -242,10 +173,10 @@ export class EngineApi {
    */
   async exec(
     container: string,
-    what: ExecRequest,
+    what: { user: string; workdir?: string; cmd: readonly string[] },
     sinks: ExecSinks,
-    opts: ExecStreamOptions = {},
-  ): Promise<ExecOutcome> {
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<ExecEnd> {
     if (opts.signal?.aborted) throw abortError();
     const created = await this.request('POST', `/containers/${encodeURIComponent(container)}/exec`, {
       User: what.user,
@@ -329,77 +260,19 @@ export class EngineApi {
   }
 
   /** The exit code once the exec is no longer running (its stream can end a moment before). */
-  private async execEnd(id: string): Promise<ExecOutcome> {
+  private async execEnd(id: string): Promise<ExecEnd> {
     for (let i = 0; i < 200; i++) {
       const r = await this.request('GET', `/exec/${id}/json`);
       if (r.status !== 200) throw new EngineError(r.status, EngineApi.message(r.body));
-      const info = r.body as { Running?: unknown; ExitCode?: unknown };
+      const info = r.body as { Running?: unknown; ExitCode?: unknown; Pid?: unknown };
       if (info.Running !== true) {
-        return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null };
+        return {
+          exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null,
+          pid: typeof info.Pid === 'number' ? info.Pid : -1,
+        };
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    return { exitCode: null };
+    return { exitCode: null, pid: -1 };
   }
-
-  /**
-   * `POST /containers/create?name=` then `POST /containers/ID/start`: what `docker run
-   * --detach` does. Resolves with the container's id; rejects with EngineError when the
-   * engine refuses either step (a created container that would not start stays, named,
-   * for the caller's removal, as with the CLI).
-   */
-  async createAndStart(name: string, body: unknown, timeoutMs = 120_000): Promise<string> {
-    const created = await this.request(
-      'POST',
-      `/containers/create?name=${encodeURIComponent(name)}`,
-      body,
-      timeoutMs,
-    );
-    const id = (created.body as { Id?: unknown } | null)?.Id;
-    if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
-      throw new EngineError(created.status, EngineApi.message(created.body));
-    }
-    const started = await this.request('POST', `/containers/${id}/start`, undefined, timeoutMs);
-    if (started.status !== 204 && started.status !== 304) {
-      throw new EngineError(started.status, EngineApi.message(started.body));
-    }
-    return id;
-  }
-
-  /**
-   * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
-   * container), or 'in-progress' (another removal is under way).
-   */
-  async remove(container: string): Promise<'removed' | 'gone' | 'in-progress'> {
-    const r = await this.request('DELETE', `/containers/${encodeURIComponent(container)}?force=1&v=1`);
-    if (r.status === 204 || r.status === 200) return 'removed';
-    if (r.status === 404) return 'gone';
-    if (r.status === 409 && /in progress/i.test(EngineApi.message(r.body))) return 'in-progress';
-    throw new EngineError(r.status, EngineApi.message(r.body));
-  }
-
-  /** True once the engine has no container by that name. */
-  async isGone(container: string): Promise<boolean> {
-    const r = await this.request('GET', `/containers/${encodeURIComponent(container)}/json`);
-    return r.status === 404;
-  }
-}
-
-let shared: Promise<EngineApi | null> | undefined;
-
-/**
- * This process's Engine API client, or null when the CLI must be used (see the top of
- * this file). AIRLOCK_DOCKER_CLI=1 forces the CLI (for comparison and as an escape hatch).
- */
-export function localEngine(): Promise<EngineApi | null> {
-  if (shared === undefined) {
-    const socket = process.env.AIRLOCK_DOCKER_CLI === '1' ? null : localEngineSocket();
-    shared = socket === null ? Promise.resolve(null) : EngineApi.connect(socket);
-  }
-  return shared;
-}
-
-/** Forgets the client, so the next call asks again (tests that change the environment). */
-export function resetLocalEngine(): void {
-  shared = undefined;
 }

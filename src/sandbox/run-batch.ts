@@ -1,6 +1,7 @@
 import type { ExecutionResult } from '../report/types.js';
 import { awaitRemovals } from './containers.js';
-import { removeContainer } from './docker.js';
+import type { ContainerEngine } from './container-engine.js';
+import { defaultEngine } from './docker-engine.js';
 import { poolWidth } from './pool.js';
 import { type Sandbox, startSandbox } from './run-hardened.js';
 import type { HardenedRunSpec } from './types.js';
@@ -23,6 +24,8 @@ export interface BatchOptions<T> {
    * started ahead are discarded. Items never started get no `onResult`.
    */
   signal?: AbortSignal;
+  /** The engine the containers run on (the local Docker engine by default). */
+  engine?: ContainerEngine;
 }
 
 /**
@@ -42,18 +45,21 @@ export interface BatchOptions<T> {
 export async function runBatch<T>(items: readonly T[], opts: BatchOptions<T>): Promise<void> {
   const width = poolWidth(opts.parallelism, items.length);
   if (items.length === 0) return;
+  const engine = opts.engine ?? defaultEngine();
   const ahead = new Map<number, Promise<Sandbox>>();
   let failure: { error: unknown } | undefined;
   const stopped = () => failure !== undefined || opts.signal?.aborted === true;
   // In flight: removing the container is what ends its `docker exec` at once.
   const running = new Set<string>();
   const onAbort = () => {
-    for (const name of running) void removeContainer(name);
+    for (const name of running) void engine.remove(name);
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const prepare = (i: number) => {
     if (i >= items.length || ahead.has(i) || stopped()) return;
-    const started = opts.specOf(items[i] as T, i).then((spec) => startSandbox(spec, opts.idleSeconds));
+    const started = opts
+      .specOf(items[i] as T, i)
+      .then((spec) => startSandbox(spec, opts.idleSeconds, engine));
     started.catch(() => undefined); // awaited (and its rejection handled) by the slot that takes i
     ahead.set(i, started);
   };

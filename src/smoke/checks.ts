@@ -142,7 +142,8 @@ export const SMOKE_CHECKS: SmokeCheck[] = [
   {
     name: 'memory-limit',
     args: ['memory_bomb.py', String(SMOKE_MEMORY_BOMB_MB * 4)],
-    limits: { memoryMb: SMOKE_MEMORY_BOMB_MB },
+    // Small tmpfs mounts, so they fit below the small memory limit (3 x tmpfs + shm + output < memory).
+    limits: { memoryMb: SMOKE_MEMORY_BOMB_MB, tmpfsMb: 16, outputMb: 16 },
     async judge(r) {
       if (r.status === 'oom') {
         const peak = r.peakMemoryBytes === null ? 'n/a' : `${Math.round(r.peakMemoryBytes / 1048576)} MiB`;

@@ -1,4 +1,4 @@
-import type { ContainerIds } from '../../src/sandbox/docker-args.js';
+import type { ContainerIds } from '../../src/sandbox/container-spec.js';
 import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../src/sandbox/profiles.js';
 import type { HardenedRunSpec } from '../../src/sandbox/types.js';
 

@@ -34,8 +34,9 @@ export const HOSTILE_LIMITS: SandboxLimits = {
   memoryMb: 128,
   cpus: 0.5,
   pids: 64,
-  tmpfsMb: 32,
-  outputMb: 32,
+  // 4 x 24 + 24 = 120 MiB of tmpfs (with /dev/shm) stays below memoryMb (the memory rule).
+  tmpfsMb: 24,
+  outputMb: 24,
   nofile: 128,
   fsizeMb: 8,
   maxOutputBytes: 64 * 1024,

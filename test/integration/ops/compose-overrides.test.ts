@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type CommandResult, tryRunCommand } from '../../../src/exec/run-command.js';
 import { loadPolicy } from '../../../src/policy/index.js';
-import { buildDockerRunArgs, buildExecArgs } from '../../../src/sandbox/docker-args.js';
+import { containerSpecFor, renderUser } from '../../../src/sandbox/container-spec.js';
+import { renderRunArgv } from '../../../src/sandbox/render-run-argv.js';
 import { DEFAULT_CONTAINER_LABEL } from '../../../src/sandbox/profiles.js';
 import type { HardenedRunSpec, SandboxRuntime } from '../../../src/sandbox/types.js';
 import { SMOKE_CHECKS } from '../../../src/smoke/checks.js';
@@ -17,7 +18,7 @@ import { ensureTestImage } from '../../helpers/test-image.js';
  * docker-compose.overrides/ lets an operator reproduce a gated run by hand. It is
  * only useful if it runs with exactly the Action's flags, so this renders each file
  * with the real docker-compose (v1) and compares every hardening setting with the
- * argv of src/sandbox/docker-args.ts for the same policy profile. Then it runs
+ * `docker run` rendering of the Action's ContainerSpec (src/sandbox/render-run-argv.ts) for the same policy profile. Then it runs
  * containers through the files: a probe that checks the flags took effect, and the
  * image's smoke scripts (images/smoke/).
  */
@@ -174,15 +175,17 @@ describe.each(FILES)('$file', ({ file, policy, profile, runtime }) => {
     expect(r.exitCode).toBe(0);
     const svc = parse(r.stdout).services.sandbox;
     const spec = await actionSpec(policy, profile, runtime);
-    const expected = normaliseArgv(
-      buildDockerRunArgs(spec, { name: 'x', runId: 'r', ownerPid: 1, ownerStart: '1', ownerHost: 'h' }).slice(
-        1,
-      ),
-    );
+    const container = containerSpecFor(spec, {
+      name: 'x',
+      runId: 'r',
+      ownerPid: 1,
+      ownerStart: '1',
+      ownerHost: 'h',
+    });
+    const expected = normaliseArgv(renderRunArgv(container).slice(1));
     expect(composeToFlags(svc)).toEqual(expected);
-    // The script runs as the policy's sandbox user (the Action's `docker exec --user`).
-    const exec = buildExecArgs(spec, 'x');
-    expect(String(svc.user)).toBe(exec[exec.indexOf('--user') + 1]);
+    // The script runs as the policy's sandbox user (the Action's exec user).
+    expect(String(svc.user)).toBe(renderUser(container.user));
     expect(svc.image).toBe(spec.sandbox.image);
   });
 

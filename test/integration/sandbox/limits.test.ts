@@ -70,7 +70,8 @@ os._exit(0)`,
   it('memory bomb: killed by the memory limit and classified oom (not just exit 137)', async () => {
     const r = await runHardened(
       specFor(image, LABEL, `b = bytearray(512 * 1024 * 1024)\nprint("survived")`, {
-        limits: { memoryMb: 96 },
+        // tmpfs 4 x 16 + output 16 stays below the 96 MiB limit (the memory rule).
+        limits: { memoryMb: 96, tmpfsMb: 16, outputMb: 16 },
       }),
     );
     expect(r.status).toBe('oom');
@@ -86,6 +87,24 @@ os._exit(0)`,
     expect(r.exitCode).toBe(137);
     expect(r.status).toBe('failure');
   });
+
+  it.each(['runc', 'runsc'] as const)(
+    'a script that prints an engine error and exits 126 or 255 is a failure, never error (issue 21, item 12a; %s)',
+    async (runtime) => {
+      for (const code of [126, 127, 255]) {
+        const r = await runHardened(
+          specFor(
+            image,
+            LABEL,
+            `import sys\nsys.stderr.write("OCI runtime exec failed: exec failed: unable to start container process\\nError response from daemon: urpc method containerManager.WaitPID failed: EOF\\nerror during connect: x\\n")\nsys.exit(${code})\n`,
+            { runtime, collect: true },
+          ),
+        );
+        expect(r.stderr).toContain('OCI runtime exec failed');
+        expect([r.status, r.exitCode, r.reason]).toEqual(['failure', code, `exit code ${code}`]);
+      }
+    },
+  );
 
   it('disk fill: /tmp and the output dir stop at their size, one file stops at fsize', async () => {
     const spec = specFor(

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
-import { buildDockerRunArgs } from '../../../src/sandbox/docker-args.js';
+import { containerSpecFor } from '../../../src/sandbox/container-spec.js';
+import { renderRunArgv } from '../../../src/sandbox/render-run-argv.js';
 import { runHardened } from '../../../src/sandbox/run-hardened.js';
 import type { SandboxRuntime } from '../../../src/sandbox/types.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
@@ -50,13 +51,15 @@ describe('overhead of one hardened run', () => {
     // The alternative: one `docker run --rm`, same flags, output on an unbounded bind mount.
     const single = await timeIt(N, async () => {
       const spec = specFor(image, LABEL, TRIVIAL);
-      const args = buildDockerRunArgs(spec, {
-        name: `airlock-bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        runId: 'bench',
-        ownerPid: process.pid,
-        ownerStart: '0',
-        ownerHost: os.hostname(),
-      });
+      const args = renderRunArgv(
+        containerSpecFor(spec, {
+          name: `airlock-bench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+          runId: 'bench',
+          ownerPid: process.pid,
+          ownerStart: '0',
+          ownerHost: os.hostname(),
+        }),
+      );
       const keep = args.slice(0, args.indexOf('--user'));
       const r = await tryRunCommand('docker', [
         ...keep.filter((a) => a !== '--detach'),

@@ -45,7 +45,7 @@ print(json.dumps({"uid": os.getuid(), "release": platform.release(), "capeff": s
     const r = await runHardened(
       specFor(image, LABEL, 'b = bytearray(512 * 1024 * 1024)\nprint("survived")', {
         runtime: 'runsc',
-        limits: { memoryMb: 96, timeoutSeconds: 120 },
+        limits: { memoryMb: 96, tmpfsMb: 16, outputMb: 16, timeoutSeconds: 120 },
       }),
     );
     expect(r.status).toBe('oom');

@@ -36,18 +36,21 @@ const tool = fc.constantFrom('bandit', 'semgrep', 'airlock');
 const text = fc.string({ unit: 'grapheme', maxLength: 80 });
 const profileName = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
 
-const profile = fc.record({
-  timeoutSeconds: fc.integer({ min: 1, max: 86_400 }),
-  memoryMb: fc.integer({ min: 16, max: 65_536 }),
-  cpus: fc.integer({ min: 1, max: 6400 }).map((n) => n / 100),
-  pids: fc.integer({ min: 1, max: 32_768 }),
-  tmpfsMb: fc.integer({ min: 1, max: 65_536 }),
-  outputMb: fc.integer({ min: 1, max: 65_536 }),
-  nofile: fc.integer({ min: 16, max: 1_048_576 }),
-  fsizeMb: fc.integer({ min: 1, max: 65_536 }),
-  maxOutputBytes: fc.integer({ min: 1024, max: 256 * 1024 * 1024 }),
-  maxArtifacts: fc.integer({ min: 0, max: 100_000 }),
-});
+const profile = fc
+  .record({
+    timeoutSeconds: fc.integer({ min: 1, max: 86_400 }),
+    memoryMb: fc.integer({ min: 16, max: 65_536 }),
+    cpus: fc.integer({ min: 1, max: 6400 }).map((n) => n / 100),
+    pids: fc.integer({ min: 1, max: 32_768 }),
+    tmpfsMb: fc.integer({ min: 1, max: 8_192 }),
+    outputMb: fc.integer({ min: 1, max: 16_384 }),
+    nofile: fc.integer({ min: 16, max: 1_048_576 }),
+    fsizeMb: fc.integer({ min: 1, max: 65_536 }),
+    maxOutputBytes: fc.integer({ min: 1024, max: 256 * 1024 * 1024 }),
+    maxArtifacts: fc.integer({ min: 0, max: 100_000 }),
+  })
+  // Valid means the tmpfs mounts fit below the memory limit too (3 x tmpfs + shm + output).
+  .map((p) => ({ ...p, memoryMb: Math.max(p.memoryMb, 4 * p.tmpfsMb + p.outputMb + 1) }));
 
 const rule = fc.record(
   {

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExecStreamDemuxer, localEngineSocket } from '../../../src/sandbox/engine-api.js';
+import { localEngineSocket } from '../../../src/sandbox/engine-api.js';
+import { ExecStreamDemuxer } from '../../../src/sandbox/exec-stream.js';
 
 function frame(type: 1 | 2, payload: string | Buffer): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
