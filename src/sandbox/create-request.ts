@@ -129,6 +129,10 @@ export function createRequestFromRunArgs(args: readonly string[]): CreateRequest
       case '--ipc':
         host.IpcMode = value(a);
         break;
+      case '--userns':
+        // Podman only (src/sandbox/engine-select.ts): `auto`, a fresh host uid range.
+        host.UsernsMode = value(a);
+        break;
       case '--hostname':
         cfg.Hostname = value(a);
         break;

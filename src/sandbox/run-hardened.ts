@@ -20,6 +20,7 @@ import {
   usesCopyOutLauncher,
 } from './docker-args.js';
 import { createContainer, docker, removeContainer } from './docker.js';
+import { engineRunArgs } from './engine-select.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
 
@@ -246,7 +247,8 @@ export interface Sandbox {
  */
 export async function startSandbox(spec: HardenedRunSpec, idleSeconds = 0): Promise<Sandbox> {
   const ids = newContainerIds(spec.label);
-  const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
+  // throws UserError on an invalid spec; plus what the selected engine needs (Podman: userns)
+  const runArgs = engineRunArgs(buildDockerRunArgs(spec, ids, idleSeconds));
   const exec = scriptExec(spec);
   trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
   let created: CommandResult | Error;
