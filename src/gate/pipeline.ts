@@ -11,6 +11,7 @@ import type { GateReport, ScriptReport } from '../report/types.js';
 import { writeFileAtomic, writeJson } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import { checkDocker } from '../sandbox/docker.js';
+import { prepareSandboxEngine } from '../sandbox/engine-limits-check.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
 import { runBatch } from '../sandbox/run-batch.js';
@@ -89,6 +90,12 @@ export async function runGate(
     `discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`,
   );
 
+  await prepareSandboxEngine(
+    settings.engine ?? policy.sandbox.engine,
+    sandbox.runtime,
+    deps.progress,
+    deps.env,
+  );
   await checkDocker();
   // Containers left by an Airlock that was SIGKILLed on this host go first.
   const swept = await sweepOrphans(sandbox.label);

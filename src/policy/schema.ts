@@ -159,6 +159,8 @@ const SandboxSchema = z.strictObject({
   runtime: z.enum(['runc', 'runsc']).default(DEFAULT_SANDBOX.runtime),
   user: SandboxUser.default(DEFAULT_SANDBOX.user),
   parallelism: z.number().int().min(0).max(64).default(DEFAULT_SANDBOX.parallelism),
+  // Absent: auto-detected (src/sandbox/engine-select.ts).
+  engine: z.enum(['docker', 'podman']).optional(),
 });
 
 export const AllowlistEntrySchema = z.strictObject({

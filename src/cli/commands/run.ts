@@ -3,13 +3,15 @@ import path from 'node:path';
 import { UserError } from '../../errors.js';
 import { loadPolicy, policySha256, resolvePolicyRef } from '../../policy/index.js';
 import { DEFAULT_CONTAINER_LABEL } from '../../sandbox/profiles.js';
+import { prepareSandboxEngine } from '../../sandbox/engine-limits-check.js';
+import { parseEngine } from '../../sandbox/engine-select.js';
 import { runScript } from '../../sandbox/run-script.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { parseCommandArgs } from '../args.js';
 import { type CliCommand, EXIT_OK, EXIT_VERDICT } from '../command.js';
 
 const usage = `Usage: airlock run SCRIPT [--policy F] [--out DIR] [--report F] [--image REF]
-                   [--runtime runc|runsc] [--profile NAME]
+                   [--runtime runc|runsc] [--engine docker|podman] [--profile NAME]
 
 Runs one Python script of the workspace (the current directory) in the hardened
 sandbox: no network, read-only root, its own directory read-only at /work, artifacts
@@ -25,6 +27,7 @@ Options:
   --report F     write the JSON report (execution status, output, artifacts) to F
   --image REF    sandbox image (default: the policy's, airlock-sandbox:local)
   --runtime R    runc or runsc (gVisor)
+  --engine E     docker or podman (default: the policy's, else the one that answers)
 
 Exit status: 0 the script succeeded; 1 it failed, timed out, ran out of memory or
 the sandbox failed; 2 usage or environment error.`;
@@ -42,6 +45,7 @@ export const runCommand: CliCommand = {
         report: { type: 'string' },
         image: { type: 'string' },
         runtime: { type: 'string' },
+        engine: { type: 'string' },
         profile: { type: 'string' },
       },
       usage,
@@ -65,13 +69,20 @@ export const runCommand: CliCommand = {
         `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`,
       );
     }
+    const runtime = (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime;
+    await prepareSandboxEngine(
+      parseEngine(values.engine, '--engine') ?? policy.sandbox.engine,
+      runtime,
+      (l) => io.stderr(`airlock run: ${l}\n`),
+      io.env,
+    );
     const report = await runScript({
       workspace: io.cwd,
       script: positionals[0]!,
       outDir: path.resolve(io.cwd, values.out ?? 'airlock-out'),
       sandbox: {
         image: values.image ?? policy.sandbox.image,
-        runtime: (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime,
+        runtime,
         user: policy.sandbox.user,
         parallelism: 1,
         label: DEFAULT_CONTAINER_LABEL,
