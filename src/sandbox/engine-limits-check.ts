@@ -2,7 +2,11 @@ import { UserError } from '../errors.js';
 import { EngineApi } from './engine-api.js';
 import { type EngineChoice, type EngineKind, selectEngine, useEngine } from './engine-select.js';
 import { docker } from './docker.js';
+import { podmanSeccompProfile } from './podman-seccomp.js';
 import type { SandboxRuntime } from './types.js';
+
+/** Where Debian's and Fedora's Podman keep their default seccomp profile. */
+const DEFAULT_PODMAN_SECCOMP = '/usr/share/containers/seccomp.json';
 
 /**
  * The sandbox's limits (memory, pids, CPU) are what stands between a hostile script
@@ -25,6 +29,8 @@ export interface EngineFacts {
   pidsLimit: boolean;
   /** The runtime a container actually gets when it names none (Podman ignores a named one: see below). */
   defaultRuntime: string;
+  /** Podman's default seccomp profile file (null for Docker). */
+  seccompProfilePath: string | null;
 }
 
 /** Controllers the hardened run's limits need: --memory/--memory-swap, --pids-limit. */
@@ -85,7 +91,7 @@ interface LibpodInfo {
   host?: {
     cgroupVersion?: unknown;
     cgroupControllers?: unknown;
-    security?: { rootless?: unknown };
+    security?: { rootless?: unknown; seccompProfilePath?: unknown };
     ociRuntime?: { name?: unknown };
   };
 }
@@ -127,6 +133,7 @@ export async function readEngineFacts(choice: EngineChoice): Promise<EngineFacts
     memoryLimit: info.MemoryLimit !== false,
     pidsLimit: info.PidsLimit !== false,
     defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
+    seccompProfilePath: null,
   };
   if (choice.kind === 'podman' && api !== null) {
     // Podman's compat /info says neither rootless nor which controllers its containers
@@ -138,6 +145,8 @@ export async function readEngineFacts(choice: EngineChoice): Promise<EngineFacts
     facts.cgroupVersion = String(host.cgroupVersion ?? '').replace(/^v/, '') || facts.cgroupVersion;
     facts.cgroupControllers = Array.isArray(host.cgroupControllers) ? host.cgroupControllers.map(String) : [];
     if (typeof host.ociRuntime?.name === 'string') facts.defaultRuntime = host.ociRuntime.name;
+    const seccomp = host.security?.seccompProfilePath;
+    facts.seccompProfilePath = typeof seccomp === 'string' && seccomp !== '' ? seccomp : null;
   }
   return facts;
 }
@@ -169,8 +178,10 @@ export async function prepareSandboxEngine(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<EngineChoice> {
   const choice = await selectEngine(requested, env);
+  let seccompProfile: string | undefined;
   if (choice.kind === 'podman') {
     const f = await requireLimitsInForce(choice, runtime);
+    seccompProfile = podmanSeccompProfile(f.seccompProfilePath ?? DEFAULT_PODMAN_SECCOMP);
     progress?.(
       `engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`,
     );
@@ -179,7 +190,7 @@ export async function prepareSandboxEngine(
     await requireLimitsInForce(choice, runtime);
   }
   // process.env: the docker client processes and the Engine API client read it.
-  useEngine(choice, process.env);
+  useEngine(choice, process.env, seccompProfile);
   return choice;
 }
 

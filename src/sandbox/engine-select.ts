@@ -67,6 +67,8 @@ async function dockerAnswers(socket: string): Promise<boolean> {
 }
 
 let current: EngineKind = 'docker';
+/** The seccomp profile file of Podman's containers (null: none set up). */
+let podmanSeccomp: string | null = null;
 /**
  * DOCKER_HOST and DOCKER_CONTEXT as they were before Podman was selected, and the
  * DOCKER_HOST set for it (null: not switched).
@@ -133,9 +135,15 @@ function restore(
  * Makes `choice` this process's engine. For Podman: DOCKER_HOST names its socket (a
  * selected context would override it, so it is set to default) and the cached Engine
  * API client is dropped; selecting Docker again puts both variables back.
+ * `seccompProfile`: the profile file Podman's containers get (src/sandbox/podman-seccomp.ts).
  */
-export function useEngine(choice: EngineChoice, env: NodeJS.ProcessEnv = process.env): void {
+export function useEngine(
+  choice: EngineChoice,
+  env: NodeJS.ProcessEnv = process.env,
+  seccompProfile?: string,
+): void {
   current = choice.kind;
+  podmanSeccomp = choice.kind === 'podman' ? (seccompProfile ?? null) : null;
   if (choice.kind === 'podman' && choice.socket !== null) {
     const ours = `unix://${choice.socket}`;
     original ??= { host: env.DOCKER_HOST, context: env.DOCKER_CONTEXT, ours };
@@ -160,9 +168,26 @@ export function useEngine(choice: EngineChoice, env: NodeJS.ProcessEnv = process
  * - `--ulimit nproc=4096:4096`: Podman otherwise copies the service's own rlimits,
  *   which root without CAP_SYS_RESOURCE (these runners) cannot set, and every start
  *   fails. `--pids-limit` stays the real bound on processes.
+ * - `--security-opt seccomp=FILE`: Podman's profile without the kernel keyring calls
+ *   (src/sandbox/podman-seccomp.ts). Without that file no Podman container is made.
  */
-export function engineRunArgs(args: readonly string[], engine: EngineKind = current): string[] {
+export function engineRunArgs(
+  args: readonly string[],
+  engine: EngineKind = current,
+  seccompProfile: string | null = podmanSeccomp,
+): string[] {
   if (engine === 'docker') return [...args];
   if (args[0] !== 'run') throw new Error(`not a docker run argv: ${args[0]}`);
-  return ['run', '--userns', 'auto', '--ulimit', 'nproc=4096:4096', ...args.slice(1)];
+  if (seccompProfile === null)
+    throw new Error('Podman selected without its seccomp profile (prepareSandboxEngine)');
+  return [
+    'run',
+    '--userns',
+    'auto',
+    '--ulimit',
+    'nproc=4096:4096',
+    '--security-opt',
+    `seccomp=${seccompProfile}`,
+    ...args.slice(1),
+  ];
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRequestFromRunArgs } from '../../../src/sandbox/create-request.js';
 import { type EngineFacts, limitsProblem } from '../../../src/sandbox/engine-limits-check.js';
+import { withoutKeyring } from '../../../src/sandbox/podman-seccomp.js';
 import {
   engineRunArgs,
   PODMAN_ROOTFUL_SOCKET,
@@ -9,6 +10,7 @@ import {
 } from '../../../src/sandbox/engine-select.js';
 
 const ROOTFUL_PODMAN_V1: EngineFacts = {
+  seccompProfilePath: '/usr/share/containers/seccomp.json',
   kind: 'podman',
   rootless: false,
   cgroupVersion: '1',
@@ -18,6 +20,7 @@ const ROOTFUL_PODMAN_V1: EngineFacts = {
   defaultRuntime: 'runc',
 };
 const DOCKER_V1: EngineFacts = {
+  seccompProfilePath: null,
   kind: 'docker',
   rootless: false,
   cgroupVersion: '1',
@@ -113,16 +116,48 @@ describe('engine choice', () => {
   it('Podman containers get a user namespace of their own and an explicit nproc; Docker argv is unchanged', () => {
     const args = ['run', '--detach', '--name', 'x', '--entrypoint', 'sleep', 'img', '9'];
     expect(engineRunArgs(args, 'docker')).toEqual(args);
-    expect(engineRunArgs(args, 'podman')).toEqual([
+    expect(engineRunArgs(args, 'podman', '/tmp/p.json')).toEqual([
       'run',
       '--userns',
       'auto',
       '--ulimit',
       'nproc=4096:4096',
+      '--security-opt',
+      'seccomp=/tmp/p.json',
       ...args.slice(1),
     ]);
-    const req = createRequestFromRunArgs(engineRunArgs(args, 'podman'));
+    const req = createRequestFromRunArgs(engineRunArgs(args, 'podman', '/tmp/p.json'));
     expect(req.body.HostConfig.UsernsMode).toBe('auto');
     expect(req.body.HostConfig.Ulimits).toEqual([{ Name: 'nproc', Soft: 4096, Hard: 4096 }]);
+    expect(req.body.HostConfig.SecurityOpt).toEqual(['seccomp=/tmp/p.json']);
+    // Fail closed: no Podman container without the seccomp profile set up.
+    expect(() => engineRunArgs(args, 'podman', null)).toThrow(/seccomp/);
+  });
+});
+
+describe("Podman's seccomp profile", () => {
+  it('refuses the kernel keyring calls, keeps everything else of the profile', () => {
+    const podman = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read', 'keyctl', 'add_key', 'write', 'request_key'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['keyctl'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
+        { names: ['bpf'], action: 'SCMP_ACT_ERRNO' },
+      ],
+    };
+    expect(withoutKeyring(podman)).toEqual({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['bpf'], action: 'SCMP_ACT_ERRNO' },
+        {
+          names: ['add_key', 'keyctl', 'request_key'],
+          action: 'SCMP_ACT_ERRNO',
+          args: [],
+          errnoRet: 1,
+          errno: 'EPERM',
+        },
+      ],
+    });
   });
 });
