@@ -1,6 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tryRunCommand } from '../../../src/exec/run-command.js';
 import { prepareSandboxEngine } from '../../../src/sandbox/engine-limits-check.js';
 import { selectEngine, selectedEngine, useEngine } from '../../../src/sandbox/engine-select.js';
 import { runHardened } from '../../../src/sandbox/run-hardened.js';
@@ -14,6 +17,7 @@ import { containersWithLabel, lastJson, specFor } from './helpers.js';
  * container. Real engine, no skip: without Podman this file fails.
  */
 const LABEL = 'org.airlock.it-podman';
+const REPO = resolve(import.meta.dirname, '../../..');
 const MiB = 1024 * 1024;
 let image: string;
 
@@ -177,6 +181,29 @@ print(json.dumps({"capeff": st["CapEff"], "nnp": st["NoNewPrivs"], "ro": ro, "if
       selectEngine('podman', { CONTAINER_HOST: 'unix:///var/run/docker.sock' }),
     ).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE' });
   });
+});
+
+describe('the gate on Podman, as a user runs it', () => {
+  it('`airlock gate --engine podman`: both scanners and the script run on Podman; PASS', async () => {
+    // The shipped policy's image (Bandit + Semgrep); scripts/setup.sh loads it into Podman.
+    await ensurePodmanImage('airlock-sandbox:local');
+    const ws = mkdtempSync(join(tmpdir(), 'airlock-podman-gate-'));
+    chmodSync(ws, 0o755);
+    mkdirSync(join(ws, 'g'), { mode: 0o755 });
+    writeFileSync(join(ws, 'g', 'hi.py'), 'import os\nprint("uid", os.getuid())\n', { mode: 0o644 });
+    const r = await tryRunCommand(
+      join(REPO, 'node_modules/.bin/tsx'),
+      [join(REPO, 'src/cli/index.ts'), 'gate', 'g', '--engine', 'podman', '--out', 'out'],
+      { cwd: ws, env: { PATH: process.env.PATH, HOME: process.env.HOME }, timeoutMs: 300_000 },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('engine: podman on /run/podman/podman.sock (requested; rootful');
+    const report = JSON.parse(readFileSync(join(ws, 'out', 'report.json'), 'utf8'));
+    expect(report.verdict).toBe('pass');
+    expect(report.scripts[0].execution.status).toBe('success');
+    expect(report.scripts[0].execution.stdout).toBe('uid 10001\n');
+    rmSync(ws, { recursive: true, force: true });
+  }, 400_000);
 });
 
 describe('Podman leaves nothing behind', () => {
