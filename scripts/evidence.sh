@@ -2,7 +2,7 @@
 # Regenerates the evidence docs/security/REVIEW.md cites, from the code as it is now,
 # into one directory (default evidence/, git-ignored):
 #   smoke.json                 the image smoke suite under the hardened flags
-#   hostile-containment-*.json the hostile corpus in the real sandbox (runc, runsc)
+#   hostile-containment-*.json the hostile corpus in the real sandbox (runc, runsc; runc on rootful Podman)
 #   hostile-scan.json          the levels the real scan gives the corpus
 #   hostile-names.json         hostile file names/contents through the gate
 #   hostile-probe-sensitivity.json  each tripwire firing when one protection is removed

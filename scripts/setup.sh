@@ -7,6 +7,7 @@
 #   5. the sandbox images, rebuilt only when images/ changed: core as airlock-sandbox:local
 #      (the default flavor; what the policies and most tests use) and full (core plus
 #      Chromium and the Mermaid CLI) as airlock-sandbox:full-local (the Mermaid tests)
+#   6. rootful Podman's API service (the second engine), with the core image in its store
 # Each step checks before it acts, so a second run takes seconds.
 # Fails with exit 2 and one line saying what is missing when it cannot go on.
 set -euo pipefail
@@ -29,7 +30,8 @@ as_root() {
 # Docker's own engine counts when present (GitHub-hosted runners ship it); Debian's
 # docker.io is only installed where no engine exists.
 PKGS=(debootstrap bandit prometheus prometheus-pushgateway runsc docker-compose docker-registry git
-      python3 python3-matplotlib python3-pandas python3-networkx)
+      python3 python3-matplotlib python3-pandas python3-networkx
+      podman uidmap slirp4netns fuse-overlayfs crun catatonit)
 command -v dockerd >/dev/null 2>&1 || docker info >/dev/null 2>&1 || PKGS+=(docker.io)
 missing=()
 for p in "${PKGS[@]}"; do
@@ -91,4 +93,32 @@ bash images/bootstrap-base.sh
 # full is built FROM the same stage as core, so its build reuses core's cached layers.
 node dist/cli.js image build --flavor core --if-changed
 node dist/cli.js image build --flavor full --if-changed
+
+# --- 6. Podman: rootful, a user namespace per container ---------------------------------
+# The second engine (`--engine podman`, policy sandbox.engine). Rootful, because rootless
+# Podman cannot enforce limits on cgroup v1 hosts (Airlock refuses it there); every
+# container still gets its own unprivileged host uid range (`--userns auto`, from the
+# `containers` ranges below), so an escape lands as nobody on the host. `--runtime runc`:
+# crun fails on cgroup v1 hybrid hosts, and Podman's Docker-compatible API ignores a
+# per-container runtime, so the service's default is the one used. docs/hardening.md.
+PODMAN_SOCKET=/run/podman/podman.sock
+podman_answers() { podman --remote --url "unix://$PODMAN_SOCKET" version >/dev/null 2>&1; }
+id containers >/dev/null 2>&1 || as_root useradd --system --no-create-home --shell /usr/sbin/nologin containers
+for f in /etc/subuid /etc/subgid; do
+  grep -q '^containers:' "$f" 2>/dev/null || echo 'containers:1000000:1000000000' | as_root tee -a "$f" >/dev/null
+done
+if ! podman_answers; then
+  log "starting podman system service on $PODMAN_SOCKET"
+  as_root mkdir -p "$(dirname "$PODMAN_SOCKET")"
+  as_root bash -c "setsid podman --runtime runc system service --time=0 unix://$PODMAN_SOCKET >/var/log/airlock-podman.log 2>&1 < /dev/null &"
+  for _ in $(seq 1 40); do podman_answers && break; sleep 0.25; done
+  podman_answers || die "podman system service did not come up (see /var/log/airlock-podman.log)"
+fi
+# Podman keeps its own image store: copy the sandbox image in when Podman's differs.
+docker_id="$(docker image inspect --format '{{.Id}}' airlock-sandbox:local 2>/dev/null || true)"
+podman_id="$(as_root podman image inspect --format '{{.Id}}' airlock-sandbox:local 2>/dev/null || true)"
+if [ -n "$docker_id" ] && [ "${docker_id#sha256:}" != "$podman_id" ]; then
+  log "loading airlock-sandbox:local into Podman's store"
+  docker save airlock-sandbox:local | as_root podman load -q >/dev/null || die "podman load of airlock-sandbox:local failed"
+fi
 log "ready"

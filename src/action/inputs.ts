@@ -13,6 +13,7 @@ import {
   parseMode,
   readSigningKey,
 } from '../settings/gate-settings.js';
+import { type EngineKind, parseEngine } from '../sandbox/engine-select.js';
 
 /**
  * Every Action input, read once (the only place that calls core.getInput), validated
@@ -23,6 +24,8 @@ export interface ActionInputs {
   policy: string | undefined;
   mode: GateMode;
   image: string | undefined;
+  /** The container engine; undefined = the policy's, else auto-detected. */
+  engine?: EngineKind;
   failOn: FailOn[] | undefined;
   uploadSarif: boolean;
   sarifCategory: string;
@@ -71,6 +74,7 @@ export async function readActionInputs(): Promise<ActionInputs> {
     policy: core.getInput('policy').trim() || undefined,
     mode: parseMode(core.getInput('mode').trim() || 'gate', 'input mode'),
     image: core.getInput('image').trim() || undefined,
+    engine: parseEngine(core.getInput('engine').trim(), 'input engine'),
     failOn: failOnText ? parseFailOn(failOnText, 'input fail-on') : undefined,
     uploadSarif: core.getInput('upload-sarif') === '' ? true : bool('upload-sarif'),
     sarifCategory: category,

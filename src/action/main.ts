@@ -150,6 +150,7 @@ function gateSettings(
     mode: inputs.mode,
     policy: out.policy,
     imageChoice: parseImageInput(inputs.image),
+    engine: inputs.engine,
     failOn: inputs.failOn,
     outDir: out.outDir,
     reportFile: out.reportFile,

@@ -14,6 +14,7 @@ import { writeJson, writeOutputFile } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import type { ContainerEngine } from '../sandbox/container-engine.js';
 import { checkDocker } from '../sandbox/docker.js';
+import { prepareSandboxEngine } from '../sandbox/engine-limits-check.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
 import { runBatch } from '../sandbox/run-batch.js';
@@ -132,6 +133,12 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     `discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`,
   );
 
+  await prepareSandboxEngine(
+    settings.engine ?? policy.sandbox.engine,
+    sandbox.runtime,
+    deps.progress,
+    deps.env,
+  );
   await checkDocker();
   // Containers left by an Airlock that was SIGKILLed on this host go first.
   const swept = await sweepOrphans(sandbox.label);

@@ -233,6 +233,8 @@ const SandboxSchema = z
     runtime: z.enum(['runc', 'runsc']).default(DEFAULT_SANDBOX.runtime),
     user: SandboxUser.default(DEFAULT_SANDBOX.user),
     parallelism: z.number().int().min(0).max(64).default(DEFAULT_SANDBOX.parallelism),
+    // Absent: auto-detected (src/sandbox/engine-select.ts).
+    engine: z.enum(['docker', 'podman']).optional(),
   })
   .transform((s) => ({ ...s, image: s.image ?? LOCAL_IMAGE_TAGS[s.flavor] }));
 

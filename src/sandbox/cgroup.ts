@@ -20,13 +20,17 @@ export interface CgroupStats {
 
 const ROOT = '/sys/fs/cgroup';
 
-/** Candidate cgroup dirs of a container for the cgroupfs and systemd drivers, v1 and v2. */
+/** Candidate cgroup dirs of a container (Docker, Podman) for the cgroupfs and systemd drivers, v1 and v2. */
 export function cgroupCandidates(containerId: string): { dir: string; version: 1 | 2 }[] {
   return [
     { dir: `${ROOT}/memory/docker/${containerId}`, version: 1 },
     { dir: `${ROOT}/memory/system.slice/docker-${containerId}.scope`, version: 1 },
     { dir: `${ROOT}/system.slice/docker-${containerId}.scope`, version: 2 },
     { dir: `${ROOT}/docker/${containerId}`, version: 2 },
+    // Podman (rootful): cgroupfs manager (v1 here), then the systemd one.
+    { dir: `${ROOT}/memory/libpod_parent/libpod-${containerId}`, version: 1 },
+    { dir: `${ROOT}/memory/machine.slice/libpod-${containerId}.scope`, version: 1 },
+    { dir: `${ROOT}/machine.slice/libpod-${containerId}.scope`, version: 2 },
   ];
 }
 

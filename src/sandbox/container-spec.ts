@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
+import { seccompSecurityOpt } from './seccomp-profile.js';
 import { assertHardeningFloor, idProblem, shmBytesFor, tmpfsMountsFor } from './hardening-floor.js';
 import { OUTPUT_DIR, SCRATCH_DIRS, sandboxEnv, WORK_DIR } from './sandbox-env.js';
 import type { HardenedRunSpec, SandboxLimits, SandboxRuntime } from './types.js';
@@ -99,7 +100,7 @@ export interface ContainerSpec {
   mounts: BindMount[];
   tmpfs: TmpfsMount[];
   capDrop: string[];
-  /** `no-new-privileges`, and a seccomp profile where one is set (the engine's default otherwise). */
+  /** `no-new-privileges` and `seccomp=<Airlock's profile>` (inline JSON; a file path under Podman). */
   securityOpt: string[];
   readonlyRootfs: boolean;
   network: string;
@@ -260,7 +261,9 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
     ],
     tmpfs: tmpfsMountsFor(l),
     capDrop: ['ALL'],
-    securityOpt: ['no-new-privileges'],
+    // Airlock's own syscall allowlist on every engine, never the engine's default
+    // (src/sandbox/seccomp-profile.ts says what it denies and why).
+    securityOpt: ['no-new-privileges', seccompSecurityOpt()],
     readonlyRootfs: true,
     network: 'none',
     ipc: 'private',

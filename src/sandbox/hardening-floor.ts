@@ -86,6 +86,10 @@ export function assertHardeningFloor(spec: ContainerSpec): void {
   if (spec.capDrop.length !== 1 || spec.capDrop[0] !== 'ALL') fail('capabilities must be dropped: ALL');
   if (!spec.securityOpt.includes('no-new-privileges')) fail('no-new-privileges must be set');
   if (spec.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o))) fail('seccomp must not be unconfined');
+  // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
+  // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
+  if (spec.securityOpt.filter((o) => o.startsWith('seccomp=')).length !== 1)
+    fail("Airlock's seccomp profile must be set");
   if (spec.network !== 'none') fail(`the network must be none, got ${spec.network}`);
   if (spec.ipc !== 'private') fail('the IPC namespace must be private');
   for (const [who, ids] of [

@@ -1,6 +1,7 @@
 import { type ContainerSpec, renderUser } from './container-spec.js';
 import type { ExecConfig } from './exec-config.js';
 import { sizeText, tmpfsOptions } from './render-create-request.js';
+import { seccompProfileFile } from './seccomp-file.js';
 
 /**
  * The same container as a `docker run` argv (without the leading `docker`): for the
@@ -14,7 +15,7 @@ function csvField(field: string): string {
   return /[",\n\r]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
 }
 
-export function renderRunArgv(spec: ContainerSpec): string[] {
+export function renderRunArgv(spec: ContainerSpec, seccompFile: () => string = seccompProfileFile): string[] {
   const l = spec.limits;
   const args = ['run', '--detach', '--name', spec.name];
   for (const [k, v] of Object.entries(spec.labels)) args.push('--label', `${k}=${v}`);
@@ -28,7 +29,10 @@ export function renderRunArgv(spec: ContainerSpec): string[] {
   if (spec.init) args.push('--init');
   if (spec.readonlyRootfs) args.push('--read-only');
   for (const cap of spec.capDrop) args.push(`--cap-drop=${cap}`);
-  for (const opt of spec.securityOpt) args.push('--security-opt', opt);
+  for (const opt of spec.securityOpt) {
+    // The CLI reads `seccomp=` as a file and inlines it itself; the spec holds the JSON.
+    args.push('--security-opt', opt.startsWith('seccomp={') ? `seccomp=${seccompFile()}` : opt);
+  }
   args.push('--network', spec.network, '--ipc', spec.ipc, '--hostname', spec.hostname);
   args.push('--log-driver', spec.logDriver);
   if (spec.usernsMode !== undefined) args.push('--userns', spec.usernsMode);

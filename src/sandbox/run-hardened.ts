@@ -9,6 +9,7 @@ import { archiveCap, collectByTarExec, collectFromFrame } from './copy-out.js';
 import { FramedStdout } from './copy-out-frame.js';
 import { defaultEngine } from './docker-engine.js';
 import { type ExecConfig, scriptExec, usesCopyOutLauncher } from './exec-config.js';
+import { engineSpec } from './engine-select.js';
 import type { HardenedRunSpec } from './types.js';
 
 /**
@@ -189,7 +190,8 @@ export async function startSandbox(
   idleSeconds = 0,
   engine: ContainerEngine = defaultEngine(),
 ): Promise<Sandbox> {
-  const spec = containerSpecFor(run, newContainerIds(run.label), idleSeconds); // throws UserError when invalid
+  // throws UserError when invalid; plus what the selected engine needs (Podman: userns, nproc, seccomp file)
+  const spec = engineSpec(containerSpecFor(run, newContainerIds(run.label), idleSeconds));
   const exec = scriptExec(run, spec);
   trackContainer(spec.name, engine); // before create: an interrupt while creating is covered too
   let created: { id: string } | { error: unknown };

@@ -5,6 +5,7 @@ import { basename, isAbsolute, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { ImageChoice } from '../gate/image-stage.js';
 import { FAIL_ON_OUTCOMES, type FailOnOutcome } from '../policy/defaults.js';
+import type { EngineKind } from '../sandbox/engine-select.js';
 
 /**
  * Everything a gate/scan run needs, read once from CLI flags or Action inputs and
@@ -41,6 +42,8 @@ export interface GateSettings {
    */
   imageChoice?: ImageChoice;
   runtime?: 'runc' | 'runsc';
+  /** The container engine; undefined = the policy's, else auto-detected. */
+  engine?: EngineKind;
   failOn?: FailOn[];
   outDir: string;
   reportFile: string;

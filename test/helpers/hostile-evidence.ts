@@ -27,6 +27,8 @@ function readJson<T>(dir: string, name: string): T | undefined {
 }
 
 export interface ContainmentEvidence {
+  /** Absent in evidence written before the Podman leg: Docker. */
+  engine?: 'docker' | 'podman';
   runtime: string;
   wallMs: number;
   rows: ContainmentRow[];
@@ -48,11 +50,12 @@ function median(xs: number[]): number {
 export function renderContainmentTable(dir: string): string {
   const scan = readJson<ScanEvidence>(dir, 'hostile-scan.json');
   const out: string[] = [];
-  const runs = ['runc', 'runsc']
+  const runs = ['runc', 'runsc', 'podman-runc']
     .map((rt) => readJson<ContainmentEvidence>(dir, `hostile-containment-${rt}.json`))
     .filter((x): x is ContainmentEvidence => Boolean(x));
   for (const ev of runs) {
-    out.push(`### Runtime ${ev.runtime}`, '');
+    const where = ev.engine === 'podman' ? ' on rootful Podman (a user namespace per container)' : '';
+    out.push(`### Runtime ${ev.runtime}${where}`, '');
     out.push(
       '| class | scripts | blocked at scan | contained at run time | escaped |',
       '| --- | --- | --- | --- | --- |',
@@ -76,8 +79,9 @@ export function renderContainmentTable(dir: string): string {
     for (const r of bad) out.push(`- ${r.id}: ${[...r.escapes, ...r.problems].join('; ')}`);
     if (bad.length) out.push('');
   }
-  if (runs.length === 2) {
-    const [a, b] = runs as [ContainmentEvidence, ContainmentEvidence];
+  const docker = runs.filter((ev) => ev.engine !== 'podman');
+  if (docker.length === 2) {
+    const [a, b] = docker as [ContainmentEvidence, ContainmentEvidence];
     // Compare only cases that finished on their own in both: timeouts last as long as the limit.
     const ok = (r: ContainmentRow) => r.status === 'success';
     const ids = a.rows

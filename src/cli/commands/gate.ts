@@ -18,6 +18,7 @@ import {
   parseRuntime,
   readSigningKey,
 } from '../../settings/gate-settings.js';
+import { parseEngine } from '../../sandbox/engine-select.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand, CliIO } from '../command.js';
 import { renderText, verdictLine } from '../output/findings-text.js';
@@ -51,6 +52,9 @@ Options:
   --origin S          audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
   --image REF         sandbox image (default: the policy's sandbox.image)
   --runtime R         runc or runsc (default: the policy's)
+  --engine E          docker or podman (default: the policy's sandbox.engine, else the one
+                      that answers; docker when both do). Podman: CONTAINER_HOST or
+                      /run/podman/podman.sock
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
 
@@ -66,7 +70,7 @@ FORCE_COLOR on). Progress goes to stderr (not with -q).
 Exit status: 0 pass, 1 the gate said no, 2 usage/configuration/environment error.`;
 
 const SCAN_USAGE = `Usage: airlock scan [PATH...] [--policy F] [--format text|json|sarif|markdown] [-q] [--telemetry]
-       [--sarif F] [--report F] [--summary F] [--out DIR] [--image REF] [--fail-on LIST]
+       [--sarif F] [--report F] [--summary F] [--out DIR] [--image REF] [--engine docker|podman] [--fail-on LIST]
        [--base REV --head REV]
 
 Discover, scan and assess; runs nothing. Options and exit status as for \`airlock gate\`.
@@ -89,6 +93,7 @@ const OPTIONS = {
   origin: { type: 'string' },
   image: { type: 'string' },
   runtime: { type: 'string' },
+  engine: { type: 'string' },
   'fail-on': { type: 'string' },
   base: { type: 'string' },
   head: { type: 'string' },
@@ -140,6 +145,7 @@ export async function settingsFromArgs(
     policy: v.policy === undefined ? undefined : resolvePolicyRef(v.policy, ws),
     imageRef: v.image,
     runtime: parseRuntime(v.runtime, '--runtime'),
+    engine: parseEngine(v.engine, '--engine'),
     failOn: v['fail-on'] !== undefined ? parseFailOn(v['fail-on'], '--fail-on') : undefined,
     outDir,
     // The person at the terminal names these: anywhere they can write (as bandit -o).

@@ -6,6 +6,8 @@ import { ensureParentInCwd } from '../../gate/real-dirs.js';
 import { loadPolicy, policySha256, resolvePolicyRef } from '../../policy/index.js';
 import { DEFAULT_CONTAINER_LABEL } from '../../sandbox/profiles.js';
 import { writeJson } from '../../report/write-json.js';
+import { prepareSandboxEngine } from '../../sandbox/engine-limits-check.js';
+import { parseEngine } from '../../sandbox/engine-select.js';
 import { runScript } from '../../sandbox/run-script.js';
 import type { SandboxRuntime } from '../../sandbox/types.js';
 import { parseCommandArgs } from '../args.js';
@@ -13,7 +15,7 @@ import { type CliCommand, EXIT_OK, EXIT_VERDICT } from '../command.js';
 import { guardWorkflowCommands, underGitHubActions } from '../output/workflow-commands.js';
 
 const usage = `Usage: airlock run SCRIPT [--policy F] [--out DIR] [--report F] [--image REF]
-                   [--runtime runc|runsc] [--profile NAME]
+                   [--runtime runc|runsc] [--engine docker|podman] [--profile NAME]
 
 Runs one Python script of the workspace (the current directory) in the hardened
 sandbox: no network, read-only root, its own directory read-only at /work, artifacts
@@ -32,6 +34,7 @@ Options:
                  any path you can write
   --image REF    sandbox image (default: the policy's, airlock-sandbox:local)
   --runtime R    runc or runsc (gVisor)
+  --engine E     docker or podman (default: the policy's, else the one that answers)
 
 The script's stdout and stderr are printed after it ends. Under GitHub Actions
 (GITHUB_ACTIONS=true) they are wrapped in ::stop-commands:: with a random token and
@@ -54,6 +57,7 @@ export const runCommand: CliCommand = {
         report: { type: 'string' },
         image: { type: 'string' },
         runtime: { type: 'string' },
+        engine: { type: 'string' },
         profile: { type: 'string' },
       },
       usage,
@@ -101,13 +105,20 @@ export const runCommand: CliCommand = {
     // Inside the workspace a committed symlink could redirect the writes: no link is followed there.
     if (values.out !== undefined) await ensureParentInCwd(io.cwd, outDir, '--out');
     if (reportFile) await ensureParentInCwd(io.cwd, reportFile, '--report');
+    const runtime = (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime;
+    await prepareSandboxEngine(
+      parseEngine(values.engine, '--engine') ?? policy.sandbox.engine,
+      runtime,
+      (l) => io.stderr(`airlock run: ${l}\n`),
+      io.env,
+    );
     const report = await runScript({
       workspace: io.cwd,
       script: positionals[0]!,
       outDir,
       sandbox: {
         image: values.image ?? policy.sandbox.image,
-        runtime: (values.runtime as SandboxRuntime | undefined) ?? policy.sandbox.runtime,
+        runtime,
         user: policy.sandbox.user,
         parallelism: 1,
         label: DEFAULT_CONTAINER_LABEL,

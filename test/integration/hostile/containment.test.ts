@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPool } from '../../../src/sandbox/pool.js';
+import { prepareSandboxEngine } from '../../../src/sandbox/engine-limits-check.js';
+import { type EngineKind, useEngine } from '../../../src/sandbox/engine-select.js';
 import { runHardened } from '../../../src/sandbox/run-hardened.js';
 import type { SandboxConfig, SandboxRuntime } from '../../../src/sandbox/types.js';
 import { FAKE_SECRET, loadManifest } from '../../helpers/hostile-corpus.js';
@@ -10,12 +12,15 @@ import {
 } from '../../helpers/hostile-containment.js';
 import { writeEvidence } from '../../helpers/hostile-evidence.js';
 import { type HostListeners, startHostListeners } from '../../helpers/hostile-host-probes.js';
+import { ensurePodmanImage } from '../../helpers/podman.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 
 /**
  * Every runtime case of the hostile corpus (test/hostile/manifest.json) runs in the
  * real hardened sandbox, whatever its scan result: the sandbox must contain what the
- * scanners miss, so it is tested without their help. Under runc and under gVisor.
+ * scanners miss, so it is tested without their help. Under runc and under gVisor on
+ * Docker, and on rootful Podman (runc, a user namespace per container: scripts/setup.sh
+ * starts its service). No leg is skipped: an engine missing here fails its leg.
  */
 const { runtime: cases } = loadManifest();
 const LABEL = 'org.airlock.hostile-test';
@@ -23,7 +28,19 @@ const LABEL = 'org.airlock.hostile-test';
 const PARALLEL = 3;
 const SECRET_VARS = ['GITHUB_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'AIRLOCK_HOSTILE_SECRET'];
 
-describe.each<SandboxRuntime>(['runc', 'runsc'])('hostile corpus contained under %s', (runtime) => {
+interface Leg {
+  engine: EngineKind;
+  runtime: SandboxRuntime;
+  /** Evidence file name part; the Docker legs keep their runtime's name. */
+  evidence: string;
+}
+const LEGS: [string, Leg][] = [
+  ['runc', { engine: 'docker', runtime: 'runc', evidence: 'runc' }],
+  ['runsc', { engine: 'docker', runtime: 'runsc', evidence: 'runsc' }],
+  ['podman + runc (rootful, userns auto)', { engine: 'podman', runtime: 'runc', evidence: 'podman-runc' }],
+];
+
+describe.each(LEGS)('hostile corpus contained under %s', (_title, { engine, runtime, evidence }) => {
   const rows = new Map<string, ContainmentRow>();
   let listeners: HostListeners;
   let leftovers: string[] = [];
@@ -33,6 +50,9 @@ describe.each<SandboxRuntime>(['runc', 'runsc'])('hostile corpus contained under
     // The small test image by default; scripts/evidence.sh runs the corpus against the
     // shipped sandbox image too (AIRLOCK_HOSTILE_IMAGE=airlock-sandbox:local).
     const image = process.env.AIRLOCK_HOSTILE_IMAGE || (await ensureTestImage());
+    if (engine === 'podman') await ensurePodmanImage(image);
+    // Podman: refused unless it enforces the limits; then every call below goes to it.
+    await prepareSandboxEngine(engine, runtime);
     // Airlock's own environment holds a fake token, as on a real runner.
     for (const k of SECRET_VARS) {
       saved.set(k, process.env[k]);
@@ -53,7 +73,8 @@ describe.each<SandboxRuntime>(['runc', 'runsc'])('hostile corpus contained under
     const wallMs = Math.round(performance.now() - started);
     for (const r of results) rows.set(r.id, r);
     leftovers = await leftoverContainers(LABEL);
-    writeEvidence(`hostile-containment-${runtime}.json`, {
+    writeEvidence(`hostile-containment-${evidence}.json`, {
+      engine,
       runtime,
       wallMs,
       rows: results,
@@ -64,6 +85,7 @@ describe.each<SandboxRuntime>(['runc', 'runsc'])('hostile corpus contained under
   });
 
   afterAll(async () => {
+    useEngine({ kind: 'docker', socket: null, how: 'requested' });
     await listeners?.close();
     for (const [k, v] of saved) {
       if (v === undefined) delete process.env[k];

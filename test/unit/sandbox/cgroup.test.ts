@@ -10,13 +10,16 @@ describe('cgroup stats', () => {
     expect(parseOomKill(null)).toBeNull();
   });
 
-  it('looks where cgroupfs and systemd drivers put a container, v1 and v2', () => {
+  it('looks where cgroupfs and systemd drivers put a container (Docker, Podman), v1 and v2', () => {
     const id = 'a'.repeat(64);
     expect(cgroupCandidates(id).map((c) => c.dir)).toEqual([
       `/sys/fs/cgroup/memory/docker/${id}`,
       `/sys/fs/cgroup/memory/system.slice/docker-${id}.scope`,
       `/sys/fs/cgroup/system.slice/docker-${id}.scope`,
       `/sys/fs/cgroup/docker/${id}`,
+      `/sys/fs/cgroup/memory/libpod_parent/libpod-${id}`,
+      `/sys/fs/cgroup/memory/machine.slice/libpod-${id}.scope`,
+      `/sys/fs/cgroup/machine.slice/libpod-${id}.scope`,
     ]);
   });
 

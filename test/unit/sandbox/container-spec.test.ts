@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seccompSecurityOpt } from '../../../src/sandbox/seccomp-profile.js';
 import { loadPolicy } from '../../../src/policy/index.js';
 import {
   assertHardeningFloor,
@@ -38,11 +39,11 @@ describe('containerSpecFor: the one typed statement of a sandbox container', () 
     expect(containerSpecFor(run({ limits: { ...l, cpus: 0.5 } }), ids).limits.nanoCpus).toBe(500_000_000);
   });
 
-  it('has the floor: read-only root, every capability dropped, no-new-privileges, no network, private IPC', () => {
+  it("has the floor: read-only root, every capability dropped, no-new-privileges, Airlock's seccomp profile, no network, private IPC", () => {
     expect(spec).toMatchObject({
       readonlyRootfs: true,
       capDrop: ['ALL'],
-      securityOpt: ['no-new-privileges'],
+      securityOpt: ['no-new-privileges', seccompSecurityOpt()],
       network: 'none',
       ipc: 'private',
       init: true,
@@ -180,6 +181,7 @@ describe('assertHardeningFloor: what no spec may lack, whoever built it', () => 
     ['a capability list other than ALL', (s) => (s.capDrop = ['NET_RAW'])],
     ['no no-new-privileges', (s) => (s.securityOpt = [])],
     ['seccomp unconfined', (s) => s.securityOpt.push('seccomp=unconfined')],
+    ["the engine's default seccomp profile", (s) => (s.securityOpt = ['no-new-privileges'])],
     ['a network', (s) => (s.network = 'bridge')],
     ['a shared IPC namespace', (s) => (s.ipc = 'host' as 'private')],
     ['uid 0', (s) => (s.user = { uid: 0, gid: 10001 })],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seccompSecurityOpt } from '../../../src/sandbox/seccomp-profile.js';
 import { containerSpecFor } from '../../../src/sandbox/container-spec.js';
 import { COPY_OUT_LAUNCHER, copyOutExec, scriptExec } from '../../../src/sandbox/exec-config.js';
 import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
@@ -15,7 +16,7 @@ const l = DEFAULT_PROFILES.standard;
 const spec = containerSpecFor(run({ env: { SEED: '7' } }), ids);
 const req = renderCreateRequest(spec);
 const host = req.body.HostConfig;
-const argv = renderRunArgv(spec);
+const argv = renderRunArgv(spec, () => '/tmp/airlock-seccomp.json');
 
 /** Values following each occurrence of `flag` in the argv. */
 const values = (args: string[], flag: string) =>
@@ -31,7 +32,14 @@ const TABLE: [string, unknown, unknown, string, string[]][] = [
   ['read-only root', host.ReadonlyRootfs, true, '--read-only', ['']],
   ['init', host.Init, true, '--init', ['']],
   ['capabilities', host.CapDrop, ['ALL'], '--cap-drop=ALL', ['']],
-  ['security options', host.SecurityOpt, ['no-new-privileges'], '--security-opt', ['no-new-privileges']],
+  [
+    'security options',
+    host.SecurityOpt,
+    ['no-new-privileges', seccompSecurityOpt()],
+    '--security-opt',
+    // The CLI takes the profile as a file (it inlines it itself); the API takes the JSON.
+    ['no-new-privileges', 'seccomp=/tmp/airlock-seccomp.json'],
+  ],
   ['network', host.NetworkMode, 'none', '--network', ['none']],
   ['ipc', host.IpcMode, 'private', '--ipc', ['private']],
   ['log driver', host.LogConfig, { Type: 'none', Config: {} }, '--log-driver', ['none']],
