@@ -37075,2510 +37075,6 @@ exports.wrapOutput = (input, state = {}, options = {}) => {
 
 /***/ }),
 
-/***/ 14006:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const pico = __nccwpck_require__(98016);
-const utils = __nccwpck_require__(64059);
-
-function picomatch(glob, options, returnState = false) {
-  // default to os.platform()
-  if (options && (options.windows === null || options.windows === undefined)) {
-    // don't mutate the original options object
-    options = { ...options, windows: utils.isWindows() };
-  }
-
-  return pico(glob, options, returnState);
-}
-
-Object.assign(picomatch, pico);
-module.exports = picomatch;
-
-
-/***/ }),
-
-/***/ 5595:
-/***/ ((module) => {
-
-
-
-const WIN_SLASH = '\\\\/';
-const WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-
-const DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-
-/**
- * Posix glob regex
- */
-
-const DOT_LITERAL = '\\.';
-const PLUS_LITERAL = '\\+';
-const QMARK_LITERAL = '\\?';
-const SLASH_LITERAL = '\\/';
-const ONE_CHAR = '(?=.)';
-const QMARK = '[^/]';
-const END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-const START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-const DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-const NO_DOT = `(?!${DOT_LITERAL})`;
-const NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-const NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-const NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-const QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-const STAR = `${QMARK}*?`;
-const SEP = '/';
-
-const POSIX_CHARS = {
-  DOT_LITERAL,
-  PLUS_LITERAL,
-  QMARK_LITERAL,
-  SLASH_LITERAL,
-  ONE_CHAR,
-  QMARK,
-  END_ANCHOR,
-  DOTS_SLASH,
-  NO_DOT,
-  NO_DOTS,
-  NO_DOT_SLASH,
-  NO_DOTS_SLASH,
-  QMARK_NO_DOT,
-  STAR,
-  START_ANCHOR,
-  SEP
-};
-
-/**
- * Windows glob regex
- */
-
-const WINDOWS_CHARS = {
-  ...POSIX_CHARS,
-
-  SLASH_LITERAL: `[${WIN_SLASH}]`,
-  QMARK: WIN_NO_SLASH,
-  STAR: `${WIN_NO_SLASH}*?`,
-  DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-  NO_DOT: `(?!${DOT_LITERAL})`,
-  NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-  NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-  NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-  QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-  START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-  END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-  SEP: '\\'
-};
-
-/**
- * POSIX Bracket Regex
- */
-
-const POSIX_REGEX_SOURCE = {
-  __proto__: null,
-  alnum: 'a-zA-Z0-9',
-  alpha: 'a-zA-Z',
-  ascii: '\\x00-\\x7F',
-  blank: ' \\t',
-  cntrl: '\\x00-\\x1F\\x7F',
-  digit: '0-9',
-  graph: '\\x21-\\x7E',
-  lower: 'a-z',
-  print: '\\x20-\\x7E ',
-  punct: '\\-!"#$%&\'()\\*+,./:;<=>?@[\\]^_`{|}~',
-  space: ' \\t\\r\\n\\v\\f',
-  upper: 'A-Z',
-  word: 'A-Za-z0-9_',
-  xdigit: 'A-Fa-f0-9'
-};
-
-module.exports = {
-  DEFAULT_MAX_EXTGLOB_RECURSION,
-  MAX_LENGTH: 1024 * 64,
-  POSIX_REGEX_SOURCE,
-
-  // regular expressions
-  REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-  REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-  REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-  REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-  REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-  REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-
-  // Replace globs with equivalent patterns to reduce parsing time.
-  REPLACEMENTS: {
-    __proto__: null,
-    '***': '*',
-    '**/**': '**',
-    '**/**/**': '**'
-  },
-
-  // Digits
-  CHAR_0: 48, /* 0 */
-  CHAR_9: 57, /* 9 */
-
-  // Alphabet chars.
-  CHAR_UPPERCASE_A: 65, /* A */
-  CHAR_LOWERCASE_A: 97, /* a */
-  CHAR_UPPERCASE_Z: 90, /* Z */
-  CHAR_LOWERCASE_Z: 122, /* z */
-
-  CHAR_LEFT_PARENTHESES: 40, /* ( */
-  CHAR_RIGHT_PARENTHESES: 41, /* ) */
-
-  CHAR_ASTERISK: 42, /* * */
-
-  // Non-alphabetic chars.
-  CHAR_AMPERSAND: 38, /* & */
-  CHAR_AT: 64, /* @ */
-  CHAR_BACKWARD_SLASH: 92, /* \ */
-  CHAR_CARRIAGE_RETURN: 13, /* \r */
-  CHAR_CIRCUMFLEX_ACCENT: 94, /* ^ */
-  CHAR_COLON: 58, /* : */
-  CHAR_COMMA: 44, /* , */
-  CHAR_DOT: 46, /* . */
-  CHAR_DOUBLE_QUOTE: 34, /* " */
-  CHAR_EQUAL: 61, /* = */
-  CHAR_EXCLAMATION_MARK: 33, /* ! */
-  CHAR_FORM_FEED: 12, /* \f */
-  CHAR_FORWARD_SLASH: 47, /* / */
-  CHAR_GRAVE_ACCENT: 96, /* ` */
-  CHAR_HASH: 35, /* # */
-  CHAR_HYPHEN_MINUS: 45, /* - */
-  CHAR_LEFT_ANGLE_BRACKET: 60, /* < */
-  CHAR_LEFT_CURLY_BRACE: 123, /* { */
-  CHAR_LEFT_SQUARE_BRACKET: 91, /* [ */
-  CHAR_LINE_FEED: 10, /* \n */
-  CHAR_NO_BREAK_SPACE: 160, /* \u00A0 */
-  CHAR_PERCENT: 37, /* % */
-  CHAR_PLUS: 43, /* + */
-  CHAR_QUESTION_MARK: 63, /* ? */
-  CHAR_RIGHT_ANGLE_BRACKET: 62, /* > */
-  CHAR_RIGHT_CURLY_BRACE: 125, /* } */
-  CHAR_RIGHT_SQUARE_BRACKET: 93, /* ] */
-  CHAR_SEMICOLON: 59, /* ; */
-  CHAR_SINGLE_QUOTE: 39, /* ' */
-  CHAR_SPACE: 32, /*   */
-  CHAR_TAB: 9, /* \t */
-  CHAR_UNDERSCORE: 95, /* _ */
-  CHAR_VERTICAL_LINE: 124, /* | */
-  CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279, /* \uFEFF */
-
-  /**
-   * Create EXTGLOB_CHARS
-   */
-
-  extglobChars(chars) {
-    return {
-      '!': { type: 'negate', open: '(?:(?!(?:', close: `))${chars.STAR})` },
-      '?': { type: 'qmark', open: '(?:', close: ')?' },
-      '+': { type: 'plus', open: '(?:', close: ')+' },
-      '*': { type: 'star', open: '(?:', close: ')*' },
-      '@': { type: 'at', open: '(?:', close: ')' }
-    };
-  },
-
-  /**
-   * Create GLOB_CHARS
-   */
-
-  globChars(win32) {
-    return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-  }
-};
-
-
-/***/ }),
-
-/***/ 78265:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const constants = __nccwpck_require__(5595);
-const utils = __nccwpck_require__(64059);
-
-/**
- * Constants
- */
-
-const {
-  MAX_LENGTH,
-  POSIX_REGEX_SOURCE,
-  REGEX_NON_SPECIAL_CHARS,
-  REGEX_SPECIAL_CHARS_BACKREF,
-  REPLACEMENTS
-} = constants;
-
-/**
- * Helpers
- */
-
-const expandRange = (args, options) => {
-  if (typeof options.expandRange === 'function') {
-    return options.expandRange(...args, options);
-  }
-
-  args.sort();
-  const value = `[${args.join('-')}]`;
-
-  try {
-    /* eslint-disable-next-line no-new */
-    new RegExp(value);
-  } catch (ex) {
-    return args.map(v => utils.escapeRegex(v)).join('..');
-  }
-
-  return value;
-};
-
-/**
- * Create the message for a syntax error
- */
-
-const syntaxError = (type, char) => {
-  return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-};
-
-const splitTopLevel = input => {
-  const parts = [];
-  let bracket = 0;
-  let paren = 0;
-  let quote = 0;
-  let value = '';
-  let escaped = false;
-
-  for (const ch of input) {
-    if (escaped === true) {
-      value += ch;
-      escaped = false;
-      continue;
-    }
-
-    if (ch === '\\') {
-      value += ch;
-      escaped = true;
-      continue;
-    }
-
-    if (ch === '"') {
-      quote = quote === 1 ? 0 : 1;
-      value += ch;
-      continue;
-    }
-
-    if (quote === 0) {
-      if (ch === '[') {
-        bracket++;
-      } else if (ch === ']' && bracket > 0) {
-        bracket--;
-      } else if (bracket === 0) {
-        if (ch === '(') {
-          paren++;
-        } else if (ch === ')' && paren > 0) {
-          paren--;
-        } else if (ch === '|' && paren === 0) {
-          parts.push(value);
-          value = '';
-          continue;
-        }
-      }
-    }
-
-    value += ch;
-  }
-
-  parts.push(value);
-  return parts;
-};
-
-const isPlainBranch = branch => {
-  let escaped = false;
-
-  for (const ch of branch) {
-    if (escaped === true) {
-      escaped = false;
-      continue;
-    }
-
-    if (ch === '\\') {
-      escaped = true;
-      continue;
-    }
-
-    if (/[?*+@!()[\]{}]/.test(ch)) {
-      return false;
-    }
-  }
-
-  return true;
-};
-
-const normalizeSimpleBranch = branch => {
-  let value = branch.trim();
-  let changed = true;
-
-  while (changed === true) {
-    changed = false;
-
-    if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-      value = value.slice(2, -1);
-      changed = true;
-    }
-  }
-
-  if (!isPlainBranch(value)) {
-    return;
-  }
-
-  return value.replace(/\\(.)/g, '$1');
-};
-
-const hasRepeatedCharPrefixOverlap = branches => {
-  const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-
-  for (let i = 0; i < values.length; i++) {
-    for (let j = i + 1; j < values.length; j++) {
-      const a = values[i];
-      const b = values[j];
-      const char = a[0];
-
-      if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-        continue;
-      }
-
-      if (a === b || a.startsWith(b) || b.startsWith(a)) {
-        return true;
-      }
-    }
-  }
-
-  return false;
-};
-
-const parseRepeatedExtglob = (pattern, requireEnd = true) => {
-  if ((pattern[0] !== '+' && pattern[0] !== '*') || pattern[1] !== '(') {
-    return;
-  }
-
-  let bracket = 0;
-  let paren = 0;
-  let quote = 0;
-  let escaped = false;
-
-  for (let i = 1; i < pattern.length; i++) {
-    const ch = pattern[i];
-
-    if (escaped === true) {
-      escaped = false;
-      continue;
-    }
-
-    if (ch === '\\') {
-      escaped = true;
-      continue;
-    }
-
-    if (ch === '"') {
-      quote = quote === 1 ? 0 : 1;
-      continue;
-    }
-
-    if (quote === 1) {
-      continue;
-    }
-
-    if (ch === '[') {
-      bracket++;
-      continue;
-    }
-
-    if (ch === ']' && bracket > 0) {
-      bracket--;
-      continue;
-    }
-
-    if (bracket > 0) {
-      continue;
-    }
-
-    if (ch === '(') {
-      paren++;
-      continue;
-    }
-
-    if (ch === ')') {
-      paren--;
-
-      if (paren === 0) {
-        if (requireEnd === true && i !== pattern.length - 1) {
-          return;
-        }
-
-        return {
-          type: pattern[0],
-          body: pattern.slice(2, i),
-          end: i
-        };
-      }
-    }
-  }
-};
-
-const buildCharClassStar = chars => {
-  const source = chars.length === 1
-    ? utils.escapeRegex(chars[0])
-    : `[${chars.map(ch => utils.escapeRegex(ch)).join('')}]`;
-
-  return `${source}*`;
-};
-
-const getStarExtglobSequenceChars = pattern => {
-  let index = 0;
-  const chars = [];
-
-  while (index < pattern.length) {
-    const match = parseRepeatedExtglob(pattern.slice(index), false);
-
-    if (!match || match.type !== '*') {
-      return;
-    }
-
-    const branches = splitTopLevel(match.body).map(branch => branch.trim());
-    if (branches.length !== 1) {
-      return;
-    }
-
-    const branch = normalizeSimpleBranch(branches[0]);
-    if (!branch || branch.length !== 1) {
-      return;
-    }
-
-    chars.push(branch);
-    index += match.end + 1;
-  }
-
-  if (chars.length < 1) {
-    return;
-  }
-
-  return chars;
-};
-
-const repeatedExtglobRecursion = pattern => {
-  let depth = 0;
-  let value = pattern.trim();
-  let match = parseRepeatedExtglob(value);
-
-  while (match) {
-    depth++;
-    value = match.body.trim();
-    match = parseRepeatedExtglob(value);
-  }
-
-  return depth;
-};
-
-const analyzeRepeatedExtglob = (body, options) => {
-  if (options.maxExtglobRecursion === false) {
-    return { risky: false };
-  }
-
-  const max =
-    typeof options.maxExtglobRecursion === 'number'
-      ? options.maxExtglobRecursion
-      : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
-
-  const branches = splitTopLevel(body).map(branch => branch.trim());
-
-  if (branches.length > 1) {
-    if (
-      branches.some(branch => branch === '') ||
-      branches.some(branch => /^[*?]+$/.test(branch)) ||
-      hasRepeatedCharPrefixOverlap(branches)
-    ) {
-      return { risky: true };
-    }
-  }
-
-  // A repeated extglob is "risky" (prone to catastrophic backtracking) when a
-  // branch is itself a `*(...)` sequence, since that nests an unbounded quantifier
-  // inside the outer `+(...)`/`*(...)`. When *every* branch reduces to single
-  // characters we can emit one flat, ReDoS-safe character class that preserves the
-  // meaning of ALL branches (e.g. `+(*(a)|*(b))` -> `[ab]*`), rather than dropping
-  // every branch but the first.
-  const safeChars = [];
-  let sawStarSequence = false;
-  let combinable = true;
-
-  for (const branch of branches) {
-    const chars = getStarExtglobSequenceChars(branch);
-    if (chars) {
-      sawStarSequence = true;
-      safeChars.push(...chars);
-      continue;
-    }
-
-    const literal = normalizeSimpleBranch(branch);
-    if (literal && literal.length === 1) {
-      safeChars.push(literal);
-      continue;
-    }
-
-    combinable = false;
-
-    if (repeatedExtglobRecursion(branch) > max) {
-      return { risky: true };
-    }
-  }
-
-  if (sawStarSequence) {
-    return combinable
-      ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) }
-      : { risky: true };
-  }
-
-  return { risky: false };
-};
-
-/**
- * Parse the given input string.
- * @param {String} input
- * @param {Object} options
- * @return {Object}
- */
-
-const parse = (input, options) => {
-  if (typeof input !== 'string') {
-    throw new TypeError('Expected a string');
-  }
-
-  input = REPLACEMENTS[input] || input;
-
-  const opts = { ...options };
-  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-
-  let len = input.length;
-  if (len > max) {
-    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-  }
-
-  const bos = { type: 'bos', value: '', output: opts.prepend || '' };
-  const tokens = [bos];
-
-  const capture = opts.capture ? '' : '?:';
-
-  // create constants based on platform, for windows or posix
-  const PLATFORM_CHARS = constants.globChars(opts.windows);
-  const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
-
-  const {
-    DOT_LITERAL,
-    PLUS_LITERAL,
-    SLASH_LITERAL,
-    ONE_CHAR,
-    DOTS_SLASH,
-    NO_DOT,
-    NO_DOT_SLASH,
-    NO_DOTS_SLASH,
-    QMARK,
-    QMARK_NO_DOT,
-    STAR,
-    START_ANCHOR
-  } = PLATFORM_CHARS;
-
-  const globstar = opts => {
-    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-  };
-
-  const nodot = opts.dot ? '' : NO_DOT;
-  const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-  let star = opts.bash === true ? globstar(opts) : STAR;
-
-  if (opts.capture) {
-    star = `(${star})`;
-  }
-
-  // minimatch options support
-  if (typeof opts.noext === 'boolean') {
-    opts.noextglob = opts.noext;
-  }
-
-  const state = {
-    input,
-    index: -1,
-    start: 0,
-    dot: opts.dot === true,
-    consumed: '',
-    output: '',
-    prefix: '',
-    backtrack: false,
-    negated: false,
-    brackets: 0,
-    braces: 0,
-    parens: 0,
-    quotes: 0,
-    globstar: false,
-    tokens
-  };
-
-  input = utils.removePrefix(input, state);
-  len = input.length;
-
-  const extglobs = [];
-  const braces = [];
-  const stack = [];
-  let prev = bos;
-  let value;
-
-  /**
-   * Tokenizing helpers
-   */
-
-  const eos = () => state.index === len - 1;
-  const peek = state.peek = (n = 1) => input[state.index + n];
-  const advance = state.advance = () => input[++state.index] || '';
-  const remaining = () => input.slice(state.index + 1);
-  const consume = (value = '', num = 0) => {
-    state.consumed += value;
-    state.index += num;
-  };
-
-  const append = token => {
-    state.output += token.output != null ? token.output : token.value;
-    consume(token.value);
-  };
-
-  const negate = () => {
-    let count = 1;
-
-    while (peek() === '!' && (peek(2) !== '(' || peek(3) === '?')) {
-      advance();
-      state.start++;
-      count++;
-    }
-
-    if (count % 2 === 0) {
-      return false;
-    }
-
-    state.negated = true;
-    state.start++;
-    return true;
-  };
-
-  const increment = type => {
-    state[type]++;
-    stack.push(type);
-  };
-
-  const decrement = type => {
-    state[type]--;
-    stack.pop();
-  };
-
-  /**
-   * Push tokens onto the tokens array. This helper speeds up
-   * tokenizing by 1) helping us avoid backtracking as much as possible,
-   * and 2) helping us avoid creating extra tokens when consecutive
-   * characters are plain text. This improves performance and simplifies
-   * lookbehinds.
-   */
-
-  const push = tok => {
-    if (prev.type === 'globstar') {
-      const isBrace = state.braces > 0 && (tok.type === 'comma' || tok.type === 'brace');
-      const isExtglob = tok.extglob === true || (extglobs.length && (tok.type === 'pipe' || tok.type === 'paren'));
-
-      if (tok.type !== 'slash' && tok.type !== 'paren' && !isBrace && !isExtglob) {
-        state.output = state.output.slice(0, -prev.output.length);
-        prev.type = 'star';
-        prev.value = '*';
-        prev.output = star;
-        state.output += prev.output;
-      }
-    }
-
-    if (extglobs.length && tok.type !== 'paren') {
-      extglobs[extglobs.length - 1].inner += tok.value;
-    }
-
-    if (tok.value || tok.output) append(tok);
-    if (prev && prev.type === 'text' && tok.type === 'text') {
-      prev.output = (prev.output || prev.value) + tok.value;
-      prev.value += tok.value;
-      return;
-    }
-
-    tok.prev = prev;
-    tokens.push(tok);
-    prev = tok;
-  };
-
-  const extglobOpen = (type, value) => {
-    const token = { ...EXTGLOB_CHARS[value], conditions: 1, inner: '' };
-
-    token.prev = prev;
-    token.parens = state.parens;
-    token.output = state.output;
-    token.startIndex = state.index;
-    token.tokensIndex = tokens.length;
-    const output = (opts.capture ? '(' : '') + token.open;
-
-    increment('parens');
-    push({ type, value, output: state.output ? '' : ONE_CHAR });
-    push({ type: 'paren', extglob: true, value: advance(), output });
-    extglobs.push(token);
-  };
-
-  const extglobClose = token => {
-    const literal = input.slice(token.startIndex, state.index + 1);
-    const body = input.slice(token.startIndex + 2, state.index);
-    const analysis = analyzeRepeatedExtglob(body, opts);
-
-    if ((token.type === 'plus' || token.type === 'star') && analysis.risky) {
-      const safeOutput = analysis.safeOutput
-        ? (token.output ? '' : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput)
-        : undefined;
-      const open = tokens[token.tokensIndex];
-
-      open.type = 'text';
-      open.value = literal;
-      open.output = safeOutput || utils.escapeRegex(literal);
-
-      for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-        tokens[i].value = '';
-        tokens[i].output = '';
-        delete tokens[i].suffix;
-      }
-
-      state.output = token.output + open.output;
-      state.backtrack = true;
-
-      push({ type: 'paren', extglob: true, value, output: '' });
-      decrement('parens');
-      return;
-    }
-
-    let output = token.close + (opts.capture ? ')' : '');
-    let rest;
-
-    if (token.type === 'negate') {
-      let extglobStar = star;
-
-      if (token.inner && token.inner.length > 1 && token.inner.includes('/')) {
-        extglobStar = globstar(opts);
-      }
-
-      if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-        output = token.close = `)$))${extglobStar}`;
-      }
-
-      if (token.inner.includes('*') && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-        // Any non-magical string (`.ts`) or even nested expression (`.{ts,tsx}`) can follow after the closing parenthesis.
-        // In this case, we need to parse the string and use it in the output of the original pattern.
-        // Suitable patterns: `/!(*.d).ts`, `/!(*.d).{ts,tsx}`, `**/!(*-dbg).@(js)`.
-        //
-        // Disabling the `fastpaths` option due to a problem with parsing strings as `.ts` in the pattern like `**/!(*.d).ts`.
-        const expression = parse(rest, { ...options, fastpaths: false }).output;
-
-        output = token.close = `)${expression})${extglobStar})`;
-      }
-
-      if (token.prev.type === 'bos') {
-        state.negatedExtglob = true;
-      }
-    }
-
-    push({ type: 'paren', extglob: true, value, output });
-    decrement('parens');
-  };
-
-  /**
-   * Fast paths
-   */
-
-  if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
-    let backslashes = false;
-
-    let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
-      if (first === '\\') {
-        backslashes = true;
-        return m;
-      }
-
-      if (first === '?') {
-        if (esc) {
-          return esc + first + (rest ? QMARK.repeat(rest.length) : '');
-        }
-        if (index === 0) {
-          return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : '');
-        }
-        return QMARK.repeat(chars.length);
-      }
-
-      if (first === '.') {
-        return DOT_LITERAL.repeat(chars.length);
-      }
-
-      if (first === '*') {
-        if (esc) {
-          return esc + first + (rest ? star : '');
-        }
-        return star;
-      }
-      return esc ? m : `\\${m}`;
-    });
-
-    if (backslashes === true) {
-      if (opts.unescape === true) {
-        output = output.replace(/\\/g, '');
-      } else {
-        output = output.replace(/\\+/g, m => {
-          return m.length % 2 === 0 ? '\\\\' : (m ? '\\' : '');
-        });
-      }
-    }
-
-    if (output === input && opts.contains === true) {
-      state.output = input;
-      return state;
-    }
-
-    state.output = utils.wrapOutput(output, state, options);
-    return state;
-  }
-
-  /**
-   * Tokenize input until we reach end-of-string
-   */
-
-  while (!eos()) {
-    value = advance();
-
-    if (value === '\u0000') {
-      continue;
-    }
-
-    /**
-     * Escaped characters
-     */
-
-    if (value === '\\') {
-      const next = peek();
-
-      if (next === '/' && opts.bash !== true) {
-        continue;
-      }
-
-      if (next === '.' || next === ';') {
-        continue;
-      }
-
-      if (!next) {
-        value += '\\';
-        push({ type: 'text', value });
-        continue;
-      }
-
-      // collapse slashes to reduce potential for exploits
-      const match = /^\\+/.exec(remaining());
-      let slashes = 0;
-
-      if (match && match[0].length > 2) {
-        slashes = match[0].length;
-        state.index += slashes;
-        if (slashes % 2 !== 0) {
-          value += '\\';
-        }
-      }
-
-      if (opts.unescape === true) {
-        value = advance();
-      } else {
-        value += advance();
-      }
-
-      if (state.brackets === 0) {
-        push({ type: 'text', value });
-        continue;
-      }
-    }
-
-    /**
-     * If we're inside a regex character class, continue
-     * until we reach the closing bracket.
-     */
-
-    if (state.brackets > 0 && (value !== ']' || prev.value === '[' || prev.value === '[^')) {
-      if (opts.posix !== false && value === ':') {
-        const inner = prev.value.slice(1);
-        if (inner.includes('[')) {
-          prev.posix = true;
-
-          if (inner.includes(':')) {
-            const idx = prev.value.lastIndexOf('[');
-            const pre = prev.value.slice(0, idx);
-            const rest = prev.value.slice(idx + 2);
-            const posix = POSIX_REGEX_SOURCE[rest];
-            if (posix) {
-              prev.value = pre + posix;
-              state.backtrack = true;
-              advance();
-
-              if (!bos.output && tokens.indexOf(prev) === 1) {
-                bos.output = ONE_CHAR;
-              }
-              continue;
-            }
-          }
-        }
-      }
-
-      if ((value === '[' && peek() !== ':') || (value === '-' && peek() === ']')) {
-        value = `\\${value}`;
-      }
-
-      if (value === ']' && (prev.value === '[' || prev.value === '[^')) {
-        value = `\\${value}`;
-      }
-
-      if (opts.posix === true && value === '!' && prev.value === '[') {
-        value = '^';
-      }
-
-      prev.value += value;
-      append({ value });
-      continue;
-    }
-
-    /**
-     * If we're inside a quoted string, continue
-     * until we reach the closing double quote.
-     */
-
-    if (state.quotes === 1 && value !== '"') {
-      value = utils.escapeRegex(value);
-      prev.value += value;
-      append({ value });
-      continue;
-    }
-
-    /**
-     * Double quotes
-     */
-
-    if (value === '"') {
-      state.quotes = state.quotes === 1 ? 0 : 1;
-      if (opts.keepQuotes === true) {
-        push({ type: 'text', value });
-      }
-      continue;
-    }
-
-    /**
-     * Parentheses
-     */
-
-    if (value === '(') {
-      increment('parens');
-      push({ type: 'paren', value });
-      continue;
-    }
-
-    if (value === ')') {
-      if (state.parens === 0 && opts.strictBrackets === true) {
-        throw new SyntaxError(syntaxError('opening', '('));
-      }
-
-      const extglob = extglobs[extglobs.length - 1];
-      if (extglob && state.parens === extglob.parens + 1) {
-        extglobClose(extglobs.pop());
-        continue;
-      }
-
-      push({ type: 'paren', value, output: state.parens ? ')' : '\\)' });
-      decrement('parens');
-      continue;
-    }
-
-    /**
-     * Square brackets
-     */
-
-    if (value === '[') {
-      if (opts.nobracket === true || !remaining().includes(']')) {
-        if (opts.nobracket !== true && opts.strictBrackets === true) {
-          throw new SyntaxError(syntaxError('closing', ']'));
-        }
-
-        value = `\\${value}`;
-      } else {
-        increment('brackets');
-      }
-
-      push({ type: 'bracket', value });
-      continue;
-    }
-
-    if (value === ']') {
-      if (opts.nobracket === true || (prev && prev.type === 'bracket' && prev.value.length === 1)) {
-        push({ type: 'text', value, output: `\\${value}` });
-        continue;
-      }
-
-      if (state.brackets === 0) {
-        if (opts.strictBrackets === true) {
-          throw new SyntaxError(syntaxError('opening', '['));
-        }
-
-        push({ type: 'text', value, output: `\\${value}` });
-        continue;
-      }
-
-      decrement('brackets');
-
-      const prevValue = prev.value.slice(1);
-      if (prev.posix !== true && prevValue[0] === '^' && !prevValue.includes('/')) {
-        value = `/${value}`;
-      }
-
-      prev.value += value;
-      append({ value });
-
-      // when literal brackets are explicitly disabled
-      // assume we should match with a regex character class
-      if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-        continue;
-      }
-
-      const escaped = utils.escapeRegex(prev.value);
-      state.output = state.output.slice(0, -prev.value.length);
-
-      // when literal brackets are explicitly enabled
-      // assume we should escape the brackets to match literal characters
-      if (opts.literalBrackets === true) {
-        state.output += escaped;
-        prev.value = escaped;
-        continue;
-      }
-
-      // when the user specifies nothing, try to match both
-      prev.value = `(${capture}${escaped}|${prev.value})`;
-      state.output += prev.value;
-      continue;
-    }
-
-    /**
-     * Braces
-     */
-
-    if (value === '{' && opts.nobrace !== true) {
-      increment('braces');
-
-      const open = {
-        type: 'brace',
-        value,
-        output: '(',
-        outputIndex: state.output.length,
-        tokensIndex: state.tokens.length
-      };
-
-      braces.push(open);
-      push(open);
-      continue;
-    }
-
-    if (value === '}') {
-      const brace = braces[braces.length - 1];
-
-      if (opts.nobrace === true || !brace) {
-        push({ type: 'text', value, output: value });
-        continue;
-      }
-
-      let output = ')';
-
-      if (brace.dots === true) {
-        const arr = tokens.slice();
-        const range = [];
-
-        for (let i = arr.length - 1; i >= 0; i--) {
-          tokens.pop();
-          if (arr[i].type === 'brace') {
-            break;
-          }
-          if (arr[i].type !== 'dots') {
-            range.unshift(arr[i].value);
-          }
-        }
-
-        output = expandRange(range, opts);
-        state.backtrack = true;
-      }
-
-      if (brace.comma !== true && brace.dots !== true) {
-        const out = state.output.slice(0, brace.outputIndex);
-        const toks = state.tokens.slice(brace.tokensIndex);
-        brace.value = brace.output = '\\{';
-        value = output = '\\}';
-        state.output = out;
-        for (const t of toks) {
-          state.output += (t.output || t.value);
-        }
-      }
-
-      push({ type: 'brace', value, output });
-      decrement('braces');
-      braces.pop();
-      continue;
-    }
-
-    /**
-     * Pipes
-     */
-
-    if (value === '|') {
-      if (extglobs.length > 0) {
-        extglobs[extglobs.length - 1].conditions++;
-      }
-      push({ type: 'text', value });
-      continue;
-    }
-
-    /**
-     * Commas
-     */
-
-    if (value === ',') {
-      let output = value;
-
-      const brace = braces[braces.length - 1];
-      if (brace && stack[stack.length - 1] === 'braces') {
-        brace.comma = true;
-        output = '|';
-      }
-
-      push({ type: 'comma', value, output });
-      continue;
-    }
-
-    /**
-     * Slashes
-     */
-
-    if (value === '/') {
-      // if the beginning of the glob is "./", advance the start
-      // to the current index, and don't add the "./" characters
-      // to the state. This greatly simplifies lookbehinds when
-      // checking for BOS characters like "!" and "." (not "./")
-      if (prev.type === 'dot' && state.index === state.start + 1) {
-        state.start = state.index + 1;
-        state.consumed = '';
-        state.output = '';
-        tokens.pop();
-        prev = bos; // reset "prev" to the first token
-        continue;
-      }
-
-      push({ type: 'slash', value, output: SLASH_LITERAL });
-      continue;
-    }
-
-    /**
-     * Dots
-     */
-
-    if (value === '.') {
-      if (state.braces > 0 && prev.type === 'dot') {
-        if (prev.value === '.') prev.output = DOT_LITERAL;
-        const brace = braces[braces.length - 1];
-        prev.type = 'dots';
-        prev.output += value;
-        prev.value += value;
-        brace.dots = true;
-        continue;
-      }
-
-      if ((state.braces + state.parens) === 0 && prev.type !== 'bos' && prev.type !== 'slash') {
-        push({ type: 'text', value, output: DOT_LITERAL });
-        continue;
-      }
-
-      push({ type: 'dot', value, output: DOT_LITERAL });
-      continue;
-    }
-
-    /**
-     * Question marks
-     */
-
-    if (value === '?') {
-      const isGroup = prev && prev.value === '(';
-      if (!isGroup && opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
-        extglobOpen('qmark', value);
-        continue;
-      }
-
-      if (prev && prev.type === 'paren') {
-        const next = peek();
-        let output = value;
-
-        if ((prev.value === '(' && !/[!=<:]/.test(next)) || (next === '<' && !/<([!=]|\w+>)/.test(remaining()))) {
-          output = `\\${value}`;
-        }
-
-        push({ type: 'text', value, output });
-        continue;
-      }
-
-      if (opts.dot !== true && (prev.type === 'slash' || prev.type === 'bos')) {
-        push({ type: 'qmark', value, output: QMARK_NO_DOT });
-        continue;
-      }
-
-      push({ type: 'qmark', value, output: QMARK });
-      continue;
-    }
-
-    /**
-     * Exclamation
-     */
-
-    if (value === '!') {
-      if (opts.noextglob !== true && peek() === '(') {
-        if (peek(2) !== '?' || !/[!=<:]/.test(peek(3))) {
-          extglobOpen('negate', value);
-          continue;
-        }
-      }
-
-      if (opts.nonegate !== true && state.index === 0) {
-        negate();
-        continue;
-      }
-    }
-
-    /**
-     * Plus
-     */
-
-    if (value === '+') {
-      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
-        extglobOpen('plus', value);
-        continue;
-      }
-
-      if ((prev && prev.value === '(') || opts.regex === false) {
-        push({ type: 'plus', value, output: PLUS_LITERAL });
-        continue;
-      }
-
-      if ((prev && (prev.type === 'bracket' || prev.type === 'paren' || prev.type === 'brace')) || state.parens > 0) {
-        push({ type: 'plus', value });
-        continue;
-      }
-
-      push({ type: 'plus', value: PLUS_LITERAL });
-      continue;
-    }
-
-    /**
-     * Plain text
-     */
-
-    if (value === '@') {
-      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
-        push({ type: 'at', extglob: true, value, output: '' });
-        continue;
-      }
-
-      push({ type: 'text', value });
-      continue;
-    }
-
-    /**
-     * Plain text
-     */
-
-    if (value !== '*') {
-      if (value === '$' || value === '^') {
-        value = `\\${value}`;
-      }
-
-      const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-      if (match) {
-        value += match[0];
-        state.index += match[0].length;
-      }
-
-      push({ type: 'text', value });
-      continue;
-    }
-
-    /**
-     * Stars
-     */
-
-    if (prev && (prev.type === 'globstar' || prev.star === true)) {
-      prev.type = 'star';
-      prev.star = true;
-      prev.value += value;
-      prev.output = star;
-      state.backtrack = true;
-      state.globstar = true;
-      consume(value);
-      continue;
-    }
-
-    let rest = remaining();
-    if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-      extglobOpen('star', value);
-      continue;
-    }
-
-    if (prev.type === 'star') {
-      if (opts.noglobstar === true) {
-        consume(value);
-        continue;
-      }
-
-      const prior = prev.prev;
-      const before = prior.prev;
-      const isStart = prior.type === 'slash' || prior.type === 'bos';
-      const afterStar = before && (before.type === 'star' || before.type === 'globstar');
-
-      if (opts.bash === true && (!isStart || (rest[0] && rest[0] !== '/'))) {
-        push({ type: 'star', value, output: '' });
-        continue;
-      }
-
-      const isBrace = state.braces > 0 && (prior.type === 'comma' || prior.type === 'brace');
-      const isExtglob = extglobs.length && (prior.type === 'pipe' || prior.type === 'paren');
-      if (!isStart && prior.type !== 'paren' && !isBrace && !isExtglob) {
-        push({ type: 'star', value, output: '' });
-        continue;
-      }
-
-      // strip consecutive `/**/`
-      while (rest.slice(0, 3) === '/**') {
-        const after = input[state.index + 4];
-        if (after && after !== '/') {
-          break;
-        }
-        rest = rest.slice(3);
-        consume('/**', 3);
-      }
-
-      // A globstar followed only by balanced closing parens is at the logical end of patterns like
-      // `test(/utils/**)` and `test?(/utils/**)`. Treat it as EOS so the trailing `/**` can match its
-      // parent path, except in negated extglobs where that would change the exclusion semantics.
-      const isEnd = eos() || (
-        state.parens > 0
-        && rest === ')'.repeat(state.parens)
-        && !extglobs.some(extglob => extglob.type === 'negate')
-      );
-
-      if (prior.type === 'bos' && eos()) {
-        prev.type = 'globstar';
-        prev.value += value;
-        prev.output = globstar(opts);
-        state.output = prev.output;
-        state.globstar = true;
-        consume(value);
-        continue;
-      }
-
-      if (prior.type === 'slash' && prior.prev.type !== 'bos' && !afterStar && isEnd) {
-        state.output = state.output.slice(0, -(prior.output + prev.output).length);
-        prior.output = `(?:${prior.output}`;
-
-        prev.type = 'globstar';
-        prev.output = globstar(opts) + (opts.strictSlashes ? ')' : '|$)');
-        prev.value += value;
-        state.globstar = true;
-        state.output += prior.output + prev.output;
-        consume(value);
-        continue;
-      }
-
-      if (prior.type === 'slash' && prior.prev.type !== 'bos' && rest[0] === '/') {
-        const end = rest[1] !== void 0 ? '|$' : '';
-
-        state.output = state.output.slice(0, -(prior.output + prev.output).length);
-        prior.output = `(?:${prior.output}`;
-
-        prev.type = 'globstar';
-        prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-        prev.value += value;
-
-        state.output += prior.output + prev.output;
-        state.globstar = true;
-
-        consume(value + advance());
-
-        push({ type: 'slash', value: '/', output: '' });
-        continue;
-      }
-
-      if (prior.type === 'bos' && rest[0] === '/') {
-        prev.type = 'globstar';
-        prev.value += value;
-        prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-        state.output = prev.output;
-        state.globstar = true;
-        consume(value + advance());
-        push({ type: 'slash', value: '/', output: '' });
-        continue;
-      }
-
-      // remove single star from output
-      state.output = state.output.slice(0, -prev.output.length);
-
-      // reset previous token to globstar
-      prev.type = 'globstar';
-      prev.output = globstar(opts);
-      prev.value += value;
-
-      // reset output with globstar
-      state.output += prev.output;
-      state.globstar = true;
-      consume(value);
-      continue;
-    }
-
-    const token = { type: 'star', value, output: star };
-
-    if (opts.bash === true) {
-      token.output = '.*?';
-      if (prev.type === 'bos' || prev.type === 'slash') {
-        token.output = nodot + token.output;
-      }
-      push(token);
-      continue;
-    }
-
-    if (prev && (prev.type === 'bracket' || prev.type === 'paren') && opts.regex === true) {
-      token.output = value;
-      push(token);
-      continue;
-    }
-
-    if (state.index === state.start || prev.type === 'slash' || prev.type === 'dot') {
-      if (prev.type === 'dot') {
-        state.output += NO_DOT_SLASH;
-        prev.output += NO_DOT_SLASH;
-
-      } else if (opts.dot === true) {
-        state.output += NO_DOTS_SLASH;
-        prev.output += NO_DOTS_SLASH;
-
-      } else {
-        state.output += nodot;
-        prev.output += nodot;
-      }
-
-      if (peek() !== '*') {
-        state.output += ONE_CHAR;
-        prev.output += ONE_CHAR;
-      }
-    }
-
-    push(token);
-  }
-
-  while (state.brackets > 0) {
-    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ']'));
-    state.output = utils.escapeLast(state.output, '[');
-    decrement('brackets');
-  }
-
-  while (state.parens > 0) {
-    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ')'));
-    state.output = utils.escapeLast(state.output, '(');
-    decrement('parens');
-  }
-
-  while (state.braces > 0) {
-    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', '}'));
-    state.output = utils.escapeLast(state.output, '{');
-    decrement('braces');
-  }
-
-  if (opts.strictSlashes !== true && (prev.type === 'star' || prev.type === 'bracket')) {
-    push({ type: 'maybe_slash', value: '', output: `${SLASH_LITERAL}?` });
-  }
-
-  // rebuild the output if we had to backtrack at any point
-  if (state.backtrack === true) {
-    state.output = '';
-
-    for (const token of state.tokens) {
-      state.output += token.output != null ? token.output : token.value;
-
-      if (token.suffix) {
-        state.output += token.suffix;
-      }
-    }
-  }
-
-  return state;
-};
-
-/**
- * Fast paths for creating regular expressions for common glob patterns.
- * This can significantly speed up processing and has very little downside
- * impact when none of the fast paths match.
- */
-
-parse.fastpaths = (input, options) => {
-  const opts = { ...options };
-  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-  const len = input.length;
-  if (len > max) {
-    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-  }
-
-  input = REPLACEMENTS[input] || input;
-
-  // create constants based on platform, for windows or posix
-  const {
-    DOT_LITERAL,
-    SLASH_LITERAL,
-    ONE_CHAR,
-    DOTS_SLASH,
-    NO_DOT,
-    NO_DOTS,
-    NO_DOTS_SLASH,
-    STAR,
-    START_ANCHOR
-  } = constants.globChars(opts.windows);
-
-  const nodot = opts.dot ? NO_DOTS : NO_DOT;
-  const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-  const capture = opts.capture ? '' : '?:';
-  const state = { negated: false, prefix: '' };
-  let star = opts.bash === true ? '.*?' : STAR;
-
-  if (opts.capture) {
-    star = `(${star})`;
-  }
-
-  const globstar = opts => {
-    if (opts.noglobstar === true) return star;
-    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-  };
-
-  const create = str => {
-    switch (str) {
-      case '*':
-        return `${nodot}${ONE_CHAR}${star}`;
-
-      case '.*':
-        return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-
-      case '*.*':
-        return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-
-      case '*/*':
-        return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-
-      case '**':
-        return nodot + globstar(opts);
-
-      case '**/*':
-        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-
-      case '**/*.*':
-        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-
-      case '**/.*':
-        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-
-      default: {
-        const match = /^(.*?)\.(\w+)$/.exec(str);
-        if (!match) return;
-
-        const source = create(match[1]);
-        if (!source) return;
-
-        return source + DOT_LITERAL + match[2];
-      }
-    }
-  };
-
-  const output = utils.removePrefix(input, state);
-  let source = create(output);
-
-  if (source && opts.strictSlashes !== true) {
-    source += `${SLASH_LITERAL}?`;
-  }
-
-  return source;
-};
-
-module.exports = parse;
-
-
-/***/ }),
-
-/***/ 98016:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const scan = __nccwpck_require__(31781);
-const parse = __nccwpck_require__(78265);
-const utils = __nccwpck_require__(64059);
-const constants = __nccwpck_require__(5595);
-const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
-
-/**
- * Creates a matcher function from one or more glob patterns. The
- * returned function takes a string to match as its first argument,
- * and returns true if the string is a match. The returned matcher
- * function also takes a boolean as the second argument that, when true,
- * returns an object with additional information.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch(glob[, options]);
- *
- * const isMatch = picomatch('*.!(*a)');
- * console.log(isMatch('a.a')); //=> false
- * console.log(isMatch('a.b')); //=> true
- *
- * // For environments without `node.js`, `picomatch/posix` provides you a dependency-free matcher, without automatic OS detection.
- * const picomatch = require('picomatch/posix');
- * // the same API, defaulting to posix paths
- * const isMatch = picomatch('a/*');
- * console.log(isMatch('a\\b')); //=> false
- * console.log(isMatch('a/b')); //=> true
- *
- * // you can still configure the matcher function to accept windows paths
- * const isMatch = picomatch('a/*', { options: windows });
- * console.log(isMatch('a\\b')); //=> true
- * console.log(isMatch('a/b')); //=> true
- * ```
- * @name picomatch
- * @param {String|Array} `globs` One or more glob patterns.
- * @param {Object=} `options`
- * @return {Function=} Returns a matcher function.
- * @api public
- */
-
-const picomatch = (glob, options, returnState = false) => {
-  if (Array.isArray(glob)) {
-    const fns = glob.map(input => picomatch(input, options, returnState));
-    const arrayMatcher = str => {
-      for (const isMatch of fns) {
-        const state = isMatch(str);
-        if (state) return state;
-      }
-      return false;
-    };
-    return arrayMatcher;
-  }
-
-  const isState = isObject(glob) && glob.tokens && glob.input;
-
-  if (glob === '' || (typeof glob !== 'string' && !isState)) {
-    throw new TypeError('Expected pattern to be a non-empty string');
-  }
-
-  const opts = options || {};
-  const posix = opts.windows;
-  const regex = isState
-    ? picomatch.compileRe(glob, options)
-    : picomatch.makeRe(glob, options, false, true);
-
-  const state = regex.state;
-  delete regex.state;
-
-  let isIgnored = () => false;
-  if (opts.ignore) {
-    const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-    isIgnored = picomatch(opts.ignore, ignoreOpts, returnState);
-  }
-
-  const matcher = (input, returnObject = false) => {
-    const { isMatch, match, output } = picomatch.test(input, regex, options, { glob, posix });
-    const result = { glob, state, regex, posix, input, output, match, isMatch };
-
-    if (typeof opts.onResult === 'function') {
-      opts.onResult(result);
-    }
-
-    if (isMatch === false) {
-      result.isMatch = false;
-      return returnObject ? result : false;
-    }
-
-    if (isIgnored(input)) {
-      if (typeof opts.onIgnore === 'function') {
-        opts.onIgnore(result);
-      }
-      result.isMatch = false;
-      return returnObject ? result : false;
-    }
-
-    if (typeof opts.onMatch === 'function') {
-      opts.onMatch(result);
-    }
-    return returnObject ? result : true;
-  };
-
-  if (returnState) {
-    matcher.state = state;
-  }
-
-  return matcher;
-};
-
-/**
- * Test `input` with the given `regex`. This is used by the main
- * `picomatch()` function to test the input string.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch.test(input, regex[, options]);
- *
- * console.log(picomatch.test('foo/bar', /^(?:([^/]*?)\/([^/]*?))$/));
- * // { isMatch: true, match: [ 'foo/', 'foo', 'bar' ], output: 'foo/bar' }
- * ```
- * @param {String} `input` String to test.
- * @param {RegExp} `regex`
- * @return {Object} Returns an object with matching info.
- * @api public
- */
-
-picomatch.test = (input, regex, options, { glob, posix } = {}) => {
-  if (typeof input !== 'string') {
-    throw new TypeError('Expected input to be a string');
-  }
-
-  if (input === '') {
-    return { isMatch: false, output: '' };
-  }
-
-  const opts = options || {};
-  const format = opts.format || (posix ? utils.toPosixSlashes : null);
-  let match = input === glob;
-  let output = (match && format) ? format(input) : input;
-
-  if (match === false) {
-    output = format ? format(input) : input;
-    match = output === glob;
-  }
-
-  if (match === false || opts.capture === true) {
-    if (opts.matchBase === true || opts.basename === true) {
-      match = picomatch.matchBase(input, regex, options, posix);
-    } else {
-      match = regex.exec(output);
-    }
-  }
-
-  return { isMatch: Boolean(match), match, output };
-};
-
-/**
- * Match the basename of a filepath.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch.matchBase(input, glob[, options]);
- * console.log(picomatch.matchBase('foo/bar.js', '*.js'); // true
- * ```
- * @param {String} `input` String to test.
- * @param {RegExp|String} `glob` Glob pattern or regex created by [.makeRe](#makeRe).
- * @return {Boolean}
- * @api public
- */
-
-picomatch.matchBase = (input, glob, options, posix = options && options.windows) => {
-  const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
-  return regex.test(utils.basename(input, { windows: posix }));
-};
-
-/**
- * Returns true if **any** of the given glob `patterns` match the specified `string`.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch.isMatch(string, patterns[, options]);
- *
- * console.log(picomatch.isMatch('a.a', ['b.*', '*.a'])); //=> true
- * console.log(picomatch.isMatch('a.a', 'b.*')); //=> false
- * ```
- * @param {String|Array} str The string to test.
- * @param {String|Array} patterns One or more glob patterns to use for matching.
- * @param {Object} [options] See available [options](#options).
- * @return {Boolean} Returns true if any patterns match `str`
- * @api public
- */
-
-picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
-
-/**
- * Parse a glob pattern to create the source string for a regular
- * expression.
- *
- * ```js
- * const picomatch = require('picomatch');
- * const result = picomatch.parse(pattern[, options]);
- * ```
- * @param {String} `pattern`
- * @param {Object} `options`
- * @return {Object} Returns an object with useful properties and output to be used as a regex source string.
- * @api public
- */
-
-picomatch.parse = (pattern, options) => {
-  if (Array.isArray(pattern)) return pattern.map(p => picomatch.parse(p, options));
-  return parse(pattern, { ...options, fastpaths: false });
-};
-
-/**
- * Scan a glob pattern to separate the pattern into segments.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch.scan(input[, options]);
- *
- * const result = picomatch.scan('!./foo/*.js');
- * console.log(result);
- * { prefix: '!./',
- *   input: '!./foo/*.js',
- *   start: 3,
- *   base: 'foo',
- *   glob: '*.js',
- *   isBrace: false,
- *   isBracket: false,
- *   isGlob: true,
- *   isExtglob: false,
- *   isGlobstar: false,
- *   negated: true }
- * ```
- * @param {String} `input` Glob pattern to scan.
- * @param {Object} `options`
- * @return {Object} Returns an object with
- * @api public
- */
-
-picomatch.scan = (input, options) => scan(input, options);
-
-/**
- * Compile a regular expression from the `state` object returned by the
- * [parse()](#parse) method.
- *
- * ```js
- * const picomatch = require('picomatch');
- * const state = picomatch.parse('*.js');
- * // picomatch.compileRe(state[, options]);
- *
- * console.log(picomatch.compileRe(state));
- * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
- * ```
- * @param {Object} `state`
- * @param {Object} `options`
- * @param {Boolean} `returnOutput` Intended for implementors, this argument allows you to return the raw output from the parser.
- * @param {Boolean} `returnState` Adds the state to a `state` property on the returned regex. Useful for implementors and debugging.
- * @return {RegExp}
- * @api public
- */
-
-picomatch.compileRe = (state, options, returnOutput = false, returnState = false) => {
-  if (returnOutput === true) {
-    return state.output;
-  }
-
-  const opts = options || {};
-  const prepend = opts.contains ? '' : '^';
-  const append = opts.contains ? '' : '$';
-
-  let source = `${prepend}(?:${state.output})${append}`;
-  if (state && state.negated === true) {
-    source = `^(?!${source}).*$`;
-  }
-
-  const regex = picomatch.toRegex(source, options);
-  if (returnState === true) {
-    regex.state = state;
-  }
-
-  return regex;
-};
-
-/**
- * Create a regular expression from a parsed glob pattern.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch.makeRe(state[, options]);
- *
- * const result = picomatch.makeRe('*.js');
- * console.log(result);
- * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
- * ```
- * @param {String} `state` The object returned from the `.parse` method.
- * @param {Object} `options`
- * @param {Boolean} `returnOutput` Implementors may use this argument to return the compiled output, instead of a regular expression. This is not exposed on the options to prevent end-users from mutating the result.
- * @param {Boolean} `returnState` Implementors may use this argument to return the state from the parsed glob with the returned regular expression.
- * @return {RegExp} Returns a regex created from the given pattern.
- * @api public
- */
-
-picomatch.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
-  if (!input || typeof input !== 'string') {
-    throw new TypeError('Expected a non-empty string');
-  }
-
-  let parsed = { negated: false, fastpaths: true };
-
-  if (options.fastpaths !== false && (input[0] === '.' || input[0] === '*')) {
-    parsed.output = parse.fastpaths(input, options);
-  }
-
-  if (!parsed.output) {
-    parsed = parse(input, options);
-  }
-
-  return picomatch.compileRe(parsed, options, returnOutput, returnState);
-};
-
-/**
- * Create a regular expression from the given regex source string.
- *
- * ```js
- * const picomatch = require('picomatch');
- * // picomatch.toRegex(source[, options]);
- *
- * const { output } = picomatch.parse('*.js');
- * console.log(picomatch.toRegex(output));
- * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
- * ```
- * @param {String} `source` Regular expression source string.
- * @param {Object} `options`
- * @return {RegExp}
- * @api public
- */
-
-picomatch.toRegex = (source, options) => {
-  try {
-    const opts = options || {};
-    return new RegExp(source, opts.flags || (opts.nocase ? 'i' : ''));
-  } catch (err) {
-    if (options && options.debug === true) throw err;
-    return /$^/;
-  }
-};
-
-/**
- * Picomatch constants.
- * @return {Object}
- */
-
-picomatch.constants = constants;
-
-/**
- * Expose "picomatch"
- */
-
-module.exports = picomatch;
-
-
-/***/ }),
-
-/***/ 31781:
-/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
-
-
-
-const utils = __nccwpck_require__(64059);
-const {
-  CHAR_ASTERISK,             /* * */
-  CHAR_AT,                   /* @ */
-  CHAR_BACKWARD_SLASH,       /* \ */
-  CHAR_COMMA,                /* , */
-  CHAR_DOT,                  /* . */
-  CHAR_EXCLAMATION_MARK,     /* ! */
-  CHAR_FORWARD_SLASH,        /* / */
-  CHAR_LEFT_CURLY_BRACE,     /* { */
-  CHAR_LEFT_PARENTHESES,     /* ( */
-  CHAR_LEFT_SQUARE_BRACKET,  /* [ */
-  CHAR_PLUS,                 /* + */
-  CHAR_QUESTION_MARK,        /* ? */
-  CHAR_RIGHT_CURLY_BRACE,    /* } */
-  CHAR_RIGHT_PARENTHESES,    /* ) */
-  CHAR_RIGHT_SQUARE_BRACKET  /* ] */
-} = __nccwpck_require__(5595);
-
-const isPathSeparator = code => {
-  return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-};
-
-const depth = token => {
-  if (token.isPrefix !== true) {
-    token.depth = token.isGlobstar ? Infinity : 1;
-  }
-};
-
-/**
- * Quickly scans a glob pattern and returns an object with a handful of
- * useful properties, like `isGlob`, `path` (the leading non-glob, if it exists),
- * `glob` (the actual pattern), `negated` (true if the path starts with `!` but not
- * with `!(`) and `negatedExtglob` (true if the path starts with `!(`).
- *
- * ```js
- * const pm = require('picomatch');
- * console.log(pm.scan('foo/bar/*.js'));
- * { isGlob: true, input: 'foo/bar/*.js', base: 'foo/bar', glob: '*.js' }
- * ```
- * @param {String} `str`
- * @param {Object} `options`
- * @return {Object} Returns an object with tokens and regex source string.
- * @api public
- */
-
-const scan = (input, options) => {
-  const opts = options || {};
-
-  const length = input.length - 1;
-  const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-  const slashes = [];
-  const tokens = [];
-  const parts = [];
-
-  let str = input;
-  let index = -1;
-  let start = 0;
-  let lastIndex = 0;
-  let isBrace = false;
-  let isBracket = false;
-  let isGlob = false;
-  let isExtglob = false;
-  let isGlobstar = false;
-  let braceEscaped = false;
-  let backslashes = false;
-  let negated = false;
-  let negatedExtglob = false;
-  let finished = false;
-  let braces = 0;
-  let prev;
-  let code;
-  let token = { value: '', depth: 0, isGlob: false };
-
-  const eos = () => index >= length;
-  const peek = () => str.charCodeAt(index + 1);
-  const advance = () => {
-    prev = code;
-    return str.charCodeAt(++index);
-  };
-
-  while (index < length) {
-    code = advance();
-    let next;
-
-    if (code === CHAR_BACKWARD_SLASH) {
-      backslashes = token.backslashes = true;
-      code = advance();
-
-      if (code === CHAR_LEFT_CURLY_BRACE) {
-        braceEscaped = true;
-      }
-      continue;
-    }
-
-    if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-      braces++;
-
-      while (eos() !== true && (code = advance())) {
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          advance();
-          continue;
-        }
-
-        if (code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          continue;
-        }
-
-        if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-          isBrace = token.isBrace = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-
-          if (scanToEnd === true) {
-            continue;
-          }
-
-          break;
-        }
-
-        if (braceEscaped !== true && code === CHAR_COMMA) {
-          isBrace = token.isBrace = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-
-          if (scanToEnd === true) {
-            continue;
-          }
-
-          break;
-        }
-
-        if (code === CHAR_RIGHT_CURLY_BRACE) {
-          braces--;
-
-          if (braces === 0) {
-            braceEscaped = false;
-            isBrace = token.isBrace = true;
-            finished = true;
-            break;
-          }
-        }
-      }
-
-      if (scanToEnd === true) {
-        continue;
-      }
-
-      break;
-    }
-
-    if (code === CHAR_FORWARD_SLASH) {
-      slashes.push(index);
-      tokens.push(token);
-      token = { value: '', depth: 0, isGlob: false };
-
-      if (finished === true) continue;
-      if (prev === CHAR_DOT && index === (start + 1)) {
-        start += 2;
-        continue;
-      }
-
-      lastIndex = index + 1;
-      continue;
-    }
-
-    if (opts.noext !== true) {
-      const isExtglobChar = code === CHAR_PLUS
-        || code === CHAR_AT
-        || code === CHAR_ASTERISK
-        || code === CHAR_QUESTION_MARK
-        || code === CHAR_EXCLAMATION_MARK;
-
-      if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-        isGlob = token.isGlob = true;
-        isExtglob = token.isExtglob = true;
-        finished = true;
-        if (code === CHAR_EXCLAMATION_MARK && index === start) {
-          negatedExtglob = true;
-        }
-
-        if (scanToEnd === true) {
-          let parens = 0;
-
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-
-            if (code === CHAR_LEFT_PARENTHESES) {
-              parens++;
-              continue;
-            }
-
-            if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-              finished = true;
-              break;
-            }
-          }
-          continue;
-        }
-        break;
-      }
-    }
-
-    if (code === CHAR_ASTERISK) {
-      if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-      isGlob = token.isGlob = true;
-      finished = true;
-
-      if (scanToEnd === true) {
-        continue;
-      }
-      break;
-    }
-
-    if (code === CHAR_QUESTION_MARK) {
-      isGlob = token.isGlob = true;
-      finished = true;
-
-      if (scanToEnd === true) {
-        continue;
-      }
-      break;
-    }
-
-    if (code === CHAR_LEFT_SQUARE_BRACKET) {
-      while (eos() !== true && (next = advance())) {
-        if (next === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          advance();
-          continue;
-        }
-
-        if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-          isBracket = token.isBracket = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          break;
-        }
-      }
-
-      if (scanToEnd === true) {
-        continue;
-      }
-
-      break;
-    }
-
-    if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-      negated = token.negated = true;
-      start++;
-      continue;
-    }
-
-    if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-      isGlob = token.isGlob = true;
-
-      if (scanToEnd === true) {
-        let parens = 1;
-
-        while (eos() !== true && (code = advance())) {
-          if (code === CHAR_BACKWARD_SLASH) {
-            backslashes = token.backslashes = true;
-            advance();
-            continue;
-          }
-
-          if (code === CHAR_LEFT_PARENTHESES) {
-            parens++;
-            continue;
-          }
-
-          if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-            finished = true;
-            break;
-          }
-        }
-        continue;
-      }
-      break;
-    }
-
-    if (isGlob === true) {
-      finished = true;
-
-      if (scanToEnd === true) {
-        continue;
-      }
-
-      break;
-    }
-  }
-
-  if (opts.noext === true) {
-    isExtglob = false;
-    isGlob = false;
-  }
-
-  let base = str;
-  let prefix = '';
-  let glob = '';
-
-  if (start > 0) {
-    prefix = str.slice(0, start);
-    str = str.slice(start);
-    lastIndex -= start;
-  }
-
-  if (base && isGlob === true && lastIndex > 0) {
-    base = str.slice(0, lastIndex);
-    glob = str.slice(lastIndex);
-  } else if (isGlob === true) {
-    base = '';
-    glob = str;
-  } else {
-    base = str;
-  }
-
-  if (base && base !== '' && base !== '/' && base !== str) {
-    if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-      base = base.slice(0, -1);
-    }
-  }
-
-  if (opts.unescape === true) {
-    if (glob) glob = utils.removeBackslashes(glob);
-
-    if (base && backslashes === true) {
-      base = utils.removeBackslashes(base);
-    }
-  }
-
-  const state = {
-    prefix,
-    input,
-    start,
-    base,
-    glob,
-    isBrace,
-    isBracket,
-    isGlob,
-    isExtglob,
-    isGlobstar,
-    negated,
-    negatedExtglob
-  };
-
-  if (opts.tokens === true) {
-    state.maxDepth = 0;
-    if (!isPathSeparator(code)) {
-      tokens.push(token);
-    }
-    state.tokens = tokens;
-  }
-
-  if (opts.parts === true || opts.tokens === true) {
-    let prevIndex;
-
-    for (let idx = 0; idx < slashes.length; idx++) {
-      const n = prevIndex !== undefined ? prevIndex + 1 : start;
-      const i = slashes[idx];
-      const value = input.slice(n, i);
-      if (opts.tokens) {
-        if (idx === 0 && start !== 0) {
-          tokens[idx].isPrefix = true;
-          tokens[idx].value = prefix;
-        } else {
-          tokens[idx].value = value;
-        }
-        depth(tokens[idx]);
-        state.maxDepth += tokens[idx].depth;
-      }
-      if (i >= start) {
-        parts.push(value);
-        prevIndex = i;
-      }
-    }
-
-    const n = prevIndex !== undefined ? prevIndex + 1 : start;
-    const value = input.slice(n);
-    parts.push(value);
-
-    if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
-      tokens[tokens.length - 1].value = value;
-      depth(tokens[tokens.length - 1]);
-      state.maxDepth += tokens[tokens.length - 1].depth;
-    }
-
-    state.slashes = slashes;
-    state.parts = parts;
-  }
-
-  return state;
-};
-
-module.exports = scan;
-
-
-/***/ }),
-
-/***/ 64059:
-/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
-
-/*global navigator*/
-
-
-const {
-  REGEX_BACKSLASH,
-  REGEX_REMOVE_BACKSLASH,
-  REGEX_SPECIAL_CHARS,
-  REGEX_SPECIAL_CHARS_GLOBAL
-} = __nccwpck_require__(5595);
-
-exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
-exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
-exports.isRegexChar = str => str.length === 1 && exports.hasRegexChars(str);
-exports.escapeRegex = str => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, '\\$1');
-exports.toPosixSlashes = str => str.replace(REGEX_BACKSLASH, '/');
-
-exports.isWindows = () => {
-  if (typeof navigator !== 'undefined' && navigator.platform) {
-    const platform = navigator.platform.toLowerCase();
-    return platform === 'win32' || platform === 'windows';
-  }
-
-  if (typeof process !== 'undefined' && process.platform) {
-    return process.platform === 'win32';
-  }
-
-  return false;
-};
-
-exports.removeBackslashes = str => {
-  return str.replace(REGEX_REMOVE_BACKSLASH, match => {
-    return match === '\\' ? '' : match;
-  });
-};
-
-exports.escapeLast = (input, char, lastIdx) => {
-  const idx = input.lastIndexOf(char, lastIdx);
-  if (idx === -1) return input;
-  if (input[idx - 1] === '\\') return exports.escapeLast(input, char, idx - 1);
-  return `${input.slice(0, idx)}\\${input.slice(idx)}`;
-};
-
-exports.removePrefix = (input, state = {}) => {
-  let output = input;
-  if (output.startsWith('./')) {
-    output = output.slice(2);
-    state.prefix = './';
-  }
-  return output;
-};
-
-exports.wrapOutput = (input, state = {}, options = {}) => {
-  const prepend = options.contains ? '' : '^';
-  const append = options.contains ? '' : '$';
-
-  let output = `${prepend}(?:${input})${append}`;
-  if (state.negated === true) {
-    output = `(?:^(?!${output}).*$)`;
-  }
-  return output;
-};
-
-exports.basename = (path, { windows } = {}) => {
-  const segs = path.split(windows ? /[\\/]/ : '/');
-  const last = segs[segs.length - 1];
-
-  if (last === '') {
-    return segs[segs.length - 2];
-  }
-
-  return last;
-};
-
-
-/***/ }),
-
 /***/ 74351:
 /***/ ((module) => {
 
@@ -43070,11 +40566,11 @@ __webpack_unused_export__ = Alias.Alias;
 __webpack_unused_export__ = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
-__webpack_unused_export__ = identity.isMap;
+exports.jh = identity.isMap;
 __webpack_unused_export__ = identity.isNode;
 __webpack_unused_export__ = identity.isPair;
-__webpack_unused_export__ = identity.isScalar;
-__webpack_unused_export__ = identity.isSeq;
+exports.jn = identity.isScalar;
+exports.oP = identity.isSeq;
 __webpack_unused_export__ = Pair.Pair;
 __webpack_unused_export__ = Scalar.Scalar;
 __webpack_unused_export__ = YAMLMap.YAMLMap;
@@ -56548,7 +54044,7 @@ function parseCheckpointBody(text) {
  * Parses a checkpoint file without checking any signature: a signed note around the
  * body, or (written without a key) the bare body, reported as `signed: false`.
  */
-function parseCheckpoint(bytes) {
+function checkpoint_parseCheckpoint(bytes) {
     const note = parseSignedNote(bytes, { allowUnsigned: true });
     return { ...parseCheckpointBody(note.text), note, signed: note.signatures.length > 0 };
 }
@@ -57236,8 +54732,8 @@ async function openNoFollow(path, flags = external_node_fs_namespaceObject.const
     }
 }
 /**
- * Reads every line of `path`. `firstSeq` is the seq the first line should carry, used
- * only to name an over-long line in the error.
+ * Reads every line of `path` (from byte `start`, plain files only). `firstSeq` is the seq
+ * the first line should carry, used only to name an over-long line in the error.
  */
 async function reader_readLines(path, onLine, opts = {}) {
     const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);
@@ -57269,10 +54765,13 @@ async function reader_readLines(path, onLine, opts = {}) {
     }
     try {
         const buf = Buffer.allocUnsafe(READ_CHUNK);
+        // `start`: a writer catching up reads only what other writers appended since it last looked.
+        let position = opts.start ?? 0;
         for (;;) {
-            const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+            const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, position);
             if (bytesRead === 0)
                 break;
+            position += bytesRead;
             splitter.push(buf.subarray(0, bytesRead));
         }
     }
@@ -57341,7 +54840,8 @@ function segments_layoutOf(logPath) {
         logPath,
         dir,
         base,
-        checkpointPath: (0,external_node_path_namespaceObject.join)(dir, 'checkpoint'),
+        checkpointPath: `${logPath}.checkpoint`,
+        legacyCheckpointPath: (0,external_node_path_namespaceObject.join)(dir, 'checkpoint'),
         anchorPath: `${logPath}.anchor.json`,
         lockPath: `${logPath}.lock`,
     };
@@ -57420,21 +54920,6 @@ async function readAnchor(layout) {
 }
 async function writeAnchor(layout, anchor) {
     await writeFileAtomic(layout.anchorPath, canonicalize(anchor));
-}
-/**
- * Every file that makes up the log, for uploading as a workflow artifact (the lead may
- * wire @actions/artifact to this; nothing here depends on it): closed segments, the
- * active file, the anchor and the checkpoint, those that exist.
- */
-async function auditLogFiles(logPath) {
-    const layout = segments_layoutOf(logPath);
-    const files = (await segments_listClosedSegments(layout)).map((s) => s.path);
-    for (const p of [layout.logPath, layout.anchorPath, layout.checkpointPath]) {
-        const st = await lstat(p).catch(() => null);
-        if (st?.isFile())
-            files.push(p);
-    }
-    return files;
 }
 
 ;// CONCATENATED MODULE: ./src/audit/scan.ts
@@ -57569,6 +55054,25 @@ async function scanLog(layout, expect) {
         },
     };
 }
+/**
+ * Continues a scan from `from` over what other writers appended to the active file
+ * since: each new line is checked (form, seq, link) exactly as scanLog checks it, so
+ * a writer that holds the lock only while it appends still links to the true tail.
+ */
+async function scanAppended(layout, origin, from, checkpoint) {
+    const snap = from.tree.snapshot();
+    const state = new ChainState({ size: from.size, lastHash: from.lastHash, edge: snap.edge }, { origin, anchor: null, checkpoint });
+    const r = await reader_readLines(layout.logPath, state.onLine, { firstSeq: from.size, start: from.activeBytes });
+    return {
+        tip: {
+            size: state.size,
+            lastHash: state.lastHash,
+            tree: state.tree,
+            activeBytes: from.activeBytes + r.completeBytes,
+        },
+        tornTail: r.tail,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/audit/verify.ts
 
@@ -57591,19 +55095,32 @@ async function readCheckpointFile(path) {
             return null;
         throw e;
     }
-    return parseCheckpoint(await (0,promises_namespaceObject.readFile)(path));
+    return checkpoint_parseCheckpoint(await (0,promises_namespaceObject.readFile)(path));
+}
+/**
+ * The checkpoint of the log at `layout`: `F.checkpoint`; for a log written before that
+ * name existed, `checkpoint` beside it. The old name is read only when the new one is
+ * absent and the log has entries: beside an empty or new log it belongs to another log.
+ */
+async function readLogCheckpoint(layout) {
+    const current = await readCheckpointFile(layout.checkpointPath);
+    if (current)
+        return current;
+    const active = await (0,promises_namespaceObject.lstat)(layout.logPath).catch(() => null);
+    const hasEntries = (active?.size ?? 0) > 0 || (await segments_listClosedSegments(layout)).length > 0;
+    return hasEntries ? readCheckpointFile(layout.legacyCheckpointPath) : null;
 }
 /**
  * Verifies a log: every line's form, seq and link; the Merkle root against the signed
  * checkpoint; the signature; and consistency with a trusted older checkpoint. Throws
  * VerificationError naming the first bad entry (`seq`) where one can be named.
  */
-async function verifyAuditLog(opts) {
+async function verify_verifyAuditLog(opts) {
     const layout = segments_layoutOf(opts.log);
     const publicKey = opts.publicKeyPem ? loadPublicKey(opts.publicKeyPem) : undefined;
-    const checkpoint = await readCheckpointFile(layout.checkpointPath);
+    const checkpoint = await readLogCheckpoint(layout);
     if (!checkpoint) {
-        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `no checkpoint beside ${opts.log}`);
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `no checkpoint ${layout.checkpointPath}`);
     }
     const origin = opts.origin ?? checkpoint.origin;
     if (checkpoint.origin !== origin) {
@@ -57620,7 +55137,7 @@ async function verifyAuditLog(opts) {
         const bytes = typeof opts.trustedCheckpoint === 'string'
             ? Buffer.from(opts.trustedCheckpoint, 'utf8')
             : opts.trustedCheckpoint;
-        trusted = parseCheckpoint(bytes);
+        trusted = checkpoint_parseCheckpoint(bytes);
         if (trusted.origin !== origin) {
             throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `trusted checkpoint is for ${trusted.origin}`);
         }
@@ -57669,7 +55186,7 @@ async function verifyAuditLog(opts) {
 const audit_verify_USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict]
 
 Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
-against the checkpoint beside LOG, the checkpoint's Ed25519 signature, and (with
+against its checkpoint LOG.checkpoint, the checkpoint's Ed25519 signature, and (with
 --trusted-checkpoint) that the log extends a checkpoint you kept elsewhere. The output
 says which of these were checked; a log written without a signing key is "unsigned".
 
@@ -57708,7 +55225,7 @@ const auditVerifyCommand = {
         const trustedCheckpoint = values['trusted-checkpoint']
             ? await readInput((0,external_node_path_namespaceObject.resolve)(io.cwd, values['trusted-checkpoint']), 'trusted checkpoint')
             : undefined;
-        const r = await verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
+        const r = await verify_verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
         for (const line of describeVerification(r, publicKeyPem))
             io.stdout(`${line}\n`);
         if (!r.checkpointSigned) {
@@ -57749,63 +55266,599 @@ function describeVerification(r, publicKeyPem) {
     ];
 }
 
+;// CONCATENATED MODULE: ./src/policy/helpers.ts
+/** The profile a script of this level runs under, or null when the level does not run. */
+function profileFor(policy, level) {
+    if (level === 'blocked')
+        return null; // never runs, whatever the file says (the schema refuses run: true)
+    const setting = policy.execute[level];
+    if (!setting.run || setting.profile === undefined)
+        return null;
+    const profile = policy.profiles[setting.profile];
+    // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
+    if (!profile)
+        throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
+    // Egress is not a limit: src/egress/policy-egress.ts decides it per level.
+    const { egress: _egress, ...limits } = profile;
+    return { name: setting.profile, limits };
+}
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * An entry applies through the whole of its `expires` day (UTC) and stops at the
+ * next midnight UTC, the same instant on every runner whatever its time zone.
+ */
+function allowlistExpired(entry, now) {
+    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS;
+}
+function describeAllowlistEntry(entry) {
+    return `${entry.tool} ${entry.ruleId} on ${entry.paths.join(', ')}`;
+}
+/**
+ * One notice per expired allowlist entry, for the job summary: an expired
+ * suppression has stopped applying, and whoever owns it should renew or remove it.
+ */
+function expiredAllowlistNotices(policy, now) {
+    return policy.allowlist
+        .filter((e) => allowlistExpired(e, now))
+        .map((e) => `allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires} and no longer applies; renew it with a new justification or remove it`);
+}
+
+;// CONCATENATED MODULE: ./src/scan/scan-error.ts
+/** Rule id of the finding Airlock adds when a scanner could not (fully) scan a file. */
+const SCAN_ERROR_RULE = 'airlock.scan-error';
+/**
+ * A file a scanner could not read is not a clean file: generated code that Bandit
+ * cannot parse (Python 2 syntax, a stray NUL, an encoding trick) would otherwise pass
+ * unscanned. So the failure becomes a high-severity finding on that file, and the
+ * policy decides what a scan error costs; it is never a silent pass.
+ */
+function scanErrorFinding(message, line = 1) {
+    return {
+        tool: 'airlock',
+        ruleId: SCAN_ERROR_RULE,
+        severity: 'high',
+        confidence: 'high',
+        line: Number.isInteger(line) && line >= 1 ? line : 1,
+        message,
+    };
+}
+function addFinding(map, path, finding) {
+    const list = map.get(path);
+    if (list)
+        list.push(finding);
+    else
+        map.set(path, [finding]);
+}
+
+;// CONCATENATED MODULE: ./src/assess/glob.ts
+/**
+ * Glob matching for policies (allowlist `paths`, `levels.rules[].ruleId`) in time
+ * linear in the text for a given pattern: no backtracking, ever.
+ *
+ * Why not picomatch: it compiles a glob to a JavaScript regular expression, and V8's
+ * backtracking engine takes exponential time on patterns such as
+ * `scripts/*a*a*a*a*a*a*a*a*a*ab` (49 s of CPU for one path, issue 21 item 5). A
+ * policy comes from the pull request under review, so its globs are hostile input.
+ *
+ * How: a pattern is a list of path segments; a segment is a list of tokens (a
+ * literal character, `?`, a `[class]`, `*`). Both levels are matched by simulating
+ * the automaton (the set of pattern positions reached so far), one character or one
+ * segment at a time. The work is at most (text length + 1) x (pattern tokens + 1)
+ * state visits per expanded pattern, counted in `globWork` so tests assert it.
+ *
+ * The syntax, the subset of picomatch's that policies use (docs/policy.md, "Globs"):
+ * `*` any characters but `/`; `?` one character but `/`; `**` as a whole segment,
+ * any number of segments; `[abc]`, `[a-z]`, `[^a]`/`[!a]` one character of a class;
+ * `{a,b}` alternatives (nestable, at most MAX_EXPANSIONS in all); `\x` a literal x; a
+ * leading `!` negates. Like picomatch with `dot: false`, nothing but a literal `.`
+ * (or a class that takes `.`) matches the `.` that starts a segment, a segment
+ * pattern starting with `*` or `?` never matches a hidden name,, and `**` does not
+ * enter hidden folders. Extglobs (`@(a|b)`), POSIX classes (`[[:alpha:]]`) and brace
+ * ranges (`{1..3}`) are refused at load time by `globProblem`, not silently misread.
+ */
+/** A `{a,b}{c,d}...` pattern multiplies; more alternatives than this is refused at load. */
+const MAX_EXPANSIONS = 64;
+/** State visits since the process started: a work counter for tests (no wall clock). */
+const globWork = { steps: 0 };
+/** Why a pattern cannot be used, in words for a policy error; undefined if it can. */
+function globProblem(pattern) {
+    if (/[@!?*+]\(/.test(pattern))
+        return 'extglobs like @(a|b) are not supported: use {a,b}';
+    if (pattern.includes('[[:'))
+        return 'POSIX classes like [[:alpha:]] are not supported: use [a-z]';
+    if (/\{[^{}]*\.\.[^{}]*\}/.test(pattern))
+        return 'brace ranges like {1..3} are not supported: use {1,2,3}';
+    const n = expandBraces(stripNegation(pattern).body, MAX_EXPANSIONS + 1).length;
+    if (n > MAX_EXPANSIONS)
+        return `braces expand to more than ${MAX_EXPANSIONS} alternatives`;
+    return undefined;
+}
+function stripNegation(pattern) {
+    let i = 0;
+    while (pattern[i] === '!' && pattern[i + 1] !== '(')
+        i++;
+    return { negated: i % 2 === 1, body: pattern.slice(i) };
+}
+/** The index of the `}` closing the `{` at `open`, and the top-level commas between. */
+function braceGroup(p, open) {
+    let depth = 0;
+    const commas = [];
+    for (let i = open; i < p.length; i++) {
+        const c = p[i];
+        if (c === '\\')
+            i++;
+        else if (c === '{')
+            depth++;
+        else if (c === '}' && --depth === 0)
+            return { close: i, commas };
+        else if (c === ',' && depth === 1)
+            commas.push(i);
+    }
+    return undefined;
+}
+/** `{a,b}` alternatives, left to right; a brace without a top-level comma is literal. Stops past `limit`. */
+function expandBraces(p, limit) {
+    for (let i = 0; i < p.length; i++) {
+        if (p[i] === '\\') {
+            i++;
+            continue;
+        }
+        if (p[i] !== '{')
+            continue;
+        const g = braceGroup(p, i);
+        if (!g || g.commas.length === 0)
+            continue;
+        const cuts = [i, ...g.commas, g.close];
+        const out = [];
+        for (let k = 0; k + 1 < cuts.length; k++) {
+            const alt = p.slice(0, i) + p.slice(cuts[k] + 1, cuts[k + 1]) + p.slice(g.close + 1);
+            for (const e of expandBraces(alt, limit - out.length)) {
+                out.push(e);
+                if (out.length >= limit)
+                    return out;
+            }
+        }
+        return out;
+    }
+    return [p];
+}
+function parseClass(seg, open) {
+    let i = open + 1;
+    let negated = false;
+    if (seg[i] === '!' || seg[i] === '^') {
+        negated = true;
+        i++;
+    }
+    const items = [];
+    const start = i;
+    for (; i < seg.length; i++) {
+        let c = seg[i];
+        if (c === ']' && i > start)
+            return { token: { kind: 'class', negated, items }, end: i };
+        if (c === '\\' && i + 1 < seg.length)
+            c = seg[++i];
+        if (seg[i + 1] === '-' && seg[i + 2] !== undefined && seg[i + 2] !== ']') {
+            items.push([c, seg[i + 2]]);
+            i += 2;
+        }
+        else
+            items.push(c);
+    }
+    return undefined; // no closing `]`: the `[` is a literal
+}
+function parseSegment(seg) {
+    if (seg === '**')
+        return { globstar: true };
+    const tokens = [];
+    for (let i = 0; i < seg.length; i++) {
+        const c = seg[i];
+        if (c === '\\' && i + 1 < seg.length)
+            tokens.push({ kind: 'lit', ch: seg[++i] });
+        else if (c === '*') {
+            if (tokens.at(-1)?.kind !== 'star')
+                tokens.push({ kind: 'star' }); // `**` inside a segment is `*`
+        }
+        else if (c === '?')
+            tokens.push({ kind: 'any' });
+        else if (c === '[') {
+            const cls = parseClass(seg, i);
+            if (cls) {
+                tokens.push(cls.token);
+                i = cls.end;
+            }
+            else
+                tokens.push({ kind: 'lit', ch: c });
+        }
+        else
+            tokens.push({ kind: 'lit', ch: c });
+    }
+    return { globstar: false, tokens };
+}
+function classHas(t, c) {
+    const hit = t.items.some((it) => (typeof it === 'string' ? it === c : it[0] <= c && c <= it[1]));
+    return hit !== t.negated;
+}
+/** Can token `t` consume character `c`? */
+function consumes(t, c) {
+    if (t.kind === 'lit')
+        return t.ch === c;
+    if (t.kind === 'class')
+        return classHas(t, c);
+    return true; // any, star (a segment holds no `/`)
+}
+/** Token-level automaton over one segment: O(|text| x |tokens|). */
+function matchSegment(tokens, text) {
+    const m = tokens.length;
+    // dot: false, as picomatch: a segment pattern that starts with `*` or `?` never matches a
+    // hidden name, even where the `*` would take nothing (`*.b` does not match `.b`).
+    const first = tokens[0]?.kind;
+    if (text.startsWith('.') && (first === 'star' || first === 'any'))
+        return false;
+    let active = new Uint8Array(m + 1);
+    const close = (set) => {
+        for (let i = 0; i < m; i++)
+            if (set[i] && tokens[i].kind === 'star')
+                set[i + 1] = 1;
+    };
+    active[0] = 1;
+    close(active);
+    let pos = 0;
+    for (const c of text) {
+        const next = new Uint8Array(m + 1);
+        let any = false;
+        globWork.steps += m + 1;
+        for (let i = 0; i < m; i++) {
+            if (!active[i])
+                continue;
+            const t = tokens[i];
+            if (!consumes(t, c))
+                continue;
+            if (t.kind === 'star')
+                next[i] = 1;
+            else
+                next[i + 1] = 1;
+            any = true;
+        }
+        if (!any)
+            return false;
+        close(next);
+        active = next;
+        pos++;
+    }
+    // `*` alone does not match an empty segment (picomatch agrees).
+    return active[m] === 1 && (pos > 0 || tokens.some((t) => t.kind !== 'star'));
+}
+/** Segment-level automaton: `**` stays on any segment not starting with `.`. */
+function matchSegments(pattern, parts) {
+    const k = pattern.length;
+    let active = new Uint8Array(k + 1);
+    const close = (set) => {
+        for (let j = 0; j < k; j++)
+            if (set[j] && pattern[j].globstar)
+                set[j + 1] = 1;
+    };
+    active[0] = 1;
+    close(active);
+    for (const part of parts) {
+        const next = new Uint8Array(k + 1);
+        let any = false;
+        globWork.steps += k + 1;
+        for (let j = 0; j < k; j++) {
+            if (!active[j])
+                continue;
+            const seg = pattern[j];
+            if (seg.globstar) {
+                if (part !== '' && !part.startsWith('.')) {
+                    next[j] = 1;
+                    any = true;
+                }
+            }
+            else if (matchSegment(seg.tokens, part)) {
+                next[j + 1] = 1;
+                any = true;
+            }
+        }
+        if (!any)
+            return false;
+        close(next);
+        active = next;
+    }
+    return active[k] === 1;
+}
+/**
+ * A matcher for one pattern or a list (true when any matches, as picomatch(list)).
+ * Throws on a pattern `globProblem` refuses: loadPolicy has already refused it, so
+ * reaching here with one is a bug, not input.
+ */
+function compileGlob(patterns) {
+    const compiled = (typeof patterns === 'string' ? [patterns] : patterns).map((p) => {
+        const problem = globProblem(p);
+        if (problem)
+            throw new Error(`glob ${JSON.stringify(p)}: ${problem}`);
+        const { negated, body } = stripNegation(p);
+        // `./x` means `x`, as in picomatch: workspace paths carry no `./`.
+        const alternatives = expandBraces(body.replace(/^(\.\/)+/, ''), MAX_EXPANSIONS).map((e) => e.split('/').map(parseSegment));
+        return { negated, alternatives };
+    });
+    return (text) => {
+        const parts = text.split('/');
+        return compiled.some(({ negated, alternatives }) => alternatives.some((a) => matchSegments(a, parts)) !== negated);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/assess/assess-script.ts
+
+
+
+/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
+const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
+const RANK = { low: 0, high: 1, blocked: 2 };
+const GRADE = { low: 0, medium: 1, high: 2 };
+function maxLevel(a, b) {
+    return RANK[a] >= RANK[b] ? a : b;
+}
+// Compiled globs, per rule/entry object (a Policy is immutable once loaded).
+const compiled = new WeakMap();
+function matcher(key, globs) {
+    let m = compiled.get(key);
+    if (!m) {
+        // Linear-time (src/assess/glob.ts): a policy's globs are the pull request's input.
+        // A `**` does not reach hidden directories unless the glob names them.
+        m = compileGlob(globs);
+        compiled.set(key, m);
+    }
+    return m;
+}
+function ruleMatches(rule, f) {
+    if (rule.tool !== undefined && rule.tool !== f.tool)
+        return false;
+    if (GRADE[f.severity] < GRADE[rule.minSeverity] || GRADE[f.confidence] < GRADE[rule.minConfidence])
+        return false;
+    return matcher(rule, rule.ruleId)(f.ruleId);
+}
+function entryMatches(entry, f, path) {
+    return entry.tool === f.tool && entry.ruleId === f.ruleId && matcher(entry, entry.paths)(path);
+}
+function label(f) {
+    return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
+}
+/** The level one finding gets under the policy, and the rule that decided (allowlist aside). */
+function judge(f, policy) {
+    // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
+    if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
+        const level = policy.levels.scannerError;
+        return {
+            level,
+            reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)`,
+            rule: 'levels.scannerError',
+            why: 'a file a scanner could not read is not known to be clean',
+        };
+    }
+    const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
+    const rule = policy.levels.rules[index];
+    if (!rule) {
+        const level = policy.levels.unmatched;
+        return {
+            level,
+            reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)`,
+            rule: 'levels.unmatched',
+            why: 'no rule of the policy matches this finding',
+        };
+    }
+    const why = rule.why ? `: ${rule.why}` : '';
+    return {
+        level: rule.level,
+        reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})`,
+        rule: `levels.rules[${index}]`,
+        ...(rule.why ? { why: rule.why } : {}),
+    };
+}
+function assessScript(findings, policy, path, now) {
+    let level = 'low';
+    const judged = [];
+    const out = [];
+    const notices = [];
+    const expiredNoticed = new Set();
+    let allowlisted = 0;
+    for (const f of findings) {
+        const isScanError = f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID;
+        const entries = isScanError ? [] : policy.allowlist.filter((e) => entryMatches(e, f, path));
+        const live = entries.find((e) => !allowlistExpired(e, now));
+        for (const e of entries) {
+            if (allowlistExpired(e, now) && !live && !expiredNoticed.has(e)) {
+                expiredNoticed.add(e);
+                notices.push(`${path}: allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires}; its findings count again`);
+            }
+        }
+        // A finding that arrives marked allowlisted, or with a level, is judged afresh: only this policy decides.
+        const { allowlisted: _stale, level: _l, levelRule: _r, why: _w, ...clean } = f;
+        if (live) {
+            allowlisted++;
+            out.push({ ...clean, allowlisted: { justification: live.justification, expires: live.expires } });
+            continue;
+        }
+        const j = judge(f, policy);
+        // Each finding carries its own level and the policy's reason, so reports and
+        // annotations can show it at that level rather than at the script's.
+        out.push({ ...clean, level: j.level, levelRule: j.rule, ...(j.why ? { why: j.why } : {}) });
+        judged.push(j);
+        level = maxLevel(level, j.level);
+    }
+    const levelReasons = judged.filter((j) => j.level === level).map((j) => j.reason);
+    if (levelReasons.length === 0) {
+        levelReasons.push(allowlisted > 0 ? `no findings beyond ${allowlisted} allowlisted` : 'no findings');
+    }
+    return { level, levelReasons, findings: out, notices };
+}
+
+;// CONCATENATED MODULE: ./src/assess/index.ts
+/** Assess: findings + policy -> a trust level per script. */
+
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/sandbox/docker-args.ts
-
-
+;// CONCATENATED MODULE: ./src/sandbox/seccomp-profile.ts
 /**
- * The `docker` argv of a hardened run, as pure functions (unit-tested flag by flag).
+ * Airlock's own seccomp profile, applied to every sandbox container on every engine.
  *
- * Lifecycle (docs/hardening.md, "Lifecycle"): the container is created detached with
- * an idle keeper (`sleep`) under `--init`; the script runs in it with one exec, which
- * (when output is collected) also streams a tar of the output tmpfs after it
- * (COPY_OUT_LAUNCHER); we read the cgroup's peak memory and OOM counter, then
- * `docker rm -f`. A plain `docker run --rm` cannot do this: a bind mount cannot be
- * size-limited, and a tmpfs is gone once the container stops.
+ * Why our own: the engine's default profile is whatever the runner's engine shipped.
+ * The one on these machines (Docker 20.10) predates the io_uring block, so a script could
+ * reach io_uring_setup; and `--network none` does not stop `socket(AF_VSOCK)`, which
+ * reaches the hypervisor host's vsock ports. An allowlist we ship closes both on any
+ * engine version.
+ *
+ * Shape: an allowlist (default EPERM) of what a Python analysis script and its native
+ * libraries (numpy, pandas, matplotlib, Chromium for Mermaid) use. It follows the
+ * syscalls Docker's default profile allows without capabilities, minus:
+ * - io_uring_setup/enter/register (a large, frequently exploited kernel surface),
+ * - memfd_secret, userfaultfd (used to win kernel races), perf_event_open, bpf,
+ *   keyctl/add_key/request_key (kernel keyrings are not namespaced),
+ * - socket address families other than UNIX, INET, INET6 and NETLINK (no VSOCK,
+ *   PACKET, ALG, BLUETOOTH, …): those meet the default EPERM,
+ * - clone with namespace flags and unshare (a script has no use for namespaces),
+ * - the 32-bit and x32 ABIs (only the native architecture is listed, so a syscall made
+ *   through int 0x80 or the x32 bit meets the default action: that is how a filter on
+ *   `socket` cannot be bypassed through `socketcall`).
+ * Capability-gated syscalls (mount, ptrace, …) are absent because the sandbox holds no
+ * capabilities anyway.
+ *
+ * Under gVisor (runsc) the script's syscalls go to gVisor's Sentry, which implements its
+ * own smaller surface; runsc applies an OCI seccomp profile only with `--oci-seccomp`.
  */
-/** Where the script's directory is mounted (read-only) and where it may write. */
+const EPERM = 1;
+const ENOSYS = 38;
+/** Address families a script may open: AF_UNIX, AF_INET, AF_INET6, AF_NETLINK. */
+const ALLOWED_SOCKET_FAMILIES = [1, 2, 10, 16];
+/** clone(2) flags that create namespaces: CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET. */
+const CLONE_NAMESPACE_FLAGS = 0x7e020000;
+/** Syscalls denied on purpose, beyond what the allowlist omits; each has a test. */
+const DENIED_SYSCALLS = [
+    'io_uring_setup',
+    'io_uring_enter',
+    'io_uring_register',
+    'memfd_secret',
+    'userfaultfd',
+    'perf_event_open',
+    'bpf',
+    'keyctl',
+    'add_key',
+    'request_key',
+    'unshare',
+    'setns',
+    'ptrace',
+    'process_vm_readv',
+    'process_vm_writev',
+];
+// Whitespace-separated so the list reads as the table it is, not one name per line.
+const ALLOWED = `
+accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown
+clock_adjtime clock_getres clock_gettime clock_nanosleep close close_range connect
+copy_file_range creat dup dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_pwait
+epoll_pwait2 epoll_wait eventfd eventfd2 execve execveat exit exit_group faccessat
+faccessat2 fadvise64 fallocate fchdir fchmod fchmodat fchmodat2 fchown fchownat fcntl
+fdatasync fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstatfs fsync
+ftruncate futex futex_requeue futex_wait futex_waitv futex_wake futimesat get_mempolicy
+get_robust_list getcpu getcwd getdents getdents64 getegid geteuid getgid getgroups
+getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid
+getresuid getrlimit getrusage getsid getsockname getsockopt gettid gettimeofday getuid
+getxattr inotify_add_watch inotify_init inotify_init1 inotify_rm_watch io_cancel
+io_destroy io_getevents io_pgetevents io_setup io_submit ioctl ioprio_get ioprio_set
+kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown lgetxattr
+link linkat listen listxattr llistxattr lremovexattr lseek lsetxattr lstat madvise
+map_shadow_stack mbind membarrier memfd_create mincore mkdir mkdirat mknod mknodat mlock
+mlock2 mlockall mmap mprotect mq_getsetattr mq_notify mq_open mq_timedreceive
+mq_timedsend mq_unlink mremap msgctl msgget msgrcv msgsnd msync munlock munlockall
+munmap name_to_handle_at nanosleep newfstatat open openat openat2 pause pidfd_open
+pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll prctl pread64
+preadv preadv2 prlimit64 process_mrelease pselect6 pwrite64 pwritev pwritev2 read
+readahead readlink readlinkat readv recvfrom recvmmsg recvmsg remap_file_pages
+removexattr rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction
+rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait
+rt_tgsigqueueinfo sched_get_priority_max sched_get_priority_min sched_getaffinity
+sched_getattr sched_getparam sched_getscheduler sched_rr_get_interval sched_setaffinity
+sched_setattr sched_setparam sched_setscheduler sched_yield seccomp select semctl semget
+semop semtimedop sendfile sendmmsg sendmsg sendto set_mempolicy set_robust_list
+set_tid_address setfsgid setfsuid setgid setgroups setitimer setpgid setpriority
+setregid setresgid setresuid setreuid setrlimit setsid setsockopt setuid setxattr shmat
+shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 socketpair splice stat
+statfs statx symlink symlinkat sync sync_file_range syncfs sysinfo tee tgkill time
+timer_create timer_delete timer_getoverrun timer_gettime timer_settime timerfd_create
+timerfd_gettime timerfd_settime times tkill truncate umask uname unlink unlinkat utime
+utimensat utimes vfork vmsplice wait4 waitid write writev
+`
+    .split(/\s+/)
+    .filter(Boolean);
+/** Only on x86_64 (arch_prctl sets the TLS base; modify_ldt is used by some JITs). */
+const ALLOWED_AMD64 = ['arch_prctl', 'modify_ldt'];
+function buildProfile() {
+    const denied = new Set(DENIED_SYSCALLS);
+    const leaked = ALLOWED.filter((name) => denied.has(name));
+    if (leaked.length > 0)
+        throw new Error(`seccomp: denied syscalls on the allowlist: ${leaked}`);
+    return {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        defaultErrnoRet: EPERM,
+        // Native architectures only: no SCMP_ARCH_X86/X32 or ARM sub-architectures.
+        archMap: [
+            { architecture: 'SCMP_ARCH_X86_64', subArchitectures: [] },
+            { architecture: 'SCMP_ARCH_AARCH64', subArchitectures: [] },
+        ],
+        syscalls: [
+            { names: [...ALLOWED], action: 'SCMP_ACT_ALLOW' },
+            { names: [...ALLOWED_AMD64], action: 'SCMP_ACT_ALLOW', includes: { arches: ['amd64'] } },
+            // One rule per family: the rules of one entry are ANDed, separate entries ORed.
+            ...ALLOWED_SOCKET_FAMILIES.map((family) => ({
+                names: ['socket'],
+                action: 'SCMP_ACT_ALLOW',
+                args: [{ index: 0, value: family, op: 'SCMP_CMP_EQ' }],
+            })),
+            {
+                names: ['clone'],
+                action: 'SCMP_ACT_ALLOW',
+                args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+            },
+            // clone3 passes its flags in a struct seccomp cannot read: ENOSYS makes glibc fall
+            // back to clone, which the rule above checks.
+            { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
+            // io_uring answered as absent, so libraries that probe it fall back to plain I/O.
+            {
+                names: ['io_uring_setup', 'io_uring_enter', 'io_uring_register'],
+                action: 'SCMP_ACT_ERRNO',
+                errnoRet: ENOSYS,
+            },
+            // The personality values Docker allows: Linux, with ADDR_NO_RANDOMIZE off or on
+            // (0x0040000 is not among them), and the query value.
+            ...[0, 8, 0x20000, 0x20008, 0xffffffff].map((value) => ({
+                names: ['personality'],
+                action: 'SCMP_ACT_ALLOW',
+                args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }],
+            })),
+        ],
+    };
+}
+const AIRLOCK_SECCOMP_PROFILE = buildProfile();
+/** The profile as the engine API takes it: `SecurityOpt: ["seccomp=<json>"]`. */
+function seccompSecurityOpt() {
+    return `seccomp=${JSON.stringify(AIRLOCK_SECCOMP_PROFILE)}`;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/sandbox-env.ts
+
+/** Where the script's directory is mounted (read-only) and where it may write (a tmpfs). */
 const WORK_DIR = '/work';
 const OUTPUT_DIR = '/out';
 /** Scratch tmpfs mounts; HOME points into /tmp. */
 const SCRATCH_DIRS = ['/tmp', '/var/tmp', '/run'];
-/** Container paths a caller's extra mount must not cover or replace. */
-const RESERVED_TARGETS = [
-    '/',
-    WORK_DIR,
-    OUTPUT_DIR,
-    ...SCRATCH_DIRS,
-    '/proc',
-    '/sys',
-    '/dev',
-    '/etc',
-    '/usr',
-];
-/** Names of the labels that tie a container to the process that owns it. */
-const OWNER_PID_LABEL = 'org.airlock.owner-pid';
-const OWNER_START_LABEL = 'org.airlock.owner-start';
-const OWNER_HOST_LABEL = 'org.airlock.owner-host';
-const RUN_ID_LABEL = 'org.airlock.run-id';
-/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
-const KEEPER_GRACE_SECONDS = 120;
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const USER_RE = /^(\d{1,10}):(\d{1,10})$/;
 /**
- * Ids above this fail inside runc (every run ended 126) instead of being refused
- * here; kernel ids are u32 with -1 reserved, and engines parse them as int32.
+ * The environment inside the container: exactly these plus the run's own. Nothing of
+ * process.env (runner tokens, cloud credentials) is ever passed; every value is
+ * explicit, so the engine never reads a client's environment either.
  */
-const MAX_SANDBOX_ID = 2 ** 31 - 1;
-/**
- * The environment inside the container: exactly these plus the spec's own. Nothing of
- * process.env (runner tokens, cloud credentials) is ever passed; `docker -e K=V` with an
- * explicit value never reads the docker client's environment either.
- */
-function sandboxEnv(spec) {
+function sandboxEnv(extra = {}) {
     const ours = {
         AIRLOCK_OUTPUT_DIR: OUTPUT_DIR,
         HOME: '/tmp',
@@ -57819,7 +55872,6 @@ function sandboxEnv(spec) {
         PYTHONUNBUFFERED: '1',
         LANG: 'C.UTF-8',
     };
-    const extra = spec.env ?? {};
     for (const key of Object.keys(extra)) {
         if (!ENV_KEY_RE.test(key))
             throw new errors_UserError('INPUT_INVALID', `invalid sandbox environment name: ${key}`);
@@ -57831,66 +55883,189 @@ function sandboxEnv(spec) {
     }
     return [...Object.entries(ours), ...Object.entries(extra)];
 }
+
+;// CONCATENATED MODULE: ./src/sandbox/hardening-floor.ts
+
+
+/**
+ * The hardening floor of every sandbox container, checked on its ContainerSpec, and the
+ * memory rule the policy schema applies to a profile: the arithmetic lives here once.
+ */
+const MIB = 1024 * 1024;
+/**
+ * Ids above this fail inside runc (every run ended 126) instead of being refused here;
+ * kernel ids are u32 with -1 reserved, and engines parse them as int32.
+ */
+const MAX_SANDBOX_ID = 2 ** 31 - 1;
+const renderUser = (u) => `${u.uid}:${u.gid}`;
+function idProblem({ uid, gid }) {
+    for (const id of [uid, gid]) {
+        if (!Number.isSafeInteger(id))
+            return 'ids must be integers';
+        if (id === 0)
+            return 'the sandbox never runs as root (uid/gid 0)';
+        if (id < 0 || id > MAX_SANDBOX_ID)
+            return `ids must be between 1 and ${MAX_SANDBOX_ID}`;
+    }
+    return null;
+}
+/** The tmpfs mounts a profile gets: one source for the spec and for the memory rule. */
+function tmpfsMountsFor(limits) {
+    return [
+        ...SCRATCH_DIRS.map((target) => ({ target, sizeBytes: limits.tmpfsMb * MIB })),
+        { target: OUTPUT_DIR, sizeBytes: limits.outputMb * MIB },
+    ];
+}
+/** /dev/shm is bounded like a scratch tmpfs. */
+const shmBytesFor = (limits) => limits.tmpfsMb * MIB;
+/**
+ * On Linux a tmpfs page is charged to the container's memory cgroup, so a script that
+ * fills /tmp, /var/tmp, /run, /dev/shm and the output directory uses that much memory.
+ * Unless all of them together stay below the memory limit, a disk fill becomes an OOM
+ * kill instead of a clean ENOSPC. The one statement of the rule (3 x tmpfs + shm +
+ * output < memory), for the spec (`assertHardeningFloor`) and the policy schema.
+ */
+function memoryRule(memoryBytes, tmpfs, shmBytes) {
+    const tmpfsBytes = tmpfs.reduce((sum, t) => sum + t.sizeBytes, 0) + shmBytes;
+    return { tmpfsBytes, memoryBytes, ok: tmpfsBytes < memoryBytes };
+}
+/** The rule on a policy profile's limits, in the policy's units; null when it holds. */
+function profileMemoryProblem(l) {
+    const rule = memoryRule(l.memoryMb * MIB, tmpfsMountsFor(l), shmBytesFor(l));
+    if (rule.ok)
+        return null;
+    return (`the tmpfs mounts can hold more than the memory limit: 3 x tmpfsMb (${l.tmpfsMb}) + /dev/shm (${l.tmpfsMb}) ` +
+        `+ outputMb (${l.outputMb}) = ${rule.tmpfsBytes / MIB} MiB, not below memoryMb (${l.memoryMb}); ` +
+        'tmpfs pages count against the memory limit, so a disk fill would end as an OOM kill: ' +
+        'raise memoryMb or lower tmpfsMb/outputMb');
+}
+/**
+ * What no container of Airlock's may lack, checked on the spec every rendering comes
+ * from. A violation is a bug or a hostile policy getting through: refuse, never run.
+ */
+function assertHardeningFloor(spec) {
+    const fail = (why) => {
+        throw new errors_UserError('INPUT_INVALID', `sandbox container ${spec.name} is below the hardening floor: ${why}`);
+    };
+    if (spec.readonlyRootfs !== true)
+        fail('the root filesystem must be read-only');
+    if (spec.capDrop.length !== 1 || spec.capDrop[0] !== 'ALL')
+        fail('capabilities must be dropped: ALL');
+    if (!spec.securityOpt.includes('no-new-privileges'))
+        fail('no-new-privileges must be set');
+    if (spec.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o)))
+        fail('seccomp must not be unconfined');
+    // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
+    // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
+    if (spec.securityOpt.filter((o) => o.startsWith('seccomp=')).length !== 1)
+        fail("Airlock's seccomp profile must be set");
+    if (spec.network !== 'none')
+        fail(`the network must be none, got ${spec.network}`);
+    if (spec.ipc !== 'private')
+        fail('the IPC namespace must be private');
+    for (const [who, ids] of [
+        ['script', spec.user],
+        ['keeper', spec.keeperUser],
+    ]) {
+        const problem = idProblem(ids);
+        if (problem)
+            fail(`${who} user ${renderUser(ids)}: ${problem}`);
+    }
+    const l = spec.limits;
+    for (const [name, v] of [
+        ['memoryBytes', l.memoryBytes],
+        ['nanoCpus', l.nanoCpus],
+        ['pids', l.pids],
+        ['shmBytes', l.shmBytes],
+    ]) {
+        if (!Number.isSafeInteger(v) || v <= 0)
+            fail(`limit ${name} must be a positive integer, got ${v}`);
+    }
+    if (l.memorySwapBytes !== l.memoryBytes)
+        fail('swap must be off (memorySwapBytes = memoryBytes)');
+    for (const name of ['nofile', 'fsize', 'core']) {
+        if (!l.ulimits.some((u) => u.name === name))
+            fail(`ulimit ${name} must be set`);
+    }
+    if (spec.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0))
+        fail('every tmpfs needs a size');
+    if (spec.mounts.some((m) => !m.readOnly))
+        fail('every bind mount must be read-only');
+    const rule = memoryRule(l.memoryBytes, spec.tmpfs, l.shmBytes);
+    if (!rule.ok) {
+        fail(`tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
+            `${rule.memoryBytes}: a disk fill would end as an OOM kill`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/container-spec.ts
+
+
+
+
+
+/**
+ * The one statement of a sandbox container: every hardening setting and limit as typed
+ * values (bytes, counts, numeric ids), derived once from the policy profile and the run
+ * by `containerSpecFor`. Each engine request or document (src/sandbox/render-*.ts) is a
+ * pure rendering of it; the hardening floor is asserted on it, not on any rendering.
+ *
+ * Lifecycle (docs/hardening.md, "Lifecycle"): the container runs an idle keeper
+ * (`sleep`) under `init`, as a different non-root uid than the script, so the script
+ * (no CAP_KILL) cannot end it; the script runs with one exec as `user`; the keeper ends
+ * by itself after the script's timeout plus KEEPER_GRACE_SECONDS (and any idle wait),
+ * so a container of an Airlock process that was SIGKILLed stops on its own.
+ */
+
+
+/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
+const KEEPER_GRACE_SECONDS = 120;
+/** Every tmpfs: nothing dropped there can be executed; no setuid or device files. */
+const TMPFS_OPTIONS = ['rw', 'noexec', 'nosuid', 'nodev'];
+const TMPFS_MODE = '1777';
+/** Names of the labels that tie a container to the process that owns it. */
+const OWNER_PID_LABEL = 'org.airlock.owner-pid';
+const OWNER_START_LABEL = 'org.airlock.owner-start';
+const OWNER_HOST_LABEL = 'org.airlock.owner-host';
+const RUN_ID_LABEL = 'org.airlock.run-id';
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
+const USER_RE = /^(\d{1,10}):(\d{1,10})$/;
+const container_spec_MIB = 1024 * 1024;
+/** Container paths a caller's extra mount must not cover or replace. */
+const RESERVED_TARGETS = [
+    '/',
+    WORK_DIR,
+    OUTPUT_DIR,
+    ...SCRATCH_DIRS,
+    '/proc',
+    '/sys',
+    '/dev',
+    '/etc',
+    '/usr',
+];
 /**
  * Parses `uid:gid`, refusing root: uid 0 (or gid 0) inside is root's files and powers.
- * Both ids must be given: the engine runs a bare uid with gid 0 (root's group), so
- * `12345` alone would put the script in group root.
+ * Both ids must be given: the engine runs a bare uid with gid 0 (root's group).
  */
 function parseSandboxUser(user) {
     const m = USER_RE.exec(user);
-    if (!m) {
-        // A name would be resolved by the image's /etc/passwd, which could map it to 0.
+    // A name would be resolved by the image's /etc/passwd, which could map it to 0.
+    if (!m)
         throw new errors_UserError('INPUT_INVALID', `sandbox user must be numeric "uid:gid", both given, got '${user}'`);
-    }
-    const uid = Number(m[1]);
-    const gid = Number(m[2]);
-    if (uid === 0 || gid === 0)
-        throw new errors_UserError('INPUT_INVALID', 'the sandbox user must not be root (uid/gid 0)');
-    if (uid > MAX_SANDBOX_ID || gid > MAX_SANDBOX_ID)
-        throw new errors_UserError('INPUT_INVALID', `sandbox uid and gid must be at most ${MAX_SANDBOX_ID}, got '${user}'`);
-    return { uid, gid };
-}
-/** The exact `uid:gid` the engine is given: parsed and re-rendered, never the raw string. */
-function sandboxUserArg(user) {
-    const { uid, gid } = parseSandboxUser(user);
-    return `${uid}:${gid}`;
+    const ids = { uid: Number(m[1]), gid: Number(m[2]) };
+    const problem = idProblem(ids);
+    if (problem)
+        throw new errors_UserError('INPUT_INVALID', `sandbox user '${user}': ${problem}`);
+    return ids;
 }
 /** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
-function keeperUser(user) {
-    const { uid } = parseSandboxUser(user);
-    const keeper = uid === 65534 ? 65533 : 65534;
-    return `${keeper}:${keeper}`;
-}
-/** A host path for `--mount`: absolute, and free of the CSV syntax `--mount` parses. */
-function mountSource(hostPath) {
-    if (!external_node_path_default().isAbsolute(hostPath))
-        throw new errors_UserError('PATH_INVALID', `mount source must be absolute: ${hostPath}`);
-    if (/[,"\n\r\0]/.test(hostPath)) {
-        // `--mount` is comma-separated CSV: a comma in a path could smuggle `,readonly=false`
-        // or a second `source=`; refuse rather than quote.
-        throw new errors_UserError('PATH_INVALID', `path contains a character docker --mount cannot take: ${JSON.stringify(hostPath)}`);
-    }
-    return external_node_path_default().resolve(hostPath);
-}
-function mountTarget(target) {
-    if (!external_node_path_default().posix.isAbsolute(target) ||
-        /[,"\n\r\0]/.test(target) ||
-        external_node_path_default().posix.normalize(target) !== target) {
-        throw new errors_UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
-    }
-    for (const reserved of RESERVED_TARGETS) {
-        if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
-            throw new errors_UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
-        }
-    }
-    return target;
-}
-function tmpfs(target, mb) {
-    // noexec: nothing dropped there can be executed; nosuid/nodev: no setuid or device files.
-    return `${target}:rw,noexec,nosuid,nodev,size=${mb}m,mode=1777`;
+function keeperUserOf(user) {
+    const keeper = user.uid === 65534 ? 65533 : 65534;
+    return { uid: keeper, gid: keeper };
 }
 function positiveInt(name, v) {
-    if (!Number.isInteger(v) || v <= 0)
+    if (!Number.isSafeInteger(v) || v <= 0)
         throw new errors_UserError('INPUT_INVALID', `limit ${name} must be a positive integer`);
     return v;
 }
@@ -57913,471 +56088,346 @@ function validateLimits(l) {
     if (!(l.cpus > 0) || !Number.isFinite(l.cpus))
         throw new errors_UserError('INPUT_INVALID', 'limit cpus must be > 0');
 }
+/** An absolute host path. Any other character is fine: mounts are structured, never CSV. */
+function mountSource(hostPath) {
+    if (!external_node_path_default().isAbsolute(hostPath) || hostPath.includes('\0')) {
+        throw new errors_UserError('PATH_INVALID', `mount source must be an absolute path: ${JSON.stringify(hostPath)}`);
+    }
+    return external_node_path_default().resolve(hostPath);
+}
+function mountTarget(target) {
+    if (!external_node_path_default().posix.isAbsolute(target) ||
+        /[,"\n\r\0:]/.test(target) ||
+        external_node_path_default().posix.normalize(target) !== target) {
+        throw new errors_UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
+    }
+    for (const reserved of RESERVED_TARGETS) {
+        if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
+            throw new errors_UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
+        }
+    }
+    return target;
+}
 /**
- * `docker run` argv (without the leading `docker`) that creates the hardened container
- * with its idle keeper. The script itself runs via `buildExecArgs`.
+ * The container for one run: pure (no engine, no process state), throws UserError for
+ * an invalid run before any container exists. `idleSeconds` extends the keeper's
+ * lifetime by how long it may wait for its script (a container started ahead).
  */
-function buildDockerRunArgs(spec, ids, 
-/** Seconds the keeper may wait, idle, before its script starts (a container started ahead). */
-idleSeconds = 0) {
-    const l = spec.limits;
+function containerSpecFor(run, ids, idleSeconds = 0) {
+    const l = run.limits;
     validateLimits(l);
     if (!NAME_RE.test(ids.name))
         throw new errors_UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
-    if (!LABEL_KEY_RE.test(spec.sandbox.label)) {
-        throw new errors_UserError('INPUT_INVALID', `invalid container label key: ${spec.sandbox.label}`);
+    if (!LABEL_KEY_RE.test(run.sandbox.label)) {
+        throw new errors_UserError('INPUT_INVALID', `invalid container label key: ${run.sandbox.label}`);
     }
-    if (spec.sandbox.runtime !== 'runc' && spec.sandbox.runtime !== 'runsc') {
-        throw new errors_UserError('INPUT_INVALID', `unknown runtime: ${String(spec.sandbox.runtime)}`);
+    if (run.sandbox.runtime !== 'runc' && run.sandbox.runtime !== 'runsc') {
+        throw new errors_UserError('INPUT_INVALID', `unknown runtime: ${String(run.sandbox.runtime)}`);
     }
-    if (!spec.sandbox.image || spec.sandbox.image.startsWith('-')) {
-        throw new errors_UserError('INPUT_INVALID', `invalid image reference: ${spec.sandbox.image}`);
+    if (!run.sandbox.image || run.sandbox.image.startsWith('-')) {
+        throw new errors_UserError('INPUT_INVALID', `invalid image reference: ${run.sandbox.image}`);
     }
-    parseSandboxUser(spec.sandbox.user);
     if (!Number.isInteger(idleSeconds) || idleSeconds < 0) {
         throw new errors_UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
     }
-    const args = [
-        'run',
-        '--detach',
-        '--name',
-        ids.name,
-        '--label',
-        `${spec.sandbox.label}=1`,
-        '--label',
-        `${OWNER_PID_LABEL}=${ids.ownerPid}`,
-        '--label',
-        `${OWNER_START_LABEL}=${ids.ownerStart}`,
-        '--label',
-        `${OWNER_HOST_LABEL}=${ids.ownerHost}`,
-        '--label',
-        `${RUN_ID_LABEL}=${ids.runId}`,
-        // Explicit, so a daemon whose default runtime was changed does not pick another.
-        '--runtime',
-        spec.sandbox.runtime,
-        // A missing image is an error, never a pull: a typo must not fetch from a registry.
-        '--pull',
-        'never',
-        // tini as PID 1 reaps the script's orphaned children.
-        '--init',
-        '--read-only',
-        '--cap-drop=ALL',
-        '--security-opt',
-        'no-new-privileges',
-        '--network',
-        'none',
-        '--ipc',
-        'private',
-        '--hostname',
-        'sandbox',
-        // Exec output is never logged; this keeps the keeper's (empty) output off the disk too.
-        '--log-driver',
-        'none',
-        '--pids-limit',
-        String(l.pids),
-        '--memory',
-        `${l.memoryMb}m`,
-        // Equal to --memory: no swap, so the memory limit is the real limit.
-        '--memory-swap',
-        `${l.memoryMb}m`,
-        '--cpus',
-        String(l.cpus),
-        '--ulimit',
-        `nofile=${l.nofile}:${l.nofile}`,
-        // RLIMIT_FSIZE is in bytes.
-        '--ulimit',
-        `fsize=${l.fsizeMb * 1024 * 1024}:${l.fsizeMb * 1024 * 1024}`,
-        // No core dumps of a crashing script (they could hold its memory).
-        '--ulimit',
-        'core=0:0',
-        // /dev/shm is a tmpfs too (default 64 MiB): bound it like the others.
-        '--shm-size',
-        `${l.tmpfsMb}m`,
-    ];
-    for (const dir of SCRATCH_DIRS)
-        args.push('--tmpfs', tmpfs(dir, l.tmpfsMb));
-    args.push('--tmpfs', tmpfs(OUTPUT_DIR, l.outputMb));
-    args.push('--mount', `type=bind,source=${mountSource(spec.workDir)},target=${WORK_DIR},readonly`);
-    for (const m of spec.readOnlyMounts ?? []) {
-        args.push('--mount', `type=bind,source=${mountSource(m.host)},target=${mountTarget(m.container)},readonly`);
-    }
-    args.push('--workdir', WORK_DIR);
-    for (const [k, v] of sandboxEnv(spec))
-        args.push('--env', `${k}=${v}`);
-    // The keeper runs as another non-root uid than the script, which therefore cannot
-    // signal it; it ends by itself after the timeout plus grace, so a container of an
-    // Airlock process that was SIGKILLed stops on its own (and sweepOrphans removes it).
-    args.push('--user', keeperUser(spec.sandbox.user));
-    const lifetime = l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds;
-    args.push('--entrypoint', 'sleep', spec.sandbox.image, String(lifetime));
-    return args;
-}
-/**
- * The archive of the output directory on stdout: one argv for both copy-outs, the
- * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
- * can carry it in its shell text as is.
- */
-const TAR_OUTPUT_DIR = [
-    'tar',
-    '--create',
-    '--file=-',
-    `--directory=${OUTPUT_DIR}`,
-    '--format=posix',
-    '--numeric-owner',
-];
-/**
- * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
- * `airlock-copy-out <archive bytes> <tar exit status>\n`.
- */
-const COPY_OUT_TAG = 'airlock-copy-out';
-/**
- * Runs the script, then streams a tar of the output directory on the same stdout and
- * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
- * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
- * After the script it kills what the script left running (`kill -9 -1` as the sandbox
- * uid reaches every process of that uid but the shell itself, never the keeper's
- * other uid), so nothing writes to the directory or the stream while tar reads it.
- * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
- * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
- * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
- * captured, not printed (its exit status is on the trailer line), so the script's stderr
- * stays the script's alone.
- *
- * The script could print a forged trailer line itself, but only to its own cost: the
- * archive and the stdout it could "forge" are its own output either way, and the exit
- * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
- */
-const COPY_OUT_LAUNCHER = [
-    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
-    'unset PWD',
-    '"$@"',
-    's=$?',
-    'exec 3>&1',
-    'kill -9 -1 2>/dev/null',
-    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
-    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
-    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
-    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
-    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
-    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
-    'case $n in *[!0-9]*|"") n=-; esac',
-    // No status (the subshell could not fork, or died): still a well-formed trailer.
-    'case $t in *[!0-9]*|"") t=255; esac',
-    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
-    'exit "$s"',
-].join('\n');
-/**
- * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
- * gVisor every process in the sandbox costs the sentry host threads, which count against
- * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
- * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
- * after the script (`copyOutExec`), when the script's processes are gone.
- */
-function usesCopyOutLauncher(spec) {
-    return Boolean(spec.collectOutputTo) && spec.sandbox.runtime === 'runc';
-}
-/**
- * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
- * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
- */
-function scriptExec(spec) {
-    if (spec.command.length === 0)
-        throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
-    const user = sandboxUserArg(spec.sandbox.user);
-    const cmd = usesCopyOutLauncher(spec)
-        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...spec.command]
-        : [...spec.command];
-    return { user, workdir: WORK_DIR, cmd };
-}
-/**
- * A tar of the output directory on stdout, as a separate exec after the script: the
- * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
- */
-function copyOutExec(spec) {
-    return {
-        user: sandboxUserArg(spec.sandbox.user),
-        cmd: [...TAR_OUTPUT_DIR, '.'],
+    const user = parseSandboxUser(run.sandbox.user);
+    const memoryBytes = l.memoryMb * container_spec_MIB;
+    const spec = {
+        name: ids.name,
+        image: run.sandbox.image,
+        runtime: run.sandbox.runtime,
+        user,
+        keeperUser: keeperUserOf(user),
+        entrypoint: ['sleep'],
+        cmd: [String(l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds)],
+        limits: {
+            memoryBytes,
+            memorySwapBytes: memoryBytes,
+            nanoCpus: Math.round(l.cpus * 1e9),
+            pids: l.pids,
+            shmBytes: shmBytesFor(l),
+            ulimits: [
+                { name: 'nofile', soft: l.nofile, hard: l.nofile },
+                // RLIMIT_FSIZE is in bytes: the largest single file the script may write.
+                { name: 'fsize', soft: l.fsizeMb * container_spec_MIB, hard: l.fsizeMb * container_spec_MIB },
+                // No core dumps of a crashing script (they could hold its memory).
+                { name: 'core', soft: 0, hard: 0 },
+            ],
+        },
+        mounts: [
+            { source: mountSource(run.workDir), target: WORK_DIR, readOnly: true },
+            ...(run.readOnlyMounts ?? []).map((m) => ({
+                source: mountSource(m.host),
+                target: mountTarget(m.container),
+                readOnly: true,
+            })),
+        ],
+        tmpfs: tmpfsMountsFor(l),
+        capDrop: ['ALL'],
+        // Airlock's own syscall allowlist on every engine, never the engine's default
+        // (src/sandbox/seccomp-profile.ts says what it denies and why).
+        securityOpt: ['no-new-privileges', seccompSecurityOpt()],
+        readonlyRootfs: true,
+        network: 'none',
+        ipc: 'private',
+        hostname: 'sandbox',
+        logDriver: 'none',
+        init: true,
+        labels: {
+            [run.sandbox.label]: '1',
+            [OWNER_PID_LABEL]: String(ids.ownerPid),
+            [OWNER_START_LABEL]: ids.ownerStart,
+            [OWNER_HOST_LABEL]: ids.ownerHost,
+            [RUN_ID_LABEL]: ids.runId,
+        },
+        env: sandboxEnv(run.env),
+        workdir: WORK_DIR,
     };
-}
-/** `docker exec` argv (no -i/-t: no stdin, no tty). */
-function execArgs(name, cfg) {
-    return [
-        'exec',
-        '--user',
-        cfg.user,
-        ...(cfg.workdir === undefined ? [] : ['--workdir', cfg.workdir]),
-        name,
-        ...cfg.cmd,
-    ];
-}
-/** `docker exec` argv running the script as the sandbox user; no -i/-t: no stdin, no tty. */
-function buildExecArgs(spec, name) {
-    return execArgs(name, scriptExec(spec));
+    assertHardeningFloor(spec);
+    return spec;
 }
 
-;// CONCATENATED MODULE: ./src/sandbox/create-request.ts
+;// CONCATENATED MODULE: ./src/exec/run-command.ts
+
+
+const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 /**
- * The Engine API request (`POST /containers/create?name=...`) that is exactly the
- * container `docker run --detach <args>` would create, derived from the argv that
- * `buildDockerRunArgs` builds. The argv stays the one statement of the hardening flags
- * (unit-tested flag by flag, and what the CLI path and the DIY baseline use); this
- * translates it, flag by flag, and refuses any flag it does not know rather than
- * dropping it. `create-request.test.ts` creates one container each way against the
- * real engine and compares what the engine made of them (`docker inspect`).
+ * Which engine the docker CLI talks to. The user chose it (a remote or rootless
+ * engine, a CI service container), so the CLI must see it; these name an endpoint
+ * and client config, not secrets, and they go to the docker CLI on the host, never
+ * into a container (the container's environment is built from the spec alone).
  */
-/** `512m` and the like, as the CLI reads them (binary units), to bytes. */
-function bytes(text, flag) {
-    const m = /^(\d+)([bkmg]?)$/i.exec(text);
-    if (!m)
-        throw new Error(`${flag}: cannot read the size '${text}'`);
-    const unit = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m[2] ?? '').toLowerCase()] ?? 1;
-    return Number(m[1]) * unit;
-}
-function keyValue(text, flag) {
-    const eq = text.indexOf('=');
-    if (eq <= 0)
-        throw new Error(`${flag}: expected KEY=VALUE, got '${text}'`);
-    return [text.slice(0, eq), text.slice(eq + 1)];
-}
-/** `--mount type=bind,source=S,target=T,readonly` (the only form the builder writes). */
-function bindMount(text) {
-    const fields = new Map();
-    let readOnly = false;
-    for (const part of text.split(',')) {
-        if (part === 'readonly')
-            readOnly = true;
-        else {
-            const [k, v] = keyValue(part, '--mount');
-            fields.set(k, v);
-        }
-    }
-    const source = fields.get('source');
-    const target = fields.get('target');
-    if (fields.get('type') !== 'bind' || !source || !target || fields.size !== 3) {
-        throw new Error(`--mount: only type=bind,source=,target=[,readonly] is translated, got '${text}'`);
-    }
-    return { Type: 'bind', Source: source, Target: target, ReadOnly: readOnly };
-}
-/** Translates `docker run --detach ...` argv (without the leading `docker`). */
-function createRequestFromRunArgs(args) {
-    if (args[0] !== 'run')
-        throw new Error(`not a docker run argv: ${args[0]}`);
-    let name;
-    let entrypoint;
-    let detached = false;
-    const cfg = {
-        User: '',
-        WorkingDir: '',
-        Hostname: '',
-        Env: [],
-        Labels: {},
-    };
-    const host = {
-        // The CLI's explicit default; the engine would record an empty name for the same policy.
-        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-        CapDrop: [],
-        SecurityOpt: [],
-        Ulimits: [],
-        Tmpfs: {},
-        Mounts: [],
-    };
-    let i = 1;
-    const value = (flag) => {
-        const v = args[++i];
-        if (v === undefined)
-            throw new Error(`${flag} without a value`);
-        return v;
-    };
-    for (; i < args.length; i++) {
-        const a = args[i];
-        if (!a.startsWith('-'))
-            break; // the image
-        switch (a) {
-            case '--detach':
-                detached = true;
-                break;
-            case '--name':
-                name = value(a);
-                break;
-            case '--label': {
-                const [k, v] = keyValue(value(a), a);
-                cfg.Labels[k] = v;
-                break;
-            }
-            case '--runtime':
-                host.Runtime = value(a);
-                break;
-            case '--pull':
-                // Client-side in the CLI; `create` never pulls (a missing image is a 404).
-                if (value(a) !== 'never')
-                    throw new Error('--pull: only never is translated');
-                break;
-            case '--init':
-                host.Init = true;
-                break;
-            case '--read-only':
-                host.ReadonlyRootfs = true;
-                break;
-            case '--cap-drop=ALL':
-                host.CapDrop.push('ALL');
-                break;
-            case '--security-opt':
-                host.SecurityOpt.push(value(a));
-                break;
-            case '--network':
-                host.NetworkMode = value(a);
-                break;
-            case '--ipc':
-                host.IpcMode = value(a);
-                break;
-            case '--hostname':
-                cfg.Hostname = value(a);
-                break;
-            case '--log-driver':
-                host.LogConfig = { Type: value(a), Config: {} };
-                break;
-            case '--pids-limit':
-                host.PidsLimit = Number(value(a));
-                break;
-            case '--memory':
-                host.Memory = bytes(value(a), a);
-                break;
-            case '--memory-swap':
-                host.MemorySwap = bytes(value(a), a);
-                break;
-            case '--cpus': {
-                const cpus = Number(value(a));
-                host.NanoCpus = Math.round(cpus * 1e9);
-                break;
-            }
-            case '--ulimit': {
-                const [k, v] = keyValue(value(a), a);
-                const [soft, hard] = v.split(':').map(Number);
-                if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard))
-                    throw new Error(`--ulimit: '${v}'`);
-                host.Ulimits.push({
-                    Name: k,
-                    Soft: soft,
-                    Hard: hard,
-                });
-                break;
-            }
-            case '--shm-size':
-                host.ShmSize = bytes(value(a), a);
-                break;
-            case '--tmpfs': {
-                const spec = value(a);
-                const colon = spec.indexOf(':');
-                const target = colon === -1 ? spec : spec.slice(0, colon);
-                host.Tmpfs[target] = colon === -1 ? '' : spec.slice(colon + 1);
-                break;
-            }
-            case '--mount':
-                host.Mounts.push(bindMount(value(a)));
-                break;
-            case '--workdir':
-                cfg.WorkingDir = value(a);
-                break;
-            case '--env':
-                cfg.Env.push(value(a));
-                break;
-            case '--user':
-                cfg.User = value(a);
-                break;
-            case '--entrypoint':
-                entrypoint = value(a);
-                break;
-            default:
-                throw new Error(`docker run flag not translated to the Engine API: ${a}`);
-        }
-    }
-    const image = args[i];
-    if (!detached || name === undefined || entrypoint === undefined || image === undefined) {
-        throw new Error('expected a detached, named run with an entrypoint and an image');
-    }
+const DOCKER_CLIENT_VARS = [
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_CERT_PATH',
+    'DOCKER_TLS_VERIFY',
+];
+function minimalEnv(extra = {}) {
+    const docker = {};
+    for (const k of DOCKER_CLIENT_VARS)
+        if (process.env[k] !== undefined)
+            docker[k] = process.env[k];
     return {
-        name,
-        body: {
-            Image: image,
-            Entrypoint: [entrypoint],
-            Cmd: args.slice(i + 1),
-            ...cfg,
-            AttachStdin: false,
-            AttachStdout: false,
-            AttachStderr: false,
-            OpenStdin: false,
-            Tty: false,
-            HostConfig: host,
-        },
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        LANG: 'C.UTF-8',
+        ...docker,
+        ...extra,
     };
 }
+/** Keeps the first `cap` bytes of a stream and counts the rest. */
+class CappedBuffer {
+    cap;
+    chunks = [];
+    kept = 0;
+    total = 0;
+    constructor(cap) {
+        this.cap = cap;
+    }
+    push(chunk) {
+        this.total += chunk.length;
+        const room = this.cap - this.kept;
+        if (room <= 0)
+            return;
+        const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+        this.chunks.push(part);
+        this.kept += part.length;
+    }
+    get truncated() {
+        return this.total > this.kept;
+    }
+    toBuffer() {
+        return Buffer.concat(this.chunks);
+    }
+    toString() {
+        return this.toBuffer().toString('utf8');
+    }
+}
+/** The CommandResult of a run whose two streams were captured into CappedBuffers. */
+function capturedResult(command, args, out, err, end) {
+    return {
+        command,
+        args,
+        exitCode: end.exitCode,
+        signal: end.signal,
+        stdout: out.toString(),
+        stderr: err.toString(),
+        stdoutBytes: out.total,
+        stderrBytes: err.total,
+        stdoutTruncated: out.truncated,
+        stderrTruncated: err.truncated,
+        timedOut: end.timedOut,
+        durationMs: Math.round(performance.now() - end.startedAt),
+    };
+}
+/** Runs a command; resolves with its result whatever the exit code. Rejects only if it cannot start. */
+function tryRunCommand(command, args, opts = {}) {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? minimalEnv(),
+            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+            shell: false,
+            signal: opts.signal,
+        });
+        const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+        const out = opts.stdoutCapture ?? new CappedBuffer(cap);
+        const err = new CappedBuffer(cap);
+        let timedOut = false;
+        let killTimer;
+        const timer = opts.timeoutMs && opts.timeoutMs > 0
+            ? setTimeout(() => {
+                timedOut = true;
+                void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
+                child.kill('SIGTERM');
+                killTimer = setTimeout(() => child.kill('SIGKILL'), 2000);
+            }, opts.timeoutMs)
+            : undefined;
+        child.stdout?.on('data', (c) => out.push(c));
+        child.stderr?.on('data', (c) => err.push(c));
+        child.on('error', (e) => {
+            if (timer)
+                clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            reject(e);
+        });
+        child.on('close', (code, sig) => {
+            if (timer)
+                clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            resolve(capturedResult(command, args, out, err, {
+                exitCode: code,
+                signal: sig,
+                timedOut,
+                startedAt: started,
+            }));
+        });
+        if (opts.input !== undefined && child.stdin) {
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(opts.input);
+        }
+    });
+}
+/** Last non-empty line of a stream: what a person needs to act on a failure. */
+function lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    return lines.at(-1) ?? '';
+}
+function run_command_describeFailure(r) {
+    const how = r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited ${r.exitCode}`;
+    const tail = lastLine(r.stderr) || lastLine(r.stdout);
+    return `\`${r.command} ${r.args[0] ?? ''}\` ${how}${tail ? `: ${tail}` : ''}`;
+}
+/** Runs a command and throws an AirlockError with `code` unless it exits 0 (or an allowed code). */
+async function runCommand(command, args, opts) {
+    let r;
+    try {
+        r = await tryRunCommand(command, args, opts);
+    }
+    catch (e) {
+        const msg = e.code === 'ENOENT' ? `${command} not found on PATH` : String(e);
+        throw new AirlockError(opts.code, msg, { cause: e });
+    }
+    const ok = opts.okExitCodes ?? [0];
+    if (r.timedOut || r.exitCode === null || !ok.includes(r.exitCode)) {
+        throw new AirlockError(opts.code, run_command_describeFailure(r));
+    }
+    return r;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/docker.ts
+
+
+/**
+ * The docker CLI's environment: a minimal one plus the variables that select and
+ * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
+ * the docker client only; the container's environment is only ever explicit --env.
+ */
+function dockerClientEnv(env = process.env) {
+    const extra = {};
+    for (const k of DOCKER_CLIENT_VARS)
+        if (env[k] !== undefined)
+            extra[k] = env[k];
+    return minimalEnv(extra);
+}
+/** `docker ARGS` through the one exec wrapper, with the docker client's environment. */
+function docker(args, opts = {}) {
+    return tryRunCommand('docker', args, { ...opts, env: dockerClientEnv() });
+}
+/** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
+async function checkDocker() {
+    const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
+    let r;
+    try {
+        r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
+    }
+    catch (e) {
+        const why = e.code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
+        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
+    }
+    let info = {};
+    try {
+        info = JSON.parse(r.stdout);
+    }
+    catch {
+        // fall through: reported below
+    }
+    if (r.exitCode !== 0 || !info.ServerVersion) {
+        const why = info.ServerErrors?.[0] ?? (lastLine(r.stderr) || `docker info exited ${r.exitCode}`);
+        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
+    }
+    return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
+}
+/** The image's ID, or null when the engine does not have it locally. */
+async function localImageId(ref) {
+    if (ref.startsWith('-'))
+        return null;
+    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
+        timeoutMs: 20_000,
+    });
+    return r.exitCode === 0 ? r.stdout.trim() || null : null;
+}
+/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
+async function requireImage(ref) {
+    const id = await localImageId(ref);
+    if (!id) {
+        throw new errors_UserError('IMAGE_MISSING', `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``);
+    }
+    return id;
+}
+/**
+ * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
+ * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
+ */
+async function ensureImage(ref, progress) {
+    const id = await requireImage(ref);
+    progress?.(`image: ${ref} (${id})`);
+    return { ref, id };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/container-engine.ts
+class EngineFailure extends Error {
+    kind;
+    constructor(kind, message, options) {
+        super(message, options);
+        this.kind = kind;
+        this.name = 'EngineFailure';
+    }
+}
+const isEngineFailure = (e, kind) => e instanceof EngineFailure && (kind === undefined || e.kind === kind);
 
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
-
-
-
-
-/**
- * The Docker Engine API over the engine's local unix socket, for the calls a gate makes
- * for every script: creating and starting its container, the script's exec, the
- * copy-out exec (runsc) and the removal. Through the CLI each of those is a process
- * spawn plus the CLI's own start-up and API-version ping, ~25-30 ms of CPU; on a 2-core
- * runner the gate is CPU-bound, so that is wall time (docs/performance.md). The create
- * body is translated from the `docker run` argv (src/sandbox/create-request.ts), which
- * stays the one statement of the hardening flags.
- *
- * Used only where the docker CLI would talk to that same socket: no DOCKER_HOST or a
- * unix:// one, and no context selected. Anything else (tcp://, ssh://, TLS, a context)
- * keeps to the CLI, which knows how to reach it. A socket that does not answer the
- * first ping also means the CLI: it gives the same errors people already know.
- */
-const DEFAULT_SOCKET = '/var/run/docker.sock';
-/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
-const API_VERSION_RE = /^1\.\d{1,3}$/;
-/** JSON answers we read are small (ids, exit codes, error messages). */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** The unix socket the docker CLI would use, or null when it would use something else. */
-function localEngineSocket(env = process.env) {
-    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
-        return null;
-    }
-    const host = env.DOCKER_HOST;
-    if (host !== undefined && host !== '') {
-        if (!host.startsWith('unix://'))
-            return null;
-        const socket = host.slice('unix://'.length);
-        return external_node_path_default().isAbsolute(socket) ? socket : null;
-    }
-    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
-        return null;
-    return DEFAULT_SOCKET;
-}
-/** The context `docker context use` stored in the CLI's config, if any other than default. */
-function cliConfigContext(env) {
-    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
-    try {
-        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
-        const ctx = config.currentContext;
-        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** An answer from the engine that was not a success: status and the engine's message. */
-class EngineError extends Error {
-    status;
-    constructor(status, message) {
-        super(message);
-        this.status = status;
-        this.name = 'EngineError';
-    }
-}
+;// CONCATENATED MODULE: ./src/sandbox/exec-stream.ts
 /**
  * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
  * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
@@ -58436,6 +56486,65 @@ class ExecStreamDemuxer {
         this.pending = Buffer.alloc(0);
     }
 }
+
+;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
+
+
+
+
+
+/**
+ * A small HTTP client of the Docker Engine API over a unix socket (Docker's, or Podman's
+ * Docker-compatible service): JSON requests and the exec stream. No process per call:
+ * through the CLI each call was a spawn plus the CLI's own start-up and API-version
+ * ping, ~25-30 ms of CPU, and on a 2-core runner the gate is CPU-bound
+ * (docs/performance.md). What the calls mean is src/sandbox/docker-engine.ts's business.
+ */
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
+const API_VERSION_RE = /^1\.\d{1,3}$/;
+/** JSON answers we read are small (ids, exit codes, error messages). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+/**
+ * The unix socket the docker CLI would use, or null when it would use something else
+ * (a tcp://, ssh:// or TLS DOCKER_HOST, or a context): Airlock talks to a local socket.
+ */
+function localEngineSocket(env = process.env) {
+    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
+        return null;
+    }
+    const host = env.DOCKER_HOST;
+    if (host !== undefined && host !== '') {
+        if (!host.startsWith('unix://'))
+            return null;
+        const socket = host.slice('unix://'.length);
+        return external_node_path_default().isAbsolute(socket) ? socket : null;
+    }
+    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
+        return null;
+    return DEFAULT_SOCKET;
+}
+/** The context `docker context use` stored in the CLI's config, if any other than default. */
+function cliConfigContext(env) {
+    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
+    try {
+        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+        const ctx = config.currentContext;
+        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** An answer from the engine that was not a success: status and the engine's message. */
+class EngineError extends Error {
+    status;
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+        this.name = 'EngineError';
+    }
+}
 function abortError() {
     const e = new Error('The operation was aborted');
     e.name = 'AbortError';
@@ -58476,8 +56585,11 @@ class EngineApi {
     url(p) {
         return `/v${this.apiVersion}${p}`;
     }
-    /** One JSON request; resolves with the status and parsed body (or raw text). */
-    request(method, p, body, timeoutMs = 60_000) {
+    /**
+     * One JSON request; resolves with the status and parsed body (or raw text). `timeoutMs`
+     * bounds the socket's idleness (0: none, for a long wait); `signal` abandons it.
+     */
+    request(method, p, body, timeoutMs = 60_000, signal) {
         return new Promise((resolve, reject) => {
             const payload = body === undefined ? undefined : JSON.stringify(body);
             const req = external_node_http_default().request({
@@ -58485,6 +56597,7 @@ class EngineApi {
                 method,
                 path: this.url(p),
                 agent: false,
+                signal,
                 timeout: timeoutMs,
                 headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
             });
@@ -58621,413 +56734,285 @@ class EngineApi {
                 throw new EngineError(r.status, EngineApi.message(r.body));
             const info = r.body;
             if (info.Running !== true) {
-                return { exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null };
+                return {
+                    exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null,
+                    pid: typeof info.Pid === 'number' ? info.Pid : -1,
+                };
             }
             await new Promise((resolve) => setTimeout(resolve, 10));
         }
-        return { exitCode: null };
+        return { exitCode: null, pid: -1 };
     }
-    /**
-     * `POST /containers/create?name=` then `POST /containers/ID/start`: what `docker run
-     * --detach` does. Resolves with the container's id; rejects with EngineError when the
-     * engine refuses either step (a created container that would not start stays, named,
-     * for the caller's removal, as with the CLI).
-     */
-    async createAndStart(name, body, timeoutMs = 120_000) {
-        const created = await this.request('POST', `/containers/create?name=${encodeURIComponent(name)}`, body, timeoutMs);
-        const id = created.body?.Id;
-        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
-            throw new EngineError(created.status, EngineApi.message(created.body));
-        }
-        const started = await this.request('POST', `/containers/${id}/start`, undefined, timeoutMs);
-        if (started.status !== 204 && started.status !== 304) {
-            throw new EngineError(started.status, EngineApi.message(started.body));
-        }
-        return id;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/render-create-request.ts
+
+/** A byte count as the engine and the CLI read sizes: whole MiB as `128m`, else bytes. */
+function sizeText(bytes) {
+    return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)}m` : `${bytes}b`;
+}
+/** The tmpfs mount options the engine passes to mount(2). */
+function tmpfsOptions(t) {
+    return [...TMPFS_OPTIONS, `size=${sizeText(t.sizeBytes)}`, `mode=${TMPFS_MODE}`].join(',');
+}
+function renderCreateRequest(spec) {
+    const l = spec.limits;
+    return {
+        name: spec.name,
+        body: {
+            Image: spec.image,
+            Entrypoint: [...spec.entrypoint],
+            Cmd: [...spec.cmd],
+            // The container's main process is the keeper; the script runs by exec as spec.user.
+            User: renderUser(spec.keeperUser),
+            WorkingDir: spec.workdir,
+            Hostname: spec.hostname,
+            Env: spec.env.map(([k, v]) => `${k}=${v}`),
+            Labels: { ...spec.labels },
+            AttachStdin: false,
+            AttachStdout: false,
+            AttachStderr: false,
+            OpenStdin: false,
+            Tty: false,
+            HostConfig: {
+                // Never restarted: a container ends with its keeper and is removed by us.
+                RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+                Runtime: spec.runtime,
+                Init: spec.init,
+                ReadonlyRootfs: spec.readonlyRootfs,
+                CapDrop: [...spec.capDrop],
+                SecurityOpt: [...spec.securityOpt],
+                NetworkMode: spec.network,
+                IpcMode: spec.ipc,
+                LogConfig: { Type: spec.logDriver, Config: {} },
+                PidsLimit: l.pids,
+                Memory: l.memoryBytes,
+                MemorySwap: l.memorySwapBytes,
+                NanoCpus: l.nanoCpus,
+                ShmSize: l.shmBytes,
+                Ulimits: l.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+                Tmpfs: Object.fromEntries(spec.tmpfs.map((t) => [t.target, tmpfsOptions(t)])),
+                Mounts: spec.mounts.map((m) => ({
+                    Type: 'bind',
+                    Source: m.source,
+                    Target: m.target,
+                    ReadOnly: m.readOnly,
+                })),
+                ...(spec.usernsMode === undefined ? {} : { UsernsMode: spec.usernsMode }),
+            },
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/docker-engine.ts
+
+
+
+
+
+
+/**
+ * ContainerEngine over the Docker Engine API on a unix socket. The socket path is the
+ * constructor's, so Podman's Docker-compatible service (`podman system service`) can use
+ * the same class. Every engine answer becomes a typed outcome here, once: an engine
+ * status code, or a fact asked of the engine (its runtimes, the exec's pid), never a
+ * message text, and never anything the script printed.
+ */
+const ID_RE = /^[a-f0-9]{64}$/;
+const path = (name) => `/containers/${encodeURIComponent(name)}`;
+const isAbort = (e) => e instanceof Error && e.name === 'AbortError';
+class DockerEngine {
+    socketPath;
+    api;
+    constructor(socketPath) {
+        this.socketPath = socketPath;
     }
-    /**
-     * `DELETE /containers/NAME?force=1&v=1`: 'removed', 'gone' (there was no such
-     * container), or 'in-progress' (another removal is under way).
-     */
-    async remove(container) {
-        const r = await this.request('DELETE', `/containers/${encodeURIComponent(container)}?force=1&v=1`);
-        if (r.status === 204 || r.status === 200)
-            return 'removed';
+    async client() {
+        this.api ??= EngineApi.connect(this.socketPath);
+        const api = await this.api;
+        if (api !== null)
+            return api;
+        this.api = undefined; // ask again next time: the engine may be back
+        throw new EngineFailure('engine-gone', `the container engine at ${this.socketPath} does not answer`);
+    }
+    /** One request; a dropped connection is `engine-gone`, an abort stays an AbortError. */
+    async call(method, p, body, timeoutMs, signal) {
+        const api = await this.client();
+        try {
+            return await api.request(method, p, body, timeoutMs, signal);
+        }
+        catch (e) {
+            if (isAbort(e))
+                throw e;
+            throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
+                cause: e,
+            });
+        }
+    }
+    async ping() {
+        return (await EngineApi.connect(this.socketPath, 5000)) !== null;
+    }
+    async create(spec) {
+        const req = renderCreateRequest(spec);
+        const r = await this.call('POST', `/containers/create?name=${encodeURIComponent(req.name)}`, req.body, 120_000);
+        const id = r.body?.Id;
+        if (r.status === 201 && typeof id === 'string' && ID_RE.test(id))
+            return id;
+        const why = EngineApi.message(r.body);
+        // A create answers 404 only for the image (we never pull).
         if (r.status === 404)
-            return 'gone';
-        if (r.status === 409 && /in progress/i.test(EngineApi.message(r.body)))
-            return 'in-progress';
-        throw new EngineError(r.status, EngineApi.message(r.body));
+            throw new EngineFailure('image-missing', `image ${spec.image} is not in the engine: ${why}`);
+        if (!(await this.runtimes()).includes(spec.runtime)) {
+            throw new EngineFailure('runtime-missing', `the engine has no runtime '${spec.runtime}': ${why}`);
+        }
+        throw new EngineFailure('refused', `the engine refused to create the container: ${why}`);
     }
-    /** True once the engine has no container by that name. */
-    async isGone(container) {
-        const r = await this.request('GET', `/containers/${encodeURIComponent(container)}/json`);
-        return r.status === 404;
+    async runtimes() {
+        const r = await this.call('GET', '/info');
+        return Object.keys(r.body?.Runtimes ?? {});
+    }
+    async start(id) {
+        const r = await this.call('POST', `${path(id)}/start`, undefined, 120_000);
+        if (r.status === 204 || r.status === 304)
+            return;
+        throw this.failure(r.status, r.body, 'start');
+    }
+    failure(status, body, what) {
+        const why = `${what}: ${EngineApi.message(body)}`;
+        // 404: no such container; 409: it is not running (stopped or being removed).
+        return new EngineFailure(status === 404 || status === 409 ? 'container-missing' : 'refused', why);
+    }
+    async exec(container, cfg, sinks, opts = {}) {
+        const api = await this.client();
+        try {
+            const end = await api.exec(container, { ...cfg, user: renderUser(cfg.user) }, sinks, opts);
+            // Pid 0: the runtime never started the command (not found, not executable); the
+            // stream then holds the runtime's words, which a script could imitate: not read.
+            if (end.pid === 0)
+                throw new EngineFailure('exec-failed', `the engine could not start ${cfg.cmd[0] ?? ''}`);
+            return { exitCode: end.exitCode };
+        }
+        catch (e) {
+            if (isAbort(e) || e instanceof EngineFailure)
+                throw e;
+            if (e instanceof EngineError)
+                throw this.failure(e.status, { message: e.message }, 'exec');
+            throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
+                cause: e,
+            });
+        }
+    }
+    async copyOut(container, cfg, cap, timeoutMs) {
+        const out = new CappedBuffer(cap);
+        let stderr = '';
+        const stop = new AbortController();
+        const timer = setTimeout(() => stop.abort(), timeoutMs);
+        let exitCode = null;
+        try {
+            const sinks = {
+                stdout: (c) => {
+                    out.push(c);
+                    if (out.truncated)
+                        stop.abort();
+                },
+                stderr: (c) => {
+                    if (stderr.length < 8192)
+                        stderr += c.toString('utf8');
+                },
+            };
+            exitCode = (await this.exec(container, cfg, sinks, { signal: stop.signal })).exitCode;
+        }
+        catch (e) {
+            if (!stop.signal.aborted)
+                throw e;
+        }
+        finally {
+            clearTimeout(timer);
+        }
+        return { data: out.toBuffer(), truncated: out.truncated, exitCode, stderr };
+    }
+    async wait(container, opts = {}) {
+        const r = await this.call('POST', `${path(container)}/wait?condition=not-running`, undefined, 0, opts.signal);
+        if (r.status !== 200 && r.status !== 404)
+            throw this.failure(r.status, r.body, 'wait');
+    }
+    async kill(container) {
+        const r = await this.call('POST', `${path(container)}/kill?signal=SIGKILL`);
+        if (r.status === 204 || r.status === 404 || r.status === 409)
+            return; // killed, or nothing left to kill
+        throw this.failure(r.status, r.body, 'kill');
+    }
+    async remove(container) {
+        try {
+            const r = await this.call('DELETE', `${path(container)}?force=1&v=1`);
+            if (r.status === 204 || r.status === 200 || r.status === 404)
+                return true;
+            // 409 "removal already in progress" (a concurrent removal): wait until it is gone.
+            for (let i = 0; i < 60; i++) {
+                if ((await this.call('GET', `${path(container)}/json`)).status === 404)
+                    return true;
+                await new Promise((resolve) => setTimeout(resolve, 500));
+            }
+            return false;
+        }
+        catch {
+            return false;
+        }
+    }
+    async inspect(container) {
+        const r = await this.call('GET', `${path(container)}/json`, undefined, 20_000);
+        if (r.status === 404)
+            return null;
+        if (r.status !== 200)
+            throw this.failure(r.status, r.body, 'inspect');
+        const state = r.body.State ?? {};
+        return { running: state.Running === true, oomKilled: state.OOMKilled === true };
+    }
+    async imageId(ref) {
+        if (ref.startsWith('-'))
+            return null;
+        const r = await this.call('GET', `/images/${encodeURIComponent(ref)}/json`, undefined, 20_000);
+        const id = r.body?.Id;
+        return r.status === 200 && typeof id === 'string' ? id : null;
     }
 }
 let shared;
 /**
- * This process's Engine API client, or null when the CLI must be used (see the top of
- * this file). AIRLOCK_DOCKER_CLI=1 forces the CLI (for comparison and as an escape hatch).
+ * The engine the docker CLI would use, when that is a local unix socket (DOCKER_HOST
+ * unix://... or the default). Another kind (tcp://, ssh://, a context) is refused with
+ * the fix, rather than driven through a CLI whose answers would need parsing.
  */
-function localEngine() {
-    if (shared === undefined) {
-        const socket = process.env.AIRLOCK_DOCKER_CLI === '1' ? null : localEngineSocket();
-        shared = socket === null ? Promise.resolve(null) : EngineApi.connect(socket);
+function defaultEngine() {
+    const socket = localEngineSocket();
+    if (socket === null) {
+        throw new errors_UserError('DOCKER_UNAVAILABLE', 'Airlock drives the container engine through a local unix socket, and DOCKER_HOST or DOCKER_CONTEXT select another; set DOCKER_HOST=unix:///path/to/docker.sock');
     }
+    if (shared?.socketPath !== socket)
+        shared = new DockerEngine(socket);
     return shared;
 }
-/** Forgets the client, so the next call asks again (tests that change the environment). */
-function resetLocalEngine() {
-    shared = undefined;
-}
 
-;// CONCATENATED MODULE: ./src/exec/run-command.ts
-
-
-const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+;// CONCATENATED MODULE: ./src/exec/pid.ts
 /**
- * Which engine the docker CLI talks to. The user chose it (a remote or rootless
- * engine, a CI service container), so the CLI must see it; these name an endpoint
- * and client config, not secrets, and they go to the docker CLI on the host, never
- * into a container (the container's environment is built from the spec alone).
+ * Whether a process id names a live process on this host. Used to tell a stale lock or
+ * writer marker (its process was SIGKILLed) and an orphaned container from live ones.
+ * EPERM means the pid exists but belongs to another user: alive.
  */
-const DOCKER_CLIENT_VARS = [
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DOCKER_CONFIG',
-    'DOCKER_CERT_PATH',
-    'DOCKER_TLS_VERIFY',
-];
-function run_command_minimalEnv(extra = {}) {
-    const docker = {};
-    for (const k of DOCKER_CLIENT_VARS)
-        if (process.env[k] !== undefined)
-            docker[k] = process.env[k];
-    return {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        LANG: 'C.UTF-8',
-        ...docker,
-        ...extra,
-    };
-}
-/** Keeps the first `cap` bytes of a stream and counts the rest. */
-class CappedBuffer {
-    cap;
-    chunks = [];
-    kept = 0;
-    total = 0;
-    constructor(cap) {
-        this.cap = cap;
-    }
-    push(chunk) {
-        this.total += chunk.length;
-        const room = this.cap - this.kept;
-        if (room <= 0)
-            return;
-        const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-        this.chunks.push(part);
-        this.kept += part.length;
-    }
-    get truncated() {
-        return this.total > this.kept;
-    }
-    toBuffer() {
-        return Buffer.concat(this.chunks);
-    }
-    toString() {
-        return this.toBuffer().toString('utf8');
-    }
-}
-/** The CommandResult of a run whose two streams were captured into CappedBuffers. */
-function capturedResult(command, args, out, err, end) {
-    return {
-        command,
-        args,
-        exitCode: end.exitCode,
-        signal: end.signal,
-        stdout: out.toString(),
-        stderr: err.toString(),
-        stdoutBytes: out.total,
-        stderrBytes: err.total,
-        stdoutTruncated: out.truncated,
-        stderrTruncated: err.truncated,
-        timedOut: end.timedOut,
-        durationMs: Math.round(performance.now() - end.startedAt),
-    };
-}
-/** Runs a command; resolves with its result whatever the exit code. Rejects only if it cannot start. */
-function run_command_tryRunCommand(command, args, opts = {}) {
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: opts.cwd,
-            env: opts.env ?? run_command_minimalEnv(),
-            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-            shell: false,
-            signal: opts.signal,
-        });
-        const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-        const out = opts.stdoutCapture ?? new CappedBuffer(cap);
-        const err = new CappedBuffer(cap);
-        let timedOut = false;
-        let killTimer;
-        const timer = opts.timeoutMs && opts.timeoutMs > 0
-            ? setTimeout(() => {
-                timedOut = true;
-                void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
-                child.kill('SIGTERM');
-                killTimer = setTimeout(() => child.kill('SIGKILL'), 2000);
-            }, opts.timeoutMs)
-            : undefined;
-        child.stdout?.on('data', (c) => out.push(c));
-        child.stderr?.on('data', (c) => err.push(c));
-        child.on('error', (e) => {
-            if (timer)
-                clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            reject(e);
-        });
-        child.on('close', (code, sig) => {
-            if (timer)
-                clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            resolve(capturedResult(command, args, out, err, {
-                exitCode: code,
-                signal: sig,
-                timedOut,
-                startedAt: started,
-            }));
-        });
-        if (opts.input !== undefined && child.stdin) {
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(opts.input);
-        }
-    });
-}
-/** Last non-empty line of a stream: what a person needs to act on a failure. */
-function lastLine(text) {
-    const lines = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-    return lines.at(-1) ?? '';
-}
-function describeFailure(r) {
-    const how = r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited ${r.exitCode}`;
-    const tail = lastLine(r.stderr) || lastLine(r.stdout);
-    return `\`${r.command} ${r.args[0] ?? ''}\` ${how}${tail ? `: ${tail}` : ''}`;
-}
-/** Runs a command and throws an AirlockError with `code` unless it exits 0 (or an allowed code). */
-async function run_command_runCommand(command, args, opts) {
-    let r;
+function pidAlive(pid) {
+    if (!Number.isSafeInteger(pid) || pid <= 0)
+        return false;
     try {
-        r = await run_command_tryRunCommand(command, args, opts);
-    }
-    catch (e) {
-        const msg = e.code === 'ENOENT' ? `${command} not found on PATH` : String(e);
-        throw new AirlockError(opts.code, msg, { cause: e });
-    }
-    const ok = opts.okExitCodes ?? [0];
-    if (r.timedOut || r.exitCode === null || !ok.includes(r.exitCode)) {
-        throw new AirlockError(opts.code, describeFailure(r));
-    }
-    return r;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/docker.ts
-
-
-
-
-
-/**
- * The docker CLI's environment: a minimal one plus the variables that select and
- * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
- * the docker client only; the container's environment is only ever explicit --env.
- */
-const docker_DOCKER_CLIENT_VARS = [
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DOCKER_CONFIG',
-    'DOCKER_TLS_VERIFY',
-    'DOCKER_CERT_PATH',
-];
-function dockerClientEnv(env = process.env) {
-    const extra = {};
-    for (const k of docker_DOCKER_CLIENT_VARS)
-        if (env[k] !== undefined)
-            extra[k] = env[k];
-    return run_command_minimalEnv(extra);
-}
-/** `docker ARGS` through the one exec wrapper, with the docker client's environment. */
-function docker(args, opts = {}) {
-    return run_command_tryRunCommand('docker', args, { ...opts, env: dockerClientEnv() });
-}
-/** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
-async function checkDocker() {
-    const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
-    let r;
-    try {
-        r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
-    }
-    catch (e) {
-        const why = e.code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
-    }
-    let info = {};
-    try {
-        info = JSON.parse(r.stdout);
-    }
-    catch {
-        // fall through: reported below
-    }
-    if (r.exitCode !== 0 || !info.ServerVersion) {
-        const why = info.ServerErrors?.[0] ?? (lastLine(r.stderr) || `docker info exited ${r.exitCode}`);
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
-    }
-    return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
-}
-/** The image's ID, or null when the engine does not have it locally. */
-async function localImageId(ref) {
-    if (ref.startsWith('-'))
-        return null;
-    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
-        timeoutMs: 20_000,
-    });
-    return r.exitCode === 0 ? r.stdout.trim() || null : null;
-}
-/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
-async function requireImage(ref) {
-    const id = await localImageId(ref);
-    if (!id) {
-        throw new errors_UserError('IMAGE_MISSING', `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``);
-    }
-    return id;
-}
-/**
- * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
- * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
- */
-async function ensureImage(ref, progress) {
-    const id = await requireImage(ref);
-    progress?.(`image: ${ref} (${id})`);
-    return { ref, id };
-}
-/** Throws DOCKER_UNAVAILABLE when the runtime is not registered with the engine. */
-async function requireRuntime(runtime) {
-    const { runtimes } = await checkDocker();
-    if (!runtimes.includes(runtime)) {
-        throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${runtime}' (has: ${runtimes.join(', ')}); register it (scripts/setup.sh does for runsc)`);
-    }
-}
-/**
- * `docker run --detach <args>`: through the engine's socket where the CLI would use it
- * too (the same container, translated by create-request.ts), else through the CLI. The
- * result is the CLI's: exit 0 with the id on stdout, or 125 and the engine's message.
- */
-async function createContainer(runArgs, timeoutMs) {
-    const engine = await localEngine();
-    if (engine === null)
-        return docker(runArgs, { timeoutMs });
-    const started = performance.now();
-    const req = createRequestFromRunArgs(runArgs);
-    const out = new CappedBuffer(DEFAULT_MAX_OUTPUT);
-    const err = new CappedBuffer(DEFAULT_MAX_OUTPUT);
-    let exitCode = 0;
-    try {
-        out.push(Buffer.from(`${await engine.createAndStart(req.name, req.body, timeoutMs)}\n`, 'utf8'));
-    }
-    catch (e) {
-        const why = e instanceof EngineError ? `Error response from daemon: ${e.message}` : String(e);
-        exitCode = 125;
-        err.push(Buffer.from(`docker: ${why}\n`, 'utf8'));
-    }
-    return capturedResult('docker', runArgs, out, err, {
-        exitCode,
-        signal: null,
-        timedOut: false,
-        startedAt: started,
-    });
-}
-/** `docker rm -f`; true when the container is gone afterwards (removed now or already). */
-async function removeContainer(name) {
-    const engine = await localEngine();
-    if (engine !== null)
-        return removeThroughEngine(engine, name);
-    const r = await docker(['rm', '--force', '--volumes', name], { timeoutMs: 60_000 }).catch(() => null);
-    if (r !== null && (r.exitCode === 0 || /No such container/i.test(r.stderr)))
+        process.kill(pid, 0);
         return true;
-    // "removal ... already in progress" (a concurrent rm -f): wait until it is gone.
-    for (let i = 0; i < 60; i++) {
-        const seen = await docker(['container', 'inspect', '--format', '{{.Id}}', name], {
-            timeoutMs: 20_000,
-        }).catch(() => null);
-        if (seen !== null && seen.exitCode !== 0 && /No such container/i.test(seen.stderr))
-            return true;
-        await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    return false;
-}
-/** `removeContainer` over the engine's socket: the same answers, no CLI process. */
-async function removeThroughEngine(engine, name) {
-    const answer = await engine.remove(name).catch(() => null);
-    if (answer === 'removed' || answer === 'gone')
-        return true;
-    for (let i = 0; i < 60; i++) {
-        if (await engine.isGone(name).catch(() => false))
-            return true;
-        await new Promise((resolve) => setTimeout(resolve, 500));
+    catch (e) {
+        return e.code === 'EPERM';
     }
-    return false;
-}
-/**
- * Runs `docker <args>` and keeps at most `cap` bytes of its stdout as raw bytes.
- *
- * Not `tryRunCommand`: that decodes stdout as UTF-8 text, which would corrupt a tar
- * stream. Once the cap is reached the process is killed, so a hostile output directory
- * can neither grow our memory nor keep us reading.
- */
-function captureBinary(args, cap, timeoutMs) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)('docker', args, {
-            env: dockerClientEnv(),
-            stdio: ['ignore', 'pipe', 'pipe'],
-            shell: false,
-        });
-        const out = new CappedBuffer(cap);
-        let stderr = '';
-        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-        child.stdout.on('data', (c) => {
-            out.push(c);
-            if (out.truncated)
-                child.kill('SIGKILL');
-        });
-        child.stderr.on('data', (c) => {
-            if (stderr.length < 8192)
-                stderr += c.toString('utf8');
-        });
-        child.on('error', (e) => {
-            clearTimeout(timer);
-            reject(e);
-        });
-        child.on('close', (code) => {
-            clearTimeout(timer);
-            resolve({
-                data: out.toBuffer(),
-                totalBytes: out.total,
-                truncated: out.truncated,
-                exitCode: code,
-                stderr,
-            });
-        });
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/containers.ts
+
+
 
 
 
@@ -59041,7 +57026,9 @@ function captureBinary(args, cap, timeoutMs) {
  * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
  * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
  */
-const live = new Set();
+/** Each live container and the engine that runs it (removal goes to the same engine). */
+const live = new Map();
+const removeLive = (name) => (live.get(name) ?? defaultEngine()).remove(name);
 let counter = 0;
 /**
  * Set while a caller (the gate's cancellation, src/gate/cancel.ts) handles SIGINT and
@@ -59054,7 +57041,7 @@ function ownSignals(owned) {
 }
 /** Removes every live container now (cancellation): their scripts' execs end with them. */
 async function removeLiveContainers() {
-    await Promise.allSettled([...live].map((n) => removeContainer(n)));
+    await Promise.allSettled([...live.keys()].map((n) => removeLive(n)));
 }
 /** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
 function processStartTime(pid) {
@@ -59090,14 +57077,14 @@ function onSignal(signal) {
     if (signalsOwned)
         return;
     const code = 128 + ((external_node_os_default()).constants.signals[signal] ?? 15);
-    const names = [...live];
-    void Promise.allSettled(names.map((n) => removeContainer(n))).finally(() => process.exit(code));
+    const names = [...live.keys()];
+    void Promise.allSettled(names.map((n) => removeLive(n))).finally(() => process.exit(code));
 }
 function onExit() {
     // Synchronous: an 'exit' listener cannot wait for promises.
     if (live.size === 0)
         return;
-    (0,external_node_child_process_namespaceObject.spawnSync)('docker', ['rm', '--force', ...live], {
+    (0,external_node_child_process_namespaceObject.spawnSync)('docker', ['rm', '--force', ...live.keys()], {
         env: dockerClientEnv(),
         stdio: 'ignore',
         timeout: 30_000,
@@ -59114,10 +57101,10 @@ function removeHandlers() {
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
 }
-function trackContainer(name) {
+function trackContainer(name, engine) {
     if (live.size === 0)
         installHandlers();
-    live.add(name);
+    live.set(name, engine);
 }
 function untrackContainer(name) {
     live.delete(name);
@@ -59125,7 +57112,7 @@ function untrackContainer(name) {
         removeHandlers();
 }
 function liveContainers() {
-    return [...live];
+    return [...live.keys()];
 }
 /** Removals started by `removeInBackground` and not yet finished. */
 const removing = new Set();
@@ -59138,7 +57125,7 @@ const notRemoved = new Set();
  * background removals must `awaitRemovals()` before it reports that it is done.
  */
 function removeInBackground(name) {
-    const p = removeContainer(name).then((gone) => {
+    const p = removeLive(name).then((gone) => {
         if (gone)
             untrackContainer(name);
         else
@@ -59156,16 +57143,6 @@ async function awaitRemovals() {
     const left = [...notRemoved];
     notRemoved.clear();
     return left;
-}
-function processAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (e) {
-        // EPERM: it exists but belongs to someone else.
-        return e.code === 'EPERM';
-    }
 }
 /**
  * Removes containers with our label whose owning process is gone (or whose pid now
@@ -59186,14 +57163,15 @@ async function sweepOrphans(label) {
         if (!name || live.has(name) || ownerHost !== host)
             continue;
         const pid = Number(pidText);
-        const alive = Number.isSafeInteger(pid) && pid > 0 && processAlive(pid);
+        const alive = Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid);
         const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
         if (!samePid)
             orphans.push(name);
     }
     const removed = [];
+    const engine = defaultEngine();
     for (const name of orphans)
-        if (await removeContainer(name))
+        if (await engine.remove(name))
             removed.push(name);
     return removed;
 }
@@ -59201,13 +57179,17 @@ async function sweepOrphans(label) {
 ;// CONCATENATED MODULE: ./src/sandbox/cgroup.ts
 
 const ROOT = '/sys/fs/cgroup';
-/** Candidate cgroup dirs of a container for the cgroupfs and systemd drivers, v1 and v2. */
+/** Candidate cgroup dirs of a container (Docker, Podman) for the cgroupfs and systemd drivers, v1 and v2. */
 function cgroupCandidates(containerId) {
     return [
         { dir: `${ROOT}/memory/docker/${containerId}`, version: 1 },
         { dir: `${ROOT}/memory/system.slice/docker-${containerId}.scope`, version: 1 },
         { dir: `${ROOT}/system.slice/docker-${containerId}.scope`, version: 2 },
         { dir: `${ROOT}/docker/${containerId}`, version: 2 },
+        // Podman (rootful): cgroupfs manager (v1 here), then the systemd one.
+        { dir: `${ROOT}/memory/libpod_parent/libpod-${containerId}`, version: 1 },
+        { dir: `${ROOT}/memory/machine.slice/libpod-${containerId}.scope`, version: 1 },
+        { dir: `${ROOT}/machine.slice/libpod-${containerId}.scope`, version: 2 },
     ];
 }
 async function readText(file) {
@@ -59258,116 +57240,415 @@ async function readCgroupStats(containerId) {
     return { peakMemoryBytes: null, oomKills: null, dir: null };
 }
 
-;// CONCATENATED MODULE: ./src/sandbox/container-exec.ts
+;// CONCATENATED MODULE: ./src/sandbox/exec-config.ts
 
 
-
-
-/** What the CLI prints and exits with when the engine refuses an exec or cannot be reached. */
-function refusal(e) {
-    if (e instanceof EngineError)
-        return { exitCode: 1, stderr: `Error response from daemon: ${e.message}\n` };
-    // The stream or the engine went away mid-exec: `docker exec` exits 255 then.
-    return { exitCode: 255, stderr: `error during connect: ${e instanceof Error ? e.message : String(e)}\n` };
-}
-/** `docker exec NAME CMD...` with captured text output: the same CommandResult as the CLI's. */
-async function execInContainer(name, cfg, opts = {}) {
-    const args = execArgs(name, cfg);
-    const engine = await localEngine();
-    if (engine === null) {
-        return docker(args, {
-            timeoutMs: opts.timeoutMs,
-            maxOutputBytes: opts.maxOutputBytes,
-            signal: opts.signal,
-            onTimeout: opts.onTimeout,
-            stdoutCapture: opts.stdoutCapture,
-        });
-    }
-    const started = performance.now();
-    const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-    const out = opts.stdoutCapture ?? new CappedBuffer(cap);
-    const err = new CappedBuffer(cap);
-    const timeout = new AbortController();
-    let timedOut = false;
-    const timer = opts.timeoutMs && opts.timeoutMs > 0
-        ? setTimeout(() => {
-            timedOut = true;
-            void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
-            timeout.abort();
-        }, opts.timeoutMs)
-        : undefined;
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
-    let exitCode = null;
-    try {
-        const outcome = await engine.exec(name, cfg, { stdout: (c) => out.push(c), stderr: (c) => err.push(c) }, { signal });
-        exitCode = outcome.exitCode;
-    }
-    catch (e) {
-        if (opts.signal?.aborted)
-            throw e;
-        if (!timedOut) {
-            const r = refusal(e);
-            exitCode = r.exitCode;
-            err.push(Buffer.from(r.stderr, 'utf8'));
-        }
-    }
-    finally {
-        if (timer)
-            clearTimeout(timer);
-    }
-    return capturedResult('docker', args, out, err, {
-        exitCode: timedOut ? null : exitCode,
-        signal: null,
-        timedOut,
-        startedAt: started,
-    });
+/**
+ * The archive of the output directory on stdout: one argv for both copy-outs, the
+ * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
+ * can carry it in its shell text as is.
+ */
+const TAR_OUTPUT_DIR = [
+    'tar',
+    '--create',
+    '--file=-',
+    `--directory=${OUTPUT_DIR}`,
+    '--format=posix',
+    '--numeric-owner',
+];
+/**
+ * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
+ * `airlock-copy-out <archive bytes> <tar exit status>\n`.
+ */
+const COPY_OUT_TAG = 'airlock-copy-out';
+/**
+ * Runs the script, then streams a tar of the output directory on the same stdout and
+ * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
+ * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
+ * After the script it kills what the script left running (`kill -9 -1` as the sandbox
+ * uid reaches every process of that uid but the shell itself, never the keeper's
+ * other uid), so nothing writes to the directory or the stream while tar reads it.
+ * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
+ * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
+ * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
+ * captured, not printed (its exit status is on the trailer line), so the script's stderr
+ * stays the script's alone.
+ *
+ * The script could print a forged trailer line itself, but only to its own cost: the
+ * archive and the stdout it could "forge" are its own output either way, and the exit
+ * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
+ */
+const COPY_OUT_LAUNCHER = [
+    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
+    'unset PWD',
+    '"$@"',
+    's=$?',
+    'exec 3>&1',
+    'kill -9 -1 2>/dev/null',
+    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
+    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
+    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
+    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
+    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
+    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
+    'case $n in *[!0-9]*|"") n=-; esac',
+    // No status (the subshell could not fork, or died): still a well-formed trailer.
+    'case $t in *[!0-9]*|"") t=255; esac',
+    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
+    'exit "$s"',
+].join('\n');
+/**
+ * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
+ * gVisor every process in the sandbox costs the sentry host threads, which count against
+ * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
+ * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
+ * after the script (`copyOutExec`), when the script's processes are gone.
+ */
+function usesCopyOutLauncher(run) {
+    return Boolean(run.collectOutputTo) && run.sandbox.runtime === 'runc';
 }
 /**
- * `docker exec NAME CMD...` keeping at most `cap` bytes of stdout as raw bytes (a tar
- * stream): reading stops once the cap is passed, so a hostile output directory can
- * neither grow our memory nor keep us reading.
+ * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
+ * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
  */
-async function captureFromContainer(name, cfg, cap, timeoutMs) {
-    const engine = await localEngine();
-    if (engine === null)
-        return captureBinary(execArgs(name, cfg), cap, timeoutMs);
-    const out = new CappedBuffer(cap);
-    let stderr = '';
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(), timeoutMs);
-    let exitCode = null;
-    try {
-        const outcome = await engine.exec(name, cfg, {
-            stdout: (c) => {
-                out.push(c);
-                if (out.truncated)
-                    stop.abort();
-            },
-            stderr: (c) => {
-                if (stderr.length < 8192)
-                    stderr += c.toString('utf8');
-            },
-        }, { signal: stop.signal });
-        exitCode = outcome.exitCode;
+function scriptExec(run, spec) {
+    if (run.command.length === 0)
+        throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
+    const cmd = usesCopyOutLauncher(run)
+        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...run.command]
+        : [...run.command];
+    return { user: spec.user, workdir: spec.workdir, cmd };
+}
+/**
+ * A tar of the output directory on stdout, as a separate exec after the script: the
+ * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
+ */
+function copyOutExec(spec) {
+    // Not preceded by a `kill -9 -1` as in the launcher: under gVisor such a kill, even of
+    // the sandbox uid's own processes found in /proc, ended the whole sandbox (the exec
+    // then hangs in WaitPID), so what outlives a script under runsc is not yet stopped
+    // before this copy (issue 21, item 13: open for runsc).
+    return { user: spec.user, cmd: [...TAR_OUTPUT_DIR, '.'] };
+}
+
+;// CONCATENATED MODULE: ./src/host-error.ts
+
+/**
+ * The host running out of what Airlock writes with (disk, quota, file descriptors) or
+ * refusing writes altogether is the environment's problem, not a bug: a typed
+ * UserError (exit 2) whose message names what was being written and what to do,
+ * never an internal error with a stack (exit 3).
+ */
+const HOST_ERRNO = {
+    ENOSPC: {
+        code: 'HOST_DISK_FULL',
+        what: 'no space left on the device',
+        fix: 'free disk space (or inodes), or point the output, report and audit paths (or TMPDIR, for the staged copies) at another filesystem',
+    },
+    EDQUOT: {
+        code: 'HOST_DISK_FULL',
+        what: 'the disk quota is exhausted',
+        fix: 'raise the quota or free space',
+    },
+    EMFILE: {
+        code: 'HOST_TOO_MANY_FILES',
+        what: 'this process has too many open files',
+        fix: 'raise the open-file limit (ulimit -n) or lower sandbox.parallelism',
+    },
+    ENFILE: {
+        code: 'HOST_TOO_MANY_FILES',
+        what: 'the system has too many open files',
+        fix: 'raise the system-wide open-file limit or lower sandbox.parallelism',
+    },
+    EROFS: {
+        code: 'HOST_READ_ONLY',
+        what: 'the filesystem is read-only',
+        fix: 'point the output, report and audit paths at a writable filesystem',
+    },
+};
+const HOST_CODES = new Set(Object.values(HOST_ERRNO).map((x) => x.code));
+/** The errno code of a Node system error, if it is one of the host-resource ones. */
+function hostErrnoOf(e) {
+    const code = e?.code;
+    return typeof code === 'string' && code in HOST_ERRNO ? code : undefined;
+}
+/**
+ * `e` as a typed host-resource UserError, or undefined when it is something else.
+ * Follows `cause` chains, so a wrapper that kept the system error is seen through.
+ * `writing`: what was being written, for errors that carry no path (write(2), fsync).
+ */
+function hostResourceError(e, writing) {
+    for (let cur = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
+        if (isAirlockError(cur) && HOST_CODES.has(cur.code))
+            return cur;
+        const errno = hostErrnoOf(cur);
+        if (!errno)
+            continue;
+        const known = HOST_ERRNO[errno];
+        const sys = cur;
+        // A write(2) on an open file names no path: the caller says what it was writing.
+        const target = writing ?? sys.path;
+        const where = target ? ` writing ${target}` : sys.syscall ? ` in ${sys.syscall}` : '';
+        return new errors_UserError(known.code, `${known.what} (${errno})${where}: ${known.fix}`, { cause: cur });
     }
-    catch (e) {
-        if (!stop.signal.aborted) {
-            const r = refusal(e);
-            exitCode = r.exitCode;
-            stderr += r.stderr;
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
+
+
+
+
+
+const BLOCK = 512;
+function field(header, offset, length) {
+    const raw = header.subarray(offset, offset + length);
+    const nul = raw.indexOf(0);
+    return (nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
+}
+function octal(header, offset, length) {
+    // A leading 0x80 byte is GNU base-256: only needed beyond 8 GiB, far over any cap.
+    if ((header[offset] ?? 0) & 0x80)
+        return null;
+    const text = field(header, offset, length).trim();
+    if (!/^[0-7]*$/.test(text))
+        return null;
+    return text === '' ? 0 : Number.parseInt(text, 8);
+}
+function checksumOk(header) {
+    const want = octal(header, 148, 8);
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+    return want === sum;
+}
+/** Pax extended header records: `LEN key=value\n`. */
+function parsePax(data) {
+    const out = {};
+    let pos = 0;
+    while (pos < data.length) {
+        const space = data.indexOf(0x20, pos);
+        if (space === -1)
+            break;
+        const len = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
+        if (!Number.isSafeInteger(len) || len <= 0 || pos + len > data.length)
+            break;
+        const record = data.subarray(space + 1, pos + len - 1).toString('utf8');
+        const eq = record.indexOf('=');
+        if (eq > 0)
+            out[record.slice(0, eq)] = record.slice(eq + 1);
+        pos += len;
+    }
+    return out;
+}
+/** The safe relative path for an entry name, or a reason to refuse it. */
+function safeRelativePath(name) {
+    let n = name;
+    while (n.startsWith('./'))
+        n = n.slice(2);
+    n = n.replace(/\/+$/, '');
+    if (n === '' || n === '.')
+        return { path: '' };
+    if (n.startsWith('/'))
+        return { refused: 'absolute path' };
+    // eslint-style control character check: names end up in reports and terminals.
+    if (/[\u0000-\u001f\u007f]/.test(n))
+        return { refused: 'control character in name' };
+    const parts = n.split('/');
+    if (parts.some((p) => p === '..'))
+        return { refused: 'path contains ..' };
+    if (parts.some((p) => p === '' || p === '.'))
+        return { refused: 'empty path segment' };
+    if (n.length > 1024)
+        return { refused: 'name too long' };
+    return { path: parts.join('/') };
+}
+/** mkdir -p below root, refusing any existing component that is not a real directory. */
+async function ensureDirs(root, rel) {
+    let cur = root;
+    for (const part of rel.split('/').filter(Boolean)) {
+        cur = external_node_path_default().join(cur, part);
+        try {
+            const st = await (0,promises_namespaceObject.lstat)(cur);
+            if (!st.isDirectory())
+                throw new Error(`${cur} exists and is not a directory`);
+        }
+        catch (e) {
+            if (e.code !== 'ENOENT')
+                throw e;
+            await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
         }
     }
-    finally {
-        clearTimeout(timer);
+}
+async function writeExclusive(file, data) {
+    // O_EXCL|O_NOFOLLOW: never overwrite, never write through a link.
+    const fh = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
+    try {
+        await fh.writeFile(data);
     }
-    return { data: out.toBuffer(), totalBytes: out.total, truncated: out.truncated, exitCode, stderr };
+    catch (e) {
+        // A short file (the disk filled part-way) must not stay looking like the artifact.
+        await fh.close().catch(() => undefined);
+        await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
+        throw e;
+    }
+    await fh.close();
+}
+async function extractTar(stream, dest, limits) {
+    const result = { artifacts: [], truncated: false, refused: [] };
+    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
+    const root = external_node_path_default().resolve(dest);
+    let totalBytes = 0;
+    let pos = 0;
+    let pax = {};
+    let longName;
+    while (true) {
+        if (pos + BLOCK > stream.length) {
+            result.truncated = true; // ended without the two zero blocks: cut off by the cap
+            break;
+        }
+        const header = stream.subarray(pos, pos + BLOCK);
+        if (header.every((b) => b === 0))
+            break; // end of archive
+        if (!checksumOk(header)) {
+            result.truncated = true;
+            result.refused.push('(stream): bad tar header checksum, stopped');
+            break;
+        }
+        const size = octal(header, 124, 12);
+        if (size === null) {
+            result.truncated = true;
+            result.refused.push('(stream): unreadable entry size, stopped');
+            break;
+        }
+        const dataStart = pos + BLOCK;
+        const dataEnd = dataStart + size;
+        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+        const type = String.fromCharCode(header[156] ?? 0);
+        if (dataEnd > stream.length) {
+            result.truncated = true;
+            break;
+        }
+        const data = stream.subarray(dataStart, dataEnd);
+        if (type === 'x') {
+            pax = parsePax(data);
+            continue;
+        }
+        if (type === 'g')
+            continue; // global pax header: nothing we use
+        if (type === 'L') {
+            longName = field(data, 0, data.length);
+            continue;
+        }
+        const prefix = field(header, 345, 155);
+        const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
+        pax = {};
+        longName = undefined;
+        const safe = safeRelativePath(rawName);
+        const shown = JSON.stringify(rawName.slice(0, 200));
+        if ('refused' in safe) {
+            result.refused.push(`${shown}: ${safe.refused}`);
+            continue;
+        }
+        if (type === '5') {
+            if (safe.path)
+                await ensureDirs(root, safe.path).catch((e) => {
+                    const typed = hostResourceError(e);
+                    if (typed)
+                        throw typed;
+                    result.refused.push(`${shown}: ${e.message}`);
+                });
+            continue;
+        }
+        if (type !== '0' && type !== '\0' && type !== '7') {
+            const kinds = {
+                '1': 'hard link',
+                '2': 'symlink',
+                '3': 'device',
+                '4': 'device',
+                '6': 'fifo',
+            };
+            result.refused.push(`${shown}: ${kinds[type] ?? `entry type ${JSON.stringify(type)}`} not allowed`);
+            continue;
+        }
+        if (safe.path === '')
+            continue;
+        if (result.artifacts.length >= limits.maxFiles || totalBytes + size > limits.maxBytes) {
+            result.truncated = true;
+            continue;
+        }
+        try {
+            await ensureDirs(root, external_node_path_default().posix.dirname(safe.path) === '.' ? '' : external_node_path_default().posix.dirname(safe.path));
+            await writeExclusive(external_node_path_default().join(root, safe.path), data);
+        }
+        catch (e) {
+            // The host out of disk, quota or descriptors is not this entry's fault: the run
+            // cannot be recorded honestly, so the error goes up (a typed HOST_* error).
+            const typed = hostResourceError(e, `artifact ${JSON.stringify(safe.path)}`);
+            if (typed)
+                throw typed;
+            result.refused.push(`${shown}: ${e.code ?? e.message}`);
+            continue;
+        }
+        totalBytes += size;
+        result.artifacts.push({
+            path: safe.path,
+            bytes: size,
+            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex'),
+        });
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/copy-out.ts
+
+
+
+const extractLimits = (run) => ({
+    maxFiles: run.limits.maxArtifacts,
+    maxBytes: run.limits.outputMb * 1024 * 1024,
+});
+/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
+function archiveCap(run) {
+    const { maxFiles, maxBytes } = extractLimits(run);
+    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
+}
+/** The artifacts out of the archive the launcher streamed after the script (runc). */
+async function collectFromFrame(run, frame) {
+    if (!frame.ok)
+        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
+    const ex = await extractTar(frame.archive, run.collectOutputTo, extractLimits(run));
+    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
+        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
+    }
+    return ex;
+}
+/** The artifacts through a `tar` exec of their own, after the script (runsc). */
+async function collectByTarExec(run, spec, engine) {
+    let tar;
+    try {
+        tar = await engine.copyOut(spec.name, copyOutExec(spec), archiveCap(run), 120_000);
+    }
+    catch (e) {
+        if (!isEngineFailure(e))
+            throw e;
+        return { artifacts: [], truncated: false, refused: [`(copy-out): ${e.kind}: ${e.message}`] };
+    }
+    const ex = await extractTar(tar.data, run.collectOutputTo, extractLimits(run));
+    if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
+        const last = tar.stderr.trim().split('\n').at(-1) ?? '';
+        ex.refused.push(`(copy-out): tar failed (exit ${tar.exitCode})${last ? `: ${last}` : ''}`);
+    }
+    return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/copy-out-frame.ts
 
 
 /**
- * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/docker-args.ts) back
+ * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/exec-config.ts) back
  * into the script's own stdout and the tar of its output directory:
  *
  *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"
@@ -59466,195 +57747,153 @@ class FramedStdout {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
+;// CONCATENATED MODULE: ./src/sandbox/engine-select.ts
 
 
 
-
-const BLOCK = 512;
-function field(header, offset, length) {
-    const raw = header.subarray(offset, offset + length);
-    const nul = raw.indexOf(0);
-    return (nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
-}
-function octal(header, offset, length) {
-    // A leading 0x80 byte is GNU base-256: only needed beyond 8 GiB, far over any cap.
-    if ((header[offset] ?? 0) & 0x80)
-        return null;
-    const text = field(header, offset, length).trim();
-    if (!/^[0-7]*$/.test(text))
-        return null;
-    return text === '' ? 0 : Number.parseInt(text, 8);
-}
-function checksumOk(header) {
-    const want = octal(header, 148, 8);
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++)
-        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
-    return want === sum;
-}
-/** Pax extended header records: `LEN key=value\n`. */
-function parsePax(data) {
-    const out = {};
-    let pos = 0;
-    while (pos < data.length) {
-        const space = data.indexOf(0x20, pos);
-        if (space === -1)
-            break;
-        const len = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
-        if (!Number.isSafeInteger(len) || len <= 0 || pos + len > data.length)
-            break;
-        const record = data.subarray(space + 1, pos + len - 1).toString('utf8');
-        const eq = record.indexOf('=');
-        if (eq > 0)
-            out[record.slice(0, eq)] = record.slice(eq + 1);
-        pos += len;
+const ENGINE_KINDS = (/* unused pure expression or super */ null && (['docker', 'podman']));
+/** Rootful Podman's API socket, where scripts/setup.sh starts `podman system service`. */
+const PODMAN_ROOTFUL_SOCKET = '/run/podman/podman.sock';
+function parseEngine(text, where) {
+    if (text === undefined || text === '' || text === 'auto')
+        return undefined;
+    if (text !== 'docker' && text !== 'podman') {
+        throw new errors_UserError('INPUT_INVALID', `${where}: expected 'docker', 'podman' or 'auto', got '${text}'`);
     }
-    return out;
+    return text;
 }
-/** The safe relative path for an entry name, or a reason to refuse it. */
-function safeRelativePath(name) {
-    let n = name;
-    while (n.startsWith('./'))
-        n = n.slice(2);
-    n = n.replace(/\/+$/, '');
-    if (n === '' || n === '.')
-        return { path: '' };
-    if (n.startsWith('/'))
-        return { refused: 'absolute path' };
-    // eslint-style control character check: names end up in reports and terminals.
-    if (/[\u0000-\u001f\u007f]/.test(n))
-        return { refused: 'control character in name' };
-    const parts = n.split('/');
-    if (parts.some((p) => p === '..'))
-        return { refused: 'path contains ..' };
-    if (parts.some((p) => p === '' || p === '.'))
-        return { refused: 'empty path segment' };
-    if (n.length > 1024)
-        return { refused: 'name too long' };
-    return { path: parts.join('/') };
+/**
+ * Podman's socket: CONTAINER_HOST (the variable `podman --remote` reads; a rootless
+ * user's socket is /run/user/UID/podman/podman.sock) when it is a local unix:// path,
+ * else the rootful default.
+ */
+function podmanSocket(env = process.env) {
+    const host = env.CONTAINER_HOST;
+    if (host === undefined || host === '')
+        return PODMAN_ROOTFUL_SOCKET;
+    const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : '';
+    if (!external_node_path_default().isAbsolute(socket)) {
+        throw new errors_UserError('INPUT_INVALID', `CONTAINER_HOST: expected unix:///absolute/path/podman.sock (Airlock talks to a local Podman only), got '${host}'`);
+    }
+    return socket;
 }
-/** mkdir -p below root, refusing any existing component that is not a real directory. */
-async function ensureDirs(root, rel) {
-    let cur = root;
-    for (const part of rel.split('/').filter(Boolean)) {
-        cur = external_node_path_default().join(cur, part);
-        try {
-            const st = await (0,promises_namespaceObject.lstat)(cur);
-            if (!st.isDirectory())
-                throw new Error(`${cur} exists and is not a directory`);
+/** True when a Podman service (not Docker) answers on the socket. */
+async function podmanAnswers(socket) {
+    const api = await EngineApi.connect(socket, 3000);
+    if (api === null)
+        return false;
+    // Docker answers /_ping too; only Podman serves its libpod API beside the compat one.
+    const r = await api.request('GET', '/libpod/_ping', undefined, 5000).catch(() => null);
+    return r?.status === 200;
+}
+async function dockerAnswers(socket) {
+    return (await EngineApi.connect(socket, 3000)) !== null;
+}
+let current = 'docker';
+/** The seccomp profile file of Podman's containers (null: none set up). */
+let podmanSeccomp = null;
+/**
+ * DOCKER_HOST and DOCKER_CONTEXT as they were before Podman was selected, and the
+ * DOCKER_HOST set for it (null: not switched).
+ */
+let original = null;
+const PODMAN_HINT = 'start it with `podman --runtime runc system service --time=0 unix:///run/podman/podman.sock &` (bash scripts/setup.sh does)';
+/**
+ * The engine to use. Named: that one (Podman must answer now; Docker's own check
+ * follows in the gate and names its problem, DOCKER_UNAVAILABLE). Not named: Docker
+ * when the user configured one (DOCKER_HOST, a context); else the one whose socket
+ * answers when only one does, Docker when both do (or neither: its check then says
+ * what is missing). `probeDockerAt` replaces Docker's default socket in that probe
+ * (tests: a host whose Docker is absent).
+ */
+async function selectEngine(requested, env = process.env, probeDockerAt) {
+    // Docker as the user configured it, not as an earlier Podman selection set it.
+    const own = original !== null && env.DOCKER_HOST === original.ours
+        ? { ...env, DOCKER_HOST: original.host, DOCKER_CONTEXT: original.context }
+        : env;
+    const dockerSocket = localEngineSocket(own);
+    if (requested === 'docker')
+        return { kind: 'docker', socket: dockerSocket, how: 'requested' };
+    const podman = podmanSocket(env);
+    if (requested === 'podman') {
+        if (!(await podmanAnswers(podman))) {
+            throw new errors_UserError('ENGINE_UNAVAILABLE', `sandbox engine podman: no Podman service answers on ${podman}; ${PODMAN_HINT}`);
         }
-        catch (e) {
-            if (e.code !== 'ENOENT')
-                throw e;
-            await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
-        }
+        return { kind: 'podman', socket: podman, how: 'requested' };
+    }
+    // DOCKER_HOST or a context is the user's explicit choice of a Docker engine.
+    const configured = Boolean(own.DOCKER_HOST) || Boolean(own.DOCKER_CONTEXT) || dockerSocket === null;
+    if (configured)
+        return { kind: 'docker', socket: dockerSocket, how: 'detected' };
+    const probe = probeDockerAt ?? dockerSocket;
+    const [docker, pod] = await Promise.all([dockerAnswers(probe), podmanAnswers(podman)]);
+    if (pod && !docker)
+        return { kind: 'podman', socket: podman, how: 'detected' };
+    return { kind: 'docker', socket: dockerSocket, how: 'detected' };
+}
+/** The engine `useEngine` selected for this process (Docker until then). */
+function selectedEngine() {
+    return current;
+}
+function restore(env, key, value) {
+    if (value === undefined)
+        delete env[key];
+    else
+        env[key] = value;
+}
+/**
+ * Makes `choice` this process's engine. For Podman: DOCKER_HOST names its socket (a
+ * selected context would override it, so it is set to default) and the cached Engine
+ * API client is dropped; selecting Docker again puts both variables back.
+ * `seccompProfile`: the profile file Podman's containers get (src/sandbox/podman-seccomp.ts).
+ */
+function useEngine(choice, env = process.env, seccompProfile) {
+    current = choice.kind;
+    podmanSeccomp = choice.kind === 'podman' ? (seccompProfile ?? null) : null;
+    if (choice.kind === 'podman' && choice.socket !== null) {
+        const ours = `unix://${choice.socket}`;
+        original ??= { host: env.DOCKER_HOST, context: env.DOCKER_CONTEXT, ours };
+        original.ours = ours;
+        env.DOCKER_HOST = ours;
+        env.DOCKER_CONTEXT = 'default';
+    }
+    else if (original !== null) {
+        restore(env, 'DOCKER_HOST', original.host);
+        restore(env, 'DOCKER_CONTEXT', original.context);
+        original = null;
     }
 }
-async function writeExclusive(file, data) {
-    // O_EXCL|O_NOFOLLOW: never overwrite, never write through a link.
-    const fh = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
-    try {
-        await fh.writeFile(data);
-    }
-    finally {
-        await fh.close();
-    }
-}
-async function extractTar(stream, dest, limits) {
-    const result = { artifacts: [], truncated: false, refused: [] };
-    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
-    const root = external_node_path_default().resolve(dest);
-    let totalBytes = 0;
-    let pos = 0;
-    let pax = {};
-    let longName;
-    while (true) {
-        if (pos + BLOCK > stream.length) {
-            result.truncated = true; // ended without the two zero blocks: cut off by the cap
-            break;
-        }
-        const header = stream.subarray(pos, pos + BLOCK);
-        if (header.every((b) => b === 0))
-            break; // end of archive
-        if (!checksumOk(header)) {
-            result.truncated = true;
-            result.refused.push('(stream): bad tar header checksum, stopped');
-            break;
-        }
-        const size = octal(header, 124, 12);
-        if (size === null) {
-            result.truncated = true;
-            result.refused.push('(stream): unreadable entry size, stopped');
-            break;
-        }
-        const dataStart = pos + BLOCK;
-        const dataEnd = dataStart + size;
-        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-        const type = String.fromCharCode(header[156] ?? 0);
-        if (dataEnd > stream.length) {
-            result.truncated = true;
-            break;
-        }
-        const data = stream.subarray(dataStart, dataEnd);
-        if (type === 'x') {
-            pax = parsePax(data);
-            continue;
-        }
-        if (type === 'g')
-            continue; // global pax header: nothing we use
-        if (type === 'L') {
-            longName = field(data, 0, data.length);
-            continue;
-        }
-        const prefix = field(header, 345, 155);
-        const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
-        pax = {};
-        longName = undefined;
-        const safe = safeRelativePath(rawName);
-        const shown = JSON.stringify(rawName.slice(0, 200));
-        if ('refused' in safe) {
-            result.refused.push(`${shown}: ${safe.refused}`);
-            continue;
-        }
-        if (type === '5') {
-            if (safe.path)
-                await ensureDirs(root, safe.path).catch((e) => result.refused.push(`${shown}: ${e.message}`));
-            continue;
-        }
-        if (type !== '0' && type !== '\0' && type !== '7') {
-            const kinds = {
-                '1': 'hard link',
-                '2': 'symlink',
-                '3': 'device',
-                '4': 'device',
-                '6': 'fifo',
-            };
-            result.refused.push(`${shown}: ${kinds[type] ?? `entry type ${JSON.stringify(type)}`} not allowed`);
-            continue;
-        }
-        if (safe.path === '')
-            continue;
-        if (result.artifacts.length >= limits.maxFiles || totalBytes + size > limits.maxBytes) {
-            result.truncated = true;
-            continue;
-        }
-        try {
-            await ensureDirs(root, external_node_path_default().posix.dirname(safe.path) === '.' ? '' : external_node_path_default().posix.dirname(safe.path));
-            await writeExclusive(external_node_path_default().join(root, safe.path), data);
-        }
-        catch (e) {
-            result.refused.push(`${shown}: ${e.code ?? e.message}`);
-            continue;
-        }
-        totalBytes += size;
-        result.artifacts.push({
-            path: safe.path,
-            bytes: size,
-            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex'),
-        });
-    }
-    return result;
+/**
+ * The container spec for the selected engine. Podman (rootful) adds:
+ * - a user namespace of its own (`UsernsMode: auto`): every container gets its own unused
+ *   range of host uids (from the `containers` entries of /etc/subuid and /etc/subgid), so
+ *   the sandbox uid 10001 is an unprivileged, unshared host uid and a process that escapes
+ *   the container is nobody on the host (Podman 4.3's compat API honours "auto").
+ * - an explicit nproc ulimit: Podman otherwise copies the service's own rlimits, which
+ *   root without CAP_SYS_RESOURCE (these runners) cannot set, and every start fails. The
+ *   pids limit stays the real bound on processes.
+ * - the seccomp profile as a file: Podman's compat API reads `seccomp=` as a path on the
+ *   service's host (it refuses the JSON inline that Docker takes). The file holds
+ *   Airlock's own profile (src/sandbox/seccomp-file.ts). Without it no Podman container
+ *   is made.
+ */
+function engineSpec(spec, engine = current, seccompFile = podmanSeccomp) {
+    if (engine === 'docker')
+        return spec;
+    if (seccompFile === null)
+        throw new Error('Podman selected without its seccomp profile (prepareSandboxEngine)');
+    return {
+        ...spec,
+        usernsMode: 'auto',
+        limits: {
+            ...spec.limits,
+            ulimits: [
+                ...spec.limits.ulimits.filter((u) => u.name !== 'nproc'),
+                { name: 'nproc', soft: 4096, hard: 4096 },
+            ],
+        },
+        securityOpt: [...spec.securityOpt.filter((o) => !o.startsWith('seccomp=')), `seccomp=${seccompFile}`],
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/run-hardened.ts
@@ -59667,15 +57906,17 @@ async function extractTar(stream, dest, limits) {
 
 
 
+
+
 /**
- * One script (or scanner) in a hardened container; see docker-args.ts for the flags and
- * the lifecycle. Never throws for anything the script does: every outcome is an
- * ExecutionResult. Throws only for an invalid spec (UserError), before any container.
+ * One script (or scanner) in a hardened container (src/sandbox/container-spec.ts for
+ * the container, exec-config.ts for what runs in it). Never throws for anything the
+ * script or the engine does: every outcome is an ExecutionResult, classified from typed
+ * engine outcomes (EngineFailure.kind), never from text a script could print. Throws
+ * only for an invalid run (UserError), before any container exists.
  */
 const sha256 = (text) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-/** docker's own failure to start the exec'd command (not the script's exit status). */
-const EXEC_FAILED_RE = /^OCI runtime exec failed|^Error response from daemon/m;
-function base(spec, name) {
+function base(run, name) {
     return {
         status: 'error',
         exitCode: null,
@@ -59691,180 +57932,154 @@ function base(spec, name) {
         stderrSha256: sha256(''),
         artifacts: [],
         artifactsTruncated: false,
-        runtime: spec.sandbox.runtime,
-        profile: spec.profile,
+        runtime: run.sandbox.runtime,
+        profile: run.profile,
         containerName: name,
     };
 }
-/** The result of a spec that was never started (the gate was cancelled first). */
-function notStartedResult(spec, reason) {
-    return { ...base(spec, ''), reason };
+/** The result of a run that was never started (the gate was cancelled first). */
+function notStartedResult(run, reason) {
+    return { ...base(run, ''), reason };
 }
-function createFailure(spec, r) {
-    if (/No such image|Unable to find image|pull access denied/i.test(r.stderr)) {
-        return `image ${spec.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
+function createFailure(run, e) {
+    if (isEngineFailure(e, 'image-missing')) {
+        return `image ${run.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
     }
-    if (/unknown or invalid runtime|unknown runtime specified/i.test(r.stderr)) {
-        return `the Docker engine has no runtime '${spec.sandbox.runtime}': register it (scripts/setup.sh)`;
+    if (isEngineFailure(e, 'runtime-missing')) {
+        return `the Docker engine has no runtime '${run.sandbox.runtime}': register it (scripts/setup.sh)`;
     }
-    return `docker could not create the sandbox: ${describeFailure(r)}`;
+    return `the container engine could not create the sandbox: ${e instanceof Error ? e.message : String(e)}`;
 }
-async function containerState(name) {
-    const r = await docker(['inspect', '--format', '{{.State.Running}} {{.State.OOMKilled}}', name], {
-        timeoutMs: 20_000,
-    }).catch(() => null);
-    if (r === null || r.exitCode !== 0)
-        return null;
-    const [running, oom] = r.stdout.trim().split(' ');
-    return { running: running === 'true', oomKilled: oom === 'true' };
-}
-async function engineAnswers() {
-    const r = await docker(['version', '--format', '{{.Server.Version}}'], { timeoutMs: 10_000 }).catch(() => null);
-    return r !== null && r.exitCode === 0;
-}
-function classify(exec, oomKills, died) {
-    if (exec.timedOut)
+/** Why an exec the engine could not carry through is the sandbox's `error`, by kind. */
+const EXEC_FAILURE_REASON = {
+    'engine-gone': 'the Docker engine stopped answering while the script ran',
+    'exec-failed': 'the engine could not start the command',
+    'container-missing': 'the sandbox container went away while the script ran',
+    'image-missing': 'the image went away while the script ran',
+    'runtime-missing': 'the runtime went away while the script ran',
+    refused: 'the engine refused the exec',
+};
+function classify(r, oomKills, died) {
+    if (r.exec.timedOut)
         return { status: 'timeout', reason: 'the wall-clock timeout was reached; the container was killed' };
     if ((oomKills ?? 0) > 0 || died?.oomKilled) {
         return { status: 'oom', reason: 'the memory limit was exceeded: the kernel OOM killer ended the script' };
     }
     if (died)
         return { status: 'error', reason: 'the sandbox container stopped while the script ran' };
-    if (exec.exitCode === 0)
+    if (r.failure)
+        return { status: 'error', reason: `${EXEC_FAILURE_REASON[r.failure.kind]}: ${r.failure.message}` };
+    if (r.exec.exitCode === 0)
         return { status: 'success' };
-    if ((exec.exitCode === 126 || exec.exitCode === 127) && EXEC_FAILED_RE.test(exec.stderr)) {
-        return { status: 'error', reason: `docker could not start the command: ${lastLine(exec.stderr)}` };
-    }
     return {
         status: 'failure',
-        reason: exec.signal ? `killed by ${exec.signal}` : `exit code ${exec.exitCode}`,
+        reason: r.exec.exitCode === null ? 'no exit status' : `exit code ${r.exec.exitCode}`,
     };
 }
-const extractLimits = (spec) => ({
-    maxFiles: spec.limits.maxArtifacts,
-    maxBytes: spec.limits.outputMb * 1024 * 1024,
-});
-/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
-function archiveCap(spec) {
-    const { maxFiles, maxBytes } = extractLimits(spec);
-    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
-}
-/** The artifacts out of the archive the launcher streamed after the script (runc). */
-async function collectFromFrame(spec, frame) {
-    if (!frame.ok)
-        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
-    const ex = await extractTar(frame.archive, spec.collectOutputTo, extractLimits(spec));
-    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
-        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
-    }
-    return ex;
-}
-/** The artifacts through a `tar` exec of their own, after the script (runsc). */
-async function collectByTarExec(spec, name) {
-    const tar = await captureFromContainer(name, copyOutExec(spec), archiveCap(spec), 120_000);
-    const ex = await extractTar(tar.data, spec.collectOutputTo, extractLimits(spec));
-    if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
-        ex.refused.push(`(copy-out): tar failed: ${lastLine(tar.stderr)}`);
-    }
-    return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
-}
-/** The result of an exec abandoned with nothing captured (gVisor's sandbox ended under it). */
-function emptyExec(name, cfg, startedAt) {
-    const none = new CappedBuffer(0);
-    return capturedResult('docker', execArgs(name, cfg), none, none, {
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        startedAt,
-    });
-}
 /**
- * `docker exec` of the script under the wall-clock timeout. Under gVisor an OOM ends the
- * whole sandbox and `docker exec` then hangs (runsc's WaitPID loses its peer), so for
- * runsc a concurrent `docker wait` notices the sandbox's end and stops the exec client.
+ * The script's exec under the wall-clock timeout (on timeout the container is removed:
+ * stopping our reading does not stop the process inside). Under gVisor an OOM ends the
+ * whole sandbox and the exec may hang (runsc's WaitPID loses its peer), so for runsc a
+ * concurrent wait notices the sandbox's end and stops the exec.
  */
-async function execScript(spec, name, cfg, stdoutCapture) {
-    const started = performance.now();
-    const execAbort = new AbortController();
-    const watchAbort = new AbortController();
+async function execScript(run, name, engine, cfg, framed) {
+    const startedAt = performance.now();
+    const out = framed ?? new CappedBuffer(run.limits.maxOutputBytes);
+    const err = new CappedBuffer(run.limits.maxOutputBytes);
+    const stop = new AbortController();
     let timedOut = false;
     let sandboxEnded = false;
     let removal = Promise.resolve();
-    const watcher = spec.sandbox.runtime === 'runsc'
-        ? docker(['wait', name], { signal: watchAbort.signal }).then((r) => {
-            if (r.exitCode === 0 && !timedOut) {
-                sandboxEnded = true;
-                execAbort.abort();
-            }
-        }, () => undefined)
-        : Promise.resolve();
+    const timer = setTimeout(() => {
+        timedOut = true;
+        removal = engine.remove(name);
+        stop.abort();
+    }, run.limits.timeoutSeconds * 1000);
+    const gvisor = run.sandbox.runtime === 'runsc';
+    let execDone = false;
+    // gVisor: poll the container's state while the exec runs. Not the engine's wait call:
+    // a wait request left open delayed the copy-out exec's end under runsc by minutes, and
+    // one abandoned mid-way ended the sandbox (both seen with Engine 20.10).
+    const stopped = async () => {
+        const state = await engine.inspect(name).catch(() => null);
+        if (!state || state.running || timedOut)
+            return false;
+        sandboxEnded = true;
+        stop.abort();
+        return true;
+    };
+    const watch = gvisor ? setInterval(() => void (execDone || stopped()), 500) : undefined;
+    let exitCode = null;
+    let failure;
     try {
-        const exec = await execInContainer(name, cfg, {
-            timeoutMs: spec.limits.timeoutSeconds * 1000,
-            maxOutputBytes: spec.limits.maxOutputBytes,
-            signal: execAbort.signal,
-            stdoutCapture,
-            // Killing the docker client does not stop the process inside: remove the container.
-            onTimeout: () => {
-                timedOut = true;
-                removal = removeContainer(name);
-            },
-        });
-        // gVisor: when the sandbox dies, `docker exec` may also return on its own (exit 128,
-        // "urpc method containerManager.WaitPID failed: EOF") before `docker wait` does.
-        const lost = spec.sandbox.runtime === 'runsc' &&
-            !timedOut &&
-            exec.exitCode !== 0 &&
-            /urpc method|WaitPID/.test(exec.stderr);
-        if (lost)
-            await docker(['wait', name], { timeoutMs: 15_000 }).catch(() => null);
-        return { exec, sandboxEnded: sandboxEnded || lost };
+        const sinks = { stdout: (c) => out.push(c), stderr: (c) => err.push(c) };
+        exitCode = (await engine.exec(name, cfg, sinks, { signal: stop.signal })).exitCode;
+        // gVisor: a lost exec may also return on its own, failing, a moment before the
+        // sandbox's end is seen: give the wait a short while to see it.
+        for (let i = 0; gvisor && exitCode !== 0 && !timedOut && i < 6; i++) {
+            if (await stopped())
+                break;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
     }
     catch (e) {
-        if (!sandboxEnded)
+        if (isEngineFailure(e))
+            failure = e;
+        else if (!(stop.signal.aborted && (timedOut || sandboxEnded)))
             throw e;
-        return { exec: emptyExec(name, cfg, started), sandboxEnded };
     }
     finally {
-        watchAbort.abort();
-        // The client exits before the engine has finished removing: wait for it, so a
-        // timed-out run returns only once its container is really gone.
-        await Promise.all([watcher, removal]);
+        execDone = true;
+        clearTimeout(timer);
+        clearInterval(watch);
+        // A timed-out run returns only once its container is really gone.
+        await removal;
     }
+    const exec = capturedResult('engine-exec', cfg.cmd, out, err, {
+        exitCode: timedOut || sandboxEnded ? null : exitCode,
+        signal: null,
+        timedOut,
+        startedAt,
+    });
+    return { exec, failure: timedOut || sandboxEnded ? undefined : failure, sandboxEnded };
 }
 /**
- * Creates the container for `spec` (`docker run -d` of the keeper). Never rejects for
- * anything the engine does: a failure to create is reported by `run()` as an `error`
- * result. Throws only for an invalid spec (UserError), before any container.
- * `idleSeconds` extends the keeper's lifetime by how long it may wait for its script.
+ * Creates and starts the container for `run`. Never rejects for anything the engine
+ * does: a failure to create is reported by `run()` as an `error` result. Throws only for
+ * an invalid run (UserError), before any container. `idleSeconds` extends the keeper's
+ * lifetime by how long it may wait for its script.
  */
-async function startSandbox(spec, idleSeconds = 0) {
-    const ids = newContainerIds(spec.label);
-    const runArgs = buildDockerRunArgs(spec, ids, idleSeconds); // throws UserError on an invalid spec
-    const exec = scriptExec(spec);
-    trackContainer(ids.name); // before `docker run`: an interrupt while creating is covered too
+async function startSandbox(run, idleSeconds = 0, engine = defaultEngine()) {
+    // throws UserError when invalid; plus what the selected engine needs (Podman: userns, nproc, seccomp file)
+    const spec = engineSpec(containerSpecFor(run, newContainerIds(run.label), idleSeconds));
+    const exec = scriptExec(run, spec);
+    trackContainer(spec.name, engine); // before create: an interrupt while creating is covered too
     let created;
     try {
-        created = await createContainer(runArgs, 120_000);
+        const id = await engine.create(spec);
+        await engine.start(id);
+        created = { id };
     }
-    catch (e) {
-        created = e;
+    catch (error) {
+        created = { error };
     }
     let used = false;
     const finish = async (removal) => {
         if (removal === 'background')
-            removeInBackground(ids.name);
-        else if (await removeContainer(ids.name))
-            untrackContainer(ids.name);
+            removeInBackground(spec.name);
+        else if (await engine.remove(spec.name))
+            untrackContainer(spec.name);
     };
     return {
-        name: ids.name,
+        name: spec.name,
         async run(removal = 'await') {
             if (used)
-                throw new Error(`sandbox ${ids.name} was already used`);
+                throw new Error(`sandbox ${spec.name} was already used`);
             used = true;
             try {
-                return await runInContainer(spec, ids.name, exec, created);
+                if ('error' in created)
+                    return { ...base(run, spec.name), reason: createFailure(run, created.error) };
+                return await runInContainer(run, spec, engine, exec, created.id);
             }
             finally {
                 await finish(removal);
@@ -59878,32 +58093,21 @@ async function startSandbox(spec, idleSeconds = 0) {
         },
     };
 }
-async function runInContainer(spec, name, cfg, created) {
-    const result = base(spec, name);
-    if (created instanceof Error) {
-        result.reason = `docker could not be started: ${created.message}`;
-        return result;
-    }
-    if (created.exitCode !== 0) {
-        result.reason = createFailure(spec, created);
-        return result;
-    }
-    const containerId = created.stdout.trim();
+async function runInContainer(run, spec, engine, cfg, containerId) {
+    const result = base(run, spec.name);
     // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
-    const framed = usesCopyOutLauncher(spec)
-        ? new FramedStdout(spec.limits.maxOutputBytes, archiveCap(spec))
+    const framed = usesCopyOutLauncher(run)
+        ? new FramedStdout(run.limits.maxOutputBytes, archiveCap(run))
         : undefined;
-    const { exec, sandboxEnded } = await execScript(spec, name, cfg, framed);
+    const r = await execScript(run, spec.name, engine, cfg, framed);
+    const { exec } = r;
     const stats = await readCgroupStats(containerId);
     // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
     // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
-    const died = !exec.timedOut && (stats.dir === null || sandboxEnded) ? await containerState(name) : null;
-    const diedInfo = died && !died.running ? died : null;
-    // `docker exec` exits 255 for its own errors too: when the engine itself is gone, the
-    // outcome is the sandbox's `error`, not the script's `failure`.
-    const c = exec.exitCode === 255 && !exec.timedOut && !(await engineAnswers())
-        ? { status: 'error', reason: 'the Docker engine stopped answering while the script ran' }
-        : classify(exec, stats.oomKills, diedInfo);
+    const askEngine = !exec.timedOut && (stats.dir === null || r.sandboxEnded);
+    const state = askEngine ? await engine.inspect(spec.name).catch(() => null) : null;
+    const died = state && !state.running ? state : null;
+    const c = classify(r, stats.oomKills, died);
     Object.assign(result, {
         status: c.status,
         reason: c.reason,
@@ -59921,8 +58125,10 @@ async function runInContainer(spec, name, cfg, created) {
     });
     if (c.reason === undefined)
         delete result.reason;
-    if (spec.collectOutputTo && !exec.timedOut && !diedInfo) {
-        const out = framed ? await collectFromFrame(spec, framed.archive()) : await collectByTarExec(spec, name);
+    if (run.collectOutputTo && !exec.timedOut && !died && !r.failure) {
+        const out = framed
+            ? await collectFromFrame(run, framed.archive())
+            : await collectByTarExec(run, spec, engine);
         result.artifacts = out.artifacts;
         result.artifactsTruncated = out.truncated;
         if (out.refused.length > 0) {
@@ -59933,8 +58139,8 @@ async function runInContainer(spec, name, cfg, created) {
     return result;
 }
 /** One script (or scanner) in a fresh hardened container, removed before this returns. */
-async function runHardened(spec) {
-    return (await startSandbox(spec)).run('await');
+async function runHardened(run, engine = defaultEngine()) {
+    return (await startSandbox(run, 0, engine)).run('await');
 }
 
 ;// CONCATENATED MODULE: ./src/gate/cancel.ts
@@ -60037,167 +58243,13 @@ function cancellableRunner(runner, signal) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/picomatch/index.js
-var picomatch = __nccwpck_require__(14006);
-var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
-;// CONCATENATED MODULE: ./src/policy/helpers.ts
-/** The profile a script of this level runs under, or null when the level does not run. */
-function profileFor(policy, level) {
-    if (level === 'blocked')
-        return null; // never runs, whatever the file says (the schema refuses run: true)
-    const setting = policy.execute[level];
-    if (!setting.run || setting.profile === undefined)
-        return null;
-    const limits = policy.profiles[setting.profile];
-    // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
-    if (!limits)
-        throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
-    return { name: setting.profile, limits };
-}
-const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * An entry applies through the whole of its `expires` day (UTC) and stops at the
- * next midnight UTC, the same instant on every runner whatever its time zone.
- */
-function allowlistExpired(entry, now) {
-    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS;
-}
-function describeAllowlistEntry(entry) {
-    return `${entry.tool} ${entry.ruleId} on ${entry.paths.join(', ')}`;
-}
-/**
- * One notice per expired allowlist entry, for the job summary: an expired
- * suppression has stopped applying, and whoever owns it should renew or remove it.
- */
-function expiredAllowlistNotices(policy, now) {
-    return policy.allowlist
-        .filter((e) => allowlistExpired(e, now))
-        .map((e) => `allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires} and no longer applies; renew it with a new justification or remove it`);
-}
-
-;// CONCATENATED MODULE: ./src/scan/scan-error.ts
-/** Rule id of the finding Airlock adds when a scanner could not (fully) scan a file. */
-const SCAN_ERROR_RULE = 'airlock.scan-error';
-/**
- * A file a scanner could not read is not a clean file: generated code that Bandit
- * cannot parse (Python 2 syntax, a stray NUL, an encoding trick) would otherwise pass
- * unscanned. So the failure becomes a high-severity finding on that file, and the
- * policy decides what a scan error costs; it is never a silent pass.
- */
-function scanErrorFinding(message, line = 1) {
-    return {
-        tool: 'airlock',
-        ruleId: SCAN_ERROR_RULE,
-        severity: 'high',
-        confidence: 'high',
-        line: Number.isInteger(line) && line >= 1 ? line : 1,
-        message,
-    };
-}
-function addFinding(map, path, finding) {
-    const list = map.get(path);
-    if (list)
-        list.push(finding);
-    else
-        map.set(path, [finding]);
-}
-
-;// CONCATENATED MODULE: ./src/assess/assess-script.ts
-
-
-
-/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
-const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
-const RANK = { low: 0, high: 1, blocked: 2 };
-const GRADE = { low: 0, medium: 1, high: 2 };
-function maxLevel(a, b) {
-    return RANK[a] >= RANK[b] ? a : b;
-}
-// Compiled globs, per rule/entry object (a Policy is immutable once loaded).
-const compiled = new WeakMap();
-function matcher(key, globs) {
-    let m = compiled.get(key);
-    if (!m) {
-        // dot: false: a `**` in a policy does not reach hidden directories unless it names them.
-        m = picomatch_default()(globs, { dot: false });
-        compiled.set(key, m);
-    }
-    return m;
-}
-function ruleMatches(rule, f) {
-    if (rule.tool !== undefined && rule.tool !== f.tool)
-        return false;
-    if (GRADE[f.severity] < GRADE[rule.minSeverity] || GRADE[f.confidence] < GRADE[rule.minConfidence])
-        return false;
-    return matcher(rule, rule.ruleId)(f.ruleId);
-}
-function entryMatches(entry, f, path) {
-    return entry.tool === f.tool && entry.ruleId === f.ruleId && matcher(entry, entry.paths)(path);
-}
-function label(f) {
-    return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
-}
-function judge(f, policy) {
-    // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
-    if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
-        const level = policy.levels.scannerError;
-        return { level, reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)` };
-    }
-    const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
-    const rule = policy.levels.rules[index];
-    if (!rule) {
-        const level = policy.levels.unmatched;
-        return { level, reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)` };
-    }
-    const why = rule.why ? `: ${rule.why}` : '';
-    return { level: rule.level, reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})` };
-}
-function assessScript(findings, policy, path, now) {
-    let level = 'low';
-    const judged = [];
-    const out = [];
-    const notices = [];
-    const expiredNoticed = new Set();
-    let allowlisted = 0;
-    for (const f of findings) {
-        const isScanError = f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID;
-        const entries = isScanError ? [] : policy.allowlist.filter((e) => entryMatches(e, f, path));
-        const live = entries.find((e) => !allowlistExpired(e, now));
-        for (const e of entries) {
-            if (allowlistExpired(e, now) && !live && !expiredNoticed.has(e)) {
-                expiredNoticed.add(e);
-                notices.push(`${path}: allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires}; its findings count again`);
-            }
-        }
-        if (live) {
-            allowlisted++;
-            out.push({ ...f, allowlisted: { justification: live.justification, expires: live.expires } });
-            continue;
-        }
-        // A finding that arrives marked allowlisted is judged afresh: only this policy decides.
-        const { allowlisted: _stale, ...clean } = f;
-        out.push(clean);
-        const j = judge(f, policy);
-        judged.push(j);
-        level = maxLevel(level, j.level);
-    }
-    const levelReasons = judged.filter((j) => j.level === level).map((j) => j.reason);
-    if (levelReasons.length === 0) {
-        levelReasons.push(allowlisted > 0 ? `no findings beyond ${allowlisted} allowlisted` : 'no findings');
-    }
-    return { level, levelReasons, findings: out, notices };
-}
-
-;// CONCATENATED MODULE: ./src/assess/index.ts
-/** Assess: findings + policy -> a trust level per script. */
-
-
 ;// CONCATENATED MODULE: ./src/exec/git.ts
 
 
 /**
- * The one hardened way Airlock asks git about the workspace (changed files, the
- * checked-out commit, files at a trusted revision).
+ * The one hardened way Airlock runs git: asking about the workspace (changed files, the
+ * checked-out commit, files at a trusted revision), reading the image's source revision,
+ * and publishing the audit branch from a throwaway clone.
  *
  * The workspace may hold a pull request's files, and git reads some of its settings
  * from places a PR or the runner image can influence, so every call:
@@ -60211,21 +58263,33 @@ function assessScript(findings, policy, path, now) {
  */
 const GIT_TIMEOUT_MS = 60_000;
 const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-function gitEnv() {
-    return run_command_minimalEnv({
+/**
+ * `extra`: what a caller adds on top (commit identity, an auth header through
+ * GIT_CONFIG_COUNT/KEY/VALUE); it cannot switch the hardening below off, which is argv.
+ */
+function gitEnv(extra = {}) {
+    return minimalEnv({
+        ...extra,
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
         GIT_CONFIG_GLOBAL: '/dev/null',
         GIT_OPTIONAL_LOCKS: '0',
     });
 }
-const HARDENING = ['-c', 'core.fsmonitor=false', '-c', 'core.hooksPath=/dev/null'];
+const HARDENING = [
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'commit.gpgsign=false',
+];
 /** Runs git; a non-zero exit is the caller's to judge. Throws GIT_FAILED only when git cannot start. */
-async function runGit(cwd, args, opts = {}) {
+async function git_runGit(cwd, args, opts = {}) {
     try {
-        return await run_command_tryRunCommand('git', [...HARDENING, ...args], {
+        return await tryRunCommand('git', [...HARDENING, ...args], {
             cwd,
-            env: gitEnv(),
+            env: gitEnv(opts.env),
             timeoutMs: opts.timeoutMs ?? GIT_TIMEOUT_MS,
             maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
         });
@@ -60235,6 +58299,13 @@ async function runGit(cwd, args, opts = {}) {
         throw new errors_UserError('GIT_FAILED', why, { cause: e });
     }
 }
+/** Runs git and throws GIT_FAILED (naming the command, exit code and last stderr line) unless it exits 0. */
+async function git_runGitOk(cwd, args, opts = {}) {
+    const r = await git_runGit(cwd, args, opts);
+    if (r.exitCode !== 0)
+        throw new AirlockError('GIT_FAILED', describeFailure(r));
+    return r;
+}
 /**
  * The commit id a ref names, resolved on its own (`--end-of-options`, so a ref like
  * `--output=/tmp/x` from a payload is never an option); undefined when the
@@ -60243,7 +58314,7 @@ async function runGit(cwd, args, opts = {}) {
 async function tryResolveCommit(cwd, ref) {
     if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref))
         return undefined;
-    const r = await runGit(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+    const r = await git_runGit(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
         maxOutputBytes: 64 * 1024,
     });
     const id = r.stdout.trim();
@@ -60321,7 +58392,7 @@ function relativePattern(ws, pattern) {
  */
 // Names are NUL-separated (-z) and may be long; a diff listing more than this is not a PR to gate file by file.
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-const git = (cwd, args) => runGit(cwd, args, { maxOutputBytes: MAX_OUTPUT_BYTES });
+const git = (cwd, args) => git_runGit(cwd, args, { maxOutputBytes: MAX_OUTPUT_BYTES });
 async function resolveCommit(cwd, ref, what) {
     if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref)) {
         throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a valid git ref`);
@@ -60333,7 +58404,7 @@ async function resolveCommit(cwd, ref, what) {
     return id;
 }
 /**
- * Workspace-relative paths (forward slashes, sorted) of `.py` files added, modified
+ * Workspace-relative paths (forward slashes, sorted) of `.py` and `.ipynb` files added, modified
  * or renamed between the merge base of `base` and `head`, and `head`. Throws
  * `UserError` GIT_FAILED when git cannot answer (not a repository, unknown ref, no
  * merge base in a shallow clone).
@@ -60354,28 +58425,419 @@ async function changedPythonFiles(opts) {
         `${base}...${head}`,
         '--',
         '*.py',
+        '*.ipynb',
     ]);
     if (r.exitCode !== 0 || r.timedOut) {
-        throw new errors_UserError('GIT_FAILED', `listing changed files failed: ${describeFailure(r)}`);
+        throw new errors_UserError('GIT_FAILED', `listing changed files failed: ${run_command_describeFailure(r)}`);
     }
     if (r.stdoutTruncated) {
         throw new errors_UserError('GIT_FAILED', `the diff lists more than ${MAX_OUTPUT_BYTES} bytes of file names`);
     }
-    const names = r.stdout.split('\0').filter((n) => n.endsWith('.py'));
+    const names = r.stdout.split('\0').filter((n) => n.endsWith('.py') || n.endsWith('.ipynb'));
     return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 // EXTERNAL MODULE: ./node_modules/fast-glob/out/index.js
 var out = __nccwpck_require__(25648);
 var out_default = /*#__PURE__*/__nccwpck_require__.n(out);
+;// CONCATENATED MODULE: ./src/notebook/statement-starts.ts
+/**
+ * Which lines of a cell begin a new Python statement, rather than continue one (inside
+ * brackets, after a backslash, inside a triple-quoted string). IPython only reads `!`
+ * and `%` as escapes at the start of a statement; `!= b` or `% n` on a continuation
+ * line is Python, and reading it as a shell escape would block a harmless notebook.
+ *
+ * A small scanner, not a full tokenizer: it tracks string literals (', ", ''' and """,
+ * with backslash escapes), comments, bracket depth and trailing backslashes, which is
+ * all that decides where a logical line starts. Unbalanced input (a syntax error)
+ * only makes it see fewer statement starts; the scanners report the syntax error.
+ */
+function statementStarts(lines) {
+    const starts = [];
+    let depth = 0;
+    let triple;
+    let backslash = false;
+    for (const line of lines) {
+        starts.push(depth === 0 && triple === undefined && !backslash);
+        backslash = false;
+        let i = 0;
+        while (i < line.length) {
+            const c = line[i];
+            if (triple !== undefined) {
+                if (c === '\\')
+                    i += 2;
+                else if (line.startsWith(triple, i)) {
+                    i += 3;
+                    triple = undefined;
+                }
+                else
+                    i += 1;
+                continue;
+            }
+            if (c === '#')
+                break;
+            if (c === '"' || c === "'") {
+                if (line.startsWith(c.repeat(3), i)) {
+                    triple = c.repeat(3);
+                    i += 3;
+                    continue;
+                }
+                // A one-line string: skip to its closing quote (or the end of the line).
+                i += 1;
+                while (i < line.length && line[i] !== c)
+                    i += line[i] === '\\' ? 2 : 1;
+                i += 1;
+                continue;
+            }
+            if (c === '(' || c === '[' || c === '{')
+                depth += 1;
+            else if (c === ')' || c === ']' || c === '}')
+                depth = Math.max(0, depth - 1);
+            else if (c === '\\' && i === line.length - 1)
+                backslash = true;
+            i += 1;
+        }
+    }
+    return starts;
+}
+
+;// CONCATENATED MODULE: ./src/notebook/extract.ts
+
+/**
+ * A notebook's code cells as one Python script, the way a kernel runs them (in order,
+ * one namespace), with a map from each script line back to its cell and line, and the
+ * IPython syntax that is not Python taken out:
+ *
+ * - Shell escapes and magics that run programs (`!cmd`, `x = !cmd`, `%system`, `%sx`,
+ *   `%pip`, `%conda`, `%run`, `%load`, `%%bash`, `%%sh`, `%%script`, `%%writefile`,
+ *   `get_ipython().system(...)`, ...) are shell commands the scanners cannot read: each
+ *   is a finding `airlock.notebook-shell` at its own line, and the line is replaced by
+ *   `pass` (same indentation) so the script neither runs it nor changes its lines.
+ * - Other magics (`%matplotlib inline`, `%%time`) are display or timing helpers: the
+ *   magic line becomes `pass`; the body of a Python cell magic stays, a cell magic
+ *   whose body is not Python (`%%html`, `%%javascript`) is commented out.
+ *
+ * The script is what the scanners read and what the sandbox runs: what runs is what
+ * was scanned (no IPython kernel interprets anything on the side).
+ */
+const NOTEBOOK_SHELL_RULE = 'airlock.notebook-shell';
+const SHELL_LINE_MAGICS = new Set([
+    'system',
+    'sx',
+    'sc',
+    'pip',
+    'conda',
+    'mamba',
+    'micromamba',
+    'run',
+    'load',
+    'bash',
+    'sh',
+    'script',
+]);
+const SHELL_CELL_MAGICS = new Set([
+    '!',
+    'bash',
+    'sh',
+    'system',
+    'script',
+    'perl',
+    'ruby',
+    'python',
+    'python2',
+    'python3',
+    'pypy',
+    'writefile',
+    'file',
+    'sx',
+]);
+/** Cell magics whose body is Python that runs (timing, capturing output). */
+const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun', 'debug']);
+const CELL_MAGIC = /^\s*%%(!|[A-Za-z_][\w-]*)/;
+const LINE_MAGIC = /^(\s*)%{1}([A-Za-z_][\w-]*)/;
+const SHELL_ESCAPE = /^(\s*)!/;
+// `files = !ls`, `out = %sx ls`, `a, b = !cmd`
+const ASSIGNED_SHELL = /^(\s*)[\w.,\s[\]()*]+=\s*(!|%(\w+))/;
+const IPYTHON_API = /\bget_ipython\s*\(\s*\)\s*\.\s*(system|getoutput|run_line_magic|run_cell_magic|ex|ev)\b/;
+function shellFinding(line, what, text) {
+    const cmd = text.trim().slice(0, 200);
+    return {
+        tool: 'airlock',
+        ruleId: NOTEBOOK_SHELL_RULE,
+        severity: 'high',
+        confidence: 'high',
+        line,
+        message: `notebook ${what} runs a shell command or program the scanners cannot read: ${JSON.stringify(cmd)}`,
+    };
+}
+function notebookToScript(nb) {
+    const out = [];
+    const origins = [];
+    const findings = [];
+    const emit = (text, cell, line, fileLine) => {
+        out.push(text);
+        origins.push({ cell, line, fileLine });
+    };
+    for (const cell of nb.cells) {
+        const first = cell.lines.findIndex((l) => l.trim() !== '');
+        const cellMagic = first >= 0 ? CELL_MAGIC.exec(cell.lines[first])?.[1] : undefined;
+        const starts = statementStarts(cell.lines);
+        cell.lines.forEach((text, i) => {
+            const at = out.length + 1;
+            const origin = [cell.index, i + 1, cell.fileLines[i]];
+            if (cellMagic !== undefined && i >= first) {
+                if (i === first && SHELL_CELL_MAGICS.has(cellMagic)) {
+                    findings.push(shellFinding(at, `cell magic %%${cellMagic}`, cell.lines.slice(first).join('\n')));
+                }
+                const pythonBody = PYTHON_CELL_MAGICS.has(cellMagic) && i > first;
+                emit(pythonBody ? text : `# ${text}`, ...origin);
+                return;
+            }
+            const indent = /^\s*/.exec(text)[0];
+            // Escapes and magics exist only where a statement starts (not in `a\n != b`).
+            const shellEscape = starts[i] && SHELL_ESCAPE.exec(text);
+            const assigned = starts[i] && ASSIGNED_SHELL.exec(text);
+            const magic = starts[i] && LINE_MAGIC.exec(text);
+            if (shellEscape || (assigned && (assigned[2] === '!' || SHELL_LINE_MAGICS.has(assigned[3] ?? '')))) {
+                findings.push(shellFinding(at, 'shell escape (!)', text));
+                emit(`${indent}pass  # airlock: shell escape removed`, ...origin);
+            }
+            else if (magic) {
+                if (SHELL_LINE_MAGICS.has(magic[2]))
+                    findings.push(shellFinding(at, `magic %${magic[2]}`, text));
+                emit(`${indent}pass  # airlock: magic %${magic[2]} removed`, ...origin);
+            }
+            else {
+                if (IPYTHON_API.test(text))
+                    findings.push(shellFinding(at, 'get_ipython() call', text));
+                emit(text, ...origin);
+            }
+        });
+        // Cells are separate blocks: a blank line keeps one cell's last statement from running on.
+        emit('', cell.index, cell.lines.length, cell.fileLines.at(-1) ?? 1);
+    }
+    return { code: `${out.join('\n')}\n`, origins, findings };
+}
+/**
+ * A finding on the script, placed on the notebook: its line becomes the .ipynb file
+ * line (where GitHub and editors can show it) and its message names the cell and the
+ * line within it, as Jupyter shows them (cells counted from 1 here, for people). The
+ * column is dropped: it counts in the cell, not in the file's JSON.
+ */
+function toNotebookFinding(f, origins) {
+    const o = origins[f.line - 1] ?? origins.at(-1);
+    if (!o)
+        return f;
+    const { column: _c, endLine: _e, ...rest } = f;
+    return { ...rest, line: o.fileLine, message: `[cell ${o.cell + 1}, line ${o.line}] ${f.message}` };
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/notebook/parse.ts
+
+/**
+ * An `.ipynb` file (nbformat 4) as far as gating needs it: its code cells' source
+ * lines, and where each line sits in the file. The file comes from a pull request:
+ * it is parsed with JSON.parse (what Jupyter's own Python json reads), checked field by
+ * field, and anything unexpected is a NotebookError naming the field, never a crash.
+ *
+ * File line of each source line: JSON has no positions, so the file is parsed a second
+ * time as YAML (a superset of JSON) with the maintained `yaml` library, whose nodes
+ * carry offsets. When the two disagree (duplicate keys: JSON.parse keeps the last,
+ * YAML refuses) the cell's `source` key line is used, or line 1: a location only, the
+ * gate's decision never depends on it.
+ */
+class NotebookError extends Error {
+}
+/** The source's lines, and for each the index of the `source` array element it starts in. */
+function sourceLines(source, where) {
+    const parts = Array.isArray(source)
+        ? source.map((s, i) => {
+            if (typeof s !== 'string')
+                throw new NotebookError(`${where}.source[${i}] is not a string`);
+            return s;
+        })
+        : typeof source === 'string'
+            ? [source]
+            : undefined;
+    if (parts === undefined)
+        throw new NotebookError(`${where}.source must be a string or an array of strings`);
+    // nbformat splits after each \n, but an element may hold several lines; Python also
+    // ends a line at \r, so the lines are cut as Python would read the joined text.
+    const lines = parts.join('').split(/\r\n|\r|\n/);
+    const element = [];
+    let line = 0;
+    parts.forEach((part, k) => {
+        if (element[line] === undefined)
+            element[line] = k;
+        line += (part.match(/\r\n|\r|\n/g) ?? []).length;
+    });
+    for (let i = 0; i < lines.length; i++)
+        element[i] ??= element[i - 1] ?? 0;
+    return { lines, element };
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++)
+        if (text.charCodeAt(i) === 10)
+            starts.push(i + 1);
+    return starts;
+}
+function lineAt(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+/** File lines of each source element of each cell, from the YAML parse; undefined if unusable. */
+function sourcePositions(text) {
+    let doc;
+    try {
+        doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, strict: true, prettyErrors: false });
+    }
+    catch {
+        return undefined;
+    }
+    if (doc.errors.length)
+        return undefined;
+    const starts = lineStarts(text);
+    const at = (n) => (n?.range ? lineAt(starts, n.range[0]) : 1);
+    const cells = (0,dist/* isMap */.jh)(doc.contents) ? doc.contents.get('cells', true) : undefined;
+    if (!(0,dist/* isSeq */.oP)(cells))
+        return undefined;
+    const out = new Map();
+    cells.items.forEach((cell, i) => {
+        if (!(0,dist/* isMap */.jh)(cell))
+            return;
+        const pair = cell.items.find((p) => (0,dist/* isScalar */.jn)(p.key) && p.key.value === 'source');
+        if (!pair)
+            return;
+        const key = at(pair.key);
+        const items = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items.map((n) => at(n)) : [at(pair.value)];
+        out.set(i, { key, items });
+    });
+    return out;
+}
+function parseNotebook(text) {
+    let nb;
+    try {
+        nb = JSON.parse(text);
+    }
+    catch (e) {
+        throw new NotebookError(`not JSON: ${e.message}`);
+    }
+    if (typeof nb !== 'object' || nb === null || Array.isArray(nb))
+        throw new NotebookError('not a JSON object');
+    const o = nb;
+    if (o.nbformat !== 4)
+        throw new NotebookError(`nbformat must be 4, got ${JSON.stringify(o.nbformat)}`);
+    if (!Array.isArray(o.cells))
+        throw new NotebookError('cells must be an array');
+    const meta = (o.metadata ?? {});
+    const language = [meta.kernelspec?.language, meta.language_info?.name].find((l) => typeof l === 'string');
+    const positions = sourcePositions(text);
+    const cells = [];
+    o.cells.forEach((cell, index) => {
+        const where = `cells[${index}]`;
+        if (typeof cell !== 'object' || cell === null)
+            throw new NotebookError(`${where} is not an object`);
+        const c = cell;
+        if (typeof c.cell_type !== 'string')
+            throw new NotebookError(`${where}.cell_type must be a string`);
+        if (c.cell_type !== 'code')
+            return;
+        const { lines, element } = sourceLines(c.source, where);
+        const pos = positions?.get(index);
+        // Jupyter writes one array element per line, each on its own file line; a line of a
+        // multi-line element (or a plain string) is placed at that element's start.
+        const fileLines = lines.map((_, i) => pos?.items[element[i]] ?? pos?.key ?? 1);
+        cells.push({ index, lines, fileLines });
+    });
+    return { cells, language };
+}
+
+;// CONCATENATED MODULE: ./src/discover/notebook-script.ts
+
+
+
+
+/**
+ * What the gate needs of a discovered `.ipynb`: the Python script extracted from its
+ * code cells (src/notebook), the name it is staged, scanned and run under, and how
+ * to put findings back on the notebook. The notebook itself is never given to a
+ * scanner or to Python: Semgrep skips `.ipynb` targets, and only the extracted
+ * script is what was scanned.
+ */
+const NOTEBOOK_SUFFIX = '.ipynb';
+function isGatedName(rel) {
+    return rel.endsWith('.py') || rel.endsWith(NOTEBOOK_SUFFIX);
+}
+/**
+ * `taken` says whether a workspace path is already a gated script; a file of the
+ * staged name that exists at all also refuses the notebook, since staging would put
+ * one over the other and what was scanned would not be what runs.
+ */
+async function notebookScript(rel, content, ws, taken) {
+    const stagedPath = `${rel}.py`;
+    if (taken(stagedPath) || (await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(ws, stagedPath)).catch(() => null))) {
+        return {
+            ok: false,
+            reason: `its extracted script's name ${JSON.stringify(stagedPath)} is taken by another file`,
+        };
+    }
+    let script;
+    try {
+        script = notebookToScript(parseNotebook(content.toString('utf8')));
+    }
+    catch (e) {
+        if (e instanceof NotebookError)
+            return { ok: false, reason: `not a readable notebook: ${e.message}` };
+        throw e;
+    }
+    return {
+        ok: true,
+        code: Buffer.from(script.code, 'utf8'),
+        notebook: { stagedPath, origins: script.origins, findings: script.findings },
+    };
+}
+/**
+ * Paths as the stage, the scanners and the sandbox know them: a notebook's script
+ * under its staged name, everything else under its own. The report, the audit log
+ * and SARIF keep the notebook's path.
+ */
+function stagedNames(scripts) {
+    const notebooks = new Map(scripts.flatMap((s) => (s.notebook ? [[s.path, s.notebook]] : [])));
+    return {
+        notebookOf: (path) => notebooks.get(path),
+        stagedOf: (path) => notebooks.get(path)?.stagedPath ?? path,
+    };
+}
+/** The scanners' findings on the extracted script plus the shell findings, placed on the notebook. */
+function notebookFindings(parts, scanned) {
+    return [...scanned, ...parts.findings]
+        .map((f) => toNotebookFinding(f, parts.origins))
+        .sort((a, b) => a.line - b.line);
+}
+
+;// CONCATENATED MODULE: ./src/sha256.ts
+
+/** SHA-256 of bytes (or of a string's UTF-8), lowercase hex: how Airlock names file contents everywhere. */
+function sha256Hex(data) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
+}
+
 ;// CONCATENATED MODULE: ./src/discover/read-script.ts
 
 
 
 
-function sha256Hex(data) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
-}
 function fileTooLarge(rel, size, max) {
     return new errors_UserError('DISCOVERY_LIMIT', `${JSON.stringify(rel)} is ${size} bytes, over limits.maxFileBytes (${max}); raise limits.maxFileBytes in the policy to gate it`);
 }
@@ -60445,6 +58907,7 @@ async function stillMatches(script) {
 
 
 
+
 /**
  * A hostile tree can hold any number of links and oddities: the report lists the
  * first 1000 skipped paths (in path order) and counts the rest, so it stays readable.
@@ -60498,8 +58961,8 @@ class Collector {
     }
     /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
     addFile(rel, real) {
-        if (!rel.endsWith('.py')) {
-            this.skip(rel, 'not a Python file (.py)');
+        if (!isGatedName(rel)) {
+            this.skip(rel, 'not a Python file (.py) or notebook (.ipynb)');
             return;
         }
         if (this.changed && !this.changed.has(rel))
@@ -60524,9 +58987,7 @@ class Collector {
                 ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
                 : 'vanished while being listed';
             // A Python file that cannot be read cannot be gated: that fails the gate (failOn `ungated`).
-            return rel.endsWith('.py') && this.selected(rel)
-                ? this.cannotGate(rel, reason)
-                : this.skip(rel, reason);
+            return isGatedName(rel) && this.selected(rel) ? this.cannotGate(rel, reason) : this.skip(rel, reason);
         }
         if (st.isSymbolicLink()) {
             const target = await realInside(this.ws, abs).catch(() => null);
@@ -60549,7 +59010,7 @@ class Collector {
         // Names that are not valid UTF-8 come back with U+FFFD and cannot be opened by that
         // name: a folder like that is not walked into, so its Python files would vanish
         // silently. Listing such names too (the type comes from readdir) makes them visible.
-        for await (const raw of out_default().stream(['**/*.py', '**/*\uFFFD*'], {
+        for await (const raw of out_default().stream(['**/*.py', '**/*.ipynb', '**/*\uFFFD*'], {
             ...FG_OPTIONS,
             cwd: dirReal,
             objectMode: true,
@@ -60565,7 +59026,7 @@ class Collector {
                     this.skip(`${rel}/`, reason);
                 continue;
             }
-            if (!sub.endsWith('.py'))
+            if (!isGatedName(sub))
                 continue;
             await this.addFound(rel, (0,external_node_path_namespaceObject.join)(dirReal, sub), false);
         }
@@ -60612,6 +59073,7 @@ class Collector {
         this.addFile(inside.rel, inside.real);
     }
 }
+const isNotebook = (rel) => rel.endsWith('.ipynb');
 /**
  * Finds the scripts under `paths`, reads and hashes each once, and returns them in
  * path order with what was left out and why. Throws `UserError` PATH_INVALID,
@@ -60626,8 +59088,16 @@ async function discoverScripts(opts) {
         const read = await readScript(real, rel, opts.maxFileBytes);
         if (!read.ok)
             c.cannotGate(rel, read.reason);
-        else
+        else if (!isNotebook(rel))
             scripts.push({ path: rel, absPath: real, ...read.value });
+        else {
+            // A notebook that cannot be read as one is not gated: that fails the gate (ungated).
+            const nb = await notebookScript(rel, read.value.content, c.ws.real, (p) => c.candidates.has(p));
+            if (!nb.ok)
+                c.cannotGate(rel, nb.reason);
+            else
+                scripts.push({ path: rel, absPath: real, ...read.value, content: nb.code, notebook: nb.notebook });
+        }
     }
     const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
     const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);
@@ -60647,266 +59117,6 @@ async function discoverScripts(opts) {
 
 
 
-;// CONCATENATED MODULE: ./src/sandbox/profiles.ts
-/**
- * Default resource limits per trust level (the issue's open question). The policy maps
- * `low` -> `standard` and `high` -> `restricted`; `blocked` never runs.
- *
- * Conservative on purpose: a generated analysis script reads a CSV and draws a few
- * plots. Every number is a ceiling the script hits only when something is wrong.
- *
- * One thing to know when tuning: on Linux a tmpfs page is charged to the container's
- * memory cgroup, so every byte written to /tmp, /var/tmp, /run, /dev/shm or the output
- * directory counts against `memoryMb`. Keep (3 x tmpfsMb + shm + outputMb) well below
- * memoryMb, or a disk fill turns into an OOM kill instead of a clean ENOSPC.
- */
-const DEFAULT_PROFILES = {
-    // Low-risk code (no scanner finding above the policy's threshold).
-    standard: {
-        // CI jobs have a 6 h ceiling; a stuck script must not eat it. 10 minutes covers
-        // pandas over a few hundred MB and a Mermaid render (Chromium starts in ~3 s).
-        timeoutSeconds: 600,
-        // Chromium (Mermaid) needs ~0.5-1 GiB; two parallel runs on a 7 GiB runner
-        // (GitHub's ubuntu-latest) still leave the runner room.
-        memoryMb: 1024,
-        // Half of a 2-core runner, so two scripts in parallel cannot starve the runner.
-        cpus: 1,
-        // Counts threads too: Chromium plus a BLAS thread pool use ~100; a fork bomb stops here.
-        pids: 256,
-        // Scratch for matplotlib's font cache, Chromium's profile, temp files.
-        tmpfsMb: 128,
-        // Plots and CSVs of an analysis; a disk-fill stops here with ENOSPC.
-        outputMb: 128,
-        // Python + Chromium open a few hundred fds; the usual soft default is 1024.
-        nofile: 1024,
-        // Largest single file: equal to the output cap, so no single write can exceed it.
-        fsizeMb: 128,
-        // Enough for a long traceback and printed tables; beyond is counted and hashed, not kept.
-        maxOutputBytes: 1024 * 1024,
-        maxArtifacts: 200,
-    },
-    // Higher-risk code (findings the policy maps to `high`): it may run, but with less
-    // of everything so that whatever it attempts is smaller and shorter.
-    restricted: {
-        timeoutSeconds: 120,
-        memoryMb: 512,
-        cpus: 0.5,
-        pids: 64,
-        tmpfsMb: 32,
-        outputMb: 32,
-        nofile: 256,
-        fsizeMb: 32,
-        maxOutputBytes: 256 * 1024,
-        maxArtifacts: 50,
-    },
-};
-function isProfileName(name) {
-    return Object.hasOwn(DEFAULT_PROFILES, name);
-}
-/** Label key every Airlock container carries; `sweepOrphans` looks for it. */
-const DEFAULT_CONTAINER_LABEL = 'org.airlock.sandbox';
-/** The sandbox image `airlock image build` produces by default. */
-const DEFAULT_SANDBOX_IMAGE = 'airlock-sandbox:local';
-const DEFAULT_SANDBOX_CONFIG = {
-    image: DEFAULT_SANDBOX_IMAGE,
-    runtime: 'runc',
-    // The image's `sandbox` user (images/Dockerfile); numeric so the image's passwd
-    // cannot map a name to uid 0.
-    user: '10001:10001',
-    parallelism: 0,
-    label: DEFAULT_CONTAINER_LABEL,
-};
-
-;// CONCATENATED MODULE: ./src/policy/defaults.ts
-
-/**
- * The values a policy falls back to when it does not name them. docs/policy.md
- * lists each with the reason for its size; policies/default.yml spells the same
- * values out so a reader sees them (a unit test keeps the two equal).
- *
- * The profile numbers belong to the sandbox (src/sandbox/profiles.ts explains each);
- * the policy only names them, so the two cannot drift apart.
- */
-const STANDARD_PROFILE = DEFAULT_PROFILES.standard;
-const RESTRICTED_PROFILE = DEFAULT_PROFILES.restricted;
-const defaults_DEFAULT_PROFILES = {
-    standard: STANDARD_PROFILE,
-    restricted: RESTRICTED_PROFILE,
-};
-const DEFAULT_LIMITS = {
-    // A pull request of generated scripts has tens of files; 500 means "a whole repo
-    // was pointed at by mistake" long before it means memory trouble.
-    maxFiles: 500,
-    // Every discovered script is held in memory once (its bytes are hashed and reused,
-    // so what was scanned is what runs): 500 x 256 KiB bounds that at 125 MiB. A
-    // generated analysis script over 256 KiB is itself suspicious (embedded payloads).
-    maxFileBytes: 256 * 1024,
-};
-const DEFAULT_SANDBOX = {
-    image: DEFAULT_SANDBOX_CONFIG.image,
-    runtime: DEFAULT_SANDBOX_CONFIG.runtime,
-    user: DEFAULT_SANDBOX_CONFIG.user,
-    parallelism: DEFAULT_SANDBOX_CONFIG.parallelism,
-};
-/** Shipped name of the Semgrep rules folder, relative to the shipped policies/ dir. */
-const DEFAULT_SEMGREP_RULES_DIR = 'semgrep';
-const FAIL_ON_OUTCOMES = [
-    'blocked',
-    'high',
-    'failure',
-    'timeout',
-    'oom',
-    'error',
-    'scanner-gap',
-    'ungated',
-];
-/** A script that is high still runs (restricted); a gap in scanning fails closed. */
-const DEFAULT_FAIL_ON = [
-    'blocked',
-    'failure',
-    'timeout',
-    'oom',
-    'error',
-    'scanner-gap',
-    'ungated',
-];
-
-;// CONCATENATED MODULE: ./src/policy/describe-issue.ts
-/**
- * Turns a zod issue into the words a policy author can act on: the field path as
- * they would write it (`levels.rules[2].level`) and what was expected
- * (`expected one of low|high|blocked, got "medium"`).
- */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-function fieldPath(path) {
-    let out = '';
-    for (const seg of path) {
-        if (typeof seg === 'number')
-            out += `[${seg}]`;
-        else if (typeof seg === 'string' && IDENTIFIER.test(seg))
-            out += out ? `.${seg}` : seg;
-        else
-            out += `[${JSON.stringify(String(seg))}]`;
-    }
-    return out || '(top level)';
-}
-/** A short, safe rendering of a value from the file (it may be huge or odd). */
-function show(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-function typeName(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    return `${typeof value} ${show(value)}`;
-}
-function expectation(issue) {
-    const input = issue.input;
-    switch (issue.code) {
-        case 'invalid_value':
-            return `expected one of ${issue.values.map((v) => String(v)).join('|')}, got ${show(input)}`;
-        case 'invalid_type': {
-            const want = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : issue.expected;
-            return `expected ${want}, got ${typeName(input)}`;
-        }
-        case 'unrecognized_keys':
-            return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (a typo? see docs/policy.md for the fields)`;
-        case 'too_small':
-        case 'too_big': {
-            const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-            const cmp = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
-            if (issue.origin === 'array')
-                return `expected a list with ${cmp} ${String(bound)} entries`;
-            if (issue.origin === 'string')
-                return `expected text of length ${cmp} ${String(bound)}, got ${show(input)}`;
-            return `expected a number ${cmp} ${String(bound)}, got ${show(input)}`;
-        }
-        case 'invalid_key':
-            return `invalid key ${show(input)}: ${issue.issues.map((i) => expectation(i)).join('; ')}`;
-        case 'invalid_format':
-        case 'custom':
-            return input === undefined || typeof input === 'object'
-                ? issue.message
-                : `${issue.message}, got ${show(input)}`;
-        case 'not_multiple_of':
-            return `expected a multiple of ${String(issue.divisor)}, got ${show(input)}`;
-        default:
-            return issue.message;
-    }
-}
-function describeIssue(issue) {
-    // An unknown key is reported at the key itself, which is where the author must look.
-    const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1
-        ? [...issue.path, issue.keys[0]]
-        : issue.path;
-    return `${fieldPath(path)}: ${expectation(issue)}`;
-}
-
-;// CONCATENATED MODULE: ./src/policy/merge.ts
-/**
- * How a policy that `extends` another combines with it (docs/policy.md, "extends"):
- *
- * - scalars: the child's value replaces the parent's;
- * - mappings: merged key by key, recursively (so a child can change one limit of a profile);
- * - lists: replaced by the child's, except the two lists whose order or accumulation
- *   matters, which are concatenated with the CHILD's entries first:
- *     `levels.rules` (first match wins, so the child's rules take precedence), and
- *     `allowlist` (a child adds suppressions; it cannot silently drop the parent's).
- *
- * Both inputs are already validated per file, so keys are known field names or
- * profile names (a restricted pattern): no `__proto__` can reach here. The result is
- * built from fresh objects; neither input is modified.
- */
-const CONCATENATED = new Set(['levels.rules', 'allowlist']);
-function isMapping(v) {
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function clone(v) {
-    if (Array.isArray(v))
-        return v.map(clone);
-    if (isMapping(v))
-        return mergeAt(undefined, v, '');
-    return v;
-}
-function mergeAt(parent, child, at) {
-    if (child === undefined)
-        return parent === undefined ? null : clone(parent);
-    if (parent === undefined) {
-        if (!isMapping(child))
-            return clone(child);
-    }
-    if (Array.isArray(child) && Array.isArray(parent) && CONCATENATED.has(at)) {
-        return [...child.map(clone), ...parent.map(clone)];
-    }
-    if (isMapping(child)) {
-        const base = isMapping(parent) ? parent : {};
-        const out = {};
-        for (const key of new Set([...Object.keys(base), ...Object.keys(child)])) {
-            const value = mergeAt(base[key], child[key], at ? `${at}.${key}` : key);
-            Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-        }
-        return out;
-    }
-    return clone(child);
-}
-/** `child` layered over `parent` by the rules above. */
-function mergePolicies(parent, child) {
-    return mergeAt(parent, child, '');
-}
 
 ;// CONCATENATED MODULE: external "node:url"
 const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
@@ -60943,12 +59153,12 @@ function policiesDir() {
     throw new errors_UserError('POLICY_NOT_FOUND', `the shipped policies (policies/default.yml) were not found above ${start}; set AIRLOCK_POLICIES_DIR`);
 }
 /** Names that `extends:` resolves against the shipped folder instead of as a path. */
-const SHIPPED_POLICY_NAMES = ['default', 'strict'];
+const policies_dir_SHIPPED_POLICY_NAMES = ['default', 'strict'];
 function shippedPolicyPath(name) {
     return (0,external_node_path_namespaceObject.join)(policiesDir(), `${name}.yml`);
 }
 function isShippedName(ref) {
-    return SHIPPED_POLICY_NAMES.includes(ref);
+    return policies_dir_SHIPPED_POLICY_NAMES.includes(ref);
 }
 /**
  * What a `--policy` flag or `policy` input names, as an absolute file path: a shipped
@@ -60961,8 +59171,258 @@ function resolvePolicyRef(ref, baseDir) {
     return isShippedName(ref) ? shippedPolicyPath(ref) : (0,external_node_path_namespaceObject.resolve)(baseDir, ref);
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/policy/describe-issue.ts
+/**
+ * Turns a zod issue into the words a policy author can act on: the field path as
+ * they would write it (`levels.rules[2].level`) and what was expected
+ * (`expected one of low|high|blocked, got text (6 characters)`).
+ *
+ * The file being described may not be a policy at all (`extends: ../.env`, a
+ * credentials file another step left in the workspace), so what a message echoes
+ * from it is bounded (docs/policy.md, "What an error shows"):
+ * - a key is shown only when it looks like a field name (an identifier of at most
+ *   40 characters); any other key is `[?]`, and at most 5 unknown keys are listed;
+ * - a text value is never shown, only its length; numbers, booleans and null are
+ *   shown (at most 24 characters), lists and mappings by their kind.
+ */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/;
+const MAX_KEYS_SHOWN = 5;
+/** A key from the file, as a message may show it. */
+function showKey(key) {
+    return typeof key === 'string' && IDENTIFIER.test(key) ? key : '[?]';
+}
+function fieldPath(path) {
+    let out = '';
+    for (const seg of path) {
+        if (typeof seg === 'number')
+            out += `[${seg}]`;
+        else if (typeof seg === 'string' && IDENTIFIER.test(seg))
+            out += out ? `.${seg}` : seg;
+        else
+            out += '[?]';
+    }
+    return out || '(top level)';
+}
+/** A short, content-free rendering of a value from the file (it may be huge, odd or secret). */
+function show(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    if (typeof value === 'string')
+        return `text (${[...value].length} characters)`;
+    const text = String(value);
+    return text.length > 24 ? `${typeof value} (${text.length} characters)` : text;
+}
+/**
+ * A reference (an `extends` or a folder) quoted as the policy wrote it. Only for a
+ * file that passed validation as a policy: its author wrote the reference.
+ */
+function quoteRef(ref) {
+    const text = JSON.stringify(ref);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+function typeName(value) {
+    if (value === undefined || value === null || typeof value === 'object' || typeof value === 'string')
+        return show(value);
+    return `${typeof value} ${show(value)}`;
+}
+function keyList(keys) {
+    const shown = keys.slice(0, MAX_KEYS_SHOWN).map(showKey).join(', ');
+    return keys.length > MAX_KEYS_SHOWN ? `${shown} (and ${keys.length - MAX_KEYS_SHOWN} more)` : shown;
+}
+function expectation(issue) {
+    const input = issue.input;
+    switch (issue.code) {
+        case 'invalid_value':
+            return `expected one of ${issue.values.map((v) => String(v)).join('|')}, got ${show(input)}`;
+        case 'invalid_type': {
+            const want = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : issue.expected;
+            return `expected ${want}, got ${typeName(input)}`;
+        }
+        case 'unrecognized_keys':
+            return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keyList(issue.keys)} (a typo? see docs/policy.md for the fields)`;
+        case 'too_small':
+        case 'too_big': {
+            const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+            const cmp = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+            if (issue.origin === 'array')
+                return `expected a list with ${cmp} ${String(bound)} entries`;
+            if (issue.origin === 'string')
+                return `expected text of length ${cmp} ${String(bound)}, got ${show(input)}`;
+            return `expected a number ${cmp} ${String(bound)}, got ${show(input)}`;
+        }
+        case 'invalid_key':
+            return `invalid key ${typeof input === 'string' ? showKey(input) : show(input)}: ${issue.issues.map((i) => expectation(i)).join('; ')}`;
+        case 'invalid_format':
+        case 'custom':
+            return input === undefined || typeof input === 'object'
+                ? issue.message
+                : `${issue.message}, got ${show(input)}`;
+        case 'not_multiple_of':
+            return `expected a multiple of ${String(issue.divisor)}, got ${show(input)}`;
+        default:
+            return issue.message;
+    }
+}
+function describeIssue(issue) {
+    // An unknown key is reported at the key itself, which is where the author must look.
+    const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1
+        ? [...issue.path, issue.keys[0]]
+        : issue.path;
+    return `${fieldPath(path)}: ${expectation(issue)}`;
+}
+
+;// CONCATENATED MODULE: ./src/policy/policy-scope.ts
+
+
+
+
+
+
+async function realOrResolved(p) {
+    return (0,promises_namespaceObject.realpath)(p).catch(() => (0,external_node_path_namespaceObject.resolve)(p));
+}
+function isInside(root, p) {
+    const rel = (0,external_node_path_namespaceObject.relative)(root, p);
+    return rel === '' || (!rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && rel !== '..' && !(0,external_node_path_namespaceObject.isAbsolute)(rel));
+}
+/** Inside one of `roots`, and not in a `.git` folder below it. */
+function within(roots, p) {
+    return roots.some((r) => isInside(r, p) && !(0,external_node_path_namespaceObject.relative)(r, p).split(external_node_path_namespaceObject.sep).includes('.git'));
+}
+function inScope(scope, p) {
+    return within(scope.roots, p);
+}
+/**
+ * The scope for a policy loaded as `top` with the workspace `root`. A top file the
+ * operator named outside the workspace (a command line's `--policy /etc/airlock/x.yml`)
+ * is the operator's choice, so its own folder joins the scope; a top file named
+ * inside the workspace gets no such widening, so a committed symlink cannot use it.
+ */
+async function policyScope(top, root) {
+    const shipped = policiesDir();
+    const roots = [await realOrResolved(root), await realOrResolved(shipped)];
+    const names = [...roots, (0,external_node_path_namespaceObject.resolve)(root), (0,external_node_path_namespaceObject.resolve)(shipped)];
+    const file = (0,external_node_path_namespaceObject.resolve)(top);
+    const namedOutside = !names.some((r) => isInside(r, file));
+    if (namedOutside) {
+        const own = (0,external_node_path_namespaceObject.dirname)(await realOrResolved(file));
+        roots.push(own);
+        names.push(own, (0,external_node_path_namespaceObject.dirname)(file));
+    }
+    return { scope: { roots, named: names }, namedOutside };
+}
+/** The one refusal, for outside, through a link, or a dangling link alike. */
+function refused(label, field, ref) {
+    return new errors_UserError('POLICY_INVALID', `policy ${label}: ${field}: ${quoteRef(ref)} is not a file inside the workspace or the shipped policies ` +
+        '(references may not leave the workspace, follow a link out of it, or enter .git)');
+}
+/**
+ * Resolves `abs` (what `field` in `label` names, written `ref`) to a real path in the
+ * scope. Throws POLICY_INVALID (refused) or POLICY_NOT_FOUND; "not found" is said only
+ * when the deepest existing folder on the way is itself inside the scope and the next
+ * name does not exist at all (not even as a dangling link), so it reveals nothing
+ * about the world outside.
+ */
+async function resolveInScope(scope, abs, where) {
+    const lexical = (0,external_node_path_namespaceObject.resolve)(abs);
+    // Lexical first: `../../etc/passwd` is refused before any file-system call.
+    if (!within(scope.named, lexical))
+        throw refused(where.label, where.field, where.ref);
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(lexical);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+            throw refused(where.label, where.field, where.ref);
+        await explainMissing(scope, lexical, where);
+        throw new errors_UserError('POLICY_NOT_FOUND', where.field === 'policy file'
+            ? `policy file ${where.label} not found`
+            : `policy ${where.label}: ${where.field}: ${quoteRef(where.ref)} not found`);
+    }
+    if (!inScope(scope, real))
+        throw refused(where.label, where.field, where.ref);
+    return { path: real };
+}
+/** Throws the refusal unless `lexical` is missing plainly inside the scope. */
+async function explainMissing(scope, lexical, where) {
+    let child = lexical;
+    for (let dir = (0,external_node_path_namespaceObject.dirname)(lexical);; child = dir, dir = (0,external_node_path_namespaceObject.dirname)(dir)) {
+        const real = await (0,promises_namespaceObject.realpath)(dir).catch(() => undefined);
+        if (real !== undefined) {
+            if (!inScope(scope, real))
+                throw refused(where.label, where.field, where.ref);
+            // The first missing name: a dangling link here would point somewhere we must not say.
+            const link = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(real, (0,external_node_path_namespaceObject.relative)(dir, child))).catch(() => undefined);
+            if (link !== undefined)
+                throw refused(where.label, where.field, where.ref);
+            return;
+        }
+        if ((0,external_node_path_namespaceObject.dirname)(dir) === dir)
+            throw refused(where.label, where.field, where.ref);
+    }
+}
+/**
+ * Opens a resolved file for reading without following a link in its last component,
+ * and (on Linux) re-checks the path the descriptor really points at.
+ */
+async function openInScope(scope, file, where) {
+    // O_NONBLOCK: a FIFO named as a policy must not hang the gate in open().
+    const handle = await (0,promises_namespaceObject.open)(file.path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch(() => {
+        throw refused(where.label, where.field, where.ref);
+    });
+    const opened = await (0,promises_namespaceObject.readlink)(`/proc/self/fd/${handle.fd}`).catch(() => file.path);
+    if (!inScope(scope, opened)) {
+        await handle.close();
+        throw refused(where.label, where.field, where.ref);
+    }
+    return handle;
+}
+/** A rules folder is a few dozen small YAML files; these bound a hostile or mistaken one. */
+const MAX_RULE_ENTRIES = 1000;
+const MAX_RULE_DEPTH = 8;
+/**
+ * Checks a folder a policy names (a Semgrep rules folder) before anyone reads it:
+ * inside the scope, a directory, and holding only directories and regular files,
+ * no links (the scanner reads the files on the host and would follow them out).
+ */
+async function checkFolderInScope(scope, dir, where) {
+    const top = await (0,promises_namespaceObject.lstat)(dir.path);
+    if (!top.isDirectory()) {
+        throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: expected a folder`);
+    }
+    let entries = 0;
+    const walk = async (d, depth) => {
+        if (depth > MAX_RULE_DEPTH) {
+            throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: nested deeper than ${MAX_RULE_DEPTH} folders`);
+        }
+        for (const e of await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true })) {
+            if (++entries > MAX_RULE_ENTRIES) {
+                throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: holds more than ${MAX_RULE_ENTRIES} entries`);
+            }
+            if (e.isDirectory()) {
+                if (e.name === '.git')
+                    throw refused(where.label, where.field, where.ref);
+                await walk((0,external_node_path_namespaceObject.join)(d, e.name), depth + 1);
+            }
+            else if (!e.isFile()) {
+                // Names inside are from the workspace; kept out of the message all the same.
+                throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: holds a link or special file; only folders and regular files are read`);
+            }
+        }
+    };
+    await walk(dir.path, 0);
+    if (!inScope(scope, dir.path))
+        throw refused(where.label, where.field, where.ref);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -61030,7 +59490,7 @@ function floatSafeRemainder(val, step) {
         return 0;
     return ratio - roundedRatio;
 }
-const EVALUATING = /* @__PURE__*/ (/* unused pure expression or super */ null && (Symbol("evaluating")));
+const EVALUATING = /* @__PURE__*/ Symbol("evaluating");
 function defineLazy(object, key, getter) {
     let value = undefined;
     Object.defineProperty(object, key, {
@@ -61296,7 +59756,7 @@ function escapeRegex(str) {
     return str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 // zod-specific utils
-function util_clone(inst, def, params) {
+function clone(inst, def, params) {
     const cl = new inst._zod.constr(def ?? inst._zod.def);
     if (!def || params?.parent)
         cl._zod.parent = inst;
@@ -61384,7 +59844,7 @@ function pick(schema, mask) {
     }
     const newShape = {};
     mirrorShape(newShape, schema, maskedKeys(schema, mask));
-    return util_clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+    return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 // the mask keys that select something, checked against the source's shape without resolving it
 function maskedKeys(schema, mask) {
@@ -61410,7 +59870,7 @@ function omit(schema, mask) {
     const omitted = new Set(maskedKeys(schema, mask));
     const newShape = {};
     mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
-    return util_clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+    return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
 }
 function extend(schema, shape) {
     if (!isPlainObject(shape)) {
@@ -61427,7 +59887,7 @@ function extend(schema, shape) {
             }
         }
     }
-    return util_clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+    return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
 // the source's keys, then the caller's overlaid on top
 function extended(schema, shape) {
@@ -61440,7 +59900,7 @@ function safeExtend(schema, shape) {
     if (!isPlainObject(shape)) {
         throw new Error("Invalid input to safeExtend: expected a plain object");
     }
-    return util_clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+    return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
 }
 function merge(a, b) {
     if (!b?._zod?.def) {
@@ -61459,7 +59919,7 @@ function merge(a, b) {
         },
         checks: b._zod.def.checks ?? [],
     });
-    return util_clone(a, def);
+    return clone(a, def);
 }
 function partial(Class, schema, mask, name = "partial") {
     const currDef = schema._zod.def;
@@ -61472,7 +59932,7 @@ function partial(Class, schema, mask, name = "partial") {
     const newShape = {};
     mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class &&
         ((value, key) => (selected && !selected.has(key) ? value : new Class({ type: "optional", innerType: value }))));
-    return util_clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
+    return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
 }
 function required(Class, schema, mask) {
     const selected = mask ? new Set(maskedKeys(schema, mask)) : undefined;
@@ -61480,7 +59940,7 @@ function required(Class, schema, mask) {
     mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => 
     // overwrite with non-optional
     selected && !selected.has(key) ? value : new Class({ type: "nonoptional", innerType: value }));
-    return util_clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
+    return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
 }
 // invalid_type | too_big | too_small | invalid_format | not_multiple_of | unrecognized_keys | invalid_union | invalid_key | invalid_element | invalid_value | custom
 function aborted(x, startIndex = 0) {
@@ -65605,24 +64065,24 @@ const $ZodPromise = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         return Promise.resolve(payload.value).then((inner) => def.innerType._zod.run({ value: inner, issues: [] }, ctx));
     };
 })));
-const $ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLazy", (inst, def) => {
+const $ZodLazy = /*@__PURE__*/ $constructor("$ZodLazy", (inst, def) => {
     $ZodType.init(inst, def);
     // Cache the resolved inner type on the shared `def` so all clones of this lazy (e.g. via `.describe()`/`.meta()`) share the same inner instance, preserving identity for cycle detection on recursive schemas.
-    util.defineLazy(inst._zod, "innerType", () => {
+    defineLazy(inst._zod, "innerType", () => {
         const d = def;
         if (!d._cachedInner)
             d._cachedInner = def.getter();
         return d._cachedInner;
     });
-    util.defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
-    util.defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
-    util.defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? undefined);
-    util.defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? undefined);
+    defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
+    defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
+    defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? undefined);
+    defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? undefined);
     inst._zod.parse = (payload, ctx) => {
         const inner = inst._zod.innerType;
         return inner._zod.run(payload, ctx);
     };
-})));
+});
 const $ZodCustom = /*@__PURE__*/ $constructor("$ZodCustom", (inst, def) => {
     $ZodCheck.init(inst, def);
     $ZodType.init(inst, def);
@@ -69000,7 +67460,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return this.check(...chks);
     },
     clone(def, params) {
-        return util_clone(this, def, params);
+        return clone(this, def, params);
     },
     brand() {
         return this;
@@ -69538,7 +67998,7 @@ function schemas_hex(_params) {
 function schemas_currencyCode(_params) {
     return core._stringFormat(ZodCustomStringFormat, "currency_code", regexes.currencyCode, _params);
 }
-function hash(alg, params) {
+function schemas_hash(alg, params) {
     const enc = params?.enc ?? "hex";
     const format = `${alg}_${enc}`;
     const regex = core.regexes[format];
@@ -70381,12 +68841,12 @@ function templateLiteral(parts, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLazy", (inst, def) => {
-    core.$ZodLazy.init(inst, def);
+const ZodLazy = /*@__PURE__*/ $constructor("ZodLazy", (inst, def) => {
+    $ZodLazy.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.lazyProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => lazyProcessor(inst, ctx, json, params);
     inst.unwrap = () => inst._zod.def.getter();
-})));
+});
 function lazy(getter) {
     return new ZodLazy({
         type: "lazy",
@@ -70496,6 +68956,104 @@ function preprocess(fn, schema) {
         in: transform(fn),
         out: schema,
     });
+}
+
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+;// CONCATENATED MODULE: ./src/egress/allowlist.ts
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A host name as the proxy compares it, or null when it is not a DNS name. */
+function normalizeHost(host) {
+    let h = host.toLowerCase();
+    if (h.endsWith('.'))
+        h = h.slice(0, -1);
+    if (h.length === 0 || h.length > 253)
+        return null;
+    if ((0,external_node_net_namespaceObject.isIP)(h) !== 0 || (0,external_node_net_namespaceObject.isIP)(h.replace(/^\[|\]$/g, '')) !== 0)
+        return null;
+    return h.split('.').every((l) => LABEL.test(l)) ? h : null;
+}
+/** Checks a pattern as the policy loader does; returns the problem or null. */
+function hostPatternProblem(pattern) {
+    const body = pattern.startsWith('*.') ? pattern.slice(2) : pattern;
+    if ((0,external_node_net_namespaceObject.isIP)(pattern) !== 0 || (0,external_node_net_namespaceObject.isIP)(pattern.replace(/^\[|\]$/g, '')) !== 0) {
+        return 'an IP literal; name the host (the proxy resolves and checks its addresses)';
+    }
+    if (normalizeHost(body) === null)
+        return 'expected a host name like "pypi.org" or "*.example.org"';
+    if (!body.includes('.'))
+        return 'expected a name with a dot (a bare label or TLD is too broad)';
+    return null;
+}
+function hostMatches(pattern, host) {
+    const p = pattern.toLowerCase();
+    if (p.startsWith('*.'))
+        return host.endsWith(p.slice(1));
+    return host === p;
+}
+function matchEgress(rules, req) {
+    const host = normalizeHost(req.host);
+    if (host === null) {
+        return {
+            allowed: false,
+            reason: (0,external_node_net_namespaceObject.isIP)(req.host.replace(/^\[|\]$/g, '')) ? 'IP literal' : 'not a host name',
+        };
+    }
+    const forHost = rules.filter((r) => hostMatches(r.host, host));
+    if (forHost.length === 0)
+        return { allowed: false, reason: 'host not on the allowlist' };
+    const forPort = forHost.filter((r) => r.ports.includes(req.port));
+    if (forPort.length === 0)
+        return { allowed: false, reason: `port ${req.port} not allowed for ${host}` };
+    for (const rule of forPort) {
+        if (req.method !== undefined && rule.methods.length > 0 && !rule.methods.includes(req.method))
+            continue;
+        if (req.path !== undefined && rule.paths.length > 0 && !rule.paths.some((p) => req.path?.startsWith(p))) {
+            continue;
+        }
+        return { allowed: true, rule };
+    }
+    return { allowed: false, reason: `${req.method ?? ''} ${req.path ?? ''} not allowed for ${host}`.trim() };
+}
+/** Parses a policy entry `host[:port]` into a rule with defaults. */
+function ruleFromEntry(entry, methods = [], paths = []) {
+    const m = /^(.*?)(?::(\d{1,5}))?$/.exec(entry);
+    const host = m?.[1] ?? entry;
+    const port = m?.[2] ? Number(m[2]) : 443;
+    return { host: host.toLowerCase(), ports: [port], methods, paths };
+}
+
+;// CONCATENATED MODULE: ./src/image/flavor.ts
+
+/**
+ * The sandbox image comes in two flavors, two targets of images/Dockerfile:
+ *   core  Python, pandas, Polars, matplotlib, networkx, Graphviz, Bandit, Semgrep
+ *   full  core plus Chromium and the Mermaid CLI
+ * core is the default: it is about half the download, and a browser is attack surface
+ * a policy should ask for (`sandbox.flavor: full`) rather than get by default.
+ */
+const IMAGE_FLAVORS = ['core', 'full'];
+const DEFAULT_FLAVOR = 'core';
+/** The image label that names the flavor an image was built as (images/Dockerfile). */
+const FLAVOR_LABEL = 'org.airlock.flavor';
+/**
+ * The tag `airlock image build` gives each flavor on this machine. The default
+ * flavor keeps the historic `airlock-sandbox:local`, so policies and scripts that
+ * name it keep working.
+ */
+const LOCAL_IMAGE_TAGS = {
+    core: 'airlock-sandbox:local',
+    full: 'airlock-sandbox:full-local',
+};
+function isImageFlavor(v) {
+    return typeof v === 'string' && IMAGE_FLAVORS.includes(v);
+}
+/** A flavor named on a command line or in an input; `what` names where it came from. */
+function parseFlavor(v, what) {
+    if (isImageFlavor(v))
+        return v;
+    throw new errors_UserError('USAGE', `${what} must be ${IMAGE_FLAVORS.join(' or ')}, got '${v}'`);
 }
 
 ;// CONCATENATED MODULE: ./src/scan/report-paths.ts
@@ -71299,7 +69857,132 @@ function scannerById(id) {
     return SCANNERS.find((s) => s.name === id);
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/profiles.ts
+/**
+ * Default resource limits per trust level (the issue's open question). The policy maps
+ * `low` -> `standard` and `high` -> `restricted`; `blocked` never runs.
+ *
+ * Conservative on purpose: a generated analysis script reads a CSV and draws a few
+ * plots. Every number is a ceiling the script hits only when something is wrong.
+ *
+ * One thing to know when tuning: on Linux a tmpfs page is charged to the container's
+ * memory cgroup, so every byte written to /tmp, /var/tmp, /run, /dev/shm or the output
+ * directory counts against `memoryMb`. Keep (3 x tmpfsMb + shm + outputMb) well below
+ * memoryMb, or a disk fill turns into an OOM kill instead of a clean ENOSPC.
+ */
+const DEFAULT_PROFILES = {
+    // Low-risk code (no scanner finding above the policy's threshold).
+    standard: {
+        // CI jobs have a 6 h ceiling; a stuck script must not eat it. 10 minutes covers
+        // pandas over a few hundred MB and a Mermaid render (Chromium starts in ~3 s).
+        timeoutSeconds: 600,
+        // Chromium (Mermaid) needs ~0.5-1 GiB; two parallel runs on a 7 GiB runner
+        // (GitHub's ubuntu-latest) still leave the runner room.
+        memoryMb: 1024,
+        // Half of a 2-core runner, so two scripts in parallel cannot starve the runner.
+        cpus: 1,
+        // Counts threads too: Chromium plus a BLAS thread pool use ~100; a fork bomb stops here.
+        pids: 256,
+        // Scratch for matplotlib's font cache, Chromium's profile, temp files.
+        tmpfsMb: 128,
+        // Plots and CSVs of an analysis; a disk-fill stops here with ENOSPC.
+        outputMb: 128,
+        // Python + Chromium open a few hundred fds; the usual soft default is 1024.
+        nofile: 1024,
+        // Largest single file: equal to the output cap, so no single write can exceed it.
+        fsizeMb: 128,
+        // Enough for a long traceback and printed tables; beyond is counted and hashed, not kept.
+        maxOutputBytes: 1024 * 1024,
+        maxArtifacts: 200,
+    },
+    // Higher-risk code (findings the policy maps to `high`): it may run, but with less
+    // of everything so that whatever it attempts is smaller and shorter.
+    restricted: {
+        timeoutSeconds: 120,
+        memoryMb: 512,
+        cpus: 0.5,
+        pids: 64,
+        tmpfsMb: 32,
+        outputMb: 32,
+        nofile: 256,
+        fsizeMb: 32,
+        maxOutputBytes: 256 * 1024,
+        maxArtifacts: 50,
+    },
+};
+/** Label key every Airlock container carries; `sweepOrphans` looks for it. */
+const DEFAULT_CONTAINER_LABEL = 'org.airlock.sandbox';
+/** The sandbox image `airlock image build` produces by default. */
+const DEFAULT_SANDBOX_IMAGE = 'airlock-sandbox:local';
+const DEFAULT_SANDBOX_CONFIG = {
+    image: DEFAULT_SANDBOX_IMAGE,
+    runtime: 'runc',
+    // The image's `sandbox` user (images/Dockerfile); numeric so the image's passwd
+    // cannot map a name to uid 0.
+    user: '10001:10001',
+    parallelism: 0,
+    label: DEFAULT_CONTAINER_LABEL,
+};
+
+;// CONCATENATED MODULE: ./src/policy/defaults.ts
+
+/**
+ * The values a policy falls back to when it does not name them. docs/policy.md
+ * lists each with the reason for its size; policies/default.yml spells the same
+ * values out so a reader sees them (a unit test keeps the two equal).
+ *
+ * The profile numbers belong to the sandbox (src/sandbox/profiles.ts explains each);
+ * the policy only names them, so the two cannot drift apart.
+ */
+const STANDARD_PROFILE = DEFAULT_PROFILES.standard;
+const RESTRICTED_PROFILE = DEFAULT_PROFILES.restricted;
+const defaults_DEFAULT_PROFILES = {
+    standard: STANDARD_PROFILE,
+    restricted: RESTRICTED_PROFILE,
+};
+const DEFAULT_LIMITS = {
+    // A pull request of generated scripts has tens of files; 500 means "a whole repo
+    // was pointed at by mistake" long before it means memory trouble.
+    maxFiles: 500,
+    // Every discovered script is held in memory once (its bytes are hashed and reused,
+    // so what was scanned is what runs): 500 x 256 KiB bounds that at 125 MiB. A
+    // generated analysis script over 256 KiB is itself suspicious (embedded payloads).
+    maxFileBytes: 256 * 1024,
+};
+const DEFAULT_SANDBOX = {
+    image: DEFAULT_SANDBOX_CONFIG.image,
+    runtime: DEFAULT_SANDBOX_CONFIG.runtime,
+    user: DEFAULT_SANDBOX_CONFIG.user,
+    parallelism: DEFAULT_SANDBOX_CONFIG.parallelism,
+};
+/** Shipped name of the Semgrep rules folder, relative to the shipped policies/ dir. */
+const DEFAULT_SEMGREP_RULES_DIR = 'semgrep';
+const FAIL_ON_OUTCOMES = [
+    'blocked',
+    'high',
+    'failure',
+    'timeout',
+    'oom',
+    'error',
+    'scanner-gap',
+    'ungated',
+];
+/** A script that is high still runs (restricted); a gap in scanning fails closed. */
+const DEFAULT_FAIL_ON = [
+    'blocked',
+    'failure',
+    'timeout',
+    'oom',
+    'error',
+    'scanner-gap',
+    'ungated',
+];
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
+
+
+
 
 
 
@@ -71332,13 +70015,20 @@ function isCalendarDate(s) {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
 }
+/** Syntax the linear-time matcher (src/assess/glob.ts) does not take is an error here, not a silent miss. */
+function checkGlob(g, ctx) {
+    const problem = globProblem(g);
+    if (problem)
+        ctx.addIssue({ code: 'custom', message: `expected a glob: ${problem}` });
+}
 /** A workspace-relative glob: an absolute or `..` pattern would reach files Airlock never scans. */
 const RelativeGlob = schemas_string()
     .min(1)
     .max(500)
     .refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), {
     message: 'expected a workspace-relative glob (no leading "/", no ".." segment)',
-});
+})
+    .superRefine(checkGlob);
 const limitField = (key, schema) => schema.default(STANDARD_PROFILE[key]);
 /** One named set of sandbox limits (src/sandbox/types.ts). Bounds catch unit mix-ups (bytes for MiB). */
 const ProfileSchema = strictObject({
@@ -71355,16 +70045,58 @@ const ProfileSchema = strictObject({
         .min(1024)
         .max(256 * 1024 * 1024)),
     maxArtifacts: limitField('maxArtifacts', schemas_number().int().min(0).max(100_000)),
+    /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
+    egress: lazy(() => EgressSchema).optional(),
+})
+    .superRefine((profile, ctx) => {
+    // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
+    const problem = profileMemoryProblem(profile);
+    if (problem)
+        ctx.addIssue({ code: 'custom', message: problem, input: profile });
+});
+const EgressHostEntry = schemas_string()
+    .max(260)
+    .superRefine((entry, ctx) => {
+    const rule = ruleFromEntry(entry);
+    const problem = hostPatternProblem(rule.host) ??
+        (rule.ports[0] >= 1 && rule.ports[0] <= 65_535 ? null : 'expected a port 1-65535');
+    if (problem)
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${problem}` });
+});
+const EgressRuleEntry = strictObject({
+    host: EgressHostEntry,
+    methods: array(schemas_enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+        .max(7)
+        .default([]),
+    paths: array(schemas_string()
+        .max(500)
+        .regex(/^\/[\x21-\x7e]*$/, 'expected a path prefix starting with "/"'))
+        .max(100)
+        .default([]),
+});
+/** `profiles.<name>.egress`: what a script under this profile may reach, through Airlock's proxy. */
+const EgressSchema = strictObject({
+    /** `pypi.org`, `files.pythonhosted.org:443`, `*.githubusercontent.com`, or `{host, methods, paths}`. */
+    allow: array(union([EgressHostEntry, EgressRuleEntry]))
+        .max(200)
+        .default([]),
+    /** Bytes up + down for one script's run. */
+    maxBytes: schemas_number()
+        .int()
+        .min(1)
+        .max(4 * 1024 ** 3)
+        .default(64 * 1024 * 1024),
 });
 const scannerSections = Object.fromEntries(SCANNERS.map((s) => [s.name, s.policySection.prefault({})]));
 const LevelRuleSchema = strictObject({
     /** Omitted: any tool. */
     tool: Tool.optional(),
-    /** A glob over rule ids (picomatch), e.g. `B6*` or `airlock.*`. */
+    /** A glob over rule ids (src/assess/glob.ts), e.g. `B6*` or `airlock.*`. */
     ruleId: schemas_string()
         .min(1)
         .max(200)
-        .regex(RULE_ID_GLOB_CHARS, 'expected a rule id or glob like "B307" or "B6*"'),
+        .regex(RULE_ID_GLOB_CHARS, 'expected a rule id or glob like "B307" or "B6*"')
+        .superRefine(checkGlob),
     minSeverity: Grade.default('low'),
     minConfidence: Grade.default('low'),
     level: Level,
@@ -71382,6 +70114,11 @@ const LevelsSchema = strictObject({
 const RunLevelSchema = strictObject({
     run: schemas_boolean().default(true),
     profile: ProfileName.optional(),
+    /**
+     * Whether this level's scripts get their profile's egress. Low: yes unless turned
+     * off; high: only when the policy says so here, whatever the profile allows.
+     */
+    egress: schemas_boolean().optional(),
 });
 const ExecuteSchema = strictObject({
     low: RunLevelSchema.prefault({ profile: 'standard' }),
@@ -71406,15 +70143,22 @@ const SandboxUser = preprocess(
     message: 'expected ids of at most 2147483647',
 }));
 const SandboxSchema = strictObject({
-    // A ref starting with "-" would be read by docker as a flag.
+    // core (no browser) unless the scripts need Chromium/Mermaid: src/image/flavor.ts.
+    flavor: schemas_enum(IMAGE_FLAVORS).default(DEFAULT_FLAVOR),
+    // A ref starting with "-" would be read by docker as a flag. Absent: the flavor's
+    // local tag (airlock-sandbox:local for core), which the Action maps to the
+    // flavor's published image.
     image: schemas_string()
         .max(255)
         .regex(/^[A-Za-z0-9][A-Za-z0-9._/:@-]*$/, 'expected an image reference like "airlock-sandbox:local"')
-        .default(DEFAULT_SANDBOX.image),
+        .optional(),
     runtime: schemas_enum(['runc', 'runsc']).default(DEFAULT_SANDBOX.runtime),
     user: SandboxUser.default(DEFAULT_SANDBOX.user),
     parallelism: schemas_number().int().min(0).max(64).default(DEFAULT_SANDBOX.parallelism),
-});
+    // Absent: auto-detected (src/sandbox/engine-select.ts).
+    engine: schemas_enum(['docker', 'podman']).optional(),
+})
+    .transform((s) => ({ ...s, image: s.image ?? LOCAL_IMAGE_TAGS[s.flavor] }));
 const AllowlistEntrySchema = strictObject({
     tool: Tool,
     // Exact, never a glob: a wildcard suppression would also hide findings nobody reviewed.
@@ -71459,7 +70203,6 @@ const PolicySchema = strictObject({
 
 
 
-
 /**
  * Reads and validates ONE policy file, before any `extends` merging, so an error
  * names the file it is in. Returns the file's own (raw, validated) mapping: merging
@@ -71471,43 +70214,27 @@ const MAX_POLICY_BYTES = 1024 * 1024;
 /** Bounds YAML alias expansion ("billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
 const MAX_ISSUES_SHOWN = 5;
-function invalid(file, detail) {
+function read_policy_file_invalid(file, detail) {
     return new errors_UserError('POLICY_INVALID', `policy ${file}: ${detail}`);
 }
-async function readCapped(file) {
-    let real;
-    try {
-        real = await (0,promises_namespaceObject.realpath)(file);
-    }
-    catch (e) {
-        const code = e.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new errors_UserError('POLICY_NOT_FOUND', `policy file ${file} not found`, { cause: e });
-        }
-        throw new errors_UserError('POLICY_INVALID', `policy file ${file} cannot be read (${code ?? String(e)})`, {
-            cause: e,
-        });
-    }
-    // O_NONBLOCK: a FIFO named as a policy must not hang the gate in open().
-    const handle = await (0,promises_namespaceObject.open)(real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch((e) => {
-        throw new errors_UserError('POLICY_INVALID', `policy file ${file} cannot be read (${e.code ?? String(e)})`, {
-            cause: e,
-        });
-    });
+async function readCapped(scope, file, naming) {
+    const resolved = await resolveInScope(scope, file, naming);
+    const handle = await openInScope(scope, resolved, naming);
+    const label = naming.field === 'policy file' ? naming.label : resolved.path;
     try {
         const st = await handle.stat();
         if (!st.isFile())
-            throw invalid(file, 'expected a regular file');
+            throw read_policy_file_invalid(label, 'expected a regular file');
         const buf = Buffer.alloc(MAX_POLICY_BYTES + 1);
         const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
         if (bytesRead > MAX_POLICY_BYTES)
-            throw invalid(file, `larger than ${MAX_POLICY_BYTES} bytes`);
+            throw read_policy_file_invalid(label, `larger than ${MAX_POLICY_BYTES} bytes`);
         const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(buf.subarray(0, bytesRead));
-        return { path: real, text };
+        return { path: resolved.path, text };
     }
     catch (e) {
         if (e instanceof TypeError)
-            throw invalid(file, 'not valid UTF-8');
+            throw read_policy_file_invalid(label, 'not valid UTF-8');
         throw e;
     }
     finally {
@@ -71515,7 +70242,7 @@ async function readCapped(file) {
     }
 }
 /** Parses YAML text into a validated raw mapping; `label` names the file in errors. */
-function parsePolicyText(text, label) {
+function read_policy_file_parsePolicyText(text, label) {
     // YAML 1.2 core schema (the package's default): `2027-01-31` stays a string, `<<` is
     // an ordinary (and therefore unknown) key, and duplicate keys are errors.
     const doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, prettyErrors: true });
@@ -71523,30 +70250,256 @@ function parsePolicyText(text, label) {
     if (yamlError) {
         const pos = yamlError.linePos?.[0];
         const where = pos ? `line ${pos.line}, column ${pos.col}: ` : '';
-        throw invalid(label, `${where}not valid YAML (${yamlError.code}: ${yamlError.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')})`);
+        // The parser's own message can quote the text (a tag, an escape, a header), so only
+        // its code and position are shown: the file may not be a policy at all.
+        throw read_policy_file_invalid(label, `${where}not valid YAML (${yamlError.code})`);
     }
     let raw;
     try {
         raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     }
-    catch (e) {
-        throw invalid(label, `YAML could not be expanded (${e.message.split('\n')[0]})`);
+    catch {
+        throw read_policy_file_invalid(label, `YAML aliases could not be expanded within the limit of ${MAX_ALIAS_COUNT}`);
     }
     const parsed = PolicySchema.safeParse(raw, { reportInput: true });
     if (!parsed.success) {
         const issues = parsed.error.issues;
         const shown = issues.slice(0, MAX_ISSUES_SHOWN).map(describeIssue).join('; ');
         const more = issues.length > MAX_ISSUES_SHOWN ? ` (and ${issues.length - MAX_ISSUES_SHOWN} more)` : '';
-        throw invalid(label, shown + more);
+        throw read_policy_file_invalid(label, shown + more);
     }
     return raw;
 }
-async function readPolicyFile(file) {
-    const { path, text } = await readCapped(file);
-    return { path, raw: parsePolicyText(text, file) };
+/**
+ * Reads one policy file that `naming` names, refusing anything outside `scope`
+ * (src/policy/policy-scope.ts). Errors name the file by its real path, which is inside
+ * the scope, and never quote its text (describe-issue.ts).
+ */
+async function readPolicyFile(scope, file, naming) {
+    const { path, text } = await readCapped(scope, file, naming);
+    return { path, raw: read_policy_file_parsePolicyText(text, naming.field === 'policy file' ? naming.label : path) };
+}
+
+;// CONCATENATED MODULE: ./src/policy/from-revision.ts
+
+
+
+
+
+
+
+const MAX_CHAIN = 16;
+// The same cap as a policy file on disk (read-policy-file.ts).
+const from_revision_MAX_POLICY_BYTES = (/* unused pure expression or super */ null && (1024 * 1024));
+// A rules folder is a few dozen small YAML files; these bound a hostile or mistaken one.
+const MAX_RULE_FILES = 1000;
+const MAX_RULE_BYTES = (/* unused pure expression or super */ null && (32 * 1024 * 1024));
+/** The repository-relative path of `abs` (inside `workspace`), and the repository's top folder. */
+async function repoLocation(workspace, abs) {
+    const r = await runGit(workspace, ['rev-parse', '--show-toplevel', '--show-prefix'], {
+        maxOutputBytes: 64 * 1024,
+    });
+    if (r.exitCode !== 0) {
+        throw new UserError('GIT_FAILED', `${workspace} is not a git checkout: ${describeFailure(r)}`);
+    }
+    const [top = '', prefix = ''] = r.stdout.split('\n');
+    const rel = relative(workspace, abs).split(sep).join('/');
+    return { top, repoPath: checkInside(posix.normalize(prefix + rel), abs) };
+}
+/** Refuses a path that leaves the repository: the copy must not read (or write) outside it. */
+function checkInside(repoPath, label) {
+    if (repoPath === '..' || repoPath.startsWith('../') || posix.isAbsolute(repoPath) || repoPath === '.') {
+        throw invalid(label, `refers to ${JSON.stringify(repoPath)}, which is outside the repository`);
+    }
+    return repoPath;
+}
+function parseTree(stdout) {
+    return stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => {
+        const tab = line.indexOf('\t');
+        const [mode = '', type = '', oid = ''] = line.slice(0, tab).split(' ');
+        return { mode, type, oid, path: line.slice(tab + 1) };
+    });
+}
+async function lsTree(top, commit, path, recursive) {
+    const r = await runGit(top, [
+        '--literal-pathspecs', // a path with `*` or `:(…)` is a name, not a pattern
+        'ls-tree',
+        '-z',
+        '--full-tree',
+        ...(recursive ? ['-r'] : []),
+        '--end-of-options',
+        commit,
+        '--',
+        path,
+    ]);
+    if (r.exitCode !== 0 || r.stdoutTruncated) {
+        throw new UserError('GIT_FAILED', `listing ${path} at ${commit} failed: ${describeFailure(r)}`);
+    }
+    return parseTree(r.stdout);
+}
+function checkRegular(e, label) {
+    if (e.type !== 'blob' || (e.mode !== '100644' && e.mode !== '100755')) {
+        const what = e.mode === '120000' ? 'a symlink' : e.type === 'commit' ? 'a submodule' : 'not a regular file';
+        throw invalid(label, `${e.path} is ${what} at the trusted revision; only regular files are read`);
+    }
+}
+async function readBlob(top, e, cap, label) {
+    const r = await runGit(top, ['cat-file', 'blob', e.oid], { maxOutputBytes: cap + 1 });
+    if (r.exitCode !== 0)
+        throw new UserError('GIT_FAILED', `reading ${e.path}: ${describeFailure(r)}`);
+    if (r.stdoutBytes > cap)
+        throw invalid(label, `${e.path} is larger than ${cap} bytes`);
+    return r.stdout;
+}
+/**
+ * The folder a copy was written into, from the copied top file and its repository
+ * path: the copy's whole world, which loadPolicy takes as its `root` (a policy read
+ * from a revision may name only what was copied beside it).
+ */
+function revisionCopyRoot(file, repoPath) {
+    const parts = repoPath.split('/');
+    let root = file;
+    for (let i = 0; i < parts.length; i++)
+        root = (0,external_node_path_namespaceObject.dirname)(root);
+    if ((0,external_node_path_namespaceObject.join)(root, ...parts) !== file)
+        throw new Error(`${file} is not a copy of ${repoPath}`);
+    return root;
+}
+async function writeInto(dest, repoPath, text) {
+    const file = join(dest, ...repoPath.split('/'));
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(file, text, { mode: 0o600 });
+    return file;
+}
+/** The file's `extends` and `rulesDir`, repository-relative, each checked to stay inside. */
+function referencesOf(raw, repoPath, label) {
+    const dir = posix.dirname(repoPath);
+    let extendsPath;
+    const ref = raw.extends;
+    if (typeof ref === 'string' && !SHIPPED_POLICY_NAMES.includes(ref)) {
+        if (isAbsolute(ref) || posix.isAbsolute(ref) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) {
+            throw invalid(label, `extends: expected a shipped name or a relative path, got ${JSON.stringify(ref)}`);
+        }
+        extendsPath = checkInside(posix.normalize(posix.join(dir, ref)), `${label}: extends`);
+    }
+    const rules = raw.scanners?.semgrep?.rulesDir;
+    const rulesDir = typeof rules === 'string'
+        ? checkInside(posix.normalize(posix.join(dir, rules)), `${label}: scanners.semgrep.rulesDir`)
+        : undefined;
+    return { extendsPath, rulesDir };
+}
+async function copyRulesDir(top, commit, dir, dest, label) {
+    const entries = await lsTree(top, commit, `${dir}/`, true);
+    if (entries.length > MAX_RULE_FILES)
+        throw invalid(label, `${dir} holds more than ${MAX_RULE_FILES} files`);
+    let total = 0;
+    for (const e of entries) {
+        checkRegular(e, label);
+        const text = await readBlob(top, e, MAX_RULE_BYTES, label);
+        total += Buffer.byteLength(text);
+        if (total > MAX_RULE_BYTES)
+            throw invalid(label, `${dir} holds more than ${MAX_RULE_BYTES} bytes`);
+        await writeInto(dest, e.path, text);
+    }
+}
+/**
+ * Copies the policy `policyFile` (an absolute path inside `workspace`) as it is at
+ * `commit` into `dest` (an empty private folder). Throws POLICY_NOT_FOUND when the
+ * file does not exist at that commit, POLICY_INVALID for a file that does not parse
+ * or a reference that leaves the repository.
+ */
+async function copyPolicyAtRevision(opts) {
+    const { top, repoPath } = await repoLocation(opts.workspace, opts.policyFile);
+    const paths = [];
+    const seen = new Set();
+    let file;
+    let next = repoPath;
+    while (next !== undefined && !seen.has(next)) {
+        if (seen.size >= MAX_CHAIN)
+            throw invalid(repoPath, `extends: more than ${MAX_CHAIN} levels deep`);
+        seen.add(next);
+        const label = `${next} at ${opts.commit.slice(0, 12)}`;
+        const [entry] = await lsTree(top, opts.commit, next, false);
+        if (!entry || entry.path !== next) {
+            throw new UserError('POLICY_NOT_FOUND', `policy file ${next} does not exist at the trusted revision ${opts.commit}` +
+                (next === repoPath ? ' (a policy a pull request adds takes effect after merge)' : ''));
+        }
+        checkRegular(entry, label);
+        const text = await readBlob(top, entry, from_revision_MAX_POLICY_BYTES, label);
+        const raw = parsePolicyText(text, label);
+        const written = await writeInto(opts.dest, next, text);
+        file ??= written;
+        paths.push(next);
+        const refs = referencesOf(raw, next, label);
+        if (refs.rulesDir !== undefined && !paths.includes(refs.rulesDir)) {
+            await copyRulesDir(top, opts.commit, refs.rulesDir, opts.dest, label);
+            paths.push(refs.rulesDir);
+        }
+        next = refs.extendsPath;
+    }
+    // A cycle stops the copy; loadPolicy names it when it reads the copy.
+    return { file: file, repoPath, paths };
+}
+
+;// CONCATENATED MODULE: ./src/policy/merge.ts
+/**
+ * How a policy that `extends` another combines with it (docs/policy.md, "extends"):
+ *
+ * - scalars: the child's value replaces the parent's;
+ * - mappings: merged key by key, recursively (so a child can change one limit of a profile);
+ * - lists: replaced by the child's, except the two lists whose order or accumulation
+ *   matters, which are concatenated with the CHILD's entries first:
+ *     `levels.rules` (first match wins, so the child's rules take precedence), and
+ *     `allowlist` (a child adds suppressions; it cannot silently drop the parent's).
+ *
+ * Both inputs are already validated per file, so keys are known field names or
+ * profile names (a restricted pattern): no `__proto__` can reach here. The result is
+ * built from fresh objects; neither input is modified.
+ */
+const CONCATENATED = new Set(['levels.rules', 'allowlist']);
+function isMapping(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function merge_clone(v) {
+    if (Array.isArray(v))
+        return v.map(merge_clone);
+    if (isMapping(v))
+        return mergeAt(undefined, v, '');
+    return v;
+}
+function mergeAt(parent, child, at) {
+    if (child === undefined)
+        return parent === undefined ? null : merge_clone(parent);
+    if (parent === undefined) {
+        if (!isMapping(child))
+            return merge_clone(child);
+    }
+    if (Array.isArray(child) && Array.isArray(parent) && CONCATENATED.has(at)) {
+        return [...child.map(merge_clone), ...parent.map(merge_clone)];
+    }
+    if (isMapping(child)) {
+        const base = isMapping(parent) ? parent : {};
+        const out = {};
+        for (const key of new Set([...Object.keys(base), ...Object.keys(child)])) {
+            const value = mergeAt(base[key], child[key], at ? `${at}.${key}` : key);
+            Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+        }
+        return out;
+    }
+    return merge_clone(child);
+}
+/** `child` layered over `parent` by the rules above. */
+function mergePolicies(parent, child) {
+    return mergeAt(parent, child, '');
 }
 
 ;// CONCATENATED MODULE: ./src/policy/load.ts
+
+
+
 
 
 
@@ -71561,43 +70514,52 @@ const MAX_EXTENDS_DEPTH = 16;
 function resolveExtends(ref, from) {
     if (isShippedName(ref))
         return shippedPolicyPath(ref);
+    // The ref is shown as the policy wrote it: that file passed validation, so it is a policy.
     // Only relative paths: a policy checked into one repository must mean the same on every machine.
     if ((0,external_node_path_namespaceObject.isAbsolute)(ref) || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) {
-        throw invalid(from, `extends: expected a shipped name (${SHIPPED_POLICY_NAMES.join('|')}) or a path relative to this file, got ${JSON.stringify(ref)}`);
+        throw read_policy_file_invalid(from, `extends: expected a shipped name (${policies_dir_SHIPPED_POLICY_NAMES.join('|')}) or a path relative to this file, got ${quoteRef(ref)}`);
     }
     return (0,external_node_path_namespaceObject.resolve)((0,external_node_path_namespaceObject.dirname)(from), ref);
 }
-/** The file and its ancestors, child first. */
-async function readChain(file) {
+/** The file and its ancestors, child first, every one read inside the scope. */
+async function readChain(file, scope) {
     const chain = [];
     const seen = new Set();
     let next = file;
+    let naming = { label: file, field: 'policy file', ref: file };
     while (next !== undefined) {
-        const current = await readPolicyFile(next);
+        const current = await readPolicyFile(scope, next, naming);
         if (seen.has(current.path)) {
             const names = [...chain.map((f) => f.path), current.path].join(' -> ');
-            throw invalid(file, `extends: cycle ${names}`);
+            throw read_policy_file_invalid(file, `extends: cycle ${names}`);
         }
         seen.add(current.path);
         chain.push(current);
         if (chain.length > MAX_EXTENDS_DEPTH)
-            throw invalid(file, `extends: more than ${MAX_EXTENDS_DEPTH} levels deep`);
+            throw read_policy_file_invalid(file, `extends: more than ${MAX_EXTENDS_DEPTH} levels deep`);
         const ref = current.raw.extends;
         next = typeof ref === 'string' ? resolveExtends(ref, current.path) : undefined;
+        naming = { label: current.path, field: 'extends', ref: String(ref) };
     }
     return chain;
 }
-/** A layer as merged: no `extends`/`name` (they describe the file, not settings), rulesDir made absolute. */
-function toLayer(file) {
+/**
+ * A layer as merged: no `extends`/`name` (they describe the file, not settings),
+ * rulesDir made absolute and checked to be a plain folder inside the scope.
+ */
+async function toLayer(file, scope) {
     const { extends: _e, name: _n, ...settings } = file.raw;
     const semgrep = settings.scanners?.semgrep;
     if (semgrep?.rulesDir !== undefined) {
         // Relative to the file that names it, so an extended policy keeps pointing at its own rules.
+        const naming = { label: file.path, field: 'scanners.semgrep.rulesDir', ref: semgrep.rulesDir };
+        if ((0,external_node_path_namespaceObject.isAbsolute)(semgrep.rulesDir)) {
+            throw read_policy_file_invalid(file.path, 'scanners.semgrep.rulesDir: expected a folder relative to this file');
+        }
+        const dir = await resolveInScope(scope, (0,external_node_path_namespaceObject.resolve)((0,external_node_path_namespaceObject.dirname)(file.path), semgrep.rulesDir), naming);
+        await checkFolderInScope(scope, dir, naming);
         const scanners = settings.scanners;
-        settings.scanners = {
-            ...scanners,
-            semgrep: { ...semgrep, rulesDir: (0,external_node_path_namespaceObject.resolve)((0,external_node_path_namespaceObject.dirname)(file.path), semgrep.rulesDir) },
-        };
+        settings.scanners = { ...scanners, semgrep: { ...semgrep, rulesDir: dir.path } };
     }
     return settings;
 }
@@ -71609,10 +70571,10 @@ function checkReferences(doc, label) {
         if (!setting.run)
             continue;
         if (setting.profile === undefined) {
-            throw invalid(label, `execute.${level}.profile: expected a profile name when run is true`);
+            throw read_policy_file_invalid(label, `execute.${level}.profile: expected a profile name when run is true`);
         }
         if (!names.includes(setting.profile)) {
-            throw invalid(label, `execute.${level}.profile: expected one of ${names.join('|')} (the profiles defined), got ${JSON.stringify(setting.profile)}`);
+            throw read_policy_file_invalid(label, `execute.${level}.profile: expected one of ${names.join('|')} (the profiles defined), got ${JSON.stringify(setting.profile)}`);
         }
     }
 }
@@ -71622,13 +70584,23 @@ function checkReferences(doc, label) {
  * follows its `extends` chain, merges (src/policy/merge.ts) over the built-in defaults
  * and validates the result. Throws `UserError` POLICY_NOT_FOUND / POLICY_INVALID with
  * the file, the field path and what was expected.
+ *
+ * `root` is the workspace (for a pull request, the private copy of the base commit's
+ * files; default: the process's directory, as for the CLI): the policy and every file it names must be inside it or the shipped
+ * policies folder (src/policy/policy-scope.ts says why and how).
  */
-async function loadPolicy(file) {
+async function loadPolicy(file, opts = { root: process.cwd() }) {
     const top = file === undefined ? shippedPolicyPath('default') : resolvePolicyRef(file, process.cwd());
-    const chain = await readChain(top);
+    const { scope, namedOutside } = await policyScope(top, opts.root);
+    // A file the operator named outside the workspace: "not found" is about their own path.
+    if (namedOutside &&
+        !(await (0,promises_namespaceObject.realpath)(top).then(() => true, () => false))) {
+        throw new errors_UserError('POLICY_NOT_FOUND', `policy file ${top} not found`);
+    }
+    const chain = await readChain(top, scope);
     let merged = { profiles: structuredClone(defaults_DEFAULT_PROFILES) };
     for (const layer of [...chain].reverse())
-        merged = mergePolicies(merged, toLayer(layer));
+        merged = mergePolicies(merged, await toLayer(layer, scope));
     const label = chain.length > 1
         ? `${top} (with extends: ${chain
             .slice(1)
@@ -71637,7 +70609,7 @@ async function loadPolicy(file) {
         : top;
     const parsed = PolicySchema.safeParse(merged, { reportInput: true });
     if (!parsed.success)
-        throw invalid(label, parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
+        throw read_policy_file_invalid(label, parsed.error.issues.slice(0, 5).map(describeIssue).join('; '));
     const doc = parsed.data;
     checkReferences(doc, label);
     const { extends: _e, name: _n, ...settings } = doc;
@@ -71718,7 +70690,7 @@ function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
         if (results.length > limits.maxResultsPerRun) {
             const dropped = results.length - limits.maxResultsPerRun;
             run.results = keepMostSevere(results, limits.maxResultsPerRun);
-            note(run, notices, `SARIF truncated: ${dropped} of ${results.length} ${toolName(run)} result(s) beyond GitHub's limit of ${limits.maxResultsPerRun} per run were dropped (least severe first); the JSON report has them all`);
+            note(run, notices, `SARIF truncated: ${dropped} of ${results.length} ${toolName(run)} result(s) beyond GitHub's limit of ${limits.maxResultsPerRun} per run were dropped (every file keeps its most severe first, then the least severe go); the JSON report has them all`);
         }
     }
     shrinkToSize(log, limits.maxGzipBytes, notices);
@@ -71751,13 +70723,43 @@ function shrinkToSize(log, maxGzipBytes, notices) {
     }
     throw new Error('SARIF log could not be shrunk under the upload size limit');
 }
-/** The `keep` most severe results, in their original order. */
+/**
+ * Results a file keeps ahead of everything else when a run must be cut: one file's
+ * flood of findings (a generated file with thousands of `assert`s) must not push every
+ * other file's findings out of code scanning.
+ */
+const PER_FILE_FLOOR = 10;
+function fileOf(r) {
+    return r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
+}
+/**
+ * `keep` results, in their original order, chosen fairly: first every file's most
+ * severe results, round by round (each file's 1st, then each file's 2nd, ... up to
+ * PER_FILE_FLOOR; within a round the more severe first), then the rest by severity.
+ */
 function keepMostSevere(results, keep) {
+    const rank = (i) => LEVEL_RANK[results[i].level ?? 'warning'] ?? 1;
+    const byFile = new Map();
+    results.forEach((r, i) => {
+        const f = fileOf(r);
+        const list = byFile.get(f);
+        if (list)
+            list.push(i);
+        else
+            byFile.set(f, [i]);
+    });
+    const round = new Array(results.length);
+    for (const list of byFile.values()) {
+        list.sort((a, b) => rank(a) - rank(b) || a - b);
+        list.forEach((i, k) => {
+            round[i] = k;
+        });
+    }
+    const floor = (i) => (round[i] < PER_FILE_FLOOR ? round[i] : PER_FILE_FLOOR);
     const order = results
-        .map((r, i) => ({ i, rank: LEVEL_RANK[r.level ?? 'warning'] ?? 1 }))
-        .sort((a, b) => a.rank - b.rank || a.i - b.i)
+        .map((_, i) => i)
+        .sort((a, b) => floor(a) - floor(b) || rank(a) - rank(b) || a - b)
         .slice(0, keep)
-        .map((x) => x.i)
         .sort((a, b) => a - b);
     return order.map((i) => results[i]);
 }
@@ -72118,6 +71120,26 @@ function airlockRun(items, input, catalog, fp) {
             descriptor: { id: `airlock/scanner-${s.status}` },
         });
     }
+    // Denied egress attempts are visible even when the script then succeeded
+    // (docs/egress.md): one warning per script, naming the first few.
+    for (const sc of input.scripts) {
+        const denied = (sc.execution?.egress ?? []).filter((q) => !q.allowed);
+        if (denied.length === 0)
+            continue;
+        const shown = denied
+            .slice(0, 5)
+            .map((q) => `${q.method} ${q.host}:${q.port} (${q.reason})`)
+            .join('; ');
+        const more = denied.length > 5 ? `; and ${denied.length - 5} more` : '';
+        notifications.push({
+            level: 'warning',
+            message: {
+                text: `${sc.path}: ${denied.length} network request(s) denied by the egress allowlist: ${shown}${more}`,
+            },
+            descriptor: { id: 'airlock/egress-denied' },
+            locations: [{ physicalLocation: { artifactLocation: { uri: sc.path, uriBaseId: '%SRCROOT%' } } }],
+        });
+    }
     if (input.cancelled) {
         ok = false;
         const c = input.cancelled;
@@ -72203,6 +71225,121 @@ async function writeSarif(log, file) {
     return { bytes: Buffer.byteLength(body) };
 }
 
+;// CONCATENATED MODULE: ./src/report/visible-text.ts
+/**
+ * Hostile text (file names, finding messages, a script's stderr, artifact names) made
+ * visible: every character that moves, hides or reorders text is written out as
+ * `\u{XXXX}` instead of being passed on.
+ *
+ * - C0 and C1 controls (U+0085 NEXT LINE is a line break to many renderers) and DEL;
+ * - U+2028/U+2029 (line and paragraph separators: new lines in JavaScript, in GitHub's
+ *   log viewer and in some Markdown renderers);
+ * - bidirectional overrides, embeddings, isolates and marks (trojan source: text that
+ *   displays in another order than it reads, CVE-2021-42574);
+ * - zero-width characters and the BOM (names that look equal and are not).
+ *
+ * `keepLineBreaks` keeps `\n` and `\t` (a stderr tail in a code block); otherwise they
+ * are escaped too, so one line stays one line.
+ */
+const ALWAYS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
+const WITH_BREAKS = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
+function codePointEscape(c) {
+    return `\\u{${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}}`;
+}
+function visibleText(text, opts = {}) {
+    const normalized = opts.keepLineBreaks ? text.replace(/\r\n?/g, '\n') : text;
+    return normalized.replace(opts.keepLineBreaks ? ALWAYS : WITH_BREAKS, codePointEscape);
+}
+/** True when `text` holds a character `visibleText` would escape (on one line). */
+function hasInvisible(text) {
+    WITH_BREAKS.lastIndex = 0;
+    const found = WITH_BREAKS.test(text);
+    WITH_BREAKS.lastIndex = 0;
+    return found;
+}
+/** At most `max` UTF-16 units, cut with an ellipsis and never inside a surrogate pair. */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let end = max - 1;
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end)}…`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+/**
+ * Markdown pieces for text that comes from scanned (hostile) files: names, messages,
+ * output. GitHub renders summaries as GitHub-flavoured Markdown with inline HTML, so
+ * such text must not open a link, an image, a tag, a table cell or a code fence of its
+ * own, and must not hide or reorder characters (src/report/visible-text.ts).
+ */
+/** Plain text on one line: HTML and Markdown syntax escaped, bounded. */
+function markdown_escapeMarkdown(text, max = 500) {
+    return (clip(visibleText(text.replace(/[\r\n]+/g, ' ')), max)
+        // HTML first (GitHub renders inline HTML in summaries), then Markdown syntax.
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`));
+}
+/**
+ * A code span that shows `text` exactly (backticks included), on one line. A table
+ * cell ends at an unescaped `|` even inside a code span (GFM), hence `\|`, which
+ * GitHub shows as `|`.
+ */
+function codeSpan(text, max = 300) {
+    const shown = clip(visibleText(text), max).replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = shown.startsWith('`') || shown.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${shown}${pad}${fence}`;
+}
+/**
+ * A fenced block longer than any backtick run inside, so the text cannot close it and
+ * go on as Markdown or HTML. Line breaks stay; other invisible characters are escaped.
+ */
+function fencedBlock(text, lang = '') {
+    const shown = visibleText(text, { keepLineBreaks: true }).replace(/\n+$/, '');
+    const longest = Math.max(2, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${lang}\n${shown}\n${fence}`;
+}
+/**
+ * Each path segment percent-encoded, parentheses too: an unbalanced `)` in a name
+ * would end the link's destination and let the rest of the name render as Markdown.
+ */
+function encodePath(path) {
+    return path
+        .split('/')
+        .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+        .join('/');
+}
+/** `[label](url)` for a URL we built; `label` is Markdown already escaped by the caller. */
+function markdown_link(label, url) {
+    return url ? `[${label}](${url})` : label;
+}
+function fmtBytes(b) {
+    if (b === null || b === undefined)
+        return '–';
+    if (b < 1024)
+        return `${b} B`;
+    if (b < 1024 * 1024)
+        return `${(b / 1024).toFixed(1)} KiB`;
+    return `${(b / (1024 * 1024)).toFixed(1)} MiB`;
+}
+function fmtMs(ms) {
+    if (ms === undefined)
+        return '–';
+    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+/** UTF-8 size, as GitHub measures a step summary. */
+function utf8Bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+
 ;// CONCATENATED MODULE: ./src/report/scanner-warnings.ts
 
 /**
@@ -72220,122 +71357,1430 @@ function missingScannerWarnings(scanners) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
+;// CONCATENATED MODULE: ./src/egress/bridge-source.ts
+/**
+ * The in-container half of egress: a Python program the sandbox runs before the script.
+ * It forks a bridge that listens on 127.0.0.1:PORT (the container has only loopback:
+ * `--network none`) and joins each connection to Airlock's proxy through the unix
+ * socket mounted into the container, waits until the bridge listens, then execs the
+ * script in its place. It decides nothing: the proxy on the host checks every request.
+ * A script that kills the bridge or takes its port only loses its own egress; the
+ * launcher's `kill -9 -1` after the script ends it.
+ *
+ * Kept as text here (not a .py beside the sources) because the Action runs a bundle:
+ * the file is written next to the socket for each run.
+ *
+ * argv: bridge.py SOCKET PORT -- COMMAND...
+ */
+const BRIDGE_SOURCE = `import os, socket, sys, threading
 
-const MAX_FINDINGS_LISTED = 200;
-function summary_escapeMarkdown(text) {
-    return (text
-        .replace(/[\r\n]+/g, ' ')
-        // HTML first (GitHub renders inline HTML in summaries), then Markdown syntax.
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
-        .slice(0, 500));
+def pump(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+def serve(listener, path):
+    while True:
+        client, _ = listener.accept()
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            upstream.connect(path)
+        except OSError:
+            client.close()
+            upstream.close()
+            continue
+        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+def main():
+    path, port, sep, command = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+    if sep != "--" or not command:
+        sys.exit("usage: bridge.py SOCKET PORT -- COMMAND...")
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+    if os.fork() == 0:
+        # The bridge keeps none of the script's stdio: its output is the script's alone.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        serve(listener, path)
+        os._exit(0)
+    listener.close()
+    os.execvp(command[0], command)
+
+main()
+`;
+
+;// CONCATENATED MODULE: external "node:dns/promises"
+const external_node_dns_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
+;// CONCATENATED MODULE: ./src/egress/address-policy.ts
+
+
+/**
+ * Which IP addresses the egress proxy never dials, whatever name resolved to them.
+ *
+ * The proxy resolves names itself and dials only an address it checked here, so a
+ * name that resolves (or is rebound) to the runner, its metadata service or the LAN
+ * cannot be used to reach them. IPv4-mapped IPv6 (::ffff:a.b.c.d) is matched against
+ * the IPv4 ranges (node's BlockList does that), and the IPv6 forms that embed or
+ * translate an IPv4 address (NAT64, 6to4, Teredo) are refused whole: checking the
+ * embedded address is not worth the parser.
+ */
+const V4 = [
+    ['0.0.0.0', 8, 'this network'],
+    ['10.0.0.0', 8, 'private'],
+    ['100.64.0.0', 10, 'carrier-grade NAT'],
+    ['127.0.0.0', 8, 'loopback'],
+    ['169.254.0.0', 16, 'link-local (cloud metadata lives at 169.254.169.254)'],
+    ['172.16.0.0', 12, 'private'],
+    ['192.0.0.0', 24, 'IETF protocol assignments'],
+    ['192.168.0.0', 16, 'private'],
+    ['198.18.0.0', 15, 'benchmarking'],
+    ['224.0.0.0', 4, 'multicast'],
+    ['240.0.0.0', 4, 'reserved'],
+];
+const V6 = [
+    ['::', 128, 'unspecified'],
+    ['::1', 128, 'loopback'],
+    ['::ffff:0:0', 96, 'IPv4-mapped'],
+    ['64:ff9b::', 96, 'NAT64'],
+    ['64:ff9b:1::', 48, 'NAT64 (local use)'],
+    ['100::', 64, 'discard'],
+    ['2001::', 32, 'Teredo'],
+    ['2002::', 16, '6to4'],
+    ['fc00::', 7, 'unique local (AWS metadata lives at fd00:ec2::254)'],
+    ['fe80::', 10, 'link-local'],
+    ['ff00::', 8, 'multicast'],
+];
+// One list per range, so the refusal can say which. Each family is checked only against
+// its own ranges: a BlockList matches an IPv4 address against IPv6 rules in its mapped
+// form, so ::ffff:0:0/96 would otherwise catch every IPv4 address.
+function lists(ranges, type) {
+    return ranges.map(([net, prefix, why]) => {
+        const one = new external_node_net_namespaceObject.BlockList();
+        one.addSubnet(net, prefix, type);
+        return [one, why];
+    });
 }
-function encodePath(path) {
-    return path.split('/').map(encodeURIComponent).join('/');
+const V4_LISTS = lists(V4, 'ipv4');
+const V6_LISTS = lists(V6, 'ipv6');
+/** The runner's own addresses: a service bound to a public interface is still the host. */
+function hostAddresses() {
+    const out = new Set();
+    for (const entries of Object.values((0,external_node_os_namespaceObject.networkInterfaces)())) {
+        for (const e of entries ?? [])
+            out.add(e.address.toLowerCase());
+    }
+    return out;
 }
-function fmtMs(ms) {
-    if (ms === undefined)
-        return '–';
-    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+/**
+ * Why `ip` must not be dialled, or null when it may be. `ip` must be a literal
+ * address (a resolver's answer); anything else is refused.
+ */
+function forbiddenAddressReason(ip, own = hostAddresses()) {
+    const family = (0,external_node_net_namespaceObject.isIP)(ip);
+    if (family === 0)
+        return 'not an IP address';
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    for (const [list, why] of family === 4 ? V4_LISTS : V6_LISTS) {
+        if (list.check(ip, type))
+            return why;
+    }
+    if (own.has(ip.toLowerCase()))
+        return "the runner's own address";
+    return null;
 }
-function fmtBytes(b) {
-    if (b === null || b === undefined)
-        return '–';
-    if (b < 1024 * 1024)
-        return `${Math.round(b / 1024)} KiB`;
-    return `${(b / (1024 * 1024)).toFixed(1)} MiB`;
+
+;// CONCATENATED MODULE: ./src/egress/tls-sni.ts
+/** A ClientHello larger than this is not waited for. */
+const MAX_CLIENT_HELLO = 16 * 1024;
+function readSni(buf) {
+    if (buf.length < 5)
+        return 'incomplete';
+    // TLS record: type 22 (handshake), version 3.x, length.
+    if (buf[0] !== 22 || buf[1] !== 3)
+        return 'not-tls';
+    const recordLen = buf.readUInt16BE(3);
+    if (buf.length < 5 + recordLen)
+        return recordLen + 5 > MAX_CLIENT_HELLO ? 'not-tls' : 'incomplete';
+    const hs = buf.subarray(5, 5 + recordLen);
+    // Handshake type 1 = ClientHello; a hello split over records is not supported (clients don't).
+    if (hs.length < 4 || hs[0] !== 1)
+        return 'not-tls';
+    const helloLen = hs.readUIntBE(1, 3);
+    if (helloLen + 4 > hs.length)
+        return 'not-tls';
+    let p = 4 + 2 + 32; // version, random
+    const need = (n) => p + n <= 4 + helloLen;
+    if (!need(1))
+        return 'not-tls';
+    p += 1 + hs[p]; // session id
+    if (!need(2))
+        return 'not-tls';
+    p += 2 + hs.readUInt16BE(p); // cipher suites
+    if (!need(1))
+        return 'not-tls';
+    p += 1 + hs[p]; // compression methods
+    if (p === 4 + helloLen)
+        return { name: null };
+    if (!need(2))
+        return 'not-tls';
+    const extEnd = p + 2 + hs.readUInt16BE(p);
+    p += 2;
+    if (extEnd > 4 + helloLen)
+        return 'not-tls';
+    while (p + 4 <= extEnd) {
+        const type = hs.readUInt16BE(p);
+        const len = hs.readUInt16BE(p + 2);
+        p += 4;
+        if (p + len > extEnd)
+            return 'not-tls';
+        if (type === 0) {
+            // server_name: list length, then entries of (type 0 = host_name, length, name).
+            let q = p + 2;
+            while (q + 3 <= p + len) {
+                const nameType = hs[q];
+                const nameLen = hs.readUInt16BE(q + 1);
+                q += 3;
+                if (q + nameLen > p + len)
+                    return 'not-tls';
+                if (nameType === 0)
+                    return { name: hs.subarray(q, q + nameLen).toString('latin1') };
+                q += nameLen;
+            }
+            return 'not-tls';
+        }
+        p += len;
+    }
+    return { name: null };
 }
+
+;// CONCATENATED MODULE: ./src/egress/proxy.ts
+
+
+
+
+
+
+async function resolveAll(host) {
+    return (await (0,external_node_dns_promises_namespaceObject.lookup)(host, { all: true, verbatim: true })).map((a) => a.address);
+}
+class EgressProxy {
+    /** One slot per request, reserved when it arrives: records read in arrival order. */
+    slots = [];
+    server;
+    opts;
+    bytesUsed = 0;
+    open = new Set();
+    constructor(options) {
+        this.opts = {
+            resolve: resolveAll,
+            ownAddresses: hostAddresses(),
+            helloTimeoutMs: 10_000,
+            ...options,
+        };
+        this.server = (0,external_node_http_namespaceObject.createServer)((req, res) => void this.onRequest(req, res));
+        this.server.on('connect', (req, socket, head) => {
+            void this.onConnect(req, socket, head);
+        });
+        this.server.on('connection', (s) => {
+            this.open.add(s);
+            s.on('close', () => this.open.delete(s));
+        });
+        // A client that speaks something other than HTTP gets a 400 and a record.
+        this.server.on('clientError', (_err, socket) => {
+            this.record({
+                method: '-',
+                host: '-',
+                port: 0,
+                bytesUp: 0,
+                bytesDown: 0,
+                allowed: false,
+                reason: 'not HTTP',
+            });
+            socket.destroy();
+        });
+    }
+    /** Listens on a unix socket path (the container's) or a TCP port on loopback (tests). */
+    listen(where) {
+        return new Promise((resolve, reject) => {
+            this.server.once('error', reject);
+            const done = () => {
+                this.server.off('error', reject);
+                resolve();
+            };
+            if (typeof where === 'string')
+                this.server.listen(where, done);
+            else
+                this.server.listen(where, '127.0.0.1', done);
+        });
+    }
+    address() {
+        return this.server.address();
+    }
+    async close() {
+        for (const s of this.open)
+            s.destroy();
+        await new Promise((resolve) => this.server.close(() => resolve()));
+    }
+    /** Every request seen so far that has ended, in the order they arrived. */
+    get records() {
+        return this.slots.filter((r) => r !== undefined);
+    }
+    reserve() {
+        this.slots.push(undefined);
+        return this.slots.length - 1;
+    }
+    record(r, slot = this.reserve()) {
+        this.slots[slot] = r;
+        this.opts.onRecord?.(r);
+    }
+    /** The first resolved address we may dial, or why none. */
+    async pickAddress(host) {
+        let addresses;
+        try {
+            addresses = await this.opts.resolve(host);
+        }
+        catch {
+            return { refused: 'name does not resolve' };
+        }
+        const reasons = [];
+        for (const ip of addresses) {
+            const why = forbiddenAddressReason(ip, this.opts.ownAddresses);
+            if (why === null)
+                return { ip };
+            reasons.push(`${ip}: ${why}`);
+        }
+        return {
+            refused: reasons.length ? `resolves to a refused address (${reasons.join('; ')})` : 'no address',
+        };
+    }
+    /** Counts bytes against the run's budget; false once it is spent. */
+    spend(n) {
+        this.bytesUsed += n;
+        return this.bytesUsed <= this.opts.byteBudget;
+    }
+    async onConnect(req, client, head) {
+        const slot = this.reserve();
+        const target = parseAuthority(req.url ?? '');
+        const base = { method: 'CONNECT', host: target?.host ?? String(req.url), port: target?.port ?? 0 };
+        const deny = (reason, status = 403) => {
+            this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
+            if (!client.destroyed)
+                client.end(`HTTP/1.1 ${status} Forbidden\r\nX-Airlock-Egress: ${reason.replace(/[^\x20-\x7e]/g, '?')}\r\n\r\n`);
+        };
+        if (target === null)
+            return deny('CONNECT target is not host:port', 400);
+        const decision = matchEgress(this.opts.rules, { host: target.host, port: target.port });
+        if (!decision.allowed)
+            return deny(decision.reason);
+        const picked = await this.pickAddress(target.host);
+        if ('refused' in picked)
+            return deny(picked.refused);
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        const hello = await readClientHello(client, head, this.opts.helloTimeoutMs);
+        const sni = typeof hello === 'string' ? hello : readSni(hello);
+        if (sni === 'not-tls' || sni === 'incomplete' || sni === 'timeout') {
+            this.record({
+                ...base,
+                bytesUp: 0,
+                bytesDown: 0,
+                allowed: false,
+                reason: `tunnel does not carry TLS (${sni})`,
+            }, slot);
+            client.destroy();
+            return;
+        }
+        if (typeof hello === 'string')
+            return;
+        if (sni.name === null || normalizeHost(sni.name) !== normalizeHost(target.host)) {
+            this.record({
+                ...base,
+                bytesUp: 0,
+                bytesDown: 0,
+                allowed: false,
+                reason: `TLS server name ${JSON.stringify(sni.name)} is not the CONNECT host`,
+            }, slot);
+            client.destroy();
+            return;
+        }
+        this.tunnel(client, picked.ip, target.port, hello, base, slot);
+    }
+    tunnel(client, ip, port, first, base, slot) {
+        const upstream = (0,external_node_net_namespaceObject.connect)({ host: ip, port });
+        const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
+        let finished = false;
+        const finish = (reason) => {
+            if (finished)
+                return;
+            finished = true;
+            if (reason) {
+                r.allowed = false;
+                r.reason = reason;
+            }
+            upstream.destroy();
+            client.destroy();
+            this.record(r, slot);
+        };
+        const up = (chunk) => {
+            r.bytesUp += chunk.length;
+            if (!this.spend(chunk.length))
+                return finish('byte budget exceeded');
+            upstream.write(chunk);
+        };
+        up(first);
+        client.on('data', up);
+        // readClientHello paused the socket; a listener alone does not resume a paused stream.
+        client.resume();
+        upstream.on('data', (chunk) => {
+            r.bytesDown += chunk.length;
+            if (!this.spend(chunk.length))
+                return finish('byte budget exceeded');
+            client.write(chunk);
+        });
+        upstream.on('error', () => finish(r.bytesDown === 0 ? 'upstream connection failed' : undefined));
+        client.on('error', () => finish());
+        upstream.on('close', () => finish());
+        client.on('close', () => finish());
+    }
+    async onRequest(req, res) {
+        const slot = this.reserve();
+        const method = req.method ?? 'GET';
+        let url = null;
+        try {
+            url = new URL(req.url ?? '');
+        }
+        catch {
+            url = null;
+        }
+        const port = url ? Number(url.port || 80) : 0;
+        const base = {
+            method,
+            host: url?.hostname ?? '-',
+            port,
+            path: url ? url.pathname + url.search : req.url,
+        };
+        const deny = (reason, status = 403) => {
+            this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
+            res.writeHead(status, {
+                'x-airlock-egress': reason.replace(/[^\x20-\x7e]/g, '?'),
+                connection: 'close',
+            });
+            res.end(`airlock egress: ${reason}\n`);
+        };
+        if (url === null || url.protocol !== 'http:')
+            return deny('not an absolute http:// URL (use CONNECT for https)', 400);
+        const hostHeader = (req.headers.host ?? '').toLowerCase();
+        const expected = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+        if (hostHeader !== expected.toLowerCase() && hostHeader !== `${url.hostname}:80`) {
+            return deny(`Host header ${JSON.stringify(hostHeader)} is not the URL's host`);
+        }
+        const decision = matchEgress(this.opts.rules, { host: url.hostname, port, method, path: base.path });
+        if (!decision.allowed)
+            return deny(decision.reason);
+        const picked = await this.pickAddress(url.hostname);
+        if ('refused' in picked)
+            return deny(picked.refused);
+        const headers = { ...req.headers };
+        for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive'])
+            delete headers[h];
+        const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
+        const upstream = (0,external_node_http_namespaceObject.request)({
+            host: picked.ip,
+            port,
+            method,
+            path: base.path,
+            headers: { ...headers, connection: 'close' },
+            setHost: false,
+            // One connection per request: nothing pooled across requests or hosts.
+            agent: false,
+        });
+        let done = false;
+        const finish = (reason) => {
+            if (done)
+                return;
+            done = true;
+            if (reason) {
+                r.allowed = false;
+                r.reason = reason;
+            }
+            this.record(r, slot);
+        };
+        req.on('data', (chunk) => {
+            r.bytesUp += chunk.length;
+            if (!this.spend(chunk.length)) {
+                finish('byte budget exceeded');
+                upstream.destroy();
+                res.destroy();
+                return;
+            }
+            upstream.write(chunk);
+        });
+        req.on('end', () => upstream.end());
+        upstream.on('error', () => {
+            finish('upstream connection failed');
+            if (!res.headersSent)
+                res.writeHead(502, { connection: 'close' });
+            res.end();
+        });
+        upstream.on('response', (up) => {
+            const location = up.headers.location;
+            if (location !== undefined) {
+                const next = redirectTarget(url, location);
+                const ok = next !== null &&
+                    (next.protocol === 'http:' || next.protocol === 'https:') &&
+                    matchEgress(this.opts.rules, {
+                        host: next.hostname,
+                        port: Number(next.port || (next.protocol === 'https:' ? 443 : 80)),
+                    }).allowed;
+                if (!ok) {
+                    up.destroy();
+                    finish(`redirect to a host not on the allowlist (${next?.hostname ?? 'unparseable'})`);
+                    res.writeHead(403, { 'x-airlock-egress': 'redirect to a denied host', connection: 'close' });
+                    res.end('airlock egress: redirect to a denied host\n');
+                    return;
+                }
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.on('data', (chunk) => {
+                r.bytesDown += chunk.length;
+                if (!this.spend(chunk.length)) {
+                    finish('byte budget exceeded');
+                    up.destroy();
+                    res.destroy();
+                    return;
+                }
+                res.write(chunk);
+            });
+            up.on('end', () => {
+                finish();
+                res.end();
+            });
+            up.on('error', () => finish('upstream connection failed'));
+        });
+    }
+}
+function redirectTarget(base, location) {
+    try {
+        return new URL(location, base);
+    }
+    catch {
+        return null;
+    }
+}
+/** `host:port` of a CONNECT request; IPv6 literals in brackets stay literals (then refused). */
+function parseAuthority(s) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+):(\d{1,5})$/.exec(s);
+    if (!m)
+        return null;
+    const port = Number(m[2]);
+    if (port < 1 || port > 65_535)
+        return null;
+    return { host: m[1], port };
+}
+/** Collects the client's first bytes until a whole ClientHello (or not TLS) is known. */
+function readClientHello(client, head, timeoutMs) {
+    return new Promise((resolve) => {
+        let buf = head;
+        const check = () => {
+            const r = readSni(buf);
+            if (r === 'incomplete' && buf.length < MAX_CLIENT_HELLO)
+                return false;
+            cleanup();
+            resolve(r === 'not-tls' || r === 'incomplete' ? 'not-tls' : buf);
+            return true;
+        };
+        const onData = (chunk) => {
+            buf = Buffer.concat([buf, chunk]);
+            check();
+        };
+        const timer = setTimeout(() => {
+            cleanup();
+            resolve('timeout');
+        }, timeoutMs);
+        const onEnd = () => {
+            cleanup();
+            resolve('not-tls');
+        };
+        const cleanup = () => {
+            clearTimeout(timer);
+            client.off('data', onData);
+            client.off('end', onEnd);
+            client.pause();
+        };
+        if (buf.length > 0 && check())
+            return;
+        client.on('data', onData);
+        client.on('end', onEnd);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/egress/egress-session.ts
+
+
+
+
+
+/** Where the proxy's socket and the bridge are mounted (read-only) in the sandbox. */
+const EGRESS_MOUNT = '/airlock-egress';
+/** The port the bridge listens on inside the container, on loopback. */
+const EGRESS_PORT = 3128;
+/**
+ * Starts a proxy for one run on a unix socket in a fresh directory (mkdtemp: nothing a
+ * workspace could have planted), with the bridge program beside it. The socket is
+ * world-writable so the sandbox's uid can connect; the directory is mounted read-only,
+ * which does not stop connecting to a socket.
+ */
+async function startEgressSession(egress) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-egress-'));
+    const proxy = new EgressProxy({ rules: egress.rules, byteBudget: egress.maxBytes });
+    try {
+        await (0,promises_namespaceObject.chmod)(dir, 0o755);
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, 'bridge.py'), BRIDGE_SOURCE, { mode: 0o644 });
+        const socket = (0,external_node_path_namespaceObject.join)(dir, 'proxy.sock');
+        await proxy.listen(socket);
+        await (0,promises_namespaceObject.chmod)(socket, 0o666);
+    }
+    catch (e) {
+        await proxy.close().catch(() => { });
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        throw e;
+    }
+    const url = `http://127.0.0.1:${EGRESS_PORT}`;
+    let finished;
+    return {
+        mount: { host: dir, container: EGRESS_MOUNT },
+        env: { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '', no_proxy: '' },
+        wrap: (command) => [
+            'python3',
+            '-I',
+            `${EGRESS_MOUNT}/bridge.py`,
+            `${EGRESS_MOUNT}/proxy.sock`,
+            String(EGRESS_PORT),
+            '--',
+            ...command,
+        ],
+        finish() {
+            finished ??= (async () => {
+                await proxy.close();
+                await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+                return [...proxy.records];
+            })();
+            return finished;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/egress/policy-egress.ts
+
+/**
+ * What a script of `level` may reach, or null for no network at all (the default).
+ *
+ * A `high` script gets egress only when `execute.high.egress: true` says so: a profile
+ * shared by both levels must not hand the network to code the scanners flagged. A
+ * `low` script gets its profile's egress unless `execute.low.egress: false`.
+ */
+function egressFor(policy, level) {
+    if (level === 'blocked')
+        return null;
+    const setting = policy.execute[level];
+    if (!setting.run || setting.profile === undefined)
+        return null;
+    if (level === 'high' && setting.egress !== true)
+        return null;
+    if (level === 'low' && setting.egress === false)
+        return null;
+    const egress = policy.profiles[setting.profile]?.egress;
+    if (!egress || egress.allow.length === 0)
+        return null;
+    const rules = egress.allow.map((entry) => typeof entry === 'string' ? ruleFromEntry(entry) : ruleFromEntry(entry.host, entry.methods, entry.paths));
+    return { rules, maxBytes: egress.maxBytes };
+}
+
+;// CONCATENATED MODULE: ./src/gate/execute-stage.ts
+
+
+
+
+
+
+
+/**
+ * A name for a script's artifact folder that cannot escape `outDir` and cannot collide:
+ * the script's position plus its basename with anything unusual replaced. Script names
+ * are attacker-chosen (`../x.py`, `$(id).py`, newlines).
+ */
+function artifactDirName(index, scriptPath) {
+    const base = external_node_path_namespaceObject.posix.basename(scriptPath).replace(/\.py$/i, '');
+    const safe = base
+        .replace(/[^A-Za-z0-9._-]/g, '_')
+        .replace(/^[.-]+/, '_')
+        .slice(0, 80) || 'script';
+    return `${String(index + 1).padStart(3, '0')}-${safe}`;
+}
+/**
+ * Runs every script whose level the policy lets run, up to `parallelism` at once, each
+ * in its own hardened container with the profile its level maps to. Scripts the policy
+ * does not run keep decision `blocked` (level blocked) or `skipped` (a level not run).
+ * Calls `onResult` as each run ends, so results are recorded even if a later one crashes.
+ *
+ * Cancelled (`signal` aborted): runs in flight end with status `cancelled` (unless they
+ * had already succeeded) and are recorded like any other; runnable scripts never
+ * started keep decision `skipped` with no execution. Returns those two counts.
+ */
+async function executeStage(opts) {
+    const runnable = [];
+    opts.scripts.forEach((script, index) => {
+        const profile = profileFor(opts.policy, script.level);
+        if (script.level === 'blocked')
+            script.decision = 'blocked';
+        else if (!profile)
+            script.decision = 'skipped';
+        else
+            runnable.push({ script, index, profile });
+    });
+    let done = 0;
+    // One proxy per run with egress (docs/egress.md), closed as its run ends or below.
+    const sessions = new Map();
+    // A container started ahead may wait for a slot as long as the slowest run takes.
+    const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
+    try {
+        await opts.runBatch(runnable, {
+            engine: opts.engine,
+            parallelism: opts.sandbox.parallelism,
+            idleSeconds: longest + KEEPER_GRACE_SECONDS,
+            specOf: async ({ script, index, profile }) => {
+                const artifacts = (0,external_node_path_namespaceObject.join)(opts.outDir, artifactDirName(index, script.path));
+                await (0,promises_namespaceObject.mkdir)(artifacts, { recursive: true });
+                // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
+                const command = ['python3', `./${external_node_path_namespaceObject.posix.basename(opts.commandPathOf?.(script.path) ?? script.path)}`];
+                const egress = egressFor(opts.policy, script.level);
+                const session = egress ? await startEgressSession(egress) : undefined;
+                if (session)
+                    sessions.set(script, session);
+                return {
+                    sandbox: opts.sandbox,
+                    limits: profile.limits,
+                    profile: profile.name,
+                    workDir: opts.dirOf(script.path),
+                    command: session ? session.wrap(command) : command,
+                    collectOutputTo: artifacts,
+                    label: script.path,
+                    ...(session ? { env: session.env, readOnlyMounts: [session.mount] } : {}),
+                };
+            },
+            signal: opts.signal,
+            onResult: async ({ script }, _i, ran) => {
+                const by = cancelledBy(opts.signal);
+                const session = sessions.get(script);
+                const egress = session ? await session.finish() : undefined;
+                const result = { ...(by ? asCancelled(ran, by) : ran), ...(egress ? { egress } : {}) };
+                script.decision = 'executed';
+                script.execution = result;
+                done += 1;
+                opts.progress(`run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`);
+                await opts.onResult(script, result);
+            },
+        });
+    }
+    finally {
+        // A run that never reached onResult (a crash, a cancel) still stops its proxy.
+        await Promise.all([...sessions.values()].map((s) => s.finish().catch(() => [])));
+    }
+    return {
+        inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,
+        notStarted: runnable.filter((r) => r.script.execution === undefined).length,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/allowlist-suggestion.ts
+
+/**
+ * The policy `allowlist:` entries a maintainer can paste to accept a script's reviewed
+ * findings, in the exact shape src/policy/schema.ts (AllowlistEntrySchema) loads:
+ * `{ tool, ruleId, paths, justification, expires }`.
+ *
+ * - Only findings that raised the level (high or blocked) are offered: a low finding
+ *   changes nothing. A scan error is never offered; the loader does not apply it.
+ * - `paths` names exactly this one file: the path is a glob to the loader, so every
+ *   glob character in it is escaped (a file called `*.py` must not suppress the rule
+ *   for every file).
+ * - The justification is a placeholder the maintainer replaces; the expiry is
+ *   `EXPIRY_DAYS` after the run, so an acceptance is reviewed again.
+ * - Values are written as JSON strings, which YAML reads as double-quoted scalars; every
+ *   control, line-separator or bidi character is a `\u` escape, so the entry on the
+ *   page is the entry the loader reads.
+ */
+const EXPIRY_DAYS = 90;
+const JUSTIFICATION_PLACEHOLDER = 'REPLACE: why this is safe here, and who reviewed it';
+// Rule ids the loader accepts in an allowlist entry (schema.ts RULE_ID_CHARS).
+const RULE_ID = /^[A-Za-z0-9._:/-]+$/;
+/** A glob (picomatch) that matches `path` and nothing else. */
+function literalGlob(path) {
+    return path.replace(/[\\*?[\]{}()!+@,|^$]/g, (c) => `\\${c}`);
+}
+function expiryAfter(runFinishedAt, days = EXPIRY_DAYS) {
+    const t = Date.parse(runFinishedAt);
+    const base = Number.isNaN(t) ? Date.now() : t;
+    return new Date(base + days * 86_400_000).toISOString().slice(0, 10);
+}
+function allowlistSuggestions(script, runFinishedAt) {
+    const glob = literalGlob(script.path);
+    // What the loader refuses (schema.ts RelativeGlob) is not offered.
+    if (glob.length > 500 || glob.startsWith('/') || glob.split('/').includes('..'))
+        return [];
+    const seen = new Set();
+    const out = [];
+    for (const f of script.findings) {
+        if (f.allowlisted || (f.level !== 'high' && f.level !== 'blocked'))
+            continue;
+        if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE)
+            continue;
+        if (!RULE_ID.test(f.ruleId) || f.ruleId.length > 200)
+            continue;
+        const key = `${f.tool}\u0000${f.ruleId}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        out.push({
+            tool: f.tool,
+            ruleId: f.ruleId,
+            paths: [glob],
+            justification: JUSTIFICATION_PLACEHOLDER,
+            expires: expiryAfter(runFinishedAt),
+        });
+    }
+    return out;
+}
+/** JSON string with every non-ASCII control/separator/bidi character escaped; valid YAML. */
+function quoted(s) {
+    return JSON.stringify(s).replace(/[\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/** The YAML to paste: an `allowlist:` key and one flow mapping per entry. */
+function allowlistYaml(entries) {
+    const lines = entries.map((e) => `  - { tool: ${quoted(e.tool)}, ruleId: ${quoted(e.ruleId)}, paths: [${e.paths.map(quoted).join(', ')}], justification: ${quoted(e.justification)}, expires: ${quoted(e.expires)} }`);
+    return `allowlist:\n${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-script.ts
+
+
+
+
+const MAX_DECIDING_SHOWN = 5;
+const MAX_FINDINGS_SHOWN = 25;
+const MAX_ARTIFACTS_SHOWN = 20;
+const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_CHARS = 2000;
+const MESSAGE_CHARS = 300;
+const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
+const summary_script_LEVEL_RANK = { blocked: 0, high: 1, low: 2 };
+const summary_script_SEVERITY_RANK = { high: 0, medium: 1, low: 2 };
 const LEVEL_ICON = {
     low: '🟢 low',
     high: '🟠 high',
     blocked: '🔴 blocked',
 };
-function row(s) {
-    const active = s.findings.filter((f) => !f.allowlisted);
-    const findings = active.length ? [...new Set(active.map((f) => f.ruleId))].slice(0, 6).join(', ') : '–';
-    const ex = s.execution;
-    const status = ex ? `${ex.status}${ex.exitCode !== null ? ` (${ex.exitCode})` : ''}` : '–';
-    return `| \`${s.path.replace(/[`\r\n|]/g, '?')}\` | ${LEVEL_ICON[s.level]} | ${summary_escapeMarkdown(findings)} | ${s.decision} | ${status} | ${fmtMs(ex?.durationMs)} | ${fmtBytes(ex?.peakMemoryBytes)} |`;
+/** A run that ended in anything but success (and was not stopped by a cancellation). */
+function runFailed(s) {
+    const st = s.execution?.status;
+    return st !== undefined && st !== 'success' && st !== 'cancelled';
 }
-function findingLine(s, f, links) {
-    const where = `${s.path}:${f.line}`;
-    const loc = links.blobBase
-        ? `[${summary_escapeMarkdown(where)}](${links.blobBase}/${encodePath(s.path)}#L${f.line})`
-        : `\`${where.replace(/[`\r\n]/g, '?')}\``;
-    const allow = f.allowlisted ? ` _(allowlisted: ${summary_escapeMarkdown(f.allowlisted.justification)})_` : '';
-    return `- ${loc} **${f.tool} ${summary_escapeMarkdown(f.ruleId)}** (${f.severity}/${f.confidence}): ${summary_escapeMarkdown(f.message)}${allow}`;
+/**
+ * Where a script stands in the summary: what fails the gate first (blocked, then a
+ * failed run), then high, then low scripts with findings, then clean ones.
+ */
+function attentionTier(s) {
+    if (s.level === 'blocked')
+        return 0;
+    if (runFailed(s))
+        return 1;
+    // A script that tried to reach something denied is shown, even when it then succeeded.
+    if (s.level === 'high' || deniedEgress(s).length > 0)
+        return 2;
+    return s.findings.some((f) => !f.allowlisted) ? 3 : 4;
 }
-function renderSummary(report, links = {}) {
+function needsAttention(s) {
+    return attentionTier(s) <= 2;
+}
+/** Most severe first: the finding's own level, then its severity, then its line. */
+function byFindingSeverity(a, b) {
+    const la = a.allowlisted ? 3 : summary_script_LEVEL_RANK[a.level ?? 'high'];
+    const lb = b.allowlisted ? 3 : summary_script_LEVEL_RANK[b.level ?? 'high'];
+    return la - lb || summary_script_SEVERITY_RANK[a.severity] - summary_script_SEVERITY_RANK[b.severity] || a.line - b.line;
+}
+function fileUrl(links, path) {
+    return links.blobBase ? `${links.blobBase}/${encodePath(path)}` : undefined;
+}
+function lineUrl(links, path, line) {
+    const file = fileUrl(links, path);
+    return file ? `${file}#L${line}` : undefined;
+}
+function findingItem(path, f, links, withPath) {
+    const where = withPath ? `${markdown_escapeMarkdown(path, 200)}:${f.line}` : `line ${f.line}`;
+    const level = f.allowlisted ? 'allowlisted' : (f.level ?? '?');
+    const rule = f.levelRule ? ` by ${codeSpan(f.levelRule)}` : '';
+    const why = f.allowlisted
+        ? `: _${markdown_escapeMarkdown(f.allowlisted.justification, MESSAGE_CHARS)}_ (until ${markdown_escapeMarkdown(f.allowlisted.expires, 20)})`
+        : f.why
+            ? `: _${markdown_escapeMarkdown(f.why, MESSAGE_CHARS)}_`
+            : '';
+    return (`- ${markdown_link(where, lineUrl(links, path, f.line))} ${f.tool} **${markdown_escapeMarkdown(f.ruleId, 200)}** ` +
+        `(${f.severity}/${f.confidence}) → **${level}**${rule}${why}  \n  ${markdown_escapeMarkdown(f.message, MESSAGE_CHARS)}`);
+}
+function findingsPart(s, links) {
+    const sorted = [...s.findings].sort(byFindingSeverity);
+    const deciding = sorted.filter((f) => !f.allowlisted && f.level === s.level && s.level !== 'low');
     const out = [];
-    const verdict = report.verdict === 'pass' ? '✅ pass' : '❌ fail';
-    out.push(`## Airlock: ${verdict}`, '');
+    if (deciding.length) {
+        out.push(`**Decided by** (the findings at level ${s.level}):`, '');
+        for (const f of deciding.slice(0, MAX_DECIDING_SHOWN))
+            out.push(findingItem(s.path, f, links, false));
+        if (deciding.length > MAX_DECIDING_SHOWN)
+            out.push(`- … and ${deciding.length - MAX_DECIDING_SHOWN} more at this level (below)`);
+        out.push('');
+    }
+    const rest = sorted.filter((f) => !deciding.slice(0, MAX_DECIDING_SHOWN).includes(f));
+    if (rest.length) {
+        out.push(`<details><summary>${rest.length} more finding(s)</summary>`, '');
+        for (const f of rest.slice(0, MAX_FINDINGS_SHOWN))
+            out.push(findingItem(s.path, f, links, false));
+        if (rest.length > MAX_FINDINGS_SHOWN)
+            out.push(`- … and ${rest.length - MAX_FINDINGS_SHOWN} more in the SARIF and the JSON report`);
+        out.push('', '</details>', '');
+    }
+    return out;
+}
+/** The last lines of stderr, bounded in lines and characters. */
+function stderrTail(stderr) {
+    const lines = stderr.replace(/\n+$/, '').split('\n');
+    let text = lines.slice(-STDERR_TAIL_LINES).join('\n');
+    if (text.length > STDERR_TAIL_CHARS)
+        text = `…${text.slice(text.length - STDERR_TAIL_CHARS + 1)}`;
+    return { text, cut: text.length < stderr.replace(/\n+$/, '').length };
+}
+function runPart(s) {
+    const ex = s.execution;
+    if (!ex) {
+        const why = s.decision === 'blocked'
+            ? 'not run: blocked'
+            : 'not run (skipped: the policy does not run this level, or the gate was cancelled before it started)';
+        return [`**Run:** ${why}.`, ''];
+    }
+    const exit = ex.exitCode !== null ? `, exit ${ex.exitCode}` : '';
+    const out = [
+        `**Run:** ${ex.status}${exit} after ${fmtMs(ex.durationMs)}, peak memory ${fmtBytes(ex.peakMemoryBytes)}, profile ${codeSpan(ex.profile, 40)}.`,
+    ];
+    if (ex.reason)
+        out.push(`${markdown_escapeMarkdown(ex.reason)}`);
+    out.push('');
+    if (runFailed(s) && ex.stderr.trim()) {
+        const tail = stderrTail(ex.stderr);
+        const of = tail.cut || ex.stderrTruncated ? ` (the end of ${fmtBytes(ex.stderrBytes)})` : '';
+        out.push(`stderr${of}:`, '', fencedBlock(tail.text, 'text'), '');
+    }
+    return out;
+}
+function deniedEgress(s) {
+    return (s.execution?.egress ?? []).filter((q) => !q.allowed);
+}
+const MAX_EGRESS_SHOWN = 20;
+/** The script's network requests through the egress proxy: the denied ones listed. */
+function egressPart(s) {
+    const all = s.execution?.egress;
+    if (!all || all.length === 0)
+        return [];
+    const denied = deniedEgress(s);
+    const up = all.reduce((n, q) => n + q.bytesUp, 0);
+    const down = all.reduce((n, q) => n + q.bytesDown, 0);
+    const out = [
+        `**Network:** ${all.length} request(s) through the egress proxy, ${denied.length} denied; ${fmtBytes(up)} up, ${fmtBytes(down)} down.`,
+        '',
+    ];
+    if (denied.length === 0)
+        return out;
+    out.push('| denied | target | why |', '| --- | --- | --- |');
+    for (const q of denied.slice(0, MAX_EGRESS_SHOWN)) {
+        const target = `${q.host}:${q.port}${q.path ?? ''}`;
+        out.push(`| ${codeSpan(q.method, 20)} | ${codeSpan(target, 200)} | ${markdown_escapeMarkdown(clip(q.reason, MESSAGE_CHARS))} |`);
+    }
+    if (denied.length > MAX_EGRESS_SHOWN)
+        out.push(`| … and ${denied.length - MAX_EGRESS_SHOWN} more (see report.json) | | |`);
+    out.push('');
+    return out;
+}
+function artifactsPart(s, index, links) {
+    const arts = s.execution?.artifacts ?? [];
+    if (arts.length === 0)
+        return [];
+    const total = arts.reduce((n, a) => n + a.bytes, 0);
+    const folder = codeSpan(`${artifactDirName(index, s.path)}/`, 120);
+    const where = links.artifactUrl
+        ? `in the ${markdown_link('workflow artifact', links.artifactUrl)} under ${folder}`
+        : `in the output directory under ${folder}`;
+    const cut = s.execution?.artifactsTruncated ? ' (more were written than the profile keeps)' : '';
+    const out = [`**Artifacts** (${arts.length}, ${fmtBytes(total)}; ${where})${cut}:`, ''];
+    out.push('| file | size | sha256 |', '| --- | --- | --- |');
+    for (const a of arts.slice(0, MAX_ARTIFACTS_SHOWN)) {
+        const kind = IMAGE.test(a.path) ? ' 🖼️' : '';
+        out.push(`| ${codeSpan(a.path, 200)}${kind} | ${fmtBytes(a.bytes)} | ${codeSpan(clip(a.sha256, 64), 70)} |`);
+    }
+    if (arts.length > MAX_ARTIFACTS_SHOWN)
+        out.push(`| … and ${arts.length - MAX_ARTIFACTS_SHOWN} more (see the JSON report) | | |`);
+    out.push('');
+    return out;
+}
+function allowlistPart(s, runFinishedAt) {
+    const entries = allowlistSuggestions(s, runFinishedAt);
+    if (entries.length === 0)
+        return [];
+    return [
+        `<details><summary>Accept after review: the allowlist ${entries.length === 1 ? 'entry' : 'entries'} to paste into the policy</summary>`,
+        '',
+        fencedBlock(allowlistYaml(entries), 'yaml'),
+        '',
+        "Replace the justification; the entry expires, so the acceptance is reviewed again. On a pull request the base branch's policy decides, so the entry takes effect once merged.",
+        '',
+        '</details>',
+        '',
+    ];
+}
+/** A script that needs no section of its own, with its artifacts: heading and list. */
+function artifactsSection(s, index, links) {
+    const head = `#### ${LEVEL_ICON[s.level]}: ${markdown_link(codeSpan(s.path), fileUrl(links, s.path))}`;
+    return [head, '', ...artifactsPart(s, index, links)].join('\n');
+}
+/** The whole section for script number `index` (its position in the report). */
+function scriptSection(s, index, links, runFinishedAt) {
+    const failed = runFailed(s) ? `, run ${s.execution.status}` : '';
+    const head = `#### ${LEVEL_ICON[s.level]}${failed}: ${markdown_link(codeSpan(s.path), fileUrl(links, s.path))}`;
+    return [
+        head,
+        '',
+        ...findingsPart(s, links),
+        ...runPart(s),
+        ...egressPart(s),
+        ...artifactsPart(s, index, links),
+        ...allowlistPart(s, runFinishedAt),
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+/**
+ * The job summary (Markdown), most important first:
+ * 1. the verdict, its reasons, scanner warnings;
+ * 2. a section per script that fails the gate or runs restricted (blocked, then failed
+ *    runs, then high): the deciding findings with the policy's rule and `why`, stderr of
+ *    a failed run, artifacts, and the allowlist entries to paste after review;
+ * 3. a table of every script in the same order, then the artifacts of the others;
+ * 4. the findings on the remaining scripts, most severe first;
+ * 5. the image, policy, scanners and the audit checkpoint (always: the summary is one
+ *    of the places the checkpoint is published outside the repository).
+ *
+ * It fits GitHub's step-summary limit at any scale: "each step is restricted to a
+ * maximum size of 1MiB ... If more than 1MiB of content is added for a step, then the
+ * upload for the step will fail" (docs.github.com, workflow commands, "Step isolation
+ * and limits"). Parts 2 to 4 are added while they fit; what does not fit is counted in
+ * a line that says what was left out and where it is, never cut silently.
+ *
+ * Everything that comes from a script (its path, finding messages, output, artifact
+ * names) is hostile text: it is escaped (src/report/markdown.ts) so it cannot break the
+ * table, inject links, images or HTML, or hide characters.
+ */
+const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
+/** Room kept for the lines that count what did not fit. */
+const OMISSION_RESERVE = 4096;
+const MAX_REASONS = 20;
+const MAX_NOTICES = 20;
+/** Share of the free budget the per-script sections may take before the table. */
+const SECTIONS_SHARE = 0.6;
+function head(report) {
+    const out = [];
+    out.push(`## Airlock: ${report.verdict === 'pass' ? '✅ pass' : '❌ fail'}`, '');
     const c = report.counts;
-    out.push(`${report.scripts.length} script(s): ${c.low} low, ${c.high} high, ${c.blocked} blocked; ${c.executed} executed, ${c.failed} failed.`, '');
+    out.push(`${report.scripts.length} script(s): ${c.blocked} blocked, ${c.high} high, ${c.low} low; ${c.executed} executed, ${c.failed} failed.`, '');
     if (report.cancelled) {
-        const c = report.cancelled;
-        out.push(`> ⏹️ **Cancelled** by ${c.signal}: ${c.inFlight} run(s) stopped (status \`cancelled\`), ${c.notStarted} script(s) not started (\`skipped\`). This report is partial.`, '');
+        const k = report.cancelled;
+        out.push(`> ⏹️ **Cancelled** by ${markdown_escapeMarkdown(k.signal, 40)}: ${k.inFlight} run(s) stopped (status \`cancelled\`), ${k.notStarted} script(s) not started (\`skipped\`). This report is partial.`, '');
     }
     if (report.scripts.length === 0) {
         // A green check over nothing must not read as "checked and fine".
         out.push("> ⚠️ **Nothing was scanned**: no Python script matched the gate's paths (on a pull request: none that the PR adds or changes).", '');
     }
-    for (const r of report.verdictReasons)
-        out.push(`- ${summary_escapeMarkdown(r)}`);
-    if (report.verdictReasons.length)
+    const reasons = report.verdictReasons;
+    for (const r of reasons.slice(0, MAX_REASONS))
+        out.push(`- ${markdown_escapeMarkdown(r)}`);
+    if (reasons.length > MAX_REASONS)
+        out.push(`- … and ${reasons.length - MAX_REASONS} more reason(s): the scripts below, and report.json`);
+    if (reasons.length)
         out.push('');
     // GitHub renders `> [!WARNING]` as a coloured alert box at the top: a missing scanner must not hide in the notices.
     for (const w of missingScannerWarnings(report.scanners))
-        out.push('> [!WARNING]', `> **${summary_escapeMarkdown(w)}**`, '');
-    out.push('| script | level | findings | decision | exit status | duration | peak memory |');
-    out.push('| --- | --- | --- | --- | --- | --- | --- |');
-    for (const s of report.scripts)
-        out.push(row(s));
-    out.push('');
-    out.push(`**Image:** \`${report.image.ref}\`${report.image.id ? ` (\`${report.image.id}\`)` : ''}  `);
-    const from = report.policy.revision ? ` as of commit \`${report.policy.revision.slice(0, 12)}\`` : '';
-    out.push(`**Policy:** \`${report.policy.path.replace(/[`\r\n]/g, '?')}\`${from} (sha256 \`${report.policy.sha256.slice(0, 16)}…\`)  `);
+        out.push('> [!WARNING]', `> **${markdown_escapeMarkdown(w)}**`, '');
+    return out;
+}
+function runInfo(report) {
+    const out = [];
+    out.push(`**Image:** ${codeSpan(report.image.ref)}${report.image.id ? ` (${codeSpan(report.image.id)})` : ''}  `);
+    const from = report.policy.revision ? ` as of commit ${codeSpan(report.policy.revision.slice(0, 12))}` : '';
+    out.push(`**Policy:** ${codeSpan(report.policy.path)}${from} (sha256 ${codeSpan(`${report.policy.sha256.slice(0, 16)}…`)})  `);
     const scanners = report.scanners.map((s) => `${s.tool} ${s.status}${s.version ? ` ${s.version}` : ''}`);
-    out.push(`**Scanners:** ${scanners.join(', ') || '–'}`);
-    out.push('');
-    for (const n of report.notices)
-        out.push(`> ⚠️ ${summary_escapeMarkdown(n)}`);
+    out.push(`**Scanners:** ${markdown_escapeMarkdown(scanners.join(', ')) || '–'}`, '');
+    for (const n of report.notices.slice(0, MAX_NOTICES))
+        out.push(`> ⚠️ ${markdown_escapeMarkdown(n)}`);
+    if (report.notices.length > MAX_NOTICES)
+        out.push(`> ⚠️ … and ${report.notices.length - MAX_NOTICES} more notice(s) in report.json`);
     if (report.notices.length)
         out.push('');
     if (report.audit) {
         const how = report.audit.signed ? 'Checkpoint' : 'Checkpoint (**unsigned**: no signing key)';
-        out.push(`**Audit log:** \`${report.audit.log}\`, ${report.audit.size} entries. ${how}:`, '');
-        out.push('```', report.audit.checkpoint.trimEnd(), '```', '');
+        out.push(`**Audit log:** ${codeSpan(report.audit.log)}, ${report.audit.size} entries. ${how}:`, '');
+        out.push('```', report.audit.checkpoint.replace(/`/g, "'").trimEnd(), '```', '');
     }
-    const all = report.scripts.flatMap((s) => s.findings.map((f) => ({ s, f })));
-    if (all.length) {
-        out.push('<details><summary>Findings</summary>', '');
-        for (const { s, f } of all.slice(0, MAX_FINDINGS_LISTED))
-            out.push(findingLine(s, f, links));
-        if (all.length > MAX_FINDINGS_LISTED) {
-            out.push(`- … and ${all.length - MAX_FINDINGS_LISTED} more in the SARIF and the JSON report.`);
+    return out;
+}
+function ruleIds(s) {
+    const active = s.findings.filter((f) => !f.allowlisted).sort(byFindingSeverity);
+    const ids = [...new Set(active.map((f) => f.ruleId))];
+    if (ids.length === 0)
+        return '–';
+    const shown = ids.slice(0, 4).map((id) => markdown_escapeMarkdown(id, 80));
+    return ids.length > 4 ? `${shown.join(', ')} +${ids.length - 4}` : shown.join(', ');
+}
+function row(s) {
+    const ex = s.execution;
+    const status = ex ? `${ex.status}${ex.exitCode !== null ? ` (${ex.exitCode})` : ''}` : '–';
+    const arts = ex?.artifacts.length ? String(ex.artifacts.length) : '–';
+    return `| ${codeSpan(s.path)} | ${LEVEL_ICON[s.level]} | ${ruleIds(s)} | ${s.decision} | ${status} | ${fmtMs(ex?.durationMs)} | ${fmtBytes(ex?.peakMemoryBytes)} | ${arts} |`;
+}
+/** "3 blocked, 12 low; 10 executed: 9 success, 1 failure" for the scripts left out. */
+function describeScripts(scripts) {
+    const levels = ['blocked', 'high', 'low']
+        .map((l) => [l, scripts.filter((s) => s.level === l).length])
+        .filter(([, n]) => n > 0)
+        .map(([l, n]) => `${n} ${l}`);
+    const status = new Map();
+    for (const s of scripts) {
+        const k = s.execution?.status ?? `not run (${s.decision})`;
+        status.set(k, (status.get(k) ?? 0) + 1);
+    }
+    const runs = [...status].map(([k, n]) => `${n} ${k}`);
+    return `${levels.join(', ')}; ${runs.join(', ')}`;
+}
+/** Adds blocks while they fit in `budget` bytes; stops at the first that does not. */
+class Budget {
+    limit;
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    fits(block) {
+        return this.used + utf8Bytes(block) + 1 <= this.limit;
+    }
+    take(block) {
+        this.used += utf8Bytes(block) + 1;
+    }
+}
+function renderSummary(report, opts = {}) {
+    const max = opts.maxBytes ?? STEP_SUMMARY_MAX_BYTES;
+    const top = head(report).join('\n');
+    const info = runInfo(report).join('\n');
+    const free = max - utf8Bytes(top) - utf8Bytes(info) - OMISSION_RESERVE - 4;
+    const ordered = report.scripts
+        .map((s, index) => ({ s, index }))
+        .sort((a, b) => attentionTier(a.s) - attentionTier(b.s) || summary_cmp(a.s.path, b.s.path));
+    // 2. A section per script that needs a look, in order, until their share is used.
+    const sections = [];
+    const attention = ordered.filter(({ s }) => needsAttention(s));
+    const sectionBudget = new Budget(Math.max(0, Math.floor(free * SECTIONS_SHARE)));
+    let detailed = 0;
+    for (const { s, index } of attention) {
+        const text = scriptSection(s, index, opts, report.finishedAt);
+        if (!sectionBudget.fits(text))
+            break;
+        sectionBudget.take(text);
+        sections.push(text);
+        detailed++;
+    }
+    if (attention.length) {
+        sections.unshift(`### Scripts that need a look (${attention.length})`, '');
+        if (detailed < attention.length) {
+            const left = attention.slice(detailed).map((x) => x.s);
+            sections.push(`> **${left.length} more script(s) that need a look are not detailed here** (${describeScripts(left)}), to stay within GitHub's 1 MiB summary limit: they lead the table below, and report.json and the SARIF have every finding.`, '');
         }
-        out.push('', '</details>', '');
     }
-    return `${out.join('\n')}\n`;
+    // 3. The table, in the same order, with what is left.
+    const rest = new Budget(free - sectionBudget.used);
+    const table = [
+        '### All scripts',
+        '',
+        '| script | level | findings | decision | exit status | duration | peak memory | artifacts |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ];
+    rest.take(table.join('\n'));
+    let rows = 0;
+    for (const { s } of ordered) {
+        const r = row(s);
+        if (!rest.fits(r))
+            break;
+        rest.take(r);
+        table.push(r);
+        rows++;
+    }
+    if (rows < ordered.length) {
+        const left = ordered.slice(rows).map((x) => x.s);
+        table.push(`| … and ${left.length} more script(s) not listed (${describeScripts(left)}): see report.json | | | | | | | |`);
+    }
+    table.push('');
+    // The artifacts of the scripts without a section (a clean script's plots), while they fit.
+    const arts = [];
+    const producers = ordered.filter(({ s }) => !needsAttention(s) && s.execution?.artifacts.length);
+    if (producers.length) {
+        const title = `### Artifacts of the other scripts (${producers.length})\n`;
+        rest.take(title);
+        arts.push(title);
+        let listed = 0;
+        for (const { s, index } of producers) {
+            const text = artifactsSection(s, index, opts);
+            if (!rest.fits(text))
+                break;
+            rest.take(text);
+            arts.push(text);
+            listed++;
+        }
+        if (listed < producers.length) {
+            const left = producers.slice(listed).map((x) => x.s);
+            const files = left.reduce((n, s) => n + (s.execution?.artifacts.length ?? 0), 0);
+            arts.push(`> ${left.length} more script(s) wrote ${files} artifact(s) not listed here, to stay within GitHub's 1 MiB summary limit: report.json lists them with sizes and hashes.`, '');
+        }
+    }
+    // 4. Findings on scripts without a section of their own, most severe first.
+    const others = ordered
+        .filter(({ s }) => !needsAttention(s))
+        .flatMap(({ s }) => s.findings.map((f) => ({ s, f })))
+        .sort((a, b) => byFindingSeverity(a.f, b.f) || summary_cmp(a.s.path, b.s.path));
+    const findings = [];
+    if (others.length) {
+        const head5 = `<details><summary>Findings on the other scripts (${others.length})</summary>\n`;
+        rest.take(head5);
+        findings.push(head5);
+        let shown = 0;
+        for (const { s, f } of others) {
+            const item = findingItem(s.path, f, opts, true);
+            if (!rest.fits(item))
+                break;
+            rest.take(item);
+            findings.push(item);
+            shown++;
+        }
+        if (shown < others.length)
+            findings.push(`- … and ${others.length - shown} more, not listed to stay within GitHub's 1 MiB summary limit: see the SARIF and report.json`);
+        findings.push('', '</details>', '');
+    }
+    return `${[top, ...sections, ...table, ...arts, ...findings, info].join('\n')}\n`;
+}
+function summary_cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
 
 ;// CONCATENATED MODULE: ./src/report/write-json.ts
 
 
-
 /**
- * Writes a report file atomically, creating its folder: a crash never leaves a
- * half-written report. The temp-file/fsync/rename mechanism is the audit log's.
+ * Writes a report file atomically: a crash or a full disk never leaves a half-written
+ * report (the temp file is removed and the error thrown). The temp-file/fsync/rename
+ * mechanism is the audit log's. The folder must exist: it is made by the caller without
+ * following links (src/gate/real-dirs.ts, src/gate/output-dir.ts), never by `mkdir -p`
+ * here, which would follow a symlink a pull request committed.
  */
-async function write_json_writeFileAtomic(file, text) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(file), { recursive: true });
-    await writeFileAtomic(file, text);
+async function writeOutputFile(file, text) {
+    try {
+        await writeFileAtomic(file, text);
+    }
+    catch (e) {
+        // write(2) on a full disk names no file: say which one (HOST_DISK_FULL, exit 2).
+        throw hostResourceError(e, file) ?? e;
+    }
 }
 function writeJson(file, value) {
-    return write_json_writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+    return writeOutputFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/seccomp-file.ts
+
+
+
+
+/**
+ * Airlock's seccomp profile (src/sandbox/seccomp-profile.ts) as a file, for what takes a
+ * path rather than the JSON inline: Podman's compat API (it reads `seccomp=` as a path
+ * on the service's host and refused the JSON) and the `docker run` CLI (which reads the
+ * file and inlines it). Written to a private file once per process.
+ *
+ * Podman's own default profile allows the kernel keyring calls (add_key, keyctl,
+ * request_key), which are per host uid, not namespaced: with `--userns auto` giving the
+ * next container the same uid range, a key one script stored was there for the next
+ * (the hostile corpus's `keyctl` case found it). Airlock's profile denies them on every
+ * engine.
+ */
+let written;
+function seccompProfileFile() {
+    if (written !== undefined)
+        return written;
+    const dir = (0,external_node_fs_namespaceObject.mkdtempSync)(external_node_path_default().join(external_node_os_default().tmpdir(), 'airlock-seccomp-'));
+    const file = external_node_path_default().join(dir, 'airlock-seccomp.json');
+    (0,external_node_fs_namespaceObject.writeFileSync)(file, JSON.stringify(AIRLOCK_SECCOMP_PROFILE), { mode: 0o644 });
+    process.once('exit', () => (0,external_node_fs_namespaceObject.rmSync)(dir, { recursive: true, force: true }));
+    written = file;
+    return file;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/engine-limits-check.ts
+
+
+
+
+
+/** Controllers the hardened run's limits need: --memory/--memory-swap, --pids-limit. */
+const NEEDED_CONTROLLERS = ['memory', 'pids'];
+const USE_INSTEAD = 'use rootful Podman with user namespaces (bash scripts/setup.sh starts it; every container then gets its own unprivileged host uid range) or Docker. ' +
+    'Rootless Podman enforces limits on cgroup v2 hosts whose systemd delegates the memory and pids controllers (e.g. GitHub ubuntu-24.04 runners)';
+/** What is wrong with running the sandbox on this engine, or null. Pure: tested by table. */
+function limitsProblem(f, runtime) {
+    const engine = f.kind === 'podman' ? 'Podman' : 'Docker';
+    const mode = f.rootless ? `rootless ${engine}` : engine;
+    if (f.rootless && f.cgroupVersion === '1') {
+        return {
+            code: 'ENGINE_LIMITS_UNENFORCED',
+            message: `${mode} on a cgroup v1 host cannot apply the sandbox's memory, pids and CPU limits: it drops them with a warning and runs the container unlimited, ` +
+                `so a hostile script could exhaust the host; refusing to run untrusted code there. Instead, ${USE_INSTEAD}`,
+        };
+    }
+    const missing = NEEDED_CONTROLLERS.filter((c) => f.cgroupControllers !== null && !f.cgroupControllers.includes(c));
+    if (!f.memoryLimit || !f.pidsLimit || missing.length > 0) {
+        const what = missing.length > 0 ? `the cgroup controllers ${missing.join(', ')}` : 'memory or pids limits';
+        return {
+            code: 'ENGINE_LIMITS_UNENFORCED',
+            message: `${mode} (cgroup v${f.cgroupVersion}) cannot enforce ${what} for its containers; refusing to run untrusted code there. Instead, ${USE_INSTEAD}`,
+        };
+    }
+    // Podman 4.3's compat API ignores HostConfig.Runtime: every container gets the
+    // service's runtime, whatever the request names (checked: crun asked, runc given).
+    if (f.kind === 'podman' && f.defaultRuntime !== runtime) {
+        return {
+            code: 'ENGINE_RUNTIME_UNSUPPORTED',
+            message: `runtime ${runtime} was asked for, but this Podman service runs every container with ${f.defaultRuntime} (its Docker-compatible API ignores a per-container runtime): ` +
+                `start the service with \`podman --runtime ${runtime} system service ...\`${runtime === 'runsc' ? ', or use Docker for gVisor (runsc)' : ''}`,
+        };
+    }
+    return null;
+}
+function unavailable(choice, why) {
+    return new errors_UserError('ENGINE_UNAVAILABLE', `the ${choice.kind} engine${choice.socket ? ` on ${choice.socket}` : ''} did not describe itself (${why})`);
+}
+/** The engine's /info through its socket, or (a Docker engine the CLI reaches elsewhere) `docker info`. */
+async function compatInfo(choice, api) {
+    if (api !== null) {
+        const r = await api.request('GET', '/info', undefined, 20_000);
+        if (r.status !== 200 || typeof r.body !== 'object' || r.body === null) {
+            throw unavailable(choice, `GET /info answered ${r.status}`);
+        }
+        return r.body;
+    }
+    const r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
+    try {
+        return JSON.parse(r.stdout);
+    }
+    catch {
+        throw unavailable(choice, `docker info exited ${r.exitCode}`);
+    }
+}
+async function readEngineFacts(choice) {
+    const api = choice.socket === null ? null : await EngineApi.connect(choice.socket);
+    if (choice.socket !== null && api === null)
+        throw unavailable(choice, 'no answer to /_ping');
+    const info = await compatInfo(choice, api);
+    const secOpts = Array.isArray(info.SecurityOptions) ? info.SecurityOptions.map(String) : [];
+    const facts = {
+        kind: choice.kind,
+        rootless: secOpts.some((o) => o.split(',').includes('name=rootless')),
+        cgroupVersion: String(info.CgroupVersion ?? '1'),
+        cgroupControllers: null,
+        memoryLimit: info.MemoryLimit !== false,
+        pidsLimit: info.PidsLimit !== false,
+        defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
+        seccompProfilePath: null,
+    };
+    if (choice.kind === 'podman' && api !== null) {
+        // Podman's compat /info says neither rootless nor which controllers its containers
+        // get (a rootless v1 service still claims MemoryLimit: true); its own /libpod/info does.
+        const r = await api.request('GET', '/libpod/info', undefined, 20_000);
+        const host = r.body?.host;
+        if (r.status !== 200 || !host)
+            throw unavailable(choice, `GET /libpod/info answered ${r.status}`);
+        facts.rootless = host.security?.rootless === true;
+        facts.cgroupVersion = String(host.cgroupVersion ?? '').replace(/^v/, '') || facts.cgroupVersion;
+        facts.cgroupControllers = Array.isArray(host.cgroupControllers) ? host.cgroupControllers.map(String) : [];
+        if (typeof host.ociRuntime?.name === 'string')
+            facts.defaultRuntime = host.ociRuntime.name;
+        const seccomp = host.security?.seccompProfilePath;
+        facts.seccompProfilePath = typeof seccomp === 'string' && seccomp !== '' ? seccomp : null;
+    }
+    return facts;
+}
+/**
+ * Throws ENGINE_LIMITS_UNENFORCED / ENGINE_RUNTIME_UNSUPPORTED (exit 2) unless the
+ * engine enforces the sandbox's limits with `runtime`; returns what it learned.
+ */
+async function requireLimitsInForce(choice, runtime) {
+    const facts = await readEngineFacts(choice);
+    const problem = limitsProblem(facts, runtime);
+    if (problem) {
+        throw new errors_UserError(problem.code, `${problem.message} (engine: ${choice.socket ?? 'the docker CLI'})`);
+    }
+    return facts;
+}
+/**
+ * Picks the engine (`requested`, else detected), checks that it enforces the limits
+ * with `runtime`, and makes it this process's engine; before any container is made.
+ */
+async function prepareSandboxEngine(requested, runtime, progress, env = process.env) {
+    const choice = await selectEngine(requested, env);
+    let seccompProfile;
+    if (choice.kind === 'podman') {
+        const f = await requireLimitsInForce(choice, runtime);
+        seccompProfile = seccompProfileFile();
+        progress?.(`engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`);
+    }
+    else if (await engineReachable(choice)) {
+        // Docker's reachability keeps its own check and message (checkDocker, DOCKER_UNAVAILABLE).
+        await requireLimitsInForce(choice, runtime);
+    }
+    // process.env: the docker client processes and the Engine API client read it.
+    useEngine(choice, process.env, seccompProfile);
+    return choice;
+}
+async function engineReachable(choice) {
+    if (choice.socket === null)
+        return (await docker(['version'], { timeoutMs: 10_000 }).catch(() => null))?.exitCode === 0;
+    return (await EngineApi.connect(choice.socket, 3000)) !== null;
 }
 
 ;// CONCATENATED MODULE: ./src/image/build-context.ts
@@ -72344,10 +72789,11 @@ function writeJson(file, value) {
 
 
 
+
 /**
  * The build context `images/Dockerfile` expects, assembled in a fresh temp dir:
  *
- *   Dockerfile, debian/, mermaid/, python/, rootfs/   copied from images/ (never images/smoke/
+ *   Dockerfile, debian/, mermaid/, python/, rootfs/, rootfs-full/   copied from images/ (never images/smoke/
  *                                   or the bootstrap script: they are not build inputs)
  *   wheelhouse/                     filled by wheelhouse.ts from python/requirements.lock
  *   build-ca/extra-ca.pem           the extra CA, or an empty file (COPY of a
@@ -72356,13 +72802,20 @@ function writeJson(file, value) {
  * and its digest: what `--if-changed` compares with the image's
  * `org.airlock.context-sha256` label to decide whether a rebuild is due.
  */
-const CONTEXT_SOURCES = ['Dockerfile', 'debian', 'mermaid', 'python', 'rootfs'];
+const CONTEXT_SOURCES = [
+    'Dockerfile',
+    'debian',
+    'mermaid',
+    'python',
+    'rootfs',
+    'rootfs-full',
+];
 const CA_DIR = 'build-ca';
 const CA_FILE = 'extra-ca.pem';
 const WHEELHOUSE_DIR = 'wheelhouse';
 const CONTEXT_LABEL = 'org.airlock.context-sha256';
 /** Bump when the manifest's meaning changes, so old labels never match by accident. */
-const MANIFEST_VERSION = 'airlock-image-context v2';
+const MANIFEST_VERSION = 'airlock-image-context v3';
 /**
  * sha256 over a sorted manifest of the build's inputs. Deliberately NOT in it: the
  * extra CA (it changes how npm reaches the registry, not what is installed, and a
@@ -72373,6 +72826,7 @@ function contextDigest(inputs) {
     // One JSON array per line: a name containing spaces or newlines cannot pass for
     // another entry, so two different sets of inputs never share a manifest.
     const lines = [
+        JSON.stringify(['flavor', inputs.flavor]),
         JSON.stringify(['base-ref', inputs.baseImageRef]),
         JSON.stringify(['base-id', inputs.baseImageId]),
         ...inputs.files.map((f) => JSON.stringify(['file', f.path, f.sha256])),
@@ -72391,9 +72845,6 @@ function isDigestedPath(rel) {
         return false;
     return true;
 }
-function build_context_sha256Hex(data) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
-}
 /**
  * Every regular file under `root` with its sha256, sorted by path. A symlink or
  * special file is refused: the context is sent to the Docker engine as a tar, and a
@@ -72411,7 +72862,7 @@ async function hashTree(root, include = () => true) {
         else if (st.isFile()) {
             // Excluded files are still walked (a symlink among them fails too) but not read.
             if (include(rel))
-                out.push({ path: rel, sha256: build_context_sha256Hex(await (0,promises_namespaceObject.readFile)(abs)) });
+                out.push({ path: rel, sha256: sha256Hex(await (0,promises_namespaceObject.readFile)(abs)) });
         }
         else {
             throw new errors_UserError('IMAGE_BUILD_FAILED', `build context: ${rel} is not a regular file or directory`);
@@ -72450,9 +72901,9 @@ async function prepareContext(imagesDir, extraCaPem) {
     }
 }
 /** The digest of a prepared context (the wheelhouse, filled or not, does not count). */
-async function digestContext(dir, base) {
+async function digestContext(dir, base, flavor) {
     const files = await hashTree(dir, isDigestedPath);
-    return contextDigest({ baseImageRef: base.ref, baseImageId: base.id, files });
+    return contextDigest({ flavor, baseImageRef: base.ref, baseImageId: base.id, files });
 }
 
 ;// CONCATENATED MODULE: ./src/image/docker-image.ts
@@ -72465,24 +72916,18 @@ async function digestContext(dir, base) {
  */
 function dockerEnv(env = process.env) {
     const passed = {};
-    for (const name of [
-        'DOCKER_HOST',
-        'DOCKER_CONTEXT',
-        'DOCKER_CONFIG',
-        'DOCKER_TLS_VERIFY',
-        'DOCKER_CERT_PATH',
-        'DOCKER_BUILDKIT',
-    ]) {
+    // DOCKER_BUILDKIT too: it chooses the builder, which only image builds use.
+    for (const name of [...DOCKER_CLIENT_VARS, 'DOCKER_BUILDKIT']) {
         if (env[name] !== undefined)
             passed[name] = env[name];
     }
-    return run_command_minimalEnv(passed);
+    return minimalEnv(passed);
 }
 /** Fails with DOCKER_UNAVAILABLE (exit 2) unless a Docker engine answers. */
 async function ensureDockerAvailable() {
     let r;
     try {
-        r = await run_command_tryRunCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
+        r = await tryRunCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
             env: dockerEnv(),
             timeoutMs: 30_000,
         });
@@ -72515,7 +72960,7 @@ function parseImageInspect(stdout) {
 async function inspectImage(ref) {
     // `image inspect`, not `inspect`: a container that happens to share the name is
     // never read. `--` keeps a ref starting with `-` from being taken as an option.
-    const r = await run_command_tryRunCommand('docker', ['image', 'inspect', '--', ref], {
+    const r = await tryRunCommand('docker', ['image', 'inspect', '--', ref], {
         env: dockerEnv(),
         timeoutMs: 30_000,
     }).catch((e) => {
@@ -72611,10 +73056,12 @@ function streamCommand(command, args, opts) {
  * from Debian's archive where no registry is reachable). Build args are one argv
  * element each (`KEY=value`), so no value is ever parsed by a shell. `--no-cache`
  * for patch rebuilds: a cached `apt-get upgrade` layer would never see a new
- * Debian security release, since the RUN line's text does not change.
+ * Debian security release, since the RUN line's text does not change. `--target`
+ * is the flavor (core or full, the Dockerfile's stages of those names).
  */
-function dockerBuildArgs(tag, contextDir, args, opts = {}) {
+function dockerBuildArgs(tag, contextDir, args, opts) {
     const argv = ['build', '--rm', '--force-rm', '--tag', tag, '--file', `${contextDir}/Dockerfile`];
+    argv.push('--target', opts.target);
     if (opts.noCache)
         argv.push('--no-cache');
     for (const [k, v] of Object.entries(args))
@@ -72766,10 +73213,7 @@ function publicSourceUrl(remote) {
     return `https://${url.host}${url.pathname.replace(/\.git$/, '').replace(/\/$/, '')}`;
 }
 async function image_metadata_git(repoDir, args) {
-    const r = await run_command_tryRunCommand('git', ['-C', repoDir, ...args], {
-        env: run_command_minimalEnv(),
-        timeoutMs: 10_000,
-    }).catch(() => undefined);
+    const r = await git_runGit(repoDir, args, { timeoutMs: 10_000 }).catch(() => undefined);
     return r?.exitCode === 0 ? r.stdout.trim() || undefined : undefined;
 }
 /** OCI source and revision: GitHub's own variables in Actions, else the git checkout, else "unknown". */
@@ -72858,7 +73302,7 @@ function pipEnv(env = process.env) {
             passed[name] = value;
         }
     }
-    return run_command_minimalEnv(passed);
+    return minimalEnv(passed);
 }
 /**
  * The pins of a lock file: `name==version` followed by `--hash=sha256:` options,
@@ -72902,7 +73346,7 @@ async function downloadWheelhouse(dir, lockFile, progress) {
     // A lock that pins nothing (a custom images/ without PyPI packages) needs no index.
     if (pins.length === 0)
         return { wheels: [], pins: [] };
-    const r = await run_command_tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
+    const r = await tryRunCommand('python3', pipDownloadArgs(lockFile, dir), {
         env: pipEnv(),
         timeoutMs: 600_000,
     }).catch((e) => {
@@ -72910,7 +73354,7 @@ async function downloadWheelhouse(dir, lockFile, progress) {
     });
     if (r.exitCode !== 0) {
         throw new errors_UserError('IMAGE_BUILD_FAILED', `wheelhouse: pip download of the ${pins.length} locked wheels failed (an index is needed: PyPI, ` +
-            `or PIP_INDEX_URL / PIP_FIND_LINKS for a mirror): ${describeFailure(r)}`);
+            `or PIP_INDEX_URL / PIP_FIND_LINKS for a mirror): ${run_command_describeFailure(r)}`);
     }
     const wheels = (await (0,promises_namespaceObject.readdir)(dir)).filter((n) => n.endsWith('.whl')).sort();
     if (wheels.length !== pins.length) {
@@ -72931,15 +73375,18 @@ async function downloadWheelhouse(dir, lockFile, progress) {
 
 
 
-/** The tag `airlock image build` gives the sandbox image by default. */
-const DEFAULT_LOCAL_IMAGE = 'airlock-sandbox:local';
+
+/** The tag `airlock image build` gives the default flavor (core). */
+const DEFAULT_LOCAL_IMAGE = LOCAL_IMAGE_TAGS[DEFAULT_FLAVOR];
 /** What images/Dockerfile starts FROM unless told otherwise (its ARG BASE_IMAGE default). */
 const DEFAULT_BASE_IMAGE = 'debian:bookworm-slim';
 /**
- * A cold build measured ~4 min on a 2-core machine (apt: chromium, nodejs, npm;
- * npm ci of the Mermaid CLI). Five times that before we call it hung.
+ * A cold build measured ~4 min on an idle 2-core machine (one image, before the
+ * core/full split); on a machine loaded to 15-25 by other jobs, cold core took 12 min
+ * and cold full reached its last step after 21 min (docs/image.md). Twice that
+ * before we call it hung.
  */
-const BUILD_TIMEOUT_MS = 20 * 60_000;
+const BUILD_TIMEOUT_MS = 45 * 60_000;
 /** debootstrap of a minbase bookworm measured ~40 s. */
 const BOOTSTRAP_TIMEOUT_MS = 10 * 60_000;
 /**
@@ -72957,19 +73404,20 @@ async function buildSandboxImage(opts) {
     const progress = opts.progress ?? (() => undefined);
     const imagesDir = opts.imagesDir ?? findImagesDir();
     const baseRef = opts.baseImage ?? DEFAULT_BASE_IMAGE;
+    const flavor = opts.flavor ?? DEFAULT_FLAVOR;
     // Read (and validate) the CA before any slow work: a wrong path fails in a second.
     const extraCa = opts.extraCaFile ? await readExtraCaBundle(opts.extraCaFile) : undefined;
     await ensureDockerAvailable();
     const base = await ensureBaseImage(baseRef, imagesDir, progress);
     const context = await prepareContext(imagesDir, extraCa);
     try {
-        const digest = await digestContext(context.dir, { ref: baseRef, id: base.id });
+        const digest = await digestContext(context.dir, { ref: baseRef, id: base.id }, flavor);
         const tag = typeof opts.tag === 'function' ? opts.tag(digest) : opts.tag;
         if (opts.ifChanged) {
             const existing = await inspectImage(tag);
             if (existing && existing.labels[CONTEXT_LABEL] === digest) {
                 progress(`${tag} is up to date (context ${digest.slice(0, 12)})`);
-                return result(tag, existing, false, started);
+                return result(tag, flavor, existing, false, started);
             }
             progress(existing ? `${tag}: build inputs changed, rebuilding` : `${tag}: not present, building`);
         }
@@ -72983,22 +73431,27 @@ async function buildSandboxImage(opts) {
             IMAGE_REVISION: revision,
             IMAGE_CREATED: new Date().toISOString(),
             CONTEXT_SHA256: digest,
-        }, { noCache: opts.noCache ?? false });
-        progress(`docker build ${tag}${extraCa ? ' (extra CA for the npm step)' : ''}`);
+        }, { noCache: opts.noCache ?? false, target: flavor });
+        // core has no npm step: the CA is only handed over where it is used.
+        progress(`docker build --target ${flavor} ${tag}${extraCa && flavor === 'full' ? ' (extra CA for the npm step)' : ''}`);
         await runDockerBuild(argv, progress, BUILD_TIMEOUT_MS);
         const built = await inspectImage(tag);
         if (!built || built.labels[CONTEXT_LABEL] !== digest) {
             throw new errors_UserError('IMAGE_BUILD_FAILED', `docker build finished but ${tag} does not carry this build's label`);
         }
-        return result(tag, built, true, started);
+        if (built.labels[FLAVOR_LABEL] !== flavor) {
+            throw new errors_UserError('IMAGE_BUILD_FAILED', `docker build finished but ${tag} is labelled flavor ${built.labels[FLAVOR_LABEL] ?? '(none)'}, not ${flavor}`);
+        }
+        return result(tag, flavor, built, true, started);
     }
     finally {
         await context.dispose();
     }
 }
-function result(ref, info, built, started) {
+function result(ref, flavor, info, built, started) {
     return {
         ref,
+        flavor,
         id: info.id,
         built,
         sizeBytes: info.sizeBytes,
@@ -73030,13 +73483,16 @@ async function ensureBaseImage(ref, imagesDir, progress) {
 
 
 
+
 /**
- * images/published.json: the sandbox image the release workflow pushed for this
- * version of Airlock, by digest. The release commits it on the release tag, so the
- * Action's code and its image move together; between releases `ref` and `digest` are
- * null and the Action builds from images/ instead.
+ * images/published.json: the sandbox images the release workflow pushed for this
+ * version of Airlock, one digest per flavor (both in one repository). The release
+ * commits it on the release tag, so the Action's code and its images move together;
+ * between releases `ref` and the digests are null and the Action builds from
+ * images/ instead.
  *
- *   { "ref": "ghcr.io/owner/airlock-sandbox", "version": "0.2.0", "digest": "sha256:..." }
+ *   { "ref": "ghcr.io/owner/airlock-sandbox", "version": "0.2.0",
+ *     "digests": { "core": "sha256:...", "full": "sha256:..." } }
  */
 const PUBLISHED_FILE = 'published.json';
 /**
@@ -73047,6 +73503,25 @@ const PUBLISHED_FILE = 'published.json';
 const PUBLISHED_FILE_ENV = 'AIRLOCK_PUBLISHED_IMAGE_FILE';
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+function digestsOf(raw, source) {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: field digests: expected an object with ${IMAGE_FLAVORS.join(' and ')}`);
+    }
+    const o = raw;
+    const unknown = Object.keys(o).filter((k) => !isImageFlavor(k));
+    if (unknown.length > 0) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: field digests: unknown flavor ${unknown.join(', ')} (expected ${IMAGE_FLAVORS.join(', ')})`);
+    }
+    const out = {};
+    for (const flavor of IMAGE_FLAVORS) {
+        const d = o[flavor] ?? null;
+        if (d !== null && (typeof d !== 'string' || !DIGEST.test(d))) {
+            throw new errors_UserError('INPUT_INVALID', `${source}: field digests.${flavor}: expected sha256:<64 hex digits> or null, got ${JSON.stringify(d)}`);
+        }
+        out[flavor] = d;
+    }
+    return out;
+}
 /** Parses and checks the file's text; every error names the file and the field. */
 function parsePublished(text, source) {
     let raw;
@@ -73057,24 +73532,28 @@ function parsePublished(text, source) {
         throw new errors_UserError('INPUT_INVALID', `${source}: not JSON (${e.message})`);
     }
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-        throw new errors_UserError('INPUT_INVALID', `${source}: expected an object with ref, version, digest`);
+        throw new errors_UserError('INPUT_INVALID', `${source}: expected an object with ref, version, digests`);
     }
     const o = raw;
+    if ('digest' in o) {
+        // The one-image format before the core/full split: say so rather than guess a flavor.
+        throw new errors_UserError('INPUT_INVALID', `${source}: field digest: replaced by digests: { "core": ..., "full": ... } (one per image flavor)`);
+    }
     const ref = o.ref ?? null;
-    const digest = o.digest ?? null;
     if (ref !== null && (typeof ref !== 'string' || !REPOSITORY.test(ref))) {
         throw new errors_UserError('INPUT_INVALID', `${source}: field ref: expected a registry repository without tag or digest (e.g. ghcr.io/owner/airlock-sandbox) or null, got ${JSON.stringify(ref)}`);
     }
-    if (digest !== null && (typeof digest !== 'string' || !DIGEST.test(digest))) {
-        throw new errors_UserError('INPUT_INVALID', `${source}: field digest: expected sha256:<64 hex digits> or null, got ${JSON.stringify(digest)}`);
-    }
-    if ((ref === null) !== (digest === null)) {
-        throw new errors_UserError('INPUT_INVALID', `${source}: fields ref and digest: set both or neither`);
+    const digests = digestsOf(o.digests, source);
+    // A release publishes both flavors; half a record would send one flavor to a build
+    // for no visible reason.
+    const set = IMAGE_FLAVORS.filter((f) => digests[f] !== null);
+    if (ref === null ? set.length > 0 : set.length !== IMAGE_FLAVORS.length) {
+        throw new errors_UserError('INPUT_INVALID', `${source}: fields ref and digests: set ref and every flavor's digest, or none of them`);
     }
     if (typeof o.version !== 'string' || !/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/.test(o.version)) {
         throw new errors_UserError('INPUT_INVALID', `${source}: field version: expected a semantic version, got ${JSON.stringify(o.version)}`);
     }
-    return { ref, version: o.version, digest, source };
+    return { ref, version: o.version, digests, source };
 }
 /** The published image of this Airlock: the override file if set, else images/published.json. */
 async function readPublishedImage(imagesDir, env) {
@@ -73084,20 +73563,22 @@ async function readPublishedImage(imagesDir, env) {
     });
     return parsePublished(text, file);
 }
-/** `repo@sha256:...`, what is pulled; undefined before a release. */
-function publishedPullRef(p) {
-    return p.ref && p.digest ? `${p.ref}@${p.digest}` : undefined;
+/** `repo@sha256:...` of the flavor, what is pulled; undefined before a release. */
+function publishedPullRef(p, flavor) {
+    const digest = p.digests[flavor];
+    return p.ref && digest ? `${p.ref}@${digest}` : undefined;
 }
 /**
  * The tag of an image built from images/ by the Action: the same inputs give the same
  * tag, so an engine that still has it (a self-hosted runner, a restored
  * `docker save` cache) skips the build.
  */
-function localBuildTag(contextDigest, version = VERSION) {
-    return `airlock-sandbox:${version}-${contextDigest.slice(0, 12)}`;
+function localBuildTag(flavor, contextDigest, version = VERSION) {
+    return `airlock-sandbox:${version}-${flavor}-${contextDigest.slice(0, 12)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gate/image-stage.ts
+
 
 
 
@@ -73158,12 +73639,13 @@ async function ensureImageAvailable(ref, progress) {
     }
     return ensureImage(ref, progress);
 }
-/** The published image by digest: already here, or pulled. A reason string when neither. */
-async function publishedImage(env, imagesDir, progress) {
+/** The flavor's published image by digest: already here, or pulled. A reason string when neither. */
+async function publishedImage(flavor, env, imagesDir, progress) {
     const published = await readPublishedImage(imagesDir, env);
-    const ref = publishedPullRef(published);
-    if (!ref)
-        return `no published image recorded in ${published.source} (this version was not released)`;
+    const ref = publishedPullRef(published, flavor);
+    if (!ref) {
+        return `no published ${flavor} image recorded in ${published.source} (this version was not released)`;
+    }
     const have = await localImageId(ref);
     if (have) {
         progress(`image: ${ref} (${have}), already present`);
@@ -73176,10 +73658,11 @@ async function publishedImage(env, imagesDir, progress) {
     return id ? { ref, id, origin: 'pulled' } : `${ref} was pulled but is not present`;
 }
 /** A build from the Action's own images/, tagged by its inputs: an engine that has it already skips the work. */
-async function builtImage(env, imagesDir, progress) {
-    progress(`image: building from ${imagesDir} (a cold build takes minutes; progress follows)`);
+async function builtImage(flavor, env, imagesDir, progress) {
+    progress(`image: building ${flavor} from ${imagesDir} (a cold build takes minutes; progress follows)`);
     const r = await buildSandboxImage({
-        tag: (digest) => localBuildTag(digest),
+        flavor,
+        tag: (digest) => localBuildTag(flavor, digest),
         ifChanged: true,
         imagesDir,
         extraCaFile: defaultExtraCaFile(env),
@@ -73190,17 +73673,21 @@ async function builtImage(env, imagesDir, progress) {
         : `image: reusing ${r.ref} (${r.id}), built earlier from the same inputs`);
     return { ref: r.ref, id: r.id, origin: r.built ? 'built' : 'local' };
 }
+/** A local tag `airlock image build` gives a flavor: what a policy names when it names no image of its own. */
+function isLocalFlavorTag(ref) {
+    return Object.values(LOCAL_IMAGE_TAGS).includes(ref);
+}
 /**
  * The Action's image, as its `image` input chose. In `auto`, a policy that names its
- * own image (anything but the CLI's local default tag) is honoured as a reference;
- * otherwise the published digest, then a local build. Both failing is IMAGE_MISSING
- * with both reasons.
+ * own image (anything but the CLI's local flavor tags) is honoured as a reference;
+ * otherwise the published digest of the policy's flavor, then a local build of that
+ * flavor. Both failing is IMAGE_MISSING with both reasons.
  */
 async function resolveSandboxImage(choice, deps) {
-    const { env, progress } = deps;
+    const { env, progress, flavor } = deps;
     const ref = choice.kind === 'ref'
         ? choice.ref
-        : choice.kind === 'auto' && deps.policyImage !== DEFAULT_LOCAL_IMAGE
+        : choice.kind === 'auto' && !isLocalFlavorTag(deps.policyImage)
             ? deps.policyImage
             : undefined;
     if (ref) {
@@ -73210,15 +73697,15 @@ async function resolveSandboxImage(choice, deps) {
     }
     const imagesDir = deps.imagesDir ?? findImagesDir();
     if (choice.kind === 'build')
-        return builtImage(env, imagesDir, progress);
-    const published = await publishedImage(env, imagesDir, progress);
+        return builtImage(flavor, env, imagesDir, progress);
+    const published = await publishedImage(flavor, env, imagesDir, progress);
     if (typeof published !== 'string')
         return published;
     if (choice.kind === 'pull')
         throw new errors_UserError('IMAGE_MISSING', `input image: pull: ${published}`);
     progress(`image: ${published}; building it instead`);
     try {
-        return await builtImage(env, imagesDir, progress);
+        return await builtImage(flavor, env, imagesDir, progress);
     }
     catch (e) {
         const why = e instanceof Error ? e.message : String(e);
@@ -73286,6 +73773,7 @@ async function runBatch(items, opts) {
     const width = poolWidth(opts.parallelism, items.length);
     if (items.length === 0)
         return;
+    const engine = opts.engine ?? defaultEngine();
     const ahead = new Map();
     let failure;
     const stopped = () => failure !== undefined || opts.signal?.aborted === true;
@@ -73293,13 +73781,15 @@ async function runBatch(items, opts) {
     const running = new Set();
     const onAbort = () => {
         for (const name of running)
-            void removeContainer(name);
+            void engine.remove(name);
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const prepare = (i) => {
         if (i >= items.length || ahead.has(i) || stopped())
             return;
-        const started = opts.specOf(items[i], i).then((spec) => startSandbox(spec, opts.idleSeconds));
+        const started = opts
+            .specOf(items[i], i)
+            .then((spec) => startSandbox(spec, opts.idleSeconds, engine));
         started.catch(() => undefined); // awaited (and its rejection handled) by the slot that takes i
         ahead.set(i, started);
     };
@@ -73959,7 +74449,27 @@ async function expireGroups(o) {
     return stale.length;
 }
 
+;// CONCATENATED MODULE: ./src/telemetry/sink.ts
+const ON = new Set(['stderr', '1', 'true', 'on', 'yes']);
+const OFF = new Set(['off', '0', 'false', 'no', 'none']);
+function telemetryEventsWanted(env, config) {
+    const asked = env.AIRLOCK_TELEMETRY?.trim().toLowerCase();
+    if (asked && OFF.has(asked))
+        return false;
+    if (asked && ON.has(asked))
+        return true;
+    return config.otlpUrl !== undefined || config.pushgatewayUrl !== undefined;
+}
+const stderrSink = (line) => {
+    process.stderr.write(`${line}\n`);
+};
+const dropSink = () => { };
+function defaultEventSink(env, config) {
+    return telemetryEventsWanted(env, config) ? stderrSink : dropSink;
+}
+
 ;// CONCATENATED MODULE: ./src/telemetry/telemetry.ts
+
 
 
 
@@ -73991,9 +74501,6 @@ function newRunId(env) {
 function isBaseline(h) {
     return typeof h === 'object' && h !== null && !(Symbol.iterator in h) && 'failureStreak' in h;
 }
-const stderrSink = (line) => {
-    process.stderr.write(`${line}\n`);
-};
 function errorMessage(e) {
     if (e instanceof Error) {
         const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
@@ -74002,10 +74509,11 @@ function errorMessage(e) {
     return String(e);
 }
 function createTelemetry(opts) {
-    const log = opts.log ?? stderrSink;
     const config = readTelemetryConfig(opts.env, { instance: opts.instance });
+    // A misconfigured endpoint is always worth a line; the per-run events only when asked.
     for (const w of config.warnings)
-        log(warningEventLine(w.target, w.message));
+        (opts.log ?? stderrSink)(warningEventLine(w.target, w.message));
+    const log = opts.log ?? defaultEventSink(opts.env, config);
     const baseline = opts.history === undefined
         ? emptyBaseline()
         : isBaseline(opts.history)
@@ -74133,20 +74641,21 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
 
 
 
+
+/**
+ * 60 s: a hold is milliseconds, so only a stuck holder (a process stopped, a pid reused
+ * by an unrelated live process) makes a writer wait this long. Settable per run
+ * (AIRLOCK_AUDIT_LOCK_TIMEOUT, settings/gate-settings.ts).
+ */
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
 async function acquireLock(path, opts = {}) {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    const poll = opts.pollMs ?? 50;
-    const me = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()}\n`;
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const maxPoll = opts.maxPollMs ?? 200;
+    let poll = opts.pollMs ?? 2;
     for (;;) {
         try {
-            const fh = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
-            try {
-                await fh.writeFile(me);
-                await fh.sync();
-            }
-            finally {
-                await fh.close();
-            }
+            const me = await createOwnerFile(path);
             return { release: () => releaseLock(path, me) };
         }
         catch (e) {
@@ -74155,12 +74664,32 @@ async function acquireLock(path, opts = {}) {
         }
         if (await breakIfStale(path))
             continue;
-        if (Date.now() > deadline) {
-            throw new errors_AirlockError('AUDIT_LOCKED', `another writer holds ${path} (${(await holder(path)) ?? 'unknown'})`);
+        const left = deadline - Date.now();
+        if (left <= 0) {
+            throw new errors_AirlockError('AUDIT_LOCKED', `another writer (${(await holder(path)) ?? 'unknown'}) held ${path} for more than ${timeoutMs} ms; set AIRLOCK_AUDIT_LOCK_TIMEOUT (seconds) to wait longer, or remove the lock after checking that process`);
         }
-        // Jitter so waiting writers do not retry in lockstep.
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(poll + Math.floor(Math.random() * poll));
+        // Exponential backoff with jitter, so waiting writers neither spin nor retry in lockstep.
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(left, poll + Math.floor(Math.random() * poll)));
+        poll = Math.min(maxPoll, poll * 2);
     }
+}
+/**
+ * Creates `path` (O_CREAT|O_EXCL, never through a symlink) holding `<pid> <hostname>`;
+ * EEXIST when it exists. No fsync: an owner file matters only while its process lives,
+ * and after a crash or power cut that pid is gone, so the file is stale either way.
+ */
+async function createOwnerFile(path) {
+    const me = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()}\n`;
+    // Synchronous on purpose (as the writer's entry write): a lock is taken per append,
+    // and a thread-pool round trip per tiny file operation cost ~10x the append rate.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
+    try {
+        (0,external_node_fs_namespaceObject.writeSync)(fd, me);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+    return me;
 }
 async function holder(path) {
     try {
@@ -74168,16 +74697,6 @@ async function holder(path) {
     }
     catch {
         return null;
-    }
-}
-function pidAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (e) {
-        // EPERM: the pid exists but belongs to someone else: alive.
-        return e.code === 'EPERM';
     }
 }
 /** True if the lock was stale and we removed it. */
@@ -74218,8 +74737,21 @@ async function breakIfStale(path) {
 }
 async function releaseLock(path, me) {
     // Only remove the lock if it is still ours (never someone else's after a break).
-    if ((await holder(path)) === me.trim())
-        await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
+    let content = null;
+    try {
+        content = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch {
+        return;
+    }
+    if (content === me) {
+        try {
+            (0,external_node_fs_namespaceObject.unlinkSync)(path);
+        }
+        catch {
+            // gone already
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -74369,6 +74901,111 @@ async function pruneExpired(layout, origin, closed, retentionDays, now) {
     return last ? { prunedTo: last.endSeq, segments: expired.length } : null;
 }
 
+;// CONCATENATED MODULE: ./src/audit/log-state.ts
+
+
+
+
+
+
+
+async function loadLog(layout, opts, known) {
+    const checkpoint = await readLogCheckpoint(layout);
+    checkCheckpoint(checkpoint, opts);
+    const anchor = await readAnchor(layout);
+    if (anchor && anchor.origin !== opts.origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
+    }
+    const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint, trusted: known ?? null });
+    if (checkpoint && scan.size < checkpoint.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
+    }
+    if (known && scan.size < known.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} entries, but ${known.size} were written while this writer had it open`, scan.size);
+    }
+    if (!checkpoint && (scan.size > 0 || scan.active.tornTail)) {
+        // Every log Airlock starts gets a checkpoint before its first entry (writer.ts), so
+        // entries without one were not written here: a file committed in a pull request,
+        // copied in, or planted. Adopting it would sign someone else's history as ours.
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `${opts.log} has ${scan.size} entries but no checkpoint (${layout.checkpointPath}): it was not written by Airlock here; refusing to extend it (move it away, or restore its checkpoint)`, 0);
+    }
+    const recovered = [];
+    if (scan.active.tornTail) {
+        // A crash mid-append: the last line is incomplete and was never acknowledged to
+        // anyone. Cut it off, and record what was cut so nothing disappears silently.
+        await truncateFile(layout.logPath, scan.active.completeBytes);
+        recovered.push({
+            reason: 'torn-tail',
+            droppedBytes: scan.active.tornTail.length,
+            droppedSha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(scan.active.tornTail).digest('hex'),
+        });
+    }
+    return {
+        scan,
+        checkpoint,
+        tip: {
+            size: scan.size,
+            lastHash: scan.lastHash,
+            tree: scan.tree,
+            activeBytes: scan.active.completeBytes,
+        },
+        recovered,
+    };
+}
+/** The checkpoint is this log's, and it may be extended by this writer (with or without a key). */
+function checkCheckpoint(checkpoint, opts) {
+    if (!checkpoint)
+        return;
+    if (checkpoint.origin !== opts.origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
+    }
+    if (opts.publicKey && checkpoint.signed)
+        verifyCheckpointSignature(checkpoint, opts.publicKey);
+    if (!opts.publicKey && checkpoint.signed) {
+        // Extending a signed log without the key would replace its signed checkpoint
+        // with an unsigned one: the earlier signature would silently stop covering it.
+        throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/sessions.ts
+
+
+
+
+
+
+const PREFIX = '.writer-';
+async function createMarker(layout) {
+    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+    await createOwnerFile(path);
+    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
+}
+/**
+ * Counts the other writers that have the log open, and deletes the markers of dead
+ * ones (pid gone on this host), counting them as `dead`. A marker from another host
+ * (a shared filesystem) cannot be judged by pid: it counts as live.
+ */
+async function sweepMarkers(layout, mine) {
+    const prefix = `${layout.base}${PREFIX}`;
+    let live = 0;
+    let dead = 0;
+    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
+        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
+        if (!name.startsWith(prefix) || path === mine.path)
+            continue;
+        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
+        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
+            live++;
+        }
+        else {
+            dead++;
+            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
+        }
+    }
+    return { live, dead };
+}
+
 ;// CONCATENATED MODULE: ./src/audit/writer.ts
 
 
@@ -74384,10 +75021,14 @@ async function pruneExpired(layout, origin, closed, retentionDays, now) {
 
 
 
+
 /**
- * Opens a log for appending: takes the lock, verifies what is there (a writer refuses
- * to extend a log that does not verify), repairs a torn tail or an interrupted
- * rotation, rotates and prunes, then records what it recovered as the first entries.
+ * Opens a log for appending. Under the lock (held only for this and for each append,
+ * never for a whole run, so parallel gates share one log): verifies what is there (a
+ * writer refuses to extend a log that does not verify, or one with entries and no
+ * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
+ * records what it recovered as the first entries, and gives a new log its checkpoint
+ * before anything else is written.
  */
 async function writer_openAuditLog(opts) {
     const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
@@ -74397,64 +75038,53 @@ async function writer_openAuditLog(opts) {
     const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
     await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
     const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
+    let marker;
+    let fh;
     try {
         const recovered = [];
         if (await recoverInterruptedRotation(layout))
             recovered.push({ reason: 'interrupted-rotation' });
-        const checkpoint = await readCheckpointFile(layout.checkpointPath);
-        if (checkpoint) {
-            if (checkpoint.origin !== opts.origin) {
-                throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
-            }
-            if (publicKey && checkpoint.signed)
-                verifyCheckpointSignature(checkpoint, publicKey);
-            if (!publicKey && checkpoint.signed) {
-                // Extending a signed log without the key would replace its signed checkpoint
-                // with an unsigned one: the earlier signature would silently stop covering it.
-                throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
-            }
-        }
-        const anchor = await readAnchor(layout);
-        if (anchor && anchor.origin !== opts.origin) {
-            throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
-        }
-        const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint });
-        if (checkpoint && scan.size < checkpoint.size) {
-            throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
-        }
+        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
+        const { scan, checkpoint } = loaded;
+        marker = await createMarker(layout);
+        const others = await sweepMarkers(layout, marker);
         if (checkpoint && !checkpoint.signed && publicKey) {
             // From here on the key signs entries it never saw signed: say so in the record.
             recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
         }
         const signedSize = checkpoint?.size ?? 0;
-        if (scan.size > signedSize) {
+        // Entries past the checkpoint are a crashed run's only when no writer is still at
+        // work on the log (or a dead one left its marker): a live one signs them when it closes.
+        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
             recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
         }
-        if (scan.active.tornTail) {
-            // A crash mid-append: the last line is incomplete and was never acknowledged to
-            // anyone. Cut it off, and record what was cut so nothing disappears silently.
-            await truncateFile(layout.logPath, scan.active.completeBytes);
-            recovered.push({
-                reason: 'torn-tail',
-                droppedBytes: scan.active.tornTail.length,
-                droppedSha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(scan.active.tornTail).digest('hex'),
-            });
-        }
+        recovered.push(...loaded.recovered);
         const closed = [...scan.closed];
-        if (rotationDue(scan, rotation, now()))
+        let tip = loaded.tip;
+        if (rotationDue(scan, rotation, now())) {
             closed.push(await rotate(layout, scan));
+            tip = { ...tip, activeBytes: 0 };
+        }
         const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
         if (pruned)
             recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
-        const fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
-        const writer = new Writer(layout, opts, privateKey, publicKey, lock, fh, scan.size, scan.lastHash, scan.tree, now);
+        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
         for (const r of recovered)
-            await writer.append('audit.recovered', r);
+            await writer.appendLocked('audit.recovered', r);
+        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
+        // can only mean a file that Airlock did not start (log-state.ts refuses those).
+        if (!checkpoint)
+            await writer.writeCheckpointLocked();
         return writer;
     }
     catch (e) {
-        await lock.release();
+        await fh?.close().catch(() => undefined);
+        await marker?.remove();
         throw e;
+    }
+    finally {
+        await lock.release();
     }
 }
 class Writer {
@@ -74462,32 +75092,28 @@ class Writer {
     opts;
     privateKey;
     publicKey;
-    lock;
+    marker;
     fh;
-    count;
-    lastHash;
-    tree;
+    tip;
     now;
     origin;
     firstSeq;
+    appended = [];
     queue = Promise.resolve();
     state = 'open';
-    constructor(layout, opts, privateKey, publicKey, lock, fh, count, lastHash, tree, now) {
+    constructor(layout, opts, privateKey, publicKey, marker, fh, tip, now) {
         this.layout = layout;
         this.opts = opts;
         this.privateKey = privateKey;
         this.publicKey = publicKey;
-        this.lock = lock;
+        this.marker = marker;
         this.fh = fh;
-        this.count = count;
-        this.lastHash = lastHash;
-        this.tree = tree;
+        this.tip = tip;
         this.now = now;
         this.origin = opts.origin;
-        this.firstSeq = count;
     }
     get size() {
-        return this.count;
+        return this.tip.size;
     }
     /** Serialises calls: entries are numbered and linked in call order. */
     enqueue(job) {
@@ -74495,41 +75121,107 @@ class Writer {
         this.queue = run.catch(() => undefined);
         return run;
     }
+    /** Runs `job` holding the log's lock, after catching up with what other writers appended. */
+    async locked(job) {
+        const lock = await acquireLock(this.layout.lockPath, { timeoutMs: this.opts.lockTimeoutMs });
+        try {
+            await this.catchUp();
+            return await job();
+        }
+        finally {
+            await lock.release();
+        }
+    }
+    /**
+     * Brings `tip` to the log's real end. The common case (others appended) reads only
+     * the new bytes; anything else (rotated, replaced, shrunk, a torn line) re-verifies
+     * the whole log and requires it to still hold everything this writer saw.
+     */
+    async catchUp() {
+        // Synchronous stats for the same reason as the write below: this runs per append.
+        const mine = (0,external_node_fs_namespaceObject.fstatSync)(this.fh.fd);
+        const onDisk = lstatOrNull(this.layout.logPath);
+        const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
+        if (same && onDisk.size === this.tip.activeBytes)
+            return;
+        if (same && onDisk.size > this.tip.activeBytes) {
+            const checkpoint = await readLogCheckpoint(this.layout);
+            checkCheckpoint(checkpoint, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log });
+            const r = await scanAppended(this.layout, this.origin, this.tip, checkpoint);
+            if (!r.tornTail) {
+                this.tip = r.tip;
+                return;
+            }
+        }
+        const known = { origin: this.origin, size: this.tip.size, root: this.tip.tree.root() };
+        await recoverInterruptedRotation(this.layout);
+        const loaded = await loadLog(this.layout, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log }, known);
+        if (!same) {
+            await this.fh.close();
+            this.fh = await openNoFollow(this.layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        }
+        this.tip = loaded.tip;
+        for (const r of loaded.recovered)
+            await this.appendLocked('audit.recovered', r);
+    }
     append(kind, data, time) {
         return this.enqueue(async () => {
             if (this.state !== 'open')
                 throw new Error(`audit log writer is ${this.state}`);
-            const entry = {
-                v: 1,
-                seq: this.count,
-                prev: this.lastHash,
-                time: time ?? this.now().toISOString(),
-                kind,
-                data,
-            };
-            const line = encodeEntry(entry);
-            // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
-            checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
-            try {
-                // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
-                // Synchronous on purpose: a few hundred bytes into the page cache take
-                // microseconds, while an async write costs a thread-pool round trip per entry
-                // (about 10x the append throughput; the fsync below stays async).
-                let off = 0;
-                while (off < line.length)
-                    off += (0,external_node_fs_namespaceObject.writeSync)(this.fh.fd, line, off);
-                if (this.opts.syncEachAppend ?? true)
-                    await this.fh.datasync();
-            }
-            catch (e) {
-                this.state = 'failed';
-                throw e;
-            }
-            this.lastHash = (0,external_node_crypto_namespaceObject.hash)('sha256', line, 'hex');
-            this.tree.push(line.subarray(0, line.length - 1));
-            this.count++;
-            return { seq: entry.seq, hash: this.lastHash };
+            return this.locked(() => this.appendLocked(kind, data, time));
         });
+    }
+    /** One entry at the tip; the caller holds the lock and has caught up. */
+    async appendLocked(kind, data, time) {
+        const entry = {
+            v: 1,
+            seq: this.tip.size,
+            prev: this.tip.lastHash,
+            time: time ?? this.now().toISOString(),
+            kind,
+            data,
+        };
+        const line = encodeEntry(entry);
+        // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
+        checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
+        try {
+            // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
+            // Synchronous on purpose: a few hundred bytes into the page cache take
+            // microseconds, while an async write costs a thread-pool round trip per entry
+            // (about 10x the append throughput; the fsync below stays async).
+            let off = 0;
+            while (off < line.length)
+                off += (0,external_node_fs_namespaceObject.writeSync)(this.fh.fd, line, off);
+            if (this.opts.syncEachAppend ?? true)
+                await this.fh.datasync();
+        }
+        catch (e) {
+            this.state = 'failed';
+            throw e;
+        }
+        const result = { seq: entry.seq, hash: (0,external_node_crypto_namespaceObject.hash)('sha256', line, 'hex') };
+        const tree = this.tip.tree;
+        tree.push(line.subarray(0, line.length - 1));
+        this.tip = {
+            size: entry.seq + 1,
+            lastHash: result.hash,
+            tree,
+            activeBytes: this.tip.activeBytes + line.length,
+        };
+        this.firstSeq ??= entry.seq;
+        this.appended.push(result);
+        return result;
+    }
+    /** Signs (with a key) and atomically writes the checkpoint over the tip; the caller holds the lock. */
+    async writeCheckpointLocked() {
+        await this.fh.sync();
+        const root = this.tip.tree.root();
+        const body = { origin: this.origin, size: this.tip.size, root };
+        const checkpoint = this.privateKey && this.publicKey
+            ? signCheckpoint(body, this.privateKey, this.publicKey)
+            : unsignedCheckpoint(body);
+        await writeFileAtomic(this.layout.checkpointPath, checkpoint);
+        return { checkpoint, root };
     }
     close() {
         return this.enqueue(async () => {
@@ -74537,24 +75229,30 @@ class Writer {
                 throw new Error(`audit log writer is ${this.state}`);
             this.state = 'closed';
             try {
-                await this.fh.sync();
-                const root = this.tree.root();
-                const body = { origin: this.origin, size: this.count, root };
-                const checkpoint = this.privateKey && this.publicKey
-                    ? signCheckpoint(body, this.privateKey, this.publicKey)
-                    : unsignedCheckpoint(body);
-                await writeFileAtomic(this.layout.checkpointPath, checkpoint);
+                const { checkpoint, root } = await this.locked(async () => {
+                    // A checkpoint another writer signed meanwhile is never replaced by an unsigned
+                    // one (AUDIT_KEY_REQUIRED), nor one for another origin.
+                    checkCheckpoint(await readLogCheckpoint(this.layout), {
+                        origin: this.origin,
+                        publicKey: this.publicKey,
+                        log: this.opts.log,
+                    });
+                    const written = await this.writeCheckpointLocked();
+                    await this.marker.remove();
+                    return written;
+                });
                 return {
                     checkpoint,
                     signed: this.privateKey !== undefined,
-                    size: this.count,
+                    size: this.tip.size,
                     root: root.toString('base64'),
-                    firstSeq: this.firstSeq,
+                    firstSeq: this.firstSeq ?? this.tip.size,
+                    appended: [...this.appended],
                 };
             }
             finally {
-                await this.fh.close();
-                await this.lock.release();
+                await this.fh.close().catch(() => undefined);
+                await this.marker.remove();
             }
         });
     }
@@ -74564,8 +75262,17 @@ class Writer {
                 return;
             this.state = 'closed';
             await this.fh.close().catch(() => undefined);
-            await this.lock.release();
+            await this.marker.remove();
         });
+    }
+}
+/** The log file's lstat, or null when it is gone (then the log is re-verified). */
+function lstatOrNull(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.lstatSync)(path);
+    }
+    catch {
+        return null;
     }
 }
 
@@ -74580,18 +75287,32 @@ class Writer {
 
 
 
+
 const DEFAULT_COMMITTER = { name: 'airlock[bot]', email: 'airlock[bot]@users.noreply.github.com' };
 const publish_GIT_TIMEOUT_MS = 120_000;
-/** Entries with seq >= fromSeq from a local log (closed segments, then the active file). */
-async function readRunEntries(log, fromSeq) {
+/**
+ * This run's entries from a local log (closed segments, then the active file): those the
+ * writer reported appending (`CloseResult.appended`), each checked against the hash it
+ * had when written. Other runs may have appended to the same log in between; and a line
+ * changed since it was written is refused (AUDIT_INCONSISTENT), never published.
+ */
+async function readRunEntries(log, appended) {
     const layout = layoutOf(log);
+    const want = new Map(appended.map((a) => [a.seq, a.hash]));
+    const fromSeq = Math.min(...want.keys());
     const out = [];
     let seq = 0;
-    const onLine = (line) => {
+    const onLine = (line, withNewline) => {
         const e = parseEntryLine(line, seq);
         seq = e.seq + 1;
-        if (e.seq >= fromSeq)
-            out.push({ time: e.time, kind: e.kind, data: e.data });
+        const expected = want.get(e.seq);
+        if (expected === undefined)
+            return;
+        if (hash('sha256', withNewline, 'hex') !== expected) {
+            throw new VerificationError('AUDIT_INCONSISTENT', `entry ${e.seq} of ${log} changed after this run wrote it`, e.seq);
+        }
+        want.delete(e.seq);
+        out.push({ time: e.time, kind: e.kind, data: e.data });
     };
     const segments = await listClosedSegments(layout);
     for (const [i, s] of segments.entries()) {
@@ -74604,6 +75325,10 @@ async function readRunEntries(log, fromSeq) {
         if (e.code !== 'ENOENT')
             throw e;
     });
+    if (want.size > 0) {
+        const missing = Math.min(...want.keys());
+        throw new VerificationError('AUDIT_TRUNCATED', `entry ${missing} of ${log} is gone`, missing);
+    }
     return out;
 }
 /** A path inside the branch folder: relative, no `..`, so extraFiles cannot write elsewhere. */
@@ -74614,43 +75339,71 @@ function safeRelative(path) {
     }
     return n;
 }
+function checkRemote(remote, branch) {
+    if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
+        throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
+    }
+}
+/** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
+async function checkoutBranch(work, remote, branch, env) {
+    const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
+    await git(['init', '-q', `--initial-branch=${branch}`]);
+    await git(['remote', 'add', 'origin', '--', remote]);
+    const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
+    if (heads.stdout.trim() === '')
+        return false;
+    await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
+    await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
+    return true;
+}
+/**
+ * The checkpoint on the audit branch (`<dir>/log.jsonl.checkpoint`, or the older
+ * `<dir>/checkpoint`), as its text; null when the branch or the file does not exist.
+ * This is the checkpoint a run can trust for a log it did not write itself: the
+ * branch is written only by publishing runs, never by a pull request's files.
+ */
+async function fetchBranchCheckpoint(opts) {
+    const branch = opts.branch ?? 'airlock-audit';
+    const folder = safeRelative(opts.dir ?? 'audit');
+    checkRemote(opts.remote, branch);
+    const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
+    try {
+        if (!(await checkoutBranch(work, opts.remote, branch, opts.gitEnv ?? {})))
+            return null;
+        const layout = layoutOf(join(work, folder, 'log.jsonl'));
+        for (const path of [layout.checkpointPath, layout.legacyCheckpointPath]) {
+            const text = await readFile(path, 'utf8').catch(() => null);
+            if (text !== null)
+                return text;
+        }
+        return null;
+    }
+    finally {
+        await rm(work, { recursive: true, force: true });
+    }
+}
 async function publishAuditLog(opts) {
     const branch = opts.branch ?? 'airlock-audit';
     const folder = safeRelative(opts.dir ?? 'audit');
-    if (opts.remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
-        throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
-    }
+    checkRemote(opts.remote, branch);
     const extra = (opts.extraFiles ?? []).map((f) => ({ ...f, path: safeRelative(f.path) }));
     const who = opts.committer ?? DEFAULT_COMMITTER;
-    const env = minimalEnv({
-        GIT_TERMINAL_PROMPT: '0',
-        // Hermetic: no system or global config (hooks, signing, rewrites) leaks in.
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_CONFIG_GLOBAL: '/dev/null',
+    // On top of the hardened git environment (src/exec/git.ts: no system or global
+    // config, no hooks, no prompts): who commits, and the caller's auth header.
+    const env = {
         GIT_AUTHOR_NAME: who.name,
         GIT_AUTHOR_EMAIL: who.email,
         GIT_COMMITTER_NAME: who.name,
         GIT_COMMITTER_EMAIL: who.email,
         ...opts.gitEnv,
-    });
+    };
     const maxAttempts = opts.maxAttempts ?? 6;
     let lastFailure = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
-        const git = (args, ok) => runCommand('git', ['-C', work, '-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false', ...args], {
-            env,
-            timeoutMs: publish_GIT_TIMEOUT_MS,
-            code: 'GIT_FAILED',
-            okExitCodes: ok,
-        });
+        const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
         try {
-            await git(['init', '-q', `--initial-branch=${branch}`]);
-            await git(['remote', 'add', 'origin', '--', opts.remote]);
-            const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
-            if (heads.stdout.trim() !== '') {
-                await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
-                await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
-            }
+            await checkoutBranch(work, opts.remote, branch, env);
             const log = join(work, folder, 'log.jsonl');
             const writer = await openAuditLog({
                 log,
@@ -74669,6 +75422,9 @@ async function publishAuditLog(opts) {
                 throw e;
             }
             const closed = await writer.close();
+            // The branch folder holds this one log: its checkpoint from before checkpoints were
+            // named after their log (read above as the legacy name) is now stale.
+            await rm(layoutOf(log).legacyCheckpointPath, { force: true });
             for (const f of extra) {
                 const target = join(work, folder, f.path);
                 await mkdir(dirname(target), { recursive: true });
@@ -74677,7 +75433,7 @@ async function publishAuditLog(opts) {
             await git(['add', '-A', '--', folder]);
             const message = opts.message ?? `audit: ${opts.entries.length} entries, checkpoint size ${closed.size}`;
             await git(['commit', '-q', '--no-verify', '-m', message]);
-            const push = await tryRunCommand('git', ['-C', work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
+            const push = await runGit(work, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
                 env,
                 timeoutMs: publish_GIT_TIMEOUT_MS,
             });
@@ -74706,7 +75462,67 @@ async function publishAuditLog(opts) {
     throw new AirlockError('AUDIT_PUBLISH_FAILED', `could not push to ${branch} after ${maxAttempts} attempts: ${lastFailure}`);
 }
 
+;// CONCATENATED MODULE: ./src/audit/trust.ts
+
+
+
+
+
+
+
+
+/**
+ * Whether a run may extend the audit log it finds at its path (issue 21 item 10).
+ *
+ * A file that is part of the checked-out commit came with the code being gated: on a
+ * pull request, its author wrote it. A committed log (with a checkpoint anyone can
+ * compute, when unsigned) must never be adopted, extended and signed as our history.
+ * Such a log is extended only when it is exactly the history the audit branch vouches
+ * for: it verifies against the branch's checkpoint (fetched from git, which only
+ * publishing runs write) and holds nothing beyond it. Anything else: AUDIT_LOG_UNTRUSTED.
+ *
+ * Files no commit brought (an earlier step of the same job wrote them) are left to the
+ * writer's own checks (log-state.ts: it verifies, and refuses entries without a checkpoint).
+ */
+async function assertLogAdoptable(opts) {
+    const tracked = await trackedLogFiles(opts.log);
+    if (tracked.length === 0)
+        return;
+    const what = `the audit log ${opts.log} comes with the checked-out commit (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', ...' : ''})`;
+    const text = opts.branchCheckpoint ? await opts.branchCheckpoint() : null;
+    if (text === null) {
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`);
+    }
+    const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
+    const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
+    if (v.entries !== trusted.size) {
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
+    }
+}
+/** The log's files (log, checkpoint, segments, anchor, markers) that git tracks in the checkout. */
+async function trackedLogFiles(log) {
+    const layout = layoutOf(log);
+    const dir = await lstat(layout.dir).catch(() => null);
+    if (!dir?.isDirectory())
+        return [];
+    const r = await runGit(layout.dir, ['ls-files', '-z', '--', '.']);
+    if (r.exitCode !== 0) {
+        // Not a git work tree (a plain directory, the CLI's usual case): nothing was committed.
+        // Any other failure (e.g. git refusing a checkout owned by another user) fails closed.
+        if (/not a git repository/i.test(r.stderr))
+            return [];
+        throw new UserError('GIT_FAILED', `cannot tell whether ${log} is committed: ${describeFailure(r)}`);
+    }
+    const base = basename(log);
+    return r.stdout
+        .split('\0')
+        .filter((name) => name !== '' && !name.includes('/'))
+        .filter((name) => name.startsWith(base) || name === basename(layout.legacyCheckpointPath))
+        .map((name) => `${dirname(log)}/${name}`);
+}
+
 ;// CONCATENATED MODULE: ./src/audit/index.ts
+
 
 
 
@@ -74720,12 +75536,22 @@ async function publishAuditLog(opts) {
 
 
 
+
 async function openAuditRecorder(a, progress) {
-    const w = await writer_openAuditLog({ log: a.log, origin: a.origin, signingKey: a.signingKey });
+    const w = await writer_openAuditLog({
+        log: a.log,
+        origin: a.origin,
+        signingKey: a.signingKey,
+        lockTimeoutMs: a.lockTimeoutMs,
+    });
+    // Gates may write one log at once, so a run's entries interleave with another's: each
+    // entry names its run (an id of this writer's own, not a secret and not the CI's run id).
+    const run = (0,external_node_crypto_namespaceObject.randomUUID)();
+    const append = (kind, data) => w.append(kind, { run, ...data });
     progress(`record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`);
     return {
         async runStart({ settings, policy, image, scripts }) {
-            await w.append('run.start', {
+            await append('run.start', {
                 airlock: VERSION,
                 mode: settings.mode,
                 repository: settings.run.repository ?? null,
@@ -74758,12 +75584,12 @@ async function openAuditRecorder(a, progress) {
                 scanners: tools,
             });
             for (const s of scripts)
-                await w.append('scan', entry(s, false));
+                await append('scan', entry(s, false));
             for (const m of modules)
-                await w.append('scan', entry(m, true));
+                await append('scan', entry(m, true));
         },
         async executed(s, r) {
-            await w.append('execution', {
+            await append('execution', {
                 path: s.path,
                 sha256: s.sha256,
                 status: r.status,
@@ -74778,24 +75604,54 @@ async function openAuditRecorder(a, progress) {
                 stderrBytes: r.stderrBytes,
                 artifacts: r.artifacts.map((x) => ({ path: x.path, bytes: x.bytes, sha256: x.sha256 })),
             });
+            // One entry per request through the egress proxy, allowed or not, with the reason.
+            for (const q of r.egress ?? []) {
+                await append('egress', {
+                    path: s.path,
+                    sha256: s.sha256,
+                    method: q.method,
+                    host: q.host,
+                    port: q.port,
+                    urlPath: q.path ?? null,
+                    bytesUp: q.bytesUp,
+                    bytesDown: q.bytesDown,
+                    allowed: q.allowed,
+                    reason: q.reason,
+                });
+            }
         },
         async decided(scripts) {
             for (const s of scripts) {
-                await w.append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
+                await append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
             }
         },
         async close(verdict, cancelled) {
-            await w.append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
+            await append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
             const c = await w.close();
-            return { checkpoint: c.checkpoint, size: c.size, root: c.root, firstSeq: c.firstSeq, signed: c.signed };
+            return {
+                checkpoint: c.checkpoint,
+                size: c.size,
+                root: c.root,
+                firstSeq: c.firstSeq,
+                signed: c.signed,
+                appended: c.appended,
+            };
         },
         async abort(cause) {
-            await w.append('run.end', {
-                verdict: 'error',
-                error: String(cause?.message ?? cause).slice(0, 500),
-            });
-            // Sign what happened: the crash itself is part of the record.
-            await w.close();
+            try {
+                await append('run.end', {
+                    verdict: 'error',
+                    error: String(cause?.message ?? cause).slice(0, 500),
+                });
+                // Sign what happened: the crash itself is part of the record.
+                await w.close();
+            }
+            catch (e) {
+                // The log itself could not be written (a full disk): release the lock so the next
+                // run can open the log; it repairs a torn last line and records that it did.
+                await w.abort();
+                throw e;
+            }
         },
     };
 }
@@ -74827,81 +75683,247 @@ async function readExecutionHistory(log) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/gate/execute-stage.ts
-
-
+;// CONCATENATED MODULE: ./src/gate/real-dirs.ts
 
 
 
 /**
- * A name for a script's artifact folder that cannot escape `outDir` and cannot collide:
- * the script's position plus its basename with anything unusual replaced. Script names
- * are attacker-chosen (`../x.py`, `$(id).py`, newlines).
+ * Directories Airlock writes into, made without ever following a symbolic link.
+ *
+ * ATTACKER-CONTROLLED INPUT: the workspace is a checkout, and a pull request can commit a
+ * symlink where the output directory (or the audit log's) will be made: `.airlock ->
+ * /home/runner/.config/git`. `mkdir -p` would follow it and every later write would land
+ * outside the workspace. So each component below the workspace is checked with lstat (or
+ * created by us), and one that is a link or not a directory is refused. The workspace
+ * itself is the caller's choice and trusted as given. Node has no openat(), so this is a
+ * check then use; it holds against what is committed, which is what a pull request controls
+ * (the sandboxed script has no access to the host's workspace at all).
  */
-function artifactDirName(index, scriptPath) {
-    const base = external_node_path_namespaceObject.posix.basename(scriptPath).replace(/\.py$/i, '');
-    const safe = base
-        .replace(/[^A-Za-z0-9._-]/g, '_')
-        .replace(/^[.-]+/, '_')
-        .slice(0, 80) || 'script';
-    return `${String(index + 1).padStart(3, '0')}-${safe}`;
+async function ensureRealDirs(workspace, dir, what) {
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, dir);
+    if (rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel)) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${what}: ${dir} is outside the workspace ${workspace}`);
+    }
+    let cur = workspace;
+    for (const part of rel.split(external_node_path_namespaceObject.sep).filter(Boolean)) {
+        cur = (0,external_node_path_namespaceObject.join)(cur, part);
+        let st = await real_dirs_lstatOrNull(cur);
+        if (st === null) {
+            try {
+                await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
+            }
+            catch (e) {
+                // Another run made it first: fine, it is checked below like any existing one.
+                if (e.code !== 'EEXIST')
+                    throw e;
+            }
+            st = await (0,promises_namespaceObject.lstat)(cur);
+        }
+        if (st.isSymbolicLink()) {
+            throw new errors_UserError('PATH_INVALID', `${what}: ${(0,external_node_path_namespaceObject.relative)(workspace, cur)} is a symbolic link; Airlock never writes through a link (a pull request can commit one pointing anywhere): remove it or choose another path`);
+        }
+        if (!st.isDirectory()) {
+            throw new errors_UserError('PATH_INVALID', `${what}: ${(0,external_node_path_namespaceObject.relative)(workspace, cur)} exists and is not a directory`);
+        }
+    }
 }
 /**
- * Runs every script whose level the policy lets run, up to `parallelism` at once, each
- * in its own hardened container with the profile its level maps to. Scripts the policy
- * does not run keep decision `blocked` (level blocked) or `skipped` (a level not run).
- * Calls `onResult` as each run ends, so results are recorded even if a later one crashes.
- *
- * Cancelled (`signal` aborted): runs in flight end with status `cancelled` (unless they
- * had already succeeded) and are recorded like any other; runnable scripts never
- * started keep decision `skipped` with no execution. Returns those two counts.
+ * Removes an earlier run's file at `file` (a report, SARIF or summary), so a run that
+ * fails never leaves an older one looking current. A link is removed, never followed;
+ * a directory there is refused.
  */
-async function executeStage(opts) {
-    const runnable = [];
-    opts.scripts.forEach((script, index) => {
-        const profile = profileFor(opts.policy, script.level);
-        if (script.level === 'blocked')
-            script.decision = 'blocked';
-        else if (!profile)
-            script.decision = 'skipped';
-        else
-            runnable.push({ script, index, profile });
+async function removeStaleFile(file, what) {
+    const st = await real_dirs_lstatOrNull(file);
+    if (st === null)
+        return;
+    if (st.isDirectory())
+        throw new errors_UserError('PATH_INVALID', `${what}: ${file} is a directory`);
+    await (0,promises_namespaceObject.unlink)(file).catch((e) => {
+        if (e.code !== 'ENOENT')
+            throw e;
     });
-    let done = 0;
-    // A container started ahead may wait for a slot as long as the slowest run takes.
-    const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
-    await opts.runBatch(runnable, {
-        parallelism: opts.sandbox.parallelism,
-        idleSeconds: longest + KEEPER_GRACE_SECONDS,
-        specOf: async ({ script, index, profile }) => {
-            const artifacts = (0,external_node_path_namespaceObject.join)(opts.outDir, artifactDirName(index, script.path));
-            await (0,promises_namespaceObject.mkdir)(artifacts, { recursive: true });
-            return {
-                sandbox: opts.sandbox,
-                limits: profile.limits,
-                profile: profile.name,
-                workDir: opts.dirOf(script.path),
-                // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
-                command: ['python3', `./${external_node_path_namespaceObject.posix.basename(script.path)}`],
-                collectOutputTo: artifacts,
-                label: script.path,
-            };
-        },
-        signal: opts.signal,
-        onResult: async ({ script }, _i, ran) => {
-            const by = cancelledBy(opts.signal);
-            const result = by ? asCancelled(ran, by) : ran;
-            script.decision = 'executed';
-            script.execution = result;
-            done += 1;
-            opts.progress(`run ${done}/${runnable.length}: ${JSON.stringify(script.path)} ${result.status} in ${result.durationMs} ms`);
-            await opts.onResult(script, result);
-        },
+}
+async function real_dirs_lstatOrNull(p) {
+    try {
+        return await (0,promises_namespaceObject.lstat)(p);
+    }
+    catch (e) {
+        if (e.code === 'ENOENT')
+            return null;
+        throw e;
+    }
+}
+/**
+ * For a path the CLI user named (`--report`, `--out`): inside the working directory (a
+ * checkout, which may hold committed links) its folder is made without following links;
+ * outside it the user named it explicitly and it is left to them.
+ */
+async function ensureParentInCwd(cwd, file, what) {
+    const rel = (0,external_node_path_namespaceObject.relative)(cwd, file);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel))
+        return;
+    await ensureRealDirs(cwd, (0,external_node_path_namespaceObject.dirname)(file), what);
+}
+
+;// CONCATENATED MODULE: ./src/gate/output-dir.ts
+
+
+
+
+
+
+
+
+
+/**
+ * The output directory (`--out`, input `output-dir`) holds exactly one run: the latest
+ * one that finished. docs/cli.md, "The output directory", is the user-facing account.
+ *
+ * - One run at a time per directory: a lock file beside it (`.<name>.lock`); a second
+ *   run into the same directory refuses at once with OUTPUT_DIR_BUSY. A lock left by a
+ *   run that was killed (its pid is gone on this host) is broken, as the audit log's is.
+ * - At the start the previous run's output is removed (and any report, SARIF or summary
+ *   written elsewhere), so a run that fails never leaves an older report looking current.
+ * - The run writes into a fresh directory of its own beside the target (mkdtemp: made by
+ *   us, empty, so no artifact collides with an old one and no planted link is in it),
+ *   and only a run that finished is renamed into place. A failed run's partial output is
+ *   deleted: nothing is left claiming more than happened; one a killed run left behind
+ *   is deleted by the next run.
+ * - A directory that was not written by Airlock (no `.airlock-run.json` marker, and not
+ *   the older layout) is never deleted: the run refuses instead.
+ */
+const RUN_MARKER = '.airlock-run.json';
+/** What an Airlock before the marker wrote: reports and `NNN-name` artifact folders. */
+const LEGACY_ENTRY = /^(report\.json|airlock\.sarif|summary\.md|smoke\.json|\d{3}-[A-Za-z0-9._-]+|\..+\.tmp)$/;
+async function openOutputRun(opts) {
+    const { workspace, outDir } = opts;
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, outDir);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel)) {
+        throw new errors_UserError('PATH_INVALID', `the output directory ${outDir} must be a directory inside the workspace ${workspace}, not the workspace itself`);
+    }
+    const parent = (0,external_node_path_namespaceObject.dirname)(outDir);
+    await ensureRealDirs(workspace, parent, 'output directory');
+    const lock = await lockOutput((0,external_node_path_namespaceObject.join)(parent, `.${(0,external_node_path_namespaceObject.basename)(outDir)}.lock`), outDir).catch(async (e) => {
+        // A disk too full for even the lock file: the run ends (HOST_DISK_FULL), and the
+        // previous output still goes so it does not look like this run's.
+        if (hostResourceError(e))
+            await removePrevious(outDir).catch(() => undefined);
+        throw e;
     });
-    return {
-        inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,
-        notStarted: runnable.filter((r) => r.script.execution === undefined).length,
+    try {
+        await removeLeftovers(parent, (0,external_node_path_namespaceObject.basename)(outDir));
+        await removePrevious(outDir);
+        for (const f of opts.files) {
+            if (!f || isUnder(outDir, f))
+                continue;
+            // Outside the workspace the user named the file explicitly (the CLI's --report /tmp/r.json).
+            await ensureParentInCwd(workspace, f, 'report');
+            await removeStaleFile(f, 'report');
+        }
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(parent, `.${(0,external_node_path_namespaceObject.basename)(outDir)}.run-`));
+        await (0,promises_namespaceObject.chmod)(dir, 0o755);
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RUN_MARKER), `${JSON.stringify({ airlock: VERSION, startedAt: new Date().toISOString(), pid: process.pid })}\n`, { flag: 'wx' });
+        return runIn(dir, outDir, lock);
+    }
+    catch (e) {
+        await lock.release();
+        throw e;
+    }
+}
+function runIn(dir, outDir, lock) {
+    let open = true;
+    const pathFor = async (final) => {
+        if (!isUnder(outDir, final))
+            return final;
+        const p = (0,external_node_path_namespaceObject.join)(dir, (0,external_node_path_namespaceObject.relative)(outDir, final));
+        // Below our own fresh directory: nothing in it was planted.
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(p), { recursive: true });
+        return p;
     };
+    return {
+        dir,
+        pathFor,
+        async write(final, write) {
+            try {
+                await write(await pathFor(final));
+            }
+            catch (e) {
+                // Already typed with the temporary path: re-type from the system error it kept.
+                const sys = isAirlockError(e) && e.cause ? e.cause : e;
+                throw hostResourceError(sys, final) ?? e;
+            }
+        },
+        async commit() {
+            if (!open)
+                return;
+            open = false;
+            try {
+                // rename never follows a link at the target, and fails on a non-empty directory.
+                await (0,promises_namespaceObject.rename)(dir, outDir);
+                await syncDir((0,external_node_path_namespaceObject.dirname)(outDir));
+            }
+            catch (e) {
+                await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+                throw e;
+            }
+            finally {
+                await lock.release();
+            }
+        },
+        async discard() {
+            if (!open)
+                return;
+            open = false;
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+            await lock.release().catch(() => undefined);
+        },
+    };
+}
+async function lockOutput(path, outDir) {
+    try {
+        return await acquireLock(path, { timeoutMs: 0 });
+    }
+    catch (e) {
+        if (!isAirlockError(e) || e.code !== 'AUDIT_LOCKED')
+            throw e;
+        throw new errors_UserError('OUTPUT_DIR_BUSY', `another Airlock run is writing the output directory ${outDir} (lock ${path}: ${e.message}); wait for it to finish or use another output directory`);
+    }
+}
+function isUnder(dir, p) {
+    const rel = (0,external_node_path_namespaceObject.relative)(dir, p);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && !(0,external_node_path_namespaceObject.isAbsolute)(rel);
+}
+/**
+ * A run killed before it finished (SIGKILL, the runner's deadline) leaves its run directory,
+ * or an old output it was deleting, beside the target. With the lock held no other run is
+ * using one, so they go.
+ */
+async function removeLeftovers(parent, name) {
+    for (const entry of await (0,promises_namespaceObject.readdir)(parent)) {
+        if (entry.startsWith(`.${name}.run-`) || entry.startsWith(`.${name}.old-`)) {
+            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(parent, entry), { recursive: true, force: true });
+        }
+    }
+}
+/** Clears the previous run's output; refuses a link, a file, or a directory that is not ours. */
+async function removePrevious(outDir) {
+    const st = await real_dirs_lstatOrNull(outDir);
+    if (st === null)
+        return;
+    if (st.isSymbolicLink()) {
+        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} is a symbolic link; Airlock never writes through a link (a pull request can commit one pointing anywhere): remove it or choose another path`);
+    }
+    if (!st.isDirectory())
+        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} exists and is not a directory`);
+    const entries = await (0,promises_namespaceObject.readdir)(outDir);
+    const ours = entries.includes(RUN_MARKER) || entries.every((n) => LEGACY_ENTRY.test(n));
+    if (!ours) {
+        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} holds files Airlock did not write (no ${RUN_MARKER}); Airlock replaces its output directory on every run: remove it or choose another`);
+    }
+    // Out of the way first (one rename), then deleted: a crash in between leaves a dot-dir, not a half-deleted output.
+    const old = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(outDir), `.${(0,external_node_path_namespaceObject.basename)(outDir)}.old-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`);
+    await (0,promises_namespaceObject.rename)(outDir, old);
+    await (0,promises_namespaceObject.rm)(old, { recursive: true, force: true });
 }
 
 ;// CONCATENATED MODULE: ./src/gate/scan-stage.ts
@@ -75270,14 +76292,11 @@ async function copyTree(src, dest, rel, st) {
             else if (copied.content)
                 st.python.set(relPath, {
                     path: relPath,
-                    sha256: stage_sha256Hex(copied.content),
+                    sha256: sha256Hex(copied.content),
                     bytes: copied.content.length,
                 });
         }
     }
-}
-function stage_sha256Hex(data) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
 }
 /**
  * Copies a regular file, refusing one swapped for a symlink since it was listed
@@ -75360,7 +76379,7 @@ function assessStagedModules(opts) {
     return { modules, notices };
 }
 /** True when `path` is inside the directory `dir` ('.' = the workspace root) or below. */
-function isUnder(dir, path) {
+function staged_modules_isUnder(dir, path) {
     return dir === '.' || path.startsWith(`${dir}/`);
 }
 function dirOf(path) {
@@ -75386,7 +76405,7 @@ function leaveOutStricter(scripts, modules) {
         if (s.level === 'blocked')
             continue;
         const dir = dirOf(s.path);
-        const left = sources.filter((o) => o.path !== s.path && isUnder(dir, o.path) && staged_modules_RANK[o.level] > staged_modules_RANK[s.level]);
+        const left = sources.filter((o) => o.path !== s.path && staged_modules_isUnder(dir, o.path) && staged_modules_RANK[o.level] > staged_modules_RANK[s.level]);
         s.levelReasons.push(...left
             .slice(0, MAX_NAMED)
             .map((o) => `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is left out of this script's sandbox, being rated stricter than ${s.level}: importing it fails`));
@@ -75473,6 +76492,10 @@ function countLevels(scripts) {
 
 
 
+
+
+
+
 /**
  * The one gate pipeline behind both the CLI and the Action:
  * discover → stage → scan → assess → execute → record → report.
@@ -75481,10 +76504,37 @@ function countLevels(scripts) {
  * crashes part-way still closes the audit log with what happened so far.
  */
 async function runGate(settings, deps) {
+    // The host running out of disk or file descriptors is the environment's error (exit 2).
+    const asTyped = (e) => hostResourceError(e) ?? e;
+    // First, before anything can fail: the previous run's output goes (src/gate/output-dir.ts).
+    const output = await openOutputRun({
+        workspace: settings.workspace,
+        outDir: settings.outDir,
+        files: [settings.reportFile, settings.sarifFile, settings.summaryFile],
+    }).catch((e) => {
+        throw asTyped(e);
+    });
+    try {
+        const run = await gateInto(output, settings, deps);
+        await output.commit();
+        return run;
+    }
+    catch (e) {
+        // A run that did not finish leaves no output claiming it did.
+        await output.discard();
+        throw asTyped(e);
+    }
+}
+async function gateInto(output, settings, deps) {
     const startedAt = new Date();
     const t = { discoverMs: 0, scanMs: 0, assessMs: 0, executeMs: 0, recordMs: 0 };
     const clock = () => performance.now();
-    const policy = await loadPolicy(settings.policy);
+    // The policy and what it names stay inside the workspace (or, read from a trusted
+    // revision, inside that private copy): src/policy/policy-scope.ts.
+    const policyRoot = settings.policyRevision && settings.policy
+        ? revisionCopyRoot(settings.policy, settings.policyRevision.path)
+        : settings.workspace;
+    const policy = await loadPolicy(settings.policy, { root: policyRoot });
     const failOn = settings.failOn ?? policy.failOn;
     const sandbox = {
         image: settings.imageRef ?? policy.sandbox.image,
@@ -75509,6 +76559,7 @@ async function runGate(settings, deps) {
         notices.push(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
     t.discoverMs = clock() - c;
     deps.progress(`discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`);
+    await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, deps.progress, deps.env);
     await checkDocker();
     // Containers left by an Airlock that was SIGKILLed on this host go first.
     const swept = await sweepOrphans(sandbox.label);
@@ -75517,27 +76568,38 @@ async function runGate(settings, deps) {
     const image = settings.imageChoice
         ? await resolveSandboxImage(settings.imageChoice, {
             policyImage: sandbox.image,
+            flavor: policy.sandbox.flavor,
             env: deps.env,
             progress: deps.progress,
         })
         : await ensureImageAvailable(sandbox.image, deps.progress);
     // What the scanners and scripts run in, and what the report names: the resolved ref.
     sandbox.image = image.ref;
+    // The log's directory too is made (and read) without following a link a pull request committed.
+    if (settings.audit)
+        await ensureRealDirs(settings.workspace, (0,external_node_path_namespaceObject.dirname)(settings.audit.log), 'audit log');
     // Metrics are this run's own (one Pushgateway group per run); the failure streak
     // continues from the audit history.
     const telemetry = createTelemetry({
         env: deps.env,
         runId: newRunId(deps.env),
+        log: deps.telemetryLog,
         history: settings.audit ? await readExecutionHistory(settings.audit.log) : undefined,
     });
     const audit = settings.audit
         ? await openAuditRecorder(settings.audit, deps.progress)
         : undefined;
+    // Notebooks are staged, scanned and run as the script extracted from their code cells.
+    const { notebookOf, stagedOf } = stagedNames(found.scripts);
     const stage = await stageScripts({
         workspace: settings.workspace,
-        scripts: found.scripts.map((s) => ({ path: s.path, content: s.content })),
+        scripts: found.scripts.map((s) => ({ path: stagedOf(s.path), content: s.content })),
         maxFiles: 10_000,
         maxBytes: 256 * 1024 * 1024,
+    }).catch(async (e) => {
+        // The log is open: close it on an entry that says why the run ended (and free its lock).
+        await audit?.abort(e).catch(() => undefined);
+        throw hostResourceError(e, `the staged copy of the scripts in ${(0,external_node_os_namespaceObject.tmpdir)()} (TMPDIR)`) ?? e;
     });
     notices.push(...stage.notices);
     const scripts = found.scripts.map((s) => ({
@@ -75556,9 +76618,9 @@ async function runGate(settings, deps) {
             policy,
             stageRoot: stage.root,
             // Every Python source staged beside the scripts is scanned too: `import` would run it.
-            files: [...scripts.map((s) => s.path), ...stage.modules.map((m) => m.path)],
+            files: [...scripts.map((s) => stagedOf(s.path)), ...stage.modules.map((m) => m.path)],
             sandbox,
-            runner: cancellableRunner(runHardened, deps.signal),
+            runner: cancellableRunner((run) => runHardened(run, deps.engine), deps.signal),
             progress: deps.progress,
         });
         notices.push(...scan.notices);
@@ -75580,7 +76642,9 @@ async function runGate(settings, deps) {
         const scanFailed = scan.scanners.some((s) => s.status === 'failed') ||
             (failOn.includes('scanner-gap') && scan.gaps.length > 0);
         for (const s of scripts) {
-            const a = assessScript(scan.findingsByPath.get(s.path) ?? [], policy, s.path, startedAt);
+            const scanned = scan.findingsByPath.get(stagedOf(s.path)) ?? [];
+            const nb = notebookOf(s.path);
+            const a = assessScript(nb ? notebookFindings(nb, scanned) : scanned, policy, s.path, startedAt);
             s.level = a.level;
             s.levelReasons = a.levelReasons;
             s.findings = a.findings;
@@ -75599,7 +76663,10 @@ async function runGate(settings, deps) {
             scanFailed,
         });
         notices.push(...staged.notices);
-        const hiddenByLevel = leaveOutStricter(scripts, staged.modules);
+        const hiddenByLevel = Object.fromEntries(Object.entries(leaveOutStricter(scripts, staged.modules)).map(([level, paths]) => [
+            level,
+            paths.map(stagedOf),
+        ]));
         t.assessMs = clock() - c;
         await audit?.scanned(scripts, scan.scanners, staged.modules);
         c = clock();
@@ -75612,9 +76679,11 @@ async function runGate(settings, deps) {
                 policy,
                 scripts,
                 dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
+                commandPathOf: stagedOf,
                 sandbox,
-                outDir: settings.outDir,
+                outDir: output.dir,
                 runBatch: runBatch,
+                engine: deps.engine,
                 progress: deps.progress,
                 signal: deps.signal,
                 onResult: async (script, result) => {
@@ -75694,16 +76763,18 @@ async function runGate(settings, deps) {
             sourceRoot: stage.root,
             cancelled,
         });
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(settings.sarifFile), { recursive: true });
-        await writeSarif(sarif.log, settings.sarifFile);
+        // Each file is written to a temp name and renamed (never half a file), into this run's
+        // own directory when it belongs under the output directory; the commit puts them in place.
+        await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));
         report.notices.push(...sarif.notices);
-        await writeJson(settings.reportFile, report);
-        if (settings.summaryFile) {
-            await write_json_writeFileAtomic(settings.summaryFile, renderSummary(report, { blobBase: deps.blobBase }));
+        await output.write(settings.reportFile, (p) => writeJson(p, report));
+        const summary = settings.summaryFile;
+        if (summary) {
+            await output.write(summary, (p) => writeOutputFile(p, renderSummary(report, { blobBase: deps.blobBase })));
         }
         // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
         await telemetry.flush();
-        return { report, timings: t, auditFirstSeq: closed?.firstSeq };
+        return { report, timings: t, auditAppended: closed?.appended };
     }
     catch (e) {
         // Whatever happened, the log is closed on a verifiable entry that says so.
@@ -75789,6 +76860,21 @@ async function readSigningKey(opts) {
     }
     return loadPrivateKey(pem);
 }
+/**
+ * AIRLOCK_AUDIT_LOCK_TIMEOUT: seconds an append waits for another run's append to the
+ * same log before AUDIT_LOCKED (default 60, src/audit/lock.ts). Holds last milliseconds,
+ * so only a stuck writer makes anyone wait; parallel gates on one log raise it, if ever.
+ */
+function auditLockTimeoutMs(env) {
+    const text = env.AIRLOCK_AUDIT_LOCK_TIMEOUT?.trim();
+    if (!text)
+        return undefined;
+    const seconds = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 3600) {
+        throw new errors_UserError('INPUT_INVALID', `AIRLOCK_AUDIT_LOCK_TIMEOUT must be a number of seconds between 0 and 3600, got '${text.slice(0, 40)}'`);
+    }
+    return Math.round(seconds * 1000);
+}
 /** The audit log's origin: stable per repository so a log cannot be passed off as another's. */
 function defaultOrigin(env, workspace) {
     if (env.AIRLOCK_AUDIT_ORIGIN)
@@ -75799,7 +76885,222 @@ function defaultOrigin(env, workspace) {
     return `localhost/${(0,external_node_path_namespaceObject.basename)(workspace).replace(/[^A-Za-z0-9._-]/g, '_') || 'workspace'}/airlock-audit`;
 }
 
+;// CONCATENATED MODULE: ./src/cli/output/terminal.ts
+/**
+ * Text from a script (its path, a finding's message, its source lines, its output)
+ * shown on a terminal. The script is hostile: an ESC sequence in a comment could
+ * rewrite the screen, hide a line or set the window title, and a bidirectional
+ * override could make the line shown differ from the line run (trojan source). Every
+ * C0/C1 control (U+0085 included), DEL and bidi control is shown as a visible
+ * `\u{..}` escape instead; tabs become spaces so columns stay honest.
+ */
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/gu;
+function safeForTerminal(text) {
+    return text.replace(/\t/g, '  ').replace(UNSAFE, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+}
+/**
+ * Whether to colour, read as Node's own tty.getColorDepth reads it: FORCE_COLOR
+ * decides when set ('', 1, true, 2, 3: colour; 0, false, anything else: none) and wins
+ * over NO_COLOR; NO_COLOR set and non-empty means none (no-color.org); otherwise only
+ * when stdout is a terminal: colour codes in a log file or a pipe are noise for
+ * whoever greps it.
+ */
+const FORCE_ON = new Set(['', '1', 'true', '2', '3']);
+function wantColour(env, isTTY) {
+    const force = env.FORCE_COLOR;
+    if (force !== undefined)
+        return FORCE_ON.has(force);
+    if (env.NO_COLOR !== undefined && env.NO_COLOR !== '')
+        return false;
+    return isTTY && env.TERM !== 'dumb';
+}
+const SGR = {
+    red: [31, 39],
+    yellow: [33, 39],
+    green: [32, 39],
+    cyan: [36, 39],
+    dim: [2, 22],
+    bold: [1, 22],
+};
+function painter(colour) {
+    if (!colour)
+        return (_s, text) => text;
+    return (s, text) => `\u001b[${SGR[s][0]}m${text}\u001b[${SGR[s][1]}m`;
+}
+
+;// CONCATENATED MODULE: ./src/cli/output/findings-text.ts
+
+const LEVEL_STYLE = {
+    blocked: 'red',
+    high: 'yellow',
+    low: 'dim',
+};
+const findings_text_STDERR_TAIL_LINES = 5;
+function findingBlock(s, f, ctx) {
+    const p = ctx.paint;
+    const where = `${safeForTerminal(s.path)}:${f.line}:${f.column ?? 1}:`;
+    const judged = ctx.judge(f);
+    const level = f.allowlisted ? `allowlisted (${judged.level})` : judged.level;
+    const head = `${p('bold', where)} ${p(f.allowlisted ? 'dim' : LEVEL_STYLE[judged.level], level)} ` +
+        `${f.tool} ${p('cyan', safeForTerminal(f.ruleId))} [${f.severity}/${f.confidence}] ${safeForTerminal(f.message)}`;
+    const out = [head];
+    if (f.allowlisted) {
+        out.push(`    ${p('dim', `allowlisted until ${f.allowlisted.expires}: ${safeForTerminal(f.allowlisted.justification)}`)}`);
+    }
+    else if (judged.why) {
+        out.push(`    why: ${safeForTerminal(judged.why)}`);
+    }
+    const code = ctx.sourceLine(s.path, f.line);
+    if (code !== undefined) {
+        out.push(`    ${p('dim', `${String(f.line).padStart(4)} |`)} ${safeForTerminal(code)}`);
+    }
+    return out;
+}
+function executionBlock(s, ctx) {
+    const e = s.execution;
+    if (!e || e.status === 'success')
+        return [];
+    const exit = e.exitCode === null ? '' : ` (exit ${e.exitCode})`;
+    const reason = e.reason ? `: ${safeForTerminal(e.reason)}` : '';
+    const out = [
+        `${ctx.paint('bold', `${safeForTerminal(s.path)}:`)} run ${ctx.paint('red', e.status)}${exit} after ${e.durationMs} ms${reason}`,
+    ];
+    const tail = e.stderr.trimEnd().split('\n').slice(-findings_text_STDERR_TAIL_LINES).filter(Boolean);
+    for (const l of tail)
+        out.push(`    ${ctx.paint('dim', 'stderr |')} ${safeForTerminal(l)}`);
+    return out;
+}
+function verdictLine(report, paint) {
+    const c = report.counts;
+    const verdict = report.verdict === 'pass' ? paint('green', 'PASS') : paint('red', 'FAIL');
+    return `${verdict}: ${report.scripts.length} script(s), ${c.low} low, ${c.high} high, ${c.blocked} blocked, ${c.executed} executed, ${c.failed} failed`;
+}
+/** Everything but the trailing `report:`/`sarif:` lines, which the command adds. */
+function renderText(report, ctx) {
+    const lines = [];
+    for (const s of [...report.scripts, ...(report.modules ?? [])]) {
+        const findings = [...s.findings].sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
+        for (const f of findings)
+            lines.push(...findingBlock(s, f, ctx));
+    }
+    for (const s of report.scripts)
+        lines.push(...executionBlock(s, ctx));
+    for (const n of report.notices)
+        lines.push(`${ctx.paint('dim', 'notice:')} ${safeForTerminal(n)}`);
+    if (lines.length)
+        lines.push('');
+    lines.push(verdictLine(report, ctx.paint));
+    for (const r of report.verdictReasons)
+        lines.push(`  - ${safeForTerminal(r)}`);
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/cli/output/formats.ts
+
+/** What `--format` selects for stdout: the text for a person, or one document for a tool. */
+const OUTPUT_FORMATS = ['text', 'json', 'sarif', 'markdown'];
+function parseFormat(value) {
+    if (value === undefined)
+        return 'text';
+    if (!OUTPUT_FORMATS.includes(value)) {
+        throw new errors_UserError('USAGE', `--format must be one of ${OUTPUT_FORMATS.join(', ')}, got '${value}'`);
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/cli/output/source-lines.ts
+
+
+/**
+ * The source lines the text output quotes, read from the workspace after the gate.
+ * Only regular files inside the workspace (a symlink is not followed: the path came
+ * from a report of hostile files) and at most MAX_BYTES; anything else is simply not
+ * quoted. Display only: the gate decided on the staged bytes, not on these.
+ */
+const MAX_BYTES = 4 * 1024 * 1024;
+async function loadSourceLines(workspace, paths) {
+    const files = new Map();
+    const root = await (0,promises_namespaceObject.realpath)(workspace).catch(() => workspace);
+    for (const p of new Set(paths)) {
+        const abs = (0,external_node_path_namespaceObject.join)(workspace, p);
+        // A symlinked directory on the way could lead out of the workspace: check the real path.
+        const real = await (0,promises_namespaceObject.realpath)(abs).catch(() => undefined);
+        const rel = real === undefined ? '..' : (0,external_node_path_namespaceObject.relative)(root, real);
+        if (rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel))
+            continue;
+        const st = await (0,promises_namespaceObject.lstat)(abs).catch(() => undefined);
+        if (!st?.isFile() || st.size > MAX_BYTES)
+            continue;
+        const text = await (0,promises_namespaceObject.readFile)(abs, 'utf8').catch(() => undefined);
+        if (text !== undefined)
+            files.set(p, text.split(/\r?\n/));
+    }
+    return (path, line) => files.get(path)?.[line - 1];
+}
+
+;// CONCATENATED MODULE: ./src/cli/output/workflow-commands.ts
+
+/**
+ * A script's output printed into a GitHub Actions log must not be taken for workflow
+ * commands: `::add-mask::` would hide text, `::error::` fakes an annotation, and
+ * `::stop-commands::`/`##[...]` forms change how the rest of the log is read
+ * (issue 21, item 12). The runner parses a line as a command when, after leading
+ * whitespace, it starts with `::` (v2), or when it contains `##[` (v1).
+ *
+ * Two layers, because stdout and stderr are read by the runner on separate pipes and
+ * their relative order is not guaranteed:
+ * 1. each stream's text is wrapped in GitHub's own `::stop-commands::<token>` …
+ *    `::<token>::`, with a fresh random token the script cannot know (it has finished
+ *    before its output is printed);
+ * 2. inside, every line that would still parse as a command is escaped with a
+ *    leading backslash (`\::error::x`), and `##[` becomes `#\#[`, so even a block the
+ *    runner read out of order carries no command.
+ */
+// .NET's TrimStart also trims U+0085 and U+180E, which JavaScript's \s does not cover.
+const V2_COMMAND = /^([\s\u0085\u180e]*)::/u;
+// The runner reads lines with .NET's ReadLine: \r alone ends a line too.
+const LINE_BREAK = /(\r\n|\r|\n)/;
+function escapeCommandLine(line) {
+    return line.replace(V2_COMMAND, '$1\\::').replaceAll('##[', '#\\#[');
+}
+function guardWorkflowCommands(text, token = (0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex')) {
+    if (text === '')
+        return text;
+    const body = escapeCommandLines(text);
+    return `::stop-commands::${token}\n${body}${body.endsWith('\n') ? '' : '\n'}::${token}::\n`;
+}
+/** Under GitHub Actions the runner sets GITHUB_ACTIONS=true for every step. */
+function underGitHubActions(env) {
+    return env.GITHUB_ACTIONS === 'true';
+}
+/** Every line of a text escaped (no stop-commands block): for our own output that quotes scripts. */
+function escapeCommandLines(text) {
+    // Odd indexes are the separators the split captured; they stay as they are.
+    return text
+        .split(LINE_BREAK)
+        .map((part, i) => (i % 2 === 1 ? part : escapeCommandLine(part)))
+        .join('');
+}
+/**
+ * A JSON document (report, SARIF) that quotes a script's output: `##[` can only occur
+ * inside a string there, and `##\u005b` is the same string to every JSON reader, so
+ * the document stays byte-for-byte meaningful and carries no v1 command. Pretty-printed
+ * JSON never starts a line with `::`.
+ */
+function escapeJsonCommands(json) {
+    return json.replaceAll('##[', '##\\u005b');
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/gate.ts
+
+
+
+
+
+
+
+
+
 
 
 
@@ -75815,16 +77116,27 @@ PATHs are files, directories or globs relative to the workspace (default: .).
 
 Options:
   --policy F          policy file, or a shipped name: default, strict (./strict for a file)
-  --sarif F           SARIF output (default: OUT/airlock.sarif)
-  --report F          JSON report (default: OUT/report.json)
-  --summary F         Markdown summary (the Action writes it to the job summary)
-  --out DIR           output directory for artifacts and reports (default: .airlock/out)
-  --audit-log F       append to this audit log (checkpoint written beside it)
+  --format FMT        what stdout gets: text (findings, failed runs, verdict; default),
+                      json (the report), sarif (the SARIF log), markdown (the summary)
+  -q, --quiet         text: only the verdict line (warnings and errors still go to stderr)
+  --telemetry         telemetry.* JSON event lines on stderr (default: only when a
+                      metrics endpoint is configured; env AIRLOCK_TELEMETRY=stderr|off)
+  --sarif F           SARIF output, any path you can write (default: OUT/airlock.sarif)
+  --report F          JSON report, any path you can write (default: OUT/report.json)
+  --summary F         Markdown summary, any path you can write (the Action writes it to the job summary)
+  --out DIR           output directory for artifacts, inside the workspace (default: .airlock/out);
+                      holds the latest finished run only: a run replaces it, one at a time
+  --audit-log F       append to this audit log (checkpoint F.checkpoint beside it); parallel
+                      gates may share one (env AIRLOCK_AUDIT_LOCK_TIMEOUT: seconds an append
+                      waits for another's, default 60)
   --signing-key F     Ed25519 private key (PEM) signing the checkpoint; or env AIRLOCK_SIGNING_KEY.
                       Without a key the log is still written and chained, its checkpoint unsigned
   --origin S          audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
   --image REF         sandbox image (default: the policy's sandbox.image)
   --runtime R         runc or runsc (default: the policy's)
+  --engine E          docker or podman (default: the policy's sandbox.engine, else the one
+                      that answers; docker when both do). Podman: CONTAINER_HOST or
+                      /run/podman/podman.sock
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
 
@@ -75832,13 +77144,26 @@ SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their con
 and the staged copies are removed, the partial report and audit entry are written, and
 the exit status is 128 + the signal number (130, 143).
 
-Exit status: 0 pass, 1 the gate said no, 2 usage/configuration/environment error.`;
-const SCAN_USAGE = `Usage: airlock scan [PATH...] [--policy F] [--sarif F] [--report F] [--summary F] [--out DIR]
-       [--image REF] [--fail-on LIST] [--base REV --head REV]
+Output: text prints each finding as PATH:LINE:COL: LEVEL TOOL RULE [SEVERITY/CONFIDENCE]
+MESSAGE, the policy's reason and the source line; then failed runs with their stderr
+tail; then the verdict. Colour only when stdout is a terminal (NO_COLOR turns it off,
+FORCE_COLOR on). Progress goes to stderr (not with -q).
 
-Discover, scan and assess; runs nothing. Exit status as for \`airlock gate\`.`;
+Exit status: 0 pass, 1 the gate said no, 2 usage/configuration/environment error.`;
+const SCAN_USAGE = `Usage: airlock scan [PATH...] [--policy F] [--format text|json|sarif|markdown] [-q] [--telemetry]
+       [--sarif F] [--report F] [--summary F] [--out DIR] [--image REF] [--engine docker|podman] [--fail-on LIST]
+       [--base REV --head REV]
+
+Discover, scan and assess; runs nothing. Options and exit status as for \`airlock gate\`.
+
+Output: text prints each finding as PATH:LINE:COL: LEVEL TOOL RULE [SEVERITY/CONFIDENCE]
+MESSAGE, the policy's reason and the source line, then the verdict. Colour only when
+stdout is a terminal (NO_COLOR turns it off, FORCE_COLOR on).`;
 const OPTIONS = {
     policy: { type: 'string' },
+    format: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    telemetry: { type: 'boolean' },
     sarif: { type: 'string' },
     report: { type: 'string' },
     summary: { type: 'string' },
@@ -75848,12 +77173,18 @@ const OPTIONS = {
     origin: { type: 'string' },
     image: { type: 'string' },
     runtime: { type: 'string' },
+    engine: { type: 'string' },
     'fail-on': { type: 'string' },
     base: { type: 'string' },
     head: { type: 'string' },
 };
 async function settingsFromArgs(argv, io, mode) {
     const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, mode === 'gate' ? GATE_USAGE : SCAN_USAGE);
+    const output = {
+        format: parseFormat(v.format),
+        quiet: v.quiet === true,
+        telemetry: v.telemetry === true,
+    };
     const ws = io.cwd;
     if (mode === 'scan' && (v['audit-log'] || v['signing-key'] || v.runtime)) {
         throw new errors_UserError('USAGE', `scan runs nothing and records nothing\n\n${SCAN_USAGE}`);
@@ -75867,6 +77198,7 @@ async function settingsFromArgs(argv, io, mode) {
             log: insideWorkspace(ws, v['audit-log'], '--audit-log'),
             origin: v.origin ?? defaultOrigin(io.env, ws),
             signingKey: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
+            lockTimeoutMs: auditLockTimeoutMs(io.env),
         }
         : undefined;
     return {
@@ -75877,11 +77209,14 @@ async function settingsFromArgs(argv, io, mode) {
         policy: v.policy === undefined ? undefined : resolvePolicyRef(v.policy, ws),
         imageRef: v.image,
         runtime: parseRuntime(v.runtime, '--runtime'),
+        engine: parseEngine(v.engine, '--engine'),
         failOn: v['fail-on'] !== undefined ? parseFailOn(v['fail-on'], '--fail-on') : undefined,
         outDir,
-        reportFile: v.report ? insideWorkspace(ws, v.report, '--report') : (0,external_node_path_namespaceObject.join)(outDir, 'report.json'),
-        sarifFile: v.sarif ? insideWorkspace(ws, v.sarif, '--sarif') : (0,external_node_path_namespaceObject.join)(outDir, 'airlock.sarif'),
-        summaryFile: v.summary ? insideWorkspace(ws, v.summary, '--summary') : undefined,
+        // The person at the terminal names these: anywhere they can write (as bandit -o).
+        // Only what the scripts produce (--out) is held inside the workspace.
+        reportFile: v.report ? (0,external_node_path_namespaceObject.resolve)(ws, v.report) : (0,external_node_path_namespaceObject.join)(outDir, 'report.json'),
+        sarifFile: v.sarif ? (0,external_node_path_namespaceObject.resolve)(ws, v.sarif) : (0,external_node_path_namespaceObject.join)(outDir, 'airlock.sarif'),
+        summaryFile: v.summary ? (0,external_node_path_namespaceObject.resolve)(ws, v.summary) : undefined,
         sarifCategory: 'airlock',
         audit,
         changedBetween: v.base !== undefined && v.head !== undefined ? { base: v.base, head: v.head } : undefined,
@@ -75892,15 +77227,32 @@ async function settingsFromArgs(argv, io, mode) {
             actor: io.env.GITHUB_ACTOR,
             event: io.env.GITHUB_EVENT_NAME ?? 'cli',
         },
+        output,
     };
 }
+/** stdout for --format json|sarif|markdown: one document a tool can read. */
+async function documentFor(format, report, sarifFile) {
+    // The JSON forms quote scripts' output: no `##[` workflow command may survive in them.
+    if (format === 'json')
+        return escapeJsonCommands(`${JSON.stringify(report, null, 2)}\n`);
+    // The SARIF as written (and as GitHub would receive it), not a second rendering.
+    if (format === 'sarif')
+        return escapeJsonCommands(await (0,promises_namespaceObject.readFile)(sarifFile, 'utf8'));
+    return renderSummary(report);
+}
 async function runMode(argv, io, mode) {
-    const settings = await settingsFromArgs(argv, io, mode);
-    const progress = (l) => io.stderr(`airlock: ${l}\n`);
-    const cancellation = cancelOnSignals({ log: progress });
+    const { output, ...settings } = await settingsFromArgs(argv, io, mode);
+    const progress = output.quiet ? () => { } : (l) => io.stderr(`airlock: ${l}\n`);
+    const telemetryLog = output.telemetry ? (l) => io.stderr(`${l}\n`) : undefined;
+    const cancellation = cancelOnSignals({ log: (l) => io.stderr(`airlock: ${l}\n`) });
     let report;
     try {
-        ({ report } = await runGate(settings, { progress, env: io.env, signal: cancellation.signal }));
+        ({ report } = await runGate(settings, {
+            progress,
+            env: io.env,
+            telemetryLog,
+            signal: cancellation.signal,
+        }));
     }
     finally {
         cancellation.dispose();
@@ -75909,13 +77261,29 @@ async function runMode(argv, io, mode) {
         io.stdout(`CANCELLED by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started\nreport: ${settings.reportFile}\n`);
         return exitCodeFor(report.cancelled.signal);
     }
-    io.stdout(`${report.verdict.toUpperCase()}: ${report.scripts.length} script(s), ${report.counts.low} low, ${report.counts.high} high, ${report.counts.blocked} blocked, ${report.counts.executed} executed, ${report.counts.failed} failed\n`);
-    for (const r of report.verdictReasons)
-        io.stdout(`  - ${JSON.stringify(r).slice(1, -1)}\n`);
     for (const w of missingScannerWarnings(report.scanners))
         io.stderr(`airlock: WARNING: ${w}\n`);
+    const exit = report.verdict === 'pass' ? 0 : 1;
+    if (output.format !== 'text') {
+        io.stdout(await documentFor(output.format, report, settings.sarifFile));
+        return exit;
+    }
+    const paint = painter(wantColour(io.env, io.stdoutIsTTY === true));
+    if (output.quiet) {
+        io.stdout(`${verdictLine(report, paint)}\n`);
+        return exit;
+    }
+    const policy = await loadPolicy(settings.policy);
+    const paths = [...report.scripts, ...(report.modules ?? [])]
+        .filter((s) => s.findings.length)
+        .map((s) => s.path);
+    const sourceLine = await loadSourceLines(settings.workspace, paths);
+    const text = renderText(report, { judge: (f) => judge(f, policy), sourceLine, paint });
+    // Source lines and stderr tails are the scripts' words: in an Actions log they must not
+    // become workflow commands (issue 21, item 12).
+    io.stdout(underGitHubActions(io.env) ? escapeCommandLines(text) : text);
     io.stdout(`report: ${settings.reportFile}\nsarif: ${settings.sarifFile}\n`);
-    return report.verdict === 'pass' ? 0 : 1;
+    return exit;
 }
 const gateCommand = {
     name: 'gate',
@@ -75936,19 +77304,24 @@ const scanCommand = {
 
 
 
-const usage = `Usage: airlock image build [--tag REF] [--if-changed] [--no-cache] [--extra-ca FILE]
 
-Builds the sandbox image from images/Dockerfile. Python wheels Debian lacks
+const usage = `Usage: airlock image build [--flavor core|full] [--tag REF] [--if-changed] [--no-cache] [--extra-ca FILE]
+
+Builds the sandbox image from images/Dockerfile: flavor core (Python, pandas, Polars,
+matplotlib, networkx, Graphviz, Bandit, Semgrep) or full (core plus Chromium and
+the Mermaid CLI). Python wheels Debian lacks
 (Polars; Bandit and Semgrep where obtainable) are downloaded on this host with pip
 and installed in the image without any index. A missing base image is pulled, or
 bootstrapped from Debian's archive where no registry is reachable.
 
 Options:
-  --tag REF         image reference to build (default ${DEFAULT_LOCAL_IMAGE})
+  --flavor F        core (default) or full
+  --tag REF         image reference to build (default ${LOCAL_IMAGE_TAGS.core} for
+                    core, ${LOCAL_IMAGE_TAGS.full} for full)
   --if-changed      do nothing when REF exists and was built from the same inputs
   --no-cache        rebuild every layer, so apt picks up new Debian security
                     releases (for scheduled patch rebuilds; see docs/image.md)
-  --extra-ca FILE   PEM bundle of extra CAs for the npm step, e.g. a TLS proxy's
+  --extra-ca FILE   PEM bundle of extra CAs for the npm step (full), e.g. a TLS proxy's
                     (default: $NODE_EXTRA_CA_CERTS, else $SSL_CERT_FILE). It is used
                     only in a build stage; the shipped image does not contain it.
 
@@ -75962,6 +77335,7 @@ const imageBuildCommand = {
     usage,
     async run(argv, io) {
         const { values, positionals } = parseCommandArgs(argv, {
+            flavor: { type: 'string' },
             tag: { type: 'string' },
             'if-changed': { type: 'boolean' },
             'no-cache': { type: 'boolean' },
@@ -75970,10 +77344,12 @@ const imageBuildCommand = {
         if (positionals.length > 0) {
             throw new errors_UserError('USAGE', `unexpected argument '${positionals[0]}'\n\n${usage}`);
         }
-        const tag = values.tag ?? DEFAULT_LOCAL_IMAGE;
+        const flavor = values.flavor === undefined ? DEFAULT_FLAVOR : parseFlavor(values.flavor, '--flavor');
+        const tag = values.tag ?? LOCAL_IMAGE_TAGS[flavor];
         if (!tag.trim() || tag.startsWith('-'))
             throw new errors_UserError('USAGE', `invalid --tag '${tag}'`);
         const result = await buildSandboxImage({
+            flavor,
             tag,
             ifChanged: values['if-changed'] ?? false,
             noCache: values['no-cache'] ?? false,
@@ -75982,6 +77358,7 @@ const imageBuildCommand = {
         });
         io.stdout([
             `ref: ${result.ref}`,
+            `flavor: ${result.flavor}`,
             `id: ${result.id}`,
             `built: ${result.built}`,
             `size: ${megabytes(result.sizeBytes)} (${result.sizeBytes} bytes)`,
@@ -76101,8 +77478,14 @@ async function runScript(opts) {
 
 
 
+
+
+
+
+
+
 const run_usage = `Usage: airlock run SCRIPT [--policy F] [--out DIR] [--report F] [--image REF]
-                   [--runtime runc|runsc] [--profile NAME]
+                   [--runtime runc|runsc] [--engine docker|podman] [--profile NAME]
 
 Runs one Python script of the workspace (the current directory) in the hardened
 sandbox: no network, read-only root, its own directory read-only at /work, artifacts
@@ -76114,10 +77497,19 @@ Options:
                  gives the image, runtime, user and the profiles' limits
   --profile NAME resource profile of the policy (default: the one for level low,
                  "standard"; "restricted" is tighter)
-  --out DIR      where artifacts go; must be new or empty (default ./airlock-out)
-  --report F     write the JSON report (execution status, output, artifacts) to F
+  --out DIR      where artifacts go; must be new or empty (default: a new directory
+                 airlock-run-XXXXXX under the system temp dir, printed at the end;
+                 nothing is written into the repository unless you name it)
+  --report F     write the JSON report (execution status, output, artifacts) to F,
+                 any path you can write
   --image REF    sandbox image (default: the policy's, airlock-sandbox:local)
   --runtime R    runc or runsc (gVisor)
+  --engine E     docker or podman (default: the policy's, else the one that answers)
+
+The script's stdout and stderr are printed after it ends. Under GitHub Actions
+(GITHUB_ACTIONS=true) they are wrapped in ::stop-commands:: with a random token and
+lines that look like workflow commands (::add-mask::, ::error::, ##[...]) are escaped:
+the script's output cannot mask, annotate or set anything in the job.
 
 Exit status: 0 the script succeeded; 1 it failed, timed out, ran out of memory or
 the sandbox failed; 2 usage or environment error.`;
@@ -76132,30 +77524,51 @@ const run_runCommand = {
             report: { type: 'string' },
             image: { type: 'string' },
             runtime: { type: 'string' },
+            engine: { type: 'string' },
             profile: { type: 'string' },
         }, run_usage);
         if (positionals.length !== 1)
             throw new errors_UserError('USAGE', `expected exactly one SCRIPT\n\n${run_usage}`);
+        if (positionals[0].endsWith('.ipynb')) {
+            // Python would read the notebook's JSON as a script; the gate extracts its cells.
+            throw new errors_UserError('USAGE', 'airlock run takes a .py script; gate a notebook with `airlock gate NOTEBOOK.ipynb` (docs/notebooks.md)');
+        }
         if (values.runtime !== undefined && values.runtime !== 'runc' && values.runtime !== 'runsc') {
             throw new errors_UserError('USAGE', `--runtime must be runc or runsc, got '${values.runtime}'`);
         }
         if (values.image !== undefined && (!values.image.trim() || values.image.startsWith('-'))) {
             throw new errors_UserError('USAGE', `invalid --image '${values.image}'`);
         }
-        const policy = await loadPolicy(values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd));
+        const policy = await loadPolicy(values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd), { root: io.cwd });
         const profileName = values.profile ?? policy.execute.low.profile ?? 'standard';
-        const limits = policy.profiles[profileName];
-        if (!limits) {
+        const profile = policy.profiles[profileName];
+        if (profile?.egress && profile.egress.allow.length > 0) {
+            throw new errors_UserError('EGRESS_UNAVAILABLE', `profile ${profileName} grants egress; airlock run gives a script no network (it has no audit log to record requests in): use airlock gate (docs/egress.md)`);
+        }
+        if (!profile) {
             const known = Object.keys(policy.profiles).join(', ');
             throw new errors_UserError('USAGE', `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`);
         }
+        const { egress: _egress, ...limits } = profile;
+        // Default: a fresh private temp dir, never ./airlock-out in the user's checkout.
+        const outDir = values.out !== undefined
+            ? external_node_path_default().resolve(io.cwd, values.out)
+            : await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-run-'));
+        const reportFile = values.report ? external_node_path_default().resolve(io.cwd, values.report) : undefined;
+        // Inside the workspace a committed symlink could redirect the writes: no link is followed there.
+        if (values.out !== undefined)
+            await ensureParentInCwd(io.cwd, outDir, '--out');
+        if (reportFile)
+            await ensureParentInCwd(io.cwd, reportFile, '--report');
+        const runtime = values.runtime ?? policy.sandbox.runtime;
+        await prepareSandboxEngine(parseEngine(values.engine, '--engine') ?? policy.sandbox.engine, runtime, (l) => io.stderr(`airlock run: ${l}\n`), io.env);
         const report = await runScript({
             workspace: io.cwd,
             script: positionals[0],
-            outDir: external_node_path_default().resolve(io.cwd, values.out ?? 'airlock-out'),
+            outDir,
             sandbox: {
                 image: values.image ?? policy.sandbox.image,
-                runtime: values.runtime ?? policy.sandbox.runtime,
+                runtime,
                 user: policy.sandbox.user,
                 parallelism: 1,
                 label: DEFAULT_CONTAINER_LABEL,
@@ -76165,12 +77578,14 @@ const run_runCommand = {
         });
         const s = report.scripts[0];
         const e = s.execution;
-        if (values.report)
-            await (0,promises_namespaceObject.writeFile)(external_node_path_default().resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+        // Temp file and rename: never half a report, and a link at the name is replaced, not followed.
+        if (reportFile)
+            await writeJson(reportFile, report);
+        const show = (text) => underGitHubActions(io.env) ? guardWorkflowCommands(text) : text.endsWith('\n') ? text : `${text}\n`;
         if (e.stdout)
-            io.stdout(e.stdout.endsWith('\n') ? e.stdout : `${e.stdout}\n`);
+            io.stdout(show(e.stdout));
         if (e.stderr)
-            io.stderr(e.stderr.endsWith('\n') ? e.stderr : `${e.stderr}\n`);
+            io.stderr(show(e.stderr));
         const mem = e.peakMemoryBytes === null ? 'n/a' : `${(e.peakMemoryBytes / 1048576).toFixed(1)} MiB`;
         io.stderr(`airlock run: ${s.path}: ${e.status}${e.exitCode === null ? '' : ` (exit ${e.exitCode})`}, ` +
             `${e.durationMs} ms, peak ${mem}, ${e.artifacts.length} artifact(s) in ${report.outDir}` +
@@ -76179,9 +77594,7 @@ const run_runCommand = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/smoke/checks.ts
-
-
+;// CONCATENATED MODULE: ./src/smoke/judge.ts
 function claimOf(r) {
     const line = r.stdout.trim().split('\n').at(-1) ?? '';
     try {
@@ -76192,7 +77605,7 @@ function claimOf(r) {
         return null;
     }
 }
-function checks_runFailure(r) {
+function judge_runFailure(r) {
     const tail = r.stderr.trim().split('\n').slice(-2).join(' | ').slice(0, 400);
     return {
         status: 'fail',
@@ -76202,13 +77615,82 @@ function checks_runFailure(r) {
 /** The script's own verdict, only when the run itself succeeded. */
 async function selfReported(r) {
     if (r.status !== 'success')
-        return checks_runFailure(r);
+        return judge_runFailure(r);
     const c = claimOf(r);
     if (!c || (c.status !== 'pass' && c.status !== 'fail' && c.status !== 'unavailable')) {
         return { status: 'fail', detail: 'no verdict line from the check script' };
     }
     return { status: c.status, detail: String(c.detail ?? '') };
 }
+
+;// CONCATENATED MODULE: ./src/smoke/flavor-checks.ts
+
+/**
+ * The checks that tell the two flavors apart (src/image/flavor.ts). Only full has a
+ * browser and the Mermaid CLI; core must not: a core image that grew Chromium would
+ * quietly ship twice its size and a browser's attack surface, so core's smoke run
+ * looks for it, and reads the image's own record (versions.json) too.
+ */
+/** Tools both flavors must list in /opt/airlock/versions.json. */
+const EVERY_FLAVOR = [
+    'python',
+    'bandit',
+    'semgrep',
+    'polars',
+    'pandas',
+    'matplotlib',
+    'networkx',
+    'graphviz',
+];
+/** What only full has (absent, null, in core's file). */
+const FULL_ONLY = ['chromium', 'mermaid-cli', 'nodejs'];
+const present = (v) => typeof v === 'string' && v.length > 0;
+async function judgeVersionsFile(r, _out, ctx) {
+    if (r.status !== 'success')
+        return judge_runFailure(r);
+    const own = await selfReported(r);
+    const versions = claimOf(r)?.versions;
+    if (own.status !== 'pass' || !versions || typeof versions !== 'object') {
+        return { status: 'fail', detail: own.detail || 'no versions.json content' };
+    }
+    if (versions.flavor !== ctx.flavor) {
+        return {
+            status: 'fail',
+            detail: `versions.json says flavor ${JSON.stringify(versions.flavor)}, checked as ${ctx.flavor}`,
+        };
+    }
+    const missing = EVERY_FLAVOR.filter((k) => !present(versions[k]));
+    const full = FULL_ONLY.filter((k) => present(versions[k]));
+    if (ctx.flavor === 'full')
+        missing.push(...FULL_ONLY.filter((k) => !present(versions[k])));
+    if (missing.length > 0)
+        return { status: 'fail', detail: `versions.json lacks ${missing.join(', ')}` };
+    if (ctx.flavor === 'core' && full.length > 0) {
+        return { status: 'fail', detail: `core's versions.json lists ${full.join(', ')}` };
+    }
+    const shown = ctx.flavor === 'full' ? ['semgrep', 'chromium', 'mermaid-cli'] : ['semgrep', 'polars'];
+    return {
+        status: 'pass',
+        detail: `flavor ${ctx.flavor}; ${shown.map((k) => `${k} ${String(versions[k])}`).join(', ')}`,
+    };
+}
+const FLAVOR_CHECKS = [
+    { name: 'versions-file', args: ['versions_file.py'], judge: judgeVersionsFile },
+    { name: 'no-browser', args: ['no_browser.py'], flavors: ['core'], judge: selfReported },
+];
+
+;// CONCATENATED MODULE: ./src/smoke/checks.ts
+
+
+
+
+/**
+ * The smoke checks: each runs one script of images/smoke/ under the same hardened
+ * flags as a gated script (through runHardened) and is judged here, on the host.
+ * A check's own claim is never enough where there is something to verify: produced
+ * files are checked by their bytes, an OOM by the runner's classification, a secret's
+ * absence by searching what the container printed.
+ */
 const MAGIC = {
     png: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
     // Parquet starts and ends with "PAR1".
@@ -76277,6 +77759,7 @@ const SMOKE_CHECKS = [
     {
         name: 'mermaid-render',
         args: ['mermaid_render.py'],
+        flavors: ['full'],
         limits: { timeoutSeconds: 300 },
         async judge(r, outDir, ctx) {
             const v = await producesFile('diagram.svg', 'svg', 200)(r, outDir);
@@ -76333,7 +77816,8 @@ const SMOKE_CHECKS = [
     {
         name: 'memory-limit',
         args: ['memory_bomb.py', String(SMOKE_MEMORY_BOMB_MB * 4)],
-        limits: { memoryMb: SMOKE_MEMORY_BOMB_MB },
+        // Small tmpfs mounts, so they fit below the small memory limit (3 x tmpfs + shm + output < memory).
+        limits: { memoryMb: SMOKE_MEMORY_BOMB_MB, tmpfsMb: 16, outputMb: 16 },
         async judge(r) {
             if (r.status === 'oom') {
                 const peak = r.peakMemoryBytes === null ? 'n/a' : `${Math.round(r.peakMemoryBytes / 1048576)} MiB`;
@@ -76356,7 +77840,7 @@ const SMOKE_CHECKS = [
         args: ['env_secret.py'],
         async judge(r, _out, ctx) {
             if (r.status !== 'success')
-                return checks_runFailure(r);
+                return judge_runFailure(r);
             const seen = `${r.stdout}\n${r.stderr}`;
             if (seen.includes(ctx.fakeSecret))
                 return { status: 'fail', detail: 'the fake runner secret is visible inside' };
@@ -76374,9 +77858,16 @@ const SMOKE_CHECKS = [
     },
     { name: 'bandit', args: ['tool_version.py', 'bandit'], judge: selfReported },
     { name: 'semgrep', args: ['tool_version.py', 'semgrep'], judge: selfReported },
+    ...FLAVOR_CHECKS,
 ];
+/** The checks that apply to an image of this flavor. */
+function smokeChecksFor(flavor) {
+    return SMOKE_CHECKS.filter((c) => !c.flavors || c.flavors.includes(flavor));
+}
 
 ;// CONCATENATED MODULE: ./src/smoke/run-smoke.ts
+
+
 
 
 
@@ -76407,7 +77898,7 @@ function smokeDir() {
     }
     throw new errors_UserError('PATH_INVALID', 'images/smoke/ (the smoke check scripts) was not found next to Airlock');
 }
-async function runCheck(check, opts, scripts, fakeSecret) {
+async function runCheck(check, opts, scripts, fakeSecret, flavor) {
     const out = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-smoke-'));
     try {
         const r = await runHardened({
@@ -76425,7 +77916,11 @@ async function runCheck(check, opts, scripts, fakeSecret) {
             collectOutputTo: external_node_path_default().join(out, 'artifacts'),
             label: `smoke-${check.name}`,
         });
-        const verdict = await check.judge(r, external_node_path_default().join(out, 'artifacts'), { fakeSecret, runtime: opts.runtime });
+        const verdict = await check.judge(r, external_node_path_default().join(out, 'artifacts'), {
+            fakeSecret,
+            runtime: opts.runtime,
+            flavor,
+        });
         return {
             name: check.name,
             ...verdict,
@@ -76442,6 +77937,13 @@ async function runCheck(check, opts, scripts, fakeSecret) {
         await (0,promises_namespaceObject.rm)(out, { recursive: true, force: true });
     }
 }
+/** The flavor to check as: the option, else the image's label, else full (every tool expected). */
+async function flavorOf(opts) {
+    if (opts.flavor)
+        return { name: opts.flavor, from: 'option' };
+    const label = (await inspectImage(opts.image))?.labels[FLAVOR_LABEL];
+    return isImageFlavor(label) ? { name: label, from: 'label' } : { name: 'full', from: 'default' };
+}
 /** Runs the smoke suite; throws UserError when Docker or the image is missing. */
 async function runSmoke(opts) {
     const startedAt = new Date().toISOString();
@@ -76450,12 +77952,14 @@ async function runSmoke(opts) {
         throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.runtime}'`);
     }
     const imageId = await requireImage(opts.image);
+    const flavor = await flavorOf(opts);
     await sweepOrphans(DEFAULT_CONTAINER_LABEL);
     const scripts = smokeDir();
-    const checks = opts.only ? SMOKE_CHECKS.filter((c) => opts.only.includes(c.name)) : SMOKE_CHECKS;
+    const applicable = smokeChecksFor(flavor.name);
+    const checks = opts.only ? applicable.filter((c) => opts.only.includes(c.name)) : applicable;
     if (opts.only && checks.length !== opts.only.length) {
-        const known = new Set(SMOKE_CHECKS.map((c) => c.name));
-        throw new errors_UserError('USAGE', `unknown smoke check(s): ${opts.only.filter((n) => !known.has(n)).join(', ')}`);
+        const known = new Set(applicable.map((c) => c.name));
+        throw new errors_UserError('USAGE', `unknown smoke check(s) for flavor ${flavor.name}: ${opts.only.filter((n) => !known.has(n)).join(', ')}`);
     }
     // A fake secret in OUR environment: the no-runner-secrets check shows it does not get in.
     const fakeSecret = `airlock-fake-${(0,external_node_crypto_namespaceObject.randomBytes)(12).toString('hex')}`;
@@ -76463,7 +77967,7 @@ async function runSmoke(opts) {
     process.env[FAKE_SECRET_VAR] = fakeSecret;
     try {
         const results = await runPool(checks, opts.parallelism ?? 2, async (check) => {
-            const r = await runCheck(check, opts, scripts, fakeSecret);
+            const r = await runCheck(check, opts, scripts, fakeSecret, flavor.name);
             opts.progress?.(`${r.status.padEnd(11)} ${r.name}: ${r.detail}`);
             return r;
         });
@@ -76472,6 +77976,7 @@ async function runSmoke(opts) {
             version: 1,
             tool: { name: 'airlock', version: VERSION },
             image: { ref: opts.image, id: imageId },
+            flavor,
             runtime: opts.runtime,
             profile: { name: 'standard', limits: DEFAULT_PROFILES.standard },
             startedAt,
@@ -76498,17 +78003,22 @@ async function runSmoke(opts) {
 
 
 
-const smoke_usage = `Usage: airlock smoke [--image REF] [--report F] [--runtime runc|runsc] [--check NAME]...
+
+
+const smoke_usage = `Usage: airlock smoke [--image REF] [--flavor core|full] [--report F] [--runtime runc|runsc] [--check NAME]...
 
 Runs the image smoke suite: each check is a small Python script (images/smoke/) run
 under the same hardened flags as a gated script. Shows that the bundled tools work
-(Python, pandas, Polars, matplotlib, NetworkX, Graphviz, Mermaid, Bandit) and that
+(Python, pandas, Polars, matplotlib, NetworkX, Graphviz, Bandit, Semgrep; Mermaid on
+full; on core, that Chromium, Node.js and the Mermaid CLI are absent) and that
 the sandbox holds (non-root, no capabilities, no_new_privs, seccomp, read-only root,
 no network, pids/memory/tmpfs limits, no runner secrets). A check that cannot run
 (e.g. Semgrep absent) is "unavailable", never "pass".
 
 Options:
   --image REF     image to check (default ${DEFAULT_SANDBOX_IMAGE})
+  --flavor F      check the image as core or full (default: the image's
+                  org.airlock.flavor label; full for an image without one)
   --runtime R     runc (default) or runsc (gVisor)
   --report F      write the JSON report to F
   --check NAME    run only this check (repeatable)
@@ -76523,6 +78033,7 @@ const smokeCommand = {
             image: { type: 'string' },
             report: { type: 'string' },
             runtime: { type: 'string' },
+            flavor: { type: 'string' },
             check: { type: 'string', multiple: true },
         }, smoke_usage);
         if (positionals.length > 0)
@@ -76537,13 +78048,18 @@ const smokeCommand = {
         const report = await runSmoke({
             image,
             runtime: runtime,
+            ...(values.flavor !== undefined ? { flavor: parseFlavor(values.flavor, '--flavor') } : {}),
             ...(values.check ? { only: values.check } : {}),
             progress: (line) => io.stderr(`${line}\n`),
         });
-        if (values.report)
-            await (0,promises_namespaceObject.writeFile)(external_node_path_default().resolve(io.cwd, values.report), `${JSON.stringify(report, null, 2)}\n`);
+        if (values.report) {
+            // No link followed inside the checkout; temp file and rename: never half a report.
+            const file = external_node_path_default().resolve(io.cwd, values.report);
+            await ensureParentInCwd(io.cwd, file, '--report');
+            await writeJson(file, report);
+        }
         const s = report.summary;
-        io.stdout(`smoke ${image} (${runtime}): ${s.pass} pass, ${s.fail} fail, ${s.unavailable} unavailable\n`);
+        io.stdout(`smoke ${image} (${report.flavor.name}, ${runtime}): ${s.pass} pass, ${s.fail} fail, ${s.unavailable} unavailable\n`);
         if (s.fail > 0) {
             // SandboxImageSmokeFailed: counted in sandbox_alerts_total{reason="smoke_failed"} and pushed
             // where an endpoint is configured (no endpoint: no traffic).
@@ -76584,6 +78100,7 @@ const commands = [
 ];
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
@@ -76632,8 +78149,10 @@ async function main(argv, io) {
             io.stderr(`airlock: ${e.code}${e.seq !== undefined ? ` at entry ${e.seq}` : ''}: ${e.message}\n`);
             return EXIT_VERDICT;
         }
-        if (e instanceof errors_AirlockError) {
-            io.stderr(`airlock: ${e.code}: ${e.message}\n`);
+        // A full disk, no file descriptors, a read-only filesystem: the environment's error.
+        const known = e instanceof errors_AirlockError ? e : hostResourceError(e);
+        if (known) {
+            io.stderr(`airlock: ${known.code}: ${known.message}\n`);
             return EXIT_USAGE;
         }
         throw e;
@@ -76648,6 +78167,7 @@ main(process.argv.slice(2), {
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,
+    stdoutIsTTY: process.stdout.isTTY === true,
 }).then((code) => {
     process.exitCode = code;
 }, (e) => {
