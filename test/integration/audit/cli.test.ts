@@ -4,23 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCheckpoint } from '../../../src/audit/checkpoint.js';
 import { openAuditLog } from '../../../src/audit/writer.js';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { encode, entryOf, ORIGIN, readLines, tempDir, writeLines } from '../../unit/audit/fixtures.js';
 
 async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: {},
-  });
-  return { code, stdout, stderr };
+  return runCli(argv, cwd);
 }
 
 describe('airlock audit keygen / verify', () => {

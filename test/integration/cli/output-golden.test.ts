@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
 
 /**
@@ -59,21 +59,11 @@ afterAll(() => {
 });
 
 async function gate(format: Format, extra: string[] = []) {
-  let stdout = '';
-  let stderr = '';
   const policy = format === 'text' ? 'default' : BANDIT_ONLY;
-  const code = await main(
+  const { code, stdout, stderr } = await runCli(
     ['gate', 'scripts', '--policy', policy, '--format', format, '--out', `.airlock/out-${format}`, ...extra],
-    {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      cwd: ws,
-      env: { PATH: process.env.PATH },
-    },
+    ws,
+    { PATH: process.env.PATH },
   );
   return { code, stdout, stderr };
 }
@@ -128,21 +118,10 @@ describe('airlock gate --format (golden)', () => {
   }
 
   it('-q prints the verdict line alone, and nothing on stderr; --report/--sarif may be outside the workspace', async () => {
-    let stdout = '';
-    let stderr = '';
     const outside = mkdtempSync(join(tmpdir(), 'airlock-golden-outside-'));
     const argv = ['scan', 'scripts', '--policy', BANDIT_ONLY, '-q', '--out', '.airlock/out-q'];
     argv.push('--report', join(outside, 'r.json'), '--sarif', join(outside, 'r.sarif'));
-    const code = await main(argv, {
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      cwd: ws,
-      env: { PATH: process.env.PATH },
-    });
+    const { code, stdout, stderr } = await runCli(argv, ws, { PATH: process.env.PATH });
     expect(code, stderr).toBe(1);
     expect(stdout).toBe('FAIL: 6 script(s), 3 low, 1 high, 2 blocked, 0 executed, 0 failed\n');
     expect(stderr).toBe('');

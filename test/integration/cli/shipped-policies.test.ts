@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { minimalEnv, tryRunCommand } from '../../../src/exec/run-command.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 
@@ -58,19 +58,7 @@ function builtCli(...argv: string[]) {
 }
 
 async function sourceCli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: ws,
-    env: {},
-  });
-  return { code, stdout, stderr };
+  return runCli(argv, ws);
 }
 
 describe('shipped policy names, from a directory outside the repository', () => {

@@ -10,8 +10,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import type { GateReport } from '../../../src/report/types.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { type EgressUpstream, startEgressUpstream } from '../../helpers/egress-upstream.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 
@@ -120,8 +120,7 @@ describe('airlock gate with egress (real sandbox, real proxy, real upstream)', (
   let audit: { kind: string; data: Record<string, unknown> }[];
 
   beforeAll(async () => {
-    let stderr = '';
-    const code = await main(
+    const { code, stderr } = await runCli(
       [
         'gate',
         'analysis',
@@ -134,14 +133,7 @@ describe('airlock gate with egress (real sandbox, real proxy, real upstream)', (
         '--audit-log',
         'audit/audit.log',
       ],
-      {
-        stdout: () => {},
-        stderr: (t) => {
-          stderr += t;
-        },
-        cwd: ws,
-        env: {},
-      },
+      ws,
     );
     expect(code, stderr).toBe(0);
     report = JSON.parse(readFileSync(join(ws, 'r.json'), 'utf8'));

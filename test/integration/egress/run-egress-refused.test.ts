@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 
 // `airlock run` (one script, no scan, no audit log to record requests in) never gives a
 // script network: a profile that grants egress is refused there rather than silently
@@ -29,19 +29,7 @@ profiles:
 afterAll(() => rmSync(ws, { recursive: true, force: true }));
 
 async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: ws,
-    env: {},
-  });
-  return { code, stdout, stderr };
+  return runCli(argv, ws);
 }
 
 describe('airlock run with a profile that grants egress', () => {

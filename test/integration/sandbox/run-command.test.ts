@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { checkDocker } from '../../../src/sandbox/docker.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 import { containersWithLabel } from './helpers.js';
@@ -30,19 +30,7 @@ afterAll(async () => {
 });
 
 async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: ws,
-    env: {},
-  });
-  return { code, stdout, stderr };
+  return runCli(argv, ws);
 }
 
 describe('airlock run', () => {

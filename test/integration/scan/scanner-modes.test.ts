@@ -2,7 +2,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import type { GateReport } from '../../../src/report/types.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 
@@ -13,19 +13,7 @@ import { ensureTestImage } from '../../helpers/test-image.js';
  * so loudly: a WARNING on stderr, the SARIF's warning notification.
  */
 async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: {},
-  });
-  return { code, stdout, stderr };
+  return runCli(argv, cwd);
 }
 
 describe('Semgrep missing from a custom image', () => {
