@@ -1,3 +1,4 @@
+import type { EngineFailureKind } from '../sandbox/container-engine.js';
 import type { ScannerId } from '../scan/registry.js';
 
 /**
@@ -61,6 +62,11 @@ export interface ExecutionResult {
   artifactsTruncated: boolean;
   /** Human-readable cause for `error`/`oom`/`timeout`. */
   reason?: string;
+  /**
+   * Set when the engine could not carry the exec through (status `error`), by kind:
+   * `exec-failed` is a command the engine could not start (not in the image).
+   */
+  engineFailure?: EngineFailureKind;
   runtime: 'runc' | 'runsc';
   profile: string;
   containerName: string;

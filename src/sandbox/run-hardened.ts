@@ -251,6 +251,9 @@ async function runInContainer(
   Object.assign(result, {
     status: c.status,
     reason: c.reason,
+    // Typed, for callers that must tell "the command does not exist in the image" (a
+    // scanner the image lacks) from a run that failed: never read from any output text.
+    ...(r.failure ? { engineFailure: r.failure.kind } : {}),
     exitCode: exec.exitCode,
     durationMs: exec.durationMs,
     peakMemoryBytes: stats.peakMemoryBytes,

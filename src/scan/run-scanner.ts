@@ -30,6 +30,8 @@ export interface ScannerDetection {
 
 /** Exit 127/126 or the runtime's "executable file not found": the image lacks the tool. */
 export function isMissingExecutable(r: ExecutionResult): boolean {
+  // The engine could not start the command: typed by the sandbox (src/sandbox/run-hardened.ts).
+  if (r.engineFailure === 'exec-failed') return true;
   if (r.exitCode === 127 || r.exitCode === 126) return true;
   return (
     /executable file not found|no such file or directory/i.test(`${r.reason ?? ''}\n${r.stderr}`) &&

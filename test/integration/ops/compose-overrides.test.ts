@@ -130,7 +130,8 @@ function composeToFlags(svc: any): string[] {
   if (svc.init) add('--init');
   if (svc.read_only) add('--read-only');
   for (const c of svc.cap_drop ?? []) add('--cap-drop', c);
-  for (const s of svc.security_opt ?? []) add('--security-opt', s);
+  // Compose prints a seccomp file option in its colon form (seccomp:FILE); docker run takes both.
+  for (const s of svc.security_opt ?? []) add('--security-opt', s.replace(/^seccomp:/, 'seccomp='));
   add('--network', svc.network_mode);
   add('--ipc', svc.ipc);
   add('--hostname', svc.hostname);
@@ -182,7 +183,9 @@ describe.each(FILES)('$file', ({ file, policy, profile, runtime }) => {
       ownerStart: '1',
       ownerHost: 'h',
     });
-    const expected = normaliseArgv(renderRunArgv(container).slice(1));
+    const expected = normaliseArgv(
+      renderRunArgv(container, () => 'docker-compose.overrides/airlock-seccomp.json').slice(1),
+    );
     expect(composeToFlags(svc)).toEqual(expected);
     // The script runs as the policy's sandbox user (the Action's exec user).
     expect(String(svc.user)).toBe(renderUser(container.user));

@@ -60,3 +60,11 @@ describe('Airlock seccomp profile', () => {
     expect(JSON.parse(opt.slice('seccomp='.length))).toEqual(AIRLOCK_SECCOMP_PROFILE);
   });
 });
+
+describe('the copy beside the compose overrides', () => {
+  it('is the profile the Action applies (docker-compose.overrides/airlock-seccomp.json)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const copy = JSON.parse(readFileSync('docker-compose.overrides/airlock-seccomp.json', 'utf8'));
+    expect(copy).toEqual(AIRLOCK_SECCOMP_PROFILE);
+  });
+});
