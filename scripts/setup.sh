@@ -110,7 +110,8 @@ done
 if ! podman_answers; then
   log "starting podman system service on $PODMAN_SOCKET"
   as_root mkdir -p "$(dirname "$PODMAN_SOCKET")"
-  as_root bash -c "setsid podman --runtime runc system service --time=0 unix://$PODMAN_SOCKET >/var/log/airlock-podman.log 2>&1 < /dev/null &"
+  # From /: the service (and conmon, per container) must not sit in a directory that may go away.
+  as_root bash -c "cd / && setsid podman --runtime runc system service --time=0 unix://$PODMAN_SOCKET >/var/log/airlock-podman.log 2>&1 < /dev/null &"
   for _ in $(seq 1 40); do podman_answers && break; sleep 0.25; done
   podman_answers || die "podman system service did not come up (see /var/log/airlock-podman.log)"
 fi

@@ -100,9 +100,12 @@ export class DockerEngine implements ContainerEngine {
     const api = await this.client();
     try {
       const end = await api.exec(container, { ...cfg, user: renderUser(cfg.user) }, sinks, opts);
-      // Pid 0: the runtime never started the command (not found, not executable); the
-      // stream then holds the runtime's words, which a script could imitate: not read.
-      if (end.pid === 0)
+      // Pid 0 with 126/127: the runtime never started the command (not executable, not
+      // found); the stream then holds the runtime's words, which a script could imitate:
+      // not read. Podman reports pid 0 for every exec that has ended, so there a script's
+      // own exit 126/127 also reads as not started: an `error`, which fails the gate too
+      // (docs/hardening.md, Engines).
+      if (end.pid === 0 && (end.exitCode === 126 || end.exitCode === 127))
         throw new EngineFailure('exec-failed', `the engine could not start ${cfg.cmd[0] ?? ''}`);
       return { exitCode: end.exitCode };
     } catch (e) {

@@ -74,7 +74,7 @@ print(json.dumps({"uid": os.getuid(), "uid_map": open("/proc/self/uid_map").read
       seen = hostProcessesWith(`${marker}=1`);
     }
     const r = await run;
-    expect(r.status, r.stderr).toBe('success');
+    expect(r.status, `${r.reason} ${r.stderr}`).toBe('success');
     const inside = lastJson<{ uid: number; uid_map: string[] }>(r.stdout);
     expect(inside.uid).toBe(10001);
     // Container uid 0 is host uid uid_map[1]: a range of the `containers` entry in /etc/subuid.
@@ -96,7 +96,8 @@ print(json.dumps({"uid": os.getuid(), "uid_map": open("/proc/self/uid_map").read
   it('memory limit enforced: a 200 MB allocation in 64 MiB is OOM-killed (status oom)', async () => {
     const r = await runHardened(
       specFor(image, LABEL, 'b = bytearray(200 * 1024 * 1024)\nprint("ESCAPED: allocated")', {
-        limits: { memoryMb: 64 },
+        // tmpfs pages count against memory: the scratch and output mounts must fit below it.
+        limits: { memoryMb: 64, tmpfsMb: 8, outputMb: 8 },
       }),
     );
     expect(r.status, `${r.reason} ${r.stderr}`).toBe('oom');
@@ -124,7 +125,7 @@ os._exit(0)`,
         { limits: { pids: 50 } },
       ),
     );
-    expect(r.status, r.stderr).toBe('success');
+    expect(r.status, `${r.reason} ${r.stderr}`).toBe('success');
     const out = lastJson<{ forked: number; errno: number }>(r.stdout);
     expect(out.errno).toBe(11); // EAGAIN
     expect(out.forked).toBeLessThan(50);
@@ -146,7 +147,7 @@ ifaces = sorted(n for _, n in socket.if_nameindex())
 print(json.dumps({"capeff": st["CapEff"], "nnp": st["NoNewPrivs"], "ro": ro, "ifaces": ifaces}))`,
       ),
     );
-    expect(r.status, r.stderr).toBe('success');
+    expect(r.status, `${r.reason} ${r.stderr}`).toBe('success');
     expect(lastJson(r.stdout)).toEqual({ capeff: '0000000000000000', nnp: '1', ro: true, ifaces: ['lo'] });
   });
 
