@@ -47,37 +47,3 @@ export async function checkDocker(): Promise<{ serverVersion: string; runtimes: 
   }
   return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
 }
-
-/** The image's ID, or null when the engine does not have it locally. */
-export async function localImageId(ref: string): Promise<string | null> {
-  if (ref.startsWith('-')) return null;
-  const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
-    timeoutMs: 20_000,
-  });
-  return r.exitCode === 0 ? r.stdout.trim() || null : null;
-}
-
-/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
-export async function requireImage(ref: string): Promise<string> {
-  const id = await localImageId(ref);
-  if (!id) {
-    throw new UserError(
-      'IMAGE_MISSING',
-      `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``,
-    );
-  }
-  return id;
-}
-
-/**
- * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
- * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
- */
-export async function ensureImage(
-  ref: string,
-  progress?: (line: string) => void,
-): Promise<{ ref: string; id: string }> {
-  const id = await requireImage(ref);
-  progress?.(`image: ${ref} (${id})`);
-  return { ref, id };
-}

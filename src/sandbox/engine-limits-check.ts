@@ -185,7 +185,7 @@ export async function prepareSandboxEngine(
       `engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`,
     );
   } else if (await engineReachable(choice)) {
-    // Docker's reachability keeps its own check and message (checkDocker, DOCKER_UNAVAILABLE).
+    // Docker's reachability keeps its own check and message (requireEngineUp, DOCKER_UNAVAILABLE).
     await requireLimitsInForce(choice, runtime);
   }
   // process.env: the docker client processes and the Engine API client read it.

@@ -5,7 +5,9 @@ import { UserError } from '../errors.js';
 import type { ExecutionResult } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { sweepOrphans } from './containers.js';
-import { checkDocker, requireImage } from './docker.js';
+import { checkDocker } from './docker.js';
+import { defaultEngine } from './docker-engine.js';
+import { requireImage } from './engine-ready.js';
 import { runHardened } from './run-hardened.js';
 import type { SandboxConfig, SandboxLimits } from './types.js';
 
@@ -112,7 +114,7 @@ export async function runScript(opts: RunScriptOptions): Promise<RunReport> {
   if (!runtimes.includes(opts.sandbox.runtime)) {
     throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.sandbox.runtime}'`);
   }
-  const imageId = await requireImage(opts.sandbox.image);
+  const imageId = await requireImage(defaultEngine(), opts.sandbox.image);
   await sweepOrphans(opts.sandbox.label);
   const outDir = await prepareOutDir(opts.outDir);
   const execution = await runHardened({

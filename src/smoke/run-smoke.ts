@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { sweepOrphans } from '../sandbox/containers.js';
-import { checkDocker, requireImage } from '../sandbox/docker.js';
+import { checkDocker } from '../sandbox/docker.js';
+import { defaultEngine } from '../sandbox/docker-engine.js';
+import { requireImage } from '../sandbox/engine-ready.js';
 import { runPool } from '../sandbox/pool.js';
 import { DEFAULT_CONTAINER_LABEL, DEFAULT_PROFILES } from '../sandbox/profiles.js';
 import { runHardened } from '../sandbox/run-hardened.js';
@@ -138,7 +140,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   if (!runtimes.includes(opts.runtime)) {
     throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.runtime}'`);
   }
-  const imageId = await requireImage(opts.image);
+  const imageId = await requireImage(defaultEngine(), opts.image);
   const flavor = await flavorOf(opts);
   await sweepOrphans(DEFAULT_CONTAINER_LABEL);
   const scripts = smokeDir();

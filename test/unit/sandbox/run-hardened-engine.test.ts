@@ -22,6 +22,7 @@ import { hardenedSpec } from '../../helpers/hardened-spec.js';
 type Script = (sinks: ExecSinks, signal?: AbortSignal) => Promise<ExecOutcome>;
 
 class FakeEngine implements ContainerEngine {
+  readonly endpoint = 'unix:///fake.sock';
   calls: string[] = [];
   constructor(
     private readonly script: Script,
@@ -60,6 +61,9 @@ class FakeEngine implements ContainerEngine {
   }
   async imageId() {
     return 'sha256:x';
+  }
+  async listContainers() {
+    return [];
   }
 }
 
