@@ -73,6 +73,8 @@ export interface ContainerEngine {
   readonly endpoint: string;
   /** Whether the engine answers now. */
   ping(): Promise<boolean>;
+  /** The OCI runtimes the engine has (runc, runsc, ...). */
+  runtimes(): Promise<string[]>;
   /** Creates the container; resolves with its id. EngineFailure: image-missing, runtime-missing, engine-gone, refused. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;

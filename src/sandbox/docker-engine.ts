@@ -79,7 +79,7 @@ export class DockerEngine implements ContainerEngine {
     throw new EngineFailure('refused', `the engine refused to create the container: ${why}`);
   }
 
-  private async runtimes(): Promise<string[]> {
+  async runtimes(): Promise<string[]> {
     const r = await this.call('GET', '/info');
     return Object.keys((r.body as { Runtimes?: Record<string, unknown> } | null)?.Runtimes ?? {});
   }

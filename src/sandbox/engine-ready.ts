@@ -19,6 +19,12 @@ export async function requireEngineUp(engine: ContainerEngine): Promise<void> {
   );
 }
 
+/** Throws DOCKER_UNAVAILABLE unless the engine has the runtime (runsc must be registered: scripts/setup.sh). */
+export async function requireEngineRuntime(engine: ContainerEngine, runtime: string): Promise<void> {
+  if ((await engine.runtimes()).includes(runtime)) return;
+  throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${runtime}'`);
+}
+
 /** Throws IMAGE_MISSING unless the engine has the image locally (we never pull here). */
 export async function requireImage(engine: ContainerEngine, ref: string): Promise<string> {
   const id = await engine.imageId(ref);

@@ -104,6 +104,11 @@ export class FakeEngine implements ContainerEngine {
     return this.up;
   }
 
+  async runtimes(): Promise<string[]> {
+    this.need('runtimes');
+    return ['runc'];
+  }
+
   async create(spec: ContainerSpec): Promise<string> {
     this.need(`create ${spec.name}`);
     if (!this.images.has(spec.image))

@@ -65,6 +65,9 @@ class FakeEngine implements ContainerEngine {
   async listContainers() {
     return [];
   }
+  async runtimes() {
+    return ['runc'];
+  }
 }
 
 const say =
