@@ -73,6 +73,8 @@ export class FakeEngine implements ContainerEngine {
   readonly preexisting: ContainerSummary[] = [];
   /** Every call, in order: `create NAME`, `exec SCRIPT`, `remove NAME`, `ping`, `imageId REF`, ... */
   readonly calls: string[] = [];
+  /** Every spec the engine was asked to create, in order. */
+  readonly created: ContainerSpec[] = [];
   /** Scripts whose exec started, in order. */
   readonly executed: string[] = [];
   /** Called as a script's exec starts (a test can cancel the run there). */
@@ -111,6 +113,7 @@ export class FakeEngine implements ContainerEngine {
 
   async create(spec: ContainerSpec): Promise<string> {
     this.need(`create ${spec.name}`);
+    this.created.push(spec);
     if (!this.images.has(spec.image))
       throw new EngineFailure('image-missing', `No such image: ${spec.image}`);
     this.ids += 1;
