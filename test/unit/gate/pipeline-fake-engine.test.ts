@@ -12,7 +12,7 @@ import { liveContainers, untrackContainer } from '../../../src/sandbox/container
 import { DEFAULT_CONTAINER_LABEL } from '../../../src/sandbox/profiles.js';
 import type { GateSettings } from '../../../src/settings/gate-settings.js';
 import { FakeBandit, FakeEngine } from '../../helpers/fake-engine.js';
-import { initRepo } from '../../helpers/git-fixture.js';
+import { commitOnBranch, git, initRepo } from '../../helpers/git-fixture.js';
 import { hostileGateSettings } from '../../helpers/hostile-gate.js';
 
 /**
@@ -119,6 +119,25 @@ describe('runGate on a fake engine: ordering', () => {
     expect(removed).toBeLessThan(engine.calls.findIndex((c) => c.startsWith('scan ')));
     expect(engine.calls).not.toContain('remove airlock-other-host');
     expect(report.notices).toContain('removed 1 orphaned sandbox container(s) of an earlier run');
+  });
+});
+
+describe('runGate on a fake engine: a pull request', () => {
+  it('gates only the Python files changed in base...head of the real checkout', async () => {
+    const settings = await workspace({ 'old.py': 'eval(input())\n', 'kept.py': 'print(0)\n' });
+    const base = await git(ws, ['rev-parse', 'HEAD']);
+    const head = await commitOnBranch(ws, 'pr', { 'new.py': 'print(1)\n', 'kept.py': 'print(2)\n' });
+    const { report } = await gate({ ...settings, changedBetween: { base, head } });
+    expect(report.scripts.map((x) => x.path)).toEqual(['kept.py', 'new.py']);
+    // The unchanged file is scanned too (a changed script could import it), never run.
+    expect(bandit.runs.flatMap((r) => r.command).filter((a) => a.endsWith('.py'))).toEqual([
+      './kept.py',
+      './new.py',
+      './old.py',
+    ]);
+    expect(report.modules?.map((m) => [m.path, m.level])).toEqual([['old.py', 'blocked']]);
+    expect(engine.executed.sort()).toEqual(['kept.py', 'new.py']);
+    expect(report.scripts.map((x) => statusOf(x))).toEqual(['success', 'success']);
   });
 });
 
