@@ -7,7 +7,8 @@ import { type ImageFlavor, LOCAL_IMAGE_TAGS } from '../image/flavor.js';
 import { findImagesDir } from '../image/image-metadata.js';
 import { localBuildTag, publishedPullRef, readPublishedImage } from '../image/published.js';
 import { streamCommand } from '../image/stream-command.js';
-import { ensureImage, localImageId } from '../sandbox/docker.js';
+import type { ContainerEngine } from '../sandbox/container-engine.js';
+import { ensureImage } from '../sandbox/engine-ready.js';
 
 /**
  * Where the Action's sandbox image comes from (its `image` input):
@@ -55,7 +56,12 @@ export function parseImageInput(text: string | undefined): ImageChoice {
   return { kind: 'ref', ref: v };
 }
 
-/** `docker pull`, its layer lines streamed to the log; the last error line on failure. */
+/**
+ * `docker pull`, its layer lines streamed to the log; the last error line on failure.
+ * Pulling (like building, src/image/) is the image builder's job and stays on the docker
+ * CLI, which follows the same DOCKER_HOST as the engine (Podman's socket when selected);
+ * whether the engine has the image is asked of the ContainerEngine itself.
+ */
 async function pullImage(ref: string, progress: (line: string) => void): Promise<string | undefined> {
   progress(`image: pulling ${ref}`);
   const r = await streamCommand('docker', ['pull', '--', ref], {
@@ -81,8 +87,9 @@ async function pullImage(ref: string, progress: (line: string) => void): Promise
 export async function ensureImageAvailable(
   ref: string,
   progress: (line: string) => void,
+  engine: ContainerEngine,
 ): Promise<{ ref: string; id: string }> {
-  if ((await localImageId(ref)) === null && isRegistryRef(ref)) {
+  if ((await engine.imageId(ref)) === null && isRegistryRef(ref)) {
     const failed = await pullImage(ref, progress);
     if (failed) {
       throw new UserError(
@@ -91,7 +98,7 @@ export async function ensureImageAvailable(
       );
     }
   }
-  return ensureImage(ref, progress);
+  return ensureImage(engine, ref, progress);
 }
 
 /** The flavor's published image by digest: already here, or pulled. A reason string when neither. */
@@ -100,20 +107,21 @@ async function publishedImage(
   env: NodeJS.ProcessEnv,
   imagesDir: string,
   progress: (line: string) => void,
+  engine: ContainerEngine,
 ): Promise<ResolvedImage | string> {
   const published = await readPublishedImage(imagesDir, env);
   const ref = publishedPullRef(published, flavor);
   if (!ref) {
     return `no published ${flavor} image recorded in ${published.source} (this version was not released)`;
   }
-  const have = await localImageId(ref);
+  const have = await engine.imageId(ref);
   if (have) {
     progress(`image: ${ref} (${have}), already present`);
     return { ref, id: have, origin: 'local' };
   }
   const failed = await pullImage(ref, progress);
   if (failed) return `pulling ${ref} failed: ${failed}`;
-  const id = await localImageId(ref);
+  const id = await engine.imageId(ref);
   return id ? { ref, id, origin: 'pulled' } : `${ref} was pulled but is not present`;
 }
 
@@ -159,10 +167,12 @@ export async function resolveSandboxImage(
     flavor: ImageFlavor;
     env: NodeJS.ProcessEnv;
     progress: (line: string) => void;
+    /** The engine the run uses: asked whether it has the image. */
+    engine: ContainerEngine;
     imagesDir?: string;
   },
 ): Promise<ResolvedImage> {
-  const { env, progress, flavor } = deps;
+  const { env, progress, flavor, engine } = deps;
   const ref =
     choice.kind === 'ref'
       ? choice.ref
@@ -170,13 +180,13 @@ export async function resolveSandboxImage(
         ? deps.policyImage
         : undefined;
   if (ref) {
-    const had = await localImageId(ref);
-    const image = await ensureImageAvailable(ref, progress);
+    const had = await engine.imageId(ref);
+    const image = await ensureImageAvailable(ref, progress, engine);
     return { ...image, origin: had ? 'local' : 'pulled' };
   }
   const imagesDir = deps.imagesDir ?? findImagesDir();
   if (choice.kind === 'build') return builtImage(flavor, env, imagesDir, progress);
-  const published = await publishedImage(flavor, env, imagesDir, progress);
+  const published = await publishedImage(flavor, env, imagesDir, progress, engine);
   if (typeof published !== 'string') return published;
   if (choice.kind === 'pull') throw new UserError('IMAGE_MISSING', `input image: pull: ${published}`);
   progress(`image: ${published}; building it instead`);

@@ -13,13 +13,15 @@ import type { GateReport, ScriptReport } from '../report/types.js';
 import { writeJson, writeOutputFile } from '../report/write-json.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import type { ContainerEngine } from '../sandbox/container-engine.js';
-import { checkDocker } from '../sandbox/docker.js';
+import { defaultEngine } from '../sandbox/docker-engine.js';
+import { requireEngineUp } from '../sandbox/engine-ready.js';
 import { prepareSandboxEngine } from '../sandbox/engine-limits-check.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
 import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
 import { runBatch } from '../sandbox/run-batch.js';
 import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxConfig } from '../sandbox/types.js';
+import type { HardenedRunner } from '../scan/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { VERSION } from '../version.js';
 import { createTelemetry, newRunId } from '../telemetry/index.js';
@@ -49,11 +51,16 @@ export interface GateDeps {
    */
   telemetryLog?: (line: string) => void;
   /**
-   * The container engine scripts and scanners run on; the local Docker engine when
-   * absent (src/sandbox/docker-engine.ts). Engine checks before the run (the image, the
-   * orphan sweep) still ask the local engine.
+   * The container engine of the whole run: asked whether it is up and has the image,
+   * swept of orphans, and running the scanners and scripts. Given: the caller chose it
+   * (unit tests: a fake, test/helpers/fake-engine.ts), so the engine selection and its
+   * limits check (src/sandbox/engine-limits-check.ts) are skipped. Absent: selected from
+   * --engine/the policy/auto-detection, its limits checked, then the engine DOCKER_HOST
+   * names (src/sandbox/docker-engine.ts `defaultEngine`; Podman's socket when chosen).
    */
   engine?: ContainerEngine;
+  /** How the scanners run; absent: each in a hardened container on `engine` (runHardened). */
+  scanRunner?: HardenedRunner;
 }
 
 export interface StageTimings {
@@ -133,15 +140,19 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     `discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`,
   );
 
-  await prepareSandboxEngine(
-    settings.engine ?? policy.sandbox.engine,
-    sandbox.runtime,
-    deps.progress,
-    deps.env,
-  );
-  await checkDocker();
+  if (!deps.engine) {
+    await prepareSandboxEngine(
+      settings.engine ?? policy.sandbox.engine,
+      sandbox.runtime,
+      deps.progress,
+      deps.env,
+    );
+  }
+  // After the selection: for Podman it points DOCKER_HOST at Podman's socket.
+  const engine = deps.engine ?? defaultEngine();
+  await requireEngineUp(engine);
   // Containers left by an Airlock that was SIGKILLed on this host go first.
-  const swept = await sweepOrphans(sandbox.label);
+  const swept = await sweepOrphans(sandbox.label, engine);
   if (swept.length) notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
   const image = settings.imageChoice
     ? await resolveSandboxImage(settings.imageChoice, {
@@ -149,8 +160,9 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         flavor: policy.sandbox.flavor,
         env: deps.env,
         progress: deps.progress,
+        engine,
       })
-    : await ensureImageAvailable(sandbox.image, deps.progress);
+    : await ensureImageAvailable(sandbox.image, deps.progress, engine);
   // What the scanners and scripts run in, and what the report names: the resolved ref.
   sandbox.image = image.ref;
 
@@ -199,7 +211,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       // Every Python source staged beside the scripts is scanned too: `import` would run it.
       files: [...scripts.map((s) => stagedOf(s.path)), ...stage.modules.map((m) => m.path)],
       sandbox,
-      runner: cancellableRunner((run) => runHardened(run, deps.engine), deps.signal),
+      runner: cancellableRunner(deps.scanRunner ?? ((run) => runHardened(run, engine)), deps.signal),
       progress: deps.progress,
     });
     notices.push(...scan.notices);
@@ -266,7 +278,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         sandbox,
         outDir: output.dir,
         runBatch,
-        engine: deps.engine,
+        engine,
         progress: deps.progress,
         signal: deps.signal,
         onResult: async (script, result) => {

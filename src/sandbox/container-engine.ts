@@ -62,9 +62,19 @@ export interface CopyOut {
   stderr: string;
 }
 
+/** A container the engine lists: its name and labels (both as the engine stores them). */
+export interface ContainerSummary {
+  name: string;
+  labels: Record<string, string>;
+}
+
 export interface ContainerEngine {
+  /** Where the engine is, for messages a person acts on (e.g. unix:///var/run/docker.sock). */
+  readonly endpoint: string;
   /** Whether the engine answers now. */
   ping(): Promise<boolean>;
+  /** The OCI runtimes the engine has (runc, runsc, ...). */
+  runtimes(): Promise<string[]>;
   /** Creates the container; resolves with its id. EngineFailure: image-missing, runtime-missing, engine-gone, refused. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
@@ -92,4 +102,6 @@ export interface ContainerEngine {
   inspect(container: string): Promise<ContainerState | null>;
   /** The local image's id, or null when the engine does not have it. */
   imageId(ref: string): Promise<string | null>;
+  /** Every container, running or not, that carries the label `label` (any value). */
+  listContainers(label: string): Promise<ContainerSummary[]>;
 }

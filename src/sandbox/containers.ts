@@ -3,14 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ContainerEngine } from './container-engine.js';
-import {
-  type ContainerIds,
-  OWNER_HOST_LABEL,
-  OWNER_PID_LABEL,
-  OWNER_START_LABEL,
-  RUN_ID_LABEL,
-} from './container-spec.js';
-import { docker, dockerClientEnv } from './docker.js';
+import { type ContainerIds, OWNER_HOST_LABEL, OWNER_PID_LABEL, OWNER_START_LABEL } from './container-spec.js';
+import { dockerClientEnv } from './docker.js';
 import { defaultEngine } from './docker-engine.js';
 import { pidAlive as processAlive } from '../exec/pid.js';
 
@@ -153,26 +147,26 @@ export async function awaitRemovals(): Promise<string[]> {
 /**
  * Removes containers with our label whose owning process is gone (or whose pid now
  * belongs to a different process). Containers owned by another host are left alone:
- * on a shared engine we cannot see their processes. Returns the names removed.
+ * on a shared engine we cannot see their processes. Returns the names removed; an
+ * engine that cannot list its containers leaves nothing swept (the run's own checks
+ * say whether it answers).
  */
-export async function sweepOrphans(label: string): Promise<string[]> {
-  const format = `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}\t{{.Label "${OWNER_START_LABEL}"}}\t{{.Label "${OWNER_HOST_LABEL}"}}\t{{.Label "${RUN_ID_LABEL}"}}`;
-  const r = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format], {
-    timeoutMs: 30_000,
-  });
-  if (r.exitCode !== 0) return [];
+export async function sweepOrphans(
+  label: string,
+  engine: ContainerEngine = defaultEngine(),
+): Promise<string[]> {
+  const listed = await engine.listContainers(label).catch(() => []);
   const host = os.hostname();
   const orphans: string[] = [];
-  for (const line of r.stdout.split('\n')) {
-    const [name, pidText, start, ownerHost] = line.split('\t');
-    if (!name || live.has(name) || ownerHost !== host) continue;
-    const pid = Number(pidText);
+  for (const { name, labels } of listed) {
+    if (live.has(name) || labels[OWNER_HOST_LABEL] !== host) continue;
+    const pid = Number(labels[OWNER_PID_LABEL]);
+    const start = labels[OWNER_START_LABEL];
     const alive = Number.isSafeInteger(pid) && pid > 0 && processAlive(pid);
     const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
     if (!samePid) orphans.push(name);
   }
   const removed: string[] = [];
-  const engine = defaultEngine();
   for (const name of orphans) if (await engine.remove(name)) removed.push(name);
   return removed;
 }

@@ -3,6 +3,7 @@ import { CappedBuffer } from '../exec/run-command.js';
 import {
   type ContainerEngine,
   type ContainerState,
+  type ContainerSummary,
   type CopyOut,
   EngineFailure,
   type ExecOutcome,
@@ -28,6 +29,10 @@ const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
 export class DockerEngine implements ContainerEngine {
   private api: Promise<EngineApi | null> | undefined;
   constructor(readonly socketPath: string) {}
+
+  get endpoint(): string {
+    return `unix://${this.socketPath}`;
+  }
 
   private async client(): Promise<EngineApi> {
     this.api ??= EngineApi.connect(this.socketPath);
@@ -74,7 +79,7 @@ export class DockerEngine implements ContainerEngine {
     throw new EngineFailure('refused', `the engine refused to create the container: ${why}`);
   }
 
-  private async runtimes(): Promise<string[]> {
+  async runtimes(): Promise<string[]> {
     const r = await this.call('GET', '/info');
     return Object.keys((r.body as { Runtimes?: Record<string, unknown> } | null)?.Runtimes ?? {});
   }
@@ -187,6 +192,24 @@ export class DockerEngine implements ContainerEngine {
     const r = await this.call('GET', `/images/${encodeURIComponent(ref)}/json`, undefined, 20_000);
     const id = (r.body as { Id?: unknown } | null)?.Id;
     return r.status === 200 && typeof id === 'string' ? id : null;
+  }
+
+  async listContainers(label: string): Promise<ContainerSummary[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+    const r = await this.call('GET', `/containers/json?all=1&filters=${filters}`, undefined, 30_000);
+    if (r.status !== 200 || !Array.isArray(r.body)) throw this.failure(r.status, r.body, 'list containers');
+    const out: ContainerSummary[] = [];
+    for (const c of r.body as { Names?: unknown; Labels?: unknown }[]) {
+      // The engine names a container "/name" (one name since links went away).
+      const first = Array.isArray(c.Names) ? c.Names[0] : undefined;
+      const name = typeof first === 'string' ? first.replace(/^\//, '') : '';
+      if (name === '') continue;
+      const labels: Record<string, string> = {};
+      if (c.Labels && typeof c.Labels === 'object')
+        for (const [k, v] of Object.entries(c.Labels)) if (typeof v === 'string') labels[k] = v;
+      out.push({ name, labels });
+    }
+    return out;
   }
 }
 

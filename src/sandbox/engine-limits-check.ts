@@ -1,7 +1,6 @@
 import { UserError } from '../errors.js';
 import { EngineApi } from './engine-api.js';
 import { type EngineChoice, type EngineKind, selectEngine, useEngine } from './engine-select.js';
-import { docker } from './docker.js';
 import { seccompProfileFile } from './seccomp-file.js';
 import type { SandboxRuntime } from './types.js';
 
@@ -102,26 +101,27 @@ function unavailable(choice: EngineChoice, why: string): UserError {
   );
 }
 
-/** The engine's /info through its socket, or (a Docker engine the CLI reaches elsewhere) `docker info`. */
-async function compatInfo(choice: EngineChoice, api: EngineApi | null): Promise<CompatInfo> {
-  if (api !== null) {
-    const r = await api.request('GET', '/info', undefined, 20_000);
-    if (r.status !== 200 || typeof r.body !== 'object' || r.body === null) {
-      throw unavailable(choice, `GET /info answered ${r.status}`);
-    }
-    return r.body as CompatInfo;
+/** The engine's /info through its socket. */
+async function compatInfo(choice: EngineChoice, api: EngineApi): Promise<CompatInfo> {
+  const r = await api.request('GET', '/info', undefined, 20_000);
+  if (r.status !== 200 || typeof r.body !== 'object' || r.body === null) {
+    throw unavailable(choice, `GET /info answered ${r.status}`);
   }
-  const r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
-  try {
-    return JSON.parse(r.stdout) as CompatInfo;
-  } catch {
-    throw unavailable(choice, `docker info exited ${r.exitCode}`);
-  }
+  return r.body as CompatInfo;
 }
 
+/**
+ * What the engine says it enforces, from its own API on its unix socket: the one way
+ * Airlock drives an engine (src/sandbox/docker-engine.ts `defaultEngine` refuses any other).
+ */
 export async function readEngineFacts(choice: EngineChoice): Promise<EngineFacts> {
-  const api = choice.socket === null ? null : await EngineApi.connect(choice.socket);
-  if (choice.socket !== null && api === null) throw unavailable(choice, 'no answer to /_ping');
+  if (choice.socket === null)
+    throw unavailable(
+      choice,
+      'it is not reached through a local unix socket: set DOCKER_HOST=unix:///path/to/docker.sock',
+    );
+  const api = await EngineApi.connect(choice.socket);
+  if (api === null) throw unavailable(choice, 'no answer to /_ping');
   const info = await compatInfo(choice, api);
   const secOpts = Array.isArray(info.SecurityOptions) ? info.SecurityOptions.map(String) : [];
   const facts: EngineFacts = {
@@ -134,7 +134,7 @@ export async function readEngineFacts(choice: EngineChoice): Promise<EngineFacts
     defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
     seccompProfilePath: null,
   };
-  if (choice.kind === 'podman' && api !== null) {
+  if (choice.kind === 'podman') {
     // Podman's compat /info says neither rootless nor which controllers its containers
     // get (a rootless v1 service still claims MemoryLimit: true); its own /libpod/info does.
     const r = await api.request('GET', '/libpod/info', undefined, 20_000);
@@ -161,7 +161,10 @@ export async function requireLimitsInForce(
   const facts = await readEngineFacts(choice);
   const problem = limitsProblem(facts, runtime);
   if (problem) {
-    throw new UserError(problem.code, `${problem.message} (engine: ${choice.socket ?? 'the docker CLI'})`);
+    throw new UserError(
+      problem.code,
+      `${problem.message} (engine: ${choice.socket ?? 'not a local socket'})`,
+    );
   }
   return facts;
 }
@@ -184,17 +187,12 @@ export async function prepareSandboxEngine(
     progress?.(
       `engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`,
     );
-  } else if (await engineReachable(choice)) {
-    // Docker's reachability keeps its own check and message (checkDocker, DOCKER_UNAVAILABLE).
+  } else if (choice.socket !== null && (await EngineApi.connect(choice.socket, 3000)) !== null) {
+    // Docker not answering (or not on a local socket) keeps its own check and message:
+    // requireEngineUp and defaultEngine, DOCKER_UNAVAILABLE.
     await requireLimitsInForce(choice, runtime);
   }
   // process.env: the docker client processes and the Engine API client read it.
   useEngine(choice, process.env, seccompProfile);
   return choice;
-}
-
-async function engineReachable(choice: EngineChoice): Promise<boolean> {
-  if (choice.socket === null)
-    return (await docker(['version'], { timeoutMs: 10_000 }).catch(() => null))?.exitCode === 0;
-  return (await EngineApi.connect(choice.socket, 3000)) !== null;
 }

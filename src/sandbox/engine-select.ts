@@ -9,9 +9,9 @@ import { EngineApi, localEngineSocket } from './engine-api.js';
  * Action input, policy `sandbox.engine`, else auto-detected) before any container.
  *
  * Podman is reached the way the docker CLI itself reaches it: DOCKER_HOST points at
- * Podman's socket for this process, so every call (the Engine API client in
- * engine-api.ts and the few `docker` CLI calls: inspect, ps, image inspect) goes to the
- * same engine. Nothing else in src/sandbox needs to know which engine it is, except the
+ * Podman's socket for this process, so every call (the ContainerEngine that
+ * `defaultEngine()` builds from DOCKER_HOST, and the docker CLI calls left: the image
+ * builder's pull and build, the exit hook's `docker rm`) goes to the same engine. Nothing else in src/sandbox needs to know which engine it is, except the
  * create flags Podman needs on top of the spec's (`engineRunArgs`).
  */
 export type EngineKind = 'docker' | 'podman';

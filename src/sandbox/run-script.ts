@@ -5,7 +5,8 @@ import { UserError } from '../errors.js';
 import type { ExecutionResult } from '../report/types.js';
 import { VERSION } from '../version.js';
 import { sweepOrphans } from './containers.js';
-import { checkDocker, requireImage } from './docker.js';
+import { defaultEngine } from './docker-engine.js';
+import { requireEngineRuntime, requireEngineUp, requireImage } from './engine-ready.js';
 import { runHardened } from './run-hardened.js';
 import type { SandboxConfig, SandboxLimits } from './types.js';
 
@@ -108,12 +109,11 @@ export async function runScript(opts: RunScriptOptions): Promise<RunReport> {
   const startedAt = new Date().toISOString();
   const script = await resolveScript(opts.workspace, opts.script);
   const content = await readFile(script.real);
-  const { runtimes } = await checkDocker();
-  if (!runtimes.includes(opts.sandbox.runtime)) {
-    throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.sandbox.runtime}'`);
-  }
-  const imageId = await requireImage(opts.sandbox.image);
-  await sweepOrphans(opts.sandbox.label);
+  const engine = defaultEngine();
+  await requireEngineUp(engine);
+  await requireEngineRuntime(engine, opts.sandbox.runtime);
+  const imageId = await requireImage(engine, opts.sandbox.image);
+  await sweepOrphans(opts.sandbox.label, engine);
   const outDir = await prepareOutDir(opts.outDir);
   const execution = await runHardened({
     sandbox: opts.sandbox,

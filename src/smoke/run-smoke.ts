@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { sweepOrphans } from '../sandbox/containers.js';
-import { checkDocker, requireImage } from '../sandbox/docker.js';
+import { defaultEngine } from '../sandbox/docker-engine.js';
+import { requireEngineRuntime, requireEngineUp, requireImage } from '../sandbox/engine-ready.js';
 import { runPool } from '../sandbox/pool.js';
 import { DEFAULT_CONTAINER_LABEL, DEFAULT_PROFILES } from '../sandbox/profiles.js';
 import { runHardened } from '../sandbox/run-hardened.js';
@@ -134,13 +135,12 @@ async function flavorOf(opts: SmokeOptions): Promise<SmokeReport['flavor']> {
 /** Runs the smoke suite; throws UserError when Docker or the image is missing. */
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   const startedAt = new Date().toISOString();
-  const { runtimes } = await checkDocker();
-  if (!runtimes.includes(opts.runtime)) {
-    throw new UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.runtime}'`);
-  }
-  const imageId = await requireImage(opts.image);
+  const engine = defaultEngine();
+  await requireEngineUp(engine);
+  await requireEngineRuntime(engine, opts.runtime);
+  const imageId = await requireImage(engine, opts.image);
   const flavor = await flavorOf(opts);
-  await sweepOrphans(DEFAULT_CONTAINER_LABEL);
+  await sweepOrphans(DEFAULT_CONTAINER_LABEL, engine);
   const scripts = smokeDir();
   const applicable = smokeChecksFor(flavor.name);
   const checks = opts.only ? applicable.filter((c) => opts.only!.includes(c.name)) : applicable;

@@ -258,8 +258,14 @@ describe('lifecycle', () => {
     await engine.kill(spec.name);
     await engine.wait(spec.name);
     expect(await engine.inspect(spec.name)).toEqual({ running: false, oomKilled: false });
+    // Listed with its labels while it exists, stopped or not (the orphan sweep reads them).
+    const [label] = Object.keys(spec.labels);
+    const listed = await engine.listContainers(label as string);
+    // (The image's own labels come along: Docker merges them into the container's.)
+    expect(listed.find((c) => c.name === spec.name)?.labels).toMatchObject(spec.labels);
     expect(await engine.remove(spec.name)).toBe(true);
     expect(await engine.inspect(spec.name)).toBeNull();
+    expect((await engine.listContainers(label as string)).map((c) => c.name)).not.toContain(spec.name);
     expect(await engine.remove(spec.name)).toBe(true);
     expect(await engine.imageId(image)).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(await engine.imageId('airlock-no-such-image:never')).toBeNull();

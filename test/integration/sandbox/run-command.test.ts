@@ -2,8 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultEngine } from '../../../src/sandbox/docker-engine.js';
+import { requireEngineRuntime, requireEngineUp } from '../../../src/sandbox/engine-ready.js';
 import { runCli } from '../../helpers/cli-capture.js';
-import { checkDocker } from '../../../src/sandbox/docker.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 import { containersWithLabel } from './helpers.js';
 
@@ -87,18 +88,21 @@ describe('airlock run', () => {
   });
 });
 
-describe('checkDocker', () => {
-  it('reports the engine version and runtimes (runc and runsc registered here)', async () => {
-    const d = await checkDocker();
-    expect(d.serverVersion).toMatch(/^\d+\.\d+/);
-    expect(d.runtimes).toEqual(expect.arrayContaining(['runc', 'runsc']));
+describe('the engine checks before a run (src/sandbox/engine-ready.ts)', () => {
+  it('the engine answers and has runc and runsc (registered here); an unknown runtime is DOCKER_UNAVAILABLE', async () => {
+    const engine = defaultEngine();
+    await requireEngineUp(engine);
+    expect(await engine.runtimes()).toEqual(expect.arrayContaining(['runc', 'runsc']));
+    await expect(requireEngineRuntime(engine, 'kata')).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
   });
 
-  it('an unreachable engine (DOCKER_HOST, passed to the docker client) is DOCKER_UNAVAILABLE', async () => {
+  it('an unreachable engine (DOCKER_HOST) is DOCKER_UNAVAILABLE naming the socket', async () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'unix:///nonexistent/airlock-test.sock';
     try {
-      await expect(checkDocker()).rejects.toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
+      const e = await requireEngineUp(defaultEngine()).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'DOCKER_UNAVAILABLE' });
+      expect((e as Error).message).toContain('unix:///nonexistent/airlock-test.sock');
       expect((await cli('run', 'analysis/ok.py')).code).toBe(2);
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;

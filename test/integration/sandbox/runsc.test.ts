@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDocker } from '../../../src/sandbox/docker.js';
+import { defaultEngine } from '../../../src/sandbox/docker-engine.js';
 import { runHardened } from '../../../src/sandbox/run-hardened.js';
 import { ensureTestImage } from '../../helpers/test-image.js';
 import { containersWithLabel, lastJson, specFor } from './helpers.js';
@@ -10,7 +10,7 @@ let image: string;
 beforeAll(async () => {
   image = await ensureTestImage();
   // Not a skip: CI registers runsc (scripts/setup.sh); without it this suite must fail.
-  expect((await checkDocker()).runtimes).toContain('runsc');
+  expect(await defaultEngine().runtimes()).toContain('runsc');
 });
 
 afterAll(async () => {

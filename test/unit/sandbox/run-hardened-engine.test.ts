@@ -1,88 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type ContainerEngine,
-  type ContainerState,
-  EngineFailure,
-  type ExecOutcome,
-  type ExecSinks,
-} from '../../../src/sandbox/container-engine.js';
-import type { ContainerSpec } from '../../../src/sandbox/container-spec.js';
+import { EngineFailure } from '../../../src/sandbox/container-engine.js';
 import { liveContainers } from '../../../src/sandbox/containers.js';
-import type { ExecConfig } from '../../../src/sandbox/exec-config.js';
 import { runHardened } from '../../../src/sandbox/run-hardened.js';
+import { type FakeBehaviour, FakeEngine } from '../../helpers/fake-engine.js';
 import { hardenedSpec } from '../../helpers/hardened-spec.js';
 
 /**
  * runHardened's decisions, given each typed outcome an engine can give: the order of
  * its calls, fail-closed when the engine goes, classification by kind (never by text),
- * the timeout. A fake engine only here: the real one is driven in
- * test/integration/sandbox/ (docker-engine.test.ts, limits.test.ts).
+ * the timeout. The in-memory engine of test/helpers/fake-engine.ts only here: the real
+ * one is driven in test/integration/sandbox/ (docker-engine.test.ts, limits.test.ts).
  */
 
-type Script = (sinks: ExecSinks, signal?: AbortSignal) => Promise<ExecOutcome>;
+const IMAGE = hardenedSpec().sandbox.image;
 
-class FakeEngine implements ContainerEngine {
-  calls: string[] = [];
-  constructor(
-    private readonly script: Script,
-    private readonly createFailure?: EngineFailure,
-  ) {}
-  async ping() {
-    return true;
-  }
-  async create(spec: ContainerSpec) {
-    this.calls.push('create');
-    if (this.createFailure) throw this.createFailure;
-    expect(spec.network).toBe('none');
-    return 'f'.repeat(64);
-  }
-  async start() {
-    this.calls.push('start');
-  }
-  async exec(_c: string, cfg: ExecConfig, sinks: ExecSinks, opts: { signal?: AbortSignal } = {}) {
-    this.calls.push(`exec ${cfg.cmd[0]}`);
-    return this.script(sinks, opts.signal);
-  }
-  async copyOut(): Promise<never> {
-    throw new Error('not used');
-  }
-  async wait() {}
-  async kill() {
-    this.calls.push('kill');
-  }
-  async remove() {
-    this.calls.push('remove');
-    return true;
-  }
-  async inspect(): Promise<ContainerState | null> {
-    this.calls.push('inspect');
-    return { running: true, oomKilled: false };
-  }
-  async imageId() {
-    return 'sha256:x';
-  }
+/** An engine that has the image and runs hardenedSpec's plot.py as `behaviour` says. */
+function engineFor(behaviour?: FakeBehaviour, images: Record<string, string> = { [IMAGE]: 'sha256:x' }) {
+  const engine = new FakeEngine(images);
+  if (behaviour) engine.behaviours.set('plot.py', behaviour);
+  return engine;
 }
 
-const say =
-  (text: string, exitCode: number | null): Script =>
-  async (sinks) => {
-    sinks.stderr(Buffer.from(text));
-    return { exitCode };
-  };
+/** The engine's calls without their arguments. */
+const verbs = (engine: FakeEngine) => engine.calls.map((c) => c.split(' ')[0]);
 
 describe('runHardened over a ContainerEngine', () => {
   it('creates, starts, execs, then removes, in that order; exit 0 is success', async () => {
-    const engine = new FakeEngine(say('', 0));
+    const engine = engineFor();
     const r = await runHardened(hardenedSpec(), engine);
     expect(r.status).toBe('success');
-    expect(engine.calls).toEqual(['create', 'start', 'exec python3', 'inspect', 'remove']);
+    expect(engine.created[0]?.network).toBe('none');
+    expect(verbs(engine)).toEqual(['create', 'start', 'exec', 'inspect', 'remove']);
     expect(liveContainers()).toEqual([]);
   });
 
   it('a script that prints engine errors and exits 126 is a failure (issue 21, item 12a)', async () => {
     const r = await runHardened(
       hardenedSpec(),
-      new FakeEngine(say('OCI runtime exec failed: x\nError response from daemon: y\n', 126)),
+      engineFor({
+        kind: 'exit',
+        code: 126,
+        stderr: 'OCI runtime exec failed: x\nError response from daemon: y\n',
+      }),
     );
     expect([r.status, r.exitCode, r.reason]).toEqual(['failure', 126, 'exit code 126']);
   });
@@ -94,35 +53,31 @@ describe('runHardened over a ContainerEngine', () => {
   ] as const)(
     'an exec that ends in %s is the sandbox error, never the script failure',
     async (kind, reason) => {
-      const engine = new FakeEngine(async () => {
-        throw new EngineFailure(kind, 'detail');
+      const engine = engineFor({
+        kind: 'custom',
+        run: async () => {
+          throw new EngineFailure(kind, 'detail');
+        },
       });
       const r = await runHardened(hardenedSpec(), engine);
       expect([r.status, r.exitCode, r.reason]).toEqual(['error', null, `${reason}: detail`]);
-      expect(engine.calls.at(-1)).toBe('remove');
+      expect(verbs(engine).at(-1)).toBe('remove');
     },
   );
 
   it('an image the engine lacks: no exec at all, an error that says how to fix it', async () => {
-    const engine = new FakeEngine(say('', 0), new EngineFailure('image-missing', 'No such image'));
+    const engine = engineFor(undefined, {});
     const r = await runHardened(hardenedSpec(), engine);
     expect(r.status).toBe('error');
     expect(r.reason).toContain('airlock image build');
-    expect(engine.calls).toEqual(['create', 'remove']);
+    expect(verbs(engine)).toEqual(['create', 'remove']);
   });
 
   it('the timeout removes the container, stops reading, and classifies timeout', async () => {
     const spec = hardenedSpec({ limits: { ...hardenedSpec().limits, timeoutSeconds: 1 } });
-    const engine = new FakeEngine(
-      (_sinks, signal) =>
-        new Promise((_resolve, reject) => {
-          signal?.addEventListener('abort', () =>
-            reject(Object.assign(new Error('aborted'), { name: 'AbortError' })),
-          );
-        }),
-    );
+    const engine = engineFor({ kind: 'hang' });
     const r = await runHardened(spec, engine);
     expect([r.status, r.exitCode]).toEqual(['timeout', null]);
-    expect(engine.calls.slice(0, 4)).toEqual(['create', 'start', 'exec python3', 'remove']);
+    expect(verbs(engine).slice(0, 4)).toEqual(['create', 'start', 'exec', 'remove']);
   });
 });
