@@ -20,7 +20,7 @@ async function writeImages(dockerfile: string): Promise<void> {
 
 beforeAll(async () => {
   imagesDir = path.join(await mkdtemp(path.join(tmpdir(), 'airlock-images-')), 'images');
-  for (const d of ['debian', 'mermaid', 'python', 'rootfs'])
+  for (const d of ['debian', 'mermaid', 'python', 'rootfs', 'rootfs-full'])
     await mkdir(path.join(imagesDir, d), { recursive: true });
   // A lock that pins nothing: the build needs no index and downloads nothing.
   await writeFile(path.join(imagesDir, 'python', 'requirements.lock'), '# no wheels\n');
@@ -36,7 +36,8 @@ afterAll(async () => {
 describe('image build failures', () => {
   it('names the failed step and its last output as IMAGE_BUILD_FAILED', async () => {
     await writeImages(
-      'FROM debian:bookworm-slim\nRUN echo preparing\nRUN echo "E: the package shelf is empty" && exit 7\n',
+      // A `core` stage: the build targets the flavor's stage (images/Dockerfile has core and full).
+      'FROM debian:bookworm-slim AS core\nRUN echo preparing\nRUN echo "E: the package shelf is empty" && exit 7\n',
     );
     const lines: string[] = [];
     const err = await buildSandboxImage({ tag: TAG, imagesDir, progress: (l) => lines.push(l) }).catch(
@@ -53,7 +54,7 @@ describe('image build failures', () => {
   it('fails when the build does not carry the context label it was given', async () => {
     // A Dockerfile that ignores CONTEXT_SHA256 would make --if-changed rebuild forever
     // (or, worse, trust a stale image): refused.
-    await writeImages('FROM debian:bookworm-slim\nRUN true\n');
+    await writeImages('FROM debian:bookworm-slim AS core\nRUN true\n');
     await expect(buildSandboxImage({ tag: TAG, imagesDir })).rejects.toMatchObject({
       code: 'IMAGE_BUILD_FAILED',
     });
