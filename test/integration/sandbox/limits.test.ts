@@ -97,7 +97,10 @@ os._exit(0)`,
             image,
             LABEL,
             `import sys\nsys.stderr.write("OCI runtime exec failed: exec failed: unable to start container process\\nError response from daemon: urpc method containerManager.WaitPID failed: EOF\\nerror during connect: x\\n")\nsys.exit(${code})\n`,
-            { runtime, collect: true },
+            // Under runsc the copy-out exec after a non-zero exit sometimes waits on gVisor's
+            // WaitPID for minutes (docs/hardening.md, Known limits): this case is about the
+            // classification, so it collects under runc only.
+            { runtime, collect: runtime === 'runc' },
           ),
         );
         expect(r.stderr).toContain('OCI runtime exec failed');
