@@ -1,3 +1,4 @@
+import { existsSync, openSync } from 'node:fs';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -80,6 +81,7 @@ export async function startPrivateDockerd(opts: { egress?: boolean } = {}): Prom
     HOME: process.env.HOME,
     DOCKER_HOST: host,
   });
+  const logFd = () => openSync(join(root, 'dockerd.log'), 'a');
   const start = async (): Promise<void> => {
     daemon = spawn(
       'dockerd',
@@ -97,7 +99,8 @@ export async function startPrivateDockerd(opts: { egress?: boolean } = {}): Prom
         '--iptables=false',
         '--ip-masq=false',
       ],
-      { stdio: 'ignore', detached: false },
+      // Its log beside the data: a daemon that does not come up says why.
+      { stdio: ['ignore', logFd(), logFd()], detached: false },
     );
     for (let i = 0; i < 60; i++) {
       const r = await tryRunCommand('docker', ['info', '--format', '{{.ServerVersion}}'], {
@@ -107,7 +110,10 @@ export async function startPrivateDockerd(opts: { egress?: boolean } = {}): Prom
       if (r.exitCode === 0) return;
       await sleep(500);
     }
-    throw new Error('the private dockerd did not come up in 30 s');
+    const log = await readFile(join(root, 'dockerd.log'), 'utf8').catch(() => '');
+    throw new Error(
+      `the private dockerd did not come up in 30 s; its log ends:\n${log.split('\n').slice(-15).join('\n')}`,
+    );
   };
 
   /** The containerd this daemon started (its pid file lives in our exec root). */
@@ -130,7 +136,27 @@ export async function startPrivateDockerd(opts: { egress?: boolean } = {}): Prom
       daemon?.kill('SIGKILL');
       await waitExit(daemon);
     },
-    restart: start,
+    async restart() {
+      // The killed daemon's containerd outlives it, but wedged: its log pipe to the dead
+      // daemon is full, so it stops answering and the new daemon times out waiting for it
+      // ("libcontainerd: containerd is still running", then "timeout waiting for
+      // containerd to start"). A supervisor restarting the engine ends it first; the
+      // shims (and the script's container) stay, which is what the test checks next.
+      const cd = await containerdPid();
+      if (cd) {
+        try {
+          process.kill(cd, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        for (let i = 0; i < 50 && existsSync(`/proc/${cd}`); i++) await sleep(100);
+      }
+      // Its socket and pid file would make the new daemon wait for the dead one.
+      for (const f of ['containerd.sock', 'containerd.pid']) {
+        await rm(join(execRoot, 'containerd', f), { force: true });
+      }
+      await start();
+    },
     async dispose() {
       daemon?.kill('SIGTERM');
       await Promise.race([waitExit(daemon), sleep(20_000)]);
