@@ -56345,11 +56345,13 @@ async function runCommand(command, args, opts) {
 
 ;// CONCATENATED MODULE: ./src/sandbox/docker.ts
 
-
 /**
  * The docker CLI's environment: a minimal one plus the variables that select and
  * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
  * the docker client only; the container's environment is only ever explicit --env.
+ * The sandbox drives its engine through ContainerEngine (docker-engine.ts); the CLI is
+ * left only where a call must be synchronous (the exit hook's `docker rm`,
+ * containers.ts). The image builder (src/image/) has its own CLI wrapper.
  */
 function dockerClientEnv(env = process.env) {
     const extra = {};
@@ -56357,60 +56359,6 @@ function dockerClientEnv(env = process.env) {
         if (env[k] !== undefined)
             extra[k] = env[k];
     return minimalEnv(extra);
-}
-/** `docker ARGS` through the one exec wrapper, with the docker client's environment. */
-function docker(args, opts = {}) {
-    return tryRunCommand('docker', args, { ...opts, env: dockerClientEnv() });
-}
-/** The engine's version and runtimes; throws DOCKER_UNAVAILABLE when it cannot be reached. */
-async function checkDocker() {
-    const hint = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
-    let r;
-    try {
-        r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
-    }
-    catch (e) {
-        const why = e.code === 'ENOENT' ? 'the docker CLI is not on PATH' : String(e);
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
-    }
-    let info = {};
-    try {
-        info = JSON.parse(r.stdout);
-    }
-    catch {
-        // fall through: reported below
-    }
-    if (r.exitCode !== 0 || !info.ServerVersion) {
-        const why = info.ServerErrors?.[0] ?? (lastLine(r.stderr) || `docker info exited ${r.exitCode}`);
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: ${why}; ${hint}`);
-    }
-    return { serverVersion: info.ServerVersion, runtimes: Object.keys(info.Runtimes ?? {}).sort() };
-}
-/** The image's ID, or null when the engine does not have it locally. */
-async function localImageId(ref) {
-    if (ref.startsWith('-'))
-        return null;
-    const r = await docker(['image', 'inspect', '--format', '{{.Id}}', '--', ref], {
-        timeoutMs: 20_000,
-    });
-    return r.exitCode === 0 ? r.stdout.trim() || null : null;
-}
-/** Throws IMAGE_MISSING unless the image exists locally (we never pull). */
-async function requireImage(ref) {
-    const id = await localImageId(ref);
-    if (!id) {
-        throw new errors_UserError('IMAGE_MISSING', `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``);
-    }
-    return id;
-}
-/**
- * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
- * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
- */
-async function ensureImage(ref, progress) {
-    const id = await requireImage(ref);
-    progress?.(`image: ${ref} (${id})`);
-    return { ref, id };
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/container-engine.ts
@@ -56827,6 +56775,9 @@ class DockerEngine {
     constructor(socketPath) {
         this.socketPath = socketPath;
     }
+    get endpoint() {
+        return `unix://${this.socketPath}`;
+    }
     async client() {
         this.api ??= EngineApi.connect(this.socketPath);
         const api = await this.api;
@@ -56886,9 +56837,12 @@ class DockerEngine {
         const api = await this.client();
         try {
             const end = await api.exec(container, { ...cfg, user: renderUser(cfg.user) }, sinks, opts);
-            // Pid 0: the runtime never started the command (not found, not executable); the
-            // stream then holds the runtime's words, which a script could imitate: not read.
-            if (end.pid === 0)
+            // Pid 0 with 126/127: the runtime never started the command (not executable, not
+            // found); the stream then holds the runtime's words, which a script could imitate:
+            // not read. Podman reports pid 0 for every exec that has ended, so there a script's
+            // own exit 126/127 also reads as not started: an `error`, which fails the gate too
+            // (docs/hardening.md, Engines).
+            if (end.pid === 0 && (end.exitCode === 126 || end.exitCode === 127))
                 throw new EngineFailure('exec-failed', `the engine could not start ${cfg.cmd[0] ?? ''}`);
             return { exitCode: end.exitCode };
         }
@@ -56974,6 +56928,27 @@ class DockerEngine {
         const r = await this.call('GET', `/images/${encodeURIComponent(ref)}/json`, undefined, 20_000);
         const id = r.body?.Id;
         return r.status === 200 && typeof id === 'string' ? id : null;
+    }
+    async listContainers(label) {
+        const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+        const r = await this.call('GET', `/containers/json?all=1&filters=${filters}`, undefined, 30_000);
+        if (r.status !== 200 || !Array.isArray(r.body))
+            throw this.failure(r.status, r.body, 'list containers');
+        const out = [];
+        for (const c of r.body) {
+            // The engine names a container "/name" (one name since links went away).
+            const first = Array.isArray(c.Names) ? c.Names[0] : undefined;
+            const name = typeof first === 'string' ? first.replace(/^\//, '') : '';
+            if (name === '')
+                continue;
+            const labels = {};
+            if (c.Labels && typeof c.Labels === 'object')
+                for (const [k, v] of Object.entries(c.Labels))
+                    if (typeof v === 'string')
+                        labels[k] = v;
+            out.push({ name, labels });
+        }
+        return out;
     }
 }
 let shared;
@@ -57147,29 +57122,25 @@ async function awaitRemovals() {
 /**
  * Removes containers with our label whose owning process is gone (or whose pid now
  * belongs to a different process). Containers owned by another host are left alone:
- * on a shared engine we cannot see their processes. Returns the names removed.
+ * on a shared engine we cannot see their processes. Returns the names removed; an
+ * engine that cannot list its containers leaves nothing swept (the run's own checks
+ * say whether it answers).
  */
-async function sweepOrphans(label) {
-    const format = `{{.Names}}\t{{.Label "${OWNER_PID_LABEL}"}}\t{{.Label "${OWNER_START_LABEL}"}}\t{{.Label "${OWNER_HOST_LABEL}"}}\t{{.Label "${RUN_ID_LABEL}"}}`;
-    const r = await docker(['ps', '--all', '--no-trunc', '--filter', `label=${label}`, '--format', format], {
-        timeoutMs: 30_000,
-    });
-    if (r.exitCode !== 0)
-        return [];
+async function sweepOrphans(label, engine = defaultEngine()) {
+    const listed = await engine.listContainers(label).catch(() => []);
     const host = external_node_os_default().hostname();
     const orphans = [];
-    for (const line of r.stdout.split('\n')) {
-        const [name, pidText, start, ownerHost] = line.split('\t');
-        if (!name || live.has(name) || ownerHost !== host)
+    for (const { name, labels } of listed) {
+        if (live.has(name) || labels[OWNER_HOST_LABEL] !== host)
             continue;
-        const pid = Number(pidText);
+        const pid = Number(labels[OWNER_PID_LABEL]);
+        const start = labels[OWNER_START_LABEL];
         const alive = Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid);
         const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
         if (!samePid)
             orphans.push(name);
     }
     const removed = [];
-    const engine = defaultEngine();
     for (const name of orphans)
         if (await engine.remove(name))
             removed.push(name);
@@ -58111,6 +58082,9 @@ async function runInContainer(run, spec, engine, cfg, containerId) {
     Object.assign(result, {
         status: c.status,
         reason: c.reason,
+        // Typed, for callers that must tell "the command does not exist in the image" (a
+        // scanner the image lacks) from a run that failed: never read from any output text.
+        ...(r.failure ? { engineFailure: r.failure.kind } : {}),
         exitCode: exec.exitCode,
         durationMs: exec.durationMs,
         peakMemoryBytes: stats.peakMemoryBytes,
@@ -69325,6 +69299,9 @@ function scannerLimits(base) {
 
 /** Exit 127/126 or the runtime's "executable file not found": the image lacks the tool. */
 function isMissingExecutable(r) {
+    // The engine could not start the command: typed by the sandbox (src/sandbox/run-hardened.ts).
+    if (r.engineFailure === 'exec-failed')
+        return true;
     if (r.exitCode === 127 || r.exitCode === 126)
         return true;
     return (/executable file not found|no such file or directory/i.test(`${r.reason ?? ''}\n${r.stderr}`) &&
@@ -72623,6 +72600,45 @@ function writeJson(file, value) {
     return writeOutputFile(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/engine-ready.ts
+
+/**
+ * The checks before a run, asked of the ContainerEngine the run will use (Docker's
+ * socket, Podman's through DOCKER_HOST, or a test's fake): is it up, does it have the
+ * image. One way to ask, so the answer is about the engine that then runs the
+ * containers. Image build and pull are the image builder's (src/image/, the docker CLI).
+ */
+const START_HINT = 'start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` (or `bash scripts/setup.sh`)';
+/** Throws DOCKER_UNAVAILABLE (exit 2) unless the engine answers its ping. */
+async function requireEngineUp(engine) {
+    if (await engine.ping().catch(() => false))
+        return;
+    throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine is not reachable: no answer to GET /_ping on ${engine.endpoint}; ${START_HINT}`);
+}
+/** Throws DOCKER_UNAVAILABLE unless the engine has the runtime (runsc must be registered: scripts/setup.sh). */
+async function requireEngineRuntime(engine, runtime) {
+    if ((await engine.runtimes()).includes(runtime))
+        return;
+    throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${runtime}'`);
+}
+/** Throws IMAGE_MISSING unless the engine has the image locally (we never pull here). */
+async function requireImage(engine, ref) {
+    const id = await engine.imageId(ref);
+    if (!id) {
+        throw new errors_UserError('IMAGE_MISSING', `the sandbox image ${ref} is not present in the local Docker engine: run \`airlock image build\``);
+    }
+    return id;
+}
+/**
+ * The gate's image check: `{ ref, id }` of the local image, or IMAGE_MISSING. Never
+ * pulls (the pinned image is the single toolchain; a registry fetch is not ours to do).
+ */
+async function ensureImage(engine, ref, progress) {
+    const id = await requireImage(engine, ref);
+    progress?.(`image: ${ref} (${id})`);
+    return { ref, id };
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/seccomp-file.ts
 
 
@@ -72653,7 +72669,6 @@ function seccompProfileFile() {
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/engine-limits-check.ts
-
 
 
 
@@ -72695,26 +72710,23 @@ function limitsProblem(f, runtime) {
 function unavailable(choice, why) {
     return new errors_UserError('ENGINE_UNAVAILABLE', `the ${choice.kind} engine${choice.socket ? ` on ${choice.socket}` : ''} did not describe itself (${why})`);
 }
-/** The engine's /info through its socket, or (a Docker engine the CLI reaches elsewhere) `docker info`. */
+/** The engine's /info through its socket. */
 async function compatInfo(choice, api) {
-    if (api !== null) {
-        const r = await api.request('GET', '/info', undefined, 20_000);
-        if (r.status !== 200 || typeof r.body !== 'object' || r.body === null) {
-            throw unavailable(choice, `GET /info answered ${r.status}`);
-        }
-        return r.body;
+    const r = await api.request('GET', '/info', undefined, 20_000);
+    if (r.status !== 200 || typeof r.body !== 'object' || r.body === null) {
+        throw unavailable(choice, `GET /info answered ${r.status}`);
     }
-    const r = await docker(['info', '--format', '{{json .}}'], { timeoutMs: 20_000 });
-    try {
-        return JSON.parse(r.stdout);
-    }
-    catch {
-        throw unavailable(choice, `docker info exited ${r.exitCode}`);
-    }
+    return r.body;
 }
+/**
+ * What the engine says it enforces, from its own API on its unix socket: the one way
+ * Airlock drives an engine (src/sandbox/docker-engine.ts `defaultEngine` refuses any other).
+ */
 async function readEngineFacts(choice) {
-    const api = choice.socket === null ? null : await EngineApi.connect(choice.socket);
-    if (choice.socket !== null && api === null)
+    if (choice.socket === null)
+        throw unavailable(choice, 'it is not reached through a local unix socket: set DOCKER_HOST=unix:///path/to/docker.sock');
+    const api = await EngineApi.connect(choice.socket);
+    if (api === null)
         throw unavailable(choice, 'no answer to /_ping');
     const info = await compatInfo(choice, api);
     const secOpts = Array.isArray(info.SecurityOptions) ? info.SecurityOptions.map(String) : [];
@@ -72728,7 +72740,7 @@ async function readEngineFacts(choice) {
         defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
         seccompProfilePath: null,
     };
-    if (choice.kind === 'podman' && api !== null) {
+    if (choice.kind === 'podman') {
         // Podman's compat /info says neither rootless nor which controllers its containers
         // get (a rootless v1 service still claims MemoryLimit: true); its own /libpod/info does.
         const r = await api.request('GET', '/libpod/info', undefined, 20_000);
@@ -72753,7 +72765,7 @@ async function requireLimitsInForce(choice, runtime) {
     const facts = await readEngineFacts(choice);
     const problem = limitsProblem(facts, runtime);
     if (problem) {
-        throw new errors_UserError(problem.code, `${problem.message} (engine: ${choice.socket ?? 'the docker CLI'})`);
+        throw new errors_UserError(problem.code, `${problem.message} (engine: ${choice.socket ?? 'not a local socket'})`);
     }
     return facts;
 }
@@ -72769,18 +72781,14 @@ async function prepareSandboxEngine(requested, runtime, progress, env = process.
         seccompProfile = seccompProfileFile();
         progress?.(`engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`);
     }
-    else if (await engineReachable(choice)) {
-        // Docker's reachability keeps its own check and message (checkDocker, DOCKER_UNAVAILABLE).
+    else if (choice.socket !== null && (await EngineApi.connect(choice.socket, 3000)) !== null) {
+        // Docker not answering (or not on a local socket) keeps its own check and message:
+        // requireEngineUp and defaultEngine, DOCKER_UNAVAILABLE.
         await requireLimitsInForce(choice, runtime);
     }
     // process.env: the docker client processes and the Engine API client read it.
     useEngine(choice, process.env, seccompProfile);
     return choice;
-}
-async function engineReachable(choice) {
-    if (choice.socket === null)
-        return (await docker(['version'], { timeoutMs: 10_000 }).catch(() => null))?.exitCode === 0;
-    return (await EngineApi.connect(choice.socket, 3000)) !== null;
 }
 
 ;// CONCATENATED MODULE: ./src/image/build-context.ts
@@ -73607,7 +73615,12 @@ function parseImageInput(text) {
     }
     return { kind: 'ref', ref: v };
 }
-/** `docker pull`, its layer lines streamed to the log; the last error line on failure. */
+/**
+ * `docker pull`, its layer lines streamed to the log; the last error line on failure.
+ * Pulling (like building, src/image/) is the image builder's job and stays on the docker
+ * CLI, which follows the same DOCKER_HOST as the engine (Podman's socket when selected);
+ * whether the engine has the image is asked of the ContainerEngine itself.
+ */
 async function pullImage(ref, progress) {
     progress(`image: pulling ${ref}`);
     const r = await streamCommand('docker', ['pull', '--', ref], {
@@ -73630,23 +73643,23 @@ async function pullImage(ref, progress) {
  * airlock-sandbox:local is such a local tag). Bounded: a registry that does not
  * answer is an error naming the ref, not a hang.
  */
-async function ensureImageAvailable(ref, progress) {
-    if ((await localImageId(ref)) === null && isRegistryRef(ref)) {
+async function ensureImageAvailable(ref, progress, engine) {
+    if ((await engine.imageId(ref)) === null && isRegistryRef(ref)) {
         const failed = await pullImage(ref, progress);
         if (failed) {
             throw new errors_UserError('IMAGE_MISSING', `sandbox image ${ref} is not present and could not be pulled: ${failed}`);
         }
     }
-    return ensureImage(ref, progress);
+    return ensureImage(engine, ref, progress);
 }
 /** The flavor's published image by digest: already here, or pulled. A reason string when neither. */
-async function publishedImage(flavor, env, imagesDir, progress) {
+async function publishedImage(flavor, env, imagesDir, progress, engine) {
     const published = await readPublishedImage(imagesDir, env);
     const ref = publishedPullRef(published, flavor);
     if (!ref) {
         return `no published ${flavor} image recorded in ${published.source} (this version was not released)`;
     }
-    const have = await localImageId(ref);
+    const have = await engine.imageId(ref);
     if (have) {
         progress(`image: ${ref} (${have}), already present`);
         return { ref, id: have, origin: 'local' };
@@ -73654,7 +73667,7 @@ async function publishedImage(flavor, env, imagesDir, progress) {
     const failed = await pullImage(ref, progress);
     if (failed)
         return `pulling ${ref} failed: ${failed}`;
-    const id = await localImageId(ref);
+    const id = await engine.imageId(ref);
     return id ? { ref, id, origin: 'pulled' } : `${ref} was pulled but is not present`;
 }
 /** A build from the Action's own images/, tagged by its inputs: an engine that has it already skips the work. */
@@ -73684,21 +73697,21 @@ function isLocalFlavorTag(ref) {
  * flavor. Both failing is IMAGE_MISSING with both reasons.
  */
 async function resolveSandboxImage(choice, deps) {
-    const { env, progress, flavor } = deps;
+    const { env, progress, flavor, engine } = deps;
     const ref = choice.kind === 'ref'
         ? choice.ref
         : choice.kind === 'auto' && !isLocalFlavorTag(deps.policyImage)
             ? deps.policyImage
             : undefined;
     if (ref) {
-        const had = await localImageId(ref);
-        const image = await ensureImageAvailable(ref, progress);
+        const had = await engine.imageId(ref);
+        const image = await ensureImageAvailable(ref, progress, engine);
         return { ...image, origin: had ? 'local' : 'pulled' };
     }
     const imagesDir = deps.imagesDir ?? findImagesDir();
     if (choice.kind === 'build')
         return builtImage(flavor, env, imagesDir, progress);
-    const published = await publishedImage(flavor, env, imagesDir, progress);
+    const published = await publishedImage(flavor, env, imagesDir, progress, engine);
     if (typeof published !== 'string')
         return published;
     if (choice.kind === 'pull')
@@ -76496,6 +76509,7 @@ function countLevels(scripts) {
 
 
 
+
 /**
  * The one gate pipeline behind both the CLI and the Action:
  * discover → stage → scan → assess → execute → record → report.
@@ -76559,10 +76573,14 @@ async function gateInto(output, settings, deps) {
         notices.push(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
     t.discoverMs = clock() - c;
     deps.progress(`discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`);
-    await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, deps.progress, deps.env);
-    await checkDocker();
+    if (!deps.engine) {
+        await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, deps.progress, deps.env);
+    }
+    // After the selection: for Podman it points DOCKER_HOST at Podman's socket.
+    const engine = deps.engine ?? defaultEngine();
+    await requireEngineUp(engine);
     // Containers left by an Airlock that was SIGKILLed on this host go first.
-    const swept = await sweepOrphans(sandbox.label);
+    const swept = await sweepOrphans(sandbox.label, engine);
     if (swept.length)
         notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
     const image = settings.imageChoice
@@ -76571,8 +76589,9 @@ async function gateInto(output, settings, deps) {
             flavor: policy.sandbox.flavor,
             env: deps.env,
             progress: deps.progress,
+            engine,
         })
-        : await ensureImageAvailable(sandbox.image, deps.progress);
+        : await ensureImageAvailable(sandbox.image, deps.progress, engine);
     // What the scanners and scripts run in, and what the report names: the resolved ref.
     sandbox.image = image.ref;
     // The log's directory too is made (and read) without following a link a pull request committed.
@@ -76620,7 +76639,7 @@ async function gateInto(output, settings, deps) {
             // Every Python source staged beside the scripts is scanned too: `import` would run it.
             files: [...scripts.map((s) => stagedOf(s.path)), ...stage.modules.map((m) => m.path)],
             sandbox,
-            runner: cancellableRunner((run) => runHardened(run, deps.engine), deps.signal),
+            runner: cancellableRunner(deps.scanRunner ?? ((run) => runHardened(run, engine)), deps.signal),
             progress: deps.progress,
         });
         notices.push(...scan.notices);
@@ -76683,7 +76702,7 @@ async function gateInto(output, settings, deps) {
                 sandbox,
                 outDir: output.dir,
                 runBatch: runBatch,
-                engine: deps.engine,
+                engine,
                 progress: deps.progress,
                 signal: deps.signal,
                 onResult: async (script, result) => {
@@ -77377,6 +77396,7 @@ const imageBuildCommand = {
 
 
 
+
 function inside(root, p) {
     const rel = external_node_path_default().relative(root, p);
     return rel === '' || (!rel.startsWith('..') && !external_node_path_default().isAbsolute(rel));
@@ -77430,12 +77450,11 @@ async function runScript(opts) {
     const startedAt = new Date().toISOString();
     const script = await resolveScript(opts.workspace, opts.script);
     const content = await (0,promises_namespaceObject.readFile)(script.real);
-    const { runtimes } = await checkDocker();
-    if (!runtimes.includes(opts.sandbox.runtime)) {
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.sandbox.runtime}'`);
-    }
-    const imageId = await requireImage(opts.sandbox.image);
-    await sweepOrphans(opts.sandbox.label);
+    const engine = defaultEngine();
+    await requireEngineUp(engine);
+    await requireEngineRuntime(engine, opts.sandbox.runtime);
+    const imageId = await requireImage(engine, opts.sandbox.image);
+    await sweepOrphans(opts.sandbox.label, engine);
     const outDir = await prepareOutDir(opts.outDir);
     const execution = await runHardened({
         sandbox: opts.sandbox,
@@ -77882,6 +77901,7 @@ function smokeChecksFor(flavor) {
 
 
 
+
 /** The name of the variable holding the fake secret (in Airlock's own env, never passed in). */
 const FAKE_SECRET_VAR = 'AIRLOCK_SMOKE_FAKE_SECRET';
 /**
@@ -77947,13 +77967,12 @@ async function flavorOf(opts) {
 /** Runs the smoke suite; throws UserError when Docker or the image is missing. */
 async function runSmoke(opts) {
     const startedAt = new Date().toISOString();
-    const { runtimes } = await checkDocker();
-    if (!runtimes.includes(opts.runtime)) {
-        throw new errors_UserError('DOCKER_UNAVAILABLE', `the Docker engine has no runtime '${opts.runtime}'`);
-    }
-    const imageId = await requireImage(opts.image);
+    const engine = defaultEngine();
+    await requireEngineUp(engine);
+    await requireEngineRuntime(engine, opts.runtime);
+    const imageId = await requireImage(engine, opts.image);
     const flavor = await flavorOf(opts);
-    await sweepOrphans(DEFAULT_CONTAINER_LABEL);
+    await sweepOrphans(DEFAULT_CONTAINER_LABEL, engine);
     const scripts = smokeDir();
     const applicable = smokeChecksFor(flavor.name);
     const checks = opts.only ? applicable.filter((c) => opts.only.includes(c.name)) : applicable;
