@@ -66,7 +66,8 @@ function header(req: K8sJobRequest, job: Omit<K8sJob, 'yaml'>): string {
   });
   return [
     ' Airlock sandbox as Kubernetes objects, written by `airlock render k8s` (docs/scale.md).',
-    ` Policy ${req.policy.name}, profile ${job.profile}, image ${job.spec.image}, ${req.shards} shard(s).`,
+    // JSON-quoted: a policy name comes from a file a pull request may have written.
+    ` Policy ${JSON.stringify(req.policy.name)}, profile ${job.profile}, image ${job.spec.image}, ${req.shards} shard(s).`,
     ' Checked against the Kubernetes API schema (kubernetes-models 4.5.1); not applied to a cluster by Airlock.',
     ' The cluster provides: gVisor registered as runtime handler',
     ` "${GVISOR_HANDLER}"; Airlock's seccomp profile at <kubelet root>/seccomp/${SECCOMP_LOCALHOST_PROFILE} on every`,

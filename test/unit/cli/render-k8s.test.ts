@@ -126,6 +126,15 @@ describe('airlock render k8s', () => {
     expect(r.stderr).toMatch(/EGRESS_UNAVAILABLE: profile standard grants egress/);
   });
 
+  it("a policy's name cannot add YAML documents or lines: it is quoted in the header comment", async () => {
+    mkdirSync(join(ws, 'pol'), { recursive: true });
+    writeFileSync(join(ws, 'pol/named.yml'), 'version: 1\nextends: default\nname: "x\\n---\\nkind: Secret"\n');
+    const r = await runCli(['render', 'k8s', '--shards', '1', '--policy', 'pol/named.yml'], ws);
+    expect(r.code).toBe(0);
+    expect(docsOf(r.stdout).map((d) => d.kind)).toEqual(['RuntimeClass', 'NetworkPolicy', 'Job']);
+    expect(r.stdout).toContain('# Policy "x\\n---\\nkind: Secret", profile standard');
+  });
+
   it('is listed in airlock --help', async () => {
     const r = await runCli(['--help'], ws);
     expect(r.stdout).toMatch(/^ {2}render k8s +write the sandbox as a Kubernetes Indexed Job/m);
