@@ -128,7 +128,10 @@ describe('airlock render k8s', () => {
 
   it("a policy's name cannot add YAML documents or lines: it is quoted in the header comment", async () => {
     mkdirSync(join(ws, 'pol'), { recursive: true });
-    writeFileSync(join(ws, 'pol/named.yml'), 'version: 1\nextends: default\nname: "x\\n---\\nkind: Secret"\n');
+    writeFileSync(
+      join(ws, 'pol/named.yml'),
+      'version: 1\nextends: default\nname: "x\\n---\\nkind: Secret"\n',
+    );
     const r = await runCli(['render', 'k8s', '--shards', '1', '--policy', 'pol/named.yml'], ws);
     expect(r.code).toBe(0);
     expect(docsOf(r.stdout).map((d) => d.kind)).toEqual(['RuntimeClass', 'NetworkPolicy', 'Job']);
