@@ -72,54 +72,115 @@ export function profileMemoryProblem(
 }
 
 /**
+ * The names of what the floor holds a spec to, one per check below. Every rendering of
+ * the spec in another system's terms (src/k8s/flag-mapping.ts for Kubernetes) keys its
+ * counterpart table by this list, so a check added here without a counterpart (or an
+ * explicit "no counterpart") there fails to compile and fails its test.
+ */
+export const HARDENING_FLAGS = [
+  'readOnlyRootfs',
+  'capDropAll',
+  'noNewPrivileges',
+  'seccompProfile',
+  'networkNone',
+  'ipcPrivate',
+  'nonRootUser',
+  'memoryLimit',
+  'noSwap',
+  'cpuLimit',
+  'pidsLimit',
+  'shmSize',
+  'ulimits',
+  'tmpfsSizes',
+  'tmpfsWithinMemory',
+  'readOnlyMounts',
+  'runtime',
+  'userNamespaces',
+] as const;
+export type HardeningFlag = (typeof HARDENING_FLAGS)[number];
+
+/** Why a spec breaks one flag, or null when it holds it. */
+type FloorCheck = (spec: ContainerSpec) => string | null;
+
+const positive = (name: string, v: number): string | null =>
+  Number.isSafeInteger(v) && v > 0 ? null : `limit ${name} must be a positive integer, got ${v}`;
+
+/** The floor, one check per flag; the first problem of each is reported. */
+export const FLOOR_CHECKS: Record<HardeningFlag, FloorCheck> = {
+  readOnlyRootfs: (s) => (s.readonlyRootfs === true ? null : 'the root filesystem must be read-only'),
+  capDropAll: (s) =>
+    s.capDrop.length === 1 && s.capDrop[0] === 'ALL' ? null : 'capabilities must be dropped: ALL',
+  noNewPrivileges: (s) =>
+    s.securityOpt.includes('no-new-privileges') ? null : 'no-new-privileges must be set',
+  seccompProfile: (s) => {
+    if (s.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o))) return 'seccomp must not be unconfined';
+    // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
+    // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
+    return s.securityOpt.filter((o) => o.startsWith('seccomp=')).length === 1
+      ? null
+      : "Airlock's seccomp profile must be set";
+  },
+  networkNone: (s) => (s.network === 'none' ? null : `the network must be none, got ${s.network}`),
+  ipcPrivate: (s) => (s.ipc === 'private' ? null : 'the IPC namespace must be private'),
+  nonRootUser: (s) => {
+    for (const [who, ids] of [
+      ['script', s.user],
+      ['keeper', s.keeperUser],
+    ] as const) {
+      const problem = idProblem(ids);
+      if (problem) return `${who} user ${renderUser(ids)}: ${problem}`;
+    }
+    return null;
+  },
+  memoryLimit: (s) => positive('memoryBytes', s.limits.memoryBytes),
+  noSwap: (s) =>
+    s.limits.memorySwapBytes === s.limits.memoryBytes
+      ? null
+      : 'swap must be off (memorySwapBytes = memoryBytes)',
+  cpuLimit: (s) => positive('nanoCpus', s.limits.nanoCpus),
+  pidsLimit: (s) => positive('pids', s.limits.pids),
+  shmSize: (s) => positive('shmBytes', s.limits.shmBytes),
+  ulimits: (s) => {
+    const missing = ['nofile', 'fsize', 'core'].find(
+      (name) => !s.limits.ulimits.some((u) => u.name === name),
+    );
+    return missing === undefined ? null : `ulimit ${missing} must be set`;
+  },
+  tmpfsSizes: (s) =>
+    s.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0)
+      ? 'every tmpfs needs a size'
+      : null,
+  tmpfsWithinMemory: (s) => {
+    const rule = memoryRule(s.limits.memoryBytes, s.tmpfs, s.limits.shmBytes);
+    return rule.ok
+      ? null
+      : `tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
+          `${rule.memoryBytes}: a disk fill would end as an OOM kill`;
+  },
+  readOnlyMounts: (s) => (s.mounts.some((m) => !m.readOnly) ? 'every bind mount must be read-only' : null),
+  // Named explicitly: an engine whose default runtime was changed must not pick another.
+  runtime: (s) =>
+    s.runtime === 'runc' || s.runtime === 'runsc'
+      ? null
+      : `the runtime must be runc or runsc, got ${String(s.runtime)}`,
+  // Absent = the engine's own setting (a daemon's userns-remap applies); `host` would opt
+  // this container out of a remap the operator configured.
+  userNamespaces: (s) =>
+    s.usernsMode === 'host' ? "the user namespace must not be the host's (usernsMode host)" : null,
+};
+
+/**
  * What no container of Airlock's may lack, checked on the spec every rendering comes
  * from. A violation is a bug or a hostile policy getting through: refuse, never run.
  */
 export function assertHardeningFloor(spec: ContainerSpec): void {
-  const fail = (why: string): never => {
-    throw new UserError(
-      'INPUT_INVALID',
-      `sandbox container ${spec.name} is below the hardening floor: ${why}`,
-    );
-  };
-  if (spec.readonlyRootfs !== true) fail('the root filesystem must be read-only');
-  if (spec.capDrop.length !== 1 || spec.capDrop[0] !== 'ALL') fail('capabilities must be dropped: ALL');
-  if (!spec.securityOpt.includes('no-new-privileges')) fail('no-new-privileges must be set');
-  if (spec.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o))) fail('seccomp must not be unconfined');
-  // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
-  // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
-  if (spec.securityOpt.filter((o) => o.startsWith('seccomp=')).length !== 1)
-    fail("Airlock's seccomp profile must be set");
-  if (spec.network !== 'none') fail(`the network must be none, got ${spec.network}`);
-  if (spec.ipc !== 'private') fail('the IPC namespace must be private');
-  for (const [who, ids] of [
-    ['script', spec.user],
-    ['keeper', spec.keeperUser],
-  ] as const) {
-    const problem = idProblem(ids);
-    if (problem) fail(`${who} user ${renderUser(ids)}: ${problem}`);
-  }
-  const l = spec.limits;
-  for (const [name, v] of [
-    ['memoryBytes', l.memoryBytes],
-    ['nanoCpus', l.nanoCpus],
-    ['pids', l.pids],
-    ['shmBytes', l.shmBytes],
-  ] as const) {
-    if (!Number.isSafeInteger(v) || v <= 0) fail(`limit ${name} must be a positive integer, got ${v}`);
-  }
-  if (l.memorySwapBytes !== l.memoryBytes) fail('swap must be off (memorySwapBytes = memoryBytes)');
-  for (const name of ['nofile', 'fsize', 'core'] as const) {
-    if (!l.ulimits.some((u) => u.name === name)) fail(`ulimit ${name} must be set`);
-  }
-  if (spec.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0))
-    fail('every tmpfs needs a size');
-  if (spec.mounts.some((m) => !m.readOnly)) fail('every bind mount must be read-only');
-  const rule = memoryRule(l.memoryBytes, spec.tmpfs, l.shmBytes);
-  if (!rule.ok) {
-    fail(
-      `tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
-        `${rule.memoryBytes}: a disk fill would end as an OOM kill`,
-    );
+  for (const flag of HARDENING_FLAGS) {
+    const why = FLOOR_CHECKS[flag](spec);
+    if (why !== null) {
+      throw new UserError(
+        'INPUT_INVALID',
+        `sandbox container ${spec.name} is below the hardening floor: ${why}`,
+      );
+    }
   }
 }

@@ -3,6 +3,7 @@ import { auditKeygenCommand } from './audit-keygen.js';
 import { auditVerifyCommand } from './audit-verify.js';
 import { gateCommand, scanCommand } from './gate.js';
 import { imageBuildCommand } from './image-build.js';
+import { renderK8sCommand } from './render-k8s.js';
 import { runCommand } from './run.js';
 import { smokeCommand } from './smoke.js';
 
@@ -18,4 +19,5 @@ export const commands: CliCommand[] = [
   imageBuildCommand,
   runCommand,
   smokeCommand,
+  renderK8sCommand,
 ];

@@ -9,7 +9,7 @@ import { main } from '../../../src/cli/main.js';
  * every command the CLI has is in the table. A renamed or removed flag breaks this.
  */
 const readme = readFileSync('README.md', 'utf8');
-const rows = [...readme.matchAll(/^\| `airlock ([a-z]+(?: [a-z]+)?) ([^`]*)` \|/gm)].map((m) => ({
+const rows = [...readme.matchAll(/^\| `airlock ([a-z]+(?: [a-z][a-z0-9]*)?) ([^`]*)` \|/gm)].map((m) => ({
   name: m[1]!.trim(),
   synopsis: m[2]!,
 }));

@@ -195,6 +195,8 @@ describe('assertHardeningFloor: what no spec may lack, whoever built it', () => 
     ['no fsize ulimit', (s) => (s.limits.ulimits = s.limits.ulimits.filter((u) => u.name !== 'fsize'))],
     ['an unbounded tmpfs', (s) => ((s.tmpfs[0] as { sizeBytes: number }).sizeBytes = 0)],
     ['a writable bind mount', (s) => ((s.mounts[0] as { readOnly: boolean }).readOnly = false)],
+    ['an unknown runtime', (s) => (s.runtime = 'kata' as 'runc')],
+    ["the host's user namespace", (s) => (s.usernsMode = 'host')],
     [
       'tmpfs mounts that can hold the whole memory limit',
       (s) => {
