@@ -60,6 +60,8 @@ export interface BindMount {
   source: string;
   target: string;
   readOnly: boolean;
+  /** `data`: the policy's data inputs (the floor names it when it is not read-only). */
+  kind?: 'data';
 }
 export interface TmpfsMount {
   target: string;
@@ -207,6 +209,27 @@ function mountTarget(target: string): string {
 }
 
 /**
+ * Where a script's folder is mounted when data inputs are: /work/<its workspace path>.
+ * The folder name comes from a pull request: the same characters as any mount path are
+ * refused, and it must stay strictly below /work.
+ */
+function scriptDirTarget(scriptDir: string): string {
+  const target = path.posix.join(WORK_DIR, scriptDir);
+  if (
+    scriptDir === '' ||
+    scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..') ||
+    /[,"\n\r\0:]/.test(scriptDir) ||
+    !target.startsWith(`${WORK_DIR}/`)
+  ) {
+    throw new UserError(
+      'PATH_INVALID',
+      `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: rename it (no , " : or control characters)`,
+    );
+  }
+  return target;
+}
+
+/**
  * The container for one run: pure (no engine, no process state), throws UserError for
  * an invalid run before any container exists. `idleSeconds` extends the keeper's
  * lifetime by how long it may wait for its script (a container started ahead).
@@ -228,6 +251,7 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
     throw new UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
   }
   const user = parseSandboxUser(run.sandbox.user);
+  const scriptTarget = run.data ? scriptDirTarget(run.data.scriptDir) : WORK_DIR;
   const memoryBytes = l.memoryMb * MIB;
   const spec: ContainerSpec = {
     name: ids.name,
@@ -252,7 +276,11 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
       ],
     },
     mounts: [
-      { source: mountSource(run.workDir), target: WORK_DIR, readOnly: true },
+      // Data first: the engine mounts a parent before what is mounted inside it.
+      ...(run.data
+        ? [{ source: mountSource(run.data.host), target: WORK_DIR, readOnly: true, kind: 'data' as const }]
+        : []),
+      { source: mountSource(run.workDir), target: scriptTarget, readOnly: true },
       ...(run.readOnlyMounts ?? []).map((m) => ({
         source: mountSource(m.host),
         target: mountTarget(m.container),
@@ -278,7 +306,7 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
       [RUN_ID_LABEL]: ids.runId,
     },
     env: sandboxEnv(run.env),
-    workdir: WORK_DIR,
+    workdir: scriptTarget,
   };
   assertHardeningFloor(spec);
   return spec;

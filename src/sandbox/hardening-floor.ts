@@ -114,6 +114,9 @@ export function assertHardeningFloor(spec: ContainerSpec): void {
   }
   if (spec.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0))
     fail('every tmpfs needs a size');
+  // The data inputs are what the audit hashed: a script must not be able to change them.
+  if (spec.mounts.some((m) => m.kind === 'data' && !m.readOnly))
+    fail('data inputs must be mounted read-only');
   if (spec.mounts.some((m) => !m.readOnly)) fail('every bind mount must be read-only');
   const rule = memoryRule(l.memoryBytes, spec.tmpfs, l.shmBytes);
   if (!rule.ok) {
