@@ -116,6 +116,13 @@ export async function findDataFiles(
 }
 
 function relativeDataPattern(ws: Workspace, pattern: string, where: Where): string {
+  // The schema refuses these too: `{x,..}` and `\.\.` would expand to `..` inside fast-glob.
+  if (pattern.startsWith('!') || pattern.includes('\\') || /\{[^{}]*\.\.[^{}]*\}/.test(pattern)) {
+    throw new UserError(
+      'PATH_OUTSIDE_WORKSPACE',
+      `policy ${where.policy}: data: ${quoteRef(pattern)} may reach outside the workspace (no "!", "\\" or ".." in braces)`,
+    );
+  }
   try {
     return relativePattern(ws, pattern);
   } catch (e) {

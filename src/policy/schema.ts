@@ -283,6 +283,10 @@ const LimitsSchema = z.strictObject({
 const DataGlob = RelativeGlob.refine((g) => !g.split('/').some((seg) => seg.startsWith('.') && seg !== '.'), {
   message:
     'expected a glob of visible files (no segment starting with ".": .git, .env and other hidden files are never mounted)',
+}).refine((g) => !g.startsWith('!') && !g.includes('\\'), {
+  // Each glob adds files; fast-glob would read an escaped `\.\.` as `..`.
+  message:
+    'expected a glob that adds files: no leading "!" (exclusion) and no "\\" escapes (use [*] for a literal *)',
 });
 
 export const PolicySchema = z.strictObject({
