@@ -1,6 +1,7 @@
 import { copyFile, link, lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { scriptDirMountProblem } from '../sandbox/container-spec.js';
 import type { DataMountSpec } from '../sandbox/types.js';
 import { copyDataFiles, type DataFile, type DataLimits, findDataFiles } from './data-inputs.js';
 
@@ -57,8 +58,17 @@ export async function stageData(opts: {
   await mkdir(opts.into, { mode: 0o755 });
   const files = await copyDataFiles(opts.workspace, found.files, opts.into, opts.limits, where);
   if (files.length === 0) return { files, notices, mountFor: () => undefined };
+  // A folder whose name cannot be a mount path fails only its own scripts (they run
+  // without the data, as before, and say so), never the whole gate.
+  const unmountable = new Set<string>();
   const dirs = [...new Set(opts.scripts.map(folderOf))].sort();
   for (const dir of dirs) {
+    const problem = dir === '.' ? null : scriptDirMountProblem(dir);
+    if (problem) {
+      unmountable.add(dir);
+      notices.push(`policy data: not mounted for the scripts in ${JSON.stringify(dir)}: ${problem}`);
+      continue;
+    }
     for (const f of files.filter((x) => under(dir, x.path))) {
       await linkInto(join(opts.into, f.path), join(opts.tree, f.path));
     }
@@ -69,7 +79,7 @@ export async function stageData(opts: {
     notices,
     mountFor: (stagedPath) => {
       const dir = folderOf(stagedPath);
-      return dir === '.' ? undefined : { host: opts.into, scriptDir: dir };
+      return dir === '.' || unmountable.has(dir) ? undefined : { host: opts.into, scriptDir: dir };
     },
   };
 }

@@ -209,24 +209,26 @@ function mountTarget(target: string): string {
 }
 
 /**
- * Where a script's folder is mounted when data inputs are: /work/<its workspace path>.
- * The folder name comes from a pull request: the same characters as any mount path are
- * refused, and it must stay strictly below /work.
+ * Why a script's folder cannot be mounted at /work/<folder> beside the data inputs, or
+ * null. The folder name comes from a pull request: the characters refused in any mount
+ * path are refused here, and it must stay strictly below /work.
  */
+export function scriptDirMountProblem(scriptDir: string): string | null {
+  if (scriptDir === '' || scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+    return 'not a plain workspace-relative folder';
+  if (/[,"\n\r\0:]/.test(scriptDir)) return 'its name holds , " : or a control character';
+  return null;
+}
+
 function scriptDirTarget(scriptDir: string): string {
-  const target = path.posix.join(WORK_DIR, scriptDir);
-  if (
-    scriptDir === '' ||
-    scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..') ||
-    /[,"\n\r\0:]/.test(scriptDir) ||
-    !target.startsWith(`${WORK_DIR}/`)
-  ) {
+  const problem = scriptDirMountProblem(scriptDir);
+  if (problem) {
     throw new UserError(
       'PATH_INVALID',
-      `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: rename it (no , " : or control characters)`,
+      `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: ${problem}`,
     );
   }
-  return target;
+  return path.posix.join(WORK_DIR, scriptDir);
 }
 
 /**

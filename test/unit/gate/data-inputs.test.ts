@@ -199,6 +199,23 @@ describe('stageData: the layout the sandbox mounts', () => {
     expect((await lstat(join(into, 'deep/er'))).isDirectory()).toBe(true);
   });
 
+  it('a script folder whose name cannot be a mount path runs without the data, and says so', async () => {
+    const staged = await stageData({
+      workspace: ws,
+      patterns: ['data/*.csv'],
+      limits: LIMITS,
+      policyLabel: WHERE.policy,
+      into: join(root, 'data-root'),
+      tree: join(root, 'tree'),
+      scripts: ['odd,name/x.py', 'analysis/report.py'],
+    });
+    expect(staged.mountFor('odd,name/x.py')).toBeUndefined();
+    expect(staged.mountFor('analysis/report.py')).toMatchObject({ scriptDir: 'analysis' });
+    expect(staged.notices).toEqual([
+      'policy data: not mounted for the scripts in "odd,name": its name holds , " : or a control character',
+    ]);
+  });
+
   it('no data matched: no mounts, the layout is unchanged', async () => {
     const staged = await stageData({
       workspace: ws,
