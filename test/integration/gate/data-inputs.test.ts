@@ -67,7 +67,7 @@ const script = (p: string): ScriptReport => {
   if (!s) throw new Error(`${p} not in the report`);
   return s;
 };
-const gate = () =>
+const gate = (...extra: string[]) =>
   runCli(
     [
       'gate',
@@ -79,6 +79,7 @@ const gate = () =>
       '.airlock/audit/audit.log',
       '--format',
       'json',
+      ...extra,
     ],
     ws,
     { PATH: process.env.PATH },
@@ -152,6 +153,19 @@ describe('policy data: read-only inputs at their repository paths (real engine)'
     const executions = audit.filter((e) => e.kind === 'execution');
     expect(executions.map((e) => e.data.path).sort()).toEqual(['analysis/report.py', 'top.py']);
     for (const e of executions) expect(e.data.run).toBe(runId);
+  });
+
+  it('the same under gVisor (--runtime runsc): read allowed, write refused', async () => {
+    const r = await gate('--runtime', 'runsc');
+    expect(r.code, r.stderr).toBe(0);
+    const again: GateReport = JSON.parse(readFileSync(join(ws, '.airlock/report.json'), 'utf8'));
+    const s = again.scripts.find((x) => x.path === 'analysis/report.py');
+    expect(s?.execution?.runtime).toBe('runsc');
+    expect(s?.execution?.stdout).toContain('sum 42\n');
+    for (const what of ['append', 'create', 'chmod', 'remove']) {
+      expect(s?.execution?.stdout).toMatch(new RegExp(`^${what} (EROFS|EACCES|EPERM)$`, 'm'));
+    }
+    expect(readFileSync(join(ws, 'data/sales.csv'), 'utf8')).toBe(SALES);
   });
 
   it('data replaced by a link out of the workspace: refused (exit 2), nothing runs', async () => {
