@@ -153,12 +153,14 @@ async function matchedFile(ws: Workspace, pattern: string, rel: string, w: Where
   // Every component resolved: a link (or a match below a linked folder) must stay inside.
   const inside = await realInside(ws, abs).catch(() => null);
   if (!inside) {
+    // Named by the link the checkout holds, never by what lies beyond it: below a linked
+    // folder (`ext -> ~/.ssh`) the match's own name is a file outside (`ext/id_rsa`).
     throw problem(
       'PATH_OUTSIDE_WORKSPACE',
       w,
       pattern,
-      rel,
-      'which leads outside the workspace through a symbolic link: data is never read through a link out of it',
+      await linkOut(ws, rel),
+      'a symbolic link leading outside the workspace (or nowhere): data is never read through a link out of it',
     );
   }
   if (hidden(inside.rel))
@@ -194,6 +196,16 @@ async function matchedFile(ws: Workspace, pattern: string, rel: string, w: Where
       `${code}: data is never code (no scanner reads it); narrow the glob`,
     );
   return inside.real;
+}
+
+/** The first component of `rel` that leads out of the workspace: a name the checkout itself holds. */
+async function linkOut(ws: Workspace, rel: string): Promise<string> {
+  const parts = rel.split('/');
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    if ((await realInside(ws, join(ws.real, prefix)).catch(() => null)) === null) return prefix;
+  }
+  return rel;
 }
 
 /**
