@@ -26,6 +26,8 @@ export interface AuditRecorder {
     policy: Policy;
     image: { ref: string; id: string };
     scripts: number;
+    /** The policy's data inputs the scripts can read (path, bytes, sha256); absent when none. */
+    inputs?: readonly { path: string; bytes: number; sha256: string }[];
   }): Promise<void>;
   /**
    * One `scan` entry per script, then one per staged module (marked `module: true`);
@@ -72,7 +74,7 @@ export async function openAuditRecorder(
     `record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`,
   );
   return {
-    async runStart({ settings, policy, image, scripts }) {
+    async runStart({ settings, policy, image, scripts, inputs }) {
       await append('run.start', {
         airlock: VERSION,
         mode: settings.mode,
@@ -90,6 +92,11 @@ export async function openAuditRecorder(
         },
         image,
         scripts,
+        // Like the policy and image, a fact of the whole run: every execution entry with this
+        // `run` read exactly these bytes (hashed once, mounted read-only).
+        ...(inputs?.length
+          ? { inputs: inputs.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })) }
+          : {}),
       });
     },
     async scanned(scripts, scanners, modules = []) {

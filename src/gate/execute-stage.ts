@@ -8,7 +8,7 @@ import type { ExecutionResult, ScriptReport } from '../report/types.js';
 import { KEEPER_GRACE_SECONDS } from '../sandbox/container-spec.js';
 import type { ContainerEngine } from '../sandbox/container-engine.js';
 import type { runBatch } from '../sandbox/run-batch.js';
-import type { SandboxConfig } from '../sandbox/types.js';
+import type { DataMountSpec, SandboxConfig } from '../sandbox/types.js';
 import { asCancelled, cancelledBy } from './cancel.js';
 
 /**
@@ -43,6 +43,8 @@ export async function executeStage(opts: {
   /** The staged file Python runs, when not the script's own path (a notebook's extracted script). */
   commandPathOf?: (scriptPath: string) => string;
   sandbox: SandboxConfig;
+  /** The policy's data inputs as this script's sandbox mounts them (src/gate/data-layout.ts). */
+  dataOf?: (scriptPath: string) => DataMountSpec | undefined;
   outDir: string;
   runBatch: typeof runBatch;
   /** The container engine the scripts run on (the batch's default: the local Docker engine). */
@@ -80,6 +82,7 @@ export async function executeStage(opts: {
         const egress = egressFor(opts.policy, script.level);
         const session = egress ? await startEgressSession(egress) : undefined;
         if (session) sessions.set(script, session);
+        const data = opts.dataOf?.(script.path);
         return {
           sandbox: opts.sandbox,
           limits: profile.limits,
@@ -88,6 +91,7 @@ export async function executeStage(opts: {
           command: session ? session.wrap(command) : command,
           collectOutputTo: artifacts,
           label: script.path,
+          ...(data ? { data } : {}),
           ...(session ? { env: session.env, readOnlyMounts: [session.mount] } : {}),
         };
       },

@@ -1,5 +1,5 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { assessScript } from '../assess/index.js';
 import { changedPythonFiles, discoverScripts, notebookFindings, stagedNames } from '../discover/index.js';
 import { hostResourceError } from '../host-error.js';
@@ -30,6 +30,7 @@ import { cancellableRunner, cancelledBy } from './cancel.js';
 import { executeStage } from './execute-stage.js';
 import { type OutputRun, openOutputRun } from './output-dir.js';
 import { ensureRealDirs } from './real-dirs.js';
+import { type StagedData, stageData } from './data-layout.js';
 import { scanStage } from './scan-stage.js';
 import { stageScripts } from './stage.js';
 import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
@@ -202,7 +203,22 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     decision: 'skipped',
   }));
   try {
-    await audit?.runStart({ settings, policy, image, scripts: scripts.length });
+    // The policy's data inputs, copied and hashed once, before anything is recorded or runs.
+    let data: StagedData | undefined;
+    if (settings.mode === 'gate' && policy.data.length > 0) {
+      data = await stageData({
+        workspace: settings.workspace,
+        patterns: policy.data,
+        limits: { maxFiles: policy.limits.maxDataFiles, maxBytes: policy.limits.maxDataBytes },
+        policyLabel:
+          settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
+        into: join(stage.base, 'data'),
+        tree: stage.root,
+        scripts: found.scripts.map((s) => stagedOf(s.path)),
+      });
+      notices.push(...data.notices);
+    }
+    await audit?.runStart({ settings, policy, image, scripts: scripts.length, inputs: data?.files });
 
     c = clock();
     const scan = await scanStage({
@@ -275,6 +291,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         scripts,
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
         commandPathOf: stagedOf,
+        ...(data ? { dataOf: (p: string) => data.mountFor(stagedOf(p)) } : {}),
         sandbox,
         outDir: output.dir,
         runBatch,
@@ -339,6 +356,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       notices: [...new Set(notices)],
       scripts,
       modules: staged.modules.length ? staged.modules : undefined,
+      inputs: data?.files.length ? data.files : undefined,
       audit:
         closed && settings.audit
           ? {

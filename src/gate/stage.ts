@@ -50,6 +50,8 @@ export interface StagedModule {
 }
 
 export interface Stage {
+  /** The private folder holding `root` and the run views; removed by `dispose`. */
+  base: string;
   root: string;
   notices: string[];
   /** Every staged Python source that is not a gated script, sorted by path. */
@@ -117,6 +119,7 @@ async function fillStage(base: string, input: StageInput, dispose: () => Promise
   }
   const views = new Map<TrustLevel, (dir: string) => string>();
   return {
+    base,
     root,
     notices,
     modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),

@@ -25,6 +25,11 @@ export const DEFAULT_LIMITS = {
   // so what was scanned is what runs): 500 x 256 KiB bounds that at 125 MiB. A
   // generated analysis script over 256 KiB is itself suspicious (embedded payloads).
   maxFileBytes: 256 * 1024,
+  // Policy `data:` inputs (docs/policy.md, "data"): copied once per gate into the private
+  // stage and hashed. 500 files bounds the list every audit `run.start` entry carries well
+  // below its 1 MiB line limit; 256 MiB bounds the copy in TMPDIR.
+  maxDataFiles: 500,
+  maxDataBytes: 256 * 1024 * 1024,
 } as const;
 
 export const DEFAULT_SANDBOX = {

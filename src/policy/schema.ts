@@ -254,6 +254,9 @@ export const AllowlistEntrySchema = z.strictObject({
   expires: z.string().refine(isCalendarDate, { message: 'expected an ISO date YYYY-MM-DD' }),
 });
 
+/** The hard ceiling of `limits.maxDataFiles`: the audit line bound below. */
+export const MAX_DATA_FILES = 1000;
+
 const LimitsSchema = z.strictObject({
   maxFiles: z.number().int().min(1).max(100_000).default(DEFAULT_LIMITS.maxFiles),
   maxFileBytes: z
@@ -262,6 +265,28 @@ const LimitsSchema = z.strictObject({
     .min(1)
     .max(64 * 1024 * 1024)
     .default(DEFAULT_LIMITS.maxFileBytes),
+  // The audit's run.start entry lists every data file: 1000 x (512-byte path + hash) < 1 MiB.
+  maxDataFiles: z.number().int().min(1).max(MAX_DATA_FILES).default(DEFAULT_LIMITS.maxDataFiles),
+  maxDataBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(8 * 1024 ** 3)
+    .default(DEFAULT_LIMITS.maxDataBytes),
+});
+
+/**
+ * `data:`: read-only inputs the scripts may read, as workspace-relative globs (docs/policy.md).
+ * A hidden segment is refused here: `.git` holds the checkout's token, `.env` secrets; the
+ * stage never shows a script a hidden file, and data must not be the way around that.
+ */
+const DataGlob = RelativeGlob.refine((g) => !g.split('/').some((seg) => seg.startsWith('.') && seg !== '.'), {
+  message:
+    'expected a glob of visible files (no segment starting with ".": .git, .env and other hidden files are never mounted)',
+}).refine((g) => !g.startsWith('!') && !g.includes('\\'), {
+  // Each glob adds files; fast-glob would read an escaped `\.\.` as `..`.
+  message:
+    'expected a glob that adds files: no leading "!" (exclusion) and no "\\" escapes (use [*] for a literal *)',
 });
 
 export const PolicySchema = z.strictObject({
@@ -276,6 +301,8 @@ export const PolicySchema = z.strictObject({
   sandbox: SandboxSchema.prefault({}),
   allowlist: z.array(AllowlistEntrySchema).max(5000).default([]),
   limits: LimitsSchema.prefault({}),
+  /** Read-only inputs mounted at their workspace-relative paths; default none. */
+  data: z.array(DataGlob).max(100).default([]),
   failOn: z
     .array(z.enum(FAIL_ON_OUTCOMES))
     .refine((a) => new Set(a).size === a.length, { message: 'expected each outcome at most once' })

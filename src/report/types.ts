@@ -145,6 +145,11 @@ export interface GateReport {
   scripts: ScriptReport[];
   /** Present when Python sources other than the gated scripts were staged (and scanned). */
   modules?: ModuleReport[];
+  /**
+   * The policy's `data:` inputs every executed script could read (read-only, at their
+   * workspace paths): present when the policy names data and the gate ran scripts.
+   */
+  inputs?: { path: string; bytes: number; sha256: string }[];
   /** `signed` is false when the log was written without a signing key (unsigned checkpoint). */
   audit?: { log: string; checkpoint: string; size: number; root: string; signed: boolean };
   /**

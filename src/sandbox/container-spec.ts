@@ -60,6 +60,8 @@ export interface BindMount {
   source: string;
   target: string;
   readOnly: boolean;
+  /** `data`: the policy's data inputs (the floor names it when it is not read-only). */
+  kind?: 'data';
 }
 export interface TmpfsMount {
   target: string;
@@ -207,6 +209,29 @@ function mountTarget(target: string): string {
 }
 
 /**
+ * Why a script's folder cannot be mounted at /work/<folder> beside the data inputs, or
+ * null. The folder name comes from a pull request: the characters refused in any mount
+ * path are refused here, and it must stay strictly below /work.
+ */
+export function scriptDirMountProblem(scriptDir: string): string | null {
+  if (scriptDir === '' || scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+    return 'not a plain workspace-relative folder';
+  if (/[,"\n\r\0:]/.test(scriptDir)) return 'its name holds , " : or a control character';
+  return null;
+}
+
+function scriptDirTarget(scriptDir: string): string {
+  const problem = scriptDirMountProblem(scriptDir);
+  if (problem) {
+    throw new UserError(
+      'PATH_INVALID',
+      `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: ${problem}`,
+    );
+  }
+  return path.posix.join(WORK_DIR, scriptDir);
+}
+
+/**
  * The container for one run: pure (no engine, no process state), throws UserError for
  * an invalid run before any container exists. `idleSeconds` extends the keeper's
  * lifetime by how long it may wait for its script (a container started ahead).
@@ -228,6 +253,7 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
     throw new UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
   }
   const user = parseSandboxUser(run.sandbox.user);
+  const scriptTarget = run.data ? scriptDirTarget(run.data.scriptDir) : WORK_DIR;
   const memoryBytes = l.memoryMb * MIB;
   const spec: ContainerSpec = {
     name: ids.name,
@@ -252,7 +278,11 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
       ],
     },
     mounts: [
-      { source: mountSource(run.workDir), target: WORK_DIR, readOnly: true },
+      // Data first: the engine mounts a parent before what is mounted inside it.
+      ...(run.data
+        ? [{ source: mountSource(run.data.host), target: WORK_DIR, readOnly: true, kind: 'data' as const }]
+        : []),
+      { source: mountSource(run.workDir), target: scriptTarget, readOnly: true },
       ...(run.readOnlyMounts ?? []).map((m) => ({
         source: mountSource(m.host),
         target: mountTarget(m.container),
@@ -278,7 +308,7 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
       [RUN_ID_LABEL]: ids.runId,
     },
     env: sandboxEnv(run.env),
-    workdir: WORK_DIR,
+    workdir: scriptTarget,
   };
   assertHardeningFloor(spec);
   return spec;

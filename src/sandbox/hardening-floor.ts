@@ -157,7 +157,12 @@ export const FLOOR_CHECKS: Record<HardeningFlag, FloorCheck> = {
       : `tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
           `${rule.memoryBytes}: a disk fill would end as an OOM kill`;
   },
-  readOnlyMounts: (s) => (s.mounts.some((m) => !m.readOnly) ? 'every bind mount must be read-only' : null),
+  readOnlyMounts: (s) => {
+    // The data inputs are what the audit hashed: a script must not be able to change them.
+    if (s.mounts.some((m) => m.kind === 'data' && !m.readOnly))
+      return 'data inputs must be mounted read-only';
+    return s.mounts.some((m) => !m.readOnly) ? 'every bind mount must be read-only' : null;
+  },
   // Named explicitly: an engine whose default runtime was changed must not pick another.
   runtime: (s) =>
     s.runtime === 'runc' || s.runtime === 'runsc'

@@ -60,6 +60,20 @@ export interface HardenedRunSpec {
   collectOutputTo?: string;
   /** Extra read-only mounts (host path -> container path), e.g. policy rule files for scanners. */
   readOnlyMounts?: { host: string; container: string }[];
+  /**
+   * The policy's data inputs (src/gate/data-layout.ts): `host` is mounted read-only as
+   * /work and `workDir` on top of it at /work/<scriptDir>, the working directory, so data
+   * sits at the same relative path from the script as in the repository. Absent: the
+   * script's folder is /work.
+   */
+  data?: DataMountSpec;
   /** Human label for logs and container names, e.g. the script's relative path. */
   label?: string;
+}
+
+export interface DataMountSpec {
+  /** Host folder mirroring the workspace: the data files and the script folders' mount points. */
+  host: string;
+  /** The script's folder, workspace-relative with forward slashes, never '.'. */
+  scriptDir: string;
 }

@@ -113,6 +113,9 @@ const validPolicy = fc
     allowlist: fc.array(allowEntry, { maxLength: 4 }),
     maxFiles: fc.integer({ min: 1, max: 100_000 }),
     maxFileBytes: fc.integer({ min: 1, max: 64 * 1024 * 1024 }),
+    maxDataFiles: fc.integer({ min: 1, max: 1000 }),
+    maxDataBytes: fc.integer({ min: 1, max: 8 * 1024 ** 3 }),
+    data: fc.array(fc.stringMatching(/^[a-z*]{1,8}(\/[a-z*]{1,8}){0,3}(\.csv)?$/), { maxLength: 3 }),
     failOn: fc.uniqueArray(fc.constantFrom(...FAIL_ON_OUTCOMES)),
   })
   .map((g) => {
@@ -137,7 +140,13 @@ const validPolicy = fc
         parallelism: g.parallelism,
       },
       allowlist: g.allowlist,
-      limits: { maxFiles: g.maxFiles, maxFileBytes: g.maxFileBytes },
+      limits: {
+        maxFiles: g.maxFiles,
+        maxFileBytes: g.maxFileBytes,
+        maxDataFiles: g.maxDataFiles,
+        maxDataBytes: g.maxDataBytes,
+      },
+      data: g.data,
       failOn: g.failOn,
     };
   });
