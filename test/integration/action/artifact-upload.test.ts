@@ -164,3 +164,54 @@ describe('uploading the output directory as a workflow artifact', () => {
     expect(fake.calls).toEqual([]);
   });
 });
+
+describe('the stand-in refuses what the results service would (so the tests above mean something)', () => {
+  const post = (body: unknown, token = fake.env().ACTIONS_RUNTIME_TOKEN) =>
+    fetch(`${fake.url}/twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const ids = () => ({
+    workflow_run_backend_id: fake.runBackendId,
+    workflow_job_run_backend_id: fake.jobBackendId,
+  });
+
+  it('checks field names and types against the generated message, the token, and the backend ids', async () => {
+    const ok = { ...ids(), name: 'n', version: 7, mime_type: 'application/zip' };
+    const cases: [unknown, string | undefined, number, string][] = [
+      [{ ...ok, colour: 'red' }, undefined, 400, 'unknown field(s) colour'],
+      [
+        { workflowRunBackendId: fake.runBackendId, name: 'n' },
+        undefined,
+        400,
+        'unknown field(s) workflowRunBackendId',
+      ],
+      [{ ...ok, version: 'seven' }, undefined, 400, 'version'],
+      [{ ...ok, workflow_job_run_backend_id: 'another-job' }, undefined, 403, 'backend ids not in the token'],
+      [ok, '', 401, 'no Bearer token'],
+      [ok, 'a.b.c', 401, 'token signature'],
+    ];
+    for (const [body, token, status, text] of cases) {
+      const r = await post(body, token);
+      expect(r.status, text).toBe(status);
+      expect(((await r.json()) as { msg: string }).msg).toContain(text);
+    }
+    expect(fake.violations).toHaveLength(cases.length);
+    fake.violations.length = 0;
+    // The well-formed request is accepted and gets a signed URL.
+    const good = await post(ok);
+    expect(good.status).toBe(200);
+    const url = new URL(((await good.json()) as { signed_upload_url: string }).signed_upload_url);
+    // Blob storage wants the issued signature.
+    url.searchParams.set('sig', 'forged');
+    const put = await fetch(url, {
+      method: 'PUT',
+      headers: { 'x-ms-version': '2024-08-04', 'x-ms-blob-type': 'BlockBlob' },
+      body: 'x',
+    });
+    expect([put.status, put.headers.get('x-ms-error-code')]).toEqual([403, 'AuthenticationFailed']);
+    expect(fake.violations).toHaveLength(1);
+    fake.violations.length = 0;
+  });
+});
