@@ -38,6 +38,12 @@ export interface ActionInputs {
   allowPullRequestTarget: boolean;
   /** Fail the gate when a pull request changes the policy or the workflow that runs the gate. */
   failOnPolicyChange: boolean;
+  /** Upload the output directory as a workflow artifact (src/action/artifact-stage.ts). */
+  uploadArtifact: boolean;
+  /** The artifact's name; undefined = one made from the run, attempt, job and category. */
+  artifactName: string | undefined;
+  /** Days GitHub keeps the artifact; undefined = the repository's setting. */
+  artifactRetentionDays: number | undefined;
 }
 
 function bool(name: string): boolean {
@@ -85,7 +91,41 @@ export async function readActionInputs(): Promise<ActionInputs> {
     token,
     allowPullRequestTarget: bool('allow-pull-request-target'),
     failOnPolicyChange: bool('fail-on-policy-change'),
+    uploadArtifact: core.getInput('upload-artifact') === '' ? true : bool('upload-artifact'),
+    artifactName: artifactNameInput(core.getInput('artifact-name').trim()),
+    artifactRetentionDays: retentionDaysInput(core.getInput('artifact-retention-days').trim()),
   };
+}
+
+/**
+ * The artifact service refuses names with `" : < > | * ? \ /` or line breaks (what
+ * @actions/artifact checks before it asks); the name also ends up in the job summary.
+ * So a plain set, checked here, before anything runs.
+ */
+export const ARTIFACT_NAME = /^[A-Za-z0-9._-]{1,200}$/;
+
+function artifactNameInput(text: string): string | undefined {
+  if (text === '') return undefined;
+  if (!ARTIFACT_NAME.test(text)) {
+    throw new UserError(
+      'INPUT_INVALID',
+      `input artifact-name: expected 1 to 200 letters, digits, . _ -, got '${text.slice(0, 240)}'`,
+    );
+  }
+  return text;
+}
+
+function retentionDaysInput(text: string): number | undefined {
+  if (text === '') return undefined;
+  // GitHub keeps artifacts 1 to 90 days (400 on private repositories of some plans);
+  // the service lowers a value above the repository's maximum with a warning.
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 400) {
+    throw new UserError(
+      'INPUT_INVALID',
+      `input artifact-retention-days: expected a whole number of days from 1 to 400, or empty, got '${text.slice(0, 40)}'`,
+    );
+  }
+  return Number(text);
 }
 
 /** Paths derived from the inputs, each refused if it leaves the workspace. */

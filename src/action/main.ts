@@ -12,9 +12,10 @@ import { uploadSarif } from '../github/code-scanning.js';
 import { type GitHubContext, readGitHubContext, sarifTargetForCheckout } from '../github/context.js';
 import { assertGatesThePullRequest, assertSafeTrigger, readWorkspaceHead } from '../github/safe-trigger.js';
 import { sarifUploadRefusal } from '../github/sarif-scope.js';
-import { renderSummary, STEP_SUMMARY_MAX_BYTES } from '../report/summary.js';
+import { renderSummary, STEP_SUMMARY_MAX_BYTES, type SummaryOptions } from '../report/summary.js';
 import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
+import { artifactNote, artifactStage } from './artifact-stage.js';
 import { reportFailure } from './failure-report.js';
 import { branchCheckpointSource, publishAuditStage } from './publish-stage.js';
 import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
@@ -89,25 +90,29 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     setOutputs(report, settings, trust);
     if (report.scripts.length === 0)
       core.warning("Airlock scanned nothing: no script matched the gate's paths");
-    if (settings.summaryFile) {
-      const trustPart = trust.summary ? `\n${trust.summary}` : '';
-      let gateSummary = await readFile(settings.summaryFile, 'utf8');
-      // One step's summary must stay under GitHub's 1 MiB together with the PR's trust sections.
-      const room = STEP_SUMMARY_MAX_BYTES - Buffer.byteLength(trustPart, 'utf8');
-      if (Buffer.byteLength(gateSummary, 'utf8') > room)
-        gateSummary = renderSummary(report, { blobBase: blobBase(ctx, head), maxBytes: room });
-      await core.summary.addRaw(gateSummary + trustPart).write();
-    }
-    reported = true;
     if (report.cancelled) {
       // Nothing more within the few seconds GitHub gives before SIGKILL: a partial SARIF
-      // could close alerts, and publishing is a network round trip. The local log holds it.
+      // could close alerts, and publishing or uploading is a network round trip. The local log holds it.
+      await writeStepSummary(settings, report, trust, { blobBase: blobBase(ctx, head) });
+      reported = true;
       core.setFailed(
-        `Airlock: cancelled by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started; SARIF not uploaded, audit log not published`,
+        `Airlock: cancelled by ${report.cancelled.signal}: ${report.cancelled.inFlight} run(s) stopped, ${report.cancelled.notStarted} not started; SARIF not uploaded, audit log not published, output not uploaded as an artifact`,
       );
       return;
     }
+    // Findings first, so the step's first annotations are the most severe findings.
     emitAnnotations(reportAnnotations(report), core, { seeAlso: 'the job summary and the SARIF' });
+
+    // Before the summary, which links to it; never throws, never changes the verdict.
+    const artifact = inputs.uploadArtifact
+      ? await artifactStage({ ctx, inputs, outDir: settings.outDir, env })
+      : undefined;
+    await writeStepSummary(settings, report, trust, {
+      blobBase: blobBase(ctx, head),
+      artifactUrl: artifact?.uploaded ? artifact.url : undefined,
+      artifact: artifact ? artifactNote(artifact) : undefined,
+    });
+    reported = true;
 
     if (inputs.uploadSarif) await uploadStage(ctx, inputs, settings, head, workspace, report);
     if (settings.audit && inputs.auditBranch && auditAppended !== undefined) {
@@ -181,6 +186,26 @@ function setOutputs(report: GateReport, settings: GateSettings, trust: TrustStag
   core.setOutput('report-path', settings.reportFile);
   core.setOutput('audit-checkpoint', report.audit?.checkpoint ?? '');
   core.setOutput('image-id', report.image.id ?? '');
+}
+
+/**
+ * The job summary: the gate's own (summary.md), re-rendered when the Action has more to
+ * say (the artifact) or it would not fit beside the pull request's trust sections.
+ */
+async function writeStepSummary(
+  settings: GateSettings,
+  report: GateReport,
+  trust: TrustStage,
+  opts: SummaryOptions,
+): Promise<void> {
+  if (!settings.summaryFile) return;
+  const trustPart = trust.summary ? `\n${trust.summary}` : '';
+  // One step's summary must stay under GitHub's 1 MiB together with the PR's trust sections.
+  const room = STEP_SUMMARY_MAX_BYTES - Buffer.byteLength(trustPart, 'utf8');
+  let gateSummary = opts.artifact ? '' : await readFile(settings.summaryFile, 'utf8');
+  if (opts.artifact || Buffer.byteLength(gateSummary, 'utf8') > room)
+    gateSummary = renderSummary(report, { ...opts, maxBytes: room });
+  await core.summary.addRaw(gateSummary + trustPart).write();
 }
 
 function blobBase(ctx: GitHubContext, head: string | undefined): string {

@@ -56,6 +56,8 @@ export interface GitHubContext {
   apiUrl: string;
   runId: string;
   runAttempt: string;
+  /** The job's id in the workflow (GITHUB_JOB); matrix legs share it. */
+  job?: string;
   workflow: string;
   /** `owner/repo/.github/workflows/file.yml@ref`: the workflow file this run executes. */
   workflowRef?: string;
@@ -88,6 +90,7 @@ const EnvSchema = z.object({
   GITHUB_API_URL: httpUrl.default('https://api.github.com'),
   GITHUB_RUN_ID: z.string().regex(/^\d*$/).default(''),
   GITHUB_RUN_ATTEMPT: z.string().regex(/^\d*$/).default(''),
+  GITHUB_JOB: z.string().max(1024).default(''),
   GITHUB_WORKFLOW: z.string().max(1024).default(''),
   GITHUB_WORKFLOW_REF: z.string().max(1024).default(''),
   GITHUB_ACTOR: z.string().max(256).default(''),
@@ -156,6 +159,7 @@ export function parseGitHubContext(env: NodeJS.ProcessEnv, payload: unknown): Gi
     apiUrl: vars.GITHUB_API_URL,
     runId: vars.GITHUB_RUN_ID,
     runAttempt: vars.GITHUB_RUN_ATTEMPT,
+    job: vars.GITHUB_JOB || undefined,
     workflow: vars.GITHUB_WORKFLOW,
     workflowRef: vars.GITHUB_WORKFLOW_REF,
     actor: vars.GITHUB_ACTOR,

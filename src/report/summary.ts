@@ -1,4 +1,4 @@
-import { codeSpan, escapeMarkdown, fmtBytes, fmtMs, utf8Bytes } from './markdown.js';
+import { codeSpan, escapeMarkdown, fmtBytes, fmtMs, link, utf8Bytes } from './markdown.js';
 import { missingScannerWarnings } from './scanner-warnings.js';
 import {
   artifactsSection,
@@ -47,9 +47,56 @@ const SECTIONS_SHARE = 0.6;
 export interface SummaryOptions extends SummaryLinks {
   /** Bytes (UTF-8) the whole summary may take; default GitHub's per-step limit. */
   maxBytes?: number;
+  /** The output directory's upload as a workflow artifact (the Action), when one was tried. */
+  artifact?: ArtifactNote;
 }
 
-function head(report: GateReport): string[] {
+/** What the Action's artifact upload did (src/action/artifact-stage.ts), for the summary. */
+export interface ArtifactNote {
+  name: string;
+  url?: string;
+  files?: number;
+  /** Size of the uploaded zip. */
+  bytes?: number;
+  /** SHA-256 of the uploaded zip, hex. */
+  digest?: string;
+  /** Why nothing was uploaded; absent when the upload succeeded. */
+  failed?: string;
+  /** Files of the output directory left out of the upload, each with why. */
+  skipped: string[];
+}
+
+const MAX_SKIPPED_SHOWN = 10;
+
+/** One line (and a note of what was left out) near the top: where to download the run's files. */
+function artifactLines(a: ArtifactNote): string[] {
+  const name = link(codeSpan(a.name, 200), a.url);
+  const out: string[] = [];
+  if (a.failed) {
+    out.push(
+      `> ⚠️ **Output not uploaded as a workflow artifact** (${codeSpan(a.name, 200)}): ${escapeMarkdown(a.failed, 700)}. The gate's verdict does not depend on it.`,
+    );
+  } else {
+    const zip = a.bytes !== undefined ? `, zip ${fmtBytes(a.bytes)}` : '';
+    const digest = a.digest ? `, sha256 ${codeSpan(a.digest, 64)}` : '';
+    out.push(
+      `📦 **Workflow artifact:** ${name}: this run's output directory (report.json, the SARIF, this summary, the scripts' artifacts), ${a.files ?? 0} file(s)${zip}${digest}.`,
+    );
+  }
+  if (a.skipped.length) {
+    const shown = a.skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => escapeMarkdown(s, 300));
+    const more =
+      a.skipped.length > MAX_SKIPPED_SHOWN ? `, and ${a.skipped.length - MAX_SKIPPED_SHOWN} more` : '';
+    out.push(
+      '',
+      `> ⚠️ ${a.skipped.length} file(s) of the output directory not uploaded: ${shown.join('; ')}${more}.`,
+    );
+  }
+  out.push('');
+  return out;
+}
+
+function head(report: GateReport, artifact: ArtifactNote | undefined): string[] {
   const out: string[] = [];
   out.push(`## Airlock: ${report.verdict === 'pass' ? '✅ pass' : '❌ fail'}`, '');
   const c = report.counts;
@@ -57,6 +104,7 @@ function head(report: GateReport): string[] {
     `${report.scripts.length} script(s): ${c.blocked} blocked, ${c.high} high, ${c.low} low; ${c.executed} executed, ${c.failed} failed.`,
     '',
   );
+  if (artifact) out.push(...artifactLines(artifact));
   if (report.cancelled) {
     const k = report.cancelled;
     out.push(
@@ -149,7 +197,7 @@ class Budget {
 
 export function renderSummary(report: GateReport, opts: SummaryOptions = {}): string {
   const max = opts.maxBytes ?? STEP_SUMMARY_MAX_BYTES;
-  const top = head(report).join('\n');
+  const top = head(report, opts.artifact).join('\n');
   const info = runInfo(report).join('\n');
   const free = max - utf8Bytes(top) - utf8Bytes(info) - OMISSION_RESERVE - 4;
   const ordered = report.scripts

@@ -29,6 +29,9 @@ const inputs = (over: Partial<ActionInputs>): ActionInputs => ({
   token: '',
   allowPullRequestTarget: false,
   failOnPolicyChange: false,
+  uploadArtifact: false,
+  artifactName: undefined,
+  artifactRetentionDays: undefined,
   ...over,
 });
 
