@@ -31,6 +31,46 @@ export function bundledPackageRoots(stats) {
   return [...roots];
 }
 
+/**
+ * Packages published without licence metadata or file, whose licence their source
+ * repository states. Kept by exact version: a new version must be checked again.
+ * - buffers@0.1.1 (via @actions/artifact > unzip-stream > binary): MIT, per the LICENSE
+ *   file github.com/substack/node-buffers added after 0.1.1 was published (GitHub's own
+ *   actions/upload-artifact ships this same package).
+ */
+const PUBLISHED_WITHOUT_LICENSE = new Map([
+  [
+    'buffers@0.1.1',
+    {
+      license: 'MIT',
+      text: [
+        '(The MIT License)',
+        '',
+        'Copyright (c) 2010 James Halliday (mail@substack.net)',
+        '',
+        'Permission is hereby granted, free of charge, to any person obtaining',
+        'a copy of this software and associated documentation files (the',
+        '"Software"), to deal in the Software without restriction, including',
+        'without limitation the rights to use, copy, modify, merge, publish,',
+        'distribute, sublicense, and/or sell copies of the Software, and to',
+        'permit persons to whom the Software is furnished to do so, subject to',
+        'the following conditions:',
+        '',
+        'The above copyright notice and this permission notice shall be',
+        'included in all copies or substantial portions of the Software.',
+        '',
+        'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND,',
+        'EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF',
+        'MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND',
+        'NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE',
+        'LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION',
+        'OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION',
+        'WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.',
+      ].join('\n'),
+    },
+  ],
+]);
+
 function licenseOf(pkg) {
   if (typeof pkg.license === 'string') return pkg.license;
   if (pkg.license?.type) return pkg.license.type;
@@ -47,7 +87,11 @@ export function bundleLicenses(statsPath) {
     const file = readdirSync(root).find((n) => LICENSE_FILE.test(n));
     const text = file ? readFileSync(join(root, file), 'utf8').trim() : '(the package ships no licence file)';
     const key = `${pkg.name}@${pkg.version}`;
-    if (!entries.has(key)) entries.set(key, `==== ${key} (${licenseOf(pkg)}) ====\n${text}\n`);
+    const known = !file && licenseOf(pkg) === 'UNKNOWN' ? PUBLISHED_WITHOUT_LICENSE.get(key) : undefined;
+    const line = known
+      ? `==== ${key} (${known.license}) ====\n${known.text}\n(licence from the package's source repository; the npm package ships none)\n`
+      : `==== ${key} (${licenseOf(pkg)}) ====\n${text}\n`;
+    if (!entries.has(key)) entries.set(key, line);
   }
   return [...entries.keys()]
     .sort()
