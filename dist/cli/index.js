@@ -40557,7 +40557,7 @@ var visit = __nccwpck_require__(10204);
 
 
 __webpack_unused_export__ = composer.Composer;
-__webpack_unused_export__ = Document.Document;
+exports.yo = Document.Document;
 __webpack_unused_export__ = Schema.Schema;
 __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
@@ -55940,61 +55940,104 @@ function profileMemoryProblem(l) {
         'raise memoryMb or lower tmpfsMb/outputMb');
 }
 /**
+ * The names of what the floor holds a spec to, one per check below. Every rendering of
+ * the spec in another system's terms (src/k8s/flag-mapping.ts for Kubernetes) keys its
+ * counterpart table by this list, so a check added here without a counterpart (or an
+ * explicit "no counterpart") there fails to compile and fails its test.
+ */
+const HARDENING_FLAGS = [
+    'readOnlyRootfs',
+    'capDropAll',
+    'noNewPrivileges',
+    'seccompProfile',
+    'networkNone',
+    'ipcPrivate',
+    'nonRootUser',
+    'memoryLimit',
+    'noSwap',
+    'cpuLimit',
+    'pidsLimit',
+    'shmSize',
+    'ulimits',
+    'tmpfsSizes',
+    'tmpfsWithinMemory',
+    'readOnlyMounts',
+    'runtime',
+    'userNamespaces',
+];
+const positive = (name, v) => Number.isSafeInteger(v) && v > 0 ? null : `limit ${name} must be a positive integer, got ${v}`;
+/** The floor, one check per flag; the first problem of each is reported. */
+const FLOOR_CHECKS = {
+    readOnlyRootfs: (s) => (s.readonlyRootfs === true ? null : 'the root filesystem must be read-only'),
+    capDropAll: (s) => s.capDrop.length === 1 && s.capDrop[0] === 'ALL' ? null : 'capabilities must be dropped: ALL',
+    noNewPrivileges: (s) => s.securityOpt.includes('no-new-privileges') ? null : 'no-new-privileges must be set',
+    seccompProfile: (s) => {
+        if (s.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o)))
+            return 'seccomp must not be unconfined';
+        // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
+        // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
+        return s.securityOpt.filter((o) => o.startsWith('seccomp=')).length === 1
+            ? null
+            : "Airlock's seccomp profile must be set";
+    },
+    networkNone: (s) => (s.network === 'none' ? null : `the network must be none, got ${s.network}`),
+    ipcPrivate: (s) => (s.ipc === 'private' ? null : 'the IPC namespace must be private'),
+    nonRootUser: (s) => {
+        for (const [who, ids] of [
+            ['script', s.user],
+            ['keeper', s.keeperUser],
+        ]) {
+            const problem = idProblem(ids);
+            if (problem)
+                return `${who} user ${renderUser(ids)}: ${problem}`;
+        }
+        return null;
+    },
+    memoryLimit: (s) => positive('memoryBytes', s.limits.memoryBytes),
+    noSwap: (s) => s.limits.memorySwapBytes === s.limits.memoryBytes
+        ? null
+        : 'swap must be off (memorySwapBytes = memoryBytes)',
+    cpuLimit: (s) => positive('nanoCpus', s.limits.nanoCpus),
+    pidsLimit: (s) => positive('pids', s.limits.pids),
+    shmSize: (s) => positive('shmBytes', s.limits.shmBytes),
+    ulimits: (s) => {
+        const missing = ['nofile', 'fsize', 'core'].find((name) => !s.limits.ulimits.some((u) => u.name === name));
+        return missing === undefined ? null : `ulimit ${missing} must be set`;
+    },
+    tmpfsSizes: (s) => s.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0)
+        ? 'every tmpfs needs a size'
+        : null,
+    tmpfsWithinMemory: (s) => {
+        const rule = memoryRule(s.limits.memoryBytes, s.tmpfs, s.limits.shmBytes);
+        return rule.ok
+            ? null
+            : `tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
+                `${rule.memoryBytes}: a disk fill would end as an OOM kill`;
+    },
+    readOnlyMounts: (s) => {
+        // The data inputs are what the audit hashed: a script must not be able to change them.
+        if (s.mounts.some((m) => m.kind === 'data' && !m.readOnly))
+            return 'data inputs must be mounted read-only';
+        return s.mounts.some((m) => !m.readOnly) ? 'every bind mount must be read-only' : null;
+    },
+    // Named explicitly: an engine whose default runtime was changed must not pick another.
+    runtime: (s) => s.runtime === 'runc' || s.runtime === 'runsc'
+        ? null
+        : `the runtime must be runc or runsc, got ${String(s.runtime)}`,
+    // Absent = the engine's own setting (a daemon's userns-remap applies); `host` would opt
+    // this container out of a remap the operator configured.
+    userNamespaces: (s) => s.usernsMode === 'host' ? "the user namespace must not be the host's (usernsMode host)" : null,
+};
+/**
  * What no container of Airlock's may lack, checked on the spec every rendering comes
  * from. A violation is a bug or a hostile policy getting through: refuse, never run.
  */
 function assertHardeningFloor(spec) {
-    const fail = (why) => {
-        throw new errors_UserError('INPUT_INVALID', `sandbox container ${spec.name} is below the hardening floor: ${why}`);
-    };
-    if (spec.readonlyRootfs !== true)
-        fail('the root filesystem must be read-only');
-    if (spec.capDrop.length !== 1 || spec.capDrop[0] !== 'ALL')
-        fail('capabilities must be dropped: ALL');
-    if (!spec.securityOpt.includes('no-new-privileges'))
-        fail('no-new-privileges must be set');
-    if (spec.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o)))
-        fail('seccomp must not be unconfined');
-    // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
-    // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
-    if (spec.securityOpt.filter((o) => o.startsWith('seccomp=')).length !== 1)
-        fail("Airlock's seccomp profile must be set");
-    if (spec.network !== 'none')
-        fail(`the network must be none, got ${spec.network}`);
-    if (spec.ipc !== 'private')
-        fail('the IPC namespace must be private');
-    for (const [who, ids] of [
-        ['script', spec.user],
-        ['keeper', spec.keeperUser],
-    ]) {
-        const problem = idProblem(ids);
-        if (problem)
-            fail(`${who} user ${renderUser(ids)}: ${problem}`);
-    }
-    const l = spec.limits;
-    for (const [name, v] of [
-        ['memoryBytes', l.memoryBytes],
-        ['nanoCpus', l.nanoCpus],
-        ['pids', l.pids],
-        ['shmBytes', l.shmBytes],
-    ]) {
-        if (!Number.isSafeInteger(v) || v <= 0)
-            fail(`limit ${name} must be a positive integer, got ${v}`);
-    }
-    if (l.memorySwapBytes !== l.memoryBytes)
-        fail('swap must be off (memorySwapBytes = memoryBytes)');
-    for (const name of ['nofile', 'fsize', 'core']) {
-        if (!l.ulimits.some((u) => u.name === name))
-            fail(`ulimit ${name} must be set`);
-    }
-    if (spec.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0))
-        fail('every tmpfs needs a size');
-    if (spec.mounts.some((m) => !m.readOnly))
-        fail('every bind mount must be read-only');
-    const rule = memoryRule(l.memoryBytes, spec.tmpfs, l.shmBytes);
-    if (!rule.ok) {
-        fail(`tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
-            `${rule.memoryBytes}: a disk fill would end as an OOM kill`);
+    for (const flag of HARDENING_FLAGS) {
+        const why = FLOOR_CHECKS[flag](spec);
+        if (why !== null) {
+            throw new errors_UserError('INPUT_INVALID', `sandbox container ${spec.name} is below the hardening floor: ${why}`);
+        }
     }
 }
 
@@ -56109,6 +56152,25 @@ function mountTarget(target) {
     return target;
 }
 /**
+ * Why a script's folder cannot be mounted at /work/<folder> beside the data inputs, or
+ * null. The folder name comes from a pull request: the characters refused in any mount
+ * path are refused here, and it must stay strictly below /work.
+ */
+function scriptDirMountProblem(scriptDir) {
+    if (scriptDir === '' || scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+        return 'not a plain workspace-relative folder';
+    if (/[,"\n\r\0:]/.test(scriptDir))
+        return 'its name holds , " : or a control character';
+    return null;
+}
+function scriptDirTarget(scriptDir) {
+    const problem = scriptDirMountProblem(scriptDir);
+    if (problem) {
+        throw new errors_UserError('PATH_INVALID', `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: ${problem}`);
+    }
+    return external_node_path_default().posix.join(WORK_DIR, scriptDir);
+}
+/**
  * The container for one run: pure (no engine, no process state), throws UserError for
  * an invalid run before any container exists. `idleSeconds` extends the keeper's
  * lifetime by how long it may wait for its script (a container started ahead).
@@ -56131,6 +56193,7 @@ function containerSpecFor(run, ids, idleSeconds = 0) {
         throw new errors_UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
     }
     const user = parseSandboxUser(run.sandbox.user);
+    const scriptTarget = run.data ? scriptDirTarget(run.data.scriptDir) : WORK_DIR;
     const memoryBytes = l.memoryMb * container_spec_MIB;
     const spec = {
         name: ids.name,
@@ -56155,7 +56218,11 @@ function containerSpecFor(run, ids, idleSeconds = 0) {
             ],
         },
         mounts: [
-            { source: mountSource(run.workDir), target: WORK_DIR, readOnly: true },
+            // Data first: the engine mounts a parent before what is mounted inside it.
+            ...(run.data
+                ? [{ source: mountSource(run.data.host), target: WORK_DIR, readOnly: true, kind: 'data' }]
+                : []),
+            { source: mountSource(run.workDir), target: scriptTarget, readOnly: true },
             ...(run.readOnlyMounts ?? []).map((m) => ({
                 source: mountSource(m.host),
                 target: mountTarget(m.container),
@@ -56181,7 +56248,7 @@ function containerSpecFor(run, ids, idleSeconds = 0) {
             [RUN_ID_LABEL]: ids.runId,
         },
         env: sandboxEnv(run.env),
-        workdir: WORK_DIR,
+        workdir: scriptTarget,
     };
     assertHardeningFloor(spec);
     return spec;
@@ -69925,6 +69992,11 @@ const DEFAULT_LIMITS = {
     // so what was scanned is what runs): 500 x 256 KiB bounds that at 125 MiB. A
     // generated analysis script over 256 KiB is itself suspicious (embedded payloads).
     maxFileBytes: 256 * 1024,
+    // Policy `data:` inputs (docs/policy.md, "data"): copied once per gate into the private
+    // stage and hashed. 500 files bounds the list every audit `run.start` entry carries well
+    // below its 1 MiB line limit; 256 MiB bounds the copy in TMPDIR.
+    maxDataFiles: 500,
+    maxDataBytes: 256 * 1024 * 1024,
 };
 const DEFAULT_SANDBOX = {
     image: DEFAULT_SANDBOX_CONFIG.image,
@@ -70149,6 +70221,8 @@ const AllowlistEntrySchema = strictObject({
         .refine((s) => s.trim().length > 0, { message: 'expected a non-empty justification' }),
     expires: schemas_string().refine(isCalendarDate, { message: 'expected an ISO date YYYY-MM-DD' }),
 });
+/** The hard ceiling of `limits.maxDataFiles`: the audit line bound below. */
+const MAX_DATA_FILES = 1000;
 const LimitsSchema = strictObject({
     maxFiles: schemas_number().int().min(1).max(100_000).default(DEFAULT_LIMITS.maxFiles),
     maxFileBytes: schemas_number()
@@ -70156,6 +70230,24 @@ const LimitsSchema = strictObject({
         .min(1)
         .max(64 * 1024 * 1024)
         .default(DEFAULT_LIMITS.maxFileBytes),
+    // The audit's run.start entry lists every data file: 1000 x (512-byte path + hash) < 1 MiB.
+    maxDataFiles: schemas_number().int().min(1).max(MAX_DATA_FILES).default(DEFAULT_LIMITS.maxDataFiles),
+    maxDataBytes: schemas_number()
+        .int()
+        .min(1)
+        .max(8 * 1024 ** 3)
+        .default(DEFAULT_LIMITS.maxDataBytes),
+});
+/**
+ * `data:`: read-only inputs the scripts may read, as workspace-relative globs (docs/policy.md).
+ * A hidden segment is refused here: `.git` holds the checkout's token, `.env` secrets; the
+ * stage never shows a script a hidden file, and data must not be the way around that.
+ */
+const DataGlob = RelativeGlob.refine((g) => !g.split('/').some((seg) => seg.startsWith('.') && seg !== '.'), {
+    message: 'expected a glob of visible files (no segment starting with ".": .git, .env and other hidden files are never mounted)',
+}).refine((g) => !g.startsWith('!') && !g.includes('\\'), {
+    // Each glob adds files; fast-glob would read an escaped `\.\.` as `..`.
+    message: 'expected a glob that adds files: no leading "!" (exclusion) and no "\\" escapes (use [*] for a literal *)',
 });
 const PolicySchema = strictObject({
     version: schemas_literal(1, 'expected version: 1'),
@@ -70169,6 +70261,8 @@ const PolicySchema = strictObject({
     sandbox: SandboxSchema.prefault({}),
     allowlist: array(AllowlistEntrySchema).max(5000).default([]),
     limits: LimitsSchema.prefault({}),
+    /** Read-only inputs mounted at their workspace-relative paths; default none. */
+    data: array(DataGlob).max(100).default([]),
     failOn: array(schemas_enum(FAIL_ON_OUTCOMES))
         .refine((a) => new Set(a).size === a.length, { message: 'expected each outcome at most once' })
         .default(DEFAULT_FAIL_ON),
@@ -72048,6 +72142,7 @@ async function executeStage(opts) {
                 const session = egress ? await startEgressSession(egress) : undefined;
                 if (session)
                     sessions.set(script, session);
+                const data = opts.dataOf?.(script.path);
                 return {
                     sandbox: opts.sandbox,
                     limits: profile.limits,
@@ -72056,6 +72151,7 @@ async function executeStage(opts) {
                     command: session ? session.wrap(command) : command,
                     collectOutputTo: artifacts,
                     label: script.path,
+                    ...(data ? { data } : {}),
                     ...(session ? { env: session.env, readOnlyMounts: [session.mount] } : {}),
                 };
             },
@@ -72388,11 +72484,34 @@ const MAX_REASONS = 20;
 const MAX_NOTICES = 20;
 /** Share of the free budget the per-script sections may take before the table. */
 const SECTIONS_SHARE = 0.6;
-function head(report) {
+const MAX_SKIPPED_SHOWN = 10;
+/** One line (and a note of what was left out) near the top: where to download the run's files. */
+function artifactLines(a) {
+    const name = markdown_link(codeSpan(a.name, 200), a.url);
+    const out = [];
+    if (a.failed) {
+        out.push(`> ⚠️ **Output not uploaded as a workflow artifact** (${codeSpan(a.name, 200)}): ${markdown_escapeMarkdown(a.failed, 700)}. The gate's verdict does not depend on it.`);
+    }
+    else {
+        const zip = a.bytes !== undefined ? `, zip ${fmtBytes(a.bytes)}` : '';
+        const digest = a.digest ? `, sha256 ${codeSpan(a.digest, 64)}` : '';
+        out.push(`📦 **Workflow artifact:** ${name}: this run's output directory (report.json, the SARIF, this summary, the scripts' artifacts), ${a.files ?? 0} file(s)${zip}${digest}.`);
+    }
+    if (a.skipped.length) {
+        const shown = a.skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => markdown_escapeMarkdown(s, 300));
+        const more = a.skipped.length > MAX_SKIPPED_SHOWN ? `, and ${a.skipped.length - MAX_SKIPPED_SHOWN} more` : '';
+        out.push('', `> ⚠️ ${a.skipped.length} file(s) of the output directory not uploaded: ${shown.join('; ')}${more}.`);
+    }
+    out.push('');
+    return out;
+}
+function head(report, artifact) {
     const out = [];
     out.push(`## Airlock: ${report.verdict === 'pass' ? '✅ pass' : '❌ fail'}`, '');
     const c = report.counts;
     out.push(`${report.scripts.length} script(s): ${c.blocked} blocked, ${c.high} high, ${c.low} low; ${c.executed} executed, ${c.failed} failed.`, '');
+    if (artifact)
+        out.push(...artifactLines(artifact));
     if (report.cancelled) {
         const k = report.cancelled;
         out.push(`> ⏹️ **Cancelled** by ${markdown_escapeMarkdown(k.signal, 40)}: ${k.inFlight} run(s) stopped (status \`cancelled\`), ${k.notStarted} script(s) not started (\`skipped\`). This report is partial.`, '');
@@ -72477,7 +72596,7 @@ class Budget {
 }
 function renderSummary(report, opts = {}) {
     const max = opts.maxBytes ?? STEP_SUMMARY_MAX_BYTES;
-    const top = head(report).join('\n');
+    const top = head(report, opts.artifact).join('\n');
     const info = runInfo(report).join('\n');
     const free = max - utf8Bytes(top) - utf8Bytes(info) - OMISSION_RESERVE - 4;
     const ordered = report.scripts
@@ -75563,7 +75682,7 @@ async function openAuditRecorder(a, progress) {
     const append = (kind, data) => w.append(kind, { run, ...data });
     progress(`record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`);
     return {
-        async runStart({ settings, policy, image, scripts }) {
+        async runStart({ settings, policy, image, scripts, inputs }) {
             await append('run.start', {
                 airlock: VERSION,
                 mode: settings.mode,
@@ -75581,6 +75700,11 @@ async function openAuditRecorder(a, progress) {
                 },
                 image,
                 scripts,
+                // Like the policy and image, a fact of the whole run: every execution entry with this
+                // `run` read exactly these bytes (hashed once, mounted read-only).
+                ...(inputs?.length
+                    ? { inputs: inputs.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })) }
+                    : {}),
             });
         },
         async scanned(scripts, scanners, modules = []) {
@@ -75939,69 +76063,6 @@ async function removePrevious(outDir) {
     await (0,promises_namespaceObject.rm)(old, { recursive: true, force: true });
 }
 
-;// CONCATENATED MODULE: ./src/gate/scan-stage.ts
-
-
-
-
-
-
-/**
- * Runs every registered scanner the policy enables (src/scan/registry.ts, in order),
- * each ONE batched run over all staged files inside the sandbox image (scanners read
- * hostile code too), under the restricted profile's limits raised to the scanners'
- * floor, with the scanner's own timeout.
- */
-async function scanStage(opts) {
-    const { policy } = opts;
-    const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? defaults_DEFAULT_PROFILES.restricted);
-    const result = {
-        findingsByPath: new Map(),
-        scanners: [],
-        rules: [],
-        gaps: [],
-        notices: [],
-    };
-    if (!opts.files.length)
-        return result;
-    const enabled = SCANNERS.map((s) => ({
-        scanner: s,
-        settings: policy.scanners[s.name],
-    })).filter((e) => e.settings.mode !== 'off');
-    // Every probe (`<tool> --version`) is a container of its own: all start now, so a
-    // later scanner's probe runs beside the earlier scanners' scans instead of after them.
-    const probes = enabled.map((e) => {
-        const p = run_scanner_detectScanner(e.scanner, opts.sandbox, { ...limits, timeoutSeconds: e.settings.timeoutSeconds }, opts.runner);
-        // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
-        p.catch(() => undefined);
-        return p;
-    });
-    for (const [i, { scanner, settings }] of enabled.entries()) {
-        const detected = await probes[i];
-        let status;
-        if (!detected.available) {
-            status = { tool: scanner.name, status: 'unavailable' };
-            if (detected.message)
-                status.message = detected.message;
-        }
-        else {
-            opts.progress(`scan: ${scanner.name} over ${opts.files.length} file(s)`);
-            const out = await run_scanner_runScanner(scanner, settings, { root: opts.stageRoot, files: opts.files, sandbox: opts.sandbox, limits }, opts.runner, probes[i]);
-            status = out.status;
-            result.rules.push(...out.rules);
-            for (const [p, fs] of out.findingsByPath)
-                result.findingsByPath.set(p, [...(result.findingsByPath.get(p) ?? []), ...fs]);
-        }
-        result.scanners.push(status);
-        const gap = scanner_scannerGap(scanner.title, settings.mode, status);
-        if (gap.failsGate && status.status === 'unavailable')
-            result.gaps.push(gap.notice ?? `${scanner.name} unavailable`);
-        else if (gap.notice)
-            result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
-    }
-    return result;
-}
-
 ;// CONCATENATED MODULE: ./src/gate/stage-rules.ts
 /**
  * What the stage refuses to copy: files Python (or the dynamic loader) would run
@@ -76058,53 +76119,6 @@ function refusedContentReason(head) {
 /** Python source the stage copies: scanned like a gated script, because `import` runs it. */
 function isPythonSource(name) {
     return name.toLowerCase().endsWith('.py');
-}
-
-;// CONCATENATED MODULE: ./src/gate/run-view.ts
-
-
-/**
- * What the sandbox mounts for scripts of one level, built from the stage after
- * assessment:
- * - Python sources assessed stricter than that level are left out of it (`hidden`): a
- *   script cannot import code that may not run under its profile. The scanners' copy
- *   keeps them.
- * - A folder whose host path is not plain is mounted through a copy under a plain name:
- *   Docker's `--mount` is CSV (a comma, quote or newline would break it), so one odd
- *   name would otherwise fail every script. The container sees the same `/work`.
- * Files are hard links into the stage (same filesystem, read-only mounts), not copies.
- */
-const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
-async function buildRunView(opts) {
-    let root = opts.tree;
-    if (opts.hidden.size) {
-        root = (0,external_node_path_namespaceObject.join)(opts.base, `run-${opts.name}`);
-        await linkTree(opts.tree, root, '', opts.hidden);
-    }
-    const mountOf = new Map();
-    for (const dir of [...new Set(opts.dirs)].sort()) {
-        const host = (0,external_node_path_namespaceObject.join)(root, dir);
-        if (PLAIN_PATH.test(host))
-            continue;
-        const alias = (0,external_node_path_namespaceObject.join)(opts.base, `mounts-${opts.name}`, String(mountOf.size));
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(alias), { recursive: true, mode: 0o755 });
-        // The stage holds only regular files and folders we made: a plain recursive copy.
-        await (0,promises_namespaceObject.cp)(host, alias, { recursive: true });
-        mountOf.set(dir, alias);
-    }
-    return (dir) => mountOf.get(dir) ?? (0,external_node_path_namespaceObject.join)(root, dir);
-}
-async function linkTree(from, to, rel, hidden) {
-    await (0,promises_namespaceObject.mkdir)(to, { mode: 0o755 });
-    for (const e of await (0,promises_namespaceObject.readdir)(from, { withFileTypes: true })) {
-        const path = rel ? external_node_path_namespaceObject.posix.join(rel, e.name) : e.name;
-        if (e.isDirectory())
-            await linkTree((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name), path, hidden);
-        else if (e.isFile() && !hidden.has(path)) {
-            // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
-            await (0,promises_namespaceObject.link)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)).catch(() => (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)));
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/gate/zip-members.ts
@@ -76171,6 +76185,358 @@ function executableMembers(names) {
     return names.filter((n) => /\.(py|pyc|pyo|pyw|pth|so(\.\d+)*|pyd|dylib|dll)$/i.test(n));
 }
 
+;// CONCATENATED MODULE: ./src/gate/data-inputs.ts
+
+
+
+
+
+
+
+
+
+
+/** Bounds the audit entry that lists every file (MAX_DATA_FILES x this < its 1 MiB line). */
+const MAX_DATA_PATH_BYTES = 512;
+const data_inputs_FG_OPTIONS = { dot: false, followSymbolicLinks: false, onlyFiles: false, unique: true };
+const data_inputs_hidden = (rel) => rel.split('/').some((seg) => seg.startsWith('.'));
+function problem(code, w, pattern, rel, why) {
+    return new errors_UserError(code, `policy ${w.policy}: data: ${quoteRef(pattern)} matches ${quoteRef(rel)}, ${why}`);
+}
+/**
+ * `files`: workspace-relative path -> real path of every regular file the patterns
+ * match, in code-unit order; `unmatched`: the patterns that matched none (a typo is not
+ * a security problem, and the script that needs the file fails visibly: a notice).
+ * Throws UserError for a match that may not be data.
+ */
+async function findDataFiles(workspace, patterns, limits, where) {
+    const ws = await openWorkspace(workspace);
+    const found = new Map();
+    const unmatched = [];
+    for (const pattern of patterns) {
+        let matched = 0;
+        const rel0 = relativeDataPattern(ws, pattern, where);
+        for await (const entry of out_default().stream(rel0, { ...data_inputs_FG_OPTIONS, cwd: ws.real })) {
+            const rel = String(entry);
+            const real = await matchedFile(ws, pattern, rel, where);
+            if (real === null)
+                continue;
+            matched++;
+            found.set(rel, real);
+            if (found.size > limits.maxFiles) {
+                throw new errors_UserError('DISCOVERY_LIMIT', `policy ${where.policy}: data: the globs match more than ${limits.maxFiles} files (limits.maxDataFiles); narrow the globs or raise limits.maxDataFiles`);
+            }
+        }
+        if (matched === 0)
+            unmatched.push(pattern);
+    }
+    const files = new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { files, unmatched };
+}
+function relativeDataPattern(ws, pattern, where) {
+    // The schema refuses these too: `{x,..}` and `\.\.` would expand to `..` inside fast-glob.
+    if (pattern.startsWith('!') || pattern.includes('\\') || /\{[^{}]*\.\.[^{}]*\}/.test(pattern)) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${where.policy}: data: ${quoteRef(pattern)} may reach outside the workspace (no "!", "\\" or ".." in braces)`);
+    }
+    try {
+        return relativePattern(ws, pattern);
+    }
+    catch (e) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${where.policy}: data: ${quoteRef(pattern)} reaches outside the workspace (expected a workspace-relative glob, no "..")`, { cause: e });
+    }
+}
+/** The real path of a match that is data, null for a folder (walked by the glob), else throws. */
+async function matchedFile(ws, pattern, rel, w) {
+    const abs = (0,external_node_path_namespaceObject.join)(ws.real, rel);
+    const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
+        if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+            return null;
+        throw e;
+    });
+    if (!st)
+        throw problem('PATH_INVALID', w, pattern, rel, 'which cannot be read again by its name (not valid UTF-8, or removed): rename it');
+    if (data_inputs_hidden(rel))
+        throw problem('PATH_INVALID', w, pattern, rel, 'a hidden file: never mounted');
+    // Every component resolved: a link (or a match below a linked folder) must stay inside.
+    const inside = await realInside(ws, abs).catch(() => null);
+    if (!inside) {
+        // Named by the link the checkout holds, never by what lies beyond it: below a linked
+        // folder (`ext -> ~/.ssh`) the match's own name is a file outside (`ext/id_rsa`).
+        throw problem('PATH_OUTSIDE_WORKSPACE', w, pattern, await linkOut(ws, rel), 'a symbolic link leading outside the workspace (or nowhere): data is never read through a link out of it');
+    }
+    if (data_inputs_hidden(inside.rel))
+        throw problem('PATH_INVALID', w, pattern, rel, 'a link to a hidden file: never mounted');
+    const target = st.isSymbolicLink() ? await (0,promises_namespaceObject.stat)(inside.real) : st;
+    if (target.isDirectory())
+        return null;
+    if (!target.isFile()) {
+        throw problem('PATH_INVALID', w, pattern, rel, 'not a regular file (a FIFO, socket or device): data must be regular files');
+    }
+    if (Buffer.byteLength(rel) > MAX_DATA_PATH_BYTES) {
+        throw problem('PATH_INVALID', w, pattern, rel, `a path longer than ${MAX_DATA_PATH_BYTES} bytes: rename it`);
+    }
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    const code = refusedFileReason(name) ?? (isPythonSource(name) ? 'Python source' : undefined);
+    if (code)
+        throw problem('PATH_INVALID', w, pattern, rel, `${code}: data is never code (no scanner reads it); narrow the glob`);
+    return inside.real;
+}
+/** The first component of `rel` that leads out of the workspace: a name the checkout itself holds. */
+async function linkOut(ws, rel) {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const prefix = parts.slice(0, i).join('/');
+        if ((await realInside(ws, (0,external_node_path_namespaceObject.join)(ws.real, prefix)).catch(() => null)) === null)
+            return prefix;
+    }
+    return rel;
+}
+/**
+ * Copies the files `findDataFiles` returned into `into` (an empty folder) at their
+ * workspace paths, read-only (0444, folders 0755), hashing the bytes copied. Throws
+ * when the total passes limits.maxDataBytes, or a file is code by its content.
+ */
+async function copyDataFiles(workspace, files, into, limits, where) {
+    const ws = await openWorkspace(workspace);
+    const out = [];
+    let total = 0;
+    const overBudget = () => new errors_UserError('DISCOVERY_LIMIT', `policy ${where.policy}: data: the matched files hold more than ${limits.maxBytes} bytes (limits.maxDataBytes); narrow the globs or raise limits.maxDataBytes`);
+    for (const [rel, real] of files) {
+        const fh = await openDataFile(ws, rel, real, where);
+        try {
+            const info = await fh.stat();
+            if (total + info.size > limits.maxBytes)
+                throw overBudget();
+            await refuseCode(fh, info.size, rel, where);
+            const dest = (0,external_node_path_namespaceObject.join)(into, rel);
+            await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true, mode: 0o755 });
+            const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+            let bytes = 0;
+            const w = await (0,promises_namespaceObject.open)(dest, 'wx', 0o444);
+            try {
+                // Read to the file's end as it is now: one that grows past the budget is refused.
+                for await (const chunk of fh.createReadStream({ autoClose: false, start: 0 })) {
+                    const buf = chunk;
+                    bytes += buf.length;
+                    if (total + bytes > limits.maxBytes)
+                        throw overBudget();
+                    hash.update(buf);
+                    await w.write(buf);
+                }
+            }
+            finally {
+                await w.close();
+            }
+            total += bytes;
+            out.push({ path: rel, bytes, sha256: hash.digest('hex') });
+        }
+        finally {
+            await fh.close();
+        }
+    }
+    return out;
+}
+/** Opens without following a last-component link; the descriptor's own path must be `real`. */
+async function openDataFile(ws, rel, real, w) {
+    // O_NONBLOCK: a FIFO swapped in since the match must not hang the gate in open().
+    const fh = await (0,promises_namespaceObject.open)(real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch((e) => {
+        throw new errors_UserError('PATH_INVALID', `policy ${w.policy}: data: ${quoteRef(rel)} cannot be opened (${e.code})`);
+    });
+    const opened = await (0,promises_namespaceObject.readlink)(`/proc/self/fd/${fh.fd}`).catch(() => real);
+    const rest = insideRelative(ws.real, opened);
+    if (rest === null || data_inputs_hidden(rest) || !(await fh.stat()).isFile()) {
+        await fh.close();
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${w.policy}: data: ${quoteRef(rel)} changed while it was read (now a link out of the workspace or not a regular file)`);
+    }
+    return fh;
+}
+/** Native code under a data name, or a zip holding code: refused like the stage refuses it. */
+async function refuseCode(fh, size, rel, w) {
+    const head = Buffer.alloc(MAGIC_BYTES);
+    const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
+    const native = refusedContentReason(head.subarray(0, bytesRead));
+    const zip = await zipMembers(fh, size);
+    const why = native ??
+        (zip.zip && 'unreadable' in zip ? `${zip.unreadable}: zipimport could run code from it` : undefined) ??
+        (zip.zip && 'names' in zip && executableMembers(zip.names).length
+            ? 'a zip archive holding code: zipimport could run it'
+            : undefined);
+    if (why)
+        throw new errors_UserError('PATH_INVALID', `policy ${w.policy}: data: ${quoteRef(rel)}: ${why}; data is never code`);
+}
+
+;// CONCATENATED MODULE: ./src/gate/data-layout.ts
+
+
+
+
+
+/** True when `path` is inside the workspace-relative folder `dir` ('.' = the root). */
+function under(dir, path) {
+    return dir === '.' || path.startsWith(`${dir}/`);
+}
+const folderOf = (p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.');
+async function stageData(opts) {
+    const where = { policy: opts.policyLabel };
+    const found = await findDataFiles(opts.workspace, opts.patterns, opts.limits, where);
+    const notices = found.unmatched.map((p) => `policy data: ${JSON.stringify(p)} matched no file (a folder needs "folder/**")`);
+    await (0,promises_namespaceObject.mkdir)(opts.into, { mode: 0o755 });
+    const files = await copyDataFiles(opts.workspace, found.files, opts.into, opts.limits, where);
+    if (files.length === 0)
+        return { files, notices, mountFor: () => undefined };
+    // A folder whose name cannot be a mount path fails only its own scripts (they run
+    // without the data, as before, and say so), never the whole gate.
+    const unmountable = new Set();
+    const dirs = [...new Set(opts.scripts.map(folderOf))].sort();
+    for (const dir of dirs) {
+        const problem = dir === '.' ? null : scriptDirMountProblem(dir);
+        if (problem) {
+            unmountable.add(dir);
+            notices.push(`policy data: not mounted for the scripts in ${JSON.stringify(dir)}: ${problem}`);
+            continue;
+        }
+        for (const f of files.filter((x) => under(dir, x.path))) {
+            await linkInto((0,external_node_path_namespaceObject.join)(opts.into, f.path), (0,external_node_path_namespaceObject.join)(opts.tree, f.path));
+        }
+        if (dir !== '.')
+            await mountPoint(opts.into, dir, files);
+    }
+    return {
+        files,
+        notices,
+        mountFor: (stagedPath) => {
+            const dir = folderOf(stagedPath);
+            return dir === '.' || unmountable.has(dir) ? undefined : { host: opts.into, scriptDir: dir };
+        },
+    };
+}
+/** Puts the data copy at `dest` in the stage (ours: no links there), replacing a staged copy. */
+async function linkInto(src, dest) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true, mode: 0o755 });
+    if (await (0,promises_namespaceObject.lstat)(dest).catch(() => null))
+        await (0,promises_namespaceObject.unlink)(dest);
+    // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
+    await (0,promises_namespaceObject.link)(src, dest).catch(() => (0,promises_namespaceObject.copyFile)(src, dest));
+}
+/** The empty folder the script's folder is mounted on: the engine must not create it. */
+async function mountPoint(root, dir, files) {
+    const clash = files.find((f) => dir === f.path || dir.startsWith(`${f.path}/`));
+    if (clash) {
+        throw new errors_UserError('PATH_INVALID', `data file ${JSON.stringify(clash.path)} is where the script folder ${JSON.stringify(dir)} must be mounted`);
+    }
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(root, dir), { recursive: true, mode: 0o755 });
+}
+
+;// CONCATENATED MODULE: ./src/gate/scan-stage.ts
+
+
+
+
+
+
+/**
+ * Runs every registered scanner the policy enables (src/scan/registry.ts, in order),
+ * each ONE batched run over all staged files inside the sandbox image (scanners read
+ * hostile code too), under the restricted profile's limits raised to the scanners'
+ * floor, with the scanner's own timeout.
+ */
+async function scanStage(opts) {
+    const { policy } = opts;
+    const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? defaults_DEFAULT_PROFILES.restricted);
+    const result = {
+        findingsByPath: new Map(),
+        scanners: [],
+        rules: [],
+        gaps: [],
+        notices: [],
+    };
+    if (!opts.files.length)
+        return result;
+    const enabled = SCANNERS.map((s) => ({
+        scanner: s,
+        settings: policy.scanners[s.name],
+    })).filter((e) => e.settings.mode !== 'off');
+    // Every probe (`<tool> --version`) is a container of its own: all start now, so a
+    // later scanner's probe runs beside the earlier scanners' scans instead of after them.
+    const probes = enabled.map((e) => {
+        const p = run_scanner_detectScanner(e.scanner, opts.sandbox, { ...limits, timeoutSeconds: e.settings.timeoutSeconds }, opts.runner);
+        // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
+        p.catch(() => undefined);
+        return p;
+    });
+    for (const [i, { scanner, settings }] of enabled.entries()) {
+        const detected = await probes[i];
+        let status;
+        if (!detected.available) {
+            status = { tool: scanner.name, status: 'unavailable' };
+            if (detected.message)
+                status.message = detected.message;
+        }
+        else {
+            opts.progress(`scan: ${scanner.name} over ${opts.files.length} file(s)`);
+            const out = await run_scanner_runScanner(scanner, settings, { root: opts.stageRoot, files: opts.files, sandbox: opts.sandbox, limits }, opts.runner, probes[i]);
+            status = out.status;
+            result.rules.push(...out.rules);
+            for (const [p, fs] of out.findingsByPath)
+                result.findingsByPath.set(p, [...(result.findingsByPath.get(p) ?? []), ...fs]);
+        }
+        result.scanners.push(status);
+        const gap = scanner_scannerGap(scanner.title, settings.mode, status);
+        if (gap.failsGate && status.status === 'unavailable')
+            result.gaps.push(gap.notice ?? `${scanner.name} unavailable`);
+        else if (gap.notice)
+            result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/gate/run-view.ts
+
+
+/**
+ * What the sandbox mounts for scripts of one level, built from the stage after
+ * assessment:
+ * - Python sources assessed stricter than that level are left out of it (`hidden`): a
+ *   script cannot import code that may not run under its profile. The scanners' copy
+ *   keeps them.
+ * - A folder whose host path is not plain is mounted through a copy under a plain name:
+ *   Docker's `--mount` is CSV (a comma, quote or newline would break it), so one odd
+ *   name would otherwise fail every script. The container sees the same `/work`.
+ * Files are hard links into the stage (same filesystem, read-only mounts), not copies.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
+async function buildRunView(opts) {
+    let root = opts.tree;
+    if (opts.hidden.size) {
+        root = (0,external_node_path_namespaceObject.join)(opts.base, `run-${opts.name}`);
+        await linkTree(opts.tree, root, '', opts.hidden);
+    }
+    const mountOf = new Map();
+    for (const dir of [...new Set(opts.dirs)].sort()) {
+        const host = (0,external_node_path_namespaceObject.join)(root, dir);
+        if (PLAIN_PATH.test(host))
+            continue;
+        const alias = (0,external_node_path_namespaceObject.join)(opts.base, `mounts-${opts.name}`, String(mountOf.size));
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(alias), { recursive: true, mode: 0o755 });
+        // The stage holds only regular files and folders we made: a plain recursive copy.
+        await (0,promises_namespaceObject.cp)(host, alias, { recursive: true });
+        mountOf.set(dir, alias);
+    }
+    return (dir) => mountOf.get(dir) ?? (0,external_node_path_namespaceObject.join)(root, dir);
+}
+async function linkTree(from, to, rel, hidden) {
+    await (0,promises_namespaceObject.mkdir)(to, { mode: 0o755 });
+    for (const e of await (0,promises_namespaceObject.readdir)(from, { withFileTypes: true })) {
+        const path = rel ? external_node_path_namespaceObject.posix.join(rel, e.name) : e.name;
+        if (e.isDirectory())
+            await linkTree((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name), path, hidden);
+        else if (e.isFile() && !hidden.has(path)) {
+            // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
+            await (0,promises_namespaceObject.link)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)).catch(() => (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)));
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/gate/stage.ts
 
 
@@ -76232,6 +76598,7 @@ async function fillStage(base, input, dispose) {
     }
     const views = new Map();
     return {
+        base,
         root,
         notices,
         modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
@@ -76510,6 +76877,7 @@ function countLevels(scripts) {
 
 
 
+
 /**
  * The one gate pipeline behind both the CLI and the Action:
  * discover → stage → scan → assess → execute → record → report.
@@ -76631,7 +76999,21 @@ async function gateInto(output, settings, deps) {
         decision: 'skipped',
     }));
     try {
-        await audit?.runStart({ settings, policy, image, scripts: scripts.length });
+        // The policy's data inputs, copied and hashed once, before anything is recorded or runs.
+        let data;
+        if (settings.mode === 'gate' && policy.data.length > 0) {
+            data = await stageData({
+                workspace: settings.workspace,
+                patterns: policy.data,
+                limits: { maxFiles: policy.limits.maxDataFiles, maxBytes: policy.limits.maxDataBytes },
+                policyLabel: settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
+                into: (0,external_node_path_namespaceObject.join)(stage.base, 'data'),
+                tree: stage.root,
+                scripts: found.scripts.map((s) => stagedOf(s.path)),
+            });
+            notices.push(...data.notices);
+        }
+        await audit?.runStart({ settings, policy, image, scripts: scripts.length, inputs: data?.files });
         c = clock();
         const scan = await scanStage({
             policy,
@@ -76699,6 +77081,7 @@ async function gateInto(output, settings, deps) {
                 scripts,
                 dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
                 commandPathOf: stagedOf,
+                ...(data ? { dataOf: (p) => data.mountFor(stagedOf(p)) } : {}),
                 sandbox,
                 outDir: output.dir,
                 runBatch: runBatch,
@@ -76761,6 +77144,7 @@ async function gateInto(output, settings, deps) {
             notices: [...new Set(notices)],
             scripts,
             modules: staged.modules.length ? staged.modules : undefined,
+            inputs: data?.files.length ? data.files : undefined,
             audit: closed && settings.audit
                 ? {
                     log: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.audit.log),
@@ -77383,6 +77767,561 @@ const imageBuildCommand = {
             `size: ${megabytes(result.sizeBytes)} (${result.sizeBytes} bytes)`,
             `duration: ${(result.durationMs / 1000).toFixed(1)} s`,
         ].join('\n') + '\n');
+        return EXIT_OK;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/k8s/render-k8s.ts
+
+
+/**
+ * The sandbox's ContainerSpec as Kubernetes objects: a RuntimeClass for gVisor, a
+ * deny-all NetworkPolicy and an Indexed Job whose pod N gates shard N of a plan. A pure
+ * rendering of the spec, like render-create-request.ts (Engine API) and
+ * render-run-argv.ts (`docker run`); src/k8s/flag-mapping.ts says, per hardening flag
+ * of the floor, which field carries it here or why nothing can.
+ *
+ * What is the cluster's to provide, named but not created here: the images, a
+ * PersistentVolumeClaim with the checkout (`airlock-workspace`, mounted read-only at
+ * /work), one for the shards' results (`airlock-results`, each pod sees only its own
+ * sub-directory), a ConfigMap with the plan (`airlock-plan`, key plan.json), and
+ * Airlock's seccomp profile installed on every node (docs/scale.md).
+ */
+const GVISOR_RUNTIME_CLASS = 'gvisor';
+/** The handler name containerd / CRI-O register gVisor under (gvisor.dev's install docs). */
+const GVISOR_HANDLER = 'runsc';
+/** Relative to the kubelet's seccomp root (default /var/lib/kubelet/seccomp). */
+const SECCOMP_LOCALHOST_PROFILE = 'airlock/seccomp.json';
+const PLAN_DIR = '/plan';
+const RESULTS_DIR = '/results';
+const WORKSPACE_CLAIM = 'airlock-workspace';
+const RESULTS_CLAIM = 'airlock-results';
+const PLAN_CONFIG_MAP = 'airlock-plan';
+/** Annotation listing the floor's flags Kubernetes has no pod field for (flag-mapping.ts). */
+const NO_COUNTERPART_ANNOTATION = 'org.airlock/hardening-without-counterpart';
+/** Kubernetes caps an Indexed Job's completions at 100,000; a plan has far fewer shards. */
+const MAX_SHARDS = 100_000;
+const render_k8s_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const render_k8s_MIB = 1024 * 1024;
+/** Bytes as a Kubernetes quantity: whole MiB as `128Mi`, else plain bytes. */
+function bytesQuantity(bytes) {
+    return bytes % render_k8s_MIB === 0 ? `${bytes / render_k8s_MIB}Mi` : String(bytes);
+}
+/** NanoCpus as millicores: Kubernetes' CPU resolution is 1m, so a finer quota is refused, not rounded. */
+function cpuQuantity(nanoCpus) {
+    if (nanoCpus % 1e6 !== 0) {
+        throw new errors_UserError('INPUT_INVALID', `cpus ${nanoCpus / 1e9} is finer than Kubernetes' 1m (0.001 CPU) resolution: use a multiple of 0.001`);
+    }
+    return `${nanoCpus / 1e6}m`;
+}
+/** A volume name from a mount path: /var/tmp -> tmpfs-var-tmp. */
+const volumeName = (prefix, target) => `${prefix}-${target.slice(1).replaceAll('/', '-')}`;
+function checkOptions(o) {
+    if (!Number.isSafeInteger(o.deadlineSeconds) || o.deadlineSeconds < 1) {
+        throw new errors_UserError('USAGE', `the deadline must be a whole number of seconds >= 1, got ${o.deadlineSeconds}`);
+    }
+    if (!Number.isSafeInteger(o.shards) || o.shards < 1 || o.shards > MAX_SHARDS) {
+        throw new errors_UserError('USAGE', `shards must be an integer from 1 to ${MAX_SHARDS}, got ${o.shards}`);
+    }
+    for (const [what, v] of [
+        ['namespace', o.namespace],
+        ['name', o.name],
+    ]) {
+        if (!render_k8s_NAME_RE.test(v)) {
+            throw new errors_UserError('USAGE', `${what} must be a DNS label (a-z, 0-9, '-', at most 63), got '${v}'`);
+        }
+    }
+}
+/** The pod's one container: the gate of shard $(JOB_COMPLETION_INDEX), hardened like the sandbox. */
+function gateContainer(spec) {
+    const l = spec.limits;
+    const limits = { cpu: cpuQuantity(l.nanoCpus), memory: bytesQuantity(l.memoryBytes) };
+    const work = spec.mounts.find((m) => m.target === WORK_DIR);
+    const others = spec.mounts.filter((m) => m.target !== WORK_DIR);
+    // A host bind mount has no safe pod counterpart (hostPath reaches the node): refused.
+    if (!work || others.length > 0) {
+        throw new errors_UserError('INPUT_INVALID', `the Kubernetes rendering mounts only the workspace at ${WORK_DIR}; this spec also binds ${others.map((m) => m.target).join(', ')}`);
+    }
+    return {
+        name: 'gate',
+        image: spec.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: [
+            'airlock',
+            'gate',
+            '--plan',
+            `${PLAN_DIR}/plan.json`,
+            '--shard',
+            // Expanded by the kubelet from the env var below: this pod's index.
+            '$(JOB_COMPLETION_INDEX)',
+            '--report',
+            `${RESULTS_DIR}/report.json`,
+            '--sarif',
+            `${RESULTS_DIR}/airlock.sarif`,
+            '--audit-log',
+            `${RESULTS_DIR}/audit.log`,
+        ],
+        workingDir: spec.workdir,
+        env: [
+            {
+                name: 'JOB_COMPLETION_INDEX',
+                valueFrom: {
+                    fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" },
+                },
+            },
+            ...spec.env.map(([name, value]) => ({ name, value })),
+        ],
+        // requests = limits: the Guaranteed QoS class, which never gets swap (noSwap).
+        resources: { limits, requests: { ...limits } },
+        securityContext: {
+            readOnlyRootFilesystem: spec.readonlyRootfs,
+            allowPrivilegeEscalation: !spec.securityOpt.includes('no-new-privileges'),
+            privileged: false,
+            capabilities: { drop: [...spec.capDrop] },
+            runAsNonRoot: true,
+            runAsUser: spec.user.uid,
+            runAsGroup: spec.user.gid,
+            seccompProfile: { type: 'Localhost', localhostProfile: SECCOMP_LOCALHOST_PROFILE },
+        },
+        volumeMounts: [
+            ...spec.tmpfs.map((t) => ({ name: volumeName('tmpfs', t.target), mountPath: t.target })),
+            { name: 'shm', mountPath: '/dev/shm' },
+            { name: 'workspace', mountPath: WORK_DIR, readOnly: work.readOnly },
+            { name: 'plan', mountPath: PLAN_DIR, readOnly: true },
+            // The one writable mount besides the tmpfs: each shard's own sub-directory.
+            { name: 'results', mountPath: RESULTS_DIR, subPathExpr: 'shard-$(JOB_COMPLETION_INDEX)' },
+        ],
+    };
+}
+function volumes(spec) {
+    return [
+        // medium Memory is a tmpfs charged to the pod's memory, like the sandbox's (tmpfsWithinMemory).
+        ...spec.tmpfs.map((t) => ({
+            name: volumeName('tmpfs', t.target),
+            emptyDir: { medium: 'Memory', sizeLimit: bytesQuantity(t.sizeBytes) },
+        })),
+        { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: bytesQuantity(spec.limits.shmBytes) } },
+        { name: 'workspace', persistentVolumeClaim: { claimName: WORKSPACE_CLAIM, readOnly: true } },
+        { name: 'plan', configMap: { name: PLAN_CONFIG_MAP, items: [{ key: 'plan.json', path: 'plan.json' }] } },
+        { name: 'results', persistentVolumeClaim: { claimName: RESULTS_CLAIM } },
+    ];
+}
+function renderK8s(spec, o) {
+    checkOptions(o);
+    const labels = { 'app.kubernetes.io/name': 'airlock', 'app.kubernetes.io/component': o.name };
+    const meta = (name) => ({ name, namespace: o.namespace, labels });
+    return {
+        // Cluster-scoped: one per cluster, shared by every namespace's Jobs.
+        runtimeClass: {
+            apiVersion: 'node.k8s.io/v1',
+            kind: 'RuntimeClass',
+            metadata: { name: GVISOR_RUNTIME_CLASS, labels: { 'app.kubernetes.io/name': 'airlock' } },
+            handler: GVISOR_HANDLER,
+        },
+        // Both directions listed with no rule: nothing in, nothing out (the sandbox's --network none).
+        networkPolicy: {
+            apiVersion: 'networking.k8s.io/v1',
+            kind: 'NetworkPolicy',
+            metadata: meta(`${o.name}-deny-all`),
+            spec: { podSelector: { matchLabels: labels }, policyTypes: ['Ingress', 'Egress'] },
+        },
+        job: {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: {
+                ...meta(o.name),
+                annotations: { [NO_COUNTERPART_ANNOTATION]: o.withoutCounterpart.join(',') },
+            },
+            spec: {
+                completionMode: 'Indexed',
+                completions: o.shards,
+                parallelism: o.shards,
+                // A failed shard is the gate's verdict or a broken run: never retried into a pass.
+                backoffLimit: 0,
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        runtimeClassName: GVISOR_RUNTIME_CLASS,
+                        restartPolicy: 'Never',
+                        activeDeadlineSeconds: o.deadlineSeconds,
+                        automountServiceAccountToken: false,
+                        enableServiceLinks: false,
+                        hostUsers: spec.usernsMode === 'host',
+                        hostNetwork: false,
+                        hostPID: false,
+                        hostIPC: spec.ipc !== 'private',
+                        hostname: spec.hostname,
+                        securityContext: {
+                            runAsNonRoot: true,
+                            runAsUser: spec.user.uid,
+                            runAsGroup: spec.user.gid,
+                            seccompProfile: { type: 'Localhost', localhostProfile: SECCOMP_LOCALHOST_PROFILE },
+                        },
+                        containers: [gateContainer(spec)],
+                        volumes: volumes(spec),
+                    },
+                },
+            },
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/k8s/flag-mapping.ts
+
+
+function pod(o) {
+    return o.job.spec.template.spec;
+}
+const gate = (o) => pod(o).containers[0] ?? {};
+/** The container's setting, else the pod's (Kubernetes' own precedence). */
+function effective(o, key) {
+    return gate(o).securityContext?.[key] ?? pod(o).securityContext?.[key];
+}
+const expect = (ok, why) => (ok ? null : why);
+/** The emptyDir of the volume mounted at `path`, if any. */
+function memoryVolumeAt(o, path) {
+    const mount = gate(o).volumeMounts?.find((m) => m.mountPath === path);
+    return pod(o).volumes?.find((v) => v.name === mount?.name)?.emptyDir;
+}
+/** Sum of the memory-backed emptyDirs, in bytes (only quantities bytesQuantity writes). */
+function memoryVolumeBytes(o) {
+    let sum = 0;
+    for (const v of pod(o).volumes ?? []) {
+        if (v.emptyDir?.medium !== 'Memory')
+            continue;
+        const m = /^(\d+)(Mi)?$/.exec(v.emptyDir.sizeLimit ?? '');
+        // An emptyDir without a size, or one we cannot read, counts as unbounded.
+        sum += m ? Number(m[1]) * (m[2] ? 1024 * 1024 : 1) : Number.POSITIVE_INFINITY;
+    }
+    return sum;
+}
+const K8S_COUNTERPARTS = {
+    readOnlyRootfs: {
+        fields: 'securityContext.readOnlyRootFilesystem: true',
+        holds: (o) => expect(effective(o, 'readOnlyRootFilesystem') === true, 'readOnlyRootFilesystem is not true'),
+    },
+    capDropAll: {
+        fields: 'securityContext.capabilities.drop: [ALL], no add',
+        holds: (o) => {
+            const caps = gate(o).securityContext?.capabilities;
+            return expect(caps?.drop?.length === 1 && caps.drop[0] === 'ALL' && !caps.add?.length, 'capabilities are not drop [ALL] with nothing added');
+        },
+    },
+    noNewPrivileges: {
+        fields: 'securityContext.allowPrivilegeEscalation: false, privileged: false',
+        holds: (o) => expect(effective(o, 'allowPrivilegeEscalation') === false && effective(o, 'privileged') !== true, 'allowPrivilegeEscalation is not false (or the container is privileged)'),
+    },
+    seccompProfile: {
+        fields: `securityContext.seccompProfile: Localhost ${SECCOMP_LOCALHOST_PROFILE} (Airlock's profile installed on each node)`,
+        holds: (o) => {
+            const p = effective(o, 'seccompProfile');
+            return expect(p?.type === 'Localhost' && p.localhostProfile === SECCOMP_LOCALHOST_PROFILE, `seccompProfile is not Localhost ${SECCOMP_LOCALHOST_PROFILE}`);
+        },
+    },
+    networkNone: {
+        fields: 'NetworkPolicy selecting the pods, policyTypes [Ingress, Egress], no rules; hostNetwork: false',
+        holds: (o, _spec) => {
+            const np = o.networkPolicy.spec;
+            const podLabels = o.job.spec
+                .template.metadata.labels;
+            const selects = Object.entries(np.podSelector?.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v);
+            const both = ['Ingress', 'Egress'].every((t) => np.policyTypes?.includes(t));
+            return expect(selects &&
+                Object.keys(np.podSelector?.matchLabels ?? {}).length > 0 &&
+                both &&
+                !np.ingress?.length &&
+                !np.egress?.length &&
+                pod(o).hostNetwork !== true, 'the NetworkPolicy does not deny all ingress and egress of the Job pods');
+        },
+    },
+    ipcPrivate: {
+        fields: 'hostIPC: false',
+        holds: (o) => expect(pod(o).hostIPC === false, 'hostIPC is not false'),
+    },
+    nonRootUser: {
+        fields: 'securityContext.runAsNonRoot: true, runAsUser, runAsGroup (the script user of the spec)',
+        holds: (o, spec) => expect(effective(o, 'runAsNonRoot') === true &&
+            effective(o, 'runAsUser') === spec.user.uid &&
+            effective(o, 'runAsGroup') === spec.user.gid, `runAsNonRoot/runAsUser/runAsGroup are not true/${spec.user.uid}/${spec.user.gid}`),
+    },
+    memoryLimit: {
+        fields: 'resources.limits.memory (requests equal)',
+        holds: (o, spec) => {
+            const r = gate(o).resources;
+            const want = bytesQuantity(spec.limits.memoryBytes);
+            return expect(r?.limits?.memory === want && r.requests?.memory === want, `memory limit/request is not ${want}`);
+        },
+    },
+    noSwap: {
+        fields: 'requests = limits (Guaranteed QoS: no swap even where the node enables it)',
+        holds: (o) => {
+            const r = gate(o).resources;
+            return expect(!!r?.limits &&
+                ['cpu', 'memory'].every((k) => r.limits?.[k] !== undefined && r.limits[k] === r.requests?.[k]), 'requests differ from limits: the pod is not Guaranteed QoS and may be given swap');
+        },
+    },
+    cpuLimit: {
+        fields: 'resources.limits.cpu in millicores (requests equal)',
+        holds: (o, spec) => {
+            const r = gate(o).resources;
+            const want = cpuQuantity(spec.limits.nanoCpus);
+            return expect(r?.limits?.cpu === want && r.requests?.cpu === want, `cpu limit/request is not ${want}`);
+        },
+    },
+    pidsLimit: {
+        none: "no pod field: the kubelet bounds pids per pod (podPidsLimit in its KubeletConfiguration); set it on the nodes that run these Jobs, no higher than the profile's pids plus the gate's own",
+    },
+    shmSize: {
+        fields: 'emptyDir medium Memory with sizeLimit mounted at /dev/shm',
+        holds: (o, spec) => {
+            const d = memoryVolumeAt(o, '/dev/shm');
+            const want = bytesQuantity(spec.limits.shmBytes);
+            return expect(d?.medium === 'Memory' && d.sizeLimit === want, `/dev/shm is not a ${want} Memory emptyDir`);
+        },
+    },
+    ulimits: {
+        none: "no pod field for rlimits (nofile, fsize, core): they are the container runtime's defaults on the node (containerd/CRI-O configuration); the memory volumes' sizeLimit bounds what a script writes in total, not one file's size",
+    },
+    tmpfsSizes: {
+        fields: 'one emptyDir medium Memory with sizeLimit per tmpfs of the spec (/tmp, /var/tmp, /run, /out)',
+        holds: (o, spec) => {
+            for (const t of spec.tmpfs) {
+                const d = memoryVolumeAt(o, t.target);
+                const want = bytesQuantity(t.sizeBytes);
+                if (d?.medium !== 'Memory' || d.sizeLimit !== want)
+                    return `${t.target} is not a ${want} Memory emptyDir`;
+            }
+            return null;
+        },
+    },
+    tmpfsWithinMemory: {
+        fields: "the Memory emptyDirs' sizeLimits add up to less than the memory limit (they are charged to it)",
+        holds: (o, spec) => {
+            const sum = memoryVolumeBytes(o);
+            const limit = spec.limits.memoryBytes;
+            return expect(sum < limit, `the Memory emptyDirs can hold ${sum} bytes, not below the memory limit ${limit}`);
+        },
+    },
+    readOnlyMounts: {
+        fields: 'volumeMounts readOnly: true for the workspace and the plan (the claim itself readOnly too)',
+        holds: (o) => {
+            const writable = (gate(o).volumeMounts ?? []).filter((m) => {
+                const v = pod(o).volumes?.find((x) => x.name === m.name);
+                // The tmpfs volumes and the shard's own results directory are the writable places.
+                return !v?.emptyDir && m.name !== 'results' && m.readOnly !== true;
+            });
+            return expect(writable.length === 0, `writable mounts: ${writable.map((m) => m.mountPath).join(', ')}`);
+        },
+    },
+    runtime: {
+        fields: `runtimeClassName: ${GVISOR_RUNTIME_CLASS} (RuntimeClass handler ${GVISOR_HANDLER}); runc is raised to gVisor: a pod shares its node with other tenants`,
+        holds: (o) => expect(pod(o).runtimeClassName === GVISOR_RUNTIME_CLASS &&
+            o.runtimeClass.metadata.name === GVISOR_RUNTIME_CLASS &&
+            o.runtimeClass.handler === GVISOR_HANDLER, `the pods do not run under the ${GVISOR_RUNTIME_CLASS} RuntimeClass (handler ${GVISOR_HANDLER})`),
+    },
+    userNamespaces: {
+        fields: 'hostUsers: false (a user namespace per pod; needs a node and runtime that support it)',
+        holds: (o) => expect(pod(o).hostUsers === false, 'hostUsers is not false'),
+    },
+};
+/** The floor's flags Kubernetes has no pod field for, in the floor's order. */
+const FLAGS_WITHOUT_COUNTERPART = HARDENING_FLAGS.filter((f) => 'none' in (K8S_COUNTERPARTS[f] ?? {}));
+/** Every flag with a counterpart that the objects do not carry: [] when all hold. */
+function missingCounterparts(o, spec) {
+    const missing = [];
+    for (const flag of HARDENING_FLAGS) {
+        const c = K8S_COUNTERPARTS[flag];
+        // A floor flag the table lacks is a lost flag too (tsc refuses it; this is for JS callers).
+        const why = c === undefined
+            ? 'no Kubernetes counterpart or "no counterpart" entry'
+            : 'holds' in c
+                ? c.holds(o, spec)
+                : null;
+        if (why !== null)
+            missing.push({ flag, why });
+    }
+    return missing;
+}
+
+;// CONCATENATED MODULE: ./src/k8s/k8s-job.ts
+
+
+
+
+
+
+const JOB_NAME = 'airlock-gate';
+function profileOf(policy, requested) {
+    const name = requested ?? policy.execute.low.profile ?? 'standard';
+    const profile = policy.profiles[name];
+    if (!profile) {
+        throw new errors_UserError('USAGE', `unknown --profile '${name}' (policy ${policy.name} has: ${Object.keys(policy.profiles).join(', ')})`);
+    }
+    // A pod's egress would need a proxy and rules this rendering has not: refused, not dropped.
+    if (profile.egress && profile.egress.allow.length > 0) {
+        throw new errors_UserError('EGRESS_UNAVAILABLE', `profile ${name} grants egress; the Kubernetes rendering denies all network (docs/scale.md): pick a profile without egress`);
+    }
+    const { egress: _egress, ...limits } = profile;
+    return { name, limits };
+}
+function header(req, job) {
+    const gaps = FLAGS_WITHOUT_COUNTERPART.map((f) => {
+        const c = K8S_COUNTERPARTS[f];
+        return `   ${f}: ${'none' in c ? c.none : ''}`;
+    });
+    return [
+        ' Airlock sandbox as Kubernetes objects, written by `airlock render k8s` (docs/scale.md).',
+        // JSON-quoted: a policy name comes from a file a pull request may have written.
+        ` Policy ${JSON.stringify(req.policy.name)}, profile ${job.profile}, image ${job.spec.image}, ${req.shards} shard(s).`,
+        ' Checked against the Kubernetes API schema (kubernetes-models 4.5.1); not applied to a cluster by Airlock.',
+        ' The cluster provides: gVisor registered as runtime handler',
+        ` "${GVISOR_HANDLER}"; Airlock's seccomp profile at <kubelet root>/seccomp/${SECCOMP_LOCALHOST_PROFILE} on every`,
+        ' node (`airlock render k8s --seccomp-profile F` writes it); a CNI that enforces NetworkPolicy; the',
+        ' PersistentVolumeClaims airlock-workspace (the checkout) and airlock-results; the ConfigMap airlock-plan.',
+        ' Hardening flags of the sandbox with no Kubernetes pod field (set them on the nodes):',
+        ...gaps,
+    ].join('\n');
+}
+/** The objects and their YAML; throws UserError for a policy or option this cannot render. */
+function renderK8sJob(req) {
+    const { name: profile, limits } = profileOf(req.policy, req.profile);
+    const run = {
+        sandbox: {
+            image: req.image ?? req.policy.sandbox.image,
+            runtime: req.policy.sandbox.runtime,
+            user: req.policy.sandbox.user,
+            parallelism: 1,
+            label: DEFAULT_CONTAINER_LABEL,
+        },
+        limits,
+        profile,
+        // A pod has no host path: the workspace is a volume (render-k8s.ts); the spec needs an absolute one.
+        workDir: WORK_DIR,
+        command: [],
+    };
+    // Owner ids tie a Docker container to the process that owns it; a Job owns its pods.
+    const spec = containerSpecFor(run, {
+        name: JOB_NAME,
+        runId: 'k8s',
+        ownerPid: 0,
+        ownerStart: '0',
+        ownerHost: 'kubernetes',
+    });
+    const objects = renderK8s(spec, {
+        shards: req.shards,
+        namespace: req.namespace,
+        name: JOB_NAME,
+        deadlineSeconds: req.deadlineSeconds ?? limits.timeoutSeconds + KEEPER_GRACE_SECONDS,
+        withoutCounterpart: FLAGS_WITHOUT_COUNTERPART,
+    });
+    // Like assertHardeningFloor for the engines: a rendering that lost a flag is a bug, never output.
+    const missing = missingCounterparts(objects, spec);
+    if (missing.length > 0) {
+        throw new Error(`k8s rendering lost hardening: ${missing.map((m) => `${m.flag}: ${m.why}`).join('; ')}`);
+    }
+    const docs = [objects.runtimeClass, objects.networkPolicy, objects.job].map(
+    // No anchors: the labels object is shared, and a reader should see each value in place.
+    (o) => new dist/* Document */.yo(o, { aliasDuplicateObjects: false }));
+    docs[0].commentBefore = header(req, { objects, spec, profile });
+    const yaml = docs.map((d) => d.toString({ lineWidth: 0 })).join('---\n');
+    return { objects, spec, profile, yaml };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/render-k8s.ts
+
+
+
+
+
+
+
+
+
+
+const render_k8s_usage = `Usage: airlock render k8s --shards N [--policy F] [--image REF] [--namespace NS]
+                         [--profile NAME] [--deadline SECONDS] [-o FILE]
+                         [--seccomp-profile FILE]
+
+Writes the policy's sandbox as Kubernetes objects (multi-document YAML): a gVisor
+RuntimeClass, a deny-all NetworkPolicy, and an Indexed Job of N pods, pod I running
+\`airlock gate --plan /plan/plan.json --shard I\` with the securityContext, resources
+and memory-backed volumes of the sandbox container. Flags of the sandbox Kubernetes
+has no pod field for are listed in the output. Nothing is applied to a cluster.
+docs/scale.md says what the cluster must provide.
+
+Options:
+  --shards N         number of shards: the Job's completions and parallelism (1-${MAX_SHARDS})
+  --policy F         policy file, or a shipped name: default, strict (default: default)
+  --image REF        the pods' image (default: the policy's sandbox.image); pin a digest
+  --namespace NS     namespace of the Job and NetworkPolicy (default: default)
+  --profile NAME     profile whose limits the pods get (default: the one for level low)
+  --deadline S       each pod's activeDeadlineSeconds (default: the profile's
+                     timeoutSeconds + 120 s; raise it for shards of many scripts)
+  -o, --output FILE  write the YAML to FILE (default: stdout)
+  --seccomp-profile FILE  also write Airlock's seccomp profile (JSON) to FILE, to install
+                     on the nodes as <kubelet root>/seccomp/airlock/seccomp.json
+
+Exit status: 0 written; 2 usage or policy error.`;
+function render_k8s_positiveInt(flag, text) {
+    if (text === undefined)
+        return undefined;
+    if (!/^[1-9]\d{0,9}$/.test(text)) {
+        throw new errors_UserError('USAGE', `${flag} must be a whole number >= 1, got '${text}'\n\n${render_k8s_usage}`);
+    }
+    return Number(text);
+}
+/** A file the user named: inside the checkout no committed symlink may redirect the write. */
+async function writeNamed(io, file, flag, text) {
+    const target = external_node_path_default().resolve(io.cwd, file);
+    await ensureParentInCwd(io.cwd, target, flag);
+    await writeOutputFile(target, text);
+    return target;
+}
+const renderK8sCommand = {
+    name: 'render k8s',
+    summary: 'write the sandbox as a Kubernetes Indexed Job (gVisor, deny-all network)',
+    usage: render_k8s_usage,
+    async run(argv, io) {
+        const { values, positionals } = parseCommandArgs(argv, {
+            shards: { type: 'string' },
+            policy: { type: 'string' },
+            image: { type: 'string' },
+            namespace: { type: 'string' },
+            profile: { type: 'string' },
+            deadline: { type: 'string' },
+            output: { type: 'string', short: 'o' },
+            'seccomp-profile': { type: 'string' },
+        }, render_k8s_usage);
+        if (positionals.length > 0)
+            throw new errors_UserError('USAGE', `unexpected argument '${positionals[0]}'\n\n${render_k8s_usage}`);
+        const shards = render_k8s_positiveInt('--shards', values.shards);
+        if (shards === undefined)
+            throw new errors_UserError('USAGE', `--shards N is required\n\n${render_k8s_usage}`);
+        if (values.image !== undefined && (!values.image.trim() || values.image.startsWith('-'))) {
+            throw new errors_UserError('USAGE', `invalid --image '${values.image}'`);
+        }
+        const policy = await loadPolicy(values.policy === undefined ? undefined : resolvePolicyRef(values.policy, io.cwd), { root: io.cwd });
+        const job = renderK8sJob({
+            policy,
+            shards,
+            namespace: values.namespace ?? 'default',
+            ...(values.profile !== undefined ? { profile: values.profile } : {}),
+            ...(values.image !== undefined ? { image: values.image } : {}),
+            ...(values.deadline !== undefined
+                ? { deadlineSeconds: render_k8s_positiveInt('--deadline', values.deadline) }
+                : {}),
+        });
+        if (values['seccomp-profile'] !== undefined) {
+            const file = await writeNamed(io, values['seccomp-profile'], '--seccomp-profile', `${JSON.stringify(AIRLOCK_SECCOMP_PROFILE, null, 2)}\n`);
+            io.stderr(`airlock render k8s: wrote the seccomp profile to ${file}\n`);
+        }
+        if (values.output === undefined) {
+            io.stdout(job.yaml);
+        }
+        else {
+            const file = await writeNamed(io, values.output, '--output', job.yaml);
+            io.stderr(`airlock render k8s: wrote RuntimeClass, NetworkPolicy and Job ${JOB_NAME} (${shards} shard(s), profile ${job.profile}) to ${file}\n`);
+        }
         return EXIT_OK;
     },
 };
@@ -78104,6 +79043,7 @@ const smokeCommand = {
 
 
 
+
 /**
  * Every command the CLI knows. Each lives in its own module beside this one;
  * add one line here when adding a command.
@@ -78116,6 +79056,7 @@ const commands = [
     imageBuildCommand,
     run_runCommand,
     smokeCommand,
+    renderK8sCommand,
 ];
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
