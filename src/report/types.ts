@@ -1,4 +1,5 @@
 import type { EngineFailureKind } from '../sandbox/container-engine.js';
+import type { EngineLeftover } from '../sandbox/engine-leftovers.js';
 import type { ScannerId } from '../scan/registry.js';
 
 /**
@@ -67,6 +68,12 @@ export interface ExecutionResult {
    * `exec-failed` is a command the engine could not start (not in the image).
    */
   engineFailure?: EngineFailureKind;
+  /**
+   * Set when the engine died under this run and its container could not be removed:
+   * what is still on the host (processes in its cgroup, its runtime shim), found without
+   * the engine (src/sandbox/engine-leftovers.ts). Empty: nothing of it is left.
+   */
+  engineLeftovers?: EngineLeftover[];
   runtime: 'runc' | 'runsc';
   profile: string;
   containerName: string;

@@ -96,7 +96,11 @@ export interface ContainerEngine {
   wait(container: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** SIGKILLs every process of the container (the container stops). */
   kill(container: string): Promise<void>;
-  /** Removes it with force; true once it is gone (removed now, or already). */
+  /**
+   * Asks the engine to remove it with force; true once it is gone (removed now, or
+   * already), false when it is not: a removal already in progress, or no engine. Callers
+   * go through `removeContainer` (containers.ts), which waits out the former and not the latter.
+   */
   remove(container: string): Promise<boolean>;
   /** null when there is no such container. */
   inspect(container: string): Promise<ContainerState | null>;

@@ -2,15 +2,16 @@ import type { Artifact } from '../report/types.js';
 import { type ContainerEngine, isEngineFailure } from './container-engine.js';
 import type { ContainerSpec } from './container-spec.js';
 import type { ArchiveFrame } from './copy-out-frame.js';
-import { copyOutExec } from './exec-config.js';
+import { copyOutExec, copyOutFreezes, FROZEN_TAG } from './exec-config.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
 
 /**
  * Copying the output directory out of the container after the script: from the archive
- * the launcher streamed (runc), or through a `tar` exec of its own (runsc). Either way,
- * whatever the script left running is killed before the archive is made, so nothing that
- * outlives the script can add to or change the artifacts (issue 21, item 13).
+ * the launcher streamed (runc), or through a `tar` exec of its own (runsc). Nothing that
+ * outlives the script can add to or change the artifacts (issue 21, item 13): under runc
+ * the launcher kills it before the archive is made; under runsc the copy stops it, and
+ * when there was any, the output is refused.
  */
 
 export interface CollectedOutput {
@@ -41,7 +42,17 @@ export async function collectFromFrame(run: HardenedRunSpec, frame: ArchiveFrame
   return ex;
 }
 
-/** The artifacts through a `tar` exec of their own, after the script (runsc). */
+/** The count on the copy's first stderr line (`airlock-frozen N`, printed before tar runs); null when absent. */
+export function frozenCount(stderr: string): number | null {
+  const m = new RegExp(`^${FROZEN_TAG} (\\d{1,6})$`).exec(stderr.split('\n', 1)[0] ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The artifacts through a `tar` exec of their own, after the script (runsc). The exec
+ * first stops what the script left running (copyOutExec); if it stopped anything, the
+ * output is refused whole.
+ */
 export async function collectByTarExec(
   run: HardenedRunSpec,
   spec: ContainerSpec,
@@ -53,6 +64,16 @@ export async function collectByTarExec(
   } catch (e) {
     if (!isEngineFailure(e)) throw e;
     return { artifacts: [], truncated: false, refused: [`(copy-out): ${e.kind}: ${e.message}`] };
+  }
+  const stopped = copyOutFreezes(spec) ? frozenCount(tar.stderr) : 0;
+  if (stopped !== 0) {
+    // Something outlived the script and may have written between its end and this copy:
+    // its writes cannot be told from the script's, so none of the output is taken.
+    const why =
+      stopped === null
+        ? 'the copy did not report which processes outlived the script'
+        : `${stopped} process${stopped === 1 ? '' : 'es'} of the sandbox user outlived the script (stopped before the copy); under gVisor their writes cannot be told from the script's`;
+    return { artifacts: [], truncated: false, refused: [`(copy-out): output refused: ${why}`] };
   }
   const ex = await extractTar(tar.data, run.collectOutputTo!, extractLimits(run));
   if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {

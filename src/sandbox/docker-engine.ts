@@ -49,6 +49,9 @@ export class DockerEngine implements ContainerEngine {
       return await api.request(method, p, body, timeoutMs, signal);
     } catch (e) {
       if (isAbort(e)) throw e;
+      // The next call pings first (bounded), so a dead or wedged engine costs each
+      // later call seconds at most, not the request's own long timeout.
+      this.api = undefined;
       throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
         cause: e,
       });
@@ -116,6 +119,7 @@ export class DockerEngine implements ContainerEngine {
     } catch (e) {
       if (isAbort(e) || e instanceof EngineFailure) throw e;
       if (e instanceof EngineError) throw this.failure(e.status, { message: e.message }, 'exec');
+      this.api = undefined; // as in call(): ping before the next request
       throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
         cause: e,
       });
@@ -167,13 +171,10 @@ export class DockerEngine implements ContainerEngine {
   async remove(container: string): Promise<boolean> {
     try {
       const r = await this.call('DELETE', `${path(container)}?force=1&v=1`);
-      if (r.status === 204 || r.status === 200 || r.status === 404) return true;
-      // 409 "removal already in progress" (a concurrent removal): wait until it is gone.
-      for (let i = 0; i < 60; i++) {
-        if ((await this.call('GET', `${path(container)}/json`)).status === 404) return true;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-      return false;
+      // 409 "removal already in progress" (a concurrent removal) is false: the caller
+      // waits for it (removeContainer in containers.ts), and stops at once if the
+      // engine is gone.
+      return r.status === 204 || r.status === 200 || r.status === 404;
     } catch {
       return false;
     }

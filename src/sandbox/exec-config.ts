@@ -91,14 +91,62 @@ export function scriptExec(run: HardenedRunSpec, spec: ContainerSpec): ExecConfi
   return { user: spec.user, workdir: spec.workdir, cmd };
 }
 
+/** First line of the runsc copy-out's stderr: `airlock-frozen <processes stopped>`. */
+export const FROZEN_TAG = 'airlock-frozen';
+
+/**
+ * Under runsc, before the archive: stop (SIGSTOP, never SIGKILL) every other process the
+ * sandbox uid can signal, found in /proc (the keeper runs as another uid: EPERM, not
+ * counted; zombies are skipped), and say how many on stderr's first line. Builtins only:
+ * no fork, so it runs even when the script used every pid.
+ */
+const FREEZE_OTHERS = [
+  'n=0',
+  'for d in /proc/[0-9]*; do',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+  '  p=${d#/proc/}',
+  '  [ "$p" = "$$" ] && continue',
+  '  read -r st < "$d/stat" 2>/dev/null || continue',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+  '  st=${st##*) }',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+  '  [ "${st%% *}" = Z ] && continue',
+  '  kill -STOP "$p" 2>/dev/null && n=$((n+1))',
+  'done',
+  `echo "${FROZEN_TAG} $n" >&2`,
+].join('\n');
+
+/**
+ * The fewest pids (`--pids-limit`) at which the runsc copy runs FREEZE_OTHERS first.
+ * Under gVisor the limit counts the Sentry's host threads: at the restricted profile's
+ * 64, the copy wrapped in a shell (even `sh -c 'exec tar ...'` with no freeze) ended the
+ * sandbox or lost the exec in WaitPID in 5 of 5 runs, and a separate freeze exec before
+ * the tar exec in 4 of 7; at 256 the wrapped copy ran every time (11 of 11). Measured
+ * 2026-12-06 on Docker 20.10 + runsc; docs/hardening.md, "Known limits".
+ */
+export const FREEZE_MIN_PIDS = 256;
+
+/** Whether the runsc copy of this container stops what the script left first (copyOutExec). */
+export const copyOutFreezes = (spec: ContainerSpec): boolean => spec.limits.pids >= FREEZE_MIN_PIDS;
+
 /**
  * A tar of the output directory on stdout, as a separate exec after the script: the
  * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
+ * What the script left running is stopped first (FREEZE_OTHERS), not killed: a
+ * `kill -9 -1`, or a SIGKILL of each of the uid's processes found in /proc, was seen to
+ * end the whole gVisor sandbox (at 64 pids, where any shell around tar does); the stop
+ * at 256 pids did not, in any run. Killing gains nothing here: the container is removed
+ * right after the copy. A stopped process cannot
+ * write while tar reads, but it may have written between the script's end and this
+ * exec: so when any was found, the caller refuses the whole output
+ * (`collectByTarExec`), as it cannot tell those writes from the script's. Below
+ * FREEZE_MIN_PIDS the plain tar runs (see there).
  */
 export function copyOutExec(spec: ContainerSpec): ExecConfig {
-  // Not preceded by a `kill -9 -1` as in the launcher: under gVisor such a kill, even of
-  // the sandbox uid's own processes found in /proc, ended the whole sandbox (the exec
-  // then hangs in WaitPID), so what outlives a script under runsc is not yet stopped
-  // before this copy (issue 21, item 13: open for runsc).
-  return { user: spec.user, cmd: [...TAR_OUTPUT_DIR, '.'] };
+  const tar = [...TAR_OUTPUT_DIR, '.'];
+  if (!copyOutFreezes(spec)) return { user: spec.user, cmd: tar };
+  return {
+    user: spec.user,
+    cmd: ['/bin/sh', '-c', `${FREEZE_OTHERS}\nexec ${tar.join(' ')}`, 'airlock-copy-out'],
+  };
 }

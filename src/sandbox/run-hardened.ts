@@ -3,11 +3,19 @@ import { CappedBuffer, type CommandResult, capturedResult } from '../exec/run-co
 import type { ExecutionResult, ExecutionStatus } from '../report/types.js';
 import { readCgroupStats } from './cgroup.js';
 import { type ContainerEngine, type EngineFailure, isEngineFailure } from './container-engine.js';
-import { type ContainerSpec, containerSpecFor } from './container-spec.js';
-import { newContainerIds, removeInBackground, trackContainer, untrackContainer } from './containers.js';
+import { type ContainerSpec, containerSpecFor, RUN_ID_LABEL } from './container-spec.js';
+import {
+  liveContainers,
+  newContainerIds,
+  removeContainer,
+  removeInBackground,
+  trackContainer,
+  untrackContainer,
+} from './containers.js';
 import { archiveCap, collectByTarExec, collectFromFrame } from './copy-out.js';
 import { FramedStdout } from './copy-out-frame.js';
 import { defaultEngine } from './docker-engine.js';
+import { withEngineLeftovers } from './engine-leftovers.js';
 import { type ExecConfig, scriptExec, usesCopyOutLauncher } from './exec-config.js';
 import { engineSpec } from './engine-select.js';
 import type { HardenedRunSpec } from './types.js';
@@ -118,7 +126,7 @@ async function execScript(
   let removal: Promise<unknown> = Promise.resolve();
   const timer = setTimeout(() => {
     timedOut = true;
-    removal = engine.remove(name);
+    removal = removeContainer(engine, name);
     stop.abort();
   }, run.limits.timeoutSeconds * 1000);
   const gvisor = run.sandbox.runtime === 'runsc';
@@ -205,19 +213,40 @@ export async function startSandbox(
   let used = false;
   const finish = async (removal: Removal) => {
     if (removal === 'background') removeInBackground(spec.name);
-    else if (await engine.remove(spec.name)) untrackContainer(spec.name);
+    else if (await removeContainer(engine, spec.name)) untrackContainer(spec.name);
   };
   return {
     name: spec.name,
     async run(removal: Removal = 'await') {
       if (used) throw new Error(`sandbox ${spec.name} was already used`);
       used = true;
+      let result: ExecutionResult;
       try {
-        if ('error' in created) return { ...base(run, spec.name), reason: createFailure(run, created.error) };
-        return await runInContainer(run, spec, engine, exec, created.id);
-      } finally {
+        result =
+          'error' in created
+            ? { ...base(run, spec.name), reason: createFailure(run, created.error) }
+            : await runInContainer(run, spec, engine, exec, created.id);
+      } catch (e) {
         await finish(removal);
+        throw e;
       }
+      const engineDied =
+        result.engineFailure === 'engine-gone' ||
+        ('error' in created && isEngineFailure(created.error, 'engine-gone'));
+      if (!engineDied) {
+        await finish(removal);
+        return result;
+      }
+      // The engine died under this run: one removal attempt (it ends at the first
+      // engine-gone answer), then name what is left on the host, read without the engine.
+      await finish('await');
+      const left = liveContainers().includes(spec.name);
+      const id = 'id' in created ? created.id : null;
+      return withEngineLeftovers(
+        result,
+        left ? { name: spec.name, id } : null,
+        spec.labels[RUN_ID_LABEL] ?? '',
+      );
     },
     async discard() {
       if (used) return;

@@ -40,6 +40,41 @@ print(json.dumps({"uid": os.getuid(), "release": platform.release(), "capeff": s
     expect(r.artifacts.map((a) => a.path)).toEqual(['x.txt']);
   });
 
+  it('a process that outlives the script cannot add to the artifacts: stopped before the copy, the output refused (issue 21 item 13)', async () => {
+    // The script writes a.txt and exits; its forked child keeps appending to it and
+    // adding files for 20 s. Without the stop the copy took a.txt with the late lines
+    // and late-N.txt files as the script's output.
+    const started = Date.now();
+    const r = await runHardened(
+      specFor(
+        image,
+        LABEL,
+        `import os, time
+out = os.environ["AIRLOCK_OUTPUT_DIR"]
+open(out + "/a.txt", "w").write("script\\n")
+if os.fork() == 0:
+    os.setsid()
+    n = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(n, fd)
+    for i in range(400):
+        time.sleep(0.05)
+        with open(out + "/a.txt", "a") as f:
+            f.write("late %d\\n" % i)
+        open(out + "/late-%d.txt" % i, "w").write("x")
+    os._exit(0)
+print("script done", flush=True)`,
+        // 64 pids (restricted) is too few for a fork under gVisor (its host threads count).
+        { runtime: 'runsc', collect: true, limits: { pids: 256 } },
+      ),
+    );
+    expect([r.status, r.stdout.trim()]).toEqual(['success', 'script done']);
+    expect(r.artifacts).toEqual([]);
+    expect(r.reason).toContain('1 process of the sandbox user outlived the script');
+    // Bounded: the run does not wait for the writer's 20 s, nor wedge gVisor.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it('an OOM under gVisor (which ends the whole sandbox) is classified oom, not a hang', async () => {
     const started = Date.now();
     const r = await runHardened(

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { seccompSecurityOpt } from '../../../src/sandbox/seccomp-profile.js';
 import { containerSpecFor } from '../../../src/sandbox/container-spec.js';
-import { COPY_OUT_LAUNCHER, copyOutExec, scriptExec } from '../../../src/sandbox/exec-config.js';
+import { frozenCount } from '../../../src/sandbox/copy-out.js';
+import {
+  COPY_OUT_LAUNCHER,
+  copyOutExec,
+  FREEZE_MIN_PIDS,
+  FROZEN_TAG,
+  scriptExec,
+} from '../../../src/sandbox/exec-config.js';
 import { DEFAULT_PROFILES, DEFAULT_SANDBOX_CONFIG } from '../../../src/sandbox/profiles.js';
 import { renderCreateRequest } from '../../../src/sandbox/render-create-request.js';
 import { renderExecArgv, renderRunArgv } from '../../../src/sandbox/render-run-argv.js';
@@ -184,12 +191,31 @@ describe('execs: the script and the copy-out', () => {
     expect(scriptExec(gv, containerSpecFor(gv, ids)).cmd).toEqual(['python3', '--', '-rf.py', '$(id)']);
   });
 
-  it('both copy-outs make the same archive; the launcher kills what the script left first', () => {
+  it('both copy-outs make the same archive; the launcher kills, the runsc copy stops, what the script left first', () => {
     const tar = copyOutExec(spec);
     expect(tar.user).toEqual({ uid: 10001, gid: 10001 });
     const archive = 'tar --create --file=- --directory=/out --format=posix --numeric-owner';
-    expect(tar.cmd).toEqual([...archive.split(' '), '.']);
+    expect(tar.cmd.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    const text = tar.cmd[2] ?? '';
+    expect(text.endsWith(`\nexec ${archive} .`)).toBe(true);
+    // SIGSTOP, never SIGKILL, under gVisor; the count on stderr's first line, before tar.
+    expect(text).toContain('kill -STOP "$p"');
+    expect(text).not.toMatch(/kill -(9|KILL)/);
+    expect(text.indexOf(`echo "${FROZEN_TAG} $n" >&2`)).toBeLessThan(text.indexOf('exec tar'));
     expect(COPY_OUT_LAUNCHER).toContain(`r=$(${archive} --totals . `);
     expect(COPY_OUT_LAUNCHER.indexOf('kill -9 -1')).toBeLessThan(COPY_OUT_LAUNCHER.indexOf(archive));
+    // Below FREEZE_MIN_PIDS (the restricted profile's 64) gVisor does not survive the
+    // shell around tar: the plain tar runs.
+    const small = containerSpecFor(run({ limits: { ...run().limits, pids: 64 } }), ids);
+    expect(spec.limits.pids).toBeGreaterThanOrEqual(FREEZE_MIN_PIDS);
+    expect(copyOutExec(small).cmd).toEqual([...archive.split(' '), '.']);
+  });
+
+  it("the runsc copy's report of stopped processes: only its exact first line counts", () => {
+    expect(frozenCount(`${FROZEN_TAG} 0\n`)).toBe(0);
+    expect(frozenCount(`${FROZEN_TAG} 2\ntar: x: file changed as we read it\n`)).toBe(2);
+    expect(frozenCount('')).toBeNull();
+    expect(frozenCount(`tar: oops\n${FROZEN_TAG} 0\n`)).toBeNull();
+    expect(frozenCount(`${FROZEN_TAG} 0 extra\n`)).toBeNull();
   });
 });
