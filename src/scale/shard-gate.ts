@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { openAuditLog } from '../audit/index.js';
 import { verifierKey } from '../audit/keys.js';
 import { UserError } from '../errors.js';
 import { type GateDeps, runGate } from '../gate/pipeline.js';
@@ -10,16 +9,9 @@ import { loadPolicy, policySha256 } from '../policy/index.js';
 import type { GateReport } from '../report/types.js';
 import { writeJson } from '../report/write-json.js';
 import type { GateSettings } from '../settings/gate-settings.js';
-import { sha256Hex } from '../sha256.js';
 import { readPlanFile, scriptsOfShard } from './plan-file.js';
-import {
-  SHARD_KIND,
-  SHARD_MANIFEST,
-  SHARD_OUTPUT_KIND,
-  SHARD_SEGMENT,
-  type ShardManifest,
-  shardOrigin,
-} from './shard-manifest.js';
+import { SHARD_SEGMENT, type ShardManifest, shardOrigin } from './shard-manifest.js';
+import { sealShardOutput } from './shard-seal.js';
 import { checkShardFiles, shardDifference } from './shard-select.js';
 
 export interface ShardChoice {
@@ -90,47 +82,24 @@ export async function runShardGate(
     const diff = shardDifference(mine, report.scripts);
     if (diff) throw new UserError('PLAN_MISMATCH', `${diff} while the shard was gated`);
 
-    const finalLog = join(settings.outDir, SHARD_SEGMENT);
-    report.audit = report.audit && { ...report.audit, log: relative(settings.workspace, finalLog) };
+    // The report names where the segment ends up, not the temporary folder it was written in.
+    report.audit = report.audit && {
+      ...report.audit,
+      log: relative(settings.workspace, join(settings.outDir, SHARD_SEGMENT)),
+    };
     await writeJson(settings.reportFile, report);
-    const reportBytes = await readFile(settings.reportFile);
-    const sarifBytes = await readFile(settings.sarifFile);
-    const bound = {
-      plan: loaded.sha256,
+    const manifest = await sealShardOutput({
+      outDir: settings.outDir,
+      segment: log,
+      origin,
+      privateKey,
+      publicKey,
+      plan: { sha256: loaded.sha256, shards: plan.shards },
       shard: shard.index,
-      shards: plan.shards,
-      report: sha256Hex(reportBytes),
-      sarif: sha256Hex(sarifBytes),
-      scripts: mine.length,
-      verdict: report.verdict,
-    };
-    const w = await openAuditLog({ log, origin, signingKey: privateKey });
-    await w.append(SHARD_OUTPUT_KIND, bound);
-    const closed = await w.close();
-    await copyFile(log, finalLog);
-    await copyFile(`${log}.checkpoint`, `${finalLog}.checkpoint`);
-    const manifest: ShardManifest = {
-      version: 1,
-      kind: SHARD_KIND,
-      plan: loaded.sha256,
-      shard: shard.index,
-      shards: plan.shards,
-      policy: { sha256: report.policy.sha256 },
-      image: report.image,
-      verdict: report.verdict,
-      report: { file: basename(settings.reportFile), sha256: bound.report },
-      sarif: { file: basename(settings.sarifFile), sha256: bound.sarif },
-      audit: {
-        log: SHARD_SEGMENT,
-        origin,
-        size: closed.size,
-        root: closed.root,
-        checkpoint: closed.checkpoint,
-        publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-        verifierKey: verifierKey(origin, publicKey),
-      },
-    };
-    await writeJson(join(settings.outDir, SHARD_MANIFEST), manifest);
+      report,
+      reportFile: settings.reportFile,
+      sarifFile: settings.sarifFile,
+    });
     return { report, manifest };
   } finally {
     await rm(tmp, { recursive: true, force: true });
