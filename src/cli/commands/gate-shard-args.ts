@@ -1,6 +1,7 @@
+import { resolve } from 'node:path';
 import { UserError } from '../../errors.js';
 import type { ShardChoice } from '../../scale/shard-gate.js';
-import { defaultOrigin, insideWorkspace } from '../../settings/gate-settings.js';
+import { defaultOrigin } from '../../settings/gate-settings.js';
 
 /**
  * `airlock gate --plan F --shard I`: the shard's scripts come from the plan, and its
@@ -36,7 +37,8 @@ export function shardChoiceFromArgs(
     );
   }
   return {
-    plan: insideWorkspace(io.cwd, v.plan, '--plan'),
+    // Only read: the plan may be anywhere (a downloaded artifact under $RUNNER_TEMP).
+    plan: resolve(io.cwd, v.plan),
     index: Number(v.shard),
     origin: typeof v.origin === 'string' ? v.origin : defaultOrigin(io.env, io.cwd),
   };
