@@ -2,6 +2,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
 import { readLines } from '../audit/reader.js';
+import { layoutOf, listClosedSegments } from '../audit/segments.js';
 import { verifyAuditLog } from '../audit/verify.js';
 import { isAirlockError, VerificationError } from '../errors.js';
 import type { GateReport } from '../report/types.js';
@@ -37,8 +38,8 @@ function refuse(dir: string, why: string, cause?: unknown): never {
   throw new VerificationError('SHARD_TAMPERED', `shard output ${dir}: ${why}`, undefined, { cause });
 }
 
-async function readBounded(dir: string, name: string): Promise<Buffer> {
-  // Names come from shard.json, an artifact: only plain names inside the shard folder.
+/** A plain file named `name` in the shard folder; names come from shard.json, an artifact. */
+async function requireFile(dir: string, name: string): Promise<string> {
   if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
     refuse(dir, `bad file name ${JSON.stringify(name)}`);
   const path = join(dir, name);
@@ -46,7 +47,11 @@ async function readBounded(dir: string, name: string): Promise<Buffer> {
   if (!st) refuse(dir, `${name} is missing`);
   if (!st.isFile()) refuse(dir, `${name} is not a regular file`);
   if (st.size > MAX_FILE_BYTES) refuse(dir, `${name} is too large`);
-  return readFile(path);
+  return path;
+}
+
+async function readBounded(dir: string, name: string): Promise<Buffer> {
+  return readFile(await requireFile(dir, name));
 }
 
 function parseJson<T>(dir: string, name: string, bytes: Buffer): T {
@@ -75,7 +80,12 @@ export async function loadShardOutput(dir: string): Promise<LoadedShard> {
   const name = `shard ${manifest.shard} (${dir})`;
   if (manifest.audit.log !== SHARD_SEGMENT) refuse(dir, `the segment must be ${SHARD_SEGMENT}`);
   const log = join(dir, SHARD_SEGMENT);
-  await readBounded(dir, SHARD_SEGMENT);
+  await requireFile(dir, SHARD_SEGMENT);
+  // A shard's segment is a fresh log, never rotated or pruned: closed segments or an anchor
+  // beside it did not come from a shard job, and the facts below read the one file only.
+  const layout = layoutOf(log);
+  if ((await listClosedSegments(layout)).length || (await lstat(layout.anchorPath).catch(() => null)))
+    refuse(dir, `${name}: closed segments or an anchor beside ${SHARD_SEGMENT}: not a shard's segment`);
   try {
     const r = await verifyAuditLog({
       log,

@@ -204,6 +204,14 @@ describe('airlock merge refuses, naming the shard', () => {
     expect(r.message).toContain('shard 3');
   });
 
+  it('a segment with a planted anchor or closed segment beside it (SHARD_TAMPERED)', async () => {
+    const dirs = await copyShards('planted-anchor');
+    await writeFile(join(dirs[0]!, 'shard-audit.jsonl.anchor.json'), '{}');
+    const r = await refusal(runMerge(settings(dirs)));
+    expect(r.code).toBe('SHARD_TAMPERED');
+    expect(r.message).toContain('not a shard');
+  });
+
   it('a shard of another plan (SHARD_MISMATCH)', async () => {
     const other = await buildSyntheticShards({ root: join(root, 'other'), scripts: 41, shards: 4 });
     const r = await refusal(runMerge(settings([...good.dirs.slice(0, 3), other.dirs[3]!])));
