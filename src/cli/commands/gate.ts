@@ -196,7 +196,12 @@ async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<numbe
   let report: GateReport;
   try {
     const deps = { progress, env: io.env, telemetryLog, signal: cancellation.signal };
-    ({ report } = shard ? await runShardGate(settings, shard, deps) : await runGate(settings, deps));
+    if (shard) {
+      const done = await runShardGate(settings, shard, deps);
+      report = done.report;
+      // Always, also with -q: the job log is where the one-off key is kept out of the artifact's reach.
+      io.stderr(`airlock: shard ${shard.index} segment signed by ${done.manifest.audit.verifierKey}\n`);
+    } else ({ report } = await runGate(settings, deps));
   } finally {
     cancellation.dispose();
   }

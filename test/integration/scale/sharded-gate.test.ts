@@ -104,7 +104,12 @@ describe(`airlock plan -> ${SHARDS} parallel shard gates -> airlock merge, again
       ),
     );
     const shardedMs = Date.now() - t0;
-    for (const g of gates) expect(g.exitCode, g.stderr.slice(-2000)).toBeLessThanOrEqual(1);
+    for (const [i, g] of gates.entries()) {
+      expect(g.exitCode, g.stderr.slice(-2000)).toBeLessThanOrEqual(1);
+      // The one-off key is in the job's log (stderr, even with -q), as in shard.json.
+      const manifest = JSON.parse(await readFile(join(ws, shardDirs[i]!, 'shard.json'), 'utf8'));
+      expect(g.stderr).toContain(`airlock: shard ${i} segment signed by ${manifest.audit.verifierKey}`);
+    }
 
     const m = await airlock([
       'merge',
