@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { parseShardCount } from '../../../src/cli/commands/plan.js';
 import { buildPlan, matrixOf, PER_SCRIPT_BYTES, type PlanInputScript } from '../../../src/scale/plan.js';
+import { makePlan } from '../../../src/scale/make-plan.js';
 import { parsePlan, scriptsOfShard } from '../../../src/scale/plan-file.js';
+import { commitOnBranch, initRepo } from '../../helpers/git-fixture.js';
 import { sha256Hex } from '../../../src/sha256.js';
 
 const OPTS = {
@@ -192,5 +194,21 @@ describe('airlock plan (CLI)', () => {
     // src/c (two scripts) is the heaviest unit: alone in its shard.
     expect(shardOf(loaded.plan, 'src/c/main.py')).toBe(shardOf(loaded.plan, 'src/c/same.py'));
     expect(shardOf(loaded.plan, 'src/a/main.py')).not.toBe(shardOf(loaded.plan, 'src/c/main.py'));
+  });
+
+  it('--base/--head: plans only the Python files the pull request changed', async () => {
+    const repo = join(ws, 'repo');
+    const base = await initRepo(repo, { 'a/main.py': 'print(1)\n', 'b/main.py': 'print(2)\n' });
+    const head = await commitOnBranch(repo, 'pr', { 'b/main.py': 'print(3)\n', 'c/main.py': 'print(4)\n' });
+    const plan = await makePlan({
+      workspace: repo,
+      paths: ['.'],
+      policyLabel: 'default',
+      shards: 4,
+      changedBetween: { base, head },
+    });
+    expect(plan.scripts.map((s) => s.path)).toEqual(['b/main.py', 'c/main.py']);
+    expect(plan.changedBetween).toEqual({ base, head });
+    expect(plan.shards).toBe(2);
   });
 });
