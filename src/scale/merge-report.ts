@@ -33,6 +33,11 @@ export function mergeReports(opts: {
     for (const u of opts.plan.ungated) reasons.add(`${JSON.stringify(u.path)}: not gated: ${u.reason}`);
   for (const r of reports) for (const why of r.verdictReasons) reasons.add(why);
   const failed = reports.some((r) => r.verdict === 'fail') || reasons.size > 0;
+  // One gate lists reasons about scanners and files first, then per script in path order
+  // (src/gate/verdict.ts): the same order here, so the merged report reads like one gate's.
+  const rank = new Map(scripts.map((s, i) => [`${s.path}: `, i]));
+  const rankOf = (why: string) => rank.get(why.slice(0, why.indexOf(': ') + 2)) ?? -1;
+  const ordered = [...reasons].sort((a, b) => rankOf(a) - rankOf(b));
   const cancelled = reports.filter((r) => r.cancelled).map((r) => r.cancelled!);
   return {
     version: 1,
@@ -41,7 +46,7 @@ export function mergeReports(opts: {
     finishedAt: new Date().toISOString(),
     workspace: opts.workspace,
     verdict: failed ? 'fail' : 'pass',
-    verdictReasons: [...reasons],
+    verdictReasons: ordered,
     counts: countLevels(scripts),
     policy: first?.policy ?? {
       path: opts.plan.policy.path,
