@@ -1,7 +1,7 @@
 /**
  * The performance benchmark (issue 8): `npm run bench` (= node --import tsx bench/run.ts).
  *
- *   npm run bench -- [--image REF] [--quick] [--only gate,scan,sandbox,audit,cold] [--n 10,100,1000] [--out DIR]
+ *   npm run bench -- [--image REF] [--quick] [--only gate,scan,sandbox,audit,cold,egress,merge] [--n 10,100,1000] [--out DIR]
  *
  * Measures, in one run on this machine: the gate over N = 10, 100, 1,000 generated scripts
  * stage by stage against two baselines (host python3; the do-it-yourself gate), batched vs
@@ -23,6 +23,7 @@ import { benchAudit } from './sections/audit.js';
 import { benchColdStart } from './sections/cold-start.js';
 import { benchEgress } from './sections/egress.js';
 import { benchGateAtN, disposeGateBench, type GatePlan } from './sections/gate.js';
+import { benchMerge } from './sections/merge.js';
 import { benchSandboxFixedCost } from './sections/sandbox.js';
 import { benchScan } from './sections/scan.js';
 
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick ?? false;
 const image = values.image ?? 'airlock-sandbox:local';
-const SECTIONS = ['gate', 'scan', 'sandbox', 'audit', 'cold', 'egress'] as const;
+const SECTIONS = ['gate', 'scan', 'sandbox', 'audit', 'cold', 'egress', 'merge'] as const;
 const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) usage(`unknown section '${s}'`);
 
@@ -70,6 +71,7 @@ const SANDBOX_REPS = quick ? 2 : 5;
 const AUDIT_ENTRIES = quick ? [10_000] : [10_000, 100_000, 1_000_000];
 const COLD_REPS = quick ? 2 : 5;
 const EGRESS_REQUESTS = quick ? 20 : 200;
+const MERGE = quick ? { scripts: 200, shards: 4, reps: 1 } : { scripts: 1000, shards: 4, reps: 3 };
 
 const log = (line: string) =>
   process.stderr.write(`bench [${Math.round((performance.now() - t0) / 1000)} s]: ${line}\n`);
@@ -177,6 +179,10 @@ async function main(): Promise<number> {
   await section('egress', async () => {
     result.egress = await benchEgress(EGRESS_REQUESTS);
     log(`egress: http ${Math.round(result.egress.http.proxied.median)} ms through the proxy`);
+  });
+  await section('merge', async () => {
+    result.merge = await benchMerge(MERGE);
+    log(`merge: ${Math.round(result.merge.mergePer1000Ms)} ms per 1,000 scripts`);
   });
   for (const plan of plans.filter((p) => p.n >= 1000)) await section('gate', gateAt(plan));
   await disposeGateBench();

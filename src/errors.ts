@@ -35,6 +35,9 @@ export type ErrorCode =
   | 'BASE_COMMIT_MISSING'
   | 'NOTHING_TO_GATE'
   | 'EGRESS_UNAVAILABLE'
+  // sharding (src/scale): a plan file that is not one, a script changed since the plan
+  | 'PLAN_INVALID'
+  | 'PLAN_MISMATCH'
   // the host ran out of something Airlock writes with (src/host-error.ts)
   | 'HOST_DISK_FULL'
   | 'HOST_TOO_MANY_FILES'
@@ -61,7 +64,12 @@ export type ErrorCode =
   | 'AUDIT_CHECKPOINT_MISSING'
   | 'AUDIT_SEGMENT_INVALID'
   | 'AUDIT_PRUNED'
-  | 'AUDIT_LOG_UNTRUSTED';
+  | 'AUDIT_LOG_UNTRUSTED'
+  // `airlock merge` refusing shard outputs (exit 1; docs/scale-sharding.md)
+  | 'SHARD_MISSING'
+  | 'SHARD_DUPLICATE'
+  | 'SHARD_MISMATCH'
+  | 'SHARD_TAMPERED';
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;

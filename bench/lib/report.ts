@@ -1,6 +1,7 @@
 import type { AuditBenchResult } from '../sections/audit.js';
 import type { ColdStart } from '../sections/cold-start.js';
 import type { EgressBench } from '../sections/egress.js';
+import type { MergeBench } from '../sections/merge.js';
 import type { GateAtN, Measured } from '../sections/gate.js';
 import type { SandboxFixedCost } from '../sections/sandbox.js';
 import type { ScanBench, ScanWay } from '../sections/scan.js';
@@ -32,6 +33,7 @@ export interface BenchResult {
   audit: AuditBenchResult[];
   coldStart?: ColdStart;
   egress?: EgressBench;
+  merge?: MergeBench;
   goals: Goal[];
   errors: string[];
 }
@@ -255,6 +257,30 @@ export function renderMarkdown(r: BenchResult): string {
       );
     }
     out.push('');
+  }
+  if (r.merge) {
+    const m = r.merge;
+    out.push(
+      `## Merging shards (airlock merge), ${m.scripts} scripts in ${m.shards} shards`,
+      '',
+      `Shard outputs with signed segments, merged with the audit record (median of ${m.reps}); the baseline only reads and parses the same reports and SARIF files.`,
+      '',
+      row(['step', 'time', 'per 1,000 scripts', 'ratio to reading']),
+      row(['---', '---:', '---:', '---:']),
+      row([
+        'read + parse reports and SARIF',
+        formatMs(m.read.median),
+        formatMs((m.read.median * 1000) / m.scripts),
+        formatRatio(1),
+      ]),
+      row([
+        'merge (verify, check, write, record)',
+        formatMs(m.merge.median),
+        formatMs(m.mergePer1000Ms),
+        formatRatio(ratio(m.merge.median, m.read.median)),
+      ]),
+      '',
+    );
   }
   if (r.audit.length) {
     out.push(

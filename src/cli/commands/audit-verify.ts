@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import { loadPublicKey, verifierKey } from '../../audit/keys.js';
 import { type VerifyResult, verifyAuditLog } from '../../audit/verify.js';
 import { UserError } from '../../errors.js';
+import { verifyBoundShards } from '../../scale/merge-audit.js';
 import { parseCommandArgs } from '../args.js';
 import { type CliCommand, EXIT_OK } from '../command.js';
 
-const USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict]
+const USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict] [--shard-dir DIR...]
 
 Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
 against its checkpoint LOG.checkpoint, the checkpoint's Ed25519 signature, and (with
@@ -19,6 +20,9 @@ Options:
   --trusted-checkpoint F  an older checkpoint kept outside the repository (catches rollback/forks)
   --strict                an unsigned checkpoint, and entries after the checkpoint (unsigned
                           tail, torn last line), fail too
+  --shard-dir DIR         (repeatable) a shard output of \`airlock gate --plan F --shard I\`: it must
+                          be the one a signed \`shard\` entry of LOG binds (segment checkpoint and
+                          key, report and SARIF hashes), and its segment must verify under them
 
 Exit status: 0 verifies, 1 does not (the first bad entry is named), 2 usage error.`;
 
@@ -41,6 +45,7 @@ export const auditVerifyCommand: CliCommand = {
         'public-key': { type: 'string' },
         'trusted-checkpoint': { type: 'string' },
         strict: { type: 'boolean' },
+        'shard-dir': { type: 'string', multiple: true },
       } as const,
       USAGE,
     );
@@ -54,6 +59,8 @@ export const auditVerifyCommand: CliCommand = {
       : undefined;
     const r = await verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
     for (const line of describeVerification(r, publicKeyPem)) io.stdout(`${line}\n`);
+    const shardDirs = (values['shard-dir'] ?? []).map((d) => resolve(io.cwd, d));
+    for (const line of await verifyBoundShards(log, shardDirs, r.checkpointSize)) io.stdout(`${line}\n`);
     if (!r.checkpointSigned) {
       io.stderr(
         'warning: the checkpoint is unsigned: nothing proves who wrote this log; only a checkpoint kept elsewhere (--trusted-checkpoint) catches a rewrite\n',

@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { judgeFinding } from '../../assess/index.js';
 import { cancelOnSignals, exitCodeFor } from '../../gate/cancel.js';
 import { runGate } from '../../gate/pipeline.js';
+import { runShardGate, type ShardChoice } from '../../scale/shard-gate.js';
+import { shardChoiceFromArgs } from './gate-shard-args.js';
 import { UserError } from '../../errors.js';
 import { loadPolicy, resolvePolicyRef } from '../../policy/index.js';
 import { missingScannerWarnings } from '../../report/scanner-warnings.js';
@@ -57,6 +59,9 @@ Options:
                       /run/podman/podman.sock
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
+  --plan F --shard I  gate shard I of a plan made by \`airlock plan\` (no PATHs): each script's
+                      SHA-256 must match the plan's; --out also gets the shard's signed audit
+                      segment and shard.json, for \`airlock merge\` (docs/scale-sharding.md)
 
 SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
 and the staged copies are removed, the partial report and audit entry are written, and
@@ -97,6 +102,8 @@ const OPTIONS = {
   'fail-on': { type: 'string' },
   base: { type: 'string' },
   head: { type: 'string' },
+  plan: { type: 'string' },
+  shard: { type: 'string' },
 } as const;
 
 /** How the run talks to the person: what stdout gets, and whether stderr gets progress. */
@@ -110,7 +117,7 @@ export async function settingsFromArgs(
   argv: string[],
   io: CliIO,
   mode: GateMode,
-): Promise<GateSettings & { output: OutputChoice }> {
+): Promise<GateSettings & { output: OutputChoice; shard?: ShardChoice }> {
   const { values: v, positionals } = parseCommandArgs(
     argv,
     OPTIONS,
@@ -128,6 +135,10 @@ export async function settingsFromArgs(
   if ((v.base === undefined) !== (v.head === undefined)) {
     throw new UserError('USAGE', '--base and --head go together');
   }
+  if (mode === 'scan' && (v.plan !== undefined || v.shard !== undefined)) {
+    throw new UserError('USAGE', `--plan/--shard are for airlock gate\n\n${SCAN_USAGE}`);
+  }
+  const shard = shardChoiceFromArgs(v, positionals, io, GATE_USAGE);
   const outDir = insideWorkspace(ws, v.out ?? '.airlock/out', '--out');
   const audit = v['audit-log']
     ? {
@@ -164,6 +175,7 @@ export async function settingsFromArgs(
       event: io.env.GITHUB_EVENT_NAME ?? 'cli',
     },
     output,
+    shard,
   };
 }
 
@@ -177,18 +189,19 @@ async function documentFor(format: OutputFormat, report: GateReport, sarifFile: 
 }
 
 async function runMode(argv: string[], io: CliIO, mode: GateMode): Promise<number> {
-  const { output, ...settings } = await settingsFromArgs(argv, io, mode);
+  const { output, shard, ...settings } = await settingsFromArgs(argv, io, mode);
   const progress = output.quiet ? () => {} : (l: string) => io.stderr(`airlock: ${l}\n`);
   const telemetryLog = output.telemetry ? (l: string) => io.stderr(`${l}\n`) : undefined;
   const cancellation = cancelOnSignals({ log: (l: string) => io.stderr(`airlock: ${l}\n`) });
   let report: GateReport;
   try {
-    ({ report } = await runGate(settings, {
-      progress,
-      env: io.env,
-      telemetryLog,
-      signal: cancellation.signal,
-    }));
+    const deps = { progress, env: io.env, telemetryLog, signal: cancellation.signal };
+    if (shard) {
+      const done = await runShardGate(settings, shard, deps);
+      report = done.report;
+      // Always, also with -q: the job log is where the one-off key is kept out of the artifact's reach.
+      io.stderr(`airlock: shard ${shard.index} segment signed by ${done.manifest.audit.verifierKey}\n`);
+    } else ({ report } = await runGate(settings, deps));
   } finally {
     cancellation.dispose();
   }

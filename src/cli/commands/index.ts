@@ -3,6 +3,8 @@ import { auditKeygenCommand } from './audit-keygen.js';
 import { auditVerifyCommand } from './audit-verify.js';
 import { gateCommand, scanCommand } from './gate.js';
 import { imageBuildCommand } from './image-build.js';
+import { mergeCommand } from './merge.js';
+import { planCommand } from './plan.js';
 import { renderK8sCommand } from './render-k8s.js';
 import { runCommand } from './run.js';
 import { smokeCommand } from './smoke.js';
@@ -14,6 +16,8 @@ import { smokeCommand } from './smoke.js';
 export const commands: CliCommand[] = [
   gateCommand,
   scanCommand,
+  planCommand,
+  mergeCommand,
   auditVerifyCommand,
   auditKeygenCommand,
   imageBuildCommand,

@@ -39,8 +39,13 @@ const writes = (p: Record<string, string> | undefined) =>
     .sort();
 
 describe('examples/workflows', () => {
-  it('has the three documented workflows', () => {
-    expect(files.sort()).toEqual(['airlock-gate.yml', 'airlock-pr.yml', 'airlock-publish.yml']);
+  it('has the four documented workflows', () => {
+    expect(files.sort()).toEqual([
+      'airlock-gate.yml',
+      'airlock-pr.yml',
+      'airlock-publish.yml',
+      'airlock-sharded.yml',
+    ]);
   });
 
   it("every file passes GitHub's workflow parser", async () => {
@@ -85,6 +90,30 @@ describe('examples/workflows', () => {
     const airlock = steps(w).find((s) => s.uses?.startsWith(`${AIRLOCK_ACTION}@`));
     expect(airlock?.with?.['upload-sarif']).toBe('false');
     expect(steps(w).some((s) => s.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
+  });
+
+  it('airlock-sharded.yml: plan -> matrix of gates -> merge; only the merge writes or holds the key', () => {
+    const w = load('airlock-sharded.yml') as Workflow & {
+      jobs: Record<string, Job & { needs?: string[] | string; strategy?: { matrix: string } }>;
+    };
+    expect(Object.keys(w.jobs)).toEqual(['plan', 'gate', 'merge']);
+    const { plan, gate, merge } = w.jobs;
+    expect(plan?.permissions).toEqual({ contents: 'read' });
+    expect(gate?.permissions).toEqual({ contents: 'read' });
+    expect(writes(merge?.permissions)).toEqual(['contents', 'security-events']);
+    for (const j of [plan, gate]) expect(JSON.stringify(j)).not.toContain('secrets.');
+    expect(JSON.stringify(merge)).toContain('secrets.AIRLOCK_SIGNING_KEY');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+    expect(gate?.strategy?.matrix).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}');
+    expect(gate?.needs).toBe('plan');
+    expect(merge?.needs).toEqual(['plan', 'gate']);
+    // The commands are this CLI's: plan, gate --plan --shard, merge --plan.
+    const runs = steps(w)
+      .map((s) => s.run ?? '')
+      .join('\n');
+    expect(runs).toMatch(/dist\/cli\.js plan .*--shards/);
+    expect(runs).toMatch(/dist\/cli\.js gate --plan .* --shard "\$SHARD" --image "\$IMAGE"/);
+    expect(runs).toMatch(/dist\/cli\.js merge --plan/);
   });
 
   it('airlock-publish.yml: never checks out or runs PR code; downloads outside the workspace', () => {
