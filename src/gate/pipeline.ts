@@ -31,6 +31,7 @@ import { executeStage } from './execute-stage.js';
 import { type OutputRun, openOutputRun } from './output-dir.js';
 import { ensureRealDirs } from './real-dirs.js';
 import { scanStage } from './scan-stage.js';
+import { notebookCommand } from '../notebook/runnable.js';
 import { stageScripts } from './stage.js';
 import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
 import { countLevels, decideVerdict } from './verdict.js';
@@ -179,11 +180,15 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
   const audit: AuditRecorder | undefined = settings.audit
     ? await openAuditRecorder(settings.audit, deps.progress)
     : undefined;
-  // Notebooks are staged, scanned and run as the script extracted from their code cells.
+  // Notebooks are staged and scanned as the script extracted from their code cells, and
+  // run from a notebook of exactly that code, staged over the committed one (runnable.ts).
   const { notebookOf, stagedOf } = stagedNames(found.scripts);
   const stage = await stageScripts({
     workspace: settings.workspace,
-    scripts: found.scripts.map((s) => ({ path: stagedOf(s.path), content: s.content })),
+    scripts: found.scripts.flatMap((s) => [
+      { path: stagedOf(s.path), content: s.content },
+      ...(s.notebook ? [{ path: s.path, content: s.notebook.runnable }] : []),
+    ]),
     maxFiles: 10_000,
     maxBytes: 256 * 1024 * 1024,
   }).catch(async (e) => {
@@ -274,7 +279,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         policy,
         scripts,
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
-        commandPathOf: stagedOf,
+        commandOf: (p) => (notebookOf(p) ? notebookCommand(p) : undefined),
         sandbox,
         outDir: output.dir,
         runBatch,
