@@ -19,14 +19,16 @@ import type { ScannedCell } from './extract.js';
 export function runnableNotebook(text: string, scanned: readonly ScannedCell[]): Buffer {
   const nb = JSON.parse(text) as Record<string, unknown> & { cells: Record<string, unknown>[] };
   const byIndex = new Map(scanned.map((c) => [c.index, c.source]));
+  const ids = cellIds(nb.cells);
   const cells = nb.cells.map((cell, index) => {
-    if (cell.cell_type !== 'code') return cell;
+    const id = ids[index]!;
+    if (cell.cell_type !== 'code') return { ...cell, id };
     const source = byIndex.get(index);
     // parseNotebook and notebookToScript saw every code cell: a gap is a bug, not input.
     if (source === undefined) throw new Error(`runnableNotebook: no scanned source for code cell ${index}`);
     return {
       cell_type: 'code',
-      ...(typeof cell.id === 'string' ? { id: cell.id } : {}),
+      id,
       metadata: isObject(cell.metadata) ? cell.metadata : {},
       execution_count: null,
       outputs: [],
@@ -37,9 +39,28 @@ export function runnableNotebook(text: string, scanned: readonly ScannedCell[]):
     cells,
     metadata: isObject(nb.metadata) ? nb.metadata : {},
     nbformat: 4,
-    nbformat_minor: typeof nb.nbformat_minor === 'number' ? nb.nbformat_minor : 5,
+    // 4.5 is the first minor with cell ids, which every cell now has.
+    nbformat_minor: typeof nb.nbformat_minor === 'number' && nb.nbformat_minor > 5 ? nb.nbformat_minor : 5,
   };
   return Buffer.from(`${JSON.stringify(runnable, null, 1)}\n`, 'utf8');
+}
+
+/**
+ * A valid, unique id for every cell (nbformat 4.5: 1-64 of [A-Za-z0-9_-]): the cell's
+ * own where it is one, else `cell-N`. Without them nbformat warns on every read (the
+ * run's stderr) and older notebooks (4.4) have none at all.
+ */
+function cellIds(cells: readonly Record<string, unknown>[]): string[] {
+  const seen = new Set<string>();
+  return cells.map((cell, index) => {
+    const own = cell.id;
+    const usable = typeof own === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(own) && !seen.has(own);
+    let id = usable ? own : `cell-${index}`;
+    // A PR's own id may already be `cell-N` for another N: never two cells with one id.
+    for (let k = 1; seen.has(id); k++) id = `cell-${index}-${k}`;
+    seen.add(id);
+    return id;
+  });
 }
 
 /** nbformat's multiline string: one element per line, each but the last ending in \n. */

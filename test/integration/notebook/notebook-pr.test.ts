@@ -184,6 +184,8 @@ describe('a notebook pull request', () => {
     expect(ok.decision).toBe('executed');
     expect(ok.execution?.status, ok.execution?.stderr).toBe('success');
     expect(ok.execution?.stdout).toBe('total units: 245\nsaved sales.png\n');
+    // Nothing of the executor's own on stderr: no kernel warnings, no nbformat noise.
+    expect(ok.execution?.stderr).toBe('');
     expect(ok.execution?.artifacts.map((a) => a.path).sort()).toEqual(['sales.png', 'sales_plot.ipynb']);
     const png = artifact('analysis/sales_plot.ipynb', 'sales.png');
     expect(png.subarray(0, 8).equals(PNG)).toBe(true);

@@ -63,9 +63,15 @@ describe('runnableNotebook', () => {
     });
     const { nb } = runnable(text);
     expect(nb.nbformat).toBe(4);
+    expect((nb as unknown as { nbformat_minor: number }).nbformat_minor).toBe(5);
     expect(nb.metadata).toEqual({ kernelspec: { name: 'python3' } });
     expect(nb.cells.map((c) => c.cell_type)).toEqual(['markdown', 'code', 'raw']);
-    expect(nb.cells[0]!.source).toEqual(['# Title\n', 'text']);
+    expect(nb.cells[0]).toEqual({
+      cell_type: 'markdown',
+      id: 'cell-0',
+      metadata: {},
+      source: ['# Title\n', 'text'],
+    });
     expect(nb.cells[1]).toEqual({
       cell_type: 'code',
       id: 'c1',
@@ -74,6 +80,24 @@ describe('runnableNotebook', () => {
       outputs: [],
       source: ['print(1)'],
     });
+  });
+
+  it('gives every cell a valid, unique id (nbformat 4.5), keeping the valid ones it has', () => {
+    const cells = [
+      { id: 'cell-2', source: 'a = 1' },
+      { id: 'bad id!', source: 'b = 2' },
+      { id: 'cell-2', source: 'c = 3' },
+      { source: 'd = 4' },
+      { id: 'x'.repeat(65), source: 'e = 5' },
+    ];
+    const text = JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 4,
+      metadata: {},
+      cells: cells.map((c) => ({ cell_type: 'code', metadata: {}, outputs: [], ...c })),
+    });
+    const ids = runnable(text).nb.cells.map((c) => c.id);
+    expect(ids).toEqual(['cell-2', 'cell-1', 'cell-2-1', 'cell-3', 'cell-4']);
   });
 });
 
