@@ -32,6 +32,25 @@ dir() { # label, paths...
   row "$label" "$(find "${have[@]}" -type f -printf '%s\n' | awk '{s+=$1} END{print s+0}')" \
     "$(tar -c "${have[@]}" 2>/dev/null | gzip -c | wc -c)" "${have[*]}"
 }
+dists() { # label, Python distributions... (their installed files, as pip recorded them)
+  local label=$1; shift
+  local list; list=$(mktemp)
+  /opt/airlock/venv/bin/python3 - "$@" > "$list" <<'PY'
+import importlib.metadata as md, os, sys
+for name in sys.argv[1:]:
+    try:
+        dist = md.distribution(name)
+    except md.PackageNotFoundError:
+        continue
+    for f in dist.files or []:
+        path = os.path.realpath(dist.locate_file(f))
+        if os.path.isfile(path):
+            print(path)
+PY
+  if [ ! -s "$list" ]; then row "$label" 0 0 "not installed"; return; fi
+  row "$label" "$(tr '\n' '\0' < "$list" | xargs -0 -r stat -c %s | awk '{s+=$1} END{print s+0}')" \
+    "$(sort -u "$list" | tar -c -T - 2>/dev/null | gzip -c | wc -c)" "$# distributions: $*"
+}
 sp=/opt/airlock/venv/lib/python3.11/site-packages
 echo "| tool | raw | compressed | what was counted |"
 echo "| --- | --- | --- | --- |"
@@ -39,6 +58,18 @@ dir "Semgrep (wheel, with semgrep-core)" "$sp/semgrep" "$sp/semdep"
 dir "Polars (polars + polars-runtime-32)" "$sp/polars" "$sp/_polars_runtime_32" "$sp/polars_runtime_32"
 dir "Bandit" "$sp/bandit"
 dir "the whole venv (the three above and Semgrep's dependencies)" /opt/airlock/venv
+dists "pip (kept for the egress install phase)" pip
+# The notebook executor: nbclient, ipykernel and what only they pull in (packages
+# Semgrep also uses, such as jsonschema and Pygments, are not counted).
+nb_stack="nbclient nbformat fastjsonschema jupyter-client jupyter-core traitlets platformdirs pyzmq tornado
+  python-dateutil tzdata ipykernel comm ipython ipython-pygments-lexers matplotlib-inline nest-asyncio2 psutil
+  pexpect ptyprocess prompt-toolkit wcwidth stack-data executing asttokens pure-eval jedi parso debugpy"
+# shellcheck disable=SC2086 # one word per distribution
+dists "notebook executor (nbclient + ipykernel + their own dependencies)" $nb_stack
+dists "  of which IPython" ipython
+dists "  of which debugpy (ipykernel's debugger)" debugpy
+dists "  of which jedi + parso (IPython's completion)" jedi parso
+dists "  of which pyzmq + tornado" pyzmq tornado
 pkgs "matplotlib" python3-matplotlib
 pkgs "pandas" python3-pandas
 pkgs "networkx" python3-networkx

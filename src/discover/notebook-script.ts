@@ -2,6 +2,7 @@ import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LineOrigin, notebookToScript, toNotebookFinding } from '../notebook/extract.js';
 import { NotebookError, parseNotebook } from '../notebook/parse.js';
+import { runnableNotebook } from '../notebook/runnable.js';
 import type { Finding } from '../report/types.js';
 
 /**
@@ -28,6 +29,11 @@ export interface NotebookParts {
   origins: LineOrigin[];
   /** Shell escapes and program-running magics (airlock.notebook-shell), on script lines. */
   findings: Finding[];
+  /**
+   * The notebook the sandbox executes, staged at the notebook's own path: its code
+   * cells hold exactly the extracted script's lines (src/notebook/runnable.ts).
+   */
+  runnable: Buffer;
 }
 
 export type NotebookOutcome =
@@ -53,8 +59,9 @@ export async function notebookScript(
     };
   }
   let script: ReturnType<typeof notebookToScript>;
+  const text = content.toString('utf8');
   try {
-    script = notebookToScript(parseNotebook(content.toString('utf8')));
+    script = notebookToScript(parseNotebook(text));
   } catch (e) {
     if (e instanceof NotebookError) return { ok: false, reason: `not a readable notebook: ${e.message}` };
     throw e;
@@ -62,7 +69,12 @@ export async function notebookScript(
   return {
     ok: true,
     code: Buffer.from(script.code, 'utf8'),
-    notebook: { stagedPath, origins: script.origins, findings: script.findings },
+    notebook: {
+      stagedPath,
+      origins: script.origins,
+      findings: script.findings,
+      runnable: runnableNotebook(text, script.cells),
+    },
   };
 }
 

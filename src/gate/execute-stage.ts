@@ -40,8 +40,8 @@ export async function executeStage(opts: {
   policy: Policy;
   scripts: ScriptReport[];
   dirOf: (scriptPath: string) => string;
-  /** The staged file Python runs, when not the script's own path (a notebook's extracted script). */
-  commandPathOf?: (scriptPath: string) => string;
+  /** The command for a script that is not run as `python3 ./NAME` (a notebook: notebookCommand). */
+  commandOf?: (scriptPath: string) => string[] | undefined;
   sandbox: SandboxConfig;
   /** The policy's data inputs as this script's sandbox mounts them (src/gate/data-layout.ts). */
   dataOf?: (scriptPath: string) => DataMountSpec | undefined;
@@ -78,7 +78,7 @@ export async function executeStage(opts: {
         const artifacts = join(opts.outDir, artifactDirName(index, script.path));
         await mkdir(artifacts, { recursive: true });
         // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
-        const command = ['python3', `./${posix.basename(opts.commandPathOf?.(script.path) ?? script.path)}`];
+        const command = opts.commandOf?.(script.path) ?? ['python3', `./${posix.basename(script.path)}`];
         const egress = egressFor(opts.policy, script.level);
         const session = egress ? await startEgressSession(egress) : undefined;
         if (session) sessions.set(script, session);

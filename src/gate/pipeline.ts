@@ -32,6 +32,7 @@ import { type OutputRun, openOutputRun } from './output-dir.js';
 import { ensureRealDirs } from './real-dirs.js';
 import { type StagedData, stageData } from './data-layout.js';
 import { scanStage } from './scan-stage.js';
+import { notebookCommand } from '../notebook/runnable.js';
 import { stageScripts } from './stage.js';
 import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
 import { countLevels, decideVerdict } from './verdict.js';
@@ -180,11 +181,15 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
   const audit: AuditRecorder | undefined = settings.audit
     ? await openAuditRecorder(settings.audit, deps.progress)
     : undefined;
-  // Notebooks are staged, scanned and run as the script extracted from their code cells.
+  // Notebooks are staged and scanned as the script extracted from their code cells, and
+  // run from a notebook of exactly that code, staged over the committed one (runnable.ts).
   const { notebookOf, stagedOf } = stagedNames(found.scripts);
   const stage = await stageScripts({
     workspace: settings.workspace,
-    scripts: found.scripts.map((s) => ({ path: stagedOf(s.path), content: s.content })),
+    scripts: found.scripts.flatMap((s) => [
+      { path: stagedOf(s.path), content: s.content },
+      ...(s.notebook ? [{ path: s.path, content: s.notebook.runnable }] : []),
+    ]),
     maxFiles: 10_000,
     maxBytes: 256 * 1024 * 1024,
   }).catch(async (e) => {
@@ -290,7 +295,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         policy,
         scripts,
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
-        commandPathOf: stagedOf,
+        commandOf: (p) => (notebookOf(p) ? notebookCommand(p) : undefined),
         ...(data ? { dataOf: (p: string) => data.mountFor(stagedOf(p)) } : {}),
         sandbox,
         outDir: output.dir,

@@ -16,8 +16,9 @@ import { statementStarts } from './statement-starts.js';
  *   magic line becomes `pass`; the body of a Python cell magic stays, a cell magic
  *   whose body is not Python (`%%html`, `%%javascript`) is commented out.
  *
- * The script is what the scanners read and what the sandbox runs: what runs is what
- * was scanned (no IPython kernel interprets anything on the side).
+ * The script is what the scanners read, and `cells` is the same code cut back into the
+ * notebook's cells: what the sandbox's kernel runs (runnable.ts), so what runs is what
+ * was scanned.
  */
 export const NOTEBOOK_SHELL_RULE = 'airlock.notebook-shell';
 
@@ -30,8 +31,17 @@ export interface LineOrigin {
   fileLine: number;
 }
 
+/** One code cell's source as scanned: what the sandbox's kernel runs for that cell. */
+export interface ScannedCell {
+  /** 0-based cell index in the notebook (all cell types). */
+  index: number;
+  source: string;
+}
+
 export interface NotebookScript {
   code: string;
+  /** Each code cell's lines of `code` (without the blank line that ends it in the script). */
+  cells: ScannedCell[];
   /** origins[i] is where line i + 1 of `code` came from. */
   origins: LineOrigin[];
   /** Shell escapes and program-running magics, at their line in `code`. */
@@ -94,11 +104,13 @@ export function notebookToScript(nb: ParsedNotebook): NotebookScript {
   const out: string[] = [];
   const origins: LineOrigin[] = [];
   const findings: Finding[] = [];
+  const cells: ScannedCell[] = [];
   const emit = (text: string, cell: number, line: number, fileLine: number) => {
     out.push(text);
     origins.push({ cell, line, fileLine });
   };
   for (const cell of nb.cells) {
+    const cellStart = out.length;
     const first = cell.lines.findIndex((l) => l.trim() !== '');
     const cellMagic = first >= 0 ? CELL_MAGIC.exec(cell.lines[first]!)?.[1] : undefined;
     const starts = statementStarts(cell.lines);
@@ -129,10 +141,11 @@ export function notebookToScript(nb: ParsedNotebook): NotebookScript {
         emit(text, ...origin);
       }
     });
+    cells.push({ index: cell.index, source: out.slice(cellStart).join('\n') });
     // Cells are separate blocks: a blank line keeps one cell's last statement from running on.
     emit('', cell.index, cell.lines.length, cell.fileLines.at(-1) ?? 1);
   }
-  return { code: `${out.join('\n')}\n`, origins, findings };
+  return { code: `${out.join('\n')}\n`, cells, origins, findings };
 }
 
 /**

@@ -22,7 +22,18 @@ const MAGIC: Record<string, (b: Buffer) => boolean> = {
   svg: (b) => /<svg[\s>]/.test(b.subarray(0, 4096).toString('utf8')),
   graphml: (b) => b.subarray(0, 4096).toString('utf8').includes('<graphml'),
   csv: (b) => b.toString('utf8').startsWith('city,value\n'),
+  // The executed copy holds the second cell's output: the kernel really ran it.
+  ipynb: (b) => executedOutput(b).includes('notebook-sum 42'),
 };
+
+function executedOutput(b: Buffer): string {
+  try {
+    const nb = JSON.parse(b.toString('utf8')) as { cells?: { outputs?: { text?: unknown }[] }[] };
+    return (nb.cells ?? []).flatMap((c) => (c.outputs ?? []).map((o) => String(o.text ?? ''))).join('');
+  } catch {
+    return '';
+  }
+}
 
 /** Self-reported pass AND the named artifact really came out, with the right bytes. */
 function producesFile(file: string, kind: keyof typeof MAGIC, minBytes: number) {
@@ -82,6 +93,13 @@ export const SMOKE_CHECKS: SmokeCheck[] = [
     judge: producesFile('frame.parquet', 'parquet', 12),
   },
   { name: 'graphviz-render', args: ['graphviz_render.py'], judge: producesFile('graph.png', 'png', 500) },
+  {
+    name: 'notebook-run',
+    args: ['notebook_run.py'],
+    // A kernel's start-up on a loaded runner; the runner itself allows 240 s.
+    limits: { timeoutSeconds: 300 },
+    judge: producesFile('smoke.ipynb', 'ipynb', 100),
+  },
   {
     name: 'mermaid-render',
     args: ['mermaid_render.py'],

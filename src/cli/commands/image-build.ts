@@ -8,7 +8,7 @@ import { type CliCommand, EXIT_OK } from '../command.js';
 const usage = `Usage: airlock image build [--flavor core|full] [--tag REF] [--if-changed] [--no-cache] [--extra-ca FILE]
 
 Builds the sandbox image from images/Dockerfile: flavor core (Python, pandas, Polars,
-matplotlib, networkx, Graphviz, Bandit, Semgrep) or full (core plus Chromium and
+matplotlib, networkx, Graphviz, Bandit, Semgrep, nbclient with ipykernel, pip) or full (core plus Chromium and
 the Mermaid CLI). Python wheels Debian lacks
 (Polars; Bandit and Semgrep where obtainable) are downloaded on this host with pip
 and installed in the image without any index. A missing base image is pulled, or

@@ -15,8 +15,8 @@ const usage = `Usage: airlock smoke [--image REF] [--flavor core|full] [--report
 
 Runs the image smoke suite: each check is a small Python script (images/smoke/) run
 under the same hardened flags as a gated script. Shows that the bundled tools work
-(Python, pandas, Polars, matplotlib, NetworkX, Graphviz, Bandit, Semgrep; Mermaid on
-full; on core, that Chromium, Node.js and the Mermaid CLI are absent) and that
+(Python, pandas, Polars, matplotlib, NetworkX, Graphviz, Bandit, Semgrep, a notebook
+run by nbclient; Mermaid on full; on core, that Chromium, Node.js and the Mermaid CLI are absent) and that
 the sandbox holds (non-root, no capabilities, no_new_privs, seccomp, read-only root,
 no network, pids/memory/tmpfs limits, no runner secrets). A check that cannot run
 (e.g. Semgrep absent) is "unavailable", never "pass".

@@ -139,15 +139,23 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
     ['core', IMAGE],
     ['full', FULL],
   ])(
-    '%s has no compiler, no package lists or caches, no pip, and no setuid files',
+    '%s has no compiler, no package lists or caches, no setuptools, only the locked pip, and no setuid files',
     async (_flavor, image) => {
       const inIt = (argv: string[]) => inImage(argv, { image });
       const tools = await inIt([
         'sh',
         '-c',
-        'for t in gcc cc g++ c++ clang cpp pip pip3; do command -v $t; done; python3 -m pip --version 2>/dev/null; true',
+        'for t in gcc cc g++ c++ clang cpp; do command -v $t; done; python3 -c "import setuptools" 2>/dev/null && echo setuptools; true',
       ]);
       expect(tools.out.trim()).toBe('');
+      // pip stays for the egress install phase: the venv's own, at the lock's version.
+      const lock = parseLock(readFileSync(path.join(findImagesDir(), LOCK_FILE), 'utf8'));
+      const pip = await inIt(['sh', '-c', 'command -v pip; python3 -m pip --version']);
+      expect(pip.out).toMatch(
+        new RegExp(
+          `^/opt/airlock/venv/bin/pip\npip ${lock.find((p) => p.name === 'pip')?.version} from /opt/airlock/venv/`,
+        ),
+      );
       const state = await inIt([
         'sh',
         '-c',
@@ -256,6 +264,9 @@ describe('inside the sandbox image (hardened flags, no network, read-only root)'
       'matplotlib',
       'networkx',
       'graphviz',
+      'pip',
+      'nbclient',
+      'ipykernel',
     ]) {
       expect(versions[k], k).toMatch(/\d+\.\d+/);
       expect(fullVersions[k], k).toBe(versions[k]);

@@ -49,6 +49,23 @@ describe('smoke judges', () => {
     expect((await check('matplotlib-png').judge(fake, out, ctx)).status).toBe('pass');
   });
 
+  it('the notebook check passes only when the executed copy holds the cell output, not on a claim', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'airlock-judge-'));
+    const claimed = result({
+      stdout: JSON.stringify({ status: 'pass', detail: 'ok', file: 'smoke.ipynb' }),
+      artifacts: [{ path: 'smoke.ipynb', bytes: 200, sha256: 'x'.repeat(64) }],
+    });
+    const j = check('notebook-run').judge;
+    const executed = (text: string) =>
+      JSON.stringify({ cells: [{ cell_type: 'code', outputs: [{ output_type: 'stream', text }] }] });
+    writeFileSync(path.join(out, 'smoke.ipynb'), executed('nothing ran'.repeat(20)));
+    expect((await j(claimed, out, ctx)).status).toBe('fail');
+    writeFileSync(path.join(out, 'smoke.ipynb'), 'not json'.repeat(30));
+    expect((await j(claimed, out, ctx)).status).toBe('fail');
+    writeFileSync(path.join(out, 'smoke.ipynb'), executed('notebook-sum 42\n'.repeat(10)));
+    expect((await j(claimed, out, ctx)).status).toBe('pass');
+  });
+
   it('the memory check passes only on an oom classification, not on exit 137', async () => {
     const j = check('memory-limit').judge;
     expect((await j(result({ status: 'oom', exitCode: 137 }), '', ctx)).status).toBe('pass');

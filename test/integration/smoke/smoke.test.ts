@@ -65,6 +65,7 @@ describe('smoke suite on the small test image (security checks, honest failures)
       'matplotlib-png',
       'polars-dataframe',
       'graphviz-render',
+      'notebook-run',
       'mermaid-render',
       // No /opt/airlock/versions.json: not an image built from images/.
       'versions-file',

@@ -27,7 +27,7 @@ import sys
 
 MERMAID_PACKAGE = "/opt/airlock/mermaid/node_modules/@mermaid-js/mermaid-cli/package.json"
 CORE = ["python", "bandit", "semgrep", "polars", "pandas", "matplotlib", "networkx", "graphviz",
-        "ca-certificates"]
+        "ca-certificates", "pip", "nbclient", "ipykernel"]
 # What full adds; all of it must be absent from core.
 FULL_ONLY = ["mermaid-cli", "chromium", "nodejs"]
 
@@ -63,6 +63,31 @@ def semgrep_version():
     return first_version(command_output(["semgrep", "--version"]))
 
 
+def installed_version(distribution):
+    """Version of an installed distribution (pip: kept for the egress install phase)."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def ipykernel_version():
+    """ipykernel's version, only if the `python3` kernel nbclient starts is registered
+    and points at this venv's interpreter: an importable ipykernel without its
+    kernelspec still fails every notebook run."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    version = python_library("ipykernel")
+    try:
+        spec = KernelSpecManager().get_kernel_spec("python3")
+    except NoSuchKernel:
+        return None
+    argv0 = shutil.which(spec.argv[0]) if spec.argv else None
+    if argv0 is None or os.path.realpath(os.path.dirname(argv0)) != os.path.realpath(os.path.dirname(sys.executable)):
+        return None
+    return version
+
+
 def mermaid_cli_version():
     try:
         with open(MERMAID_PACKAGE, encoding="utf-8") as f:
@@ -84,6 +109,9 @@ def main():
         "pandas": python_library("pandas"),
         "matplotlib": python_library("matplotlib"),
         "networkx": python_library("networkx"),
+        "pip": installed_version("pip"),
+        "nbclient": python_library("nbclient"),
+        "ipykernel": ipykernel_version(),
         # `dot -V` prints "dot - graphviz version 2.42.2 (0)" on stderr.
         "graphviz": first_version(command_output(["dot", "-V"])),
         "mermaid-cli": mermaid_cli_version(),
