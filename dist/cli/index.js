@@ -55175,1085 +55175,13 @@ async function verify_verifyAuditLog(opts) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/cli/commands/audit-verify.ts
-
-
-
-
-
-
-
-const audit_verify_USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict]
-
-Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
-against its checkpoint LOG.checkpoint, the checkpoint's Ed25519 signature, and (with
---trusted-checkpoint) that the log extends a checkpoint you kept elsewhere. The output
-says which of these were checked; a log written without a signing key is "unsigned".
-
-Options:
-  --public-key F          Ed25519 public key (PEM): the checkpoint must carry a valid signature
-                          by it (an unsigned checkpoint fails). Without it no signature is checked.
-  --trusted-checkpoint F  an older checkpoint kept outside the repository (catches rollback/forks)
-  --strict                an unsigned checkpoint, and entries after the checkpoint (unsigned
-                          tail, torn last line), fail too
-
-Exit status: 0 verifies, 1 does not (the first bad entry is named), 2 usage error.`;
-async function readInput(path, what) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(path);
-    }
-    catch {
-        throw new errors_UserError('PATH_INVALID', `cannot read ${what} ${path}`);
-    }
-}
-const auditVerifyCommand = {
-    name: 'audit verify',
-    summary: 'verify an audit log: chain, Merkle root, signature, consistency',
-    usage: audit_verify_USAGE,
-    async run(argv, io) {
-        const { values, positionals } = parseCommandArgs(argv, {
-            'public-key': { type: 'string' },
-            'trusted-checkpoint': { type: 'string' },
-            strict: { type: 'boolean' },
-        }, audit_verify_USAGE);
-        if (positionals.length !== 1)
-            throw new errors_UserError('USAGE', `expected one LOG\n\n${audit_verify_USAGE}`);
-        const log = (0,external_node_path_namespaceObject.resolve)(io.cwd, positionals[0]);
-        const publicKeyPem = values['public-key']
-            ? (await readInput((0,external_node_path_namespaceObject.resolve)(io.cwd, values['public-key']), 'public key')).toString('utf8')
-            : undefined;
-        const trustedCheckpoint = values['trusted-checkpoint']
-            ? await readInput((0,external_node_path_namespaceObject.resolve)(io.cwd, values['trusted-checkpoint']), 'trusted checkpoint')
-            : undefined;
-        const r = await verify_verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
-        for (const line of describeVerification(r, publicKeyPem))
-            io.stdout(`${line}\n`);
-        if (!r.checkpointSigned) {
-            io.stderr('warning: the checkpoint is unsigned: nothing proves who wrote this log; only a checkpoint kept elsewhere (--trusted-checkpoint) catches a rewrite\n');
-        }
-        else if (!r.signatureChecked) {
-            io.stderr('warning: no --public-key given: the checkpoint signature was NOT checked\n');
-        }
-        if (r.unsignedTail > 0)
-            io.stderr(`warning: ${r.unsignedTail} entries after the checkpoint are not signed\n`);
-        if (r.tornTailBytes > 0) {
-            io.stderr(`warning: the log ends in a torn line of ${r.tornTailBytes} bytes (a crash mid-append)\n`);
-        }
-        return EXIT_OK;
-    },
-};
-/**
- * What was and was not checked, one line each. Never a bare "ok": a log verified
- * without a key proves its internal consistency, not who wrote it.
- */
-function describeVerification(r, publicKeyPem) {
-    const status = r.signatureChecked
-        ? 'signed, signature verified'
-        : r.checkpointSigned
-            ? 'signed, signature NOT checked (no --public-key)'
-            : 'unsigned (the checkpoint carries no signature)';
-    const signature = r.signatureChecked
-        ? `verified, by ${verifierKey(r.origin, loadPublicKey(publicKeyPem))}`
-        : r.checkpointSigned
-            ? 'present, NOT checked: give --public-key'
-            : 'none: the log was written without a signing key';
-    return [
-        `status: ${status}`,
-        `chain: verified: ${r.entries} entries (from seq ${r.firstSeq}), every seq and link`,
-        `merkle root: verified: checkpoint size ${r.checkpointSize}, root ${r.root}`,
-        `signature: ${signature}`,
-        `trusted checkpoint: ${r.trustedCheckpointChecked ? 'the log is consistent with the trusted checkpoint (it extends it)' : 'not given'}`,
-    ];
-}
-
-;// CONCATENATED MODULE: ./src/policy/helpers.ts
-/** The profile a script of this level runs under, or null when the level does not run. */
-function profileFor(policy, level) {
-    if (level === 'blocked')
-        return null; // never runs, whatever the file says (the schema refuses run: true)
-    const setting = policy.execute[level];
-    if (!setting.run || setting.profile === undefined)
-        return null;
-    const profile = policy.profiles[setting.profile];
-    // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
-    if (!profile)
-        throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
-    // Egress is not a limit: src/egress/policy-egress.ts decides it per level.
-    const { egress: _egress, ...limits } = profile;
-    return { name: setting.profile, limits };
-}
-const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * An entry applies through the whole of its `expires` day (UTC) and stops at the
- * next midnight UTC, the same instant on every runner whatever its time zone.
- */
-function allowlistExpired(entry, now) {
-    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS;
-}
-function describeAllowlistEntry(entry) {
-    return `${entry.tool} ${entry.ruleId} on ${entry.paths.join(', ')}`;
-}
-/**
- * One notice per expired allowlist entry, for the job summary: an expired
- * suppression has stopped applying, and whoever owns it should renew or remove it.
- */
-function expiredAllowlistNotices(policy, now) {
-    return policy.allowlist
-        .filter((e) => allowlistExpired(e, now))
-        .map((e) => `allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires} and no longer applies; renew it with a new justification or remove it`);
-}
-
-;// CONCATENATED MODULE: ./src/scan/scan-error.ts
-/** Rule id of the finding Airlock adds when a scanner could not (fully) scan a file. */
-const SCAN_ERROR_RULE = 'airlock.scan-error';
-/**
- * A file a scanner could not read is not a clean file: generated code that Bandit
- * cannot parse (Python 2 syntax, a stray NUL, an encoding trick) would otherwise pass
- * unscanned. So the failure becomes a high-severity finding on that file, and the
- * policy decides what a scan error costs; it is never a silent pass.
- */
-function scanErrorFinding(message, line = 1) {
-    return {
-        tool: 'airlock',
-        ruleId: SCAN_ERROR_RULE,
-        severity: 'high',
-        confidence: 'high',
-        line: Number.isInteger(line) && line >= 1 ? line : 1,
-        message,
-    };
-}
-function addFinding(map, path, finding) {
-    const list = map.get(path);
-    if (list)
-        list.push(finding);
-    else
-        map.set(path, [finding]);
-}
-
-;// CONCATENATED MODULE: ./src/assess/glob.ts
-/**
- * Glob matching for policies (allowlist `paths`, `levels.rules[].ruleId`) in time
- * linear in the text for a given pattern: no backtracking, ever.
- *
- * Why not picomatch: it compiles a glob to a JavaScript regular expression, and V8's
- * backtracking engine takes exponential time on patterns such as
- * `scripts/*a*a*a*a*a*a*a*a*a*ab` (49 s of CPU for one path, issue 21 item 5). A
- * policy comes from the pull request under review, so its globs are hostile input.
- *
- * How: a pattern is a list of path segments; a segment is a list of tokens (a
- * literal character, `?`, a `[class]`, `*`). Both levels are matched by simulating
- * the automaton (the set of pattern positions reached so far), one character or one
- * segment at a time. The work is at most (text length + 1) x (pattern tokens + 1)
- * state visits per expanded pattern, counted in `globWork` so tests assert it.
- *
- * The syntax, the subset of picomatch's that policies use (docs/policy.md, "Globs"):
- * `*` any characters but `/`; `?` one character but `/`; `**` as a whole segment,
- * any number of segments; `[abc]`, `[a-z]`, `[^a]`/`[!a]` one character of a class;
- * `{a,b}` alternatives (nestable, at most MAX_EXPANSIONS in all); `\x` a literal x; a
- * leading `!` negates. Like picomatch with `dot: false`, nothing but a literal `.`
- * (or a class that takes `.`) matches the `.` that starts a segment, a segment
- * pattern starting with `*` or `?` never matches a hidden name,, and `**` does not
- * enter hidden folders. Extglobs (`@(a|b)`), POSIX classes (`[[:alpha:]]`) and brace
- * ranges (`{1..3}`) are refused at load time by `globProblem`, not silently misread.
- */
-/** A `{a,b}{c,d}...` pattern multiplies; more alternatives than this is refused at load. */
-const MAX_EXPANSIONS = 64;
-/** State visits since the process started: a work counter for tests (no wall clock). */
-const globWork = { steps: 0 };
-/** Why a pattern cannot be used, in words for a policy error; undefined if it can. */
-function globProblem(pattern) {
-    if (/[@!?*+]\(/.test(pattern))
-        return 'extglobs like @(a|b) are not supported: use {a,b}';
-    if (pattern.includes('[[:'))
-        return 'POSIX classes like [[:alpha:]] are not supported: use [a-z]';
-    if (/\{[^{}]*\.\.[^{}]*\}/.test(pattern))
-        return 'brace ranges like {1..3} are not supported: use {1,2,3}';
-    const n = expandBraces(stripNegation(pattern).body, MAX_EXPANSIONS + 1).length;
-    if (n > MAX_EXPANSIONS)
-        return `braces expand to more than ${MAX_EXPANSIONS} alternatives`;
-    return undefined;
-}
-function stripNegation(pattern) {
-    let i = 0;
-    while (pattern[i] === '!' && pattern[i + 1] !== '(')
-        i++;
-    return { negated: i % 2 === 1, body: pattern.slice(i) };
-}
-/** The index of the `}` closing the `{` at `open`, and the top-level commas between. */
-function braceGroup(p, open) {
-    let depth = 0;
-    const commas = [];
-    for (let i = open; i < p.length; i++) {
-        const c = p[i];
-        if (c === '\\')
-            i++;
-        else if (c === '{')
-            depth++;
-        else if (c === '}' && --depth === 0)
-            return { close: i, commas };
-        else if (c === ',' && depth === 1)
-            commas.push(i);
-    }
-    return undefined;
-}
-/** `{a,b}` alternatives, left to right; a brace without a top-level comma is literal. Stops past `limit`. */
-function expandBraces(p, limit) {
-    for (let i = 0; i < p.length; i++) {
-        if (p[i] === '\\') {
-            i++;
-            continue;
-        }
-        if (p[i] !== '{')
-            continue;
-        const g = braceGroup(p, i);
-        if (!g || g.commas.length === 0)
-            continue;
-        const cuts = [i, ...g.commas, g.close];
-        const out = [];
-        for (let k = 0; k + 1 < cuts.length; k++) {
-            const alt = p.slice(0, i) + p.slice(cuts[k] + 1, cuts[k + 1]) + p.slice(g.close + 1);
-            for (const e of expandBraces(alt, limit - out.length)) {
-                out.push(e);
-                if (out.length >= limit)
-                    return out;
-            }
-        }
-        return out;
-    }
-    return [p];
-}
-function parseClass(seg, open) {
-    let i = open + 1;
-    let negated = false;
-    if (seg[i] === '!' || seg[i] === '^') {
-        negated = true;
-        i++;
-    }
-    const items = [];
-    const start = i;
-    for (; i < seg.length; i++) {
-        let c = seg[i];
-        if (c === ']' && i > start)
-            return { token: { kind: 'class', negated, items }, end: i };
-        if (c === '\\' && i + 1 < seg.length)
-            c = seg[++i];
-        if (seg[i + 1] === '-' && seg[i + 2] !== undefined && seg[i + 2] !== ']') {
-            items.push([c, seg[i + 2]]);
-            i += 2;
-        }
-        else
-            items.push(c);
-    }
-    return undefined; // no closing `]`: the `[` is a literal
-}
-function parseSegment(seg) {
-    if (seg === '**')
-        return { globstar: true };
-    const tokens = [];
-    for (let i = 0; i < seg.length; i++) {
-        const c = seg[i];
-        if (c === '\\' && i + 1 < seg.length)
-            tokens.push({ kind: 'lit', ch: seg[++i] });
-        else if (c === '*') {
-            if (tokens.at(-1)?.kind !== 'star')
-                tokens.push({ kind: 'star' }); // `**` inside a segment is `*`
-        }
-        else if (c === '?')
-            tokens.push({ kind: 'any' });
-        else if (c === '[') {
-            const cls = parseClass(seg, i);
-            if (cls) {
-                tokens.push(cls.token);
-                i = cls.end;
-            }
-            else
-                tokens.push({ kind: 'lit', ch: c });
-        }
-        else
-            tokens.push({ kind: 'lit', ch: c });
-    }
-    return { globstar: false, tokens };
-}
-function classHas(t, c) {
-    const hit = t.items.some((it) => (typeof it === 'string' ? it === c : it[0] <= c && c <= it[1]));
-    return hit !== t.negated;
-}
-/** Can token `t` consume character `c`? */
-function consumes(t, c) {
-    if (t.kind === 'lit')
-        return t.ch === c;
-    if (t.kind === 'class')
-        return classHas(t, c);
-    return true; // any, star (a segment holds no `/`)
-}
-/** Token-level automaton over one segment: O(|text| x |tokens|). */
-function matchSegment(tokens, text) {
-    const m = tokens.length;
-    // dot: false, as picomatch: a segment pattern that starts with `*` or `?` never matches a
-    // hidden name, even where the `*` would take nothing (`*.b` does not match `.b`).
-    const first = tokens[0]?.kind;
-    if (text.startsWith('.') && (first === 'star' || first === 'any'))
-        return false;
-    let active = new Uint8Array(m + 1);
-    const close = (set) => {
-        for (let i = 0; i < m; i++)
-            if (set[i] && tokens[i].kind === 'star')
-                set[i + 1] = 1;
-    };
-    active[0] = 1;
-    close(active);
-    let pos = 0;
-    for (const c of text) {
-        const next = new Uint8Array(m + 1);
-        let any = false;
-        globWork.steps += m + 1;
-        for (let i = 0; i < m; i++) {
-            if (!active[i])
-                continue;
-            const t = tokens[i];
-            if (!consumes(t, c))
-                continue;
-            if (t.kind === 'star')
-                next[i] = 1;
-            else
-                next[i + 1] = 1;
-            any = true;
-        }
-        if (!any)
-            return false;
-        close(next);
-        active = next;
-        pos++;
-    }
-    // `*` alone does not match an empty segment (picomatch agrees).
-    return active[m] === 1 && (pos > 0 || tokens.some((t) => t.kind !== 'star'));
-}
-/** Segment-level automaton: `**` stays on any segment not starting with `.`. */
-function matchSegments(pattern, parts) {
-    const k = pattern.length;
-    let active = new Uint8Array(k + 1);
-    const close = (set) => {
-        for (let j = 0; j < k; j++)
-            if (set[j] && pattern[j].globstar)
-                set[j + 1] = 1;
-    };
-    active[0] = 1;
-    close(active);
-    for (const part of parts) {
-        const next = new Uint8Array(k + 1);
-        let any = false;
-        globWork.steps += k + 1;
-        for (let j = 0; j < k; j++) {
-            if (!active[j])
-                continue;
-            const seg = pattern[j];
-            if (seg.globstar) {
-                if (part !== '' && !part.startsWith('.')) {
-                    next[j] = 1;
-                    any = true;
-                }
-            }
-            else if (matchSegment(seg.tokens, part)) {
-                next[j + 1] = 1;
-                any = true;
-            }
-        }
-        if (!any)
-            return false;
-        close(next);
-        active = next;
-    }
-    return active[k] === 1;
-}
-/**
- * A matcher for one pattern or a list (true when any matches, as picomatch(list)).
- * Throws on a pattern `globProblem` refuses: loadPolicy has already refused it, so
- * reaching here with one is a bug, not input.
- */
-function compileGlob(patterns) {
-    const compiled = (typeof patterns === 'string' ? [patterns] : patterns).map((p) => {
-        const problem = globProblem(p);
-        if (problem)
-            throw new Error(`glob ${JSON.stringify(p)}: ${problem}`);
-        const { negated, body } = stripNegation(p);
-        // `./x` means `x`, as in picomatch: workspace paths carry no `./`.
-        const alternatives = expandBraces(body.replace(/^(\.\/)+/, ''), MAX_EXPANSIONS).map((e) => e.split('/').map(parseSegment));
-        return { negated, alternatives };
-    });
-    return (text) => {
-        const parts = text.split('/');
-        return compiled.some(({ negated, alternatives }) => alternatives.some((a) => matchSegments(a, parts)) !== negated);
-    };
-}
-
-;// CONCATENATED MODULE: ./src/assess/assess-script.ts
-
-
-
-/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
-const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
-const RANK = { low: 0, high: 1, blocked: 2 };
-const GRADE = { low: 0, medium: 1, high: 2 };
-function maxLevel(a, b) {
-    return RANK[a] >= RANK[b] ? a : b;
-}
-// Compiled globs, per rule/entry object (a Policy is immutable once loaded).
-const compiled = new WeakMap();
-function matcher(key, globs) {
-    let m = compiled.get(key);
-    if (!m) {
-        // Linear-time (src/assess/glob.ts): a policy's globs are the pull request's input.
-        // A `**` does not reach hidden directories unless the glob names them.
-        m = compileGlob(globs);
-        compiled.set(key, m);
-    }
-    return m;
-}
-function ruleMatches(rule, f) {
-    if (rule.tool !== undefined && rule.tool !== f.tool)
-        return false;
-    if (GRADE[f.severity] < GRADE[rule.minSeverity] || GRADE[f.confidence] < GRADE[rule.minConfidence])
-        return false;
-    return matcher(rule, rule.ruleId)(f.ruleId);
-}
-function entryMatches(entry, f, path) {
-    return entry.tool === f.tool && entry.ruleId === f.ruleId && matcher(entry, entry.paths)(path);
-}
-function label(f) {
-    return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
-}
-/** The level one finding gets under the policy, and the rule that decided (allowlist aside). */
-function judge(f, policy) {
-    // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
-    if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
-        const level = policy.levels.scannerError;
-        return {
-            level,
-            reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)`,
-            rule: 'levels.scannerError',
-            why: 'a file a scanner could not read is not known to be clean',
-        };
-    }
-    const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
-    const rule = policy.levels.rules[index];
-    if (!rule) {
-        const level = policy.levels.unmatched;
-        return {
-            level,
-            reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)`,
-            rule: 'levels.unmatched',
-            why: 'no rule of the policy matches this finding',
-        };
-    }
-    const why = rule.why ? `: ${rule.why}` : '';
-    return {
-        level: rule.level,
-        reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})`,
-        rule: `levels.rules[${index}]`,
-        ...(rule.why ? { why: rule.why } : {}),
-    };
-}
-function assessScript(findings, policy, path, now) {
-    let level = 'low';
-    const judged = [];
-    const out = [];
-    const notices = [];
-    const expiredNoticed = new Set();
-    let allowlisted = 0;
-    for (const f of findings) {
-        const isScanError = f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID;
-        const entries = isScanError ? [] : policy.allowlist.filter((e) => entryMatches(e, f, path));
-        const live = entries.find((e) => !allowlistExpired(e, now));
-        for (const e of entries) {
-            if (allowlistExpired(e, now) && !live && !expiredNoticed.has(e)) {
-                expiredNoticed.add(e);
-                notices.push(`${path}: allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires}; its findings count again`);
-            }
-        }
-        // A finding that arrives marked allowlisted, or with a level, is judged afresh: only this policy decides.
-        const { allowlisted: _stale, level: _l, levelRule: _r, why: _w, ...clean } = f;
-        if (live) {
-            allowlisted++;
-            out.push({ ...clean, allowlisted: { justification: live.justification, expires: live.expires } });
-            continue;
-        }
-        const j = judge(f, policy);
-        // Each finding carries its own level and the policy's reason, so reports and
-        // annotations can show it at that level rather than at the script's.
-        out.push({ ...clean, level: j.level, levelRule: j.rule, ...(j.why ? { why: j.why } : {}) });
-        judged.push(j);
-        level = maxLevel(level, j.level);
-    }
-    const levelReasons = judged.filter((j) => j.level === level).map((j) => j.reason);
-    if (levelReasons.length === 0) {
-        levelReasons.push(allowlisted > 0 ? `no findings beyond ${allowlisted} allowlisted` : 'no findings');
-    }
-    return { level, levelReasons, findings: out, notices };
-}
-
-;// CONCATENATED MODULE: ./src/assess/index.ts
-/** Assess: findings + policy -> a trust level per script. */
-
-
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/sandbox/seccomp-profile.ts
-/**
- * Airlock's own seccomp profile, applied to every sandbox container on every engine.
- *
- * Why our own: the engine's default profile is whatever the runner's engine shipped.
- * The one on these machines (Docker 20.10) predates the io_uring block, so a script could
- * reach io_uring_setup; and `--network none` does not stop `socket(AF_VSOCK)`, which
- * reaches the hypervisor host's vsock ports. An allowlist we ship closes both on any
- * engine version.
- *
- * Shape: an allowlist (default EPERM) of what a Python analysis script and its native
- * libraries (numpy, pandas, matplotlib, Chromium for Mermaid) use. It follows the
- * syscalls Docker's default profile allows without capabilities, minus:
- * - io_uring_setup/enter/register (a large, frequently exploited kernel surface),
- * - memfd_secret, userfaultfd (used to win kernel races), perf_event_open, bpf,
- *   keyctl/add_key/request_key (kernel keyrings are not namespaced),
- * - socket address families other than UNIX, INET, INET6 and NETLINK (no VSOCK,
- *   PACKET, ALG, BLUETOOTH, …): those meet the default EPERM,
- * - clone with namespace flags and unshare (a script has no use for namespaces),
- * - the 32-bit and x32 ABIs (only the native architecture is listed, so a syscall made
- *   through int 0x80 or the x32 bit meets the default action: that is how a filter on
- *   `socket` cannot be bypassed through `socketcall`).
- * Capability-gated syscalls (mount, ptrace, …) are absent because the sandbox holds no
- * capabilities anyway.
- *
- * Under gVisor (runsc) the script's syscalls go to gVisor's Sentry, which implements its
- * own smaller surface; runsc applies an OCI seccomp profile only with `--oci-seccomp`.
- */
-const EPERM = 1;
-const ENOSYS = 38;
-/** Address families a script may open: AF_UNIX, AF_INET, AF_INET6, AF_NETLINK. */
-const ALLOWED_SOCKET_FAMILIES = [1, 2, 10, 16];
-/** clone(2) flags that create namespaces: CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET. */
-const CLONE_NAMESPACE_FLAGS = 0x7e020000;
-/** Syscalls denied on purpose, beyond what the allowlist omits; each has a test. */
-const DENIED_SYSCALLS = [
-    'io_uring_setup',
-    'io_uring_enter',
-    'io_uring_register',
-    'memfd_secret',
-    'userfaultfd',
-    'perf_event_open',
-    'bpf',
-    'keyctl',
-    'add_key',
-    'request_key',
-    'unshare',
-    'setns',
-    'ptrace',
-    'process_vm_readv',
-    'process_vm_writev',
-];
-// Whitespace-separated so the list reads as the table it is, not one name per line.
-const ALLOWED = `
-accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown
-clock_adjtime clock_getres clock_gettime clock_nanosleep close close_range connect
-copy_file_range creat dup dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_pwait
-epoll_pwait2 epoll_wait eventfd eventfd2 execve execveat exit exit_group faccessat
-faccessat2 fadvise64 fallocate fchdir fchmod fchmodat fchmodat2 fchown fchownat fcntl
-fdatasync fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstatfs fsync
-ftruncate futex futex_requeue futex_wait futex_waitv futex_wake futimesat get_mempolicy
-get_robust_list getcpu getcwd getdents getdents64 getegid geteuid getgid getgroups
-getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid
-getresuid getrlimit getrusage getsid getsockname getsockopt gettid gettimeofday getuid
-getxattr inotify_add_watch inotify_init inotify_init1 inotify_rm_watch io_cancel
-io_destroy io_getevents io_pgetevents io_setup io_submit ioctl ioprio_get ioprio_set
-kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown lgetxattr
-link linkat listen listxattr llistxattr lremovexattr lseek lsetxattr lstat madvise
-map_shadow_stack mbind membarrier memfd_create mincore mkdir mkdirat mknod mknodat mlock
-mlock2 mlockall mmap mprotect mq_getsetattr mq_notify mq_open mq_timedreceive
-mq_timedsend mq_unlink mremap msgctl msgget msgrcv msgsnd msync munlock munlockall
-munmap name_to_handle_at nanosleep newfstatat open openat openat2 pause pidfd_open
-pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll prctl pread64
-preadv preadv2 prlimit64 process_mrelease pselect6 pwrite64 pwritev pwritev2 read
-readahead readlink readlinkat readv recvfrom recvmmsg recvmsg remap_file_pages
-removexattr rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction
-rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait
-rt_tgsigqueueinfo sched_get_priority_max sched_get_priority_min sched_getaffinity
-sched_getattr sched_getparam sched_getscheduler sched_rr_get_interval sched_setaffinity
-sched_setattr sched_setparam sched_setscheduler sched_yield seccomp select semctl semget
-semop semtimedop sendfile sendmmsg sendmsg sendto set_mempolicy set_robust_list
-set_tid_address setfsgid setfsuid setgid setgroups setitimer setpgid setpriority
-setregid setresgid setresuid setreuid setrlimit setsid setsockopt setuid setxattr shmat
-shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 socketpair splice stat
-statfs statx symlink symlinkat sync sync_file_range syncfs sysinfo tee tgkill time
-timer_create timer_delete timer_getoverrun timer_gettime timer_settime timerfd_create
-timerfd_gettime timerfd_settime times tkill truncate umask uname unlink unlinkat utime
-utimensat utimes vfork vmsplice wait4 waitid write writev
-`
-    .split(/\s+/)
-    .filter(Boolean);
-/** Only on x86_64 (arch_prctl sets the TLS base; modify_ldt is used by some JITs). */
-const ALLOWED_AMD64 = ['arch_prctl', 'modify_ldt'];
-function buildProfile() {
-    const denied = new Set(DENIED_SYSCALLS);
-    const leaked = ALLOWED.filter((name) => denied.has(name));
-    if (leaked.length > 0)
-        throw new Error(`seccomp: denied syscalls on the allowlist: ${leaked}`);
-    return {
-        defaultAction: 'SCMP_ACT_ERRNO',
-        defaultErrnoRet: EPERM,
-        // Native architectures only: no SCMP_ARCH_X86/X32 or ARM sub-architectures.
-        archMap: [
-            { architecture: 'SCMP_ARCH_X86_64', subArchitectures: [] },
-            { architecture: 'SCMP_ARCH_AARCH64', subArchitectures: [] },
-        ],
-        syscalls: [
-            { names: [...ALLOWED], action: 'SCMP_ACT_ALLOW' },
-            { names: [...ALLOWED_AMD64], action: 'SCMP_ACT_ALLOW', includes: { arches: ['amd64'] } },
-            // One rule per family: the rules of one entry are ANDed, separate entries ORed.
-            ...ALLOWED_SOCKET_FAMILIES.map((family) => ({
-                names: ['socket'],
-                action: 'SCMP_ACT_ALLOW',
-                args: [{ index: 0, value: family, op: 'SCMP_CMP_EQ' }],
-            })),
-            {
-                names: ['clone'],
-                action: 'SCMP_ACT_ALLOW',
-                args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
-            },
-            // clone3 passes its flags in a struct seccomp cannot read: ENOSYS makes glibc fall
-            // back to clone, which the rule above checks.
-            { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
-            // io_uring answered as absent, so libraries that probe it fall back to plain I/O.
-            {
-                names: ['io_uring_setup', 'io_uring_enter', 'io_uring_register'],
-                action: 'SCMP_ACT_ERRNO',
-                errnoRet: ENOSYS,
-            },
-            // The personality values Docker allows: Linux, with ADDR_NO_RANDOMIZE off or on
-            // (0x0040000 is not among them), and the query value.
-            ...[0, 8, 0x20000, 0x20008, 0xffffffff].map((value) => ({
-                names: ['personality'],
-                action: 'SCMP_ACT_ALLOW',
-                args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }],
-            })),
-        ],
-    };
-}
-const AIRLOCK_SECCOMP_PROFILE = buildProfile();
-/** The profile as the engine API takes it: `SecurityOpt: ["seccomp=<json>"]`. */
-function seccompSecurityOpt() {
-    return `seccomp=${JSON.stringify(AIRLOCK_SECCOMP_PROFILE)}`;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/sandbox-env.ts
-
-/** Where the script's directory is mounted (read-only) and where it may write (a tmpfs). */
-const WORK_DIR = '/work';
-const OUTPUT_DIR = '/out';
-/** Scratch tmpfs mounts; HOME points into /tmp. */
-const SCRATCH_DIRS = ['/tmp', '/var/tmp', '/run'];
-const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-/**
- * The environment inside the container: exactly these plus the run's own. Nothing of
- * process.env (runner tokens, cloud credentials) is ever passed; every value is
- * explicit, so the engine never reads a client's environment either.
- */
-function sandboxEnv(extra = {}) {
-    const ours = {
-        AIRLOCK_OUTPUT_DIR: OUTPUT_DIR,
-        HOME: '/tmp',
-        TMPDIR: '/tmp',
-        // No display: matplotlib must not look for one.
-        MPLBACKEND: 'Agg',
-        MPLCONFIGDIR: '/tmp/.matplotlib',
-        XDG_CACHE_HOME: '/tmp/.cache',
-        XDG_CONFIG_HOME: '/tmp/.config',
-        PYTHONDONTWRITEBYTECODE: '1',
-        PYTHONUNBUFFERED: '1',
-        LANG: 'C.UTF-8',
-    };
-    for (const key of Object.keys(extra)) {
-        if (!ENV_KEY_RE.test(key))
-            throw new errors_UserError('INPUT_INVALID', `invalid sandbox environment name: ${key}`);
-        // The caller may not move the output directory or HOME off the bounded tmpfs.
-        if (Object.hasOwn(ours, key))
-            throw new errors_UserError('INPUT_INVALID', `sandbox environment ${key} is fixed`);
-        if ((extra[key] ?? '').includes('\0'))
-            throw new errors_UserError('INPUT_INVALID', `NUL in sandbox env ${key}`);
-    }
-    return [...Object.entries(ours), ...Object.entries(extra)];
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/hardening-floor.ts
-
-
-/**
- * The hardening floor of every sandbox container, checked on its ContainerSpec, and the
- * memory rule the policy schema applies to a profile: the arithmetic lives here once.
- */
-const MIB = 1024 * 1024;
-/**
- * Ids above this fail inside runc (every run ended 126) instead of being refused here;
- * kernel ids are u32 with -1 reserved, and engines parse them as int32.
- */
-const MAX_SANDBOX_ID = 2 ** 31 - 1;
-const renderUser = (u) => `${u.uid}:${u.gid}`;
-function idProblem({ uid, gid }) {
-    for (const id of [uid, gid]) {
-        if (!Number.isSafeInteger(id))
-            return 'ids must be integers';
-        if (id === 0)
-            return 'the sandbox never runs as root (uid/gid 0)';
-        if (id < 0 || id > MAX_SANDBOX_ID)
-            return `ids must be between 1 and ${MAX_SANDBOX_ID}`;
-    }
-    return null;
-}
-/** The tmpfs mounts a profile gets: one source for the spec and for the memory rule. */
-function tmpfsMountsFor(limits) {
-    return [
-        ...SCRATCH_DIRS.map((target) => ({ target, sizeBytes: limits.tmpfsMb * MIB })),
-        { target: OUTPUT_DIR, sizeBytes: limits.outputMb * MIB },
-    ];
-}
-/** /dev/shm is bounded like a scratch tmpfs. */
-const shmBytesFor = (limits) => limits.tmpfsMb * MIB;
-/**
- * On Linux a tmpfs page is charged to the container's memory cgroup, so a script that
- * fills /tmp, /var/tmp, /run, /dev/shm and the output directory uses that much memory.
- * Unless all of them together stay below the memory limit, a disk fill becomes an OOM
- * kill instead of a clean ENOSPC. The one statement of the rule (3 x tmpfs + shm +
- * output < memory), for the spec (`assertHardeningFloor`) and the policy schema.
- */
-function memoryRule(memoryBytes, tmpfs, shmBytes) {
-    const tmpfsBytes = tmpfs.reduce((sum, t) => sum + t.sizeBytes, 0) + shmBytes;
-    return { tmpfsBytes, memoryBytes, ok: tmpfsBytes < memoryBytes };
-}
-/** The rule on a policy profile's limits, in the policy's units; null when it holds. */
-function profileMemoryProblem(l) {
-    const rule = memoryRule(l.memoryMb * MIB, tmpfsMountsFor(l), shmBytesFor(l));
-    if (rule.ok)
-        return null;
-    return (`the tmpfs mounts can hold more than the memory limit: 3 x tmpfsMb (${l.tmpfsMb}) + /dev/shm (${l.tmpfsMb}) ` +
-        `+ outputMb (${l.outputMb}) = ${rule.tmpfsBytes / MIB} MiB, not below memoryMb (${l.memoryMb}); ` +
-        'tmpfs pages count against the memory limit, so a disk fill would end as an OOM kill: ' +
-        'raise memoryMb or lower tmpfsMb/outputMb');
-}
-/**
- * The names of what the floor holds a spec to, one per check below. Every rendering of
- * the spec in another system's terms (src/k8s/flag-mapping.ts for Kubernetes) keys its
- * counterpart table by this list, so a check added here without a counterpart (or an
- * explicit "no counterpart") there fails to compile and fails its test.
- */
-const HARDENING_FLAGS = [
-    'readOnlyRootfs',
-    'capDropAll',
-    'noNewPrivileges',
-    'seccompProfile',
-    'networkNone',
-    'ipcPrivate',
-    'nonRootUser',
-    'memoryLimit',
-    'noSwap',
-    'cpuLimit',
-    'pidsLimit',
-    'shmSize',
-    'ulimits',
-    'tmpfsSizes',
-    'tmpfsWithinMemory',
-    'readOnlyMounts',
-    'runtime',
-    'userNamespaces',
-];
-const positive = (name, v) => Number.isSafeInteger(v) && v > 0 ? null : `limit ${name} must be a positive integer, got ${v}`;
-/** The floor, one check per flag; the first problem of each is reported. */
-const FLOOR_CHECKS = {
-    readOnlyRootfs: (s) => (s.readonlyRootfs === true ? null : 'the root filesystem must be read-only'),
-    capDropAll: (s) => s.capDrop.length === 1 && s.capDrop[0] === 'ALL' ? null : 'capabilities must be dropped: ALL',
-    noNewPrivileges: (s) => s.securityOpt.includes('no-new-privileges') ? null : 'no-new-privileges must be set',
-    seccompProfile: (s) => {
-        if (s.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o)))
-            return 'seccomp must not be unconfined';
-        // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
-        // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
-        return s.securityOpt.filter((o) => o.startsWith('seccomp=')).length === 1
-            ? null
-            : "Airlock's seccomp profile must be set";
-    },
-    networkNone: (s) => (s.network === 'none' ? null : `the network must be none, got ${s.network}`),
-    ipcPrivate: (s) => (s.ipc === 'private' ? null : 'the IPC namespace must be private'),
-    nonRootUser: (s) => {
-        for (const [who, ids] of [
-            ['script', s.user],
-            ['keeper', s.keeperUser],
-        ]) {
-            const problem = idProblem(ids);
-            if (problem)
-                return `${who} user ${renderUser(ids)}: ${problem}`;
-        }
-        return null;
-    },
-    memoryLimit: (s) => positive('memoryBytes', s.limits.memoryBytes),
-    noSwap: (s) => s.limits.memorySwapBytes === s.limits.memoryBytes
-        ? null
-        : 'swap must be off (memorySwapBytes = memoryBytes)',
-    cpuLimit: (s) => positive('nanoCpus', s.limits.nanoCpus),
-    pidsLimit: (s) => positive('pids', s.limits.pids),
-    shmSize: (s) => positive('shmBytes', s.limits.shmBytes),
-    ulimits: (s) => {
-        const missing = ['nofile', 'fsize', 'core'].find((name) => !s.limits.ulimits.some((u) => u.name === name));
-        return missing === undefined ? null : `ulimit ${missing} must be set`;
-    },
-    tmpfsSizes: (s) => s.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0)
-        ? 'every tmpfs needs a size'
-        : null,
-    tmpfsWithinMemory: (s) => {
-        const rule = memoryRule(s.limits.memoryBytes, s.tmpfs, s.limits.shmBytes);
-        return rule.ok
-            ? null
-            : `tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
-                `${rule.memoryBytes}: a disk fill would end as an OOM kill`;
-    },
-    readOnlyMounts: (s) => {
-        // The data inputs are what the audit hashed: a script must not be able to change them.
-        if (s.mounts.some((m) => m.kind === 'data' && !m.readOnly))
-            return 'data inputs must be mounted read-only';
-        return s.mounts.some((m) => !m.readOnly) ? 'every bind mount must be read-only' : null;
-    },
-    // Named explicitly: an engine whose default runtime was changed must not pick another.
-    runtime: (s) => s.runtime === 'runc' || s.runtime === 'runsc'
-        ? null
-        : `the runtime must be runc or runsc, got ${String(s.runtime)}`,
-    // Absent = the engine's own setting (a daemon's userns-remap applies); `host` would opt
-    // this container out of a remap the operator configured.
-    userNamespaces: (s) => s.usernsMode === 'host' ? "the user namespace must not be the host's (usernsMode host)" : null,
-};
-/**
- * What no container of Airlock's may lack, checked on the spec every rendering comes
- * from. A violation is a bug or a hostile policy getting through: refuse, never run.
- */
-function assertHardeningFloor(spec) {
-    for (const flag of HARDENING_FLAGS) {
-        const why = FLOOR_CHECKS[flag](spec);
-        if (why !== null) {
-            throw new errors_UserError('INPUT_INVALID', `sandbox container ${spec.name} is below the hardening floor: ${why}`);
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/container-spec.ts
-
-
-
-
-
-/**
- * The one statement of a sandbox container: every hardening setting and limit as typed
- * values (bytes, counts, numeric ids), derived once from the policy profile and the run
- * by `containerSpecFor`. Each engine request or document (src/sandbox/render-*.ts) is a
- * pure rendering of it; the hardening floor is asserted on it, not on any rendering.
- *
- * Lifecycle (docs/hardening.md, "Lifecycle"): the container runs an idle keeper
- * (`sleep`) under `init`, as a different non-root uid than the script, so the script
- * (no CAP_KILL) cannot end it; the script runs with one exec as `user`; the keeper ends
- * by itself after the script's timeout plus KEEPER_GRACE_SECONDS (and any idle wait),
- * so a container of an Airlock process that was SIGKILLed stops on its own.
- */
-
-
-/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
-const KEEPER_GRACE_SECONDS = 120;
-/** Every tmpfs: nothing dropped there can be executed; no setuid or device files. */
-const TMPFS_OPTIONS = ['rw', 'noexec', 'nosuid', 'nodev'];
-const TMPFS_MODE = '1777';
-/** Names of the labels that tie a container to the process that owns it. */
-const OWNER_PID_LABEL = 'org.airlock.owner-pid';
-const OWNER_START_LABEL = 'org.airlock.owner-start';
-const OWNER_HOST_LABEL = 'org.airlock.owner-host';
-const RUN_ID_LABEL = 'org.airlock.run-id';
-const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
-const USER_RE = /^(\d{1,10}):(\d{1,10})$/;
-const container_spec_MIB = 1024 * 1024;
-/** Container paths a caller's extra mount must not cover or replace. */
-const RESERVED_TARGETS = [
-    '/',
-    WORK_DIR,
-    OUTPUT_DIR,
-    ...SCRATCH_DIRS,
-    '/proc',
-    '/sys',
-    '/dev',
-    '/etc',
-    '/usr',
-];
-/**
- * Parses `uid:gid`, refusing root: uid 0 (or gid 0) inside is root's files and powers.
- * Both ids must be given: the engine runs a bare uid with gid 0 (root's group).
- */
-function parseSandboxUser(user) {
-    const m = USER_RE.exec(user);
-    // A name would be resolved by the image's /etc/passwd, which could map it to 0.
-    if (!m)
-        throw new errors_UserError('INPUT_INVALID', `sandbox user must be numeric "uid:gid", both given, got '${user}'`);
-    const ids = { uid: Number(m[1]), gid: Number(m[2]) };
-    const problem = idProblem(ids);
-    if (problem)
-        throw new errors_UserError('INPUT_INVALID', `sandbox user '${user}': ${problem}`);
-    return ids;
-}
-/** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
-function keeperUserOf(user) {
-    const keeper = user.uid === 65534 ? 65533 : 65534;
-    return { uid: keeper, gid: keeper };
-}
-function positiveInt(name, v) {
-    if (!Number.isSafeInteger(v) || v <= 0)
-        throw new errors_UserError('INPUT_INVALID', `limit ${name} must be a positive integer`);
-    return v;
-}
-function validateLimits(l) {
-    for (const key of [
-        'timeoutSeconds',
-        'memoryMb',
-        'pids',
-        'tmpfsMb',
-        'outputMb',
-        'nofile',
-        'fsizeMb',
-    ]) {
-        positiveInt(key, l[key]);
-    }
-    positiveInt('maxOutputBytes', l.maxOutputBytes);
-    if (!Number.isInteger(l.maxArtifacts) || l.maxArtifacts < 0) {
-        throw new errors_UserError('INPUT_INVALID', 'limit maxArtifacts must be an integer >= 0');
-    }
-    if (!(l.cpus > 0) || !Number.isFinite(l.cpus))
-        throw new errors_UserError('INPUT_INVALID', 'limit cpus must be > 0');
-}
-/** An absolute host path. Any other character is fine: mounts are structured, never CSV. */
-function mountSource(hostPath) {
-    if (!external_node_path_default().isAbsolute(hostPath) || hostPath.includes('\0')) {
-        throw new errors_UserError('PATH_INVALID', `mount source must be an absolute path: ${JSON.stringify(hostPath)}`);
-    }
-    return external_node_path_default().resolve(hostPath);
-}
-function mountTarget(target) {
-    if (!external_node_path_default().posix.isAbsolute(target) ||
-        /[,"\n\r\0:]/.test(target) ||
-        external_node_path_default().posix.normalize(target) !== target) {
-        throw new errors_UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
-    }
-    for (const reserved of RESERVED_TARGETS) {
-        if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
-            throw new errors_UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
-        }
-    }
-    return target;
-}
-/**
- * Why a script's folder cannot be mounted at /work/<folder> beside the data inputs, or
- * null. The folder name comes from a pull request: the characters refused in any mount
- * path are refused here, and it must stay strictly below /work.
- */
-function scriptDirMountProblem(scriptDir) {
-    if (scriptDir === '' || scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
-        return 'not a plain workspace-relative folder';
-    if (/[,"\n\r\0:]/.test(scriptDir))
-        return 'its name holds , " : or a control character';
-    return null;
-}
-function scriptDirTarget(scriptDir) {
-    const problem = scriptDirMountProblem(scriptDir);
-    if (problem) {
-        throw new errors_UserError('PATH_INVALID', `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: ${problem}`);
-    }
-    return external_node_path_default().posix.join(WORK_DIR, scriptDir);
-}
-/**
- * The container for one run: pure (no engine, no process state), throws UserError for
- * an invalid run before any container exists. `idleSeconds` extends the keeper's
- * lifetime by how long it may wait for its script (a container started ahead).
- */
-function containerSpecFor(run, ids, idleSeconds = 0) {
-    const l = run.limits;
-    validateLimits(l);
-    if (!NAME_RE.test(ids.name))
-        throw new errors_UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
-    if (!LABEL_KEY_RE.test(run.sandbox.label)) {
-        throw new errors_UserError('INPUT_INVALID', `invalid container label key: ${run.sandbox.label}`);
-    }
-    if (run.sandbox.runtime !== 'runc' && run.sandbox.runtime !== 'runsc') {
-        throw new errors_UserError('INPUT_INVALID', `unknown runtime: ${String(run.sandbox.runtime)}`);
-    }
-    if (!run.sandbox.image || run.sandbox.image.startsWith('-')) {
-        throw new errors_UserError('INPUT_INVALID', `invalid image reference: ${run.sandbox.image}`);
-    }
-    if (!Number.isInteger(idleSeconds) || idleSeconds < 0) {
-        throw new errors_UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
-    }
-    const user = parseSandboxUser(run.sandbox.user);
-    const scriptTarget = run.data ? scriptDirTarget(run.data.scriptDir) : WORK_DIR;
-    const memoryBytes = l.memoryMb * container_spec_MIB;
-    const spec = {
-        name: ids.name,
-        image: run.sandbox.image,
-        runtime: run.sandbox.runtime,
-        user,
-        keeperUser: keeperUserOf(user),
-        entrypoint: ['sleep'],
-        cmd: [String(l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds)],
-        limits: {
-            memoryBytes,
-            memorySwapBytes: memoryBytes,
-            nanoCpus: Math.round(l.cpus * 1e9),
-            pids: l.pids,
-            shmBytes: shmBytesFor(l),
-            ulimits: [
-                { name: 'nofile', soft: l.nofile, hard: l.nofile },
-                // RLIMIT_FSIZE is in bytes: the largest single file the script may write.
-                { name: 'fsize', soft: l.fsizeMb * container_spec_MIB, hard: l.fsizeMb * container_spec_MIB },
-                // No core dumps of a crashing script (they could hold its memory).
-                { name: 'core', soft: 0, hard: 0 },
-            ],
-        },
-        mounts: [
-            // Data first: the engine mounts a parent before what is mounted inside it.
-            ...(run.data
-                ? [{ source: mountSource(run.data.host), target: WORK_DIR, readOnly: true, kind: 'data' }]
-                : []),
-            { source: mountSource(run.workDir), target: scriptTarget, readOnly: true },
-            ...(run.readOnlyMounts ?? []).map((m) => ({
-                source: mountSource(m.host),
-                target: mountTarget(m.container),
-                readOnly: true,
-            })),
-        ],
-        tmpfs: tmpfsMountsFor(l),
-        capDrop: ['ALL'],
-        // Airlock's own syscall allowlist on every engine, never the engine's default
-        // (src/sandbox/seccomp-profile.ts says what it denies and why).
-        securityOpt: ['no-new-privileges', seccompSecurityOpt()],
-        readonlyRootfs: true,
-        network: 'none',
-        ipc: 'private',
-        hostname: 'sandbox',
-        logDriver: 'none',
-        init: true,
-        labels: {
-            [run.sandbox.label]: '1',
-            [OWNER_PID_LABEL]: String(ids.ownerPid),
-            [OWNER_START_LABEL]: ids.ownerStart,
-            [OWNER_HOST_LABEL]: ids.ownerHost,
-            [RUN_ID_LABEL]: ids.runId,
-        },
-        env: sandboxEnv(run.env),
-        workdir: scriptTarget,
-    };
-    assertHardeningFloor(spec);
-    return spec;
-}
-
 ;// CONCATENATED MODULE: ./src/exec/run-command.ts
 
 
@@ -56410,1880 +55338,6 @@ async function runCommand(command, args, opts) {
     return r;
 }
 
-;// CONCATENATED MODULE: ./src/sandbox/docker.ts
-
-/**
- * The docker CLI's environment: a minimal one plus the variables that select and
- * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
- * the docker client only; the container's environment is only ever explicit --env.
- * The sandbox drives its engine through ContainerEngine (docker-engine.ts); the CLI is
- * left only where a call must be synchronous (the exit hook's `docker rm`,
- * containers.ts). The image builder (src/image/) has its own CLI wrapper.
- */
-function dockerClientEnv(env = process.env) {
-    const extra = {};
-    for (const k of DOCKER_CLIENT_VARS)
-        if (env[k] !== undefined)
-            extra[k] = env[k];
-    return minimalEnv(extra);
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/container-engine.ts
-class EngineFailure extends Error {
-    kind;
-    constructor(kind, message, options) {
-        super(message, options);
-        this.kind = kind;
-        this.name = 'EngineFailure';
-    }
-}
-const isEngineFailure = (e, kind) => e instanceof EngineFailure && (kind === undefined || e.kind === kind);
-
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: ./src/sandbox/exec-stream.ts
-/**
- * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
- * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
- * header (an engine that writes an error unframed) are passed on as stderr, never
- * mistaken for the script's stdout.
- */
-class ExecStreamDemuxer {
-    sinks;
-    pending = Buffer.alloc(0);
-    frameLeft = 0;
-    frameType = 0;
-    raw = false;
-    constructor(sinks) {
-        this.sinks = sinks;
-    }
-    push(chunk) {
-        let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-        this.pending = Buffer.alloc(0);
-        while (buf.length > 0) {
-            if (this.raw) {
-                this.sinks.stderr(buf);
-                return;
-            }
-            if (this.frameLeft > 0) {
-                const part = buf.subarray(0, this.frameLeft);
-                this.frameLeft -= part.length;
-                if (this.frameType === 2)
-                    this.sinks.stderr(part);
-                else
-                    this.sinks.stdout(part);
-                buf = buf.subarray(part.length);
-                continue;
-            }
-            const type = buf[0];
-            if (type !== 1 && type !== 2) {
-                this.raw = true;
-                continue;
-            }
-            if (buf.length < 8) {
-                this.pending = Buffer.from(buf);
-                return;
-            }
-            if (buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) {
-                this.raw = true;
-                continue;
-            }
-            this.frameType = type;
-            this.frameLeft = buf.readUInt32BE(4);
-            buf = buf.subarray(8);
-        }
-    }
-    /** What is left at the end of the stream: an incomplete header is raw text too. */
-    end() {
-        if (this.pending.length > 0)
-            this.sinks.stderr(this.pending);
-        this.pending = Buffer.alloc(0);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
-
-
-
-
-
-/**
- * A small HTTP client of the Docker Engine API over a unix socket (Docker's, or Podman's
- * Docker-compatible service): JSON requests and the exec stream. No process per call:
- * through the CLI each call was a spawn plus the CLI's own start-up and API-version
- * ping, ~25-30 ms of CPU, and on a 2-core runner the gate is CPU-bound
- * (docs/performance.md). What the calls mean is src/sandbox/docker-engine.ts's business.
- */
-const DEFAULT_SOCKET = '/var/run/docker.sock';
-/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
-const API_VERSION_RE = /^1\.\d{1,3}$/;
-/** JSON answers we read are small (ids, exit codes, error messages). */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-/**
- * The unix socket the docker CLI would use, or null when it would use something else
- * (a tcp://, ssh:// or TLS DOCKER_HOST, or a context): Airlock talks to a local socket.
- */
-function localEngineSocket(env = process.env) {
-    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
-        return null;
-    }
-    const host = env.DOCKER_HOST;
-    if (host !== undefined && host !== '') {
-        if (!host.startsWith('unix://'))
-            return null;
-        const socket = host.slice('unix://'.length);
-        return external_node_path_default().isAbsolute(socket) ? socket : null;
-    }
-    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
-        return null;
-    return DEFAULT_SOCKET;
-}
-/** The context `docker context use` stored in the CLI's config, if any other than default. */
-function cliConfigContext(env) {
-    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
-    try {
-        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
-        const ctx = config.currentContext;
-        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
-    }
-    catch {
-        return null;
-    }
-}
-/** An answer from the engine that was not a success: status and the engine's message. */
-class EngineError extends Error {
-    status;
-    constructor(status, message) {
-        super(message);
-        this.status = status;
-        this.name = 'EngineError';
-    }
-}
-function abortError() {
-    const e = new Error('The operation was aborted');
-    e.name = 'AbortError';
-    return e;
-}
-class EngineApi {
-    socketPath;
-    apiVersion;
-    constructor(socketPath, apiVersion) {
-        this.socketPath = socketPath;
-        this.apiVersion = apiVersion;
-    }
-    /** Pings the engine; null when it does not answer like a Docker engine. */
-    static async connect(socketPath, timeoutMs = 5000) {
-        const ping = await new Promise((resolve) => {
-            const req = external_node_http_default().request({
-                socketPath,
-                method: 'GET',
-                path: '/_ping',
-                agent: false,
-                timeout: timeoutMs,
-            });
-            req.on('response', (res) => {
-                res.resume();
-                resolve(res);
-            });
-            req.on('timeout', () => req.destroy());
-            req.on('error', () => resolve(null));
-            req.end();
-        });
-        const version = ping?.headers['api-version'];
-        if (ping?.statusCode !== 200 || typeof version !== 'string' || !API_VERSION_RE.test(version))
-            return null;
-        // The engine's own version: the paths used here are stable across API versions,
-        // and an engine may refuse versions older than its minimum (Engine 29: 1.44).
-        return new EngineApi(socketPath, version);
-    }
-    url(p) {
-        return `/v${this.apiVersion}${p}`;
-    }
-    /**
-     * One JSON request; resolves with the status and parsed body (or raw text). `timeoutMs`
-     * bounds the socket's idleness (0: none, for a long wait); `signal` abandons it.
-     */
-    request(method, p, body, timeoutMs = 60_000, signal) {
-        return new Promise((resolve, reject) => {
-            const payload = body === undefined ? undefined : JSON.stringify(body);
-            const req = external_node_http_default().request({
-                socketPath: this.socketPath,
-                method,
-                path: this.url(p),
-                agent: false,
-                signal,
-                timeout: timeoutMs,
-                headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
-            });
-            req.on('timeout', () => req.destroy(new Error(`the Docker engine did not answer ${method} ${p} in time`)));
-            req.on('error', reject);
-            req.on('response', (res) => {
-                const chunks = [];
-                let size = 0;
-                res.on('data', (c) => {
-                    size += c.length;
-                    if (size <= MAX_RESPONSE_BYTES)
-                        chunks.push(c);
-                });
-                res.on('error', reject);
-                res.on('end', () => {
-                    const text = Buffer.concat(chunks).toString('utf8');
-                    let parsed = text;
-                    try {
-                        parsed = text === '' ? null : JSON.parse(text);
-                    }
-                    catch {
-                        // not JSON: the raw text is the message
-                    }
-                    resolve({ status: res.statusCode ?? 0, body: parsed });
-                });
-            });
-            req.end(payload);
-        });
-    }
-    static message(body) {
-        if (body && typeof body === 'object' && typeof body.message === 'string') {
-            return body.message;
-        }
-        return typeof body === 'string' ? body.trim() : JSON.stringify(body);
-    }
-    /**
-     * Runs a command in a running container, streaming its output to `sinks`; resolves
-     * with its exit code once it has ended. Rejects with EngineError when the engine
-     * refuses (no such container, not running), with an AbortError when `signal` fires,
-     * and with the socket's error when the engine goes away.
-     */
-    async exec(container, what, sinks, opts = {}) {
-        if (opts.signal?.aborted)
-            throw abortError();
-        const created = await this.request('POST', `/containers/${encodeURIComponent(container)}/exec`, {
-            User: what.user,
-            ...(what.workdir === undefined ? {} : { WorkingDir: what.workdir }),
-            Cmd: what.cmd,
-            AttachStdin: false,
-            AttachStdout: true,
-            AttachStderr: true,
-            Tty: false,
-        });
-        const id = created.body?.Id;
-        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
-            throw new EngineError(created.status, EngineApi.message(created.body));
-        }
-        await this.attach(id, sinks, opts.signal);
-        return this.execEnd(id);
-    }
-    /** `POST /exec/ID/start`, upgraded to the raw stream, read to its end. */
-    attach(id, sinks, signal) {
-        return new Promise((resolve, reject) => {
-            const demux = new ExecStreamDemuxer(sinks);
-            const req = external_node_http_default().request({
-                socketPath: this.socketPath,
-                method: 'POST',
-                path: this.url(`/exec/${id}/start`),
-                agent: false,
-                headers: { 'Content-Type': 'application/json', Connection: 'Upgrade', Upgrade: 'tcp' },
-            });
-            let settled = false;
-            const settle = (error) => {
-                if (settled)
-                    return;
-                settled = true;
-                signal?.removeEventListener('abort', onAbort);
-                if (error)
-                    reject(error);
-                else
-                    resolve();
-            };
-            const onAbort = () => {
-                req.destroy();
-                settle(abortError());
-            };
-            signal?.addEventListener('abort', onAbort, { once: true });
-            req.on('error', (e) => settle(e));
-            req.on('upgrade', (_res, socket, head) => {
-                req.removeAllListeners('error');
-                req.on('error', () => undefined);
-                signal?.removeEventListener('abort', onAbort);
-                const onSocketAbort = () => {
-                    socket.destroy();
-                    settle(abortError());
-                };
-                signal?.addEventListener('abort', onSocketAbort, { once: true });
-                if (head.length > 0)
-                    demux.push(head);
-                socket.on('data', (c) => demux.push(c));
-                socket.on('error', (e) => {
-                    signal?.removeEventListener('abort', onSocketAbort);
-                    settle(e);
-                });
-                socket.on('close', () => {
-                    signal?.removeEventListener('abort', onSocketAbort);
-                    demux.end();
-                    settle();
-                });
-            });
-            req.on('response', (res) => {
-                // Not upgraded: the engine refused the start (e.g. the container stopped).
-                const chunks = [];
-                res.on('data', (c) => chunks.push(c));
-                res.on('end', () => {
-                    let body = Buffer.concat(chunks).toString('utf8');
-                    try {
-                        body = JSON.parse(body);
-                    }
-                    catch {
-                        // raw text
-                    }
-                    settle(new EngineError(res.statusCode ?? 0, EngineApi.message(body)));
-                });
-            });
-            req.end(JSON.stringify({ Detach: false, Tty: false }));
-        });
-    }
-    /** The exit code once the exec is no longer running (its stream can end a moment before). */
-    async execEnd(id) {
-        for (let i = 0; i < 200; i++) {
-            const r = await this.request('GET', `/exec/${id}/json`);
-            if (r.status !== 200)
-                throw new EngineError(r.status, EngineApi.message(r.body));
-            const info = r.body;
-            if (info.Running !== true) {
-                return {
-                    exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null,
-                    pid: typeof info.Pid === 'number' ? info.Pid : -1,
-                };
-            }
-            await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        return { exitCode: null, pid: -1 };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/render-create-request.ts
-
-/** A byte count as the engine and the CLI read sizes: whole MiB as `128m`, else bytes. */
-function sizeText(bytes) {
-    return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)}m` : `${bytes}b`;
-}
-/** The tmpfs mount options the engine passes to mount(2). */
-function tmpfsOptions(t) {
-    return [...TMPFS_OPTIONS, `size=${sizeText(t.sizeBytes)}`, `mode=${TMPFS_MODE}`].join(',');
-}
-function renderCreateRequest(spec) {
-    const l = spec.limits;
-    return {
-        name: spec.name,
-        body: {
-            Image: spec.image,
-            Entrypoint: [...spec.entrypoint],
-            Cmd: [...spec.cmd],
-            // The container's main process is the keeper; the script runs by exec as spec.user.
-            User: renderUser(spec.keeperUser),
-            WorkingDir: spec.workdir,
-            Hostname: spec.hostname,
-            Env: spec.env.map(([k, v]) => `${k}=${v}`),
-            Labels: { ...spec.labels },
-            AttachStdin: false,
-            AttachStdout: false,
-            AttachStderr: false,
-            OpenStdin: false,
-            Tty: false,
-            HostConfig: {
-                // Never restarted: a container ends with its keeper and is removed by us.
-                RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-                Runtime: spec.runtime,
-                Init: spec.init,
-                ReadonlyRootfs: spec.readonlyRootfs,
-                CapDrop: [...spec.capDrop],
-                SecurityOpt: [...spec.securityOpt],
-                NetworkMode: spec.network,
-                IpcMode: spec.ipc,
-                LogConfig: { Type: spec.logDriver, Config: {} },
-                PidsLimit: l.pids,
-                Memory: l.memoryBytes,
-                MemorySwap: l.memorySwapBytes,
-                NanoCpus: l.nanoCpus,
-                ShmSize: l.shmBytes,
-                Ulimits: l.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
-                Tmpfs: Object.fromEntries(spec.tmpfs.map((t) => [t.target, tmpfsOptions(t)])),
-                Mounts: spec.mounts.map((m) => ({
-                    Type: 'bind',
-                    Source: m.source,
-                    Target: m.target,
-                    ReadOnly: m.readOnly,
-                })),
-                ...(spec.usernsMode === undefined ? {} : { UsernsMode: spec.usernsMode }),
-            },
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/docker-engine.ts
-
-
-
-
-
-
-/**
- * ContainerEngine over the Docker Engine API on a unix socket. The socket path is the
- * constructor's, so Podman's Docker-compatible service (`podman system service`) can use
- * the same class. Every engine answer becomes a typed outcome here, once: an engine
- * status code, or a fact asked of the engine (its runtimes, the exec's pid), never a
- * message text, and never anything the script printed.
- */
-const ID_RE = /^[a-f0-9]{64}$/;
-const path = (name) => `/containers/${encodeURIComponent(name)}`;
-const isAbort = (e) => e instanceof Error && e.name === 'AbortError';
-class DockerEngine {
-    socketPath;
-    api;
-    constructor(socketPath) {
-        this.socketPath = socketPath;
-    }
-    get endpoint() {
-        return `unix://${this.socketPath}`;
-    }
-    async client() {
-        this.api ??= EngineApi.connect(this.socketPath);
-        const api = await this.api;
-        if (api !== null)
-            return api;
-        this.api = undefined; // ask again next time: the engine may be back
-        throw new EngineFailure('engine-gone', `the container engine at ${this.socketPath} does not answer`);
-    }
-    /** One request; a dropped connection is `engine-gone`, an abort stays an AbortError. */
-    async call(method, p, body, timeoutMs, signal) {
-        const api = await this.client();
-        try {
-            return await api.request(method, p, body, timeoutMs, signal);
-        }
-        catch (e) {
-            if (isAbort(e))
-                throw e;
-            throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
-                cause: e,
-            });
-        }
-    }
-    async ping() {
-        return (await EngineApi.connect(this.socketPath, 5000)) !== null;
-    }
-    async create(spec) {
-        const req = renderCreateRequest(spec);
-        const r = await this.call('POST', `/containers/create?name=${encodeURIComponent(req.name)}`, req.body, 120_000);
-        const id = r.body?.Id;
-        if (r.status === 201 && typeof id === 'string' && ID_RE.test(id))
-            return id;
-        const why = EngineApi.message(r.body);
-        // A create answers 404 only for the image (we never pull).
-        if (r.status === 404)
-            throw new EngineFailure('image-missing', `image ${spec.image} is not in the engine: ${why}`);
-        if (!(await this.runtimes()).includes(spec.runtime)) {
-            throw new EngineFailure('runtime-missing', `the engine has no runtime '${spec.runtime}': ${why}`);
-        }
-        throw new EngineFailure('refused', `the engine refused to create the container: ${why}`);
-    }
-    async runtimes() {
-        const r = await this.call('GET', '/info');
-        return Object.keys(r.body?.Runtimes ?? {});
-    }
-    async start(id) {
-        const r = await this.call('POST', `${path(id)}/start`, undefined, 120_000);
-        if (r.status === 204 || r.status === 304)
-            return;
-        throw this.failure(r.status, r.body, 'start');
-    }
-    failure(status, body, what) {
-        const why = `${what}: ${EngineApi.message(body)}`;
-        // 404: no such container; 409: it is not running (stopped or being removed).
-        return new EngineFailure(status === 404 || status === 409 ? 'container-missing' : 'refused', why);
-    }
-    async exec(container, cfg, sinks, opts = {}) {
-        const api = await this.client();
-        try {
-            const end = await api.exec(container, { ...cfg, user: renderUser(cfg.user) }, sinks, opts);
-            // Pid 0 with 126/127: the runtime never started the command (not executable, not
-            // found); the stream then holds the runtime's words, which a script could imitate:
-            // not read. Podman reports pid 0 for every exec that has ended, so there a script's
-            // own exit 126/127 also reads as not started: an `error`, which fails the gate too
-            // (docs/hardening.md, Engines).
-            if (end.pid === 0 && (end.exitCode === 126 || end.exitCode === 127))
-                throw new EngineFailure('exec-failed', `the engine could not start ${cfg.cmd[0] ?? ''}`);
-            return { exitCode: end.exitCode };
-        }
-        catch (e) {
-            if (isAbort(e) || e instanceof EngineFailure)
-                throw e;
-            if (e instanceof EngineError)
-                throw this.failure(e.status, { message: e.message }, 'exec');
-            throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
-                cause: e,
-            });
-        }
-    }
-    async copyOut(container, cfg, cap, timeoutMs) {
-        const out = new CappedBuffer(cap);
-        let stderr = '';
-        const stop = new AbortController();
-        const timer = setTimeout(() => stop.abort(), timeoutMs);
-        let exitCode = null;
-        try {
-            const sinks = {
-                stdout: (c) => {
-                    out.push(c);
-                    if (out.truncated)
-                        stop.abort();
-                },
-                stderr: (c) => {
-                    if (stderr.length < 8192)
-                        stderr += c.toString('utf8');
-                },
-            };
-            exitCode = (await this.exec(container, cfg, sinks, { signal: stop.signal })).exitCode;
-        }
-        catch (e) {
-            if (!stop.signal.aborted)
-                throw e;
-        }
-        finally {
-            clearTimeout(timer);
-        }
-        return { data: out.toBuffer(), truncated: out.truncated, exitCode, stderr };
-    }
-    async wait(container, opts = {}) {
-        const r = await this.call('POST', `${path(container)}/wait?condition=not-running`, undefined, 0, opts.signal);
-        if (r.status !== 200 && r.status !== 404)
-            throw this.failure(r.status, r.body, 'wait');
-    }
-    async kill(container) {
-        const r = await this.call('POST', `${path(container)}/kill?signal=SIGKILL`);
-        if (r.status === 204 || r.status === 404 || r.status === 409)
-            return; // killed, or nothing left to kill
-        throw this.failure(r.status, r.body, 'kill');
-    }
-    async remove(container) {
-        try {
-            const r = await this.call('DELETE', `${path(container)}?force=1&v=1`);
-            if (r.status === 204 || r.status === 200 || r.status === 404)
-                return true;
-            // 409 "removal already in progress" (a concurrent removal): wait until it is gone.
-            for (let i = 0; i < 60; i++) {
-                if ((await this.call('GET', `${path(container)}/json`)).status === 404)
-                    return true;
-                await new Promise((resolve) => setTimeout(resolve, 500));
-            }
-            return false;
-        }
-        catch {
-            return false;
-        }
-    }
-    async inspect(container) {
-        const r = await this.call('GET', `${path(container)}/json`, undefined, 20_000);
-        if (r.status === 404)
-            return null;
-        if (r.status !== 200)
-            throw this.failure(r.status, r.body, 'inspect');
-        const state = r.body.State ?? {};
-        return { running: state.Running === true, oomKilled: state.OOMKilled === true };
-    }
-    async imageId(ref) {
-        if (ref.startsWith('-'))
-            return null;
-        const r = await this.call('GET', `/images/${encodeURIComponent(ref)}/json`, undefined, 20_000);
-        const id = r.body?.Id;
-        return r.status === 200 && typeof id === 'string' ? id : null;
-    }
-    async listContainers(label) {
-        const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
-        const r = await this.call('GET', `/containers/json?all=1&filters=${filters}`, undefined, 30_000);
-        if (r.status !== 200 || !Array.isArray(r.body))
-            throw this.failure(r.status, r.body, 'list containers');
-        const out = [];
-        for (const c of r.body) {
-            // The engine names a container "/name" (one name since links went away).
-            const first = Array.isArray(c.Names) ? c.Names[0] : undefined;
-            const name = typeof first === 'string' ? first.replace(/^\//, '') : '';
-            if (name === '')
-                continue;
-            const labels = {};
-            if (c.Labels && typeof c.Labels === 'object')
-                for (const [k, v] of Object.entries(c.Labels))
-                    if (typeof v === 'string')
-                        labels[k] = v;
-            out.push({ name, labels });
-        }
-        return out;
-    }
-}
-let shared;
-/**
- * The engine the docker CLI would use, when that is a local unix socket (DOCKER_HOST
- * unix://... or the default). Another kind (tcp://, ssh://, a context) is refused with
- * the fix, rather than driven through a CLI whose answers would need parsing.
- */
-function defaultEngine() {
-    const socket = localEngineSocket();
-    if (socket === null) {
-        throw new errors_UserError('DOCKER_UNAVAILABLE', 'Airlock drives the container engine through a local unix socket, and DOCKER_HOST or DOCKER_CONTEXT select another; set DOCKER_HOST=unix:///path/to/docker.sock');
-    }
-    if (shared?.socketPath !== socket)
-        shared = new DockerEngine(socket);
-    return shared;
-}
-
-;// CONCATENATED MODULE: ./src/exec/pid.ts
-/**
- * Whether a process id names a live process on this host. Used to tell a stale lock or
- * writer marker (its process was SIGKILLed) and an orphaned container from live ones.
- * EPERM means the pid exists but belongs to another user: alive.
- */
-function pidAlive(pid) {
-    if (!Number.isSafeInteger(pid) || pid <= 0)
-        return false;
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (e) {
-        return e.code === 'EPERM';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/containers.ts
-
-
-
-
-
-
-
-
-/**
- * No container left behind: every container is tracked from before `docker run` until
- * it is removed. While any is live, SIGINT/SIGTERM remove them all, then the process
- * exits as the signal would have ended it; an `exit` hook removes stragglers
- * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
- * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
- */
-/** Each live container and the engine that runs it (removal goes to the same engine). */
-const live = new Map();
-const removeLive = (name) => (live.get(name) ?? defaultEngine()).remove(name);
-let counter = 0;
-/**
- * Set while a caller (the gate's cancellation, src/gate/cancel.ts) handles SIGINT and
- * SIGTERM itself: it stops the runs, writes the partial report and audit entry, and
- * exits. Then a signal here must not exit under it; the exit hook stays the backstop.
- */
-let signalsOwned = false;
-function ownSignals(owned) {
-    signalsOwned = owned;
-}
-/** Removes every live container now (cancellation): their scripts' execs end with them. */
-async function removeLiveContainers() {
-    await Promise.allSettled([...live.keys()].map((n) => removeLive(n)));
-}
-/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
-function processStartTime(pid) {
-    try {
-        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
-        // The command name (field 2) may contain spaces and ')': split after the last ')'.
-        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return rest[19] ?? null;
-    }
-    catch {
-        return null;
-    }
-}
-const RUN_ID = (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
-/** Ids for a new container of this process; the name is unique per run and call. */
-function newContainerIds(label) {
-    counter += 1;
-    // The label (a script path) is hostile: keep only a short [a-z0-9-] slug for humans.
-    const slug = (label ?? '')
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(-40);
-    return {
-        name: `airlock-${RUN_ID}-${counter}${slug ? `-${slug}` : ''}`,
-        runId: RUN_ID,
-        ownerPid: process.pid,
-        ownerStart: processStartTime(process.pid) ?? 'unknown',
-        ownerHost: external_node_os_default().hostname(),
-    };
-}
-function onSignal(signal) {
-    if (signalsOwned)
-        return;
-    const code = 128 + ((external_node_os_default()).constants.signals[signal] ?? 15);
-    const names = [...live.keys()];
-    void Promise.allSettled(names.map((n) => removeLive(n))).finally(() => process.exit(code));
-}
-function onExit() {
-    // Synchronous: an 'exit' listener cannot wait for promises.
-    if (live.size === 0)
-        return;
-    (0,external_node_child_process_namespaceObject.spawnSync)('docker', ['rm', '--force', ...live.keys()], {
-        env: dockerClientEnv(),
-        stdio: 'ignore',
-        timeout: 30_000,
-    });
-}
-function installHandlers() {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('exit', onExit);
-}
-function removeHandlers() {
-    // Gone again once nothing is live: the default signal behaviour comes back.
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
-}
-function trackContainer(name, engine) {
-    if (live.size === 0)
-        installHandlers();
-    live.set(name, engine);
-}
-function untrackContainer(name) {
-    live.delete(name);
-    if (live.size === 0)
-        removeHandlers();
-}
-function liveContainers() {
-    return [...live.keys()];
-}
-/** Removals started by `removeInBackground` and not yet finished. */
-const removing = new Set();
-/** Containers a background removal could not remove (still tracked: exit removes them). */
-const notRemoved = new Set();
-/**
- * `docker rm -f` off the caller's critical path: a batch hands its slot to the next
- * script while the engine tears this container down. The container stays tracked (so
- * a signal or exit still removes it) until the engine says it is gone; whoever started
- * background removals must `awaitRemovals()` before it reports that it is done.
- */
-function removeInBackground(name) {
-    const p = removeLive(name).then((gone) => {
-        if (gone)
-            untrackContainer(name);
-        else
-            notRemoved.add(name);
-    }, () => {
-        notRemoved.add(name);
-    });
-    removing.add(p);
-    void p.finally(() => removing.delete(p));
-}
-/** Waits until every background removal has finished; returns the containers that are not gone. */
-async function awaitRemovals() {
-    while (removing.size > 0)
-        await Promise.all([...removing]);
-    const left = [...notRemoved];
-    notRemoved.clear();
-    return left;
-}
-/**
- * Removes containers with our label whose owning process is gone (or whose pid now
- * belongs to a different process). Containers owned by another host are left alone:
- * on a shared engine we cannot see their processes. Returns the names removed; an
- * engine that cannot list its containers leaves nothing swept (the run's own checks
- * say whether it answers).
- */
-async function sweepOrphans(label, engine = defaultEngine()) {
-    const listed = await engine.listContainers(label).catch(() => []);
-    const host = external_node_os_default().hostname();
-    const orphans = [];
-    for (const { name, labels } of listed) {
-        if (live.has(name) || labels[OWNER_HOST_LABEL] !== host)
-            continue;
-        const pid = Number(labels[OWNER_PID_LABEL]);
-        const start = labels[OWNER_START_LABEL];
-        const alive = Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid);
-        const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
-        if (!samePid)
-            orphans.push(name);
-    }
-    const removed = [];
-    for (const name of orphans)
-        if (await engine.remove(name))
-            removed.push(name);
-    return removed;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/cgroup.ts
-
-const ROOT = '/sys/fs/cgroup';
-/** Candidate cgroup dirs of a container (Docker, Podman) for the cgroupfs and systemd drivers, v1 and v2. */
-function cgroupCandidates(containerId) {
-    return [
-        { dir: `${ROOT}/memory/docker/${containerId}`, version: 1 },
-        { dir: `${ROOT}/memory/system.slice/docker-${containerId}.scope`, version: 1 },
-        { dir: `${ROOT}/system.slice/docker-${containerId}.scope`, version: 2 },
-        { dir: `${ROOT}/docker/${containerId}`, version: 2 },
-        // Podman (rootful): cgroupfs manager (v1 here), then the systemd one.
-        { dir: `${ROOT}/memory/libpod_parent/libpod-${containerId}`, version: 1 },
-        { dir: `${ROOT}/memory/machine.slice/libpod-${containerId}.scope`, version: 1 },
-        { dir: `${ROOT}/machine.slice/libpod-${containerId}.scope`, version: 2 },
-    ];
-}
-async function readText(file) {
-    try {
-        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch {
-        return null;
-    }
-}
-/** `oom_kill N` from memory.oom_control (v1, kernel >= 4.13) or memory.events (v2). */
-function parseOomKill(text) {
-    if (text === null)
-        return null;
-    const m = /^oom_kill (\d+)$/m.exec(text);
-    return m ? Number(m[1]) : null;
-}
-function parseBytes(text) {
-    if (text === null)
-        return null;
-    const n = Number(text.trim());
-    return Number.isSafeInteger(n) && n >= 0 ? n : null;
-}
-async function readCgroupStats(containerId) {
-    if (!/^[0-9a-f]{64}$/.test(containerId))
-        return { peakMemoryBytes: null, oomKills: null, dir: null };
-    for (const { dir, version } of cgroupCandidates(containerId)) {
-        if (version === 1) {
-            const peak = parseBytes(await readText(`${dir}/memory.max_usage_in_bytes`));
-            if (peak === null)
-                continue;
-            return {
-                peakMemoryBytes: peak,
-                oomKills: parseOomKill(await readText(`${dir}/memory.oom_control`)),
-                dir,
-            };
-        }
-        const events = await readText(`${dir}/memory.events`);
-        if (events === null)
-            continue;
-        // memory.peak exists since Linux 5.19; older v2 kernels have no peak figure.
-        return {
-            peakMemoryBytes: parseBytes(await readText(`${dir}/memory.peak`)),
-            oomKills: parseOomKill(events),
-            dir,
-        };
-    }
-    return { peakMemoryBytes: null, oomKills: null, dir: null };
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/exec-config.ts
-
-
-/**
- * The archive of the output directory on stdout: one argv for both copy-outs, the
- * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
- * can carry it in its shell text as is.
- */
-const TAR_OUTPUT_DIR = [
-    'tar',
-    '--create',
-    '--file=-',
-    `--directory=${OUTPUT_DIR}`,
-    '--format=posix',
-    '--numeric-owner',
-];
-/**
- * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
- * `airlock-copy-out <archive bytes> <tar exit status>\n`.
- */
-const COPY_OUT_TAG = 'airlock-copy-out';
-/**
- * Runs the script, then streams a tar of the output directory on the same stdout and
- * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
- * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
- * After the script it kills what the script left running (`kill -9 -1` as the sandbox
- * uid reaches every process of that uid but the shell itself, never the keeper's
- * other uid), so nothing writes to the directory or the stream while tar reads it.
- * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
- * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
- * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
- * captured, not printed (its exit status is on the trailer line), so the script's stderr
- * stays the script's alone.
- *
- * The script could print a forged trailer line itself, but only to its own cost: the
- * archive and the stdout it could "forge" are its own output either way, and the exit
- * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
- */
-const COPY_OUT_LAUNCHER = [
-    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
-    'unset PWD',
-    '"$@"',
-    's=$?',
-    'exec 3>&1',
-    'kill -9 -1 2>/dev/null',
-    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
-    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
-    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
-    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
-    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
-    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
-    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
-    'case $n in *[!0-9]*|"") n=-; esac',
-    // No status (the subshell could not fork, or died): still a well-formed trailer.
-    'case $t in *[!0-9]*|"") t=255; esac',
-    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
-    'exit "$s"',
-].join('\n');
-/**
- * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
- * gVisor every process in the sandbox costs the sentry host threads, which count against
- * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
- * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
- * after the script (`copyOutExec`), when the script's processes are gone.
- */
-function usesCopyOutLauncher(run) {
-    return Boolean(run.collectOutputTo) && run.sandbox.runtime === 'runc';
-}
-/**
- * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
- * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
- */
-function scriptExec(run, spec) {
-    if (run.command.length === 0)
-        throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
-    const cmd = usesCopyOutLauncher(run)
-        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...run.command]
-        : [...run.command];
-    return { user: spec.user, workdir: spec.workdir, cmd };
-}
-/**
- * A tar of the output directory on stdout, as a separate exec after the script: the
- * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
- */
-function copyOutExec(spec) {
-    // Not preceded by a `kill -9 -1` as in the launcher: under gVisor such a kill, even of
-    // the sandbox uid's own processes found in /proc, ended the whole sandbox (the exec
-    // then hangs in WaitPID), so what outlives a script under runsc is not yet stopped
-    // before this copy (issue 21, item 13: open for runsc).
-    return { user: spec.user, cmd: [...TAR_OUTPUT_DIR, '.'] };
-}
-
-;// CONCATENATED MODULE: ./src/host-error.ts
-
-/**
- * The host running out of what Airlock writes with (disk, quota, file descriptors) or
- * refusing writes altogether is the environment's problem, not a bug: a typed
- * UserError (exit 2) whose message names what was being written and what to do,
- * never an internal error with a stack (exit 3).
- */
-const HOST_ERRNO = {
-    ENOSPC: {
-        code: 'HOST_DISK_FULL',
-        what: 'no space left on the device',
-        fix: 'free disk space (or inodes), or point the output, report and audit paths (or TMPDIR, for the staged copies) at another filesystem',
-    },
-    EDQUOT: {
-        code: 'HOST_DISK_FULL',
-        what: 'the disk quota is exhausted',
-        fix: 'raise the quota or free space',
-    },
-    EMFILE: {
-        code: 'HOST_TOO_MANY_FILES',
-        what: 'this process has too many open files',
-        fix: 'raise the open-file limit (ulimit -n) or lower sandbox.parallelism',
-    },
-    ENFILE: {
-        code: 'HOST_TOO_MANY_FILES',
-        what: 'the system has too many open files',
-        fix: 'raise the system-wide open-file limit or lower sandbox.parallelism',
-    },
-    EROFS: {
-        code: 'HOST_READ_ONLY',
-        what: 'the filesystem is read-only',
-        fix: 'point the output, report and audit paths at a writable filesystem',
-    },
-};
-const HOST_CODES = new Set(Object.values(HOST_ERRNO).map((x) => x.code));
-/** The errno code of a Node system error, if it is one of the host-resource ones. */
-function hostErrnoOf(e) {
-    const code = e?.code;
-    return typeof code === 'string' && code in HOST_ERRNO ? code : undefined;
-}
-/**
- * `e` as a typed host-resource UserError, or undefined when it is something else.
- * Follows `cause` chains, so a wrapper that kept the system error is seen through.
- * `writing`: what was being written, for errors that carry no path (write(2), fsync).
- */
-function hostResourceError(e, writing) {
-    for (let cur = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
-        if (isAirlockError(cur) && HOST_CODES.has(cur.code))
-            return cur;
-        const errno = hostErrnoOf(cur);
-        if (!errno)
-            continue;
-        const known = HOST_ERRNO[errno];
-        const sys = cur;
-        // A write(2) on an open file names no path: the caller says what it was writing.
-        const target = writing ?? sys.path;
-        const where = target ? ` writing ${target}` : sys.syscall ? ` in ${sys.syscall}` : '';
-        return new errors_UserError(known.code, `${known.what} (${errno})${where}: ${known.fix}`, { cause: cur });
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
-
-
-
-
-
-const BLOCK = 512;
-function field(header, offset, length) {
-    const raw = header.subarray(offset, offset + length);
-    const nul = raw.indexOf(0);
-    return (nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
-}
-function octal(header, offset, length) {
-    // A leading 0x80 byte is GNU base-256: only needed beyond 8 GiB, far over any cap.
-    if ((header[offset] ?? 0) & 0x80)
-        return null;
-    const text = field(header, offset, length).trim();
-    if (!/^[0-7]*$/.test(text))
-        return null;
-    return text === '' ? 0 : Number.parseInt(text, 8);
-}
-function checksumOk(header) {
-    const want = octal(header, 148, 8);
-    let sum = 0;
-    for (let i = 0; i < BLOCK; i++)
-        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
-    return want === sum;
-}
-/** Pax extended header records: `LEN key=value\n`. */
-function parsePax(data) {
-    const out = {};
-    let pos = 0;
-    while (pos < data.length) {
-        const space = data.indexOf(0x20, pos);
-        if (space === -1)
-            break;
-        const len = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
-        if (!Number.isSafeInteger(len) || len <= 0 || pos + len > data.length)
-            break;
-        const record = data.subarray(space + 1, pos + len - 1).toString('utf8');
-        const eq = record.indexOf('=');
-        if (eq > 0)
-            out[record.slice(0, eq)] = record.slice(eq + 1);
-        pos += len;
-    }
-    return out;
-}
-/** The safe relative path for an entry name, or a reason to refuse it. */
-function safeRelativePath(name) {
-    let n = name;
-    while (n.startsWith('./'))
-        n = n.slice(2);
-    n = n.replace(/\/+$/, '');
-    if (n === '' || n === '.')
-        return { path: '' };
-    if (n.startsWith('/'))
-        return { refused: 'absolute path' };
-    // eslint-style control character check: names end up in reports and terminals.
-    if (/[\u0000-\u001f\u007f]/.test(n))
-        return { refused: 'control character in name' };
-    const parts = n.split('/');
-    if (parts.some((p) => p === '..'))
-        return { refused: 'path contains ..' };
-    if (parts.some((p) => p === '' || p === '.'))
-        return { refused: 'empty path segment' };
-    if (n.length > 1024)
-        return { refused: 'name too long' };
-    return { path: parts.join('/') };
-}
-/** mkdir -p below root, refusing any existing component that is not a real directory. */
-async function ensureDirs(root, rel) {
-    let cur = root;
-    for (const part of rel.split('/').filter(Boolean)) {
-        cur = external_node_path_default().join(cur, part);
-        try {
-            const st = await (0,promises_namespaceObject.lstat)(cur);
-            if (!st.isDirectory())
-                throw new Error(`${cur} exists and is not a directory`);
-        }
-        catch (e) {
-            if (e.code !== 'ENOENT')
-                throw e;
-            await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
-        }
-    }
-}
-async function writeExclusive(file, data) {
-    // O_EXCL|O_NOFOLLOW: never overwrite, never write through a link.
-    const fh = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
-    try {
-        await fh.writeFile(data);
-    }
-    catch (e) {
-        // A short file (the disk filled part-way) must not stay looking like the artifact.
-        await fh.close().catch(() => undefined);
-        await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
-        throw e;
-    }
-    await fh.close();
-}
-async function extractTar(stream, dest, limits) {
-    const result = { artifacts: [], truncated: false, refused: [] };
-    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
-    const root = external_node_path_default().resolve(dest);
-    let totalBytes = 0;
-    let pos = 0;
-    let pax = {};
-    let longName;
-    while (true) {
-        if (pos + BLOCK > stream.length) {
-            result.truncated = true; // ended without the two zero blocks: cut off by the cap
-            break;
-        }
-        const header = stream.subarray(pos, pos + BLOCK);
-        if (header.every((b) => b === 0))
-            break; // end of archive
-        if (!checksumOk(header)) {
-            result.truncated = true;
-            result.refused.push('(stream): bad tar header checksum, stopped');
-            break;
-        }
-        const size = octal(header, 124, 12);
-        if (size === null) {
-            result.truncated = true;
-            result.refused.push('(stream): unreadable entry size, stopped');
-            break;
-        }
-        const dataStart = pos + BLOCK;
-        const dataEnd = dataStart + size;
-        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
-        const type = String.fromCharCode(header[156] ?? 0);
-        if (dataEnd > stream.length) {
-            result.truncated = true;
-            break;
-        }
-        const data = stream.subarray(dataStart, dataEnd);
-        if (type === 'x') {
-            pax = parsePax(data);
-            continue;
-        }
-        if (type === 'g')
-            continue; // global pax header: nothing we use
-        if (type === 'L') {
-            longName = field(data, 0, data.length);
-            continue;
-        }
-        const prefix = field(header, 345, 155);
-        const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
-        pax = {};
-        longName = undefined;
-        const safe = safeRelativePath(rawName);
-        const shown = JSON.stringify(rawName.slice(0, 200));
-        if ('refused' in safe) {
-            result.refused.push(`${shown}: ${safe.refused}`);
-            continue;
-        }
-        if (type === '5') {
-            if (safe.path)
-                await ensureDirs(root, safe.path).catch((e) => {
-                    const typed = hostResourceError(e);
-                    if (typed)
-                        throw typed;
-                    result.refused.push(`${shown}: ${e.message}`);
-                });
-            continue;
-        }
-        if (type !== '0' && type !== '\0' && type !== '7') {
-            const kinds = {
-                '1': 'hard link',
-                '2': 'symlink',
-                '3': 'device',
-                '4': 'device',
-                '6': 'fifo',
-            };
-            result.refused.push(`${shown}: ${kinds[type] ?? `entry type ${JSON.stringify(type)}`} not allowed`);
-            continue;
-        }
-        if (safe.path === '')
-            continue;
-        if (result.artifacts.length >= limits.maxFiles || totalBytes + size > limits.maxBytes) {
-            result.truncated = true;
-            continue;
-        }
-        try {
-            await ensureDirs(root, external_node_path_default().posix.dirname(safe.path) === '.' ? '' : external_node_path_default().posix.dirname(safe.path));
-            await writeExclusive(external_node_path_default().join(root, safe.path), data);
-        }
-        catch (e) {
-            // The host out of disk, quota or descriptors is not this entry's fault: the run
-            // cannot be recorded honestly, so the error goes up (a typed HOST_* error).
-            const typed = hostResourceError(e, `artifact ${JSON.stringify(safe.path)}`);
-            if (typed)
-                throw typed;
-            result.refused.push(`${shown}: ${e.code ?? e.message}`);
-            continue;
-        }
-        totalBytes += size;
-        result.artifacts.push({
-            path: safe.path,
-            bytes: size,
-            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex'),
-        });
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/copy-out.ts
-
-
-
-const extractLimits = (run) => ({
-    maxFiles: run.limits.maxArtifacts,
-    maxBytes: run.limits.outputMb * 1024 * 1024,
-});
-/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
-function archiveCap(run) {
-    const { maxFiles, maxBytes } = extractLimits(run);
-    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
-}
-/** The artifacts out of the archive the launcher streamed after the script (runc). */
-async function collectFromFrame(run, frame) {
-    if (!frame.ok)
-        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
-    const ex = await extractTar(frame.archive, run.collectOutputTo, extractLimits(run));
-    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
-        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
-    }
-    return ex;
-}
-/** The artifacts through a `tar` exec of their own, after the script (runsc). */
-async function collectByTarExec(run, spec, engine) {
-    let tar;
-    try {
-        tar = await engine.copyOut(spec.name, copyOutExec(spec), archiveCap(run), 120_000);
-    }
-    catch (e) {
-        if (!isEngineFailure(e))
-            throw e;
-        return { artifacts: [], truncated: false, refused: [`(copy-out): ${e.kind}: ${e.message}`] };
-    }
-    const ex = await extractTar(tar.data, run.collectOutputTo, extractLimits(run));
-    if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
-        const last = tar.stderr.trim().split('\n').at(-1) ?? '';
-        ex.refused.push(`(copy-out): tar failed (exit ${tar.exitCode})${last ? `: ${last}` : ''}`);
-    }
-    return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/copy-out-frame.ts
-
-
-/**
- * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/exec-config.ts) back
- * into the script's own stdout and the tar of its output directory:
- *
- *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"
- *
- * The trailer is read from the end, so nothing the script printed is ever taken for
- * framing unless it is the very last line (and a script that forges that line gets a
- * broken archive of its own output, nothing more). What is kept is bounded whatever the
- * script prints: the first `maxScriptBytes` (the script's stdout cap, as before) and a
- * window of the last `maxArchiveBytes` + a trailer; an archive larger than that window is
- * refused whole, never read in part.
- *
- * As an OutputCapture it reports the script's part only, so the CommandResult of the exec
- * (text, byte count, truncation) is exactly what a plain exec of the script would give.
- */
-/** Longest trailer line: tag, two numbers, separators. */
-const TRAILER_MAX = COPY_OUT_TAG.length + 40;
-const TRAILER_RE = new RegExp(`${COPY_OUT_TAG} (\\d{1,15}|-) (\\d{1,3})\\n$`);
-class FramedStdout {
-    maxScriptBytes;
-    maxArchiveBytes;
-    head;
-    tail = [];
-    tailBytes = 0;
-    rawTotal = 0;
-    parsed = null;
-    constructor(maxScriptBytes, maxArchiveBytes) {
-        this.maxScriptBytes = maxScriptBytes;
-        this.maxArchiveBytes = maxArchiveBytes;
-        this.head = new CappedBuffer(maxScriptBytes);
-    }
-    push(chunk) {
-        this.parsed = null;
-        this.rawTotal += chunk.length;
-        this.head.push(chunk);
-        this.tail.push(chunk);
-        this.tailBytes += chunk.length;
-        // Keep at least the window; drop whole chunks that lie entirely before it.
-        const window = this.maxArchiveBytes + TRAILER_MAX;
-        while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= window) {
-            this.tailBytes -= this.tail.shift().length;
-        }
-    }
-    /** The script's stdout bytes (the archive and trailer excluded, once they are found). */
-    get total() {
-        return this.parse().scriptBytes;
-    }
-    get truncated() {
-        return this.total > this.maxScriptBytes;
-    }
-    toString() {
-        const kept = Math.min(this.total, this.maxScriptBytes);
-        return this.head.toBuffer().subarray(0, kept).toString('utf8');
-    }
-    /** The archive, or why there is none. Call once the stream has ended. */
-    archive() {
-        return this.parse().frame;
-    }
-    parse() {
-        this.parsed ??= this.split();
-        return this.parsed;
-    }
-    split() {
-        const tail = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
-        this.tail = [tail];
-        const tailStart = this.rawTotal - tail.length;
-        const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
-        const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
-        const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
-        const refused = (scriptBytes, problem, truncated = false) => ({
-            scriptBytes,
-            frame: { ok: false, problem, truncated },
-        });
-        if (!m) {
-            // The launcher did not get to the end (killed, or the script killed it).
-            return refused(this.rawTotal, 'the copy-out did not complete (no archive trailer on the stream)');
-        }
-        const tarExitCode = Number(m[2]);
-        const trailerBytes = end.length - at;
-        if (m[1] === '-') {
-            // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
-            return refused(this.rawTotal - trailerBytes, `tar could not archive the output directory (exit ${tarExitCode})`);
-        }
-        const archiveBytes = Number(m[1]);
-        const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
-        if (scriptBytes < 0) {
-            return refused(this.rawTotal, 'the archive trailer is malformed (longer than the stream)');
-        }
-        if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
-            return refused(scriptBytes, `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`, true);
-        }
-        const from = scriptBytes - tailStart;
-        return {
-            scriptBytes,
-            frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
-        };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/engine-select.ts
-
-
-
-const ENGINE_KINDS = (/* unused pure expression or super */ null && (['docker', 'podman']));
-/** Rootful Podman's API socket, where scripts/setup.sh starts `podman system service`. */
-const PODMAN_ROOTFUL_SOCKET = '/run/podman/podman.sock';
-function parseEngine(text, where) {
-    if (text === undefined || text === '' || text === 'auto')
-        return undefined;
-    if (text !== 'docker' && text !== 'podman') {
-        throw new errors_UserError('INPUT_INVALID', `${where}: expected 'docker', 'podman' or 'auto', got '${text}'`);
-    }
-    return text;
-}
-/**
- * Podman's socket: CONTAINER_HOST (the variable `podman --remote` reads; a rootless
- * user's socket is /run/user/UID/podman/podman.sock) when it is a local unix:// path,
- * else the rootful default.
- */
-function podmanSocket(env = process.env) {
-    const host = env.CONTAINER_HOST;
-    if (host === undefined || host === '')
-        return PODMAN_ROOTFUL_SOCKET;
-    const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : '';
-    if (!external_node_path_default().isAbsolute(socket)) {
-        throw new errors_UserError('INPUT_INVALID', `CONTAINER_HOST: expected unix:///absolute/path/podman.sock (Airlock talks to a local Podman only), got '${host}'`);
-    }
-    return socket;
-}
-/** True when a Podman service (not Docker) answers on the socket. */
-async function podmanAnswers(socket) {
-    const api = await EngineApi.connect(socket, 3000);
-    if (api === null)
-        return false;
-    // Docker answers /_ping too; only Podman serves its libpod API beside the compat one.
-    const r = await api.request('GET', '/libpod/_ping', undefined, 5000).catch(() => null);
-    return r?.status === 200;
-}
-async function dockerAnswers(socket) {
-    return (await EngineApi.connect(socket, 3000)) !== null;
-}
-let current = 'docker';
-/** The seccomp profile file of Podman's containers (null: none set up). */
-let podmanSeccomp = null;
-/**
- * DOCKER_HOST and DOCKER_CONTEXT as they were before Podman was selected, and the
- * DOCKER_HOST set for it (null: not switched).
- */
-let original = null;
-const PODMAN_HINT = 'start it with `podman --runtime runc system service --time=0 unix:///run/podman/podman.sock &` (bash scripts/setup.sh does)';
-/**
- * The engine to use. Named: that one (Podman must answer now; Docker's own check
- * follows in the gate and names its problem, DOCKER_UNAVAILABLE). Not named: Docker
- * when the user configured one (DOCKER_HOST, a context); else the one whose socket
- * answers when only one does, Docker when both do (or neither: its check then says
- * what is missing). `probeDockerAt` replaces Docker's default socket in that probe
- * (tests: a host whose Docker is absent).
- */
-async function selectEngine(requested, env = process.env, probeDockerAt) {
-    // Docker as the user configured it, not as an earlier Podman selection set it.
-    const own = original !== null && env.DOCKER_HOST === original.ours
-        ? { ...env, DOCKER_HOST: original.host, DOCKER_CONTEXT: original.context }
-        : env;
-    const dockerSocket = localEngineSocket(own);
-    if (requested === 'docker')
-        return { kind: 'docker', socket: dockerSocket, how: 'requested' };
-    const podman = podmanSocket(env);
-    if (requested === 'podman') {
-        if (!(await podmanAnswers(podman))) {
-            throw new errors_UserError('ENGINE_UNAVAILABLE', `sandbox engine podman: no Podman service answers on ${podman}; ${PODMAN_HINT}`);
-        }
-        return { kind: 'podman', socket: podman, how: 'requested' };
-    }
-    // DOCKER_HOST or a context is the user's explicit choice of a Docker engine.
-    const configured = Boolean(own.DOCKER_HOST) || Boolean(own.DOCKER_CONTEXT) || dockerSocket === null;
-    if (configured)
-        return { kind: 'docker', socket: dockerSocket, how: 'detected' };
-    const probe = probeDockerAt ?? dockerSocket;
-    const [docker, pod] = await Promise.all([dockerAnswers(probe), podmanAnswers(podman)]);
-    if (pod && !docker)
-        return { kind: 'podman', socket: podman, how: 'detected' };
-    return { kind: 'docker', socket: dockerSocket, how: 'detected' };
-}
-/** The engine `useEngine` selected for this process (Docker until then). */
-function selectedEngine() {
-    return current;
-}
-function restore(env, key, value) {
-    if (value === undefined)
-        delete env[key];
-    else
-        env[key] = value;
-}
-/**
- * Makes `choice` this process's engine. For Podman: DOCKER_HOST names its socket (a
- * selected context would override it, so it is set to default) and the cached Engine
- * API client is dropped; selecting Docker again puts both variables back.
- * `seccompProfile`: the profile file Podman's containers get (src/sandbox/podman-seccomp.ts).
- */
-function useEngine(choice, env = process.env, seccompProfile) {
-    current = choice.kind;
-    podmanSeccomp = choice.kind === 'podman' ? (seccompProfile ?? null) : null;
-    if (choice.kind === 'podman' && choice.socket !== null) {
-        const ours = `unix://${choice.socket}`;
-        original ??= { host: env.DOCKER_HOST, context: env.DOCKER_CONTEXT, ours };
-        original.ours = ours;
-        env.DOCKER_HOST = ours;
-        env.DOCKER_CONTEXT = 'default';
-    }
-    else if (original !== null) {
-        restore(env, 'DOCKER_HOST', original.host);
-        restore(env, 'DOCKER_CONTEXT', original.context);
-        original = null;
-    }
-}
-/**
- * The container spec for the selected engine. Podman (rootful) adds:
- * - a user namespace of its own (`UsernsMode: auto`): every container gets its own unused
- *   range of host uids (from the `containers` entries of /etc/subuid and /etc/subgid), so
- *   the sandbox uid 10001 is an unprivileged, unshared host uid and a process that escapes
- *   the container is nobody on the host (Podman 4.3's compat API honours "auto").
- * - an explicit nproc ulimit: Podman otherwise copies the service's own rlimits, which
- *   root without CAP_SYS_RESOURCE (these runners) cannot set, and every start fails. The
- *   pids limit stays the real bound on processes.
- * - the seccomp profile as a file: Podman's compat API reads `seccomp=` as a path on the
- *   service's host (it refuses the JSON inline that Docker takes). The file holds
- *   Airlock's own profile (src/sandbox/seccomp-file.ts). Without it no Podman container
- *   is made.
- */
-function engineSpec(spec, engine = current, seccompFile = podmanSeccomp) {
-    if (engine === 'docker')
-        return spec;
-    if (seccompFile === null)
-        throw new Error('Podman selected without its seccomp profile (prepareSandboxEngine)');
-    return {
-        ...spec,
-        usernsMode: 'auto',
-        limits: {
-            ...spec.limits,
-            ulimits: [
-                ...spec.limits.ulimits.filter((u) => u.name !== 'nproc'),
-                { name: 'nproc', soft: 4096, hard: 4096 },
-            ],
-        },
-        securityOpt: [...spec.securityOpt.filter((o) => !o.startsWith('seccomp=')), `seccomp=${seccompFile}`],
-    };
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/run-hardened.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * One script (or scanner) in a hardened container (src/sandbox/container-spec.ts for
- * the container, exec-config.ts for what runs in it). Never throws for anything the
- * script or the engine does: every outcome is an ExecutionResult, classified from typed
- * engine outcomes (EngineFailure.kind), never from text a script could print. Throws
- * only for an invalid run (UserError), before any container exists.
- */
-const sha256 = (text) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-function base(run, name) {
-    return {
-        status: 'error',
-        exitCode: null,
-        durationMs: 0,
-        peakMemoryBytes: null,
-        stdout: '',
-        stderr: '',
-        stdoutTruncated: false,
-        stderrTruncated: false,
-        stdoutBytes: 0,
-        stderrBytes: 0,
-        stdoutSha256: sha256(''),
-        stderrSha256: sha256(''),
-        artifacts: [],
-        artifactsTruncated: false,
-        runtime: run.sandbox.runtime,
-        profile: run.profile,
-        containerName: name,
-    };
-}
-/** The result of a run that was never started (the gate was cancelled first). */
-function notStartedResult(run, reason) {
-    return { ...base(run, ''), reason };
-}
-function createFailure(run, e) {
-    if (isEngineFailure(e, 'image-missing')) {
-        return `image ${run.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
-    }
-    if (isEngineFailure(e, 'runtime-missing')) {
-        return `the Docker engine has no runtime '${run.sandbox.runtime}': register it (scripts/setup.sh)`;
-    }
-    return `the container engine could not create the sandbox: ${e instanceof Error ? e.message : String(e)}`;
-}
-/** Why an exec the engine could not carry through is the sandbox's `error`, by kind. */
-const EXEC_FAILURE_REASON = {
-    'engine-gone': 'the Docker engine stopped answering while the script ran',
-    'exec-failed': 'the engine could not start the command',
-    'container-missing': 'the sandbox container went away while the script ran',
-    'image-missing': 'the image went away while the script ran',
-    'runtime-missing': 'the runtime went away while the script ran',
-    refused: 'the engine refused the exec',
-};
-function classify(r, oomKills, died) {
-    if (r.exec.timedOut)
-        return { status: 'timeout', reason: 'the wall-clock timeout was reached; the container was killed' };
-    if ((oomKills ?? 0) > 0 || died?.oomKilled) {
-        return { status: 'oom', reason: 'the memory limit was exceeded: the kernel OOM killer ended the script' };
-    }
-    if (died)
-        return { status: 'error', reason: 'the sandbox container stopped while the script ran' };
-    if (r.failure)
-        return { status: 'error', reason: `${EXEC_FAILURE_REASON[r.failure.kind]}: ${r.failure.message}` };
-    if (r.exec.exitCode === 0)
-        return { status: 'success' };
-    return {
-        status: 'failure',
-        reason: r.exec.exitCode === null ? 'no exit status' : `exit code ${r.exec.exitCode}`,
-    };
-}
-/**
- * The script's exec under the wall-clock timeout (on timeout the container is removed:
- * stopping our reading does not stop the process inside). Under gVisor an OOM ends the
- * whole sandbox and the exec may hang (runsc's WaitPID loses its peer), so for runsc a
- * concurrent wait notices the sandbox's end and stops the exec.
- */
-async function execScript(run, name, engine, cfg, framed) {
-    const startedAt = performance.now();
-    const out = framed ?? new CappedBuffer(run.limits.maxOutputBytes);
-    const err = new CappedBuffer(run.limits.maxOutputBytes);
-    const stop = new AbortController();
-    let timedOut = false;
-    let sandboxEnded = false;
-    let removal = Promise.resolve();
-    const timer = setTimeout(() => {
-        timedOut = true;
-        removal = engine.remove(name);
-        stop.abort();
-    }, run.limits.timeoutSeconds * 1000);
-    const gvisor = run.sandbox.runtime === 'runsc';
-    let execDone = false;
-    // gVisor: poll the container's state while the exec runs. Not the engine's wait call:
-    // a wait request left open delayed the copy-out exec's end under runsc by minutes, and
-    // one abandoned mid-way ended the sandbox (both seen with Engine 20.10).
-    const stopped = async () => {
-        const state = await engine.inspect(name).catch(() => null);
-        if (!state || state.running || timedOut)
-            return false;
-        sandboxEnded = true;
-        stop.abort();
-        return true;
-    };
-    const watch = gvisor ? setInterval(() => void (execDone || stopped()), 500) : undefined;
-    let exitCode = null;
-    let failure;
-    try {
-        const sinks = { stdout: (c) => out.push(c), stderr: (c) => err.push(c) };
-        exitCode = (await engine.exec(name, cfg, sinks, { signal: stop.signal })).exitCode;
-        // gVisor: a lost exec may also return on its own, failing, a moment before the
-        // sandbox's end is seen: give the wait a short while to see it.
-        for (let i = 0; gvisor && exitCode !== 0 && !timedOut && i < 6; i++) {
-            if (await stopped())
-                break;
-            await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-    }
-    catch (e) {
-        if (isEngineFailure(e))
-            failure = e;
-        else if (!(stop.signal.aborted && (timedOut || sandboxEnded)))
-            throw e;
-    }
-    finally {
-        execDone = true;
-        clearTimeout(timer);
-        clearInterval(watch);
-        // A timed-out run returns only once its container is really gone.
-        await removal;
-    }
-    const exec = capturedResult('engine-exec', cfg.cmd, out, err, {
-        exitCode: timedOut || sandboxEnded ? null : exitCode,
-        signal: null,
-        timedOut,
-        startedAt,
-    });
-    return { exec, failure: timedOut || sandboxEnded ? undefined : failure, sandboxEnded };
-}
-/**
- * Creates and starts the container for `run`. Never rejects for anything the engine
- * does: a failure to create is reported by `run()` as an `error` result. Throws only for
- * an invalid run (UserError), before any container. `idleSeconds` extends the keeper's
- * lifetime by how long it may wait for its script.
- */
-async function startSandbox(run, idleSeconds = 0, engine = defaultEngine()) {
-    // throws UserError when invalid; plus what the selected engine needs (Podman: userns, nproc, seccomp file)
-    const spec = engineSpec(containerSpecFor(run, newContainerIds(run.label), idleSeconds));
-    const exec = scriptExec(run, spec);
-    trackContainer(spec.name, engine); // before create: an interrupt while creating is covered too
-    let created;
-    try {
-        const id = await engine.create(spec);
-        await engine.start(id);
-        created = { id };
-    }
-    catch (error) {
-        created = { error };
-    }
-    let used = false;
-    const finish = async (removal) => {
-        if (removal === 'background')
-            removeInBackground(spec.name);
-        else if (await engine.remove(spec.name))
-            untrackContainer(spec.name);
-    };
-    return {
-        name: spec.name,
-        async run(removal = 'await') {
-            if (used)
-                throw new Error(`sandbox ${spec.name} was already used`);
-            used = true;
-            try {
-                if ('error' in created)
-                    return { ...base(run, spec.name), reason: createFailure(run, created.error) };
-                return await runInContainer(run, spec, engine, exec, created.id);
-            }
-            finally {
-                await finish(removal);
-            }
-        },
-        async discard() {
-            if (used)
-                return;
-            used = true;
-            await finish('await');
-        },
-    };
-}
-async function runInContainer(run, spec, engine, cfg, containerId) {
-    const result = base(run, spec.name);
-    // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
-    const framed = usesCopyOutLauncher(run)
-        ? new FramedStdout(run.limits.maxOutputBytes, archiveCap(run))
-        : undefined;
-    const r = await execScript(run, spec.name, engine, cfg, framed);
-    const { exec } = r;
-    const stats = await readCgroupStats(containerId);
-    // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
-    // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
-    const askEngine = !exec.timedOut && (stats.dir === null || r.sandboxEnded);
-    const state = askEngine ? await engine.inspect(spec.name).catch(() => null) : null;
-    const died = state && !state.running ? state : null;
-    const c = classify(r, stats.oomKills, died);
-    Object.assign(result, {
-        status: c.status,
-        reason: c.reason,
-        // Typed, for callers that must tell "the command does not exist in the image" (a
-        // scanner the image lacks) from a run that failed: never read from any output text.
-        ...(r.failure ? { engineFailure: r.failure.kind } : {}),
-        exitCode: exec.exitCode,
-        durationMs: exec.durationMs,
-        peakMemoryBytes: stats.peakMemoryBytes,
-        stdout: exec.stdout,
-        stderr: exec.stderr,
-        stdoutTruncated: exec.stdoutTruncated,
-        stderrTruncated: exec.stderrTruncated,
-        stdoutBytes: exec.stdoutBytes,
-        stderrBytes: exec.stderrBytes,
-        stdoutSha256: sha256(exec.stdout),
-        stderrSha256: sha256(exec.stderr),
-    });
-    if (c.reason === undefined)
-        delete result.reason;
-    if (run.collectOutputTo && !exec.timedOut && !died && !r.failure) {
-        const out = framed
-            ? await collectFromFrame(run, framed.archive())
-            : await collectByTarExec(run, spec, engine);
-        result.artifacts = out.artifacts;
-        result.artifactsTruncated = out.truncated;
-        if (out.refused.length > 0) {
-            const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
-            result.reason = result.reason ? `${result.reason}; ${note}` : note;
-        }
-    }
-    return result;
-}
-/** One script (or scanner) in a fresh hardened container, removed before this returns. */
-async function runHardened(run, engine = defaultEngine()) {
-    return (await startSandbox(run, 0, engine)).run('await');
-}
-
-;// CONCATENATED MODULE: ./src/gate/cancel.ts
-
-
-
-/**
- * Cancellation of a gate run (job cancelled in GitHub Actions, Ctrl-C, SIGTERM from a CI
- * system). GitHub sends SIGINT, then SIGTERM about 7.5 s later, then SIGKILL about 2.5 s
- * after that; a SIGKILL cannot be caught, so the gate must be done before it.
- *
- * The first SIGINT or SIGTERM aborts the `AbortSignal` the pipeline threads through its
- * stages and removes every live sandbox container at once (the scripts' and scanners'
- * execs end with them). The pipeline then stops starting runs, records the in-flight
- * ones as `cancelled`, writes the partial report, summary and a `run.end` entry saying
- * so, and returns; the entry point exits non-zero. Later signals are only logged: the
- * cleanup already under way is what they ask for. If it has not finished by the
- * deadline, the process exits anyway; the exit hooks remove what is left (containers:
- * src/sandbox/containers.ts; staged copies: src/gate/stage.ts).
- */
-const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'];
-/** Below GitHub's 7.5 s from SIGINT to SIGTERM, and well below the 10 s to SIGKILL. */
-const CANCEL_DEADLINE_MS = 7_000;
-/** The abort reason a cancelled gate carries: which signal ended it. */
-class GateCancelled extends Error {
-    signalName;
-    constructor(signalName) {
-        super(`cancelled by ${signalName}`);
-        this.signalName = signalName;
-        this.name = 'GateCancelled';
-    }
-}
-/** The signal that cancelled the run, or undefined when it was not cancelled. */
-function cancelledBy(signal) {
-    if (!signal?.aborted)
-        return undefined;
-    return signal.reason instanceof GateCancelled ? signal.reason.signalName : 'SIGTERM';
-}
-/** Shell convention for a process ended by a signal: 130 for SIGINT, 143 for SIGTERM. */
-function exitCodeFor(signalName) {
-    return 128 + ((external_node_os_default()).constants.signals[signalName] ?? 15);
-}
-/** Installs the SIGINT/SIGTERM handlers for one gate run. */
-function cancelOnSignals(opts = {}) {
-    const controller = new AbortController();
-    const log = opts.log ?? (() => undefined);
-    let deadline;
-    const onSignal = (signalName) => {
-        if (controller.signal.aborted) {
-            log(`${signalName} received again: the cancellation is already cleaning up`);
-            return;
-        }
-        log(`${signalName}: cancelling: stopping the sandboxed runs, then writing the partial report`);
-        controller.abort(new GateCancelled(signalName));
-        void removeLiveContainers();
-        deadline = setTimeout(() => {
-            log(`cancellation did not finish within ${opts.deadlineMs ?? CANCEL_DEADLINE_MS} ms: exiting`);
-            process.exit(exitCodeFor(signalName));
-        }, opts.deadlineMs ?? CANCEL_DEADLINE_MS);
-        // Never the thing that keeps a finished process alive.
-        deadline.unref();
-    };
-    ownSignals(true);
-    for (const s of CANCEL_SIGNALS)
-        process.on(s, onSignal);
-    return {
-        signal: controller.signal,
-        dispose() {
-            for (const s of CANCEL_SIGNALS)
-                process.off(s, onSignal);
-            ownSignals(false);
-            if (deadline)
-                clearTimeout(deadline);
-        },
-    };
-}
-/**
- * The result of a run the cancellation interrupted. A run that still succeeded had
- * finished before the signal reached it and keeps `success`; anything else it ended
- * with (a non-zero exit because its container was removed, an engine error) is the
- * cancellation's doing, so it is `cancelled`, never `failure`: cancelling a job must
- * not look like a failing script or feed the failure alert.
- */
-function asCancelled(result, signalName) {
-    if (result.status === 'success' || result.status === 'cancelled')
-        return result;
-    const was = result.reason ? `; the run ended as ${result.status}: ${result.reason}` : '';
-    return { ...result, status: 'cancelled', reason: `cancelled by ${signalName} while running${was}` };
-}
-/**
- * A runner that starts nothing once the gate is cancelled: a scanner asked to run then
- * gets an `error` result (the scan did not complete, so nothing is trusted to run).
- */
-function cancellableRunner(runner, signal) {
-    return async (spec) => {
-        const by = cancelledBy(signal);
-        if (by)
-            return notStartedResult(spec, `not started: the gate was cancelled by ${by}`);
-        return runner(spec);
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/exec/git.ts
 
 
@@ -58362,1106 +55416,924 @@ async function tryResolveCommit(cwd, ref) {
     return r.exitCode === 0 && COMMIT_ID.test(id) ? id : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/discover/workspace-paths.ts
-
-
-
-async function openWorkspace(dir) {
-    const given = (0,external_node_path_namespaceObject.resolve)(dir);
+;// CONCATENATED MODULE: ./src/exec/pid.ts
+/**
+ * Whether a process id names a live process on this host. Used to tell a stale lock or
+ * writer marker (its process was SIGKILLed) and an orphaned container from live ones.
+ * EPERM means the pid exists but belongs to another user: alive.
+ */
+function pidAlive(pid) {
+    if (!Number.isSafeInteger(pid) || pid <= 0)
+        return false;
     try {
-        const real = await (0,promises_namespaceObject.realpath)(given);
-        if (!(await (0,promises_namespaceObject.stat)(real)).isDirectory())
-            throw new Error('not a directory');
-        return { given, real };
+        process.kill(pid, 0);
+        return true;
     }
     catch (e) {
-        throw new errors_UserError('PATH_INVALID', `workspace ${given} is not a readable directory`, { cause: e });
+        return e.code === 'EPERM';
     }
-}
-/** `child` relative to `root` with forward slashes, or null when it is not inside (or is root itself: ''). */
-function insideRelative(root, child) {
-    const rel = (0,external_node_path_namespaceObject.relative)(root, child);
-    if (rel === '')
-        return '';
-    if (rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel))
-        return null;
-    return rel.split(external_node_path_namespaceObject.sep).join('/');
-}
-/** Resolves a path the user named (relative to the workspace, or absolute inside it), lexically. */
-function resolveNamed(ws, p) {
-    const abs = (0,external_node_path_namespaceObject.resolve)(ws.given, p);
-    if (insideRelative(ws.given, abs) === null && insideRelative(ws.real, abs) === null) {
-        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${JSON.stringify(p)} is outside the workspace ${ws.given}`);
-    }
-    return abs;
-}
-/** Real path of `abs` if it stays inside the workspace after every symlink is resolved, else null. */
-async function realInside(ws, abs) {
-    const real = await (0,promises_namespaceObject.realpath)(abs);
-    const rel = insideRelative(ws.real, real);
-    return rel === null ? null : { real, rel };
-}
-/**
- * A glob pattern made workspace-relative. fast-glob would happily walk `../**` or
- * `/etc/**`, so those are refused before globbing; links inside the tree are
- * checked per match afterwards.
- */
-function relativePattern(ws, pattern) {
-    let rel = pattern;
-    for (const root of [ws.given, ws.real]) {
-        if (rel.startsWith(`${root}/`))
-            rel = rel.slice(root.length + 1);
-    }
-    if (rel.startsWith('/') || rel.split('/').includes('..')) {
-        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `pattern ${JSON.stringify(pattern)} reaches outside the workspace`);
-    }
-    return rel.replace(/^(\.\/)+/, '');
 }
 
-;// CONCATENATED MODULE: ./src/discover/changed-files.ts
+;// CONCATENATED MODULE: ./src/audit/lock.ts
+
+
 
 
 
 
 /**
- * The Python files a pull request added, changed or renamed (not deleted): what a
- * PR gate should cover. Uses the git CLI through the one hardened wrapper (src/exec/git.ts).
- *
- * Refs come from the event payload or the user; a ref like `--output=/tmp/x` would
- * be read by git as an option, so each ref is resolved on its own with
- * `--end-of-options` first and only the resulting commit ids reach `git diff`.
+ * 60 s: a hold is milliseconds, so only a stuck holder (a process stopped, a pid reused
+ * by an unrelated live process) makes a writer wait this long. Settable per run
+ * (AIRLOCK_AUDIT_LOCK_TIMEOUT, settings/gate-settings.ts).
  */
-// Names are NUL-separated (-z) and may be long; a diff listing more than this is not a PR to gate file by file.
-const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
-const git = (cwd, args) => git_runGit(cwd, args, { maxOutputBytes: MAX_OUTPUT_BYTES });
-async function resolveCommit(cwd, ref, what) {
-    if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref)) {
-        throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a valid git ref`);
-    }
-    const id = await tryResolveCommit(cwd, ref);
-    if (id === undefined) {
-        throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a commit in ${cwd} (a shallow clone? fetch it, e.g. actions/checkout fetch-depth: 0)`);
-    }
-    return id;
-}
-/**
- * Workspace-relative paths (forward slashes, sorted) of `.py` and `.ipynb` files added, modified
- * or renamed between the merge base of `base` and `head`, and `head`. Throws
- * `UserError` GIT_FAILED when git cannot answer (not a repository, unknown ref, no
- * merge base in a shallow clone).
- */
-async function changedPythonFiles(opts) {
-    const ws = await openWorkspace(opts.workspace);
-    const base = await resolveCommit(ws.real, opts.base, 'base');
-    const head = await resolveCommit(ws.real, opts.head, 'head');
-    const r = await git(ws.real, [
-        'diff',
-        '--name-only',
-        '-z', // names can hold newlines and quotes; NUL cannot appear in one
-        '--no-ext-diff',
-        '--no-textconv',
-        '-M', // a renamed script is reported under its new name, whatever diff.renames says
-        '--diff-filter=ACMR',
-        '--relative', // paths relative to the workspace, which may be a subfolder of the repository
-        `${base}...${head}`,
-        '--',
-        '*.py',
-        '*.ipynb',
-    ]);
-    if (r.exitCode !== 0 || r.timedOut) {
-        throw new errors_UserError('GIT_FAILED', `listing changed files failed: ${run_command_describeFailure(r)}`);
-    }
-    if (r.stdoutTruncated) {
-        throw new errors_UserError('GIT_FAILED', `the diff lists more than ${MAX_OUTPUT_BYTES} bytes of file names`);
-    }
-    const names = r.stdout.split('\0').filter((n) => n.endsWith('.py') || n.endsWith('.ipynb'));
-    return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-// EXTERNAL MODULE: ./node_modules/fast-glob/out/index.js
-var out = __nccwpck_require__(25648);
-var out_default = /*#__PURE__*/__nccwpck_require__.n(out);
-;// CONCATENATED MODULE: ./src/notebook/statement-starts.ts
-/**
- * Which lines of a cell begin a new Python statement, rather than continue one (inside
- * brackets, after a backslash, inside a triple-quoted string). IPython only reads `!`
- * and `%` as escapes at the start of a statement; `!= b` or `% n` on a continuation
- * line is Python, and reading it as a shell escape would block a harmless notebook.
- *
- * A small scanner, not a full tokenizer: it tracks string literals (', ", ''' and """,
- * with backslash escapes), comments, bracket depth and trailing backslashes, which is
- * all that decides where a logical line starts. Unbalanced input (a syntax error)
- * only makes it see fewer statement starts; the scanners report the syntax error.
- */
-function statementStarts(lines) {
-    const starts = [];
-    let depth = 0;
-    let triple;
-    let backslash = false;
-    for (const line of lines) {
-        starts.push(depth === 0 && triple === undefined && !backslash);
-        backslash = false;
-        let i = 0;
-        while (i < line.length) {
-            const c = line[i];
-            if (triple !== undefined) {
-                if (c === '\\')
-                    i += 2;
-                else if (line.startsWith(triple, i)) {
-                    i += 3;
-                    triple = undefined;
-                }
-                else
-                    i += 1;
-                continue;
-            }
-            if (c === '#')
-                break;
-            if (c === '"' || c === "'") {
-                if (line.startsWith(c.repeat(3), i)) {
-                    triple = c.repeat(3);
-                    i += 3;
-                    continue;
-                }
-                // A one-line string: skip to its closing quote (or the end of the line).
-                i += 1;
-                while (i < line.length && line[i] !== c)
-                    i += line[i] === '\\' ? 2 : 1;
-                i += 1;
-                continue;
-            }
-            if (c === '(' || c === '[' || c === '{')
-                depth += 1;
-            else if (c === ')' || c === ']' || c === '}')
-                depth = Math.max(0, depth - 1);
-            else if (c === '\\' && i === line.length - 1)
-                backslash = true;
-            i += 1;
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+async function acquireLock(path, opts = {}) {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const maxPoll = opts.maxPollMs ?? 200;
+    let poll = opts.pollMs ?? 2;
+    for (;;) {
+        try {
+            const me = await createOwnerFile(path);
+            return { release: () => releaseLock(path, me) };
         }
+        catch (e) {
+            if (e.code !== 'EEXIST')
+                throw e;
+        }
+        if (await breakIfStale(path))
+            continue;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+            throw new errors_AirlockError('AUDIT_LOCKED', `another writer (${(await holder(path)) ?? 'unknown'}) held ${path} for more than ${timeoutMs} ms; set AIRLOCK_AUDIT_LOCK_TIMEOUT (seconds) to wait longer, or remove the lock after checking that process`);
+        }
+        // Exponential backoff with jitter, so waiting writers neither spin nor retry in lockstep.
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(left, poll + Math.floor(Math.random() * poll)));
+        poll = Math.min(maxPoll, poll * 2);
     }
-    return starts;
-}
-
-;// CONCATENATED MODULE: ./src/notebook/extract.ts
-
-/**
- * A notebook's code cells as one Python script, the way a kernel runs them (in order,
- * one namespace), with a map from each script line back to its cell and line, and the
- * IPython syntax that is not Python taken out:
- *
- * - Shell escapes and magics that run programs (`!cmd`, `x = !cmd`, `%system`, `%sx`,
- *   `%pip`, `%conda`, `%run`, `%load`, `%%bash`, `%%sh`, `%%script`, `%%writefile`,
- *   `get_ipython().system(...)`, ...) are shell commands the scanners cannot read: each
- *   is a finding `airlock.notebook-shell` at its own line, and the line is replaced by
- *   `pass` (same indentation) so the script neither runs it nor changes its lines.
- * - Other magics (`%matplotlib inline`, `%%time`) are display or timing helpers: the
- *   magic line becomes `pass`; the body of a Python cell magic stays, a cell magic
- *   whose body is not Python (`%%html`, `%%javascript`) is commented out.
- *
- * The script is what the scanners read and what the sandbox runs: what runs is what
- * was scanned (no IPython kernel interprets anything on the side).
- */
-const NOTEBOOK_SHELL_RULE = 'airlock.notebook-shell';
-const SHELL_LINE_MAGICS = new Set([
-    'system',
-    'sx',
-    'sc',
-    'pip',
-    'conda',
-    'mamba',
-    'micromamba',
-    'run',
-    'load',
-    'bash',
-    'sh',
-    'script',
-]);
-const SHELL_CELL_MAGICS = new Set([
-    '!',
-    'bash',
-    'sh',
-    'system',
-    'script',
-    'perl',
-    'ruby',
-    'python',
-    'python2',
-    'python3',
-    'pypy',
-    'writefile',
-    'file',
-    'sx',
-]);
-/** Cell magics whose body is Python that runs (timing, capturing output). */
-const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun', 'debug']);
-const CELL_MAGIC = /^\s*%%(!|[A-Za-z_][\w-]*)/;
-const LINE_MAGIC = /^(\s*)%{1}([A-Za-z_][\w-]*)/;
-const SHELL_ESCAPE = /^(\s*)!/;
-// `files = !ls`, `out = %sx ls`, `a, b = !cmd`
-const ASSIGNED_SHELL = /^(\s*)[\w.,\s[\]()*]+=\s*(!|%(\w+))/;
-const IPYTHON_API = /\bget_ipython\s*\(\s*\)\s*\.\s*(system|getoutput|run_line_magic|run_cell_magic|ex|ev)\b/;
-function shellFinding(line, what, text) {
-    const cmd = text.trim().slice(0, 200);
-    return {
-        tool: 'airlock',
-        ruleId: NOTEBOOK_SHELL_RULE,
-        severity: 'high',
-        confidence: 'high',
-        line,
-        message: `notebook ${what} runs a shell command or program the scanners cannot read: ${JSON.stringify(cmd)}`,
-    };
-}
-function notebookToScript(nb) {
-    const out = [];
-    const origins = [];
-    const findings = [];
-    const emit = (text, cell, line, fileLine) => {
-        out.push(text);
-        origins.push({ cell, line, fileLine });
-    };
-    for (const cell of nb.cells) {
-        const first = cell.lines.findIndex((l) => l.trim() !== '');
-        const cellMagic = first >= 0 ? CELL_MAGIC.exec(cell.lines[first])?.[1] : undefined;
-        const starts = statementStarts(cell.lines);
-        cell.lines.forEach((text, i) => {
-            const at = out.length + 1;
-            const origin = [cell.index, i + 1, cell.fileLines[i]];
-            if (cellMagic !== undefined && i >= first) {
-                if (i === first && SHELL_CELL_MAGICS.has(cellMagic)) {
-                    findings.push(shellFinding(at, `cell magic %%${cellMagic}`, cell.lines.slice(first).join('\n')));
-                }
-                const pythonBody = PYTHON_CELL_MAGICS.has(cellMagic) && i > first;
-                emit(pythonBody ? text : `# ${text}`, ...origin);
-                return;
-            }
-            const indent = /^\s*/.exec(text)[0];
-            // Escapes and magics exist only where a statement starts (not in `a\n != b`).
-            const shellEscape = starts[i] && SHELL_ESCAPE.exec(text);
-            const assigned = starts[i] && ASSIGNED_SHELL.exec(text);
-            const magic = starts[i] && LINE_MAGIC.exec(text);
-            if (shellEscape || (assigned && (assigned[2] === '!' || SHELL_LINE_MAGICS.has(assigned[3] ?? '')))) {
-                findings.push(shellFinding(at, 'shell escape (!)', text));
-                emit(`${indent}pass  # airlock: shell escape removed`, ...origin);
-            }
-            else if (magic) {
-                if (SHELL_LINE_MAGICS.has(magic[2]))
-                    findings.push(shellFinding(at, `magic %${magic[2]}`, text));
-                emit(`${indent}pass  # airlock: magic %${magic[2]} removed`, ...origin);
-            }
-            else {
-                if (IPYTHON_API.test(text))
-                    findings.push(shellFinding(at, 'get_ipython() call', text));
-                emit(text, ...origin);
-            }
-        });
-        // Cells are separate blocks: a blank line keeps one cell's last statement from running on.
-        emit('', cell.index, cell.lines.length, cell.fileLines.at(-1) ?? 1);
-    }
-    return { code: `${out.join('\n')}\n`, origins, findings };
 }
 /**
- * A finding on the script, placed on the notebook: its line becomes the .ipynb file
- * line (where GitHub and editors can show it) and its message names the cell and the
- * line within it, as Jupyter shows them (cells counted from 1 here, for people). The
- * column is dropped: it counts in the cell, not in the file's JSON.
+ * Creates `path` (O_CREAT|O_EXCL, never through a symlink) holding `<pid> <hostname>`;
+ * EEXIST when it exists. No fsync: an owner file matters only while its process lives,
+ * and after a crash or power cut that pid is gone, so the file is stale either way.
  */
-function toNotebookFinding(f, origins) {
-    const o = origins[f.line - 1] ?? origins.at(-1);
-    if (!o)
-        return f;
-    const { column: _c, endLine: _e, ...rest } = f;
-    return { ...rest, line: o.fileLine, message: `[cell ${o.cell + 1}, line ${o.line}] ${f.message}` };
-}
-
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(38815);
-;// CONCATENATED MODULE: ./src/notebook/parse.ts
-
-/**
- * An `.ipynb` file (nbformat 4) as far as gating needs it: its code cells' source
- * lines, and where each line sits in the file. The file comes from a pull request:
- * it is parsed with JSON.parse (what Jupyter's own Python json reads), checked field by
- * field, and anything unexpected is a NotebookError naming the field, never a crash.
- *
- * File line of each source line: JSON has no positions, so the file is parsed a second
- * time as YAML (a superset of JSON) with the maintained `yaml` library, whose nodes
- * carry offsets. When the two disagree (duplicate keys: JSON.parse keeps the last,
- * YAML refuses) the cell's `source` key line is used, or line 1: a location only, the
- * gate's decision never depends on it.
- */
-class NotebookError extends Error {
-}
-/** The source's lines, and for each the index of the `source` array element it starts in. */
-function sourceLines(source, where) {
-    const parts = Array.isArray(source)
-        ? source.map((s, i) => {
-            if (typeof s !== 'string')
-                throw new NotebookError(`${where}.source[${i}] is not a string`);
-            return s;
-        })
-        : typeof source === 'string'
-            ? [source]
-            : undefined;
-    if (parts === undefined)
-        throw new NotebookError(`${where}.source must be a string or an array of strings`);
-    // nbformat splits after each \n, but an element may hold several lines; Python also
-    // ends a line at \r, so the lines are cut as Python would read the joined text.
-    const lines = parts.join('').split(/\r\n|\r|\n/);
-    const element = [];
-    let line = 0;
-    parts.forEach((part, k) => {
-        if (element[line] === undefined)
-            element[line] = k;
-        line += (part.match(/\r\n|\r|\n/g) ?? []).length;
-    });
-    for (let i = 0; i < lines.length; i++)
-        element[i] ??= element[i - 1] ?? 0;
-    return { lines, element };
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = 0; i < text.length; i++)
-        if (text.charCodeAt(i) === 10)
-            starts.push(i + 1);
-    return starts;
-}
-function lineAt(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-/** File lines of each source element of each cell, from the YAML parse; undefined if unusable. */
-function sourcePositions(text) {
-    let doc;
+async function createOwnerFile(path) {
+    const me = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()}\n`;
+    // Synchronous on purpose (as the writer's entry write): a lock is taken per append,
+    // and a thread-pool round trip per tiny file operation cost ~10x the append rate.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
     try {
-        doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, strict: true, prettyErrors: false });
+        (0,external_node_fs_namespaceObject.writeSync)(fd, me);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+    return me;
+}
+async function holder(path) {
+    try {
+        return (await (0,promises_namespaceObject.readFile)(path, 'utf8')).trim();
     }
     catch {
-        return undefined;
+        return null;
     }
-    if (doc.errors.length)
-        return undefined;
-    const starts = lineStarts(text);
-    const at = (n) => (n?.range ? lineAt(starts, n.range[0]) : 1);
-    const cells = (0,dist/* isMap */.jh)(doc.contents) ? doc.contents.get('cells', true) : undefined;
-    if (!(0,dist/* isSeq */.oP)(cells))
-        return undefined;
-    const out = new Map();
-    cells.items.forEach((cell, i) => {
-        if (!(0,dist/* isMap */.jh)(cell))
-            return;
-        const pair = cell.items.find((p) => (0,dist/* isScalar */.jn)(p.key) && p.key.value === 'source');
-        if (!pair)
-            return;
-        const key = at(pair.key);
-        const items = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items.map((n) => at(n)) : [at(pair.value)];
-        out.set(i, { key, items });
-    });
-    return out;
 }
-function parseNotebook(text) {
-    let nb;
+/** True if the lock was stale and we removed it. */
+async function breakIfStale(path) {
+    const content = await holder(path);
+    if (content === null)
+        return false;
+    const m = /^(\d+) (\S+)$/.exec(content);
+    if (m) {
+        // A lock from another host (shared filesystem) cannot be judged by pid: wait for it.
+        if (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))
+            return false;
+    }
+    else {
+        // Empty or garbled: a writer died between create and write. Give it a moment
+        // (it may be writing right now), then treat it as stale.
+        const st = await (0,promises_namespaceObject.lstat)(path).catch(() => null);
+        if (!st || Date.now() - st.mtimeMs < 5_000)
+            return false;
+    }
+    const moved = `${path}.stale.${process.pid}`;
     try {
-        nb = JSON.parse(text);
+        await (0,promises_namespaceObject.rename)(path, moved);
     }
-    catch (e) {
-        throw new NotebookError(`not JSON: ${e.message}`);
+    catch {
+        return false; // someone else broke it (or released it) first
     }
-    if (typeof nb !== 'object' || nb === null || Array.isArray(nb))
-        throw new NotebookError('not a JSON object');
-    const o = nb;
-    if (o.nbformat !== 4)
-        throw new NotebookError(`nbformat must be 4, got ${JSON.stringify(o.nbformat)}`);
-    if (!Array.isArray(o.cells))
-        throw new NotebookError('cells must be an array');
-    const meta = (o.metadata ?? {});
-    const language = [meta.kernelspec?.language, meta.language_info?.name].find((l) => typeof l === 'string');
-    const positions = sourcePositions(text);
-    const cells = [];
-    o.cells.forEach((cell, index) => {
-        const where = `cells[${index}]`;
-        if (typeof cell !== 'object' || cell === null)
-            throw new NotebookError(`${where} is not an object`);
-        const c = cell;
-        if (typeof c.cell_type !== 'string')
-            throw new NotebookError(`${where}.cell_type must be a string`);
-        if (c.cell_type !== 'code')
-            return;
-        const { lines, element } = sourceLines(c.source, where);
-        const pos = positions?.get(index);
-        // Jupyter writes one array element per line, each on its own file line; a line of a
-        // multi-line element (or a plain string) is placed at that element's start.
-        const fileLines = lines.map((_, i) => pos?.items[element[i]] ?? pos?.key ?? 1);
-        cells.push({ index, lines, fileLines });
-    });
-    return { cells, language };
+    const movedContent = await holder(moved);
+    if (movedContent !== content) {
+        // We moved a lock taken after our check: put it back rather than steal it (link,
+        // not rename, so we never clobber a lock created in the meantime).
+        await (0,promises_namespaceObject.link)(moved, path).catch(() => undefined);
+        await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
+        return false;
+    }
+    await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
+    return true;
+}
+async function releaseLock(path, me) {
+    // Only remove the lock if it is still ours (never someone else's after a break).
+    let content = null;
+    try {
+        content = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch {
+        return;
+    }
+    if (content === me) {
+        try {
+            (0,external_node_fs_namespaceObject.unlinkSync)(path);
+        }
+        catch {
+            // gone already
+        }
+    }
 }
 
-;// CONCATENATED MODULE: ./src/discover/notebook-script.ts
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/audit/maintenance.ts
+
+
+
+
+
+
+
+
+
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_ROTATION = {
+    maxSegmentBytes: 16 * 1024 * 1024,
+    maxSegmentAgeMs: 7 * DAY_MS,
+    retentionDays: 30,
+};
+async function sha256OfLines(path, gzip) {
+    const h = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    const r = await reader_readLines(path, (line) => h.update(line).update('\n'), { gzip });
+    if (r.tail)
+        h.update(r.tail);
+    return h.digest('hex');
+}
+async function firstLineSeq(path) {
+    const fh = await openNoFollow(path);
+    try {
+        const buf = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+        if (nl < 0)
+            return null;
+        try {
+            return canonical_line_parseEntryLine(buf.subarray(0, nl), -1).seq;
+        }
+        catch {
+            return null; // the scan will name what is wrong with it
+        }
+    }
+    finally {
+        await fh.close();
+    }
+}
+async function truncateFile(path, length) {
+    const fh = await openNoFollow(path, external_node_fs_namespaceObject.constants.O_WRONLY);
+    try {
+        await fh.truncate(length);
+        await fh.sync();
+    }
+    finally {
+        await fh.close();
+    }
+}
+/** Finishes a rotation that crashed after the segment was renamed into place. */
+async function recoverInterruptedRotation(layout) {
+    const last = (await segments_listClosedSegments(layout)).at(-1);
+    if (!last)
+        return false;
+    const size = await (0,promises_namespaceObject.stat)(layout.logPath).then((s) => s.size, () => 0);
+    if (size === 0 || (await firstLineSeq(layout.logPath)) !== last.firstSeq)
+        return false;
+    if ((await sha256OfLines(last.path, true)) !== (await sha256OfLines(layout.logPath, false))) {
+        throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${layout.logPath} and ${last.path} both start at seq ${last.firstSeq} but differ`, last.firstSeq);
+    }
+    await truncateFile(layout.logPath, 0);
+    return true;
+}
+function rotationDue(scan, opts, now) {
+    const a = scan.active;
+    if (!a.exists || a.completeBytes === 0)
+        return false;
+    if (a.completeBytes >= opts.maxSegmentBytes)
+        return true;
+    return a.firstTime !== null && now.getTime() - Date.parse(a.firstTime) >= opts.maxSegmentAgeMs;
+}
+/** Closes the active segment; returns its SegmentEnd (the state after its last entry). */
+async function rotate(layout, scan) {
+    const target = segmentPath(layout, scan.active.firstSeq);
+    const tmp = `${target}.${process.pid}.tmp`;
+    const src = await openNoFollow(layout.logPath);
+    // The streams own and close their files (a FileHandle with a live autoClose:false
+    // stream never finishes closing); 'wx' is O_CREAT|O_EXCL, so nothing planted at the
+    // temp name is written through.
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(src.createReadStream({ start: 0, end: scan.active.completeBytes - 1, autoClose: true }), (0,external_node_zlib_namespaceObject.createGzip)({ level: 9 }), (0,external_node_fs_namespaceObject.createWriteStream)(tmp, { flags: 'wx', mode: 0o644 }));
+    const written = await (0,promises_namespaceObject.open)(tmp, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    try {
+        await written.sync();
+    }
+    finally {
+        await written.close();
+    }
+    await (0,promises_namespaceObject.rename)(tmp, target);
+    await syncDir(layout.dir);
+    await truncateFile(layout.logPath, 0);
+    const snap = scan.tree.snapshot();
+    return {
+        path: target,
+        firstSeq: scan.active.firstSeq,
+        endSeq: scan.size,
+        lastTime: scan.active.lastTime,
+        lastHash: scan.lastHash,
+        edge: snap.edge,
+    };
+}
+/**
+ * Deletes the oldest closed segments whose last entry is older than the retention,
+ * after recording the anchor at the end of the newest one deleted. Also deletes
+ * segments an interrupted prune left below an existing anchor. Returns the anchor
+ * size, or null when nothing was pruned.
+ */
+async function pruneExpired(layout, origin, closed, retentionDays, now) {
+    const expired = [];
+    if (retentionDays > 0) {
+        const cutoff = now.getTime() - retentionDays * DAY_MS;
+        for (const seg of closed) {
+            if (seg.lastTime === null || Date.parse(seg.lastTime) >= cutoff)
+                break;
+            expired.push(seg);
+        }
+    }
+    const onDisk = await segments_listClosedSegments(layout);
+    const last = expired.at(-1);
+    if (last) {
+        await writeAnchor(layout, {
+            v: 1,
+            origin,
+            size: last.endSeq,
+            lastHash: last.lastHash,
+            rightEdge: last.edge.map((h) => h.toString('hex')),
+            time: now.toISOString(),
+        });
+    }
+    // Everything starting below the first kept segment goes: the expired ones and any
+    // leftovers of an earlier interrupted prune.
+    const keepFrom = last
+        ? (closed[expired.length]?.firstSeq ?? Number.POSITIVE_INFINITY)
+        : (closed[0]?.firstSeq ?? Number.POSITIVE_INFINITY);
+    const doomed = onDisk.filter((s) => s.firstSeq < keepFrom);
+    for (const s of doomed)
+        await (0,promises_namespaceObject.unlink)(s.path);
+    if (doomed.length > 0)
+        await syncDir(layout.dir);
+    return last ? { prunedTo: last.endSeq, segments: expired.length } : null;
+}
+
+;// CONCATENATED MODULE: ./src/audit/log-state.ts
+
+
+
+
+
+
+
+async function loadLog(layout, opts, known) {
+    const checkpoint = await readLogCheckpoint(layout);
+    checkCheckpoint(checkpoint, opts);
+    const anchor = await readAnchor(layout);
+    if (anchor && anchor.origin !== opts.origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
+    }
+    const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint, trusted: known ?? null });
+    if (checkpoint && scan.size < checkpoint.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
+    }
+    if (known && scan.size < known.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} entries, but ${known.size} were written while this writer had it open`, scan.size);
+    }
+    if (!checkpoint && (scan.size > 0 || scan.active.tornTail)) {
+        // Every log Airlock starts gets a checkpoint before its first entry (writer.ts), so
+        // entries without one were not written here: a file committed in a pull request,
+        // copied in, or planted. Adopting it would sign someone else's history as ours.
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `${opts.log} has ${scan.size} entries but no checkpoint (${layout.checkpointPath}): it was not written by Airlock here; refusing to extend it (move it away, or restore its checkpoint)`, 0);
+    }
+    const recovered = [];
+    if (scan.active.tornTail) {
+        // A crash mid-append: the last line is incomplete and was never acknowledged to
+        // anyone. Cut it off, and record what was cut so nothing disappears silently.
+        await truncateFile(layout.logPath, scan.active.completeBytes);
+        recovered.push({
+            reason: 'torn-tail',
+            droppedBytes: scan.active.tornTail.length,
+            droppedSha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(scan.active.tornTail).digest('hex'),
+        });
+    }
+    return {
+        scan,
+        checkpoint,
+        tip: {
+            size: scan.size,
+            lastHash: scan.lastHash,
+            tree: scan.tree,
+            activeBytes: scan.active.completeBytes,
+        },
+        recovered,
+    };
+}
+/** The checkpoint is this log's, and it may be extended by this writer (with or without a key). */
+function checkCheckpoint(checkpoint, opts) {
+    if (!checkpoint)
+        return;
+    if (checkpoint.origin !== opts.origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
+    }
+    if (opts.publicKey && checkpoint.signed)
+        verifyCheckpointSignature(checkpoint, opts.publicKey);
+    if (!opts.publicKey && checkpoint.signed) {
+        // Extending a signed log without the key would replace its signed checkpoint
+        // with an unsigned one: the earlier signature would silently stop covering it.
+        throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/sessions.ts
+
+
+
+
+
+
+const PREFIX = '.writer-';
+async function createMarker(layout) {
+    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+    await createOwnerFile(path);
+    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
+}
+/**
+ * Counts the other writers that have the log open, and deletes the markers of dead
+ * ones (pid gone on this host), counting them as `dead`. A marker from another host
+ * (a shared filesystem) cannot be judged by pid: it counts as live.
+ */
+async function sweepMarkers(layout, mine) {
+    const prefix = `${layout.base}${PREFIX}`;
+    let live = 0;
+    let dead = 0;
+    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
+        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
+        if (!name.startsWith(prefix) || path === mine.path)
+            continue;
+        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
+        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
+            live++;
+        }
+        else {
+            dead++;
+            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
+        }
+    }
+    return { live, dead };
+}
+
+;// CONCATENATED MODULE: ./src/audit/writer.ts
+
+
+
+
+
+
+
+
+
+
+
 
 
 
 
 /**
- * What the gate needs of a discovered `.ipynb`: the Python script extracted from its
- * code cells (src/notebook), the name it is staged, scanned and run under, and how
- * to put findings back on the notebook. The notebook itself is never given to a
- * scanner or to Python: Semgrep skips `.ipynb` targets, and only the extracted
- * script is what was scanned.
+ * Opens a log for appending. Under the lock (held only for this and for each append,
+ * never for a whole run, so parallel gates share one log): verifies what is there (a
+ * writer refuses to extend a log that does not verify, or one with entries and no
+ * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
+ * records what it recovered as the first entries, and gives a new log its checkpoint
+ * before anything else is written.
  */
-const NOTEBOOK_SUFFIX = '.ipynb';
-function isGatedName(rel) {
-    return rel.endsWith('.py') || rel.endsWith(NOTEBOOK_SUFFIX);
-}
-/**
- * `taken` says whether a workspace path is already a gated script; a file of the
- * staged name that exists at all also refuses the notebook, since staging would put
- * one over the other and what was scanned would not be what runs.
- */
-async function notebookScript(rel, content, ws, taken) {
-    const stagedPath = `${rel}.py`;
-    if (taken(stagedPath) || (await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(ws, stagedPath)).catch(() => null))) {
-        return {
-            ok: false,
-            reason: `its extracted script's name ${JSON.stringify(stagedPath)} is taken by another file`,
-        };
-    }
-    let script;
+async function writer_openAuditLog(opts) {
+    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
+    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
+    const layout = segments_layoutOf(opts.log);
+    const now = opts.now ?? (() => new Date());
+    const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
+    await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
+    const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
+    let marker;
+    let fh;
     try {
-        script = notebookToScript(parseNotebook(content.toString('utf8')));
+        const recovered = [];
+        if (await recoverInterruptedRotation(layout))
+            recovered.push({ reason: 'interrupted-rotation' });
+        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
+        const { scan, checkpoint } = loaded;
+        marker = await createMarker(layout);
+        const others = await sweepMarkers(layout, marker);
+        if (checkpoint && !checkpoint.signed && publicKey) {
+            // From here on the key signs entries it never saw signed: say so in the record.
+            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
+        }
+        const signedSize = checkpoint?.size ?? 0;
+        // Entries past the checkpoint are a crashed run's only when no writer is still at
+        // work on the log (or a dead one left its marker): a live one signs them when it closes.
+        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
+            recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
+        }
+        recovered.push(...loaded.recovered);
+        const closed = [...scan.closed];
+        let tip = loaded.tip;
+        if (rotationDue(scan, rotation, now())) {
+            closed.push(await rotate(layout, scan));
+            tip = { ...tip, activeBytes: 0 };
+        }
+        const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
+        if (pruned)
+            recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
+        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
+        for (const r of recovered)
+            await writer.appendLocked('audit.recovered', r);
+        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
+        // can only mean a file that Airlock did not start (log-state.ts refuses those).
+        if (!checkpoint)
+            await writer.writeCheckpointLocked();
+        return writer;
     }
     catch (e) {
-        if (e instanceof NotebookError)
-            return { ok: false, reason: `not a readable notebook: ${e.message}` };
+        await fh?.close().catch(() => undefined);
+        await marker?.remove();
         throw e;
     }
-    return {
-        ok: true,
-        code: Buffer.from(script.code, 'utf8'),
-        notebook: { stagedPath, origins: script.origins, findings: script.findings },
+    finally {
+        await lock.release();
+    }
+}
+class Writer {
+    layout;
+    opts;
+    privateKey;
+    publicKey;
+    marker;
+    fh;
+    tip;
+    now;
+    origin;
+    firstSeq;
+    appended = [];
+    queue = Promise.resolve();
+    state = 'open';
+    constructor(layout, opts, privateKey, publicKey, marker, fh, tip, now) {
+        this.layout = layout;
+        this.opts = opts;
+        this.privateKey = privateKey;
+        this.publicKey = publicKey;
+        this.marker = marker;
+        this.fh = fh;
+        this.tip = tip;
+        this.now = now;
+        this.origin = opts.origin;
+    }
+    get size() {
+        return this.tip.size;
+    }
+    /** Serialises calls: entries are numbered and linked in call order. */
+    enqueue(job) {
+        const run = this.queue.then(job);
+        this.queue = run.catch(() => undefined);
+        return run;
+    }
+    /** Runs `job` holding the log's lock, after catching up with what other writers appended. */
+    async locked(job) {
+        const lock = await acquireLock(this.layout.lockPath, { timeoutMs: this.opts.lockTimeoutMs });
+        try {
+            await this.catchUp();
+            return await job();
+        }
+        finally {
+            await lock.release();
+        }
+    }
+    /**
+     * Brings `tip` to the log's real end. The common case (others appended) reads only
+     * the new bytes; anything else (rotated, replaced, shrunk, a torn line) re-verifies
+     * the whole log and requires it to still hold everything this writer saw.
+     */
+    async catchUp() {
+        // Synchronous stats for the same reason as the write below: this runs per append.
+        const mine = (0,external_node_fs_namespaceObject.fstatSync)(this.fh.fd);
+        const onDisk = lstatOrNull(this.layout.logPath);
+        const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
+        if (same && onDisk.size === this.tip.activeBytes)
+            return;
+        if (same && onDisk.size > this.tip.activeBytes) {
+            const checkpoint = await readLogCheckpoint(this.layout);
+            checkCheckpoint(checkpoint, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log });
+            const r = await scanAppended(this.layout, this.origin, this.tip, checkpoint);
+            if (!r.tornTail) {
+                this.tip = r.tip;
+                return;
+            }
+        }
+        const known = { origin: this.origin, size: this.tip.size, root: this.tip.tree.root() };
+        await recoverInterruptedRotation(this.layout);
+        const loaded = await loadLog(this.layout, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log }, known);
+        if (!same) {
+            await this.fh.close();
+            this.fh = await openNoFollow(this.layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        }
+        this.tip = loaded.tip;
+        for (const r of loaded.recovered)
+            await this.appendLocked('audit.recovered', r);
+    }
+    append(kind, data, time) {
+        return this.enqueue(async () => {
+            if (this.state !== 'open')
+                throw new Error(`audit log writer is ${this.state}`);
+            return this.locked(() => this.appendLocked(kind, data, time));
+        });
+    }
+    /** One entry at the tip; the caller holds the lock and has caught up. */
+    async appendLocked(kind, data, time) {
+        const entry = {
+            v: 1,
+            seq: this.tip.size,
+            prev: this.tip.lastHash,
+            time: time ?? this.now().toISOString(),
+            kind,
+            data,
+        };
+        const line = encodeEntry(entry);
+        // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
+        checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
+        try {
+            // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
+            // Synchronous on purpose: a few hundred bytes into the page cache take
+            // microseconds, while an async write costs a thread-pool round trip per entry
+            // (about 10x the append throughput; the fsync below stays async).
+            let off = 0;
+            while (off < line.length)
+                off += (0,external_node_fs_namespaceObject.writeSync)(this.fh.fd, line, off);
+            if (this.opts.syncEachAppend ?? true)
+                await this.fh.datasync();
+        }
+        catch (e) {
+            this.state = 'failed';
+            throw e;
+        }
+        const result = { seq: entry.seq, hash: (0,external_node_crypto_namespaceObject.hash)('sha256', line, 'hex') };
+        const tree = this.tip.tree;
+        tree.push(line.subarray(0, line.length - 1));
+        this.tip = {
+            size: entry.seq + 1,
+            lastHash: result.hash,
+            tree,
+            activeBytes: this.tip.activeBytes + line.length,
+        };
+        this.firstSeq ??= entry.seq;
+        this.appended.push(result);
+        return result;
+    }
+    /** Signs (with a key) and atomically writes the checkpoint over the tip; the caller holds the lock. */
+    async writeCheckpointLocked() {
+        await this.fh.sync();
+        const root = this.tip.tree.root();
+        const body = { origin: this.origin, size: this.tip.size, root };
+        const checkpoint = this.privateKey && this.publicKey
+            ? signCheckpoint(body, this.privateKey, this.publicKey)
+            : unsignedCheckpoint(body);
+        await writeFileAtomic(this.layout.checkpointPath, checkpoint);
+        return { checkpoint, root };
+    }
+    close() {
+        return this.enqueue(async () => {
+            if (this.state !== 'open')
+                throw new Error(`audit log writer is ${this.state}`);
+            this.state = 'closed';
+            try {
+                const { checkpoint, root } = await this.locked(async () => {
+                    // A checkpoint another writer signed meanwhile is never replaced by an unsigned
+                    // one (AUDIT_KEY_REQUIRED), nor one for another origin.
+                    checkCheckpoint(await readLogCheckpoint(this.layout), {
+                        origin: this.origin,
+                        publicKey: this.publicKey,
+                        log: this.opts.log,
+                    });
+                    const written = await this.writeCheckpointLocked();
+                    await this.marker.remove();
+                    return written;
+                });
+                return {
+                    checkpoint,
+                    signed: this.privateKey !== undefined,
+                    size: this.tip.size,
+                    root: root.toString('base64'),
+                    firstSeq: this.firstSeq ?? this.tip.size,
+                    appended: [...this.appended],
+                };
+            }
+            finally {
+                await this.fh.close().catch(() => undefined);
+                await this.marker.remove();
+            }
+        });
+    }
+    abort() {
+        return this.enqueue(async () => {
+            if (this.state === 'closed')
+                return;
+            this.state = 'closed';
+            await this.fh.close().catch(() => undefined);
+            await this.marker.remove();
+        });
+    }
+}
+/** The log file's lstat, or null when it is gone (then the log is re-verified). */
+function lstatOrNull(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.lstatSync)(path);
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/publish.ts
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_COMMITTER = { name: 'airlock[bot]', email: 'airlock[bot]@users.noreply.github.com' };
+const publish_GIT_TIMEOUT_MS = 120_000;
+/**
+ * This run's entries from a local log (closed segments, then the active file): those the
+ * writer reported appending (`CloseResult.appended`), each checked against the hash it
+ * had when written. Other runs may have appended to the same log in between; and a line
+ * changed since it was written is refused (AUDIT_INCONSISTENT), never published.
+ */
+async function readRunEntries(log, appended) {
+    const layout = layoutOf(log);
+    const want = new Map(appended.map((a) => [a.seq, a.hash]));
+    const fromSeq = Math.min(...want.keys());
+    const out = [];
+    let seq = 0;
+    const onLine = (line, withNewline) => {
+        const e = parseEntryLine(line, seq);
+        seq = e.seq + 1;
+        const expected = want.get(e.seq);
+        if (expected === undefined)
+            return;
+        if (hash('sha256', withNewline, 'hex') !== expected) {
+            throw new VerificationError('AUDIT_INCONSISTENT', `entry ${e.seq} of ${log} changed after this run wrote it`, e.seq);
+        }
+        want.delete(e.seq);
+        out.push({ time: e.time, kind: e.kind, data: e.data });
     };
+    const segments = await listClosedSegments(layout);
+    for (const [i, s] of segments.entries()) {
+        if ((segments[i + 1]?.firstSeq ?? Number.POSITIVE_INFINITY) <= fromSeq)
+            continue;
+        seq = s.firstSeq;
+        await readLines(s.path, onLine, { gzip: true, firstSeq: s.firstSeq });
+    }
+    await readLines(log, onLine, { firstSeq: seq }).catch((e) => {
+        if (e.code !== 'ENOENT')
+            throw e;
+    });
+    if (want.size > 0) {
+        const missing = Math.min(...want.keys());
+        throw new VerificationError('AUDIT_TRUNCATED', `entry ${missing} of ${log} is gone`, missing);
+    }
+    return out;
+}
+/** A path inside the branch folder: relative, no `..`, so extraFiles cannot write elsewhere. */
+function safeRelative(path) {
+    const n = normalize(path);
+    if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`) || n === '.' || n.includes('\0')) {
+        throw new UserError('INPUT_INVALID', `publish file path must stay inside the audit folder: ${path}`);
+    }
+    return n;
+}
+function checkRemote(remote, branch) {
+    if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
+        throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
+    }
+}
+/** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
+async function checkoutBranch(work, remote, branch, env) {
+    const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
+    await git(['init', '-q', `--initial-branch=${branch}`]);
+    await git(['remote', 'add', 'origin', '--', remote]);
+    const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
+    if (heads.stdout.trim() === '')
+        return false;
+    await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
+    await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
+    return true;
 }
 /**
- * Paths as the stage, the scanners and the sandbox know them: a notebook's script
- * under its staged name, everything else under its own. The report, the audit log
- * and SARIF keep the notebook's path.
+ * The checkpoint on the audit branch (`<dir>/log.jsonl.checkpoint`, or the older
+ * `<dir>/checkpoint`), as its text; null when the branch or the file does not exist.
+ * This is the checkpoint a run can trust for a log it did not write itself: the
+ * branch is written only by publishing runs, never by a pull request's files.
  */
-function stagedNames(scripts) {
-    const notebooks = new Map(scripts.flatMap((s) => (s.notebook ? [[s.path, s.notebook]] : [])));
-    return {
-        notebookOf: (path) => notebooks.get(path),
-        stagedOf: (path) => notebooks.get(path)?.stagedPath ?? path,
+async function fetchBranchCheckpoint(opts) {
+    const branch = opts.branch ?? 'airlock-audit';
+    const folder = safeRelative(opts.dir ?? 'audit');
+    checkRemote(opts.remote, branch);
+    const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
+    try {
+        if (!(await checkoutBranch(work, opts.remote, branch, opts.gitEnv ?? {})))
+            return null;
+        const layout = layoutOf(join(work, folder, 'log.jsonl'));
+        for (const path of [layout.checkpointPath, layout.legacyCheckpointPath]) {
+            const text = await readFile(path, 'utf8').catch(() => null);
+            if (text !== null)
+                return text;
+        }
+        return null;
+    }
+    finally {
+        await rm(work, { recursive: true, force: true });
+    }
+}
+async function publishAuditLog(opts) {
+    const branch = opts.branch ?? 'airlock-audit';
+    const folder = safeRelative(opts.dir ?? 'audit');
+    checkRemote(opts.remote, branch);
+    const extra = (opts.extraFiles ?? []).map((f) => ({ ...f, path: safeRelative(f.path) }));
+    const who = opts.committer ?? DEFAULT_COMMITTER;
+    // On top of the hardened git environment (src/exec/git.ts: no system or global
+    // config, no hooks, no prompts): who commits, and the caller's auth header.
+    const env = {
+        GIT_AUTHOR_NAME: who.name,
+        GIT_AUTHOR_EMAIL: who.email,
+        GIT_COMMITTER_NAME: who.name,
+        GIT_COMMITTER_EMAIL: who.email,
+        ...opts.gitEnv,
     };
+    const maxAttempts = opts.maxAttempts ?? 6;
+    let lastFailure = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
+        const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
+        try {
+            await checkoutBranch(work, opts.remote, branch, env);
+            const log = join(work, folder, 'log.jsonl');
+            const writer = await openAuditLog({
+                log,
+                origin: opts.origin,
+                signingKey: opts.signingKey,
+                signingKeyPem: opts.signingKeyPem,
+                rotation: opts.rotation,
+            });
+            const firstSeq = writer.size;
+            try {
+                for (const e of opts.entries)
+                    await writer.append(e.kind, e.data, e.time);
+            }
+            catch (e) {
+                await writer.abort();
+                throw e;
+            }
+            const closed = await writer.close();
+            // The branch folder holds this one log: its checkpoint from before checkpoints were
+            // named after their log (read above as the legacy name) is now stale.
+            await rm(layoutOf(log).legacyCheckpointPath, { force: true });
+            for (const f of extra) {
+                const target = join(work, folder, f.path);
+                await mkdir(dirname(target), { recursive: true });
+                await writeFile(target, f.content);
+            }
+            await git(['add', '-A', '--', folder]);
+            const message = opts.message ?? `audit: ${opts.entries.length} entries, checkpoint size ${closed.size}`;
+            await git(['commit', '-q', '--no-verify', '-m', message]);
+            const push = await runGit(work, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
+                env,
+                timeoutMs: publish_GIT_TIMEOUT_MS,
+            });
+            if (push.exitCode === 0) {
+                const head = await git(['rev-parse', 'HEAD']);
+                return { ...closed, commit: head.stdout.trim(), firstSeq, attempts: attempt };
+            }
+            // Rejected (someone pushed first) or a transient failure: start over from the new head.
+            lastFailure = push.stderr.trim().split('\n').at(-1) ?? `exit ${push.exitCode}`;
+        }
+        catch (e) {
+            if (e instanceof VerificationError || e instanceof UserError)
+                throw e;
+            if (!(e instanceof AirlockError))
+                throw e;
+            lastFailure = e.message;
+        }
+        finally {
+            await rm(work, { recursive: true, force: true });
+        }
+        // 100 ms, 200 ms, 400 ms ... plus up to 100% jitter, so racing writers spread out.
+        const base = 100 * 2 ** (attempt - 1);
+        if (attempt < maxAttempts)
+            await sleep(base + Math.floor(Math.random() * base));
+    }
+    throw new AirlockError('AUDIT_PUBLISH_FAILED', `could not push to ${branch} after ${maxAttempts} attempts: ${lastFailure}`);
 }
-/** The scanners' findings on the extracted script plus the shell findings, placed on the notebook. */
-function notebookFindings(parts, scanned) {
-    return [...scanned, ...parts.findings]
-        .map((f) => toNotebookFinding(f, parts.origins))
-        .sort((a, b) => a.line - b.line);
+
+;// CONCATENATED MODULE: ./src/audit/trust.ts
+
+
+
+
+
+
+
+
+/**
+ * Whether a run may extend the audit log it finds at its path (issue 21 item 10).
+ *
+ * A file that is part of the checked-out commit came with the code being gated: on a
+ * pull request, its author wrote it. A committed log (with a checkpoint anyone can
+ * compute, when unsigned) must never be adopted, extended and signed as our history.
+ * Such a log is extended only when it is exactly the history the audit branch vouches
+ * for: it verifies against the branch's checkpoint (fetched from git, which only
+ * publishing runs write) and holds nothing beyond it. Anything else: AUDIT_LOG_UNTRUSTED.
+ *
+ * Files no commit brought (an earlier step of the same job wrote them) are left to the
+ * writer's own checks (log-state.ts: it verifies, and refuses entries without a checkpoint).
+ */
+async function assertLogAdoptable(opts) {
+    const tracked = await trackedLogFiles(opts.log);
+    if (tracked.length === 0)
+        return;
+    const what = `the audit log ${opts.log} comes with the checked-out commit (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', ...' : ''})`;
+    const text = opts.branchCheckpoint ? await opts.branchCheckpoint() : null;
+    if (text === null) {
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`);
+    }
+    const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
+    const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
+    if (v.entries !== trusted.size) {
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
+    }
 }
+/** The log's files (log, checkpoint, segments, anchor, markers) that git tracks in the checkout. */
+async function trackedLogFiles(log) {
+    const layout = layoutOf(log);
+    const dir = await lstat(layout.dir).catch(() => null);
+    if (!dir?.isDirectory())
+        return [];
+    const r = await runGit(layout.dir, ['ls-files', '-z', '--', '.']);
+    if (r.exitCode !== 0) {
+        // Not a git work tree (a plain directory, the CLI's usual case): nothing was committed.
+        // Any other failure (e.g. git refusing a checkout owned by another user) fails closed.
+        if (/not a git repository/i.test(r.stderr))
+            return [];
+        throw new UserError('GIT_FAILED', `cannot tell whether ${log} is committed: ${describeFailure(r)}`);
+    }
+    const base = basename(log);
+    return r.stdout
+        .split('\0')
+        .filter((name) => name !== '' && !name.includes('/'))
+        .filter((name) => name.startsWith(base) || name === basename(layout.legacyCheckpointPath))
+        .map((name) => `${dirname(log)}/${name}`);
+}
+
+;// CONCATENATED MODULE: ./src/audit/index.ts
+
+
+
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/sha256.ts
 
 /** SHA-256 of bytes (or of a string's UTF-8), lowercase hex: how Airlock names file contents everywhere. */
 function sha256Hex(data) {
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
-}
-
-;// CONCATENATED MODULE: ./src/discover/read-script.ts
-
-
-
-
-function fileTooLarge(rel, size, max) {
-    return new errors_UserError('DISCOVERY_LIMIT', `${JSON.stringify(rel)} is ${size} bytes, over limits.maxFileBytes (${max}); raise limits.maxFileBytes in the policy to gate it`);
-}
-/**
- * `absPath` must already be checked to lie inside the workspace. O_NOFOLLOW refuses
- * a final component that became a symlink since; O_NONBLOCK keeps a FIFO from
- * hanging the open; fstat on the open descriptor decides what was actually opened.
- */
-async function readScript(absPath, rel, maxBytes) {
-    let handle;
-    try {
-        handle = await (0,promises_namespaceObject.open)(absPath, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK);
-    }
-    catch (e) {
-        const code = e.code;
-        if (code === 'ELOOP')
-            return { ok: false, reason: 'symbolic link (not followed)' };
-        if (code === 'ENOENT')
-            return { ok: false, reason: 'disappeared while being read' };
-        throw new errors_UserError('PATH_INVALID', `${JSON.stringify(rel)} cannot be read (${code ?? String(e)})`, {
-            cause: e,
-        });
-    }
-    try {
-        const st = await handle.stat();
-        if (!st.isFile())
-            return { ok: false, reason: 'not a regular file' };
-        if (st.size > maxBytes)
-            throw fileTooLarge(rel, st.size, maxBytes);
-        // One byte more than fstat promised: a file that grew since (a writer racing us) is caught.
-        const buf = Buffer.alloc(st.size + 1);
-        let filled = 0;
-        while (filled < buf.length) {
-            const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
-            if (bytesRead === 0)
-                break;
-            filled += bytesRead;
-        }
-        if (filled !== st.size)
-            return { ok: false, reason: 'changed while being read' };
-        const content = Buffer.from(buf.subarray(0, filled));
-        return { ok: true, value: { content, sha256: sha256Hex(content), bytes: filled } };
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * True when the file at `absPath` still holds exactly the bytes that were hashed.
- * For a caller that must hand the original path to another process (a bind mount):
- * check right before, and refuse on false.
- */
-async function stillMatches(script) {
-    try {
-        const again = await readScript(script.absPath, script.path, script.bytes);
-        return again.ok && again.value.sha256 === script.sha256;
-    }
-    catch {
-        return false;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/discover/discover-scripts.ts
-
-
-
-
-
-
-
-/**
- * A hostile tree can hold any number of links and oddities: the report lists the
- * first 1000 skipped paths (in path order) and counts the rest, so it stays readable.
- * Beyond 100 000 they are only counted, which bounds memory.
- */
-const MAX_SKIPPED_REPORTED = 1000;
-const MAX_SKIPPED_KEPT = 100_000;
-const FG_OPTIONS = { dot: false, followSymbolicLinks: false, onlyFiles: false, unique: true };
-function byPath(a, b) {
-    // Code-unit order, not localeCompare: the same on every machine whatever its locale.
-    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
-class Collector {
-    ws;
-    opts;
-    candidates = new Map(); // rel -> real path
-    skipped = new Map(); // rel -> reason
-    ungated = new Map(); // rel -> reason, bounded like skipped
-    ungatedCount = 0;
-    omitted = 0;
-    changed;
-    constructor(ws, opts) {
-        this.ws = ws;
-        this.opts = opts;
-        this.changed = opts.changedFiles
-            ? new Set(opts.changedFiles.map((f) => f.replace(/^(\.\/)+/, '')))
-            : undefined;
-    }
-    skip(rel, reason) {
-        if (this.skipped.has(rel))
-            return;
-        if (this.skipped.size >= MAX_SKIPPED_KEPT)
-            this.omitted++;
-        else
-            this.skipped.set(rel, reason);
-    }
-    /** A Python file (or a folder that may hold some) selected for the gate that cannot be gated. */
-    cannotGate(rel, reason) {
-        if (!this.ungated.has(rel)) {
-            this.ungatedCount++;
-            if (this.ungated.size < MAX_SKIPPED_KEPT)
-                this.ungated.set(rel, reason);
-        }
-        this.skip(rel, reason);
-    }
-    /** Whether `rel` (a file, or a folder when `dir`) is among the files the gate covers. */
-    selected(rel, dir = false) {
-        if (!this.changed)
-            return true;
-        return dir ? [...this.changed].some((c) => c.startsWith(`${rel}/`)) : this.changed.has(rel);
-    }
-    /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
-    addFile(rel, real) {
-        if (!isGatedName(rel)) {
-            this.skip(rel, 'not a Python file (.py) or notebook (.ipynb)');
-            return;
-        }
-        if (this.changed && !this.changed.has(rel))
-            return;
-        this.candidates.set(rel, real);
-        if (this.candidates.size > this.opts.maxFiles) {
-            throw new errors_UserError('DISCOVERY_LIMIT', `more than ${this.opts.maxFiles} Python files found (limits.maxFiles); name fewer paths or raise limits.maxFiles in the policy`);
-        }
-    }
-    /** An entry found by walking or globbing (never named by the user): links are not followed. */
-    async addFound(rel, abs, walkDirs) {
-        const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
-            // A listed entry that cannot be found again by its name: a name that is not valid
-            // UTF-8 (Node decodes it with U+FFFD, which names another, absent file), or one
-            // removed meanwhile. It cannot be addressed safely, so it is refused, visibly.
-            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
-                return null;
-            throw e;
-        });
-        if (!st) {
-            const reason = rel.includes('\uFFFD')
-                ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
-                : 'vanished while being listed';
-            // A Python file that cannot be read cannot be gated: that fails the gate (failOn `ungated`).
-            return isGatedName(rel) && this.selected(rel) ? this.cannotGate(rel, reason) : this.skip(rel, reason);
-        }
-        if (st.isSymbolicLink()) {
-            const target = await realInside(this.ws, abs).catch(() => null);
-            return this.skip(rel, target
-                ? 'symbolic link (not followed; name its target instead)'
-                : 'symbolic link leading outside the workspace (not followed)');
-        }
-        // A match below a linked directory (`linkdir/*.py`): its real path decides.
-        const inside = await realInside(this.ws, abs);
-        if (!inside)
-            return this.skip(rel, 'resolves outside the workspace through a symbolic link (not followed)');
-        if (st.isDirectory())
-            return walkDirs ? this.walk(inside.real) : undefined;
-        if (!st.isFile())
-            return this.skip(rel, 'not a regular file');
-        this.addFile(inside.rel, inside.real);
-    }
-    async walk(dirReal) {
-        const base = (await realInside(this.ws, dirReal))?.rel ?? '';
-        // Names that are not valid UTF-8 come back with U+FFFD and cannot be opened by that
-        // name: a folder like that is not walked into, so its Python files would vanish
-        // silently. Listing such names too (the type comes from readdir) makes them visible.
-        for await (const raw of out_default().stream(['**/*.py', '**/*.ipynb', '**/*\uFFFD*'], {
-            ...FG_OPTIONS,
-            cwd: dirReal,
-            objectMode: true,
-        })) {
-            const entry = raw;
-            const sub = entry.path;
-            const rel = base ? `${base}/${sub}` : sub;
-            if (sub.includes('\uFFFD') && entry.dirent.isDirectory()) {
-                const reason = 'folder name is not valid UTF-8: the Python files in it cannot be addressed, so they cannot be gated (rename it)';
-                if (this.selected(rel, true))
-                    this.cannotGate(`${rel}/`, reason);
-                else
-                    this.skip(`${rel}/`, reason);
-                continue;
-            }
-            if (!isGatedName(sub))
-                continue;
-            await this.addFound(rel, (0,external_node_path_namespaceObject.join)(dirReal, sub), false);
-        }
-    }
-    async glob(pattern) {
-        let matched = 0;
-        for await (const entry of out_default().stream(relativePattern(this.ws, pattern), {
-            ...FG_OPTIONS,
-            cwd: this.ws.real,
-        })) {
-            matched++;
-            const rel = String(entry);
-            await this.addFound(rel, (0,external_node_path_namespaceObject.join)(this.ws.real, rel), true);
-        }
-        if (matched === 0)
-            this.skip(pattern, 'pattern matched no files');
-    }
-    /** A path the user named: refused loudly (UserError) if it leaves the workspace. */
-    async named(p) {
-        if (p === '' || p.includes('\0'))
-            throw new errors_UserError('PATH_INVALID', `invalid path ${JSON.stringify(p)}`);
-        const abs = resolveNamed(this.ws, p);
-        const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
-            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
-                return null;
-            throw new errors_UserError('PATH_INVALID', `${JSON.stringify(p)} cannot be read (${e.code})`, { cause: e });
-        });
-        if (!st) {
-            // Not an existing file: a glob, if it looks like one. An existing file wins, so
-            // a script literally named `[x].py` is not mistaken for a pattern.
-            if (out_default().isDynamicPattern(p))
-                return this.glob(p);
-            throw new errors_UserError('PATH_INVALID', `${JSON.stringify(p)}: no such file or directory in the workspace`);
-        }
-        const inside = await realInside(this.ws, abs);
-        if (!inside) {
-            throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${JSON.stringify(p)} resolves outside the workspace through a symbolic link`);
-        }
-        const target = st.isSymbolicLink() ? await (0,promises_namespaceObject.lstat)(inside.real) : st;
-        if (target.isDirectory())
-            return this.walk(inside.real);
-        if (!target.isFile())
-            return this.skip(inside.rel, 'not a regular file');
-        this.addFile(inside.rel, inside.real);
-    }
-}
-const isNotebook = (rel) => rel.endsWith('.ipynb');
-/**
- * Finds the scripts under `paths`, reads and hashes each once, and returns them in
- * path order with what was left out and why. Throws `UserError` PATH_INVALID,
- * PATH_OUTSIDE_WORKSPACE or DISCOVERY_LIMIT.
- */
-async function discoverScripts(opts) {
-    const c = new Collector(await openWorkspace(opts.workspace), opts);
-    for (const p of opts.paths.length > 0 ? opts.paths : ['.'])
-        await c.named(p);
-    const scripts = [];
-    for (const [rel, real] of [...c.candidates].sort(([a], [b]) => byPath({ path: a }, { path: b }))) {
-        const read = await readScript(real, rel, opts.maxFileBytes);
-        if (!read.ok)
-            c.cannotGate(rel, read.reason);
-        else if (!isNotebook(rel))
-            scripts.push({ path: rel, absPath: real, ...read.value });
-        else {
-            // A notebook that cannot be read as one is not gated: that fails the gate (ungated).
-            const nb = await notebookScript(rel, read.value.content, c.ws.real, (p) => c.candidates.has(p));
-            if (!nb.ok)
-                c.cannotGate(rel, nb.reason);
-            else
-                scripts.push({ path: rel, absPath: real, ...read.value, content: nb.code, notebook: nb.notebook });
-        }
-    }
-    const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
-    const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);
-    const ungated = [...c.ungated].map(([path, reason]) => ({ path, reason })).sort(byPath);
-    return {
-        scripts,
-        skipped: skipped.slice(0, MAX_SKIPPED_REPORTED),
-        skippedOmitted: omitted,
-        ungated: ungated.slice(0, MAX_SKIPPED_REPORTED),
-        ungatedCount: c.ungatedCount,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/discover/index.ts
-/** Discover: which scripts a run covers, each read and hashed once. */
-
-
-
-
-
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ./src/policy/policies-dir.ts
-
-
-
-
-/**
- * Where the shipped policies (default.yml, strict.yml, semgrep/) are.
- *
- * The same code runs from `src/policy/` (tsx, vitest) and from the ncc bundles in
- * `dist/action/` and `dist/cli/`, so the folder is found by walking up from this
- * module's own location until a `policies/default.yml` appears: the repository (or
- * the Action's checkout) holds both `dist/` and `policies/`. `AIRLOCK_POLICIES_DIR`
- * overrides the search for installs that put the policies elsewhere.
- */
-function policiesDir() {
-    const fromEnv = process.env.AIRLOCK_POLICIES_DIR;
-    if (fromEnv) {
-        const dir = (0,external_node_path_namespaceObject.resolve)(fromEnv);
-        if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'default.yml'))) {
-            throw new errors_UserError('POLICY_NOT_FOUND', `AIRLOCK_POLICIES_DIR=${dir} has no default.yml`);
-        }
-        return dir;
-    }
-    const start = (0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
-    for (let dir = start;; dir = (0,external_node_path_namespaceObject.dirname)(dir)) {
-        if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'policies', 'default.yml')))
-            return (0,external_node_path_namespaceObject.join)(dir, 'policies');
-        if ((0,external_node_path_namespaceObject.dirname)(dir) === dir)
-            break;
-    }
-    throw new errors_UserError('POLICY_NOT_FOUND', `the shipped policies (policies/default.yml) were not found above ${start}; set AIRLOCK_POLICIES_DIR`);
-}
-/** Names that `extends:` resolves against the shipped folder instead of as a path. */
-const policies_dir_SHIPPED_POLICY_NAMES = ['default', 'strict'];
-function shippedPolicyPath(name) {
-    return (0,external_node_path_namespaceObject.join)(policiesDir(), `${name}.yml`);
-}
-function isShippedName(ref) {
-    return policies_dir_SHIPPED_POLICY_NAMES.includes(ref);
-}
-/**
- * What a `--policy` flag or `policy` input names, as an absolute file path: a shipped
- * name (`default`, `strict`) is the file beside the Airlock that runs, wherever the
- * user stands (their repository has no `policies/`); anything else is a path relative
- * to `baseDir`. A bare name wins over a file of that name in `baseDir`: write
- * `./strict` to mean the file.
- */
-function resolvePolicyRef(ref, baseDir) {
-    return isShippedName(ref) ? shippedPolicyPath(ref) : (0,external_node_path_namespaceObject.resolve)(baseDir, ref);
-}
-
-;// CONCATENATED MODULE: ./src/policy/describe-issue.ts
-/**
- * Turns a zod issue into the words a policy author can act on: the field path as
- * they would write it (`levels.rules[2].level`) and what was expected
- * (`expected one of low|high|blocked, got text (6 characters)`).
- *
- * The file being described may not be a policy at all (`extends: ../.env`, a
- * credentials file another step left in the workspace), so what a message echoes
- * from it is bounded (docs/policy.md, "What an error shows"):
- * - a key is shown only when it looks like a field name (an identifier of at most
- *   40 characters); any other key is `[?]`, and at most 5 unknown keys are listed;
- * - a text value is never shown, only its length; numbers, booleans and null are
- *   shown (at most 24 characters), lists and mappings by their kind.
- */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/;
-const MAX_KEYS_SHOWN = 5;
-/** A key from the file, as a message may show it. */
-function showKey(key) {
-    return typeof key === 'string' && IDENTIFIER.test(key) ? key : '[?]';
-}
-function fieldPath(path) {
-    let out = '';
-    for (const seg of path) {
-        if (typeof seg === 'number')
-            out += `[${seg}]`;
-        else if (typeof seg === 'string' && IDENTIFIER.test(seg))
-            out += out ? `.${seg}` : seg;
-        else
-            out += '[?]';
-    }
-    return out || '(top level)';
-}
-/** A short, content-free rendering of a value from the file (it may be huge, odd or secret). */
-function show(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'null';
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    if (typeof value === 'string')
-        return `text (${[...value].length} characters)`;
-    const text = String(value);
-    return text.length > 24 ? `${typeof value} (${text.length} characters)` : text;
-}
-/**
- * A reference (an `extends` or a folder) quoted as the policy wrote it. Only for a
- * file that passed validation as a policy: its author wrote the reference.
- */
-function quoteRef(ref) {
-    const text = JSON.stringify(ref);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-function typeName(value) {
-    if (value === undefined || value === null || typeof value === 'object' || typeof value === 'string')
-        return show(value);
-    return `${typeof value} ${show(value)}`;
-}
-function keyList(keys) {
-    const shown = keys.slice(0, MAX_KEYS_SHOWN).map(showKey).join(', ');
-    return keys.length > MAX_KEYS_SHOWN ? `${shown} (and ${keys.length - MAX_KEYS_SHOWN} more)` : shown;
-}
-function expectation(issue) {
-    const input = issue.input;
-    switch (issue.code) {
-        case 'invalid_value':
-            return `expected one of ${issue.values.map((v) => String(v)).join('|')}, got ${show(input)}`;
-        case 'invalid_type': {
-            const want = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : issue.expected;
-            return `expected ${want}, got ${typeName(input)}`;
-        }
-        case 'unrecognized_keys':
-            return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keyList(issue.keys)} (a typo? see docs/policy.md for the fields)`;
-        case 'too_small':
-        case 'too_big': {
-            const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
-            const cmp = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
-            if (issue.origin === 'array')
-                return `expected a list with ${cmp} ${String(bound)} entries`;
-            if (issue.origin === 'string')
-                return `expected text of length ${cmp} ${String(bound)}, got ${show(input)}`;
-            return `expected a number ${cmp} ${String(bound)}, got ${show(input)}`;
-        }
-        case 'invalid_key':
-            return `invalid key ${typeof input === 'string' ? showKey(input) : show(input)}: ${issue.issues.map((i) => expectation(i)).join('; ')}`;
-        case 'invalid_format':
-        case 'custom':
-            return input === undefined || typeof input === 'object'
-                ? issue.message
-                : `${issue.message}, got ${show(input)}`;
-        case 'not_multiple_of':
-            return `expected a multiple of ${String(issue.divisor)}, got ${show(input)}`;
-        default:
-            return issue.message;
-    }
-}
-function describeIssue(issue) {
-    // An unknown key is reported at the key itself, which is where the author must look.
-    const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1
-        ? [...issue.path, issue.keys[0]]
-        : issue.path;
-    return `${fieldPath(path)}: ${expectation(issue)}`;
-}
-
-;// CONCATENATED MODULE: ./src/policy/policy-scope.ts
-
-
-
-
-
-
-async function realOrResolved(p) {
-    return (0,promises_namespaceObject.realpath)(p).catch(() => (0,external_node_path_namespaceObject.resolve)(p));
-}
-function isInside(root, p) {
-    const rel = (0,external_node_path_namespaceObject.relative)(root, p);
-    return rel === '' || (!rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && rel !== '..' && !(0,external_node_path_namespaceObject.isAbsolute)(rel));
-}
-/** Inside one of `roots`, and not in a `.git` folder below it. */
-function within(roots, p) {
-    return roots.some((r) => isInside(r, p) && !(0,external_node_path_namespaceObject.relative)(r, p).split(external_node_path_namespaceObject.sep).includes('.git'));
-}
-function inScope(scope, p) {
-    return within(scope.roots, p);
-}
-/**
- * The scope for a policy loaded as `top` with the workspace `root`. A top file the
- * operator named outside the workspace (a command line's `--policy /etc/airlock/x.yml`)
- * is the operator's choice, so its own folder joins the scope; a top file named
- * inside the workspace gets no such widening, so a committed symlink cannot use it.
- */
-async function policyScope(top, root) {
-    const shipped = policiesDir();
-    const roots = [await realOrResolved(root), await realOrResolved(shipped)];
-    const names = [...roots, (0,external_node_path_namespaceObject.resolve)(root), (0,external_node_path_namespaceObject.resolve)(shipped)];
-    const file = (0,external_node_path_namespaceObject.resolve)(top);
-    const namedOutside = !names.some((r) => isInside(r, file));
-    if (namedOutside) {
-        const own = (0,external_node_path_namespaceObject.dirname)(await realOrResolved(file));
-        roots.push(own);
-        names.push(own, (0,external_node_path_namespaceObject.dirname)(file));
-    }
-    return { scope: { roots, named: names }, namedOutside };
-}
-/** The one refusal, for outside, through a link, or a dangling link alike. */
-function refused(label, field, ref) {
-    return new errors_UserError('POLICY_INVALID', `policy ${label}: ${field}: ${quoteRef(ref)} is not a file inside the workspace or the shipped policies ` +
-        '(references may not leave the workspace, follow a link out of it, or enter .git)');
-}
-/**
- * Resolves `abs` (what `field` in `label` names, written `ref`) to a real path in the
- * scope. Throws POLICY_INVALID (refused) or POLICY_NOT_FOUND; "not found" is said only
- * when the deepest existing folder on the way is itself inside the scope and the next
- * name does not exist at all (not even as a dangling link), so it reveals nothing
- * about the world outside.
- */
-async function resolveInScope(scope, abs, where) {
-    const lexical = (0,external_node_path_namespaceObject.resolve)(abs);
-    // Lexical first: `../../etc/passwd` is refused before any file-system call.
-    if (!within(scope.named, lexical))
-        throw refused(where.label, where.field, where.ref);
-    let real;
-    try {
-        real = await (0,promises_namespaceObject.realpath)(lexical);
-    }
-    catch (e) {
-        const code = e.code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR')
-            throw refused(where.label, where.field, where.ref);
-        await explainMissing(scope, lexical, where);
-        throw new errors_UserError('POLICY_NOT_FOUND', where.field === 'policy file'
-            ? `policy file ${where.label} not found`
-            : `policy ${where.label}: ${where.field}: ${quoteRef(where.ref)} not found`);
-    }
-    if (!inScope(scope, real))
-        throw refused(where.label, where.field, where.ref);
-    return { path: real };
-}
-/** Throws the refusal unless `lexical` is missing plainly inside the scope. */
-async function explainMissing(scope, lexical, where) {
-    let child = lexical;
-    for (let dir = (0,external_node_path_namespaceObject.dirname)(lexical);; child = dir, dir = (0,external_node_path_namespaceObject.dirname)(dir)) {
-        const real = await (0,promises_namespaceObject.realpath)(dir).catch(() => undefined);
-        if (real !== undefined) {
-            if (!inScope(scope, real))
-                throw refused(where.label, where.field, where.ref);
-            // The first missing name: a dangling link here would point somewhere we must not say.
-            const link = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(real, (0,external_node_path_namespaceObject.relative)(dir, child))).catch(() => undefined);
-            if (link !== undefined)
-                throw refused(where.label, where.field, where.ref);
-            return;
-        }
-        if ((0,external_node_path_namespaceObject.dirname)(dir) === dir)
-            throw refused(where.label, where.field, where.ref);
-    }
-}
-/**
- * Opens a resolved file for reading without following a link in its last component,
- * and (on Linux) re-checks the path the descriptor really points at.
- */
-async function openInScope(scope, file, where) {
-    // O_NONBLOCK: a FIFO named as a policy must not hang the gate in open().
-    const handle = await (0,promises_namespaceObject.open)(file.path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch(() => {
-        throw refused(where.label, where.field, where.ref);
-    });
-    const opened = await (0,promises_namespaceObject.readlink)(`/proc/self/fd/${handle.fd}`).catch(() => file.path);
-    if (!inScope(scope, opened)) {
-        await handle.close();
-        throw refused(where.label, where.field, where.ref);
-    }
-    return handle;
-}
-/** A rules folder is a few dozen small YAML files; these bound a hostile or mistaken one. */
-const MAX_RULE_ENTRIES = 1000;
-const MAX_RULE_DEPTH = 8;
-/**
- * Checks a folder a policy names (a Semgrep rules folder) before anyone reads it:
- * inside the scope, a directory, and holding only directories and regular files,
- * no links (the scanner reads the files on the host and would follow them out).
- */
-async function checkFolderInScope(scope, dir, where) {
-    const top = await (0,promises_namespaceObject.lstat)(dir.path);
-    if (!top.isDirectory()) {
-        throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: expected a folder`);
-    }
-    let entries = 0;
-    const walk = async (d, depth) => {
-        if (depth > MAX_RULE_DEPTH) {
-            throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: nested deeper than ${MAX_RULE_DEPTH} folders`);
-        }
-        for (const e of await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true })) {
-            if (++entries > MAX_RULE_ENTRIES) {
-                throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: holds more than ${MAX_RULE_ENTRIES} entries`);
-            }
-            if (e.isDirectory()) {
-                if (e.name === '.git')
-                    throw refused(where.label, where.field, where.ref);
-                await walk((0,external_node_path_namespaceObject.join)(d, e.name), depth + 1);
-            }
-            else if (!e.isFile()) {
-                // Names inside are from the workspace; kept out of the message all the same.
-                throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: holds a link or special file; only folders and regular files are read`);
-            }
-        }
-    };
-    await walk(dir.path, 0);
-    if (!inScope(scope, dir.path))
-        throw refused(where.label, where.field, where.ref);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -68999,6 +65871,4690 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/scale/shard-manifest.ts
+
+/**
+ * `OUT/shard.json`: what a shard job (`airlock gate --plan F --shard I`) leaves beside its
+ * report, for `airlock merge`. It is a workflow artifact, so nothing in it is trusted on
+ * its own: the merge verifies the shard's audit segment with the key named here, checks
+ * that the segment's last entry (`shard.output`) binds this plan, this shard and the exact
+ * bytes of the report and SARIF, and then records the segment's checkpoint and key in the
+ * signed branch log (docs/scale-sharding.md, "What the merge proves").
+ */
+const SHARD_MANIFEST = 'shard.json';
+const SHARD_SEGMENT = 'shard-audit.jsonl';
+const SHARD_KIND = 'airlock-shard-output';
+/** The entry a shard appends after its gate run: binds the report and SARIF bytes. */
+const SHARD_OUTPUT_KIND = 'shard.output';
+const shard_manifest_HEX64 = /^[0-9a-f]{64}$/;
+const FileRef = strictObject({ file: schemas_string(), sha256: schemas_string().regex(shard_manifest_HEX64) });
+const ShardManifest = strictObject({
+    version: schemas_literal(1),
+    kind: schemas_literal(SHARD_KIND),
+    plan: schemas_string().regex(shard_manifest_HEX64),
+    shard: schemas_number().int().nonnegative(),
+    shards: schemas_number().int().positive(),
+    policy: strictObject({ sha256: schemas_string().regex(shard_manifest_HEX64) }),
+    image: strictObject({ ref: schemas_string(), id: schemas_string().nullable() }),
+    verdict: schemas_enum(['pass', 'fail']),
+    report: FileRef,
+    sarif: FileRef,
+    audit: strictObject({
+        log: schemas_string(),
+        origin: schemas_string(),
+        size: schemas_number().int().nonnegative(),
+        root: schemas_string(),
+        checkpoint: schemas_string(),
+        /** The shard job's one-off Ed25519 key (SPKI PEM) and its signed-note verifier key. */
+        publicKey: schemas_string(),
+        verifierKey: schemas_string(),
+    }),
+});
+/** The origin of shard I's segment: names the plan and the shard, so a segment cannot stand in for another's. */
+function shardOrigin(base, planSha256, shard) {
+    return `${base}/shard/${planSha256.slice(0, 16)}/${shard}`;
+}
+
+;// CONCATENATED MODULE: ./src/scale/merge-load.ts
+
+
+
+
+
+
+
+
+/** Reports and SARIF of one shard are read whole: bounded first. */
+const MAX_FILE_BYTES = 512 * 1024 * 1024;
+function refuse(dir, why, cause) {
+    throw new errors_VerificationError('SHARD_TAMPERED', `shard output ${dir}: ${why}`, undefined, { cause });
+}
+/** A plain file named `name` in the shard folder; names come from shard.json, an artifact. */
+async function requireFile(dir, name) {
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || name.startsWith('.'))
+        refuse(dir, `bad file name ${JSON.stringify(name)}`);
+    const path = (0,external_node_path_namespaceObject.join)(dir, name);
+    const st = await (0,promises_namespaceObject.lstat)(path).catch(() => null);
+    if (!st)
+        refuse(dir, `${name} is missing`);
+    if (!st.isFile())
+        refuse(dir, `${name} is not a regular file`);
+    if (st.size > MAX_FILE_BYTES)
+        refuse(dir, `${name} is too large`);
+    return path;
+}
+async function readBounded(dir, name) {
+    return (0,promises_namespaceObject.readFile)(await requireFile(dir, name));
+}
+function parseJson(dir, name, bytes) {
+    try {
+        return JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        return refuse(dir, `${name} is not JSON`);
+    }
+}
+/**
+ * Loads and verifies one shard's output directory: the segment verifies (chain, root,
+ * signature by the key in shard.json, nothing unsigned after it), its last entry binds the
+ * exact report and SARIF bytes, and the report says what the segment recorded for every
+ * script. Anything else is SHARD_TAMPERED naming the directory.
+ */
+async function loadShardOutput(dir) {
+    const parsed = ShardManifest.safeParse(parseJson(dir, SHARD_MANIFEST, await readBounded(dir, SHARD_MANIFEST)));
+    if (!parsed.success) {
+        const i = parsed.error.issues[0];
+        refuse(dir, `${SHARD_MANIFEST}: ${i?.path.join('.') || '(top level)'}: ${i?.message}`);
+    }
+    const manifest = parsed.data;
+    const name = `shard ${manifest.shard} (${dir})`;
+    if (manifest.audit.log !== SHARD_SEGMENT)
+        refuse(dir, `the segment must be ${SHARD_SEGMENT}`);
+    const log = (0,external_node_path_namespaceObject.join)(dir, SHARD_SEGMENT);
+    await requireFile(dir, SHARD_SEGMENT);
+    // A shard's segment is a fresh log, never rotated or pruned: closed segments or an anchor
+    // beside it did not come from a shard job, and the facts below read the one file only.
+    const layout = segments_layoutOf(log);
+    if ((await segments_listClosedSegments(layout)).length || (await (0,promises_namespaceObject.lstat)(layout.anchorPath).catch(() => null)))
+        refuse(dir, `${name}: closed segments or an anchor beside ${SHARD_SEGMENT}: not a shard's segment`);
+    try {
+        const r = await verify_verifyAuditLog({
+            log,
+            publicKeyPem: manifest.audit.publicKey,
+            origin: manifest.audit.origin,
+            strict: true,
+        });
+        if (r.checkpointSize !== manifest.audit.size || r.root !== manifest.audit.root)
+            refuse(dir, `${name}: the segment's checkpoint is not the one shard.json names`);
+    }
+    catch (e) {
+        if (isAirlockError(e) && e.code === 'SHARD_TAMPERED')
+            throw e;
+        refuse(dir, `${name}: the audit segment does not verify (${isAirlockError(e) ? e.code : ''}: ${e.message})`, e);
+    }
+    const checkpoint = (await readBounded(dir, `${SHARD_SEGMENT}.checkpoint`)).toString('utf8');
+    if (checkpoint !== manifest.audit.checkpoint)
+        refuse(dir, `${name}: the checkpoint file is not the one shard.json names`);
+    const facts = await segmentFacts(log, dir);
+    const reportBytes = await readBounded(dir, manifest.report.file);
+    const sarifBytes = await readBounded(dir, manifest.sarif.file);
+    if (sha256Hex(reportBytes) !== facts.output.report)
+        refuse(dir, `${name}: ${manifest.report.file} is not the report its signed segment names`);
+    if (sha256Hex(sarifBytes) !== facts.output.sarif)
+        refuse(dir, `${name}: ${manifest.sarif.file} is not the SARIF its signed segment names`);
+    if (facts.output.shard !== manifest.shard || facts.output.plan !== manifest.plan)
+        refuse(dir, `${name}: shard.json names another plan or shard than its signed segment`);
+    const report = parseJson(dir, manifest.report.file, reportBytes);
+    const sarif = parseJson(dir, manifest.sarif.file, sarifBytes);
+    if (!Array.isArray(report.scripts) || !Array.isArray(sarif.runs))
+        refuse(dir, `${name}: report or SARIF without scripts/runs`);
+    checkAgainstSegment(report, facts, (why) => refuse(dir, `${name}: ${why}`));
+    return { dir, manifest, report, sarif, facts };
+}
+async function segmentFacts(log, dir) {
+    const facts = {
+        policySha256: null,
+        image: null,
+        scans: new Map(),
+        decisions: new Map(),
+        executions: new Map(),
+    };
+    let last;
+    // The segment has verified: every line is canonical JSON of an entry.
+    await reader_readLines(log, (line) => {
+        const e = JSON.parse(line.toString('utf8'));
+        last = e;
+        const d = e.data;
+        if (e.kind === 'run.start') {
+            facts.policySha256 = d.policy?.sha256 ?? null;
+            facts.image = d.image ?? null;
+        }
+        else if (e.kind === 'scan' && !d.module)
+            facts.scans.set(d.path, { level: d.level, sha256: d.sha256 });
+        else if (e.kind === 'decision')
+            facts.decisions.set(d.path, d.decision);
+        else if (e.kind === 'execution')
+            facts.executions.set(d.path, d.status);
+    });
+    if (last?.kind !== SHARD_OUTPUT_KIND)
+        refuse(dir, `the segment does not end with its ${SHARD_OUTPUT_KIND} entry`);
+    facts.output = last.data;
+    return facts;
+}
+/** Each script's level, hash, decision and run status in the report are the segment's. */
+function checkAgainstSegment(report, f, bad) {
+    if (report.policy?.sha256 !== f.policySha256)
+        bad('the report names another policy than its segment');
+    if (report.image?.id !== f.image?.id || report.image?.ref !== f.image?.ref)
+        bad('the report names another image than its segment');
+    if (report.scripts.length !== f.decisions.size)
+        bad('the report and its segment hold different scripts');
+    for (const s of report.scripts) {
+        const scan = f.scans.get(s.path);
+        if (!scan || scan.sha256 !== s.sha256 || scan.level !== s.level)
+            bad(`${JSON.stringify(s.path)}: level or hash differs from the signed scan entry`);
+        if (f.decisions.get(s.path) !== s.decision)
+            bad(`${JSON.stringify(s.path)}: decision differs from the signed entry`);
+        if (f.executions.get(s.path) !== s.execution?.status)
+            bad(`${JSON.stringify(s.path)}: run status differs from the signed execution entry`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/scale/merge-audit.ts
+
+
+
+
+
+
+/**
+ * The merge's audit entries (docs/audit-format.md, "Sharded runs"): one `shard` per shard,
+ * binding that shard's segment (origin, size, Merkle root, the checkpoint text and the
+ * one-off key that signed it) and the hashes of its report and SARIF; then one `merge`
+ * with the merged verdict. Signed by the merge job's key, they make the branch log the
+ * place that says which segment each shard's verdicts came from.
+ */
+const merge_audit_SHARD_KIND = 'shard';
+const MERGE_KIND = 'merge';
+async function recordMerge(writer, plan, shards, report) {
+    const w = await writer_openAuditLog(writer);
+    const run = (0,external_node_crypto_namespaceObject.randomUUID)();
+    try {
+        for (const s of [...shards].sort((a, b) => a.manifest.shard - b.manifest.shard)) {
+            const m = s.manifest;
+            await w.append(merge_audit_SHARD_KIND, {
+                run,
+                plan: plan.sha256,
+                shard: m.shard,
+                shards: plan.shards,
+                origin: m.audit.origin,
+                size: m.audit.size,
+                root: m.audit.root,
+                checkpoint: m.audit.checkpoint,
+                key: m.audit.verifierKey,
+                report: m.report.sha256,
+                sarif: m.sarif.sha256,
+                scripts: s.report.scripts.length,
+                verdict: s.report.verdict,
+            });
+        }
+        await w.append(MERGE_KIND, {
+            run,
+            plan: plan.sha256,
+            shards: plan.shards,
+            verdict: report.verdict,
+            counts: report.counts,
+            policy: { name: report.policy.name, sha256: report.policy.sha256 },
+            image: report.image,
+        });
+        return await w.close();
+    }
+    catch (e) {
+        await w.abort();
+        throw e;
+    }
+}
+/**
+ * `airlock audit verify LOG --shard-dir DIR...`, after LOG itself verified: each shard
+ * output must be bound by a `shard` entry of LOG (same plan, shard, segment root and size,
+ * checkpoint text and key, report and SARIF hashes) signed by LOG's checkpoint, and its segment must verify under that
+ * bound key and checkpoint (merge-load.ts). Returns one line per directory.
+ */
+async function verifyBoundShards(log, dirs, 
+/** The verified checkpoint's size: an entry after it (an unsigned tail) binds nothing. */
+signedSize) {
+    const records = [];
+    const layout = segments_layoutOf(log);
+    const take = (line) => {
+        if (!line.includes('"kind":"shard"'))
+            return;
+        const e = JSON.parse(line.toString('utf8'));
+        if (e.kind === merge_audit_SHARD_KIND && e.seq < signedSize)
+            records.push({ seq: e.seq, data: e.data });
+    };
+    for (const seg of await segments_listClosedSegments(layout))
+        await reader_readLines(seg.path, take, { gzip: true });
+    await reader_readLines(log, take);
+    const lines = [];
+    for (const dir of dirs) {
+        const s = await loadShardOutput(dir);
+        const m = s.manifest;
+        const rec = records.find((r) => r.data.plan === m.plan &&
+            r.data.shard === m.shard &&
+            r.data.root === m.audit.root &&
+            r.data.size === m.audit.size &&
+            r.data.origin === m.audit.origin &&
+            r.data.checkpoint === m.audit.checkpoint &&
+            r.data.key === m.audit.verifierKey &&
+            r.data.report === m.report.sha256 &&
+            r.data.sarif === m.sarif.sha256);
+        if (!rec) {
+            throw new errors_VerificationError('SHARD_TAMPERED', `shard output ${dir} (shard ${m.shard}) is not the one any shard entry of ${log} binds`);
+        }
+        lines.push(`shard ${m.shard}: ${dir}: segment of ${m.audit.size} entries verifies under the key and checkpoint bound at entry ${rec.seq}; report and SARIF match`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/audit-verify.ts
+
+
+
+
+
+
+
+
+const audit_verify_USAGE = `Usage: airlock audit verify LOG [--public-key F] [--trusted-checkpoint F] [--strict] [--shard-dir DIR...]
+
+Verifies an audit log: every entry's canonical form, seq and link, the Merkle root
+against its checkpoint LOG.checkpoint, the checkpoint's Ed25519 signature, and (with
+--trusted-checkpoint) that the log extends a checkpoint you kept elsewhere. The output
+says which of these were checked; a log written without a signing key is "unsigned".
+
+Options:
+  --public-key F          Ed25519 public key (PEM): the checkpoint must carry a valid signature
+                          by it (an unsigned checkpoint fails). Without it no signature is checked.
+  --trusted-checkpoint F  an older checkpoint kept outside the repository (catches rollback/forks)
+  --strict                an unsigned checkpoint, and entries after the checkpoint (unsigned
+                          tail, torn last line), fail too
+  --shard-dir DIR         (repeatable) a shard output of \`airlock gate --plan F --shard I\`: it must
+                          be the one a signed \`shard\` entry of LOG binds (segment checkpoint and
+                          key, report and SARIF hashes), and its segment must verify under them
+
+Exit status: 0 verifies, 1 does not (the first bad entry is named), 2 usage error.`;
+async function readInput(path, what) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(path);
+    }
+    catch {
+        throw new errors_UserError('PATH_INVALID', `cannot read ${what} ${path}`);
+    }
+}
+const auditVerifyCommand = {
+    name: 'audit verify',
+    summary: 'verify an audit log: chain, Merkle root, signature, consistency',
+    usage: audit_verify_USAGE,
+    async run(argv, io) {
+        const { values, positionals } = parseCommandArgs(argv, {
+            'public-key': { type: 'string' },
+            'trusted-checkpoint': { type: 'string' },
+            strict: { type: 'boolean' },
+            'shard-dir': { type: 'string', multiple: true },
+        }, audit_verify_USAGE);
+        if (positionals.length !== 1)
+            throw new errors_UserError('USAGE', `expected one LOG\n\n${audit_verify_USAGE}`);
+        const log = (0,external_node_path_namespaceObject.resolve)(io.cwd, positionals[0]);
+        const publicKeyPem = values['public-key']
+            ? (await readInput((0,external_node_path_namespaceObject.resolve)(io.cwd, values['public-key']), 'public key')).toString('utf8')
+            : undefined;
+        const trustedCheckpoint = values['trusted-checkpoint']
+            ? await readInput((0,external_node_path_namespaceObject.resolve)(io.cwd, values['trusted-checkpoint']), 'trusted checkpoint')
+            : undefined;
+        const r = await verify_verifyAuditLog({ log, publicKeyPem, trustedCheckpoint, strict: values.strict ?? false });
+        for (const line of describeVerification(r, publicKeyPem))
+            io.stdout(`${line}\n`);
+        const shardDirs = (values['shard-dir'] ?? []).map((d) => (0,external_node_path_namespaceObject.resolve)(io.cwd, d));
+        for (const line of await verifyBoundShards(log, shardDirs, r.checkpointSize))
+            io.stdout(`${line}\n`);
+        if (!r.checkpointSigned) {
+            io.stderr('warning: the checkpoint is unsigned: nothing proves who wrote this log; only a checkpoint kept elsewhere (--trusted-checkpoint) catches a rewrite\n');
+        }
+        else if (!r.signatureChecked) {
+            io.stderr('warning: no --public-key given: the checkpoint signature was NOT checked\n');
+        }
+        if (r.unsignedTail > 0)
+            io.stderr(`warning: ${r.unsignedTail} entries after the checkpoint are not signed\n`);
+        if (r.tornTailBytes > 0) {
+            io.stderr(`warning: the log ends in a torn line of ${r.tornTailBytes} bytes (a crash mid-append)\n`);
+        }
+        return EXIT_OK;
+    },
+};
+/**
+ * What was and was not checked, one line each. Never a bare "ok": a log verified
+ * without a key proves its internal consistency, not who wrote it.
+ */
+function describeVerification(r, publicKeyPem) {
+    const status = r.signatureChecked
+        ? 'signed, signature verified'
+        : r.checkpointSigned
+            ? 'signed, signature NOT checked (no --public-key)'
+            : 'unsigned (the checkpoint carries no signature)';
+    const signature = r.signatureChecked
+        ? `verified, by ${verifierKey(r.origin, loadPublicKey(publicKeyPem))}`
+        : r.checkpointSigned
+            ? 'present, NOT checked: give --public-key'
+            : 'none: the log was written without a signing key';
+    return [
+        `status: ${status}`,
+        `chain: verified: ${r.entries} entries (from seq ${r.firstSeq}), every seq and link`,
+        `merkle root: verified: checkpoint size ${r.checkpointSize}, root ${r.root}`,
+        `signature: ${signature}`,
+        `trusted checkpoint: ${r.trustedCheckpointChecked ? 'the log is consistent with the trusted checkpoint (it extends it)' : 'not given'}`,
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/policy/helpers.ts
+/** The profile a script of this level runs under, or null when the level does not run. */
+function profileFor(policy, level) {
+    if (level === 'blocked')
+        return null; // never runs, whatever the file says (the schema refuses run: true)
+    const setting = policy.execute[level];
+    if (!setting.run || setting.profile === undefined)
+        return null;
+    const profile = policy.profiles[setting.profile];
+    // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
+    if (!profile)
+        throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
+    // Egress is not a limit: src/egress/policy-egress.ts decides it per level.
+    const { egress: _egress, ...limits } = profile;
+    return { name: setting.profile, limits };
+}
+const helpers_DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * An entry applies through the whole of its `expires` day (UTC) and stops at the
+ * next midnight UTC, the same instant on every runner whatever its time zone.
+ */
+function allowlistExpired(entry, now) {
+    return now.getTime() >= Date.parse(`${entry.expires}T00:00:00Z`) + helpers_DAY_MS;
+}
+function describeAllowlistEntry(entry) {
+    return `${entry.tool} ${entry.ruleId} on ${entry.paths.join(', ')}`;
+}
+/**
+ * One notice per expired allowlist entry, for the job summary: an expired
+ * suppression has stopped applying, and whoever owns it should renew or remove it.
+ */
+function expiredAllowlistNotices(policy, now) {
+    return policy.allowlist
+        .filter((e) => allowlistExpired(e, now))
+        .map((e) => `allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires} and no longer applies; renew it with a new justification or remove it`);
+}
+
+;// CONCATENATED MODULE: ./src/scan/scan-error.ts
+/** Rule id of the finding Airlock adds when a scanner could not (fully) scan a file. */
+const SCAN_ERROR_RULE = 'airlock.scan-error';
+/**
+ * A file a scanner could not read is not a clean file: generated code that Bandit
+ * cannot parse (Python 2 syntax, a stray NUL, an encoding trick) would otherwise pass
+ * unscanned. So the failure becomes a high-severity finding on that file, and the
+ * policy decides what a scan error costs; it is never a silent pass.
+ */
+function scanErrorFinding(message, line = 1) {
+    return {
+        tool: 'airlock',
+        ruleId: SCAN_ERROR_RULE,
+        severity: 'high',
+        confidence: 'high',
+        line: Number.isInteger(line) && line >= 1 ? line : 1,
+        message,
+    };
+}
+function addFinding(map, path, finding) {
+    const list = map.get(path);
+    if (list)
+        list.push(finding);
+    else
+        map.set(path, [finding]);
+}
+
+;// CONCATENATED MODULE: ./src/assess/glob.ts
+/**
+ * Glob matching for policies (allowlist `paths`, `levels.rules[].ruleId`) in time
+ * linear in the text for a given pattern: no backtracking, ever.
+ *
+ * Why not picomatch: it compiles a glob to a JavaScript regular expression, and V8's
+ * backtracking engine takes exponential time on patterns such as
+ * `scripts/*a*a*a*a*a*a*a*a*a*ab` (49 s of CPU for one path, issue 21 item 5). A
+ * policy comes from the pull request under review, so its globs are hostile input.
+ *
+ * How: a pattern is a list of path segments; a segment is a list of tokens (a
+ * literal character, `?`, a `[class]`, `*`). Both levels are matched by simulating
+ * the automaton (the set of pattern positions reached so far), one character or one
+ * segment at a time. The work is at most (text length + 1) x (pattern tokens + 1)
+ * state visits per expanded pattern, counted in `globWork` so tests assert it.
+ *
+ * The syntax, the subset of picomatch's that policies use (docs/policy.md, "Globs"):
+ * `*` any characters but `/`; `?` one character but `/`; `**` as a whole segment,
+ * any number of segments; `[abc]`, `[a-z]`, `[^a]`/`[!a]` one character of a class;
+ * `{a,b}` alternatives (nestable, at most MAX_EXPANSIONS in all); `\x` a literal x; a
+ * leading `!` negates. Like picomatch with `dot: false`, nothing but a literal `.`
+ * (or a class that takes `.`) matches the `.` that starts a segment, a segment
+ * pattern starting with `*` or `?` never matches a hidden name,, and `**` does not
+ * enter hidden folders. Extglobs (`@(a|b)`), POSIX classes (`[[:alpha:]]`) and brace
+ * ranges (`{1..3}`) are refused at load time by `globProblem`, not silently misread.
+ */
+/** A `{a,b}{c,d}...` pattern multiplies; more alternatives than this is refused at load. */
+const MAX_EXPANSIONS = 64;
+/** State visits since the process started: a work counter for tests (no wall clock). */
+const globWork = { steps: 0 };
+/** Why a pattern cannot be used, in words for a policy error; undefined if it can. */
+function globProblem(pattern) {
+    if (/[@!?*+]\(/.test(pattern))
+        return 'extglobs like @(a|b) are not supported: use {a,b}';
+    if (pattern.includes('[[:'))
+        return 'POSIX classes like [[:alpha:]] are not supported: use [a-z]';
+    if (/\{[^{}]*\.\.[^{}]*\}/.test(pattern))
+        return 'brace ranges like {1..3} are not supported: use {1,2,3}';
+    const n = expandBraces(stripNegation(pattern).body, MAX_EXPANSIONS + 1).length;
+    if (n > MAX_EXPANSIONS)
+        return `braces expand to more than ${MAX_EXPANSIONS} alternatives`;
+    return undefined;
+}
+function stripNegation(pattern) {
+    let i = 0;
+    while (pattern[i] === '!' && pattern[i + 1] !== '(')
+        i++;
+    return { negated: i % 2 === 1, body: pattern.slice(i) };
+}
+/** The index of the `}` closing the `{` at `open`, and the top-level commas between. */
+function braceGroup(p, open) {
+    let depth = 0;
+    const commas = [];
+    for (let i = open; i < p.length; i++) {
+        const c = p[i];
+        if (c === '\\')
+            i++;
+        else if (c === '{')
+            depth++;
+        else if (c === '}' && --depth === 0)
+            return { close: i, commas };
+        else if (c === ',' && depth === 1)
+            commas.push(i);
+    }
+    return undefined;
+}
+/** `{a,b}` alternatives, left to right; a brace without a top-level comma is literal. Stops past `limit`. */
+function expandBraces(p, limit) {
+    for (let i = 0; i < p.length; i++) {
+        if (p[i] === '\\') {
+            i++;
+            continue;
+        }
+        if (p[i] !== '{')
+            continue;
+        const g = braceGroup(p, i);
+        if (!g || g.commas.length === 0)
+            continue;
+        const cuts = [i, ...g.commas, g.close];
+        const out = [];
+        for (let k = 0; k + 1 < cuts.length; k++) {
+            const alt = p.slice(0, i) + p.slice(cuts[k] + 1, cuts[k + 1]) + p.slice(g.close + 1);
+            for (const e of expandBraces(alt, limit - out.length)) {
+                out.push(e);
+                if (out.length >= limit)
+                    return out;
+            }
+        }
+        return out;
+    }
+    return [p];
+}
+function parseClass(seg, open) {
+    let i = open + 1;
+    let negated = false;
+    if (seg[i] === '!' || seg[i] === '^') {
+        negated = true;
+        i++;
+    }
+    const items = [];
+    const start = i;
+    for (; i < seg.length; i++) {
+        let c = seg[i];
+        if (c === ']' && i > start)
+            return { token: { kind: 'class', negated, items }, end: i };
+        if (c === '\\' && i + 1 < seg.length)
+            c = seg[++i];
+        if (seg[i + 1] === '-' && seg[i + 2] !== undefined && seg[i + 2] !== ']') {
+            items.push([c, seg[i + 2]]);
+            i += 2;
+        }
+        else
+            items.push(c);
+    }
+    return undefined; // no closing `]`: the `[` is a literal
+}
+function parseSegment(seg) {
+    if (seg === '**')
+        return { globstar: true };
+    const tokens = [];
+    for (let i = 0; i < seg.length; i++) {
+        const c = seg[i];
+        if (c === '\\' && i + 1 < seg.length)
+            tokens.push({ kind: 'lit', ch: seg[++i] });
+        else if (c === '*') {
+            if (tokens.at(-1)?.kind !== 'star')
+                tokens.push({ kind: 'star' }); // `**` inside a segment is `*`
+        }
+        else if (c === '?')
+            tokens.push({ kind: 'any' });
+        else if (c === '[') {
+            const cls = parseClass(seg, i);
+            if (cls) {
+                tokens.push(cls.token);
+                i = cls.end;
+            }
+            else
+                tokens.push({ kind: 'lit', ch: c });
+        }
+        else
+            tokens.push({ kind: 'lit', ch: c });
+    }
+    return { globstar: false, tokens };
+}
+function classHas(t, c) {
+    const hit = t.items.some((it) => (typeof it === 'string' ? it === c : it[0] <= c && c <= it[1]));
+    return hit !== t.negated;
+}
+/** Can token `t` consume character `c`? */
+function consumes(t, c) {
+    if (t.kind === 'lit')
+        return t.ch === c;
+    if (t.kind === 'class')
+        return classHas(t, c);
+    return true; // any, star (a segment holds no `/`)
+}
+/** Token-level automaton over one segment: O(|text| x |tokens|). */
+function matchSegment(tokens, text) {
+    const m = tokens.length;
+    // dot: false, as picomatch: a segment pattern that starts with `*` or `?` never matches a
+    // hidden name, even where the `*` would take nothing (`*.b` does not match `.b`).
+    const first = tokens[0]?.kind;
+    if (text.startsWith('.') && (first === 'star' || first === 'any'))
+        return false;
+    let active = new Uint8Array(m + 1);
+    const close = (set) => {
+        for (let i = 0; i < m; i++)
+            if (set[i] && tokens[i].kind === 'star')
+                set[i + 1] = 1;
+    };
+    active[0] = 1;
+    close(active);
+    let pos = 0;
+    for (const c of text) {
+        const next = new Uint8Array(m + 1);
+        let any = false;
+        globWork.steps += m + 1;
+        for (let i = 0; i < m; i++) {
+            if (!active[i])
+                continue;
+            const t = tokens[i];
+            if (!consumes(t, c))
+                continue;
+            if (t.kind === 'star')
+                next[i] = 1;
+            else
+                next[i + 1] = 1;
+            any = true;
+        }
+        if (!any)
+            return false;
+        close(next);
+        active = next;
+        pos++;
+    }
+    // `*` alone does not match an empty segment (picomatch agrees).
+    return active[m] === 1 && (pos > 0 || tokens.some((t) => t.kind !== 'star'));
+}
+/** Segment-level automaton: `**` stays on any segment not starting with `.`. */
+function matchSegments(pattern, parts) {
+    const k = pattern.length;
+    let active = new Uint8Array(k + 1);
+    const close = (set) => {
+        for (let j = 0; j < k; j++)
+            if (set[j] && pattern[j].globstar)
+                set[j + 1] = 1;
+    };
+    active[0] = 1;
+    close(active);
+    for (const part of parts) {
+        const next = new Uint8Array(k + 1);
+        let any = false;
+        globWork.steps += k + 1;
+        for (let j = 0; j < k; j++) {
+            if (!active[j])
+                continue;
+            const seg = pattern[j];
+            if (seg.globstar) {
+                if (part !== '' && !part.startsWith('.')) {
+                    next[j] = 1;
+                    any = true;
+                }
+            }
+            else if (matchSegment(seg.tokens, part)) {
+                next[j + 1] = 1;
+                any = true;
+            }
+        }
+        if (!any)
+            return false;
+        close(next);
+        active = next;
+    }
+    return active[k] === 1;
+}
+/**
+ * A matcher for one pattern or a list (true when any matches, as picomatch(list)).
+ * Throws on a pattern `globProblem` refuses: loadPolicy has already refused it, so
+ * reaching here with one is a bug, not input.
+ */
+function compileGlob(patterns) {
+    const compiled = (typeof patterns === 'string' ? [patterns] : patterns).map((p) => {
+        const problem = globProblem(p);
+        if (problem)
+            throw new Error(`glob ${JSON.stringify(p)}: ${problem}`);
+        const { negated, body } = stripNegation(p);
+        // `./x` means `x`, as in picomatch: workspace paths carry no `./`.
+        const alternatives = expandBraces(body.replace(/^(\.\/)+/, ''), MAX_EXPANSIONS).map((e) => e.split('/').map(parseSegment));
+        return { negated, alternatives };
+    });
+    return (text) => {
+        const parts = text.split('/');
+        return compiled.some(({ negated, alternatives }) => alternatives.some((a) => matchSegments(a, parts)) !== negated);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/assess/assess-script.ts
+
+
+
+/** How scanners report "could not scan this file" (src/scan/scan-error.ts, both tools). */
+const SCAN_ERROR_RULE_ID = SCAN_ERROR_RULE;
+const RANK = { low: 0, high: 1, blocked: 2 };
+const GRADE = { low: 0, medium: 1, high: 2 };
+function maxLevel(a, b) {
+    return RANK[a] >= RANK[b] ? a : b;
+}
+// Compiled globs, per rule/entry object (a Policy is immutable once loaded).
+const compiled = new WeakMap();
+function matcher(key, globs) {
+    let m = compiled.get(key);
+    if (!m) {
+        // Linear-time (src/assess/glob.ts): a policy's globs are the pull request's input.
+        // A `**` does not reach hidden directories unless the glob names them.
+        m = compileGlob(globs);
+        compiled.set(key, m);
+    }
+    return m;
+}
+function ruleMatches(rule, f) {
+    if (rule.tool !== undefined && rule.tool !== f.tool)
+        return false;
+    if (GRADE[f.severity] < GRADE[rule.minSeverity] || GRADE[f.confidence] < GRADE[rule.minConfidence])
+        return false;
+    return matcher(rule, rule.ruleId)(f.ruleId);
+}
+function entryMatches(entry, f, path) {
+    return entry.tool === f.tool && entry.ruleId === f.ruleId && matcher(entry, entry.paths)(path);
+}
+function label(f) {
+    return `${f.tool} ${f.ruleId} (${f.severity}/${f.confidence}) at line ${f.line}`;
+}
+/** The level one finding gets under the policy, and the rule that decided (allowlist aside). */
+function judge(f, policy) {
+    // Not subject to rules or the allowlist: an unscanned file is unknown, whatever its findings say.
+    if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID) {
+        const level = policy.levels.scannerError;
+        return {
+            level,
+            reason: `${label(f)}: the file could not be scanned -> ${level} (levels.scannerError)`,
+            rule: 'levels.scannerError',
+            why: 'a file a scanner could not read is not known to be clean',
+        };
+    }
+    const index = policy.levels.rules.findIndex((r) => ruleMatches(r, f));
+    const rule = policy.levels.rules[index];
+    if (!rule) {
+        const level = policy.levels.unmatched;
+        return {
+            level,
+            reason: `${label(f)} -> ${level} (no rule matched: levels.unmatched)`,
+            rule: 'levels.unmatched',
+            why: 'no rule of the policy matches this finding',
+        };
+    }
+    const why = rule.why ? `: ${rule.why}` : '';
+    return {
+        level: rule.level,
+        reason: `${label(f)} -> ${rule.level} (levels.rules[${index}]${why})`,
+        rule: `levels.rules[${index}]`,
+        ...(rule.why ? { why: rule.why } : {}),
+    };
+}
+function assessScript(findings, policy, path, now) {
+    let level = 'low';
+    const judged = [];
+    const out = [];
+    const notices = [];
+    const expiredNoticed = new Set();
+    let allowlisted = 0;
+    for (const f of findings) {
+        const isScanError = f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE_ID;
+        const entries = isScanError ? [] : policy.allowlist.filter((e) => entryMatches(e, f, path));
+        const live = entries.find((e) => !allowlistExpired(e, now));
+        for (const e of entries) {
+            if (allowlistExpired(e, now) && !live && !expiredNoticed.has(e)) {
+                expiredNoticed.add(e);
+                notices.push(`${path}: allowlist entry ${describeAllowlistEntry(e)} expired on ${e.expires}; its findings count again`);
+            }
+        }
+        // A finding that arrives marked allowlisted, or with a level, is judged afresh: only this policy decides.
+        const { allowlisted: _stale, level: _l, levelRule: _r, why: _w, ...clean } = f;
+        if (live) {
+            allowlisted++;
+            out.push({ ...clean, allowlisted: { justification: live.justification, expires: live.expires } });
+            continue;
+        }
+        const j = judge(f, policy);
+        // Each finding carries its own level and the policy's reason, so reports and
+        // annotations can show it at that level rather than at the script's.
+        out.push({ ...clean, level: j.level, levelRule: j.rule, ...(j.why ? { why: j.why } : {}) });
+        judged.push(j);
+        level = maxLevel(level, j.level);
+    }
+    const levelReasons = judged.filter((j) => j.level === level).map((j) => j.reason);
+    if (levelReasons.length === 0) {
+        levelReasons.push(allowlisted > 0 ? `no findings beyond ${allowlisted} allowlisted` : 'no findings');
+    }
+    return { level, levelReasons, findings: out, notices };
+}
+
+;// CONCATENATED MODULE: ./src/assess/index.ts
+/** Assess: findings + policy -> a trust level per script. */
+
+
+;// CONCATENATED MODULE: ./src/sandbox/container-engine.ts
+class EngineFailure extends Error {
+    kind;
+    constructor(kind, message, options) {
+        super(message, options);
+        this.kind = kind;
+        this.name = 'EngineFailure';
+    }
+}
+const isEngineFailure = (e, kind) => e instanceof EngineFailure && (kind === undefined || e.kind === kind);
+
+;// CONCATENATED MODULE: ./src/sandbox/seccomp-profile.ts
+/**
+ * Airlock's own seccomp profile, applied to every sandbox container on every engine.
+ *
+ * Why our own: the engine's default profile is whatever the runner's engine shipped.
+ * The one on these machines (Docker 20.10) predates the io_uring block, so a script could
+ * reach io_uring_setup; and `--network none` does not stop `socket(AF_VSOCK)`, which
+ * reaches the hypervisor host's vsock ports. An allowlist we ship closes both on any
+ * engine version.
+ *
+ * Shape: an allowlist (default EPERM) of what a Python analysis script and its native
+ * libraries (numpy, pandas, matplotlib, Chromium for Mermaid) use. It follows the
+ * syscalls Docker's default profile allows without capabilities, minus:
+ * - io_uring_setup/enter/register (a large, frequently exploited kernel surface),
+ * - memfd_secret, userfaultfd (used to win kernel races), perf_event_open, bpf,
+ *   keyctl/add_key/request_key (kernel keyrings are not namespaced),
+ * - socket address families other than UNIX, INET, INET6 and NETLINK (no VSOCK,
+ *   PACKET, ALG, BLUETOOTH, …): those meet the default EPERM,
+ * - clone with namespace flags and unshare (a script has no use for namespaces),
+ * - the 32-bit and x32 ABIs (only the native architecture is listed, so a syscall made
+ *   through int 0x80 or the x32 bit meets the default action: that is how a filter on
+ *   `socket` cannot be bypassed through `socketcall`).
+ * Capability-gated syscalls (mount, ptrace, …) are absent because the sandbox holds no
+ * capabilities anyway.
+ *
+ * Under gVisor (runsc) the script's syscalls go to gVisor's Sentry, which implements its
+ * own smaller surface; runsc applies an OCI seccomp profile only with `--oci-seccomp`.
+ */
+const EPERM = 1;
+const ENOSYS = 38;
+/** Address families a script may open: AF_UNIX, AF_INET, AF_INET6, AF_NETLINK. */
+const ALLOWED_SOCKET_FAMILIES = [1, 2, 10, 16];
+/** clone(2) flags that create namespaces: CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET. */
+const CLONE_NAMESPACE_FLAGS = 0x7e020000;
+/** Syscalls denied on purpose, beyond what the allowlist omits; each has a test. */
+const DENIED_SYSCALLS = [
+    'io_uring_setup',
+    'io_uring_enter',
+    'io_uring_register',
+    'memfd_secret',
+    'userfaultfd',
+    'perf_event_open',
+    'bpf',
+    'keyctl',
+    'add_key',
+    'request_key',
+    'unshare',
+    'setns',
+    'ptrace',
+    'process_vm_readv',
+    'process_vm_writev',
+];
+// Whitespace-separated so the list reads as the table it is, not one name per line.
+const ALLOWED = `
+accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown
+clock_adjtime clock_getres clock_gettime clock_nanosleep close close_range connect
+copy_file_range creat dup dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_pwait
+epoll_pwait2 epoll_wait eventfd eventfd2 execve execveat exit exit_group faccessat
+faccessat2 fadvise64 fallocate fchdir fchmod fchmodat fchmodat2 fchown fchownat fcntl
+fdatasync fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstatfs fsync
+ftruncate futex futex_requeue futex_wait futex_waitv futex_wake futimesat get_mempolicy
+get_robust_list getcpu getcwd getdents getdents64 getegid geteuid getgid getgroups
+getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid
+getresuid getrlimit getrusage getsid getsockname getsockopt gettid gettimeofday getuid
+getxattr inotify_add_watch inotify_init inotify_init1 inotify_rm_watch io_cancel
+io_destroy io_getevents io_pgetevents io_setup io_submit ioctl ioprio_get ioprio_set
+kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown lgetxattr
+link linkat listen listxattr llistxattr lremovexattr lseek lsetxattr lstat madvise
+map_shadow_stack mbind membarrier memfd_create mincore mkdir mkdirat mknod mknodat mlock
+mlock2 mlockall mmap mprotect mq_getsetattr mq_notify mq_open mq_timedreceive
+mq_timedsend mq_unlink mremap msgctl msgget msgrcv msgsnd msync munlock munlockall
+munmap name_to_handle_at nanosleep newfstatat open openat openat2 pause pidfd_open
+pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll prctl pread64
+preadv preadv2 prlimit64 process_mrelease pselect6 pwrite64 pwritev pwritev2 read
+readahead readlink readlinkat readv recvfrom recvmmsg recvmsg remap_file_pages
+removexattr rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction
+rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait
+rt_tgsigqueueinfo sched_get_priority_max sched_get_priority_min sched_getaffinity
+sched_getattr sched_getparam sched_getscheduler sched_rr_get_interval sched_setaffinity
+sched_setattr sched_setparam sched_setscheduler sched_yield seccomp select semctl semget
+semop semtimedop sendfile sendmmsg sendmsg sendto set_mempolicy set_robust_list
+set_tid_address setfsgid setfsuid setgid setgroups setitimer setpgid setpriority
+setregid setresgid setresuid setreuid setrlimit setsid setsockopt setuid setxattr shmat
+shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 socketpair splice stat
+statfs statx symlink symlinkat sync sync_file_range syncfs sysinfo tee tgkill time
+timer_create timer_delete timer_getoverrun timer_gettime timer_settime timerfd_create
+timerfd_gettime timerfd_settime times tkill truncate umask uname unlink unlinkat utime
+utimensat utimes vfork vmsplice wait4 waitid write writev
+`
+    .split(/\s+/)
+    .filter(Boolean);
+/** Only on x86_64 (arch_prctl sets the TLS base; modify_ldt is used by some JITs). */
+const ALLOWED_AMD64 = ['arch_prctl', 'modify_ldt'];
+function buildProfile() {
+    const denied = new Set(DENIED_SYSCALLS);
+    const leaked = ALLOWED.filter((name) => denied.has(name));
+    if (leaked.length > 0)
+        throw new Error(`seccomp: denied syscalls on the allowlist: ${leaked}`);
+    return {
+        defaultAction: 'SCMP_ACT_ERRNO',
+        defaultErrnoRet: EPERM,
+        // Native architectures only: no SCMP_ARCH_X86/X32 or ARM sub-architectures.
+        archMap: [
+            { architecture: 'SCMP_ARCH_X86_64', subArchitectures: [] },
+            { architecture: 'SCMP_ARCH_AARCH64', subArchitectures: [] },
+        ],
+        syscalls: [
+            { names: [...ALLOWED], action: 'SCMP_ACT_ALLOW' },
+            { names: [...ALLOWED_AMD64], action: 'SCMP_ACT_ALLOW', includes: { arches: ['amd64'] } },
+            // One rule per family: the rules of one entry are ANDed, separate entries ORed.
+            ...ALLOWED_SOCKET_FAMILIES.map((family) => ({
+                names: ['socket'],
+                action: 'SCMP_ACT_ALLOW',
+                args: [{ index: 0, value: family, op: 'SCMP_CMP_EQ' }],
+            })),
+            {
+                names: ['clone'],
+                action: 'SCMP_ACT_ALLOW',
+                args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+            },
+            // clone3 passes its flags in a struct seccomp cannot read: ENOSYS makes glibc fall
+            // back to clone, which the rule above checks.
+            { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
+            // io_uring answered as absent, so libraries that probe it fall back to plain I/O.
+            {
+                names: ['io_uring_setup', 'io_uring_enter', 'io_uring_register'],
+                action: 'SCMP_ACT_ERRNO',
+                errnoRet: ENOSYS,
+            },
+            // The personality values Docker allows: Linux, with ADDR_NO_RANDOMIZE off or on
+            // (0x0040000 is not among them), and the query value.
+            ...[0, 8, 0x20000, 0x20008, 0xffffffff].map((value) => ({
+                names: ['personality'],
+                action: 'SCMP_ACT_ALLOW',
+                args: [{ index: 0, value, op: 'SCMP_CMP_EQ' }],
+            })),
+        ],
+    };
+}
+const AIRLOCK_SECCOMP_PROFILE = buildProfile();
+/** The profile as the engine API takes it: `SecurityOpt: ["seccomp=<json>"]`. */
+function seccompSecurityOpt() {
+    return `seccomp=${JSON.stringify(AIRLOCK_SECCOMP_PROFILE)}`;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/sandbox-env.ts
+
+/** Where the script's directory is mounted (read-only) and where it may write (a tmpfs). */
+const WORK_DIR = '/work';
+const OUTPUT_DIR = '/out';
+/** Scratch tmpfs mounts; HOME points into /tmp. */
+const SCRATCH_DIRS = ['/tmp', '/var/tmp', '/run'];
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/**
+ * The environment inside the container: exactly these plus the run's own. Nothing of
+ * process.env (runner tokens, cloud credentials) is ever passed; every value is
+ * explicit, so the engine never reads a client's environment either.
+ */
+function sandboxEnv(extra = {}) {
+    const ours = {
+        AIRLOCK_OUTPUT_DIR: OUTPUT_DIR,
+        HOME: '/tmp',
+        TMPDIR: '/tmp',
+        // No display: matplotlib must not look for one.
+        MPLBACKEND: 'Agg',
+        MPLCONFIGDIR: '/tmp/.matplotlib',
+        XDG_CACHE_HOME: '/tmp/.cache',
+        XDG_CONFIG_HOME: '/tmp/.config',
+        PYTHONDONTWRITEBYTECODE: '1',
+        PYTHONUNBUFFERED: '1',
+        LANG: 'C.UTF-8',
+    };
+    for (const key of Object.keys(extra)) {
+        if (!ENV_KEY_RE.test(key))
+            throw new errors_UserError('INPUT_INVALID', `invalid sandbox environment name: ${key}`);
+        // The caller may not move the output directory or HOME off the bounded tmpfs.
+        if (Object.hasOwn(ours, key))
+            throw new errors_UserError('INPUT_INVALID', `sandbox environment ${key} is fixed`);
+        if ((extra[key] ?? '').includes('\0'))
+            throw new errors_UserError('INPUT_INVALID', `NUL in sandbox env ${key}`);
+    }
+    return [...Object.entries(ours), ...Object.entries(extra)];
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/hardening-floor.ts
+
+
+/**
+ * The hardening floor of every sandbox container, checked on its ContainerSpec, and the
+ * memory rule the policy schema applies to a profile: the arithmetic lives here once.
+ */
+const MIB = 1024 * 1024;
+/**
+ * Ids above this fail inside runc (every run ended 126) instead of being refused here;
+ * kernel ids are u32 with -1 reserved, and engines parse them as int32.
+ */
+const MAX_SANDBOX_ID = 2 ** 31 - 1;
+const renderUser = (u) => `${u.uid}:${u.gid}`;
+function idProblem({ uid, gid }) {
+    for (const id of [uid, gid]) {
+        if (!Number.isSafeInteger(id))
+            return 'ids must be integers';
+        if (id === 0)
+            return 'the sandbox never runs as root (uid/gid 0)';
+        if (id < 0 || id > MAX_SANDBOX_ID)
+            return `ids must be between 1 and ${MAX_SANDBOX_ID}`;
+    }
+    return null;
+}
+/** The tmpfs mounts a profile gets: one source for the spec and for the memory rule. */
+function tmpfsMountsFor(limits) {
+    return [
+        ...SCRATCH_DIRS.map((target) => ({ target, sizeBytes: limits.tmpfsMb * MIB })),
+        { target: OUTPUT_DIR, sizeBytes: limits.outputMb * MIB },
+    ];
+}
+/** /dev/shm is bounded like a scratch tmpfs. */
+const shmBytesFor = (limits) => limits.tmpfsMb * MIB;
+/**
+ * On Linux a tmpfs page is charged to the container's memory cgroup, so a script that
+ * fills /tmp, /var/tmp, /run, /dev/shm and the output directory uses that much memory.
+ * Unless all of them together stay below the memory limit, a disk fill becomes an OOM
+ * kill instead of a clean ENOSPC. The one statement of the rule (3 x tmpfs + shm +
+ * output < memory), for the spec (`assertHardeningFloor`) and the policy schema.
+ */
+function memoryRule(memoryBytes, tmpfs, shmBytes) {
+    const tmpfsBytes = tmpfs.reduce((sum, t) => sum + t.sizeBytes, 0) + shmBytes;
+    return { tmpfsBytes, memoryBytes, ok: tmpfsBytes < memoryBytes };
+}
+/** The rule on a policy profile's limits, in the policy's units; null when it holds. */
+function profileMemoryProblem(l) {
+    const rule = memoryRule(l.memoryMb * MIB, tmpfsMountsFor(l), shmBytesFor(l));
+    if (rule.ok)
+        return null;
+    return (`the tmpfs mounts can hold more than the memory limit: 3 x tmpfsMb (${l.tmpfsMb}) + /dev/shm (${l.tmpfsMb}) ` +
+        `+ outputMb (${l.outputMb}) = ${rule.tmpfsBytes / MIB} MiB, not below memoryMb (${l.memoryMb}); ` +
+        'tmpfs pages count against the memory limit, so a disk fill would end as an OOM kill: ' +
+        'raise memoryMb or lower tmpfsMb/outputMb');
+}
+/**
+ * The names of what the floor holds a spec to, one per check below. Every rendering of
+ * the spec in another system's terms (src/k8s/flag-mapping.ts for Kubernetes) keys its
+ * counterpart table by this list, so a check added here without a counterpart (or an
+ * explicit "no counterpart") there fails to compile and fails its test.
+ */
+const HARDENING_FLAGS = [
+    'readOnlyRootfs',
+    'capDropAll',
+    'noNewPrivileges',
+    'seccompProfile',
+    'networkNone',
+    'ipcPrivate',
+    'nonRootUser',
+    'memoryLimit',
+    'noSwap',
+    'cpuLimit',
+    'pidsLimit',
+    'shmSize',
+    'ulimits',
+    'tmpfsSizes',
+    'tmpfsWithinMemory',
+    'readOnlyMounts',
+    'runtime',
+    'userNamespaces',
+];
+const positive = (name, v) => Number.isSafeInteger(v) && v > 0 ? null : `limit ${name} must be a positive integer, got ${v}`;
+/** The floor, one check per flag; the first problem of each is reported. */
+const FLOOR_CHECKS = {
+    readOnlyRootfs: (s) => (s.readonlyRootfs === true ? null : 'the root filesystem must be read-only'),
+    capDropAll: (s) => s.capDrop.length === 1 && s.capDrop[0] === 'ALL' ? null : 'capabilities must be dropped: ALL',
+    noNewPrivileges: (s) => s.securityOpt.includes('no-new-privileges') ? null : 'no-new-privileges must be set',
+    seccompProfile: (s) => {
+        if (s.securityOpt.some((o) => /^seccomp[=:]unconfined$/.test(o)))
+            return 'seccomp must not be unconfined';
+        // Exactly one seccomp profile, Airlock's (inline, or the file Podman needs): never the
+        // engine's default, which differs per engine and version (src/sandbox/seccomp-profile.ts).
+        return s.securityOpt.filter((o) => o.startsWith('seccomp=')).length === 1
+            ? null
+            : "Airlock's seccomp profile must be set";
+    },
+    networkNone: (s) => (s.network === 'none' ? null : `the network must be none, got ${s.network}`),
+    ipcPrivate: (s) => (s.ipc === 'private' ? null : 'the IPC namespace must be private'),
+    nonRootUser: (s) => {
+        for (const [who, ids] of [
+            ['script', s.user],
+            ['keeper', s.keeperUser],
+        ]) {
+            const problem = idProblem(ids);
+            if (problem)
+                return `${who} user ${renderUser(ids)}: ${problem}`;
+        }
+        return null;
+    },
+    memoryLimit: (s) => positive('memoryBytes', s.limits.memoryBytes),
+    noSwap: (s) => s.limits.memorySwapBytes === s.limits.memoryBytes
+        ? null
+        : 'swap must be off (memorySwapBytes = memoryBytes)',
+    cpuLimit: (s) => positive('nanoCpus', s.limits.nanoCpus),
+    pidsLimit: (s) => positive('pids', s.limits.pids),
+    shmSize: (s) => positive('shmBytes', s.limits.shmBytes),
+    ulimits: (s) => {
+        const missing = ['nofile', 'fsize', 'core'].find((name) => !s.limits.ulimits.some((u) => u.name === name));
+        return missing === undefined ? null : `ulimit ${missing} must be set`;
+    },
+    tmpfsSizes: (s) => s.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0)
+        ? 'every tmpfs needs a size'
+        : null,
+    tmpfsWithinMemory: (s) => {
+        const rule = memoryRule(s.limits.memoryBytes, s.tmpfs, s.limits.shmBytes);
+        return rule.ok
+            ? null
+            : `tmpfs mounts and /dev/shm can hold ${rule.tmpfsBytes} bytes, not below the memory limit ` +
+                `${rule.memoryBytes}: a disk fill would end as an OOM kill`;
+    },
+    readOnlyMounts: (s) => {
+        // The data inputs are what the audit hashed: a script must not be able to change them.
+        if (s.mounts.some((m) => m.kind === 'data' && !m.readOnly))
+            return 'data inputs must be mounted read-only';
+        return s.mounts.some((m) => !m.readOnly) ? 'every bind mount must be read-only' : null;
+    },
+    // Named explicitly: an engine whose default runtime was changed must not pick another.
+    runtime: (s) => s.runtime === 'runc' || s.runtime === 'runsc'
+        ? null
+        : `the runtime must be runc or runsc, got ${String(s.runtime)}`,
+    // Absent = the engine's own setting (a daemon's userns-remap applies); `host` would opt
+    // this container out of a remap the operator configured.
+    userNamespaces: (s) => s.usernsMode === 'host' ? "the user namespace must not be the host's (usernsMode host)" : null,
+};
+/**
+ * What no container of Airlock's may lack, checked on the spec every rendering comes
+ * from. A violation is a bug or a hostile policy getting through: refuse, never run.
+ */
+function assertHardeningFloor(spec) {
+    for (const flag of HARDENING_FLAGS) {
+        const why = FLOOR_CHECKS[flag](spec);
+        if (why !== null) {
+            throw new errors_UserError('INPUT_INVALID', `sandbox container ${spec.name} is below the hardening floor: ${why}`);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/container-spec.ts
+
+
+
+
+
+/**
+ * The one statement of a sandbox container: every hardening setting and limit as typed
+ * values (bytes, counts, numeric ids), derived once from the policy profile and the run
+ * by `containerSpecFor`. Each engine request or document (src/sandbox/render-*.ts) is a
+ * pure rendering of it; the hardening floor is asserted on it, not on any rendering.
+ *
+ * Lifecycle (docs/hardening.md, "Lifecycle"): the container runs an idle keeper
+ * (`sleep`) under `init`, as a different non-root uid than the script, so the script
+ * (no CAP_KILL) cannot end it; the script runs with one exec as `user`; the keeper ends
+ * by itself after the script's timeout plus KEEPER_GRACE_SECONDS (and any idle wait),
+ * so a container of an Airlock process that was SIGKILLed stops on its own.
+ */
+
+
+/** Seconds the keeper lives beyond the script's timeout: time to copy the output out. */
+const KEEPER_GRACE_SECONDS = 120;
+/** Every tmpfs: nothing dropped there can be executed; no setuid or device files. */
+const TMPFS_OPTIONS = ['rw', 'noexec', 'nosuid', 'nodev'];
+const TMPFS_MODE = '1777';
+/** Names of the labels that tie a container to the process that owns it. */
+const OWNER_PID_LABEL = 'org.airlock.owner-pid';
+const OWNER_START_LABEL = 'org.airlock.owner-start';
+const OWNER_HOST_LABEL = 'org.airlock.owner-host';
+const RUN_ID_LABEL = 'org.airlock.run-id';
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const LABEL_KEY_RE = /^[a-z0-9][a-z0-9.-]{0,127}$/;
+const USER_RE = /^(\d{1,10}):(\d{1,10})$/;
+const container_spec_MIB = 1024 * 1024;
+/** Container paths a caller's extra mount must not cover or replace. */
+const RESERVED_TARGETS = [
+    '/',
+    WORK_DIR,
+    OUTPUT_DIR,
+    ...SCRATCH_DIRS,
+    '/proc',
+    '/sys',
+    '/dev',
+    '/etc',
+    '/usr',
+];
+/**
+ * Parses `uid:gid`, refusing root: uid 0 (or gid 0) inside is root's files and powers.
+ * Both ids must be given: the engine runs a bare uid with gid 0 (root's group).
+ */
+function parseSandboxUser(user) {
+    const m = USER_RE.exec(user);
+    // A name would be resolved by the image's /etc/passwd, which could map it to 0.
+    if (!m)
+        throw new errors_UserError('INPUT_INVALID', `sandbox user must be numeric "uid:gid", both given, got '${user}'`);
+    const ids = { uid: Number(m[1]), gid: Number(m[2]) };
+    const problem = idProblem(ids);
+    if (problem)
+        throw new errors_UserError('INPUT_INVALID', `sandbox user '${user}': ${problem}`);
+    return ids;
+}
+/** A different non-root uid for the keeper, so the script (no CAP_KILL) cannot kill it. */
+function keeperUserOf(user) {
+    const keeper = user.uid === 65534 ? 65533 : 65534;
+    return { uid: keeper, gid: keeper };
+}
+function positiveInt(name, v) {
+    if (!Number.isSafeInteger(v) || v <= 0)
+        throw new errors_UserError('INPUT_INVALID', `limit ${name} must be a positive integer`);
+    return v;
+}
+function validateLimits(l) {
+    for (const key of [
+        'timeoutSeconds',
+        'memoryMb',
+        'pids',
+        'tmpfsMb',
+        'outputMb',
+        'nofile',
+        'fsizeMb',
+    ]) {
+        positiveInt(key, l[key]);
+    }
+    positiveInt('maxOutputBytes', l.maxOutputBytes);
+    if (!Number.isInteger(l.maxArtifacts) || l.maxArtifacts < 0) {
+        throw new errors_UserError('INPUT_INVALID', 'limit maxArtifacts must be an integer >= 0');
+    }
+    if (!(l.cpus > 0) || !Number.isFinite(l.cpus))
+        throw new errors_UserError('INPUT_INVALID', 'limit cpus must be > 0');
+}
+/** An absolute host path. Any other character is fine: mounts are structured, never CSV. */
+function mountSource(hostPath) {
+    if (!external_node_path_default().isAbsolute(hostPath) || hostPath.includes('\0')) {
+        throw new errors_UserError('PATH_INVALID', `mount source must be an absolute path: ${JSON.stringify(hostPath)}`);
+    }
+    return external_node_path_default().resolve(hostPath);
+}
+function mountTarget(target) {
+    if (!external_node_path_default().posix.isAbsolute(target) ||
+        /[,"\n\r\0:]/.test(target) ||
+        external_node_path_default().posix.normalize(target) !== target) {
+        throw new errors_UserError('PATH_INVALID', `invalid container mount path: ${JSON.stringify(target)}`);
+    }
+    for (const reserved of RESERVED_TARGETS) {
+        if (target === reserved || reserved.startsWith(`${target}/`) || target.startsWith(`${reserved}/`)) {
+            throw new errors_UserError('PATH_INVALID', `container mount path ${target} overlaps ${reserved}`);
+        }
+    }
+    return target;
+}
+/**
+ * Why a script's folder cannot be mounted at /work/<folder> beside the data inputs, or
+ * null. The folder name comes from a pull request: the characters refused in any mount
+ * path are refused here, and it must stay strictly below /work.
+ */
+function scriptDirMountProblem(scriptDir) {
+    if (scriptDir === '' || scriptDir.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+        return 'not a plain workspace-relative folder';
+    if (/[,"\n\r\0:]/.test(scriptDir))
+        return 'its name holds , " : or a control character';
+    return null;
+}
+function scriptDirTarget(scriptDir) {
+    const problem = scriptDirMountProblem(scriptDir);
+    if (problem) {
+        throw new errors_UserError('PATH_INVALID', `script folder ${JSON.stringify(scriptDir)} cannot be mounted beside the policy's data inputs: ${problem}`);
+    }
+    return external_node_path_default().posix.join(WORK_DIR, scriptDir);
+}
+/**
+ * The container for one run: pure (no engine, no process state), throws UserError for
+ * an invalid run before any container exists. `idleSeconds` extends the keeper's
+ * lifetime by how long it may wait for its script (a container started ahead).
+ */
+function containerSpecFor(run, ids, idleSeconds = 0) {
+    const l = run.limits;
+    validateLimits(l);
+    if (!NAME_RE.test(ids.name))
+        throw new errors_UserError('INPUT_INVALID', `invalid container name: ${ids.name}`);
+    if (!LABEL_KEY_RE.test(run.sandbox.label)) {
+        throw new errors_UserError('INPUT_INVALID', `invalid container label key: ${run.sandbox.label}`);
+    }
+    if (run.sandbox.runtime !== 'runc' && run.sandbox.runtime !== 'runsc') {
+        throw new errors_UserError('INPUT_INVALID', `unknown runtime: ${String(run.sandbox.runtime)}`);
+    }
+    if (!run.sandbox.image || run.sandbox.image.startsWith('-')) {
+        throw new errors_UserError('INPUT_INVALID', `invalid image reference: ${run.sandbox.image}`);
+    }
+    if (!Number.isInteger(idleSeconds) || idleSeconds < 0) {
+        throw new errors_UserError('INPUT_INVALID', `idle allowance must be an integer >= 0, got ${idleSeconds}`);
+    }
+    const user = parseSandboxUser(run.sandbox.user);
+    const scriptTarget = run.data ? scriptDirTarget(run.data.scriptDir) : WORK_DIR;
+    const memoryBytes = l.memoryMb * container_spec_MIB;
+    const spec = {
+        name: ids.name,
+        image: run.sandbox.image,
+        runtime: run.sandbox.runtime,
+        user,
+        keeperUser: keeperUserOf(user),
+        entrypoint: ['sleep'],
+        cmd: [String(l.timeoutSeconds + KEEPER_GRACE_SECONDS + idleSeconds)],
+        limits: {
+            memoryBytes,
+            memorySwapBytes: memoryBytes,
+            nanoCpus: Math.round(l.cpus * 1e9),
+            pids: l.pids,
+            shmBytes: shmBytesFor(l),
+            ulimits: [
+                { name: 'nofile', soft: l.nofile, hard: l.nofile },
+                // RLIMIT_FSIZE is in bytes: the largest single file the script may write.
+                { name: 'fsize', soft: l.fsizeMb * container_spec_MIB, hard: l.fsizeMb * container_spec_MIB },
+                // No core dumps of a crashing script (they could hold its memory).
+                { name: 'core', soft: 0, hard: 0 },
+            ],
+        },
+        mounts: [
+            // Data first: the engine mounts a parent before what is mounted inside it.
+            ...(run.data
+                ? [{ source: mountSource(run.data.host), target: WORK_DIR, readOnly: true, kind: 'data' }]
+                : []),
+            { source: mountSource(run.workDir), target: scriptTarget, readOnly: true },
+            ...(run.readOnlyMounts ?? []).map((m) => ({
+                source: mountSource(m.host),
+                target: mountTarget(m.container),
+                readOnly: true,
+            })),
+        ],
+        tmpfs: tmpfsMountsFor(l),
+        capDrop: ['ALL'],
+        // Airlock's own syscall allowlist on every engine, never the engine's default
+        // (src/sandbox/seccomp-profile.ts says what it denies and why).
+        securityOpt: ['no-new-privileges', seccompSecurityOpt()],
+        readonlyRootfs: true,
+        network: 'none',
+        ipc: 'private',
+        hostname: 'sandbox',
+        logDriver: 'none',
+        init: true,
+        labels: {
+            [run.sandbox.label]: '1',
+            [OWNER_PID_LABEL]: String(ids.ownerPid),
+            [OWNER_START_LABEL]: ids.ownerStart,
+            [OWNER_HOST_LABEL]: ids.ownerHost,
+            [RUN_ID_LABEL]: ids.runId,
+        },
+        env: sandboxEnv(run.env),
+        workdir: scriptTarget,
+    };
+    assertHardeningFloor(spec);
+    return spec;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/docker.ts
+
+/**
+ * The docker CLI's environment: a minimal one plus the variables that select and
+ * authenticate the engine (a remote or rootless engine, a context, TLS). These reach
+ * the docker client only; the container's environment is only ever explicit --env.
+ * The sandbox drives its engine through ContainerEngine (docker-engine.ts); the CLI is
+ * left only where a call must be synchronous (the exit hook's `docker rm`,
+ * containers.ts). The image builder (src/image/) has its own CLI wrapper.
+ */
+function dockerClientEnv(env = process.env) {
+    const extra = {};
+    for (const k of DOCKER_CLIENT_VARS)
+        if (env[k] !== undefined)
+            extra[k] = env[k];
+    return minimalEnv(extra);
+}
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: ./src/sandbox/exec-stream.ts
+/**
+ * Splits the engine's multiplexed exec stream (8-byte headers: stream type, 3 zero
+ * bytes, big-endian length) into stdout and stderr. Bytes that are not a valid frame
+ * header (an engine that writes an error unframed) are passed on as stderr, never
+ * mistaken for the script's stdout.
+ */
+class ExecStreamDemuxer {
+    sinks;
+    pending = Buffer.alloc(0);
+    frameLeft = 0;
+    frameType = 0;
+    raw = false;
+    constructor(sinks) {
+        this.sinks = sinks;
+    }
+    push(chunk) {
+        let buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+        this.pending = Buffer.alloc(0);
+        while (buf.length > 0) {
+            if (this.raw) {
+                this.sinks.stderr(buf);
+                return;
+            }
+            if (this.frameLeft > 0) {
+                const part = buf.subarray(0, this.frameLeft);
+                this.frameLeft -= part.length;
+                if (this.frameType === 2)
+                    this.sinks.stderr(part);
+                else
+                    this.sinks.stdout(part);
+                buf = buf.subarray(part.length);
+                continue;
+            }
+            const type = buf[0];
+            if (type !== 1 && type !== 2) {
+                this.raw = true;
+                continue;
+            }
+            if (buf.length < 8) {
+                this.pending = Buffer.from(buf);
+                return;
+            }
+            if (buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0) {
+                this.raw = true;
+                continue;
+            }
+            this.frameType = type;
+            this.frameLeft = buf.readUInt32BE(4);
+            buf = buf.subarray(8);
+        }
+    }
+    /** What is left at the end of the stream: an incomplete header is raw text too. */
+    end() {
+        if (this.pending.length > 0)
+            this.sinks.stderr(this.pending);
+        this.pending = Buffer.alloc(0);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/engine-api.ts
+
+
+
+
+
+/**
+ * A small HTTP client of the Docker Engine API over a unix socket (Docker's, or Podman's
+ * Docker-compatible service): JSON requests and the exec stream. No process per call:
+ * through the CLI each call was a spawn plus the CLI's own start-up and API-version
+ * ping, ~25-30 ms of CPU, and on a 2-core runner the gate is CPU-bound
+ * (docs/performance.md). What the calls mean is src/sandbox/docker-engine.ts's business.
+ */
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+/** API versions look like 1.41; anything else from the ping is not trusted into a URL path. */
+const API_VERSION_RE = /^1\.\d{1,3}$/;
+/** JSON answers we read are small (ids, exit codes, error messages). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+/**
+ * The unix socket the docker CLI would use, or null when it would use something else
+ * (a tcp://, ssh:// or TLS DOCKER_HOST, or a context): Airlock talks to a local socket.
+ */
+function localEngineSocket(env = process.env) {
+    if (env.DOCKER_CONTEXT !== undefined && env.DOCKER_CONTEXT !== '' && env.DOCKER_CONTEXT !== 'default') {
+        return null;
+    }
+    const host = env.DOCKER_HOST;
+    if (host !== undefined && host !== '') {
+        if (!host.startsWith('unix://'))
+            return null;
+        const socket = host.slice('unix://'.length);
+        return external_node_path_default().isAbsolute(socket) ? socket : null;
+    }
+    if (env.DOCKER_CONTEXT === undefined && cliConfigContext(env) !== null)
+        return null;
+    return DEFAULT_SOCKET;
+}
+/** The context `docker context use` stored in the CLI's config, if any other than default. */
+function cliConfigContext(env) {
+    const dir = env.DOCKER_CONFIG || external_node_path_default().join(env.HOME || external_node_os_default().homedir(), '.docker');
+    try {
+        const config = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(dir, 'config.json'), 'utf8'));
+        const ctx = config.currentContext;
+        return typeof ctx === 'string' && ctx !== '' && ctx !== 'default' ? ctx : null;
+    }
+    catch {
+        return null;
+    }
+}
+/** An answer from the engine that was not a success: status and the engine's message. */
+class EngineError extends Error {
+    status;
+    constructor(status, message) {
+        super(message);
+        this.status = status;
+        this.name = 'EngineError';
+    }
+}
+function abortError() {
+    const e = new Error('The operation was aborted');
+    e.name = 'AbortError';
+    return e;
+}
+class EngineApi {
+    socketPath;
+    apiVersion;
+    constructor(socketPath, apiVersion) {
+        this.socketPath = socketPath;
+        this.apiVersion = apiVersion;
+    }
+    /** Pings the engine; null when it does not answer like a Docker engine. */
+    static async connect(socketPath, timeoutMs = 5000) {
+        const ping = await new Promise((resolve) => {
+            const req = external_node_http_default().request({
+                socketPath,
+                method: 'GET',
+                path: '/_ping',
+                agent: false,
+                timeout: timeoutMs,
+            });
+            req.on('response', (res) => {
+                res.resume();
+                resolve(res);
+            });
+            req.on('timeout', () => req.destroy());
+            req.on('error', () => resolve(null));
+            req.end();
+        });
+        const version = ping?.headers['api-version'];
+        if (ping?.statusCode !== 200 || typeof version !== 'string' || !API_VERSION_RE.test(version))
+            return null;
+        // The engine's own version: the paths used here are stable across API versions,
+        // and an engine may refuse versions older than its minimum (Engine 29: 1.44).
+        return new EngineApi(socketPath, version);
+    }
+    url(p) {
+        return `/v${this.apiVersion}${p}`;
+    }
+    /**
+     * One JSON request; resolves with the status and parsed body (or raw text). `timeoutMs`
+     * bounds the socket's idleness (0: none, for a long wait); `signal` abandons it.
+     */
+    request(method, p, body, timeoutMs = 60_000, signal) {
+        return new Promise((resolve, reject) => {
+            const payload = body === undefined ? undefined : JSON.stringify(body);
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                method,
+                path: this.url(p),
+                agent: false,
+                signal,
+                timeout: timeoutMs,
+                headers: payload === undefined ? {} : { 'Content-Type': 'application/json' },
+            });
+            req.on('timeout', () => req.destroy(new Error(`the Docker engine did not answer ${method} ${p} in time`)));
+            req.on('error', reject);
+            req.on('response', (res) => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (c) => {
+                    size += c.length;
+                    if (size <= MAX_RESPONSE_BYTES)
+                        chunks.push(c);
+                });
+                res.on('error', reject);
+                res.on('end', () => {
+                    const text = Buffer.concat(chunks).toString('utf8');
+                    let parsed = text;
+                    try {
+                        parsed = text === '' ? null : JSON.parse(text);
+                    }
+                    catch {
+                        // not JSON: the raw text is the message
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                });
+            });
+            req.end(payload);
+        });
+    }
+    static message(body) {
+        if (body && typeof body === 'object' && typeof body.message === 'string') {
+            return body.message;
+        }
+        return typeof body === 'string' ? body.trim() : JSON.stringify(body);
+    }
+    /**
+     * Runs a command in a running container, streaming its output to `sinks`; resolves
+     * with its exit code once it has ended. Rejects with EngineError when the engine
+     * refuses (no such container, not running), with an AbortError when `signal` fires,
+     * and with the socket's error when the engine goes away.
+     */
+    async exec(container, what, sinks, opts = {}) {
+        if (opts.signal?.aborted)
+            throw abortError();
+        const created = await this.request('POST', `/containers/${encodeURIComponent(container)}/exec`, {
+            User: what.user,
+            ...(what.workdir === undefined ? {} : { WorkingDir: what.workdir }),
+            Cmd: what.cmd,
+            AttachStdin: false,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: false,
+        });
+        const id = created.body?.Id;
+        if (created.status !== 201 || typeof id !== 'string' || !/^[a-f0-9]{64}$/.test(id)) {
+            throw new EngineError(created.status, EngineApi.message(created.body));
+        }
+        await this.attach(id, sinks, opts.signal);
+        return this.execEnd(id);
+    }
+    /** `POST /exec/ID/start`, upgraded to the raw stream, read to its end. */
+    attach(id, sinks, signal) {
+        return new Promise((resolve, reject) => {
+            const demux = new ExecStreamDemuxer(sinks);
+            const req = external_node_http_default().request({
+                socketPath: this.socketPath,
+                method: 'POST',
+                path: this.url(`/exec/${id}/start`),
+                agent: false,
+                headers: { 'Content-Type': 'application/json', Connection: 'Upgrade', Upgrade: 'tcp' },
+            });
+            let settled = false;
+            const settle = (error) => {
+                if (settled)
+                    return;
+                settled = true;
+                signal?.removeEventListener('abort', onAbort);
+                if (error)
+                    reject(error);
+                else
+                    resolve();
+            };
+            const onAbort = () => {
+                req.destroy();
+                settle(abortError());
+            };
+            signal?.addEventListener('abort', onAbort, { once: true });
+            req.on('error', (e) => settle(e));
+            req.on('upgrade', (_res, socket, head) => {
+                req.removeAllListeners('error');
+                req.on('error', () => undefined);
+                signal?.removeEventListener('abort', onAbort);
+                const onSocketAbort = () => {
+                    socket.destroy();
+                    settle(abortError());
+                };
+                signal?.addEventListener('abort', onSocketAbort, { once: true });
+                if (head.length > 0)
+                    demux.push(head);
+                socket.on('data', (c) => demux.push(c));
+                socket.on('error', (e) => {
+                    signal?.removeEventListener('abort', onSocketAbort);
+                    settle(e);
+                });
+                socket.on('close', () => {
+                    signal?.removeEventListener('abort', onSocketAbort);
+                    demux.end();
+                    settle();
+                });
+            });
+            req.on('response', (res) => {
+                // Not upgraded: the engine refused the start (e.g. the container stopped).
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.on('end', () => {
+                    let body = Buffer.concat(chunks).toString('utf8');
+                    try {
+                        body = JSON.parse(body);
+                    }
+                    catch {
+                        // raw text
+                    }
+                    settle(new EngineError(res.statusCode ?? 0, EngineApi.message(body)));
+                });
+            });
+            req.end(JSON.stringify({ Detach: false, Tty: false }));
+        });
+    }
+    /** The exit code once the exec is no longer running (its stream can end a moment before). */
+    async execEnd(id) {
+        for (let i = 0; i < 200; i++) {
+            const r = await this.request('GET', `/exec/${id}/json`);
+            if (r.status !== 200)
+                throw new EngineError(r.status, EngineApi.message(r.body));
+            const info = r.body;
+            if (info.Running !== true) {
+                return {
+                    exitCode: typeof info.ExitCode === 'number' ? info.ExitCode : null,
+                    pid: typeof info.Pid === 'number' ? info.Pid : -1,
+                };
+            }
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return { exitCode: null, pid: -1 };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/render-create-request.ts
+
+/** A byte count as the engine and the CLI read sizes: whole MiB as `128m`, else bytes. */
+function sizeText(bytes) {
+    return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)}m` : `${bytes}b`;
+}
+/** The tmpfs mount options the engine passes to mount(2). */
+function tmpfsOptions(t) {
+    return [...TMPFS_OPTIONS, `size=${sizeText(t.sizeBytes)}`, `mode=${TMPFS_MODE}`].join(',');
+}
+function renderCreateRequest(spec) {
+    const l = spec.limits;
+    return {
+        name: spec.name,
+        body: {
+            Image: spec.image,
+            Entrypoint: [...spec.entrypoint],
+            Cmd: [...spec.cmd],
+            // The container's main process is the keeper; the script runs by exec as spec.user.
+            User: renderUser(spec.keeperUser),
+            WorkingDir: spec.workdir,
+            Hostname: spec.hostname,
+            Env: spec.env.map(([k, v]) => `${k}=${v}`),
+            Labels: { ...spec.labels },
+            AttachStdin: false,
+            AttachStdout: false,
+            AttachStderr: false,
+            OpenStdin: false,
+            Tty: false,
+            HostConfig: {
+                // Never restarted: a container ends with its keeper and is removed by us.
+                RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+                Runtime: spec.runtime,
+                Init: spec.init,
+                ReadonlyRootfs: spec.readonlyRootfs,
+                CapDrop: [...spec.capDrop],
+                SecurityOpt: [...spec.securityOpt],
+                NetworkMode: spec.network,
+                IpcMode: spec.ipc,
+                LogConfig: { Type: spec.logDriver, Config: {} },
+                PidsLimit: l.pids,
+                Memory: l.memoryBytes,
+                MemorySwap: l.memorySwapBytes,
+                NanoCpus: l.nanoCpus,
+                ShmSize: l.shmBytes,
+                Ulimits: l.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+                Tmpfs: Object.fromEntries(spec.tmpfs.map((t) => [t.target, tmpfsOptions(t)])),
+                Mounts: spec.mounts.map((m) => ({
+                    Type: 'bind',
+                    Source: m.source,
+                    Target: m.target,
+                    ReadOnly: m.readOnly,
+                })),
+                ...(spec.usernsMode === undefined ? {} : { UsernsMode: spec.usernsMode }),
+            },
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/docker-engine.ts
+
+
+
+
+
+
+/**
+ * ContainerEngine over the Docker Engine API on a unix socket. The socket path is the
+ * constructor's, so Podman's Docker-compatible service (`podman system service`) can use
+ * the same class. Every engine answer becomes a typed outcome here, once: an engine
+ * status code, or a fact asked of the engine (its runtimes, the exec's pid), never a
+ * message text, and never anything the script printed.
+ */
+const ID_RE = /^[a-f0-9]{64}$/;
+const path = (name) => `/containers/${encodeURIComponent(name)}`;
+const isAbort = (e) => e instanceof Error && e.name === 'AbortError';
+class DockerEngine {
+    socketPath;
+    api;
+    constructor(socketPath) {
+        this.socketPath = socketPath;
+    }
+    get endpoint() {
+        return `unix://${this.socketPath}`;
+    }
+    async client() {
+        this.api ??= EngineApi.connect(this.socketPath);
+        const api = await this.api;
+        if (api !== null)
+            return api;
+        this.api = undefined; // ask again next time: the engine may be back
+        throw new EngineFailure('engine-gone', `the container engine at ${this.socketPath} does not answer`);
+    }
+    /** One request; a dropped connection is `engine-gone`, an abort stays an AbortError. */
+    async call(method, p, body, timeoutMs, signal) {
+        const api = await this.client();
+        try {
+            return await api.request(method, p, body, timeoutMs, signal);
+        }
+        catch (e) {
+            if (isAbort(e))
+                throw e;
+            // The next call pings first (bounded), so a dead or wedged engine costs each
+            // later call seconds at most, not the request's own long timeout.
+            this.api = undefined;
+            throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
+                cause: e,
+            });
+        }
+    }
+    async ping() {
+        return (await EngineApi.connect(this.socketPath, 5000)) !== null;
+    }
+    async create(spec) {
+        const req = renderCreateRequest(spec);
+        const r = await this.call('POST', `/containers/create?name=${encodeURIComponent(req.name)}`, req.body, 120_000);
+        const id = r.body?.Id;
+        if (r.status === 201 && typeof id === 'string' && ID_RE.test(id))
+            return id;
+        const why = EngineApi.message(r.body);
+        // A create answers 404 only for the image (we never pull).
+        if (r.status === 404)
+            throw new EngineFailure('image-missing', `image ${spec.image} is not in the engine: ${why}`);
+        if (!(await this.runtimes()).includes(spec.runtime)) {
+            throw new EngineFailure('runtime-missing', `the engine has no runtime '${spec.runtime}': ${why}`);
+        }
+        throw new EngineFailure('refused', `the engine refused to create the container: ${why}`);
+    }
+    async runtimes() {
+        const r = await this.call('GET', '/info');
+        return Object.keys(r.body?.Runtimes ?? {});
+    }
+    async start(id) {
+        const r = await this.call('POST', `${path(id)}/start`, undefined, 120_000);
+        if (r.status === 204 || r.status === 304)
+            return;
+        throw this.failure(r.status, r.body, 'start');
+    }
+    failure(status, body, what) {
+        const why = `${what}: ${EngineApi.message(body)}`;
+        // 404: no such container; 409: it is not running (stopped or being removed).
+        return new EngineFailure(status === 404 || status === 409 ? 'container-missing' : 'refused', why);
+    }
+    async exec(container, cfg, sinks, opts = {}) {
+        const api = await this.client();
+        try {
+            const end = await api.exec(container, { ...cfg, user: renderUser(cfg.user) }, sinks, opts);
+            // Pid 0 with 126/127: the runtime never started the command (not executable, not
+            // found); the stream then holds the runtime's words, which a script could imitate:
+            // not read. Podman reports pid 0 for every exec that has ended, so there a script's
+            // own exit 126/127 also reads as not started: an `error`, which fails the gate too
+            // (docs/hardening.md, Engines).
+            if (end.pid === 0 && (end.exitCode === 126 || end.exitCode === 127))
+                throw new EngineFailure('exec-failed', `the engine could not start ${cfg.cmd[0] ?? ''}`);
+            return { exitCode: end.exitCode };
+        }
+        catch (e) {
+            if (isAbort(e) || e instanceof EngineFailure)
+                throw e;
+            if (e instanceof EngineError)
+                throw this.failure(e.status, { message: e.message }, 'exec');
+            this.api = undefined; // as in call(): ping before the next request
+            throw new EngineFailure('engine-gone', `the container engine stopped answering: ${String(e)}`, {
+                cause: e,
+            });
+        }
+    }
+    async copyOut(container, cfg, cap, timeoutMs) {
+        const out = new CappedBuffer(cap);
+        let stderr = '';
+        const stop = new AbortController();
+        const timer = setTimeout(() => stop.abort(), timeoutMs);
+        let exitCode = null;
+        try {
+            const sinks = {
+                stdout: (c) => {
+                    out.push(c);
+                    if (out.truncated)
+                        stop.abort();
+                },
+                stderr: (c) => {
+                    if (stderr.length < 8192)
+                        stderr += c.toString('utf8');
+                },
+            };
+            exitCode = (await this.exec(container, cfg, sinks, { signal: stop.signal })).exitCode;
+        }
+        catch (e) {
+            if (!stop.signal.aborted)
+                throw e;
+        }
+        finally {
+            clearTimeout(timer);
+        }
+        return { data: out.toBuffer(), truncated: out.truncated, exitCode, stderr };
+    }
+    async wait(container, opts = {}) {
+        const r = await this.call('POST', `${path(container)}/wait?condition=not-running`, undefined, 0, opts.signal);
+        if (r.status !== 200 && r.status !== 404)
+            throw this.failure(r.status, r.body, 'wait');
+    }
+    async kill(container) {
+        const r = await this.call('POST', `${path(container)}/kill?signal=SIGKILL`);
+        if (r.status === 204 || r.status === 404 || r.status === 409)
+            return; // killed, or nothing left to kill
+        throw this.failure(r.status, r.body, 'kill');
+    }
+    async remove(container) {
+        try {
+            const r = await this.call('DELETE', `${path(container)}?force=1&v=1`);
+            // 409 "removal already in progress" (a concurrent removal) is false: the caller
+            // waits for it (removeContainer in containers.ts), and stops at once if the
+            // engine is gone.
+            return r.status === 204 || r.status === 200 || r.status === 404;
+        }
+        catch {
+            return false;
+        }
+    }
+    async inspect(container) {
+        const r = await this.call('GET', `${path(container)}/json`, undefined, 20_000);
+        if (r.status === 404)
+            return null;
+        if (r.status !== 200)
+            throw this.failure(r.status, r.body, 'inspect');
+        const state = r.body.State ?? {};
+        return { running: state.Running === true, oomKilled: state.OOMKilled === true };
+    }
+    async imageId(ref) {
+        if (ref.startsWith('-'))
+            return null;
+        const r = await this.call('GET', `/images/${encodeURIComponent(ref)}/json`, undefined, 20_000);
+        const id = r.body?.Id;
+        return r.status === 200 && typeof id === 'string' ? id : null;
+    }
+    async listContainers(label) {
+        const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+        const r = await this.call('GET', `/containers/json?all=1&filters=${filters}`, undefined, 30_000);
+        if (r.status !== 200 || !Array.isArray(r.body))
+            throw this.failure(r.status, r.body, 'list containers');
+        const out = [];
+        for (const c of r.body) {
+            // The engine names a container "/name" (one name since links went away).
+            const first = Array.isArray(c.Names) ? c.Names[0] : undefined;
+            const name = typeof first === 'string' ? first.replace(/^\//, '') : '';
+            if (name === '')
+                continue;
+            const labels = {};
+            if (c.Labels && typeof c.Labels === 'object')
+                for (const [k, v] of Object.entries(c.Labels))
+                    if (typeof v === 'string')
+                        labels[k] = v;
+            out.push({ name, labels });
+        }
+        return out;
+    }
+}
+let shared;
+/**
+ * The engine the docker CLI would use, when that is a local unix socket (DOCKER_HOST
+ * unix://... or the default). Another kind (tcp://, ssh://, a context) is refused with
+ * the fix, rather than driven through a CLI whose answers would need parsing.
+ */
+function defaultEngine() {
+    const socket = localEngineSocket();
+    if (socket === null) {
+        throw new errors_UserError('DOCKER_UNAVAILABLE', 'Airlock drives the container engine through a local unix socket, and DOCKER_HOST or DOCKER_CONTEXT select another; set DOCKER_HOST=unix:///path/to/docker.sock');
+    }
+    if (shared?.socketPath !== socket)
+        shared = new DockerEngine(socket);
+    return shared;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/containers.ts
+
+
+
+
+
+
+
+
+
+/**
+ * No container left behind: every container is tracked from before `docker run` until
+ * it is removed. While any is live, SIGINT/SIGTERM remove them all, then the process
+ * exits as the signal would have ended it; an `exit` hook removes stragglers
+ * synchronously. What a SIGKILL leaves (it cannot be caught) stops by itself (the
+ * keeper's lifetime is bounded) and `sweepOrphans` removes it on the next run.
+ */
+/** Each live container and the engine that runs it (removal goes to the same engine). */
+const live = new Map();
+const removeLive = (name) => removeContainer(live.get(name) ?? defaultEngine(), name);
+const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Removes a container; true once it is gone. A removal already in progress (another
+ * caller's) is waited out, at most 60 x 500 ms. A dead engine is not: the first
+ * `engine-gone` answer ends the wait (the CLI-era loop polled a dead engine for 30 s per
+ * container, issue 21 item 8); what it leaves is for src/sandbox/engine-leftovers.ts to name.
+ */
+async function removeContainer(engine, name, sleep = sleepMs) {
+    if (await engine.remove(name))
+        return true;
+    for (let i = 0; i < 60; i++) {
+        try {
+            if ((await engine.inspect(name)) === null)
+                return true;
+        }
+        catch (e) {
+            if (isEngineFailure(e, 'engine-gone'))
+                return false;
+        }
+        await sleep(500);
+    }
+    return false;
+}
+let counter = 0;
+/**
+ * Set while a caller (the gate's cancellation, src/gate/cancel.ts) handles SIGINT and
+ * SIGTERM itself: it stops the runs, writes the partial report and audit entry, and
+ * exits. Then a signal here must not exit under it; the exit hook stays the backstop.
+ */
+let signalsOwned = false;
+function ownSignals(owned) {
+    signalsOwned = owned;
+}
+/** Removes every live container now (cancellation): their scripts' execs end with them. */
+async function removeLiveContainers() {
+    await Promise.allSettled([...live.keys()].map((n) => removeLive(n)));
+}
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat). */
+function processStartTime(pid) {
+    try {
+        const stat = (0,external_node_fs_namespaceObject.readFileSync)(`/proc/${pid}/stat`, 'utf8');
+        // The command name (field 2) may contain spaces and ')': split after the last ')'.
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return rest[19] ?? null;
+    }
+    catch {
+        return null;
+    }
+}
+const RUN_ID = (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
+/** Ids for a new container of this process; the name is unique per run and call. */
+function newContainerIds(label) {
+    counter += 1;
+    // The label (a script path) is hostile: keep only a short [a-z0-9-] slug for humans.
+    const slug = (label ?? '')
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(-40);
+    return {
+        name: `airlock-${RUN_ID}-${counter}${slug ? `-${slug}` : ''}`,
+        runId: RUN_ID,
+        ownerPid: process.pid,
+        ownerStart: processStartTime(process.pid) ?? 'unknown',
+        ownerHost: external_node_os_default().hostname(),
+    };
+}
+function onSignal(signal) {
+    if (signalsOwned)
+        return;
+    const code = 128 + ((external_node_os_default()).constants.signals[signal] ?? 15);
+    const names = [...live.keys()];
+    void Promise.allSettled(names.map((n) => removeLive(n))).finally(() => process.exit(code));
+}
+function onExit() {
+    // Synchronous: an 'exit' listener cannot wait for promises.
+    if (live.size === 0)
+        return;
+    (0,external_node_child_process_namespaceObject.spawnSync)('docker', ['rm', '--force', ...live.keys()], {
+        env: dockerClientEnv(),
+        stdio: 'ignore',
+        timeout: 30_000,
+    });
+}
+function installHandlers() {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('exit', onExit);
+}
+function removeHandlers() {
+    // Gone again once nothing is live: the default signal behaviour comes back.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+}
+function trackContainer(name, engine) {
+    if (live.size === 0)
+        installHandlers();
+    live.set(name, engine);
+}
+function untrackContainer(name) {
+    live.delete(name);
+    if (live.size === 0)
+        removeHandlers();
+}
+function liveContainers() {
+    return [...live.keys()];
+}
+/** Removals started by `removeInBackground` and not yet finished. */
+const removing = new Set();
+/** Containers a background removal could not remove (still tracked: exit removes them). */
+const notRemoved = new Set();
+/**
+ * `docker rm -f` off the caller's critical path: a batch hands its slot to the next
+ * script while the engine tears this container down. The container stays tracked (so
+ * a signal or exit still removes it) until the engine says it is gone; whoever started
+ * background removals must `awaitRemovals()` before it reports that it is done.
+ */
+function removeInBackground(name) {
+    const p = removeLive(name).then((gone) => {
+        if (gone)
+            untrackContainer(name);
+        else
+            notRemoved.add(name);
+    }, () => {
+        notRemoved.add(name);
+    });
+    removing.add(p);
+    void p.finally(() => removing.delete(p));
+}
+/** Waits until every background removal has finished; returns the containers that are not gone. */
+async function awaitRemovals() {
+    while (removing.size > 0)
+        await Promise.all([...removing]);
+    const left = [...notRemoved];
+    notRemoved.clear();
+    return left;
+}
+/**
+ * Removes containers with our label whose owning process is gone (or whose pid now
+ * belongs to a different process). Containers owned by another host are left alone:
+ * on a shared engine we cannot see their processes. Returns the names removed; an
+ * engine that cannot list its containers leaves nothing swept (the run's own checks
+ * say whether it answers).
+ */
+async function sweepOrphans(label, engine = defaultEngine()) {
+    const listed = await engine.listContainers(label).catch(() => []);
+    const host = external_node_os_default().hostname();
+    const orphans = [];
+    for (const { name, labels } of listed) {
+        if (live.has(name) || labels[OWNER_HOST_LABEL] !== host)
+            continue;
+        const pid = Number(labels[OWNER_PID_LABEL]);
+        const start = labels[OWNER_START_LABEL];
+        const alive = Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid);
+        const samePid = alive && (start === 'unknown' || processStartTime(pid) === start);
+        if (!samePid)
+            orphans.push(name);
+    }
+    const removed = [];
+    for (const name of orphans)
+        if (await removeContainer(engine, name))
+            removed.push(name);
+    return removed;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/cgroup.ts
+
+const ROOT = '/sys/fs/cgroup';
+/** Candidate cgroup dirs of a container (Docker, Podman) for the cgroupfs and systemd drivers, v1 and v2. */
+function cgroupCandidates(containerId) {
+    return [
+        { dir: `${ROOT}/memory/docker/${containerId}`, version: 1 },
+        { dir: `${ROOT}/memory/system.slice/docker-${containerId}.scope`, version: 1 },
+        { dir: `${ROOT}/system.slice/docker-${containerId}.scope`, version: 2 },
+        { dir: `${ROOT}/docker/${containerId}`, version: 2 },
+        // Podman (rootful): cgroupfs manager (v1 here), then the systemd one.
+        { dir: `${ROOT}/memory/libpod_parent/libpod-${containerId}`, version: 1 },
+        { dir: `${ROOT}/memory/machine.slice/libpod-${containerId}.scope`, version: 1 },
+        { dir: `${ROOT}/machine.slice/libpod-${containerId}.scope`, version: 2 },
+    ];
+}
+async function readText(file) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch {
+        return null;
+    }
+}
+/** `oom_kill N` from memory.oom_control (v1, kernel >= 4.13) or memory.events (v2). */
+function parseOomKill(text) {
+    if (text === null)
+        return null;
+    const m = /^oom_kill (\d+)$/m.exec(text);
+    return m ? Number(m[1]) : null;
+}
+function parseBytes(text) {
+    if (text === null)
+        return null;
+    const n = Number(text.trim());
+    return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+async function readCgroupStats(containerId) {
+    if (!/^[0-9a-f]{64}$/.test(containerId))
+        return { peakMemoryBytes: null, oomKills: null, dir: null };
+    for (const { dir, version } of cgroupCandidates(containerId)) {
+        if (version === 1) {
+            const peak = parseBytes(await readText(`${dir}/memory.max_usage_in_bytes`));
+            if (peak === null)
+                continue;
+            return {
+                peakMemoryBytes: peak,
+                oomKills: parseOomKill(await readText(`${dir}/memory.oom_control`)),
+                dir,
+            };
+        }
+        const events = await readText(`${dir}/memory.events`);
+        if (events === null)
+            continue;
+        // memory.peak exists since Linux 5.19; older v2 kernels have no peak figure.
+        return {
+            peakMemoryBytes: parseBytes(await readText(`${dir}/memory.peak`)),
+            oomKills: parseOomKill(events),
+            dir,
+        };
+    }
+    return { peakMemoryBytes: null, oomKills: null, dir: null };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/exec-config.ts
+
+
+/**
+ * The archive of the output directory on stdout: one argv for both copy-outs, the
+ * launcher's (runc) and the separate exec's (runsc). Plain words only, so the launcher
+ * can carry it in its shell text as is.
+ */
+const TAR_OUTPUT_DIR = [
+    'tar',
+    '--create',
+    '--file=-',
+    `--directory=${OUTPUT_DIR}`,
+    '--format=posix',
+    '--numeric-owner',
+];
+/**
+ * Tag of the line that ends a run which collects output (see COPY_OUT_LAUNCHER):
+ * `airlock-copy-out <archive bytes> <tar exit status>\n`.
+ */
+const COPY_OUT_TAG = 'airlock-copy-out';
+/**
+ * Runs the script, then streams a tar of the output directory on the same stdout and
+ * ends with a COPY_OUT_TAG line giving the archive's length, so one exec does what a
+ * script exec plus a `tar` exec did (one runc exec less per script; docs/performance.md).
+ * After the script it kills what the script left running (`kill -9 -1` as the sandbox
+ * uid reaches every process of that uid but the shell itself, never the keeper's
+ * other uid), so nothing writes to the directory or the stream while tar reads it.
+ * The length is tar's own `--totals` count of what it wrote (the archive goes straight to
+ * the stream; no copy is kept in the container, and no `tee` reopens the stream: gVisor
+ * loses the exec when /dev/fd/N of a donated host pipe is reopened). tar's messages are
+ * captured, not printed (its exit status is on the trailer line), so the script's stderr
+ * stays the script's alone.
+ *
+ * The script could print a forged trailer line itself, but only to its own cost: the
+ * archive and the stdout it could "forge" are its own output either way, and the exit
+ * status is the launcher's `exit`, i.e. the script's (src/sandbox/copy-out-frame.ts).
+ */
+const COPY_OUT_LAUNCHER = [
+    // The shell exports PWD; the script's environment is the spec's alone (sandboxEnv).
+    'unset PWD',
+    '"$@"',
+    's=$?',
+    'exec 3>&1',
+    'kill -9 -1 2>/dev/null',
+    // What was just killed counts against --pids-limit until PID 1 (tini) reaps it: a script
+    // that used every pid would leave no fork for tar. Wait, bounded, until two nested forks fit.
+    'i=0; until ( (:); : ) 2>/dev/null || [ $i -ge 20000 ]; do i=$((i+1)); done',
+    // tar's stdout is the exec's stdout (fd 3); its stderr, with the --totals line, is captured.
+    `r=$(${TAR_OUTPUT_DIR.join(' ')} --totals . 2>&1 >&3; echo " t$?")`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    'n=${r##*Total bytes written: }; n=${n%% *}; t=${r##* t}',
+    // No count (tar failed before its totals): "-", so the frame says so instead of guessing.
+    'case $n in *[!0-9]*|"") n=-; esac',
+    // No status (the subshell could not fork, or died): still a well-formed trailer.
+    'case $t in *[!0-9]*|"") t=255; esac',
+    `printf '${COPY_OUT_TAG} %s %s\n' "$n" "$t"`,
+    'exit "$s"',
+].join('\n');
+/**
+ * Whether the script's exec also streams the output archive (COPY_OUT_LAUNCHER). Under
+ * gVisor every process in the sandbox costs the sentry host threads, which count against
+ * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
+ * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
+ * after the script (`copyOutExec`), when the script's processes are gone.
+ */
+function usesCopyOutLauncher(run) {
+    return Boolean(run.collectOutputTo) && run.sandbox.runtime === 'runc';
+}
+/**
+ * The script, as the sandbox user in the work directory; no stdin, no tty. A spec that
+ * collects output under runc runs under COPY_OUT_LAUNCHER (its argv unchanged, as "$@").
+ */
+function scriptExec(run, spec) {
+    if (run.command.length === 0)
+        throw new errors_UserError('INPUT_INVALID', 'empty sandbox command');
+    const cmd = usesCopyOutLauncher(run)
+        ? ['/bin/sh', '-c', COPY_OUT_LAUNCHER, 'airlock-launcher', ...run.command]
+        : [...run.command];
+    return { user: spec.user, workdir: spec.workdir, cmd };
+}
+/** First line of the runsc copy-out's stderr: `airlock-frozen <processes stopped>`. */
+const FROZEN_TAG = 'airlock-frozen';
+/**
+ * Under runsc, before the archive: stop (SIGSTOP, never SIGKILL) every other process the
+ * sandbox uid can signal, found in /proc (the keeper runs as another uid: EPERM, not
+ * counted; zombies are skipped), and say how many on stderr's first line. Builtins only:
+ * no fork, so it runs even when the script used every pid.
+ */
+const FREEZE_OTHERS = [
+    'n=0',
+    'for d in /proc/[0-9]*; do',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    '  p=${d#/proc/}',
+    '  [ "$p" = "$$" ] && continue',
+    '  read -r st < "$d/stat" 2>/dev/null || continue',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    '  st=${st##*) }',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS template
+    '  [ "${st%% *}" = Z ] && continue',
+    '  kill -STOP "$p" 2>/dev/null && n=$((n+1))',
+    'done',
+    `echo "${FROZEN_TAG} $n" >&2`,
+].join('\n');
+/**
+ * The fewest pids (`--pids-limit`) at which the runsc copy runs FREEZE_OTHERS first.
+ * Under gVisor the limit counts the Sentry's host threads: at the restricted profile's
+ * 64, the copy wrapped in a shell (even `sh -c 'exec tar ...'` with no freeze) ended the
+ * sandbox or lost the exec in WaitPID in 5 of 5 runs, and a separate freeze exec before
+ * the tar exec in 4 of 7; at 256 the wrapped copy ran every time (11 of 11). Measured
+ * 2026-12-06 on Docker 20.10 + runsc; docs/hardening.md, "Known limits".
+ */
+const FREEZE_MIN_PIDS = 256;
+/** Whether the runsc copy of this container stops what the script left first (copyOutExec). */
+const copyOutFreezes = (spec) => spec.limits.pids >= FREEZE_MIN_PIDS;
+/**
+ * A tar of the output directory on stdout, as a separate exec after the script: the
+ * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
+ * What the script left running is stopped first (FREEZE_OTHERS), not killed: a
+ * `kill -9 -1`, or a SIGKILL of each of the uid's processes found in /proc, was seen to
+ * end the whole gVisor sandbox (at 64 pids, where any shell around tar does); the stop
+ * at 256 pids did not, in any run. Killing gains nothing here: the container is removed
+ * right after the copy. A stopped process cannot
+ * write while tar reads, but it may have written between the script's end and this
+ * exec: so when any was found, the caller refuses the whole output
+ * (`collectByTarExec`), as it cannot tell those writes from the script's. Below
+ * FREEZE_MIN_PIDS the plain tar runs (see there).
+ */
+function copyOutExec(spec) {
+    const tar = [...TAR_OUTPUT_DIR, '.'];
+    if (!copyOutFreezes(spec))
+        return { user: spec.user, cmd: tar };
+    return {
+        user: spec.user,
+        cmd: ['/bin/sh', '-c', `${FREEZE_OTHERS}\nexec ${tar.join(' ')}`, 'airlock-copy-out'],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/host-error.ts
+
+/**
+ * The host running out of what Airlock writes with (disk, quota, file descriptors) or
+ * refusing writes altogether is the environment's problem, not a bug: a typed
+ * UserError (exit 2) whose message names what was being written and what to do,
+ * never an internal error with a stack (exit 3).
+ */
+const HOST_ERRNO = {
+    ENOSPC: {
+        code: 'HOST_DISK_FULL',
+        what: 'no space left on the device',
+        fix: 'free disk space (or inodes), or point the output, report and audit paths (or TMPDIR, for the staged copies) at another filesystem',
+    },
+    EDQUOT: {
+        code: 'HOST_DISK_FULL',
+        what: 'the disk quota is exhausted',
+        fix: 'raise the quota or free space',
+    },
+    EMFILE: {
+        code: 'HOST_TOO_MANY_FILES',
+        what: 'this process has too many open files',
+        fix: 'raise the open-file limit (ulimit -n) or lower sandbox.parallelism',
+    },
+    ENFILE: {
+        code: 'HOST_TOO_MANY_FILES',
+        what: 'the system has too many open files',
+        fix: 'raise the system-wide open-file limit or lower sandbox.parallelism',
+    },
+    EROFS: {
+        code: 'HOST_READ_ONLY',
+        what: 'the filesystem is read-only',
+        fix: 'point the output, report and audit paths at a writable filesystem',
+    },
+};
+const HOST_CODES = new Set(Object.values(HOST_ERRNO).map((x) => x.code));
+/** The errno code of a Node system error, if it is one of the host-resource ones. */
+function hostErrnoOf(e) {
+    const code = e?.code;
+    return typeof code === 'string' && code in HOST_ERRNO ? code : undefined;
+}
+/**
+ * `e` as a typed host-resource UserError, or undefined when it is something else.
+ * Follows `cause` chains, so a wrapper that kept the system error is seen through.
+ * `writing`: what was being written, for errors that carry no path (write(2), fsync).
+ */
+function hostResourceError(e, writing) {
+    for (let cur = e, depth = 0; cur && depth < 5; cur = cur.cause, depth++) {
+        if (isAirlockError(cur) && HOST_CODES.has(cur.code))
+            return cur;
+        const errno = hostErrnoOf(cur);
+        if (!errno)
+            continue;
+        const known = HOST_ERRNO[errno];
+        const sys = cur;
+        // A write(2) on an open file names no path: the caller says what it was writing.
+        const target = writing ?? sys.path;
+        const where = target ? ` writing ${target}` : sys.syscall ? ` in ${sys.syscall}` : '';
+        return new errors_UserError(known.code, `${known.what} (${errno})${where}: ${known.fix}`, { cause: cur });
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/tar-extract.ts
+
+
+
+
+
+const BLOCK = 512;
+function field(header, offset, length) {
+    const raw = header.subarray(offset, offset + length);
+    const nul = raw.indexOf(0);
+    return (nul === -1 ? raw : raw.subarray(0, nul)).toString('utf8');
+}
+function octal(header, offset, length) {
+    // A leading 0x80 byte is GNU base-256: only needed beyond 8 GiB, far over any cap.
+    if ((header[offset] ?? 0) & 0x80)
+        return null;
+    const text = field(header, offset, length).trim();
+    if (!/^[0-7]*$/.test(text))
+        return null;
+    return text === '' ? 0 : Number.parseInt(text, 8);
+}
+function checksumOk(header) {
+    const want = octal(header, 148, 8);
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+    return want === sum;
+}
+/** Pax extended header records: `LEN key=value\n`. */
+function parsePax(data) {
+    const out = {};
+    let pos = 0;
+    while (pos < data.length) {
+        const space = data.indexOf(0x20, pos);
+        if (space === -1)
+            break;
+        const len = Number.parseInt(data.subarray(pos, space).toString('ascii'), 10);
+        if (!Number.isSafeInteger(len) || len <= 0 || pos + len > data.length)
+            break;
+        const record = data.subarray(space + 1, pos + len - 1).toString('utf8');
+        const eq = record.indexOf('=');
+        if (eq > 0)
+            out[record.slice(0, eq)] = record.slice(eq + 1);
+        pos += len;
+    }
+    return out;
+}
+/** The safe relative path for an entry name, or a reason to refuse it. */
+function safeRelativePath(name) {
+    let n = name;
+    while (n.startsWith('./'))
+        n = n.slice(2);
+    n = n.replace(/\/+$/, '');
+    if (n === '' || n === '.')
+        return { path: '' };
+    if (n.startsWith('/'))
+        return { refused: 'absolute path' };
+    // eslint-style control character check: names end up in reports and terminals.
+    if (/[\u0000-\u001f\u007f]/.test(n))
+        return { refused: 'control character in name' };
+    const parts = n.split('/');
+    if (parts.some((p) => p === '..'))
+        return { refused: 'path contains ..' };
+    if (parts.some((p) => p === '' || p === '.'))
+        return { refused: 'empty path segment' };
+    if (n.length > 1024)
+        return { refused: 'name too long' };
+    return { path: parts.join('/') };
+}
+/** mkdir -p below root, refusing any existing component that is not a real directory. */
+async function ensureDirs(root, rel) {
+    let cur = root;
+    for (const part of rel.split('/').filter(Boolean)) {
+        cur = external_node_path_default().join(cur, part);
+        try {
+            const st = await (0,promises_namespaceObject.lstat)(cur);
+            if (!st.isDirectory())
+                throw new Error(`${cur} exists and is not a directory`);
+        }
+        catch (e) {
+            if (e.code !== 'ENOENT')
+                throw e;
+            await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
+        }
+    }
+}
+async function writeExclusive(file, data) {
+    // O_EXCL|O_NOFOLLOW: never overwrite, never write through a link.
+    const fh = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
+    try {
+        await fh.writeFile(data);
+    }
+    catch (e) {
+        // A short file (the disk filled part-way) must not stay looking like the artifact.
+        await fh.close().catch(() => undefined);
+        await (0,promises_namespaceObject.unlink)(file).catch(() => undefined);
+        throw e;
+    }
+    await fh.close();
+}
+async function extractTar(stream, dest, limits) {
+    const result = { artifacts: [], truncated: false, refused: [] };
+    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true });
+    const root = external_node_path_default().resolve(dest);
+    let totalBytes = 0;
+    let pos = 0;
+    let pax = {};
+    let longName;
+    while (true) {
+        if (pos + BLOCK > stream.length) {
+            result.truncated = true; // ended without the two zero blocks: cut off by the cap
+            break;
+        }
+        const header = stream.subarray(pos, pos + BLOCK);
+        if (header.every((b) => b === 0))
+            break; // end of archive
+        if (!checksumOk(header)) {
+            result.truncated = true;
+            result.refused.push('(stream): bad tar header checksum, stopped');
+            break;
+        }
+        const size = octal(header, 124, 12);
+        if (size === null) {
+            result.truncated = true;
+            result.refused.push('(stream): unreadable entry size, stopped');
+            break;
+        }
+        const dataStart = pos + BLOCK;
+        const dataEnd = dataStart + size;
+        pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+        const type = String.fromCharCode(header[156] ?? 0);
+        if (dataEnd > stream.length) {
+            result.truncated = true;
+            break;
+        }
+        const data = stream.subarray(dataStart, dataEnd);
+        if (type === 'x') {
+            pax = parsePax(data);
+            continue;
+        }
+        if (type === 'g')
+            continue; // global pax header: nothing we use
+        if (type === 'L') {
+            longName = field(data, 0, data.length);
+            continue;
+        }
+        const prefix = field(header, 345, 155);
+        const rawName = pax.path ?? longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
+        pax = {};
+        longName = undefined;
+        const safe = safeRelativePath(rawName);
+        const shown = JSON.stringify(rawName.slice(0, 200));
+        if ('refused' in safe) {
+            result.refused.push(`${shown}: ${safe.refused}`);
+            continue;
+        }
+        if (type === '5') {
+            if (safe.path)
+                await ensureDirs(root, safe.path).catch((e) => {
+                    const typed = hostResourceError(e);
+                    if (typed)
+                        throw typed;
+                    result.refused.push(`${shown}: ${e.message}`);
+                });
+            continue;
+        }
+        if (type !== '0' && type !== '\0' && type !== '7') {
+            const kinds = {
+                '1': 'hard link',
+                '2': 'symlink',
+                '3': 'device',
+                '4': 'device',
+                '6': 'fifo',
+            };
+            result.refused.push(`${shown}: ${kinds[type] ?? `entry type ${JSON.stringify(type)}`} not allowed`);
+            continue;
+        }
+        if (safe.path === '')
+            continue;
+        if (result.artifacts.length >= limits.maxFiles || totalBytes + size > limits.maxBytes) {
+            result.truncated = true;
+            continue;
+        }
+        try {
+            await ensureDirs(root, external_node_path_default().posix.dirname(safe.path) === '.' ? '' : external_node_path_default().posix.dirname(safe.path));
+            await writeExclusive(external_node_path_default().join(root, safe.path), data);
+        }
+        catch (e) {
+            // The host out of disk, quota or descriptors is not this entry's fault: the run
+            // cannot be recorded honestly, so the error goes up (a typed HOST_* error).
+            const typed = hostResourceError(e, `artifact ${JSON.stringify(safe.path)}`);
+            if (typed)
+                throw typed;
+            result.refused.push(`${shown}: ${e.code ?? e.message}`);
+            continue;
+        }
+        totalBytes += size;
+        result.artifacts.push({
+            path: safe.path,
+            bytes: size,
+            sha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex'),
+        });
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/copy-out.ts
+
+
+
+const extractLimits = (run) => ({
+    maxFiles: run.limits.maxArtifacts,
+    maxBytes: run.limits.outputMb * 1024 * 1024,
+});
+/** Largest tar the output directory can honestly make: its bytes, a header (+ pax header) per entry, the end blocks. */
+function archiveCap(run) {
+    const { maxFiles, maxBytes } = extractLimits(run);
+    return maxBytes + (maxFiles + 16) * 2048 + 10_240;
+}
+/** The artifacts out of the archive the launcher streamed after the script (runc). */
+async function collectFromFrame(run, frame) {
+    if (!frame.ok)
+        return { artifacts: [], truncated: frame.truncated, refused: [`(copy-out): ${frame.problem}`] };
+    const ex = await extractTar(frame.archive, run.collectOutputTo, extractLimits(run));
+    if (frame.tarExitCode !== 0 && frame.archive.length === 0) {
+        ex.refused.push(`(copy-out): tar failed (exit ${frame.tarExitCode})`);
+    }
+    return ex;
+}
+/** The count on the copy's first stderr line (`airlock-frozen N`, printed before tar runs); null when absent. */
+function frozenCount(stderr) {
+    const m = new RegExp(`^${FROZEN_TAG} (\\d{1,6})$`).exec(stderr.split('\n', 1)[0] ?? '');
+    return m ? Number(m[1]) : null;
+}
+/**
+ * The artifacts through a `tar` exec of their own, after the script (runsc). The exec
+ * first stops what the script left running (copyOutExec); if it stopped anything, the
+ * output is refused whole.
+ */
+async function collectByTarExec(run, spec, engine) {
+    let tar;
+    try {
+        tar = await engine.copyOut(spec.name, copyOutExec(spec), archiveCap(run), 120_000);
+    }
+    catch (e) {
+        if (!isEngineFailure(e))
+            throw e;
+        return { artifacts: [], truncated: false, refused: [`(copy-out): ${e.kind}: ${e.message}`] };
+    }
+    const stopped = copyOutFreezes(spec) ? frozenCount(tar.stderr) : 0;
+    if (stopped !== 0) {
+        // Something outlived the script and may have written between its end and this copy:
+        // its writes cannot be told from the script's, so none of the output is taken.
+        const why = stopped === null
+            ? 'the copy did not report which processes outlived the script'
+            : `${stopped} process${stopped === 1 ? '' : 'es'} of the sandbox user outlived the script (stopped before the copy); under gVisor their writes cannot be told from the script's`;
+        return { artifacts: [], truncated: false, refused: [`(copy-out): output refused: ${why}`] };
+    }
+    const ex = await extractTar(tar.data, run.collectOutputTo, extractLimits(run));
+    if (tar.exitCode !== 0 && !tar.truncated && tar.data.length === 0) {
+        const last = tar.stderr.trim().split('\n').at(-1) ?? '';
+        ex.refused.push(`(copy-out): tar failed (exit ${tar.exitCode})${last ? `: ${last}` : ''}`);
+    }
+    return { artifacts: ex.artifacts, truncated: ex.truncated || tar.truncated, refused: ex.refused };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/copy-out-frame.ts
+
+
+/**
+ * Splits the stdout of a run under COPY_OUT_LAUNCHER (src/sandbox/exec-config.ts) back
+ * into the script's own stdout and the tar of its output directory:
+ *
+ *     <script's stdout> <tar, N bytes> "airlock-copy-out N T\n"
+ *
+ * The trailer is read from the end, so nothing the script printed is ever taken for
+ * framing unless it is the very last line (and a script that forges that line gets a
+ * broken archive of its own output, nothing more). What is kept is bounded whatever the
+ * script prints: the first `maxScriptBytes` (the script's stdout cap, as before) and a
+ * window of the last `maxArchiveBytes` + a trailer; an archive larger than that window is
+ * refused whole, never read in part.
+ *
+ * As an OutputCapture it reports the script's part only, so the CommandResult of the exec
+ * (text, byte count, truncation) is exactly what a plain exec of the script would give.
+ */
+/** Longest trailer line: tag, two numbers, separators. */
+const TRAILER_MAX = COPY_OUT_TAG.length + 40;
+const TRAILER_RE = new RegExp(`${COPY_OUT_TAG} (\\d{1,15}|-) (\\d{1,3})\\n$`);
+class FramedStdout {
+    maxScriptBytes;
+    maxArchiveBytes;
+    head;
+    tail = [];
+    tailBytes = 0;
+    rawTotal = 0;
+    parsed = null;
+    constructor(maxScriptBytes, maxArchiveBytes) {
+        this.maxScriptBytes = maxScriptBytes;
+        this.maxArchiveBytes = maxArchiveBytes;
+        this.head = new CappedBuffer(maxScriptBytes);
+    }
+    push(chunk) {
+        this.parsed = null;
+        this.rawTotal += chunk.length;
+        this.head.push(chunk);
+        this.tail.push(chunk);
+        this.tailBytes += chunk.length;
+        // Keep at least the window; drop whole chunks that lie entirely before it.
+        const window = this.maxArchiveBytes + TRAILER_MAX;
+        while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= window) {
+            this.tailBytes -= this.tail.shift().length;
+        }
+    }
+    /** The script's stdout bytes (the archive and trailer excluded, once they are found). */
+    get total() {
+        return this.parse().scriptBytes;
+    }
+    get truncated() {
+        return this.total > this.maxScriptBytes;
+    }
+    toString() {
+        const kept = Math.min(this.total, this.maxScriptBytes);
+        return this.head.toBuffer().subarray(0, kept).toString('utf8');
+    }
+    /** The archive, or why there is none. Call once the stream has ended. */
+    archive() {
+        return this.parse().frame;
+    }
+    parse() {
+        this.parsed ??= this.split();
+        return this.parsed;
+    }
+    split() {
+        const tail = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail);
+        this.tail = [tail];
+        const tailStart = this.rawTotal - tail.length;
+        const end = tail.subarray(Math.max(0, tail.length - TRAILER_MAX)).toString('latin1');
+        const at = end.lastIndexOf(`${COPY_OUT_TAG} `);
+        const m = at === -1 ? null : TRAILER_RE.exec(end.slice(at));
+        const refused = (scriptBytes, problem, truncated = false) => ({
+            scriptBytes,
+            frame: { ok: false, problem, truncated },
+        });
+        if (!m) {
+            // The launcher did not get to the end (killed, or the script killed it).
+            return refused(this.rawTotal, 'the copy-out did not complete (no archive trailer on the stream)');
+        }
+        const tarExitCode = Number(m[2]);
+        const trailerBytes = end.length - at;
+        if (m[1] === '-') {
+            // tar failed before it counted: what it wrote (if anything) cannot be told from the script's.
+            return refused(this.rawTotal - trailerBytes, `tar could not archive the output directory (exit ${tarExitCode})`);
+        }
+        const archiveBytes = Number(m[1]);
+        const scriptBytes = this.rawTotal - trailerBytes - archiveBytes;
+        if (scriptBytes < 0) {
+            return refused(this.rawTotal, 'the archive trailer is malformed (longer than the stream)');
+        }
+        if (archiveBytes > this.maxArchiveBytes || scriptBytes < tailStart) {
+            return refused(scriptBytes, `the output archive (${archiveBytes} bytes) is larger than the copy-out cap (${this.maxArchiveBytes} bytes)`, true);
+        }
+        const from = scriptBytes - tailStart;
+        return {
+            scriptBytes,
+            frame: { ok: true, archive: tail.subarray(from, from + archiveBytes), tarExitCode },
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/engine-leftovers.ts
+
+
+
+
+const HOST_ROOTS = {
+    proc: '/proc',
+    dockerStore: '/var/lib/docker/containers',
+    runcState: '/run/docker/runtime-runc/moby',
+};
+const engine_leftovers_ID_RE = /^[0-9a-f]{64}$/;
+/** The pids in a `cgroup.procs` file (one decimal per line). */
+function parseCgroupProcs(text) {
+    const pids = [];
+    for (const line of text.split('\n')) {
+        if (!/^\d+$/.test(line.trim()))
+            continue;
+        const pid = Number(line.trim());
+        if (Number.isSafeInteger(pid) && pid > 0)
+            pids.push(pid);
+    }
+    return pids;
+}
+/** The container id a runtime shim serves, from its NUL-separated argv; null for any other process. */
+function shimContainerId(cmdline) {
+    const argv = cmdline.toString('utf8').split('\0');
+    if (!(0,external_node_path_namespaceObject.basename)(argv[0] ?? '').startsWith('containerd-shim'))
+        return null;
+    const i = argv.indexOf('-id');
+    const id = i >= 0 ? argv[i + 1] : undefined;
+    return id !== undefined && engine_leftovers_ID_RE.test(id) ? id : null;
+}
+/** Name, id and labels from Docker's `config.v2.json`; null when it is not one. */
+function parseDockerStoreConfig(text) {
+    let c;
+    try {
+        c = JSON.parse(text);
+    }
+    catch {
+        return null;
+    }
+    if (typeof c?.ID !== 'string' || !engine_leftovers_ID_RE.test(c.ID) || typeof c.Name !== 'string')
+        return null;
+    const labels = {};
+    const raw = c.Config?.Labels;
+    if (raw && typeof raw === 'object')
+        for (const [k, v] of Object.entries(raw))
+            if (typeof v === 'string')
+                labels[k] = v;
+    return { id: c.ID, name: c.Name.replace(/^\//, ''), labels };
+}
+/** The cgroup dirs runc recorded for a container (pids controller first); [] when not one. */
+function runcCgroupDirs(stateJson) {
+    let s;
+    try {
+        s = JSON.parse(stateJson);
+    }
+    catch {
+        return [];
+    }
+    const paths = s?.cgroup_paths;
+    if (!paths || typeof paths !== 'object')
+        return [];
+    const entries = Object.entries(paths);
+    const ordered = [...entries.filter(([k]) => k === 'pids'), ...entries.filter(([k]) => k !== 'pids')];
+    return ordered.map(([, v]) => v).filter((v) => typeof v === 'string' && v.startsWith('/'));
+}
+const engine_leftovers_readText = (file) => (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => null);
+/** The first cgroup of the container that can be read, and the processes in it. */
+async function cgroupProcs(id, roots) {
+    const dirs = cgroupCandidates(id).map((c) => c.dir);
+    const state = await engine_leftovers_readText((0,external_node_path_namespaceObject.join)(roots.runcState, id, 'state.json'));
+    if (state !== null)
+        dirs.push(...runcCgroupDirs(state));
+    for (const dir of dirs) {
+        const text = await engine_leftovers_readText((0,external_node_path_namespaceObject.join)(dir, 'cgroup.procs'));
+        if (text !== null)
+            return { dir, pids: parseCgroupProcs(text) };
+    }
+    return null;
+}
+/** Shim pids by the container id they serve, among `ids` (one pass over /proc). */
+async function shimsOf(ids, roots) {
+    const found = new Map();
+    const entries = await (0,promises_namespaceObject.readdir)(roots.proc).catch(() => []);
+    for (const entry of entries) {
+        if (!/^\d+$/.test(entry))
+            continue;
+        const cmdline = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(roots.proc, entry, 'cmdline')).catch(() => null);
+        const id = cmdline ? shimContainerId(cmdline) : null;
+        if (id !== null && ids.has(id))
+            found.set(id, [...(found.get(id) ?? []), Number(entry)]);
+    }
+    return found;
+}
+/** Ids, from the engine's store, of containers with one of `names` and our run id label. */
+async function idsFromStore(names, runId, roots) {
+    const byName = new Map();
+    const entries = await (0,promises_namespaceObject.readdir)(roots.dockerStore).catch(() => []);
+    for (const entry of entries) {
+        if (!engine_leftovers_ID_RE.test(entry))
+            continue;
+        const text = await engine_leftovers_readText((0,external_node_path_namespaceObject.join)(roots.dockerStore, entry, 'config.v2.json'));
+        const c = text === null ? null : parseDockerStoreConfig(text);
+        if (c && c.id === entry && names.has(c.name) && c.labels[RUN_ID_LABEL] === runId)
+            byName.set(c.name, c.id);
+    }
+    return byName;
+}
+/**
+ * What is left on this host of `containers` (this run's, by name and id when known),
+ * read from host state only: no engine call, nothing killed. A container with no
+ * process left and no shim is not listed. Never throws.
+ */
+async function findEngineLeftovers(containers, runId, roots = HOST_ROOTS) {
+    const noId = new Set(containers.filter((c) => c.id === null).map((c) => c.name));
+    const stored = noId.size > 0 ? await idsFromStore(noId, runId, roots) : new Map();
+    const resolved = containers.map((c) => ({
+        name: c.name,
+        id: c.id !== null && engine_leftovers_ID_RE.test(c.id) ? c.id : (stored.get(c.name) ?? null),
+    }));
+    const shims = await shimsOf(new Set(resolved.flatMap((c) => (c.id ? [c.id] : []))), roots);
+    const out = [];
+    for (const { name, id } of resolved) {
+        if (id === null)
+            continue;
+        const cg = await cgroupProcs(id, roots);
+        const shimPids = shims.get(id) ?? [];
+        if ((cg?.pids.length ?? 0) === 0 && shimPids.length === 0)
+            continue;
+        out.push({ name, id, pids: cg?.pids ?? [], cgroupDir: cg?.dir ?? null, shimPids });
+    }
+    return out;
+}
+/** For the run's `reason`: what is left, what Airlock will not do, and what a person does. */
+function describeEngineLeftovers(leftovers) {
+    if (leftovers.length === 0)
+        return 'no process of its container is left on this host';
+    const each = leftovers.map((l) => {
+        const procs = `${l.pids.length} process${l.pids.length === 1 ? '' : 'es'}${l.pids.length ? ` (pids ${l.pids.slice(0, 20).join(' ')})` : ''}`;
+        const where = l.cgroupDir ? ` in cgroup ${l.cgroupDir}` : '';
+        const shim = l.shimPids.length ? `, held by runtime shim pid ${l.shimPids.join(' ')}` : '';
+        return `container ${l.name} (${(l.id ?? '').slice(0, 12)}) still has ${procs}${where}${shim}`;
+    });
+    const names = leftovers.map((l) => l.name).join(' ');
+    return (`${each.join('; ')}. Airlock cannot remove these without the engine and does not kill host ` +
+        `processes it cannot prove are its own: restart the engine (it re-adopts them), then ` +
+        `\`docker rm -f ${names}\` (the next airlock run's orphan sweep also removes them); ` +
+        'see docs/hardening.md, "When the engine itself dies"');
+}
+/**
+ * A run's result once its engine died (status `error` already): typed `engine-gone`,
+ * and, when its container could not be removed (`container` not null), what is left of
+ * it on the host, in `engineLeftovers` and the reason.
+ */
+async function withEngineLeftovers(result, container, runId, roots = HOST_ROOTS) {
+    if (container === null)
+        return { ...result, engineFailure: 'engine-gone' };
+    const leftovers = await findEngineLeftovers([container], runId, roots);
+    const note = `engine died: ${describeEngineLeftovers(leftovers)}`;
+    return {
+        ...result,
+        engineFailure: 'engine-gone',
+        engineLeftovers: leftovers,
+        reason: result.reason ? `${result.reason}; ${note}` : note,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/engine-select.ts
+
+
+
+const ENGINE_KINDS = (/* unused pure expression or super */ null && (['docker', 'podman']));
+/** Rootful Podman's API socket, where scripts/setup.sh starts `podman system service`. */
+const PODMAN_ROOTFUL_SOCKET = '/run/podman/podman.sock';
+function parseEngine(text, where) {
+    if (text === undefined || text === '' || text === 'auto')
+        return undefined;
+    if (text !== 'docker' && text !== 'podman') {
+        throw new errors_UserError('INPUT_INVALID', `${where}: expected 'docker', 'podman' or 'auto', got '${text}'`);
+    }
+    return text;
+}
+/**
+ * Podman's socket: CONTAINER_HOST (the variable `podman --remote` reads; a rootless
+ * user's socket is /run/user/UID/podman/podman.sock) when it is a local unix:// path,
+ * else the rootful default.
+ */
+function podmanSocket(env = process.env) {
+    const host = env.CONTAINER_HOST;
+    if (host === undefined || host === '')
+        return PODMAN_ROOTFUL_SOCKET;
+    const socket = host.startsWith('unix://') ? host.slice('unix://'.length) : '';
+    if (!external_node_path_default().isAbsolute(socket)) {
+        throw new errors_UserError('INPUT_INVALID', `CONTAINER_HOST: expected unix:///absolute/path/podman.sock (Airlock talks to a local Podman only), got '${host}'`);
+    }
+    return socket;
+}
+/** True when a Podman service (not Docker) answers on the socket. */
+async function podmanAnswers(socket) {
+    const api = await EngineApi.connect(socket, 3000);
+    if (api === null)
+        return false;
+    // Docker answers /_ping too; only Podman serves its libpod API beside the compat one.
+    const r = await api.request('GET', '/libpod/_ping', undefined, 5000).catch(() => null);
+    return r?.status === 200;
+}
+async function dockerAnswers(socket) {
+    return (await EngineApi.connect(socket, 3000)) !== null;
+}
+let current = 'docker';
+/** The seccomp profile file of Podman's containers (null: none set up). */
+let podmanSeccomp = null;
+/**
+ * DOCKER_HOST and DOCKER_CONTEXT as they were before Podman was selected, and the
+ * DOCKER_HOST set for it (null: not switched).
+ */
+let original = null;
+const PODMAN_HINT = 'start it with `podman --runtime runc system service --time=0 unix:///run/podman/podman.sock &` (bash scripts/setup.sh does)';
+/**
+ * The engine to use. Named: that one (Podman must answer now; Docker's own check
+ * follows in the gate and names its problem, DOCKER_UNAVAILABLE). Not named: Docker
+ * when the user configured one (DOCKER_HOST, a context); else the one whose socket
+ * answers when only one does, Docker when both do (or neither: its check then says
+ * what is missing). `probeDockerAt` replaces Docker's default socket in that probe
+ * (tests: a host whose Docker is absent).
+ */
+async function selectEngine(requested, env = process.env, probeDockerAt) {
+    // Docker as the user configured it, not as an earlier Podman selection set it.
+    const own = original !== null && env.DOCKER_HOST === original.ours
+        ? { ...env, DOCKER_HOST: original.host, DOCKER_CONTEXT: original.context }
+        : env;
+    const dockerSocket = localEngineSocket(own);
+    if (requested === 'docker')
+        return { kind: 'docker', socket: dockerSocket, how: 'requested' };
+    const podman = podmanSocket(env);
+    if (requested === 'podman') {
+        if (!(await podmanAnswers(podman))) {
+            throw new errors_UserError('ENGINE_UNAVAILABLE', `sandbox engine podman: no Podman service answers on ${podman}; ${PODMAN_HINT}`);
+        }
+        return { kind: 'podman', socket: podman, how: 'requested' };
+    }
+    // DOCKER_HOST or a context is the user's explicit choice of a Docker engine.
+    const configured = Boolean(own.DOCKER_HOST) || Boolean(own.DOCKER_CONTEXT) || dockerSocket === null;
+    if (configured)
+        return { kind: 'docker', socket: dockerSocket, how: 'detected' };
+    const probe = probeDockerAt ?? dockerSocket;
+    const [docker, pod] = await Promise.all([dockerAnswers(probe), podmanAnswers(podman)]);
+    if (pod && !docker)
+        return { kind: 'podman', socket: podman, how: 'detected' };
+    return { kind: 'docker', socket: dockerSocket, how: 'detected' };
+}
+/** The engine `useEngine` selected for this process (Docker until then). */
+function selectedEngine() {
+    return current;
+}
+function restore(env, key, value) {
+    if (value === undefined)
+        delete env[key];
+    else
+        env[key] = value;
+}
+/**
+ * Makes `choice` this process's engine. For Podman: DOCKER_HOST names its socket (a
+ * selected context would override it, so it is set to default) and the cached Engine
+ * API client is dropped; selecting Docker again puts both variables back.
+ * `seccompProfile`: the profile file Podman's containers get (src/sandbox/podman-seccomp.ts).
+ */
+function useEngine(choice, env = process.env, seccompProfile) {
+    current = choice.kind;
+    podmanSeccomp = choice.kind === 'podman' ? (seccompProfile ?? null) : null;
+    if (choice.kind === 'podman' && choice.socket !== null) {
+        const ours = `unix://${choice.socket}`;
+        original ??= { host: env.DOCKER_HOST, context: env.DOCKER_CONTEXT, ours };
+        original.ours = ours;
+        env.DOCKER_HOST = ours;
+        env.DOCKER_CONTEXT = 'default';
+    }
+    else if (original !== null) {
+        restore(env, 'DOCKER_HOST', original.host);
+        restore(env, 'DOCKER_CONTEXT', original.context);
+        original = null;
+    }
+}
+/**
+ * The container spec for the selected engine. Podman (rootful) adds:
+ * - a user namespace of its own (`UsernsMode: auto`): every container gets its own unused
+ *   range of host uids (from the `containers` entries of /etc/subuid and /etc/subgid), so
+ *   the sandbox uid 10001 is an unprivileged, unshared host uid and a process that escapes
+ *   the container is nobody on the host (Podman 4.3's compat API honours "auto").
+ * - an explicit nproc ulimit: Podman otherwise copies the service's own rlimits, which
+ *   root without CAP_SYS_RESOURCE (these runners) cannot set, and every start fails. The
+ *   pids limit stays the real bound on processes.
+ * - the seccomp profile as a file: Podman's compat API reads `seccomp=` as a path on the
+ *   service's host (it refuses the JSON inline that Docker takes). The file holds
+ *   Airlock's own profile (src/sandbox/seccomp-file.ts). Without it no Podman container
+ *   is made.
+ */
+function engineSpec(spec, engine = current, seccompFile = podmanSeccomp) {
+    if (engine === 'docker')
+        return spec;
+    if (seccompFile === null)
+        throw new Error('Podman selected without its seccomp profile (prepareSandboxEngine)');
+    return {
+        ...spec,
+        usernsMode: 'auto',
+        limits: {
+            ...spec.limits,
+            ulimits: [
+                ...spec.limits.ulimits.filter((u) => u.name !== 'nproc'),
+                { name: 'nproc', soft: 4096, hard: 4096 },
+            ],
+        },
+        securityOpt: [...spec.securityOpt.filter((o) => !o.startsWith('seccomp=')), `seccomp=${seccompFile}`],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/run-hardened.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * One script (or scanner) in a hardened container (src/sandbox/container-spec.ts for
+ * the container, exec-config.ts for what runs in it). Never throws for anything the
+ * script or the engine does: every outcome is an ExecutionResult, classified from typed
+ * engine outcomes (EngineFailure.kind), never from text a script could print. Throws
+ * only for an invalid run (UserError), before any container exists.
+ */
+const sha256 = (text) => (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+function base(run, name) {
+    return {
+        status: 'error',
+        exitCode: null,
+        durationMs: 0,
+        peakMemoryBytes: null,
+        stdout: '',
+        stderr: '',
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        stdoutBytes: 0,
+        stderrBytes: 0,
+        stdoutSha256: sha256(''),
+        stderrSha256: sha256(''),
+        artifacts: [],
+        artifactsTruncated: false,
+        runtime: run.sandbox.runtime,
+        profile: run.profile,
+        containerName: name,
+    };
+}
+/** The result of a run that was never started (the gate was cancelled first). */
+function notStartedResult(run, reason) {
+    return { ...base(run, ''), reason };
+}
+function createFailure(run, e) {
+    if (isEngineFailure(e, 'image-missing')) {
+        return `image ${run.sandbox.image} is not present in the local Docker engine: run \`airlock image build\``;
+    }
+    if (isEngineFailure(e, 'runtime-missing')) {
+        return `the Docker engine has no runtime '${run.sandbox.runtime}': register it (scripts/setup.sh)`;
+    }
+    return `the container engine could not create the sandbox: ${e instanceof Error ? e.message : String(e)}`;
+}
+/** Why an exec the engine could not carry through is the sandbox's `error`, by kind. */
+const EXEC_FAILURE_REASON = {
+    'engine-gone': 'the Docker engine stopped answering while the script ran',
+    'exec-failed': 'the engine could not start the command',
+    'container-missing': 'the sandbox container went away while the script ran',
+    'image-missing': 'the image went away while the script ran',
+    'runtime-missing': 'the runtime went away while the script ran',
+    refused: 'the engine refused the exec',
+};
+function classify(r, oomKills, died) {
+    if (r.exec.timedOut)
+        return { status: 'timeout', reason: 'the wall-clock timeout was reached; the container was killed' };
+    if ((oomKills ?? 0) > 0 || died?.oomKilled) {
+        return { status: 'oom', reason: 'the memory limit was exceeded: the kernel OOM killer ended the script' };
+    }
+    if (died)
+        return { status: 'error', reason: 'the sandbox container stopped while the script ran' };
+    if (r.failure)
+        return { status: 'error', reason: `${EXEC_FAILURE_REASON[r.failure.kind]}: ${r.failure.message}` };
+    if (r.exec.exitCode === 0)
+        return { status: 'success' };
+    return {
+        status: 'failure',
+        reason: r.exec.exitCode === null ? 'no exit status' : `exit code ${r.exec.exitCode}`,
+    };
+}
+/**
+ * The script's exec under the wall-clock timeout (on timeout the container is removed:
+ * stopping our reading does not stop the process inside). Under gVisor an OOM ends the
+ * whole sandbox and the exec may hang (runsc's WaitPID loses its peer), so for runsc a
+ * concurrent wait notices the sandbox's end and stops the exec.
+ */
+async function execScript(run, name, engine, cfg, framed) {
+    const startedAt = performance.now();
+    const out = framed ?? new CappedBuffer(run.limits.maxOutputBytes);
+    const err = new CappedBuffer(run.limits.maxOutputBytes);
+    const stop = new AbortController();
+    let timedOut = false;
+    let sandboxEnded = false;
+    let removal = Promise.resolve();
+    const timer = setTimeout(() => {
+        timedOut = true;
+        removal = removeContainer(engine, name);
+        stop.abort();
+    }, run.limits.timeoutSeconds * 1000);
+    const gvisor = run.sandbox.runtime === 'runsc';
+    let execDone = false;
+    // gVisor: poll the container's state while the exec runs. Not the engine's wait call:
+    // a wait request left open delayed the copy-out exec's end under runsc by minutes, and
+    // one abandoned mid-way ended the sandbox (both seen with Engine 20.10).
+    const stopped = async () => {
+        const state = await engine.inspect(name).catch(() => null);
+        if (!state || state.running || timedOut)
+            return false;
+        sandboxEnded = true;
+        stop.abort();
+        return true;
+    };
+    const watch = gvisor ? setInterval(() => void (execDone || stopped()), 500) : undefined;
+    let exitCode = null;
+    let failure;
+    try {
+        const sinks = { stdout: (c) => out.push(c), stderr: (c) => err.push(c) };
+        exitCode = (await engine.exec(name, cfg, sinks, { signal: stop.signal })).exitCode;
+        // gVisor: a lost exec may also return on its own, failing, a moment before the
+        // sandbox's end is seen: give the wait a short while to see it.
+        for (let i = 0; gvisor && exitCode !== 0 && !timedOut && i < 6; i++) {
+            if (await stopped())
+                break;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+    }
+    catch (e) {
+        if (isEngineFailure(e))
+            failure = e;
+        else if (!(stop.signal.aborted && (timedOut || sandboxEnded)))
+            throw e;
+    }
+    finally {
+        execDone = true;
+        clearTimeout(timer);
+        clearInterval(watch);
+        // A timed-out run returns only once its container is really gone.
+        await removal;
+    }
+    const exec = capturedResult('engine-exec', cfg.cmd, out, err, {
+        exitCode: timedOut || sandboxEnded ? null : exitCode,
+        signal: null,
+        timedOut,
+        startedAt,
+    });
+    return { exec, failure: timedOut || sandboxEnded ? undefined : failure, sandboxEnded };
+}
+/**
+ * Creates and starts the container for `run`. Never rejects for anything the engine
+ * does: a failure to create is reported by `run()` as an `error` result. Throws only for
+ * an invalid run (UserError), before any container. `idleSeconds` extends the keeper's
+ * lifetime by how long it may wait for its script.
+ */
+async function startSandbox(run, idleSeconds = 0, engine = defaultEngine()) {
+    // throws UserError when invalid; plus what the selected engine needs (Podman: userns, nproc, seccomp file)
+    const spec = engineSpec(containerSpecFor(run, newContainerIds(run.label), idleSeconds));
+    const exec = scriptExec(run, spec);
+    trackContainer(spec.name, engine); // before create: an interrupt while creating is covered too
+    let created;
+    try {
+        const id = await engine.create(spec);
+        await engine.start(id);
+        created = { id };
+    }
+    catch (error) {
+        created = { error };
+    }
+    let used = false;
+    const finish = async (removal) => {
+        if (removal === 'background')
+            removeInBackground(spec.name);
+        else if (await removeContainer(engine, spec.name))
+            untrackContainer(spec.name);
+    };
+    return {
+        name: spec.name,
+        async run(removal = 'await') {
+            if (used)
+                throw new Error(`sandbox ${spec.name} was already used`);
+            used = true;
+            let result;
+            try {
+                result =
+                    'error' in created
+                        ? { ...base(run, spec.name), reason: createFailure(run, created.error) }
+                        : await runInContainer(run, spec, engine, exec, created.id);
+            }
+            catch (e) {
+                await finish(removal);
+                throw e;
+            }
+            const engineDied = result.engineFailure === 'engine-gone' ||
+                ('error' in created && isEngineFailure(created.error, 'engine-gone'));
+            if (!engineDied) {
+                await finish(removal);
+                return result;
+            }
+            // The engine died under this run: one removal attempt (it ends at the first
+            // engine-gone answer), then name what is left on the host, read without the engine.
+            await finish('await');
+            const left = liveContainers().includes(spec.name);
+            const id = 'id' in created ? created.id : null;
+            return withEngineLeftovers(result, left ? { name: spec.name, id } : null, spec.labels[RUN_ID_LABEL] ?? '');
+        },
+        async discard() {
+            if (used)
+                return;
+            used = true;
+            await finish('await');
+        },
+    };
+}
+async function runInContainer(run, spec, engine, cfg, containerId) {
+    const result = base(run, spec.name);
+    // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
+    const framed = usesCopyOutLauncher(run)
+        ? new FramedStdout(run.limits.maxOutputBytes, archiveCap(run))
+        : undefined;
+    const r = await execScript(run, spec.name, engine, cfg, framed);
+    const { exec } = r;
+    const stats = await readCgroupStats(containerId);
+    // No cgroup, or gVisor said its sandbox ended: ask the engine what happened (gVisor
+    // ends the whole sandbox on OOM). Skipped on the normal path to save a round trip.
+    const askEngine = !exec.timedOut && (stats.dir === null || r.sandboxEnded);
+    const state = askEngine ? await engine.inspect(spec.name).catch(() => null) : null;
+    const died = state && !state.running ? state : null;
+    const c = classify(r, stats.oomKills, died);
+    Object.assign(result, {
+        status: c.status,
+        reason: c.reason,
+        // Typed, for callers that must tell "the command does not exist in the image" (a
+        // scanner the image lacks) from a run that failed: never read from any output text.
+        ...(r.failure ? { engineFailure: r.failure.kind } : {}),
+        exitCode: exec.exitCode,
+        durationMs: exec.durationMs,
+        peakMemoryBytes: stats.peakMemoryBytes,
+        stdout: exec.stdout,
+        stderr: exec.stderr,
+        stdoutTruncated: exec.stdoutTruncated,
+        stderrTruncated: exec.stderrTruncated,
+        stdoutBytes: exec.stdoutBytes,
+        stderrBytes: exec.stderrBytes,
+        stdoutSha256: sha256(exec.stdout),
+        stderrSha256: sha256(exec.stderr),
+    });
+    if (c.reason === undefined)
+        delete result.reason;
+    if (run.collectOutputTo && !exec.timedOut && !died && !r.failure) {
+        const out = framed
+            ? await collectFromFrame(run, framed.archive())
+            : await collectByTarExec(run, spec, engine);
+        result.artifacts = out.artifacts;
+        result.artifactsTruncated = out.truncated;
+        if (out.refused.length > 0) {
+            const note = `output entries refused: ${out.refused.slice(0, 10).join('; ')}`;
+            result.reason = result.reason ? `${result.reason}; ${note}` : note;
+        }
+    }
+    return result;
+}
+/** One script (or scanner) in a fresh hardened container, removed before this returns. */
+async function runHardened(run, engine = defaultEngine()) {
+    return (await startSandbox(run, 0, engine)).run('await');
+}
+
+;// CONCATENATED MODULE: ./src/gate/cancel.ts
+
+
+
+/**
+ * Cancellation of a gate run (job cancelled in GitHub Actions, Ctrl-C, SIGTERM from a CI
+ * system). GitHub sends SIGINT, then SIGTERM about 7.5 s later, then SIGKILL about 2.5 s
+ * after that; a SIGKILL cannot be caught, so the gate must be done before it.
+ *
+ * The first SIGINT or SIGTERM aborts the `AbortSignal` the pipeline threads through its
+ * stages and removes every live sandbox container at once (the scripts' and scanners'
+ * execs end with them). The pipeline then stops starting runs, records the in-flight
+ * ones as `cancelled`, writes the partial report, summary and a `run.end` entry saying
+ * so, and returns; the entry point exits non-zero. Later signals are only logged: the
+ * cleanup already under way is what they ask for. If it has not finished by the
+ * deadline, the process exits anyway; the exit hooks remove what is left (containers:
+ * src/sandbox/containers.ts; staged copies: src/gate/stage.ts).
+ */
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'];
+/** Below GitHub's 7.5 s from SIGINT to SIGTERM, and well below the 10 s to SIGKILL. */
+const CANCEL_DEADLINE_MS = 7_000;
+/** The abort reason a cancelled gate carries: which signal ended it. */
+class GateCancelled extends Error {
+    signalName;
+    constructor(signalName) {
+        super(`cancelled by ${signalName}`);
+        this.signalName = signalName;
+        this.name = 'GateCancelled';
+    }
+}
+/** The signal that cancelled the run, or undefined when it was not cancelled. */
+function cancelledBy(signal) {
+    if (!signal?.aborted)
+        return undefined;
+    return signal.reason instanceof GateCancelled ? signal.reason.signalName : 'SIGTERM';
+}
+/** Shell convention for a process ended by a signal: 130 for SIGINT, 143 for SIGTERM. */
+function exitCodeFor(signalName) {
+    return 128 + ((external_node_os_default()).constants.signals[signalName] ?? 15);
+}
+/** Installs the SIGINT/SIGTERM handlers for one gate run. */
+function cancelOnSignals(opts = {}) {
+    const controller = new AbortController();
+    const log = opts.log ?? (() => undefined);
+    let deadline;
+    const onSignal = (signalName) => {
+        if (controller.signal.aborted) {
+            log(`${signalName} received again: the cancellation is already cleaning up`);
+            return;
+        }
+        log(`${signalName}: cancelling: stopping the sandboxed runs, then writing the partial report`);
+        controller.abort(new GateCancelled(signalName));
+        void removeLiveContainers();
+        deadline = setTimeout(() => {
+            log(`cancellation did not finish within ${opts.deadlineMs ?? CANCEL_DEADLINE_MS} ms: exiting`);
+            process.exit(exitCodeFor(signalName));
+        }, opts.deadlineMs ?? CANCEL_DEADLINE_MS);
+        // Never the thing that keeps a finished process alive.
+        deadline.unref();
+    };
+    ownSignals(true);
+    for (const s of CANCEL_SIGNALS)
+        process.on(s, onSignal);
+    return {
+        signal: controller.signal,
+        dispose() {
+            for (const s of CANCEL_SIGNALS)
+                process.off(s, onSignal);
+            ownSignals(false);
+            if (deadline)
+                clearTimeout(deadline);
+        },
+    };
+}
+/**
+ * The result of a run the cancellation interrupted. A run that still succeeded had
+ * finished before the signal reached it and keeps `success`; anything else it ended
+ * with (a non-zero exit because its container was removed, an engine error) is the
+ * cancellation's doing, so it is `cancelled`, never `failure`: cancelling a job must
+ * not look like a failing script or feed the failure alert.
+ */
+function asCancelled(result, signalName) {
+    if (result.status === 'success' || result.status === 'cancelled')
+        return result;
+    const was = result.reason ? `; the run ended as ${result.status}: ${result.reason}` : '';
+    return { ...result, status: 'cancelled', reason: `cancelled by ${signalName} while running${was}` };
+}
+/**
+ * A runner that starts nothing once the gate is cancelled: a scanner asked to run then
+ * gets an `error` result (the scan did not complete, so nothing is trusted to run).
+ */
+function cancellableRunner(runner, signal) {
+    return async (spec) => {
+        const by = cancelledBy(signal);
+        if (by)
+            return notStartedResult(spec, `not started: the gate was cancelled by ${by}`);
+        return runner(spec);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/discover/workspace-paths.ts
+
+
+
+async function openWorkspace(dir) {
+    const given = (0,external_node_path_namespaceObject.resolve)(dir);
+    try {
+        const real = await (0,promises_namespaceObject.realpath)(given);
+        if (!(await (0,promises_namespaceObject.stat)(real)).isDirectory())
+            throw new Error('not a directory');
+        return { given, real };
+    }
+    catch (e) {
+        throw new errors_UserError('PATH_INVALID', `workspace ${given} is not a readable directory`, { cause: e });
+    }
+}
+/** `child` relative to `root` with forward slashes, or null when it is not inside (or is root itself: ''). */
+function insideRelative(root, child) {
+    const rel = (0,external_node_path_namespaceObject.relative)(root, child);
+    if (rel === '')
+        return '';
+    if (rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel))
+        return null;
+    return rel.split(external_node_path_namespaceObject.sep).join('/');
+}
+/** Resolves a path the user named (relative to the workspace, or absolute inside it), lexically. */
+function resolveNamed(ws, p) {
+    const abs = (0,external_node_path_namespaceObject.resolve)(ws.given, p);
+    if (insideRelative(ws.given, abs) === null && insideRelative(ws.real, abs) === null) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${JSON.stringify(p)} is outside the workspace ${ws.given}`);
+    }
+    return abs;
+}
+/** Real path of `abs` if it stays inside the workspace after every symlink is resolved, else null. */
+async function realInside(ws, abs) {
+    const real = await (0,promises_namespaceObject.realpath)(abs);
+    const rel = insideRelative(ws.real, real);
+    return rel === null ? null : { real, rel };
+}
+/**
+ * A glob pattern made workspace-relative. fast-glob would happily walk `../**` or
+ * `/etc/**`, so those are refused before globbing; links inside the tree are
+ * checked per match afterwards.
+ */
+function relativePattern(ws, pattern) {
+    let rel = pattern;
+    for (const root of [ws.given, ws.real]) {
+        if (rel.startsWith(`${root}/`))
+            rel = rel.slice(root.length + 1);
+    }
+    if (rel.startsWith('/') || rel.split('/').includes('..')) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `pattern ${JSON.stringify(pattern)} reaches outside the workspace`);
+    }
+    return rel.replace(/^(\.\/)+/, '');
+}
+
+;// CONCATENATED MODULE: ./src/discover/changed-files.ts
+
+
+
+
+/**
+ * The Python files a pull request added, changed or renamed (not deleted): what a
+ * PR gate should cover. Uses the git CLI through the one hardened wrapper (src/exec/git.ts).
+ *
+ * Refs come from the event payload or the user; a ref like `--output=/tmp/x` would
+ * be read by git as an option, so each ref is resolved on its own with
+ * `--end-of-options` first and only the resulting commit ids reach `git diff`.
+ */
+// Names are NUL-separated (-z) and may be long; a diff listing more than this is not a PR to gate file by file.
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+const git = (cwd, args) => git_runGit(cwd, args, { maxOutputBytes: MAX_OUTPUT_BYTES });
+async function resolveCommit(cwd, ref, what) {
+    if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref)) {
+        throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a valid git ref`);
+    }
+    const id = await tryResolveCommit(cwd, ref);
+    if (id === undefined) {
+        throw new errors_UserError('GIT_FAILED', `${what} ref ${JSON.stringify(ref)} is not a commit in ${cwd} (a shallow clone? fetch it, e.g. actions/checkout fetch-depth: 0)`);
+    }
+    return id;
+}
+/**
+ * Workspace-relative paths (forward slashes, sorted) of `.py` and `.ipynb` files added, modified
+ * or renamed between the merge base of `base` and `head`, and `head`. Throws
+ * `UserError` GIT_FAILED when git cannot answer (not a repository, unknown ref, no
+ * merge base in a shallow clone).
+ */
+async function changedPythonFiles(opts) {
+    const ws = await openWorkspace(opts.workspace);
+    const base = await resolveCommit(ws.real, opts.base, 'base');
+    const head = await resolveCommit(ws.real, opts.head, 'head');
+    const r = await git(ws.real, [
+        'diff',
+        '--name-only',
+        '-z', // names can hold newlines and quotes; NUL cannot appear in one
+        '--no-ext-diff',
+        '--no-textconv',
+        '-M', // a renamed script is reported under its new name, whatever diff.renames says
+        '--diff-filter=ACMR',
+        '--relative', // paths relative to the workspace, which may be a subfolder of the repository
+        `${base}...${head}`,
+        '--',
+        '*.py',
+        '*.ipynb',
+    ]);
+    if (r.exitCode !== 0 || r.timedOut) {
+        throw new errors_UserError('GIT_FAILED', `listing changed files failed: ${run_command_describeFailure(r)}`);
+    }
+    if (r.stdoutTruncated) {
+        throw new errors_UserError('GIT_FAILED', `the diff lists more than ${MAX_OUTPUT_BYTES} bytes of file names`);
+    }
+    const names = r.stdout.split('\0').filter((n) => n.endsWith('.py') || n.endsWith('.ipynb'));
+    return [...new Set(names)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+// EXTERNAL MODULE: ./node_modules/fast-glob/out/index.js
+var out = __nccwpck_require__(25648);
+var out_default = /*#__PURE__*/__nccwpck_require__.n(out);
+;// CONCATENATED MODULE: ./src/notebook/statement-starts.ts
+/**
+ * Which lines of a cell begin a new Python statement, rather than continue one (inside
+ * brackets, after a backslash, inside a triple-quoted string). IPython only reads `!`
+ * and `%` as escapes at the start of a statement; `!= b` or `% n` on a continuation
+ * line is Python, and reading it as a shell escape would block a harmless notebook.
+ *
+ * A small scanner, not a full tokenizer: it tracks string literals (', ", ''' and """,
+ * with backslash escapes), comments, bracket depth and trailing backslashes, which is
+ * all that decides where a logical line starts. Unbalanced input (a syntax error)
+ * only makes it see fewer statement starts; the scanners report the syntax error.
+ */
+function statementStarts(lines) {
+    const starts = [];
+    let depth = 0;
+    let triple;
+    let backslash = false;
+    for (const line of lines) {
+        starts.push(depth === 0 && triple === undefined && !backslash);
+        backslash = false;
+        let i = 0;
+        while (i < line.length) {
+            const c = line[i];
+            if (triple !== undefined) {
+                if (c === '\\')
+                    i += 2;
+                else if (line.startsWith(triple, i)) {
+                    i += 3;
+                    triple = undefined;
+                }
+                else
+                    i += 1;
+                continue;
+            }
+            if (c === '#')
+                break;
+            if (c === '"' || c === "'") {
+                if (line.startsWith(c.repeat(3), i)) {
+                    triple = c.repeat(3);
+                    i += 3;
+                    continue;
+                }
+                // A one-line string: skip to its closing quote (or the end of the line).
+                i += 1;
+                while (i < line.length && line[i] !== c)
+                    i += line[i] === '\\' ? 2 : 1;
+                i += 1;
+                continue;
+            }
+            if (c === '(' || c === '[' || c === '{')
+                depth += 1;
+            else if (c === ')' || c === ']' || c === '}')
+                depth = Math.max(0, depth - 1);
+            else if (c === '\\' && i === line.length - 1)
+                backslash = true;
+            i += 1;
+        }
+    }
+    return starts;
+}
+
+;// CONCATENATED MODULE: ./src/notebook/extract.ts
+
+/**
+ * A notebook's code cells as one Python script, the way a kernel runs them (in order,
+ * one namespace), with a map from each script line back to its cell and line, and the
+ * IPython syntax that is not Python taken out:
+ *
+ * - Shell escapes and magics that run programs (`!cmd`, `x = !cmd`, `%system`, `%sx`,
+ *   `%pip`, `%conda`, `%run`, `%load`, `%%bash`, `%%sh`, `%%script`, `%%writefile`,
+ *   `get_ipython().system(...)`, ...) are shell commands the scanners cannot read: each
+ *   is a finding `airlock.notebook-shell` at its own line, and the line is replaced by
+ *   `pass` (same indentation) so the script neither runs it nor changes its lines.
+ * - Other magics (`%matplotlib inline`, `%%time`) are display or timing helpers: the
+ *   magic line becomes `pass`; the body of a Python cell magic stays, a cell magic
+ *   whose body is not Python (`%%html`, `%%javascript`) is commented out.
+ *
+ * The script is what the scanners read, and `cells` is the same code cut back into the
+ * notebook's cells: what the sandbox's kernel runs (runnable.ts), so what runs is what
+ * was scanned.
+ */
+const NOTEBOOK_SHELL_RULE = 'airlock.notebook-shell';
+const SHELL_LINE_MAGICS = new Set([
+    'system',
+    'sx',
+    'sc',
+    'pip',
+    'conda',
+    'mamba',
+    'micromamba',
+    'run',
+    'load',
+    'bash',
+    'sh',
+    'script',
+]);
+const SHELL_CELL_MAGICS = new Set([
+    '!',
+    'bash',
+    'sh',
+    'system',
+    'script',
+    'perl',
+    'ruby',
+    'python',
+    'python2',
+    'python3',
+    'pypy',
+    'writefile',
+    'file',
+    'sx',
+]);
+/** Cell magics whose body is Python that runs (timing, capturing output). */
+const PYTHON_CELL_MAGICS = new Set(['time', 'timeit', 'capture', 'prun', 'debug']);
+const CELL_MAGIC = /^\s*%%(!|[A-Za-z_][\w-]*)/;
+const LINE_MAGIC = /^(\s*)%{1}([A-Za-z_][\w-]*)/;
+const SHELL_ESCAPE = /^(\s*)!/;
+// `files = !ls`, `out = %sx ls`, `a, b = !cmd`
+const ASSIGNED_SHELL = /^(\s*)[\w.,\s[\]()*]+=\s*(!|%(\w+))/;
+const IPYTHON_API = /\bget_ipython\s*\(\s*\)\s*\.\s*(system|getoutput|run_line_magic|run_cell_magic|ex|ev)\b/;
+function shellFinding(line, what, text) {
+    const cmd = text.trim().slice(0, 200);
+    return {
+        tool: 'airlock',
+        ruleId: NOTEBOOK_SHELL_RULE,
+        severity: 'high',
+        confidence: 'high',
+        line,
+        message: `notebook ${what} runs a shell command or program the scanners cannot read: ${JSON.stringify(cmd)}`,
+    };
+}
+function notebookToScript(nb) {
+    const out = [];
+    const origins = [];
+    const findings = [];
+    const cells = [];
+    const emit = (text, cell, line, fileLine) => {
+        out.push(text);
+        origins.push({ cell, line, fileLine });
+    };
+    for (const cell of nb.cells) {
+        const cellStart = out.length;
+        const first = cell.lines.findIndex((l) => l.trim() !== '');
+        const cellMagic = first >= 0 ? CELL_MAGIC.exec(cell.lines[first])?.[1] : undefined;
+        const starts = statementStarts(cell.lines);
+        cell.lines.forEach((text, i) => {
+            const at = out.length + 1;
+            const origin = [cell.index, i + 1, cell.fileLines[i]];
+            if (cellMagic !== undefined && i >= first) {
+                if (i === first && SHELL_CELL_MAGICS.has(cellMagic)) {
+                    findings.push(shellFinding(at, `cell magic %%${cellMagic}`, cell.lines.slice(first).join('\n')));
+                }
+                const pythonBody = PYTHON_CELL_MAGICS.has(cellMagic) && i > first;
+                emit(pythonBody ? text : `# ${text}`, ...origin);
+                return;
+            }
+            const indent = /^\s*/.exec(text)[0];
+            // Escapes and magics exist only where a statement starts (not in `a\n != b`).
+            const shellEscape = starts[i] && SHELL_ESCAPE.exec(text);
+            const assigned = starts[i] && ASSIGNED_SHELL.exec(text);
+            const magic = starts[i] && LINE_MAGIC.exec(text);
+            if (shellEscape || (assigned && (assigned[2] === '!' || SHELL_LINE_MAGICS.has(assigned[3] ?? '')))) {
+                findings.push(shellFinding(at, 'shell escape (!)', text));
+                emit(`${indent}pass  # airlock: shell escape removed`, ...origin);
+            }
+            else if (magic) {
+                if (SHELL_LINE_MAGICS.has(magic[2]))
+                    findings.push(shellFinding(at, `magic %${magic[2]}`, text));
+                emit(`${indent}pass  # airlock: magic %${magic[2]} removed`, ...origin);
+            }
+            else {
+                if (IPYTHON_API.test(text))
+                    findings.push(shellFinding(at, 'get_ipython() call', text));
+                emit(text, ...origin);
+            }
+        });
+        cells.push({ index: cell.index, source: out.slice(cellStart).join('\n') });
+        // Cells are separate blocks: a blank line keeps one cell's last statement from running on.
+        emit('', cell.index, cell.lines.length, cell.fileLines.at(-1) ?? 1);
+    }
+    return { code: `${out.join('\n')}\n`, cells, origins, findings };
+}
+/**
+ * A finding on the script, placed on the notebook: its line becomes the .ipynb file
+ * line (where GitHub and editors can show it) and its message names the cell and the
+ * line within it, as Jupyter shows them (cells counted from 1 here, for people). The
+ * column is dropped: it counts in the cell, not in the file's JSON.
+ */
+function toNotebookFinding(f, origins) {
+    const o = origins[f.line - 1] ?? origins.at(-1);
+    if (!o)
+        return f;
+    const { column: _c, endLine: _e, ...rest } = f;
+    return { ...rest, line: o.fileLine, message: `[cell ${o.cell + 1}, line ${o.line}] ${f.message}` };
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(38815);
+;// CONCATENATED MODULE: ./src/notebook/parse.ts
+
+/**
+ * An `.ipynb` file (nbformat 4) as far as gating needs it: its code cells' source
+ * lines, and where each line sits in the file. The file comes from a pull request:
+ * it is parsed with JSON.parse (what Jupyter's own Python json reads), checked field by
+ * field, and anything unexpected is a NotebookError naming the field, never a crash.
+ *
+ * File line of each source line: JSON has no positions, so the file is parsed a second
+ * time as YAML (a superset of JSON) with the maintained `yaml` library, whose nodes
+ * carry offsets. When the two disagree (duplicate keys: JSON.parse keeps the last,
+ * YAML refuses) the cell's `source` key line is used, or line 1: a location only, the
+ * gate's decision never depends on it.
+ */
+class NotebookError extends Error {
+}
+/** The source's lines, and for each the index of the `source` array element it starts in. */
+function sourceLines(source, where) {
+    const parts = Array.isArray(source)
+        ? source.map((s, i) => {
+            if (typeof s !== 'string')
+                throw new NotebookError(`${where}.source[${i}] is not a string`);
+            return s;
+        })
+        : typeof source === 'string'
+            ? [source]
+            : undefined;
+    if (parts === undefined)
+        throw new NotebookError(`${where}.source must be a string or an array of strings`);
+    // nbformat splits after each \n, but an element may hold several lines; Python also
+    // ends a line at \r, so the lines are cut as Python would read the joined text.
+    const lines = parts.join('').split(/\r\n|\r|\n/);
+    const element = [];
+    let line = 0;
+    parts.forEach((part, k) => {
+        if (element[line] === undefined)
+            element[line] = k;
+        line += (part.match(/\r\n|\r|\n/g) ?? []).length;
+    });
+    for (let i = 0; i < lines.length; i++)
+        element[i] ??= element[i - 1] ?? 0;
+    return { lines, element };
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = 0; i < text.length; i++)
+        if (text.charCodeAt(i) === 10)
+            starts.push(i + 1);
+    return starts;
+}
+function lineAt(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+/** File lines of each source element of each cell, from the YAML parse; undefined if unusable. */
+function sourcePositions(text) {
+    let doc;
+    try {
+        doc = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true, strict: true, prettyErrors: false });
+    }
+    catch {
+        return undefined;
+    }
+    if (doc.errors.length)
+        return undefined;
+    const starts = lineStarts(text);
+    const at = (n) => (n?.range ? lineAt(starts, n.range[0]) : 1);
+    const cells = (0,dist/* isMap */.jh)(doc.contents) ? doc.contents.get('cells', true) : undefined;
+    if (!(0,dist/* isSeq */.oP)(cells))
+        return undefined;
+    const out = new Map();
+    cells.items.forEach((cell, i) => {
+        if (!(0,dist/* isMap */.jh)(cell))
+            return;
+        const pair = cell.items.find((p) => (0,dist/* isScalar */.jn)(p.key) && p.key.value === 'source');
+        if (!pair)
+            return;
+        const key = at(pair.key);
+        const items = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items.map((n) => at(n)) : [at(pair.value)];
+        out.set(i, { key, items });
+    });
+    return out;
+}
+function parseNotebook(text) {
+    let nb;
+    try {
+        nb = JSON.parse(text);
+    }
+    catch (e) {
+        throw new NotebookError(`not JSON: ${e.message}`);
+    }
+    if (typeof nb !== 'object' || nb === null || Array.isArray(nb))
+        throw new NotebookError('not a JSON object');
+    const o = nb;
+    if (o.nbformat !== 4)
+        throw new NotebookError(`nbformat must be 4, got ${JSON.stringify(o.nbformat)}`);
+    if (!Array.isArray(o.cells))
+        throw new NotebookError('cells must be an array');
+    const meta = (o.metadata ?? {});
+    const language = [meta.kernelspec?.language, meta.language_info?.name].find((l) => typeof l === 'string');
+    const positions = sourcePositions(text);
+    const cells = [];
+    o.cells.forEach((cell, index) => {
+        const where = `cells[${index}]`;
+        if (typeof cell !== 'object' || cell === null)
+            throw new NotebookError(`${where} is not an object`);
+        const c = cell;
+        if (typeof c.cell_type !== 'string')
+            throw new NotebookError(`${where}.cell_type must be a string`);
+        if (c.cell_type !== 'code')
+            return;
+        const { lines, element } = sourceLines(c.source, where);
+        const pos = positions?.get(index);
+        // Jupyter writes one array element per line, each on its own file line; a line of a
+        // multi-line element (or a plain string) is placed at that element's start.
+        const fileLines = lines.map((_, i) => pos?.items[element[i]] ?? pos?.key ?? 1);
+        cells.push({ index, lines, fileLines });
+    });
+    return { cells, language };
+}
+
+;// CONCATENATED MODULE: ./src/notebook/runnable.ts
+
+/**
+ * The notebook the sandbox executes (images/rootfs/opt/airlock/libexec/run-notebook.py,
+ * with nbclient and the image's ipykernel): the committed notebook with each code cell's
+ * source replaced by that cell's scanned code (shell escapes and magics already `pass`),
+ * its outputs and execution count cleared. Markdown and raw cells stay as they are, so
+ * the executed copy that comes back reads like the notebook the author wrote.
+ *
+ * Why not run the committed notebook: IPython would interpret the syntax the scanners
+ * never saw (`!cmd`, `%magic`, `%%bash`), and stale outputs in the PR's file would pass
+ * for this run's. Only the fields nbformat 4 defines for a code cell are written:
+ * nothing else of the PR's cell objects reaches the kernel's client.
+ *
+ * `text` has already passed parseNotebook (nbformat 4, `cells` an array of objects
+ * with a string `cell_type`); `scanned` are the code cells notebookToScript produced.
+ */
+function runnableNotebook(text, scanned) {
+    const nb = JSON.parse(text);
+    const byIndex = new Map(scanned.map((c) => [c.index, c.source]));
+    const ids = cellIds(nb.cells);
+    const cells = nb.cells.map((cell, index) => {
+        const id = ids[index];
+        if (cell.cell_type !== 'code')
+            return { ...cell, id };
+        const source = byIndex.get(index);
+        // parseNotebook and notebookToScript saw every code cell: a gap is a bug, not input.
+        if (source === undefined)
+            throw new Error(`runnableNotebook: no scanned source for code cell ${index}`);
+        return {
+            cell_type: 'code',
+            id,
+            metadata: isObject(cell.metadata) ? cell.metadata : {},
+            execution_count: null,
+            outputs: [],
+            source: nbformatLines(source),
+        };
+    });
+    const runnable = {
+        cells,
+        metadata: isObject(nb.metadata) ? nb.metadata : {},
+        nbformat: 4,
+        // 4.5 is the first minor with cell ids, which every cell now has.
+        nbformat_minor: typeof nb.nbformat_minor === 'number' && nb.nbformat_minor > 5 ? nb.nbformat_minor : 5,
+    };
+    return Buffer.from(`${JSON.stringify(runnable, null, 1)}\n`, 'utf8');
+}
+/**
+ * A valid, unique id for every cell (nbformat 4.5: 1-64 of [A-Za-z0-9_-]): the cell's
+ * own where it is one, else `cell-N`. Without them nbformat warns on every read (the
+ * run's stderr) and older notebooks (4.4) have none at all.
+ */
+function cellIds(cells) {
+    const seen = new Set();
+    return cells.map((cell, index) => {
+        const own = cell.id;
+        const usable = typeof own === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(own) && !seen.has(own);
+        let id = usable ? own : `cell-${index}`;
+        // A PR's own id may already be `cell-N` for another N: never two cells with one id.
+        for (let k = 1; seen.has(id); k++)
+            id = `cell-${index}-${k}`;
+        seen.add(id);
+        return id;
+    });
+}
+/** nbformat's multiline string: one element per line, each but the last ending in \n. */
+function nbformatLines(source) {
+    if (source === '')
+        return [];
+    const lines = source.split('\n');
+    return lines.map((l, i) => (i < lines.length - 1 ? `${l}\n` : l));
+}
+function isObject(v) {
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/** The image's notebook runner (images/rootfs/opt/airlock/libexec/run-notebook.py). */
+const NOTEBOOK_RUNNER = '/opt/airlock/libexec/run-notebook.py';
+/**
+ * argv that executes the staged runnable notebook in its directory (the working
+ * directory of the run). `./name`: a notebook called `-c.ipynb` is a file, not an option.
+ */
+function notebookCommand(notebookPath) {
+    return ['python3', NOTEBOOK_RUNNER, `./${external_node_path_namespaceObject.posix.basename(notebookPath)}`];
+}
+
+;// CONCATENATED MODULE: ./src/discover/notebook-script.ts
+
+
+
+
+
+/**
+ * What the gate needs of a discovered `.ipynb`: the Python script extracted from its
+ * code cells (src/notebook), the name it is staged, scanned and run under, and how
+ * to put findings back on the notebook. The notebook itself is never given to a
+ * scanner or to Python: Semgrep skips `.ipynb` targets, and only the extracted
+ * script is what was scanned.
+ */
+const NOTEBOOK_SUFFIX = '.ipynb';
+function isGatedName(rel) {
+    return rel.endsWith('.py') || rel.endsWith(NOTEBOOK_SUFFIX);
+}
+/**
+ * `taken` says whether a workspace path is already a gated script; a file of the
+ * staged name that exists at all also refuses the notebook, since staging would put
+ * one over the other and what was scanned would not be what runs.
+ */
+async function notebookScript(rel, content, ws, taken) {
+    const stagedPath = `${rel}.py`;
+    if (taken(stagedPath) || (await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(ws, stagedPath)).catch(() => null))) {
+        return {
+            ok: false,
+            reason: `its extracted script's name ${JSON.stringify(stagedPath)} is taken by another file`,
+        };
+    }
+    let script;
+    const text = content.toString('utf8');
+    try {
+        script = notebookToScript(parseNotebook(text));
+    }
+    catch (e) {
+        if (e instanceof NotebookError)
+            return { ok: false, reason: `not a readable notebook: ${e.message}` };
+        throw e;
+    }
+    return {
+        ok: true,
+        code: Buffer.from(script.code, 'utf8'),
+        notebook: {
+            stagedPath,
+            origins: script.origins,
+            findings: script.findings,
+            runnable: runnableNotebook(text, script.cells),
+        },
+    };
+}
+/**
+ * Paths as the stage, the scanners and the sandbox know them: a notebook's script
+ * under its staged name, everything else under its own. The report, the audit log
+ * and SARIF keep the notebook's path.
+ */
+function stagedNames(scripts) {
+    const notebooks = new Map(scripts.flatMap((s) => (s.notebook ? [[s.path, s.notebook]] : [])));
+    return {
+        notebookOf: (path) => notebooks.get(path),
+        stagedOf: (path) => notebooks.get(path)?.stagedPath ?? path,
+    };
+}
+/** The scanners' findings on the extracted script plus the shell findings, placed on the notebook. */
+function notebookFindings(parts, scanned) {
+    return [...scanned, ...parts.findings]
+        .map((f) => toNotebookFinding(f, parts.origins))
+        .sort((a, b) => a.line - b.line);
+}
+
+;// CONCATENATED MODULE: ./src/discover/read-script.ts
+
+
+
+
+function fileTooLarge(rel, size, max) {
+    return new errors_UserError('DISCOVERY_LIMIT', `${JSON.stringify(rel)} is ${size} bytes, over limits.maxFileBytes (${max}); raise limits.maxFileBytes in the policy to gate it`);
+}
+/**
+ * `absPath` must already be checked to lie inside the workspace. O_NOFOLLOW refuses
+ * a final component that became a symlink since; O_NONBLOCK keeps a FIFO from
+ * hanging the open; fstat on the open descriptor decides what was actually opened.
+ */
+async function readScript(absPath, rel, maxBytes) {
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(absPath, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'ELOOP')
+            return { ok: false, reason: 'symbolic link (not followed)' };
+        if (code === 'ENOENT')
+            return { ok: false, reason: 'disappeared while being read' };
+        throw new errors_UserError('PATH_INVALID', `${JSON.stringify(rel)} cannot be read (${code ?? String(e)})`, {
+            cause: e,
+        });
+    }
+    try {
+        const st = await handle.stat();
+        if (!st.isFile())
+            return { ok: false, reason: 'not a regular file' };
+        if (st.size > maxBytes)
+            throw fileTooLarge(rel, st.size, maxBytes);
+        // One byte more than fstat promised: a file that grew since (a writer racing us) is caught.
+        const buf = Buffer.alloc(st.size + 1);
+        let filled = 0;
+        while (filled < buf.length) {
+            const { bytesRead } = await handle.read(buf, filled, buf.length - filled, filled);
+            if (bytesRead === 0)
+                break;
+            filled += bytesRead;
+        }
+        if (filled !== st.size)
+            return { ok: false, reason: 'changed while being read' };
+        const content = Buffer.from(buf.subarray(0, filled));
+        return { ok: true, value: { content, sha256: sha256Hex(content), bytes: filled } };
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * True when the file at `absPath` still holds exactly the bytes that were hashed.
+ * For a caller that must hand the original path to another process (a bind mount):
+ * check right before, and refuse on false.
+ */
+async function stillMatches(script) {
+    try {
+        const again = await readScript(script.absPath, script.path, script.bytes);
+        return again.ok && again.value.sha256 === script.sha256;
+    }
+    catch {
+        return false;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/discover/discover-scripts.ts
+
+
+
+
+
+
+
+/**
+ * A hostile tree can hold any number of links and oddities: the report lists the
+ * first 1000 skipped paths (in path order) and counts the rest, so it stays readable.
+ * Beyond 100 000 they are only counted, which bounds memory.
+ */
+const MAX_SKIPPED_REPORTED = 1000;
+const MAX_SKIPPED_KEPT = 100_000;
+const FG_OPTIONS = { dot: false, followSymbolicLinks: false, onlyFiles: false, unique: true };
+function byPath(a, b) {
+    // Code-unit order, not localeCompare: the same on every machine whatever its locale.
+    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+class Collector {
+    ws;
+    opts;
+    candidates = new Map(); // rel -> real path
+    skipped = new Map(); // rel -> reason
+    ungated = new Map(); // rel -> reason, bounded like skipped
+    ungatedCount = 0;
+    omitted = 0;
+    changed;
+    constructor(ws, opts) {
+        this.ws = ws;
+        this.opts = opts;
+        this.changed = opts.changedFiles
+            ? new Set(opts.changedFiles.map((f) => f.replace(/^(\.\/)+/, '')))
+            : undefined;
+    }
+    skip(rel, reason) {
+        if (this.skipped.has(rel))
+            return;
+        if (this.skipped.size >= MAX_SKIPPED_KEPT)
+            this.omitted++;
+        else
+            this.skipped.set(rel, reason);
+    }
+    /** A Python file (or a folder that may hold some) selected for the gate that cannot be gated. */
+    cannotGate(rel, reason) {
+        if (!this.ungated.has(rel)) {
+            this.ungatedCount++;
+            if (this.ungated.size < MAX_SKIPPED_KEPT)
+                this.ungated.set(rel, reason);
+        }
+        this.skip(rel, reason);
+    }
+    /** Whether `rel` (a file, or a folder when `dir`) is among the files the gate covers. */
+    selected(rel, dir = false) {
+        if (!this.changed)
+            return true;
+        return dir ? [...this.changed].some((c) => c.startsWith(`${rel}/`)) : this.changed.has(rel);
+    }
+    /** A regular file inside the workspace: a script if it is `.py` (and changed, when filtering). */
+    addFile(rel, real) {
+        if (!isGatedName(rel)) {
+            this.skip(rel, 'not a Python file (.py) or notebook (.ipynb)');
+            return;
+        }
+        if (this.changed && !this.changed.has(rel))
+            return;
+        this.candidates.set(rel, real);
+        if (this.candidates.size > this.opts.maxFiles) {
+            throw new errors_UserError('DISCOVERY_LIMIT', `more than ${this.opts.maxFiles} Python files found (limits.maxFiles); name fewer paths or raise limits.maxFiles in the policy`);
+        }
+    }
+    /** An entry found by walking or globbing (never named by the user): links are not followed. */
+    async addFound(rel, abs, walkDirs) {
+        const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
+            // A listed entry that cannot be found again by its name: a name that is not valid
+            // UTF-8 (Node decodes it with U+FFFD, which names another, absent file), or one
+            // removed meanwhile. It cannot be addressed safely, so it is refused, visibly.
+            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+                return null;
+            throw e;
+        });
+        if (!st) {
+            const reason = rel.includes('\uFFFD')
+                ? 'file name is not valid UTF-8 (cannot be addressed safely; rename it)'
+                : 'vanished while being listed';
+            // A Python file that cannot be read cannot be gated: that fails the gate (failOn `ungated`).
+            return isGatedName(rel) && this.selected(rel) ? this.cannotGate(rel, reason) : this.skip(rel, reason);
+        }
+        if (st.isSymbolicLink()) {
+            const target = await realInside(this.ws, abs).catch(() => null);
+            return this.skip(rel, target
+                ? 'symbolic link (not followed; name its target instead)'
+                : 'symbolic link leading outside the workspace (not followed)');
+        }
+        // A match below a linked directory (`linkdir/*.py`): its real path decides.
+        const inside = await realInside(this.ws, abs);
+        if (!inside)
+            return this.skip(rel, 'resolves outside the workspace through a symbolic link (not followed)');
+        if (st.isDirectory())
+            return walkDirs ? this.walk(inside.real) : undefined;
+        if (!st.isFile())
+            return this.skip(rel, 'not a regular file');
+        this.addFile(inside.rel, inside.real);
+    }
+    async walk(dirReal) {
+        const base = (await realInside(this.ws, dirReal))?.rel ?? '';
+        // Names that are not valid UTF-8 come back with U+FFFD and cannot be opened by that
+        // name: a folder like that is not walked into, so its Python files would vanish
+        // silently. Listing such names too (the type comes from readdir) makes them visible.
+        for await (const raw of out_default().stream(['**/*.py', '**/*.ipynb', '**/*\uFFFD*'], {
+            ...FG_OPTIONS,
+            cwd: dirReal,
+            objectMode: true,
+        })) {
+            const entry = raw;
+            const sub = entry.path;
+            const rel = base ? `${base}/${sub}` : sub;
+            if (sub.includes('\uFFFD') && entry.dirent.isDirectory()) {
+                const reason = 'folder name is not valid UTF-8: the Python files in it cannot be addressed, so they cannot be gated (rename it)';
+                if (this.selected(rel, true))
+                    this.cannotGate(`${rel}/`, reason);
+                else
+                    this.skip(`${rel}/`, reason);
+                continue;
+            }
+            if (!isGatedName(sub))
+                continue;
+            await this.addFound(rel, (0,external_node_path_namespaceObject.join)(dirReal, sub), false);
+        }
+    }
+    async glob(pattern) {
+        let matched = 0;
+        for await (const entry of out_default().stream(relativePattern(this.ws, pattern), {
+            ...FG_OPTIONS,
+            cwd: this.ws.real,
+        })) {
+            matched++;
+            const rel = String(entry);
+            await this.addFound(rel, (0,external_node_path_namespaceObject.join)(this.ws.real, rel), true);
+        }
+        if (matched === 0)
+            this.skip(pattern, 'pattern matched no files');
+    }
+    /** A path the user named: refused loudly (UserError) if it leaves the workspace. */
+    async named(p) {
+        if (p === '' || p.includes('\0'))
+            throw new errors_UserError('PATH_INVALID', `invalid path ${JSON.stringify(p)}`);
+        const abs = resolveNamed(this.ws, p);
+        const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
+            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+                return null;
+            throw new errors_UserError('PATH_INVALID', `${JSON.stringify(p)} cannot be read (${e.code})`, { cause: e });
+        });
+        if (!st) {
+            // Not an existing file: a glob, if it looks like one. An existing file wins, so
+            // a script literally named `[x].py` is not mistaken for a pattern.
+            if (out_default().isDynamicPattern(p))
+                return this.glob(p);
+            throw new errors_UserError('PATH_INVALID', `${JSON.stringify(p)}: no such file or directory in the workspace`);
+        }
+        const inside = await realInside(this.ws, abs);
+        if (!inside) {
+            throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${JSON.stringify(p)} resolves outside the workspace through a symbolic link`);
+        }
+        const target = st.isSymbolicLink() ? await (0,promises_namespaceObject.lstat)(inside.real) : st;
+        if (target.isDirectory())
+            return this.walk(inside.real);
+        if (!target.isFile())
+            return this.skip(inside.rel, 'not a regular file');
+        this.addFile(inside.rel, inside.real);
+    }
+}
+const isNotebook = (rel) => rel.endsWith('.ipynb');
+/**
+ * Finds the scripts under `paths`, reads and hashes each once, and returns them in
+ * path order with what was left out and why. Throws `UserError` PATH_INVALID,
+ * PATH_OUTSIDE_WORKSPACE or DISCOVERY_LIMIT.
+ */
+async function discoverScripts(opts) {
+    const c = new Collector(await openWorkspace(opts.workspace), opts);
+    for (const p of opts.paths.length > 0 ? opts.paths : ['.'])
+        await c.named(p);
+    const scripts = [];
+    for (const [rel, real] of [...c.candidates].sort(([a], [b]) => byPath({ path: a }, { path: b }))) {
+        const read = await readScript(real, rel, opts.maxFileBytes);
+        if (!read.ok)
+            c.cannotGate(rel, read.reason);
+        else if (!isNotebook(rel))
+            scripts.push({ path: rel, absPath: real, ...read.value });
+        else {
+            // A notebook that cannot be read as one is not gated: that fails the gate (ungated).
+            const nb = await notebookScript(rel, read.value.content, c.ws.real, (p) => c.candidates.has(p));
+            if (!nb.ok)
+                c.cannotGate(rel, nb.reason);
+            else
+                scripts.push({ path: rel, absPath: real, ...read.value, content: nb.code, notebook: nb.notebook });
+        }
+    }
+    const skipped = [...c.skipped].map(([path, reason]) => ({ path, reason })).sort(byPath);
+    const omitted = c.omitted + Math.max(0, skipped.length - MAX_SKIPPED_REPORTED);
+    const ungated = [...c.ungated].map(([path, reason]) => ({ path, reason })).sort(byPath);
+    return {
+        scripts,
+        skipped: skipped.slice(0, MAX_SKIPPED_REPORTED),
+        skippedOmitted: omitted,
+        ungated: ungated.slice(0, MAX_SKIPPED_REPORTED),
+        ungatedCount: c.ungatedCount,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/discover/index.ts
+/** Discover: which scripts a run covers, each read and hashed once. */
+
+
+
+
+
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ./src/policy/policies-dir.ts
+
+
+
+
+/**
+ * Where the shipped policies (default.yml, strict.yml, semgrep/) are.
+ *
+ * The same code runs from `src/policy/` (tsx, vitest) and from the ncc bundles in
+ * `dist/action/` and `dist/cli/`, so the folder is found by walking up from this
+ * module's own location until a `policies/default.yml` appears: the repository (or
+ * the Action's checkout) holds both `dist/` and `policies/`. `AIRLOCK_POLICIES_DIR`
+ * overrides the search for installs that put the policies elsewhere.
+ */
+function policiesDir() {
+    const fromEnv = process.env.AIRLOCK_POLICIES_DIR;
+    if (fromEnv) {
+        const dir = (0,external_node_path_namespaceObject.resolve)(fromEnv);
+        if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'default.yml'))) {
+            throw new errors_UserError('POLICY_NOT_FOUND', `AIRLOCK_POLICIES_DIR=${dir} has no default.yml`);
+        }
+        return dir;
+    }
+    const start = (0,external_node_path_namespaceObject.dirname)((0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url));
+    for (let dir = start;; dir = (0,external_node_path_namespaceObject.dirname)(dir)) {
+        if ((0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.join)(dir, 'policies', 'default.yml')))
+            return (0,external_node_path_namespaceObject.join)(dir, 'policies');
+        if ((0,external_node_path_namespaceObject.dirname)(dir) === dir)
+            break;
+    }
+    throw new errors_UserError('POLICY_NOT_FOUND', `the shipped policies (policies/default.yml) were not found above ${start}; set AIRLOCK_POLICIES_DIR`);
+}
+/** Names that `extends:` resolves against the shipped folder instead of as a path. */
+const policies_dir_SHIPPED_POLICY_NAMES = ['default', 'strict'];
+function shippedPolicyPath(name) {
+    return (0,external_node_path_namespaceObject.join)(policiesDir(), `${name}.yml`);
+}
+function isShippedName(ref) {
+    return policies_dir_SHIPPED_POLICY_NAMES.includes(ref);
+}
+/**
+ * What a `--policy` flag or `policy` input names, as an absolute file path: a shipped
+ * name (`default`, `strict`) is the file beside the Airlock that runs, wherever the
+ * user stands (their repository has no `policies/`); anything else is a path relative
+ * to `baseDir`. A bare name wins over a file of that name in `baseDir`: write
+ * `./strict` to mean the file.
+ */
+function resolvePolicyRef(ref, baseDir) {
+    return isShippedName(ref) ? shippedPolicyPath(ref) : (0,external_node_path_namespaceObject.resolve)(baseDir, ref);
+}
+
+;// CONCATENATED MODULE: ./src/policy/describe-issue.ts
+/**
+ * Turns a zod issue into the words a policy author can act on: the field path as
+ * they would write it (`levels.rules[2].level`) and what was expected
+ * (`expected one of low|high|blocked, got text (6 characters)`).
+ *
+ * The file being described may not be a policy at all (`extends: ../.env`, a
+ * credentials file another step left in the workspace), so what a message echoes
+ * from it is bounded (docs/policy.md, "What an error shows"):
+ * - a key is shown only when it looks like a field name (an identifier of at most
+ *   40 characters); any other key is `[?]`, and at most 5 unknown keys are listed;
+ * - a text value is never shown, only its length; numbers, booleans and null are
+ *   shown (at most 24 characters), lists and mappings by their kind.
+ */
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/;
+const MAX_KEYS_SHOWN = 5;
+/** A key from the file, as a message may show it. */
+function showKey(key) {
+    return typeof key === 'string' && IDENTIFIER.test(key) ? key : '[?]';
+}
+function fieldPath(path) {
+    let out = '';
+    for (const seg of path) {
+        if (typeof seg === 'number')
+            out += `[${seg}]`;
+        else if (typeof seg === 'string' && IDENTIFIER.test(seg))
+            out += out ? `.${seg}` : seg;
+        else
+            out += '[?]';
+    }
+    return out || '(top level)';
+}
+/** A short, content-free rendering of a value from the file (it may be huge, odd or secret). */
+function show(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'null';
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    if (typeof value === 'string')
+        return `text (${[...value].length} characters)`;
+    const text = String(value);
+    return text.length > 24 ? `${typeof value} (${text.length} characters)` : text;
+}
+/**
+ * A reference (an `extends` or a folder) quoted as the policy wrote it. Only for a
+ * file that passed validation as a policy: its author wrote the reference.
+ */
+function quoteRef(ref) {
+    const text = JSON.stringify(ref);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+function typeName(value) {
+    if (value === undefined || value === null || typeof value === 'object' || typeof value === 'string')
+        return show(value);
+    return `${typeof value} ${show(value)}`;
+}
+function keyList(keys) {
+    const shown = keys.slice(0, MAX_KEYS_SHOWN).map(showKey).join(', ');
+    return keys.length > MAX_KEYS_SHOWN ? `${shown} (and ${keys.length - MAX_KEYS_SHOWN} more)` : shown;
+}
+function expectation(issue) {
+    const input = issue.input;
+    switch (issue.code) {
+        case 'invalid_value':
+            return `expected one of ${issue.values.map((v) => String(v)).join('|')}, got ${show(input)}`;
+        case 'invalid_type': {
+            const want = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : issue.expected;
+            return `expected ${want}, got ${typeName(input)}`;
+        }
+        case 'unrecognized_keys':
+            return `unknown key${issue.keys.length > 1 ? 's' : ''} ${keyList(issue.keys)} (a typo? see docs/policy.md for the fields)`;
+        case 'too_small':
+        case 'too_big': {
+            const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+            const cmp = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+            if (issue.origin === 'array')
+                return `expected a list with ${cmp} ${String(bound)} entries`;
+            if (issue.origin === 'string')
+                return `expected text of length ${cmp} ${String(bound)}, got ${show(input)}`;
+            return `expected a number ${cmp} ${String(bound)}, got ${show(input)}`;
+        }
+        case 'invalid_key':
+            return `invalid key ${typeof input === 'string' ? showKey(input) : show(input)}: ${issue.issues.map((i) => expectation(i)).join('; ')}`;
+        case 'invalid_format':
+        case 'custom':
+            return input === undefined || typeof input === 'object'
+                ? issue.message
+                : `${issue.message}, got ${show(input)}`;
+        case 'not_multiple_of':
+            return `expected a multiple of ${String(issue.divisor)}, got ${show(input)}`;
+        default:
+            return issue.message;
+    }
+}
+function describeIssue(issue) {
+    // An unknown key is reported at the key itself, which is where the author must look.
+    const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1
+        ? [...issue.path, issue.keys[0]]
+        : issue.path;
+    return `${fieldPath(path)}: ${expectation(issue)}`;
+}
+
+;// CONCATENATED MODULE: ./src/policy/policy-scope.ts
+
+
+
+
+
+
+async function realOrResolved(p) {
+    return (0,promises_namespaceObject.realpath)(p).catch(() => (0,external_node_path_namespaceObject.resolve)(p));
+}
+function isInside(root, p) {
+    const rel = (0,external_node_path_namespaceObject.relative)(root, p);
+    return rel === '' || (!rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && rel !== '..' && !(0,external_node_path_namespaceObject.isAbsolute)(rel));
+}
+/** Inside one of `roots`, and not in a `.git` folder below it. */
+function within(roots, p) {
+    return roots.some((r) => isInside(r, p) && !(0,external_node_path_namespaceObject.relative)(r, p).split(external_node_path_namespaceObject.sep).includes('.git'));
+}
+function inScope(scope, p) {
+    return within(scope.roots, p);
+}
+/**
+ * The scope for a policy loaded as `top` with the workspace `root`. A top file the
+ * operator named outside the workspace (a command line's `--policy /etc/airlock/x.yml`)
+ * is the operator's choice, so its own folder joins the scope; a top file named
+ * inside the workspace gets no such widening, so a committed symlink cannot use it.
+ */
+async function policyScope(top, root) {
+    const shipped = policiesDir();
+    const roots = [await realOrResolved(root), await realOrResolved(shipped)];
+    const names = [...roots, (0,external_node_path_namespaceObject.resolve)(root), (0,external_node_path_namespaceObject.resolve)(shipped)];
+    const file = (0,external_node_path_namespaceObject.resolve)(top);
+    const namedOutside = !names.some((r) => isInside(r, file));
+    if (namedOutside) {
+        const own = (0,external_node_path_namespaceObject.dirname)(await realOrResolved(file));
+        roots.push(own);
+        names.push(own, (0,external_node_path_namespaceObject.dirname)(file));
+    }
+    return { scope: { roots, named: names }, namedOutside };
+}
+/** The one refusal, for outside, through a link, or a dangling link alike. */
+function refused(label, field, ref) {
+    return new errors_UserError('POLICY_INVALID', `policy ${label}: ${field}: ${quoteRef(ref)} is not a file inside the workspace or the shipped policies ` +
+        '(references may not leave the workspace, follow a link out of it, or enter .git)');
+}
+/**
+ * Resolves `abs` (what `field` in `label` names, written `ref`) to a real path in the
+ * scope. Throws POLICY_INVALID (refused) or POLICY_NOT_FOUND; "not found" is said only
+ * when the deepest existing folder on the way is itself inside the scope and the next
+ * name does not exist at all (not even as a dangling link), so it reveals nothing
+ * about the world outside.
+ */
+async function resolveInScope(scope, abs, where) {
+    const lexical = (0,external_node_path_namespaceObject.resolve)(abs);
+    // Lexical first: `../../etc/passwd` is refused before any file-system call.
+    if (!within(scope.named, lexical))
+        throw refused(where.label, where.field, where.ref);
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(lexical);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR')
+            throw refused(where.label, where.field, where.ref);
+        await explainMissing(scope, lexical, where);
+        throw new errors_UserError('POLICY_NOT_FOUND', where.field === 'policy file'
+            ? `policy file ${where.label} not found`
+            : `policy ${where.label}: ${where.field}: ${quoteRef(where.ref)} not found`);
+    }
+    if (!inScope(scope, real))
+        throw refused(where.label, where.field, where.ref);
+    return { path: real };
+}
+/** Throws the refusal unless `lexical` is missing plainly inside the scope. */
+async function explainMissing(scope, lexical, where) {
+    let child = lexical;
+    for (let dir = (0,external_node_path_namespaceObject.dirname)(lexical);; child = dir, dir = (0,external_node_path_namespaceObject.dirname)(dir)) {
+        const real = await (0,promises_namespaceObject.realpath)(dir).catch(() => undefined);
+        if (real !== undefined) {
+            if (!inScope(scope, real))
+                throw refused(where.label, where.field, where.ref);
+            // The first missing name: a dangling link here would point somewhere we must not say.
+            const link = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(real, (0,external_node_path_namespaceObject.relative)(dir, child))).catch(() => undefined);
+            if (link !== undefined)
+                throw refused(where.label, where.field, where.ref);
+            return;
+        }
+        if ((0,external_node_path_namespaceObject.dirname)(dir) === dir)
+            throw refused(where.label, where.field, where.ref);
+    }
+}
+/**
+ * Opens a resolved file for reading without following a link in its last component,
+ * and (on Linux) re-checks the path the descriptor really points at.
+ */
+async function openInScope(scope, file, where) {
+    // O_NONBLOCK: a FIFO named as a policy must not hang the gate in open().
+    const handle = await (0,promises_namespaceObject.open)(file.path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch(() => {
+        throw refused(where.label, where.field, where.ref);
+    });
+    const opened = await (0,promises_namespaceObject.readlink)(`/proc/self/fd/${handle.fd}`).catch(() => file.path);
+    if (!inScope(scope, opened)) {
+        await handle.close();
+        throw refused(where.label, where.field, where.ref);
+    }
+    return handle;
+}
+/** A rules folder is a few dozen small YAML files; these bound a hostile or mistaken one. */
+const MAX_RULE_ENTRIES = 1000;
+const MAX_RULE_DEPTH = 8;
+/**
+ * Checks a folder a policy names (a Semgrep rules folder) before anyone reads it:
+ * inside the scope, a directory, and holding only directories and regular files,
+ * no links (the scanner reads the files on the host and would follow them out).
+ */
+async function checkFolderInScope(scope, dir, where) {
+    const top = await (0,promises_namespaceObject.lstat)(dir.path);
+    if (!top.isDirectory()) {
+        throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: expected a folder`);
+    }
+    let entries = 0;
+    const walk = async (d, depth) => {
+        if (depth > MAX_RULE_DEPTH) {
+            throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: nested deeper than ${MAX_RULE_DEPTH} folders`);
+        }
+        for (const e of await (0,promises_namespaceObject.readdir)(d, { withFileTypes: true })) {
+            if (++entries > MAX_RULE_ENTRIES) {
+                throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: holds more than ${MAX_RULE_ENTRIES} entries`);
+            }
+            if (e.isDirectory()) {
+                if (e.name === '.git')
+                    throw refused(where.label, where.field, where.ref);
+                await walk((0,external_node_path_namespaceObject.join)(d, e.name), depth + 1);
+            }
+            else if (!e.isFile()) {
+                // Names inside are from the workspace; kept out of the message all the same.
+                throw new errors_UserError('POLICY_INVALID', `policy ${where.label}: ${where.field}: holds a link or special file; only folders and regular files are read`);
+            }
+        }
+    };
+    await walk(dir.path, 0);
+    if (!inScope(scope, dir.path))
+        throw refused(where.label, where.field, where.ref);
+}
+
 ;// CONCATENATED MODULE: external "node:net"
 const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: ./src/egress/allowlist.ts
@@ -72137,7 +73693,7 @@ async function executeStage(opts) {
                 const artifacts = (0,external_node_path_namespaceObject.join)(opts.outDir, artifactDirName(index, script.path));
                 await (0,promises_namespaceObject.mkdir)(artifacts, { recursive: true });
                 // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
-                const command = ['python3', `./${external_node_path_namespaceObject.posix.basename(opts.commandPathOf?.(script.path) ?? script.path)}`];
+                const command = opts.commandOf?.(script.path) ?? ['python3', `./${external_node_path_namespaceObject.posix.basename(script.path)}`];
                 const egress = egressFor(opts.policy, script.level);
                 const session = egress ? await startEgressSession(egress) : undefined;
                 if (session)
@@ -74765,903 +76321,6 @@ function createTelemetry(opts) {
 
 
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/audit/lock.ts
-
-
-
-
-
-
-/**
- * 60 s: a hold is milliseconds, so only a stuck holder (a process stopped, a pid reused
- * by an unrelated live process) makes a writer wait this long. Settable per run
- * (AIRLOCK_AUDIT_LOCK_TIMEOUT, settings/gate-settings.ts).
- */
-const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
-async function acquireLock(path, opts = {}) {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
-    const maxPoll = opts.maxPollMs ?? 200;
-    let poll = opts.pollMs ?? 2;
-    for (;;) {
-        try {
-            const me = await createOwnerFile(path);
-            return { release: () => releaseLock(path, me) };
-        }
-        catch (e) {
-            if (e.code !== 'EEXIST')
-                throw e;
-        }
-        if (await breakIfStale(path))
-            continue;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-            throw new errors_AirlockError('AUDIT_LOCKED', `another writer (${(await holder(path)) ?? 'unknown'}) held ${path} for more than ${timeoutMs} ms; set AIRLOCK_AUDIT_LOCK_TIMEOUT (seconds) to wait longer, or remove the lock after checking that process`);
-        }
-        // Exponential backoff with jitter, so waiting writers neither spin nor retry in lockstep.
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(left, poll + Math.floor(Math.random() * poll)));
-        poll = Math.min(maxPoll, poll * 2);
-    }
-}
-/**
- * Creates `path` (O_CREAT|O_EXCL, never through a symlink) holding `<pid> <hostname>`;
- * EEXIST when it exists. No fsync: an owner file matters only while its process lives,
- * and after a crash or power cut that pid is gone, so the file is stale either way.
- */
-async function createOwnerFile(path) {
-    const me = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()}\n`;
-    // Synchronous on purpose (as the writer's entry write): a lock is taken per append,
-    // and a thread-pool round trip per tiny file operation cost ~10x the append rate.
-    const fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
-    try {
-        (0,external_node_fs_namespaceObject.writeSync)(fd, me);
-    }
-    finally {
-        (0,external_node_fs_namespaceObject.closeSync)(fd);
-    }
-    return me;
-}
-async function holder(path) {
-    try {
-        return (await (0,promises_namespaceObject.readFile)(path, 'utf8')).trim();
-    }
-    catch {
-        return null;
-    }
-}
-/** True if the lock was stale and we removed it. */
-async function breakIfStale(path) {
-    const content = await holder(path);
-    if (content === null)
-        return false;
-    const m = /^(\d+) (\S+)$/.exec(content);
-    if (m) {
-        // A lock from another host (shared filesystem) cannot be judged by pid: wait for it.
-        if (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))
-            return false;
-    }
-    else {
-        // Empty or garbled: a writer died between create and write. Give it a moment
-        // (it may be writing right now), then treat it as stale.
-        const st = await (0,promises_namespaceObject.lstat)(path).catch(() => null);
-        if (!st || Date.now() - st.mtimeMs < 5_000)
-            return false;
-    }
-    const moved = `${path}.stale.${process.pid}`;
-    try {
-        await (0,promises_namespaceObject.rename)(path, moved);
-    }
-    catch {
-        return false; // someone else broke it (or released it) first
-    }
-    const movedContent = await holder(moved);
-    if (movedContent !== content) {
-        // We moved a lock taken after our check: put it back rather than steal it (link,
-        // not rename, so we never clobber a lock created in the meantime).
-        await (0,promises_namespaceObject.link)(moved, path).catch(() => undefined);
-        await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
-        return false;
-    }
-    await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
-    return true;
-}
-async function releaseLock(path, me) {
-    // Only remove the lock if it is still ours (never someone else's after a break).
-    let content = null;
-    try {
-        content = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
-    }
-    catch {
-        return;
-    }
-    if (content === me) {
-        try {
-            (0,external_node_fs_namespaceObject.unlinkSync)(path);
-        }
-        catch {
-            // gone already
-        }
-    }
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/audit/maintenance.ts
-
-
-
-
-
-
-
-
-
-
-const maintenance_DAY_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_ROTATION = {
-    maxSegmentBytes: 16 * 1024 * 1024,
-    maxSegmentAgeMs: 7 * maintenance_DAY_MS,
-    retentionDays: 30,
-};
-async function sha256OfLines(path, gzip) {
-    const h = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    const r = await reader_readLines(path, (line) => h.update(line).update('\n'), { gzip });
-    if (r.tail)
-        h.update(r.tail);
-    return h.digest('hex');
-}
-async function firstLineSeq(path) {
-    const fh = await openNoFollow(path);
-    try {
-        const buf = Buffer.alloc(64 * 1024);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-        const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
-        if (nl < 0)
-            return null;
-        try {
-            return canonical_line_parseEntryLine(buf.subarray(0, nl), -1).seq;
-        }
-        catch {
-            return null; // the scan will name what is wrong with it
-        }
-    }
-    finally {
-        await fh.close();
-    }
-}
-async function truncateFile(path, length) {
-    const fh = await openNoFollow(path, external_node_fs_namespaceObject.constants.O_WRONLY);
-    try {
-        await fh.truncate(length);
-        await fh.sync();
-    }
-    finally {
-        await fh.close();
-    }
-}
-/** Finishes a rotation that crashed after the segment was renamed into place. */
-async function recoverInterruptedRotation(layout) {
-    const last = (await segments_listClosedSegments(layout)).at(-1);
-    if (!last)
-        return false;
-    const size = await (0,promises_namespaceObject.stat)(layout.logPath).then((s) => s.size, () => 0);
-    if (size === 0 || (await firstLineSeq(layout.logPath)) !== last.firstSeq)
-        return false;
-    if ((await sha256OfLines(last.path, true)) !== (await sha256OfLines(layout.logPath, false))) {
-        throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${layout.logPath} and ${last.path} both start at seq ${last.firstSeq} but differ`, last.firstSeq);
-    }
-    await truncateFile(layout.logPath, 0);
-    return true;
-}
-function rotationDue(scan, opts, now) {
-    const a = scan.active;
-    if (!a.exists || a.completeBytes === 0)
-        return false;
-    if (a.completeBytes >= opts.maxSegmentBytes)
-        return true;
-    return a.firstTime !== null && now.getTime() - Date.parse(a.firstTime) >= opts.maxSegmentAgeMs;
-}
-/** Closes the active segment; returns its SegmentEnd (the state after its last entry). */
-async function rotate(layout, scan) {
-    const target = segmentPath(layout, scan.active.firstSeq);
-    const tmp = `${target}.${process.pid}.tmp`;
-    const src = await openNoFollow(layout.logPath);
-    // The streams own and close their files (a FileHandle with a live autoClose:false
-    // stream never finishes closing); 'wx' is O_CREAT|O_EXCL, so nothing planted at the
-    // temp name is written through.
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(src.createReadStream({ start: 0, end: scan.active.completeBytes - 1, autoClose: true }), (0,external_node_zlib_namespaceObject.createGzip)({ level: 9 }), (0,external_node_fs_namespaceObject.createWriteStream)(tmp, { flags: 'wx', mode: 0o644 }));
-    const written = await (0,promises_namespaceObject.open)(tmp, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
-    try {
-        await written.sync();
-    }
-    finally {
-        await written.close();
-    }
-    await (0,promises_namespaceObject.rename)(tmp, target);
-    await syncDir(layout.dir);
-    await truncateFile(layout.logPath, 0);
-    const snap = scan.tree.snapshot();
-    return {
-        path: target,
-        firstSeq: scan.active.firstSeq,
-        endSeq: scan.size,
-        lastTime: scan.active.lastTime,
-        lastHash: scan.lastHash,
-        edge: snap.edge,
-    };
-}
-/**
- * Deletes the oldest closed segments whose last entry is older than the retention,
- * after recording the anchor at the end of the newest one deleted. Also deletes
- * segments an interrupted prune left below an existing anchor. Returns the anchor
- * size, or null when nothing was pruned.
- */
-async function pruneExpired(layout, origin, closed, retentionDays, now) {
-    const expired = [];
-    if (retentionDays > 0) {
-        const cutoff = now.getTime() - retentionDays * maintenance_DAY_MS;
-        for (const seg of closed) {
-            if (seg.lastTime === null || Date.parse(seg.lastTime) >= cutoff)
-                break;
-            expired.push(seg);
-        }
-    }
-    const onDisk = await segments_listClosedSegments(layout);
-    const last = expired.at(-1);
-    if (last) {
-        await writeAnchor(layout, {
-            v: 1,
-            origin,
-            size: last.endSeq,
-            lastHash: last.lastHash,
-            rightEdge: last.edge.map((h) => h.toString('hex')),
-            time: now.toISOString(),
-        });
-    }
-    // Everything starting below the first kept segment goes: the expired ones and any
-    // leftovers of an earlier interrupted prune.
-    const keepFrom = last
-        ? (closed[expired.length]?.firstSeq ?? Number.POSITIVE_INFINITY)
-        : (closed[0]?.firstSeq ?? Number.POSITIVE_INFINITY);
-    const doomed = onDisk.filter((s) => s.firstSeq < keepFrom);
-    for (const s of doomed)
-        await (0,promises_namespaceObject.unlink)(s.path);
-    if (doomed.length > 0)
-        await syncDir(layout.dir);
-    return last ? { prunedTo: last.endSeq, segments: expired.length } : null;
-}
-
-;// CONCATENATED MODULE: ./src/audit/log-state.ts
-
-
-
-
-
-
-
-async function loadLog(layout, opts, known) {
-    const checkpoint = await readLogCheckpoint(layout);
-    checkCheckpoint(checkpoint, opts);
-    const anchor = await readAnchor(layout);
-    if (anchor && anchor.origin !== opts.origin) {
-        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
-    }
-    const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint, trusted: known ?? null });
-    if (checkpoint && scan.size < checkpoint.size) {
-        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
-    }
-    if (known && scan.size < known.size) {
-        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} entries, but ${known.size} were written while this writer had it open`, scan.size);
-    }
-    if (!checkpoint && (scan.size > 0 || scan.active.tornTail)) {
-        // Every log Airlock starts gets a checkpoint before its first entry (writer.ts), so
-        // entries without one were not written here: a file committed in a pull request,
-        // copied in, or planted. Adopting it would sign someone else's history as ours.
-        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `${opts.log} has ${scan.size} entries but no checkpoint (${layout.checkpointPath}): it was not written by Airlock here; refusing to extend it (move it away, or restore its checkpoint)`, 0);
-    }
-    const recovered = [];
-    if (scan.active.tornTail) {
-        // A crash mid-append: the last line is incomplete and was never acknowledged to
-        // anyone. Cut it off, and record what was cut so nothing disappears silently.
-        await truncateFile(layout.logPath, scan.active.completeBytes);
-        recovered.push({
-            reason: 'torn-tail',
-            droppedBytes: scan.active.tornTail.length,
-            droppedSha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(scan.active.tornTail).digest('hex'),
-        });
-    }
-    return {
-        scan,
-        checkpoint,
-        tip: {
-            size: scan.size,
-            lastHash: scan.lastHash,
-            tree: scan.tree,
-            activeBytes: scan.active.completeBytes,
-        },
-        recovered,
-    };
-}
-/** The checkpoint is this log's, and it may be extended by this writer (with or without a key). */
-function checkCheckpoint(checkpoint, opts) {
-    if (!checkpoint)
-        return;
-    if (checkpoint.origin !== opts.origin) {
-        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
-    }
-    if (opts.publicKey && checkpoint.signed)
-        verifyCheckpointSignature(checkpoint, opts.publicKey);
-    if (!opts.publicKey && checkpoint.signed) {
-        // Extending a signed log without the key would replace its signed checkpoint
-        // with an unsigned one: the earlier signature would silently stop covering it.
-        throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/sessions.ts
-
-
-
-
-
-
-const PREFIX = '.writer-';
-async function createMarker(layout) {
-    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
-    await createOwnerFile(path);
-    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
-}
-/**
- * Counts the other writers that have the log open, and deletes the markers of dead
- * ones (pid gone on this host), counting them as `dead`. A marker from another host
- * (a shared filesystem) cannot be judged by pid: it counts as live.
- */
-async function sweepMarkers(layout, mine) {
-    const prefix = `${layout.base}${PREFIX}`;
-    let live = 0;
-    let dead = 0;
-    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
-        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
-        if (!name.startsWith(prefix) || path === mine.path)
-            continue;
-        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
-        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
-            live++;
-        }
-        else {
-            dead++;
-            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
-        }
-    }
-    return { live, dead };
-}
-
-;// CONCATENATED MODULE: ./src/audit/writer.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Opens a log for appending. Under the lock (held only for this and for each append,
- * never for a whole run, so parallel gates share one log): verifies what is there (a
- * writer refuses to extend a log that does not verify, or one with entries and no
- * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
- * records what it recovered as the first entries, and gives a new log its checkpoint
- * before anything else is written.
- */
-async function writer_openAuditLog(opts) {
-    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
-    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
-    const layout = segments_layoutOf(opts.log);
-    const now = opts.now ?? (() => new Date());
-    const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
-    await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
-    const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
-    let marker;
-    let fh;
-    try {
-        const recovered = [];
-        if (await recoverInterruptedRotation(layout))
-            recovered.push({ reason: 'interrupted-rotation' });
-        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
-        const { scan, checkpoint } = loaded;
-        marker = await createMarker(layout);
-        const others = await sweepMarkers(layout, marker);
-        if (checkpoint && !checkpoint.signed && publicKey) {
-            // From here on the key signs entries it never saw signed: say so in the record.
-            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
-        }
-        const signedSize = checkpoint?.size ?? 0;
-        // Entries past the checkpoint are a crashed run's only when no writer is still at
-        // work on the log (or a dead one left its marker): a live one signs them when it closes.
-        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
-            recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
-        }
-        recovered.push(...loaded.recovered);
-        const closed = [...scan.closed];
-        let tip = loaded.tip;
-        if (rotationDue(scan, rotation, now())) {
-            closed.push(await rotate(layout, scan));
-            tip = { ...tip, activeBytes: 0 };
-        }
-        const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
-        if (pruned)
-            recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
-        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
-        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
-        for (const r of recovered)
-            await writer.appendLocked('audit.recovered', r);
-        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
-        // can only mean a file that Airlock did not start (log-state.ts refuses those).
-        if (!checkpoint)
-            await writer.writeCheckpointLocked();
-        return writer;
-    }
-    catch (e) {
-        await fh?.close().catch(() => undefined);
-        await marker?.remove();
-        throw e;
-    }
-    finally {
-        await lock.release();
-    }
-}
-class Writer {
-    layout;
-    opts;
-    privateKey;
-    publicKey;
-    marker;
-    fh;
-    tip;
-    now;
-    origin;
-    firstSeq;
-    appended = [];
-    queue = Promise.resolve();
-    state = 'open';
-    constructor(layout, opts, privateKey, publicKey, marker, fh, tip, now) {
-        this.layout = layout;
-        this.opts = opts;
-        this.privateKey = privateKey;
-        this.publicKey = publicKey;
-        this.marker = marker;
-        this.fh = fh;
-        this.tip = tip;
-        this.now = now;
-        this.origin = opts.origin;
-    }
-    get size() {
-        return this.tip.size;
-    }
-    /** Serialises calls: entries are numbered and linked in call order. */
-    enqueue(job) {
-        const run = this.queue.then(job);
-        this.queue = run.catch(() => undefined);
-        return run;
-    }
-    /** Runs `job` holding the log's lock, after catching up with what other writers appended. */
-    async locked(job) {
-        const lock = await acquireLock(this.layout.lockPath, { timeoutMs: this.opts.lockTimeoutMs });
-        try {
-            await this.catchUp();
-            return await job();
-        }
-        finally {
-            await lock.release();
-        }
-    }
-    /**
-     * Brings `tip` to the log's real end. The common case (others appended) reads only
-     * the new bytes; anything else (rotated, replaced, shrunk, a torn line) re-verifies
-     * the whole log and requires it to still hold everything this writer saw.
-     */
-    async catchUp() {
-        // Synchronous stats for the same reason as the write below: this runs per append.
-        const mine = (0,external_node_fs_namespaceObject.fstatSync)(this.fh.fd);
-        const onDisk = lstatOrNull(this.layout.logPath);
-        const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
-        if (same && onDisk.size === this.tip.activeBytes)
-            return;
-        if (same && onDisk.size > this.tip.activeBytes) {
-            const checkpoint = await readLogCheckpoint(this.layout);
-            checkCheckpoint(checkpoint, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log });
-            const r = await scanAppended(this.layout, this.origin, this.tip, checkpoint);
-            if (!r.tornTail) {
-                this.tip = r.tip;
-                return;
-            }
-        }
-        const known = { origin: this.origin, size: this.tip.size, root: this.tip.tree.root() };
-        await recoverInterruptedRotation(this.layout);
-        const loaded = await loadLog(this.layout, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log }, known);
-        if (!same) {
-            await this.fh.close();
-            this.fh = await openNoFollow(this.layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
-        }
-        this.tip = loaded.tip;
-        for (const r of loaded.recovered)
-            await this.appendLocked('audit.recovered', r);
-    }
-    append(kind, data, time) {
-        return this.enqueue(async () => {
-            if (this.state !== 'open')
-                throw new Error(`audit log writer is ${this.state}`);
-            return this.locked(() => this.appendLocked(kind, data, time));
-        });
-    }
-    /** One entry at the tip; the caller holds the lock and has caught up. */
-    async appendLocked(kind, data, time) {
-        const entry = {
-            v: 1,
-            seq: this.tip.size,
-            prev: this.tip.lastHash,
-            time: time ?? this.now().toISOString(),
-            kind,
-            data,
-        };
-        const line = encodeEntry(entry);
-        // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
-        checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
-        try {
-            // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
-            // Synchronous on purpose: a few hundred bytes into the page cache take
-            // microseconds, while an async write costs a thread-pool round trip per entry
-            // (about 10x the append throughput; the fsync below stays async).
-            let off = 0;
-            while (off < line.length)
-                off += (0,external_node_fs_namespaceObject.writeSync)(this.fh.fd, line, off);
-            if (this.opts.syncEachAppend ?? true)
-                await this.fh.datasync();
-        }
-        catch (e) {
-            this.state = 'failed';
-            throw e;
-        }
-        const result = { seq: entry.seq, hash: (0,external_node_crypto_namespaceObject.hash)('sha256', line, 'hex') };
-        const tree = this.tip.tree;
-        tree.push(line.subarray(0, line.length - 1));
-        this.tip = {
-            size: entry.seq + 1,
-            lastHash: result.hash,
-            tree,
-            activeBytes: this.tip.activeBytes + line.length,
-        };
-        this.firstSeq ??= entry.seq;
-        this.appended.push(result);
-        return result;
-    }
-    /** Signs (with a key) and atomically writes the checkpoint over the tip; the caller holds the lock. */
-    async writeCheckpointLocked() {
-        await this.fh.sync();
-        const root = this.tip.tree.root();
-        const body = { origin: this.origin, size: this.tip.size, root };
-        const checkpoint = this.privateKey && this.publicKey
-            ? signCheckpoint(body, this.privateKey, this.publicKey)
-            : unsignedCheckpoint(body);
-        await writeFileAtomic(this.layout.checkpointPath, checkpoint);
-        return { checkpoint, root };
-    }
-    close() {
-        return this.enqueue(async () => {
-            if (this.state !== 'open')
-                throw new Error(`audit log writer is ${this.state}`);
-            this.state = 'closed';
-            try {
-                const { checkpoint, root } = await this.locked(async () => {
-                    // A checkpoint another writer signed meanwhile is never replaced by an unsigned
-                    // one (AUDIT_KEY_REQUIRED), nor one for another origin.
-                    checkCheckpoint(await readLogCheckpoint(this.layout), {
-                        origin: this.origin,
-                        publicKey: this.publicKey,
-                        log: this.opts.log,
-                    });
-                    const written = await this.writeCheckpointLocked();
-                    await this.marker.remove();
-                    return written;
-                });
-                return {
-                    checkpoint,
-                    signed: this.privateKey !== undefined,
-                    size: this.tip.size,
-                    root: root.toString('base64'),
-                    firstSeq: this.firstSeq ?? this.tip.size,
-                    appended: [...this.appended],
-                };
-            }
-            finally {
-                await this.fh.close().catch(() => undefined);
-                await this.marker.remove();
-            }
-        });
-    }
-    abort() {
-        return this.enqueue(async () => {
-            if (this.state === 'closed')
-                return;
-            this.state = 'closed';
-            await this.fh.close().catch(() => undefined);
-            await this.marker.remove();
-        });
-    }
-}
-/** The log file's lstat, or null when it is gone (then the log is re-verified). */
-function lstatOrNull(path) {
-    try {
-        return (0,external_node_fs_namespaceObject.lstatSync)(path);
-    }
-    catch {
-        return null;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/publish.ts
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_COMMITTER = { name: 'airlock[bot]', email: 'airlock[bot]@users.noreply.github.com' };
-const publish_GIT_TIMEOUT_MS = 120_000;
-/**
- * This run's entries from a local log (closed segments, then the active file): those the
- * writer reported appending (`CloseResult.appended`), each checked against the hash it
- * had when written. Other runs may have appended to the same log in between; and a line
- * changed since it was written is refused (AUDIT_INCONSISTENT), never published.
- */
-async function readRunEntries(log, appended) {
-    const layout = layoutOf(log);
-    const want = new Map(appended.map((a) => [a.seq, a.hash]));
-    const fromSeq = Math.min(...want.keys());
-    const out = [];
-    let seq = 0;
-    const onLine = (line, withNewline) => {
-        const e = parseEntryLine(line, seq);
-        seq = e.seq + 1;
-        const expected = want.get(e.seq);
-        if (expected === undefined)
-            return;
-        if (hash('sha256', withNewline, 'hex') !== expected) {
-            throw new VerificationError('AUDIT_INCONSISTENT', `entry ${e.seq} of ${log} changed after this run wrote it`, e.seq);
-        }
-        want.delete(e.seq);
-        out.push({ time: e.time, kind: e.kind, data: e.data });
-    };
-    const segments = await listClosedSegments(layout);
-    for (const [i, s] of segments.entries()) {
-        if ((segments[i + 1]?.firstSeq ?? Number.POSITIVE_INFINITY) <= fromSeq)
-            continue;
-        seq = s.firstSeq;
-        await readLines(s.path, onLine, { gzip: true, firstSeq: s.firstSeq });
-    }
-    await readLines(log, onLine, { firstSeq: seq }).catch((e) => {
-        if (e.code !== 'ENOENT')
-            throw e;
-    });
-    if (want.size > 0) {
-        const missing = Math.min(...want.keys());
-        throw new VerificationError('AUDIT_TRUNCATED', `entry ${missing} of ${log} is gone`, missing);
-    }
-    return out;
-}
-/** A path inside the branch folder: relative, no `..`, so extraFiles cannot write elsewhere. */
-function safeRelative(path) {
-    const n = normalize(path);
-    if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`) || n === '.' || n.includes('\0')) {
-        throw new UserError('INPUT_INVALID', `publish file path must stay inside the audit folder: ${path}`);
-    }
-    return n;
-}
-function checkRemote(remote, branch) {
-    if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
-        throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
-    }
-}
-/** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
-async function checkoutBranch(work, remote, branch, env) {
-    const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
-    await git(['init', '-q', `--initial-branch=${branch}`]);
-    await git(['remote', 'add', 'origin', '--', remote]);
-    const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
-    if (heads.stdout.trim() === '')
-        return false;
-    await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
-    await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
-    return true;
-}
-/**
- * The checkpoint on the audit branch (`<dir>/log.jsonl.checkpoint`, or the older
- * `<dir>/checkpoint`), as its text; null when the branch or the file does not exist.
- * This is the checkpoint a run can trust for a log it did not write itself: the
- * branch is written only by publishing runs, never by a pull request's files.
- */
-async function fetchBranchCheckpoint(opts) {
-    const branch = opts.branch ?? 'airlock-audit';
-    const folder = safeRelative(opts.dir ?? 'audit');
-    checkRemote(opts.remote, branch);
-    const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
-    try {
-        if (!(await checkoutBranch(work, opts.remote, branch, opts.gitEnv ?? {})))
-            return null;
-        const layout = layoutOf(join(work, folder, 'log.jsonl'));
-        for (const path of [layout.checkpointPath, layout.legacyCheckpointPath]) {
-            const text = await readFile(path, 'utf8').catch(() => null);
-            if (text !== null)
-                return text;
-        }
-        return null;
-    }
-    finally {
-        await rm(work, { recursive: true, force: true });
-    }
-}
-async function publishAuditLog(opts) {
-    const branch = opts.branch ?? 'airlock-audit';
-    const folder = safeRelative(opts.dir ?? 'audit');
-    checkRemote(opts.remote, branch);
-    const extra = (opts.extraFiles ?? []).map((f) => ({ ...f, path: safeRelative(f.path) }));
-    const who = opts.committer ?? DEFAULT_COMMITTER;
-    // On top of the hardened git environment (src/exec/git.ts: no system or global
-    // config, no hooks, no prompts): who commits, and the caller's auth header.
-    const env = {
-        GIT_AUTHOR_NAME: who.name,
-        GIT_AUTHOR_EMAIL: who.email,
-        GIT_COMMITTER_NAME: who.name,
-        GIT_COMMITTER_EMAIL: who.email,
-        ...opts.gitEnv,
-    };
-    const maxAttempts = opts.maxAttempts ?? 6;
-    let lastFailure = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
-        const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
-        try {
-            await checkoutBranch(work, opts.remote, branch, env);
-            const log = join(work, folder, 'log.jsonl');
-            const writer = await openAuditLog({
-                log,
-                origin: opts.origin,
-                signingKey: opts.signingKey,
-                signingKeyPem: opts.signingKeyPem,
-                rotation: opts.rotation,
-            });
-            const firstSeq = writer.size;
-            try {
-                for (const e of opts.entries)
-                    await writer.append(e.kind, e.data, e.time);
-            }
-            catch (e) {
-                await writer.abort();
-                throw e;
-            }
-            const closed = await writer.close();
-            // The branch folder holds this one log: its checkpoint from before checkpoints were
-            // named after their log (read above as the legacy name) is now stale.
-            await rm(layoutOf(log).legacyCheckpointPath, { force: true });
-            for (const f of extra) {
-                const target = join(work, folder, f.path);
-                await mkdir(dirname(target), { recursive: true });
-                await writeFile(target, f.content);
-            }
-            await git(['add', '-A', '--', folder]);
-            const message = opts.message ?? `audit: ${opts.entries.length} entries, checkpoint size ${closed.size}`;
-            await git(['commit', '-q', '--no-verify', '-m', message]);
-            const push = await runGit(work, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
-                env,
-                timeoutMs: publish_GIT_TIMEOUT_MS,
-            });
-            if (push.exitCode === 0) {
-                const head = await git(['rev-parse', 'HEAD']);
-                return { ...closed, commit: head.stdout.trim(), firstSeq, attempts: attempt };
-            }
-            // Rejected (someone pushed first) or a transient failure: start over from the new head.
-            lastFailure = push.stderr.trim().split('\n').at(-1) ?? `exit ${push.exitCode}`;
-        }
-        catch (e) {
-            if (e instanceof VerificationError || e instanceof UserError)
-                throw e;
-            if (!(e instanceof AirlockError))
-                throw e;
-            lastFailure = e.message;
-        }
-        finally {
-            await rm(work, { recursive: true, force: true });
-        }
-        // 100 ms, 200 ms, 400 ms ... plus up to 100% jitter, so racing writers spread out.
-        const base = 100 * 2 ** (attempt - 1);
-        if (attempt < maxAttempts)
-            await sleep(base + Math.floor(Math.random() * base));
-    }
-    throw new AirlockError('AUDIT_PUBLISH_FAILED', `could not push to ${branch} after ${maxAttempts} attempts: ${lastFailure}`);
-}
-
-;// CONCATENATED MODULE: ./src/audit/trust.ts
-
-
-
-
-
-
-
-
-/**
- * Whether a run may extend the audit log it finds at its path (issue 21 item 10).
- *
- * A file that is part of the checked-out commit came with the code being gated: on a
- * pull request, its author wrote it. A committed log (with a checkpoint anyone can
- * compute, when unsigned) must never be adopted, extended and signed as our history.
- * Such a log is extended only when it is exactly the history the audit branch vouches
- * for: it verifies against the branch's checkpoint (fetched from git, which only
- * publishing runs write) and holds nothing beyond it. Anything else: AUDIT_LOG_UNTRUSTED.
- *
- * Files no commit brought (an earlier step of the same job wrote them) are left to the
- * writer's own checks (log-state.ts: it verifies, and refuses entries without a checkpoint).
- */
-async function assertLogAdoptable(opts) {
-    const tracked = await trackedLogFiles(opts.log);
-    if (tracked.length === 0)
-        return;
-    const what = `the audit log ${opts.log} comes with the checked-out commit (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', ...' : ''})`;
-    const text = opts.branchCheckpoint ? await opts.branchCheckpoint() : null;
-    if (text === null) {
-        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`);
-    }
-    const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
-    const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
-    if (v.entries !== trusted.size) {
-        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
-    }
-}
-/** The log's files (log, checkpoint, segments, anchor, markers) that git tracks in the checkout. */
-async function trackedLogFiles(log) {
-    const layout = layoutOf(log);
-    const dir = await lstat(layout.dir).catch(() => null);
-    if (!dir?.isDirectory())
-        return [];
-    const r = await runGit(layout.dir, ['ls-files', '-z', '--', '.']);
-    if (r.exitCode !== 0) {
-        // Not a git work tree (a plain directory, the CLI's usual case): nothing was committed.
-        // Any other failure (e.g. git refusing a checkout owned by another user) fails closed.
-        if (/not a git repository/i.test(r.stderr))
-            return [];
-        throw new UserError('GIT_FAILED', `cannot tell whether ${log} is committed: ${describeFailure(r)}`);
-    }
-    const base = basename(log);
-    return r.stdout
-        .split('\0')
-        .filter((name) => name !== '' && !name.includes('/'))
-        .filter((name) => name.startsWith(base) || name === basename(layout.legacyCheckpointPath))
-        .map((name) => `${dirname(log)}/${name}`);
-}
-
-;// CONCATENATED MODULE: ./src/audit/index.ts
-
-
-
-
-
-
-
-
 ;// CONCATENATED MODULE: ./src/gate/audit-stage.ts
 
 
@@ -76878,6 +77537,7 @@ function countLevels(scripts) {
 
 
 
+
 /**
  * The one gate pipeline behind both the CLI and the Action:
  * discover → stage → scan → assess → execute → record → report.
@@ -76976,11 +77636,15 @@ async function gateInto(output, settings, deps) {
     const audit = settings.audit
         ? await openAuditRecorder(settings.audit, deps.progress)
         : undefined;
-    // Notebooks are staged, scanned and run as the script extracted from their code cells.
+    // Notebooks are staged and scanned as the script extracted from their code cells, and
+    // run from a notebook of exactly that code, staged over the committed one (runnable.ts).
     const { notebookOf, stagedOf } = stagedNames(found.scripts);
     const stage = await stageScripts({
         workspace: settings.workspace,
-        scripts: found.scripts.map((s) => ({ path: stagedOf(s.path), content: s.content })),
+        scripts: found.scripts.flatMap((s) => [
+            { path: stagedOf(s.path), content: s.content },
+            ...(s.notebook ? [{ path: s.path, content: s.notebook.runnable }] : []),
+        ]),
         maxFiles: 10_000,
         maxBytes: 256 * 1024 * 1024,
     }).catch(async (e) => {
@@ -77080,7 +77744,7 @@ async function gateInto(output, settings, deps) {
                 policy,
                 scripts,
                 dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
-                commandPathOf: stagedOf,
+                commandOf: (p) => (notebookOf(p) ? notebookCommand(p) : undefined),
                 ...(data ? { dataOf: (p) => data.mountFor(stagedOf(p)) } : {}),
                 sandbox,
                 outDir: output.dir,
@@ -77194,6 +77858,296 @@ function displayPolicyPath(workspace, path) {
     return rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel) ? `airlock:policies/${(0,external_node_path_namespaceObject.basename)(path)}` : rel;
 }
 
+;// CONCATENATED MODULE: ./src/scale/plan-file.ts
+
+
+
+
+/**
+ * The shard plan (`airlock plan`, docs/scale-sharding.md): which scripts, with which
+ * content hash, go to which shard, and under which policy. Written by the plan job and
+ * read by every shard job and the merge job, so it travels as a workflow artifact: it is
+ * parsed strictly (unknown fields, a path leaving the workspace, a shard out of range
+ * are refused) and identified by the SHA-256 of its bytes, which every shard output and
+ * the merge's audit record carry.
+ */
+const PLAN_KIND = 'airlock-shard-plan';
+/** GitHub Actions runs at most 256 jobs per matrix. */
+const MAX_SHARDS = 256;
+/** Plans are JSON read whole: bounded before parsing (about 10,000 bytes per 50 scripts). */
+const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+const plan_file_HEX64 = /^[0-9a-f]{64}$/;
+/** A workspace-relative path with forward slashes that cannot leave the workspace. */
+const RelPath = schemas_string()
+    .min(1)
+    .max(4096)
+    .refine((p) => !p.startsWith('/') &&
+    !p.includes('\\') &&
+    !p.includes('\0') &&
+    !p.split('/').some((s) => s === '..' || s === '.' || s === ''), { message: 'must be a workspace-relative path without ".", ".." or empty segments' });
+const PlanScript = strictObject({
+    path: RelPath,
+    sha256: schemas_string().regex(plan_file_HEX64),
+    bytes: schemas_number().int().nonnegative(),
+    shard: schemas_number().int().nonnegative(),
+});
+const ShardPlan = strictObject({
+    version: schemas_literal(1),
+    kind: schemas_literal(PLAN_KIND),
+    createdAt: schemas_string(),
+    policy: strictObject({ name: schemas_string(), sha256: schemas_string().regex(plan_file_HEX64), path: schemas_string() }),
+    /** The policy's failOn when the plan was made: decides what `ungated` does to the merged verdict. */
+    failOn: array(schemas_string()),
+    costModel: strictObject({
+        kind: schemas_literal('bytes+constant'),
+        perScriptBytes: schemas_number().int().nonnegative(),
+    }),
+    shards: schemas_number().int().min(0).max(MAX_SHARDS),
+    shardCost: array(schemas_number().nonnegative()),
+    uniqueContents: schemas_number().int().nonnegative(),
+    scripts: array(PlanScript),
+    /** Python files discovery selected but could not gate (they fail the merged gate as they would one gate). */
+    ungated: array(strictObject({ path: schemas_string(), reason: schemas_string() })),
+    changedBetween: strictObject({ base: schemas_string(), head: schemas_string() }).nullable(),
+})
+    .superRefine((p, ctx) => {
+    const seen = new Set();
+    for (const s of p.scripts) {
+        if (s.shard >= p.shards)
+            ctx.addIssue({ code: 'custom', message: `${s.path}: shard ${s.shard} >= shards ${p.shards}` });
+        if (seen.has(s.path))
+            ctx.addIssue({ code: 'custom', message: `${s.path}: listed twice` });
+        seen.add(s.path);
+    }
+    if (p.shardCost.length !== p.shards)
+        ctx.addIssue({
+            code: 'custom',
+            message: `shardCost has ${p.shardCost.length} entries, not ${p.shards}`,
+        });
+});
+function parsePlan(bytes, file) {
+    let value;
+    try {
+        value = JSON.parse(bytes.toString('utf8'));
+    }
+    catch (e) {
+        throw new errors_UserError('PLAN_INVALID', `plan ${file} is not JSON: ${e.message}`);
+    }
+    const r = ShardPlan.safeParse(value);
+    if (!r.success) {
+        const first = r.error.issues[0];
+        throw new errors_UserError('PLAN_INVALID', `plan ${file}: ${first?.path.join('.') || '(top level)'}: ${first?.message ?? 'invalid'}`);
+    }
+    return { plan: r.data, sha256: sha256Hex(bytes), file };
+}
+async function readPlanFile(file) {
+    let bytes;
+    try {
+        bytes = await (0,promises_namespaceObject.readFile)(file);
+    }
+    catch (e) {
+        throw new errors_UserError('PLAN_INVALID', `cannot read plan ${file}: ${e.code ?? e}`);
+    }
+    if (bytes.length > MAX_PLAN_BYTES)
+        throw new errors_UserError('PLAN_INVALID', `plan ${file} is over 64 MiB`);
+    return parsePlan(bytes, file);
+}
+/** The scripts of shard `index`, in path order; an index the plan does not have is the user's error. */
+function scriptsOfShard(plan, index) {
+    if (!Number.isInteger(index) || index < 0 || index >= plan.shards) {
+        throw new errors_UserError('PLAN_INVALID', `shard ${index} is not in the plan: it has shards 0..${plan.shards - 1}`);
+    }
+    return plan.scripts.filter((s) => s.shard === index);
+}
+
+;// CONCATENATED MODULE: ./src/scale/shard-seal.ts
+
+
+
+
+
+
+
+/**
+ * The end of a shard job: its gate's segment gets a last entry, `shard.output`, binding
+ * the plan, the shard and the SHA-256 of the report and SARIF bytes as written; the
+ * segment is signed (closing the writer writes the checkpoint) and copied into the output
+ * directory with `shard.json`, which names the key that signed it.
+ */
+async function sealShardOutput(o) {
+    const reportSha = sha256Hex(await (0,promises_namespaceObject.readFile)(o.reportFile));
+    const sarifSha = sha256Hex(await (0,promises_namespaceObject.readFile)(o.sarifFile));
+    const w = await writer_openAuditLog({ log: o.segment, origin: o.origin, signingKey: o.privateKey });
+    await w.append(SHARD_OUTPUT_KIND, {
+        plan: o.plan.sha256,
+        shard: o.shard,
+        shards: o.plan.shards,
+        report: reportSha,
+        sarif: sarifSha,
+        scripts: o.report.scripts.length,
+        verdict: o.report.verdict,
+    });
+    const closed = await w.close();
+    const finalLog = (0,external_node_path_namespaceObject.join)(o.outDir, SHARD_SEGMENT);
+    await (0,promises_namespaceObject.copyFile)(o.segment, finalLog);
+    await (0,promises_namespaceObject.copyFile)(`${o.segment}.checkpoint`, `${finalLog}.checkpoint`);
+    const manifest = {
+        version: 1,
+        kind: SHARD_KIND,
+        plan: o.plan.sha256,
+        shard: o.shard,
+        shards: o.plan.shards,
+        policy: { sha256: o.report.policy.sha256 },
+        image: o.report.image,
+        verdict: o.report.verdict,
+        report: { file: (0,external_node_path_namespaceObject.basename)(o.reportFile), sha256: reportSha },
+        sarif: { file: (0,external_node_path_namespaceObject.basename)(o.sarifFile), sha256: sarifSha },
+        audit: {
+            log: SHARD_SEGMENT,
+            origin: o.origin,
+            size: closed.size,
+            root: closed.root,
+            checkpoint: closed.checkpoint,
+            publicKey: o.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+            verifierKey: verifierKey(o.origin, o.publicKey),
+        },
+    };
+    await writeJson((0,external_node_path_namespaceObject.join)(o.outDir, SHARD_MANIFEST), manifest);
+    return manifest;
+}
+
+;// CONCATENATED MODULE: ./src/scale/shard-select.ts
+
+
+/**
+ * The first difference between what the plan says a shard holds and what was found
+ * (discovered now, or reported by the gate), as a sentence naming the script; null when
+ * they are the same set of (path, SHA-256).
+ */
+function shardDifference(planned, found) {
+    const want = new Map(planned.map((s) => [s.path, s.sha256]));
+    const seen = new Set();
+    for (const f of found) {
+        const sha = want.get(f.path);
+        if (sha === undefined)
+            return `${JSON.stringify(f.path)} is not in this shard of the plan`;
+        if (seen.has(f.path))
+            return `${JSON.stringify(f.path)} appears twice`;
+        seen.add(f.path);
+        if (sha !== f.sha256)
+            return `${JSON.stringify(f.path)} changed since the plan (SHA-256 ${f.sha256.slice(0, 12)}…, the plan has ${sha.slice(0, 12)}…)`;
+    }
+    for (const p of planned)
+        if (!seen.has(p.path))
+            return `${JSON.stringify(p.path)} is missing`;
+    return null;
+}
+/**
+ * Before a shard gates anything: each of its scripts is read and hashed as the gate will
+ * read it, and must be the bytes the plan balanced (the plan job and the shard jobs
+ * check out the same commit; a difference means they did not, or the plan was altered).
+ */
+async function checkShardFiles(opts) {
+    const found = await discoverScripts({
+        workspace: opts.workspace,
+        // Explicit files: an existing file is never read as a glob (discover-scripts.ts).
+        paths: opts.scripts.map((s) => s.path),
+        maxFiles: opts.maxFiles,
+        maxFileBytes: opts.maxFileBytes,
+    }).catch((e) => {
+        throw new errors_UserError('PLAN_MISMATCH', `a script of this shard cannot be read as planned: ${e.message}`);
+    });
+    const diff = shardDifference(opts.scripts, found.scripts);
+    if (diff)
+        throw new errors_UserError('PLAN_MISMATCH', `${diff}; re-run airlock plan on this checkout`);
+}
+
+;// CONCATENATED MODULE: ./src/scale/shard-gate.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * `airlock gate --plan F --shard I`: gates exactly shard I's scripts with the ordinary
+ * pipeline, then leaves in the output directory, beside its report and SARIF, a signed
+ * audit segment of its own and `shard.json` (shard-manifest.ts).
+ *
+ * Signing: a shard job holds no signing key (only the merge job does). The segment is
+ * signed with a one-off Ed25519 key made in memory for this run and never written; its
+ * public half goes into shard.json and the job's log. The merge verifies the segment with
+ * it and binds key and checkpoint in its own signed record: so the branch log, signed by
+ * the real key, says which segment each shard's verdicts came from.
+ */
+async function runShardGate(settings, shard, deps) {
+    const loaded = await readPlanFile(shard.plan);
+    const { plan } = loaded;
+    const mine = scriptsOfShard(plan, shard.index);
+    // A plan never has an empty shard; an empty path list would make the gate walk the workspace.
+    if (mine.length === 0)
+        throw new errors_UserError('PLAN_INVALID', `shard ${shard.index} of the plan has no scripts`);
+    const policy = await loadPolicy(settings.policy, { root: settings.workspace });
+    if (policySha256(policy) !== plan.policy.sha256) {
+        throw new errors_UserError('PLAN_MISMATCH', `the policy ${policy.name} (SHA-256 ${policySha256(policy).slice(0, 12)}…) is not the plan's (${plan.policy.path}, ${plan.policy.sha256.slice(0, 12)}…): every shard must gate with the policy the plan was made with`);
+    }
+    await checkShardFiles({
+        workspace: settings.workspace,
+        scripts: mine,
+        maxFiles: policy.limits.maxFiles,
+        maxFileBytes: policy.limits.maxFileBytes,
+    });
+    const { privateKey, publicKey } = (0,external_node_crypto_namespaceObject.generateKeyPairSync)('ed25519');
+    const origin = shardOrigin(shard.origin, loaded.sha256, shard.index);
+    deps.progress(`shard ${shard.index}/${plan.shards}: ${mine.length} script(s); segment key ${verifierKey(origin, publicKey)}`);
+    // The segment is written beside the output directory, not in it (the gate replaces that
+    // directory when it finishes), and copied in afterwards.
+    await ensureRealDirs(settings.workspace, (0,external_node_path_namespaceObject.dirname)(settings.outDir), 'output directory');
+    const tmp = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(settings.outDir), `.${(0,external_node_path_namespaceObject.basename)(settings.outDir)}.segment-`));
+    try {
+        const log = (0,external_node_path_namespaceObject.join)(tmp, SHARD_SEGMENT);
+        const { report } = await runGate({
+            ...settings,
+            paths: mine.map((s) => s.path),
+            changedBetween: undefined,
+            audit: { log, origin, signingKey: privateKey, lockTimeoutMs: settings.audit?.lockTimeoutMs },
+        }, deps);
+        // The gate read the files again: they must still be the planned bytes (else the merge refuses them anyway).
+        const diff = shardDifference(mine, report.scripts);
+        if (diff)
+            throw new errors_UserError('PLAN_MISMATCH', `${diff} while the shard was gated`);
+        // The report names where the segment ends up, not the temporary folder it was written in.
+        report.audit = report.audit && {
+            ...report.audit,
+            log: (0,external_node_path_namespaceObject.relative)(settings.workspace, (0,external_node_path_namespaceObject.join)(settings.outDir, SHARD_SEGMENT)),
+        };
+        await writeJson(settings.reportFile, report);
+        const manifest = await sealShardOutput({
+            outDir: settings.outDir,
+            segment: log,
+            origin,
+            privateKey,
+            publicKey,
+            plan: { sha256: loaded.sha256, shards: plan.shards },
+            shard: shard.index,
+            report,
+            reportFile: settings.reportFile,
+            sarifFile: settings.sarifFile,
+        });
+        return { report, manifest };
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(tmp, { recursive: true, force: true });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/settings/gate-settings.ts
 
 
@@ -77286,6 +78240,39 @@ function defaultOrigin(env, workspace) {
     if (env.GITHUB_REPOSITORY)
         return `${server}/${env.GITHUB_REPOSITORY}/airlock-audit`;
     return `localhost/${(0,external_node_path_namespaceObject.basename)(workspace).replace(/[^A-Za-z0-9._-]/g, '_') || 'workspace'}/airlock-audit`;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/gate-shard-args.ts
+
+
+
+/**
+ * `airlock gate --plan F --shard I`: the shard's scripts come from the plan, and its
+ * report, SARIF and audit segment go into --out (where `airlock merge` looks for them),
+ * so the options that would say otherwise are refused rather than ignored.
+ */
+function shardChoiceFromArgs(v, positionals, io, usage) {
+    if (v.plan === undefined && v.shard === undefined)
+        return undefined;
+    if (typeof v.plan !== 'string' || typeof v.shard !== 'string') {
+        throw new errors_UserError('USAGE', `--plan F and --shard I go together\n\n${usage}`);
+    }
+    const clash = ['report', 'sarif', 'audit-log', 'signing-key', 'base', 'head'].filter((k) => v[k] !== undefined);
+    if (positionals.length || clash.length) {
+        throw new errors_UserError('USAGE', `with --plan the scripts come from the plan and the outputs go into --out: drop ${[
+            ...(positionals.length ? ['the PATHs'] : []),
+            ...clash.map((k) => `--${k}`),
+        ].join(', ')}`);
+    }
+    if (!/^[0-9]{1,3}$/.test(v.shard)) {
+        throw new errors_UserError('USAGE', `--shard: expected a shard number from the plan (0, 1, ...), got '${v.shard}'`);
+    }
+    return {
+        // Only read: the plan may be anywhere (a downloaded artifact under $RUNNER_TEMP).
+        plan: (0,external_node_path_namespaceObject.resolve)(io.cwd, v.plan),
+        index: Number(v.shard),
+        origin: typeof v.origin === 'string' ? v.origin : defaultOrigin(io.env, io.cwd),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/output/terminal.ts
@@ -77512,6 +78499,8 @@ function escapeJsonCommands(json) {
 
 
 
+
+
 const GATE_USAGE = `Usage: airlock gate [PATH...] [options]
 
 Discover, scan, assess, run the approved scripts in the hardened sandbox, record, report.
@@ -77542,6 +78531,9 @@ Options:
                       /run/podman/podman.sock
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
+  --plan F --shard I  gate shard I of a plan made by \`airlock plan\` (no PATHs): each script's
+                      SHA-256 must match the plan's; --out also gets the shard's signed audit
+                      segment and shard.json, for \`airlock merge\` (docs/scale-sharding.md)
 
 SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
 and the staged copies are removed, the partial report and audit entry are written, and
@@ -77580,6 +78572,8 @@ const OPTIONS = {
     'fail-on': { type: 'string' },
     base: { type: 'string' },
     head: { type: 'string' },
+    plan: { type: 'string' },
+    shard: { type: 'string' },
 };
 async function settingsFromArgs(argv, io, mode) {
     const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, mode === 'gate' ? GATE_USAGE : SCAN_USAGE);
@@ -77595,6 +78589,10 @@ async function settingsFromArgs(argv, io, mode) {
     if ((v.base === undefined) !== (v.head === undefined)) {
         throw new errors_UserError('USAGE', '--base and --head go together');
     }
+    if (mode === 'scan' && (v.plan !== undefined || v.shard !== undefined)) {
+        throw new errors_UserError('USAGE', `--plan/--shard are for airlock gate\n\n${SCAN_USAGE}`);
+    }
+    const shard = shardChoiceFromArgs(v, positionals, io, GATE_USAGE);
     const outDir = insideWorkspace(ws, v.out ?? '.airlock/out', '--out');
     const audit = v['audit-log']
         ? {
@@ -77631,6 +78629,7 @@ async function settingsFromArgs(argv, io, mode) {
             event: io.env.GITHUB_EVENT_NAME ?? 'cli',
         },
         output,
+        shard,
     };
 }
 /** stdout for --format json|sarif|markdown: one document a tool can read. */
@@ -77644,18 +78643,21 @@ async function documentFor(format, report, sarifFile) {
     return renderSummary(report);
 }
 async function runMode(argv, io, mode) {
-    const { output, ...settings } = await settingsFromArgs(argv, io, mode);
+    const { output, shard, ...settings } = await settingsFromArgs(argv, io, mode);
     const progress = output.quiet ? () => { } : (l) => io.stderr(`airlock: ${l}\n`);
     const telemetryLog = output.telemetry ? (l) => io.stderr(`${l}\n`) : undefined;
     const cancellation = cancelOnSignals({ log: (l) => io.stderr(`airlock: ${l}\n`) });
     let report;
     try {
-        ({ report } = await runGate(settings, {
-            progress,
-            env: io.env,
-            telemetryLog,
-            signal: cancellation.signal,
-        }));
+        const deps = { progress, env: io.env, telemetryLog, signal: cancellation.signal };
+        if (shard) {
+            const done = await runShardGate(settings, shard, deps);
+            report = done.report;
+            // Always, also with -q: the job log is where the one-off key is kept out of the artifact's reach.
+            io.stderr(`airlock: shard ${shard.index} segment signed by ${done.manifest.audit.verifierKey}\n`);
+        }
+        else
+            ({ report } = await runGate(settings, deps));
     }
     finally {
         cancellation.dispose();
@@ -77711,7 +78713,7 @@ const scanCommand = {
 const usage = `Usage: airlock image build [--flavor core|full] [--tag REF] [--if-changed] [--no-cache] [--extra-ca FILE]
 
 Builds the sandbox image from images/Dockerfile: flavor core (Python, pandas, Polars,
-matplotlib, networkx, Graphviz, Bandit, Semgrep) or full (core plus Chromium and
+matplotlib, networkx, Graphviz, Bandit, Semgrep, nbclient with ipykernel, pip) or full (core plus Chromium and
 the Mermaid CLI). Python wheels Debian lacks
 (Polars; Bandit and Semgrep where obtainable) are downloaded on this host with pip
 and installed in the image without any index. A missing base image is pulled, or
@@ -77771,6 +78773,622 @@ const imageBuildCommand = {
     },
 };
 
+;// CONCATENATED MODULE: ./src/scale/merge-check.ts
+
+
+
+
+const merge_check_label = (s) => `shard ${s.manifest.shard} (${s.dir})`;
+/**
+ * The shard outputs together are exactly the plan: each made from this plan, every shard
+ * present once, each holding exactly its planned scripts with their planned hashes, and
+ * all under the plan's policy and one image (same id, same scanner versions). Pure over
+ * outputs that each verified on their own (merge-load.ts); the first problem is thrown,
+ * naming the shard.
+ */
+function checkShardSet(loaded, shards) {
+    const { plan } = loaded;
+    const byIndex = new Map();
+    for (const s of shards) {
+        const m = s.manifest;
+        if (m.plan !== loaded.sha256 || m.shards !== plan.shards) {
+            throw new errors_VerificationError('SHARD_MISMATCH', `${merge_check_label(s)} was made from another plan (SHA-256 ${m.plan.slice(0, 12)}…, this plan is ${loaded.sha256.slice(0, 12)}…)`);
+        }
+        if (!m.audit.origin.endsWith(shardOrigin('', loaded.sha256, m.shard))) {
+            throw new errors_VerificationError('SHARD_MISMATCH', `${merge_check_label(s)}: its segment's origin ${m.audit.origin} is not this plan's shard ${m.shard}`);
+        }
+        const other = byIndex.get(m.shard);
+        if (other) {
+            throw new errors_VerificationError('SHARD_DUPLICATE', `shard ${m.shard} is given twice: ${other.dir} and ${s.dir}`);
+        }
+        byIndex.set(m.shard, s);
+    }
+    const missing = Array.from({ length: plan.shards }, (_, i) => i).filter((i) => !byIndex.has(i));
+    if (missing.length) {
+        throw new errors_VerificationError('SHARD_MISSING', `no output for shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${plan.shards}: every shard's output directory must be given`);
+    }
+    const first = shards[0];
+    for (const s of shards) {
+        const r = s.report;
+        if (r.policy.sha256 !== plan.policy.sha256) {
+            throw new errors_VerificationError('SHARD_MISMATCH', `${merge_check_label(s)} was gated under another policy (SHA-256 ${r.policy.sha256.slice(0, 12)}…) than the plan's`);
+        }
+        if (first && (r.image.id !== first.report.image.id || r.image.ref !== first.report.image.ref)) {
+            throw new errors_VerificationError('SHARD_MISMATCH', `${merge_check_label(s)} ran on image ${r.image.ref} (${r.image.id ?? 'no id'}), ${merge_check_label(first)} on ${first.report.image.ref} (${first.report.image.id ?? 'no id'}): one image decides all shards`);
+        }
+        for (const sc of r.scanners) {
+            const there = first?.report.scanners.find((x) => x.tool === sc.tool);
+            if (there && there.version !== sc.version) {
+                throw new errors_VerificationError('SHARD_MISMATCH', `${merge_check_label(s)} scanned with ${sc.tool} ${sc.version}, ${merge_check_label(first)} with ${there.version}`);
+            }
+        }
+        const diff = shardDifference(scriptsOfShard(plan, s.manifest.shard), s.report.scripts);
+        if (diff)
+            throw new errors_VerificationError('SHARD_TAMPERED', `${merge_check_label(s)}: ${diff}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/scale/merge-report.ts
+
+
+const merge_report_cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * One report for the whole plan, as one unsharded gate of the same scripts would have
+ * written it: scripts in path order, counts recomputed, the verdict failing when any
+ * shard's did (each shard's reasons are about its own scripts and scanners, so their
+ * union is the unsharded list), scanners combined per tool (failed anywhere = failed).
+ * Python files staged beside a shard's scripts that are scripts of another shard are
+ * scripts here, not modules.
+ */
+function mergeReports(opts) {
+    const reports = [...opts.shards].sort((a, b) => a.manifest.shard - b.manifest.shard).map((s) => s.report);
+    const first = reports[0];
+    const scripts = reports.flatMap((r) => r.scripts).sort((a, b) => merge_report_cmp(a.path, b.path));
+    const planned = new Set(opts.plan.scripts.map((s) => s.path));
+    const modules = new Map();
+    for (const r of reports)
+        for (const m of r.modules ?? [])
+            if (!planned.has(m.path) && !modules.has(m.path))
+                modules.set(m.path, m);
+    const reasons = new Set();
+    // Files the plan could not gate fail the merged gate as they fail one gate (failOn `ungated`).
+    if (opts.plan.failOn.includes('ungated'))
+        for (const u of opts.plan.ungated)
+            reasons.add(`${JSON.stringify(u.path)}: not gated: ${u.reason}`);
+    for (const r of reports)
+        for (const why of r.verdictReasons)
+            reasons.add(why);
+    const failed = reports.some((r) => r.verdict === 'fail') || reasons.size > 0;
+    // One gate lists reasons about scanners and files first, then per script in path order
+    // (src/gate/verdict.ts): the same order here, so the merged report reads like one gate's.
+    const rank = new Map(scripts.map((s, i) => [`${s.path}: `, i]));
+    const rankOf = (why) => rank.get(why.slice(0, why.indexOf(': ') + 2)) ?? -1;
+    const ordered = [...reasons].sort((a, b) => rankOf(a) - rankOf(b));
+    const cancelled = reports.filter((r) => r.cancelled).map((r) => r.cancelled);
+    return {
+        version: 1,
+        tool: { name: 'airlock', version: VERSION },
+        startedAt: reports.map((r) => r.startedAt).sort()[0] ?? new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        workspace: opts.workspace,
+        verdict: failed ? 'fail' : 'pass',
+        verdictReasons: ordered,
+        counts: countLevels(scripts),
+        policy: first?.policy ?? {
+            path: opts.plan.policy.path,
+            name: opts.plan.policy.name,
+            sha256: opts.plan.policy.sha256,
+        },
+        image: first?.image ?? { ref: '', id: null },
+        scanners: mergeScanners(reports.map((r) => r.scanners)),
+        notices: [...new Set(reports.flatMap((r) => r.notices))],
+        scripts,
+        modules: modules.size ? [...modules.values()].sort((a, b) => merge_report_cmp(a.path, b.path)) : undefined,
+        cancelled: cancelled.length
+            ? {
+                signal: cancelled[0].signal,
+                inFlight: cancelled.reduce((n, c) => n + c.inFlight, 0),
+                notStarted: cancelled.reduce((n, c) => n + c.notStarted, 0),
+            }
+            : undefined,
+        sarif: opts.sarif,
+    };
+}
+/** Per tool: failed if it failed in any shard, else unavailable if so anywhere, else ran; durations add up. */
+function mergeScanners(lists) {
+    const rank = { failed: 2, unavailable: 1, ran: 0 };
+    const out = new Map();
+    for (const list of lists) {
+        for (const s of list) {
+            const had = out.get(s.tool);
+            if (!had) {
+                out.set(s.tool, { ...s });
+                continue;
+            }
+            if (rank[s.status] > rank[had.status]) {
+                had.status = s.status;
+                had.message = s.message;
+            }
+            if (s.durationMs !== undefined)
+                had.durationMs = (had.durationMs ?? 0) + s.durationMs;
+        }
+    }
+    return [...out.values()];
+}
+
+;// CONCATENATED MODULE: ./src/scale/merge-sarif.ts
+
+
+
+
+/**
+ * One SARIF log from the shards' logs: one run per tool (Bandit, Semgrep, Airlock) under
+ * the one category, as a single gate writes it (src/report/sarif.ts). Results are taken as
+ * the shards wrote them, so their `partialFingerprints` (computed by each shard from the
+ * bytes it scanned) are intact; only `ruleIndex` is renumbered into the merged rule list.
+ * A rule seen in several shards keeps the strictest default level and the lowest precision
+ * of its descriptors, as one gate would derive them from all its findings.
+ */
+function mergeSarif(logs) {
+    const byTool = new Map();
+    for (const { shard, log } of logs) {
+        for (const run of log.runs) {
+            const name = run.tool.driver.name;
+            const entry = byTool.get(name) ?? { runs: [], shards: [] };
+            entry.runs.push(run);
+            entry.shards.push(shard);
+            byTool.set(name, entry);
+        }
+    }
+    const order = [...SCANNERS.map((s) => s.driver.name), 'Airlock'];
+    const names = [...byTool.keys()].sort((a, b) => rankOf(order, a) - rankOf(order, b) || (a < b ? -1 : 1));
+    const runs = names.map((n) => mergeRuns(n, byTool.get(n)));
+    const log = { version: '2.1.0', $schema: SARIF_SCHEMA, runs };
+    const notices = enforceSarifLimits(log, GITHUB_SARIF_LIMITS);
+    return { log, notices };
+}
+function rankOf(order, name) {
+    const i = order.indexOf(name);
+    return i < 0 ? order.length : i;
+}
+const merge_sarif_LEVEL_RANK = { none: 0, note: 1, warning: 2, error: 3 };
+const PRECISION_RANK = { low: 0, medium: 1, high: 2 };
+function mergeRuns(name, { runs, shards }) {
+    const base = runs[0];
+    const category = base.automationDetails?.id;
+    runs.forEach((r, i) => {
+        if (r.automationDetails?.id !== category || r.tool.driver.version !== base.tool.driver.version) {
+            throw new errors_VerificationError('SHARD_MISMATCH', `shard ${shards[i]}'s SARIF run for ${name} has category ${r.automationDetails?.id} version ${r.tool.driver.version}, shard ${shards[0]}'s ${category} ${base.tool.driver.version}`);
+        }
+    });
+    const rules = new Map();
+    const results = [];
+    const notifications = new Map();
+    let ok = true;
+    for (const run of runs) {
+        const own = run.tool.driver.rules ?? [];
+        for (const d of own)
+            rules.set(d.id, strictest(rules.get(d.id), d));
+        for (const r of run.results ?? []) {
+            const id = r.ruleId ?? (r.ruleIndex !== undefined ? own[r.ruleIndex]?.id : undefined);
+            results.push({ ...r, ruleId: id });
+        }
+        for (const inv of run.invocations ?? []) {
+            if (!inv.executionSuccessful)
+                ok = false;
+            for (const n of inv.toolExecutionNotifications ?? [])
+                notifications.set(JSON.stringify(n), n);
+        }
+    }
+    const ruleList = [...rules.values()].sort((a, b) => merge_sarif_cmp(a.id, b.id));
+    const index = new Map(ruleList.map((d, i) => [d.id, i]));
+    results.sort((a, b) => merge_sarif_cmp(uriOf(a), uriOf(b)) || lineOf(a) - lineOf(b) || merge_sarif_cmp(a.ruleId ?? '', b.ruleId ?? ''));
+    for (const r of results)
+        if (r.ruleId !== undefined && index.has(r.ruleId))
+            r.ruleIndex = index.get(r.ruleId);
+    return {
+        ...base,
+        tool: { ...base.tool, driver: { ...base.tool.driver, rules: ruleList } },
+        invocations: [{ executionSuccessful: ok, toolExecutionNotifications: [...notifications.values()] }],
+        results,
+    };
+}
+function strictest(had, d) {
+    if (!had)
+        return d;
+    const level = (x) => merge_sarif_LEVEL_RANK[x.defaultConfiguration?.level ?? 'warning'] ?? 2;
+    const winner = level(d) > level(had) ? d : had;
+    const precision = (x) => String(x.properties?.precision ?? 'medium');
+    const low = [precision(had), precision(d)].sort((a, b) => (PRECISION_RANK[a] ?? 1) - (PRECISION_RANK[b] ?? 1))[0];
+    return { ...winner, properties: { ...winner.properties, precision: low } };
+}
+const uriOf = (r) => r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
+const lineOf = (r) => r.locations?.[0]?.physicalLocation?.region?.startLine ?? 0;
+const merge_sarif_cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+;// CONCATENATED MODULE: ./src/scale/merge.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * `airlock merge --plan F DIR...`: checks every shard output (merge-load.ts: each on its
+ * own; merge-check.ts: together, against the plan) and only then writes one report, one
+ * SARIF, one summary and the audit record. Like a gate run, the output directory holds
+ * only a merge that finished: a refused merge leaves no report that could pass for one.
+ */
+async function runMerge(s) {
+    const output = await openOutputRun({
+        workspace: s.workspace,
+        outDir: s.outDir,
+        files: [s.reportFile, s.sarifFile, s.summaryFile],
+    });
+    try {
+        const loaded = await readPlanFile(s.plan);
+        const shards = [];
+        for (const dir of s.dirs) {
+            shards.push(await loadShardOutput(dir));
+            s.progress(`merge: ${dir}: shard ${shards.at(-1)?.manifest.shard} verifies`);
+        }
+        checkShardSet(loaded, shards);
+        const sarif = mergeSarif(shards.map((x) => ({ shard: x.manifest.shard, log: x.sarif })));
+        const report = mergeReports({
+            plan: loaded.plan,
+            shards,
+            workspace: s.workspace,
+            sarif: (0,external_node_path_namespaceObject.relative)(s.workspace, s.sarifFile),
+        });
+        report.notices.push(...sarif.notices);
+        if (s.audit) {
+            const closed = await recordMerge(s.audit, { sha256: loaded.sha256, shards: loaded.plan.shards }, shards, report);
+            report.audit = {
+                log: (0,external_node_path_namespaceObject.relative)(s.workspace, s.audit.log),
+                checkpoint: closed.checkpoint,
+                size: closed.size,
+                root: closed.root,
+                signed: closed.signed,
+            };
+            s.progress(`merge: recorded ${shards.length} shard(s) in ${s.audit.log} (size ${closed.size})`);
+        }
+        await output.write(s.sarifFile, (p) => writeSarif(sarif.log, p));
+        await output.write(s.reportFile, (p) => writeJson(p, report));
+        const summary = s.summaryFile;
+        if (summary)
+            await output.write(summary, (p) => writeOutputFile(p, renderSummary(report)));
+        await output.commit();
+        return report;
+    }
+    catch (e) {
+        await output.discard();
+        throw e;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/merge.ts
+
+
+
+
+
+
+
+const merge_USAGE = `Usage: airlock merge --plan F DIR... [--out DIR] [--report F] [--sarif F] [--summary F]
+       [--audit-log F] [--signing-key F] [--origin S] [--format text|json|markdown]
+
+Merges the outputs of \`airlock gate --plan F --shard I\` (one DIR per shard, each the
+shard's --out) into one report, one SARIF (one run per scanner, one category), one
+summary and one verdict. Refuses, naming the shard: an output whose audit segment does
+not verify or whose report or SARIF is not the one its segment binds (SHARD_TAMPERED),
+a shard missing (SHARD_MISSING) or given twice (SHARD_DUPLICATE), another plan, policy,
+image or scanner version (SHARD_MISMATCH).
+
+Options:
+  --plan F          the plan the shards were gated from (required)
+  --out DIR         output directory, inside the workspace (default: .airlock/merged)
+  --report F        merged JSON report (default: OUT/report.json)
+  --sarif F         merged SARIF (default: OUT/airlock.sarif)
+  --summary F       merged Markdown summary
+  --audit-log F     append one \`shard\` entry per shard (binding its segment's checkpoint and
+                    key) and a \`merge\` entry to this log; the only step needing the signing key
+  --signing-key F   Ed25519 private key (PEM), or env AIRLOCK_SIGNING_KEY
+  --origin S        audit log origin (default: from GITHUB_REPOSITORY, or localhost/<dir>)
+  --format FMT      stdout: text (the verdict line; default), json (the report), markdown
+
+Exit status: 0 pass, 1 the merged gate said no or a shard output was refused,
+2 usage/configuration error.`;
+const mergeCommand = {
+    name: 'merge',
+    summary: 'check the shards of a plan and merge them into one report, SARIF and verdict',
+    usage: merge_USAGE,
+    async run(argv, io) {
+        const { values: v, positionals } = parseCommandArgs(argv, {
+            plan: { type: 'string' },
+            out: { type: 'string' },
+            report: { type: 'string' },
+            sarif: { type: 'string' },
+            summary: { type: 'string' },
+            'audit-log': { type: 'string' },
+            'signing-key': { type: 'string' },
+            origin: { type: 'string' },
+            format: { type: 'string' },
+        }, merge_USAGE);
+        if (!v.plan)
+            throw new errors_UserError('USAGE', `--plan F is required\n\n${merge_USAGE}`);
+        const format = v.format ?? 'text';
+        if (!['text', 'json', 'markdown'].includes(format)) {
+            throw new errors_UserError('USAGE', `--format: expected text, json or markdown, got '${format}'`);
+        }
+        const ws = io.cwd;
+        const outDir = insideWorkspace(ws, v.out ?? '.airlock/merged', '--out');
+        const report = await runMerge({
+            workspace: ws,
+            plan: (0,external_node_path_namespaceObject.resolve)(ws, v.plan),
+            dirs: positionals.map((d) => (0,external_node_path_namespaceObject.resolve)(ws, d)),
+            outDir,
+            reportFile: v.report ? (0,external_node_path_namespaceObject.resolve)(ws, v.report) : (0,external_node_path_namespaceObject.join)(outDir, 'report.json'),
+            sarifFile: v.sarif ? (0,external_node_path_namespaceObject.resolve)(ws, v.sarif) : (0,external_node_path_namespaceObject.join)(outDir, 'airlock.sarif'),
+            summaryFile: v.summary ? (0,external_node_path_namespaceObject.resolve)(ws, v.summary) : undefined,
+            audit: v['audit-log']
+                ? {
+                    log: insideWorkspace(ws, v['audit-log'], '--audit-log'),
+                    origin: v.origin ?? defaultOrigin(io.env, ws),
+                    signingKey: await readSigningKey({ file: v['signing-key'], pem: io.env.AIRLOCK_SIGNING_KEY }),
+                    lockTimeoutMs: auditLockTimeoutMs(io.env),
+                }
+                : undefined,
+            progress: (l) => io.stderr(`airlock: ${l}\n`),
+        });
+        if (format === 'json')
+            io.stdout(escapeJsonCommands(`${JSON.stringify(report, null, 2)}\n`));
+        else if (format === 'markdown')
+            io.stdout(renderSummary(report));
+        else {
+            const c = report.counts;
+            io.stdout(`${report.verdict === 'pass' ? 'PASS' : 'FAIL'}: ${report.scripts.length} script(s) from ${positionals.length} shard(s): ${c.low} low, ${c.high} high, ${c.blocked} blocked, ${c.executed} executed, ${c.failed} failed\n`);
+            for (const r of report.verdictReasons.slice(0, 50))
+                io.stdout(`  ${r}\n`);
+        }
+        return report.verdict === 'pass' ? 0 : 1;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/scale/plan.ts
+
+
+/**
+ * Balances scripts over shards (`airlock plan`). Pure: the discovered scripts in, the
+ * plan out.
+ *
+ * Cost model (a simple one, not measured per script): a script costs a constant (its
+ * sandbox run and the scanners' per-file work; `PER_SCRIPT_BYTES`, expressed in bytes of
+ * source) plus its size in bytes (what the scanners read). Tiny scripts are balanced by
+ * count, large ones by size.
+ *
+ * Units, not scripts, are assigned, for two reasons:
+ * - A shard stages each script's whole folder, and every Python file staged beside a
+ *   script is scanned too (import would run it: src/gate/stage.ts). So scripts of one
+ *   folder (with its subfolders) go to one shard as a unit: splitting a folder over k
+ *   shards would scan its other Python files k times.
+ * - De-duplication by content hash: a folder heavier than a fair share (total / shards)
+ *   is split, but only into groups of identical content, so copies of one script in that
+ *   folder share a shard (a verdict cache then scans them once); `uniqueContents` counts
+ *   the distinct contents. Every path is still gated: its folder (data files) and the
+ *   policy's per-path allowlist can give the same bytes a different outcome.
+ *
+ * Assignment is LPT (longest processing time first): units by cost, heaviest first, each
+ * to the least loaded shard (ties: lowest index, then unit key), so the plan is
+ * deterministic and within 4/3 of the best possible makespan.
+ */
+const PER_SCRIPT_BYTES = 16 * 1024;
+const cost = (s) => PER_SCRIPT_BYTES + s.bytes;
+const plan_cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+function buildPlan(scripts, opts) {
+    if (!Number.isInteger(opts.shards) || opts.shards < 1 || opts.shards > MAX_SHARDS) {
+        throw new RangeError(`shards must be 1..${MAX_SHARDS}`);
+    }
+    const units = splitHeavy(folderUnits(scripts), opts.shards);
+    const shards = Math.min(opts.shards, units.length);
+    const load = new Array(shards).fill(0);
+    const assigned = [];
+    units.sort((a, b) => b.cost - a.cost || plan_cmp(a.key, b.key));
+    for (const u of units) {
+        let best = 0;
+        for (let i = 1; i < shards; i++)
+            if (load[i] < load[best])
+                best = i;
+        load[best] += u.cost;
+        for (const s of u.scripts)
+            assigned.push({ path: s.path, sha256: s.sha256, bytes: s.bytes, shard: best });
+    }
+    assigned.sort((a, b) => plan_cmp(a.path, b.path));
+    return {
+        version: 1,
+        kind: PLAN_KIND,
+        createdAt: (opts.now ?? new Date()).toISOString(),
+        policy: opts.policy,
+        failOn: opts.failOn,
+        costModel: { kind: 'bytes+constant', perScriptBytes: PER_SCRIPT_BYTES },
+        shards,
+        shardCost: load,
+        uniqueContents: new Set(scripts.map((s) => s.sha256)).size,
+        scripts: assigned,
+        ungated: opts.ungated,
+        changedBetween: opts.changedBetween,
+    };
+}
+/** One unit per top-most folder that holds scripts (a folder staged whole by any of them). */
+function folderUnits(scripts) {
+    const dirs = [...new Set(scripts.map((s) => external_node_path_namespaceObject.posix.dirname(s.path)))].sort(plan_cmp);
+    // Sorted, an ancestor comes before its descendants: the first that contains a folder is its top.
+    const tops = [];
+    for (const d of dirs)
+        if (!tops.some((t) => contains(t, d)))
+            tops.push(d);
+    const byTop = new Map();
+    for (const s of scripts) {
+        const d = external_node_path_namespaceObject.posix.dirname(s.path);
+        const top = tops.find((t) => contains(t, d));
+        const u = byTop.get(top) ?? { key: top, cost: 0, scripts: [] };
+        u.cost += cost(s);
+        u.scripts.push(s);
+        byTop.set(top, u);
+    }
+    return [...byTop.values()];
+}
+function contains(ancestor, dir) {
+    return ancestor === '.' || dir === ancestor || dir.startsWith(`${ancestor}/`);
+}
+/** A folder over the fair share is split into groups of identical content. */
+function splitHeavy(units, shards) {
+    const fair = units.reduce((n, u) => n + u.cost, 0) / shards;
+    const out = [];
+    for (const u of units) {
+        if (u.cost <= fair || shards === 1) {
+            out.push(u);
+            continue;
+        }
+        const groups = new Map();
+        for (const s of u.scripts) {
+            const g = groups.get(s.sha256) ?? { key: `${u.key}#${s.sha256}`, cost: 0, scripts: [] };
+            g.cost += cost(s);
+            g.scripts.push(s);
+            groups.set(s.sha256, g);
+        }
+        out.push(...groups.values());
+    }
+    return out;
+}
+/** The GitHub Actions matrix for `fromJSON`: one job per shard. */
+function matrixOf(plan) {
+    return { shard: Array.from({ length: plan.shards }, (_, i) => i) };
+}
+
+;// CONCATENATED MODULE: ./src/scale/make-plan.ts
+
+
+
+/**
+ * Discovers the scripts exactly as `airlock gate` does (the same policy limits, the same
+ * pull-request filter) and balances them (plan.ts). The plan's policy digest is what every
+ * shard's gate must load, and what `airlock merge` checks every shard report against.
+ */
+async function makePlan(opts) {
+    const policy = await loadPolicy(opts.policy, { root: opts.workspace });
+    const changed = opts.changedBetween
+        ? await changedPythonFiles({ workspace: opts.workspace, ...opts.changedBetween })
+        : undefined;
+    const found = await discoverScripts({
+        workspace: opts.workspace,
+        paths: opts.paths,
+        maxFiles: policy.limits.maxFiles,
+        maxFileBytes: policy.limits.maxFileBytes,
+        changedFiles: changed,
+    });
+    return buildPlan(found.scripts.map((s) => ({ path: s.path, sha256: s.sha256, bytes: s.bytes })), {
+        shards: opts.shards,
+        policy: { name: policy.name, sha256: policySha256(policy), path: opts.policyLabel },
+        failOn: [...policy.failOn],
+        ungated: found.ungated,
+        changedBetween: opts.changedBetween ?? null,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/plan.ts
+
+
+
+
+
+
+
+
+
+
+
+const plan_USAGE = `Usage: airlock plan [PATH...] --shards N [--policy F] [--plan F] [--matrix F]
+       [--base REV --head REV]
+
+Splits the scripts a gate would cover into N shards balanced by expected cost, for
+\`airlock gate --plan F --shard I\` on N machines (a GitHub Actions matrix) and one
+\`airlock merge\`. Scripts are found as \`airlock gate\` finds them; each is listed with
+its SHA-256, which its shard checks before gating it.
+
+Options:
+  --shards N        number of shards, 1..${MAX_SHARDS} (GitHub Actions' limit of jobs per matrix;
+                    beyond it, split the paths over several plans and workflows).
+                    Fewer are used when there are fewer folders/scripts to spread
+  --policy F        policy file, or a shipped name: default, strict; its digest is recorded
+                    and every shard must gate with the same policy
+  --plan F          where the plan goes, inside the workspace (default: .airlock/plan.json)
+  --matrix F        also write the matrix JSON to F
+  --base REV --head REV   only the Python files changed in REV...REV (pull-request mode)
+
+Output: stdout gets the GitHub Actions matrix on one line, for fromJSON:
+  {"shard":[0,1,...]}   (e.g. echo "matrix=$(node dist/cli.js plan ...)" >> "$GITHUB_OUTPUT")
+Progress goes to stderr.
+
+Exit status: 0 written, 2 usage/configuration error.`;
+function parseShardCount(text) {
+    if (text === undefined)
+        throw new errors_UserError('USAGE', `--shards N is required\n\n${plan_USAGE}`);
+    const n = /^[0-9]{1,6}$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isInteger(n) || n < 1) {
+        throw new errors_UserError('USAGE', `--shards: expected a whole number from 1 to ${MAX_SHARDS}, got '${text}'`);
+    }
+    if (n > MAX_SHARDS) {
+        throw new errors_UserError('USAGE', `--shards ${n}: GitHub Actions runs at most ${MAX_SHARDS} jobs per matrix; use --shards ${MAX_SHARDS} or less, or split the paths over several plans (one matrix job each), see docs/scale-sharding.md`);
+    }
+    return n;
+}
+const planCommand = {
+    name: 'plan',
+    summary: 'split the scripts into shards for a matrix of gates (then airlock merge)',
+    usage: plan_USAGE,
+    async run(argv, io) {
+        const { values: v, positionals } = parseCommandArgs(argv, {
+            shards: { type: 'string' },
+            policy: { type: 'string' },
+            plan: { type: 'string' },
+            matrix: { type: 'string' },
+            base: { type: 'string' },
+            head: { type: 'string' },
+        }, plan_USAGE);
+        const shards = parseShardCount(v.shards);
+        if ((v.base === undefined) !== (v.head === undefined)) {
+            throw new errors_UserError('USAGE', '--base and --head go together');
+        }
+        const ws = io.cwd;
+        const planFile = insideWorkspace(ws, v.plan ?? '.airlock/plan.json', '--plan');
+        const matrixFile = v.matrix ? insideWorkspace(ws, v.matrix, '--matrix') : undefined;
+        const plan = await makePlan({
+            workspace: ws,
+            paths: positionals.length ? positionals : ['.'],
+            policy: v.policy === undefined ? undefined : resolvePolicyRef(v.policy, ws),
+            policyLabel: v.policy ?? 'default',
+            shards,
+            changedBetween: v.base !== undefined && v.head !== undefined ? { base: v.base, head: v.head } : undefined,
+        });
+        const matrix = `${JSON.stringify(matrixOf(plan))}\n`;
+        // Made without following a link a pull request may have committed (real-dirs.ts).
+        await ensureRealDirs(ws, (0,external_node_path_namespaceObject.dirname)(planFile), 'plan');
+        await writeJson(planFile, plan);
+        if (matrixFile) {
+            await ensureRealDirs(ws, (0,external_node_path_namespaceObject.dirname)(matrixFile), 'matrix');
+            await writeOutputFile(matrixFile, matrix);
+        }
+        io.stderr(`airlock: plan: ${plan.scripts.length} script(s) (${plan.uniqueContents} distinct), ${plan.shards} shard(s)${plan.shards < shards ? ` (of ${shards} asked: fewer units to spread)` : ''}, written to ${planFile}\n`);
+        io.stdout(matrix);
+        return EXIT_OK;
+    },
+};
+
 ;// CONCATENATED MODULE: ./src/k8s/render-k8s.ts
 
 
@@ -77800,7 +79418,7 @@ const PLAN_CONFIG_MAP = 'airlock-plan';
 /** Annotation listing the floor's flags Kubernetes has no pod field for (flag-mapping.ts). */
 const NO_COUNTERPART_ANNOTATION = 'org.airlock/hardening-without-counterpart';
 /** Kubernetes caps an Indexed Job's completions at 100,000; a plan has far fewer shards. */
-const MAX_SHARDS = 100_000;
+const render_k8s_MAX_SHARDS = 100_000;
 const render_k8s_NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const render_k8s_MIB = 1024 * 1024;
 /** Bytes as a Kubernetes quantity: whole MiB as `128Mi`, else plain bytes. */
@@ -77820,8 +79438,8 @@ function checkOptions(o) {
     if (!Number.isSafeInteger(o.deadlineSeconds) || o.deadlineSeconds < 1) {
         throw new errors_UserError('USAGE', `the deadline must be a whole number of seconds >= 1, got ${o.deadlineSeconds}`);
     }
-    if (!Number.isSafeInteger(o.shards) || o.shards < 1 || o.shards > MAX_SHARDS) {
-        throw new errors_UserError('USAGE', `shards must be an integer from 1 to ${MAX_SHARDS}, got ${o.shards}`);
+    if (!Number.isSafeInteger(o.shards) || o.shards < 1 || o.shards > render_k8s_MAX_SHARDS) {
+        throw new errors_UserError('USAGE', `shards must be an integer from 1 to ${render_k8s_MAX_SHARDS}, got ${o.shards}`);
     }
     for (const [what, v] of [
         ['namespace', o.namespace],
@@ -78250,7 +79868,7 @@ has no pod field for are listed in the output. Nothing is applied to a cluster.
 docs/scale.md says what the cluster must provide.
 
 Options:
-  --shards N         number of shards: the Job's completions and parallelism (1-${MAX_SHARDS})
+  --shards N         number of shards: the Job's completions and parallelism (1-${render_k8s_MAX_SHARDS})
   --policy F         policy file, or a shipped name: default, strict (default: default)
   --image REF        the pods' image (default: the policy's sandbox.image); pin a digest
   --namespace NS     namespace of the Job and NetworkPolicy (default: default)
@@ -78656,7 +80274,18 @@ const MAGIC = {
     svg: (b) => /<svg[\s>]/.test(b.subarray(0, 4096).toString('utf8')),
     graphml: (b) => b.subarray(0, 4096).toString('utf8').includes('<graphml'),
     csv: (b) => b.toString('utf8').startsWith('city,value\n'),
+    // The executed copy holds the second cell's output: the kernel really ran it.
+    ipynb: (b) => executedOutput(b).includes('notebook-sum 42'),
 };
+function executedOutput(b) {
+    try {
+        const nb = JSON.parse(b.toString('utf8'));
+        return (nb.cells ?? []).flatMap((c) => (c.outputs ?? []).map((o) => String(o.text ?? ''))).join('');
+    }
+    catch {
+        return '';
+    }
+}
 /** Self-reported pass AND the named artifact really came out, with the right bytes. */
 function producesFile(file, kind, minBytes) {
     return async (r, outDir) => {
@@ -78714,6 +80343,13 @@ const SMOKE_CHECKS = [
         judge: producesFile('frame.parquet', 'parquet', 12),
     },
     { name: 'graphviz-render', args: ['graphviz_render.py'], judge: producesFile('graph.png', 'png', 500) },
+    {
+        name: 'notebook-run',
+        args: ['notebook_run.py'],
+        // A kernel's start-up on a loaded runner; the runner itself allows 240 s.
+        limits: { timeoutSeconds: 300 },
+        judge: producesFile('smoke.ipynb', 'ipynb', 100),
+    },
     {
         name: 'mermaid-render',
         args: ['mermaid_render.py'],
@@ -78967,8 +80603,8 @@ const smoke_usage = `Usage: airlock smoke [--image REF] [--flavor core|full] [--
 
 Runs the image smoke suite: each check is a small Python script (images/smoke/) run
 under the same hardened flags as a gated script. Shows that the bundled tools work
-(Python, pandas, Polars, matplotlib, NetworkX, Graphviz, Bandit, Semgrep; Mermaid on
-full; on core, that Chromium, Node.js and the Mermaid CLI are absent) and that
+(Python, pandas, Polars, matplotlib, NetworkX, Graphviz, Bandit, Semgrep, a notebook
+run by nbclient; Mermaid on full; on core, that Chromium, Node.js and the Mermaid CLI are absent) and that
 the sandbox holds (non-root, no capabilities, no_new_privs, seccomp, read-only root,
 no network, pids/memory/tmpfs limits, no runner secrets). A check that cannot run
 (e.g. Semgrep absent) is "unavailable", never "pass".
@@ -79044,6 +80680,8 @@ const smokeCommand = {
 
 
 
+
+
 /**
  * Every command the CLI knows. Each lives in its own module beside this one;
  * add one line here when adding a command.
@@ -79051,6 +80689,8 @@ const smokeCommand = {
 const commands = [
     gateCommand,
     scanCommand,
+    planCommand,
+    mergeCommand,
     auditVerifyCommand,
     auditKeygenCommand,
     imageBuildCommand,
