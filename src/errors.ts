@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'BASE_COMMIT_MISSING'
   | 'NOTHING_TO_GATE'
   | 'EGRESS_UNAVAILABLE'
+  | 'INSTALL_REQUIREMENTS_INVALID'
   // the host ran out of something Airlock writes with (src/host-error.ts)
   | 'HOST_DISK_FULL'
   | 'HOST_TOO_MANY_FILES'

@@ -1,3 +1,5 @@
+import type { PreludeSpec } from './prelude.js';
+
 /**
  * What the hardened runner needs to know: the resource limits of one profile. The
  * policy names these (per trust level, with defaults); the runner turns them into
@@ -62,4 +64,6 @@ export interface HardenedRunSpec {
   readOnlyMounts?: { host: string; container: string }[];
   /** Human label for logs and container names, e.g. the script's relative path. */
   label?: string;
+  /** A first command in the same container before `command` (the egress install phase): prelude.ts. */
+  prelude?: PreludeSpec;
 }
