@@ -72,6 +72,7 @@ const AUDIT_ENTRIES = quick ? [10_000] : [10_000, 100_000, 1_000_000];
 const COLD_REPS = quick ? 2 : 5;
 const EGRESS_REQUESTS = quick ? 20 : 200;
 const MERGE = quick ? { scripts: 200, shards: 4, reps: 1 } : { scripts: 1000, shards: 4, reps: 3 };
+const EGRESS_PIP_REPS = quick ? 3 : 10;
 
 const log = (line: string) =>
   process.stderr.write(`bench [${Math.round((performance.now() - t0) / 1000)} s]: ${line}\n`);
@@ -177,7 +178,7 @@ async function main(): Promise<number> {
     result.coldStart = await benchColdStart({ reps: COLD_REPS });
   });
   await section('egress', async () => {
-    result.egress = await benchEgress(EGRESS_REQUESTS);
+    result.egress = await benchEgress(EGRESS_REQUESTS, EGRESS_PIP_REPS);
     log(`egress: http ${Math.round(result.egress.http.proxied.median)} ms through the proxy`);
   });
   await section('merge', async () => {

@@ -38,6 +38,7 @@ export type ErrorCode =
   // sharding (src/scale): a plan file that is not one, a script changed since the plan
   | 'PLAN_INVALID'
   | 'PLAN_MISMATCH'
+  | 'INSTALL_REQUIREMENTS_INVALID'
   // the host ran out of something Airlock writes with (src/host-error.ts)
   | 'HOST_DISK_FULL'
   | 'HOST_TOO_MANY_FILES'

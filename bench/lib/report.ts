@@ -245,6 +245,7 @@ export function renderMarkdown(r: BenchResult): string {
     for (const [name, m] of [
       ['plain HTTP GET', e.http],
       ['HTTPS GET (CONNECT + SNI check)', e.https],
+      ...(e.pip ? ([[`pip install of one wheel (HTTPS, median of ${e.pip.reps})`, e.pip]] as const) : []),
     ] as const) {
       out.push(
         row([

@@ -1,6 +1,7 @@
 import type { Policy } from '../policy/load.js';
 import type { TrustLevel } from '../report/types.js';
 import { type EgressRule, ruleFromEntry } from './allowlist.js';
+import type { InstallSettings } from './install-phase.js';
 
 export interface EffectiveEgress {
   rules: EgressRule[];
@@ -26,4 +27,16 @@ export function egressFor(policy: Policy, level: TrustLevel): EffectiveEgress | 
     typeof entry === 'string' ? ruleFromEntry(entry) : ruleFromEntry(entry.host, entry.methods, entry.paths),
   );
   return { rules, maxBytes: egress.maxBytes };
+}
+
+/**
+ * The install phase a script of `level` runs before itself (its profile's `install`),
+ * or null. It uses the egress `egressFor` gives the level (loadPolicy refuses a policy
+ * whose level would get an install phase but no egress); the script's own run has none.
+ */
+export function installFor(policy: Policy, level: TrustLevel): InstallSettings | null {
+  if (level === 'blocked') return null;
+  const setting = policy.execute[level];
+  if (!setting.run || setting.profile === undefined) return null;
+  return policy.profiles[setting.profile]?.install ?? null;
 }

@@ -36,6 +36,11 @@ export interface EgressProxyOptions {
   /** How long a client may take to send its TLS ClientHello. */
   helloTimeoutMs?: number;
   onRecord?: (record: EgressRecord) => void;
+  /**
+   * Deny every request with this reason, whatever `rules` say: the script's run after an
+   * install phase (docs/egress.md), which has no egress but whose attempts are recorded.
+   */
+  refuseAll?: string;
 }
 
 async function resolveAll(host: string): Promise<string[]> {
@@ -46,9 +51,11 @@ export class EgressProxy {
   /** One slot per request, reserved when it arrives: records read in arrival order. */
   private readonly slots: (EgressRecord | undefined)[] = [];
   private readonly server: Server;
-  private readonly opts: Required<Omit<EgressProxyOptions, 'onRecord'>> &
-    Pick<EgressProxyOptions, 'onRecord'>;
+  private readonly opts: Required<Omit<EgressProxyOptions, 'onRecord' | 'refuseAll'>> &
+    Pick<EgressProxyOptions, 'onRecord' | 'refuseAll'>;
   private bytesUsed = 0;
+  /** Set by close(): a request still resolving its name when the session closed dials nothing. */
+  private closed = false;
   private readonly open = new Set<Socket>();
 
   constructor(options: EgressProxyOptions) {
@@ -98,9 +105,21 @@ export class EgressProxy {
     return this.server.address();
   }
 
+  /**
+   * Stops listening and cuts every open connection; resolves once each cut connection
+   * has emitted 'close' (its record is written then), so `records` is complete.
+   */
   async close(): Promise<void> {
-    for (const s of this.open) s.destroy();
+    this.closed = true;
+    const cut = [...this.open].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.once('close', () => resolve());
+          s.destroy();
+        }),
+    );
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all(cut);
   }
 
   /** Every request seen so far that has ended, in the order they arrived. */
@@ -116,6 +135,11 @@ export class EgressProxy {
   private record(r: EgressRecord, slot = this.reserve()): void {
     this.slots[slot] = r;
     this.opts.onRecord?.(r);
+  }
+
+  private decide(req: Parameters<typeof matchEgress>[1]): ReturnType<typeof matchEgress> {
+    if (this.opts.refuseAll !== undefined) return { allowed: false, reason: this.opts.refuseAll };
+    return matchEgress(this.opts.rules, req);
   }
 
   /** The first resolved address we may dial, or why none. */
@@ -155,10 +179,11 @@ export class EgressProxy {
         );
     };
     if (target === null) return deny('CONNECT target is not host:port', 400);
-    const decision = matchEgress(this.opts.rules, { host: target.host, port: target.port });
+    const decision = this.decide({ host: target.host, port: target.port });
     if (!decision.allowed) return deny(decision.reason);
     const picked = await this.pickAddress(target.host);
     if ('refused' in picked) return deny(picked.refused);
+    if (this.closed) return deny('the egress session closed');
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     const hello = await readClientHello(client, head, this.opts.helloTimeoutMs);
     const sni = typeof hello === 'string' ? hello : readSni(hello);
@@ -267,10 +292,11 @@ export class EgressProxy {
     if (hostHeader !== expected.toLowerCase() && hostHeader !== `${url.hostname}:80`) {
       return deny(`Host header ${JSON.stringify(hostHeader)} is not the URL's host`);
     }
-    const decision = matchEgress(this.opts.rules, { host: url.hostname, port, method, path: base.path });
+    const decision = this.decide({ host: url.hostname, port, method, path: base.path });
     if (!decision.allowed) return deny(decision.reason);
     const picked = await this.pickAddress(url.hostname);
     if ('refused' in picked) return deny(picked.refused);
+    if (this.closed) return deny('the egress session closed');
     const headers = { ...req.headers };
     for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive'])
       delete headers[h];

@@ -130,6 +130,19 @@ export async function openAuditRecorder(
         stdoutBytes: r.stdoutBytes,
         stderrBytes: r.stderrBytes,
         artifacts: r.artifacts.map((x) => ({ path: x.path, bytes: x.bytes, sha256: x.sha256 })),
+        // The install phase before the script (docs/egress.md): what it installed, or why not.
+        ...(r.install
+          ? {
+              install: {
+                requirements: r.install.requirements,
+                index: r.install.index,
+                status: r.install.status,
+                exitCode: r.install.exitCode,
+                packages: r.install.packages.map((p) => `${p.name}==${p.version} ${p.hash}`),
+                ...(r.install.reason ? { reason: r.install.reason } : {}),
+              },
+            }
+          : {}),
       });
       // One entry per request through the egress proxy, allowed or not, with the reason.
       for (const q of r.egress ?? []) {
@@ -144,6 +157,7 @@ export async function openAuditRecorder(
           bytesDown: q.bytesDown,
           allowed: q.allowed,
           reason: q.reason,
+          ...(q.phase ? { phase: q.phase } : {}),
         });
       }
     },

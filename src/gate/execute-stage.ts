@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { type EgressSession, startEgressSession } from '../egress/egress-session.js';
 import { egressFor } from '../egress/policy-egress.js';
+import { loadInstalls, type RunEgress, startRunEgress } from '../egress/run-egress.js';
 import { profileFor } from '../policy/helpers.js';
 import type { Policy } from '../policy/index.js';
 import type { ExecutionResult, ScriptReport } from '../report/types.js';
@@ -52,6 +52,8 @@ export async function executeStage(opts: {
   progress: (line: string) => void;
   onResult: (script: ScriptReport, result: ExecutionResult) => Promise<void>;
   signal?: AbortSignal;
+  /** The checkout: where a profile's install phase reads its requirements file (docs/egress.md). */
+  workspace?: string;
 }): Promise<{ inFlightCancelled: number; notStarted: number }> {
   const runnable: {
     script: ScriptReport;
@@ -65,10 +67,21 @@ export async function executeStage(opts: {
     else runnable.push({ script, index, profile });
   });
   let done = 0;
+  // Install phases: each requirements file read and checked once, before any container.
+  const installs = await loadInstalls(
+    opts.policy,
+    runnable.map((r) => r.script.level),
+    opts.workspace ?? process.cwd(),
+  );
   // One proxy per run with egress (docs/egress.md), closed as its run ends or below.
-  const sessions = new Map<ScriptReport, EgressSession>();
-  // A container started ahead may wait for a slot as long as the slowest run takes.
-  const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
+  const sessions = new Map<ScriptReport, RunEgress>();
+  // A container started ahead may wait for a slot as long as the slowest run (and its install phase) takes.
+  const longest = Math.max(
+    0,
+    ...runnable.map(
+      (r) => r.profile.limits.timeoutSeconds + (installs.get(r.script.level)?.settings.timeoutSeconds ?? 0),
+    ),
+  );
   try {
     await opts.runBatch(runnable, {
       engine: opts.engine,
@@ -80,7 +93,10 @@ export async function executeStage(opts: {
         // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
         const command = opts.commandOf?.(script.path) ?? ['python3', `./${posix.basename(script.path)}`];
         const egress = egressFor(opts.policy, script.level);
-        const session = egress ? await startEgressSession(egress) : undefined;
+        const install = installs.get(script.level);
+        // loadPolicy refuses an install phase for a level without egress.
+        if (install && !egress) throw new Error(`level ${script.level}: an install phase without egress`);
+        const session = egress ? await startRunEgress(egress, install, command) : undefined;
         if (session) sessions.set(script, session);
         const data = opts.dataOf?.(script.path);
         return {
@@ -88,19 +104,19 @@ export async function executeStage(opts: {
           limits: profile.limits,
           profile: profile.name,
           workDir: opts.dirOf(script.path),
-          command: session ? session.wrap(command) : command,
+          command,
           collectOutputTo: artifacts,
           label: script.path,
           ...(data ? { data } : {}),
-          ...(session ? { env: session.env, readOnlyMounts: [session.mount] } : {}),
+          ...session?.spec,
         };
       },
       signal: opts.signal,
       onResult: async ({ script }, _i, ran) => {
         const by = cancelledBy(opts.signal);
         const session = sessions.get(script);
-        const egress = session ? await session.finish() : undefined;
-        const result = { ...(by ? asCancelled(ran, by) : ran), ...(egress ? { egress } : {}) };
+        const egress = session ? await session.finish() : {};
+        const result = { ...(by ? asCancelled(ran, by) : ran), ...egress };
         script.decision = 'executed';
         script.execution = result;
         done += 1;
@@ -112,7 +128,7 @@ export async function executeStage(opts: {
     });
   } finally {
     // A run that never reached onResult (a crash, a cancel) still stops its proxy.
-    await Promise.all([...sessions.values()].map((s) => s.finish().catch(() => [])));
+    await Promise.all([...sessions.values()].map((s) => s.finish().catch(() => ({}))));
   }
   return {
     inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,

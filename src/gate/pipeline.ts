@@ -303,6 +303,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
         engine,
         progress: deps.progress,
         signal: deps.signal,
+        workspace: settings.workspace,
         onResult: async (script, result) => {
           telemetry.recordSandboxRun({
             status: result.status,

@@ -15,8 +15,8 @@ export function profileFor(
   // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
   if (!profile)
     throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
-  // Egress is not a limit: src/egress/policy-egress.ts decides it per level.
-  const { egress: _egress, ...limits } = profile;
+  // Egress and the install phase are not limits: src/egress/policy-egress.ts decides them per level.
+  const { egress: _egress, install: _install, ...limits } = profile;
   return { name: setting.profile, limits };
 }
 

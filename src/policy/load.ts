@@ -108,6 +108,14 @@ function checkReferences(doc: PolicyDocument, label: string): void {
         `execute.${level}.profile: expected one of ${names.join('|')} (the profiles defined), got ${JSON.stringify(setting.profile)}`,
       );
     }
+    // An install phase needs egress: a level that would get one without it could never install.
+    const noEgress = level === 'high' ? setting.egress !== true : setting.egress === false;
+    if (doc.profiles[setting.profile]?.install && noEgress) {
+      throw invalid(
+        label,
+        `execute.${level}.egress: profile ${setting.profile} has an install phase, which needs egress: expected egress: true (or a profile without install)`,
+      );
+    }
   }
 }
 

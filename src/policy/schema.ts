@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { hostPatternProblem, ruleFromEntry } from '../egress/allowlist.js';
+import { hostPatternProblem, matchEgress, normalizeHost, ruleFromEntry } from '../egress/allowlist.js';
 import { DEFAULT_FLAVOR, IMAGE_FLAVORS, LOCAL_IMAGE_TAGS } from '../image/flavor.js';
 import { profileMemoryProblem } from '../sandbox/container-spec.js';
 import type { SandboxLimits } from '../sandbox/types.js';
@@ -88,12 +88,77 @@ export const ProfileSchema = z
     maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
     /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
     egress: z.lazy(() => EgressSchema).optional(),
+    /** pip install of pinned, hashed requirements through `egress`, then the script with none. docs/egress.md. */
+    install: z.lazy(() => InstallSchema).optional(),
   })
   .superRefine((profile, ctx) => {
     // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
     const problem = profileMemoryProblem(profile);
     if (problem) ctx.addIssue({ code: 'custom', message: problem, input: profile });
+    const index = profile.install ? URL.parse(profile.install.index) : null;
+    if (profile.install && index) {
+      const rules = (profile.egress?.allow ?? []).map((e) =>
+        typeof e === 'string' ? ruleFromEntry(e) : ruleFromEntry(e.host, e.methods, e.paths),
+      );
+      const port = Number(index.port || 443);
+      // Checked here so a policy whose install could never reach its index fails at load.
+      if (!matchEgress(rules, { host: index.hostname, port }).allowed) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['install', 'index'],
+          message: `expected the index's host ${index.hostname}:${port} on this profile's egress.allow (and the host serving its files, e.g. files.pythonhosted.org for pypi.org)`,
+        });
+      }
+    }
   });
+
+/** A file named relative to the workspace: no absolute path, no `..`, printable text. */
+const WorkspaceFile = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected a workspace-relative file path')
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+    message: 'expected a workspace-relative file path (no leading "/", no ".." segment)',
+  });
+
+/** An https index URL with a host name (never an IP literal) and no credentials. */
+const IndexUrl = z
+  .string()
+  .max(500)
+  .superRefine((s, ctx) => {
+    let u: URL | null = null;
+    try {
+      u = new URL(s);
+    } catch {
+      u = null;
+    }
+    const ok =
+      u !== null &&
+      /^[\x21-\x7e]+$/.test(s) &&
+      u.protocol === 'https:' &&
+      u.username === '' &&
+      u.password === '' &&
+      u.search === '' &&
+      u.hash === '' &&
+      normalizeHost(u.hostname) !== null;
+    if (!ok) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected an https:// index URL with a host name, like "https://pypi.org/simple/"',
+      });
+    }
+  });
+
+/** `profiles.<name>.install`: the optional install phase (docs/egress.md, "Install phase"). */
+export const InstallSchema = z.strictObject({
+  /** Workspace-relative; every line `name==version --hash=sha256:...` (src/egress/requirements-file.ts). */
+  requirements: WorkspaceFile,
+  index: IndexUrl.default('https://pypi.org/simple/'),
+  /** Workspace-relative PEM bundle pip trusts for the index (a private index's CA). */
+  caBundle: WorkspaceFile.optional(),
+  timeoutSeconds: Seconds.max(3600).default(300),
+});
 
 const EgressHostEntry = z
   .string()

@@ -148,6 +148,27 @@ export function deniedEgress(s: ScriptReport) {
 }
 
 const MAX_EGRESS_SHOWN = 20;
+const MAX_PACKAGES_SHOWN = 10;
+
+/** The install phase before the script (docs/egress.md): what pip installed, or why the script did not run. */
+function installPart(s: ScriptReport): string[] {
+  const i = s.execution?.install;
+  if (!i) return [];
+  const from = `from ${codeSpan(i.index, 200)} (${codeSpan(i.requirements, 200)})`;
+  if (i.status !== 'success') {
+    return [
+      `**Install phase:** ${i.status} ${from}: ${escapeMarkdown(clip(i.reason ?? '', MESSAGE_CHARS))}; the script did not run.`,
+      '',
+    ];
+  }
+  const shown = i.packages.slice(0, MAX_PACKAGES_SHOWN).map((p) => codeSpan(`${p.name}==${p.version}`, 120));
+  const more =
+    i.packages.length > MAX_PACKAGES_SHOWN ? `, and ${i.packages.length - MAX_PACKAGES_SHOWN} more` : '';
+  return [
+    `**Install phase:** ${i.packages.length} package(s) installed ${from} in ${fmtMs(i.durationMs)}: ${shown.join(', ')}${more}; the script then ran with no egress.`,
+    '',
+  ];
+}
 
 /** The script's network requests through the egress proxy: the denied ones listed. */
 function egressPart(s: ScriptReport): string[] {
@@ -232,6 +253,7 @@ export function scriptSection(
     '',
     ...findingsPart(s, links),
     ...runPart(s),
+    ...installPart(s),
     ...egressPart(s),
     ...artifactsPart(s, index, links),
     ...allowlistPart(s, runFinishedAt),

@@ -82,6 +82,30 @@ export interface ExecutionResult {
    * (present only when its level had egress: docs/egress.md).
    */
   egress?: EgressRequest[];
+  /** The install phase that ran before the script, when its profile has one (docs/egress.md). */
+  install?: InstallResult;
+}
+
+/** The optional install phase: pip install of pinned, hashed requirements with egress. */
+export interface InstallResult {
+  /** Workspace-relative, as the policy names it. */
+  requirements: string;
+  index: string;
+  /** `success`: everything pip installed matched the pins; otherwise the script did not run. */
+  status: 'success' | 'failure' | 'timeout' | 'error';
+  /** pip's exit status. */
+  exitCode: number | null;
+  durationMs: number;
+  packages: InstalledPackage[];
+  /** Why it did not succeed (pip's first error line, a timeout, a report that did not match). */
+  reason?: string;
+}
+
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  /** The pinned hash the downloaded file matched, `sha256:<hex>`. */
+  hash: string;
 }
 
 export interface EgressRequest {
@@ -94,6 +118,8 @@ export interface EgressRequest {
   bytesDown: number;
   allowed: boolean;
   reason: string;
+  /** Runs with an install phase only: which phase made the request (docs/egress.md). */
+  phase?: 'install' | 'run';
 }
 
 /** What was scanned and assessed about one file: a gated script or a staged module. */

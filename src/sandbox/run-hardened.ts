@@ -18,6 +18,7 @@ import { defaultEngine } from './docker-engine.js';
 import { withEngineLeftovers } from './engine-leftovers.js';
 import { type ExecConfig, scriptExec, usesCopyOutLauncher } from './exec-config.js';
 import { engineSpec } from './engine-select.js';
+import { runPrelude } from './prelude.js';
 import type { HardenedRunSpec } from './types.js';
 
 /**
@@ -264,6 +265,9 @@ async function runInContainer(
   containerId: string,
 ): Promise<ExecutionResult> {
   const result = base(run, spec.name);
+  // A prelude (the egress install phase) that says stop: the script never runs.
+  const stop = await runPrelude(run, spec, (r, c) => execScript(r, spec.name, engine, c, undefined));
+  if (stop) return { ...result, ...stop };
   // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
   const framed = usesCopyOutLauncher(run)
     ? new FramedStdout(run.limits.maxOutputBytes, archiveCap(run))

@@ -1,3 +1,5 @@
+import type { PreludeSpec } from './prelude.js';
+
 /**
  * What the hardened runner needs to know: the resource limits of one profile. The
  * policy names these (per trust level, with defaults); the runner turns them into
@@ -69,6 +71,8 @@ export interface HardenedRunSpec {
   data?: DataMountSpec;
   /** Human label for logs and container names, e.g. the script's relative path. */
   label?: string;
+  /** A first command in the same container before `command` (the egress install phase): prelude.ts. */
+  prelude?: PreludeSpec;
 }
 
 export interface DataMountSpec {

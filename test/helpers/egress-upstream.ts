@@ -17,7 +17,11 @@ export interface EgressUpstream {
   stop(): Promise<void>;
 }
 
-export async function startEgressUpstream(names: string[]): Promise<EgressUpstream> {
+/** `staticDir`: served under `/pypi/` (a PEP 503 index for the install phase). */
+export async function startEgressUpstream(
+  names: string[],
+  opts: { staticDir?: string } = {},
+): Promise<EgressUpstream> {
   const id = `${process.pid % 100000}${Math.floor(Math.random() * 90 + 10)}`;
   const ns = `airlock-egress-${id}`;
   const veth = `aeg${id}`;
@@ -66,6 +70,7 @@ export async function startEgressUpstream(names: string[]): Promise<EgressUpstre
         path.join(dir, 'cert.pem'),
         path.join(dir, 'key.pem'),
         '198.51.100.1',
+        ...(opts.staticDir ? [opts.staticDir] : []),
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );

@@ -95,7 +95,7 @@ export const runCommand: CliCommand = {
         `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`,
       );
     }
-    const { egress: _egress, ...limits } = profile;
+    const { egress: _egress, install: _install, ...limits } = profile;
     // Default: a fresh private temp dir, never ./airlock-out in the user's checkout.
     const outDir =
       values.out !== undefined

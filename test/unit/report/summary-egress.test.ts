@@ -65,3 +65,59 @@ describe('denied egress attempts are visible even when the script succeeded', ()
     expect(renderSummary(gateReport([ok]))).not.toContain('### Scripts that need a look');
   });
 });
+
+describe('the install phase in the summary', () => {
+  const install = {
+    requirements: 'analysis/requirements.txt',
+    index: 'https://pypi.org/simple/',
+    exitCode: 0,
+    durationMs: 2400,
+  };
+
+  it('a failed install says why and that the script did not run', () => {
+    const failed = script('analysis/use.py', 'low', {
+      decision: 'executed',
+      execution: execution({
+        status: 'failure',
+        exitCode: null,
+        install: {
+          ...install,
+          status: 'failure',
+          exitCode: 1,
+          packages: [],
+          reason: 'pip exited 1: ERROR: THESE PACKAGES DO NOT MATCH THE HASHES',
+        },
+      }),
+    });
+    const md = renderSummary(gateReport([failed]));
+    expect(md).toContain(
+      '**Install phase:** failure from `https://pypi.org/simple/` (`analysis/requirements.txt`): pip exited 1: ERROR: THESE PACKAGES DO NOT MATCH THE HASHES; the script did not run.',
+    );
+  });
+
+  it('a successful install names the packages; the script run after it is shown with its denied request', () => {
+    const used = script('analysis/use.py', 'low', {
+      decision: 'executed',
+      execution: execution({
+        install: {
+          ...install,
+          status: 'success',
+          packages: [{ name: 'six', version: '1.16.0', hash: `sha256:${'a'.repeat(64)}` }],
+        },
+        egress: [
+          req({ method: 'CONNECT', phase: 'install' }),
+          req({
+            method: 'CONNECT',
+            allowed: false,
+            reason: "no egress in the script's run (only its install phase has egress)",
+            phase: 'run',
+          }),
+        ],
+      }),
+    });
+    const md = renderSummary(gateReport([used]));
+    expect(md).toContain('**Install phase:** 1 package(s) installed from `https://pypi.org/simple/`');
+    expect(md).toContain('`six==1.16.0`; the script then ran with no egress.');
+    expect(md).toContain("no egress in the script's run");
+  });
+});
