@@ -61,7 +61,8 @@ export type ErrorCode =
   | 'AUDIT_CHECKPOINT_MISSING'
   | 'AUDIT_SEGMENT_INVALID'
   | 'AUDIT_PRUNED'
-  | 'AUDIT_LOG_UNTRUSTED';
+  | 'AUDIT_LOG_UNTRUSTED'
+  | 'AUDIT_REUSE_INVALID';
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;
