@@ -8,6 +8,7 @@ import { detectScanner, runScanner } from '../scan/run-scanner.js';
 import { type Scanner, type ScannerSettingsBase, scannerGap } from '../scan/scanner.js';
 import { scannerLimits } from '../scan/scanner-run.js';
 import type { HardenedRunner, RuleMeta } from '../scan/types.js';
+import type { ScanReuse } from '../cache/cache-run.js';
 
 /** What the scanners found, merged per script, plus what the verdict needs to know about them. */
 export interface ScanStageResult {
@@ -33,6 +34,8 @@ export async function scanStage(opts: {
   sandbox: SandboxConfig;
   runner: HardenedRunner;
   progress: (line: string) => void;
+  /** The verdict cache (src/cache/): files whose earlier result stands are not scanned again. */
+  reuse?: ScanReuse;
 }): Promise<ScanStageResult> {
   const { policy } = opts;
   const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? DEFAULT_PROFILES.restricted!);
@@ -63,18 +66,22 @@ export async function scanStage(opts: {
     return p;
   });
 
+  const files = await withoutReused(opts.reuse, enabled, probes, opts.files, result, opts.progress);
   for (const [i, { scanner, settings }] of enabled.entries()) {
     const detected = await probes[i]!;
     let status: ScannerStatus;
     if (!detected.available) {
       status = { tool: scanner.name as ScannerStatus['tool'], status: 'unavailable' };
       if (detected.message) status.message = detected.message;
+    } else if (!files.length && detected.version) {
+      // Every file's result was reused: the probe proved this very version is there.
+      status = { tool: scanner.name as ScannerStatus['tool'], status: 'ran', version: detected.version };
     } else {
-      opts.progress(`scan: ${scanner.name} over ${opts.files.length} file(s)`);
+      opts.progress(`scan: ${scanner.name} over ${files.length} file(s)`);
       const out = await runScanner(
         scanner,
         settings,
-        { root: opts.stageRoot, files: opts.files, sandbox: opts.sandbox, limits },
+        { root: opts.stageRoot, files, sandbox: opts.sandbox, limits },
         opts.runner,
         probes[i],
       );
@@ -90,4 +97,32 @@ export async function scanStage(opts: {
     else if (gap.notice) result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
   }
   return result;
+}
+
+/**
+ * Asks the verdict cache, once every probe has answered (the scanner versions are part
+ * of the key), which files need no scan; their reused findings and rule descriptions go
+ * into `result`. Without a cache, or with a scanner that is absent or printed no
+ * version, every file is scanned.
+ */
+async function withoutReused(
+  reuse: ScanReuse | undefined,
+  enabled: { scanner: Scanner }[],
+  probes: Promise<{ available: boolean; version?: string }>[],
+  files: string[],
+  result: ScanStageResult,
+  progress: (line: string) => void,
+): Promise<string[]> {
+  if (!reuse || !enabled.length) return files;
+  const detected = await Promise.all(probes);
+  if (detected.some((d) => !d.available || !d.version)) return files;
+  const versions = enabled.map((e, i) => ({ tool: e.scanner.name, version: detected[i]!.version! }));
+  const reused = reuse.lookup(versions);
+  for (const [p, r] of reused) {
+    result.findingsByPath.set(p, r.findings);
+    result.rules.push(...r.rules);
+  }
+  if (reused.size)
+    progress(`scan: ${reused.size} of ${files.length} file(s) unchanged, results reused (verdict cache)`);
+  return files.filter((f) => !reused.has(f));
 }

@@ -19,6 +19,7 @@ import {
   readSigningKey,
 } from '../../settings/gate-settings.js';
 import { parseEngine } from '../../sandbox/engine-select.js';
+import { parseExecuteScripts } from '../../cache/execute-scope.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand, CliIO } from '../command.js';
 import { renderText, verdictLine } from '../output/findings-text.js';
@@ -57,6 +58,10 @@ Options:
                       /run/podman/podman.sock
   --fail-on LIST      outcomes that fail the gate (default: the policy's failOn)
   --base REV --head REV   gate only the Python files changed in REV...REV (pull-request mode)
+  --execute changed|all   with an audit log and its signing key, scripts whose scan was
+                      reused from the log (the verdict cache, docs/cache.md) run again
+                      (all) or not (changed). Default: the policy's execute.scripts, else
+                      changed with --base/--head or on a pull_request event, else all
 
 SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
 and the staged copies are removed, the partial report and audit entry are written, and
@@ -97,6 +102,7 @@ const OPTIONS = {
   'fail-on': { type: 'string' },
   base: { type: 'string' },
   head: { type: 'string' },
+  execute: { type: 'string' },
 } as const;
 
 /** How the run talks to the person: what stdout gets, and whether stderr gets progress. */
@@ -124,6 +130,9 @@ export async function settingsFromArgs(
   const ws = io.cwd;
   if (mode === 'scan' && (v['audit-log'] || v['signing-key'] || v.runtime)) {
     throw new UserError('USAGE', `scan runs nothing and records nothing\n\n${SCAN_USAGE}`);
+  }
+  if (mode === 'scan' && v.execute !== undefined) {
+    throw new UserError('USAGE', `scan runs nothing: --execute is for gate\n\n${SCAN_USAGE}`);
   }
   if ((v.base === undefined) !== (v.head === undefined)) {
     throw new UserError('USAGE', '--base and --head go together');
@@ -155,6 +164,7 @@ export async function settingsFromArgs(
     summaryFile: v.summary ? resolve(ws, v.summary) : undefined,
     sarifCategory: 'airlock',
     audit,
+    executeScripts: parseExecuteScripts(v.execute, '--execute'),
     changedBetween: v.base !== undefined && v.head !== undefined ? { base: v.base, head: v.head } : undefined,
     run: {
       repository: io.env.GITHUB_REPOSITORY,
