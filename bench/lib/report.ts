@@ -1,4 +1,5 @@
 import type { AuditBenchResult } from '../sections/audit.js';
+import type { CacheBench } from '../sections/cache.js';
 import type { ColdStart } from '../sections/cold-start.js';
 import type { EgressBench } from '../sections/egress.js';
 import type { GateAtN, Measured } from '../sections/gate.js';
@@ -32,6 +33,8 @@ export interface BenchResult {
   audit: AuditBenchResult[];
   coldStart?: ColdStart;
   egress?: EgressBench;
+  /** The verdict cache's re-gate vs the cold gate (bench/sections/cache.ts). */
+  cache?: CacheBench;
   goals: Goal[];
   errors: string[];
 }
@@ -255,6 +258,24 @@ export function renderMarkdown(r: BenchResult): string {
       );
     }
     out.push('');
+  }
+  if (r.cache) {
+    const c = r.cache;
+    const stage = (t: CacheBench['coldStages']) =>
+      `scan ${formatMs(t.scanMs)}, execute ${formatMs(t.executeMs)}, record ${formatMs(t.recordMs)}`;
+    out.push(
+      '## Verdict cache: re-gate of unchanged scripts',
+      '',
+      `${c.n} generated scripts on one signed audit log: the cold gate (every script scanned and run), then the same scripts unchanged with \`execute.scripts: changed\` (${c.reused} scans reused, ${c.executedCached} run).`,
+      '',
+      row(['gate', 'wall', 'stages', 'vs cold']),
+      row(['---', '---:', '---', '---:']),
+      row(['cold', formatMs(c.coldMs), stage(c.coldStages), '1x']),
+      row(['cached', formatMs(c.cachedMs), stage(c.cachedStages), formatRatio(c.ratio)]),
+      '',
+      `Scan stage alone, cached vs cold: ${formatRatio(c.scanRatio)} (the scanners' version probes still run).`,
+      '',
+    );
   }
   if (r.audit.length) {
     out.push(
