@@ -6,6 +6,11 @@ import type { CacheHit, VerdictCacheIndex } from './verdict-cache.js';
 
 /** What the scan stage asks once every enabled scanner's probe has answered (src/gate/scan-stage.ts). */
 export interface ScanReuse {
+  /**
+   * The versions signed entries recorded for this run's image, one per tool asked for;
+   * undefined when any is not known (the probes then run as usual).
+   */
+  knownVersions(tools: readonly string[]): { tool: string; version: string }[] | undefined;
   /** Staged path -> the result to use instead of scanning it; called at most once. */
   lookup(scanners: { tool: string; version: string }[]): Map<string, CachedScan>;
 }
@@ -37,7 +42,18 @@ export class VerdictCacheRun implements ScanReuse {
     },
   ) {}
 
+  knownVersions(tools: readonly string[]): { tool: string; version: string }[] | undefined {
+    const known = this.index.versionsByImage.get(this.parts.imageId);
+    const out = tools.map((tool) => ({ tool, version: known?.get(tool) }));
+    return out.every((x) => x.version !== undefined)
+      ? (out as { tool: string; version: string }[])
+      : undefined;
+  }
+
   lookup(scanners: { tool: string; version: string }[]): Map<string, CachedScan> {
+    // Called again with the probes' versions when the recorded ones did not cover every file.
+    this.keys.clear();
+    this.hits.clear();
     const reused = new Map<string, CachedScan>();
     for (const [path, sha256] of this.parts.files) {
       const key = cacheKey({ ...this.parts, path, sha256, scanners });
@@ -76,7 +92,7 @@ export class VerdictCacheRun implements ScanReuse {
     const hit = this.hits.get(path);
     if (hit) return { kind: 'scan.reused', cache: { key, reuses: hit.entry } };
     const result = this.fresh.get(path);
-    const field = result && freshCacheField(key, result);
+    const field = result && freshCacheField(key, this.parts.imageId, result);
     return field ? { kind: 'scan', cache: field } : undefined;
   }
 

@@ -50,6 +50,8 @@ const RuleMetaSchema = z.strictObject({
 
 export const FreshCacheField = z.strictObject({
   key: z.string().regex(HEX64),
+  /** The image the scanners ran in: with the entry's `scanners`, which versions that image holds. */
+  imageId: z.string().min(1).max(200).optional(),
   findings: z.array(FindingSchema).max(10_000),
   rules: z.array(RuleMetaSchema).max(10_000),
 });
@@ -60,11 +62,16 @@ export const ReusedCacheField = z.strictObject({
 });
 
 /** The `data.cache` of a fresh `scan` entry, or undefined when the result is too large to keep. */
-export function freshCacheField(key: string, result: CachedScan): Record<string, unknown> | undefined {
+export function freshCacheField(
+  key: string,
+  imageId: string,
+  result: CachedScan,
+): Record<string, unknown> | undefined {
   // Only the raw scanner fields: assessment adds level/why/allowlisted, which a later
   // run recomputes under its own clock (an allowlist entry may have expired since).
   const raw = {
     key,
+    imageId,
     findings: result.findings.map(({ tool, ruleId, severity, confidence, line, column, endLine, message }) =>
       stripUndefined({ tool, ruleId, severity, confidence, line, column, endLine, message }),
     ),

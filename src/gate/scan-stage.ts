@@ -51,6 +51,7 @@ export async function scanStage(opts: {
     scanner: s as Scanner,
     settings: policy.scanners[s.name] as ScannerSettingsBase,
   })).filter((e) => e.settings.mode !== 'off');
+  if (allReused(opts.reuse, enabled, opts.files, result, opts.progress)) return result;
 
   // Every probe (`<tool> --version`) is a container of its own: all start now, so a
   // later scanner's probe runs beside the earlier scanners' scans instead of after them.
@@ -125,4 +126,30 @@ async function withoutReused(
   if (reused.size)
     progress(`scan: ${reused.size} of ${files.length} file(s) unchanged, results reused (verdict cache)`);
   return files.filter((f) => !reused.has(f));
+}
+
+/**
+ * Every file reused under the scanner versions the signed log recorded for this image
+ * (src/cache/cache-run.ts knownVersions): nothing to scan, and no probe to start. The
+ * scanners are reported as having run, with those versions: their results are here.
+ */
+function allReused(
+  reuse: ScanReuse | undefined,
+  enabled: { scanner: Scanner }[],
+  files: string[],
+  result: ScanStageResult,
+  progress: (line: string) => void,
+): boolean {
+  const versions = reuse?.knownVersions(enabled.map((e) => e.scanner.name));
+  if (!reuse || !versions || !enabled.length) return false;
+  const reused = reuse.lookup(versions);
+  if (reused.size !== files.length) return false;
+  for (const [p, r] of reused) {
+    result.findingsByPath.set(p, r.findings);
+    result.rules.push(...r.rules);
+  }
+  for (const v of versions)
+    result.scanners.push({ tool: v.tool as ScannerStatus['tool'], status: 'ran', version: v.version });
+  progress(`scan: all ${files.length} file(s) unchanged, results reused (verdict cache)`);
+  return true;
 }

@@ -96,7 +96,8 @@ describe('verdict cache (shipped image, real scanners, signed audit log)', () =>
     const scanned = calls
       .filter((c) => !c.label?.endsWith('-version'))
       .map((c) => c.command.filter((a) => a.endsWith('.py')).map((a) => a.replace(/^\.\//, '')));
-    return { report, entries, scanned };
+    const probes = calls.filter((c) => c.label?.endsWith('-version')).length;
+    return { report, entries, scanned, probes };
   }
 
   const scanEntries = (entries: Entry[]) =>
@@ -140,6 +141,8 @@ describe('verdict cache (shipped image, real scanners, signed audit log)', () =>
   it('a second gate of unchanged scripts reuses every scan, pointing at the entries of the first, and runs no scanner', async () => {
     const second = await gate();
     expect(second.scanned).toEqual([]);
+    // Not even the version probes: the signed entries say which versions this image id holds.
+    expect(second.probes).toBe(0);
     const kept = new Map(scanEntries(first.entries).map((e) => [e.data.path, e]));
     const lines = (await readFile(log, 'utf8')).split('\n');
     const { createHash } = await import('node:crypto');
@@ -199,6 +202,7 @@ describe('verdict cache (shipped image, real scanners, signed audit log)', () =>
     await writeFile(join(ws, 'total.py'), 'print(sum(range(20)))\n');
     const fourth = await gate({ execute: 'changed' });
     expect(fourth.scanned).toEqual([['total.py'], ['total.py']]);
+    expect(fourth.probes).toBe(2);
     const kinds = new Map(scanEntries(fourth.entries).map((e) => [e.data.path, e.kind]));
     expect(Object.fromEntries(kinds)).toEqual({
       'mean.py': 'scan.reused',
