@@ -1,12 +1,15 @@
 /**
  * The performance benchmark (issue 8): `npm run bench` (= node --import tsx bench/run.ts).
  *
- *   npm run bench -- [--image REF] [--quick] [--only gate,scan,sandbox,audit,cold,egress,merge] [--n 10,100,1000] [--out DIR]
+ *   npm run bench -- [--image REF] [--quick] [--only gate,scan,sandbox,audit,cold,egress,merge,cache] [--n 10,100,1000]
+ *                    [--cache-n N] [--out DIR]
  *
  * Measures, in one run on this machine: the gate over N = 10, 100, 1,000 generated scripts
  * stage by stage against two baselines (host python3; the do-it-yourself gate), batched vs
  * per-file scanning, the sandbox's fixed cost per runtime with a phase profile, the audit
- * log's append/verify throughput (bench/audit.ts), and the Action's cold start. Writes
+ * log's append/verify throughput (bench/audit.ts), the Action's cold start, and a re-gate
+ * of unchanged scripts with the verdict cache against the cold gate (bench/sections/cache.ts;
+ * N = --cache-n or AIRLOCK_BENCH_CACHE_N, default 100, 20 with --quick). Writes
  * bench/results/bench-<time>.{json,md} and latest.{json,md}; exits 1 if a section failed.
  * Not a test: it asserts only that the work it times really happened (every script ran).
  */
@@ -20,6 +23,7 @@ import { evaluateGoals } from './lib/goals.js';
 import { docker, imageExists, runtimes } from './lib/docker-bench.js';
 import { type BenchResult, renderMarkdown } from './lib/report.js';
 import { benchAudit } from './sections/audit.js';
+import { benchCache } from './sections/cache.js';
 import { benchColdStart } from './sections/cold-start.js';
 import { benchEgress } from './sections/egress.js';
 import { benchGateAtN, disposeGateBench, type GatePlan } from './sections/gate.js';
@@ -33,19 +37,20 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     n: { type: 'string' },
+    'cache-n': { type: 'string' },
     out: { type: 'string', default: 'bench/results' },
   },
   strict: true,
 });
 const quick = values.quick ?? false;
 const image = values.image ?? 'airlock-sandbox:local';
-const SECTIONS = ['gate', 'scan', 'sandbox', 'audit', 'cold', 'egress', 'merge'] as const;
+const SECTIONS = ['gate', 'scan', 'sandbox', 'audit', 'cold', 'egress', 'merge', 'cache'] as const;
 const only = new Set((values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()));
 for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) usage(`unknown section '${s}'`);
 
 function usage(why: string): never {
   process.stderr.write(
-    `bench: ${why}\nusage: npm run bench -- [--image REF] [--quick] [--only ${SECTIONS.join(',')}] [--n 10,100,1000] [--out DIR]\n`,
+    `bench: ${why}\nusage: npm run bench -- [--image REF] [--quick] [--only ${SECTIONS.join(',')}] [--n 10,100,1000] [--cache-n N] [--out DIR]\n`,
   );
   process.exit(2);
 }
@@ -73,6 +78,9 @@ const COLD_REPS = quick ? 2 : 5;
 const EGRESS_REQUESTS = quick ? 20 : 200;
 const MERGE = quick ? { scripts: 200, shards: 4, reps: 1 } : { scripts: 1000, shards: 4, reps: 3 };
 const EGRESS_PIP_REPS = quick ? 3 : 10;
+// A cold gate of 1,000 scripts takes many minutes on 2 cores: 100 by default, 1,000 on request.
+const CACHE_N = Number(values['cache-n'] ?? process.env.AIRLOCK_BENCH_CACHE_N ?? (quick ? 20 : 100));
+if (!Number.isInteger(CACHE_N) || CACHE_N < 1 || CACHE_N > 10_000) usage(`--cache-n: expected 1..10000`);
 
 const log = (line: string) =>
   process.stderr.write(`bench [${Math.round((performance.now() - t0) / 1000)} s]: ${line}\n`);
@@ -185,6 +193,10 @@ async function main(): Promise<number> {
     result.merge = await benchMerge(MERGE);
     log(`merge: ${Math.round(result.merge.mergePer1000Ms)} ms per 1,000 scripts`);
   });
+  await section('cache', async () => {
+    result.cache = await benchCache({ n: CACHE_N, image, progress: log });
+    log(`cache N=${CACHE_N}: ${((result.cache.ratio ?? 0) * 100).toFixed(1)}% of the cold time`);
+  });
   for (const plan of plans.filter((p) => p.n >= 1000)) await section('gate', gateAt(plan));
   await disposeGateBench();
 
@@ -209,6 +221,8 @@ function finish(result: BenchResult): void {
     airlockTrivialMs: runc?.airlock.median,
     enginePythonMs: runc?.enginePython.median,
     engineTrueMs: runc?.engineTrue.median,
+    cacheRatio: result.cache?.ratio,
+    cacheN: result.cache?.n,
   });
   const now = new Date();
   result.finishedAt = now.toISOString();

@@ -70,7 +70,8 @@ export type ErrorCode =
   | 'SHARD_MISSING'
   | 'SHARD_DUPLICATE'
   | 'SHARD_MISMATCH'
-  | 'SHARD_TAMPERED';
+  | 'SHARD_TAMPERED'
+  | 'AUDIT_REUSE_INVALID';
 
 export class AirlockError extends Error {
   readonly code: ErrorCode;

@@ -18,6 +18,9 @@ export interface GoalInputs {
   airlockTrivialMs?: number;
   enginePythonMs?: number;
   engineTrueMs?: number;
+  /** The verdict cache: re-gate of unchanged scripts / cold gate, and at how many scripts. */
+  cacheRatio?: number | null;
+  cacheN?: number;
 }
 
 export function evaluateGoals(g: GoalInputs): Goal[] {
@@ -63,6 +66,12 @@ export function evaluateGoals(g: GoalInputs): Goal[] {
               ? ` (engine's bare \`true\`: ${Math.round(g.engineTrueMs)} ms)`
               : ''),
       met: null,
+    },
+    {
+      name: `re-gate of ${g.cacheN?.toLocaleString('en-US') ?? 'N'} unchanged scripts with the verdict cache vs cold`,
+      target: '< 5% of the cold time',
+      measured: g.cacheRatio == null ? 'not measured' : `${(g.cacheRatio * 100).toFixed(1)}%`,
+      met: g.cacheRatio == null ? null : g.cacheRatio < 0.05,
     },
   ];
 }

@@ -1,4 +1,5 @@
 import type { AuditBenchResult } from '../sections/audit.js';
+import type { CacheBench } from '../sections/cache.js';
 import type { ColdStart } from '../sections/cold-start.js';
 import type { EgressBench } from '../sections/egress.js';
 import type { MergeBench } from '../sections/merge.js';
@@ -34,6 +35,8 @@ export interface BenchResult {
   coldStart?: ColdStart;
   egress?: EgressBench;
   merge?: MergeBench;
+  /** The verdict cache's re-gate vs the cold gate (bench/sections/cache.ts). */
+  cache?: CacheBench;
   goals: Goal[];
   errors: string[];
 }
@@ -280,6 +283,24 @@ export function renderMarkdown(r: BenchResult): string {
         formatMs(m.mergePer1000Ms),
         formatRatio(ratio(m.merge.median, m.read.median)),
       ]),
+      '',
+    );
+  }
+  if (r.cache) {
+    const c = r.cache;
+    const stage = (t: CacheBench['coldStages']) =>
+      `scan ${formatMs(t.scanMs)}, execute ${formatMs(t.executeMs)}, record ${formatMs(t.recordMs)}`;
+    out.push(
+      '## Verdict cache: re-gate of unchanged scripts',
+      '',
+      `${c.n} generated scripts on one signed audit log: the cold gate (every script scanned and run), then the same scripts unchanged with \`execute.scripts: changed\` (${c.reused} scans reused, ${c.executedCached} run).`,
+      '',
+      row(['gate', 'wall', 'stages', 'vs cold']),
+      row(['---', '---:', '---', '---:']),
+      row(['cold', formatMs(c.coldMs), stage(c.coldStages), '1x']),
+      row(['cached', formatMs(c.cachedMs), stage(c.cachedStages), formatRatio(c.ratio)]),
+      '',
+      `Scan stage alone, cached vs cold: ${formatRatio(c.scanRatio)}. The cached gate's remaining time is mostly outside the stages: verifying the log twice (the writer's open and the cache's index) and appending two fsynced entries per script (\`scan.reused\`, \`decision\`).`,
       '',
     );
   }

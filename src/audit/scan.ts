@@ -1,7 +1,7 @@
 import { createHash, hash } from 'node:crypto';
 import { lstat } from 'node:fs/promises';
 import { VerificationError } from '../errors.js';
-import { checkEntryLine } from './canonical-line.js';
+import { checkEntryLine, type EntryHead } from './canonical-line.js';
 import type { Checkpoint } from './checkpoint.js';
 import { MerkleRightEdge } from './merkle.js';
 import { readLines } from './reader.js';
@@ -22,6 +22,12 @@ export interface ScanExpectations {
   checkpoint?: Checkpoint | null;
   /** An older checkpoint kept elsewhere: the log must extend it. */
   trusted?: Checkpoint | null;
+  /**
+   * Called with each line once its form, seq and link are checked (the verdict cache
+   * and the verifier's reuse check read entries this way: src/cache/). What it builds
+   * may only be trusted once the whole scan has returned without throwing.
+   */
+  onEntry?: (head: EntryHead, line: Buffer, hash: string) => void;
 }
 
 export interface SegmentEnd {
@@ -87,6 +93,7 @@ class ChainState {
       );
     }
     this.lastHash = hash('sha256', withNewline, 'hex');
+    this.expect.onEntry?.(entry, line, this.lastHash);
     this.tree.push(line);
     this.size = seq + 1;
     this.firstTime ??= entry.time;

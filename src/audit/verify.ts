@@ -3,6 +3,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import { VerificationError } from '../errors.js';
 import { parseCheckpoint, type SignedCheckpoint, verifyCheckpointSignature } from './checkpoint.js';
 import { loadPublicKey } from './keys.js';
+import { reusePointerCheck } from '../cache/reuse-check.js';
 import { scanLog } from './scan.js';
 import { type LogLayout, layoutOf, listClosedSegments, readAnchor } from './segments.js';
 import { MAX_NOTE_BYTES } from './signed-note.js';
@@ -126,7 +127,14 @@ export async function verifyAuditLog(opts: VerifyOptions): Promise<VerifyResult>
   if (anchor && anchor.origin !== origin) {
     throw new VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
   }
-  const scan = await scanLog(layout, { origin, anchor, checkpoint, trusted });
+  const scan = await scanLog(layout, {
+    origin,
+    anchor,
+    checkpoint,
+    trusted,
+    // A verdict-cache reuse must point at an earlier kept result under the same key.
+    onEntry: reusePointerCheck(anchor?.size ?? 0),
+  });
 
   if (scan.size < checkpoint.size) {
     throw new VerificationError(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { type AppendResult, type AuditWriter, openAuditLog } from '../audit/index.js';
 import { readLines } from '../audit/reader.js';
+import type { CacheAuditField } from '../cache/cache-run.js';
 import type { Policy } from '../policy/index.js';
 import { policySha256 } from '../policy/index.js';
 import type {
@@ -37,6 +38,8 @@ export interface AuditRecorder {
     scripts: ScriptReport[],
     scanners: readonly ScannerStatus[],
     modules?: ModuleReport[],
+    /** The verdict cache's record for a file (src/cache/cache-run.ts): a result kept, or a reuse. */
+    cacheOf?: (path: string) => CacheAuditField | undefined,
   ): Promise<void>;
   executed(script: ScriptReport, r: ExecutionResult): Promise<void>;
   decided(scripts: ScriptReport[]): Promise<void>;
@@ -99,7 +102,7 @@ export async function openAuditRecorder(
           : {}),
       });
     },
-    async scanned(scripts, scanners, modules = []) {
+    async scanned(scripts, scanners, modules = [], cacheOf = () => undefined) {
       // Which scanner versions judged the script: a level is only as good as the rules that
       // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
       const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
@@ -112,8 +115,14 @@ export async function openAuditRecorder(
         findings: f.findings.map((x) => `${x.tool}:${x.ruleId}${x.allowlisted ? ' (allowlisted)' : ''}`),
         scanners: tools,
       });
-      for (const s of scripts) await append('scan', entry(s, false));
-      for (const m of modules) await append('scan', entry(m, true));
+      // With the verdict cache, `scan` also keeps the raw result and its key, and a file
+      // whose result was reused gets `scan.reused`, naming the entry it reuses.
+      const record = async (f: AssessedFile, module: boolean) => {
+        const c = cacheOf(f.path);
+        await append(c?.kind ?? 'scan', c ? { ...entry(f, module), cache: c.cache } : entry(f, module));
+      };
+      for (const s of scripts) await record(s, false);
+      for (const m of modules) await record(m, true);
     },
     async executed(s, r) {
       await append('execution', {
@@ -163,7 +172,14 @@ export async function openAuditRecorder(
     },
     async decided(scripts) {
       for (const s of scripts) {
-        await append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
+        await append('decision', {
+          path: s.path,
+          sha256: s.sha256,
+          level: s.level,
+          decision: s.decision,
+          // Not run because its scan was reused (execute.scripts: changed, docs/cache.md).
+          ...(s.unchanged ? { unchanged: true } : {}),
+        });
       }
     },
     async close(verdict, cancelled) {

@@ -24,6 +24,9 @@ import type { SandboxConfig } from '../sandbox/types.js';
 import type { HardenedRunner } from '../scan/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { VERSION } from '../version.js';
+import { executeScripts } from '../cache/execute-scope.js';
+import { holdUnchanged, openGateCache } from '../cache/gate-cache.js';
+import { sha256Hex } from '../sha256.js';
 import { createTelemetry, newRunId } from '../telemetry/index.js';
 import { type AuditRecorder, openAuditRecorder, readExecutionHistory } from './audit-stage.js';
 import { cancellableRunner, cancelledBy } from './cancel.js';
@@ -224,6 +227,17 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       notices.push(...data.notices);
     }
     await audit?.runStart({ settings, policy, image, scripts: scripts.length, inputs: data?.files });
+    // The verdict cache: an index over the signed audit log (src/cache/, docs/cache.md).
+    const cache = await openGateCache({
+      audit: settings.audit,
+      policy,
+      imageId: image.id,
+      files: new Map([
+        ...found.scripts.map((s) => [stagedOf(s.path), sha256Hex(s.content)] as const),
+        ...stage.modules.map((m) => [m.path, m.sha256] as const),
+      ]),
+      progress: deps.progress,
+    });
 
     c = clock();
     const scan = await scanStage({
@@ -234,7 +248,9 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       sandbox,
       runner: cancellableRunner(deps.scanRunner ?? ((run) => runHardened(run, engine)), deps.signal),
       progress: deps.progress,
+      reuse: cache,
     });
+    cache?.capture(scan.findingsByPath, scan.rules, scan.scanners);
     notices.push(...scan.notices);
     t.scanMs = clock() - c;
     // SandboxScannerUnavailable: a scanner that failed, or a required one that is missing.
@@ -261,6 +277,8 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       s.level = a.level;
       s.levelReasons = a.levelReasons;
       s.findings = a.findings;
+      const reused = cache?.reusedEntry(stagedOf(s.path));
+      if (reused) s.reusedScan = reused;
       notices.push(...a.notices);
       // Fail closed: when a scanner did not complete, nothing is trusted enough to run.
       if (scanFailed) {
@@ -276,6 +294,10 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       scanFailed,
     });
     notices.push(...staged.notices);
+    for (const m of staged.modules) {
+      const reused = cache?.reusedEntry(m.path);
+      if (reused) m.reusedScan = reused;
+    }
     const hiddenByLevel = Object.fromEntries(
       Object.entries(leaveOutStricter(scripts, staged.modules)).map(([level, paths]) => [
         level,
@@ -283,7 +305,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       ]),
     );
     t.assessMs = clock() - c;
-    await audit?.scanned(scripts, scan.scanners, staged.modules);
+    await audit?.scanned(scripts, scan.scanners, staged.modules, (p) => cache?.auditField(stagedOf(p)));
 
     c = clock();
     let stopped = { inFlightCancelled: 0, notStarted: 0 };
@@ -291,9 +313,15 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
       await stage.prepareRun(hiddenByLevel);
       const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
+      const scope = executeScripts({
+        flag: settings.executeScripts,
+        policy: policy.execute.scripts,
+        event: settings.run.event,
+        pullRequestRange: settings.changedBetween !== undefined,
+      });
       stopped = await executeStage({
         policy,
-        scripts,
+        scripts: holdUnchanged(scripts, staged.modules, scope, data !== undefined),
         dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
         commandOf: (p) => (notebookOf(p) ? notebookCommand(p) : undefined),
         ...(data ? { dataOf: (p: string) => data.mountFor(stagedOf(p)) } : {}),
@@ -319,6 +347,12 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       for (const s of scripts) s.decision = s.level === 'blocked' ? 'blocked' : 'skipped';
     }
     t.executeMs = clock() - c;
+    if (cache?.reusedCount) {
+      const held = scripts.filter((s) => s.unchanged).length;
+      notices.push(
+        `verdict cache: ${cache.reusedCount} scan result(s) reused from signed audit entries${held ? `; ${held} unchanged script(s) not run (execute.scripts: changed)` : ''}`,
+      );
+    }
     await audit?.decided(scripts);
 
     const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps, found.ungated);

@@ -259,6 +259,11 @@ const ExecuteSchema = z.strictObject({
   blocked: z
     .strictObject({ run: z.literal(false, 'blocked scripts never run: expected false') })
     .prefault({ run: false }),
+  /**
+   * Which scripts run when the verdict cache reused a script's scan (docs/cache.md):
+   * `all`, or only `changed` ones. Absent: `changed` on pull requests, `all` otherwise.
+   */
+  scripts: z.enum(['all', 'changed']).optional(),
 });
 
 /**

@@ -126,7 +126,9 @@ function runPart(s: ScriptReport): string[] {
     const why =
       s.decision === 'blocked'
         ? 'not run: blocked'
-        : 'not run (skipped: the policy does not run this level, or the gate was cancelled before it started)';
+        : s.unchanged
+          ? 'not run (skipped: unchanged, its scan was reused from the audit log, and the policy runs only changed scripts here)'
+          : 'not run (skipped: the policy does not run this level, or the gate was cancelled before it started)';
     return [`**Run:** ${why}.`, ''];
   }
   const exit = ex.exitCode !== null ? `, exit ${ex.exitCode}` : '';

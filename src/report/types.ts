@@ -133,10 +133,17 @@ export interface AssessedFile {
   /** Why the level is what it is, e.g. "bandit B307 (medium/high) -> blocked". */
   levelReasons: string[];
   findings: Finding[];
+  /**
+   * Set when the verdict cache reused this file's scan result (docs/cache.md): the
+   * signed audit entry (`seq`, entry `hash`) the result was read from.
+   */
+  reusedScan?: { seq: number; hash: string };
 }
 
 export interface ScriptReport extends AssessedFile {
+  /** `skipped` with `unchanged: true`: not run because its scan was reused and the policy runs only changed scripts (`execute.scripts: changed`). */
   decision: Decision;
+  unchanged?: true;
   execution?: ExecutionResult;
 }
 

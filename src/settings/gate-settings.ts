@@ -12,6 +12,7 @@ import type { EngineKind } from '../sandbox/engine-select.js';
  * validated here. Nothing downstream reads flags, inputs or the environment.
  */
 export type GateMode = 'scan' | 'gate';
+export type ExecuteScripts = 'all' | 'changed';
 export type FailOn = FailOnOutcome;
 export const FAIL_ON_VALUES: readonly FailOn[] = FAIL_ON_OUTCOMES;
 
@@ -59,6 +60,11 @@ export interface GateSettings {
   policyRevision?: { commit: string; path: string };
   /** Reasons found before the gate ran that fail it (e.g. fail-on-policy-change). */
   preVerdictReasons?: string[];
+  /**
+   * Which scripts run when their scan was reused (CLI --execute): beats the policy's
+   * `execute.scripts`, which beats the event's default (src/cache/execute-scope.ts).
+   */
+  executeScripts?: ExecuteScripts;
   /** Pull-request mode: gate only Python files changed in base...head. */
   changedBetween?: { base: string; head: string };
   /** Run metadata recorded in the audit log's run-start entry. */

@@ -21,6 +21,7 @@ import {
   readSigningKey,
 } from '../../settings/gate-settings.js';
 import { parseEngine } from '../../sandbox/engine-select.js';
+import { parseExecuteScripts } from '../../cache/execute-scope.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliCommand, CliIO } from '../command.js';
 import { renderText, verdictLine } from '../output/findings-text.js';
@@ -62,6 +63,10 @@ Options:
   --plan F --shard I  gate shard I of a plan made by \`airlock plan\` (no PATHs): each script's
                       SHA-256 must match the plan's; --out also gets the shard's signed audit
                       segment and shard.json, for \`airlock merge\` (docs/scale-sharding.md)
+  --execute changed|all   with an audit log and its signing key, scripts whose scan was
+                      reused from the log (the verdict cache, docs/cache.md) run again
+                      (all) or not (changed). Default: the policy's execute.scripts, else
+                      changed with --base/--head or on a pull_request event, else all
 
 SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
 and the staged copies are removed, the partial report and audit entry are written, and
@@ -104,6 +109,7 @@ const OPTIONS = {
   head: { type: 'string' },
   plan: { type: 'string' },
   shard: { type: 'string' },
+  execute: { type: 'string' },
 } as const;
 
 /** How the run talks to the person: what stdout gets, and whether stderr gets progress. */
@@ -131,6 +137,9 @@ export async function settingsFromArgs(
   const ws = io.cwd;
   if (mode === 'scan' && (v['audit-log'] || v['signing-key'] || v.runtime)) {
     throw new UserError('USAGE', `scan runs nothing and records nothing\n\n${SCAN_USAGE}`);
+  }
+  if (mode === 'scan' && v.execute !== undefined) {
+    throw new UserError('USAGE', `scan runs nothing: --execute is for gate\n\n${SCAN_USAGE}`);
   }
   if ((v.base === undefined) !== (v.head === undefined)) {
     throw new UserError('USAGE', '--base and --head go together');
@@ -166,6 +175,7 @@ export async function settingsFromArgs(
     summaryFile: v.summary ? resolve(ws, v.summary) : undefined,
     sarifCategory: 'airlock',
     audit,
+    executeScripts: parseExecuteScripts(v.execute, '--execute'),
     changedBetween: v.base !== undefined && v.head !== undefined ? { base: v.base, head: v.head } : undefined,
     run: {
       repository: io.env.GITHUB_REPOSITORY,

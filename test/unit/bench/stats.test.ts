@@ -92,7 +92,7 @@ describe('formatting', () => {
 describe('goals', () => {
   const met = (inputs: Parameters<typeof evaluateGoals>[0]) => evaluateGoals(inputs).map((g) => g.met);
   it('judges each goal on its threshold, and says not measured rather than passing', () => {
-    expect(met({})).toEqual([null, null, null, null]);
+    expect(met({})).toEqual([null, null, null, null, null]);
     expect(
       met({
         gate100Ms: 50,
@@ -101,7 +101,7 @@ describe('goals', () => {
         verify1e6PerSecond: 100_000,
         verify1e6PeakMiB: 99.9,
       }),
-    ).toEqual([true, true, true, null]);
+    ).toEqual([true, true, true, null, null]);
     expect(
       met({
         gate100Ms: 50.1,
@@ -110,8 +110,12 @@ describe('goals', () => {
         verify1e6PerSecond: 99_999,
         verify1e6PeakMiB: 50,
       }),
-    ).toEqual([false, false, false, null]);
+    ).toEqual([false, false, false, null, null]);
     expect(met({ verify1e6PerSecond: 500_000, verify1e6PeakMiB: 100 })[2]).toBe(false);
+    // The verdict cache: strictly under 5 % of the cold gate.
+    expect(met({ cacheRatio: 0.049, cacheN: 1000 })[4]).toBe(true);
+    expect(met({ cacheRatio: 0.05, cacheN: 1000 })[4]).toBe(false);
+    expect(evaluateGoals({ cacheRatio: 0.031, cacheN: 1000 })[4]?.measured).toBe('3.1%');
   });
   it('reports the sandbox latency added over the engine', () => {
     const g = evaluateGoals({ airlockTrivialMs: 900, enginePythonMs: 600, engineTrueMs: 500 })[3];
