@@ -1,29 +1,17 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import { assessScript } from '../assess/index.js';
-import { changedPythonFiles, discoverScripts, notebookFindings, stagedNames } from '../discover/index.js';
+import { dirname, join } from 'node:path';
+import { changedPythonFiles, discoverScripts, stagedNames } from '../discover/index.js';
 import { hostResourceError } from '../host-error.js';
 import type { AppendResult } from '../audit/index.js';
 import { expiredAllowlistNotices } from '../policy/helpers.js';
 import { revisionCopyRoot } from '../policy/from-revision.js';
-import { loadPolicy, policySha256 } from '../policy/index.js';
-import { buildSarif, writeSarif } from '../report/sarif.js';
-import { renderSummary } from '../report/summary.js';
+import { loadPolicy } from '../policy/index.js';
 import type { GateReport, ScriptReport } from '../report/types.js';
-import { writeJson, writeOutputFile } from '../report/write-json.js';
-import { sweepOrphans } from '../sandbox/containers.js';
-import type { ContainerEngine } from '../sandbox/container-engine.js';
-import { defaultEngine } from '../sandbox/docker-engine.js';
-import { requireEngineUp } from '../sandbox/engine-ready.js';
-import { prepareSandboxEngine } from '../sandbox/engine-limits-check.js';
 import { DEFAULT_SANDBOX_CONFIG } from '../sandbox/profiles.js';
-import { ensureImageAvailable, resolveSandboxImage } from './image-stage.js';
 import { runBatch } from '../sandbox/run-batch.js';
 import { runHardened } from '../sandbox/run-hardened.js';
 import type { SandboxConfig } from '../sandbox/types.js';
-import type { HardenedRunner } from '../scan/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
-import { VERSION } from '../version.js';
 import { executeScripts } from '../cache/execute-scope.js';
 import { holdUnchanged, openGateCache } from '../cache/gate-cache.js';
 import { sha256Hex } from '../sha256.js';
@@ -37,44 +25,13 @@ import { type StagedData, stageData } from './data-layout.js';
 import { scanStage } from './scan-stage.js';
 import { notebookCommand } from '../notebook/runnable.js';
 import { stageScripts } from './stage.js';
-import { assessStagedModules, leaveOutStricter } from './staged-modules.js';
-import { countLevels, decideVerdict } from './verdict.js';
+import { decideVerdict } from './verdict.js';
+import { assessStage } from './assess-stage.js';
+import { prepareEngineAndImage } from './engine-stage.js';
+import { buildGateReport, displayPolicyPath, writeGateOutputs } from './gate-outputs.js';
 
-export interface GateDeps {
-  progress: (line: string) => void;
-  env: NodeJS.ProcessEnv;
-  /** Where the Markdown summary link base points (GitHub blob URL), if known. */
-  blobBase?: string;
-  /**
-   * Cancellation (src/gate/cancel.ts): once aborted nothing new starts, in-flight runs
-   * end `cancelled`, and the partial report, summary and audit entry are still written.
-   */
-  signal?: AbortSignal;
-  /**
-   * Where telemetry.* event lines go when the caller asked for them (CLI --telemetry);
-   * omitted: telemetry's own default (stderr only when asked via env, src/telemetry/sink.ts).
-   */
-  telemetryLog?: (line: string) => void;
-  /**
-   * The container engine of the whole run: asked whether it is up and has the image,
-   * swept of orphans, and running the scanners and scripts. Given: the caller chose it
-   * (unit tests: a fake, test/helpers/fake-engine.ts), so the engine selection and its
-   * limits check (src/sandbox/engine-limits-check.ts) are skipped. Absent: selected from
-   * --engine/the policy/auto-detection, its limits checked, then the engine DOCKER_HOST
-   * names (src/sandbox/docker-engine.ts `defaultEngine`; Podman's socket when chosen).
-   */
-  engine?: ContainerEngine;
-  /** How the scanners run; absent: each in a hardened container on `engine` (runHardened). */
-  scanRunner?: HardenedRunner;
-}
-
-export interface StageTimings {
-  discoverMs: number;
-  scanMs: number;
-  assessMs: number;
-  executeMs: number;
-  recordMs: number;
-}
+export type { GateDeps, StageTimings } from './gate-deps.js';
+import type { GateDeps, StageTimings } from './gate-deps.js';
 
 /**
  * The one gate pipeline behind both the CLI and the Action:
@@ -145,31 +102,15 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     `discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`,
   );
 
-  if (!deps.engine) {
-    await prepareSandboxEngine(
-      settings.engine ?? policy.sandbox.engine,
-      sandbox.runtime,
-      deps.progress,
-      deps.env,
-    );
-  }
-  // After the selection: for Podman it points DOCKER_HOST at Podman's socket.
-  const engine = deps.engine ?? defaultEngine();
-  await requireEngineUp(engine);
-  // Containers left by an Airlock that was SIGKILLed on this host go first.
-  const swept = await sweepOrphans(sandbox.label, engine);
-  if (swept.length) notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
-  const image = settings.imageChoice
-    ? await resolveSandboxImage(settings.imageChoice, {
-        policyImage: sandbox.image,
-        flavor: policy.sandbox.flavor,
-        env: deps.env,
-        progress: deps.progress,
-        engine,
-      })
-    : await ensureImageAvailable(sandbox.image, deps.progress, engine);
-  // What the scanners and scripts run in, and what the report names: the resolved ref.
-  sandbox.image = image.ref;
+  const { engine, image } = await prepareEngineAndImage({
+    settings,
+    policy,
+    sandbox,
+    given: deps.engine,
+    env: deps.env,
+    progress: deps.progress,
+    notices,
+  });
 
   // The log's directory too is made (and read) without following a link a pull request committed.
   if (settings.audit) await ensureRealDirs(settings.workspace, dirname(settings.audit.log), 'audit log');
@@ -265,45 +206,17 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     for (const g of scan.gaps) telemetry.recordAlert({ reason: 'scanner_unavailable', detail: g });
 
     c = clock();
-    // A required scanner that is missing (a gap that fails the gate) leaves the scan as
-    // incomplete as one that failed: nothing runs that a required scanner has not read.
-    const scanFailed =
-      scan.scanners.some((s) => s.status === 'failed') ||
-      (failOn.includes('scanner-gap') && scan.gaps.length > 0);
-    for (const s of scripts) {
-      const scanned = scan.findingsByPath.get(stagedOf(s.path)) ?? [];
-      const nb = notebookOf(s.path);
-      const a = assessScript(nb ? notebookFindings(nb, scanned) : scanned, policy, s.path, startedAt);
-      s.level = a.level;
-      s.levelReasons = a.levelReasons;
-      s.findings = a.findings;
-      const reused = cache?.reusedEntry(stagedOf(s.path));
-      if (reused) s.reusedScan = reused;
-      notices.push(...a.notices);
-      // Fail closed: when a scanner did not complete, nothing is trusted enough to run.
-      if (scanFailed) {
-        s.level = 'blocked';
-        s.levelReasons.push('a scanner failed or a required one is missing: nothing runs unassessed');
-      }
-    }
-    const staged = assessStagedModules({
+    const staged = assessStage({
+      scripts,
       modules: stage.modules,
-      findingsByPath: scan.findingsByPath,
+      scan,
       policy,
+      failOn,
       now: startedAt,
-      scanFailed,
+      names: { notebookOf, stagedOf },
+      cache,
+      notices,
     });
-    notices.push(...staged.notices);
-    for (const m of staged.modules) {
-      const reused = cache?.reusedEntry(m.path);
-      if (reused) m.reusedScan = reused;
-    }
-    const hiddenByLevel = Object.fromEntries(
-      Object.entries(leaveOutStricter(scripts, staged.modules)).map(([level, paths]) => [
-        level,
-        paths.map(stagedOf),
-      ]),
-    );
     t.assessMs = clock() - c;
     await audit?.scanned(scripts, scan.scanners, staged.modules, (p) => cache?.auditField(stagedOf(p)));
 
@@ -311,7 +224,7 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     let stopped = { inFlightCancelled: 0, notStarted: 0 };
     if (settings.mode === 'gate') {
       // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
-      await stage.prepareRun(hiddenByLevel);
+      await stage.prepareRun(staged.hiddenByLevel);
       const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
       const scope = executeScripts({
         flag: settings.executeScripts,
@@ -376,60 +289,28 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
     const closed = await audit?.close(verdict.verdict, cancelled);
     t.recordMs = clock() - c;
 
-    const report: GateReport = {
-      version: 1,
-      tool: { name: 'airlock', version: VERSION },
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      workspace: settings.workspace,
-      verdict: verdict.verdict,
-      verdictReasons: verdict.reasons,
-      counts: countLevels(scripts),
-      policy: {
-        path: settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
-        name: policy.name,
-        sha256: policySha256(policy),
-        revision: settings.policyRevision?.commit ?? null,
-      },
+    const report = buildGateReport({
+      settings,
+      policy,
+      startedAt,
+      verdict,
       image: { ref: sandbox.image, id: image.id },
-      scanners: scan.scanners,
-      notices: [...new Set(notices)],
+      scan,
+      notices,
       scripts,
-      modules: staged.modules.length ? staged.modules : undefined,
-      inputs: data?.files.length ? data.files : undefined,
-      audit:
-        closed && settings.audit
-          ? {
-              log: relative(settings.workspace, settings.audit.log),
-              checkpoint: closed.checkpoint,
-              size: closed.size,
-              root: closed.root,
-              signed: closed.signed,
-            }
-          : undefined,
-      cancelled,
-      sarif: relative(settings.workspace, settings.sarifFile),
-    };
-    // The stage holds the exact bytes scanned: GitHub's line fingerprints are computed from them.
-    const sarif = buildSarif({
-      scripts,
-      scanners: scan.scanners,
-      category: settings.sarifCategory,
-      rules: scan.rules,
-      sourceRoot: stage.root,
+      modules: staged.modules,
+      inputs: data?.files,
+      closed,
       cancelled,
     });
-    // Each file is written to a temp name and renamed (never half a file), into this run's
-    // own directory when it belongs under the output directory; the commit puts them in place.
-    await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));
-    report.notices.push(...sarif.notices);
-    await output.write(settings.reportFile, (p) => writeJson(p, report));
-    const summary = settings.summaryFile;
-    if (summary) {
-      await output.write(summary, (p) =>
-        writeOutputFile(p, renderSummary(report, { blobBase: deps.blobBase })),
-      );
-    }
+    await writeGateOutputs({
+      output,
+      settings,
+      report,
+      scan,
+      stageRoot: stage.root,
+      blobBase: deps.blobBase,
+    });
     // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
     await telemetry.flush();
     return { report, timings: t, auditAppended: closed?.appended };
@@ -440,10 +321,4 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
   } finally {
     await stage.dispose();
   }
-}
-
-/** The policy as a reader knows it: workspace-relative, or the shipped file's name. */
-function displayPolicyPath(workspace: string, path: string): string {
-  const rel = relative(workspace, path);
-  return rel.startsWith('..') || isAbsolute(rel) ? `airlock:policies/${basename(path)}` : rel;
 }
