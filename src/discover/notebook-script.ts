@@ -34,6 +34,12 @@ export interface NotebookParts {
    * cells hold exactly the extracted script's lines (src/notebook/runnable.ts).
    */
   runnable: Buffer;
+  /**
+   * The committed notebook's bytes (what `sha256` hashes): the SARIF's line fingerprints
+   * are computed from them, as GitHub computes them from the checked-out file, since
+   * the staged file at the notebook's path is the runnable copy.
+   */
+  committed: Buffer;
 }
 
 export type NotebookOutcome =
@@ -74,6 +80,7 @@ export async function notebookScript(
       origins: script.origins,
       findings: script.findings,
       runnable: runnableNotebook(text, script.cells),
+      committed: content,
     },
   };
 }

@@ -82,6 +82,8 @@ export async function writeGateOutputs(o: {
   report: GateReport;
   scan: ScanStageResult;
   stageRoot: string;
+  /** Sources not read from the stage: a notebook's committed bytes (its path holds the runnable copy). */
+  sources?: ReadonlyMap<string, string>;
   blobBase?: string;
 }): Promise<void> {
   const { output, settings, report } = o;
@@ -91,6 +93,7 @@ export async function writeGateOutputs(o: {
     category: settings.sarifCategory,
     rules: o.scan.rules,
     sourceRoot: o.stageRoot,
+    sources: o.sources,
     cancelled: report.cancelled,
   });
   await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));

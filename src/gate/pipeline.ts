@@ -303,8 +303,14 @@ async function gateInto(output: OutputRun, settings: GateSettings, deps: GateDep
       closed,
       cancelled,
     });
+    const sources = new Map(
+      found.scripts.flatMap((s) =>
+        s.notebook ? [[s.path, s.notebook.committed.toString('utf8')] as const] : [],
+      ),
+    );
     await writeGateOutputs({
       output,
+      sources,
       settings,
       report,
       scan,
