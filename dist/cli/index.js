@@ -54143,2199 +54143,6 @@ function canonicalize (object, seen = new Set()) {
   return result;
 }
 
-;// CONCATENATED MODULE: ./src/audit/line-limits.ts
-/**
- * Caps checked BEFORE JSON.parse. Every line is attacker-controlled input that is
- * parsed before any signature has been checked (the checkpoint only covers the
- * Merkle root, which we can only compute by reading the lines), so a multi-GB line
- * or `[[[[...` 100,000 deep must be refused without handing it to the parser.
- * 1 MiB is far above any real event (a scan result with hundreds of rule ids is
- * a few KiB); depth 32 leaves room for nested finding data.
- */
-const MAX_LINE_BYTES = 1024 * 1024;
-const MAX_NESTING = 32;
-
-;// CONCATENATED MODULE: ./src/audit/canonical-fast.ts
-/**
- * The verifier's fast path for one entry line: a single byte scan that ACCEPTS only the
- * plainest canonical lines and says "don't know" (null) for everything else, which then
- * goes through the full check in canonical-line.ts (UTF-8 decode, depth scan, JSON.parse,
- * re-serialisation). It never refuses a line itself, so every refusal, with its error
- * code and message, is still the full check's.
- *
- * Why it is sound: it accepts a line only if it is pure printable ASCII, has no
- * whitespace outside strings, no backslash at all, no number other than a plain integer
- * of at most 15 digits (never `-0`, a fraction or an exponent), object keys in strictly
- * increasing byte order (for ASCII that is JCS's UTF-16 code-unit order, and "strictly"
- * rules out duplicates), nesting within MAX_NESTING, and the entry's fixed top level
- * `{"data":{...},"kind":"..","prev":"..","seq":N,"time":"..","v":1}` with each field's
- * pattern. For such a line JSON.parse succeeds and every value re-serialises to exactly
- * its own bytes (JCS writes ASCII strings without escapes literally, safe integers as
- * their digits, and keys sorted), so the full check would accept it and read the same
- * seq, prev, time and kind. test/unit/audit/canonical-fast.test.ts checks this against
- * the full check on generated and mutated lines.
- *
- * Why it exists: the full check cost ~8 us a line (most of `verify`'s time at 10^6
- * entries); this scan costs a fraction of that and allocates only the tail's fields.
- */
-
-const QUOTE = 0x22;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
-/** Longest integer accepted here: 15 digits are always below 2^53, so they round-trip. */
-const MAX_DIGITS = 15;
-/** `{"data":` then the data object's `{`. */
-const HEAD = Buffer.from('{"data":{', 'latin1');
-const DATA_AT = HEAD.length - 1;
-/** Everything after `data`'s value, in JCS key order; the same patterns as checkShape's. */
-const TAIL = /^,"kind":"([a-z][a-z0-9_.-]{0,63})","prev":"([0-9a-f]{64})","seq":(0|[1-9][0-9]{0,14}),"time":"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)","v":1}$/;
-// Per-depth scan state, reused across lines (the scan is synchronous and not re-entered).
-const containerAt = new Uint8Array(MAX_NESTING + 2);
-const lastKeyStart = new Int32Array(MAX_NESTING + 2);
-const lastKeyEnd = new Int32Array(MAX_NESTING + 2);
-/** The entry's fields if `line` (without `\n`) is certainly canonical and well formed; else null. */
-function fastEntryHead(line) {
-    if (line.length > MAX_LINE_BYTES || line.length <= HEAD.length)
-        return null;
-    for (let i = 0; i < HEAD.length; i++)
-        if (line[i] !== HEAD[i])
-            return null;
-    // Depth 1 is the entry object itself, so `data`'s own object is at depth 2.
-    const end = scanValue(line, DATA_AT, 1);
-    if (end < 0)
-        return null;
-    const m = TAIL.exec(line.toString('latin1', end));
-    if (!m)
-        return null;
-    return { kind: m[1], prev: m[2], seq: Number(m[3]), time: m[4] };
-}
-/**
- * Scans one value starting at `start` inside a container at `baseDepth`; returns the
- * index just after it, or -1 for anything outside the plain subset. Iterative (an
- * explicit per-depth state), so hostile nesting costs no stack.
- */
-function scanValue(b, start, baseDepth) {
-    const n = b.length;
-    let i = start;
-    let depth = baseDepth;
-    for (;;) {
-        // A value is expected at i.
-        const c = b[i];
-        if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-            depth++;
-            if (depth > MAX_NESTING)
-                return -1;
-            containerAt[depth] = c;
-            i++;
-            if (b[i] === c + 2) {
-                // `{}` or `[]` (the closing byte is the opening one + 2 for both).
-                i++;
-                depth--;
-            }
-            else if (c === OPEN_OBJECT) {
-                lastKeyStart[depth] = -1;
-                i = scanKey(b, i, depth);
-                if (i < 0)
-                    return -1;
-                continue;
-            }
-            else
-                continue;
-        }
-        else if (c === QUOTE) {
-            i = scanString(b, i, n);
-            if (i < 0)
-                return -1;
-        }
-        else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
-            i = scanInteger(b, i);
-            if (i < 0)
-                return -1;
-        }
-        else if (c === 0x74) {
-            if (!literal(b, i, 'true'))
-                return -1;
-            i += 4;
-        }
-        else if (c === 0x66) {
-            if (!literal(b, i, 'false'))
-                return -1;
-            i += 5;
-        }
-        else if (c === 0x6e) {
-            if (!literal(b, i, 'null'))
-                return -1;
-            i += 4;
-        }
-        else
-            return -1;
-        // After a value: a comma (then a key in an object), or the container's close.
-        for (;;) {
-            if (depth === baseDepth)
-                return i;
-            const d = b[i];
-            const container = containerAt[depth];
-            if (d === COMMA) {
-                i++;
-                if (container === OPEN_OBJECT) {
-                    i = scanKey(b, i, depth);
-                    if (i < 0)
-                        return -1;
-                }
-                break;
-            }
-            if (d === (container === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) {
-                i++;
-                depth--;
-                continue;
-            }
-            return -1;
-        }
-    }
-}
-/** A key and its colon; the key must sort strictly after the previous key of this object. */
-function scanKey(b, i, depth) {
-    const keyStart = i + 1;
-    const after = scanString(b, i, b.length);
-    if (after < 0 || b[after] !== COLON)
-        return -1;
-    const keyEnd = after - 1;
-    const prevStart = lastKeyStart[depth];
-    if (prevStart >= 0 && compareBytes(b, prevStart, lastKeyEnd[depth], keyStart, keyEnd) >= 0)
-        return -1;
-    lastKeyStart[depth] = keyStart;
-    lastKeyEnd[depth] = keyEnd;
-    return after + 1;
-}
-/** A string of printable ASCII with no escape; returns the index after its closing quote. */
-function scanString(b, i, n) {
-    if (b[i] !== QUOTE)
-        return -1;
-    for (let j = i + 1; j < n; j++) {
-        const c = b[j];
-        if (c === QUOTE)
-            return j + 1;
-        if (c < 0x20 || c > 0x7e || c === 0x5c)
-            return -1;
-    }
-    return -1;
-}
-/** `0` or `-?[1-9][0-9]{0,14}`; whatever follows is checked by the caller. */
-function scanInteger(b, i) {
-    let j = i;
-    if (b[j] === MINUS)
-        j++;
-    const first = b[j];
-    if (first === ZERO)
-        return j === i ? j + 1 : -1; // `-0` is not canonical
-    if (first === undefined || first < 0x31 || first > NINE)
-        return -1;
-    const digitsStart = j;
-    j++;
-    while (j < b.length && b[j] >= ZERO && b[j] <= NINE)
-        j++;
-    if (j - digitsStart > MAX_DIGITS)
-        return -1;
-    return j;
-}
-function literal(b, i, word) {
-    for (let k = 0; k < word.length; k++)
-        if (b[i + k] !== word.charCodeAt(k))
-            return false;
-    return true;
-}
-/** Sign of [as, ae) compared with [bs, be) byte by byte (shorter prefix first). */
-function compareBytes(b, as, ae, bs, be) {
-    const la = ae - as;
-    const lb = be - bs;
-    const len = la < lb ? la : lb;
-    for (let k = 0; k < len; k++) {
-        const d = b[as + k] - b[bs + k];
-        if (d !== 0)
-            return d;
-    }
-    return la - lb;
-}
-
-;// CONCATENATED MODULE: ./src/audit/canonical-line.ts
-
-
-
-
-
-const HEX64 = /^[0-9a-f]{64}$/;
-// RFC 3339 in UTC only ("Z"): a local offset would make equal instants differ in bytes.
-const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
-const ENTRY_KEYS = ['data', 'kind', 'prev', 'seq', 'time', 'v'];
-const canonical_line_utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-/** Encodes an entry as its canonical line, `\n` included. Throws on values JSON cannot carry. */
-function encodeEntry(entry) {
-    checkShape(entry, entry.seq);
-    const text = canonicalize(entry);
-    if (text === undefined)
-        throw new TypeError('audit entry is not JSON-serialisable');
-    const line = Buffer.from(`${text}\n`, 'utf8');
-    if (line.length - 1 > MAX_LINE_BYTES) {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `entry is ${line.length} bytes (cap ${MAX_LINE_BYTES})`);
-    }
-    return line;
-}
-/**
- * Proves one line (without its `\n`) canonical and well formed, exactly as
- * parseEntryLine does, and returns the fields the chain needs (not `data`). The
- * verifier's hot path: the fast scan accepts plain lines, everything else (and every
- * refusal) goes through parseEntryLine.
- */
-function checkEntryLine(line, seq) {
-    return fastEntryHead(line) ?? canonical_line_parseEntryLine(line, seq);
-}
-/**
- * Parses one line (without its `\n`) and proves it canonical. `seq` is the index the
- * line was found at, used only to name it in errors.
- */
-function canonical_line_parseEntryLine(line, seq) {
-    if (line.length > MAX_LINE_BYTES) {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `line is longer than ${MAX_LINE_BYTES} bytes`, seq);
-    }
-    if (line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line starts with a byte order mark', seq);
-    }
-    if (line.includes(0x0d)) {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line contains a carriage return (CRLF?)', seq);
-    }
-    let text;
-    try {
-        text = canonical_line_utf8.decode(line);
-    }
-    catch {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line is not valid UTF-8', seq);
-    }
-    const depth = nestingDepth(line);
-    if (depth > MAX_NESTING) {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `line nests deeper than ${MAX_NESTING}`, seq);
-    }
-    let value;
-    try {
-        value = JSON.parse(text);
-    }
-    catch {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line is not JSON', seq);
-    }
-    checkShape(value, seq);
-    // Re-canonicalise and compare: this rejects whitespace, key order, escapes, number
-    // spellings AND duplicate keys (JSON.parse keeps the last one, so a line with a
-    // duplicate can never equal its own re-canonicalisation).
-    if (!isCanonical(value, text)) {
-        throw new errors_VerificationError('AUDIT_LINE_NONCANONICAL', 'line is not the RFC 8785 form of its value', seq);
-    }
-    return value;
-}
-/**
- * True iff `text` is the RFC 8785 form of `value` (what JSON.parse made of `text`).
- *
- * Fast path, for the verifier's throughput (the library's canonicalize is most of the
- * per-line cost): JSON.stringify writes every primitive exactly as JCS does (RFC 8785
- * 3.2.2 defines number and string output as ECMAScript's, and the canonicalize library
- * itself calls JSON.stringify for them) and writes keys in Object.keys order. So if it
- * reproduces `text` byte for byte and every object's keys are in UTF-16 code-unit order
- * (JCS's sort, and the library's `.sort()`), `text` is canonical. Anything else, and any
- * text with a `\u` escape (JSON.stringify writes lone surrogates that JCS refuses),
- * is decided by the library. test/unit/audit/canonical-line.test.ts checks the two
- * agree on generated values.
- */
-function isCanonical(value, text) {
-    if (!text.includes('\\u') && JSON.stringify(value) === text && keysSorted(value))
-        return true;
-    try {
-        return canonicalize(value) === text;
-    }
-    catch {
-        return false; // lone surrogates, which JCS cannot represent
-    }
-}
-function keysSorted(value) {
-    if (typeof value !== 'object' || value === null)
-        return true;
-    if (Array.isArray(value))
-        return value.every(keysSorted);
-    const keys = Object.keys(value);
-    for (let i = 0; i < keys.length; i++) {
-        if (i > 0 && !(keys[i - 1] < keys[i]))
-            return false;
-        if (!keysSorted(value[keys[i]]))
-            return false;
-    }
-    return true;
-}
-function checkShape(value, seq) {
-    const bad = (why) => {
-        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `entry ${why}`, seq);
-    };
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-        bad('is not an object');
-    const o = value;
-    if (Object.keys(o).length !== ENTRY_KEYS.length || !ENTRY_KEYS.every((k) => Object.hasOwn(o, k))) {
-        bad('must have exactly the keys v, seq, prev, time, kind, data');
-    }
-    if (o.v !== 1)
-        bad('has an unknown format version');
-    if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq < 0)
-        bad('seq is not a count');
-    if (typeof o.prev !== 'string' || !HEX64.test(o.prev))
-        bad('prev is not a lowercase SHA-256 hex');
-    if (typeof o.time !== 'string' || !RFC3339_UTC.test(o.time))
-        bad('time is not RFC 3339 UTC');
-    if (typeof o.kind !== 'string' || !KIND.test(o.kind))
-        bad('kind is not a lowercase event name');
-    if (typeof o.data !== 'object' || o.data === null || Array.isArray(o.data))
-        bad('data is not an object');
-}
-/**
- * Deepest `[`/`{` nesting outside strings, by a byte scan (no allocation). Runs before
- * JSON.parse so a hostile depth never reaches the recursive parser.
- */
-function nestingDepth(line) {
-    let depth = 0;
-    let max = 0;
-    let inString = false;
-    for (let i = 0; i < line.length; i++) {
-        const c = line[i];
-        if (inString) {
-            if (c === 0x5c)
-                i++; // backslash: skip the escaped byte
-            else if (c === 0x22)
-                inString = false;
-        }
-        else if (c === 0x22)
-            inString = true;
-        else if (c === 0x5b || c === 0x7b) {
-            depth++;
-            if (depth > max)
-                max = depth;
-        }
-        else if (c === 0x5d || c === 0x7d)
-            depth--;
-    }
-    return max;
-}
-
-;// CONCATENATED MODULE: ./src/audit/merkle.ts
-
-
-/**
- * RFC 6962 section 2.1 Merkle tree hashing, computed incrementally.
- *
- * - leaf hash  = SHA-256(0x00 || data)
- * - node hash  = SHA-256(0x01 || left || right)
- * - empty tree = SHA-256("")
- *
- * The tree over n leaves is kept as its "right edge": the roots of the perfect
- * subtrees that n's binary digits describe (one per 1-bit, largest first). Appending
- * a leaf merges equal-sized subtrees like a binary counter carries, so memory is
- * O(log n) and each append costs O(1) hashes amortised; the root folds the edge from
- * the right. This is the same state Go's sumdb/tlog and CT logs keep, and it is what a
- * pruning anchor records so later entries still verify without the pruned ones.
- */
-// One-shot crypto.hash over a reused scratch buffer: the verifier hashes ~3 times per
-// line, and a createHash object per hash costs more than the hashing of a short line.
-// Inside the tree, digests are kept as 32-character latin1 strings: a Buffer per digest
-// (the 'buffer' output) costs more than the SHA-256 itself (a native allocation and its
-// finalizer), which made the tree the largest part of `verify`'s time per line.
-const scratch = Buffer.allocUnsafe(MAX_LINE_BYTES + 1);
-function leafDigest(data) {
-    if (data.length > MAX_LINE_BYTES) {
-        return (0,external_node_crypto_namespaceObject.createHash)('sha256')
-            .update(Buffer.from([0x00]))
-            .update(data)
-            .digest('binary');
-    }
-    scratch[0] = 0x00;
-    scratch.set(data, 1);
-    return (0,external_node_crypto_namespaceObject.hash)('sha256', scratch.subarray(0, data.length + 1), 'binary');
-}
-function nodeDigest(left, right) {
-    scratch[0] = 0x01;
-    scratch.write(left, 1, 32, 'latin1');
-    scratch.write(right, 33, 32, 'latin1');
-    return (0,external_node_crypto_namespaceObject.hash)('sha256', scratch.subarray(0, 65), 'binary');
-}
-const toDigest = (h) => Buffer.from(h).toString('latin1');
-const fromDigest = (d) => Buffer.from(d, 'binary');
-function leafHash(data) {
-    return fromDigest(leafDigest(data));
-}
-function nodeHash(left, right) {
-    if (left.length !== 32 || right.length !== 32)
-        throw new RangeError('node children must be 32 bytes');
-    return fromDigest(nodeDigest(toDigest(left), toDigest(right)));
-}
-const EMPTY_ROOT = (0,external_node_crypto_namespaceObject.createHash)('sha256').digest();
-/** Number of 1-bits of a non-negative safe integer: the right edge's length for that size. */
-function popcount(n) {
-    let count = 0;
-    let rest = n;
-    while (rest > 0) {
-        count += rest % 2;
-        rest = Math.floor(rest / 2);
-    }
-    return count;
-}
-class MerkleRightEdge {
-    /** Subtree roots, largest (leftmost) first. */
-    edge;
-    count;
-    constructor(size = 0, edge = []) {
-        if (!Number.isSafeInteger(size) || size < 0 || edge.length !== popcount(size)) {
-            throw new RangeError('right edge does not match the tree size');
-        }
-        if (edge.some((h) => h.length !== 32))
-            throw new RangeError('right edge hashes must be 32 bytes');
-        this.count = size;
-        this.edge = edge.map(toDigest);
-    }
-    get size() {
-        return this.count;
-    }
-    /** Appends a leaf by its data (the line without `\n`). */
-    push(data) {
-        this.pushDigest(leafDigest(data));
-    }
-    pushHash(leaf) {
-        if (leaf.length !== 32)
-            throw new RangeError('leaf hash must be 32 bytes');
-        this.pushDigest(toDigest(leaf));
-    }
-    pushDigest(leaf) {
-        let h = leaf;
-        // Each trailing 1-bit of the old size is a full subtree of the same height as `h`
-        // is becoming: merge, like a carry in binary addition.
-        let n = this.count;
-        while (n % 2 === 1) {
-            h = nodeDigest(this.edge.pop(), h);
-            n = Math.floor(n / 2);
-        }
-        this.edge.push(h);
-        this.count++;
-    }
-    root() {
-        if (this.edge.length === 0)
-            return EMPTY_ROOT;
-        let h = this.edge[this.edge.length - 1];
-        for (let i = this.edge.length - 2; i >= 0; i--)
-            h = nodeDigest(this.edge[i], h);
-        return fromDigest(h);
-    }
-    /** A copy of the right edge, e.g. for a pruning anchor. */
-    snapshot() {
-        return { size: this.count, edge: this.edge.map(fromDigest) };
-    }
-}
-/** Root over a whole list of leaf data: the reference the incremental form is tested against. */
-function rootOf(leaves) {
-    const tree = new MerkleRightEdge();
-    for (const l of leaves)
-        tree.push(l);
-    return tree.root();
-}
-
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-;// CONCATENATED MODULE: ./src/audit/reader.ts
-
-
-
-
-
-
-/**
- * Streams the lines of a log segment (plain or gzip) into a synchronous callback,
- * through one fixed read buffer: memory stays flat however large the log is, and no
- * line is kept after its callback returns. The callback gets the line without and with
- * its `\n`; both are only valid during the call (they may be views into the read buffer).
- *
- * Files are opened with O_NOFOLLOW: a log path that is a symlink is refused rather
- * than followed out of the workspace (a pull request can commit symlinks).
- */
-const READ_CHUNK = 1024 * 1024;
-const NEWLINE = 0x0a;
-class LineSplitter {
-    onLine;
-    firstSeq;
-    pending = [];
-    pendingBytes = 0;
-    lines = 0;
-    completeBytes = 0;
-    constructor(onLine, firstSeq) {
-        this.onLine = onLine;
-        this.firstSeq = firstSeq;
-    }
-    push(chunk) {
-        let start = 0;
-        for (;;) {
-            const nl = chunk.indexOf(NEWLINE, start);
-            if (nl < 0)
-                break;
-            // `full` keeps the `\n`: the entry hash is over it, and slicing avoids a copy.
-            let full = chunk.subarray(start, nl + 1);
-            if (this.pendingBytes > 0) {
-                this.checkLength(this.pendingBytes + full.length - 1);
-                this.pending.push(full);
-                full = Buffer.concat(this.pending, this.pendingBytes + full.length);
-                this.pending = [];
-                this.pendingBytes = 0;
-            }
-            const line = full.subarray(0, full.length - 1);
-            this.checkLength(line.length);
-            this.onLine(line, full);
-            this.lines++;
-            this.completeBytes += line.length + 1;
-            start = nl + 1;
-        }
-        if (start < chunk.length) {
-            const rest = chunk.subarray(start);
-            this.checkLength(this.pendingBytes + rest.length);
-            // Copy: the caller reuses `chunk` for the next read.
-            this.pending.push(Buffer.from(rest));
-            this.pendingBytes += rest.length;
-        }
-    }
-    finish() {
-        const tail = this.pendingBytes > 0 ? Buffer.concat(this.pending, this.pendingBytes) : null;
-        return { lines: this.lines, completeBytes: this.completeBytes, tail };
-    }
-    checkLength(n) {
-        if (n > MAX_LINE_BYTES) {
-            throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `line is longer than ${MAX_LINE_BYTES} bytes`, this.firstSeq + this.lines);
-        }
-    }
-}
-async function openNoFollow(path, flags = external_node_fs_namespaceObject.constants.O_RDONLY) {
-    try {
-        return await (0,promises_namespaceObject.open)(path, flags | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
-    }
-    catch (e) {
-        const code = e.code;
-        if (code === 'ELOOP' || code === 'EMLINK') {
-            throw new errors_VerificationError('AUDIT_IO', `${path} is a symlink; refusing to follow it`);
-        }
-        throw e;
-    }
-}
-/**
- * Reads every line of `path` (from byte `start`, plain files only). `firstSeq` is the seq
- * the first line should carry, used only to name an over-long line in the error.
- */
-async function reader_readLines(path, onLine, opts = {}) {
-    const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);
-    const fh = await openNoFollow(path);
-    if (opts.gzip) {
-        // Decompressed size is unbounded (a gzip bomb), but we only ever hold one line,
-        // capped above, so a bomb costs time, not memory. The stream owns the file handle
-        // (autoClose) and is destroyed on any exit, including a bad line mid-segment.
-        const source = fh.createReadStream({ highWaterMark: READ_CHUNK });
-        const gunzip = (0,external_node_zlib_namespaceObject.createGunzip)();
-        source.on('error', (e) => gunzip.destroy(e));
-        source.pipe(gunzip);
-        try {
-            for await (const chunk of gunzip)
-                splitter.push(chunk);
-        }
-        catch (e) {
-            if (e instanceof errors_VerificationError)
-                throw e;
-            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${path} is not a valid gzip segment`);
-        }
-        finally {
-            gunzip.destroy();
-            source.destroy();
-            if (!source.closed)
-                await (0,external_node_events_namespaceObject.once)(source, 'close');
-        }
-        return splitter.finish();
-    }
-    try {
-        const buf = Buffer.allocUnsafe(READ_CHUNK);
-        // `start`: a writer catching up reads only what other writers appended since it last looked.
-        let position = opts.start ?? 0;
-        for (;;) {
-            const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, position);
-            if (bytesRead === 0)
-                break;
-            position += bytesRead;
-            splitter.push(buf.subarray(0, bytesRead));
-        }
-    }
-    finally {
-        await fh.close();
-    }
-    return splitter.finish();
-}
-
-;// CONCATENATED MODULE: ./src/audit/atomic-file.ts
-
-
-
-
-/**
- * Replaces `path` with `data` so that a crash at any point leaves either the old file
- * or the new one, never a mix: write a temp file in the same directory, fsync it,
- * rename it over the target (atomic on POSIX), then fsync the directory so the rename
- * itself survives a power cut. The checkpoint and the pruning anchor are written this
- * way: a half-written checkpoint would make a good log fail to verify.
- */
-async function writeFileAtomic(path, data, mode = 0o644) {
-    const tmp = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(path), `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}.tmp`);
-    // O_EXCL: never write through a file (or symlink) someone planted at the temp name.
-    const fh = await (0,promises_namespaceObject.open)(tmp, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL, mode);
-    try {
-        await fh.writeFile(data);
-        await fh.sync();
-    }
-    catch (e) {
-        await fh.close();
-        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
-        throw e;
-    }
-    await fh.close();
-    try {
-        await (0,promises_namespaceObject.rename)(tmp, path);
-    }
-    catch (e) {
-        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
-        throw e;
-    }
-    await syncDir((0,external_node_path_namespaceObject.dirname)(path));
-}
-async function syncDir(dir) {
-    const d = await (0,promises_namespaceObject.open)(dir, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_DIRECTORY);
-    try {
-        await d.sync();
-    }
-    finally {
-        await d.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/segments.ts
-
-
-
-
-
-
-function segments_layoutOf(logPath) {
-    const dir = (0,external_node_path_namespaceObject.dirname)(logPath);
-    const base = (0,external_node_path_namespaceObject.basename)(logPath);
-    return {
-        logPath,
-        dir,
-        base,
-        checkpointPath: `${logPath}.checkpoint`,
-        legacyCheckpointPath: (0,external_node_path_namespaceObject.join)(dir, 'checkpoint'),
-        anchorPath: `${logPath}.anchor.json`,
-        lockPath: `${logPath}.lock`,
-    };
-}
-function segmentPath(layout, firstSeq) {
-    return (0,external_node_path_namespaceObject.join)(layout.dir, `${layout.base}.seg-${String(firstSeq).padStart(12, '0')}.gz`);
-}
-/** Closed segments in seq order. A symlink or a non-file under a segment name is refused. */
-async function segments_listClosedSegments(layout) {
-    const prefix = `${layout.base}.seg-`;
-    let names;
-    try {
-        names = await (0,promises_namespaceObject.readdir)(layout.dir);
-    }
-    catch (e) {
-        if (e.code === 'ENOENT')
-            return [];
-        throw e;
-    }
-    const out = [];
-    for (const name of names) {
-        if (!name.startsWith(prefix))
-            continue;
-        const m = /^(\d{12})\.gz$/.exec(name.slice(prefix.length));
-        if (!m)
-            continue; // temp files of an interrupted rotation, handled by the writer
-        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
-        const st = await (0,promises_namespaceObject.lstat)(path);
-        if (!st.isFile()) {
-            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${name} is not a regular file (symlink?)`);
-        }
-        out.push({ path, firstSeq: Number(m[1]) });
-    }
-    return out.sort((a, b) => a.firstSeq - b.firstSeq);
-}
-const MAX_ANCHOR_BYTES = 64 * 1024;
-async function readAnchor(layout) {
-    let bytes;
-    try {
-        const st = await (0,promises_namespaceObject.lstat)(layout.anchorPath);
-        if (!st.isFile())
-            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', 'anchor is not a regular file');
-        if (st.size > MAX_ANCHOR_BYTES)
-            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', 'anchor is too large');
-        bytes = await (0,promises_namespaceObject.readFile)(layout.anchorPath);
-    }
-    catch (e) {
-        if (e.code === 'ENOENT')
-            return null;
-        throw e;
-    }
-    const bad = (why) => {
-        throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `anchor: ${why}`);
-    };
-    let value;
-    try {
-        value = JSON.parse(bytes.toString('utf8'));
-    }
-    catch {
-        bad('not JSON');
-    }
-    if (canonicalize(value) !== bytes.toString('utf8'))
-        bad('not canonical JSON');
-    const a = value;
-    if (a.v !== 1 || typeof a.origin !== 'string')
-        bad('unknown version or no origin');
-    if (!Number.isSafeInteger(a.size) || a.size < 0)
-        bad('bad size');
-    if (typeof a.lastHash !== 'string' || !/^[0-9a-f]{64}$/.test(a.lastHash))
-        bad('bad lastHash');
-    if (!Array.isArray(a.rightEdge) || a.rightEdge.length !== popcount(a.size))
-        bad('right edge does not fit size');
-    if (a.rightEdge.some((h) => typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)))
-        bad('bad right edge hash');
-    return a;
-}
-async function writeAnchor(layout, anchor) {
-    await writeFileAtomic(layout.anchorPath, canonicalize(anchor));
-}
-
-;// CONCATENATED MODULE: ./src/audit/scan.ts
-
-
-
-
-
-
-
-function genesisHash(origin) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${origin}\n`, 'utf8').digest('hex');
-}
-class ChainState {
-    expect;
-    size;
-    lastHash;
-    tree;
-    firstTime = null;
-    lastTime = null;
-    constructor(start, expect) {
-        this.expect = expect;
-        this.size = start.size;
-        this.lastHash = start.lastHash;
-        this.tree = new MerkleRightEdge(start.size, start.edge);
-    }
-    /** Checks one line. The hot path: ~3 SHA-256s and one byte scan of the line (or the full parse). */
-    onLine = (line, withNewline) => {
-        const seq = this.size;
-        const entry = checkEntryLine(line, seq);
-        if (entry.seq !== seq) {
-            throw new errors_VerificationError('AUDIT_SEQ_MISMATCH', `entry at index ${seq} says seq ${entry.seq}`, seq);
-        }
-        if (entry.prev !== this.lastHash) {
-            throw new errors_VerificationError('AUDIT_CHAIN_BROKEN', seq === 0
-                ? 'first entry does not link to this origin'
-                : `entry ${seq}'s prev is not the hash of entry ${seq - 1} (one of the two was changed)`, seq);
-        }
-        this.lastHash = (0,external_node_crypto_namespaceObject.hash)('sha256', withNewline, 'hex');
-        this.tree.push(line);
-        this.size = seq + 1;
-        this.firstTime ??= entry.time;
-        this.lastTime = entry.time;
-        this.checkRoots();
-    };
-    /** Compares the tree with each expected root when it reaches that root's size. */
-    checkRoots() {
-        const { trusted, checkpoint } = this.expect;
-        if (trusted && trusted.size === this.size && !this.tree.root().equals(trusted.root)) {
-            throw new errors_VerificationError('AUDIT_INCONSISTENT', `the first ${trusted.size} entries do not have the trusted checkpoint's root (history was rewritten or forked)`, trusted.size > 0 ? trusted.size - 1 : undefined);
-        }
-        if (checkpoint && checkpoint.size === this.size && !this.tree.root().equals(checkpoint.root)) {
-            throw new errors_VerificationError('AUDIT_ROOT_MISMATCH', `the Merkle root of the first ${checkpoint.size} entries is not the checkpoint's (entries were rewritten and re-linked)`);
-        }
-    }
-}
-async function scanLog(layout, expect) {
-    const { anchor } = expect;
-    const start = anchor
-        ? {
-            size: anchor.size,
-            lastHash: anchor.lastHash,
-            edge: anchor.rightEdge.map((h) => Buffer.from(h, 'hex')),
-        }
-        : { size: 0, lastHash: genesisHash(expect.origin), edge: [] };
-    const state = new ChainState(start, expect);
-    if (anchor) {
-        if (expect.trusted && expect.trusted.size < anchor.size) {
-            throw new errors_VerificationError('AUDIT_PRUNED', `entries below ${anchor.size} were pruned; the trusted checkpoint (size ${expect.trusted.size}) cannot be checked`);
-        }
-        if (expect.checkpoint && expect.checkpoint.size < anchor.size) {
-            throw new errors_VerificationError('AUDIT_PRUNED', 'the checkpoint predates the pruning anchor');
-        }
-    }
-    state.checkRoots();
-    // Segments starting below the anchor are left over from an interrupted prune (the
-    // anchor is always written at a segment's end): skip them.
-    const segments = (await segments_listClosedSegments(layout)).filter((s) => !anchor || s.firstSeq >= anchor.size);
-    const closed = [];
-    for (const seg of segments) {
-        if (seg.firstSeq !== state.size) {
-            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `segment ${seg.path} starts at seq ${seg.firstSeq}, expected ${state.size} (a segment is missing or extra)`, state.size);
-        }
-        state.lastTime = null;
-        const r = await reader_readLines(seg.path, state.onLine, { gzip: true, firstSeq: state.size });
-        if (r.tail) {
-            throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'closed segment ends in a partial line', state.size);
-        }
-        const snap = state.tree.snapshot();
-        closed.push({
-            path: seg.path,
-            firstSeq: seg.firstSeq,
-            endSeq: state.size,
-            lastTime: state.lastTime,
-            lastHash: state.lastHash,
-            edge: snap.edge,
-        });
-    }
-    const activeFirstSeq = state.size;
-    state.firstTime = null;
-    state.lastTime = null;
-    let exists = true;
-    try {
-        const st = await (0,promises_namespaceObject.lstat)(layout.logPath);
-        if (!st.isFile())
-            throw new errors_VerificationError('AUDIT_IO', `${layout.logPath} is not a regular file`);
-    }
-    catch (e) {
-        if (e.code !== 'ENOENT')
-            throw e;
-        exists = false;
-    }
-    let completeBytes = 0;
-    let tornTail = null;
-    if (exists) {
-        const r = await reader_readLines(layout.logPath, state.onLine, { firstSeq: state.size });
-        completeBytes = r.completeBytes;
-        tornTail = r.tail;
-    }
-    return {
-        size: state.size,
-        lastHash: state.lastHash,
-        tree: state.tree,
-        closed,
-        active: {
-            exists,
-            firstSeq: activeFirstSeq,
-            completeBytes,
-            tornTail,
-            firstTime: state.firstTime,
-            lastTime: state.lastTime,
-        },
-    };
-}
-/**
- * Continues a scan from `from` over what other writers appended to the active file
- * since: each new line is checked (form, seq, link) exactly as scanLog checks it, so
- * a writer that holds the lock only while it appends still links to the true tail.
- */
-async function scanAppended(layout, origin, from, checkpoint) {
-    const snap = from.tree.snapshot();
-    const state = new ChainState({ size: from.size, lastHash: from.lastHash, edge: snap.edge }, { origin, anchor: null, checkpoint });
-    const r = await reader_readLines(layout.logPath, state.onLine, { firstSeq: from.size, start: from.activeBytes });
-    return {
-        tip: {
-            size: state.size,
-            lastHash: state.lastHash,
-            tree: state.tree,
-            activeBytes: from.activeBytes + r.completeBytes,
-        },
-        tornTail: r.tail,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/audit/verify.ts
-
-
-
-
-
-
-
-async function readCheckpointFile(path) {
-    try {
-        const st = await (0,promises_namespaceObject.lstat)(path);
-        if (!st.isFile())
-            throw new errors_VerificationError('AUDIT_CHECKPOINT_MALFORMED', 'checkpoint is not a regular file');
-        if (st.size > MAX_NOTE_BYTES)
-            throw new errors_VerificationError('AUDIT_CHECKPOINT_MALFORMED', 'checkpoint is too large');
-    }
-    catch (e) {
-        if (e.code === 'ENOENT')
-            return null;
-        throw e;
-    }
-    return checkpoint_parseCheckpoint(await (0,promises_namespaceObject.readFile)(path));
-}
-/**
- * The checkpoint of the log at `layout`: `F.checkpoint`; for a log written before that
- * name existed, `checkpoint` beside it. The old name is read only when the new one is
- * absent and the log has entries: beside an empty or new log it belongs to another log.
- */
-async function readLogCheckpoint(layout) {
-    const current = await readCheckpointFile(layout.checkpointPath);
-    if (current)
-        return current;
-    const active = await (0,promises_namespaceObject.lstat)(layout.logPath).catch(() => null);
-    const hasEntries = (active?.size ?? 0) > 0 || (await segments_listClosedSegments(layout)).length > 0;
-    return hasEntries ? readCheckpointFile(layout.legacyCheckpointPath) : null;
-}
-/**
- * Verifies a log: every line's form, seq and link; the Merkle root against the signed
- * checkpoint; the signature; and consistency with a trusted older checkpoint. Throws
- * VerificationError naming the first bad entry (`seq`) where one can be named.
- */
-async function verify_verifyAuditLog(opts) {
-    const layout = segments_layoutOf(opts.log);
-    const publicKey = opts.publicKeyPem ? loadPublicKey(opts.publicKeyPem) : undefined;
-    const checkpoint = await readLogCheckpoint(layout);
-    if (!checkpoint) {
-        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `no checkpoint ${layout.checkpointPath}`);
-    }
-    const origin = opts.origin ?? checkpoint.origin;
-    if (checkpoint.origin !== origin) {
-        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `checkpoint is for ${checkpoint.origin}, not ${origin}`);
-    }
-    // With a key, an unsigned checkpoint fails here (AUDIT_CHECKPOINT_UNSIGNED).
-    if (publicKey)
-        verifyCheckpointSignature(checkpoint, publicKey);
-    if (opts.strict && !checkpoint.signed) {
-        throw new errors_VerificationError('AUDIT_CHECKPOINT_UNSIGNED', 'the checkpoint is unsigned (the log was written without a signing key)');
-    }
-    let trusted = null;
-    if (opts.trustedCheckpoint !== undefined) {
-        const bytes = typeof opts.trustedCheckpoint === 'string'
-            ? Buffer.from(opts.trustedCheckpoint, 'utf8')
-            : opts.trustedCheckpoint;
-        trusted = checkpoint_parseCheckpoint(bytes);
-        if (trusted.origin !== origin) {
-            throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `trusted checkpoint is for ${trusted.origin}`);
-        }
-        // A trusted checkpoint is trusted because it was kept elsewhere; its signature is
-        // checked when it has one, and an unsigned one is accepted unless a key is given.
-        if (publicKey)
-            verifyCheckpointSignature(trusted, publicKey);
-        if (trusted.size > checkpoint.size) {
-            throw new errors_VerificationError('AUDIT_INCONSISTENT', `the log's checkpoint (size ${checkpoint.size}) is older than the trusted one (size ${trusted.size}): rolled back`, checkpoint.size);
-        }
-    }
-    const anchor = await readAnchor(layout);
-    if (anchor && anchor.origin !== origin) {
-        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
-    }
-    const scan = await scanLog(layout, { origin, anchor, checkpoint, trusted });
-    if (scan.size < checkpoint.size) {
-        throw new errors_VerificationError('AUDIT_TRUNCATED', `the log has ${scan.size} entries but its checkpoint covers ${checkpoint.size}`, scan.size);
-    }
-    const result = {
-        origin,
-        entries: scan.size,
-        checkpointSize: checkpoint.size,
-        root: checkpoint.root.toString('base64'),
-        unsignedTail: scan.size - checkpoint.size,
-        tornTailBytes: scan.active.tornTail?.length ?? 0,
-        checkpointSigned: checkpoint.signed,
-        signatureChecked: publicKey !== undefined,
-        trustedCheckpointChecked: trusted !== null,
-        firstSeq: anchor?.size ?? 0,
-    };
-    if (opts.strict && (result.unsignedTail > 0 || result.tornTailBytes > 0)) {
-        throw new errors_VerificationError('AUDIT_UNSIGNED_TAIL', `${result.unsignedTail} entries${result.tornTailBytes ? ' and a torn last line' : ''} after the checkpoint are not signed`, checkpoint.size);
-    }
-    return result;
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/exec/run-command.ts
-
-
-const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
-/**
- * Which engine the docker CLI talks to. The user chose it (a remote or rootless
- * engine, a CI service container), so the CLI must see it; these name an endpoint
- * and client config, not secrets, and they go to the docker CLI on the host, never
- * into a container (the container's environment is built from the spec alone).
- */
-const DOCKER_CLIENT_VARS = [
-    'DOCKER_HOST',
-    'DOCKER_CONTEXT',
-    'DOCKER_CONFIG',
-    'DOCKER_CERT_PATH',
-    'DOCKER_TLS_VERIFY',
-];
-function minimalEnv(extra = {}) {
-    const docker = {};
-    for (const k of DOCKER_CLIENT_VARS)
-        if (process.env[k] !== undefined)
-            docker[k] = process.env[k];
-    return {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/root',
-        LANG: 'C.UTF-8',
-        ...docker,
-        ...extra,
-    };
-}
-/** Keeps the first `cap` bytes of a stream and counts the rest. */
-class CappedBuffer {
-    cap;
-    chunks = [];
-    kept = 0;
-    total = 0;
-    constructor(cap) {
-        this.cap = cap;
-    }
-    push(chunk) {
-        this.total += chunk.length;
-        const room = this.cap - this.kept;
-        if (room <= 0)
-            return;
-        const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
-        this.chunks.push(part);
-        this.kept += part.length;
-    }
-    get truncated() {
-        return this.total > this.kept;
-    }
-    toBuffer() {
-        return Buffer.concat(this.chunks);
-    }
-    toString() {
-        return this.toBuffer().toString('utf8');
-    }
-}
-/** The CommandResult of a run whose two streams were captured into CappedBuffers. */
-function capturedResult(command, args, out, err, end) {
-    return {
-        command,
-        args,
-        exitCode: end.exitCode,
-        signal: end.signal,
-        stdout: out.toString(),
-        stderr: err.toString(),
-        stdoutBytes: out.total,
-        stderrBytes: err.total,
-        stdoutTruncated: out.truncated,
-        stderrTruncated: err.truncated,
-        timedOut: end.timedOut,
-        durationMs: Math.round(performance.now() - end.startedAt),
-    };
-}
-/** Runs a command; resolves with its result whatever the exit code. Rejects only if it cannot start. */
-function tryRunCommand(command, args, opts = {}) {
-    const started = performance.now();
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: opts.cwd,
-            env: opts.env ?? minimalEnv(),
-            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-            shell: false,
-            signal: opts.signal,
-        });
-        const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-        const out = opts.stdoutCapture ?? new CappedBuffer(cap);
-        const err = new CappedBuffer(cap);
-        let timedOut = false;
-        let killTimer;
-        const timer = opts.timeoutMs && opts.timeoutMs > 0
-            ? setTimeout(() => {
-                timedOut = true;
-                void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
-                child.kill('SIGTERM');
-                killTimer = setTimeout(() => child.kill('SIGKILL'), 2000);
-            }, opts.timeoutMs)
-            : undefined;
-        child.stdout?.on('data', (c) => out.push(c));
-        child.stderr?.on('data', (c) => err.push(c));
-        child.on('error', (e) => {
-            if (timer)
-                clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            reject(e);
-        });
-        child.on('close', (code, sig) => {
-            if (timer)
-                clearTimeout(timer);
-            if (killTimer)
-                clearTimeout(killTimer);
-            resolve(capturedResult(command, args, out, err, {
-                exitCode: code,
-                signal: sig,
-                timedOut,
-                startedAt: started,
-            }));
-        });
-        if (opts.input !== undefined && child.stdin) {
-            child.stdin.on('error', () => undefined);
-            child.stdin.end(opts.input);
-        }
-    });
-}
-/** Last non-empty line of a stream: what a person needs to act on a failure. */
-function lastLine(text) {
-    const lines = text
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-    return lines.at(-1) ?? '';
-}
-function run_command_describeFailure(r) {
-    const how = r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited ${r.exitCode}`;
-    const tail = lastLine(r.stderr) || lastLine(r.stdout);
-    return `\`${r.command} ${r.args[0] ?? ''}\` ${how}${tail ? `: ${tail}` : ''}`;
-}
-/** Runs a command and throws an AirlockError with `code` unless it exits 0 (or an allowed code). */
-async function runCommand(command, args, opts) {
-    let r;
-    try {
-        r = await tryRunCommand(command, args, opts);
-    }
-    catch (e) {
-        const msg = e.code === 'ENOENT' ? `${command} not found on PATH` : String(e);
-        throw new AirlockError(opts.code, msg, { cause: e });
-    }
-    const ok = opts.okExitCodes ?? [0];
-    if (r.timedOut || r.exitCode === null || !ok.includes(r.exitCode)) {
-        throw new AirlockError(opts.code, run_command_describeFailure(r));
-    }
-    return r;
-}
-
-;// CONCATENATED MODULE: ./src/exec/git.ts
-
-
-/**
- * The one hardened way Airlock runs git: asking about the workspace (changed files, the
- * checked-out commit, files at a trusted revision), reading the image's source revision,
- * and publishing the audit branch from a throwaway clone.
- *
- * The workspace may hold a pull request's files, and git reads some of its settings
- * from places a PR or the runner image can influence, so every call:
- * - reads no system or global config (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null);
- * - runs no hooks and no fsmonitor program (`core.hooksPath=/dev/null`,
- *   `core.fsmonitor=false`), whatever `.git/config` says;
- * - never prompts (a CI job must fail, not hang) and takes no optional locks;
- * - passes argv only; callers put `--end-of-options` before anything user-supplied.
- * Content is read with plumbing (`cat-file`, `ls-tree`), which applies no
- * `.gitattributes` filters or textconv drivers.
- */
-const GIT_TIMEOUT_MS = 60_000;
-const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
-/**
- * `extra`: what a caller adds on top (commit identity, an auth header through
- * GIT_CONFIG_COUNT/KEY/VALUE); it cannot switch the hardening below off, which is argv.
- */
-function gitEnv(extra = {}) {
-    return minimalEnv({
-        ...extra,
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_CONFIG_GLOBAL: '/dev/null',
-        GIT_OPTIONAL_LOCKS: '0',
-    });
-}
-const HARDENING = [
-    '-c',
-    'core.fsmonitor=false',
-    '-c',
-    'core.hooksPath=/dev/null',
-    '-c',
-    'commit.gpgsign=false',
-];
-/** Runs git; a non-zero exit is the caller's to judge. Throws GIT_FAILED only when git cannot start. */
-async function git_runGit(cwd, args, opts = {}) {
-    try {
-        return await tryRunCommand('git', [...HARDENING, ...args], {
-            cwd,
-            env: gitEnv(opts.env),
-            timeoutMs: opts.timeoutMs ?? GIT_TIMEOUT_MS,
-            maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
-        });
-    }
-    catch (e) {
-        const why = e.code === 'ENOENT' ? 'git not found on PATH' : String(e);
-        throw new errors_UserError('GIT_FAILED', why, { cause: e });
-    }
-}
-/** Runs git and throws GIT_FAILED (naming the command, exit code and last stderr line) unless it exits 0. */
-async function git_runGitOk(cwd, args, opts = {}) {
-    const r = await git_runGit(cwd, args, opts);
-    if (r.exitCode !== 0)
-        throw new AirlockError('GIT_FAILED', describeFailure(r));
-    return r;
-}
-/**
- * The commit id a ref names, resolved on its own (`--end-of-options`, so a ref like
- * `--output=/tmp/x` from a payload is never an option); undefined when the
- * repository does not have it (e.g. a shallow clone).
- */
-async function tryResolveCommit(cwd, ref) {
-    if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref))
-        return undefined;
-    const r = await git_runGit(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-        maxOutputBytes: 64 * 1024,
-    });
-    const id = r.stdout.trim();
-    return r.exitCode === 0 && COMMIT_ID.test(id) ? id : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/exec/pid.ts
-/**
- * Whether a process id names a live process on this host. Used to tell a stale lock or
- * writer marker (its process was SIGKILLed) and an orphaned container from live ones.
- * EPERM means the pid exists but belongs to another user: alive.
- */
-function pidAlive(pid) {
-    if (!Number.isSafeInteger(pid) || pid <= 0)
-        return false;
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (e) {
-        return e.code === 'EPERM';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/lock.ts
-
-
-
-
-
-
-/**
- * 60 s: a hold is milliseconds, so only a stuck holder (a process stopped, a pid reused
- * by an unrelated live process) makes a writer wait this long. Settable per run
- * (AIRLOCK_AUDIT_LOCK_TIMEOUT, settings/gate-settings.ts).
- */
-const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
-async function acquireLock(path, opts = {}) {
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
-    const maxPoll = opts.maxPollMs ?? 200;
-    let poll = opts.pollMs ?? 2;
-    for (;;) {
-        try {
-            const me = await createOwnerFile(path);
-            return { release: () => releaseLock(path, me) };
-        }
-        catch (e) {
-            if (e.code !== 'EEXIST')
-                throw e;
-        }
-        if (await breakIfStale(path))
-            continue;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-            throw new errors_AirlockError('AUDIT_LOCKED', `another writer (${(await holder(path)) ?? 'unknown'}) held ${path} for more than ${timeoutMs} ms; set AIRLOCK_AUDIT_LOCK_TIMEOUT (seconds) to wait longer, or remove the lock after checking that process`);
-        }
-        // Exponential backoff with jitter, so waiting writers neither spin nor retry in lockstep.
-        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(left, poll + Math.floor(Math.random() * poll)));
-        poll = Math.min(maxPoll, poll * 2);
-    }
-}
-/**
- * Creates `path` (O_CREAT|O_EXCL, never through a symlink) holding `<pid> <hostname>`;
- * EEXIST when it exists. No fsync: an owner file matters only while its process lives,
- * and after a crash or power cut that pid is gone, so the file is stale either way.
- */
-async function createOwnerFile(path) {
-    const me = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()}\n`;
-    // Synchronous on purpose (as the writer's entry write): a lock is taken per append,
-    // and a thread-pool round trip per tiny file operation cost ~10x the append rate.
-    const fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
-    try {
-        (0,external_node_fs_namespaceObject.writeSync)(fd, me);
-    }
-    finally {
-        (0,external_node_fs_namespaceObject.closeSync)(fd);
-    }
-    return me;
-}
-async function holder(path) {
-    try {
-        return (await (0,promises_namespaceObject.readFile)(path, 'utf8')).trim();
-    }
-    catch {
-        return null;
-    }
-}
-/** True if the lock was stale and we removed it. */
-async function breakIfStale(path) {
-    const content = await holder(path);
-    if (content === null)
-        return false;
-    const m = /^(\d+) (\S+)$/.exec(content);
-    if (m) {
-        // A lock from another host (shared filesystem) cannot be judged by pid: wait for it.
-        if (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))
-            return false;
-    }
-    else {
-        // Empty or garbled: a writer died between create and write. Give it a moment
-        // (it may be writing right now), then treat it as stale.
-        const st = await (0,promises_namespaceObject.lstat)(path).catch(() => null);
-        if (!st || Date.now() - st.mtimeMs < 5_000)
-            return false;
-    }
-    const moved = `${path}.stale.${process.pid}`;
-    try {
-        await (0,promises_namespaceObject.rename)(path, moved);
-    }
-    catch {
-        return false; // someone else broke it (or released it) first
-    }
-    const movedContent = await holder(moved);
-    if (movedContent !== content) {
-        // We moved a lock taken after our check: put it back rather than steal it (link,
-        // not rename, so we never clobber a lock created in the meantime).
-        await (0,promises_namespaceObject.link)(moved, path).catch(() => undefined);
-        await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
-        return false;
-    }
-    await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
-    return true;
-}
-async function releaseLock(path, me) {
-    // Only remove the lock if it is still ours (never someone else's after a break).
-    let content = null;
-    try {
-        content = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
-    }
-    catch {
-        return;
-    }
-    if (content === me) {
-        try {
-            (0,external_node_fs_namespaceObject.unlinkSync)(path);
-        }
-        catch {
-            // gone already
-        }
-    }
-}
-
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/audit/maintenance.ts
-
-
-
-
-
-
-
-
-
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_ROTATION = {
-    maxSegmentBytes: 16 * 1024 * 1024,
-    maxSegmentAgeMs: 7 * DAY_MS,
-    retentionDays: 30,
-};
-async function sha256OfLines(path, gzip) {
-    const h = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    const r = await reader_readLines(path, (line) => h.update(line).update('\n'), { gzip });
-    if (r.tail)
-        h.update(r.tail);
-    return h.digest('hex');
-}
-async function firstLineSeq(path) {
-    const fh = await openNoFollow(path);
-    try {
-        const buf = Buffer.alloc(64 * 1024);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-        const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
-        if (nl < 0)
-            return null;
-        try {
-            return canonical_line_parseEntryLine(buf.subarray(0, nl), -1).seq;
-        }
-        catch {
-            return null; // the scan will name what is wrong with it
-        }
-    }
-    finally {
-        await fh.close();
-    }
-}
-async function truncateFile(path, length) {
-    const fh = await openNoFollow(path, external_node_fs_namespaceObject.constants.O_WRONLY);
-    try {
-        await fh.truncate(length);
-        await fh.sync();
-    }
-    finally {
-        await fh.close();
-    }
-}
-/** Finishes a rotation that crashed after the segment was renamed into place. */
-async function recoverInterruptedRotation(layout) {
-    const last = (await segments_listClosedSegments(layout)).at(-1);
-    if (!last)
-        return false;
-    const size = await (0,promises_namespaceObject.stat)(layout.logPath).then((s) => s.size, () => 0);
-    if (size === 0 || (await firstLineSeq(layout.logPath)) !== last.firstSeq)
-        return false;
-    if ((await sha256OfLines(last.path, true)) !== (await sha256OfLines(layout.logPath, false))) {
-        throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${layout.logPath} and ${last.path} both start at seq ${last.firstSeq} but differ`, last.firstSeq);
-    }
-    await truncateFile(layout.logPath, 0);
-    return true;
-}
-function rotationDue(scan, opts, now) {
-    const a = scan.active;
-    if (!a.exists || a.completeBytes === 0)
-        return false;
-    if (a.completeBytes >= opts.maxSegmentBytes)
-        return true;
-    return a.firstTime !== null && now.getTime() - Date.parse(a.firstTime) >= opts.maxSegmentAgeMs;
-}
-/** Closes the active segment; returns its SegmentEnd (the state after its last entry). */
-async function rotate(layout, scan) {
-    const target = segmentPath(layout, scan.active.firstSeq);
-    const tmp = `${target}.${process.pid}.tmp`;
-    const src = await openNoFollow(layout.logPath);
-    // The streams own and close their files (a FileHandle with a live autoClose:false
-    // stream never finishes closing); 'wx' is O_CREAT|O_EXCL, so nothing planted at the
-    // temp name is written through.
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(src.createReadStream({ start: 0, end: scan.active.completeBytes - 1, autoClose: true }), (0,external_node_zlib_namespaceObject.createGzip)({ level: 9 }), (0,external_node_fs_namespaceObject.createWriteStream)(tmp, { flags: 'wx', mode: 0o644 }));
-    const written = await (0,promises_namespaceObject.open)(tmp, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
-    try {
-        await written.sync();
-    }
-    finally {
-        await written.close();
-    }
-    await (0,promises_namespaceObject.rename)(tmp, target);
-    await syncDir(layout.dir);
-    await truncateFile(layout.logPath, 0);
-    const snap = scan.tree.snapshot();
-    return {
-        path: target,
-        firstSeq: scan.active.firstSeq,
-        endSeq: scan.size,
-        lastTime: scan.active.lastTime,
-        lastHash: scan.lastHash,
-        edge: snap.edge,
-    };
-}
-/**
- * Deletes the oldest closed segments whose last entry is older than the retention,
- * after recording the anchor at the end of the newest one deleted. Also deletes
- * segments an interrupted prune left below an existing anchor. Returns the anchor
- * size, or null when nothing was pruned.
- */
-async function pruneExpired(layout, origin, closed, retentionDays, now) {
-    const expired = [];
-    if (retentionDays > 0) {
-        const cutoff = now.getTime() - retentionDays * DAY_MS;
-        for (const seg of closed) {
-            if (seg.lastTime === null || Date.parse(seg.lastTime) >= cutoff)
-                break;
-            expired.push(seg);
-        }
-    }
-    const onDisk = await segments_listClosedSegments(layout);
-    const last = expired.at(-1);
-    if (last) {
-        await writeAnchor(layout, {
-            v: 1,
-            origin,
-            size: last.endSeq,
-            lastHash: last.lastHash,
-            rightEdge: last.edge.map((h) => h.toString('hex')),
-            time: now.toISOString(),
-        });
-    }
-    // Everything starting below the first kept segment goes: the expired ones and any
-    // leftovers of an earlier interrupted prune.
-    const keepFrom = last
-        ? (closed[expired.length]?.firstSeq ?? Number.POSITIVE_INFINITY)
-        : (closed[0]?.firstSeq ?? Number.POSITIVE_INFINITY);
-    const doomed = onDisk.filter((s) => s.firstSeq < keepFrom);
-    for (const s of doomed)
-        await (0,promises_namespaceObject.unlink)(s.path);
-    if (doomed.length > 0)
-        await syncDir(layout.dir);
-    return last ? { prunedTo: last.endSeq, segments: expired.length } : null;
-}
-
-;// CONCATENATED MODULE: ./src/audit/log-state.ts
-
-
-
-
-
-
-
-async function loadLog(layout, opts, known) {
-    const checkpoint = await readLogCheckpoint(layout);
-    checkCheckpoint(checkpoint, opts);
-    const anchor = await readAnchor(layout);
-    if (anchor && anchor.origin !== opts.origin) {
-        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
-    }
-    const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint, trusted: known ?? null });
-    if (checkpoint && scan.size < checkpoint.size) {
-        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
-    }
-    if (known && scan.size < known.size) {
-        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} entries, but ${known.size} were written while this writer had it open`, scan.size);
-    }
-    if (!checkpoint && (scan.size > 0 || scan.active.tornTail)) {
-        // Every log Airlock starts gets a checkpoint before its first entry (writer.ts), so
-        // entries without one were not written here: a file committed in a pull request,
-        // copied in, or planted. Adopting it would sign someone else's history as ours.
-        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `${opts.log} has ${scan.size} entries but no checkpoint (${layout.checkpointPath}): it was not written by Airlock here; refusing to extend it (move it away, or restore its checkpoint)`, 0);
-    }
-    const recovered = [];
-    if (scan.active.tornTail) {
-        // A crash mid-append: the last line is incomplete and was never acknowledged to
-        // anyone. Cut it off, and record what was cut so nothing disappears silently.
-        await truncateFile(layout.logPath, scan.active.completeBytes);
-        recovered.push({
-            reason: 'torn-tail',
-            droppedBytes: scan.active.tornTail.length,
-            droppedSha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(scan.active.tornTail).digest('hex'),
-        });
-    }
-    return {
-        scan,
-        checkpoint,
-        tip: {
-            size: scan.size,
-            lastHash: scan.lastHash,
-            tree: scan.tree,
-            activeBytes: scan.active.completeBytes,
-        },
-        recovered,
-    };
-}
-/** The checkpoint is this log's, and it may be extended by this writer (with or without a key). */
-function checkCheckpoint(checkpoint, opts) {
-    if (!checkpoint)
-        return;
-    if (checkpoint.origin !== opts.origin) {
-        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
-    }
-    if (opts.publicKey && checkpoint.signed)
-        verifyCheckpointSignature(checkpoint, opts.publicKey);
-    if (!opts.publicKey && checkpoint.signed) {
-        // Extending a signed log without the key would replace its signed checkpoint
-        // with an unsigned one: the earlier signature would silently stop covering it.
-        throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/sessions.ts
-
-
-
-
-
-
-const PREFIX = '.writer-';
-async function createMarker(layout) {
-    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
-    await createOwnerFile(path);
-    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
-}
-/**
- * Counts the other writers that have the log open, and deletes the markers of dead
- * ones (pid gone on this host), counting them as `dead`. A marker from another host
- * (a shared filesystem) cannot be judged by pid: it counts as live.
- */
-async function sweepMarkers(layout, mine) {
-    const prefix = `${layout.base}${PREFIX}`;
-    let live = 0;
-    let dead = 0;
-    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
-        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
-        if (!name.startsWith(prefix) || path === mine.path)
-            continue;
-        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
-        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
-            live++;
-        }
-        else {
-            dead++;
-            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
-        }
-    }
-    return { live, dead };
-}
-
-;// CONCATENATED MODULE: ./src/audit/writer.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * Opens a log for appending. Under the lock (held only for this and for each append,
- * never for a whole run, so parallel gates share one log): verifies what is there (a
- * writer refuses to extend a log that does not verify, or one with entries and no
- * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
- * records what it recovered as the first entries, and gives a new log its checkpoint
- * before anything else is written.
- */
-async function writer_openAuditLog(opts) {
-    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
-    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
-    const layout = segments_layoutOf(opts.log);
-    const now = opts.now ?? (() => new Date());
-    const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
-    await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
-    const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
-    let marker;
-    let fh;
-    try {
-        const recovered = [];
-        if (await recoverInterruptedRotation(layout))
-            recovered.push({ reason: 'interrupted-rotation' });
-        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
-        const { scan, checkpoint } = loaded;
-        marker = await createMarker(layout);
-        const others = await sweepMarkers(layout, marker);
-        if (checkpoint && !checkpoint.signed && publicKey) {
-            // From here on the key signs entries it never saw signed: say so in the record.
-            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
-        }
-        const signedSize = checkpoint?.size ?? 0;
-        // Entries past the checkpoint are a crashed run's only when no writer is still at
-        // work on the log (or a dead one left its marker): a live one signs them when it closes.
-        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
-            recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
-        }
-        recovered.push(...loaded.recovered);
-        const closed = [...scan.closed];
-        let tip = loaded.tip;
-        if (rotationDue(scan, rotation, now())) {
-            closed.push(await rotate(layout, scan));
-            tip = { ...tip, activeBytes: 0 };
-        }
-        const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
-        if (pruned)
-            recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
-        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
-        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
-        for (const r of recovered)
-            await writer.appendLocked('audit.recovered', r);
-        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
-        // can only mean a file that Airlock did not start (log-state.ts refuses those).
-        if (!checkpoint)
-            await writer.writeCheckpointLocked();
-        return writer;
-    }
-    catch (e) {
-        await fh?.close().catch(() => undefined);
-        await marker?.remove();
-        throw e;
-    }
-    finally {
-        await lock.release();
-    }
-}
-class Writer {
-    layout;
-    opts;
-    privateKey;
-    publicKey;
-    marker;
-    fh;
-    tip;
-    now;
-    origin;
-    firstSeq;
-    appended = [];
-    queue = Promise.resolve();
-    state = 'open';
-    constructor(layout, opts, privateKey, publicKey, marker, fh, tip, now) {
-        this.layout = layout;
-        this.opts = opts;
-        this.privateKey = privateKey;
-        this.publicKey = publicKey;
-        this.marker = marker;
-        this.fh = fh;
-        this.tip = tip;
-        this.now = now;
-        this.origin = opts.origin;
-    }
-    get size() {
-        return this.tip.size;
-    }
-    /** Serialises calls: entries are numbered and linked in call order. */
-    enqueue(job) {
-        const run = this.queue.then(job);
-        this.queue = run.catch(() => undefined);
-        return run;
-    }
-    /** Runs `job` holding the log's lock, after catching up with what other writers appended. */
-    async locked(job) {
-        const lock = await acquireLock(this.layout.lockPath, { timeoutMs: this.opts.lockTimeoutMs });
-        try {
-            await this.catchUp();
-            return await job();
-        }
-        finally {
-            await lock.release();
-        }
-    }
-    /**
-     * Brings `tip` to the log's real end. The common case (others appended) reads only
-     * the new bytes; anything else (rotated, replaced, shrunk, a torn line) re-verifies
-     * the whole log and requires it to still hold everything this writer saw.
-     */
-    async catchUp() {
-        // Synchronous stats for the same reason as the write below: this runs per append.
-        const mine = (0,external_node_fs_namespaceObject.fstatSync)(this.fh.fd);
-        const onDisk = lstatOrNull(this.layout.logPath);
-        const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
-        if (same && onDisk.size === this.tip.activeBytes)
-            return;
-        if (same && onDisk.size > this.tip.activeBytes) {
-            const checkpoint = await readLogCheckpoint(this.layout);
-            checkCheckpoint(checkpoint, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log });
-            const r = await scanAppended(this.layout, this.origin, this.tip, checkpoint);
-            if (!r.tornTail) {
-                this.tip = r.tip;
-                return;
-            }
-        }
-        const known = { origin: this.origin, size: this.tip.size, root: this.tip.tree.root() };
-        await recoverInterruptedRotation(this.layout);
-        const loaded = await loadLog(this.layout, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log }, known);
-        if (!same) {
-            await this.fh.close();
-            this.fh = await openNoFollow(this.layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
-        }
-        this.tip = loaded.tip;
-        for (const r of loaded.recovered)
-            await this.appendLocked('audit.recovered', r);
-    }
-    append(kind, data, time) {
-        return this.enqueue(async () => {
-            if (this.state !== 'open')
-                throw new Error(`audit log writer is ${this.state}`);
-            return this.locked(() => this.appendLocked(kind, data, time));
-        });
-    }
-    /** One entry at the tip; the caller holds the lock and has caught up. */
-    async appendLocked(kind, data, time) {
-        const entry = {
-            v: 1,
-            seq: this.tip.size,
-            prev: this.tip.lastHash,
-            time: time ?? this.now().toISOString(),
-            kind,
-            data,
-        };
-        const line = encodeEntry(entry);
-        // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
-        checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
-        try {
-            // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
-            // Synchronous on purpose: a few hundred bytes into the page cache take
-            // microseconds, while an async write costs a thread-pool round trip per entry
-            // (about 10x the append throughput; the fsync below stays async).
-            let off = 0;
-            while (off < line.length)
-                off += (0,external_node_fs_namespaceObject.writeSync)(this.fh.fd, line, off);
-            if (this.opts.syncEachAppend ?? true)
-                await this.fh.datasync();
-        }
-        catch (e) {
-            this.state = 'failed';
-            throw e;
-        }
-        const result = { seq: entry.seq, hash: (0,external_node_crypto_namespaceObject.hash)('sha256', line, 'hex') };
-        const tree = this.tip.tree;
-        tree.push(line.subarray(0, line.length - 1));
-        this.tip = {
-            size: entry.seq + 1,
-            lastHash: result.hash,
-            tree,
-            activeBytes: this.tip.activeBytes + line.length,
-        };
-        this.firstSeq ??= entry.seq;
-        this.appended.push(result);
-        return result;
-    }
-    /** Signs (with a key) and atomically writes the checkpoint over the tip; the caller holds the lock. */
-    async writeCheckpointLocked() {
-        await this.fh.sync();
-        const root = this.tip.tree.root();
-        const body = { origin: this.origin, size: this.tip.size, root };
-        const checkpoint = this.privateKey && this.publicKey
-            ? signCheckpoint(body, this.privateKey, this.publicKey)
-            : unsignedCheckpoint(body);
-        await writeFileAtomic(this.layout.checkpointPath, checkpoint);
-        return { checkpoint, root };
-    }
-    close() {
-        return this.enqueue(async () => {
-            if (this.state !== 'open')
-                throw new Error(`audit log writer is ${this.state}`);
-            this.state = 'closed';
-            try {
-                const { checkpoint, root } = await this.locked(async () => {
-                    // A checkpoint another writer signed meanwhile is never replaced by an unsigned
-                    // one (AUDIT_KEY_REQUIRED), nor one for another origin.
-                    checkCheckpoint(await readLogCheckpoint(this.layout), {
-                        origin: this.origin,
-                        publicKey: this.publicKey,
-                        log: this.opts.log,
-                    });
-                    const written = await this.writeCheckpointLocked();
-                    await this.marker.remove();
-                    return written;
-                });
-                return {
-                    checkpoint,
-                    signed: this.privateKey !== undefined,
-                    size: this.tip.size,
-                    root: root.toString('base64'),
-                    firstSeq: this.firstSeq ?? this.tip.size,
-                    appended: [...this.appended],
-                };
-            }
-            finally {
-                await this.fh.close().catch(() => undefined);
-                await this.marker.remove();
-            }
-        });
-    }
-    abort() {
-        return this.enqueue(async () => {
-            if (this.state === 'closed')
-                return;
-            this.state = 'closed';
-            await this.fh.close().catch(() => undefined);
-            await this.marker.remove();
-        });
-    }
-}
-/** The log file's lstat, or null when it is gone (then the log is re-verified). */
-function lstatOrNull(path) {
-    try {
-        return (0,external_node_fs_namespaceObject.lstatSync)(path);
-    }
-    catch {
-        return null;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/audit/publish.ts
-
-
-
-
-
-
-
-
-
-
-
-const DEFAULT_COMMITTER = { name: 'airlock[bot]', email: 'airlock[bot]@users.noreply.github.com' };
-const publish_GIT_TIMEOUT_MS = 120_000;
-/**
- * This run's entries from a local log (closed segments, then the active file): those the
- * writer reported appending (`CloseResult.appended`), each checked against the hash it
- * had when written. Other runs may have appended to the same log in between; and a line
- * changed since it was written is refused (AUDIT_INCONSISTENT), never published.
- */
-async function readRunEntries(log, appended) {
-    const layout = layoutOf(log);
-    const want = new Map(appended.map((a) => [a.seq, a.hash]));
-    const fromSeq = Math.min(...want.keys());
-    const out = [];
-    let seq = 0;
-    const onLine = (line, withNewline) => {
-        const e = parseEntryLine(line, seq);
-        seq = e.seq + 1;
-        const expected = want.get(e.seq);
-        if (expected === undefined)
-            return;
-        if (hash('sha256', withNewline, 'hex') !== expected) {
-            throw new VerificationError('AUDIT_INCONSISTENT', `entry ${e.seq} of ${log} changed after this run wrote it`, e.seq);
-        }
-        want.delete(e.seq);
-        out.push({ time: e.time, kind: e.kind, data: e.data });
-    };
-    const segments = await listClosedSegments(layout);
-    for (const [i, s] of segments.entries()) {
-        if ((segments[i + 1]?.firstSeq ?? Number.POSITIVE_INFINITY) <= fromSeq)
-            continue;
-        seq = s.firstSeq;
-        await readLines(s.path, onLine, { gzip: true, firstSeq: s.firstSeq });
-    }
-    await readLines(log, onLine, { firstSeq: seq }).catch((e) => {
-        if (e.code !== 'ENOENT')
-            throw e;
-    });
-    if (want.size > 0) {
-        const missing = Math.min(...want.keys());
-        throw new VerificationError('AUDIT_TRUNCATED', `entry ${missing} of ${log} is gone`, missing);
-    }
-    return out;
-}
-/** A path inside the branch folder: relative, no `..`, so extraFiles cannot write elsewhere. */
-function safeRelative(path) {
-    const n = normalize(path);
-    if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`) || n === '.' || n.includes('\0')) {
-        throw new UserError('INPUT_INVALID', `publish file path must stay inside the audit folder: ${path}`);
-    }
-    return n;
-}
-function checkRemote(remote, branch) {
-    if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
-        throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
-    }
-}
-/** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
-async function checkoutBranch(work, remote, branch, env) {
-    const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
-    await git(['init', '-q', `--initial-branch=${branch}`]);
-    await git(['remote', 'add', 'origin', '--', remote]);
-    const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
-    if (heads.stdout.trim() === '')
-        return false;
-    await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
-    await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
-    return true;
-}
-/**
- * The checkpoint on the audit branch (`<dir>/log.jsonl.checkpoint`, or the older
- * `<dir>/checkpoint`), as its text; null when the branch or the file does not exist.
- * This is the checkpoint a run can trust for a log it did not write itself: the
- * branch is written only by publishing runs, never by a pull request's files.
- */
-async function fetchBranchCheckpoint(opts) {
-    const branch = opts.branch ?? 'airlock-audit';
-    const folder = safeRelative(opts.dir ?? 'audit');
-    checkRemote(opts.remote, branch);
-    const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
-    try {
-        if (!(await checkoutBranch(work, opts.remote, branch, opts.gitEnv ?? {})))
-            return null;
-        const layout = layoutOf(join(work, folder, 'log.jsonl'));
-        for (const path of [layout.checkpointPath, layout.legacyCheckpointPath]) {
-            const text = await readFile(path, 'utf8').catch(() => null);
-            if (text !== null)
-                return text;
-        }
-        return null;
-    }
-    finally {
-        await rm(work, { recursive: true, force: true });
-    }
-}
-async function publishAuditLog(opts) {
-    const branch = opts.branch ?? 'airlock-audit';
-    const folder = safeRelative(opts.dir ?? 'audit');
-    checkRemote(opts.remote, branch);
-    const extra = (opts.extraFiles ?? []).map((f) => ({ ...f, path: safeRelative(f.path) }));
-    const who = opts.committer ?? DEFAULT_COMMITTER;
-    // On top of the hardened git environment (src/exec/git.ts: no system or global
-    // config, no hooks, no prompts): who commits, and the caller's auth header.
-    const env = {
-        GIT_AUTHOR_NAME: who.name,
-        GIT_AUTHOR_EMAIL: who.email,
-        GIT_COMMITTER_NAME: who.name,
-        GIT_COMMITTER_EMAIL: who.email,
-        ...opts.gitEnv,
-    };
-    const maxAttempts = opts.maxAttempts ?? 6;
-    let lastFailure = '';
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
-        const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
-        try {
-            await checkoutBranch(work, opts.remote, branch, env);
-            const log = join(work, folder, 'log.jsonl');
-            const writer = await openAuditLog({
-                log,
-                origin: opts.origin,
-                signingKey: opts.signingKey,
-                signingKeyPem: opts.signingKeyPem,
-                rotation: opts.rotation,
-            });
-            const firstSeq = writer.size;
-            try {
-                for (const e of opts.entries)
-                    await writer.append(e.kind, e.data, e.time);
-            }
-            catch (e) {
-                await writer.abort();
-                throw e;
-            }
-            const closed = await writer.close();
-            // The branch folder holds this one log: its checkpoint from before checkpoints were
-            // named after their log (read above as the legacy name) is now stale.
-            await rm(layoutOf(log).legacyCheckpointPath, { force: true });
-            for (const f of extra) {
-                const target = join(work, folder, f.path);
-                await mkdir(dirname(target), { recursive: true });
-                await writeFile(target, f.content);
-            }
-            await git(['add', '-A', '--', folder]);
-            const message = opts.message ?? `audit: ${opts.entries.length} entries, checkpoint size ${closed.size}`;
-            await git(['commit', '-q', '--no-verify', '-m', message]);
-            const push = await runGit(work, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
-                env,
-                timeoutMs: publish_GIT_TIMEOUT_MS,
-            });
-            if (push.exitCode === 0) {
-                const head = await git(['rev-parse', 'HEAD']);
-                return { ...closed, commit: head.stdout.trim(), firstSeq, attempts: attempt };
-            }
-            // Rejected (someone pushed first) or a transient failure: start over from the new head.
-            lastFailure = push.stderr.trim().split('\n').at(-1) ?? `exit ${push.exitCode}`;
-        }
-        catch (e) {
-            if (e instanceof VerificationError || e instanceof UserError)
-                throw e;
-            if (!(e instanceof AirlockError))
-                throw e;
-            lastFailure = e.message;
-        }
-        finally {
-            await rm(work, { recursive: true, force: true });
-        }
-        // 100 ms, 200 ms, 400 ms ... plus up to 100% jitter, so racing writers spread out.
-        const base = 100 * 2 ** (attempt - 1);
-        if (attempt < maxAttempts)
-            await sleep(base + Math.floor(Math.random() * base));
-    }
-    throw new AirlockError('AUDIT_PUBLISH_FAILED', `could not push to ${branch} after ${maxAttempts} attempts: ${lastFailure}`);
-}
-
-;// CONCATENATED MODULE: ./src/audit/trust.ts
-
-
-
-
-
-
-
-
-/**
- * Whether a run may extend the audit log it finds at its path (issue 21 item 10).
- *
- * A file that is part of the checked-out commit came with the code being gated: on a
- * pull request, its author wrote it. A committed log (with a checkpoint anyone can
- * compute, when unsigned) must never be adopted, extended and signed as our history.
- * Such a log is extended only when it is exactly the history the audit branch vouches
- * for: it verifies against the branch's checkpoint (fetched from git, which only
- * publishing runs write) and holds nothing beyond it. Anything else: AUDIT_LOG_UNTRUSTED.
- *
- * Files no commit brought (an earlier step of the same job wrote them) are left to the
- * writer's own checks (log-state.ts: it verifies, and refuses entries without a checkpoint).
- */
-async function assertLogAdoptable(opts) {
-    const tracked = await trackedLogFiles(opts.log);
-    if (tracked.length === 0)
-        return;
-    const what = `the audit log ${opts.log} comes with the checked-out commit (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', ...' : ''})`;
-    const text = opts.branchCheckpoint ? await opts.branchCheckpoint() : null;
-    if (text === null) {
-        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`);
-    }
-    const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
-    const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
-    if (v.entries !== trusted.size) {
-        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
-    }
-}
-/** The log's files (log, checkpoint, segments, anchor, markers) that git tracks in the checkout. */
-async function trackedLogFiles(log) {
-    const layout = layoutOf(log);
-    const dir = await lstat(layout.dir).catch(() => null);
-    if (!dir?.isDirectory())
-        return [];
-    const r = await runGit(layout.dir, ['ls-files', '-z', '--', '.']);
-    if (r.exitCode !== 0) {
-        // Not a git work tree (a plain directory, the CLI's usual case): nothing was committed.
-        // Any other failure (e.g. git refusing a checkout owned by another user) fails closed.
-        if (/not a git repository/i.test(r.stderr))
-            return [];
-        throw new UserError('GIT_FAILED', `cannot tell whether ${log} is committed: ${describeFailure(r)}`);
-    }
-    const base = basename(log);
-    return r.stdout
-        .split('\0')
-        .filter((name) => name !== '' && !name.includes('/'))
-        .filter((name) => name.startsWith(base) || name === basename(layout.legacyCheckpointPath))
-        .map((name) => `${dirname(log)}/${name}`);
-}
-
-;// CONCATENATED MODULE: ./src/audit/index.ts
-
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/sha256.ts
-
-/** SHA-256 of bytes (or of a string's UTF-8), lowercase hex: how Airlock names file contents everywhere. */
-function sha256Hex(data) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
-}
-
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -65508,7 +63315,7 @@ const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
         },
     });
 });
-function schemas_literal(value, params) {
+function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
@@ -65871,6 +63678,2316 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/cache/cached-scan.ts
+
+
+/**
+ * A result larger than this is not recorded (the file is simply scanned again next
+ * time): audit lines are capped at 1 MiB (src/audit/line-limits.ts) and the log is
+ * read whole on every run.
+ */
+const MAX_CACHED_BYTES = 256 * 1024;
+const HEX64 = /^[0-9a-f]{64}$/;
+const Level = schemas_enum(['low', 'medium', 'high']);
+// Entries are signed by our key, but are still read as data from a file anyone may
+// have touched: anything off-shape is not reused (the file is scanned again).
+const FindingSchema = strictObject({
+    tool: schemas_string().min(1).max(64),
+    ruleId: schemas_string().min(1).max(300),
+    severity: Level,
+    confidence: Level,
+    line: schemas_number().int().min(0),
+    column: schemas_number().int().min(0).optional(),
+    endLine: schemas_number().int().min(0).optional(),
+    message: schemas_string().max(20_000),
+});
+const RuleMetaSchema = strictObject({
+    tool: schemas_string().min(1).max(64),
+    id: schemas_string().min(1).max(300),
+    name: schemas_string().max(300).optional(),
+    shortDescription: schemas_string().max(20_000),
+    fullDescription: schemas_string().max(20_000).optional(),
+    helpUri: schemas_string().max(2000).optional(),
+    cwe: array(schemas_number().int()).max(100).optional(),
+    defaultSeverity: Level.optional(),
+});
+const FreshCacheField = strictObject({
+    key: schemas_string().regex(HEX64),
+    /** The image the scanners ran in: with the entry's `scanners`, which versions that image holds. */
+    imageId: schemas_string().min(1).max(200).optional(),
+    findings: array(FindingSchema).max(10_000),
+    rules: array(RuleMetaSchema).max(10_000),
+});
+const ReusedCacheField = strictObject({
+    key: schemas_string().regex(HEX64),
+    reuses: strictObject({ seq: schemas_number().int().min(0), hash: schemas_string().regex(HEX64) }),
+});
+/** The `data.cache` of a fresh `scan` entry, or undefined when the result is too large to keep. */
+function freshCacheField(key, imageId, result) {
+    // Only the raw scanner fields: assessment adds level/why/allowlisted, which a later
+    // run recomputes under its own clock (an allowlist entry may have expired since).
+    const raw = {
+        key,
+        imageId,
+        findings: result.findings.map(({ tool, ruleId, severity, confidence, line, column, endLine, message }) => stripUndefined({ tool, ruleId, severity, confidence, line, column, endLine, message })),
+        rules: result.rules.map((r) => stripUndefined(r)),
+    };
+    // What a later run could not read back (an odd rule id, a huge message) is not kept.
+    const parsed = FreshCacheField.safeParse(raw);
+    if (!parsed.success)
+        return undefined;
+    const field = parsed.data;
+    const text = canonicalize(field);
+    if (text === undefined || Buffer.byteLength(text) > MAX_CACHED_BYTES)
+        return undefined;
+    return field;
+}
+function stripUndefined(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/cache/reuse-check.ts
+
+
+/**
+ * The verifier's check of `scan.reused` entries (docs/audit-format.md): each must name,
+ * by seq and entry hash, an EARLIER `scan` entry of the same log that kept a result
+ * under the same cache key. Entries below `firstSeq` were pruned and cannot be checked.
+ * Memory: one hash and key per cached scan entry in the log.
+ */
+function reusePointerCheck(firstSeq) {
+    const cached = new Map();
+    return (head, line, hash) => {
+        if (head.kind !== 'scan' && head.kind !== 'scan.reused')
+            return;
+        const data = JSON.parse(line.toString('utf8')).data;
+        if (head.kind === 'scan') {
+            const fresh = FreshCacheField.safeParse(data?.cache);
+            if (fresh.success)
+                cached.set(head.seq, { hash, key: fresh.data.key });
+            return;
+        }
+        const bad = (why) => new errors_VerificationError('AUDIT_REUSE_INVALID', `scan.reused entry ${head.seq} ${why}`, head.seq);
+        const reused = ReusedCacheField.safeParse(data?.cache);
+        if (!reused.success)
+            throw bad('has no valid data.cache {key, reuses: {seq, hash}}');
+        const { key, reuses } = reused.data;
+        if (reuses.seq >= head.seq)
+            throw bad(`points at seq ${reuses.seq}, which is not an earlier entry`);
+        if (reuses.seq < firstSeq)
+            return;
+        const target = cached.get(reuses.seq);
+        if (!target)
+            throw bad(`points at seq ${reuses.seq}, which is not a scan entry with a kept result`);
+        if (target.hash !== reuses.hash)
+            throw bad(`names hash ${reuses.hash} but entry ${reuses.seq} hashes to ${target.hash}`);
+        if (target.key !== key)
+            throw bad(`has cache key ${key} but entry ${reuses.seq} was kept under ${target.key}`);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/audit/line-limits.ts
+/**
+ * Caps checked BEFORE JSON.parse. Every line is attacker-controlled input that is
+ * parsed before any signature has been checked (the checkpoint only covers the
+ * Merkle root, which we can only compute by reading the lines), so a multi-GB line
+ * or `[[[[...` 100,000 deep must be refused without handing it to the parser.
+ * 1 MiB is far above any real event (a scan result with hundreds of rule ids is
+ * a few KiB); depth 32 leaves room for nested finding data.
+ */
+const MAX_LINE_BYTES = 1024 * 1024;
+const MAX_NESTING = 32;
+
+;// CONCATENATED MODULE: ./src/audit/canonical-fast.ts
+/**
+ * The verifier's fast path for one entry line: a single byte scan that ACCEPTS only the
+ * plainest canonical lines and says "don't know" (null) for everything else, which then
+ * goes through the full check in canonical-line.ts (UTF-8 decode, depth scan, JSON.parse,
+ * re-serialisation). It never refuses a line itself, so every refusal, with its error
+ * code and message, is still the full check's.
+ *
+ * Why it is sound: it accepts a line only if it is pure printable ASCII, has no
+ * whitespace outside strings, no backslash at all, no number other than a plain integer
+ * of at most 15 digits (never `-0`, a fraction or an exponent), object keys in strictly
+ * increasing byte order (for ASCII that is JCS's UTF-16 code-unit order, and "strictly"
+ * rules out duplicates), nesting within MAX_NESTING, and the entry's fixed top level
+ * `{"data":{...},"kind":"..","prev":"..","seq":N,"time":"..","v":1}` with each field's
+ * pattern. For such a line JSON.parse succeeds and every value re-serialises to exactly
+ * its own bytes (JCS writes ASCII strings without escapes literally, safe integers as
+ * their digits, and keys sorted), so the full check would accept it and read the same
+ * seq, prev, time and kind. test/unit/audit/canonical-fast.test.ts checks this against
+ * the full check on generated and mutated lines.
+ *
+ * Why it exists: the full check cost ~8 us a line (most of `verify`'s time at 10^6
+ * entries); this scan costs a fraction of that and allocates only the tail's fields.
+ */
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
+/** Longest integer accepted here: 15 digits are always below 2^53, so they round-trip. */
+const MAX_DIGITS = 15;
+/** `{"data":` then the data object's `{`. */
+const HEAD = Buffer.from('{"data":{', 'latin1');
+const DATA_AT = HEAD.length - 1;
+/** Everything after `data`'s value, in JCS key order; the same patterns as checkShape's. */
+const TAIL = /^,"kind":"([a-z][a-z0-9_.-]{0,63})","prev":"([0-9a-f]{64})","seq":(0|[1-9][0-9]{0,14}),"time":"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)","v":1}$/;
+// Per-depth scan state, reused across lines (the scan is synchronous and not re-entered).
+const containerAt = new Uint8Array(MAX_NESTING + 2);
+const lastKeyStart = new Int32Array(MAX_NESTING + 2);
+const lastKeyEnd = new Int32Array(MAX_NESTING + 2);
+/** The entry's fields if `line` (without `\n`) is certainly canonical and well formed; else null. */
+function fastEntryHead(line) {
+    if (line.length > MAX_LINE_BYTES || line.length <= HEAD.length)
+        return null;
+    for (let i = 0; i < HEAD.length; i++)
+        if (line[i] !== HEAD[i])
+            return null;
+    // Depth 1 is the entry object itself, so `data`'s own object is at depth 2.
+    const end = scanValue(line, DATA_AT, 1);
+    if (end < 0)
+        return null;
+    const m = TAIL.exec(line.toString('latin1', end));
+    if (!m)
+        return null;
+    return { kind: m[1], prev: m[2], seq: Number(m[3]), time: m[4] };
+}
+/**
+ * Scans one value starting at `start` inside a container at `baseDepth`; returns the
+ * index just after it, or -1 for anything outside the plain subset. Iterative (an
+ * explicit per-depth state), so hostile nesting costs no stack.
+ */
+function scanValue(b, start, baseDepth) {
+    const n = b.length;
+    let i = start;
+    let depth = baseDepth;
+    for (;;) {
+        // A value is expected at i.
+        const c = b[i];
+        if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+            depth++;
+            if (depth > MAX_NESTING)
+                return -1;
+            containerAt[depth] = c;
+            i++;
+            if (b[i] === c + 2) {
+                // `{}` or `[]` (the closing byte is the opening one + 2 for both).
+                i++;
+                depth--;
+            }
+            else if (c === OPEN_OBJECT) {
+                lastKeyStart[depth] = -1;
+                i = scanKey(b, i, depth);
+                if (i < 0)
+                    return -1;
+                continue;
+            }
+            else
+                continue;
+        }
+        else if (c === QUOTE) {
+            i = scanString(b, i, n);
+            if (i < 0)
+                return -1;
+        }
+        else if (c === MINUS || (c !== undefined && c >= ZERO && c <= NINE)) {
+            i = scanInteger(b, i);
+            if (i < 0)
+                return -1;
+        }
+        else if (c === 0x74) {
+            if (!canonical_fast_literal(b, i, 'true'))
+                return -1;
+            i += 4;
+        }
+        else if (c === 0x66) {
+            if (!canonical_fast_literal(b, i, 'false'))
+                return -1;
+            i += 5;
+        }
+        else if (c === 0x6e) {
+            if (!canonical_fast_literal(b, i, 'null'))
+                return -1;
+            i += 4;
+        }
+        else
+            return -1;
+        // After a value: a comma (then a key in an object), or the container's close.
+        for (;;) {
+            if (depth === baseDepth)
+                return i;
+            const d = b[i];
+            const container = containerAt[depth];
+            if (d === COMMA) {
+                i++;
+                if (container === OPEN_OBJECT) {
+                    i = scanKey(b, i, depth);
+                    if (i < 0)
+                        return -1;
+                }
+                break;
+            }
+            if (d === (container === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY)) {
+                i++;
+                depth--;
+                continue;
+            }
+            return -1;
+        }
+    }
+}
+/** A key and its colon; the key must sort strictly after the previous key of this object. */
+function scanKey(b, i, depth) {
+    const keyStart = i + 1;
+    const after = scanString(b, i, b.length);
+    if (after < 0 || b[after] !== COLON)
+        return -1;
+    const keyEnd = after - 1;
+    const prevStart = lastKeyStart[depth];
+    if (prevStart >= 0 && compareBytes(b, prevStart, lastKeyEnd[depth], keyStart, keyEnd) >= 0)
+        return -1;
+    lastKeyStart[depth] = keyStart;
+    lastKeyEnd[depth] = keyEnd;
+    return after + 1;
+}
+/** A string of printable ASCII with no escape; returns the index after its closing quote. */
+function scanString(b, i, n) {
+    if (b[i] !== QUOTE)
+        return -1;
+    for (let j = i + 1; j < n; j++) {
+        const c = b[j];
+        if (c === QUOTE)
+            return j + 1;
+        if (c < 0x20 || c > 0x7e || c === 0x5c)
+            return -1;
+    }
+    return -1;
+}
+/** `0` or `-?[1-9][0-9]{0,14}`; whatever follows is checked by the caller. */
+function scanInteger(b, i) {
+    let j = i;
+    if (b[j] === MINUS)
+        j++;
+    const first = b[j];
+    if (first === ZERO)
+        return j === i ? j + 1 : -1; // `-0` is not canonical
+    if (first === undefined || first < 0x31 || first > NINE)
+        return -1;
+    const digitsStart = j;
+    j++;
+    while (j < b.length && b[j] >= ZERO && b[j] <= NINE)
+        j++;
+    if (j - digitsStart > MAX_DIGITS)
+        return -1;
+    return j;
+}
+function canonical_fast_literal(b, i, word) {
+    for (let k = 0; k < word.length; k++)
+        if (b[i + k] !== word.charCodeAt(k))
+            return false;
+    return true;
+}
+/** Sign of [as, ae) compared with [bs, be) byte by byte (shorter prefix first). */
+function compareBytes(b, as, ae, bs, be) {
+    const la = ae - as;
+    const lb = be - bs;
+    const len = la < lb ? la : lb;
+    for (let k = 0; k < len; k++) {
+        const d = b[as + k] - b[bs + k];
+        if (d !== 0)
+            return d;
+    }
+    return la - lb;
+}
+
+;// CONCATENATED MODULE: ./src/audit/canonical-line.ts
+
+
+
+
+
+const canonical_line_HEX64 = /^[0-9a-f]{64}$/;
+// RFC 3339 in UTC only ("Z"): a local offset would make equal instants differ in bytes.
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+const KIND = /^[a-z][a-z0-9_.-]{0,63}$/;
+const ENTRY_KEYS = ['data', 'kind', 'prev', 'seq', 'time', 'v'];
+const canonical_line_utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** Encodes an entry as its canonical line, `\n` included. Throws on values JSON cannot carry. */
+function encodeEntry(entry) {
+    checkShape(entry, entry.seq);
+    const text = canonicalize(entry);
+    if (text === undefined)
+        throw new TypeError('audit entry is not JSON-serialisable');
+    const line = Buffer.from(`${text}\n`, 'utf8');
+    if (line.length - 1 > MAX_LINE_BYTES) {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `entry is ${line.length} bytes (cap ${MAX_LINE_BYTES})`);
+    }
+    return line;
+}
+/**
+ * Proves one line (without its `\n`) canonical and well formed, exactly as
+ * parseEntryLine does, and returns the fields the chain needs (not `data`). The
+ * verifier's hot path: the fast scan accepts plain lines, everything else (and every
+ * refusal) goes through parseEntryLine.
+ */
+function checkEntryLine(line, seq) {
+    return fastEntryHead(line) ?? canonical_line_parseEntryLine(line, seq);
+}
+/**
+ * Parses one line (without its `\n`) and proves it canonical. `seq` is the index the
+ * line was found at, used only to name it in errors.
+ */
+function canonical_line_parseEntryLine(line, seq) {
+    if (line.length > MAX_LINE_BYTES) {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `line is longer than ${MAX_LINE_BYTES} bytes`, seq);
+    }
+    if (line.length >= 3 && line[0] === 0xef && line[1] === 0xbb && line[2] === 0xbf) {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line starts with a byte order mark', seq);
+    }
+    if (line.includes(0x0d)) {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line contains a carriage return (CRLF?)', seq);
+    }
+    let text;
+    try {
+        text = canonical_line_utf8.decode(line);
+    }
+    catch {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line is not valid UTF-8', seq);
+    }
+    const depth = nestingDepth(line);
+    if (depth > MAX_NESTING) {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `line nests deeper than ${MAX_NESTING}`, seq);
+    }
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'line is not JSON', seq);
+    }
+    checkShape(value, seq);
+    // Re-canonicalise and compare: this rejects whitespace, key order, escapes, number
+    // spellings AND duplicate keys (JSON.parse keeps the last one, so a line with a
+    // duplicate can never equal its own re-canonicalisation).
+    if (!isCanonical(value, text)) {
+        throw new errors_VerificationError('AUDIT_LINE_NONCANONICAL', 'line is not the RFC 8785 form of its value', seq);
+    }
+    return value;
+}
+/**
+ * True iff `text` is the RFC 8785 form of `value` (what JSON.parse made of `text`).
+ *
+ * Fast path, for the verifier's throughput (the library's canonicalize is most of the
+ * per-line cost): JSON.stringify writes every primitive exactly as JCS does (RFC 8785
+ * 3.2.2 defines number and string output as ECMAScript's, and the canonicalize library
+ * itself calls JSON.stringify for them) and writes keys in Object.keys order. So if it
+ * reproduces `text` byte for byte and every object's keys are in UTF-16 code-unit order
+ * (JCS's sort, and the library's `.sort()`), `text` is canonical. Anything else, and any
+ * text with a `\u` escape (JSON.stringify writes lone surrogates that JCS refuses),
+ * is decided by the library. test/unit/audit/canonical-line.test.ts checks the two
+ * agree on generated values.
+ */
+function isCanonical(value, text) {
+    if (!text.includes('\\u') && JSON.stringify(value) === text && keysSorted(value))
+        return true;
+    try {
+        return canonicalize(value) === text;
+    }
+    catch {
+        return false; // lone surrogates, which JCS cannot represent
+    }
+}
+function keysSorted(value) {
+    if (typeof value !== 'object' || value === null)
+        return true;
+    if (Array.isArray(value))
+        return value.every(keysSorted);
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+        if (i > 0 && !(keys[i - 1] < keys[i]))
+            return false;
+        if (!keysSorted(value[keys[i]]))
+            return false;
+    }
+    return true;
+}
+function checkShape(value, seq) {
+    const bad = (why) => {
+        throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `entry ${why}`, seq);
+    };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        bad('is not an object');
+    const o = value;
+    if (Object.keys(o).length !== ENTRY_KEYS.length || !ENTRY_KEYS.every((k) => Object.hasOwn(o, k))) {
+        bad('must have exactly the keys v, seq, prev, time, kind, data');
+    }
+    if (o.v !== 1)
+        bad('has an unknown format version');
+    if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq < 0)
+        bad('seq is not a count');
+    if (typeof o.prev !== 'string' || !canonical_line_HEX64.test(o.prev))
+        bad('prev is not a lowercase SHA-256 hex');
+    if (typeof o.time !== 'string' || !RFC3339_UTC.test(o.time))
+        bad('time is not RFC 3339 UTC');
+    if (typeof o.kind !== 'string' || !KIND.test(o.kind))
+        bad('kind is not a lowercase event name');
+    if (typeof o.data !== 'object' || o.data === null || Array.isArray(o.data))
+        bad('data is not an object');
+}
+/**
+ * Deepest `[`/`{` nesting outside strings, by a byte scan (no allocation). Runs before
+ * JSON.parse so a hostile depth never reaches the recursive parser.
+ */
+function nestingDepth(line) {
+    let depth = 0;
+    let max = 0;
+    let inString = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line[i];
+        if (inString) {
+            if (c === 0x5c)
+                i++; // backslash: skip the escaped byte
+            else if (c === 0x22)
+                inString = false;
+        }
+        else if (c === 0x22)
+            inString = true;
+        else if (c === 0x5b || c === 0x7b) {
+            depth++;
+            if (depth > max)
+                max = depth;
+        }
+        else if (c === 0x5d || c === 0x7d)
+            depth--;
+    }
+    return max;
+}
+
+;// CONCATENATED MODULE: ./src/audit/merkle.ts
+
+
+/**
+ * RFC 6962 section 2.1 Merkle tree hashing, computed incrementally.
+ *
+ * - leaf hash  = SHA-256(0x00 || data)
+ * - node hash  = SHA-256(0x01 || left || right)
+ * - empty tree = SHA-256("")
+ *
+ * The tree over n leaves is kept as its "right edge": the roots of the perfect
+ * subtrees that n's binary digits describe (one per 1-bit, largest first). Appending
+ * a leaf merges equal-sized subtrees like a binary counter carries, so memory is
+ * O(log n) and each append costs O(1) hashes amortised; the root folds the edge from
+ * the right. This is the same state Go's sumdb/tlog and CT logs keep, and it is what a
+ * pruning anchor records so later entries still verify without the pruned ones.
+ */
+// One-shot crypto.hash over a reused scratch buffer: the verifier hashes ~3 times per
+// line, and a createHash object per hash costs more than the hashing of a short line.
+// Inside the tree, digests are kept as 32-character latin1 strings: a Buffer per digest
+// (the 'buffer' output) costs more than the SHA-256 itself (a native allocation and its
+// finalizer), which made the tree the largest part of `verify`'s time per line.
+const scratch = Buffer.allocUnsafe(MAX_LINE_BYTES + 1);
+function leafDigest(data) {
+    if (data.length > MAX_LINE_BYTES) {
+        return (0,external_node_crypto_namespaceObject.createHash)('sha256')
+            .update(Buffer.from([0x00]))
+            .update(data)
+            .digest('binary');
+    }
+    scratch[0] = 0x00;
+    scratch.set(data, 1);
+    return (0,external_node_crypto_namespaceObject.hash)('sha256', scratch.subarray(0, data.length + 1), 'binary');
+}
+function nodeDigest(left, right) {
+    scratch[0] = 0x01;
+    scratch.write(left, 1, 32, 'latin1');
+    scratch.write(right, 33, 32, 'latin1');
+    return (0,external_node_crypto_namespaceObject.hash)('sha256', scratch.subarray(0, 65), 'binary');
+}
+const toDigest = (h) => Buffer.from(h).toString('latin1');
+const fromDigest = (d) => Buffer.from(d, 'binary');
+function leafHash(data) {
+    return fromDigest(leafDigest(data));
+}
+function nodeHash(left, right) {
+    if (left.length !== 32 || right.length !== 32)
+        throw new RangeError('node children must be 32 bytes');
+    return fromDigest(nodeDigest(toDigest(left), toDigest(right)));
+}
+const EMPTY_ROOT = (0,external_node_crypto_namespaceObject.createHash)('sha256').digest();
+/** Number of 1-bits of a non-negative safe integer: the right edge's length for that size. */
+function popcount(n) {
+    let count = 0;
+    let rest = n;
+    while (rest > 0) {
+        count += rest % 2;
+        rest = Math.floor(rest / 2);
+    }
+    return count;
+}
+class MerkleRightEdge {
+    /** Subtree roots, largest (leftmost) first. */
+    edge;
+    count;
+    constructor(size = 0, edge = []) {
+        if (!Number.isSafeInteger(size) || size < 0 || edge.length !== popcount(size)) {
+            throw new RangeError('right edge does not match the tree size');
+        }
+        if (edge.some((h) => h.length !== 32))
+            throw new RangeError('right edge hashes must be 32 bytes');
+        this.count = size;
+        this.edge = edge.map(toDigest);
+    }
+    get size() {
+        return this.count;
+    }
+    /** Appends a leaf by its data (the line without `\n`). */
+    push(data) {
+        this.pushDigest(leafDigest(data));
+    }
+    pushHash(leaf) {
+        if (leaf.length !== 32)
+            throw new RangeError('leaf hash must be 32 bytes');
+        this.pushDigest(toDigest(leaf));
+    }
+    pushDigest(leaf) {
+        let h = leaf;
+        // Each trailing 1-bit of the old size is a full subtree of the same height as `h`
+        // is becoming: merge, like a carry in binary addition.
+        let n = this.count;
+        while (n % 2 === 1) {
+            h = nodeDigest(this.edge.pop(), h);
+            n = Math.floor(n / 2);
+        }
+        this.edge.push(h);
+        this.count++;
+    }
+    root() {
+        if (this.edge.length === 0)
+            return EMPTY_ROOT;
+        let h = this.edge[this.edge.length - 1];
+        for (let i = this.edge.length - 2; i >= 0; i--)
+            h = nodeDigest(this.edge[i], h);
+        return fromDigest(h);
+    }
+    /** A copy of the right edge, e.g. for a pruning anchor. */
+    snapshot() {
+        return { size: this.count, edge: this.edge.map(fromDigest) };
+    }
+}
+/** Root over a whole list of leaf data: the reference the incremental form is tested against. */
+function rootOf(leaves) {
+    const tree = new MerkleRightEdge();
+    for (const l of leaves)
+        tree.push(l);
+    return tree.root();
+}
+
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/audit/reader.ts
+
+
+
+
+
+
+/**
+ * Streams the lines of a log segment (plain or gzip) into a synchronous callback,
+ * through one fixed read buffer: memory stays flat however large the log is, and no
+ * line is kept after its callback returns. The callback gets the line without and with
+ * its `\n`; both are only valid during the call (they may be views into the read buffer).
+ *
+ * Files are opened with O_NOFOLLOW: a log path that is a symlink is refused rather
+ * than followed out of the workspace (a pull request can commit symlinks).
+ */
+const READ_CHUNK = 1024 * 1024;
+const NEWLINE = 0x0a;
+class LineSplitter {
+    onLine;
+    firstSeq;
+    pending = [];
+    pendingBytes = 0;
+    lines = 0;
+    completeBytes = 0;
+    constructor(onLine, firstSeq) {
+        this.onLine = onLine;
+        this.firstSeq = firstSeq;
+    }
+    push(chunk) {
+        let start = 0;
+        for (;;) {
+            const nl = chunk.indexOf(NEWLINE, start);
+            if (nl < 0)
+                break;
+            // `full` keeps the `\n`: the entry hash is over it, and slicing avoids a copy.
+            let full = chunk.subarray(start, nl + 1);
+            if (this.pendingBytes > 0) {
+                this.checkLength(this.pendingBytes + full.length - 1);
+                this.pending.push(full);
+                full = Buffer.concat(this.pending, this.pendingBytes + full.length);
+                this.pending = [];
+                this.pendingBytes = 0;
+            }
+            const line = full.subarray(0, full.length - 1);
+            this.checkLength(line.length);
+            this.onLine(line, full);
+            this.lines++;
+            this.completeBytes += line.length + 1;
+            start = nl + 1;
+        }
+        if (start < chunk.length) {
+            const rest = chunk.subarray(start);
+            this.checkLength(this.pendingBytes + rest.length);
+            // Copy: the caller reuses `chunk` for the next read.
+            this.pending.push(Buffer.from(rest));
+            this.pendingBytes += rest.length;
+        }
+    }
+    finish() {
+        const tail = this.pendingBytes > 0 ? Buffer.concat(this.pending, this.pendingBytes) : null;
+        return { lines: this.lines, completeBytes: this.completeBytes, tail };
+    }
+    checkLength(n) {
+        if (n > MAX_LINE_BYTES) {
+            throw new errors_VerificationError('AUDIT_LINE_MALFORMED', `line is longer than ${MAX_LINE_BYTES} bytes`, this.firstSeq + this.lines);
+        }
+    }
+}
+async function openNoFollow(path, flags = external_node_fs_namespaceObject.constants.O_RDONLY) {
+    try {
+        return await (0,promises_namespaceObject.open)(path, flags | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    }
+    catch (e) {
+        const code = e.code;
+        if (code === 'ELOOP' || code === 'EMLINK') {
+            throw new errors_VerificationError('AUDIT_IO', `${path} is a symlink; refusing to follow it`);
+        }
+        throw e;
+    }
+}
+/**
+ * Reads every line of `path` (from byte `start`, plain files only). `firstSeq` is the seq
+ * the first line should carry, used only to name an over-long line in the error.
+ */
+async function reader_readLines(path, onLine, opts = {}) {
+    const splitter = new LineSplitter(onLine, opts.firstSeq ?? 0);
+    const fh = await openNoFollow(path);
+    if (opts.gzip) {
+        // Decompressed size is unbounded (a gzip bomb), but we only ever hold one line,
+        // capped above, so a bomb costs time, not memory. The stream owns the file handle
+        // (autoClose) and is destroyed on any exit, including a bad line mid-segment.
+        const source = fh.createReadStream({ highWaterMark: READ_CHUNK });
+        const gunzip = (0,external_node_zlib_namespaceObject.createGunzip)();
+        source.on('error', (e) => gunzip.destroy(e));
+        source.pipe(gunzip);
+        try {
+            for await (const chunk of gunzip)
+                splitter.push(chunk);
+        }
+        catch (e) {
+            if (e instanceof errors_VerificationError)
+                throw e;
+            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${path} is not a valid gzip segment`);
+        }
+        finally {
+            gunzip.destroy();
+            source.destroy();
+            if (!source.closed)
+                await (0,external_node_events_namespaceObject.once)(source, 'close');
+        }
+        return splitter.finish();
+    }
+    try {
+        const buf = Buffer.allocUnsafe(READ_CHUNK);
+        // `start`: a writer catching up reads only what other writers appended since it last looked.
+        let position = opts.start ?? 0;
+        for (;;) {
+            const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, position);
+            if (bytesRead === 0)
+                break;
+            position += bytesRead;
+            splitter.push(buf.subarray(0, bytesRead));
+        }
+    }
+    finally {
+        await fh.close();
+    }
+    return splitter.finish();
+}
+
+;// CONCATENATED MODULE: ./src/audit/atomic-file.ts
+
+
+
+
+/**
+ * Replaces `path` with `data` so that a crash at any point leaves either the old file
+ * or the new one, never a mix: write a temp file in the same directory, fsync it,
+ * rename it over the target (atomic on POSIX), then fsync the directory so the rename
+ * itself survives a power cut. The checkpoint and the pruning anchor are written this
+ * way: a half-written checkpoint would make a good log fail to verify.
+ */
+async function writeFileAtomic(path, data, mode = 0o644) {
+    const tmp = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(path), `.${(0,external_node_path_namespaceObject.basename)(path)}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}.tmp`);
+    // O_EXCL: never write through a file (or symlink) someone planted at the temp name.
+    const fh = await (0,promises_namespaceObject.open)(tmp, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL, mode);
+    try {
+        await fh.writeFile(data);
+        await fh.sync();
+    }
+    catch (e) {
+        await fh.close();
+        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
+        throw e;
+    }
+    await fh.close();
+    try {
+        await (0,promises_namespaceObject.rename)(tmp, path);
+    }
+    catch (e) {
+        await (0,promises_namespaceObject.unlink)(tmp).catch(() => undefined);
+        throw e;
+    }
+    await syncDir((0,external_node_path_namespaceObject.dirname)(path));
+}
+async function syncDir(dir) {
+    const d = await (0,promises_namespaceObject.open)(dir, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_DIRECTORY);
+    try {
+        await d.sync();
+    }
+    finally {
+        await d.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/segments.ts
+
+
+
+
+
+
+function segments_layoutOf(logPath) {
+    const dir = (0,external_node_path_namespaceObject.dirname)(logPath);
+    const base = (0,external_node_path_namespaceObject.basename)(logPath);
+    return {
+        logPath,
+        dir,
+        base,
+        checkpointPath: `${logPath}.checkpoint`,
+        legacyCheckpointPath: (0,external_node_path_namespaceObject.join)(dir, 'checkpoint'),
+        anchorPath: `${logPath}.anchor.json`,
+        lockPath: `${logPath}.lock`,
+    };
+}
+function segmentPath(layout, firstSeq) {
+    return (0,external_node_path_namespaceObject.join)(layout.dir, `${layout.base}.seg-${String(firstSeq).padStart(12, '0')}.gz`);
+}
+/** Closed segments in seq order. A symlink or a non-file under a segment name is refused. */
+async function segments_listClosedSegments(layout) {
+    const prefix = `${layout.base}.seg-`;
+    let names;
+    try {
+        names = await (0,promises_namespaceObject.readdir)(layout.dir);
+    }
+    catch (e) {
+        if (e.code === 'ENOENT')
+            return [];
+        throw e;
+    }
+    const out = [];
+    for (const name of names) {
+        if (!name.startsWith(prefix))
+            continue;
+        const m = /^(\d{12})\.gz$/.exec(name.slice(prefix.length));
+        if (!m)
+            continue; // temp files of an interrupted rotation, handled by the writer
+        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
+        const st = await (0,promises_namespaceObject.lstat)(path);
+        if (!st.isFile()) {
+            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${name} is not a regular file (symlink?)`);
+        }
+        out.push({ path, firstSeq: Number(m[1]) });
+    }
+    return out.sort((a, b) => a.firstSeq - b.firstSeq);
+}
+const MAX_ANCHOR_BYTES = 64 * 1024;
+async function readAnchor(layout) {
+    let bytes;
+    try {
+        const st = await (0,promises_namespaceObject.lstat)(layout.anchorPath);
+        if (!st.isFile())
+            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', 'anchor is not a regular file');
+        if (st.size > MAX_ANCHOR_BYTES)
+            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', 'anchor is too large');
+        bytes = await (0,promises_namespaceObject.readFile)(layout.anchorPath);
+    }
+    catch (e) {
+        if (e.code === 'ENOENT')
+            return null;
+        throw e;
+    }
+    const bad = (why) => {
+        throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `anchor: ${why}`);
+    };
+    let value;
+    try {
+        value = JSON.parse(bytes.toString('utf8'));
+    }
+    catch {
+        bad('not JSON');
+    }
+    if (canonicalize(value) !== bytes.toString('utf8'))
+        bad('not canonical JSON');
+    const a = value;
+    if (a.v !== 1 || typeof a.origin !== 'string')
+        bad('unknown version or no origin');
+    if (!Number.isSafeInteger(a.size) || a.size < 0)
+        bad('bad size');
+    if (typeof a.lastHash !== 'string' || !/^[0-9a-f]{64}$/.test(a.lastHash))
+        bad('bad lastHash');
+    if (!Array.isArray(a.rightEdge) || a.rightEdge.length !== popcount(a.size))
+        bad('right edge does not fit size');
+    if (a.rightEdge.some((h) => typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)))
+        bad('bad right edge hash');
+    return a;
+}
+async function writeAnchor(layout, anchor) {
+    await writeFileAtomic(layout.anchorPath, canonicalize(anchor));
+}
+
+;// CONCATENATED MODULE: ./src/audit/scan.ts
+
+
+
+
+
+
+
+function genesisHash(origin) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(`${origin}\n`, 'utf8').digest('hex');
+}
+class ChainState {
+    expect;
+    size;
+    lastHash;
+    tree;
+    firstTime = null;
+    lastTime = null;
+    constructor(start, expect) {
+        this.expect = expect;
+        this.size = start.size;
+        this.lastHash = start.lastHash;
+        this.tree = new MerkleRightEdge(start.size, start.edge);
+    }
+    /** Checks one line. The hot path: ~3 SHA-256s and one byte scan of the line (or the full parse). */
+    onLine = (line, withNewline) => {
+        const seq = this.size;
+        const entry = checkEntryLine(line, seq);
+        if (entry.seq !== seq) {
+            throw new errors_VerificationError('AUDIT_SEQ_MISMATCH', `entry at index ${seq} says seq ${entry.seq}`, seq);
+        }
+        if (entry.prev !== this.lastHash) {
+            throw new errors_VerificationError('AUDIT_CHAIN_BROKEN', seq === 0
+                ? 'first entry does not link to this origin'
+                : `entry ${seq}'s prev is not the hash of entry ${seq - 1} (one of the two was changed)`, seq);
+        }
+        this.lastHash = (0,external_node_crypto_namespaceObject.hash)('sha256', withNewline, 'hex');
+        this.expect.onEntry?.(entry, line, this.lastHash);
+        this.tree.push(line);
+        this.size = seq + 1;
+        this.firstTime ??= entry.time;
+        this.lastTime = entry.time;
+        this.checkRoots();
+    };
+    /** Compares the tree with each expected root when it reaches that root's size. */
+    checkRoots() {
+        const { trusted, checkpoint } = this.expect;
+        if (trusted && trusted.size === this.size && !this.tree.root().equals(trusted.root)) {
+            throw new errors_VerificationError('AUDIT_INCONSISTENT', `the first ${trusted.size} entries do not have the trusted checkpoint's root (history was rewritten or forked)`, trusted.size > 0 ? trusted.size - 1 : undefined);
+        }
+        if (checkpoint && checkpoint.size === this.size && !this.tree.root().equals(checkpoint.root)) {
+            throw new errors_VerificationError('AUDIT_ROOT_MISMATCH', `the Merkle root of the first ${checkpoint.size} entries is not the checkpoint's (entries were rewritten and re-linked)`);
+        }
+    }
+}
+async function scanLog(layout, expect) {
+    const { anchor } = expect;
+    const start = anchor
+        ? {
+            size: anchor.size,
+            lastHash: anchor.lastHash,
+            edge: anchor.rightEdge.map((h) => Buffer.from(h, 'hex')),
+        }
+        : { size: 0, lastHash: genesisHash(expect.origin), edge: [] };
+    const state = new ChainState(start, expect);
+    if (anchor) {
+        if (expect.trusted && expect.trusted.size < anchor.size) {
+            throw new errors_VerificationError('AUDIT_PRUNED', `entries below ${anchor.size} were pruned; the trusted checkpoint (size ${expect.trusted.size}) cannot be checked`);
+        }
+        if (expect.checkpoint && expect.checkpoint.size < anchor.size) {
+            throw new errors_VerificationError('AUDIT_PRUNED', 'the checkpoint predates the pruning anchor');
+        }
+    }
+    state.checkRoots();
+    // Segments starting below the anchor are left over from an interrupted prune (the
+    // anchor is always written at a segment's end): skip them.
+    const segments = (await segments_listClosedSegments(layout)).filter((s) => !anchor || s.firstSeq >= anchor.size);
+    const closed = [];
+    for (const seg of segments) {
+        if (seg.firstSeq !== state.size) {
+            throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `segment ${seg.path} starts at seq ${seg.firstSeq}, expected ${state.size} (a segment is missing or extra)`, state.size);
+        }
+        state.lastTime = null;
+        const r = await reader_readLines(seg.path, state.onLine, { gzip: true, firstSeq: state.size });
+        if (r.tail) {
+            throw new errors_VerificationError('AUDIT_LINE_MALFORMED', 'closed segment ends in a partial line', state.size);
+        }
+        const snap = state.tree.snapshot();
+        closed.push({
+            path: seg.path,
+            firstSeq: seg.firstSeq,
+            endSeq: state.size,
+            lastTime: state.lastTime,
+            lastHash: state.lastHash,
+            edge: snap.edge,
+        });
+    }
+    const activeFirstSeq = state.size;
+    state.firstTime = null;
+    state.lastTime = null;
+    let exists = true;
+    try {
+        const st = await (0,promises_namespaceObject.lstat)(layout.logPath);
+        if (!st.isFile())
+            throw new errors_VerificationError('AUDIT_IO', `${layout.logPath} is not a regular file`);
+    }
+    catch (e) {
+        if (e.code !== 'ENOENT')
+            throw e;
+        exists = false;
+    }
+    let completeBytes = 0;
+    let tornTail = null;
+    if (exists) {
+        const r = await reader_readLines(layout.logPath, state.onLine, { firstSeq: state.size });
+        completeBytes = r.completeBytes;
+        tornTail = r.tail;
+    }
+    return {
+        size: state.size,
+        lastHash: state.lastHash,
+        tree: state.tree,
+        closed,
+        active: {
+            exists,
+            firstSeq: activeFirstSeq,
+            completeBytes,
+            tornTail,
+            firstTime: state.firstTime,
+            lastTime: state.lastTime,
+        },
+    };
+}
+/**
+ * Continues a scan from `from` over what other writers appended to the active file
+ * since: each new line is checked (form, seq, link) exactly as scanLog checks it, so
+ * a writer that holds the lock only while it appends still links to the true tail.
+ */
+async function scanAppended(layout, origin, from, checkpoint) {
+    const snap = from.tree.snapshot();
+    const state = new ChainState({ size: from.size, lastHash: from.lastHash, edge: snap.edge }, { origin, anchor: null, checkpoint });
+    const r = await reader_readLines(layout.logPath, state.onLine, { firstSeq: from.size, start: from.activeBytes });
+    return {
+        tip: {
+            size: state.size,
+            lastHash: state.lastHash,
+            tree: state.tree,
+            activeBytes: from.activeBytes + r.completeBytes,
+        },
+        tornTail: r.tail,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/audit/verify.ts
+
+
+
+
+
+
+
+
+async function readCheckpointFile(path) {
+    try {
+        const st = await (0,promises_namespaceObject.lstat)(path);
+        if (!st.isFile())
+            throw new errors_VerificationError('AUDIT_CHECKPOINT_MALFORMED', 'checkpoint is not a regular file');
+        if (st.size > MAX_NOTE_BYTES)
+            throw new errors_VerificationError('AUDIT_CHECKPOINT_MALFORMED', 'checkpoint is too large');
+    }
+    catch (e) {
+        if (e.code === 'ENOENT')
+            return null;
+        throw e;
+    }
+    return checkpoint_parseCheckpoint(await (0,promises_namespaceObject.readFile)(path));
+}
+/**
+ * The checkpoint of the log at `layout`: `F.checkpoint`; for a log written before that
+ * name existed, `checkpoint` beside it. The old name is read only when the new one is
+ * absent and the log has entries: beside an empty or new log it belongs to another log.
+ */
+async function readLogCheckpoint(layout) {
+    const current = await readCheckpointFile(layout.checkpointPath);
+    if (current)
+        return current;
+    const active = await (0,promises_namespaceObject.lstat)(layout.logPath).catch(() => null);
+    const hasEntries = (active?.size ?? 0) > 0 || (await segments_listClosedSegments(layout)).length > 0;
+    return hasEntries ? readCheckpointFile(layout.legacyCheckpointPath) : null;
+}
+/**
+ * Verifies a log: every line's form, seq and link; the Merkle root against the signed
+ * checkpoint; the signature; and consistency with a trusted older checkpoint. Throws
+ * VerificationError naming the first bad entry (`seq`) where one can be named.
+ */
+async function verify_verifyAuditLog(opts) {
+    const layout = segments_layoutOf(opts.log);
+    const publicKey = opts.publicKeyPem ? loadPublicKey(opts.publicKeyPem) : undefined;
+    const checkpoint = await readLogCheckpoint(layout);
+    if (!checkpoint) {
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `no checkpoint ${layout.checkpointPath}`);
+    }
+    const origin = opts.origin ?? checkpoint.origin;
+    if (checkpoint.origin !== origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `checkpoint is for ${checkpoint.origin}, not ${origin}`);
+    }
+    // With a key, an unsigned checkpoint fails here (AUDIT_CHECKPOINT_UNSIGNED).
+    if (publicKey)
+        verifyCheckpointSignature(checkpoint, publicKey);
+    if (opts.strict && !checkpoint.signed) {
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_UNSIGNED', 'the checkpoint is unsigned (the log was written without a signing key)');
+    }
+    let trusted = null;
+    if (opts.trustedCheckpoint !== undefined) {
+        const bytes = typeof opts.trustedCheckpoint === 'string'
+            ? Buffer.from(opts.trustedCheckpoint, 'utf8')
+            : opts.trustedCheckpoint;
+        trusted = checkpoint_parseCheckpoint(bytes);
+        if (trusted.origin !== origin) {
+            throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `trusted checkpoint is for ${trusted.origin}`);
+        }
+        // A trusted checkpoint is trusted because it was kept elsewhere; its signature is
+        // checked when it has one, and an unsigned one is accepted unless a key is given.
+        if (publicKey)
+            verifyCheckpointSignature(trusted, publicKey);
+        if (trusted.size > checkpoint.size) {
+            throw new errors_VerificationError('AUDIT_INCONSISTENT', `the log's checkpoint (size ${checkpoint.size}) is older than the trusted one (size ${trusted.size}): rolled back`, checkpoint.size);
+        }
+    }
+    const anchor = await readAnchor(layout);
+    if (anchor && anchor.origin !== origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
+    }
+    const scan = await scanLog(layout, {
+        origin,
+        anchor,
+        checkpoint,
+        trusted,
+        // A verdict-cache reuse must point at an earlier kept result under the same key.
+        onEntry: reusePointerCheck(anchor?.size ?? 0),
+    });
+    if (scan.size < checkpoint.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `the log has ${scan.size} entries but its checkpoint covers ${checkpoint.size}`, scan.size);
+    }
+    const result = {
+        origin,
+        entries: scan.size,
+        checkpointSize: checkpoint.size,
+        root: checkpoint.root.toString('base64'),
+        unsignedTail: scan.size - checkpoint.size,
+        tornTailBytes: scan.active.tornTail?.length ?? 0,
+        checkpointSigned: checkpoint.signed,
+        signatureChecked: publicKey !== undefined,
+        trustedCheckpointChecked: trusted !== null,
+        firstSeq: anchor?.size ?? 0,
+    };
+    if (opts.strict && (result.unsignedTail > 0 || result.tornTailBytes > 0)) {
+        throw new errors_VerificationError('AUDIT_UNSIGNED_TAIL', `${result.unsignedTail} entries${result.tornTailBytes ? ' and a torn last line' : ''} after the checkpoint are not signed`, checkpoint.size);
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/exec/run-command.ts
+
+
+const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+/**
+ * Which engine the docker CLI talks to. The user chose it (a remote or rootless
+ * engine, a CI service container), so the CLI must see it; these name an endpoint
+ * and client config, not secrets, and they go to the docker CLI on the host, never
+ * into a container (the container's environment is built from the spec alone).
+ */
+const DOCKER_CLIENT_VARS = [
+    'DOCKER_HOST',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'DOCKER_CERT_PATH',
+    'DOCKER_TLS_VERIFY',
+];
+function minimalEnv(extra = {}) {
+    const docker = {};
+    for (const k of DOCKER_CLIENT_VARS)
+        if (process.env[k] !== undefined)
+            docker[k] = process.env[k];
+    return {
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        LANG: 'C.UTF-8',
+        ...docker,
+        ...extra,
+    };
+}
+/** Keeps the first `cap` bytes of a stream and counts the rest. */
+class CappedBuffer {
+    cap;
+    chunks = [];
+    kept = 0;
+    total = 0;
+    constructor(cap) {
+        this.cap = cap;
+    }
+    push(chunk) {
+        this.total += chunk.length;
+        const room = this.cap - this.kept;
+        if (room <= 0)
+            return;
+        const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+        this.chunks.push(part);
+        this.kept += part.length;
+    }
+    get truncated() {
+        return this.total > this.kept;
+    }
+    toBuffer() {
+        return Buffer.concat(this.chunks);
+    }
+    toString() {
+        return this.toBuffer().toString('utf8');
+    }
+}
+/** The CommandResult of a run whose two streams were captured into CappedBuffers. */
+function capturedResult(command, args, out, err, end) {
+    return {
+        command,
+        args,
+        exitCode: end.exitCode,
+        signal: end.signal,
+        stdout: out.toString(),
+        stderr: err.toString(),
+        stdoutBytes: out.total,
+        stderrBytes: err.total,
+        stdoutTruncated: out.truncated,
+        stderrTruncated: err.truncated,
+        timedOut: end.timedOut,
+        durationMs: Math.round(performance.now() - end.startedAt),
+    };
+}
+/** Runs a command; resolves with its result whatever the exit code. Rejects only if it cannot start. */
+function tryRunCommand(command, args, opts = {}) {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            cwd: opts.cwd,
+            env: opts.env ?? minimalEnv(),
+            stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+            shell: false,
+            signal: opts.signal,
+        });
+        const cap = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+        const out = opts.stdoutCapture ?? new CappedBuffer(cap);
+        const err = new CappedBuffer(cap);
+        let timedOut = false;
+        let killTimer;
+        const timer = opts.timeoutMs && opts.timeoutMs > 0
+            ? setTimeout(() => {
+                timedOut = true;
+                void Promise.resolve(opts.onTimeout?.()).catch(() => undefined);
+                child.kill('SIGTERM');
+                killTimer = setTimeout(() => child.kill('SIGKILL'), 2000);
+            }, opts.timeoutMs)
+            : undefined;
+        child.stdout?.on('data', (c) => out.push(c));
+        child.stderr?.on('data', (c) => err.push(c));
+        child.on('error', (e) => {
+            if (timer)
+                clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            reject(e);
+        });
+        child.on('close', (code, sig) => {
+            if (timer)
+                clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            resolve(capturedResult(command, args, out, err, {
+                exitCode: code,
+                signal: sig,
+                timedOut,
+                startedAt: started,
+            }));
+        });
+        if (opts.input !== undefined && child.stdin) {
+            child.stdin.on('error', () => undefined);
+            child.stdin.end(opts.input);
+        }
+    });
+}
+/** Last non-empty line of a stream: what a person needs to act on a failure. */
+function lastLine(text) {
+    const lines = text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    return lines.at(-1) ?? '';
+}
+function run_command_describeFailure(r) {
+    const how = r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited ${r.exitCode}`;
+    const tail = lastLine(r.stderr) || lastLine(r.stdout);
+    return `\`${r.command} ${r.args[0] ?? ''}\` ${how}${tail ? `: ${tail}` : ''}`;
+}
+/** Runs a command and throws an AirlockError with `code` unless it exits 0 (or an allowed code). */
+async function runCommand(command, args, opts) {
+    let r;
+    try {
+        r = await tryRunCommand(command, args, opts);
+    }
+    catch (e) {
+        const msg = e.code === 'ENOENT' ? `${command} not found on PATH` : String(e);
+        throw new AirlockError(opts.code, msg, { cause: e });
+    }
+    const ok = opts.okExitCodes ?? [0];
+    if (r.timedOut || r.exitCode === null || !ok.includes(r.exitCode)) {
+        throw new AirlockError(opts.code, run_command_describeFailure(r));
+    }
+    return r;
+}
+
+;// CONCATENATED MODULE: ./src/exec/git.ts
+
+
+/**
+ * The one hardened way Airlock runs git: asking about the workspace (changed files, the
+ * checked-out commit, files at a trusted revision), reading the image's source revision,
+ * and publishing the audit branch from a throwaway clone.
+ *
+ * The workspace may hold a pull request's files, and git reads some of its settings
+ * from places a PR or the runner image can influence, so every call:
+ * - reads no system or global config (GIT_CONFIG_NOSYSTEM, GIT_CONFIG_GLOBAL=/dev/null);
+ * - runs no hooks and no fsmonitor program (`core.hooksPath=/dev/null`,
+ *   `core.fsmonitor=false`), whatever `.git/config` says;
+ * - never prompts (a CI job must fail, not hang) and takes no optional locks;
+ * - passes argv only; callers put `--end-of-options` before anything user-supplied.
+ * Content is read with plumbing (`cat-file`, `ls-tree`), which applies no
+ * `.gitattributes` filters or textconv drivers.
+ */
+const GIT_TIMEOUT_MS = 60_000;
+const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+/**
+ * `extra`: what a caller adds on top (commit identity, an auth header through
+ * GIT_CONFIG_COUNT/KEY/VALUE); it cannot switch the hardening below off, which is argv.
+ */
+function gitEnv(extra = {}) {
+    return minimalEnv({
+        ...extra,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_OPTIONAL_LOCKS: '0',
+    });
+}
+const HARDENING = [
+    '-c',
+    'core.fsmonitor=false',
+    '-c',
+    'core.hooksPath=/dev/null',
+    '-c',
+    'commit.gpgsign=false',
+];
+/** Runs git; a non-zero exit is the caller's to judge. Throws GIT_FAILED only when git cannot start. */
+async function git_runGit(cwd, args, opts = {}) {
+    try {
+        return await tryRunCommand('git', [...HARDENING, ...args], {
+            cwd,
+            env: gitEnv(opts.env),
+            timeoutMs: opts.timeoutMs ?? GIT_TIMEOUT_MS,
+            maxOutputBytes: opts.maxOutputBytes ?? 16 * 1024 * 1024,
+        });
+    }
+    catch (e) {
+        const why = e.code === 'ENOENT' ? 'git not found on PATH' : String(e);
+        throw new errors_UserError('GIT_FAILED', why, { cause: e });
+    }
+}
+/** Runs git and throws GIT_FAILED (naming the command, exit code and last stderr line) unless it exits 0. */
+async function git_runGitOk(cwd, args, opts = {}) {
+    const r = await git_runGit(cwd, args, opts);
+    if (r.exitCode !== 0)
+        throw new AirlockError('GIT_FAILED', describeFailure(r));
+    return r;
+}
+/**
+ * The commit id a ref names, resolved on its own (`--end-of-options`, so a ref like
+ * `--output=/tmp/x` from a payload is never an option); undefined when the
+ * repository does not have it (e.g. a shallow clone).
+ */
+async function tryResolveCommit(cwd, ref) {
+    if (ref === '' || ref.length > 256 || /[\0-\x1f\x7f]/.test(ref))
+        return undefined;
+    const r = await git_runGit(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
+        maxOutputBytes: 64 * 1024,
+    });
+    const id = r.stdout.trim();
+    return r.exitCode === 0 && COMMIT_ID.test(id) ? id : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/exec/pid.ts
+/**
+ * Whether a process id names a live process on this host. Used to tell a stale lock or
+ * writer marker (its process was SIGKILLed) and an orphaned container from live ones.
+ * EPERM means the pid exists but belongs to another user: alive.
+ */
+function pidAlive(pid) {
+    if (!Number.isSafeInteger(pid) || pid <= 0)
+        return false;
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (e) {
+        return e.code === 'EPERM';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/lock.ts
+
+
+
+
+
+
+/**
+ * 60 s: a hold is milliseconds, so only a stuck holder (a process stopped, a pid reused
+ * by an unrelated live process) makes a writer wait this long. Settable per run
+ * (AIRLOCK_AUDIT_LOCK_TIMEOUT, settings/gate-settings.ts).
+ */
+const DEFAULT_LOCK_TIMEOUT_MS = 60_000;
+async function acquireLock(path, opts = {}) {
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const maxPoll = opts.maxPollMs ?? 200;
+    let poll = opts.pollMs ?? 2;
+    for (;;) {
+        try {
+            const me = await createOwnerFile(path);
+            return { release: () => releaseLock(path, me) };
+        }
+        catch (e) {
+            if (e.code !== 'EEXIST')
+                throw e;
+        }
+        if (await breakIfStale(path))
+            continue;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+            throw new errors_AirlockError('AUDIT_LOCKED', `another writer (${(await holder(path)) ?? 'unknown'}) held ${path} for more than ${timeoutMs} ms; set AIRLOCK_AUDIT_LOCK_TIMEOUT (seconds) to wait longer, or remove the lock after checking that process`);
+        }
+        // Exponential backoff with jitter, so waiting writers neither spin nor retry in lockstep.
+        await (0,external_node_timers_promises_namespaceObject.setTimeout)(Math.min(left, poll + Math.floor(Math.random() * poll)));
+        poll = Math.min(maxPoll, poll * 2);
+    }
+}
+/**
+ * Creates `path` (O_CREAT|O_EXCL, never through a symlink) holding `<pid> <hostname>`;
+ * EEXIST when it exists. No fsync: an owner file matters only while its process lives,
+ * and after a crash or power cut that pid is gone, so the file is stale either way.
+ */
+async function createOwnerFile(path) {
+    const me = `${process.pid} ${(0,external_node_os_namespaceObject.hostname)()}\n`;
+    // Synchronous on purpose (as the writer's entry write): a lock is taken per append,
+    // and a thread-pool round trip per tiny file operation cost ~10x the append rate.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(path, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_CREAT | external_node_fs_namespaceObject.constants.O_EXCL | external_node_fs_namespaceObject.constants.O_NOFOLLOW, 0o644);
+    try {
+        (0,external_node_fs_namespaceObject.writeSync)(fd, me);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+    return me;
+}
+async function holder(path) {
+    try {
+        return (await (0,promises_namespaceObject.readFile)(path, 'utf8')).trim();
+    }
+    catch {
+        return null;
+    }
+}
+/** True if the lock was stale and we removed it. */
+async function breakIfStale(path) {
+    const content = await holder(path);
+    if (content === null)
+        return false;
+    const m = /^(\d+) (\S+)$/.exec(content);
+    if (m) {
+        // A lock from another host (shared filesystem) cannot be judged by pid: wait for it.
+        if (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))
+            return false;
+    }
+    else {
+        // Empty or garbled: a writer died between create and write. Give it a moment
+        // (it may be writing right now), then treat it as stale.
+        const st = await (0,promises_namespaceObject.lstat)(path).catch(() => null);
+        if (!st || Date.now() - st.mtimeMs < 5_000)
+            return false;
+    }
+    const moved = `${path}.stale.${process.pid}`;
+    try {
+        await (0,promises_namespaceObject.rename)(path, moved);
+    }
+    catch {
+        return false; // someone else broke it (or released it) first
+    }
+    const movedContent = await holder(moved);
+    if (movedContent !== content) {
+        // We moved a lock taken after our check: put it back rather than steal it (link,
+        // not rename, so we never clobber a lock created in the meantime).
+        await (0,promises_namespaceObject.link)(moved, path).catch(() => undefined);
+        await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
+        return false;
+    }
+    await (0,promises_namespaceObject.unlink)(moved).catch(() => undefined);
+    return true;
+}
+async function releaseLock(path, me) {
+    // Only remove the lock if it is still ours (never someone else's after a break).
+    let content = null;
+    try {
+        content = (0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8');
+    }
+    catch {
+        return;
+    }
+    if (content === me) {
+        try {
+            (0,external_node_fs_namespaceObject.unlinkSync)(path);
+        }
+        catch {
+            // gone already
+        }
+    }
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/audit/maintenance.ts
+
+
+
+
+
+
+
+
+
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_ROTATION = {
+    maxSegmentBytes: 16 * 1024 * 1024,
+    maxSegmentAgeMs: 7 * DAY_MS,
+    retentionDays: 30,
+};
+async function sha256OfLines(path, gzip) {
+    const h = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    const r = await reader_readLines(path, (line) => h.update(line).update('\n'), { gzip });
+    if (r.tail)
+        h.update(r.tail);
+    return h.digest('hex');
+}
+async function firstLineSeq(path) {
+    const fh = await openNoFollow(path);
+    try {
+        const buf = Buffer.alloc(64 * 1024);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+        if (nl < 0)
+            return null;
+        try {
+            return canonical_line_parseEntryLine(buf.subarray(0, nl), -1).seq;
+        }
+        catch {
+            return null; // the scan will name what is wrong with it
+        }
+    }
+    finally {
+        await fh.close();
+    }
+}
+async function truncateFile(path, length) {
+    const fh = await openNoFollow(path, external_node_fs_namespaceObject.constants.O_WRONLY);
+    try {
+        await fh.truncate(length);
+        await fh.sync();
+    }
+    finally {
+        await fh.close();
+    }
+}
+/** Finishes a rotation that crashed after the segment was renamed into place. */
+async function recoverInterruptedRotation(layout) {
+    const last = (await segments_listClosedSegments(layout)).at(-1);
+    if (!last)
+        return false;
+    const size = await (0,promises_namespaceObject.stat)(layout.logPath).then((s) => s.size, () => 0);
+    if (size === 0 || (await firstLineSeq(layout.logPath)) !== last.firstSeq)
+        return false;
+    if ((await sha256OfLines(last.path, true)) !== (await sha256OfLines(layout.logPath, false))) {
+        throw new errors_VerificationError('AUDIT_SEGMENT_INVALID', `${layout.logPath} and ${last.path} both start at seq ${last.firstSeq} but differ`, last.firstSeq);
+    }
+    await truncateFile(layout.logPath, 0);
+    return true;
+}
+function rotationDue(scan, opts, now) {
+    const a = scan.active;
+    if (!a.exists || a.completeBytes === 0)
+        return false;
+    if (a.completeBytes >= opts.maxSegmentBytes)
+        return true;
+    return a.firstTime !== null && now.getTime() - Date.parse(a.firstTime) >= opts.maxSegmentAgeMs;
+}
+/** Closes the active segment; returns its SegmentEnd (the state after its last entry). */
+async function rotate(layout, scan) {
+    const target = segmentPath(layout, scan.active.firstSeq);
+    const tmp = `${target}.${process.pid}.tmp`;
+    const src = await openNoFollow(layout.logPath);
+    // The streams own and close their files (a FileHandle with a live autoClose:false
+    // stream never finishes closing); 'wx' is O_CREAT|O_EXCL, so nothing planted at the
+    // temp name is written through.
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(src.createReadStream({ start: 0, end: scan.active.completeBytes - 1, autoClose: true }), (0,external_node_zlib_namespaceObject.createGzip)({ level: 9 }), (0,external_node_fs_namespaceObject.createWriteStream)(tmp, { flags: 'wx', mode: 0o644 }));
+    const written = await (0,promises_namespaceObject.open)(tmp, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    try {
+        await written.sync();
+    }
+    finally {
+        await written.close();
+    }
+    await (0,promises_namespaceObject.rename)(tmp, target);
+    await syncDir(layout.dir);
+    await truncateFile(layout.logPath, 0);
+    const snap = scan.tree.snapshot();
+    return {
+        path: target,
+        firstSeq: scan.active.firstSeq,
+        endSeq: scan.size,
+        lastTime: scan.active.lastTime,
+        lastHash: scan.lastHash,
+        edge: snap.edge,
+    };
+}
+/**
+ * Deletes the oldest closed segments whose last entry is older than the retention,
+ * after recording the anchor at the end of the newest one deleted. Also deletes
+ * segments an interrupted prune left below an existing anchor. Returns the anchor
+ * size, or null when nothing was pruned.
+ */
+async function pruneExpired(layout, origin, closed, retentionDays, now) {
+    const expired = [];
+    if (retentionDays > 0) {
+        const cutoff = now.getTime() - retentionDays * DAY_MS;
+        for (const seg of closed) {
+            if (seg.lastTime === null || Date.parse(seg.lastTime) >= cutoff)
+                break;
+            expired.push(seg);
+        }
+    }
+    const onDisk = await segments_listClosedSegments(layout);
+    const last = expired.at(-1);
+    if (last) {
+        await writeAnchor(layout, {
+            v: 1,
+            origin,
+            size: last.endSeq,
+            lastHash: last.lastHash,
+            rightEdge: last.edge.map((h) => h.toString('hex')),
+            time: now.toISOString(),
+        });
+    }
+    // Everything starting below the first kept segment goes: the expired ones and any
+    // leftovers of an earlier interrupted prune.
+    const keepFrom = last
+        ? (closed[expired.length]?.firstSeq ?? Number.POSITIVE_INFINITY)
+        : (closed[0]?.firstSeq ?? Number.POSITIVE_INFINITY);
+    const doomed = onDisk.filter((s) => s.firstSeq < keepFrom);
+    for (const s of doomed)
+        await (0,promises_namespaceObject.unlink)(s.path);
+    if (doomed.length > 0)
+        await syncDir(layout.dir);
+    return last ? { prunedTo: last.endSeq, segments: expired.length } : null;
+}
+
+;// CONCATENATED MODULE: ./src/audit/log-state.ts
+
+
+
+
+
+
+
+async function loadLog(layout, opts, known) {
+    const checkpoint = await readLogCheckpoint(layout);
+    checkCheckpoint(checkpoint, opts);
+    const anchor = await readAnchor(layout);
+    if (anchor && anchor.origin !== opts.origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `anchor is for ${anchor.origin}`);
+    }
+    const scan = await scanLog(layout, { origin: opts.origin, anchor, checkpoint, trusted: known ?? null });
+    if (checkpoint && scan.size < checkpoint.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} of ${checkpoint.size} entries`, scan.size);
+    }
+    if (known && scan.size < known.size) {
+        throw new errors_VerificationError('AUDIT_TRUNCATED', `log has ${scan.size} entries, but ${known.size} were written while this writer had it open`, scan.size);
+    }
+    if (!checkpoint && (scan.size > 0 || scan.active.tornTail)) {
+        // Every log Airlock starts gets a checkpoint before its first entry (writer.ts), so
+        // entries without one were not written here: a file committed in a pull request,
+        // copied in, or planted. Adopting it would sign someone else's history as ours.
+        throw new errors_VerificationError('AUDIT_CHECKPOINT_MISSING', `${opts.log} has ${scan.size} entries but no checkpoint (${layout.checkpointPath}): it was not written by Airlock here; refusing to extend it (move it away, or restore its checkpoint)`, 0);
+    }
+    const recovered = [];
+    if (scan.active.tornTail) {
+        // A crash mid-append: the last line is incomplete and was never acknowledged to
+        // anyone. Cut it off, and record what was cut so nothing disappears silently.
+        await truncateFile(layout.logPath, scan.active.completeBytes);
+        recovered.push({
+            reason: 'torn-tail',
+            droppedBytes: scan.active.tornTail.length,
+            droppedSha256: (0,external_node_crypto_namespaceObject.createHash)('sha256').update(scan.active.tornTail).digest('hex'),
+        });
+    }
+    return {
+        scan,
+        checkpoint,
+        tip: {
+            size: scan.size,
+            lastHash: scan.lastHash,
+            tree: scan.tree,
+            activeBytes: scan.active.completeBytes,
+        },
+        recovered,
+    };
+}
+/** The checkpoint is this log's, and it may be extended by this writer (with or without a key). */
+function checkCheckpoint(checkpoint, opts) {
+    if (!checkpoint)
+        return;
+    if (checkpoint.origin !== opts.origin) {
+        throw new errors_VerificationError('AUDIT_ORIGIN_MISMATCH', `log is for ${checkpoint.origin}, not ${opts.origin}`);
+    }
+    if (opts.publicKey && checkpoint.signed)
+        verifyCheckpointSignature(checkpoint, opts.publicKey);
+    if (!opts.publicKey && checkpoint.signed) {
+        // Extending a signed log without the key would replace its signed checkpoint
+        // with an unsigned one: the earlier signature would silently stop covering it.
+        throw new errors_UserError('AUDIT_KEY_REQUIRED', `the audit log ${opts.log} has a signed checkpoint: give its signing key to extend it, or use another log`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/sessions.ts
+
+
+
+
+
+
+const PREFIX = '.writer-';
+async function createMarker(layout) {
+    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+    await createOwnerFile(path);
+    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
+}
+/**
+ * Counts the other writers that have the log open, and deletes the markers of dead
+ * ones (pid gone on this host), counting them as `dead`. A marker from another host
+ * (a shared filesystem) cannot be judged by pid: it counts as live.
+ */
+async function sweepMarkers(layout, mine) {
+    const prefix = `${layout.base}${PREFIX}`;
+    let live = 0;
+    let dead = 0;
+    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
+        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
+        if (!name.startsWith(prefix) || path === mine.path)
+            continue;
+        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
+        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
+            live++;
+        }
+        else {
+            dead++;
+            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
+        }
+    }
+    return { live, dead };
+}
+
+;// CONCATENATED MODULE: ./src/audit/writer.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Opens a log for appending. Under the lock (held only for this and for each append,
+ * never for a whole run, so parallel gates share one log): verifies what is there (a
+ * writer refuses to extend a log that does not verify, or one with entries and no
+ * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
+ * records what it recovered as the first entries, and gives a new log its checkpoint
+ * before anything else is written.
+ */
+async function writer_openAuditLog(opts) {
+    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
+    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
+    const layout = segments_layoutOf(opts.log);
+    const now = opts.now ?? (() => new Date());
+    const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
+    await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
+    const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
+    let marker;
+    let fh;
+    try {
+        const recovered = [];
+        if (await recoverInterruptedRotation(layout))
+            recovered.push({ reason: 'interrupted-rotation' });
+        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
+        const { scan, checkpoint } = loaded;
+        marker = await createMarker(layout);
+        const others = await sweepMarkers(layout, marker);
+        if (checkpoint && !checkpoint.signed && publicKey) {
+            // From here on the key signs entries it never saw signed: say so in the record.
+            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
+        }
+        const signedSize = checkpoint?.size ?? 0;
+        // Entries past the checkpoint are a crashed run's only when no writer is still at
+        // work on the log (or a dead one left its marker): a live one signs them when it closes.
+        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
+            recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
+        }
+        recovered.push(...loaded.recovered);
+        const closed = [...scan.closed];
+        let tip = loaded.tip;
+        if (rotationDue(scan, rotation, now())) {
+            closed.push(await rotate(layout, scan));
+            tip = { ...tip, activeBytes: 0 };
+        }
+        const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
+        if (pruned)
+            recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
+        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
+        for (const r of recovered)
+            await writer.appendLocked('audit.recovered', r);
+        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
+        // can only mean a file that Airlock did not start (log-state.ts refuses those).
+        if (!checkpoint)
+            await writer.writeCheckpointLocked();
+        return writer;
+    }
+    catch (e) {
+        await fh?.close().catch(() => undefined);
+        await marker?.remove();
+        throw e;
+    }
+    finally {
+        await lock.release();
+    }
+}
+class Writer {
+    layout;
+    opts;
+    privateKey;
+    publicKey;
+    marker;
+    fh;
+    tip;
+    now;
+    origin;
+    firstSeq;
+    appended = [];
+    queue = Promise.resolve();
+    state = 'open';
+    constructor(layout, opts, privateKey, publicKey, marker, fh, tip, now) {
+        this.layout = layout;
+        this.opts = opts;
+        this.privateKey = privateKey;
+        this.publicKey = publicKey;
+        this.marker = marker;
+        this.fh = fh;
+        this.tip = tip;
+        this.now = now;
+        this.origin = opts.origin;
+    }
+    get size() {
+        return this.tip.size;
+    }
+    /** Serialises calls: entries are numbered and linked in call order. */
+    enqueue(job) {
+        const run = this.queue.then(job);
+        this.queue = run.catch(() => undefined);
+        return run;
+    }
+    /** Runs `job` holding the log's lock, after catching up with what other writers appended. */
+    async locked(job) {
+        const lock = await acquireLock(this.layout.lockPath, { timeoutMs: this.opts.lockTimeoutMs });
+        try {
+            await this.catchUp();
+            return await job();
+        }
+        finally {
+            await lock.release();
+        }
+    }
+    /**
+     * Brings `tip` to the log's real end. The common case (others appended) reads only
+     * the new bytes; anything else (rotated, replaced, shrunk, a torn line) re-verifies
+     * the whole log and requires it to still hold everything this writer saw.
+     */
+    async catchUp() {
+        // Synchronous stats for the same reason as the write below: this runs per append.
+        const mine = (0,external_node_fs_namespaceObject.fstatSync)(this.fh.fd);
+        const onDisk = lstatOrNull(this.layout.logPath);
+        const same = onDisk?.isFile() === true && onDisk.ino === mine.ino && onDisk.dev === mine.dev;
+        if (same && onDisk.size === this.tip.activeBytes)
+            return;
+        if (same && onDisk.size > this.tip.activeBytes) {
+            const checkpoint = await readLogCheckpoint(this.layout);
+            checkCheckpoint(checkpoint, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log });
+            const r = await scanAppended(this.layout, this.origin, this.tip, checkpoint);
+            if (!r.tornTail) {
+                this.tip = r.tip;
+                return;
+            }
+        }
+        const known = { origin: this.origin, size: this.tip.size, root: this.tip.tree.root() };
+        await recoverInterruptedRotation(this.layout);
+        const loaded = await loadLog(this.layout, { origin: this.origin, publicKey: this.publicKey, log: this.opts.log }, known);
+        if (!same) {
+            await this.fh.close();
+            this.fh = await openNoFollow(this.layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        }
+        this.tip = loaded.tip;
+        for (const r of loaded.recovered)
+            await this.appendLocked('audit.recovered', r);
+    }
+    append(kind, data, time) {
+        return this.enqueue(async () => {
+            if (this.state !== 'open')
+                throw new Error(`audit log writer is ${this.state}`);
+            return this.locked(() => this.appendLocked(kind, data, time));
+        });
+    }
+    /** One entry at the tip; the caller holds the lock and has caught up. */
+    async appendLocked(kind, data, time) {
+        const entry = {
+            v: 1,
+            seq: this.tip.size,
+            prev: this.tip.lastHash,
+            time: time ?? this.now().toISOString(),
+            kind,
+            data,
+        };
+        const line = encodeEntry(entry);
+        // Prove the verifier will accept it (depth caps, canonical form) before it is on disk.
+        checkEntryLine(line.subarray(0, line.length - 1), entry.seq);
+        try {
+            // One write of the whole line on an O_APPEND fd; a crash can only tear the tail.
+            // Synchronous on purpose: a few hundred bytes into the page cache take
+            // microseconds, while an async write costs a thread-pool round trip per entry
+            // (about 10x the append throughput; the fsync below stays async).
+            let off = 0;
+            while (off < line.length)
+                off += (0,external_node_fs_namespaceObject.writeSync)(this.fh.fd, line, off);
+            if (this.opts.syncEachAppend ?? true)
+                await this.fh.datasync();
+        }
+        catch (e) {
+            this.state = 'failed';
+            throw e;
+        }
+        const result = { seq: entry.seq, hash: (0,external_node_crypto_namespaceObject.hash)('sha256', line, 'hex') };
+        const tree = this.tip.tree;
+        tree.push(line.subarray(0, line.length - 1));
+        this.tip = {
+            size: entry.seq + 1,
+            lastHash: result.hash,
+            tree,
+            activeBytes: this.tip.activeBytes + line.length,
+        };
+        this.firstSeq ??= entry.seq;
+        this.appended.push(result);
+        return result;
+    }
+    /** Signs (with a key) and atomically writes the checkpoint over the tip; the caller holds the lock. */
+    async writeCheckpointLocked() {
+        await this.fh.sync();
+        const root = this.tip.tree.root();
+        const body = { origin: this.origin, size: this.tip.size, root };
+        const checkpoint = this.privateKey && this.publicKey
+            ? signCheckpoint(body, this.privateKey, this.publicKey)
+            : unsignedCheckpoint(body);
+        await writeFileAtomic(this.layout.checkpointPath, checkpoint);
+        return { checkpoint, root };
+    }
+    close() {
+        return this.enqueue(async () => {
+            if (this.state !== 'open')
+                throw new Error(`audit log writer is ${this.state}`);
+            this.state = 'closed';
+            try {
+                const { checkpoint, root } = await this.locked(async () => {
+                    // A checkpoint another writer signed meanwhile is never replaced by an unsigned
+                    // one (AUDIT_KEY_REQUIRED), nor one for another origin.
+                    checkCheckpoint(await readLogCheckpoint(this.layout), {
+                        origin: this.origin,
+                        publicKey: this.publicKey,
+                        log: this.opts.log,
+                    });
+                    const written = await this.writeCheckpointLocked();
+                    await this.marker.remove();
+                    return written;
+                });
+                return {
+                    checkpoint,
+                    signed: this.privateKey !== undefined,
+                    size: this.tip.size,
+                    root: root.toString('base64'),
+                    firstSeq: this.firstSeq ?? this.tip.size,
+                    appended: [...this.appended],
+                };
+            }
+            finally {
+                await this.fh.close().catch(() => undefined);
+                await this.marker.remove();
+            }
+        });
+    }
+    abort() {
+        return this.enqueue(async () => {
+            if (this.state === 'closed')
+                return;
+            this.state = 'closed';
+            await this.fh.close().catch(() => undefined);
+            await this.marker.remove();
+        });
+    }
+}
+/** The log file's lstat, or null when it is gone (then the log is re-verified). */
+function lstatOrNull(path) {
+    try {
+        return (0,external_node_fs_namespaceObject.lstatSync)(path);
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/publish.ts
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_COMMITTER = { name: 'airlock[bot]', email: 'airlock[bot]@users.noreply.github.com' };
+const publish_GIT_TIMEOUT_MS = 120_000;
+/**
+ * This run's entries from a local log (closed segments, then the active file): those the
+ * writer reported appending (`CloseResult.appended`), each checked against the hash it
+ * had when written. Other runs may have appended to the same log in between; and a line
+ * changed since it was written is refused (AUDIT_INCONSISTENT), never published.
+ */
+async function readRunEntries(log, appended) {
+    const layout = layoutOf(log);
+    const want = new Map(appended.map((a) => [a.seq, a.hash]));
+    const fromSeq = Math.min(...want.keys());
+    const out = [];
+    let seq = 0;
+    const onLine = (line, withNewline) => {
+        const e = parseEntryLine(line, seq);
+        seq = e.seq + 1;
+        const expected = want.get(e.seq);
+        if (expected === undefined)
+            return;
+        if (hash('sha256', withNewline, 'hex') !== expected) {
+            throw new VerificationError('AUDIT_INCONSISTENT', `entry ${e.seq} of ${log} changed after this run wrote it`, e.seq);
+        }
+        want.delete(e.seq);
+        out.push({ time: e.time, kind: e.kind, data: e.data });
+    };
+    const segments = await listClosedSegments(layout);
+    for (const [i, s] of segments.entries()) {
+        if ((segments[i + 1]?.firstSeq ?? Number.POSITIVE_INFINITY) <= fromSeq)
+            continue;
+        seq = s.firstSeq;
+        await readLines(s.path, onLine, { gzip: true, firstSeq: s.firstSeq });
+    }
+    await readLines(log, onLine, { firstSeq: seq }).catch((e) => {
+        if (e.code !== 'ENOENT')
+            throw e;
+    });
+    if (want.size > 0) {
+        const missing = Math.min(...want.keys());
+        throw new VerificationError('AUDIT_TRUNCATED', `entry ${missing} of ${log} is gone`, missing);
+    }
+    return out;
+}
+/** A path inside the branch folder: relative, no `..`, so extraFiles cannot write elsewhere. */
+function safeRelative(path) {
+    const n = normalize(path);
+    if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`) || n === '.' || n.includes('\0')) {
+        throw new UserError('INPUT_INVALID', `publish file path must stay inside the audit folder: ${path}`);
+    }
+    return n;
+}
+function checkRemote(remote, branch) {
+    if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
+        throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
+    }
+}
+/** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
+async function checkoutBranch(work, remote, branch, env) {
+    const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
+    await git(['init', '-q', `--initial-branch=${branch}`]);
+    await git(['remote', 'add', 'origin', '--', remote]);
+    const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
+    if (heads.stdout.trim() === '')
+        return false;
+    await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
+    await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
+    return true;
+}
+/**
+ * The checkpoint on the audit branch (`<dir>/log.jsonl.checkpoint`, or the older
+ * `<dir>/checkpoint`), as its text; null when the branch or the file does not exist.
+ * This is the checkpoint a run can trust for a log it did not write itself: the
+ * branch is written only by publishing runs, never by a pull request's files.
+ */
+async function fetchBranchCheckpoint(opts) {
+    const branch = opts.branch ?? 'airlock-audit';
+    const folder = safeRelative(opts.dir ?? 'audit');
+    checkRemote(opts.remote, branch);
+    const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
+    try {
+        if (!(await checkoutBranch(work, opts.remote, branch, opts.gitEnv ?? {})))
+            return null;
+        const layout = layoutOf(join(work, folder, 'log.jsonl'));
+        for (const path of [layout.checkpointPath, layout.legacyCheckpointPath]) {
+            const text = await readFile(path, 'utf8').catch(() => null);
+            if (text !== null)
+                return text;
+        }
+        return null;
+    }
+    finally {
+        await rm(work, { recursive: true, force: true });
+    }
+}
+async function publishAuditLog(opts) {
+    const branch = opts.branch ?? 'airlock-audit';
+    const folder = safeRelative(opts.dir ?? 'audit');
+    checkRemote(opts.remote, branch);
+    const extra = (opts.extraFiles ?? []).map((f) => ({ ...f, path: safeRelative(f.path) }));
+    const who = opts.committer ?? DEFAULT_COMMITTER;
+    // On top of the hardened git environment (src/exec/git.ts: no system or global
+    // config, no hooks, no prompts): who commits, and the caller's auth header.
+    const env = {
+        GIT_AUTHOR_NAME: who.name,
+        GIT_AUTHOR_EMAIL: who.email,
+        GIT_COMMITTER_NAME: who.name,
+        GIT_COMMITTER_EMAIL: who.email,
+        ...opts.gitEnv,
+    };
+    const maxAttempts = opts.maxAttempts ?? 6;
+    let lastFailure = '';
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const work = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
+        const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
+        try {
+            await checkoutBranch(work, opts.remote, branch, env);
+            const log = join(work, folder, 'log.jsonl');
+            const writer = await openAuditLog({
+                log,
+                origin: opts.origin,
+                signingKey: opts.signingKey,
+                signingKeyPem: opts.signingKeyPem,
+                rotation: opts.rotation,
+            });
+            const firstSeq = writer.size;
+            try {
+                for (const e of opts.entries)
+                    await writer.append(e.kind, e.data, e.time);
+            }
+            catch (e) {
+                await writer.abort();
+                throw e;
+            }
+            const closed = await writer.close();
+            // The branch folder holds this one log: its checkpoint from before checkpoints were
+            // named after their log (read above as the legacy name) is now stale.
+            await rm(layoutOf(log).legacyCheckpointPath, { force: true });
+            for (const f of extra) {
+                const target = join(work, folder, f.path);
+                await mkdir(dirname(target), { recursive: true });
+                await writeFile(target, f.content);
+            }
+            await git(['add', '-A', '--', folder]);
+            const message = opts.message ?? `audit: ${opts.entries.length} entries, checkpoint size ${closed.size}`;
+            await git(['commit', '-q', '--no-verify', '-m', message]);
+            const push = await runGit(work, ['push', '-q', 'origin', `HEAD:refs/heads/${branch}`], {
+                env,
+                timeoutMs: publish_GIT_TIMEOUT_MS,
+            });
+            if (push.exitCode === 0) {
+                const head = await git(['rev-parse', 'HEAD']);
+                return { ...closed, commit: head.stdout.trim(), firstSeq, attempts: attempt };
+            }
+            // Rejected (someone pushed first) or a transient failure: start over from the new head.
+            lastFailure = push.stderr.trim().split('\n').at(-1) ?? `exit ${push.exitCode}`;
+        }
+        catch (e) {
+            if (e instanceof VerificationError || e instanceof UserError)
+                throw e;
+            if (!(e instanceof AirlockError))
+                throw e;
+            lastFailure = e.message;
+        }
+        finally {
+            await rm(work, { recursive: true, force: true });
+        }
+        // 100 ms, 200 ms, 400 ms ... plus up to 100% jitter, so racing writers spread out.
+        const base = 100 * 2 ** (attempt - 1);
+        if (attempt < maxAttempts)
+            await sleep(base + Math.floor(Math.random() * base));
+    }
+    throw new AirlockError('AUDIT_PUBLISH_FAILED', `could not push to ${branch} after ${maxAttempts} attempts: ${lastFailure}`);
+}
+
+;// CONCATENATED MODULE: ./src/audit/trust.ts
+
+
+
+
+
+
+
+
+/**
+ * Whether a run may extend the audit log it finds at its path (issue 21 item 10).
+ *
+ * A file that is part of the checked-out commit came with the code being gated: on a
+ * pull request, its author wrote it. A committed log (with a checkpoint anyone can
+ * compute, when unsigned) must never be adopted, extended and signed as our history.
+ * Such a log is extended only when it is exactly the history the audit branch vouches
+ * for: it verifies against the branch's checkpoint (fetched from git, which only
+ * publishing runs write) and holds nothing beyond it. Anything else: AUDIT_LOG_UNTRUSTED.
+ *
+ * Files no commit brought (an earlier step of the same job wrote them) are left to the
+ * writer's own checks (log-state.ts: it verifies, and refuses entries without a checkpoint).
+ */
+async function assertLogAdoptable(opts) {
+    const tracked = await trackedLogFiles(opts.log);
+    if (tracked.length === 0)
+        return;
+    const what = `the audit log ${opts.log} comes with the checked-out commit (${tracked.slice(0, 3).join(', ')}${tracked.length > 3 ? ', ...' : ''})`;
+    const text = opts.branchCheckpoint ? await opts.branchCheckpoint() : null;
+    if (text === null) {
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`);
+    }
+    const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
+    const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
+    if (v.entries !== trusted.size) {
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
+    }
+}
+/** The log's files (log, checkpoint, segments, anchor, markers) that git tracks in the checkout. */
+async function trackedLogFiles(log) {
+    const layout = layoutOf(log);
+    const dir = await lstat(layout.dir).catch(() => null);
+    if (!dir?.isDirectory())
+        return [];
+    const r = await runGit(layout.dir, ['ls-files', '-z', '--', '.']);
+    if (r.exitCode !== 0) {
+        // Not a git work tree (a plain directory, the CLI's usual case): nothing was committed.
+        // Any other failure (e.g. git refusing a checkout owned by another user) fails closed.
+        if (/not a git repository/i.test(r.stderr))
+            return [];
+        throw new UserError('GIT_FAILED', `cannot tell whether ${log} is committed: ${describeFailure(r)}`);
+    }
+    const base = basename(log);
+    return r.stdout
+        .split('\0')
+        .filter((name) => name !== '' && !name.includes('/'))
+        .filter((name) => name.startsWith(base) || name === basename(layout.legacyCheckpointPath))
+        .map((name) => `${dirname(log)}/${name}`);
+}
+
+;// CONCATENATED MODULE: ./src/audit/index.ts
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/sha256.ts
+
+/** SHA-256 of bytes (or of a string's UTF-8), lowercase hex: how Airlock names file contents everywhere. */
+function sha256Hex(data) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(data).digest('hex');
+}
+
 ;// CONCATENATED MODULE: ./src/scale/shard-manifest.ts
 
 /**
@@ -65889,8 +66006,8 @@ const SHARD_OUTPUT_KIND = 'shard.output';
 const shard_manifest_HEX64 = /^[0-9a-f]{64}$/;
 const FileRef = strictObject({ file: schemas_string(), sha256: schemas_string().regex(shard_manifest_HEX64) });
 const ShardManifest = strictObject({
-    version: schemas_literal(1),
-    kind: schemas_literal(SHARD_KIND),
+    version: literal(1),
+    kind: literal(SHARD_KIND),
     plan: schemas_string().regex(shard_manifest_HEX64),
     shard: schemas_number().int().nonnegative(),
     shards: schemas_number().int().positive(),
@@ -66267,8 +66384,8 @@ function profileFor(policy, level) {
     // loadPolicy checked the reference; a hand-built Policy that breaks it is a bug.
     if (!profile)
         throw new Error(`policy ${policy.name}: execute.${level}.profile "${setting.profile}" is not defined`);
-    // Egress is not a limit: src/egress/policy-egress.ts decides it per level.
-    const { egress: _egress, ...limits } = profile;
+    // Egress and the install phase are not limits: src/egress/policy-egress.ts decides them per level.
+    const { egress: _egress, install: _install, ...limits } = profile;
     return { name: setting.profile, limits };
 }
 const helpers_DAY_MS = 24 * 60 * 60 * 1000;
@@ -68998,7 +69115,52 @@ function engineSpec(spec, engine = current, seccompFile = podmanSeccomp) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/prelude.ts
+/**
+ * Runs the prelude, then `kill -9 -1` as the sandbox uid: ends whatever it left (the
+ * egress bridge, a stray child), never the keeper (another uid) nor the shell itself.
+ * Under gVisor that kill ended the whole sandbox (src/sandbox/exec-config.ts,
+ * `copyOutExec`), so under runsc what the prelude leaves is not killed; the egress
+ * session does not rely on the kill (the proxy it reached refuses everything after).
+ */
+const PRELUDE_LAUNCHER = ['unset PWD', '"$@"', 's=$?', 'kill -9 -1 2>/dev/null', 'exit "$s"'].join('\n');
+function preludeExec(run, spec, prelude) {
+    const cmd = run.sandbox.runtime === 'runc'
+        ? ['/bin/sh', '-c', PRELUDE_LAUNCHER, 'airlock-prelude', ...prelude.command]
+        : [...prelude.command];
+    return { user: spec.user, workdir: spec.workdir, cmd };
+}
+/**
+ * Runs `run.prelude` with `execute` (the same exec the script gets, with the prelude's
+ * own timeout and output caps) and returns its verdict; null when there is none.
+ */
+async function runPrelude(run, spec, execute) {
+    const prelude = run.prelude;
+    if (!prelude)
+        return null;
+    const bounded = {
+        ...run,
+        limits: { ...run.limits, timeoutSeconds: prelude.timeoutSeconds, maxOutputBytes: prelude.maxOutputBytes },
+    };
+    const r = await execute(bounded, preludeExec(run, spec, prelude));
+    const failure = r.sandboxEnded
+        ? 'the sandbox ended during the prelude'
+        : r.failure
+            ? `${r.failure.kind}: ${r.failure.message}`
+            : undefined;
+    return prelude.after({
+        exitCode: r.exec.exitCode,
+        timedOut: r.exec.timedOut,
+        ...(failure ? { failure } : {}),
+        stdout: r.exec.stdout,
+        stderr: r.exec.stderr,
+        stdoutTruncated: r.exec.stdoutTruncated,
+        durationMs: r.exec.durationMs,
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/run-hardened.ts
+
 
 
 
@@ -69213,6 +69375,10 @@ async function startSandbox(run, idleSeconds = 0, engine = defaultEngine()) {
 }
 async function runInContainer(run, spec, engine, cfg, containerId) {
     const result = base(run, spec.name);
+    // A prelude (the egress install phase) that says stop: the script never runs.
+    const stop = await runPrelude(run, spec, (r, c) => execScript(r, spec.name, engine, c, undefined));
+    if (stop)
+        return { ...result, ...stop };
     // Collecting output under runc: the exec's stdout carries the script's stdout, then the archive.
     const framed = usesCopyOutLauncher(run)
         ? new FramedStdout(run.limits.maxOutputBytes, archiveCap(run))
@@ -69943,6 +70109,7 @@ async function notebookScript(rel, content, ws, taken) {
             origins: script.origins,
             findings: script.findings,
             runnable: runnableNotebook(text, script.cells),
+            committed: content,
         },
     };
 }
@@ -71308,7 +71475,7 @@ const SemgrepRule = object({
     metadata: object({
         confidence: schemas_enum(['HIGH', 'MEDIUM', 'LOW']),
         cwe: array(schemas_string().regex(/^CWE-\d+: /)).min(1),
-        category: schemas_literal('security'),
+        category: literal('security'),
     })
         .loose(),
 })
@@ -71600,7 +71767,7 @@ const DEFAULT_FAIL_ON = [
  * apply when the whole object is left out.
  */
 const LEVELS = ['low', 'high', 'blocked'];
-const Level = schemas_enum(LEVELS);
+const schema_Level = schemas_enum(LEVELS);
 const Grade = schemas_enum(['low', 'medium', 'high']);
 // `airlock` is the gate's own findings (scan errors); the rest are the registry's scanners.
 const Tool = schemas_enum(['airlock', ...SCANNER_IDS]);
@@ -71652,12 +71819,70 @@ const ProfileSchema = strictObject({
     maxArtifacts: limitField('maxArtifacts', schemas_number().int().min(0).max(100_000)),
     /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
     egress: lazy(() => EgressSchema).optional(),
+    /** pip install of pinned, hashed requirements through `egress`, then the script with none. docs/egress.md. */
+    install: lazy(() => InstallSchema).optional(),
 })
     .superRefine((profile, ctx) => {
     // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
     const problem = profileMemoryProblem(profile);
     if (problem)
         ctx.addIssue({ code: 'custom', message: problem, input: profile });
+    const index = profile.install ? URL.parse(profile.install.index) : null;
+    if (profile.install && index) {
+        const rules = (profile.egress?.allow ?? []).map((e) => typeof e === 'string' ? ruleFromEntry(e) : ruleFromEntry(e.host, e.methods, e.paths));
+        const port = Number(index.port || 443);
+        // Checked here so a policy whose install could never reach its index fails at load.
+        if (!matchEgress(rules, { host: index.hostname, port }).allowed) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['install', 'index'],
+                message: `expected the index's host ${index.hostname}:${port} on this profile's egress.allow (and the host serving its files, e.g. files.pythonhosted.org for pypi.org)`,
+            });
+        }
+    }
+});
+/** A file named relative to the workspace: no absolute path, no `..`, printable text. */
+const WorkspaceFile = schemas_string()
+    .min(1)
+    .max(500)
+    .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected a workspace-relative file path')
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+    message: 'expected a workspace-relative file path (no leading "/", no ".." segment)',
+});
+/** An https index URL with a host name (never an IP literal) and no credentials. */
+const IndexUrl = schemas_string()
+    .max(500)
+    .superRefine((s, ctx) => {
+    let u = null;
+    try {
+        u = new URL(s);
+    }
+    catch {
+        u = null;
+    }
+    const ok = u !== null &&
+        /^[\x21-\x7e]+$/.test(s) &&
+        u.protocol === 'https:' &&
+        u.username === '' &&
+        u.password === '' &&
+        u.search === '' &&
+        u.hash === '' &&
+        normalizeHost(u.hostname) !== null;
+    if (!ok) {
+        ctx.addIssue({
+            code: 'custom',
+            message: 'expected an https:// index URL with a host name, like "https://pypi.org/simple/"',
+        });
+    }
+});
+/** `profiles.<name>.install`: the optional install phase (docs/egress.md, "Install phase"). */
+const InstallSchema = strictObject({
+    /** Workspace-relative; every line `name==version --hash=sha256:...` (src/egress/requirements-file.ts). */
+    requirements: WorkspaceFile,
+    index: IndexUrl.default('https://pypi.org/simple/'),
+    /** Workspace-relative PEM bundle pip trusts for the index (a private index's CA). */
+    caBundle: WorkspaceFile.optional(),
+    timeoutSeconds: schema_Seconds.max(3600).default(300),
 });
 const EgressHostEntry = schemas_string()
     .max(260)
@@ -71704,7 +71929,7 @@ const LevelRuleSchema = strictObject({
         .superRefine(checkGlob),
     minSeverity: Grade.default('low'),
     minConfidence: Grade.default('low'),
-    level: Level,
+    level: schema_Level,
     /** Why this mapping: shown in reports. */
     why: schemas_string().max(500).optional(),
 });
@@ -71712,9 +71937,9 @@ const LevelsSchema = strictObject({
     /** Ordered: the first matching rule decides a finding's level. */
     rules: array(LevelRuleSchema).max(2000).default([]),
     // Fail closed: a policy that does not know a finding does not trust it.
-    unmatched: Level.default('blocked'),
+    unmatched: schema_Level.default('blocked'),
     // A file a scanner could not parse must not pass as clean.
-    scannerError: Level.default('blocked'),
+    scannerError: schema_Level.default('blocked'),
 });
 const RunLevelSchema = strictObject({
     run: schemas_boolean().default(true),
@@ -71729,8 +71954,13 @@ const ExecuteSchema = strictObject({
     low: RunLevelSchema.prefault({ profile: 'standard' }),
     high: RunLevelSchema.prefault({ profile: 'restricted' }),
     // Blocked never runs: there is no setting that turns the gate off for it.
-    blocked: strictObject({ run: schemas_literal(false, 'blocked scripts never run: expected false') })
+    blocked: strictObject({ run: literal(false, 'blocked scripts never run: expected false') })
         .prefault({ run: false }),
+    /**
+     * Which scripts run when the verdict cache reused a script's scan (docs/cache.md):
+     * `all`, or only `changed` ones. Absent: `changed` on pull requests, `all` otherwise.
+     */
+    scripts: schemas_enum(['all', 'changed']).optional(),
 });
 /**
  * `uid:gid`, both explicit: the engine runs a bare uid with gid 0, root's group. Root
@@ -71806,7 +72036,7 @@ const DataGlob = RelativeGlob.refine((g) => !g.split('/').some((seg) => seg.star
     message: 'expected a glob that adds files: no leading "!" (exclusion) and no "\\" escapes (use [*] for a literal *)',
 });
 const PolicySchema = strictObject({
-    version: schemas_literal(1, 'expected version: 1'),
+    version: literal(1, 'expected version: 1'),
     name: schemas_string().min(1).max(100).optional(),
     /** A shipped name (`default`, `strict`) or a path relative to this file. */
     extends: schemas_string().min(1).max(4096).optional(),
@@ -72203,6 +72433,11 @@ function checkReferences(doc, label) {
         if (!names.includes(setting.profile)) {
             throw read_policy_file_invalid(label, `execute.${level}.profile: expected one of ${names.join('|')} (the profiles defined), got ${JSON.stringify(setting.profile)}`);
         }
+        // An install phase needs egress: a level that would get one without it could never install.
+        const noEgress = level === 'high' ? setting.egress !== true : setting.egress === false;
+        if (doc.profiles[setting.profile]?.install && noEgress) {
+            throw read_policy_file_invalid(label, `execute.${level}.egress: profile ${setting.profile} has an install phase, which needs egress: expected egress: true (or a profile without install)`);
+        }
     }
 }
 /**
@@ -72280,708 +72515,1441 @@ function policySha256(policy) {
 
 
 
+;// CONCATENATED MODULE: ./src/sandbox/pool.ts
+
+/** Calls to run at once over `count` items: `parallelism`, 0 = the CPUs Node may use, at least 1. */
+function poolWidth(parallelism, count) {
+    if (!Number.isInteger(parallelism) || parallelism < 0) {
+        throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
+    }
+    return Math.max(1, Math.min(parallelism === 0 ? external_node_os_default().availableParallelism() : parallelism, count));
+}
+/**
+ * Runs `fn` over `items` with at most `parallelism` calls in flight (0 = the number of
+ * CPUs Node may use), keeping results in input order. A rejection stops new work from
+ * starting and is rethrown once the calls in flight have settled, so no container
+ * started by a sibling is abandoned mid-run.
+ */
+async function runPool(items, parallelism, fn) {
+    const width = poolWidth(parallelism, items.length);
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    async function worker() {
+        while (failure === undefined && next < items.length) {
+            const i = next++;
+            try {
+                results[i] = await fn(items[i], i);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    }
+    await Promise.all(Array.from({ length: width }, () => worker()));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
+;// CONCATENATED MODULE: ./src/sandbox/run-batch.ts
+
+
+
+
+/**
+ * Runs many hardened specs, at most `parallelism` scripts at once, each in a fresh
+ * container of its own, and hides the engine's fixed cost behind the scripts' own time:
+ *
+ * - while item i runs, the container for item i + parallelism is already being created
+ *   (`docker run -d` is the largest part of a container's lifecycle), so a slot that
+ *   frees finds its next container ready; at most `parallelism` wait ahead;
+ * - a finished container is removed in the background, not on the slot's time.
+ *
+ * Resolves once every container it started is gone (or, if the engine refused, still
+ * tracked for the exit hook, as with runHardened). A rejection (of `specOf`,
+ * `onResult`, or an invalid spec) stops new work, removes the containers started ahead
+ * and is rethrown after the runs in flight have settled.
+ */
+async function runBatch(items, opts) {
+    const width = poolWidth(opts.parallelism, items.length);
+    if (items.length === 0)
+        return;
+    const engine = opts.engine ?? defaultEngine();
+    const ahead = new Map();
+    let failure;
+    const stopped = () => failure !== undefined || opts.signal?.aborted === true;
+    // In flight: removing the container is what ends its `docker exec` at once.
+    const running = new Set();
+    const onAbort = () => {
+        for (const name of running)
+            void engine.remove(name);
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const prepare = (i) => {
+        if (i >= items.length || ahead.has(i) || stopped())
+            return;
+        const started = opts
+            .specOf(items[i], i)
+            .then((spec) => startSandbox(spec, opts.idleSeconds, engine));
+        started.catch(() => undefined); // awaited (and its rejection handled) by the slot that takes i
+        ahead.set(i, started);
+    };
+    let next = 0;
+    async function slot() {
+        while (!stopped() && next < items.length) {
+            const i = next++;
+            prepare(i);
+            prepare(i + width);
+            const started = ahead.get(i);
+            ahead.delete(i);
+            try {
+                const sandbox = await started;
+                if (opts.signal?.aborted) {
+                    // Cancelled while its container was being created: the script never starts.
+                    await sandbox.discard();
+                    break;
+                }
+                running.add(sandbox.name);
+                let result;
+                try {
+                    result = await sandbox.run('background');
+                }
+                finally {
+                    running.delete(sandbox.name);
+                }
+                await opts.onResult(items[i], i, result);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    }
+    try {
+        await Promise.all(Array.from({ length: width }, () => slot()));
+    }
+    finally {
+        opts.signal?.removeEventListener('abort', onAbort);
+        // Containers started ahead for items no slot took (after a failure): remove them.
+        for (const started of ahead.values()) {
+            const sandbox = await started.catch(() => null);
+            await sandbox?.discard();
+        }
+        ahead.clear();
+        // One the engine would not remove stays tracked: the exit hook tries again.
+        await awaitRemovals();
+    }
+    if (failure)
+        throw failure.error;
+}
+
+;// CONCATENATED MODULE: ./src/cache/execute-scope.ts
+
+/** Events whose gate checks a proposed change rather than what was merged. */
+const PULL_REQUEST_EVENTS = new Set(['pull_request', 'pull_request_target']);
+/**
+ * Which scripts run when the verdict cache reused their scan: the CLI's `--execute`,
+ * else the policy's `execute.scripts`, else by event: `changed` on a pull request
+ * (the Action's event, or the CLI's `--base/--head`), `all` on a push or anything
+ * else, so what lands on a branch has run in full at least once there.
+ */
+function executeScripts(opts) {
+    if (opts.flag)
+        return opts.flag;
+    if (opts.policy)
+        return opts.policy;
+    return opts.pullRequestRange || PULL_REQUEST_EVENTS.has(opts.event ?? '') ? 'changed' : 'all';
+}
+function parseExecuteScripts(text, where) {
+    if (text === undefined)
+        return undefined;
+    if (text !== 'all' && text !== 'changed') {
+        throw new errors_UserError('INPUT_INVALID', `${where}: expected 'changed' or 'all', got '${text}'`);
+    }
+    return text;
+}
+
+;// CONCATENATED MODULE: ./src/cache/cache-key.ts
+
+
+
+
+
+function cacheKey(parts) {
+    const text = canonicalize({ v: 1, ...parts });
+    if (text === undefined)
+        throw new Error('cache key could not be canonicalized');
+    return sha256Hex(text);
+}
+/**
+ * What the scanners are told besides the policy's settings: the Semgrep rule files'
+ * bytes (the policy names only their directory) and each scanner's command line and
+ * container environment as this Airlock builds them (Bandit's config is its argv:
+ * `--ini /dev/null`, `--ignore-nosec`). A rule edited in place, or an Airlock that
+ * passes other flags, changes the digest and so every key.
+ */
+async function rulesDigest(policy) {
+    const semgrepRules = await treeDigest(policy.scanners.semgrep.rulesDir);
+    const commands = SCANNERS.map((s) => {
+        const settings = policy.scanners[s.name];
+        if (settings.mode === 'off')
+            return { tool: s.name, off: true };
+        const session = s.open(settings);
+        return {
+            tool: s.name,
+            argv: session.argv(['file.py']),
+            env: session.container?.env ?? {},
+            ok: [...session.okExitCodes],
+        };
+    });
+    return sha256Hex(canonicalize({ semgrepRules, commands }) ?? '');
+}
+/** path -> SHA-256 of every file under `dir` (a link: of its target's name), sorted. */
+async function treeDigest(dir) {
+    const out = [];
+    const walk = async (abs, rel) => {
+        for (const name of (await (0,promises_namespaceObject.readdir)(abs)).sort()) {
+            const p = (0,external_node_path_namespaceObject.join)(abs, name);
+            const r = rel ? `${rel}/${name}` : name;
+            const info = await (0,promises_namespaceObject.lstat)(p);
+            if (info.isDirectory())
+                await walk(p, r);
+            else if (info.isSymbolicLink())
+                out.push([r, `link:${await (0,promises_namespaceObject.readlink)(p)}`]);
+            else if (info.isFile())
+                out.push([r, sha256Hex(await (0,promises_namespaceObject.readFile)(p))]);
+        }
+    };
+    await walk(dir, '');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/cache/cache-run.ts
+
+
+/**
+ * One gate run's use of the verdict cache: computes each staged file's key once the
+ * scanner versions are known, hands the scan stage the hits, keeps the fresh results
+ * for the audit log, and says what to record for each file.
+ */
+class VerdictCacheRun {
+    index;
+    parts;
+    keys = new Map();
+    hits = new Map();
+    fresh = new Map();
+    constructor(index, parts) {
+        this.index = index;
+        this.parts = parts;
+    }
+    knownVersions(tools) {
+        const known = this.index.versionsByImage.get(this.parts.imageId);
+        const out = tools.map((tool) => ({ tool, version: known?.get(tool) }));
+        return out.every((x) => x.version !== undefined)
+            ? out
+            : undefined;
+    }
+    lookup(scanners) {
+        // Called again with the probes' versions when the recorded ones did not cover every file.
+        this.keys.clear();
+        this.hits.clear();
+        const reused = new Map();
+        for (const [path, sha256] of this.parts.files) {
+            const key = cacheKey({ ...this.parts, path, sha256, scanners });
+            this.keys.set(path, key);
+            const hit = this.index.byKey.get(key);
+            if (!hit)
+                continue;
+            this.hits.set(path, hit);
+            // Copies: assessment annotates findings, and the index must stay as it was read.
+            reused.set(path, { findings: structuredClone(hit.findings), rules: structuredClone(hit.rules) });
+        }
+        return reused;
+    }
+    /**
+     * Keeps the scanners' raw results of the files that were scanned, before assessment
+     * annotates them; only when every enabled scanner ran (a partial scan is never cached).
+     */
+    capture(findingsByPath, rules, scanners) {
+        if (!scanners.length || scanners.some((s) => s.status !== 'ran'))
+            return;
+        for (const path of this.keys.keys()) {
+            if (this.hits.has(path))
+                continue;
+            const findings = structuredClone(findingsByPath.get(path) ?? []);
+            const fired = new Set(findings.map((f) => `${f.tool}\0${f.ruleId}`));
+            this.fresh.set(path, { findings, rules: rules.filter((r) => fired.has(`${r.tool}\0${r.id}`)) });
+        }
+    }
+    /** The audit record for a staged path; undefined: a plain `scan` entry with no cache field. */
+    auditField(path) {
+        const key = this.keys.get(path);
+        if (!key)
+            return undefined;
+        const hit = this.hits.get(path);
+        if (hit)
+            return { kind: 'scan.reused', cache: { key, reuses: hit.entry } };
+        const result = this.fresh.get(path);
+        const field = result && freshCacheField(key, this.parts.imageId, result);
+        return field ? { kind: 'scan', cache: field } : undefined;
+    }
+    /** The signed entry whose result this file reused, if it did. */
+    reusedEntry(path) {
+        return this.hits.get(path)?.entry;
+    }
+    get reusedCount() {
+        return this.hits.size;
+    }
+    get unusable() {
+        return this.index.unusable;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cache/verdict-cache.ts
+
+
+
+
+
+
+
+/** A scan entry's `scanners` when every one of them ran and printed its version. */
+const ScannerVersions = array(object({
+    tool: schemas_string().min(1).max(64),
+    status: literal('ran'),
+    version: schemas_string().min(1).max(100),
+}))
+    .min(1)
+    .max(64);
+/**
+ * The verdict cache is an index over the audit log itself, built on every run from a
+ * full verification of the log (the same checks as `airlock audit verify`), never a
+ * file trusted on its own. Only entries covered by a checkpoint that carries a valid
+ * signature by this run's signing key count:
+ * - entries after the checkpoint (an unsigned tail) can be appended by anyone who can
+ *   write the file, chain links included: a forged "this script had no findings" there
+ *   must not be reused;
+ * - an unsigned checkpoint can be recomputed by anyone, so without a key nothing is reused.
+ * Anything that does not verify leaves the index empty: every file is scanned cold.
+ */
+async function loadVerdictCache(opts) {
+    const byKey = new Map();
+    const versionsByImage = new Map();
+    if (!opts.signingKey)
+        return { byKey, versionsByImage, unusable: 'no signing key: an unsigned log is not trusted for reuse' };
+    const layout = segments_layoutOf(opts.log);
+    try {
+        const checkpoint = await readLogCheckpoint(layout);
+        if (!checkpoint)
+            return { byKey, versionsByImage, unusable: 'no audit log yet' };
+        if (checkpoint.origin !== opts.origin)
+            throw new Error(`the log is for ${checkpoint.origin}`);
+        verifyCheckpointSignature(checkpoint, publicKeyOf(opts.signingKey));
+        const found = [];
+        const versions = [];
+        await scanLog(layout, {
+            origin: opts.origin,
+            anchor: await readAnchor(layout),
+            checkpoint,
+            onEntry: (head, line, hash) => {
+                // Only signed, fresh scan results; a scan.reused entry adds nothing new.
+                if (head.kind !== 'scan' || head.seq >= checkpoint.size)
+                    return;
+                const data = JSON.parse(line.toString('utf8'))
+                    .data;
+                if (data?.cache === undefined)
+                    return;
+                const parsed = FreshCacheField.safeParse(data.cache);
+                if (!parsed.success)
+                    return;
+                const { key, findings, rules, imageId } = parsed.data;
+                found.push([key, { entry: { seq: head.seq, hash }, findings, rules }]);
+                const ran = ScannerVersions.safeParse(data.scanners);
+                if (imageId && ran.success)
+                    versions.push([imageId, new Map(ran.data.map((x) => [x.tool, x.version]))]);
+            },
+        });
+        // Only now, the whole log having verified, is anything in it used.
+        for (const [key, hit] of found)
+            byKey.set(key, hit);
+        for (const [image, v] of versions)
+            versionsByImage.set(image, v);
+        return { byKey, versionsByImage };
+    }
+    catch (e) {
+        byKey.clear();
+        return {
+            byKey,
+            versionsByImage: new Map(),
+            unusable: `the audit log did not verify for reuse (${e.message})`,
+        };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cache/gate-cache.ts
+
+
+
+
+/**
+ * The gate's verdict cache for one run, or undefined without an audit log (the cache
+ * is the log: docs/cache.md). `files`: staged path -> SHA-256 of the staged bytes of
+ * every file the scanners are given.
+ */
+async function openGateCache(opts) {
+    if (!opts.audit)
+        return undefined;
+    const index = await loadVerdictCache(opts.audit);
+    if (index.unusable)
+        opts.progress(`verdict cache: nothing reused: ${index.unusable}`);
+    else
+        opts.progress(`verdict cache: ${index.byKey.size} signed scan result(s) in the audit log`);
+    return new VerdictCacheRun(index, {
+        policySha256: policySha256(opts.policy),
+        imageId: opts.imageId,
+        rulesSha256: await rulesDigest(opts.policy),
+        files: opts.files,
+    });
+}
+/**
+ * With `execute.scripts: changed`, a script whose scan was reused is not run again
+ * (decision `skipped`, `unchanged: true`), unless a Python source staged beside the
+ * scripts changed: `import` would run it, so every script runs then. Nor when the
+ * policy mounts `data:` inputs: the key covers what is scanned, not the data a script
+ * reads, so a script whose inputs changed would otherwise keep an answer about other
+ * data. Blocked scripts are left to the execute stage (decision `blocked`). Returns the
+ * scripts to execute.
+ */
+function holdUnchanged(scripts, modules, scope, hasDataInputs = false) {
+    if (scope === 'all' || hasDataInputs || modules.some((m) => !m.reusedScan))
+        return scripts;
+    return scripts.filter((s) => {
+        if (!s.reusedScan || s.level === 'blocked')
+            return true;
+        s.decision = 'skipped';
+        s.unchanged = true;
+        return false;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/config.ts
+/**
+ * Where telemetry goes, read once from the environment (the Action's or the CLI's).
+ * Nothing configured = nothing sent: no exporter is even constructed, so a gate on
+ * an air-gapped runner makes no network connection for telemetry.
+ *
+ * - OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT
+ *   (base URL, `/v1/metrics` appended), as the OpenTelemetry spec defines them.
+ * - AIRLOCK_PUSHGATEWAY_URL: base URL of a Prometheus Pushgateway, for shops without
+ *   a collector. CI jobs live for minutes; a scrape would miss them, a push does not.
+ * - AIRLOCK_METRICS_INSTANCE: the `instance` label; default GITHUB_REPOSITORY. The
+ *   alert rules add up the runs of one instance, so it names the repository (or
+ *   whatever should alert as one), never one CI run: each run is told apart by its
+ *   own `run_id` label (see metrics.ts).
+ * - AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES: after its push, a gate run deletes its
+ *   instance's groups whose runs reported longer ago than this (default 120,
+ *   60..10080). The Pushgateway never forgets a group by itself; the floor keeps every
+ *   group alive for the longest window in ops/alerts.yml (1 h).
+ * - AIRLOCK_TELEMETRY_TIMEOUT_MS: bound on each export (default 5000, 100..30000).
+ * - OTEL_SDK_DISABLED=true turns every export off (the spec's kill switch).
+ *
+ * A malformed value is never fatal: telemetry must not fail a gate. It yields a
+ * warning and that target stays off.
+ */
+const DEFAULT_TIMEOUT_MS = 5000;
+const MIN_TIMEOUT_MS = 100;
+const MAX_TIMEOUT_MS = 30_000;
+const DEFAULT_RETENTION_MINUTES = 120;
+/** The longest rule window in ops/alerts.yml (SandboxImageSmokeFailed, 1 h). */
+const MIN_RETENTION_MINUTES = 60;
+const MAX_RETENTION_MINUTES = 7 * 24 * 60;
+function nonEmpty(v) {
+    const t = v?.trim();
+    return t ? t : undefined;
+}
+/** Parses an http(s) URL; other schemes (file:, data:, javascript:) are refused. */
+function parseHttpUrl(raw) {
+    let url;
+    try {
+        url = new URL(raw);
+    }
+    catch {
+        return 'not a URL';
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return `scheme ${url.protocol} is not http(s)`;
+    return url;
+}
+/** A URL for logs: never the userinfo (a Pushgateway password) or the query (tokens). */
+function redactUrl(url) {
+    return `${url.protocol}//${url.host}${url.pathname}`;
+}
+function readTelemetryConfig(env, overrides = {}) {
+    const warnings = [];
+    const disabled = nonEmpty(env.OTEL_SDK_DISABLED)?.toLowerCase() === 'true';
+    let otlpUrl;
+    const metricsEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+    const baseEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+    const otlpRaw = metricsEndpoint ?? (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/metrics` : undefined);
+    if (otlpRaw && !disabled) {
+        const parsed = parseHttpUrl(otlpRaw);
+        if (typeof parsed === 'string')
+            warnings.push({ target: 'otlp', message: `OTLP endpoint ignored: ${parsed}` });
+        else
+            otlpUrl = parsed;
+    }
+    let pushgatewayUrl;
+    const pushRaw = nonEmpty(env.AIRLOCK_PUSHGATEWAY_URL);
+    if (pushRaw && !disabled) {
+        const parsed = parseHttpUrl(pushRaw);
+        if (typeof parsed === 'string')
+            warnings.push({ target: 'pushgateway', message: `AIRLOCK_PUSHGATEWAY_URL ignored: ${parsed}` });
+        else
+            pushgatewayUrl = parsed;
+    }
+    let timeoutMs = DEFAULT_TIMEOUT_MS;
+    const timeoutRaw = nonEmpty(env.AIRLOCK_TELEMETRY_TIMEOUT_MS);
+    if (timeoutRaw) {
+        const n = Number(timeoutRaw);
+        if (Number.isInteger(n) && n >= MIN_TIMEOUT_MS && n <= MAX_TIMEOUT_MS)
+            timeoutMs = n;
+        else
+            warnings.push({
+                target: 'config',
+                message: `AIRLOCK_TELEMETRY_TIMEOUT_MS must be an integer in ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}; using ${DEFAULT_TIMEOUT_MS}`,
+            });
+    }
+    let retentionMinutes = DEFAULT_RETENTION_MINUTES;
+    const retentionRaw = nonEmpty(env.AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES);
+    if (retentionRaw) {
+        const n = Number(retentionRaw);
+        if (Number.isInteger(n) && n >= MIN_RETENTION_MINUTES && n <= MAX_RETENTION_MINUTES)
+            retentionMinutes = n;
+        else
+            warnings.push({
+                target: 'config',
+                message: `AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES must be an integer in ${MIN_RETENTION_MINUTES}..${MAX_RETENTION_MINUTES}; using ${DEFAULT_RETENTION_MINUTES}`,
+            });
+    }
+    const instance = nonEmpty(overrides.instance) ??
+        nonEmpty(env.AIRLOCK_METRICS_INSTANCE) ??
+        nonEmpty(env.GITHUB_REPOSITORY) ??
+        'local';
+    return {
+        otlpUrl,
+        pushgatewayUrl,
+        job: nonEmpty(overrides.job) ?? 'airlock',
+        instance,
+        timeoutMs,
+        retentionSeconds: retentionMinutes * 60,
+        warnings,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/events.ts
+/** Why Airlock raised an alert; each is a label value of `sandbox_alerts_total{reason}`. */
+const ALERT_REASONS = [
+    'failure_streak',
+    'smoke_failed',
+    'scanner_unavailable',
+    'image_missing',
+    'sandbox_error',
+];
+function sandboxEventLine(e, runId, now = new Date()) {
+    return JSON.stringify({
+        event: 'telemetry.sandbox',
+        time: now.toISOString(),
+        run_id: runId,
+        script_path: e.scriptPath,
+        script_sha256: e.sha256,
+        status: e.status,
+        duration_ms: Math.round(e.durationMs),
+        exit_code: e.exitCode,
+        failure_streak: e.failureStreak,
+    });
+}
+function alertEventLine(a, runId, now = new Date()) {
+    return JSON.stringify({
+        event: 'telemetry.alert',
+        time: now.toISOString(),
+        run_id: runId,
+        reason: a.reason,
+        ...(a.scriptPath === undefined ? {} : { script_path: a.scriptPath }),
+        ...(a.detail === undefined ? {} : { detail: a.detail }),
+    });
+}
+/** A problem with telemetry itself (an export that failed): logged, never thrown. */
+function warningEventLine(target, message, now = new Date()) {
+    return JSON.stringify({ event: 'telemetry.warning', time: now.toISOString(), target, message });
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/statuses.ts
+const RUN_STATUSES = [
+    'success',
+    'failure',
+    'timeout',
+    'oom',
+    'error',
+    'cancelled',
+];
+/**
+ * Whether a run counts as failed for the failure streak and SandboxFailureBurst:
+ * every status but `success` and `cancelled`. A timeout or an OOM kill is a run that
+ * did not do its job; a cancelled run was stopped by a person or the CI system and
+ * says nothing about the script or the sandbox. ops/alerts.yml spells the same rule
+ * as `status!~"success|cancelled"`.
+ */
+function isFailure(status) {
+    return status !== 'success' && status !== 'cancelled';
+}
+function isRunStatus(value) {
+    return typeof value === 'string' && RUN_STATUSES.includes(value);
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/history.ts
+
+/** Audit entry kind of one sandboxed execution; `data.status` is an execution status. */
+const EXECUTION_KIND = 'execution';
+function emptyBaseline() {
+    return { failureStreak: 0 };
+}
+function statusOf(entry) {
+    if (entry.kind !== EXECUTION_KIND || typeof entry.data !== 'object' || entry.data === null)
+        return undefined;
+    const data = entry.data;
+    // Accept both a flat entry and one that nests the report's ExecutionResult.
+    const source = typeof data.execution === 'object' && data.execution !== null
+        ? data.execution
+        : data;
+    return isRunStatus(source.status) ? source.status : undefined;
+}
+/** The streak after one more run: a success resets it, a cancelled run leaves it as it was. */
+function nextStreak(streak, status) {
+    if (status === 'success')
+        return 0;
+    return isFailure(status) ? streak + 1 : streak;
+}
+/**
+ * Consecutive failed executions at the end of `entries` (oldest first). Entries of
+ * other kinds (scans, decisions, checkpoints) neither count nor break the streak;
+ * one successful execution resets it to 0; a cancelled one neither counts nor resets.
+ */
+function failureStreakFromEntries(entries) {
+    let streak = 0;
+    for (const entry of entries) {
+        const status = statusOf(entry);
+        if (status)
+            streak = nextStreak(streak, status);
+    }
+    return streak;
+}
+function summariseHistory(entries) {
+    return { failureStreak: failureStreakFromEntries(entries) };
+}
+
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/resources/build/src/index.js
+var src = __nccwpck_require__(75647);
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/sdk-metrics/build/src/index.js
+var build_src = __nccwpck_require__(89174);
+;// CONCATENATED MODULE: ./src/telemetry/metrics.ts
+
+
+
+
+/**
+ * Airlock's metrics (DESIGN.md, "Telemetry names"), kept by the OpenTelemetry SDK
+ * and read out once, at the end of a gate run, by `collect()`. The same collected
+ * data goes to OTLP and to the Pushgateway so the two can never disagree.
+ *
+ * Each gate run reports ONLY ITS OWN counts, labelled with its `run_id`, plus the
+ * time it reported them (`sandbox_report_timestamp_seconds`). On the Pushgateway a
+ * run is its own group {job, instance, run_id}, so concurrent and successive CI runs
+ * never overwrite each other; the alert rules (ops/alerts.yml) add up the runs whose
+ * report time lies inside their window. Why not cumulative counters and increase():
+ * a fresh runner has no history to continue from, and a counter series that first
+ * appears at 3 is an increase of 0 to Prometheus, so failures spread over several CI
+ * runs could never add up to an alert.
+ */
+const METRIC_RUNS = 'sandbox_runs_total';
+const METRIC_DURATION = 'sandbox_duration_ms';
+const METRIC_ALERTS = 'sandbox_alerts_total';
+/** Unix seconds at which this run reported its counts: what the rules' windows compare with. */
+const METRIC_REPORT_TIME = 'sandbox_report_timestamp_seconds';
+/** The label that tells one gate run's series from another's (and the Pushgateway grouping key). */
+const metrics_RUN_ID_LABEL = 'run_id';
+/**
+ * Bucket bounds in ms. A hardened `docker run` of a tiny image takes ~0.4 s (ENVIRONMENT.md),
+ * policies' timeouts run from seconds to 10 minutes; the OTel default (0..10 s) would
+ * put every slow run in +Inf.
+ */
+const DURATION_BUCKETS_MS = [
+    250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+];
+/** A reader that never exports on its own: we collect once, when the gate is done. */
+class OnDemandReader extends build_src/* MetricReader */.sI {
+    onShutdown() {
+        return Promise.resolve();
+    }
+    onForceFlush() {
+        return Promise.resolve();
+    }
+}
+class SandboxMetrics {
+    provider;
+    reader = new OnDemandReader();
+    runs;
+    duration;
+    alerts;
+    runLabel;
+    constructor(opts) {
+        this.provider = new build_src/* MeterProvider */.rc({
+            resource: (0,src.resourceFromAttributes)({ 'service.name': opts.job, 'service.instance.id': opts.instance }),
+            readers: [this.reader],
+        });
+        this.runLabel = { [metrics_RUN_ID_LABEL]: opts.runId };
+        const now = opts.now ?? (() => new Date());
+        const meter = this.provider.getMeter('airlock');
+        this.runs = meter.createCounter(METRIC_RUNS, { description: 'Sandboxed script runs by outcome.' });
+        this.duration = meter.createHistogram(METRIC_DURATION, {
+            description: 'Wall-clock duration of sandboxed script runs, in milliseconds.',
+            unit: 'ms',
+            advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
+        });
+        this.alerts = meter.createCounter(METRIC_ALERTS, { description: 'Alerts Airlock raised, by reason.' });
+        // Read when collected, i.e. when the run reports: the alert windows start from it.
+        meter
+            .createObservableGauge(METRIC_REPORT_TIME, {
+            description: 'When this Airlock run reported its counts, in Unix seconds.',
+        })
+            .addCallback((r) => r.observe(now().getTime() / 1000, this.runLabel));
+        // Every status and reason gets a series, at 0 if need be, so a dashboard or a
+        // query sees "0 failures in this run" rather than no data.
+        for (const status of RUN_STATUSES)
+            this.runs.add(0, { ...this.runLabel, status });
+        for (const reason of ALERT_REASONS)
+            this.alerts.add(0, { ...this.runLabel, reason });
+    }
+    recordRun(status, durationMs) {
+        this.runs.add(1, { ...this.runLabel, status });
+        if (Number.isFinite(durationMs) && durationMs >= 0)
+            this.duration.record(durationMs, this.runLabel);
+    }
+    recordAlert(reason) {
+        this.alerts.add(1, { ...this.runLabel, reason });
+    }
+    async collect() {
+        return this.reader.collect();
+    }
+    async shutdown() {
+        await this.provider.shutdown().catch(() => undefined);
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/@opentelemetry/exporter-metrics-otlp-http/build/src/index.js
+var exporter_metrics_otlp_http_build_src = __nccwpck_require__(78816);
+;// CONCATENATED MODULE: ./src/telemetry/otlp.ts
+
+/** ExportResultCode.SUCCESS in @opentelemetry/core (a transitive dependency we do not import). */
+const EXPORT_SUCCESS = 0;
+/**
+ * Sends collected metrics once over OTLP/HTTP (JSON encoding, what this exporter
+ * package speaks; the collector's otlp receiver accepts it on :4318). The exporter is built here,
+ * only when an endpoint is configured, so an unconfigured gate never opens a socket.
+ * Bounded twice: the exporter's own timeoutMillis, and a race against a timer in case
+ * its retry logic outlives that.
+ */
+async function exportOtlp(url, metrics, timeoutMs) {
+    // Headers (e.g. an API key) come from OTEL_EXPORTER_OTLP_HEADERS, read by the exporter itself.
+    const exporter = new exporter_metrics_otlp_http_build_src/* OTLPMetricExporter */.r4({ url: url.href, timeoutMillis: timeoutMs });
+    let timer;
+    try {
+        const sent = new Promise((resolve, reject) => {
+            exporter.export(metrics, (result) => {
+                if (result.code === EXPORT_SUCCESS)
+                    resolve();
+                else
+                    reject(result.error ?? new Error('OTLP export failed'));
+            });
+        });
+        const expired = new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 250);
+        });
+        await Promise.race([sent, expired]);
+    }
+    finally {
+        if (timer)
+            clearTimeout(timer);
+        await exporter.shutdown().catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/prometheus-text.ts
+
+/**
+ * Renders collected OpenTelemetry metrics in the Prometheus text exposition format
+ * (version 0.0.4), the body the Pushgateway accepts. `@opentelemetry/exporter-prometheus`
+ * has a serializer, but it is not a dependency of this project and this is the
+ * small subset we need: monotonic sums as counters, explicit-bucket histograms.
+ *
+ * Resource attributes (job, instance) are NOT rendered as labels: on the Pushgateway
+ * they are the grouping key in the URL, and a pushed label that clashes with the
+ * grouping key is rejected.
+ */
+/** Prometheus metric and label names: [a-zA-Z_:][a-zA-Z0-9_:]*; anything else becomes `_`. */
+function sanitizeName(name) {
+    const s = name.replace(/[^a-zA-Z0-9_:]/g, '_');
+    return /^[a-zA-Z_:]/.test(s) ? s : `_${s}`;
+}
+/** Label values are attacker-influenced (statuses are ours, but be safe): escape \, " and newline. */
+function escapeLabelValue(v) {
+    return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+function escapeHelp(v) {
+    return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+function formatNumber(n) {
+    if (Number.isNaN(n))
+        return 'NaN';
+    if (n === Number.POSITIVE_INFINITY)
+        return '+Inf';
+    if (n === Number.NEGATIVE_INFINITY)
+        return '-Inf';
+    return String(n);
+}
+function labels(attrs, extra = []) {
+    const pairs = Object.entries(attrs)
+        .filter(([, v]) => v !== undefined && v !== null)
+        .map(([k, v]) => [sanitizeName(k), String(v)]);
+    pairs.push(...extra);
+    if (pairs.length === 0)
+        return '';
+    return `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
+}
+function renderMetric(m) {
+    const name = sanitizeName(m.descriptor.name);
+    const head = m.descriptor.description ? [`# HELP ${name} ${escapeHelp(m.descriptor.description)}`] : [];
+    switch (m.dataPointType) {
+        case build_src/* DataPointType */.n9.SUM: {
+            const type = m.isMonotonic ? 'counter' : 'gauge';
+            const lines = [...head, `# TYPE ${name} ${type}`];
+            for (const p of m.dataPoints)
+                lines.push(`${name}${labels(p.attributes)} ${formatNumber(p.value)}`);
+            return lines;
+        }
+        case build_src/* DataPointType */.n9.GAUGE: {
+            const lines = [...head, `# TYPE ${name} gauge`];
+            for (const p of m.dataPoints)
+                lines.push(`${name}${labels(p.attributes)} ${formatNumber(p.value)}`);
+            return lines;
+        }
+        case build_src/* DataPointType */.n9.HISTOGRAM: {
+            const lines = [...head, `# TYPE ${name} histogram`];
+            for (const p of m.dataPoints) {
+                const { boundaries, counts } = p.value.buckets;
+                // OTel counts are per bucket; Prometheus buckets are cumulative (le = "less or equal").
+                let cumulative = 0;
+                boundaries.forEach((bound, i) => {
+                    cumulative += counts[i] ?? 0;
+                    lines.push(`${name}_bucket${labels(p.attributes, [['le', formatNumber(bound)]])} ${cumulative}`);
+                });
+                lines.push(`${name}_bucket${labels(p.attributes, [['le', '+Inf']])} ${p.value.count}`);
+                lines.push(`${name}_sum${labels(p.attributes)} ${formatNumber(p.value.sum ?? 0)}`);
+                lines.push(`${name}_count${labels(p.attributes)} ${p.value.count}`);
+            }
+            return lines;
+        }
+        default:
+            // Exponential histograms are not used by Airlock; skip rather than emit a wrong shape.
+            return [];
+    }
+}
+function toPrometheusText(rm) {
+    const lines = [];
+    for (const scope of rm.scopeMetrics) {
+        for (const metric of scope.metrics)
+            lines.push(...renderMetric(metric));
+    }
+    return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/pushgateway.ts
+/**
+ * Talks to a Prometheus Pushgateway: push one run's group, list groups, delete one.
+ * Each gate run is its own group {job, instance, run_id}; a PUT replaces only that
+ * run's group, so runs never overwrite each other (see metrics.ts).
+ */
+/** base64url without padding, the Pushgateway's `label@base64/value` path encoding. */
+function b64url(value) {
+    return Buffer.from(value, 'utf8').toString('base64url');
+}
+function withoutCredentials(base, path) {
+    const url = new URL(base.href);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+    return url;
+}
+/**
+ * The group's URL. Values go base64url-encoded so a `/` in a repository name
+ * ("owner/repo") or any hostile character (a label value read back from a shared
+ * gateway) cannot change the path or the grouping. An empty value is encoded as `=`,
+ * the API's spelling of "".
+ */
+function groupUrl(base, key) {
+    const path = key.map(([name, value]) => `/${name}@base64/${value === '' ? '=' : b64url(value)}`).join('');
+    return withoutCredentials(base, `/metrics${path}`);
+}
+/** fetch() refuses URLs with userinfo; a Pushgateway behind basic auth gets a header instead. */
+function authHeader(base) {
+    if (!base.username && !base.password)
+        return {};
+    const user = decodeURIComponent(base.username);
+    const pass = decodeURIComponent(base.password);
+    return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
+}
+async function expectOk(res) {
+    // Drain the body so the socket is released; its text helps the warning.
+    const text = (await res.text()).slice(0, 300).replace(/\s+/g, ' ').trim();
+    if (!res.ok)
+        throw new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
+}
+/** PUT: replaces the group's metrics with `body` (Prometheus text format). */
+async function pushToGateway(base, key, body, signal) {
+    const res = await fetch(groupUrl(base, key), {
+        method: 'PUT',
+        headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', ...authHeader(base) },
+        body,
+        // Bounds connect + response together: a gateway that accepts the connection and
+        // then never answers must not hold the gate.
+        signal,
+        redirect: 'error',
+    });
+    await expectOk(res);
+}
+async function deleteGroup(base, key, signal) {
+    const res = await fetch(groupUrl(base, key), {
+        method: 'DELETE',
+        headers: authHeader(base),
+        signal,
+        redirect: 'error',
+    });
+    await expectOk(res);
+}
+/** The listing of a busy shared gateway is large; past this we skip the cleanup, not the gate. */
+const MAX_LISTING_BYTES = 32 * 1024 * 1024;
+function gaugeValue(family) {
+    const metrics = family?.metrics;
+    if (!Array.isArray(metrics) || metrics.length === 0)
+        return undefined;
+    const v = Number(metrics[0]?.value);
+    return Number.isFinite(v) ? v : undefined;
+}
+/**
+ * GET /api/v1/metrics: every group with its labels and the two times the cleanup
+ * needs. The answer is someone else's data on a shared gateway: read with a size
+ * cap and parsed field by field, anything malformed skipped.
+ */
+async function listGroups(base, signal, reportTimeMetric) {
+    const res = await fetch(withoutCredentials(base, '/api/v1/metrics'), {
+        headers: { accept: 'application/json', ...authHeader(base) },
+        signal,
+        redirect: 'error',
+    });
+    if (!res.ok || !res.body) {
+        await expectOk(res);
+        return [];
+    }
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+        size += chunk.byteLength;
+        if (size > MAX_LISTING_BYTES)
+            throw new Error(`group listing larger than ${MAX_LISTING_BYTES} bytes`);
+        chunks.push(chunk);
+    }
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (!Array.isArray(parsed.data))
+        throw new Error('group listing has no data array');
+    const groups = [];
+    for (const g of parsed.data) {
+        const labels = g?.labels;
+        if (typeof labels !== 'object' || labels === null)
+            continue;
+        const entries = Object.entries(labels);
+        if (!entries.every(([, v]) => typeof v === 'string'))
+            continue;
+        groups.push({
+            labels: Object.fromEntries(entries),
+            pushTimeSeconds: gaugeValue(g.push_time_seconds),
+            reportTimeSeconds: gaugeValue(g[reportTimeMetric]),
+        });
+    }
+    return groups;
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/pushgateway-expiry.ts
+
+
+/**
+ * Stale groups: the Pushgateway keeps every group until someone deletes it, and with
+ * one group per gate run they would pile up forever (and Prometheus would ingest all
+ * of them on every scrape). So after its own push, a gate run deletes the groups of
+ * ITS OWN job and instance whose runs are older than the retention. It never touches
+ * another instance's or another job's groups: on a shared gateway those belong to
+ * someone else (the runbook has the operator's cleanup for abandoned instances).
+ *
+ * A group's age is its `sandbox_report_timestamp_seconds` (the time the rules' windows
+ * use), or, for a group without one (pushed by an older Airlock, one cumulative group
+ * per repository), the gateway's `push_time_seconds`.
+ */
+/** A bound on the work one gate run does for housekeeping; the next run takes the rest. */
+const MAX_DELETIONS_PER_RUN = 100;
+/** The group's key in URL order, when it is one of ours: exactly {job, instance[, run_id]}. */
+function ownKey(g, job, instance) {
+    const { job: j, instance: i, [metrics_RUN_ID_LABEL]: runId, ...rest } = g.labels;
+    if (j !== job || i !== instance || Object.keys(rest).length > 0)
+        return undefined;
+    const key = [
+        ['job', job],
+        ['instance', instance],
+    ];
+    if (runId !== undefined)
+        key.push([metrics_RUN_ID_LABEL, runId]);
+    return key;
+}
+function staleGroups(groups, o) {
+    const stale = [];
+    for (const g of groups) {
+        const key = ownKey(g, o.job, o.instance);
+        if (!key || g.labels[metrics_RUN_ID_LABEL] === o.runId)
+            continue;
+        const reported = g.reportTimeSeconds ?? g.pushTimeSeconds;
+        if (reported !== undefined && o.nowSeconds - reported > o.retentionSeconds)
+            stale.push(key);
+    }
+    return stale.slice(0, MAX_DELETIONS_PER_RUN);
+}
+/** Deletes this instance's stale groups; returns how many. Throws on the first HTTP error. */
+async function expireGroups(o) {
+    const groups = await listGroups(o.base, o.signal, METRIC_REPORT_TIME);
+    const stale = staleGroups(groups, o);
+    for (const key of stale)
+        await deleteGroup(o.base, key, o.signal);
+    return stale.length;
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/sink.ts
+const ON = new Set(['stderr', '1', 'true', 'on', 'yes']);
+const OFF = new Set(['off', '0', 'false', 'no', 'none']);
+function telemetryEventsWanted(env, config) {
+    const asked = env.AIRLOCK_TELEMETRY?.trim().toLowerCase();
+    if (asked && OFF.has(asked))
+        return false;
+    if (asked && ON.has(asked))
+        return true;
+    return config.otlpUrl !== undefined || config.pushgatewayUrl !== undefined;
+}
+const stderrSink = (line) => {
+    process.stderr.write(`${line}\n`);
+};
+const dropSink = () => { };
+function defaultEventSink(env, config) {
+    return telemetryEventsWanted(env, config) ? stderrSink : dropSink;
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/telemetry.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The gate's one telemetry object: structured events as they happen, metrics sent
+ * once by `flush()` at the end of the run. Nothing here can fail a gate: recording
+ * is synchronous and local, and flush() catches, logs a `telemetry.warning` line,
+ * and returns within the configured timeout (default 5 s) whatever the endpoints do.
+ */
+/**
+ * An id for one gate run, unique even among the jobs of one workflow run: matrix and
+ * sharded jobs share GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT, and two jobs with one id
+ * would overwrite each other's Pushgateway group. The GitHub part stays readable so a
+ * person can go from a metric's `run_id` to the workflow run.
+ */
+function newRunId(env) {
+    const run = env.GITHUB_RUN_ID?.trim();
+    if (!run)
+        return (0,external_node_crypto_namespaceObject.randomUUID)();
+    return `${run}-${env.GITHUB_RUN_ATTEMPT?.trim() || '1'}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+}
+function isBaseline(h) {
+    return typeof h === 'object' && h !== null && !(Symbol.iterator in h) && 'failureStreak' in h;
+}
+function errorMessage(e) {
+    if (e instanceof Error) {
+        const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+        return `${e.name === 'TimeoutError' ? 'timed out' : e.message}${cause}`;
+    }
+    return String(e);
+}
+function createTelemetry(opts) {
+    const config = readTelemetryConfig(opts.env, { instance: opts.instance });
+    // A misconfigured endpoint is always worth a line; the per-run events only when asked.
+    for (const w of config.warnings)
+        (opts.log ?? stderrSink)(warningEventLine(w.target, w.message));
+    const log = opts.log ?? defaultEventSink(opts.env, config);
+    const baseline = opts.history === undefined
+        ? emptyBaseline()
+        : isBaseline(opts.history)
+            ? opts.history
+            : summariseHistory(opts.history);
+    const now = opts.now ?? (() => new Date());
+    const metrics = new SandboxMetrics({
+        job: config.job,
+        instance: config.instance,
+        runId: opts.runId,
+        now,
+    });
+    const threshold = opts.streakAlertThreshold ?? 3;
+    let streak = baseline.failureStreak;
+    const telemetry = {
+        config,
+        get failureStreak() {
+            return streak;
+        },
+        recordSandboxRun(e) {
+            streak = e.failureStreak ?? nextStreak(streak, e.status);
+            const record = { ...e, failureStreak: streak };
+            log(sandboxEventLine(record, opts.runId));
+            metrics.recordRun(e.status, e.durationMs);
+            // Raised once, when the streak reaches the threshold, not on every later failure.
+            if (isFailure(e.status) && streak === threshold) {
+                telemetry.recordAlert({
+                    reason: 'failure_streak',
+                    scriptPath: e.scriptPath,
+                    detail: `${streak} sandboxed runs failed in a row`,
+                });
+            }
+            return record;
+        },
+        recordAlert(a) {
+            log(alertEventLine(a, opts.runId));
+            metrics.recordAlert(a.reason);
+        },
+        async metricsText() {
+            const { resourceMetrics } = await metrics.collect();
+            return toPrometheusText(resourceMetrics);
+        },
+        async flush() {
+            const result = { otlp: 'off', pushgateway: 'off' };
+            if (!config.otlpUrl && !config.pushgatewayUrl)
+                return result;
+            let collected;
+            try {
+                collected = await metrics.collect();
+            }
+            catch (e) {
+                log(warningEventLine('metrics', `collecting metrics failed: ${errorMessage(e)}`));
+                return {
+                    otlp: config.otlpUrl ? 'failed' : 'off',
+                    pushgateway: config.pushgatewayUrl ? 'failed' : 'off',
+                };
+            }
+            const tasks = [];
+            if (config.otlpUrl) {
+                const url = config.otlpUrl;
+                tasks.push(exportOtlp(url, collected.resourceMetrics, config.timeoutMs).then(() => {
+                    result.otlp = 'sent';
+                }, (e) => {
+                    result.otlp = 'failed';
+                    log(warningEventLine('otlp', `metrics not sent to ${redactUrl(url)}: ${errorMessage(e)}`));
+                }));
+            }
+            if (config.pushgatewayUrl) {
+                const url = config.pushgatewayUrl;
+                const body = toPrometheusText(collected.resourceMetrics);
+                const key = [
+                    ['job', config.job],
+                    ['instance', config.instance],
+                    [metrics_RUN_ID_LABEL, opts.runId],
+                ];
+                // One deadline for the push and the cleanup after it: flush stays bounded.
+                const signal = AbortSignal.timeout(config.timeoutMs);
+                tasks.push((async () => {
+                    try {
+                        await pushToGateway(url, key, body, signal);
+                        result.pushgateway = 'sent';
+                    }
+                    catch (e) {
+                        result.pushgateway = 'failed';
+                        log(warningEventLine('pushgateway', `metrics not pushed to ${redactUrl(url)}: ${errorMessage(e)}`));
+                        return;
+                    }
+                    try {
+                        await expireGroups({
+                            base: url,
+                            job: config.job,
+                            instance: config.instance,
+                            runId: opts.runId,
+                            retentionSeconds: config.retentionSeconds,
+                            nowSeconds: now().getTime() / 1000,
+                            signal,
+                        });
+                    }
+                    catch (e) {
+                        // The push went through; an old group left behind is the next run's to delete.
+                        log(warningEventLine('pushgateway', `expired groups not deleted from ${redactUrl(url)}: ${errorMessage(e)}`));
+                    }
+                })());
+            }
+            await Promise.all(tasks);
+            return result;
+        },
+    };
+    return telemetry;
+}
+
+;// CONCATENATED MODULE: ./src/telemetry/index.ts
+/** Telemetry for the gate: structured events, metrics, exports (see telemetry.ts). */
+
+
+
+
+
+
 ;// CONCATENATED MODULE: ./src/version.ts
 /** Airlock's version; kept equal to package.json's by a unit test. */
 const VERSION = '0.1.0';
 
-;// CONCATENATED MODULE: ./src/report/sarif-limits.ts
+;// CONCATENATED MODULE: ./src/gate/audit-stage.ts
 
-const GITHUB_SARIF_LIMITS = {
-    maxRuns: 20,
-    maxResultsPerRun: 25_000,
-    maxLocationsPerResult: 1_000,
-    maxGzipBytes: 10 * 1024 * 1024,
-};
-const TRUNCATION_NOTIFICATION_ID = 'airlock/sarif-truncated';
-const LEVEL_RANK = { error: 0, warning: 1, note: 2, none: 3 };
-/** Cuts `log` (in place) to fit `limits`; returns one notice per cut made. */
-function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
-    const notices = [];
-    if (log.runs.length > limits.maxRuns) {
-        const dropped = log.runs.length - limits.maxRuns;
-        log.runs = log.runs.slice(0, limits.maxRuns);
-        note(log.runs[0], notices, `SARIF truncated: ${dropped} run(s) beyond GitHub's limit of ${limits.maxRuns} were dropped`);
-    }
-    for (const run of log.runs) {
-        const results = run.results ?? [];
-        let cutLocations = 0;
-        for (const r of results) {
-            if (r.locations && r.locations.length > limits.maxLocationsPerResult) {
-                cutLocations += r.locations.length - limits.maxLocationsPerResult;
-                r.locations = r.locations.slice(0, limits.maxLocationsPerResult);
-            }
-        }
-        if (cutLocations > 0) {
-            note(run, notices, `SARIF truncated: ${cutLocations} location(s) beyond ${limits.maxLocationsPerResult} per result were dropped (${toolName(run)})`);
-        }
-        if (results.length > limits.maxResultsPerRun) {
-            const dropped = results.length - limits.maxResultsPerRun;
-            run.results = keepMostSevere(results, limits.maxResultsPerRun);
-            note(run, notices, `SARIF truncated: ${dropped} of ${results.length} ${toolName(run)} result(s) beyond GitHub's limit of ${limits.maxResultsPerRun} per run were dropped (every file keeps its most severe first, then the least severe go); the JSON report has them all`);
-        }
-    }
-    shrinkToSize(log, limits.maxGzipBytes, notices);
-    return notices;
-}
-/** gzip size of the serialized log, as GitHub measures the upload. */
-function gzippedSize(log) {
-    return (0,external_node_zlib_namespaceObject.gzipSync)(JSON.stringify(log)).length;
-}
-function shrinkToSize(log, maxGzipBytes, notices) {
-    // Each round keeps a share of results proportional to how far over the limit we are
-    // (with 10% headroom for the notifications themselves); a few rounds converge.
-    for (let round = 0; round < 20; round++) {
-        const size = gzippedSize(log);
-        if (size <= maxGzipBytes)
-            return;
-        const total = log.runs.reduce((n, r) => n + (r.results?.length ?? 0), 0);
-        if (total === 0) {
-            throw new Error(`SARIF log is ${size} bytes gzipped with no results left to drop (limit ${maxGzipBytes})`);
-        }
-        const share = Math.min(0.9, (maxGzipBytes / size) * 0.9);
-        for (const run of log.runs) {
-            const results = run.results ?? [];
-            if (results.length === 0)
-                continue;
-            const keep = Math.floor(results.length * share);
-            run.results = keepMostSevere(results, keep);
-            note(run, notices, `SARIF truncated: ${results.length - keep} ${toolName(run)} result(s) dropped to stay under GitHub's ${maxGzipBytes}-byte gzipped upload limit (was ${size} bytes); the JSON report has them all`);
-        }
-    }
-    throw new Error('SARIF log could not be shrunk under the upload size limit');
-}
-/**
- * Results a file keeps ahead of everything else when a run must be cut: one file's
- * flood of findings (a generated file with thousands of `assert`s) must not push every
- * other file's findings out of code scanning.
- */
-const PER_FILE_FLOOR = 10;
-function fileOf(r) {
-    return r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
-}
-/**
- * `keep` results, in their original order, chosen fairly: first every file's most
- * severe results, round by round (each file's 1st, then each file's 2nd, ... up to
- * PER_FILE_FLOOR; within a round the more severe first), then the rest by severity.
- */
-function keepMostSevere(results, keep) {
-    const rank = (i) => LEVEL_RANK[results[i].level ?? 'warning'] ?? 1;
-    const byFile = new Map();
-    results.forEach((r, i) => {
-        const f = fileOf(r);
-        const list = byFile.get(f);
-        if (list)
-            list.push(i);
-        else
-            byFile.set(f, [i]);
+
+
+
+
+
+async function openAuditRecorder(a, progress) {
+    const w = await writer_openAuditLog({
+        log: a.log,
+        origin: a.origin,
+        signingKey: a.signingKey,
+        lockTimeoutMs: a.lockTimeoutMs,
     });
-    const round = new Array(results.length);
-    for (const list of byFile.values()) {
-        list.sort((a, b) => rank(a) - rank(b) || a - b);
-        list.forEach((i, k) => {
-            round[i] = k;
-        });
+    // Gates may write one log at once, so a run's entries interleave with another's: each
+    // entry names its run (an id of this writer's own, not a secret and not the CI's run id).
+    const run = (0,external_node_crypto_namespaceObject.randomUUID)();
+    const append = (kind, data) => w.append(kind, { run, ...data });
+    progress(`record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`);
+    return {
+        async runStart({ settings, policy, image, scripts, inputs }) {
+            await append('run.start', {
+                airlock: VERSION,
+                mode: settings.mode,
+                repository: settings.run.repository ?? null,
+                commit: settings.run.commit ?? null,
+                workflowRun: settings.run.workflowRun ?? null,
+                actor: settings.run.actor ?? null,
+                event: settings.run.event ?? null,
+                // Which revision's policy decided (null: the checked-out or shipped one), and its digest.
+                policy: {
+                    name: policy.name,
+                    sha256: policySha256(policy),
+                    revision: settings.policyRevision?.commit ?? null,
+                    path: settings.policyRevision?.path ?? null,
+                },
+                image,
+                scripts,
+                // Like the policy and image, a fact of the whole run: every execution entry with this
+                // `run` read exactly these bytes (hashed once, mounted read-only).
+                ...(inputs?.length
+                    ? { inputs: inputs.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })) }
+                    : {}),
+            });
+        },
+        async scanned(scripts, scanners, modules = [], cacheOf = () => undefined) {
+            // Which scanner versions judged the script: a level is only as good as the rules that
+            // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
+            const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
+            // Staged modules (what else could run) get the same entry, marked `module: true`.
+            const entry = (f, module) => ({
+                path: f.path,
+                sha256: f.sha256,
+                level: f.level,
+                ...(module ? { module: true } : {}),
+                findings: f.findings.map((x) => `${x.tool}:${x.ruleId}${x.allowlisted ? ' (allowlisted)' : ''}`),
+                scanners: tools,
+            });
+            // With the verdict cache, `scan` also keeps the raw result and its key, and a file
+            // whose result was reused gets `scan.reused`, naming the entry it reuses.
+            const record = async (f, module) => {
+                const c = cacheOf(f.path);
+                await append(c?.kind ?? 'scan', c ? { ...entry(f, module), cache: c.cache } : entry(f, module));
+            };
+            for (const s of scripts)
+                await record(s, false);
+            for (const m of modules)
+                await record(m, true);
+        },
+        async executed(s, r) {
+            await append('execution', {
+                path: s.path,
+                sha256: s.sha256,
+                status: r.status,
+                exitCode: r.exitCode,
+                durationMs: r.durationMs,
+                peakMemoryBytes: r.peakMemoryBytes,
+                profile: r.profile,
+                runtime: r.runtime,
+                stdoutSha256: r.stdoutSha256,
+                stderrSha256: r.stderrSha256,
+                stdoutBytes: r.stdoutBytes,
+                stderrBytes: r.stderrBytes,
+                artifacts: r.artifacts.map((x) => ({ path: x.path, bytes: x.bytes, sha256: x.sha256 })),
+                // The install phase before the script (docs/egress.md): what it installed, or why not.
+                ...(r.install
+                    ? {
+                        install: {
+                            requirements: r.install.requirements,
+                            index: r.install.index,
+                            status: r.install.status,
+                            exitCode: r.install.exitCode,
+                            packages: r.install.packages.map((p) => `${p.name}==${p.version} ${p.hash}`),
+                            ...(r.install.reason ? { reason: r.install.reason } : {}),
+                        },
+                    }
+                    : {}),
+            });
+            // One entry per request through the egress proxy, allowed or not, with the reason.
+            for (const q of r.egress ?? []) {
+                await append('egress', {
+                    path: s.path,
+                    sha256: s.sha256,
+                    method: q.method,
+                    host: q.host,
+                    port: q.port,
+                    urlPath: q.path ?? null,
+                    bytesUp: q.bytesUp,
+                    bytesDown: q.bytesDown,
+                    allowed: q.allowed,
+                    reason: q.reason,
+                    ...(q.phase ? { phase: q.phase } : {}),
+                });
+            }
+        },
+        async decided(scripts) {
+            for (const s of scripts) {
+                await append('decision', {
+                    path: s.path,
+                    sha256: s.sha256,
+                    level: s.level,
+                    decision: s.decision,
+                    // Not run because its scan was reused (execute.scripts: changed, docs/cache.md).
+                    ...(s.unchanged ? { unchanged: true } : {}),
+                });
+            }
+        },
+        async close(verdict, cancelled) {
+            await append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
+            const c = await w.close();
+            return {
+                checkpoint: c.checkpoint,
+                size: c.size,
+                root: c.root,
+                firstSeq: c.firstSeq,
+                signed: c.signed,
+                appended: c.appended,
+            };
+        },
+        async abort(cause) {
+            try {
+                await append('run.end', {
+                    verdict: 'error',
+                    error: String(cause?.message ?? cause).slice(0, 500),
+                });
+                // Sign what happened: the crash itself is part of the record.
+                await w.close();
+            }
+            catch (e) {
+                // The log itself could not be written (a full disk): release the lock so the next
+                // run can open the log; it repairs a torn last line and records that it did.
+                await w.abort();
+                throw e;
+            }
+        },
+    };
+}
+/**
+ * The execution entries of the live log segment, oldest first, for telemetry's
+ * counters and failure streak (they survive across CI runs this way). Only `kind`
+ * and `data` are kept; a missing log is an empty history.
+ */
+async function readExecutionHistory(log) {
+    try {
+        await (0,promises_namespaceObject.access)(log);
     }
-    const floor = (i) => (round[i] < PER_FILE_FLOOR ? round[i] : PER_FILE_FLOOR);
-    const order = results
-        .map((_, i) => i)
-        .sort((a, b) => floor(a) - floor(b) || rank(a) - rank(b) || a - b)
-        .slice(0, keep)
-        .sort((a, b) => a - b);
-    return order.map((i) => results[i]);
-}
-function note(run, notices, text) {
-    notices.push(text);
-    if (!run)
-        return;
-    run.invocations ??= [{ executionSuccessful: true }];
-    const inv = run.invocations[0];
-    const n = {
-        level: 'warning',
-        message: { text },
-        descriptor: { id: TRUNCATION_NOTIFICATION_ID },
-    };
-    inv.toolExecutionNotifications = [...(inv.toolExecutionNotifications ?? []), n];
-}
-function toolName(run) {
-    return run.tool.driver.name;
-}
-
-;// CONCATENATED MODULE: ./src/report/sarif-rules.ts
-
-/**
- * GitHub ranks security alerts by `security-severity` (a number as a string):
- * over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. Our three grades sit
- * inside GitHub's bands.
- */
-const SECURITY_SEVERITY = { high: '8.0', medium: '5.5', low: '2.0' };
-const SARIF_LEVEL = {
-    high: 'error',
-    medium: 'warning',
-    low: 'note',
-};
-const PROBLEM_SEVERITY = {
-    high: 'error',
-    medium: 'warning',
-    low: 'recommendation',
-};
-const SEVERITY_RANK = { low: 0, medium: 1, high: 2 };
-const BUILTIN = [
-    {
-        tool: 'airlock',
-        id: SCAN_ERROR_RULE,
-        name: 'scan-error',
-        shortDescription: 'A scanner could not scan this file',
-        fullDescription: 'Bandit or Semgrep failed on this file (a syntax error, an encoding trick, a timeout) or did not report scanning it. ' +
-            'Unscanned code is not clean code: the policy decides what a scan error costs (default: blocked).',
-        cwe: [693],
-        defaultSeverity: 'high',
-    },
-];
-/** Descriptor for one rule; `findings` are this rule's findings in this run (the worst severity wins). */
-function ruleDescriptor(tool, ruleId, findings, catalog) {
-    const meta = catalog.get(key(tool, ruleId)) ?? BUILTIN.find((m) => m.tool === tool && m.id === ruleId);
-    const severity = worst(findings.map((f) => f.severity), meta?.defaultSeverity);
-    const short = meta?.shortDescription ?? `${tool} ${ruleId}`;
-    const full = meta?.fullDescription ?? findings[0]?.message ?? short;
-    const cweTags = (meta?.cwe ?? []).map((n) => `external/cwe/cwe-${n}`);
-    const markdown = [`**${escapeMarkdown(short)}**`, '', escapeMarkdown(full)];
-    if (meta?.helpUri)
-        markdown.push('', `[Rule documentation](${meta.helpUri})`);
-    const d = {
-        id: ruleId,
-        shortDescription: { text: short },
-        fullDescription: { text: full },
-        help: {
-            text: meta?.helpUri ? `${full}\n\nDocumentation: ${meta.helpUri}` : full,
-            markdown: markdown.join('\n'),
-        },
-        defaultConfiguration: { level: SARIF_LEVEL[severity] },
-        properties: {
-            tags: ['security', tool, ...cweTags],
-            'security-severity': SECURITY_SEVERITY[severity],
-            'problem.severity': PROBLEM_SEVERITY[severity],
-            precision: precisionOf(findings),
-        },
-    };
-    if (meta?.name && meta.name !== ruleId)
-        d.name = meta.name;
-    if (meta?.helpUri)
-        d.helpUri = meta.helpUri;
-    return d;
-}
-function ruleCatalog(rules = []) {
-    const m = new Map();
-    for (const r of rules)
-        if (!m.has(key(r.tool, r.id)))
-            m.set(key(r.tool, r.id), r);
-    return m;
-}
-function key(tool, id) {
-    return `${tool}\0${id}`;
-}
-function worst(severities, fallback) {
-    let best;
-    for (const s of severities)
-        if (!best || SEVERITY_RANK[s] > SEVERITY_RANK[best])
-            best = s;
-    return best ?? fallback ?? 'medium';
-}
-/** CodeQL's precision vocabulary, from the scanners' confidence (the lowest seen). */
-function precisionOf(findings) {
-    const c = findings.map((f) => f.confidence);
-    if (c.includes('low'))
-        return 'low';
-    if (c.includes('medium') || c.length === 0)
-        return 'medium';
-    return 'high';
-}
-/** Rule text can carry scanner output; keep it from turning into links or HTML in GitHub's UI. */
-function escapeMarkdown(s) {
-    return s.replace(/[\\`*_{}[\]()<>#|!]/g, (c) => `\\${c}`);
-}
-
-;// CONCATENATED MODULE: ./src/report/sarif-fingerprint.ts
-/**
- * `partialFingerprints.primaryLocationLineHash`, computed the way GitHub's upload
- * (github/codeql-action, "fingerprints") computes it when a SARIF file has none, so
- * alerts keep their identity whether we or GitHub compute it:
- *
- * 1. The file is read as UTF-16 code units. Spaces and tabs are skipped; CR and CRLF
- *    become LF. So indentation changes and line-ending changes do not move a hash.
- * 2. For each line, a polynomial rolling hash (base 37, arithmetic modulo 2^64) is taken
- *    over the next 100 kept characters starting at the line's first character, running
- *    on into the following lines (EOF counts as the character 65535; after it the
- *    window is padded with 0).
- * 3. The hash is printed as unsigned hex, followed by `:n` where n counts how many times
- *    that hash has been seen so far in the file (1, 2, ...): identical lines get
- *    distinct fingerprints, and a finding keeps its fingerprint when unrelated lines
- *    above it are added or removed.
- *
- * A file of N lines gives N hashes; a trailing newline adds one for the empty last line.
- */
-const BLOCK_SIZE = 100;
-const MOD = 37n;
-const MASK = (1n << 64n) - 1n;
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const EOF = 65535;
-// 37^100 mod 2^64: the weight of the character leaving the window.
-const FIRST_MOD = (() => {
-    let m = 1n;
-    for (let i = 0; i < BLOCK_SIZE; i++)
-        m = (m * MOD) & MASK;
-    return m;
-})();
-/** Line number (1-based) -> `<hex>:<occurrence>` for every line of `text`. */
-function lineHashes(text) {
-    const out = new Map();
-    const window = new Array(BLOCK_SIZE).fill(0);
-    const lineNumbers = new Array(BLOCK_SIZE).fill(-1);
-    const seen = new Map();
-    let hash = 0n;
-    let index = 0;
-    let lineNumber = 0;
-    let lineStart = true;
-    let prevCR = false;
-    const emit = () => {
-        const hex = hash.toString(16);
-        const n = (seen.get(hex) ?? 0) + 1;
-        seen.set(hex, n);
-        out.set(lineNumbers[index], `${hex}:${n}`);
-        lineNumbers[index] = -1;
-    };
-    const update = (c) => {
-        const leaving = window[index];
-        window[index] = c;
-        hash = (MOD * hash + BigInt(c) - FIRST_MOD * BigInt(leaving)) & MASK;
-        index = (index + 1) % BLOCK_SIZE;
-    };
-    const consume = (input) => {
-        let c = input;
-        if (c === SPACE || c === TAB || (prevCR && c === LF)) {
-            prevCR = false;
+    catch {
+        return [];
+    }
+    const out = [];
+    await reader_readLines(log, (line) => {
+        // Only lines of the execution kind are parsed; the writer has verified the log on open.
+        if (!line.includes('"kind":"execution"'))
             return;
+        try {
+            const e = JSON.parse(line.toString('utf8'));
+            out.push({ kind: e.kind, data: { status: e.data?.status, durationMs: e.data?.durationMs } });
         }
-        if (c === CR) {
-            c = LF;
-            prevCR = true;
+        catch {
+            // A torn or corrupt line is the writer's to report, not telemetry's.
         }
-        else {
-            prevCR = false;
-        }
-        if (lineNumbers[index] !== -1)
-            emit();
-        if (lineStart) {
-            lineStart = false;
-            lineNumber++;
-            lineNumbers[index] = lineNumber;
-        }
-        if (c === LF)
-            lineStart = true;
-        update(c);
-    };
-    for (let i = 0; i < text.length; i++)
-        consume(text.charCodeAt(i));
-    consume(EOF);
-    for (let i = 0; i < BLOCK_SIZE; i++) {
-        if (lineNumbers[index] !== -1)
-            emit();
-        update(0);
-    }
+    });
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/report/sarif-sources.ts
+;// CONCATENATED MODULE: ./src/egress/policy-egress.ts
 
-
-
-/** Scripts larger than this are not fingerprinted (DEFAULT_LIMITS.maxFileBytes is 256 KiB). */
-const MAX_FINGERPRINT_BYTES = 4 * 1024 * 1024;
 /**
- * Line hashes for the files results point at, read from `root` (the staged copy of the
- * scripts: the exact bytes that were scanned). A path that leaves the root, a symlink
- * or a non-regular file is not read: the SARIF writer must not be a way to read
- * files outside the workspace. Unreadable files simply get no fingerprint; GitHub
- * then computes one itself from the checkout.
- */
-class SourceFingerprints {
-    sources;
-    cache = new Map();
-    realRoot;
-    constructor(root, sources) {
-        this.sources = sources;
-        this.realRoot = root ? safeRealpath(root) : null;
-    }
-    hashFor(relativePath, line) {
-        if (!this.cache.has(relativePath))
-            this.cache.set(relativePath, this.load(relativePath));
-        return this.cache.get(relativePath)?.get(line);
-    }
-    load(relativePath) {
-        const inline = this.sources?.get(relativePath);
-        if (inline !== undefined)
-            return lineHashes(inline);
-        if (!this.realRoot)
-            return null;
-        const candidate = external_node_path_default().join(this.realRoot, relativePath);
-        if (!candidate.startsWith(`${this.realRoot}${(external_node_path_default()).sep}`))
-            return null;
-        try {
-            const st = (0,external_node_fs_namespaceObject.lstatSync)(candidate);
-            if (!st.isFile() || st.size > MAX_FINGERPRINT_BYTES)
-                return null;
-            const real = (0,external_node_fs_namespaceObject.realpathSync)(candidate);
-            if (!real.startsWith(`${this.realRoot}${(external_node_path_default()).sep}`))
-                return null;
-            return lineHashes((0,external_node_fs_namespaceObject.readFileSync)(real, 'utf8'));
-        }
-        catch {
-            return null;
-        }
-    }
-}
-function safeRealpath(p) {
-    try {
-        return (0,external_node_fs_namespaceObject.realpathSync)(p);
-    }
-    catch {
-        return null;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/sarif-uri.ts
-/**
- * The SARIF `artifactLocation.uri` of a workspace-relative path. Each segment is
- * percent-encoded (RFC 3986): a file named `a b#1?.py` or `x:y.py` would otherwise be
- * read as a fragment, a query or a URI scheme, and GitHub would attach the alert to
- * the wrong file or drop it. Non-ASCII names become percent-encoded UTF-8.
- * Returns null for anything that is not a plain relative path (absolute, `..`, empty
- * segments, NUL, backslashes): such a path never reaches a SARIF file.
- */
-function relativeSarifUri(relativePath) {
-    if (relativePath.length === 0 || relativePath.includes('\0') || relativePath.includes('\\'))
-        return null;
-    if (relativePath.startsWith('/'))
-        return null;
-    const segments = relativePath.split('/');
-    if (segments.some((s) => s === '' || s === '.' || s === '..'))
-        return null;
-    return segments.map((s) => encodeURIComponent(s)).join('/');
-}
-
-;// CONCATENATED MODULE: ./src/report/sarif.ts
-
-
-
-
-
-
-
-
-
-const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const SRCROOT = '%SRCROOT%';
-/** Result messages are scanner output about hostile code: bounded. */
-const MAX_MESSAGE_CHARS = 2000;
-/** SARIF `tool.driver` per tool: each scanner's from its definition (src/scan/registry.ts). */
-const DRIVERS = new Map([
-    ...SCANNERS.map((s) => [s.name, { ...s.driver }]),
-    ['airlock', { name: 'Airlock' }],
-]);
-/**
- * SARIF 2.1.0 for GitHub code scanning: one run per tool (Bandit, Semgrep, and Airlock
- * for its own findings such as scan errors). Allowlisted findings are left out
- * (GitHub ignores SARIF suppressions and would show them as open alerts); the JSON
- * report keeps them.
+ * What a script of `level` may reach, or null for no network at all (the default).
  *
- * A scanner that did not run gets no run of its own: an empty run would tell GitHub
- * that all of that tool's earlier alerts are fixed. Its failure or absence is a
- * notification in the Airlock run instead, and `executionSuccessful` says so.
+ * A `high` script gets egress only when `execute.high.egress: true` says so: a profile
+ * shared by both levels must not hand the network to code the scanners flagged. A
+ * `low` script gets its profile's egress unless `execute.low.egress: false`.
  */
-function buildSarif(input) {
-    const catalog = ruleCatalog(input.rules);
-    const fingerprints = new SourceFingerprints(input.sourceRoot, input.sources);
-    const byTool = new Map();
-    for (const script of input.scripts) {
-        for (const finding of script.findings) {
-            if (finding.allowlisted)
-                continue;
-            const list = byTool.get(finding.tool) ?? [];
-            list.push({ path: script.path, finding });
-            byTool.set(finding.tool, list);
-        }
-    }
-    const status = new Map(input.scanners.map((s) => [s.tool, s]));
-    const runs = [];
-    for (const { name: tool } of SCANNERS) {
-        const s = status.get(tool);
-        if ((s && s.status === 'ran') || byTool.has(tool))
-            runs.push(toolRun(tool, byTool.get(tool) ?? [], s, input, catalog, fingerprints));
-    }
-    runs.push(airlockRun(byTool.get('airlock') ?? [], input, catalog, fingerprints));
-    const log = { version: '2.1.0', $schema: SARIF_SCHEMA, runs };
-    const notices = enforceSarifLimits(log, input.limits ?? GITHUB_SARIF_LIMITS);
-    return { log, notices };
-}
-function toolRun(tool, items, s, input, catalog, fp) {
-    const notifications = [];
-    if (s?.message)
-        notifications.push({ level: 'note', message: { text: s.message } });
-    const version = input.toolVersions?.[tool] ?? s?.version;
-    return baseRun(tool, version, items, input, catalog, fp, s?.status !== 'failed', notifications);
-}
-function airlockRun(items, input, catalog, fp) {
-    const notifications = [];
-    let ok = true;
-    for (const s of input.scanners) {
-        if (s.status === 'ran')
-            continue;
-        if (s.status === 'failed')
-            ok = false;
-        notifications.push({
-            level: s.status === 'failed' ? 'error' : 'warning',
-            message: { text: `${s.tool} ${s.status}${s.message ? `: ${s.message}` : ''}` },
-            descriptor: { id: `airlock/scanner-${s.status}` },
-        });
-    }
-    // Denied egress attempts are visible even when the script then succeeded
-    // (docs/egress.md): one warning per script, naming the first few.
-    for (const sc of input.scripts) {
-        const denied = (sc.execution?.egress ?? []).filter((q) => !q.allowed);
-        if (denied.length === 0)
-            continue;
-        const shown = denied
-            .slice(0, 5)
-            .map((q) => `${q.method} ${q.host}:${q.port} (${q.reason})`)
-            .join('; ');
-        const more = denied.length > 5 ? `; and ${denied.length - 5} more` : '';
-        notifications.push({
-            level: 'warning',
-            message: {
-                text: `${sc.path}: ${denied.length} network request(s) denied by the egress allowlist: ${shown}${more}`,
-            },
-            descriptor: { id: 'airlock/egress-denied' },
-            locations: [{ physicalLocation: { artifactLocation: { uri: sc.path, uriBaseId: '%SRCROOT%' } } }],
-        });
-    }
-    if (input.cancelled) {
-        ok = false;
-        const c = input.cancelled;
-        notifications.push({
-            level: 'error',
-            message: {
-                text: `the gate was cancelled by ${c.signal}: ${c.inFlight} run(s) stopped, ${c.notStarted} script(s) not started; this analysis is partial`,
-            },
-            descriptor: { id: 'airlock/cancelled' },
-        });
-    }
-    return baseRun('airlock', VERSION, items, input, catalog, fp, ok, notifications);
-}
-function baseRun(tool, version, items, input, catalog, fp, executionSuccessful, notifications) {
-    const sorted = items
-        .filter((it) => relativeSarifUri(it.path) !== null)
-        .sort((a, b) => cmp(a.path, b.path) || a.finding.line - b.finding.line || cmp(a.finding.ruleId, b.finding.ruleId));
-    const ruleIds = [...new Set(sorted.map((it) => it.finding.ruleId))].sort(cmp);
-    const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
-    const rules = ruleIds.map((id) => ruleDescriptor(tool, id, sorted.filter((it) => it.finding.ruleId === id).map((it) => it.finding), catalog));
-    const results = sorted.map((it) => toResult(it.path, it.finding, ruleIndex.get(it.finding.ruleId), fp));
-    const driver = { ...DRIVERS.get(tool), rules };
-    if (version) {
-        driver.version = version;
-        if (/^\d+\.\d+\.\d+/.test(version))
-            driver.semanticVersion = version;
-    }
-    const category = input.category.replace(/\/+$/, '') || 'airlock';
-    return {
-        tool: { driver },
-        automationDetails: { id: `${category}/` },
-        originalUriBaseIds: {
-            [SRCROOT]: input.srcRootUri
-                ? { uri: input.srcRootUri }
-                : { description: { text: 'The root of the scanned workspace (the repository checkout).' } },
-        },
-        invocations: [{ executionSuccessful, toolExecutionNotifications: notifications }],
-        results,
-    };
-}
-function toResult(relPath, f, ruleIndex, fp) {
-    const region = { startLine: f.line };
-    if (f.column && f.column >= 1)
-        region.startColumn = f.column;
-    if (f.endLine && f.endLine >= f.line)
-        region.endLine = f.endLine;
-    const text = f.message.trim() || f.ruleId;
-    const result = {
-        ruleId: f.ruleId,
-        ruleIndex,
-        level: SARIF_LEVEL[f.severity],
-        message: { text: text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text },
-        locations: [
-            {
-                physicalLocation: {
-                    artifactLocation: { uri: relativeSarifUri(relPath), uriBaseId: SRCROOT },
-                    region,
-                },
-            },
-        ],
-        properties: { confidence: f.confidence, severity: f.severity },
-    };
-    const hash = fp.hashFor(relPath, f.line);
-    if (hash)
-        result.partialFingerprints = { primaryLocationLineHash: hash };
-    return result;
-}
-function cmp(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/** Writes the log atomically (temp file + rename): a reader never sees half a file. */
-async function writeSarif(log, file) {
-    const body = `${JSON.stringify(log, null, 2)}\n`;
-    const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
-    try {
-        await (0,promises_namespaceObject.writeFile)(tmp, body, { mode: 0o644, flag: 'wx' });
-        await (0,promises_namespaceObject.rename)(tmp, file);
-    }
-    catch (e) {
-        await (0,promises_namespaceObject.rm)(tmp, { force: true });
-        throw e;
-    }
-    return { bytes: Buffer.byteLength(body) };
-}
-
-;// CONCATENATED MODULE: ./src/report/visible-text.ts
-/**
- * Hostile text (file names, finding messages, a script's stderr, artifact names) made
- * visible: every character that moves, hides or reorders text is written out as
- * `\u{XXXX}` instead of being passed on.
- *
- * - C0 and C1 controls (U+0085 NEXT LINE is a line break to many renderers) and DEL;
- * - U+2028/U+2029 (line and paragraph separators: new lines in JavaScript, in GitHub's
- *   log viewer and in some Markdown renderers);
- * - bidirectional overrides, embeddings, isolates and marks (trojan source: text that
- *   displays in another order than it reads, CVE-2021-42574);
- * - zero-width characters and the BOM (names that look equal and are not).
- *
- * `keepLineBreaks` keeps `\n` and `\t` (a stderr tail in a code block); otherwise they
- * are escaped too, so one line stays one line.
- */
-const ALWAYS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
-const WITH_BREAKS = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
-function codePointEscape(c) {
-    return `\\u{${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}}`;
-}
-function visibleText(text, opts = {}) {
-    const normalized = opts.keepLineBreaks ? text.replace(/\r\n?/g, '\n') : text;
-    return normalized.replace(opts.keepLineBreaks ? ALWAYS : WITH_BREAKS, codePointEscape);
-}
-/** True when `text` holds a character `visibleText` would escape (on one line). */
-function hasInvisible(text) {
-    WITH_BREAKS.lastIndex = 0;
-    const found = WITH_BREAKS.test(text);
-    WITH_BREAKS.lastIndex = 0;
-    return found;
-}
-/** At most `max` UTF-16 units, cut with an ellipsis and never inside a surrogate pair. */
-function clip(text, max) {
-    if (text.length <= max)
-        return text;
-    let end = max - 1;
-    const code = text.charCodeAt(end - 1);
-    if (code >= 0xd800 && code <= 0xdbff)
-        end -= 1;
-    return `${text.slice(0, end)}…`;
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-/**
- * Markdown pieces for text that comes from scanned (hostile) files: names, messages,
- * output. GitHub renders summaries as GitHub-flavoured Markdown with inline HTML, so
- * such text must not open a link, an image, a tag, a table cell or a code fence of its
- * own, and must not hide or reorder characters (src/report/visible-text.ts).
- */
-/** Plain text on one line: HTML and Markdown syntax escaped, bounded. */
-function markdown_escapeMarkdown(text, max = 500) {
-    return (clip(visibleText(text.replace(/[\r\n]+/g, ' ')), max)
-        // HTML first (GitHub renders inline HTML in summaries), then Markdown syntax.
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`));
+function egressFor(policy, level) {
+    if (level === 'blocked')
+        return null;
+    const setting = policy.execute[level];
+    if (!setting.run || setting.profile === undefined)
+        return null;
+    if (level === 'high' && setting.egress !== true)
+        return null;
+    if (level === 'low' && setting.egress === false)
+        return null;
+    const egress = policy.profiles[setting.profile]?.egress;
+    if (!egress || egress.allow.length === 0)
+        return null;
+    const rules = egress.allow.map((entry) => typeof entry === 'string' ? ruleFromEntry(entry) : ruleFromEntry(entry.host, entry.methods, entry.paths));
+    return { rules, maxBytes: egress.maxBytes };
 }
 /**
- * A code span that shows `text` exactly (backticks included), on one line. A table
- * cell ends at an unescaped `|` even inside a code span (GFM), hence `\|`, which
- * GitHub shows as `|`.
+ * The install phase a script of `level` runs before itself (its profile's `install`),
+ * or null. It uses the egress `egressFor` gives the level (loadPolicy refuses a policy
+ * whose level would get an install phase but no egress); the script's own run has none.
  */
-function codeSpan(text, max = 300) {
-    const shown = clip(visibleText(text), max).replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = shown.startsWith('`') || shown.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${shown}${pad}${fence}`;
-}
-/**
- * A fenced block longer than any backtick run inside, so the text cannot close it and
- * go on as Markdown or HTML. Line breaks stay; other invisible characters are escaped.
- */
-function fencedBlock(text, lang = '') {
-    const shown = visibleText(text, { keepLineBreaks: true }).replace(/\n+$/, '');
-    const longest = Math.max(2, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence}${lang}\n${shown}\n${fence}`;
-}
-/**
- * Each path segment percent-encoded, parentheses too: an unbalanced `)` in a name
- * would end the link's destination and let the rest of the name render as Markdown.
- */
-function encodePath(path) {
-    return path
-        .split('/')
-        .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-        .join('/');
-}
-/** `[label](url)` for a URL we built; `label` is Markdown already escaped by the caller. */
-function markdown_link(label, url) {
-    return url ? `[${label}](${url})` : label;
-}
-function fmtBytes(b) {
-    if (b === null || b === undefined)
-        return '–';
-    if (b < 1024)
-        return `${b} B`;
-    if (b < 1024 * 1024)
-        return `${(b / 1024).toFixed(1)} KiB`;
-    return `${(b / (1024 * 1024)).toFixed(1)} MiB`;
-}
-function fmtMs(ms) {
-    if (ms === undefined)
-        return '–';
-    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
-}
-/** UTF-8 size, as GitHub measures a step summary. */
-function utf8Bytes(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-
-;// CONCATENATED MODULE: ./src/report/scanner-warnings.ts
-
-/**
- * One warning per scanner that did not scan because the image lacks it. Under a
- * policy that requires the scanner this is also a gap (the verdict says so); under
- * `optional` it is the only trace, so the job summary and the CLI print it as a
- * warning, not a notice: the scripts passed a gate with one scanner missing.
- */
-function missingScannerWarnings(scanners) {
-    return scanners
-        .filter((s) => s.status === 'unavailable')
-        .map((s) => {
-        const title = scannerById(s.tool)?.title ?? s.tool;
-        return `${title} did not scan: ${s.message ?? 'not available in the sandbox image'}. No script was checked by ${title}'s rules. Use an image that has it (the shipped airlock-sandbox image does), or set scanners.${s.tool}.mode: off to scan without it on purpose.`;
-    });
+function installFor(policy, level) {
+    if (level === 'blocked')
+        return null;
+    const setting = policy.execute[level];
+    if (!setting.run || setting.profile === undefined)
+        return null;
+    return policy.profiles[setting.profile]?.install ?? null;
 }
 
 ;// CONCATENATED MODULE: ./src/egress/bridge-source.ts
@@ -73036,7 +74004,13 @@ def main():
         sys.exit("usage: bridge.py SOCKET PORT -- COMMAND...")
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", port))
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError:
+        # Only an earlier bridge of this run holds the port (under gVisor the install
+        # phase's is not killed): it reaches the same proxy, which decides everything.
+        listener.close()
+        os.execvp(command[0], command)
     listener.listen(64)
     if os.fork() == 0:
         # The bridge keeps none of the script's stdio: its output is the script's alone.
@@ -73211,6 +74185,8 @@ class EgressProxy {
     server;
     opts;
     bytesUsed = 0;
+    /** Set by close(): a request still resolving its name when the session closed dials nothing. */
+    closed = false;
     open = new Set();
     constructor(options) {
         this.opts = {
@@ -73258,10 +74234,18 @@ class EgressProxy {
     address() {
         return this.server.address();
     }
+    /**
+     * Stops listening and cuts every open connection; resolves once each cut connection
+     * has emitted 'close' (its record is written then), so `records` is complete.
+     */
     async close() {
-        for (const s of this.open)
+        this.closed = true;
+        const cut = [...this.open].map((s) => new Promise((resolve) => {
+            s.once('close', () => resolve());
             s.destroy();
+        }));
         await new Promise((resolve) => this.server.close(() => resolve()));
+        await Promise.all(cut);
     }
     /** Every request seen so far that has ended, in the order they arrived. */
     get records() {
@@ -73274,6 +74258,11 @@ class EgressProxy {
     record(r, slot = this.reserve()) {
         this.slots[slot] = r;
         this.opts.onRecord?.(r);
+    }
+    decide(req) {
+        if (this.opts.refuseAll !== undefined)
+            return { allowed: false, reason: this.opts.refuseAll };
+        return matchEgress(this.opts.rules, req);
     }
     /** The first resolved address we may dial, or why none. */
     async pickAddress(host) {
@@ -73311,12 +74300,14 @@ class EgressProxy {
         };
         if (target === null)
             return deny('CONNECT target is not host:port', 400);
-        const decision = matchEgress(this.opts.rules, { host: target.host, port: target.port });
+        const decision = this.decide({ host: target.host, port: target.port });
         if (!decision.allowed)
             return deny(decision.reason);
         const picked = await this.pickAddress(target.host);
         if ('refused' in picked)
             return deny(picked.refused);
+        if (this.closed)
+            return deny('the egress session closed');
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         const hello = await readClientHello(client, head, this.opts.helloTimeoutMs);
         const sni = typeof hello === 'string' ? hello : readSni(hello);
@@ -73415,12 +74406,14 @@ class EgressProxy {
         if (hostHeader !== expected.toLowerCase() && hostHeader !== `${url.hostname}:80`) {
             return deny(`Host header ${JSON.stringify(hostHeader)} is not the URL's host`);
         }
-        const decision = matchEgress(this.opts.rules, { host: url.hostname, port, method, path: base.path });
+        const decision = this.decide({ host: url.hostname, port, method, path: base.path });
         if (!decision.allowed)
             return deny(decision.reason);
         const picked = await this.pickAddress(url.hostname);
         if ('refused' in picked)
             return deny(picked.refused);
+        if (this.closed)
+            return deny('the egress session closed');
         const headers = { ...req.headers };
         for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive'])
             delete headers[h];
@@ -73565,19 +74558,29 @@ function readClientHello(client, head, timeoutMs) {
 const EGRESS_MOUNT = '/airlock-egress';
 /** The port the bridge listens on inside the container, on loopback. */
 const EGRESS_PORT = 3128;
+/** Reason recorded for each request of a script's run after an install phase. */
+const AFTER_INSTALL_REASON = "no egress in the script's run (only its install phase has egress)";
+/** Names the session's directory may hold besides the bridge and the socket. */
+const FILE_NAME = /^[a-z][a-z0-9-]*\.(txt|pem)$/;
 /**
  * Starts a proxy for one run on a unix socket in a fresh directory (mkdtemp: nothing a
  * workspace could have planted), with the bridge program beside it. The socket is
  * world-writable so the sandbox's uid can connect; the directory is mounted read-only,
  * which does not stop connecting to a socket.
  */
-async function startEgressSession(egress) {
+async function startEgressSession(egress, opts = {}) {
     const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-egress-'));
-    const proxy = new EgressProxy({ rules: egress.rules, byteBudget: egress.maxBytes });
+    let proxy = new EgressProxy({ rules: egress.rules, byteBudget: egress.maxBytes });
+    const socket = (0,external_node_path_namespaceObject.join)(dir, 'proxy.sock');
     try {
         await (0,promises_namespaceObject.chmod)(dir, 0o755);
         await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, 'bridge.py'), BRIDGE_SOURCE, { mode: 0o644 });
-        const socket = (0,external_node_path_namespaceObject.join)(dir, 'proxy.sock');
+        // Files the install phase reads (the checked requirements, a CA bundle): world-readable, read-only mount.
+        for (const [name, text] of Object.entries(opts.files ?? {})) {
+            if (!FILE_NAME.test(name))
+                throw new Error(`egress session file name ${JSON.stringify(name)}`);
+            await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, name), text, { mode: 0o644 });
+        }
         await proxy.listen(socket);
         await (0,promises_namespaceObject.chmod)(socket, 0o666);
     }
@@ -73588,6 +74591,7 @@ async function startEgressSession(egress) {
     }
     const url = `http://127.0.0.1:${EGRESS_PORT}`;
     let finished;
+    let installRecords;
     return {
         mount: { host: dir, container: EGRESS_MOUNT },
         env: { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '', no_proxy: '' },
@@ -73600,41 +74604,393 @@ async function startEgressSession(egress) {
             '--',
             ...command,
         ],
+        async endInstallPhase() {
+            if (installRecords !== undefined || finished !== undefined)
+                return;
+            await proxy.close();
+            installRecords = proxy.records.map((r) => ({ ...r, phase: 'install' }));
+            await (0,promises_namespaceObject.unlink)(socket).catch(() => undefined);
+            proxy = new EgressProxy({ rules: [], byteBudget: 0, refuseAll: AFTER_INSTALL_REASON });
+            await proxy.listen(socket);
+            await (0,promises_namespaceObject.chmod)(socket, 0o666);
+        },
         finish() {
             finished ??= (async () => {
                 await proxy.close();
                 await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
-                return [...proxy.records];
+                if (installRecords === undefined)
+                    return [...proxy.records];
+                return [...installRecords, ...proxy.records.map((r) => ({ ...r, phase: 'run' }))];
             })();
             return finished;
         },
     };
 }
 
-;// CONCATENATED MODULE: ./src/egress/policy-egress.ts
+;// CONCATENATED MODULE: ./src/egress/requirements-file.ts
+
+
+
 
 /**
- * What a script of `level` may reach, or null for no network at all (the default).
- *
- * A `high` script gets egress only when `execute.high.egress: true` says so: a profile
- * shared by both levels must not hand the network to code the scanners flagged. A
- * `low` script gets its profile's egress unless `execute.low.egress: false`.
+ * The install phase's requirements file (docs/egress.md, "Install phase"): named by the
+ * policy, but its text comes from the checkout, so on a pull request it is the PR's:
+ * hostile input. It is read on the host, inside the workspace (the policy-scope helpers:
+ * no `..`, no link out, no `.git`), capped, and accepted only when every requirement is
+ * an exact pin with at least one hash. pip never reads this file: it reads the canonical
+ * copy `canonicalRequirements` writes, so an option line (`--index-url`, `-r other`,
+ * `--trusted-host`, `-e .`), a URL or a path can never reach it.
  */
-function egressFor(policy, level) {
-    if (level === 'blocked')
-        return null;
-    const setting = policy.execute[level];
-    if (!setting.run || setting.profile === undefined)
-        return null;
-    if (level === 'high' && setting.egress !== true)
-        return null;
-    if (level === 'low' && setting.egress === false)
-        return null;
-    const egress = policy.profiles[setting.profile]?.egress;
-    if (!egress || egress.allow.length === 0)
-        return null;
-    const rules = egress.allow.map((entry) => typeof entry === 'string' ? ruleFromEntry(entry) : ruleFromEntry(entry.host, entry.methods, entry.paths));
-    return { rules, maxBytes: egress.maxBytes };
+/** A lock for a few hundred packages with several hashes each fits well below this. */
+const MAX_REQUIREMENTS_BYTES = 256 * 1024;
+const MAX_REQUIREMENTS = 500;
+const NAME = /^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$/;
+const EXTRA = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// A PEP 440 version as written after `==`: no wildcard (`1.*` is not a pin), no spaces.
+const requirements_file_VERSION = /^[0-9][A-Za-z0-9.+!_-]*$/;
+const HASH_LENGTHS = { sha256: 64, sha384: 96, sha512: 128 };
+const EXPECTED = 'expected "name==version --hash=sha256:<64 hex digits>" (more --hash options may follow)';
+function normalizeName(name) {
+    return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+function fail(label, line, detail) {
+    return new errors_UserError('INSTALL_REQUIREMENTS_INVALID', `requirements file ${label}: line ${line}: ${detail}`);
+}
+/** Joins `\` continuations and drops comments; keeps each logical line's first line number. */
+function logicalLines(text) {
+    const out = [];
+    let current;
+    text.split(/\r?\n/).forEach((raw, i) => {
+        // A comment starts at `#` at the line's start or after whitespace (pip's rule).
+        const noComment = raw.replace(/(^|\s)#.*$/, '$1');
+        const continued = /\\\s*$/.test(noComment);
+        const body = continued ? noComment.replace(/\\\s*$/, '') : noComment;
+        current = current ? { line: current.line, text: `${current.text} ${body}` } : { line: i + 1, text: body };
+        if (!continued) {
+            if (current.text.trim())
+                out.push(current);
+            current = undefined;
+        }
+    });
+    if (current?.text.trim())
+        out.push(current);
+    return out;
+}
+function parseRequirement(label, line, text) {
+    const words = text.trim().split(/\s+/);
+    const spec = words[0] ?? '';
+    if (spec.startsWith('-')) {
+        throw fail(label, line, `${EXPECTED}; options are not accepted (the index comes from the policy)`);
+    }
+    const m = /^([^[=<>!~;@ ]+)(?:\[([^\]]*)\])?==([^=;@ ]+)$/.exec(spec);
+    if (!m) {
+        const why = /[;@]|:\/\//.test(text)
+            ? 'environment markers, URLs and paths are not accepted'
+            : 'not an exact pin';
+        throw fail(label, line, `${EXPECTED}; ${why}`);
+    }
+    const [, name = '', extrasText, version = ''] = m;
+    if (!NAME.test(name))
+        throw fail(label, line, `${EXPECTED}; the package name is not a valid name`);
+    if (!requirements_file_VERSION.test(version))
+        throw fail(label, line, `${EXPECTED}; the version of ${name} is not an exact version`);
+    const extras = extrasText === undefined ? [] : extrasText.split(',').map((e) => e.trim());
+    if (extras.some((e) => !EXTRA.test(e)))
+        throw fail(label, line, `${EXPECTED}; an extra is not a valid name`);
+    const hashes = [];
+    for (const w of words.slice(1)) {
+        const h = /^--hash=(sha256|sha384|sha512):([0-9a-fA-F]+)$/.exec(w);
+        if (!h || h[2]?.length !== HASH_LENGTHS[h[1]]) {
+            throw fail(label, line, `${EXPECTED}; only --hash=<algorithm>:<hex digest> may follow the pin`);
+        }
+        hashes.push(`${h[1]}:${h[2].toLowerCase()}`);
+    }
+    if (hashes.length === 0)
+        throw fail(label, line, `${EXPECTED}; no --hash given for ${name}`);
+    return { name, key: normalizeName(name), extras, version, hashes, line };
+}
+/** Parses the text of a requirements file; `label` names it in errors (workspace-relative). */
+function parseRequirements(text, label) {
+    const reqs = [];
+    const seen = new Map();
+    for (const l of logicalLines(text)) {
+        const r = parseRequirement(label, l.line, l.text);
+        const first = seen.get(r.key);
+        if (first !== undefined)
+            throw fail(label, l.line, `${r.name} is pinned twice (first on line ${first})`);
+        seen.set(r.key, l.line);
+        reqs.push(r);
+        if (reqs.length > MAX_REQUIREMENTS) {
+            throw fail(label, l.line, `more than ${MAX_REQUIREMENTS} requirements`);
+        }
+    }
+    if (reqs.length === 0) {
+        throw new errors_UserError('INSTALL_REQUIREMENTS_INVALID', `requirements file ${label}: no requirements (${EXPECTED}, one per line)`);
+    }
+    return reqs;
+}
+/** The file pip reads: one requirement per line, exactly what was checked. */
+function canonicalRequirements(reqs) {
+    return reqs
+        .map((r) => {
+        const extras = r.extras.length ? `[${r.extras.join(',')}]` : '';
+        return `${r.name}${extras}==${r.version} ${r.hashes.map((h) => `--hash=${h}`).join(' ')}\n`;
+    })
+        .join('');
+}
+/**
+ * Reads `ref` (workspace-relative, as the policy names it) inside `workspace`, at most
+ * `maxBytes`, as UTF-8; `naming` is the policy and field that name it, for the scope's
+ * refusals (POLICY_INVALID / POLICY_NOT_FOUND: outside the workspace, a link out, missing).
+ */
+async function readWorkspaceText(workspace, ref, naming, maxBytes) {
+    const real = await (0,promises_namespaceObject.realpath)(workspace).catch(() => (0,external_node_path_namespaceObject.resolve)(workspace));
+    const scope = { roots: [real], named: [(0,external_node_path_namespaceObject.resolve)(workspace), real] };
+    const where = { ...naming, ref };
+    const file = await resolveInScope(scope, (0,external_node_path_namespaceObject.resolve)(workspace, ref), where);
+    const handle = await openInScope(scope, file, where);
+    const bad = (detail) => new errors_UserError('INSTALL_REQUIREMENTS_INVALID', `${naming.field} ${ref}: ${detail}`);
+    try {
+        if (!(await handle.stat()).isFile())
+            throw bad('expected a regular file');
+        const buf = Buffer.alloc(maxBytes + 1);
+        const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+        if (bytesRead > maxBytes)
+            throw bad(`larger than ${maxBytes} bytes`);
+        try {
+            return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, bytesRead));
+        }
+        catch {
+            throw bad('not valid UTF-8');
+        }
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Reads and parses the requirements file `ref` in `workspace` (readWorkspaceText's rules). */
+async function readRequirementsFile(workspace, ref, naming) {
+    return parseRequirements(await readWorkspaceText(workspace, ref, naming, MAX_REQUIREMENTS_BYTES), ref);
+}
+
+;// CONCATENATED MODULE: ./src/egress/install-phase.ts
+
+
+
+/**
+ * The optional install phase (docs/egress.md, "Install phase"): in the script's own
+ * container, before the script, `pip install` of the profile's pinned, hashed
+ * requirements from its index through the egress proxy; then the proxy refuses
+ * everything and the script runs with the packages on its PYTHONPATH.
+ *
+ * pip's options, and why:
+ * - `--require-hashes`: every download must match a hash of the checked file, and every
+ *   dependency must be pinned there too (no unpinned transitive download);
+ * - `--only-binary=:all:`: wheels only, so no package's build script (setup.py) runs;
+ * - `--isolated`: no pip config file or PIP_* variable from the image or the workspace;
+ * - `--proxy`: pip's traffic goes to the bridge explicitly (and `trust_env` is off);
+ * - `--target` a tmpfs folder (noexec: pure-Python wheels import; compiled extensions
+ *   cannot be mapped executable there, a limit docs/egress.md states);
+ * - `--report -` (with `--quiet`): pip's JSON installation report on stdout, from which
+ *   the report names what was installed, each checked against the pins.
+ */
+/** Where the packages go inside the container (a tmpfs), and the script's PYTHONPATH. */
+const INSTALL_TARGET = '/var/tmp/airlock-packages';
+/** pip's report of a lock of a few hundred packages fits; pip's messages are capped the same. */
+const INSTALL_MAX_OUTPUT = 4 * 1024 * 1024;
+const MAX_CA_BYTES = 1024 * 1024;
+/** A private index's CA for pip: PEM certificates only (nothing else pip would parse). */
+async function readCaBundle(workspace, ref, naming) {
+    const text = await readWorkspaceText(workspace, ref, naming, MAX_CA_BYTES);
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g) ?? [];
+    const rest = blocks.reduce((t, b) => t.replace(b, ''), text).trim();
+    if (blocks.length === 0 || rest !== '') {
+        throw new errors_UserError('INSTALL_REQUIREMENTS_INVALID', `${naming.field} ${ref}: expected PEM certificates only (BEGIN/END CERTIFICATE blocks)`);
+    }
+    return `${blocks.join('\n')}\n`;
+}
+/** Reads and checks a profile's requirements (and CA bundle) from the workspace. */
+async function loadInstall(workspace, settings, naming) {
+    const field = `profiles.${naming.profile}.install`;
+    const requirements = await readRequirementsFile(workspace, settings.requirements, {
+        label: naming.policy,
+        field: `${field}.requirements`,
+    });
+    const files = { 'requirements.txt': canonicalRequirements(requirements) };
+    if (settings.caBundle !== undefined) {
+        files['ca.pem'] = await readCaBundle(workspace, settings.caBundle, {
+            label: naming.policy,
+            field: `${field}.caBundle`,
+        });
+    }
+    return { settings, requirements, files };
+}
+/** pip's argv inside the container (run behind the egress bridge). */
+function installCommand(install) {
+    return [
+        'python3',
+        '-I',
+        '-m',
+        'pip',
+        'install',
+        '--isolated',
+        '--no-input',
+        '--disable-pip-version-check',
+        '--no-cache-dir',
+        '--no-color',
+        '--progress-bar',
+        'off',
+        '--quiet',
+        '--require-hashes',
+        '--only-binary=:all:',
+        '--no-compile',
+        '--target',
+        INSTALL_TARGET,
+        '--index-url',
+        install.settings.index,
+        '--proxy',
+        `http://127.0.0.1:${EGRESS_PORT}`,
+        ...(install.files['ca.pem'] ? ['--cert', `${EGRESS_MOUNT}/ca.pem`] : []),
+        '--report',
+        '-',
+        '--requirement',
+        `${EGRESS_MOUNT}/requirements.txt`,
+    ];
+}
+/** pip's first ERROR line (else its last line), printable and short: for the run's reason. */
+function pipMessage(stderr) {
+    const lines = stderr
+        .split('\n')
+        .map((l) => l.replace(/[^\x20-\x7e]/g, '?').trim())
+        .filter(Boolean);
+    const line = lines.find((l) => l.startsWith('ERROR:')) ?? lines.at(-1) ?? 'no message';
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+/**
+ * What pip's report says it installed, each item checked against the pins: a name that
+ * is not pinned, another version, or a hash not listed means the report (or pip) cannot
+ * be trusted, and the script does not run. Returns the packages or the problem.
+ */
+function installedPackages(reportText, pins) {
+    let report;
+    try {
+        report = JSON.parse(reportText);
+    }
+    catch {
+        return { problem: "pip's installation report is not JSON" };
+    }
+    const items = report?.install;
+    if (!Array.isArray(items))
+        return { problem: "pip's installation report has no install list" };
+    const byKey = new Map(pins.map((p) => [p.key, p]));
+    const packages = [];
+    for (const item of items) {
+        const name = String(item?.metadata?.name ?? '');
+        const version = String(item?.metadata?.version ?? '');
+        const archive = item?.download_info?.archive_info ?? {};
+        const hashes = {};
+        for (const [alg, hex] of Object.entries(archive.hashes ?? {}))
+            hashes[alg] = String(hex);
+        const single = /^(sha256|sha384|sha512)=([0-9a-f]+)$/.exec(String(archive.hash ?? ''));
+        if (single)
+            hashes[single[1]] ??= single[2];
+        const pin = byKey.get(normalizeName(name));
+        const matched = pin?.hashes.find((h) => {
+            const [alg = '', hex = ''] = h.split(':');
+            return hashes[alg]?.toLowerCase() === hex;
+        });
+        if (!pin || pin.version !== version || !matched) {
+            const what = /^[A-Za-z0-9._-]{1,100}$/.test(name) ? name : 'a package';
+            return {
+                problem: `pip reported installing ${what}, which does not match a pin of the requirements file`,
+            };
+        }
+        packages.push({ name: pin.name, version, hash: matched });
+    }
+    return { packages };
+}
+/**
+ * The install phase's result and the sandbox's verdict from the prelude's outcome: the
+ * script runs only when pip succeeded and everything it installed matches the pins.
+ */
+function installOutcome(install, outcome) {
+    const result = {
+        requirements: install.settings.requirements,
+        index: install.settings.index,
+        status: 'error',
+        exitCode: outcome.exitCode,
+        durationMs: outcome.durationMs,
+        packages: [],
+    };
+    const stop = (status, why) => {
+        result.status = status;
+        result.reason = why;
+        return { result, verdict: { status, reason: `install phase: ${why}; the script did not run` } };
+    };
+    if (outcome.timedOut)
+        return stop('timeout', `pip did not finish within ${install.settings.timeoutSeconds} s`);
+    if (outcome.failure)
+        return stop('error', outcome.failure);
+    if (outcome.exitCode !== 0) {
+        return stop('failure', `pip exited ${outcome.exitCode ?? 'without a status'}: ${pipMessage(outcome.stderr)}`);
+    }
+    if (outcome.stdoutTruncated)
+        return stop('error', "pip's installation report was larger than the output cap");
+    const installed = installedPackages(outcome.stdout, install.requirements);
+    if ('problem' in installed)
+        return stop('error', installed.problem);
+    result.status = 'success';
+    result.packages = installed.packages;
+    return { result, verdict: null };
+}
+
+;// CONCATENATED MODULE: ./src/egress/run-egress.ts
+
+
+
+/**
+ * The install phases of the levels that will run, each read from the workspace and
+ * checked once per gate run, before any container: a requirements file that is not
+ * pinned and hashed line by line stops the gate (INSTALL_REQUIREMENTS_INVALID, exit 2).
+ */
+async function loadInstalls(policy, levels, workspace) {
+    const out = new Map();
+    for (const level of new Set(levels)) {
+        const settings = installFor(policy, level);
+        const profile = level === 'blocked' ? undefined : policy.execute[level].profile;
+        if (!settings || profile === undefined)
+            continue;
+        out.set(level, await loadInstall(workspace, settings, { policy: policy.source.path, profile }));
+    }
+    return out;
+}
+async function startRunEgress(egress, install, command) {
+    const session = await startEgressSession(egress, { files: install?.files });
+    let installResult;
+    const prelude = install && {
+        command: session.wrap(installCommand(install)),
+        timeoutSeconds: install.settings.timeoutSeconds,
+        maxOutputBytes: INSTALL_MAX_OUTPUT,
+        async after(outcome) {
+            // First of all: the install phase's egress ends before the script can start.
+            await session.endInstallPhase();
+            const o = installOutcome(install, outcome);
+            installResult = o.result;
+            return o.verdict;
+        },
+    };
+    return {
+        spec: {
+            command: session.wrap(command),
+            env: install ? { ...session.env, PYTHONPATH: INSTALL_TARGET } : session.env,
+            readOnlyMounts: [session.mount],
+            ...(prelude ? { prelude } : {}),
+        },
+        async finish() {
+            const records = await session.finish();
+            return { egress: records, ...(installResult ? { install: installResult } : {}) };
+        },
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/gate/execute-stage.ts
@@ -73680,10 +75036,12 @@ async function executeStage(opts) {
             runnable.push({ script, index, profile });
     });
     let done = 0;
+    // Install phases: each requirements file read and checked once, before any container.
+    const installs = await loadInstalls(opts.policy, runnable.map((r) => r.script.level), opts.workspace ?? process.cwd());
     // One proxy per run with egress (docs/egress.md), closed as its run ends or below.
     const sessions = new Map();
-    // A container started ahead may wait for a slot as long as the slowest run takes.
-    const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds));
+    // A container started ahead may wait for a slot as long as the slowest run (and its install phase) takes.
+    const longest = Math.max(0, ...runnable.map((r) => r.profile.limits.timeoutSeconds + (installs.get(r.script.level)?.settings.timeoutSeconds ?? 0)));
     try {
         await opts.runBatch(runnable, {
             engine: opts.engine,
@@ -73695,7 +75053,11 @@ async function executeStage(opts) {
                 // `./name` so a script called `-c.py` or `--help.py` is a file, not an option.
                 const command = opts.commandOf?.(script.path) ?? ['python3', `./${external_node_path_namespaceObject.posix.basename(script.path)}`];
                 const egress = egressFor(opts.policy, script.level);
-                const session = egress ? await startEgressSession(egress) : undefined;
+                const install = installs.get(script.level);
+                // loadPolicy refuses an install phase for a level without egress.
+                if (install && !egress)
+                    throw new Error(`level ${script.level}: an install phase without egress`);
+                const session = egress ? await startRunEgress(egress, install, command) : undefined;
                 if (session)
                     sessions.set(script, session);
                 const data = opts.dataOf?.(script.path);
@@ -73704,19 +75066,19 @@ async function executeStage(opts) {
                     limits: profile.limits,
                     profile: profile.name,
                     workDir: opts.dirOf(script.path),
-                    command: session ? session.wrap(command) : command,
+                    command,
                     collectOutputTo: artifacts,
                     label: script.path,
                     ...(data ? { data } : {}),
-                    ...(session ? { env: session.env, readOnlyMounts: [session.mount] } : {}),
+                    ...session?.spec,
                 };
             },
             signal: opts.signal,
             onResult: async ({ script }, _i, ran) => {
                 const by = cancelledBy(opts.signal);
                 const session = sessions.get(script);
-                const egress = session ? await session.finish() : undefined;
-                const result = { ...(by ? asCancelled(ran, by) : ran), ...(egress ? { egress } : {}) };
+                const egress = session ? await session.finish() : {};
+                const result = { ...(by ? asCancelled(ran, by) : ran), ...egress };
                 script.decision = 'executed';
                 script.execution = result;
                 done += 1;
@@ -73727,7 +75089,7 @@ async function executeStage(opts) {
     }
     finally {
         // A run that never reached onResult (a crash, a cancel) still stops its proxy.
-        await Promise.all([...sessions.values()].map((s) => s.finish().catch(() => [])));
+        await Promise.all([...sessions.values()].map((s) => s.finish().catch(() => ({}))));
     }
     return {
         inFlightCancelled: runnable.filter((r) => r.script.execution?.status === 'cancelled').length,
@@ -73735,544 +75097,1133 @@ async function executeStage(opts) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/allowlist-suggestion.ts
+;// CONCATENATED MODULE: ./src/gate/real-dirs.ts
+
+
 
 /**
- * The policy `allowlist:` entries a maintainer can paste to accept a script's reviewed
- * findings, in the exact shape src/policy/schema.ts (AllowlistEntrySchema) loads:
- * `{ tool, ruleId, paths, justification, expires }`.
+ * Directories Airlock writes into, made without ever following a symbolic link.
  *
- * - Only findings that raised the level (high or blocked) are offered: a low finding
- *   changes nothing. A scan error is never offered; the loader does not apply it.
- * - `paths` names exactly this one file: the path is a glob to the loader, so every
- *   glob character in it is escaped (a file called `*.py` must not suppress the rule
- *   for every file).
- * - The justification is a placeholder the maintainer replaces; the expiry is
- *   `EXPIRY_DAYS` after the run, so an acceptance is reviewed again.
- * - Values are written as JSON strings, which YAML reads as double-quoted scalars; every
- *   control, line-separator or bidi character is a `\u` escape, so the entry on the
- *   page is the entry the loader reads.
+ * ATTACKER-CONTROLLED INPUT: the workspace is a checkout, and a pull request can commit a
+ * symlink where the output directory (or the audit log's) will be made: `.airlock ->
+ * /home/runner/.config/git`. `mkdir -p` would follow it and every later write would land
+ * outside the workspace. So each component below the workspace is checked with lstat (or
+ * created by us), and one that is a link or not a directory is refused. The workspace
+ * itself is the caller's choice and trusted as given. Node has no openat(), so this is a
+ * check then use; it holds against what is committed, which is what a pull request controls
+ * (the sandboxed script has no access to the host's workspace at all).
  */
-const EXPIRY_DAYS = 90;
-const JUSTIFICATION_PLACEHOLDER = 'REPLACE: why this is safe here, and who reviewed it';
-// Rule ids the loader accepts in an allowlist entry (schema.ts RULE_ID_CHARS).
-const RULE_ID = /^[A-Za-z0-9._:/-]+$/;
-/** A glob (picomatch) that matches `path` and nothing else. */
-function literalGlob(path) {
-    return path.replace(/[\\*?[\]{}()!+@,|^$]/g, (c) => `\\${c}`);
-}
-function expiryAfter(runFinishedAt, days = EXPIRY_DAYS) {
-    const t = Date.parse(runFinishedAt);
-    const base = Number.isNaN(t) ? Date.now() : t;
-    return new Date(base + days * 86_400_000).toISOString().slice(0, 10);
-}
-function allowlistSuggestions(script, runFinishedAt) {
-    const glob = literalGlob(script.path);
-    // What the loader refuses (schema.ts RelativeGlob) is not offered.
-    if (glob.length > 500 || glob.startsWith('/') || glob.split('/').includes('..'))
-        return [];
-    const seen = new Set();
-    const out = [];
-    for (const f of script.findings) {
-        if (f.allowlisted || (f.level !== 'high' && f.level !== 'blocked'))
-            continue;
-        if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE)
-            continue;
-        if (!RULE_ID.test(f.ruleId) || f.ruleId.length > 200)
-            continue;
-        const key = `${f.tool}\u0000${f.ruleId}`;
-        if (seen.has(key))
-            continue;
-        seen.add(key);
-        out.push({
-            tool: f.tool,
-            ruleId: f.ruleId,
-            paths: [glob],
-            justification: JUSTIFICATION_PLACEHOLDER,
-            expires: expiryAfter(runFinishedAt),
-        });
+async function ensureRealDirs(workspace, dir, what) {
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, dir);
+    if (rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel)) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${what}: ${dir} is outside the workspace ${workspace}`);
     }
-    return out;
-}
-/** JSON string with every non-ASCII control/separator/bidi character escaped; valid YAML. */
-function quoted(s) {
-    return JSON.stringify(s).replace(/[\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-/** The YAML to paste: an `allowlist:` key and one flow mapping per entry. */
-function allowlistYaml(entries) {
-    const lines = entries.map((e) => `  - { tool: ${quoted(e.tool)}, ruleId: ${quoted(e.ruleId)}, paths: [${e.paths.map(quoted).join(', ')}], justification: ${quoted(e.justification)}, expires: ${quoted(e.expires)} }`);
-    return `allowlist:\n${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/summary-script.ts
-
-
-
-
-const MAX_DECIDING_SHOWN = 5;
-const MAX_FINDINGS_SHOWN = 25;
-const MAX_ARTIFACTS_SHOWN = 20;
-const STDERR_TAIL_LINES = 20;
-const STDERR_TAIL_CHARS = 2000;
-const MESSAGE_CHARS = 300;
-const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
-const summary_script_LEVEL_RANK = { blocked: 0, high: 1, low: 2 };
-const summary_script_SEVERITY_RANK = { high: 0, medium: 1, low: 2 };
-const LEVEL_ICON = {
-    low: '🟢 low',
-    high: '🟠 high',
-    blocked: '🔴 blocked',
-};
-/** A run that ended in anything but success (and was not stopped by a cancellation). */
-function runFailed(s) {
-    const st = s.execution?.status;
-    return st !== undefined && st !== 'success' && st !== 'cancelled';
+    let cur = workspace;
+    for (const part of rel.split(external_node_path_namespaceObject.sep).filter(Boolean)) {
+        cur = (0,external_node_path_namespaceObject.join)(cur, part);
+        let st = await real_dirs_lstatOrNull(cur);
+        if (st === null) {
+            try {
+                await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
+            }
+            catch (e) {
+                // Another run made it first: fine, it is checked below like any existing one.
+                if (e.code !== 'EEXIST')
+                    throw e;
+            }
+            st = await (0,promises_namespaceObject.lstat)(cur);
+        }
+        if (st.isSymbolicLink()) {
+            throw new errors_UserError('PATH_INVALID', `${what}: ${(0,external_node_path_namespaceObject.relative)(workspace, cur)} is a symbolic link; Airlock never writes through a link (a pull request can commit one pointing anywhere): remove it or choose another path`);
+        }
+        if (!st.isDirectory()) {
+            throw new errors_UserError('PATH_INVALID', `${what}: ${(0,external_node_path_namespaceObject.relative)(workspace, cur)} exists and is not a directory`);
+        }
+    }
 }
 /**
- * Where a script stands in the summary: what fails the gate first (blocked, then a
- * failed run), then high, then low scripts with findings, then clean ones.
+ * Removes an earlier run's file at `file` (a report, SARIF or summary), so a run that
+ * fails never leaves an older one looking current. A link is removed, never followed;
+ * a directory there is refused.
  */
-function attentionTier(s) {
-    if (s.level === 'blocked')
-        return 0;
-    if (runFailed(s))
-        return 1;
-    // A script that tried to reach something denied is shown, even when it then succeeded.
-    if (s.level === 'high' || deniedEgress(s).length > 0)
-        return 2;
-    return s.findings.some((f) => !f.allowlisted) ? 3 : 4;
+async function removeStaleFile(file, what) {
+    const st = await real_dirs_lstatOrNull(file);
+    if (st === null)
+        return;
+    if (st.isDirectory())
+        throw new errors_UserError('PATH_INVALID', `${what}: ${file} is a directory`);
+    await (0,promises_namespaceObject.unlink)(file).catch((e) => {
+        if (e.code !== 'ENOENT')
+            throw e;
+    });
 }
-function needsAttention(s) {
-    return attentionTier(s) <= 2;
-}
-/** Most severe first: the finding's own level, then its severity, then its line. */
-function byFindingSeverity(a, b) {
-    const la = a.allowlisted ? 3 : summary_script_LEVEL_RANK[a.level ?? 'high'];
-    const lb = b.allowlisted ? 3 : summary_script_LEVEL_RANK[b.level ?? 'high'];
-    return la - lb || summary_script_SEVERITY_RANK[a.severity] - summary_script_SEVERITY_RANK[b.severity] || a.line - b.line;
-}
-function fileUrl(links, path) {
-    return links.blobBase ? `${links.blobBase}/${encodePath(path)}` : undefined;
-}
-function lineUrl(links, path, line) {
-    const file = fileUrl(links, path);
-    return file ? `${file}#L${line}` : undefined;
-}
-function findingItem(path, f, links, withPath) {
-    const where = withPath ? `${markdown_escapeMarkdown(path, 200)}:${f.line}` : `line ${f.line}`;
-    const level = f.allowlisted ? 'allowlisted' : (f.level ?? '?');
-    const rule = f.levelRule ? ` by ${codeSpan(f.levelRule)}` : '';
-    const why = f.allowlisted
-        ? `: _${markdown_escapeMarkdown(f.allowlisted.justification, MESSAGE_CHARS)}_ (until ${markdown_escapeMarkdown(f.allowlisted.expires, 20)})`
-        : f.why
-            ? `: _${markdown_escapeMarkdown(f.why, MESSAGE_CHARS)}_`
-            : '';
-    return (`- ${markdown_link(where, lineUrl(links, path, f.line))} ${f.tool} **${markdown_escapeMarkdown(f.ruleId, 200)}** ` +
-        `(${f.severity}/${f.confidence}) → **${level}**${rule}${why}  \n  ${markdown_escapeMarkdown(f.message, MESSAGE_CHARS)}`);
-}
-function findingsPart(s, links) {
-    const sorted = [...s.findings].sort(byFindingSeverity);
-    const deciding = sorted.filter((f) => !f.allowlisted && f.level === s.level && s.level !== 'low');
-    const out = [];
-    if (deciding.length) {
-        out.push(`**Decided by** (the findings at level ${s.level}):`, '');
-        for (const f of deciding.slice(0, MAX_DECIDING_SHOWN))
-            out.push(findingItem(s.path, f, links, false));
-        if (deciding.length > MAX_DECIDING_SHOWN)
-            out.push(`- … and ${deciding.length - MAX_DECIDING_SHOWN} more at this level (below)`);
-        out.push('');
-    }
-    const rest = sorted.filter((f) => !deciding.slice(0, MAX_DECIDING_SHOWN).includes(f));
-    if (rest.length) {
-        out.push(`<details><summary>${rest.length} more finding(s)</summary>`, '');
-        for (const f of rest.slice(0, MAX_FINDINGS_SHOWN))
-            out.push(findingItem(s.path, f, links, false));
-        if (rest.length > MAX_FINDINGS_SHOWN)
-            out.push(`- … and ${rest.length - MAX_FINDINGS_SHOWN} more in the SARIF and the JSON report`);
-        out.push('', '</details>', '');
-    }
-    return out;
-}
-/** The last lines of stderr, bounded in lines and characters. */
-function stderrTail(stderr) {
-    const lines = stderr.replace(/\n+$/, '').split('\n');
-    let text = lines.slice(-STDERR_TAIL_LINES).join('\n');
-    if (text.length > STDERR_TAIL_CHARS)
-        text = `…${text.slice(text.length - STDERR_TAIL_CHARS + 1)}`;
-    return { text, cut: text.length < stderr.replace(/\n+$/, '').length };
-}
-function runPart(s) {
-    const ex = s.execution;
-    if (!ex) {
-        const why = s.decision === 'blocked'
-            ? 'not run: blocked'
-            : 'not run (skipped: the policy does not run this level, or the gate was cancelled before it started)';
-        return [`**Run:** ${why}.`, ''];
-    }
-    const exit = ex.exitCode !== null ? `, exit ${ex.exitCode}` : '';
-    const out = [
-        `**Run:** ${ex.status}${exit} after ${fmtMs(ex.durationMs)}, peak memory ${fmtBytes(ex.peakMemoryBytes)}, profile ${codeSpan(ex.profile, 40)}.`,
-    ];
-    if (ex.reason)
-        out.push(`${markdown_escapeMarkdown(ex.reason)}`);
-    out.push('');
-    if (runFailed(s) && ex.stderr.trim()) {
-        const tail = stderrTail(ex.stderr);
-        const of = tail.cut || ex.stderrTruncated ? ` (the end of ${fmtBytes(ex.stderrBytes)})` : '';
-        out.push(`stderr${of}:`, '', fencedBlock(tail.text, 'text'), '');
-    }
-    return out;
-}
-function deniedEgress(s) {
-    return (s.execution?.egress ?? []).filter((q) => !q.allowed);
-}
-const MAX_EGRESS_SHOWN = 20;
-/** The script's network requests through the egress proxy: the denied ones listed. */
-function egressPart(s) {
-    const all = s.execution?.egress;
-    if (!all || all.length === 0)
-        return [];
-    const denied = deniedEgress(s);
-    const up = all.reduce((n, q) => n + q.bytesUp, 0);
-    const down = all.reduce((n, q) => n + q.bytesDown, 0);
-    const out = [
-        `**Network:** ${all.length} request(s) through the egress proxy, ${denied.length} denied; ${fmtBytes(up)} up, ${fmtBytes(down)} down.`,
-        '',
-    ];
-    if (denied.length === 0)
-        return out;
-    out.push('| denied | target | why |', '| --- | --- | --- |');
-    for (const q of denied.slice(0, MAX_EGRESS_SHOWN)) {
-        const target = `${q.host}:${q.port}${q.path ?? ''}`;
-        out.push(`| ${codeSpan(q.method, 20)} | ${codeSpan(target, 200)} | ${markdown_escapeMarkdown(clip(q.reason, MESSAGE_CHARS))} |`);
-    }
-    if (denied.length > MAX_EGRESS_SHOWN)
-        out.push(`| … and ${denied.length - MAX_EGRESS_SHOWN} more (see report.json) | | |`);
-    out.push('');
-    return out;
-}
-function artifactsPart(s, index, links) {
-    const arts = s.execution?.artifacts ?? [];
-    if (arts.length === 0)
-        return [];
-    const total = arts.reduce((n, a) => n + a.bytes, 0);
-    const folder = codeSpan(`${artifactDirName(index, s.path)}/`, 120);
-    const where = links.artifactUrl
-        ? `in the ${markdown_link('workflow artifact', links.artifactUrl)} under ${folder}`
-        : `in the output directory under ${folder}`;
-    const cut = s.execution?.artifactsTruncated ? ' (more were written than the profile keeps)' : '';
-    const out = [`**Artifacts** (${arts.length}, ${fmtBytes(total)}; ${where})${cut}:`, ''];
-    out.push('| file | size | sha256 |', '| --- | --- | --- |');
-    for (const a of arts.slice(0, MAX_ARTIFACTS_SHOWN)) {
-        const kind = IMAGE.test(a.path) ? ' 🖼️' : '';
-        out.push(`| ${codeSpan(a.path, 200)}${kind} | ${fmtBytes(a.bytes)} | ${codeSpan(clip(a.sha256, 64), 70)} |`);
-    }
-    if (arts.length > MAX_ARTIFACTS_SHOWN)
-        out.push(`| … and ${arts.length - MAX_ARTIFACTS_SHOWN} more (see the JSON report) | | |`);
-    out.push('');
-    return out;
-}
-function allowlistPart(s, runFinishedAt) {
-    const entries = allowlistSuggestions(s, runFinishedAt);
-    if (entries.length === 0)
-        return [];
-    return [
-        `<details><summary>Accept after review: the allowlist ${entries.length === 1 ? 'entry' : 'entries'} to paste into the policy</summary>`,
-        '',
-        fencedBlock(allowlistYaml(entries), 'yaml'),
-        '',
-        "Replace the justification; the entry expires, so the acceptance is reviewed again. On a pull request the base branch's policy decides, so the entry takes effect once merged.",
-        '',
-        '</details>',
-        '',
-    ];
-}
-/** A script that needs no section of its own, with its artifacts: heading and list. */
-function artifactsSection(s, index, links) {
-    const head = `#### ${LEVEL_ICON[s.level]}: ${markdown_link(codeSpan(s.path), fileUrl(links, s.path))}`;
-    return [head, '', ...artifactsPart(s, index, links)].join('\n');
-}
-/** The whole section for script number `index` (its position in the report). */
-function scriptSection(s, index, links, runFinishedAt) {
-    const failed = runFailed(s) ? `, run ${s.execution.status}` : '';
-    const head = `#### ${LEVEL_ICON[s.level]}${failed}: ${markdown_link(codeSpan(s.path), fileUrl(links, s.path))}`;
-    return [
-        head,
-        '',
-        ...findingsPart(s, links),
-        ...runPart(s),
-        ...egressPart(s),
-        ...artifactsPart(s, index, links),
-        ...allowlistPart(s, runFinishedAt),
-    ].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/report/summary.ts
-
-
-
-
-/**
- * The job summary (Markdown), most important first:
- * 1. the verdict, its reasons, scanner warnings;
- * 2. a section per script that fails the gate or runs restricted (blocked, then failed
- *    runs, then high): the deciding findings with the policy's rule and `why`, stderr of
- *    a failed run, artifacts, and the allowlist entries to paste after review;
- * 3. a table of every script in the same order, then the artifacts of the others;
- * 4. the findings on the remaining scripts, most severe first;
- * 5. the image, policy, scanners and the audit checkpoint (always: the summary is one
- *    of the places the checkpoint is published outside the repository).
- *
- * It fits GitHub's step-summary limit at any scale: "each step is restricted to a
- * maximum size of 1MiB ... If more than 1MiB of content is added for a step, then the
- * upload for the step will fail" (docs.github.com, workflow commands, "Step isolation
- * and limits"). Parts 2 to 4 are added while they fit; what does not fit is counted in
- * a line that says what was left out and where it is, never cut silently.
- *
- * Everything that comes from a script (its path, finding messages, output, artifact
- * names) is hostile text: it is escaped (src/report/markdown.ts) so it cannot break the
- * table, inject links, images or HTML, or hide characters.
- */
-const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
-/** Room kept for the lines that count what did not fit. */
-const OMISSION_RESERVE = 4096;
-const MAX_REASONS = 20;
-const MAX_NOTICES = 20;
-/** Share of the free budget the per-script sections may take before the table. */
-const SECTIONS_SHARE = 0.6;
-const MAX_SKIPPED_SHOWN = 10;
-/** One line (and a note of what was left out) near the top: where to download the run's files. */
-function artifactLines(a) {
-    const name = markdown_link(codeSpan(a.name, 200), a.url);
-    const out = [];
-    if (a.failed) {
-        out.push(`> ⚠️ **Output not uploaded as a workflow artifact** (${codeSpan(a.name, 200)}): ${markdown_escapeMarkdown(a.failed, 700)}. The gate's verdict does not depend on it.`);
-    }
-    else {
-        const zip = a.bytes !== undefined ? `, zip ${fmtBytes(a.bytes)}` : '';
-        const digest = a.digest ? `, sha256 ${codeSpan(a.digest, 64)}` : '';
-        out.push(`📦 **Workflow artifact:** ${name}: this run's output directory (report.json, the SARIF, this summary, the scripts' artifacts), ${a.files ?? 0} file(s)${zip}${digest}.`);
-    }
-    if (a.skipped.length) {
-        const shown = a.skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => markdown_escapeMarkdown(s, 300));
-        const more = a.skipped.length > MAX_SKIPPED_SHOWN ? `, and ${a.skipped.length - MAX_SKIPPED_SHOWN} more` : '';
-        out.push('', `> ⚠️ ${a.skipped.length} file(s) of the output directory not uploaded: ${shown.join('; ')}${more}.`);
-    }
-    out.push('');
-    return out;
-}
-function head(report, artifact) {
-    const out = [];
-    out.push(`## Airlock: ${report.verdict === 'pass' ? '✅ pass' : '❌ fail'}`, '');
-    const c = report.counts;
-    out.push(`${report.scripts.length} script(s): ${c.blocked} blocked, ${c.high} high, ${c.low} low; ${c.executed} executed, ${c.failed} failed.`, '');
-    if (artifact)
-        out.push(...artifactLines(artifact));
-    if (report.cancelled) {
-        const k = report.cancelled;
-        out.push(`> ⏹️ **Cancelled** by ${markdown_escapeMarkdown(k.signal, 40)}: ${k.inFlight} run(s) stopped (status \`cancelled\`), ${k.notStarted} script(s) not started (\`skipped\`). This report is partial.`, '');
-    }
-    if (report.scripts.length === 0) {
-        // A green check over nothing must not read as "checked and fine".
-        out.push("> ⚠️ **Nothing was scanned**: no Python script matched the gate's paths (on a pull request: none that the PR adds or changes).", '');
-    }
-    const reasons = report.verdictReasons;
-    for (const r of reasons.slice(0, MAX_REASONS))
-        out.push(`- ${markdown_escapeMarkdown(r)}`);
-    if (reasons.length > MAX_REASONS)
-        out.push(`- … and ${reasons.length - MAX_REASONS} more reason(s): the scripts below, and report.json`);
-    if (reasons.length)
-        out.push('');
-    // GitHub renders `> [!WARNING]` as a coloured alert box at the top: a missing scanner must not hide in the notices.
-    for (const w of missingScannerWarnings(report.scanners))
-        out.push('> [!WARNING]', `> **${markdown_escapeMarkdown(w)}**`, '');
-    return out;
-}
-function runInfo(report) {
-    const out = [];
-    out.push(`**Image:** ${codeSpan(report.image.ref)}${report.image.id ? ` (${codeSpan(report.image.id)})` : ''}  `);
-    const from = report.policy.revision ? ` as of commit ${codeSpan(report.policy.revision.slice(0, 12))}` : '';
-    out.push(`**Policy:** ${codeSpan(report.policy.path)}${from} (sha256 ${codeSpan(`${report.policy.sha256.slice(0, 16)}…`)})  `);
-    const scanners = report.scanners.map((s) => `${s.tool} ${s.status}${s.version ? ` ${s.version}` : ''}`);
-    out.push(`**Scanners:** ${markdown_escapeMarkdown(scanners.join(', ')) || '–'}`, '');
-    for (const n of report.notices.slice(0, MAX_NOTICES))
-        out.push(`> ⚠️ ${markdown_escapeMarkdown(n)}`);
-    if (report.notices.length > MAX_NOTICES)
-        out.push(`> ⚠️ … and ${report.notices.length - MAX_NOTICES} more notice(s) in report.json`);
-    if (report.notices.length)
-        out.push('');
-    if (report.audit) {
-        const how = report.audit.signed ? 'Checkpoint' : 'Checkpoint (**unsigned**: no signing key)';
-        out.push(`**Audit log:** ${codeSpan(report.audit.log)}, ${report.audit.size} entries. ${how}:`, '');
-        out.push('```', report.audit.checkpoint.replace(/`/g, "'").trimEnd(), '```', '');
-    }
-    return out;
-}
-function ruleIds(s) {
-    const active = s.findings.filter((f) => !f.allowlisted).sort(byFindingSeverity);
-    const ids = [...new Set(active.map((f) => f.ruleId))];
-    if (ids.length === 0)
-        return '–';
-    const shown = ids.slice(0, 4).map((id) => markdown_escapeMarkdown(id, 80));
-    return ids.length > 4 ? `${shown.join(', ')} +${ids.length - 4}` : shown.join(', ');
-}
-function row(s) {
-    const ex = s.execution;
-    const status = ex ? `${ex.status}${ex.exitCode !== null ? ` (${ex.exitCode})` : ''}` : '–';
-    const arts = ex?.artifacts.length ? String(ex.artifacts.length) : '–';
-    return `| ${codeSpan(s.path)} | ${LEVEL_ICON[s.level]} | ${ruleIds(s)} | ${s.decision} | ${status} | ${fmtMs(ex?.durationMs)} | ${fmtBytes(ex?.peakMemoryBytes)} | ${arts} |`;
-}
-/** "3 blocked, 12 low; 10 executed: 9 success, 1 failure" for the scripts left out. */
-function describeScripts(scripts) {
-    const levels = ['blocked', 'high', 'low']
-        .map((l) => [l, scripts.filter((s) => s.level === l).length])
-        .filter(([, n]) => n > 0)
-        .map(([l, n]) => `${n} ${l}`);
-    const status = new Map();
-    for (const s of scripts) {
-        const k = s.execution?.status ?? `not run (${s.decision})`;
-        status.set(k, (status.get(k) ?? 0) + 1);
-    }
-    const runs = [...status].map(([k, n]) => `${n} ${k}`);
-    return `${levels.join(', ')}; ${runs.join(', ')}`;
-}
-/** Adds blocks while they fit in `budget` bytes; stops at the first that does not. */
-class Budget {
-    limit;
-    used = 0;
-    constructor(limit) {
-        this.limit = limit;
-    }
-    fits(block) {
-        return this.used + utf8Bytes(block) + 1 <= this.limit;
-    }
-    take(block) {
-        this.used += utf8Bytes(block) + 1;
-    }
-}
-function renderSummary(report, opts = {}) {
-    const max = opts.maxBytes ?? STEP_SUMMARY_MAX_BYTES;
-    const top = head(report, opts.artifact).join('\n');
-    const info = runInfo(report).join('\n');
-    const free = max - utf8Bytes(top) - utf8Bytes(info) - OMISSION_RESERVE - 4;
-    const ordered = report.scripts
-        .map((s, index) => ({ s, index }))
-        .sort((a, b) => attentionTier(a.s) - attentionTier(b.s) || summary_cmp(a.s.path, b.s.path));
-    // 2. A section per script that needs a look, in order, until their share is used.
-    const sections = [];
-    const attention = ordered.filter(({ s }) => needsAttention(s));
-    const sectionBudget = new Budget(Math.max(0, Math.floor(free * SECTIONS_SHARE)));
-    let detailed = 0;
-    for (const { s, index } of attention) {
-        const text = scriptSection(s, index, opts, report.finishedAt);
-        if (!sectionBudget.fits(text))
-            break;
-        sectionBudget.take(text);
-        sections.push(text);
-        detailed++;
-    }
-    if (attention.length) {
-        sections.unshift(`### Scripts that need a look (${attention.length})`, '');
-        if (detailed < attention.length) {
-            const left = attention.slice(detailed).map((x) => x.s);
-            sections.push(`> **${left.length} more script(s) that need a look are not detailed here** (${describeScripts(left)}), to stay within GitHub's 1 MiB summary limit: they lead the table below, and report.json and the SARIF have every finding.`, '');
-        }
-    }
-    // 3. The table, in the same order, with what is left.
-    const rest = new Budget(free - sectionBudget.used);
-    const table = [
-        '### All scripts',
-        '',
-        '| script | level | findings | decision | exit status | duration | peak memory | artifacts |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ];
-    rest.take(table.join('\n'));
-    let rows = 0;
-    for (const { s } of ordered) {
-        const r = row(s);
-        if (!rest.fits(r))
-            break;
-        rest.take(r);
-        table.push(r);
-        rows++;
-    }
-    if (rows < ordered.length) {
-        const left = ordered.slice(rows).map((x) => x.s);
-        table.push(`| … and ${left.length} more script(s) not listed (${describeScripts(left)}): see report.json | | | | | | | |`);
-    }
-    table.push('');
-    // The artifacts of the scripts without a section (a clean script's plots), while they fit.
-    const arts = [];
-    const producers = ordered.filter(({ s }) => !needsAttention(s) && s.execution?.artifacts.length);
-    if (producers.length) {
-        const title = `### Artifacts of the other scripts (${producers.length})\n`;
-        rest.take(title);
-        arts.push(title);
-        let listed = 0;
-        for (const { s, index } of producers) {
-            const text = artifactsSection(s, index, opts);
-            if (!rest.fits(text))
-                break;
-            rest.take(text);
-            arts.push(text);
-            listed++;
-        }
-        if (listed < producers.length) {
-            const left = producers.slice(listed).map((x) => x.s);
-            const files = left.reduce((n, s) => n + (s.execution?.artifacts.length ?? 0), 0);
-            arts.push(`> ${left.length} more script(s) wrote ${files} artifact(s) not listed here, to stay within GitHub's 1 MiB summary limit: report.json lists them with sizes and hashes.`, '');
-        }
-    }
-    // 4. Findings on scripts without a section of their own, most severe first.
-    const others = ordered
-        .filter(({ s }) => !needsAttention(s))
-        .flatMap(({ s }) => s.findings.map((f) => ({ s, f })))
-        .sort((a, b) => byFindingSeverity(a.f, b.f) || summary_cmp(a.s.path, b.s.path));
-    const findings = [];
-    if (others.length) {
-        const head5 = `<details><summary>Findings on the other scripts (${others.length})</summary>\n`;
-        rest.take(head5);
-        findings.push(head5);
-        let shown = 0;
-        for (const { s, f } of others) {
-            const item = findingItem(s.path, f, opts, true);
-            if (!rest.fits(item))
-                break;
-            rest.take(item);
-            findings.push(item);
-            shown++;
-        }
-        if (shown < others.length)
-            findings.push(`- … and ${others.length - shown} more, not listed to stay within GitHub's 1 MiB summary limit: see the SARIF and report.json`);
-        findings.push('', '</details>', '');
-    }
-    return `${[top, ...sections, ...table, ...arts, ...findings, info].join('\n')}\n`;
-}
-function summary_cmp(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
-;// CONCATENATED MODULE: ./src/report/write-json.ts
-
-
-/**
- * Writes a report file atomically: a crash or a full disk never leaves a half-written
- * report (the temp file is removed and the error thrown). The temp-file/fsync/rename
- * mechanism is the audit log's. The folder must exist: it is made by the caller without
- * following links (src/gate/real-dirs.ts, src/gate/output-dir.ts), never by `mkdir -p`
- * here, which would follow a symlink a pull request committed.
- */
-async function writeOutputFile(file, text) {
+async function real_dirs_lstatOrNull(p) {
     try {
-        await writeFileAtomic(file, text);
+        return await (0,promises_namespaceObject.lstat)(p);
     }
     catch (e) {
-        // write(2) on a full disk names no file: say which one (HOST_DISK_FULL, exit 2).
-        throw hostResourceError(e, file) ?? e;
+        if (e.code === 'ENOENT')
+            return null;
+        throw e;
     }
 }
-function writeJson(file, value) {
-    return writeOutputFile(file, `${JSON.stringify(value, null, 2)}\n`);
+/**
+ * For a path the CLI user named (`--report`, `--out`): inside the working directory (a
+ * checkout, which may hold committed links) its folder is made without following links;
+ * outside it the user named it explicitly and it is left to them.
+ */
+async function ensureParentInCwd(cwd, file, what) {
+    const rel = (0,external_node_path_namespaceObject.relative)(cwd, file);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel))
+        return;
+    await ensureRealDirs(cwd, (0,external_node_path_namespaceObject.dirname)(file), what);
+}
+
+;// CONCATENATED MODULE: ./src/gate/output-dir.ts
+
+
+
+
+
+
+
+
+
+/**
+ * The output directory (`--out`, input `output-dir`) holds exactly one run: the latest
+ * one that finished. docs/cli.md, "The output directory", is the user-facing account.
+ *
+ * - One run at a time per directory: a lock file beside it (`.<name>.lock`); a second
+ *   run into the same directory refuses at once with OUTPUT_DIR_BUSY. A lock left by a
+ *   run that was killed (its pid is gone on this host) is broken, as the audit log's is.
+ * - At the start the previous run's output is removed (and any report, SARIF or summary
+ *   written elsewhere), so a run that fails never leaves an older report looking current.
+ * - The run writes into a fresh directory of its own beside the target (mkdtemp: made by
+ *   us, empty, so no artifact collides with an old one and no planted link is in it),
+ *   and only a run that finished is renamed into place. A failed run's partial output is
+ *   deleted: nothing is left claiming more than happened; one a killed run left behind
+ *   is deleted by the next run.
+ * - A directory that was not written by Airlock (no `.airlock-run.json` marker, and not
+ *   the older layout) is never deleted: the run refuses instead.
+ */
+const RUN_MARKER = '.airlock-run.json';
+/** What an Airlock before the marker wrote: reports and `NNN-name` artifact folders. */
+const LEGACY_ENTRY = /^(report\.json|airlock\.sarif|summary\.md|smoke\.json|\d{3}-[A-Za-z0-9._-]+|\..+\.tmp)$/;
+async function openOutputRun(opts) {
+    const { workspace, outDir } = opts;
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, outDir);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel)) {
+        throw new errors_UserError('PATH_INVALID', `the output directory ${outDir} must be a directory inside the workspace ${workspace}, not the workspace itself`);
+    }
+    const parent = (0,external_node_path_namespaceObject.dirname)(outDir);
+    await ensureRealDirs(workspace, parent, 'output directory');
+    const lock = await lockOutput((0,external_node_path_namespaceObject.join)(parent, `.${(0,external_node_path_namespaceObject.basename)(outDir)}.lock`), outDir).catch(async (e) => {
+        // A disk too full for even the lock file: the run ends (HOST_DISK_FULL), and the
+        // previous output still goes so it does not look like this run's.
+        if (hostResourceError(e))
+            await removePrevious(outDir).catch(() => undefined);
+        throw e;
+    });
+    try {
+        await removeLeftovers(parent, (0,external_node_path_namespaceObject.basename)(outDir));
+        await removePrevious(outDir);
+        for (const f of opts.files) {
+            if (!f || isUnder(outDir, f))
+                continue;
+            // Outside the workspace the user named the file explicitly (the CLI's --report /tmp/r.json).
+            await ensureParentInCwd(workspace, f, 'report');
+            await removeStaleFile(f, 'report');
+        }
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(parent, `.${(0,external_node_path_namespaceObject.basename)(outDir)}.run-`));
+        await (0,promises_namespaceObject.chmod)(dir, 0o755);
+        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RUN_MARKER), `${JSON.stringify({ airlock: VERSION, startedAt: new Date().toISOString(), pid: process.pid })}\n`, { flag: 'wx' });
+        return runIn(dir, outDir, lock);
+    }
+    catch (e) {
+        await lock.release();
+        throw e;
+    }
+}
+function runIn(dir, outDir, lock) {
+    let open = true;
+    const pathFor = async (final) => {
+        if (!isUnder(outDir, final))
+            return final;
+        const p = (0,external_node_path_namespaceObject.join)(dir, (0,external_node_path_namespaceObject.relative)(outDir, final));
+        // Below our own fresh directory: nothing in it was planted.
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(p), { recursive: true });
+        return p;
+    };
+    return {
+        dir,
+        pathFor,
+        async write(final, write) {
+            try {
+                await write(await pathFor(final));
+            }
+            catch (e) {
+                // Already typed with the temporary path: re-type from the system error it kept.
+                const sys = isAirlockError(e) && e.cause ? e.cause : e;
+                throw hostResourceError(sys, final) ?? e;
+            }
+        },
+        async commit() {
+            if (!open)
+                return;
+            open = false;
+            try {
+                // rename never follows a link at the target, and fails on a non-empty directory.
+                await (0,promises_namespaceObject.rename)(dir, outDir);
+                await syncDir((0,external_node_path_namespaceObject.dirname)(outDir));
+            }
+            catch (e) {
+                await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+                throw e;
+            }
+            finally {
+                await lock.release();
+            }
+        },
+        async discard() {
+            if (!open)
+                return;
+            open = false;
+            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+            await lock.release().catch(() => undefined);
+        },
+    };
+}
+async function lockOutput(path, outDir) {
+    try {
+        return await acquireLock(path, { timeoutMs: 0 });
+    }
+    catch (e) {
+        if (!isAirlockError(e) || e.code !== 'AUDIT_LOCKED')
+            throw e;
+        throw new errors_UserError('OUTPUT_DIR_BUSY', `another Airlock run is writing the output directory ${outDir} (lock ${path}: ${e.message}); wait for it to finish or use another output directory`);
+    }
+}
+function isUnder(dir, p) {
+    const rel = (0,external_node_path_namespaceObject.relative)(dir, p);
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && !(0,external_node_path_namespaceObject.isAbsolute)(rel);
+}
+/**
+ * A run killed before it finished (SIGKILL, the runner's deadline) leaves its run directory,
+ * or an old output it was deleting, beside the target. With the lock held no other run is
+ * using one, so they go.
+ */
+async function removeLeftovers(parent, name) {
+    for (const entry of await (0,promises_namespaceObject.readdir)(parent)) {
+        if (entry.startsWith(`.${name}.run-`) || entry.startsWith(`.${name}.old-`)) {
+            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(parent, entry), { recursive: true, force: true });
+        }
+    }
+}
+/** Clears the previous run's output; refuses a link, a file, or a directory that is not ours. */
+async function removePrevious(outDir) {
+    const st = await real_dirs_lstatOrNull(outDir);
+    if (st === null)
+        return;
+    if (st.isSymbolicLink()) {
+        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} is a symbolic link; Airlock never writes through a link (a pull request can commit one pointing anywhere): remove it or choose another path`);
+    }
+    if (!st.isDirectory())
+        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} exists and is not a directory`);
+    const entries = await (0,promises_namespaceObject.readdir)(outDir);
+    const ours = entries.includes(RUN_MARKER) || entries.every((n) => LEGACY_ENTRY.test(n));
+    if (!ours) {
+        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} holds files Airlock did not write (no ${RUN_MARKER}); Airlock replaces its output directory on every run: remove it or choose another`);
+    }
+    // Out of the way first (one rename), then deleted: a crash in between leaves a dot-dir, not a half-deleted output.
+    const old = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(outDir), `.${(0,external_node_path_namespaceObject.basename)(outDir)}.old-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`);
+    await (0,promises_namespaceObject.rename)(outDir, old);
+    await (0,promises_namespaceObject.rm)(old, { recursive: true, force: true });
+}
+
+;// CONCATENATED MODULE: ./src/gate/stage-rules.ts
+/**
+ * What the stage refuses to copy: files Python (or the dynamic loader) would run
+ * without any scanned source saying so. The scanners read Python source only; each
+ * entry below is a way to execute code that source-level scanning never sees.
+ *
+ * - `__pycache__/` and `*.pyc`/`*.pyo`: the import system prefers a cached `.pyc` over
+ *   the scanned `.py` (an "unchecked-hash" pyc is never compared with its source, and
+ *   copying resets the mtime a timestamp pyc is checked against), and imports a
+ *   sourceless `name.pyc` beside the script directly.
+ * - `*.pth`: `site` executes its `import` lines when the folder is a site directory.
+ * - `sitecustomize.py`/`usercustomize.py`: `site` imports them at interpreter start-up
+ *   from anywhere on `sys.path`, before the script's first line.
+ * - native code (`*.so` and versioned `*.so.N`, `*.pyd`, `*.dylib`, `*.dll`, and ELF or
+ *   Mach-O files under any name): `import name` loads `name.*.so` and runs its
+ *   constructor; `ctypes.CDLL('data.bin')` loads a library whatever its name.
+ */
+/** Why a directory is not staged, or undefined when it may be. */
+function refusedDirReason(name) {
+    if (name === '__pycache__')
+        return 'compiled bytecode cache: Python would run it instead of the scanned source';
+    return undefined;
+}
+/** Why a file is not staged judged by its name, or undefined when the name is fine. */
+function refusedFileReason(name) {
+    const lower = name.toLowerCase();
+    if (/\.py[co]$/.test(lower))
+        return 'compiled bytecode: Python would run it without a scanned source';
+    if (lower.endsWith('.pth'))
+        return 'path configuration file: site executes its import lines';
+    if (lower === 'sitecustomize.py' || lower === 'usercustomize.py')
+        return 'imported automatically at interpreter start-up';
+    if (/\.(so(\.\d+)*|pyd|dylib|dll)$/.test(lower))
+        return 'native extension: importing or loading it runs machine code no scanner read';
+    return undefined;
+}
+/** How many leading bytes `refusedContentReason` needs. */
+const MAGIC_BYTES = 4;
+const NATIVE_MAGIC = [
+    { magic: [0x7f, 0x45, 0x4c, 0x46], what: 'ELF' },
+    { magic: [0xfe, 0xed, 0xfa, 0xce], what: 'Mach-O' },
+    { magic: [0xfe, 0xed, 0xfa, 0xcf], what: 'Mach-O' },
+    { magic: [0xce, 0xfa, 0xed, 0xfe], what: 'Mach-O' },
+    { magic: [0xcf, 0xfa, 0xed, 0xfe], what: 'Mach-O' },
+];
+/** Why a file is not staged judged by its first bytes (native code under any name). */
+function refusedContentReason(head) {
+    for (const { magic, what } of NATIVE_MAGIC) {
+        if (head.length >= magic.length && magic.every((b, i) => head[i] === b))
+            return `${what} binary: a library loader (ctypes, dlopen) would run machine code no scanner read`;
+    }
+    return undefined;
+}
+/** Python source the stage copies: scanned like a gated script, because `import` runs it. */
+function isPythonSource(name) {
+    return name.toLowerCase().endsWith('.py');
+}
+
+;// CONCATENATED MODULE: ./src/gate/zip-members.ts
+/**
+ * Python imports from a zip archive put on `sys.path` (zipimport), and finds the
+ * archive by its end-of-central-directory record at the END of the file: any name,
+ * any bytes in front. A data file that is such an archive with Python or native
+ * members is code no scanner read, one `sys.path.insert` away from running.
+ *
+ * This reads only the archive's central directory (names), bounded, never inflating
+ * anything. Returns the member names, or a reason it cannot tell (treated as refusal).
+ */
+const EOCD_SIG = 0x06054b50;
+const CEN_SIG = 0x02014b50;
+const EOCD_MIN = 22;
+/** The EOCD ends with a comment of at most 65535 bytes. */
+const EOCD_SEARCH = EOCD_MIN + 0xffff;
+/** Central directories above this are not read (an analysis data zip lists far less). */
+const MAX_CENTRAL_DIRECTORY = 16 * 1024 * 1024;
+async function zipMembers(fh, size) {
+    if (size < EOCD_MIN)
+        return { zip: false };
+    const tailLen = Math.min(size, EOCD_SEARCH);
+    const tail = Buffer.alloc(tailLen);
+    await fh.read(tail, 0, tailLen, size - tailLen);
+    let at = -1;
+    for (let i = tailLen - EOCD_MIN; i >= 0; i--) {
+        if (tail.readUInt32LE(i) === EOCD_SIG) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        return { zip: false };
+    const entries = tail.readUInt16LE(at + 10);
+    const cdSize = tail.readUInt32LE(at + 12);
+    const cdOffset = tail.readUInt32LE(at + 16);
+    if (entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+        return { zip: true, unreadable: 'a ZIP64 archive' };
+    if (cdSize > MAX_CENTRAL_DIRECTORY)
+        return { zip: true, unreadable: 'a zip whose directory is too large to inspect' };
+    // Like zipimport, locate the directory just before the EOCD: data prepended to the
+    // archive (a "polyglot") shifts the recorded offset but not this.
+    const cdStart = size - tailLen + at - cdSize;
+    if (cdStart < 0)
+        return { zip: true, unreadable: 'a zip whose directory lies outside the file' };
+    const cd = Buffer.alloc(cdSize);
+    await fh.read(cd, 0, cdSize, cdStart);
+    const names = [];
+    let p = 0;
+    while (p + 46 <= cd.length && cd.readUInt32LE(p) === CEN_SIG) {
+        const nameLen = cd.readUInt16LE(p + 28);
+        const extraLen = cd.readUInt16LE(p + 30);
+        const commentLen = cd.readUInt16LE(p + 32);
+        names.push(cd.subarray(p + 46, p + 46 + nameLen).toString('latin1'));
+        p += 46 + nameLen + extraLen + commentLen;
+    }
+    if (names.length < entries)
+        return { zip: true, unreadable: 'a zip whose directory does not parse' };
+    return { zip: true, names };
+}
+/** Members zipimport (or a loader) would run: Python source, bytecode, native code, `.pth`. */
+function executableMembers(names) {
+    return names.filter((n) => /\.(py|pyc|pyo|pyw|pth|so(\.\d+)*|pyd|dylib|dll)$/i.test(n));
+}
+
+;// CONCATENATED MODULE: ./src/gate/data-inputs.ts
+
+
+
+
+
+
+
+
+
+
+/** Bounds the audit entry that lists every file (MAX_DATA_FILES x this < its 1 MiB line). */
+const MAX_DATA_PATH_BYTES = 512;
+const data_inputs_FG_OPTIONS = { dot: false, followSymbolicLinks: false, onlyFiles: false, unique: true };
+const data_inputs_hidden = (rel) => rel.split('/').some((seg) => seg.startsWith('.'));
+function problem(code, w, pattern, rel, why) {
+    return new errors_UserError(code, `policy ${w.policy}: data: ${quoteRef(pattern)} matches ${quoteRef(rel)}, ${why}`);
+}
+/**
+ * `files`: workspace-relative path -> real path of every regular file the patterns
+ * match, in code-unit order; `unmatched`: the patterns that matched none (a typo is not
+ * a security problem, and the script that needs the file fails visibly: a notice).
+ * Throws UserError for a match that may not be data.
+ */
+async function findDataFiles(workspace, patterns, limits, where) {
+    const ws = await openWorkspace(workspace);
+    const found = new Map();
+    const unmatched = [];
+    for (const pattern of patterns) {
+        let matched = 0;
+        const rel0 = relativeDataPattern(ws, pattern, where);
+        for await (const entry of out_default().stream(rel0, { ...data_inputs_FG_OPTIONS, cwd: ws.real })) {
+            const rel = String(entry);
+            const real = await matchedFile(ws, pattern, rel, where);
+            if (real === null)
+                continue;
+            matched++;
+            found.set(rel, real);
+            if (found.size > limits.maxFiles) {
+                throw new errors_UserError('DISCOVERY_LIMIT', `policy ${where.policy}: data: the globs match more than ${limits.maxFiles} files (limits.maxDataFiles); narrow the globs or raise limits.maxDataFiles`);
+            }
+        }
+        if (matched === 0)
+            unmatched.push(pattern);
+    }
+    const files = new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { files, unmatched };
+}
+function relativeDataPattern(ws, pattern, where) {
+    // The schema refuses these too: `{x,..}` and `\.\.` would expand to `..` inside fast-glob.
+    if (pattern.startsWith('!') || pattern.includes('\\') || /\{[^{}]*\.\.[^{}]*\}/.test(pattern)) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${where.policy}: data: ${quoteRef(pattern)} may reach outside the workspace (no "!", "\\" or ".." in braces)`);
+    }
+    try {
+        return relativePattern(ws, pattern);
+    }
+    catch (e) {
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${where.policy}: data: ${quoteRef(pattern)} reaches outside the workspace (expected a workspace-relative glob, no "..")`, { cause: e });
+    }
+}
+/** The real path of a match that is data, null for a folder (walked by the glob), else throws. */
+async function matchedFile(ws, pattern, rel, w) {
+    const abs = (0,external_node_path_namespaceObject.join)(ws.real, rel);
+    const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
+        if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+            return null;
+        throw e;
+    });
+    if (!st)
+        throw problem('PATH_INVALID', w, pattern, rel, 'which cannot be read again by its name (not valid UTF-8, or removed): rename it');
+    if (data_inputs_hidden(rel))
+        throw problem('PATH_INVALID', w, pattern, rel, 'a hidden file: never mounted');
+    // Every component resolved: a link (or a match below a linked folder) must stay inside.
+    const inside = await realInside(ws, abs).catch(() => null);
+    if (!inside) {
+        // Named by the link the checkout holds, never by what lies beyond it: below a linked
+        // folder (`ext -> ~/.ssh`) the match's own name is a file outside (`ext/id_rsa`).
+        throw problem('PATH_OUTSIDE_WORKSPACE', w, pattern, await linkOut(ws, rel), 'a symbolic link leading outside the workspace (or nowhere): data is never read through a link out of it');
+    }
+    if (data_inputs_hidden(inside.rel))
+        throw problem('PATH_INVALID', w, pattern, rel, 'a link to a hidden file: never mounted');
+    const target = st.isSymbolicLink() ? await (0,promises_namespaceObject.stat)(inside.real) : st;
+    if (target.isDirectory())
+        return null;
+    if (!target.isFile()) {
+        throw problem('PATH_INVALID', w, pattern, rel, 'not a regular file (a FIFO, socket or device): data must be regular files');
+    }
+    if (Buffer.byteLength(rel) > MAX_DATA_PATH_BYTES) {
+        throw problem('PATH_INVALID', w, pattern, rel, `a path longer than ${MAX_DATA_PATH_BYTES} bytes: rename it`);
+    }
+    const name = rel.slice(rel.lastIndexOf('/') + 1);
+    const code = refusedFileReason(name) ?? (isPythonSource(name) ? 'Python source' : undefined);
+    if (code)
+        throw problem('PATH_INVALID', w, pattern, rel, `${code}: data is never code (no scanner reads it); narrow the glob`);
+    return inside.real;
+}
+/** The first component of `rel` that leads out of the workspace: a name the checkout itself holds. */
+async function linkOut(ws, rel) {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const prefix = parts.slice(0, i).join('/');
+        if ((await realInside(ws, (0,external_node_path_namespaceObject.join)(ws.real, prefix)).catch(() => null)) === null)
+            return prefix;
+    }
+    return rel;
+}
+/**
+ * Copies the files `findDataFiles` returned into `into` (an empty folder) at their
+ * workspace paths, read-only (0444, folders 0755), hashing the bytes copied. Throws
+ * when the total passes limits.maxDataBytes, or a file is code by its content.
+ */
+async function copyDataFiles(workspace, files, into, limits, where) {
+    const ws = await openWorkspace(workspace);
+    const out = [];
+    let total = 0;
+    const overBudget = () => new errors_UserError('DISCOVERY_LIMIT', `policy ${where.policy}: data: the matched files hold more than ${limits.maxBytes} bytes (limits.maxDataBytes); narrow the globs or raise limits.maxDataBytes`);
+    for (const [rel, real] of files) {
+        const fh = await openDataFile(ws, rel, real, where);
+        try {
+            const info = await fh.stat();
+            if (total + info.size > limits.maxBytes)
+                throw overBudget();
+            await refuseCode(fh, info.size, rel, where);
+            const dest = (0,external_node_path_namespaceObject.join)(into, rel);
+            await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true, mode: 0o755 });
+            const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+            let bytes = 0;
+            const w = await (0,promises_namespaceObject.open)(dest, 'wx', 0o444);
+            try {
+                // Read to the file's end as it is now: one that grows past the budget is refused.
+                for await (const chunk of fh.createReadStream({ autoClose: false, start: 0 })) {
+                    const buf = chunk;
+                    bytes += buf.length;
+                    if (total + bytes > limits.maxBytes)
+                        throw overBudget();
+                    hash.update(buf);
+                    await w.write(buf);
+                }
+            }
+            finally {
+                await w.close();
+            }
+            total += bytes;
+            out.push({ path: rel, bytes, sha256: hash.digest('hex') });
+        }
+        finally {
+            await fh.close();
+        }
+    }
+    return out;
+}
+/** Opens without following a last-component link; the descriptor's own path must be `real`. */
+async function openDataFile(ws, rel, real, w) {
+    // O_NONBLOCK: a FIFO swapped in since the match must not hang the gate in open().
+    const fh = await (0,promises_namespaceObject.open)(real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch((e) => {
+        throw new errors_UserError('PATH_INVALID', `policy ${w.policy}: data: ${quoteRef(rel)} cannot be opened (${e.code})`);
+    });
+    const opened = await (0,promises_namespaceObject.readlink)(`/proc/self/fd/${fh.fd}`).catch(() => real);
+    const rest = insideRelative(ws.real, opened);
+    if (rest === null || data_inputs_hidden(rest) || !(await fh.stat()).isFile()) {
+        await fh.close();
+        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${w.policy}: data: ${quoteRef(rel)} changed while it was read (now a link out of the workspace or not a regular file)`);
+    }
+    return fh;
+}
+/** Native code under a data name, or a zip holding code: refused like the stage refuses it. */
+async function refuseCode(fh, size, rel, w) {
+    const head = Buffer.alloc(MAGIC_BYTES);
+    const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
+    const native = refusedContentReason(head.subarray(0, bytesRead));
+    const zip = await zipMembers(fh, size);
+    const why = native ??
+        (zip.zip && 'unreadable' in zip ? `${zip.unreadable}: zipimport could run code from it` : undefined) ??
+        (zip.zip && 'names' in zip && executableMembers(zip.names).length
+            ? 'a zip archive holding code: zipimport could run it'
+            : undefined);
+    if (why)
+        throw new errors_UserError('PATH_INVALID', `policy ${w.policy}: data: ${quoteRef(rel)}: ${why}; data is never code`);
+}
+
+;// CONCATENATED MODULE: ./src/gate/data-layout.ts
+
+
+
+
+
+/** True when `path` is inside the workspace-relative folder `dir` ('.' = the root). */
+function under(dir, path) {
+    return dir === '.' || path.startsWith(`${dir}/`);
+}
+const folderOf = (p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.');
+async function stageData(opts) {
+    const where = { policy: opts.policyLabel };
+    const found = await findDataFiles(opts.workspace, opts.patterns, opts.limits, where);
+    const notices = found.unmatched.map((p) => `policy data: ${JSON.stringify(p)} matched no file (a folder needs "folder/**")`);
+    await (0,promises_namespaceObject.mkdir)(opts.into, { mode: 0o755 });
+    const files = await copyDataFiles(opts.workspace, found.files, opts.into, opts.limits, where);
+    if (files.length === 0)
+        return { files, notices, mountFor: () => undefined };
+    // A folder whose name cannot be a mount path fails only its own scripts (they run
+    // without the data, as before, and say so), never the whole gate.
+    const unmountable = new Set();
+    const dirs = [...new Set(opts.scripts.map(folderOf))].sort();
+    for (const dir of dirs) {
+        const problem = dir === '.' ? null : scriptDirMountProblem(dir);
+        if (problem) {
+            unmountable.add(dir);
+            notices.push(`policy data: not mounted for the scripts in ${JSON.stringify(dir)}: ${problem}`);
+            continue;
+        }
+        for (const f of files.filter((x) => under(dir, x.path))) {
+            await linkInto((0,external_node_path_namespaceObject.join)(opts.into, f.path), (0,external_node_path_namespaceObject.join)(opts.tree, f.path));
+        }
+        if (dir !== '.')
+            await mountPoint(opts.into, dir, files);
+    }
+    return {
+        files,
+        notices,
+        mountFor: (stagedPath) => {
+            const dir = folderOf(stagedPath);
+            return dir === '.' || unmountable.has(dir) ? undefined : { host: opts.into, scriptDir: dir };
+        },
+    };
+}
+/** Puts the data copy at `dest` in the stage (ours: no links there), replacing a staged copy. */
+async function linkInto(src, dest) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true, mode: 0o755 });
+    if (await (0,promises_namespaceObject.lstat)(dest).catch(() => null))
+        await (0,promises_namespaceObject.unlink)(dest);
+    // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
+    await (0,promises_namespaceObject.link)(src, dest).catch(() => (0,promises_namespaceObject.copyFile)(src, dest));
+}
+/** The empty folder the script's folder is mounted on: the engine must not create it. */
+async function mountPoint(root, dir, files) {
+    const clash = files.find((f) => dir === f.path || dir.startsWith(`${f.path}/`));
+    if (clash) {
+        throw new errors_UserError('PATH_INVALID', `data file ${JSON.stringify(clash.path)} is where the script folder ${JSON.stringify(dir)} must be mounted`);
+    }
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(root, dir), { recursive: true, mode: 0o755 });
+}
+
+;// CONCATENATED MODULE: ./src/gate/scan-stage.ts
+
+
+
+
+
+
+/**
+ * Runs every registered scanner the policy enables (src/scan/registry.ts, in order),
+ * each ONE batched run over all staged files inside the sandbox image (scanners read
+ * hostile code too), under the restricted profile's limits raised to the scanners'
+ * floor, with the scanner's own timeout.
+ */
+async function scanStage(opts) {
+    const { policy } = opts;
+    const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? defaults_DEFAULT_PROFILES.restricted);
+    const result = {
+        findingsByPath: new Map(),
+        scanners: [],
+        rules: [],
+        gaps: [],
+        notices: [],
+    };
+    if (!opts.files.length)
+        return result;
+    const enabled = SCANNERS.map((s) => ({
+        scanner: s,
+        settings: policy.scanners[s.name],
+    })).filter((e) => e.settings.mode !== 'off');
+    if (allReused(opts.reuse, enabled, opts.files, result, opts.progress))
+        return result;
+    // Every probe (`<tool> --version`) is a container of its own: all start now, so a
+    // later scanner's probe runs beside the earlier scanners' scans instead of after them.
+    const probes = enabled.map((e) => {
+        const p = run_scanner_detectScanner(e.scanner, opts.sandbox, { ...limits, timeoutSeconds: e.settings.timeoutSeconds }, opts.runner);
+        // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
+        p.catch(() => undefined);
+        return p;
+    });
+    const files = await withoutReused(opts.reuse, enabled, probes, opts.files, result, opts.progress);
+    for (const [i, { scanner, settings }] of enabled.entries()) {
+        const detected = await probes[i];
+        let status;
+        if (!detected.available) {
+            status = { tool: scanner.name, status: 'unavailable' };
+            if (detected.message)
+                status.message = detected.message;
+        }
+        else if (!files.length && detected.version) {
+            // Every file's result was reused: the probe proved this very version is there.
+            status = { tool: scanner.name, status: 'ran', version: detected.version };
+        }
+        else {
+            opts.progress(`scan: ${scanner.name} over ${files.length} file(s)`);
+            const out = await run_scanner_runScanner(scanner, settings, { root: opts.stageRoot, files, sandbox: opts.sandbox, limits }, opts.runner, probes[i]);
+            status = out.status;
+            result.rules.push(...out.rules);
+            for (const [p, fs] of out.findingsByPath)
+                result.findingsByPath.set(p, [...(result.findingsByPath.get(p) ?? []), ...fs]);
+        }
+        result.scanners.push(status);
+        const gap = scanner_scannerGap(scanner.title, settings.mode, status);
+        if (gap.failsGate && status.status === 'unavailable')
+            result.gaps.push(gap.notice ?? `${scanner.name} unavailable`);
+        else if (gap.notice)
+            result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
+    }
+    return result;
+}
+/**
+ * Asks the verdict cache, once every probe has answered (the scanner versions are part
+ * of the key), which files need no scan; their reused findings and rule descriptions go
+ * into `result`. Without a cache, or with a scanner that is absent or printed no
+ * version, every file is scanned.
+ */
+async function withoutReused(reuse, enabled, probes, files, result, progress) {
+    if (!reuse || !enabled.length)
+        return files;
+    const detected = await Promise.all(probes);
+    if (detected.some((d) => !d.available || !d.version))
+        return files;
+    const versions = enabled.map((e, i) => ({ tool: e.scanner.name, version: detected[i].version }));
+    const reused = reuse.lookup(versions);
+    for (const [p, r] of reused) {
+        result.findingsByPath.set(p, r.findings);
+        result.rules.push(...r.rules);
+    }
+    if (reused.size)
+        progress(`scan: ${reused.size} of ${files.length} file(s) unchanged, results reused (verdict cache)`);
+    return files.filter((f) => !reused.has(f));
+}
+/**
+ * Every file reused under the scanner versions the signed log recorded for this image
+ * (src/cache/cache-run.ts knownVersions): nothing to scan, and no probe to start. The
+ * scanners are reported as having run, with those versions: their results are here.
+ */
+function allReused(reuse, enabled, files, result, progress) {
+    const versions = reuse?.knownVersions(enabled.map((e) => e.scanner.name));
+    if (!reuse || !versions || !enabled.length)
+        return false;
+    const reused = reuse.lookup(versions);
+    if (reused.size !== files.length)
+        return false;
+    for (const [p, r] of reused) {
+        result.findingsByPath.set(p, r.findings);
+        result.rules.push(...r.rules);
+    }
+    for (const v of versions)
+        result.scanners.push({ tool: v.tool, status: 'ran', version: v.version });
+    progress(`scan: all ${files.length} file(s) unchanged, results reused (verdict cache)`);
+    return true;
+}
+
+;// CONCATENATED MODULE: ./src/gate/run-view.ts
+
+
+/**
+ * What the sandbox mounts for scripts of one level, built from the stage after
+ * assessment:
+ * - Python sources assessed stricter than that level are left out of it (`hidden`): a
+ *   script cannot import code that may not run under its profile. The scanners' copy
+ *   keeps them.
+ * - A folder whose host path is not plain is mounted through a copy under a plain name:
+ *   Docker's `--mount` is CSV (a comma, quote or newline would break it), so one odd
+ *   name would otherwise fail every script. The container sees the same `/work`.
+ * Files are hard links into the stage (same filesystem, read-only mounts), not copies.
+ */
+const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
+async function buildRunView(opts) {
+    let root = opts.tree;
+    if (opts.hidden.size) {
+        root = (0,external_node_path_namespaceObject.join)(opts.base, `run-${opts.name}`);
+        await linkTree(opts.tree, root, '', opts.hidden);
+    }
+    const mountOf = new Map();
+    for (const dir of [...new Set(opts.dirs)].sort()) {
+        const host = (0,external_node_path_namespaceObject.join)(root, dir);
+        if (PLAIN_PATH.test(host))
+            continue;
+        const alias = (0,external_node_path_namespaceObject.join)(opts.base, `mounts-${opts.name}`, String(mountOf.size));
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(alias), { recursive: true, mode: 0o755 });
+        // The stage holds only regular files and folders we made: a plain recursive copy.
+        await (0,promises_namespaceObject.cp)(host, alias, { recursive: true });
+        mountOf.set(dir, alias);
+    }
+    return (dir) => mountOf.get(dir) ?? (0,external_node_path_namespaceObject.join)(root, dir);
+}
+async function linkTree(from, to, rel, hidden) {
+    await (0,promises_namespaceObject.mkdir)(to, { mode: 0o755 });
+    for (const e of await (0,promises_namespaceObject.readdir)(from, { withFileTypes: true })) {
+        const path = rel ? external_node_path_namespaceObject.posix.join(rel, e.name) : e.name;
+        if (e.isDirectory())
+            await linkTree((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name), path, hidden);
+        else if (e.isFile() && !hidden.has(path)) {
+            // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
+            await (0,promises_namespaceObject.link)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)).catch(() => (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)));
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/stage.ts
+
+
+
+
+
+
+
+
+
+async function stageScripts(input) {
+    // base/tree is the staged copy with workspace-relative paths (what the scanners read);
+    // base/run-<level> and base/mounts-<level> are what the sandbox mounts (run-view.ts).
+    const base = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-stage-'));
+    // The copies of the scripts must not outlive the process, even when a cancelled gate
+    // runs out of time and exits from its deadline (src/gate/cancel.ts): an 'exit'
+    // listener can only work synchronously.
+    const removeOnExit = () => (0,external_node_fs_namespaceObject.rmSync)(base, { recursive: true, force: true });
+    process.on('exit', removeOnExit);
+    const dispose = async () => {
+        process.off('exit', removeOnExit);
+        await (0,promises_namespaceObject.rm)(base, { recursive: true, force: true });
+    };
+    try {
+        return await fillStage(base, input, dispose);
+    }
+    catch (e) {
+        // A stage that failed half-way is never left behind in the temp dir.
+        await dispose();
+        throw e;
+    }
+}
+async function fillStage(base, input, dispose) {
+    const root = (0,external_node_path_namespaceObject.join)(base, 'tree');
+    // mkdtemp makes it 0700; the sandbox's non-root user must be able to read (never write) it.
+    await (0,promises_namespaceObject.chmod)(base, 0o755);
+    await (0,promises_namespaceObject.mkdir)(root, { mode: 0o755 });
+    const notices = [];
+    const budget = { files: input.maxFiles, bytes: input.maxBytes, exhausted: false };
+    const dirs = [...new Set(input.scripts.map((s) => external_node_path_namespaceObject.posix.dirname(s.path)))].sort();
+    const staged = [];
+    const python = new Map();
+    for (const dir of dirs) {
+        // A folder inside one already staged was copied with it.
+        if (staged.some((d) => d === '.' || dir === d || dir.startsWith(`${d}/`)))
+            continue;
+        staged.push(dir);
+        await copyTree((0,external_node_path_namespaceObject.join)(input.workspace, dir), (0,external_node_path_namespaceObject.join)(root, dir), dir, { budget, notices, python });
+    }
+    if (budget.exhausted) {
+        notices.push(`staging stopped copying data files at ${input.maxFiles} files / ${input.maxBytes} bytes; scripts may miss inputs`);
+    }
+    // The scripts themselves always get exactly the bytes that were hashed and scanned.
+    for (const s of input.scripts) {
+        python.delete(s.path);
+        const dest = (0,external_node_path_namespaceObject.join)(root, s.path);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)(dest, s.content, { mode: 0o644 });
+    }
+    const views = new Map();
+    return {
+        base,
+        root,
+        notices,
+        modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        async prepareRun(hiddenByLevel) {
+            for (const [level, hidden] of Object.entries(hiddenByLevel)) {
+                views.set(level, await buildRunView({ base, tree: root, name: level, dirs, hidden: new Set(hidden) }));
+            }
+        },
+        dirOf: (p, level) => {
+            // Fail closed: nothing is mounted before a view left out what is stricter.
+            const view = views.get(level);
+            if (!view)
+                throw new Error(`stage.dirOf: no run view prepared for level ${level}`);
+            return view(external_node_path_namespaceObject.posix.dirname(p));
+        },
+        dispose,
+    };
+}
+async function copyTree(src, dest, rel, st) {
+    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true, mode: 0o755 });
+    let entries;
+    try {
+        entries = (await (0,promises_namespaceObject.readdir)(src)).sort();
+    }
+    catch {
+        return;
+    }
+    for (const name of entries) {
+        // Hidden entries (.git, .env, .github, .ssh) are never exposed to a script.
+        if (name.startsWith('.'))
+            continue;
+        const from = (0,external_node_path_namespaceObject.join)(src, name);
+        const relPath = external_node_path_namespaceObject.posix.join(rel, name);
+        const info = await (0,promises_namespaceObject.lstat)(from).catch((e) => {
+            // Listed but not found again by its name: a name that is not valid UTF-8 (Node
+            // decodes it with U+FFFD, which names another, absent file) or one removed since.
+            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+                return null;
+            throw e;
+        });
+        if (!info) {
+            st.notices.push(`not staged (${name.includes('\uFFFD') ? 'name is not valid UTF-8' : 'vanished while staging'}): ${JSON.stringify(relPath)}`);
+            continue;
+        }
+        if (info.isSymbolicLink()) {
+            st.notices.push(`not staged (symlink): ${relPath}`);
+            continue;
+        }
+        if (info.isDirectory()) {
+            const refused = refusedDirReason(name);
+            if (refused)
+                st.notices.push(`not staged (${refused}): ${relPath}/`);
+            else
+                await copyTree(from, (0,external_node_path_namespaceObject.join)(dest, name), relPath, st);
+        }
+        else if (info.isFile()) {
+            const refused = refusedFileReason(name);
+            if (refused) {
+                st.notices.push(`not staged (${refused}): ${relPath}`);
+                continue;
+            }
+            if (st.budget.files <= 0 || st.budget.bytes < info.size) {
+                st.budget.exhausted = true;
+                continue;
+            }
+            st.budget.files -= 1;
+            st.budget.bytes -= info.size;
+            const copied = await copyNoFollow(from, (0,external_node_path_namespaceObject.join)(dest, name), isPythonSource(name));
+            if (copied.refused)
+                st.notices.push(`not staged (${copied.refused}): ${relPath}`);
+            else if (copied.content)
+                st.python.set(relPath, {
+                    path: relPath,
+                    sha256: sha256Hex(copied.content),
+                    bytes: copied.content.length,
+                });
+        }
+    }
+}
+/**
+ * Copies a regular file, refusing one swapped for a symlink since it was listed
+ * (O_NOFOLLOW) and one whose first bytes are native code. A Python source is read whole
+ * and returned, so the hash the pipeline records is of the bytes staged and scanned.
+ */
+async function copyNoFollow(from, to, python) {
+    let fh;
+    try {
+        fh = await (0,promises_namespaceObject.open)(from, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+    }
+    catch {
+        return {};
+    }
+    try {
+        const info = await fh.stat();
+        if (!info.isFile())
+            return {};
+        const head = Buffer.alloc(MAGIC_BYTES);
+        const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
+        const refused = refusedContentReason(head.subarray(0, bytesRead));
+        if (refused)
+            return { refused };
+        const zip = await zipMembers(fh, info.size);
+        if (zip.zip && 'unreadable' in zip)
+            return { refused: `${zip.unreadable}: zipimport could run code from it that no scanner read` };
+        if (zip.zip) {
+            const code = executableMembers(zip.names);
+            if (code.length)
+                return {
+                    refused: `zip archive holding code (${JSON.stringify(code[0])}${code.length > 1 ? ` and ${code.length - 1} more` : ''}): zipimport could run it, no scanner read it`,
+                };
+        }
+        if (python) {
+            const content = await fh.readFile();
+            await (0,promises_namespaceObject.writeFile)(to, content, { mode: 0o644 });
+            return { content };
+        }
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(fh.createReadStream({ autoClose: false, start: 0 }), (0,external_node_fs_namespaceObject.createWriteStream)(to, { mode: 0o644 }));
+        return {};
+    }
+    finally {
+        await fh.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/verdict.ts
+/**
+ * Which outcomes fail the gate. Pure: the report's scripts and scanner statuses in,
+ * the verdict and its reasons out.
+ *
+ * - A scanner that started and `failed` (crashed, timed out, printed garbage) always
+ *   fails the gate, whatever `failOn` says: a scan that did not complete can never pass.
+ * - `gaps` are scanners the policy requires that are `unavailable` (see
+ *   `scannerGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
+ *   An optional scanner that is absent is a notice, not a gap.
+ * - `ungated` are Python files discovery selected but could not gate (a name that is
+ *   not UTF-8, a file that vanished): they fail the gate when `failOn` has `ungated`
+ *   (the default), so nothing passes only because Airlock could not look at it.
+ */
+function decideVerdict(scripts, scanners, failOn, gaps = [], ungated = []) {
+    const reasons = [];
+    for (const s of scanners) {
+        if (s.status === 'failed')
+            reasons.push(`scanner ${s.tool} failed: ${s.message ?? 'no result'}`);
+    }
+    if (failOn.includes('scanner-gap'))
+        for (const g of gaps)
+            reasons.push(`scanner gap: ${g}`);
+    if (failOn.includes('ungated'))
+        for (const u of ungated)
+            reasons.push(`${JSON.stringify(u.path)}: not gated: ${u.reason}`);
+    for (const s of scripts) {
+        if (s.level === 'blocked' && failOn.includes('blocked'))
+            reasons.push(`${s.path}: blocked`);
+        if (s.level === 'high' && failOn.includes('high'))
+            reasons.push(`${s.path}: assessed high`);
+        const st = s.execution?.status;
+        // A run stopped by cancellation did not complete: an incomplete gate never passes.
+        if (st === 'cancelled')
+            reasons.push(`${s.path}: run cancelled`);
+        else if (st && st !== 'success' && failOn.includes(st))
+            reasons.push(`${s.path}: run ${st}`);
+    }
+    return { verdict: reasons.length ? 'fail' : 'pass', reasons };
+}
+function countLevels(scripts) {
+    return {
+        low: scripts.filter((s) => s.level === 'low').length,
+        high: scripts.filter((s) => s.level === 'high').length,
+        blocked: scripts.filter((s) => s.level === 'blocked').length,
+        executed: scripts.filter((s) => s.decision === 'executed').length,
+        // Cancelled runs are not failed ones (counted in the report's `cancelled`).
+        failed: scripts.filter((s) => s.execution && s.execution.status !== 'success' && s.execution.status !== 'cancelled').length,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/staged-modules.ts
+
+/**
+ * A script's sandbox holds no Python rated stricter than the script itself.
+ *
+ * A script runs with its own directory (and every subfolder) as `/work`, and Python puts
+ * that directory first on `sys.path`: any `.py` staged there, gated or not, can be
+ * imported and run. So each such source is scanned and assessed like a script, and the
+ * folder a script of level L sees leaves out every source rated stricter than L: a low
+ * script cannot import `high` or `blocked` code, a high script cannot import `blocked`
+ * code, so nothing runs under a looser profile than its own rating. Scripts that could
+ * have seen a left-out file name it in their levelReasons.
+ *
+ * The other choice, raising each script to the strictest level in its folder, would
+ * make one `high` script restrict, or one `blocked` script stop, a whole folder of
+ * independent generated scripts; a helper module that really needs a stricter level
+ * can be allowlisted by path in the policy.
+ */
+/** How many contributing files a script's levelReasons name before "and N more". */
+const MAX_NAMED = 5;
+/** Assesses each staged module from the scanners' findings, like a gated script. */
+function assessStagedModules(opts) {
+    const notices = [];
+    const modules = opts.modules.map((m) => {
+        const a = assessScript(opts.findingsByPath.get(m.path) ?? [], opts.policy, m.path, opts.now);
+        notices.push(...a.notices);
+        const r = { ...m, level: a.level, levelReasons: a.levelReasons, findings: a.findings };
+        if (opts.scanFailed) {
+            r.level = 'blocked';
+            r.levelReasons.push('a scanner failed: nothing runs unassessed');
+        }
+        return r;
+    });
+    return { modules, notices };
+}
+/** True when `path` is inside the directory `dir` ('.' = the workspace root) or below. */
+function staged_modules_isUnder(dir, path) {
+    return dir === '.' || path.startsWith(`${dir}/`);
+}
+function dirOf(path) {
+    const i = path.lastIndexOf('/');
+    return i < 0 ? '.' : path.slice(0, i);
+}
+const staged_modules_RANK = { low: 0, high: 1, blocked: 2 };
+/**
+ * Which staged Python sources each level's sandbox leaves out (those rated stricter),
+ * and a levelReason on each script for every file it could otherwise have imported.
+ * Levels are every file's own, so the answer does not depend on the order of scripts.
+ */
+function leaveOutStricter(scripts, modules) {
+    const sources = [
+        ...modules.map((m) => ({ path: m.path, level: m.level, kind: 'module' })),
+        ...scripts.map((s) => ({ path: s.path, level: s.level, kind: 'gated script' })),
+    ];
+    const hiddenByLevel = {};
+    for (const level of ['low', 'high']) {
+        hiddenByLevel[level] = sources.filter((o) => staged_modules_RANK[o.level] > staged_modules_RANK[level]).map((o) => o.path);
+    }
+    for (const s of scripts) {
+        if (s.level === 'blocked')
+            continue;
+        const dir = dirOf(s.path);
+        const left = sources.filter((o) => o.path !== s.path && staged_modules_isUnder(dir, o.path) && staged_modules_RANK[o.level] > staged_modules_RANK[s.level]);
+        s.levelReasons.push(...left
+            .slice(0, MAX_NAMED)
+            .map((o) => `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is left out of this script's sandbox, being rated stricter than ${s.level}: importing it fails`));
+        if (left.length > MAX_NAMED)
+            s.levelReasons.push(`and ${left.length - MAX_NAMED} more stricter file(s) left out of its sandbox`);
+    }
+    return hiddenByLevel;
+}
+
+;// CONCATENATED MODULE: ./src/gate/assess-stage.ts
+
+
+
+/**
+ * Each script's and staged module's level from the scanners' findings and the policy
+ * (a notebook's findings placed back on its cells), the verdict cache's reuse marked,
+ * and per level the staged sources rated stricter, which that level's sandbox leaves
+ * out. Fails closed: when a scanner did not complete, or a required one is missing and
+ * that fails the gate, every script is blocked.
+ */
+function assessStage(opts) {
+    const { scan, names, cache, notices } = opts;
+    // A required scanner that is missing (a gap that fails the gate) leaves the scan as
+    // incomplete as one that failed: nothing runs that a required scanner has not read.
+    const scanFailed = scan.scanners.some((s) => s.status === 'failed') ||
+        (opts.failOn.includes('scanner-gap') && scan.gaps.length > 0);
+    for (const s of opts.scripts) {
+        const scanned = scan.findingsByPath.get(names.stagedOf(s.path)) ?? [];
+        const nb = names.notebookOf(s.path);
+        const a = assessScript(nb ? notebookFindings(nb, scanned) : scanned, opts.policy, s.path, opts.now);
+        s.level = a.level;
+        s.levelReasons = a.levelReasons;
+        s.findings = a.findings;
+        const reused = cache?.reusedEntry(names.stagedOf(s.path));
+        if (reused)
+            s.reusedScan = reused;
+        notices.push(...a.notices);
+        if (scanFailed) {
+            s.level = 'blocked';
+            s.levelReasons.push('a scanner failed or a required one is missing: nothing runs unassessed');
+        }
+    }
+    const staged = assessStagedModules({
+        modules: opts.modules,
+        findingsByPath: scan.findingsByPath,
+        policy: opts.policy,
+        now: opts.now,
+        scanFailed,
+    });
+    notices.push(...staged.notices);
+    for (const m of staged.modules) {
+        const reused = cache?.reusedEntry(m.path);
+        if (reused)
+            m.reusedScan = reused;
+    }
+    const hiddenByLevel = Object.fromEntries(Object.entries(leaveOutStricter(opts.scripts, staged.modules)).map(([level, paths]) => [
+        level,
+        paths.map(names.stagedOf),
+    ]));
+    return { modules: staged.modules, hiddenByLevel };
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/engine-ready.ts
@@ -75401,2116 +77352,1383 @@ async function resolveSandboxImage(choice, deps) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/sandbox/pool.ts
+;// CONCATENATED MODULE: ./src/gate/engine-stage.ts
 
-/** Calls to run at once over `count` items: `parallelism`, 0 = the CPUs Node may use, at least 1. */
-function poolWidth(parallelism, count) {
-    if (!Number.isInteger(parallelism) || parallelism < 0) {
-        throw new RangeError(`parallelism must be an integer >= 0, got ${parallelism}`);
-    }
-    return Math.max(1, Math.min(parallelism === 0 ? external_node_os_default().availableParallelism() : parallelism, count));
-}
-/**
- * Runs `fn` over `items` with at most `parallelism` calls in flight (0 = the number of
- * CPUs Node may use), keeping results in input order. A rejection stops new work from
- * starting and is rethrown once the calls in flight have settled, so no container
- * started by a sibling is abandoned mid-run.
- */
-async function runPool(items, parallelism, fn) {
-    const width = poolWidth(parallelism, items.length);
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    async function worker() {
-        while (failure === undefined && next < items.length) {
-            const i = next++;
-            try {
-                results[i] = await fn(items[i], i);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    }
-    await Promise.all(Array.from({ length: width }, () => worker()));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-
-;// CONCATENATED MODULE: ./src/sandbox/run-batch.ts
 
 
 
 
 /**
- * Runs many hardened specs, at most `parallelism` scripts at once, each in a fresh
- * container of its own, and hides the engine's fixed cost behind the scripts' own time:
- *
- * - while item i runs, the container for item i + parallelism is already being created
- *   (`docker run -d` is the largest part of a container's lifecycle), so a slot that
- *   frees finds its next container ready; at most `parallelism` wait ahead;
- * - a finished container is removed in the background, not on the slot's time.
- *
- * Resolves once every container it started is gone (or, if the engine refused, still
- * tracked for the exit hook, as with runHardened). A rejection (of `specOf`,
- * `onResult`, or an invalid spec) stops new work, removes the containers started ahead
- * and is rethrown after the runs in flight have settled.
+ * The engine and image a gate runs on, before anything is staged: the engine selected
+ * (and its limits checked) unless the caller gave one, asked whether it is up, swept of
+ * the containers an Airlock SIGKILLed on this host left, and the sandbox image resolved
+ * (pulled, built or found). `sandbox.image` becomes the resolved ref: what the scanners
+ * and scripts run in and what the report names.
  */
-async function runBatch(items, opts) {
-    const width = poolWidth(opts.parallelism, items.length);
-    if (items.length === 0)
-        return;
-    const engine = opts.engine ?? defaultEngine();
-    const ahead = new Map();
-    let failure;
-    const stopped = () => failure !== undefined || opts.signal?.aborted === true;
-    // In flight: removing the container is what ends its `docker exec` at once.
-    const running = new Set();
-    const onAbort = () => {
-        for (const name of running)
-            void engine.remove(name);
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const prepare = (i) => {
-        if (i >= items.length || ahead.has(i) || stopped())
-            return;
-        const started = opts
-            .specOf(items[i], i)
-            .then((spec) => startSandbox(spec, opts.idleSeconds, engine));
-        started.catch(() => undefined); // awaited (and its rejection handled) by the slot that takes i
-        ahead.set(i, started);
-    };
-    let next = 0;
-    async function slot() {
-        while (!stopped() && next < items.length) {
-            const i = next++;
-            prepare(i);
-            prepare(i + width);
-            const started = ahead.get(i);
-            ahead.delete(i);
-            try {
-                const sandbox = await started;
-                if (opts.signal?.aborted) {
-                    // Cancelled while its container was being created: the script never starts.
-                    await sandbox.discard();
-                    break;
-                }
-                running.add(sandbox.name);
-                let result;
-                try {
-                    result = await sandbox.run('background');
-                }
-                finally {
-                    running.delete(sandbox.name);
-                }
-                await opts.onResult(items[i], i, result);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
+async function prepareEngineAndImage(opts) {
+    const { settings, policy, sandbox } = opts;
+    if (!opts.given) {
+        await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, opts.progress, opts.env);
     }
-    try {
-        await Promise.all(Array.from({ length: width }, () => slot()));
-    }
-    finally {
-        opts.signal?.removeEventListener('abort', onAbort);
-        // Containers started ahead for items no slot took (after a failure): remove them.
-        for (const started of ahead.values()) {
-            const sandbox = await started.catch(() => null);
-            await sandbox?.discard();
-        }
-        ahead.clear();
-        // One the engine would not remove stays tracked: the exit hook tries again.
-        await awaitRemovals();
-    }
-    if (failure)
-        throw failure.error;
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/config.ts
-/**
- * Where telemetry goes, read once from the environment (the Action's or the CLI's).
- * Nothing configured = nothing sent: no exporter is even constructed, so a gate on
- * an air-gapped runner makes no network connection for telemetry.
- *
- * - OTEL_EXPORTER_OTLP_METRICS_ENDPOINT (full URL) or OTEL_EXPORTER_OTLP_ENDPOINT
- *   (base URL, `/v1/metrics` appended), as the OpenTelemetry spec defines them.
- * - AIRLOCK_PUSHGATEWAY_URL: base URL of a Prometheus Pushgateway, for shops without
- *   a collector. CI jobs live for minutes; a scrape would miss them, a push does not.
- * - AIRLOCK_METRICS_INSTANCE: the `instance` label; default GITHUB_REPOSITORY. The
- *   alert rules add up the runs of one instance, so it names the repository (or
- *   whatever should alert as one), never one CI run: each run is told apart by its
- *   own `run_id` label (see metrics.ts).
- * - AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES: after its push, a gate run deletes its
- *   instance's groups whose runs reported longer ago than this (default 120,
- *   60..10080). The Pushgateway never forgets a group by itself; the floor keeps every
- *   group alive for the longest window in ops/alerts.yml (1 h).
- * - AIRLOCK_TELEMETRY_TIMEOUT_MS: bound on each export (default 5000, 100..30000).
- * - OTEL_SDK_DISABLED=true turns every export off (the spec's kill switch).
- *
- * A malformed value is never fatal: telemetry must not fail a gate. It yields a
- * warning and that target stays off.
- */
-const DEFAULT_TIMEOUT_MS = 5000;
-const MIN_TIMEOUT_MS = 100;
-const MAX_TIMEOUT_MS = 30_000;
-const DEFAULT_RETENTION_MINUTES = 120;
-/** The longest rule window in ops/alerts.yml (SandboxImageSmokeFailed, 1 h). */
-const MIN_RETENTION_MINUTES = 60;
-const MAX_RETENTION_MINUTES = 7 * 24 * 60;
-function nonEmpty(v) {
-    const t = v?.trim();
-    return t ? t : undefined;
-}
-/** Parses an http(s) URL; other schemes (file:, data:, javascript:) are refused. */
-function parseHttpUrl(raw) {
-    let url;
-    try {
-        url = new URL(raw);
-    }
-    catch {
-        return 'not a URL';
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        return `scheme ${url.protocol} is not http(s)`;
-    return url;
-}
-/** A URL for logs: never the userinfo (a Pushgateway password) or the query (tokens). */
-function redactUrl(url) {
-    return `${url.protocol}//${url.host}${url.pathname}`;
-}
-function readTelemetryConfig(env, overrides = {}) {
-    const warnings = [];
-    const disabled = nonEmpty(env.OTEL_SDK_DISABLED)?.toLowerCase() === 'true';
-    let otlpUrl;
-    const metricsEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
-    const baseEndpoint = nonEmpty(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-    const otlpRaw = metricsEndpoint ?? (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/metrics` : undefined);
-    if (otlpRaw && !disabled) {
-        const parsed = parseHttpUrl(otlpRaw);
-        if (typeof parsed === 'string')
-            warnings.push({ target: 'otlp', message: `OTLP endpoint ignored: ${parsed}` });
-        else
-            otlpUrl = parsed;
-    }
-    let pushgatewayUrl;
-    const pushRaw = nonEmpty(env.AIRLOCK_PUSHGATEWAY_URL);
-    if (pushRaw && !disabled) {
-        const parsed = parseHttpUrl(pushRaw);
-        if (typeof parsed === 'string')
-            warnings.push({ target: 'pushgateway', message: `AIRLOCK_PUSHGATEWAY_URL ignored: ${parsed}` });
-        else
-            pushgatewayUrl = parsed;
-    }
-    let timeoutMs = DEFAULT_TIMEOUT_MS;
-    const timeoutRaw = nonEmpty(env.AIRLOCK_TELEMETRY_TIMEOUT_MS);
-    if (timeoutRaw) {
-        const n = Number(timeoutRaw);
-        if (Number.isInteger(n) && n >= MIN_TIMEOUT_MS && n <= MAX_TIMEOUT_MS)
-            timeoutMs = n;
-        else
-            warnings.push({
-                target: 'config',
-                message: `AIRLOCK_TELEMETRY_TIMEOUT_MS must be an integer in ${MIN_TIMEOUT_MS}..${MAX_TIMEOUT_MS}; using ${DEFAULT_TIMEOUT_MS}`,
-            });
-    }
-    let retentionMinutes = DEFAULT_RETENTION_MINUTES;
-    const retentionRaw = nonEmpty(env.AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES);
-    if (retentionRaw) {
-        const n = Number(retentionRaw);
-        if (Number.isInteger(n) && n >= MIN_RETENTION_MINUTES && n <= MAX_RETENTION_MINUTES)
-            retentionMinutes = n;
-        else
-            warnings.push({
-                target: 'config',
-                message: `AIRLOCK_PUSHGATEWAY_RETENTION_MINUTES must be an integer in ${MIN_RETENTION_MINUTES}..${MAX_RETENTION_MINUTES}; using ${DEFAULT_RETENTION_MINUTES}`,
-            });
-    }
-    const instance = nonEmpty(overrides.instance) ??
-        nonEmpty(env.AIRLOCK_METRICS_INSTANCE) ??
-        nonEmpty(env.GITHUB_REPOSITORY) ??
-        'local';
-    return {
-        otlpUrl,
-        pushgatewayUrl,
-        job: nonEmpty(overrides.job) ?? 'airlock',
-        instance,
-        timeoutMs,
-        retentionSeconds: retentionMinutes * 60,
-        warnings,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/events.ts
-/** Why Airlock raised an alert; each is a label value of `sandbox_alerts_total{reason}`. */
-const ALERT_REASONS = [
-    'failure_streak',
-    'smoke_failed',
-    'scanner_unavailable',
-    'image_missing',
-    'sandbox_error',
-];
-function sandboxEventLine(e, runId, now = new Date()) {
-    return JSON.stringify({
-        event: 'telemetry.sandbox',
-        time: now.toISOString(),
-        run_id: runId,
-        script_path: e.scriptPath,
-        script_sha256: e.sha256,
-        status: e.status,
-        duration_ms: Math.round(e.durationMs),
-        exit_code: e.exitCode,
-        failure_streak: e.failureStreak,
-    });
-}
-function alertEventLine(a, runId, now = new Date()) {
-    return JSON.stringify({
-        event: 'telemetry.alert',
-        time: now.toISOString(),
-        run_id: runId,
-        reason: a.reason,
-        ...(a.scriptPath === undefined ? {} : { script_path: a.scriptPath }),
-        ...(a.detail === undefined ? {} : { detail: a.detail }),
-    });
-}
-/** A problem with telemetry itself (an export that failed): logged, never thrown. */
-function warningEventLine(target, message, now = new Date()) {
-    return JSON.stringify({ event: 'telemetry.warning', time: now.toISOString(), target, message });
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/statuses.ts
-const RUN_STATUSES = [
-    'success',
-    'failure',
-    'timeout',
-    'oom',
-    'error',
-    'cancelled',
-];
-/**
- * Whether a run counts as failed for the failure streak and SandboxFailureBurst:
- * every status but `success` and `cancelled`. A timeout or an OOM kill is a run that
- * did not do its job; a cancelled run was stopped by a person or the CI system and
- * says nothing about the script or the sandbox. ops/alerts.yml spells the same rule
- * as `status!~"success|cancelled"`.
- */
-function isFailure(status) {
-    return status !== 'success' && status !== 'cancelled';
-}
-function isRunStatus(value) {
-    return typeof value === 'string' && RUN_STATUSES.includes(value);
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/history.ts
-
-/** Audit entry kind of one sandboxed execution; `data.status` is an execution status. */
-const EXECUTION_KIND = 'execution';
-function emptyBaseline() {
-    return { failureStreak: 0 };
-}
-function statusOf(entry) {
-    if (entry.kind !== EXECUTION_KIND || typeof entry.data !== 'object' || entry.data === null)
-        return undefined;
-    const data = entry.data;
-    // Accept both a flat entry and one that nests the report's ExecutionResult.
-    const source = typeof data.execution === 'object' && data.execution !== null
-        ? data.execution
-        : data;
-    return isRunStatus(source.status) ? source.status : undefined;
-}
-/** The streak after one more run: a success resets it, a cancelled run leaves it as it was. */
-function nextStreak(streak, status) {
-    if (status === 'success')
-        return 0;
-    return isFailure(status) ? streak + 1 : streak;
-}
-/**
- * Consecutive failed executions at the end of `entries` (oldest first). Entries of
- * other kinds (scans, decisions, checkpoints) neither count nor break the streak;
- * one successful execution resets it to 0; a cancelled one neither counts nor resets.
- */
-function failureStreakFromEntries(entries) {
-    let streak = 0;
-    for (const entry of entries) {
-        const status = statusOf(entry);
-        if (status)
-            streak = nextStreak(streak, status);
-    }
-    return streak;
-}
-function summariseHistory(entries) {
-    return { failureStreak: failureStreakFromEntries(entries) };
-}
-
-// EXTERNAL MODULE: ./node_modules/@opentelemetry/resources/build/src/index.js
-var src = __nccwpck_require__(75647);
-// EXTERNAL MODULE: ./node_modules/@opentelemetry/sdk-metrics/build/src/index.js
-var build_src = __nccwpck_require__(89174);
-;// CONCATENATED MODULE: ./src/telemetry/metrics.ts
-
-
-
-
-/**
- * Airlock's metrics (DESIGN.md, "Telemetry names"), kept by the OpenTelemetry SDK
- * and read out once, at the end of a gate run, by `collect()`. The same collected
- * data goes to OTLP and to the Pushgateway so the two can never disagree.
- *
- * Each gate run reports ONLY ITS OWN counts, labelled with its `run_id`, plus the
- * time it reported them (`sandbox_report_timestamp_seconds`). On the Pushgateway a
- * run is its own group {job, instance, run_id}, so concurrent and successive CI runs
- * never overwrite each other; the alert rules (ops/alerts.yml) add up the runs whose
- * report time lies inside their window. Why not cumulative counters and increase():
- * a fresh runner has no history to continue from, and a counter series that first
- * appears at 3 is an increase of 0 to Prometheus, so failures spread over several CI
- * runs could never add up to an alert.
- */
-const METRIC_RUNS = 'sandbox_runs_total';
-const METRIC_DURATION = 'sandbox_duration_ms';
-const METRIC_ALERTS = 'sandbox_alerts_total';
-/** Unix seconds at which this run reported its counts: what the rules' windows compare with. */
-const METRIC_REPORT_TIME = 'sandbox_report_timestamp_seconds';
-/** The label that tells one gate run's series from another's (and the Pushgateway grouping key). */
-const metrics_RUN_ID_LABEL = 'run_id';
-/**
- * Bucket bounds in ms. A hardened `docker run` of a tiny image takes ~0.4 s (ENVIRONMENT.md),
- * policies' timeouts run from seconds to 10 minutes; the OTel default (0..10 s) would
- * put every slow run in +Inf.
- */
-const DURATION_BUCKETS_MS = [
-    250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
-];
-/** A reader that never exports on its own: we collect once, when the gate is done. */
-class OnDemandReader extends build_src/* MetricReader */.sI {
-    onShutdown() {
-        return Promise.resolve();
-    }
-    onForceFlush() {
-        return Promise.resolve();
-    }
-}
-class SandboxMetrics {
-    provider;
-    reader = new OnDemandReader();
-    runs;
-    duration;
-    alerts;
-    runLabel;
-    constructor(opts) {
-        this.provider = new build_src/* MeterProvider */.rc({
-            resource: (0,src.resourceFromAttributes)({ 'service.name': opts.job, 'service.instance.id': opts.instance }),
-            readers: [this.reader],
-        });
-        this.runLabel = { [metrics_RUN_ID_LABEL]: opts.runId };
-        const now = opts.now ?? (() => new Date());
-        const meter = this.provider.getMeter('airlock');
-        this.runs = meter.createCounter(METRIC_RUNS, { description: 'Sandboxed script runs by outcome.' });
-        this.duration = meter.createHistogram(METRIC_DURATION, {
-            description: 'Wall-clock duration of sandboxed script runs, in milliseconds.',
-            unit: 'ms',
-            advice: { explicitBucketBoundaries: DURATION_BUCKETS_MS },
-        });
-        this.alerts = meter.createCounter(METRIC_ALERTS, { description: 'Alerts Airlock raised, by reason.' });
-        // Read when collected, i.e. when the run reports: the alert windows start from it.
-        meter
-            .createObservableGauge(METRIC_REPORT_TIME, {
-            description: 'When this Airlock run reported its counts, in Unix seconds.',
+    // After the selection: for Podman it points DOCKER_HOST at Podman's socket.
+    const engine = opts.given ?? defaultEngine();
+    await requireEngineUp(engine);
+    const swept = await sweepOrphans(sandbox.label, engine);
+    if (swept.length)
+        opts.notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
+    const image = settings.imageChoice
+        ? await resolveSandboxImage(settings.imageChoice, {
+            policyImage: sandbox.image,
+            flavor: policy.sandbox.flavor,
+            env: opts.env,
+            progress: opts.progress,
+            engine,
         })
-            .addCallback((r) => r.observe(now().getTime() / 1000, this.runLabel));
-        // Every status and reason gets a series, at 0 if need be, so a dashboard or a
-        // query sees "0 failures in this run" rather than no data.
-        for (const status of RUN_STATUSES)
-            this.runs.add(0, { ...this.runLabel, status });
-        for (const reason of ALERT_REASONS)
-            this.alerts.add(0, { ...this.runLabel, reason });
-    }
-    recordRun(status, durationMs) {
-        this.runs.add(1, { ...this.runLabel, status });
-        if (Number.isFinite(durationMs) && durationMs >= 0)
-            this.duration.record(durationMs, this.runLabel);
-    }
-    recordAlert(reason) {
-        this.alerts.add(1, { ...this.runLabel, reason });
-    }
-    async collect() {
-        return this.reader.collect();
-    }
-    async shutdown() {
-        await this.provider.shutdown().catch(() => undefined);
-    }
+        : await ensureImageAvailable(sandbox.image, opts.progress, engine);
+    sandbox.image = image.ref;
+    return { engine, image };
 }
 
-// EXTERNAL MODULE: ./node_modules/@opentelemetry/exporter-metrics-otlp-http/build/src/index.js
-var exporter_metrics_otlp_http_build_src = __nccwpck_require__(78816);
-;// CONCATENATED MODULE: ./src/telemetry/otlp.ts
+;// CONCATENATED MODULE: ./src/report/sarif-limits.ts
 
-/** ExportResultCode.SUCCESS in @opentelemetry/core (a transitive dependency we do not import). */
-const EXPORT_SUCCESS = 0;
-/**
- * Sends collected metrics once over OTLP/HTTP (JSON encoding, what this exporter
- * package speaks; the collector's otlp receiver accepts it on :4318). The exporter is built here,
- * only when an endpoint is configured, so an unconfigured gate never opens a socket.
- * Bounded twice: the exporter's own timeoutMillis, and a race against a timer in case
- * its retry logic outlives that.
- */
-async function exportOtlp(url, metrics, timeoutMs) {
-    // Headers (e.g. an API key) come from OTEL_EXPORTER_OTLP_HEADERS, read by the exporter itself.
-    const exporter = new exporter_metrics_otlp_http_build_src/* OTLPMetricExporter */.r4({ url: url.href, timeoutMillis: timeoutMs });
-    let timer;
-    try {
-        const sent = new Promise((resolve, reject) => {
-            exporter.export(metrics, (result) => {
-                if (result.code === EXPORT_SUCCESS)
-                    resolve();
-                else
-                    reject(result.error ?? new Error('OTLP export failed'));
-            });
-        });
-        const expired = new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 250);
-        });
-        await Promise.race([sent, expired]);
-    }
-    finally {
-        if (timer)
-            clearTimeout(timer);
-        await exporter.shutdown().catch(() => undefined);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/prometheus-text.ts
-
-/**
- * Renders collected OpenTelemetry metrics in the Prometheus text exposition format
- * (version 0.0.4), the body the Pushgateway accepts. `@opentelemetry/exporter-prometheus`
- * has a serializer, but it is not a dependency of this project and this is the
- * small subset we need: monotonic sums as counters, explicit-bucket histograms.
- *
- * Resource attributes (job, instance) are NOT rendered as labels: on the Pushgateway
- * they are the grouping key in the URL, and a pushed label that clashes with the
- * grouping key is rejected.
- */
-/** Prometheus metric and label names: [a-zA-Z_:][a-zA-Z0-9_:]*; anything else becomes `_`. */
-function sanitizeName(name) {
-    const s = name.replace(/[^a-zA-Z0-9_:]/g, '_');
-    return /^[a-zA-Z_:]/.test(s) ? s : `_${s}`;
-}
-/** Label values are attacker-influenced (statuses are ours, but be safe): escape \, " and newline. */
-function escapeLabelValue(v) {
-    return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-function escapeHelp(v) {
-    return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-function formatNumber(n) {
-    if (Number.isNaN(n))
-        return 'NaN';
-    if (n === Number.POSITIVE_INFINITY)
-        return '+Inf';
-    if (n === Number.NEGATIVE_INFINITY)
-        return '-Inf';
-    return String(n);
-}
-function labels(attrs, extra = []) {
-    const pairs = Object.entries(attrs)
-        .filter(([, v]) => v !== undefined && v !== null)
-        .map(([k, v]) => [sanitizeName(k), String(v)]);
-    pairs.push(...extra);
-    if (pairs.length === 0)
-        return '';
-    return `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`;
-}
-function renderMetric(m) {
-    const name = sanitizeName(m.descriptor.name);
-    const head = m.descriptor.description ? [`# HELP ${name} ${escapeHelp(m.descriptor.description)}`] : [];
-    switch (m.dataPointType) {
-        case build_src/* DataPointType */.n9.SUM: {
-            const type = m.isMonotonic ? 'counter' : 'gauge';
-            const lines = [...head, `# TYPE ${name} ${type}`];
-            for (const p of m.dataPoints)
-                lines.push(`${name}${labels(p.attributes)} ${formatNumber(p.value)}`);
-            return lines;
-        }
-        case build_src/* DataPointType */.n9.GAUGE: {
-            const lines = [...head, `# TYPE ${name} gauge`];
-            for (const p of m.dataPoints)
-                lines.push(`${name}${labels(p.attributes)} ${formatNumber(p.value)}`);
-            return lines;
-        }
-        case build_src/* DataPointType */.n9.HISTOGRAM: {
-            const lines = [...head, `# TYPE ${name} histogram`];
-            for (const p of m.dataPoints) {
-                const { boundaries, counts } = p.value.buckets;
-                // OTel counts are per bucket; Prometheus buckets are cumulative (le = "less or equal").
-                let cumulative = 0;
-                boundaries.forEach((bound, i) => {
-                    cumulative += counts[i] ?? 0;
-                    lines.push(`${name}_bucket${labels(p.attributes, [['le', formatNumber(bound)]])} ${cumulative}`);
-                });
-                lines.push(`${name}_bucket${labels(p.attributes, [['le', '+Inf']])} ${p.value.count}`);
-                lines.push(`${name}_sum${labels(p.attributes)} ${formatNumber(p.value.sum ?? 0)}`);
-                lines.push(`${name}_count${labels(p.attributes)} ${p.value.count}`);
-            }
-            return lines;
-        }
-        default:
-            // Exponential histograms are not used by Airlock; skip rather than emit a wrong shape.
-            return [];
-    }
-}
-function toPrometheusText(rm) {
-    const lines = [];
-    for (const scope of rm.scopeMetrics) {
-        for (const metric of scope.metrics)
-            lines.push(...renderMetric(metric));
-    }
-    return lines.length ? `${lines.join('\n')}\n` : '';
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/pushgateway.ts
-/**
- * Talks to a Prometheus Pushgateway: push one run's group, list groups, delete one.
- * Each gate run is its own group {job, instance, run_id}; a PUT replaces only that
- * run's group, so runs never overwrite each other (see metrics.ts).
- */
-/** base64url without padding, the Pushgateway's `label@base64/value` path encoding. */
-function b64url(value) {
-    return Buffer.from(value, 'utf8').toString('base64url');
-}
-function withoutCredentials(base, path) {
-    const url = new URL(base.href);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
-    return url;
-}
-/**
- * The group's URL. Values go base64url-encoded so a `/` in a repository name
- * ("owner/repo") or any hostile character (a label value read back from a shared
- * gateway) cannot change the path or the grouping. An empty value is encoded as `=`,
- * the API's spelling of "".
- */
-function groupUrl(base, key) {
-    const path = key.map(([name, value]) => `/${name}@base64/${value === '' ? '=' : b64url(value)}`).join('');
-    return withoutCredentials(base, `/metrics${path}`);
-}
-/** fetch() refuses URLs with userinfo; a Pushgateway behind basic auth gets a header instead. */
-function authHeader(base) {
-    if (!base.username && !base.password)
-        return {};
-    const user = decodeURIComponent(base.username);
-    const pass = decodeURIComponent(base.password);
-    return { authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
-}
-async function expectOk(res) {
-    // Drain the body so the socket is released; its text helps the warning.
-    const text = (await res.text()).slice(0, 300).replace(/\s+/g, ' ').trim();
-    if (!res.ok)
-        throw new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
-}
-/** PUT: replaces the group's metrics with `body` (Prometheus text format). */
-async function pushToGateway(base, key, body, signal) {
-    const res = await fetch(groupUrl(base, key), {
-        method: 'PUT',
-        headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', ...authHeader(base) },
-        body,
-        // Bounds connect + response together: a gateway that accepts the connection and
-        // then never answers must not hold the gate.
-        signal,
-        redirect: 'error',
-    });
-    await expectOk(res);
-}
-async function deleteGroup(base, key, signal) {
-    const res = await fetch(groupUrl(base, key), {
-        method: 'DELETE',
-        headers: authHeader(base),
-        signal,
-        redirect: 'error',
-    });
-    await expectOk(res);
-}
-/** The listing of a busy shared gateway is large; past this we skip the cleanup, not the gate. */
-const MAX_LISTING_BYTES = 32 * 1024 * 1024;
-function gaugeValue(family) {
-    const metrics = family?.metrics;
-    if (!Array.isArray(metrics) || metrics.length === 0)
-        return undefined;
-    const v = Number(metrics[0]?.value);
-    return Number.isFinite(v) ? v : undefined;
-}
-/**
- * GET /api/v1/metrics: every group with its labels and the two times the cleanup
- * needs. The answer is someone else's data on a shared gateway: read with a size
- * cap and parsed field by field, anything malformed skipped.
- */
-async function listGroups(base, signal, reportTimeMetric) {
-    const res = await fetch(withoutCredentials(base, '/api/v1/metrics'), {
-        headers: { accept: 'application/json', ...authHeader(base) },
-        signal,
-        redirect: 'error',
-    });
-    if (!res.ok || !res.body) {
-        await expectOk(res);
-        return [];
-    }
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-        size += chunk.byteLength;
-        if (size > MAX_LISTING_BYTES)
-            throw new Error(`group listing larger than ${MAX_LISTING_BYTES} bytes`);
-        chunks.push(chunk);
-    }
-    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (!Array.isArray(parsed.data))
-        throw new Error('group listing has no data array');
-    const groups = [];
-    for (const g of parsed.data) {
-        const labels = g?.labels;
-        if (typeof labels !== 'object' || labels === null)
-            continue;
-        const entries = Object.entries(labels);
-        if (!entries.every(([, v]) => typeof v === 'string'))
-            continue;
-        groups.push({
-            labels: Object.fromEntries(entries),
-            pushTimeSeconds: gaugeValue(g.push_time_seconds),
-            reportTimeSeconds: gaugeValue(g[reportTimeMetric]),
-        });
-    }
-    return groups;
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/pushgateway-expiry.ts
-
-
-/**
- * Stale groups: the Pushgateway keeps every group until someone deletes it, and with
- * one group per gate run they would pile up forever (and Prometheus would ingest all
- * of them on every scrape). So after its own push, a gate run deletes the groups of
- * ITS OWN job and instance whose runs are older than the retention. It never touches
- * another instance's or another job's groups: on a shared gateway those belong to
- * someone else (the runbook has the operator's cleanup for abandoned instances).
- *
- * A group's age is its `sandbox_report_timestamp_seconds` (the time the rules' windows
- * use), or, for a group without one (pushed by an older Airlock, one cumulative group
- * per repository), the gateway's `push_time_seconds`.
- */
-/** A bound on the work one gate run does for housekeeping; the next run takes the rest. */
-const MAX_DELETIONS_PER_RUN = 100;
-/** The group's key in URL order, when it is one of ours: exactly {job, instance[, run_id]}. */
-function ownKey(g, job, instance) {
-    const { job: j, instance: i, [metrics_RUN_ID_LABEL]: runId, ...rest } = g.labels;
-    if (j !== job || i !== instance || Object.keys(rest).length > 0)
-        return undefined;
-    const key = [
-        ['job', job],
-        ['instance', instance],
-    ];
-    if (runId !== undefined)
-        key.push([metrics_RUN_ID_LABEL, runId]);
-    return key;
-}
-function staleGroups(groups, o) {
-    const stale = [];
-    for (const g of groups) {
-        const key = ownKey(g, o.job, o.instance);
-        if (!key || g.labels[metrics_RUN_ID_LABEL] === o.runId)
-            continue;
-        const reported = g.reportTimeSeconds ?? g.pushTimeSeconds;
-        if (reported !== undefined && o.nowSeconds - reported > o.retentionSeconds)
-            stale.push(key);
-    }
-    return stale.slice(0, MAX_DELETIONS_PER_RUN);
-}
-/** Deletes this instance's stale groups; returns how many. Throws on the first HTTP error. */
-async function expireGroups(o) {
-    const groups = await listGroups(o.base, o.signal, METRIC_REPORT_TIME);
-    const stale = staleGroups(groups, o);
-    for (const key of stale)
-        await deleteGroup(o.base, key, o.signal);
-    return stale.length;
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/sink.ts
-const ON = new Set(['stderr', '1', 'true', 'on', 'yes']);
-const OFF = new Set(['off', '0', 'false', 'no', 'none']);
-function telemetryEventsWanted(env, config) {
-    const asked = env.AIRLOCK_TELEMETRY?.trim().toLowerCase();
-    if (asked && OFF.has(asked))
-        return false;
-    if (asked && ON.has(asked))
-        return true;
-    return config.otlpUrl !== undefined || config.pushgatewayUrl !== undefined;
-}
-const stderrSink = (line) => {
-    process.stderr.write(`${line}\n`);
+const GITHUB_SARIF_LIMITS = {
+    maxRuns: 20,
+    maxResultsPerRun: 25_000,
+    maxLocationsPerResult: 1_000,
+    maxGzipBytes: 10 * 1024 * 1024,
 };
-const dropSink = () => { };
-function defaultEventSink(env, config) {
-    return telemetryEventsWanted(env, config) ? stderrSink : dropSink;
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/telemetry.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * The gate's one telemetry object: structured events as they happen, metrics sent
- * once by `flush()` at the end of the run. Nothing here can fail a gate: recording
- * is synchronous and local, and flush() catches, logs a `telemetry.warning` line,
- * and returns within the configured timeout (default 5 s) whatever the endpoints do.
- */
-/**
- * An id for one gate run, unique even among the jobs of one workflow run: matrix and
- * sharded jobs share GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT, and two jobs with one id
- * would overwrite each other's Pushgateway group. The GitHub part stays readable so a
- * person can go from a metric's `run_id` to the workflow run.
- */
-function newRunId(env) {
-    const run = env.GITHUB_RUN_ID?.trim();
-    if (!run)
-        return (0,external_node_crypto_namespaceObject.randomUUID)();
-    return `${run}-${env.GITHUB_RUN_ATTEMPT?.trim() || '1'}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
-}
-function isBaseline(h) {
-    return typeof h === 'object' && h !== null && !(Symbol.iterator in h) && 'failureStreak' in h;
-}
-function errorMessage(e) {
-    if (e instanceof Error) {
-        const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-        return `${e.name === 'TimeoutError' ? 'timed out' : e.message}${cause}`;
+const TRUNCATION_NOTIFICATION_ID = 'airlock/sarif-truncated';
+const LEVEL_RANK = { error: 0, warning: 1, note: 2, none: 3 };
+/** Cuts `log` (in place) to fit `limits`; returns one notice per cut made. */
+function enforceSarifLimits(log, limits = GITHUB_SARIF_LIMITS) {
+    const notices = [];
+    if (log.runs.length > limits.maxRuns) {
+        const dropped = log.runs.length - limits.maxRuns;
+        log.runs = log.runs.slice(0, limits.maxRuns);
+        note(log.runs[0], notices, `SARIF truncated: ${dropped} run(s) beyond GitHub's limit of ${limits.maxRuns} were dropped`);
     }
-    return String(e);
-}
-function createTelemetry(opts) {
-    const config = readTelemetryConfig(opts.env, { instance: opts.instance });
-    // A misconfigured endpoint is always worth a line; the per-run events only when asked.
-    for (const w of config.warnings)
-        (opts.log ?? stderrSink)(warningEventLine(w.target, w.message));
-    const log = opts.log ?? defaultEventSink(opts.env, config);
-    const baseline = opts.history === undefined
-        ? emptyBaseline()
-        : isBaseline(opts.history)
-            ? opts.history
-            : summariseHistory(opts.history);
-    const now = opts.now ?? (() => new Date());
-    const metrics = new SandboxMetrics({
-        job: config.job,
-        instance: config.instance,
-        runId: opts.runId,
-        now,
-    });
-    const threshold = opts.streakAlertThreshold ?? 3;
-    let streak = baseline.failureStreak;
-    const telemetry = {
-        config,
-        get failureStreak() {
-            return streak;
-        },
-        recordSandboxRun(e) {
-            streak = e.failureStreak ?? nextStreak(streak, e.status);
-            const record = { ...e, failureStreak: streak };
-            log(sandboxEventLine(record, opts.runId));
-            metrics.recordRun(e.status, e.durationMs);
-            // Raised once, when the streak reaches the threshold, not on every later failure.
-            if (isFailure(e.status) && streak === threshold) {
-                telemetry.recordAlert({
-                    reason: 'failure_streak',
-                    scriptPath: e.scriptPath,
-                    detail: `${streak} sandboxed runs failed in a row`,
-                });
+    for (const run of log.runs) {
+        const results = run.results ?? [];
+        let cutLocations = 0;
+        for (const r of results) {
+            if (r.locations && r.locations.length > limits.maxLocationsPerResult) {
+                cutLocations += r.locations.length - limits.maxLocationsPerResult;
+                r.locations = r.locations.slice(0, limits.maxLocationsPerResult);
             }
-            return record;
-        },
-        recordAlert(a) {
-            log(alertEventLine(a, opts.runId));
-            metrics.recordAlert(a.reason);
-        },
-        async metricsText() {
-            const { resourceMetrics } = await metrics.collect();
-            return toPrometheusText(resourceMetrics);
-        },
-        async flush() {
-            const result = { otlp: 'off', pushgateway: 'off' };
-            if (!config.otlpUrl && !config.pushgatewayUrl)
-                return result;
-            let collected;
-            try {
-                collected = await metrics.collect();
-            }
-            catch (e) {
-                log(warningEventLine('metrics', `collecting metrics failed: ${errorMessage(e)}`));
-                return {
-                    otlp: config.otlpUrl ? 'failed' : 'off',
-                    pushgateway: config.pushgatewayUrl ? 'failed' : 'off',
-                };
-            }
-            const tasks = [];
-            if (config.otlpUrl) {
-                const url = config.otlpUrl;
-                tasks.push(exportOtlp(url, collected.resourceMetrics, config.timeoutMs).then(() => {
-                    result.otlp = 'sent';
-                }, (e) => {
-                    result.otlp = 'failed';
-                    log(warningEventLine('otlp', `metrics not sent to ${redactUrl(url)}: ${errorMessage(e)}`));
-                }));
-            }
-            if (config.pushgatewayUrl) {
-                const url = config.pushgatewayUrl;
-                const body = toPrometheusText(collected.resourceMetrics);
-                const key = [
-                    ['job', config.job],
-                    ['instance', config.instance],
-                    [metrics_RUN_ID_LABEL, opts.runId],
-                ];
-                // One deadline for the push and the cleanup after it: flush stays bounded.
-                const signal = AbortSignal.timeout(config.timeoutMs);
-                tasks.push((async () => {
-                    try {
-                        await pushToGateway(url, key, body, signal);
-                        result.pushgateway = 'sent';
-                    }
-                    catch (e) {
-                        result.pushgateway = 'failed';
-                        log(warningEventLine('pushgateway', `metrics not pushed to ${redactUrl(url)}: ${errorMessage(e)}`));
-                        return;
-                    }
-                    try {
-                        await expireGroups({
-                            base: url,
-                            job: config.job,
-                            instance: config.instance,
-                            runId: opts.runId,
-                            retentionSeconds: config.retentionSeconds,
-                            nowSeconds: now().getTime() / 1000,
-                            signal,
-                        });
-                    }
-                    catch (e) {
-                        // The push went through; an old group left behind is the next run's to delete.
-                        log(warningEventLine('pushgateway', `expired groups not deleted from ${redactUrl(url)}: ${errorMessage(e)}`));
-                    }
-                })());
-            }
-            await Promise.all(tasks);
-            return result;
-        },
-    };
-    return telemetry;
-}
-
-;// CONCATENATED MODULE: ./src/telemetry/index.ts
-/** Telemetry for the gate: structured events, metrics, exports (see telemetry.ts). */
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/gate/audit-stage.ts
-
-
-
-
-
-
-async function openAuditRecorder(a, progress) {
-    const w = await writer_openAuditLog({
-        log: a.log,
-        origin: a.origin,
-        signingKey: a.signingKey,
-        lockTimeoutMs: a.lockTimeoutMs,
-    });
-    // Gates may write one log at once, so a run's entries interleave with another's: each
-    // entry names its run (an id of this writer's own, not a secret and not the CI's run id).
-    const run = (0,external_node_crypto_namespaceObject.randomUUID)();
-    const append = (kind, data) => w.append(kind, { run, ...data });
-    progress(`record: audit log ${a.log} (${w.size} entries so far)${a.signingKey ? '' : '; no signing key: the checkpoint will be unsigned'}`);
-    return {
-        async runStart({ settings, policy, image, scripts, inputs }) {
-            await append('run.start', {
-                airlock: VERSION,
-                mode: settings.mode,
-                repository: settings.run.repository ?? null,
-                commit: settings.run.commit ?? null,
-                workflowRun: settings.run.workflowRun ?? null,
-                actor: settings.run.actor ?? null,
-                event: settings.run.event ?? null,
-                // Which revision's policy decided (null: the checked-out or shipped one), and its digest.
-                policy: {
-                    name: policy.name,
-                    sha256: policySha256(policy),
-                    revision: settings.policyRevision?.commit ?? null,
-                    path: settings.policyRevision?.path ?? null,
-                },
-                image,
-                scripts,
-                // Like the policy and image, a fact of the whole run: every execution entry with this
-                // `run` read exactly these bytes (hashed once, mounted read-only).
-                ...(inputs?.length
-                    ? { inputs: inputs.map((f) => ({ path: f.path, bytes: f.bytes, sha256: f.sha256 })) }
-                    : {}),
-            });
-        },
-        async scanned(scripts, scanners, modules = []) {
-            // Which scanner versions judged the script: a level is only as good as the rules that
-            // produced it, and the image tag alone does not say which Bandit/Semgrep it held.
-            const tools = scanners.map((s) => ({ tool: s.tool, status: s.status, version: s.version ?? null }));
-            // Staged modules (what else could run) get the same entry, marked `module: true`.
-            const entry = (f, module) => ({
-                path: f.path,
-                sha256: f.sha256,
-                level: f.level,
-                ...(module ? { module: true } : {}),
-                findings: f.findings.map((x) => `${x.tool}:${x.ruleId}${x.allowlisted ? ' (allowlisted)' : ''}`),
-                scanners: tools,
-            });
-            for (const s of scripts)
-                await append('scan', entry(s, false));
-            for (const m of modules)
-                await append('scan', entry(m, true));
-        },
-        async executed(s, r) {
-            await append('execution', {
-                path: s.path,
-                sha256: s.sha256,
-                status: r.status,
-                exitCode: r.exitCode,
-                durationMs: r.durationMs,
-                peakMemoryBytes: r.peakMemoryBytes,
-                profile: r.profile,
-                runtime: r.runtime,
-                stdoutSha256: r.stdoutSha256,
-                stderrSha256: r.stderrSha256,
-                stdoutBytes: r.stdoutBytes,
-                stderrBytes: r.stderrBytes,
-                artifacts: r.artifacts.map((x) => ({ path: x.path, bytes: x.bytes, sha256: x.sha256 })),
-            });
-            // One entry per request through the egress proxy, allowed or not, with the reason.
-            for (const q of r.egress ?? []) {
-                await append('egress', {
-                    path: s.path,
-                    sha256: s.sha256,
-                    method: q.method,
-                    host: q.host,
-                    port: q.port,
-                    urlPath: q.path ?? null,
-                    bytesUp: q.bytesUp,
-                    bytesDown: q.bytesDown,
-                    allowed: q.allowed,
-                    reason: q.reason,
-                });
-            }
-        },
-        async decided(scripts) {
-            for (const s of scripts) {
-                await append('decision', { path: s.path, sha256: s.sha256, level: s.level, decision: s.decision });
-            }
-        },
-        async close(verdict, cancelled) {
-            await append('run.end', cancelled ? { verdict, cancelled: true, ...cancelled } : { verdict });
-            const c = await w.close();
-            return {
-                checkpoint: c.checkpoint,
-                size: c.size,
-                root: c.root,
-                firstSeq: c.firstSeq,
-                signed: c.signed,
-                appended: c.appended,
-            };
-        },
-        async abort(cause) {
-            try {
-                await append('run.end', {
-                    verdict: 'error',
-                    error: String(cause?.message ?? cause).slice(0, 500),
-                });
-                // Sign what happened: the crash itself is part of the record.
-                await w.close();
-            }
-            catch (e) {
-                // The log itself could not be written (a full disk): release the lock so the next
-                // run can open the log; it repairs a torn last line and records that it did.
-                await w.abort();
-                throw e;
-            }
-        },
-    };
-}
-/**
- * The execution entries of the live log segment, oldest first, for telemetry's
- * counters and failure streak (they survive across CI runs this way). Only `kind`
- * and `data` are kept; a missing log is an empty history.
- */
-async function readExecutionHistory(log) {
-    try {
-        await (0,promises_namespaceObject.access)(log);
+        }
+        if (cutLocations > 0) {
+            note(run, notices, `SARIF truncated: ${cutLocations} location(s) beyond ${limits.maxLocationsPerResult} per result were dropped (${toolName(run)})`);
+        }
+        if (results.length > limits.maxResultsPerRun) {
+            const dropped = results.length - limits.maxResultsPerRun;
+            run.results = keepMostSevere(results, limits.maxResultsPerRun);
+            note(run, notices, `SARIF truncated: ${dropped} of ${results.length} ${toolName(run)} result(s) beyond GitHub's limit of ${limits.maxResultsPerRun} per run were dropped (every file keeps its most severe first, then the least severe go); the JSON report has them all`);
+        }
     }
-    catch {
-        return [];
-    }
-    const out = [];
-    await reader_readLines(log, (line) => {
-        // Only lines of the execution kind are parsed; the writer has verified the log on open.
-        if (!line.includes('"kind":"execution"'))
+    shrinkToSize(log, limits.maxGzipBytes, notices);
+    return notices;
+}
+/** gzip size of the serialized log, as GitHub measures the upload. */
+function gzippedSize(log) {
+    return (0,external_node_zlib_namespaceObject.gzipSync)(JSON.stringify(log)).length;
+}
+function shrinkToSize(log, maxGzipBytes, notices) {
+    // Each round keeps a share of results proportional to how far over the limit we are
+    // (with 10% headroom for the notifications themselves); a few rounds converge.
+    for (let round = 0; round < 20; round++) {
+        const size = gzippedSize(log);
+        if (size <= maxGzipBytes)
             return;
-        try {
-            const e = JSON.parse(line.toString('utf8'));
-            out.push({ kind: e.kind, data: { status: e.data?.status, durationMs: e.data?.durationMs } });
+        const total = log.runs.reduce((n, r) => n + (r.results?.length ?? 0), 0);
+        if (total === 0) {
+            throw new Error(`SARIF log is ${size} bytes gzipped with no results left to drop (limit ${maxGzipBytes})`);
         }
-        catch {
-            // A torn or corrupt line is the writer's to report, not telemetry's.
-        }
-    });
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/gate/real-dirs.ts
-
-
-
-/**
- * Directories Airlock writes into, made without ever following a symbolic link.
- *
- * ATTACKER-CONTROLLED INPUT: the workspace is a checkout, and a pull request can commit a
- * symlink where the output directory (or the audit log's) will be made: `.airlock ->
- * /home/runner/.config/git`. `mkdir -p` would follow it and every later write would land
- * outside the workspace. So each component below the workspace is checked with lstat (or
- * created by us), and one that is a link or not a directory is refused. The workspace
- * itself is the caller's choice and trusted as given. Node has no openat(), so this is a
- * check then use; it holds against what is committed, which is what a pull request controls
- * (the sandboxed script has no access to the host's workspace at all).
- */
-async function ensureRealDirs(workspace, dir, what) {
-    const rel = (0,external_node_path_namespaceObject.relative)(workspace, dir);
-    if (rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel)) {
-        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `${what}: ${dir} is outside the workspace ${workspace}`);
-    }
-    let cur = workspace;
-    for (const part of rel.split(external_node_path_namespaceObject.sep).filter(Boolean)) {
-        cur = (0,external_node_path_namespaceObject.join)(cur, part);
-        let st = await real_dirs_lstatOrNull(cur);
-        if (st === null) {
-            try {
-                await (0,promises_namespaceObject.mkdir)(cur, { mode: 0o755 });
-            }
-            catch (e) {
-                // Another run made it first: fine, it is checked below like any existing one.
-                if (e.code !== 'EEXIST')
-                    throw e;
-            }
-            st = await (0,promises_namespaceObject.lstat)(cur);
-        }
-        if (st.isSymbolicLink()) {
-            throw new errors_UserError('PATH_INVALID', `${what}: ${(0,external_node_path_namespaceObject.relative)(workspace, cur)} is a symbolic link; Airlock never writes through a link (a pull request can commit one pointing anywhere): remove it or choose another path`);
-        }
-        if (!st.isDirectory()) {
-            throw new errors_UserError('PATH_INVALID', `${what}: ${(0,external_node_path_namespaceObject.relative)(workspace, cur)} exists and is not a directory`);
-        }
-    }
-}
-/**
- * Removes an earlier run's file at `file` (a report, SARIF or summary), so a run that
- * fails never leaves an older one looking current. A link is removed, never followed;
- * a directory there is refused.
- */
-async function removeStaleFile(file, what) {
-    const st = await real_dirs_lstatOrNull(file);
-    if (st === null)
-        return;
-    if (st.isDirectory())
-        throw new errors_UserError('PATH_INVALID', `${what}: ${file} is a directory`);
-    await (0,promises_namespaceObject.unlink)(file).catch((e) => {
-        if (e.code !== 'ENOENT')
-            throw e;
-    });
-}
-async function real_dirs_lstatOrNull(p) {
-    try {
-        return await (0,promises_namespaceObject.lstat)(p);
-    }
-    catch (e) {
-        if (e.code === 'ENOENT')
-            return null;
-        throw e;
-    }
-}
-/**
- * For a path the CLI user named (`--report`, `--out`): inside the working directory (a
- * checkout, which may hold committed links) its folder is made without following links;
- * outside it the user named it explicitly and it is left to them.
- */
-async function ensureParentInCwd(cwd, file, what) {
-    const rel = (0,external_node_path_namespaceObject.relative)(cwd, file);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel))
-        return;
-    await ensureRealDirs(cwd, (0,external_node_path_namespaceObject.dirname)(file), what);
-}
-
-;// CONCATENATED MODULE: ./src/gate/output-dir.ts
-
-
-
-
-
-
-
-
-
-/**
- * The output directory (`--out`, input `output-dir`) holds exactly one run: the latest
- * one that finished. docs/cli.md, "The output directory", is the user-facing account.
- *
- * - One run at a time per directory: a lock file beside it (`.<name>.lock`); a second
- *   run into the same directory refuses at once with OUTPUT_DIR_BUSY. A lock left by a
- *   run that was killed (its pid is gone on this host) is broken, as the audit log's is.
- * - At the start the previous run's output is removed (and any report, SARIF or summary
- *   written elsewhere), so a run that fails never leaves an older report looking current.
- * - The run writes into a fresh directory of its own beside the target (mkdtemp: made by
- *   us, empty, so no artifact collides with an old one and no planted link is in it),
- *   and only a run that finished is renamed into place. A failed run's partial output is
- *   deleted: nothing is left claiming more than happened; one a killed run left behind
- *   is deleted by the next run.
- * - A directory that was not written by Airlock (no `.airlock-run.json` marker, and not
- *   the older layout) is never deleted: the run refuses instead.
- */
-const RUN_MARKER = '.airlock-run.json';
-/** What an Airlock before the marker wrote: reports and `NNN-name` artifact folders. */
-const LEGACY_ENTRY = /^(report\.json|airlock\.sarif|summary\.md|smoke\.json|\d{3}-[A-Za-z0-9._-]+|\..+\.tmp)$/;
-async function openOutputRun(opts) {
-    const { workspace, outDir } = opts;
-    const rel = (0,external_node_path_namespaceObject.relative)(workspace, outDir);
-    if (rel === '' || rel === '..' || rel.startsWith(`..${external_node_path_namespaceObject.sep}`) || (0,external_node_path_namespaceObject.isAbsolute)(rel)) {
-        throw new errors_UserError('PATH_INVALID', `the output directory ${outDir} must be a directory inside the workspace ${workspace}, not the workspace itself`);
-    }
-    const parent = (0,external_node_path_namespaceObject.dirname)(outDir);
-    await ensureRealDirs(workspace, parent, 'output directory');
-    const lock = await lockOutput((0,external_node_path_namespaceObject.join)(parent, `.${(0,external_node_path_namespaceObject.basename)(outDir)}.lock`), outDir).catch(async (e) => {
-        // A disk too full for even the lock file: the run ends (HOST_DISK_FULL), and the
-        // previous output still goes so it does not look like this run's.
-        if (hostResourceError(e))
-            await removePrevious(outDir).catch(() => undefined);
-        throw e;
-    });
-    try {
-        await removeLeftovers(parent, (0,external_node_path_namespaceObject.basename)(outDir));
-        await removePrevious(outDir);
-        for (const f of opts.files) {
-            if (!f || isUnder(outDir, f))
+        const share = Math.min(0.9, (maxGzipBytes / size) * 0.9);
+        for (const run of log.runs) {
+            const results = run.results ?? [];
+            if (results.length === 0)
                 continue;
-            // Outside the workspace the user named the file explicitly (the CLI's --report /tmp/r.json).
-            await ensureParentInCwd(workspace, f, 'report');
-            await removeStaleFile(f, 'report');
+            const keep = Math.floor(results.length * share);
+            run.results = keepMostSevere(results, keep);
+            note(run, notices, `SARIF truncated: ${results.length - keep} ${toolName(run)} result(s) dropped to stay under GitHub's ${maxGzipBytes}-byte gzipped upload limit (was ${size} bytes); the JSON report has them all`);
         }
-        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(parent, `.${(0,external_node_path_namespaceObject.basename)(outDir)}.run-`));
-        await (0,promises_namespaceObject.chmod)(dir, 0o755);
-        await (0,promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(dir, RUN_MARKER), `${JSON.stringify({ airlock: VERSION, startedAt: new Date().toISOString(), pid: process.pid })}\n`, { flag: 'wx' });
-        return runIn(dir, outDir, lock);
     }
-    catch (e) {
-        await lock.release();
-        throw e;
-    }
-}
-function runIn(dir, outDir, lock) {
-    let open = true;
-    const pathFor = async (final) => {
-        if (!isUnder(outDir, final))
-            return final;
-        const p = (0,external_node_path_namespaceObject.join)(dir, (0,external_node_path_namespaceObject.relative)(outDir, final));
-        // Below our own fresh directory: nothing in it was planted.
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(p), { recursive: true });
-        return p;
-    };
-    return {
-        dir,
-        pathFor,
-        async write(final, write) {
-            try {
-                await write(await pathFor(final));
-            }
-            catch (e) {
-                // Already typed with the temporary path: re-type from the system error it kept.
-                const sys = isAirlockError(e) && e.cause ? e.cause : e;
-                throw hostResourceError(sys, final) ?? e;
-            }
-        },
-        async commit() {
-            if (!open)
-                return;
-            open = false;
-            try {
-                // rename never follows a link at the target, and fails on a non-empty directory.
-                await (0,promises_namespaceObject.rename)(dir, outDir);
-                await syncDir((0,external_node_path_namespaceObject.dirname)(outDir));
-            }
-            catch (e) {
-                await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
-                throw e;
-            }
-            finally {
-                await lock.release();
-            }
-        },
-        async discard() {
-            if (!open)
-                return;
-            open = false;
-            await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
-            await lock.release().catch(() => undefined);
-        },
-    };
-}
-async function lockOutput(path, outDir) {
-    try {
-        return await acquireLock(path, { timeoutMs: 0 });
-    }
-    catch (e) {
-        if (!isAirlockError(e) || e.code !== 'AUDIT_LOCKED')
-            throw e;
-        throw new errors_UserError('OUTPUT_DIR_BUSY', `another Airlock run is writing the output directory ${outDir} (lock ${path}: ${e.message}); wait for it to finish or use another output directory`);
-    }
-}
-function isUnder(dir, p) {
-    const rel = (0,external_node_path_namespaceObject.relative)(dir, p);
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${external_node_path_namespaceObject.sep}`) && !(0,external_node_path_namespaceObject.isAbsolute)(rel);
+    throw new Error('SARIF log could not be shrunk under the upload size limit');
 }
 /**
- * A run killed before it finished (SIGKILL, the runner's deadline) leaves its run directory,
- * or an old output it was deleting, beside the target. With the lock held no other run is
- * using one, so they go.
+ * Results a file keeps ahead of everything else when a run must be cut: one file's
+ * flood of findings (a generated file with thousands of `assert`s) must not push every
+ * other file's findings out of code scanning.
  */
-async function removeLeftovers(parent, name) {
-    for (const entry of await (0,promises_namespaceObject.readdir)(parent)) {
-        if (entry.startsWith(`.${name}.run-`) || entry.startsWith(`.${name}.old-`)) {
-            await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(parent, entry), { recursive: true, force: true });
-        }
-    }
+const PER_FILE_FLOOR = 10;
+function fileOf(r) {
+    return r.locations?.[0]?.physicalLocation?.artifactLocation?.uri ?? '';
 }
-/** Clears the previous run's output; refuses a link, a file, or a directory that is not ours. */
-async function removePrevious(outDir) {
-    const st = await real_dirs_lstatOrNull(outDir);
-    if (st === null)
+/**
+ * `keep` results, in their original order, chosen fairly: first every file's most
+ * severe results, round by round (each file's 1st, then each file's 2nd, ... up to
+ * PER_FILE_FLOOR; within a round the more severe first), then the rest by severity.
+ */
+function keepMostSevere(results, keep) {
+    const rank = (i) => LEVEL_RANK[results[i].level ?? 'warning'] ?? 1;
+    const byFile = new Map();
+    results.forEach((r, i) => {
+        const f = fileOf(r);
+        const list = byFile.get(f);
+        if (list)
+            list.push(i);
+        else
+            byFile.set(f, [i]);
+    });
+    const round = new Array(results.length);
+    for (const list of byFile.values()) {
+        list.sort((a, b) => rank(a) - rank(b) || a - b);
+        list.forEach((i, k) => {
+            round[i] = k;
+        });
+    }
+    const floor = (i) => (round[i] < PER_FILE_FLOOR ? round[i] : PER_FILE_FLOOR);
+    const order = results
+        .map((_, i) => i)
+        .sort((a, b) => floor(a) - floor(b) || rank(a) - rank(b) || a - b)
+        .slice(0, keep)
+        .sort((a, b) => a - b);
+    return order.map((i) => results[i]);
+}
+function note(run, notices, text) {
+    notices.push(text);
+    if (!run)
         return;
-    if (st.isSymbolicLink()) {
-        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} is a symbolic link; Airlock never writes through a link (a pull request can commit one pointing anywhere): remove it or choose another path`);
-    }
-    if (!st.isDirectory())
-        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} exists and is not a directory`);
-    const entries = await (0,promises_namespaceObject.readdir)(outDir);
-    const ours = entries.includes(RUN_MARKER) || entries.every((n) => LEGACY_ENTRY.test(n));
-    if (!ours) {
-        throw new errors_UserError('PATH_INVALID', `output directory ${outDir} holds files Airlock did not write (no ${RUN_MARKER}); Airlock replaces its output directory on every run: remove it or choose another`);
-    }
-    // Out of the way first (one rename), then deleted: a crash in between leaves a dot-dir, not a half-deleted output.
-    const old = (0,external_node_path_namespaceObject.join)((0,external_node_path_namespaceObject.dirname)(outDir), `.${(0,external_node_path_namespaceObject.basename)(outDir)}.old-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`);
-    await (0,promises_namespaceObject.rename)(outDir, old);
-    await (0,promises_namespaceObject.rm)(old, { recursive: true, force: true });
+    run.invocations ??= [{ executionSuccessful: true }];
+    const inv = run.invocations[0];
+    const n = {
+        level: 'warning',
+        message: { text },
+        descriptor: { id: TRUNCATION_NOTIFICATION_ID },
+    };
+    inv.toolExecutionNotifications = [...(inv.toolExecutionNotifications ?? []), n];
+}
+function toolName(run) {
+    return run.tool.driver.name;
 }
 
-;// CONCATENATED MODULE: ./src/gate/stage-rules.ts
+;// CONCATENATED MODULE: ./src/report/sarif-rules.ts
+
 /**
- * What the stage refuses to copy: files Python (or the dynamic loader) would run
- * without any scanned source saying so. The scanners read Python source only; each
- * entry below is a way to execute code that source-level scanning never sees.
- *
- * - `__pycache__/` and `*.pyc`/`*.pyo`: the import system prefers a cached `.pyc` over
- *   the scanned `.py` (an "unchecked-hash" pyc is never compared with its source, and
- *   copying resets the mtime a timestamp pyc is checked against), and imports a
- *   sourceless `name.pyc` beside the script directly.
- * - `*.pth`: `site` executes its `import` lines when the folder is a site directory.
- * - `sitecustomize.py`/`usercustomize.py`: `site` imports them at interpreter start-up
- *   from anywhere on `sys.path`, before the script's first line.
- * - native code (`*.so` and versioned `*.so.N`, `*.pyd`, `*.dylib`, `*.dll`, and ELF or
- *   Mach-O files under any name): `import name` loads `name.*.so` and runs its
- *   constructor; `ctypes.CDLL('data.bin')` loads a library whatever its name.
+ * GitHub ranks security alerts by `security-severity` (a number as a string):
+ * over 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low. Our three grades sit
+ * inside GitHub's bands.
  */
-/** Why a directory is not staged, or undefined when it may be. */
-function refusedDirReason(name) {
-    if (name === '__pycache__')
-        return 'compiled bytecode cache: Python would run it instead of the scanned source';
-    return undefined;
-}
-/** Why a file is not staged judged by its name, or undefined when the name is fine. */
-function refusedFileReason(name) {
-    const lower = name.toLowerCase();
-    if (/\.py[co]$/.test(lower))
-        return 'compiled bytecode: Python would run it without a scanned source';
-    if (lower.endsWith('.pth'))
-        return 'path configuration file: site executes its import lines';
-    if (lower === 'sitecustomize.py' || lower === 'usercustomize.py')
-        return 'imported automatically at interpreter start-up';
-    if (/\.(so(\.\d+)*|pyd|dylib|dll)$/.test(lower))
-        return 'native extension: importing or loading it runs machine code no scanner read';
-    return undefined;
-}
-/** How many leading bytes `refusedContentReason` needs. */
-const MAGIC_BYTES = 4;
-const NATIVE_MAGIC = [
-    { magic: [0x7f, 0x45, 0x4c, 0x46], what: 'ELF' },
-    { magic: [0xfe, 0xed, 0xfa, 0xce], what: 'Mach-O' },
-    { magic: [0xfe, 0xed, 0xfa, 0xcf], what: 'Mach-O' },
-    { magic: [0xce, 0xfa, 0xed, 0xfe], what: 'Mach-O' },
-    { magic: [0xcf, 0xfa, 0xed, 0xfe], what: 'Mach-O' },
+const SECURITY_SEVERITY = { high: '8.0', medium: '5.5', low: '2.0' };
+const SARIF_LEVEL = {
+    high: 'error',
+    medium: 'warning',
+    low: 'note',
+};
+const PROBLEM_SEVERITY = {
+    high: 'error',
+    medium: 'warning',
+    low: 'recommendation',
+};
+const SEVERITY_RANK = { low: 0, medium: 1, high: 2 };
+const BUILTIN = [
+    {
+        tool: 'airlock',
+        id: SCAN_ERROR_RULE,
+        name: 'scan-error',
+        shortDescription: 'A scanner could not scan this file',
+        fullDescription: 'Bandit or Semgrep failed on this file (a syntax error, an encoding trick, a timeout) or did not report scanning it. ' +
+            'Unscanned code is not clean code: the policy decides what a scan error costs (default: blocked).',
+        cwe: [693],
+        defaultSeverity: 'high',
+    },
 ];
-/** Why a file is not staged judged by its first bytes (native code under any name). */
-function refusedContentReason(head) {
-    for (const { magic, what } of NATIVE_MAGIC) {
-        if (head.length >= magic.length && magic.every((b, i) => head[i] === b))
-            return `${what} binary: a library loader (ctypes, dlopen) would run machine code no scanner read`;
-    }
-    return undefined;
-}
-/** Python source the stage copies: scanned like a gated script, because `import` runs it. */
-function isPythonSource(name) {
-    return name.toLowerCase().endsWith('.py');
-}
-
-;// CONCATENATED MODULE: ./src/gate/zip-members.ts
-/**
- * Python imports from a zip archive put on `sys.path` (zipimport), and finds the
- * archive by its end-of-central-directory record at the END of the file: any name,
- * any bytes in front. A data file that is such an archive with Python or native
- * members is code no scanner read, one `sys.path.insert` away from running.
- *
- * This reads only the archive's central directory (names), bounded, never inflating
- * anything. Returns the member names, or a reason it cannot tell (treated as refusal).
- */
-const EOCD_SIG = 0x06054b50;
-const CEN_SIG = 0x02014b50;
-const EOCD_MIN = 22;
-/** The EOCD ends with a comment of at most 65535 bytes. */
-const EOCD_SEARCH = EOCD_MIN + 0xffff;
-/** Central directories above this are not read (an analysis data zip lists far less). */
-const MAX_CENTRAL_DIRECTORY = 16 * 1024 * 1024;
-async function zipMembers(fh, size) {
-    if (size < EOCD_MIN)
-        return { zip: false };
-    const tailLen = Math.min(size, EOCD_SEARCH);
-    const tail = Buffer.alloc(tailLen);
-    await fh.read(tail, 0, tailLen, size - tailLen);
-    let at = -1;
-    for (let i = tailLen - EOCD_MIN; i >= 0; i--) {
-        if (tail.readUInt32LE(i) === EOCD_SIG) {
-            at = i;
-            break;
-        }
-    }
-    if (at < 0)
-        return { zip: false };
-    const entries = tail.readUInt16LE(at + 10);
-    const cdSize = tail.readUInt32LE(at + 12);
-    const cdOffset = tail.readUInt32LE(at + 16);
-    if (entries === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
-        return { zip: true, unreadable: 'a ZIP64 archive' };
-    if (cdSize > MAX_CENTRAL_DIRECTORY)
-        return { zip: true, unreadable: 'a zip whose directory is too large to inspect' };
-    // Like zipimport, locate the directory just before the EOCD: data prepended to the
-    // archive (a "polyglot") shifts the recorded offset but not this.
-    const cdStart = size - tailLen + at - cdSize;
-    if (cdStart < 0)
-        return { zip: true, unreadable: 'a zip whose directory lies outside the file' };
-    const cd = Buffer.alloc(cdSize);
-    await fh.read(cd, 0, cdSize, cdStart);
-    const names = [];
-    let p = 0;
-    while (p + 46 <= cd.length && cd.readUInt32LE(p) === CEN_SIG) {
-        const nameLen = cd.readUInt16LE(p + 28);
-        const extraLen = cd.readUInt16LE(p + 30);
-        const commentLen = cd.readUInt16LE(p + 32);
-        names.push(cd.subarray(p + 46, p + 46 + nameLen).toString('latin1'));
-        p += 46 + nameLen + extraLen + commentLen;
-    }
-    if (names.length < entries)
-        return { zip: true, unreadable: 'a zip whose directory does not parse' };
-    return { zip: true, names };
-}
-/** Members zipimport (or a loader) would run: Python source, bytecode, native code, `.pth`. */
-function executableMembers(names) {
-    return names.filter((n) => /\.(py|pyc|pyo|pyw|pth|so(\.\d+)*|pyd|dylib|dll)$/i.test(n));
-}
-
-;// CONCATENATED MODULE: ./src/gate/data-inputs.ts
-
-
-
-
-
-
-
-
-
-
-/** Bounds the audit entry that lists every file (MAX_DATA_FILES x this < its 1 MiB line). */
-const MAX_DATA_PATH_BYTES = 512;
-const data_inputs_FG_OPTIONS = { dot: false, followSymbolicLinks: false, onlyFiles: false, unique: true };
-const data_inputs_hidden = (rel) => rel.split('/').some((seg) => seg.startsWith('.'));
-function problem(code, w, pattern, rel, why) {
-    return new errors_UserError(code, `policy ${w.policy}: data: ${quoteRef(pattern)} matches ${quoteRef(rel)}, ${why}`);
-}
-/**
- * `files`: workspace-relative path -> real path of every regular file the patterns
- * match, in code-unit order; `unmatched`: the patterns that matched none (a typo is not
- * a security problem, and the script that needs the file fails visibly: a notice).
- * Throws UserError for a match that may not be data.
- */
-async function findDataFiles(workspace, patterns, limits, where) {
-    const ws = await openWorkspace(workspace);
-    const found = new Map();
-    const unmatched = [];
-    for (const pattern of patterns) {
-        let matched = 0;
-        const rel0 = relativeDataPattern(ws, pattern, where);
-        for await (const entry of out_default().stream(rel0, { ...data_inputs_FG_OPTIONS, cwd: ws.real })) {
-            const rel = String(entry);
-            const real = await matchedFile(ws, pattern, rel, where);
-            if (real === null)
-                continue;
-            matched++;
-            found.set(rel, real);
-            if (found.size > limits.maxFiles) {
-                throw new errors_UserError('DISCOVERY_LIMIT', `policy ${where.policy}: data: the globs match more than ${limits.maxFiles} files (limits.maxDataFiles); narrow the globs or raise limits.maxDataFiles`);
-            }
-        }
-        if (matched === 0)
-            unmatched.push(pattern);
-    }
-    const files = new Map([...found].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    return { files, unmatched };
-}
-function relativeDataPattern(ws, pattern, where) {
-    // The schema refuses these too: `{x,..}` and `\.\.` would expand to `..` inside fast-glob.
-    if (pattern.startsWith('!') || pattern.includes('\\') || /\{[^{}]*\.\.[^{}]*\}/.test(pattern)) {
-        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${where.policy}: data: ${quoteRef(pattern)} may reach outside the workspace (no "!", "\\" or ".." in braces)`);
-    }
-    try {
-        return relativePattern(ws, pattern);
-    }
-    catch (e) {
-        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${where.policy}: data: ${quoteRef(pattern)} reaches outside the workspace (expected a workspace-relative glob, no "..")`, { cause: e });
-    }
-}
-/** The real path of a match that is data, null for a folder (walked by the glob), else throws. */
-async function matchedFile(ws, pattern, rel, w) {
-    const abs = (0,external_node_path_namespaceObject.join)(ws.real, rel);
-    const st = await (0,promises_namespaceObject.lstat)(abs).catch((e) => {
-        if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
-            return null;
-        throw e;
-    });
-    if (!st)
-        throw problem('PATH_INVALID', w, pattern, rel, 'which cannot be read again by its name (not valid UTF-8, or removed): rename it');
-    if (data_inputs_hidden(rel))
-        throw problem('PATH_INVALID', w, pattern, rel, 'a hidden file: never mounted');
-    // Every component resolved: a link (or a match below a linked folder) must stay inside.
-    const inside = await realInside(ws, abs).catch(() => null);
-    if (!inside) {
-        // Named by the link the checkout holds, never by what lies beyond it: below a linked
-        // folder (`ext -> ~/.ssh`) the match's own name is a file outside (`ext/id_rsa`).
-        throw problem('PATH_OUTSIDE_WORKSPACE', w, pattern, await linkOut(ws, rel), 'a symbolic link leading outside the workspace (or nowhere): data is never read through a link out of it');
-    }
-    if (data_inputs_hidden(inside.rel))
-        throw problem('PATH_INVALID', w, pattern, rel, 'a link to a hidden file: never mounted');
-    const target = st.isSymbolicLink() ? await (0,promises_namespaceObject.stat)(inside.real) : st;
-    if (target.isDirectory())
-        return null;
-    if (!target.isFile()) {
-        throw problem('PATH_INVALID', w, pattern, rel, 'not a regular file (a FIFO, socket or device): data must be regular files');
-    }
-    if (Buffer.byteLength(rel) > MAX_DATA_PATH_BYTES) {
-        throw problem('PATH_INVALID', w, pattern, rel, `a path longer than ${MAX_DATA_PATH_BYTES} bytes: rename it`);
-    }
-    const name = rel.slice(rel.lastIndexOf('/') + 1);
-    const code = refusedFileReason(name) ?? (isPythonSource(name) ? 'Python source' : undefined);
-    if (code)
-        throw problem('PATH_INVALID', w, pattern, rel, `${code}: data is never code (no scanner reads it); narrow the glob`);
-    return inside.real;
-}
-/** The first component of `rel` that leads out of the workspace: a name the checkout itself holds. */
-async function linkOut(ws, rel) {
-    const parts = rel.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-        const prefix = parts.slice(0, i).join('/');
-        if ((await realInside(ws, (0,external_node_path_namespaceObject.join)(ws.real, prefix)).catch(() => null)) === null)
-            return prefix;
-    }
-    return rel;
-}
-/**
- * Copies the files `findDataFiles` returned into `into` (an empty folder) at their
- * workspace paths, read-only (0444, folders 0755), hashing the bytes copied. Throws
- * when the total passes limits.maxDataBytes, or a file is code by its content.
- */
-async function copyDataFiles(workspace, files, into, limits, where) {
-    const ws = await openWorkspace(workspace);
-    const out = [];
-    let total = 0;
-    const overBudget = () => new errors_UserError('DISCOVERY_LIMIT', `policy ${where.policy}: data: the matched files hold more than ${limits.maxBytes} bytes (limits.maxDataBytes); narrow the globs or raise limits.maxDataBytes`);
-    for (const [rel, real] of files) {
-        const fh = await openDataFile(ws, rel, real, where);
-        try {
-            const info = await fh.stat();
-            if (total + info.size > limits.maxBytes)
-                throw overBudget();
-            await refuseCode(fh, info.size, rel, where);
-            const dest = (0,external_node_path_namespaceObject.join)(into, rel);
-            await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true, mode: 0o755 });
-            const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-            let bytes = 0;
-            const w = await (0,promises_namespaceObject.open)(dest, 'wx', 0o444);
-            try {
-                // Read to the file's end as it is now: one that grows past the budget is refused.
-                for await (const chunk of fh.createReadStream({ autoClose: false, start: 0 })) {
-                    const buf = chunk;
-                    bytes += buf.length;
-                    if (total + bytes > limits.maxBytes)
-                        throw overBudget();
-                    hash.update(buf);
-                    await w.write(buf);
-                }
-            }
-            finally {
-                await w.close();
-            }
-            total += bytes;
-            out.push({ path: rel, bytes, sha256: hash.digest('hex') });
-        }
-        finally {
-            await fh.close();
-        }
-    }
-    return out;
-}
-/** Opens without following a last-component link; the descriptor's own path must be `real`. */
-async function openDataFile(ws, rel, real, w) {
-    // O_NONBLOCK: a FIFO swapped in since the match must not hang the gate in open().
-    const fh = await (0,promises_namespaceObject.open)(real, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK).catch((e) => {
-        throw new errors_UserError('PATH_INVALID', `policy ${w.policy}: data: ${quoteRef(rel)} cannot be opened (${e.code})`);
-    });
-    const opened = await (0,promises_namespaceObject.readlink)(`/proc/self/fd/${fh.fd}`).catch(() => real);
-    const rest = insideRelative(ws.real, opened);
-    if (rest === null || data_inputs_hidden(rest) || !(await fh.stat()).isFile()) {
-        await fh.close();
-        throw new errors_UserError('PATH_OUTSIDE_WORKSPACE', `policy ${w.policy}: data: ${quoteRef(rel)} changed while it was read (now a link out of the workspace or not a regular file)`);
-    }
-    return fh;
-}
-/** Native code under a data name, or a zip holding code: refused like the stage refuses it. */
-async function refuseCode(fh, size, rel, w) {
-    const head = Buffer.alloc(MAGIC_BYTES);
-    const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
-    const native = refusedContentReason(head.subarray(0, bytesRead));
-    const zip = await zipMembers(fh, size);
-    const why = native ??
-        (zip.zip && 'unreadable' in zip ? `${zip.unreadable}: zipimport could run code from it` : undefined) ??
-        (zip.zip && 'names' in zip && executableMembers(zip.names).length
-            ? 'a zip archive holding code: zipimport could run it'
-            : undefined);
-    if (why)
-        throw new errors_UserError('PATH_INVALID', `policy ${w.policy}: data: ${quoteRef(rel)}: ${why}; data is never code`);
-}
-
-;// CONCATENATED MODULE: ./src/gate/data-layout.ts
-
-
-
-
-
-/** True when `path` is inside the workspace-relative folder `dir` ('.' = the root). */
-function under(dir, path) {
-    return dir === '.' || path.startsWith(`${dir}/`);
-}
-const folderOf = (p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '.');
-async function stageData(opts) {
-    const where = { policy: opts.policyLabel };
-    const found = await findDataFiles(opts.workspace, opts.patterns, opts.limits, where);
-    const notices = found.unmatched.map((p) => `policy data: ${JSON.stringify(p)} matched no file (a folder needs "folder/**")`);
-    await (0,promises_namespaceObject.mkdir)(opts.into, { mode: 0o755 });
-    const files = await copyDataFiles(opts.workspace, found.files, opts.into, opts.limits, where);
-    if (files.length === 0)
-        return { files, notices, mountFor: () => undefined };
-    // A folder whose name cannot be a mount path fails only its own scripts (they run
-    // without the data, as before, and say so), never the whole gate.
-    const unmountable = new Set();
-    const dirs = [...new Set(opts.scripts.map(folderOf))].sort();
-    for (const dir of dirs) {
-        const problem = dir === '.' ? null : scriptDirMountProblem(dir);
-        if (problem) {
-            unmountable.add(dir);
-            notices.push(`policy data: not mounted for the scripts in ${JSON.stringify(dir)}: ${problem}`);
-            continue;
-        }
-        for (const f of files.filter((x) => under(dir, x.path))) {
-            await linkInto((0,external_node_path_namespaceObject.join)(opts.into, f.path), (0,external_node_path_namespaceObject.join)(opts.tree, f.path));
-        }
-        if (dir !== '.')
-            await mountPoint(opts.into, dir, files);
-    }
-    return {
-        files,
-        notices,
-        mountFor: (stagedPath) => {
-            const dir = folderOf(stagedPath);
-            return dir === '.' || unmountable.has(dir) ? undefined : { host: opts.into, scriptDir: dir };
+/** Descriptor for one rule; `findings` are this rule's findings in this run (the worst severity wins). */
+function ruleDescriptor(tool, ruleId, findings, catalog) {
+    const meta = catalog.get(key(tool, ruleId)) ?? BUILTIN.find((m) => m.tool === tool && m.id === ruleId);
+    const severity = worst(findings.map((f) => f.severity), meta?.defaultSeverity);
+    const short = meta?.shortDescription ?? `${tool} ${ruleId}`;
+    const full = meta?.fullDescription ?? findings[0]?.message ?? short;
+    const cweTags = (meta?.cwe ?? []).map((n) => `external/cwe/cwe-${n}`);
+    const markdown = [`**${escapeMarkdown(short)}**`, '', escapeMarkdown(full)];
+    if (meta?.helpUri)
+        markdown.push('', `[Rule documentation](${meta.helpUri})`);
+    const d = {
+        id: ruleId,
+        shortDescription: { text: short },
+        fullDescription: { text: full },
+        help: {
+            text: meta?.helpUri ? `${full}\n\nDocumentation: ${meta.helpUri}` : full,
+            markdown: markdown.join('\n'),
+        },
+        defaultConfiguration: { level: SARIF_LEVEL[severity] },
+        properties: {
+            tags: ['security', tool, ...cweTags],
+            'security-severity': SECURITY_SEVERITY[severity],
+            'problem.severity': PROBLEM_SEVERITY[severity],
+            precision: precisionOf(findings),
         },
     };
+    if (meta?.name && meta.name !== ruleId)
+        d.name = meta.name;
+    if (meta?.helpUri)
+        d.helpUri = meta.helpUri;
+    return d;
 }
-/** Puts the data copy at `dest` in the stage (ours: no links there), replacing a staged copy. */
-async function linkInto(src, dest) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true, mode: 0o755 });
-    if (await (0,promises_namespaceObject.lstat)(dest).catch(() => null))
-        await (0,promises_namespaceObject.unlink)(dest);
-    // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
-    await (0,promises_namespaceObject.link)(src, dest).catch(() => (0,promises_namespaceObject.copyFile)(src, dest));
+function ruleCatalog(rules = []) {
+    const m = new Map();
+    for (const r of rules)
+        if (!m.has(key(r.tool, r.id)))
+            m.set(key(r.tool, r.id), r);
+    return m;
 }
-/** The empty folder the script's folder is mounted on: the engine must not create it. */
-async function mountPoint(root, dir, files) {
-    const clash = files.find((f) => dir === f.path || dir.startsWith(`${f.path}/`));
-    if (clash) {
-        throw new errors_UserError('PATH_INVALID', `data file ${JSON.stringify(clash.path)} is where the script folder ${JSON.stringify(dir)} must be mounted`);
-    }
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(root, dir), { recursive: true, mode: 0o755 });
+function key(tool, id) {
+    return `${tool}\0${id}`;
+}
+function worst(severities, fallback) {
+    let best;
+    for (const s of severities)
+        if (!best || SEVERITY_RANK[s] > SEVERITY_RANK[best])
+            best = s;
+    return best ?? fallback ?? 'medium';
+}
+/** CodeQL's precision vocabulary, from the scanners' confidence (the lowest seen). */
+function precisionOf(findings) {
+    const c = findings.map((f) => f.confidence);
+    if (c.includes('low'))
+        return 'low';
+    if (c.includes('medium') || c.length === 0)
+        return 'medium';
+    return 'high';
+}
+/** Rule text can carry scanner output; keep it from turning into links or HTML in GitHub's UI. */
+function escapeMarkdown(s) {
+    return s.replace(/[\\`*_{}[\]()<>#|!]/g, (c) => `\\${c}`);
 }
 
-;// CONCATENATED MODULE: ./src/gate/scan-stage.ts
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/report/sarif-fingerprint.ts
 /**
- * Runs every registered scanner the policy enables (src/scan/registry.ts, in order),
- * each ONE batched run over all staged files inside the sandbox image (scanners read
- * hostile code too), under the restricted profile's limits raised to the scanners'
- * floor, with the scanner's own timeout.
+ * `partialFingerprints.primaryLocationLineHash`, computed the way GitHub's upload
+ * (github/codeql-action, "fingerprints") computes it when a SARIF file has none, so
+ * alerts keep their identity whether we or GitHub compute it:
+ *
+ * 1. The file is read as UTF-16 code units. Spaces and tabs are skipped; CR and CRLF
+ *    become LF. So indentation changes and line-ending changes do not move a hash.
+ * 2. For each line, a polynomial rolling hash (base 37, arithmetic modulo 2^64) is taken
+ *    over the next 100 kept characters starting at the line's first character, running
+ *    on into the following lines (EOF counts as the character 65535; after it the
+ *    window is padded with 0).
+ * 3. The hash is printed as unsigned hex, followed by `:n` where n counts how many times
+ *    that hash has been seen so far in the file (1, 2, ...): identical lines get
+ *    distinct fingerprints, and a finding keeps its fingerprint when unrelated lines
+ *    above it are added or removed.
+ *
+ * A file of N lines gives N hashes; a trailing newline adds one for the empty last line.
  */
-async function scanStage(opts) {
-    const { policy } = opts;
-    const limits = scannerLimits(profileFor(policy, 'high')?.limits ?? defaults_DEFAULT_PROFILES.restricted);
-    const result = {
-        findingsByPath: new Map(),
-        scanners: [],
-        rules: [],
-        gaps: [],
-        notices: [],
+const BLOCK_SIZE = 100;
+const MOD = 37n;
+const MASK = (1n << 64n) - 1n;
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const EOF = 65535;
+// 37^100 mod 2^64: the weight of the character leaving the window.
+const FIRST_MOD = (() => {
+    let m = 1n;
+    for (let i = 0; i < BLOCK_SIZE; i++)
+        m = (m * MOD) & MASK;
+    return m;
+})();
+/** Line number (1-based) -> `<hex>:<occurrence>` for every line of `text`. */
+function lineHashes(text) {
+    const out = new Map();
+    const window = new Array(BLOCK_SIZE).fill(0);
+    const lineNumbers = new Array(BLOCK_SIZE).fill(-1);
+    const seen = new Map();
+    let hash = 0n;
+    let index = 0;
+    let lineNumber = 0;
+    let lineStart = true;
+    let prevCR = false;
+    const emit = () => {
+        const hex = hash.toString(16);
+        const n = (seen.get(hex) ?? 0) + 1;
+        seen.set(hex, n);
+        out.set(lineNumbers[index], `${hex}:${n}`);
+        lineNumbers[index] = -1;
     };
-    if (!opts.files.length)
-        return result;
-    const enabled = SCANNERS.map((s) => ({
-        scanner: s,
-        settings: policy.scanners[s.name],
-    })).filter((e) => e.settings.mode !== 'off');
-    // Every probe (`<tool> --version`) is a container of its own: all start now, so a
-    // later scanner's probe runs beside the earlier scanners' scans instead of after them.
-    const probes = enabled.map((e) => {
-        const p = run_scanner_detectScanner(e.scanner, opts.sandbox, { ...limits, timeoutSeconds: e.settings.timeoutSeconds }, opts.runner);
-        // Awaited below; this only keeps a probe failing while an earlier scan throws from going unhandled.
-        p.catch(() => undefined);
-        return p;
-    });
-    for (const [i, { scanner, settings }] of enabled.entries()) {
-        const detected = await probes[i];
-        let status;
-        if (!detected.available) {
-            status = { tool: scanner.name, status: 'unavailable' };
-            if (detected.message)
-                status.message = detected.message;
+    const update = (c) => {
+        const leaving = window[index];
+        window[index] = c;
+        hash = (MOD * hash + BigInt(c) - FIRST_MOD * BigInt(leaving)) & MASK;
+        index = (index + 1) % BLOCK_SIZE;
+    };
+    const consume = (input) => {
+        let c = input;
+        if (c === SPACE || c === TAB || (prevCR && c === LF)) {
+            prevCR = false;
+            return;
+        }
+        if (c === CR) {
+            c = LF;
+            prevCR = true;
         }
         else {
-            opts.progress(`scan: ${scanner.name} over ${opts.files.length} file(s)`);
-            const out = await run_scanner_runScanner(scanner, settings, { root: opts.stageRoot, files: opts.files, sandbox: opts.sandbox, limits }, opts.runner, probes[i]);
-            status = out.status;
-            result.rules.push(...out.rules);
-            for (const [p, fs] of out.findingsByPath)
-                result.findingsByPath.set(p, [...(result.findingsByPath.get(p) ?? []), ...fs]);
+            prevCR = false;
         }
-        result.scanners.push(status);
-        const gap = scanner_scannerGap(scanner.title, settings.mode, status);
-        if (gap.failsGate && status.status === 'unavailable')
-            result.gaps.push(gap.notice ?? `${scanner.name} unavailable`);
-        else if (gap.notice)
-            result.notices.push(`${scanner.name} (${settings.mode}): ${gap.notice}`);
+        if (lineNumbers[index] !== -1)
+            emit();
+        if (lineStart) {
+            lineStart = false;
+            lineNumber++;
+            lineNumbers[index] = lineNumber;
+        }
+        if (c === LF)
+            lineStart = true;
+        update(c);
+    };
+    for (let i = 0; i < text.length; i++)
+        consume(text.charCodeAt(i));
+    consume(EOF);
+    for (let i = 0; i < BLOCK_SIZE; i++) {
+        if (lineNumbers[index] !== -1)
+            emit();
+        update(0);
     }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/sarif-sources.ts
+
+
+
+/** Scripts larger than this are not fingerprinted (DEFAULT_LIMITS.maxFileBytes is 256 KiB). */
+const MAX_FINGERPRINT_BYTES = 4 * 1024 * 1024;
+/**
+ * Line hashes for the files results point at, read from `root` (the staged copy of the
+ * scripts: the exact bytes that were scanned). A path that leaves the root, a symlink
+ * or a non-regular file is not read: the SARIF writer must not be a way to read
+ * files outside the workspace. Unreadable files simply get no fingerprint; GitHub
+ * then computes one itself from the checkout.
+ */
+class SourceFingerprints {
+    sources;
+    cache = new Map();
+    realRoot;
+    constructor(root, sources) {
+        this.sources = sources;
+        this.realRoot = root ? safeRealpath(root) : null;
+    }
+    hashFor(relativePath, line) {
+        if (!this.cache.has(relativePath))
+            this.cache.set(relativePath, this.load(relativePath));
+        return this.cache.get(relativePath)?.get(line);
+    }
+    load(relativePath) {
+        const inline = this.sources?.get(relativePath);
+        if (inline !== undefined)
+            return lineHashes(inline);
+        if (!this.realRoot)
+            return null;
+        const candidate = external_node_path_default().join(this.realRoot, relativePath);
+        if (!candidate.startsWith(`${this.realRoot}${(external_node_path_default()).sep}`))
+            return null;
+        try {
+            const st = (0,external_node_fs_namespaceObject.lstatSync)(candidate);
+            if (!st.isFile() || st.size > MAX_FINGERPRINT_BYTES)
+                return null;
+            const real = (0,external_node_fs_namespaceObject.realpathSync)(candidate);
+            if (!real.startsWith(`${this.realRoot}${(external_node_path_default()).sep}`))
+                return null;
+            return lineHashes((0,external_node_fs_namespaceObject.readFileSync)(real, 'utf8'));
+        }
+        catch {
+            return null;
+        }
+    }
+}
+function safeRealpath(p) {
+    try {
+        return (0,external_node_fs_namespaceObject.realpathSync)(p);
+    }
+    catch {
+        return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/sarif-uri.ts
+/**
+ * The SARIF `artifactLocation.uri` of a workspace-relative path. Each segment is
+ * percent-encoded (RFC 3986): a file named `a b#1?.py` or `x:y.py` would otherwise be
+ * read as a fragment, a query or a URI scheme, and GitHub would attach the alert to
+ * the wrong file or drop it. Non-ASCII names become percent-encoded UTF-8.
+ * Returns null for anything that is not a plain relative path (absolute, `..`, empty
+ * segments, NUL, backslashes): such a path never reaches a SARIF file.
+ */
+function relativeSarifUri(relativePath) {
+    if (relativePath.length === 0 || relativePath.includes('\0') || relativePath.includes('\\'))
+        return null;
+    if (relativePath.startsWith('/'))
+        return null;
+    const segments = relativePath.split('/');
+    if (segments.some((s) => s === '' || s === '.' || s === '..'))
+        return null;
+    return segments.map((s) => encodeURIComponent(s)).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/report/sarif.ts
+
+
+
+
+
+
+
+
+
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SRCROOT = '%SRCROOT%';
+/** Result messages are scanner output about hostile code: bounded. */
+const MAX_MESSAGE_CHARS = 2000;
+/** SARIF `tool.driver` per tool: each scanner's from its definition (src/scan/registry.ts). */
+const DRIVERS = new Map([
+    ...SCANNERS.map((s) => [s.name, { ...s.driver }]),
+    ['airlock', { name: 'Airlock' }],
+]);
+/**
+ * SARIF 2.1.0 for GitHub code scanning: one run per tool (Bandit, Semgrep, and Airlock
+ * for its own findings such as scan errors). Allowlisted findings are left out
+ * (GitHub ignores SARIF suppressions and would show them as open alerts); the JSON
+ * report keeps them.
+ *
+ * A scanner that did not run gets no run of its own: an empty run would tell GitHub
+ * that all of that tool's earlier alerts are fixed. Its failure or absence is a
+ * notification in the Airlock run instead, and `executionSuccessful` says so.
+ */
+function buildSarif(input) {
+    const catalog = ruleCatalog(input.rules);
+    const fingerprints = new SourceFingerprints(input.sourceRoot, input.sources);
+    const byTool = new Map();
+    for (const script of input.scripts) {
+        for (const finding of script.findings) {
+            if (finding.allowlisted)
+                continue;
+            const list = byTool.get(finding.tool) ?? [];
+            list.push({ path: script.path, finding });
+            byTool.set(finding.tool, list);
+        }
+    }
+    const status = new Map(input.scanners.map((s) => [s.tool, s]));
+    const runs = [];
+    for (const { name: tool } of SCANNERS) {
+        const s = status.get(tool);
+        if ((s && s.status === 'ran') || byTool.has(tool))
+            runs.push(toolRun(tool, byTool.get(tool) ?? [], s, input, catalog, fingerprints));
+    }
+    runs.push(airlockRun(byTool.get('airlock') ?? [], input, catalog, fingerprints));
+    const log = { version: '2.1.0', $schema: SARIF_SCHEMA, runs };
+    const notices = enforceSarifLimits(log, input.limits ?? GITHUB_SARIF_LIMITS);
+    return { log, notices };
+}
+function toolRun(tool, items, s, input, catalog, fp) {
+    const notifications = [];
+    if (s?.message)
+        notifications.push({ level: 'note', message: { text: s.message } });
+    const version = input.toolVersions?.[tool] ?? s?.version;
+    return baseRun(tool, version, items, input, catalog, fp, s?.status !== 'failed', notifications);
+}
+function airlockRun(items, input, catalog, fp) {
+    const notifications = [];
+    let ok = true;
+    for (const s of input.scanners) {
+        if (s.status === 'ran')
+            continue;
+        if (s.status === 'failed')
+            ok = false;
+        notifications.push({
+            level: s.status === 'failed' ? 'error' : 'warning',
+            message: { text: `${s.tool} ${s.status}${s.message ? `: ${s.message}` : ''}` },
+            descriptor: { id: `airlock/scanner-${s.status}` },
+        });
+    }
+    // Denied egress attempts are visible even when the script then succeeded
+    // (docs/egress.md): one warning per script, naming the first few.
+    for (const sc of input.scripts) {
+        const denied = (sc.execution?.egress ?? []).filter((q) => !q.allowed);
+        if (denied.length === 0)
+            continue;
+        const shown = denied
+            .slice(0, 5)
+            .map((q) => `${q.method} ${q.host}:${q.port} (${q.reason})`)
+            .join('; ');
+        const more = denied.length > 5 ? `; and ${denied.length - 5} more` : '';
+        notifications.push({
+            level: 'warning',
+            message: {
+                text: `${sc.path}: ${denied.length} network request(s) denied by the egress allowlist: ${shown}${more}`,
+            },
+            descriptor: { id: 'airlock/egress-denied' },
+            locations: [{ physicalLocation: { artifactLocation: { uri: sc.path, uriBaseId: '%SRCROOT%' } } }],
+        });
+    }
+    if (input.cancelled) {
+        ok = false;
+        const c = input.cancelled;
+        notifications.push({
+            level: 'error',
+            message: {
+                text: `the gate was cancelled by ${c.signal}: ${c.inFlight} run(s) stopped, ${c.notStarted} script(s) not started; this analysis is partial`,
+            },
+            descriptor: { id: 'airlock/cancelled' },
+        });
+    }
+    return baseRun('airlock', VERSION, items, input, catalog, fp, ok, notifications);
+}
+function baseRun(tool, version, items, input, catalog, fp, executionSuccessful, notifications) {
+    const sorted = items
+        .filter((it) => relativeSarifUri(it.path) !== null)
+        .sort((a, b) => cmp(a.path, b.path) || a.finding.line - b.finding.line || cmp(a.finding.ruleId, b.finding.ruleId));
+    const ruleIds = [...new Set(sorted.map((it) => it.finding.ruleId))].sort(cmp);
+    const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
+    const rules = ruleIds.map((id) => ruleDescriptor(tool, id, sorted.filter((it) => it.finding.ruleId === id).map((it) => it.finding), catalog));
+    const results = sorted.map((it) => toResult(it.path, it.finding, ruleIndex.get(it.finding.ruleId), fp));
+    const driver = { ...DRIVERS.get(tool), rules };
+    if (version) {
+        driver.version = version;
+        if (/^\d+\.\d+\.\d+/.test(version))
+            driver.semanticVersion = version;
+    }
+    const category = input.category.replace(/\/+$/, '') || 'airlock';
+    return {
+        tool: { driver },
+        automationDetails: { id: `${category}/` },
+        originalUriBaseIds: {
+            [SRCROOT]: input.srcRootUri
+                ? { uri: input.srcRootUri }
+                : { description: { text: 'The root of the scanned workspace (the repository checkout).' } },
+        },
+        invocations: [{ executionSuccessful, toolExecutionNotifications: notifications }],
+        results,
+    };
+}
+function toResult(relPath, f, ruleIndex, fp) {
+    const region = { startLine: f.line };
+    if (f.column && f.column >= 1)
+        region.startColumn = f.column;
+    if (f.endLine && f.endLine >= f.line)
+        region.endLine = f.endLine;
+    const text = f.message.trim() || f.ruleId;
+    const result = {
+        ruleId: f.ruleId,
+        ruleIndex,
+        level: SARIF_LEVEL[f.severity],
+        message: { text: text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS)}…` : text },
+        locations: [
+            {
+                physicalLocation: {
+                    artifactLocation: { uri: relativeSarifUri(relPath), uriBaseId: SRCROOT },
+                    region,
+                },
+            },
+        ],
+        properties: { confidence: f.confidence, severity: f.severity },
+    };
+    const hash = fp.hashFor(relPath, f.line);
+    if (hash)
+        result.partialFingerprints = { primaryLocationLineHash: hash };
     return result;
 }
-
-;// CONCATENATED MODULE: ./src/gate/run-view.ts
-
-
-/**
- * What the sandbox mounts for scripts of one level, built from the stage after
- * assessment:
- * - Python sources assessed stricter than that level are left out of it (`hidden`): a
- *   script cannot import code that may not run under its profile. The scanners' copy
- *   keeps them.
- * - A folder whose host path is not plain is mounted through a copy under a plain name:
- *   Docker's `--mount` is CSV (a comma, quote or newline would break it), so one odd
- *   name would otherwise fail every script. The container sees the same `/work`.
- * Files are hard links into the stage (same filesystem, read-only mounts), not copies.
- */
-const PLAIN_PATH = /^[A-Za-z0-9._\-/+@ ]*$/;
-async function buildRunView(opts) {
-    let root = opts.tree;
-    if (opts.hidden.size) {
-        root = (0,external_node_path_namespaceObject.join)(opts.base, `run-${opts.name}`);
-        await linkTree(opts.tree, root, '', opts.hidden);
-    }
-    const mountOf = new Map();
-    for (const dir of [...new Set(opts.dirs)].sort()) {
-        const host = (0,external_node_path_namespaceObject.join)(root, dir);
-        if (PLAIN_PATH.test(host))
-            continue;
-        const alias = (0,external_node_path_namespaceObject.join)(opts.base, `mounts-${opts.name}`, String(mountOf.size));
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(alias), { recursive: true, mode: 0o755 });
-        // The stage holds only regular files and folders we made: a plain recursive copy.
-        await (0,promises_namespaceObject.cp)(host, alias, { recursive: true });
-        mountOf.set(dir, alias);
-    }
-    return (dir) => mountOf.get(dir) ?? (0,external_node_path_namespaceObject.join)(root, dir);
+function cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
 }
-async function linkTree(from, to, rel, hidden) {
-    await (0,promises_namespaceObject.mkdir)(to, { mode: 0o755 });
-    for (const e of await (0,promises_namespaceObject.readdir)(from, { withFileTypes: true })) {
-        const path = rel ? external_node_path_namespaceObject.posix.join(rel, e.name) : e.name;
-        if (e.isDirectory())
-            await linkTree((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name), path, hidden);
-        else if (e.isFile() && !hidden.has(path)) {
-            // A filesystem without hard links (some tmpfs/overlay setups) gets a copy instead.
-            await (0,promises_namespaceObject.link)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)).catch(() => (0,promises_namespaceObject.copyFile)((0,external_node_path_namespaceObject.join)(from, e.name), (0,external_node_path_namespaceObject.join)(to, e.name)));
-        }
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gate/stage.ts
-
-
-
-
-
-
-
-
-
-async function stageScripts(input) {
-    // base/tree is the staged copy with workspace-relative paths (what the scanners read);
-    // base/run-<level> and base/mounts-<level> are what the sandbox mounts (run-view.ts).
-    const base = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'airlock-stage-'));
-    // The copies of the scripts must not outlive the process, even when a cancelled gate
-    // runs out of time and exits from its deadline (src/gate/cancel.ts): an 'exit'
-    // listener can only work synchronously.
-    const removeOnExit = () => (0,external_node_fs_namespaceObject.rmSync)(base, { recursive: true, force: true });
-    process.on('exit', removeOnExit);
-    const dispose = async () => {
-        process.off('exit', removeOnExit);
-        await (0,promises_namespaceObject.rm)(base, { recursive: true, force: true });
-    };
+/** Writes the log atomically (temp file + rename): a reader never sees half a file. */
+async function writeSarif(log, file) {
+    const body = `${JSON.stringify(log, null, 2)}\n`;
+    const tmp = external_node_path_default().join(external_node_path_default().dirname(file), `.${external_node_path_default().basename(file)}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`);
     try {
-        return await fillStage(base, input, dispose);
+        await (0,promises_namespaceObject.writeFile)(tmp, body, { mode: 0o644, flag: 'wx' });
+        await (0,promises_namespaceObject.rename)(tmp, file);
     }
     catch (e) {
-        // A stage that failed half-way is never left behind in the temp dir.
-        await dispose();
+        await (0,promises_namespaceObject.rm)(tmp, { force: true });
         throw e;
     }
-}
-async function fillStage(base, input, dispose) {
-    const root = (0,external_node_path_namespaceObject.join)(base, 'tree');
-    // mkdtemp makes it 0700; the sandbox's non-root user must be able to read (never write) it.
-    await (0,promises_namespaceObject.chmod)(base, 0o755);
-    await (0,promises_namespaceObject.mkdir)(root, { mode: 0o755 });
-    const notices = [];
-    const budget = { files: input.maxFiles, bytes: input.maxBytes, exhausted: false };
-    const dirs = [...new Set(input.scripts.map((s) => external_node_path_namespaceObject.posix.dirname(s.path)))].sort();
-    const staged = [];
-    const python = new Map();
-    for (const dir of dirs) {
-        // A folder inside one already staged was copied with it.
-        if (staged.some((d) => d === '.' || dir === d || dir.startsWith(`${d}/`)))
-            continue;
-        staged.push(dir);
-        await copyTree((0,external_node_path_namespaceObject.join)(input.workspace, dir), (0,external_node_path_namespaceObject.join)(root, dir), dir, { budget, notices, python });
-    }
-    if (budget.exhausted) {
-        notices.push(`staging stopped copying data files at ${input.maxFiles} files / ${input.maxBytes} bytes; scripts may miss inputs`);
-    }
-    // The scripts themselves always get exactly the bytes that were hashed and scanned.
-    for (const s of input.scripts) {
-        python.delete(s.path);
-        const dest = (0,external_node_path_namespaceObject.join)(root, s.path);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(dest), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(dest, s.content, { mode: 0o644 });
-    }
-    const views = new Map();
-    return {
-        base,
-        root,
-        notices,
-        modules: [...python.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-        async prepareRun(hiddenByLevel) {
-            for (const [level, hidden] of Object.entries(hiddenByLevel)) {
-                views.set(level, await buildRunView({ base, tree: root, name: level, dirs, hidden: new Set(hidden) }));
-            }
-        },
-        dirOf: (p, level) => {
-            // Fail closed: nothing is mounted before a view left out what is stricter.
-            const view = views.get(level);
-            if (!view)
-                throw new Error(`stage.dirOf: no run view prepared for level ${level}`);
-            return view(external_node_path_namespaceObject.posix.dirname(p));
-        },
-        dispose,
-    };
-}
-async function copyTree(src, dest, rel, st) {
-    await (0,promises_namespaceObject.mkdir)(dest, { recursive: true, mode: 0o755 });
-    let entries;
-    try {
-        entries = (await (0,promises_namespaceObject.readdir)(src)).sort();
-    }
-    catch {
-        return;
-    }
-    for (const name of entries) {
-        // Hidden entries (.git, .env, .github, .ssh) are never exposed to a script.
-        if (name.startsWith('.'))
-            continue;
-        const from = (0,external_node_path_namespaceObject.join)(src, name);
-        const relPath = external_node_path_namespaceObject.posix.join(rel, name);
-        const info = await (0,promises_namespaceObject.lstat)(from).catch((e) => {
-            // Listed but not found again by its name: a name that is not valid UTF-8 (Node
-            // decodes it with U+FFFD, which names another, absent file) or one removed since.
-            if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
-                return null;
-            throw e;
-        });
-        if (!info) {
-            st.notices.push(`not staged (${name.includes('\uFFFD') ? 'name is not valid UTF-8' : 'vanished while staging'}): ${JSON.stringify(relPath)}`);
-            continue;
-        }
-        if (info.isSymbolicLink()) {
-            st.notices.push(`not staged (symlink): ${relPath}`);
-            continue;
-        }
-        if (info.isDirectory()) {
-            const refused = refusedDirReason(name);
-            if (refused)
-                st.notices.push(`not staged (${refused}): ${relPath}/`);
-            else
-                await copyTree(from, (0,external_node_path_namespaceObject.join)(dest, name), relPath, st);
-        }
-        else if (info.isFile()) {
-            const refused = refusedFileReason(name);
-            if (refused) {
-                st.notices.push(`not staged (${refused}): ${relPath}`);
-                continue;
-            }
-            if (st.budget.files <= 0 || st.budget.bytes < info.size) {
-                st.budget.exhausted = true;
-                continue;
-            }
-            st.budget.files -= 1;
-            st.budget.bytes -= info.size;
-            const copied = await copyNoFollow(from, (0,external_node_path_namespaceObject.join)(dest, name), isPythonSource(name));
-            if (copied.refused)
-                st.notices.push(`not staged (${copied.refused}): ${relPath}`);
-            else if (copied.content)
-                st.python.set(relPath, {
-                    path: relPath,
-                    sha256: sha256Hex(copied.content),
-                    bytes: copied.content.length,
-                });
-        }
-    }
-}
-/**
- * Copies a regular file, refusing one swapped for a symlink since it was listed
- * (O_NOFOLLOW) and one whose first bytes are native code. A Python source is read whole
- * and returned, so the hash the pipeline records is of the bytes staged and scanned.
- */
-async function copyNoFollow(from, to, python) {
-    let fh;
-    try {
-        fh = await (0,promises_namespaceObject.open)(from, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
-    }
-    catch {
-        return {};
-    }
-    try {
-        const info = await fh.stat();
-        if (!info.isFile())
-            return {};
-        const head = Buffer.alloc(MAGIC_BYTES);
-        const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES, 0);
-        const refused = refusedContentReason(head.subarray(0, bytesRead));
-        if (refused)
-            return { refused };
-        const zip = await zipMembers(fh, info.size);
-        if (zip.zip && 'unreadable' in zip)
-            return { refused: `${zip.unreadable}: zipimport could run code from it that no scanner read` };
-        if (zip.zip) {
-            const code = executableMembers(zip.names);
-            if (code.length)
-                return {
-                    refused: `zip archive holding code (${JSON.stringify(code[0])}${code.length > 1 ? ` and ${code.length - 1} more` : ''}): zipimport could run it, no scanner read it`,
-                };
-        }
-        if (python) {
-            const content = await fh.readFile();
-            await (0,promises_namespaceObject.writeFile)(to, content, { mode: 0o644 });
-            return { content };
-        }
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(fh.createReadStream({ autoClose: false, start: 0 }), (0,external_node_fs_namespaceObject.createWriteStream)(to, { mode: 0o644 }));
-        return {};
-    }
-    finally {
-        await fh.close();
-    }
+    return { bytes: Buffer.byteLength(body) };
 }
 
-;// CONCATENATED MODULE: ./src/gate/staged-modules.ts
+;// CONCATENATED MODULE: ./src/report/visible-text.ts
+/**
+ * Hostile text (file names, finding messages, a script's stderr, artifact names) made
+ * visible: every character that moves, hides or reorders text is written out as
+ * `\u{XXXX}` instead of being passed on.
+ *
+ * - C0 and C1 controls (U+0085 NEXT LINE is a line break to many renderers) and DEL;
+ * - U+2028/U+2029 (line and paragraph separators: new lines in JavaScript, in GitHub's
+ *   log viewer and in some Markdown renderers);
+ * - bidirectional overrides, embeddings, isolates and marks (trojan source: text that
+ *   displays in another order than it reads, CVE-2021-42574);
+ * - zero-width characters and the BOM (names that look equal and are not).
+ *
+ * `keepLineBreaks` keeps `\n` and `\t` (a stderr tail in a code block); otherwise they
+ * are escaped too, so one line stays one line.
+ */
+const ALWAYS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
+const WITH_BREAKS = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g;
+function codePointEscape(c) {
+    return `\\u{${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}}`;
+}
+function visibleText(text, opts = {}) {
+    const normalized = opts.keepLineBreaks ? text.replace(/\r\n?/g, '\n') : text;
+    return normalized.replace(opts.keepLineBreaks ? ALWAYS : WITH_BREAKS, codePointEscape);
+}
+/** True when `text` holds a character `visibleText` would escape (on one line). */
+function hasInvisible(text) {
+    WITH_BREAKS.lastIndex = 0;
+    const found = WITH_BREAKS.test(text);
+    WITH_BREAKS.lastIndex = 0;
+    return found;
+}
+/** At most `max` UTF-16 units, cut with an ellipsis and never inside a surrogate pair. */
+function clip(text, max) {
+    if (text.length <= max)
+        return text;
+    let end = max - 1;
+    const code = text.charCodeAt(end - 1);
+    if (code >= 0xd800 && code <= 0xdbff)
+        end -= 1;
+    return `${text.slice(0, end)}…`;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
 
 /**
- * A script's sandbox holds no Python rated stricter than the script itself.
- *
- * A script runs with its own directory (and every subfolder) as `/work`, and Python puts
- * that directory first on `sys.path`: any `.py` staged there, gated or not, can be
- * imported and run. So each such source is scanned and assessed like a script, and the
- * folder a script of level L sees leaves out every source rated stricter than L: a low
- * script cannot import `high` or `blocked` code, a high script cannot import `blocked`
- * code, so nothing runs under a looser profile than its own rating. Scripts that could
- * have seen a left-out file name it in their levelReasons.
- *
- * The other choice, raising each script to the strictest level in its folder, would
- * make one `high` script restrict, or one `blocked` script stop, a whole folder of
- * independent generated scripts; a helper module that really needs a stricter level
- * can be allowlisted by path in the policy.
+ * Markdown pieces for text that comes from scanned (hostile) files: names, messages,
+ * output. GitHub renders summaries as GitHub-flavoured Markdown with inline HTML, so
+ * such text must not open a link, an image, a tag, a table cell or a code fence of its
+ * own, and must not hide or reorder characters (src/report/visible-text.ts).
  */
-/** How many contributing files a script's levelReasons name before "and N more". */
-const MAX_NAMED = 5;
-/** Assesses each staged module from the scanners' findings, like a gated script. */
-function assessStagedModules(opts) {
-    const notices = [];
-    const modules = opts.modules.map((m) => {
-        const a = assessScript(opts.findingsByPath.get(m.path) ?? [], opts.policy, m.path, opts.now);
-        notices.push(...a.notices);
-        const r = { ...m, level: a.level, levelReasons: a.levelReasons, findings: a.findings };
-        if (opts.scanFailed) {
-            r.level = 'blocked';
-            r.levelReasons.push('a scanner failed: nothing runs unassessed');
-        }
-        return r;
+/** Plain text on one line: HTML and Markdown syntax escaped, bounded. */
+function markdown_escapeMarkdown(text, max = 500) {
+    return (clip(visibleText(text.replace(/[\r\n]+/g, ' ')), max)
+        // HTML first (GitHub renders inline HTML in summaries), then Markdown syntax.
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`));
+}
+/**
+ * A code span that shows `text` exactly (backticks included), on one line. A table
+ * cell ends at an unescaped `|` even inside a code span (GFM), hence `\|`, which
+ * GitHub shows as `|`.
+ */
+function codeSpan(text, max = 300) {
+    const shown = clip(visibleText(text), max).replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = shown.startsWith('`') || shown.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${shown}${pad}${fence}`;
+}
+/**
+ * A fenced block longer than any backtick run inside, so the text cannot close it and
+ * go on as Markdown or HTML. Line breaks stay; other invisible characters are escaped.
+ */
+function fencedBlock(text, lang = '') {
+    const shown = visibleText(text, { keepLineBreaks: true }).replace(/\n+$/, '');
+    const longest = Math.max(2, ...[...shown.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence}${lang}\n${shown}\n${fence}`;
+}
+/**
+ * Each path segment percent-encoded, parentheses too: an unbalanced `)` in a name
+ * would end the link's destination and let the rest of the name render as Markdown.
+ */
+function encodePath(path) {
+    return path
+        .split('/')
+        .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+        .join('/');
+}
+/** `[label](url)` for a URL we built; `label` is Markdown already escaped by the caller. */
+function markdown_link(label, url) {
+    return url ? `[${label}](${url})` : label;
+}
+function fmtBytes(b) {
+    if (b === null || b === undefined)
+        return '–';
+    if (b < 1024)
+        return `${b} B`;
+    if (b < 1024 * 1024)
+        return `${(b / 1024).toFixed(1)} KiB`;
+    return `${(b / (1024 * 1024)).toFixed(1)} MiB`;
+}
+function fmtMs(ms) {
+    if (ms === undefined)
+        return '–';
+    return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+/** UTF-8 size, as GitHub measures a step summary. */
+function utf8Bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+
+;// CONCATENATED MODULE: ./src/report/scanner-warnings.ts
+
+/**
+ * One warning per scanner that did not scan because the image lacks it. Under a
+ * policy that requires the scanner this is also a gap (the verdict says so); under
+ * `optional` it is the only trace, so the job summary and the CLI print it as a
+ * warning, not a notice: the scripts passed a gate with one scanner missing.
+ */
+function missingScannerWarnings(scanners) {
+    return scanners
+        .filter((s) => s.status === 'unavailable')
+        .map((s) => {
+        const title = scannerById(s.tool)?.title ?? s.tool;
+        return `${title} did not scan: ${s.message ?? 'not available in the sandbox image'}. No script was checked by ${title}'s rules. Use an image that has it (the shipped airlock-sandbox image does), or set scanners.${s.tool}.mode: off to scan without it on purpose.`;
     });
-    return { modules, notices };
-}
-/** True when `path` is inside the directory `dir` ('.' = the workspace root) or below. */
-function staged_modules_isUnder(dir, path) {
-    return dir === '.' || path.startsWith(`${dir}/`);
-}
-function dirOf(path) {
-    const i = path.lastIndexOf('/');
-    return i < 0 ? '.' : path.slice(0, i);
-}
-const staged_modules_RANK = { low: 0, high: 1, blocked: 2 };
-/**
- * Which staged Python sources each level's sandbox leaves out (those rated stricter),
- * and a levelReason on each script for every file it could otherwise have imported.
- * Levels are every file's own, so the answer does not depend on the order of scripts.
- */
-function leaveOutStricter(scripts, modules) {
-    const sources = [
-        ...modules.map((m) => ({ path: m.path, level: m.level, kind: 'module' })),
-        ...scripts.map((s) => ({ path: s.path, level: s.level, kind: 'gated script' })),
-    ];
-    const hiddenByLevel = {};
-    for (const level of ['low', 'high']) {
-        hiddenByLevel[level] = sources.filter((o) => staged_modules_RANK[o.level] > staged_modules_RANK[level]).map((o) => o.path);
-    }
-    for (const s of scripts) {
-        if (s.level === 'blocked')
-            continue;
-        const dir = dirOf(s.path);
-        const left = sources.filter((o) => o.path !== s.path && staged_modules_isUnder(dir, o.path) && staged_modules_RANK[o.level] > staged_modules_RANK[s.level]);
-        s.levelReasons.push(...left
-            .slice(0, MAX_NAMED)
-            .map((o) => `${JSON.stringify(o.path)} (${o.kind}, ${o.level}) is left out of this script's sandbox, being rated stricter than ${s.level}: importing it fails`));
-        if (left.length > MAX_NAMED)
-            s.levelReasons.push(`and ${left.length - MAX_NAMED} more stricter file(s) left out of its sandbox`);
-    }
-    return hiddenByLevel;
 }
 
-;// CONCATENATED MODULE: ./src/gate/verdict.ts
+;// CONCATENATED MODULE: ./src/report/allowlist-suggestion.ts
+
 /**
- * Which outcomes fail the gate. Pure: the report's scripts and scanner statuses in,
- * the verdict and its reasons out.
+ * The policy `allowlist:` entries a maintainer can paste to accept a script's reviewed
+ * findings, in the exact shape src/policy/schema.ts (AllowlistEntrySchema) loads:
+ * `{ tool, ruleId, paths, justification, expires }`.
  *
- * - A scanner that started and `failed` (crashed, timed out, printed garbage) always
- *   fails the gate, whatever `failOn` says: a scan that did not complete can never pass.
- * - `gaps` are scanners the policy requires that are `unavailable` (see
- *   `scannerGap`); they fail the gate when `failOn` has `scanner-gap` (the default).
- *   An optional scanner that is absent is a notice, not a gap.
- * - `ungated` are Python files discovery selected but could not gate (a name that is
- *   not UTF-8, a file that vanished): they fail the gate when `failOn` has `ungated`
- *   (the default), so nothing passes only because Airlock could not look at it.
+ * - Only findings that raised the level (high or blocked) are offered: a low finding
+ *   changes nothing. A scan error is never offered; the loader does not apply it.
+ * - `paths` names exactly this one file: the path is a glob to the loader, so every
+ *   glob character in it is escaped (a file called `*.py` must not suppress the rule
+ *   for every file).
+ * - The justification is a placeholder the maintainer replaces; the expiry is
+ *   `EXPIRY_DAYS` after the run, so an acceptance is reviewed again.
+ * - Values are written as JSON strings, which YAML reads as double-quoted scalars; every
+ *   control, line-separator or bidi character is a `\u` escape, so the entry on the
+ *   page is the entry the loader reads.
  */
-function decideVerdict(scripts, scanners, failOn, gaps = [], ungated = []) {
-    const reasons = [];
-    for (const s of scanners) {
-        if (s.status === 'failed')
-            reasons.push(`scanner ${s.tool} failed: ${s.message ?? 'no result'}`);
-    }
-    if (failOn.includes('scanner-gap'))
-        for (const g of gaps)
-            reasons.push(`scanner gap: ${g}`);
-    if (failOn.includes('ungated'))
-        for (const u of ungated)
-            reasons.push(`${JSON.stringify(u.path)}: not gated: ${u.reason}`);
-    for (const s of scripts) {
-        if (s.level === 'blocked' && failOn.includes('blocked'))
-            reasons.push(`${s.path}: blocked`);
-        if (s.level === 'high' && failOn.includes('high'))
-            reasons.push(`${s.path}: assessed high`);
-        const st = s.execution?.status;
-        // A run stopped by cancellation did not complete: an incomplete gate never passes.
-        if (st === 'cancelled')
-            reasons.push(`${s.path}: run cancelled`);
-        else if (st && st !== 'success' && failOn.includes(st))
-            reasons.push(`${s.path}: run ${st}`);
-    }
-    return { verdict: reasons.length ? 'fail' : 'pass', reasons };
+const EXPIRY_DAYS = 90;
+const JUSTIFICATION_PLACEHOLDER = 'REPLACE: why this is safe here, and who reviewed it';
+// Rule ids the loader accepts in an allowlist entry (schema.ts RULE_ID_CHARS).
+const RULE_ID = /^[A-Za-z0-9._:/-]+$/;
+/** A glob (picomatch) that matches `path` and nothing else. */
+function literalGlob(path) {
+    return path.replace(/[\\*?[\]{}()!+@,|^$]/g, (c) => `\\${c}`);
 }
-function countLevels(scripts) {
+function expiryAfter(runFinishedAt, days = EXPIRY_DAYS) {
+    const t = Date.parse(runFinishedAt);
+    const base = Number.isNaN(t) ? Date.now() : t;
+    return new Date(base + days * 86_400_000).toISOString().slice(0, 10);
+}
+function allowlistSuggestions(script, runFinishedAt) {
+    const glob = literalGlob(script.path);
+    // What the loader refuses (schema.ts RelativeGlob) is not offered.
+    if (glob.length > 500 || glob.startsWith('/') || glob.split('/').includes('..'))
+        return [];
+    const seen = new Set();
+    const out = [];
+    for (const f of script.findings) {
+        if (f.allowlisted || (f.level !== 'high' && f.level !== 'blocked'))
+            continue;
+        if (f.tool === 'airlock' && f.ruleId === SCAN_ERROR_RULE)
+            continue;
+        if (!RULE_ID.test(f.ruleId) || f.ruleId.length > 200)
+            continue;
+        const key = `${f.tool}\u0000${f.ruleId}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        out.push({
+            tool: f.tool,
+            ruleId: f.ruleId,
+            paths: [glob],
+            justification: JUSTIFICATION_PLACEHOLDER,
+            expires: expiryAfter(runFinishedAt),
+        });
+    }
+    return out;
+}
+/** JSON string with every non-ASCII control/separator/bidi character escaped; valid YAML. */
+function quoted(s) {
+    return JSON.stringify(s).replace(/[\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+/** The YAML to paste: an `allowlist:` key and one flow mapping per entry. */
+function allowlistYaml(entries) {
+    const lines = entries.map((e) => `  - { tool: ${quoted(e.tool)}, ruleId: ${quoted(e.ruleId)}, paths: [${e.paths.map(quoted).join(', ')}], justification: ${quoted(e.justification)}, expires: ${quoted(e.expires)} }`);
+    return `allowlist:\n${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/summary-script.ts
+
+
+
+
+const MAX_DECIDING_SHOWN = 5;
+const MAX_FINDINGS_SHOWN = 25;
+const MAX_ARTIFACTS_SHOWN = 20;
+const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_CHARS = 2000;
+const MESSAGE_CHARS = 300;
+const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
+const summary_script_LEVEL_RANK = { blocked: 0, high: 1, low: 2 };
+const summary_script_SEVERITY_RANK = { high: 0, medium: 1, low: 2 };
+const LEVEL_ICON = {
+    low: '🟢 low',
+    high: '🟠 high',
+    blocked: '🔴 blocked',
+};
+/** A run that ended in anything but success (and was not stopped by a cancellation). */
+function runFailed(s) {
+    const st = s.execution?.status;
+    return st !== undefined && st !== 'success' && st !== 'cancelled';
+}
+/**
+ * Where a script stands in the summary: what fails the gate first (blocked, then a
+ * failed run), then high, then low scripts with findings, then clean ones.
+ */
+function attentionTier(s) {
+    if (s.level === 'blocked')
+        return 0;
+    if (runFailed(s))
+        return 1;
+    // A script that tried to reach something denied is shown, even when it then succeeded.
+    if (s.level === 'high' || deniedEgress(s).length > 0)
+        return 2;
+    return s.findings.some((f) => !f.allowlisted) ? 3 : 4;
+}
+function needsAttention(s) {
+    return attentionTier(s) <= 2;
+}
+/** Most severe first: the finding's own level, then its severity, then its line. */
+function byFindingSeverity(a, b) {
+    const la = a.allowlisted ? 3 : summary_script_LEVEL_RANK[a.level ?? 'high'];
+    const lb = b.allowlisted ? 3 : summary_script_LEVEL_RANK[b.level ?? 'high'];
+    return la - lb || summary_script_SEVERITY_RANK[a.severity] - summary_script_SEVERITY_RANK[b.severity] || a.line - b.line;
+}
+function fileUrl(links, path) {
+    return links.blobBase ? `${links.blobBase}/${encodePath(path)}` : undefined;
+}
+function lineUrl(links, path, line) {
+    const file = fileUrl(links, path);
+    return file ? `${file}#L${line}` : undefined;
+}
+function findingItem(path, f, links, withPath) {
+    const where = withPath ? `${markdown_escapeMarkdown(path, 200)}:${f.line}` : `line ${f.line}`;
+    const level = f.allowlisted ? 'allowlisted' : (f.level ?? '?');
+    const rule = f.levelRule ? ` by ${codeSpan(f.levelRule)}` : '';
+    const why = f.allowlisted
+        ? `: _${markdown_escapeMarkdown(f.allowlisted.justification, MESSAGE_CHARS)}_ (until ${markdown_escapeMarkdown(f.allowlisted.expires, 20)})`
+        : f.why
+            ? `: _${markdown_escapeMarkdown(f.why, MESSAGE_CHARS)}_`
+            : '';
+    return (`- ${markdown_link(where, lineUrl(links, path, f.line))} ${f.tool} **${markdown_escapeMarkdown(f.ruleId, 200)}** ` +
+        `(${f.severity}/${f.confidence}) → **${level}**${rule}${why}  \n  ${markdown_escapeMarkdown(f.message, MESSAGE_CHARS)}`);
+}
+function findingsPart(s, links) {
+    const sorted = [...s.findings].sort(byFindingSeverity);
+    const deciding = sorted.filter((f) => !f.allowlisted && f.level === s.level && s.level !== 'low');
+    const out = [];
+    if (deciding.length) {
+        out.push(`**Decided by** (the findings at level ${s.level}):`, '');
+        for (const f of deciding.slice(0, MAX_DECIDING_SHOWN))
+            out.push(findingItem(s.path, f, links, false));
+        if (deciding.length > MAX_DECIDING_SHOWN)
+            out.push(`- … and ${deciding.length - MAX_DECIDING_SHOWN} more at this level (below)`);
+        out.push('');
+    }
+    const rest = sorted.filter((f) => !deciding.slice(0, MAX_DECIDING_SHOWN).includes(f));
+    if (rest.length) {
+        out.push(`<details><summary>${rest.length} more finding(s)</summary>`, '');
+        for (const f of rest.slice(0, MAX_FINDINGS_SHOWN))
+            out.push(findingItem(s.path, f, links, false));
+        if (rest.length > MAX_FINDINGS_SHOWN)
+            out.push(`- … and ${rest.length - MAX_FINDINGS_SHOWN} more in the SARIF and the JSON report`);
+        out.push('', '</details>', '');
+    }
+    return out;
+}
+/** The last lines of stderr, bounded in lines and characters. */
+function stderrTail(stderr) {
+    const lines = stderr.replace(/\n+$/, '').split('\n');
+    let text = lines.slice(-STDERR_TAIL_LINES).join('\n');
+    if (text.length > STDERR_TAIL_CHARS)
+        text = `…${text.slice(text.length - STDERR_TAIL_CHARS + 1)}`;
+    return { text, cut: text.length < stderr.replace(/\n+$/, '').length };
+}
+function runPart(s) {
+    const ex = s.execution;
+    if (!ex) {
+        const why = s.decision === 'blocked'
+            ? 'not run: blocked'
+            : s.unchanged
+                ? 'not run (skipped: unchanged, its scan was reused from the audit log, and the policy runs only changed scripts here)'
+                : 'not run (skipped: the policy does not run this level, or the gate was cancelled before it started)';
+        return [`**Run:** ${why}.`, ''];
+    }
+    const exit = ex.exitCode !== null ? `, exit ${ex.exitCode}` : '';
+    const out = [
+        `**Run:** ${ex.status}${exit} after ${fmtMs(ex.durationMs)}, peak memory ${fmtBytes(ex.peakMemoryBytes)}, profile ${codeSpan(ex.profile, 40)}.`,
+    ];
+    if (ex.reason)
+        out.push(`${markdown_escapeMarkdown(ex.reason)}`);
+    out.push('');
+    if (runFailed(s) && ex.stderr.trim()) {
+        const tail = stderrTail(ex.stderr);
+        const of = tail.cut || ex.stderrTruncated ? ` (the end of ${fmtBytes(ex.stderrBytes)})` : '';
+        out.push(`stderr${of}:`, '', fencedBlock(tail.text, 'text'), '');
+    }
+    return out;
+}
+function deniedEgress(s) {
+    return (s.execution?.egress ?? []).filter((q) => !q.allowed);
+}
+const MAX_EGRESS_SHOWN = 20;
+const MAX_PACKAGES_SHOWN = 10;
+/** The install phase before the script (docs/egress.md): what pip installed, or why the script did not run. */
+function installPart(s) {
+    const i = s.execution?.install;
+    if (!i)
+        return [];
+    const from = `from ${codeSpan(i.index, 200)} (${codeSpan(i.requirements, 200)})`;
+    if (i.status !== 'success') {
+        return [
+            `**Install phase:** ${i.status} ${from}: ${markdown_escapeMarkdown(clip(i.reason ?? '', MESSAGE_CHARS))}; the script did not run.`,
+            '',
+        ];
+    }
+    const shown = i.packages.slice(0, MAX_PACKAGES_SHOWN).map((p) => codeSpan(`${p.name}==${p.version}`, 120));
+    const more = i.packages.length > MAX_PACKAGES_SHOWN ? `, and ${i.packages.length - MAX_PACKAGES_SHOWN} more` : '';
+    return [
+        `**Install phase:** ${i.packages.length} package(s) installed ${from} in ${fmtMs(i.durationMs)}: ${shown.join(', ')}${more}; the script then ran with no egress.`,
+        '',
+    ];
+}
+/** The script's network requests through the egress proxy: the denied ones listed. */
+function egressPart(s) {
+    const all = s.execution?.egress;
+    if (!all || all.length === 0)
+        return [];
+    const denied = deniedEgress(s);
+    const up = all.reduce((n, q) => n + q.bytesUp, 0);
+    const down = all.reduce((n, q) => n + q.bytesDown, 0);
+    const out = [
+        `**Network:** ${all.length} request(s) through the egress proxy, ${denied.length} denied; ${fmtBytes(up)} up, ${fmtBytes(down)} down.`,
+        '',
+    ];
+    if (denied.length === 0)
+        return out;
+    out.push('| denied | target | why |', '| --- | --- | --- |');
+    for (const q of denied.slice(0, MAX_EGRESS_SHOWN)) {
+        const target = `${q.host}:${q.port}${q.path ?? ''}`;
+        out.push(`| ${codeSpan(q.method, 20)} | ${codeSpan(target, 200)} | ${markdown_escapeMarkdown(clip(q.reason, MESSAGE_CHARS))} |`);
+    }
+    if (denied.length > MAX_EGRESS_SHOWN)
+        out.push(`| … and ${denied.length - MAX_EGRESS_SHOWN} more (see report.json) | | |`);
+    out.push('');
+    return out;
+}
+function artifactsPart(s, index, links) {
+    const arts = s.execution?.artifacts ?? [];
+    if (arts.length === 0)
+        return [];
+    const total = arts.reduce((n, a) => n + a.bytes, 0);
+    const folder = codeSpan(`${artifactDirName(index, s.path)}/`, 120);
+    const where = links.artifactUrl
+        ? `in the ${markdown_link('workflow artifact', links.artifactUrl)} under ${folder}`
+        : `in the output directory under ${folder}`;
+    const cut = s.execution?.artifactsTruncated ? ' (more were written than the profile keeps)' : '';
+    const out = [`**Artifacts** (${arts.length}, ${fmtBytes(total)}; ${where})${cut}:`, ''];
+    out.push('| file | size | sha256 |', '| --- | --- | --- |');
+    for (const a of arts.slice(0, MAX_ARTIFACTS_SHOWN)) {
+        const kind = IMAGE.test(a.path) ? ' 🖼️' : '';
+        out.push(`| ${codeSpan(a.path, 200)}${kind} | ${fmtBytes(a.bytes)} | ${codeSpan(clip(a.sha256, 64), 70)} |`);
+    }
+    if (arts.length > MAX_ARTIFACTS_SHOWN)
+        out.push(`| … and ${arts.length - MAX_ARTIFACTS_SHOWN} more (see the JSON report) | | |`);
+    out.push('');
+    return out;
+}
+function allowlistPart(s, runFinishedAt) {
+    const entries = allowlistSuggestions(s, runFinishedAt);
+    if (entries.length === 0)
+        return [];
+    return [
+        `<details><summary>Accept after review: the allowlist ${entries.length === 1 ? 'entry' : 'entries'} to paste into the policy</summary>`,
+        '',
+        fencedBlock(allowlistYaml(entries), 'yaml'),
+        '',
+        "Replace the justification; the entry expires, so the acceptance is reviewed again. On a pull request the base branch's policy decides, so the entry takes effect once merged.",
+        '',
+        '</details>',
+        '',
+    ];
+}
+/** A script that needs no section of its own, with its artifacts: heading and list. */
+function artifactsSection(s, index, links) {
+    const head = `#### ${LEVEL_ICON[s.level]}: ${markdown_link(codeSpan(s.path), fileUrl(links, s.path))}`;
+    return [head, '', ...artifactsPart(s, index, links)].join('\n');
+}
+/** The whole section for script number `index` (its position in the report). */
+function scriptSection(s, index, links, runFinishedAt) {
+    const failed = runFailed(s) ? `, run ${s.execution.status}` : '';
+    const head = `#### ${LEVEL_ICON[s.level]}${failed}: ${markdown_link(codeSpan(s.path), fileUrl(links, s.path))}`;
+    return [
+        head,
+        '',
+        ...findingsPart(s, links),
+        ...runPart(s),
+        ...installPart(s),
+        ...egressPart(s),
+        ...artifactsPart(s, index, links),
+        ...allowlistPart(s, runFinishedAt),
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+/**
+ * The job summary (Markdown), most important first:
+ * 1. the verdict, its reasons, scanner warnings;
+ * 2. a section per script that fails the gate or runs restricted (blocked, then failed
+ *    runs, then high): the deciding findings with the policy's rule and `why`, stderr of
+ *    a failed run, artifacts, and the allowlist entries to paste after review;
+ * 3. a table of every script in the same order, then the artifacts of the others;
+ * 4. the findings on the remaining scripts, most severe first;
+ * 5. the image, policy, scanners and the audit checkpoint (always: the summary is one
+ *    of the places the checkpoint is published outside the repository).
+ *
+ * It fits GitHub's step-summary limit at any scale: "each step is restricted to a
+ * maximum size of 1MiB ... If more than 1MiB of content is added for a step, then the
+ * upload for the step will fail" (docs.github.com, workflow commands, "Step isolation
+ * and limits"). Parts 2 to 4 are added while they fit; what does not fit is counted in
+ * a line that says what was left out and where it is, never cut silently.
+ *
+ * Everything that comes from a script (its path, finding messages, output, artifact
+ * names) is hostile text: it is escaped (src/report/markdown.ts) so it cannot break the
+ * table, inject links, images or HTML, or hide characters.
+ */
+const STEP_SUMMARY_MAX_BYTES = 1024 * 1024;
+/** Room kept for the lines that count what did not fit. */
+const OMISSION_RESERVE = 4096;
+const MAX_REASONS = 20;
+const MAX_NOTICES = 20;
+/** Share of the free budget the per-script sections may take before the table. */
+const SECTIONS_SHARE = 0.6;
+const MAX_SKIPPED_SHOWN = 10;
+/** One line (and a note of what was left out) near the top: where to download the run's files. */
+function artifactLines(a) {
+    const name = markdown_link(codeSpan(a.name, 200), a.url);
+    const out = [];
+    if (a.failed) {
+        out.push(`> ⚠️ **Output not uploaded as a workflow artifact** (${codeSpan(a.name, 200)}): ${markdown_escapeMarkdown(a.failed, 700)}. The gate's verdict does not depend on it.`);
+    }
+    else {
+        const zip = a.bytes !== undefined ? `, zip ${fmtBytes(a.bytes)}` : '';
+        const digest = a.digest ? `, sha256 ${codeSpan(a.digest, 64)}` : '';
+        out.push(`📦 **Workflow artifact:** ${name}: this run's output directory (report.json, the SARIF, this summary, the scripts' artifacts), ${a.files ?? 0} file(s)${zip}${digest}.`);
+    }
+    if (a.skipped.length) {
+        const shown = a.skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => markdown_escapeMarkdown(s, 300));
+        const more = a.skipped.length > MAX_SKIPPED_SHOWN ? `, and ${a.skipped.length - MAX_SKIPPED_SHOWN} more` : '';
+        out.push('', `> ⚠️ ${a.skipped.length} file(s) of the output directory not uploaded: ${shown.join('; ')}${more}.`);
+    }
+    out.push('');
+    return out;
+}
+function head(report, artifact) {
+    const out = [];
+    out.push(`## Airlock: ${report.verdict === 'pass' ? '✅ pass' : '❌ fail'}`, '');
+    const c = report.counts;
+    out.push(`${report.scripts.length} script(s): ${c.blocked} blocked, ${c.high} high, ${c.low} low; ${c.executed} executed, ${c.failed} failed.`, '');
+    if (artifact)
+        out.push(...artifactLines(artifact));
+    if (report.cancelled) {
+        const k = report.cancelled;
+        out.push(`> ⏹️ **Cancelled** by ${markdown_escapeMarkdown(k.signal, 40)}: ${k.inFlight} run(s) stopped (status \`cancelled\`), ${k.notStarted} script(s) not started (\`skipped\`). This report is partial.`, '');
+    }
+    if (report.scripts.length === 0) {
+        // A green check over nothing must not read as "checked and fine".
+        out.push("> ⚠️ **Nothing was scanned**: no Python script matched the gate's paths (on a pull request: none that the PR adds or changes).", '');
+    }
+    const reasons = report.verdictReasons;
+    for (const r of reasons.slice(0, MAX_REASONS))
+        out.push(`- ${markdown_escapeMarkdown(r)}`);
+    if (reasons.length > MAX_REASONS)
+        out.push(`- … and ${reasons.length - MAX_REASONS} more reason(s): the scripts below, and report.json`);
+    if (reasons.length)
+        out.push('');
+    // GitHub renders `> [!WARNING]` as a coloured alert box at the top: a missing scanner must not hide in the notices.
+    for (const w of missingScannerWarnings(report.scanners))
+        out.push('> [!WARNING]', `> **${markdown_escapeMarkdown(w)}**`, '');
+    return out;
+}
+function runInfo(report) {
+    const out = [];
+    out.push(`**Image:** ${codeSpan(report.image.ref)}${report.image.id ? ` (${codeSpan(report.image.id)})` : ''}  `);
+    const from = report.policy.revision ? ` as of commit ${codeSpan(report.policy.revision.slice(0, 12))}` : '';
+    out.push(`**Policy:** ${codeSpan(report.policy.path)}${from} (sha256 ${codeSpan(`${report.policy.sha256.slice(0, 16)}…`)})  `);
+    const scanners = report.scanners.map((s) => `${s.tool} ${s.status}${s.version ? ` ${s.version}` : ''}`);
+    out.push(`**Scanners:** ${markdown_escapeMarkdown(scanners.join(', ')) || '–'}`, '');
+    for (const n of report.notices.slice(0, MAX_NOTICES))
+        out.push(`> ⚠️ ${markdown_escapeMarkdown(n)}`);
+    if (report.notices.length > MAX_NOTICES)
+        out.push(`> ⚠️ … and ${report.notices.length - MAX_NOTICES} more notice(s) in report.json`);
+    if (report.notices.length)
+        out.push('');
+    if (report.audit) {
+        const how = report.audit.signed ? 'Checkpoint' : 'Checkpoint (**unsigned**: no signing key)';
+        out.push(`**Audit log:** ${codeSpan(report.audit.log)}, ${report.audit.size} entries. ${how}:`, '');
+        out.push('```', report.audit.checkpoint.replace(/`/g, "'").trimEnd(), '```', '');
+    }
+    return out;
+}
+function ruleIds(s) {
+    const active = s.findings.filter((f) => !f.allowlisted).sort(byFindingSeverity);
+    const ids = [...new Set(active.map((f) => f.ruleId))];
+    if (ids.length === 0)
+        return '–';
+    const shown = ids.slice(0, 4).map((id) => markdown_escapeMarkdown(id, 80));
+    return ids.length > 4 ? `${shown.join(', ')} +${ids.length - 4}` : shown.join(', ');
+}
+function row(s) {
+    const ex = s.execution;
+    const status = ex ? `${ex.status}${ex.exitCode !== null ? ` (${ex.exitCode})` : ''}` : '–';
+    const arts = ex?.artifacts.length ? String(ex.artifacts.length) : '–';
+    return `| ${codeSpan(s.path)} | ${LEVEL_ICON[s.level]} | ${ruleIds(s)} | ${s.decision} | ${status} | ${fmtMs(ex?.durationMs)} | ${fmtBytes(ex?.peakMemoryBytes)} | ${arts} |`;
+}
+/** "3 blocked, 12 low; 10 executed: 9 success, 1 failure" for the scripts left out. */
+function describeScripts(scripts) {
+    const levels = ['blocked', 'high', 'low']
+        .map((l) => [l, scripts.filter((s) => s.level === l).length])
+        .filter(([, n]) => n > 0)
+        .map(([l, n]) => `${n} ${l}`);
+    const status = new Map();
+    for (const s of scripts) {
+        const k = s.execution?.status ?? `not run (${s.decision})`;
+        status.set(k, (status.get(k) ?? 0) + 1);
+    }
+    const runs = [...status].map(([k, n]) => `${n} ${k}`);
+    return `${levels.join(', ')}; ${runs.join(', ')}`;
+}
+/** Adds blocks while they fit in `budget` bytes; stops at the first that does not. */
+class Budget {
+    limit;
+    used = 0;
+    constructor(limit) {
+        this.limit = limit;
+    }
+    fits(block) {
+        return this.used + utf8Bytes(block) + 1 <= this.limit;
+    }
+    take(block) {
+        this.used += utf8Bytes(block) + 1;
+    }
+}
+function renderSummary(report, opts = {}) {
+    const max = opts.maxBytes ?? STEP_SUMMARY_MAX_BYTES;
+    const top = head(report, opts.artifact).join('\n');
+    const info = runInfo(report).join('\n');
+    const free = max - utf8Bytes(top) - utf8Bytes(info) - OMISSION_RESERVE - 4;
+    const ordered = report.scripts
+        .map((s, index) => ({ s, index }))
+        .sort((a, b) => attentionTier(a.s) - attentionTier(b.s) || summary_cmp(a.s.path, b.s.path));
+    // 2. A section per script that needs a look, in order, until their share is used.
+    const sections = [];
+    const attention = ordered.filter(({ s }) => needsAttention(s));
+    const sectionBudget = new Budget(Math.max(0, Math.floor(free * SECTIONS_SHARE)));
+    let detailed = 0;
+    for (const { s, index } of attention) {
+        const text = scriptSection(s, index, opts, report.finishedAt);
+        if (!sectionBudget.fits(text))
+            break;
+        sectionBudget.take(text);
+        sections.push(text);
+        detailed++;
+    }
+    if (attention.length) {
+        sections.unshift(`### Scripts that need a look (${attention.length})`, '');
+        if (detailed < attention.length) {
+            const left = attention.slice(detailed).map((x) => x.s);
+            sections.push(`> **${left.length} more script(s) that need a look are not detailed here** (${describeScripts(left)}), to stay within GitHub's 1 MiB summary limit: they lead the table below, and report.json and the SARIF have every finding.`, '');
+        }
+    }
+    // 3. The table, in the same order, with what is left.
+    const rest = new Budget(free - sectionBudget.used);
+    const table = [
+        '### All scripts',
+        '',
+        '| script | level | findings | decision | exit status | duration | peak memory | artifacts |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ];
+    rest.take(table.join('\n'));
+    let rows = 0;
+    for (const { s } of ordered) {
+        const r = row(s);
+        if (!rest.fits(r))
+            break;
+        rest.take(r);
+        table.push(r);
+        rows++;
+    }
+    if (rows < ordered.length) {
+        const left = ordered.slice(rows).map((x) => x.s);
+        table.push(`| … and ${left.length} more script(s) not listed (${describeScripts(left)}): see report.json | | | | | | | |`);
+    }
+    table.push('');
+    // The artifacts of the scripts without a section (a clean script's plots), while they fit.
+    const arts = [];
+    const producers = ordered.filter(({ s }) => !needsAttention(s) && s.execution?.artifacts.length);
+    if (producers.length) {
+        const title = `### Artifacts of the other scripts (${producers.length})\n`;
+        rest.take(title);
+        arts.push(title);
+        let listed = 0;
+        for (const { s, index } of producers) {
+            const text = artifactsSection(s, index, opts);
+            if (!rest.fits(text))
+                break;
+            rest.take(text);
+            arts.push(text);
+            listed++;
+        }
+        if (listed < producers.length) {
+            const left = producers.slice(listed).map((x) => x.s);
+            const files = left.reduce((n, s) => n + (s.execution?.artifacts.length ?? 0), 0);
+            arts.push(`> ${left.length} more script(s) wrote ${files} artifact(s) not listed here, to stay within GitHub's 1 MiB summary limit: report.json lists them with sizes and hashes.`, '');
+        }
+    }
+    // 4. Findings on scripts without a section of their own, most severe first.
+    const others = ordered
+        .filter(({ s }) => !needsAttention(s))
+        .flatMap(({ s }) => s.findings.map((f) => ({ s, f })))
+        .sort((a, b) => byFindingSeverity(a.f, b.f) || summary_cmp(a.s.path, b.s.path));
+    const findings = [];
+    if (others.length) {
+        const head5 = `<details><summary>Findings on the other scripts (${others.length})</summary>\n`;
+        rest.take(head5);
+        findings.push(head5);
+        let shown = 0;
+        for (const { s, f } of others) {
+            const item = findingItem(s.path, f, opts, true);
+            if (!rest.fits(item))
+                break;
+            rest.take(item);
+            findings.push(item);
+            shown++;
+        }
+        if (shown < others.length)
+            findings.push(`- … and ${others.length - shown} more, not listed to stay within GitHub's 1 MiB summary limit: see the SARIF and report.json`);
+        findings.push('', '</details>', '');
+    }
+    return `${[top, ...sections, ...table, ...arts, ...findings, info].join('\n')}\n`;
+}
+function summary_cmp(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/report/write-json.ts
+
+
+/**
+ * Writes a report file atomically: a crash or a full disk never leaves a half-written
+ * report (the temp file is removed and the error thrown). The temp-file/fsync/rename
+ * mechanism is the audit log's. The folder must exist: it is made by the caller without
+ * following links (src/gate/real-dirs.ts, src/gate/output-dir.ts), never by `mkdir -p`
+ * here, which would follow a symlink a pull request committed.
+ */
+async function writeOutputFile(file, text) {
+    try {
+        await writeFileAtomic(file, text);
+    }
+    catch (e) {
+        // write(2) on a full disk names no file: say which one (HOST_DISK_FULL, exit 2).
+        throw hostResourceError(e, file) ?? e;
+    }
+}
+function writeJson(file, value) {
+    return writeOutputFile(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+;// CONCATENATED MODULE: ./src/gate/gate-outputs.ts
+
+
+
+
+
+
+
+/** The policy as a reader knows it: workspace-relative, or the shipped file's name. */
+function displayPolicyPath(workspace, path) {
+    const rel = (0,external_node_path_namespaceObject.relative)(workspace, path);
+    return rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel) ? `airlock:policies/${(0,external_node_path_namespaceObject.basename)(path)}` : rel;
+}
+/** The gate's report (DESIGN.md "Report"), from what the run decided and recorded. */
+function buildGateReport(r) {
+    const { settings, policy } = r;
     return {
-        low: scripts.filter((s) => s.level === 'low').length,
-        high: scripts.filter((s) => s.level === 'high').length,
-        blocked: scripts.filter((s) => s.level === 'blocked').length,
-        executed: scripts.filter((s) => s.decision === 'executed').length,
-        // Cancelled runs are not failed ones (counted in the report's `cancelled`).
-        failed: scripts.filter((s) => s.execution && s.execution.status !== 'success' && s.execution.status !== 'cancelled').length,
+        version: 1,
+        tool: { name: 'airlock', version: VERSION },
+        startedAt: r.startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        workspace: settings.workspace,
+        verdict: r.verdict.verdict,
+        verdictReasons: r.verdict.reasons,
+        counts: countLevels(r.scripts),
+        policy: {
+            path: settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
+            name: policy.name,
+            sha256: policySha256(policy),
+            revision: settings.policyRevision?.commit ?? null,
+        },
+        image: r.image,
+        scanners: r.scan.scanners,
+        notices: [...new Set(r.notices)],
+        scripts: r.scripts,
+        modules: r.modules.length ? r.modules : undefined,
+        inputs: r.inputs?.length ? r.inputs : undefined,
+        audit: r.closed && settings.audit
+            ? {
+                log: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.audit.log),
+                checkpoint: r.closed.checkpoint,
+                size: r.closed.size,
+                root: r.closed.root,
+                signed: r.closed.signed,
+            }
+            : undefined,
+        cancelled: r.cancelled,
+        sarif: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.sarifFile),
     };
+}
+/**
+ * The SARIF, the report and the summary, each written to a temp name and renamed (never
+ * half a file), into this run's own directory when it belongs under the output
+ * directory; the output run's commit puts them in place. The SARIF is built from the
+ * stage, which holds the exact bytes scanned: GitHub's line fingerprints come from them.
+ */
+async function writeGateOutputs(o) {
+    const { output, settings, report } = o;
+    const sarif = buildSarif({
+        scripts: report.scripts,
+        scanners: o.scan.scanners,
+        category: settings.sarifCategory,
+        rules: o.scan.rules,
+        sourceRoot: o.stageRoot,
+        sources: o.sources,
+        cancelled: report.cancelled,
+    });
+    await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));
+    report.notices.push(...sarif.notices);
+    await output.write(settings.reportFile, (p) => writeJson(p, report));
+    const summary = settings.summaryFile;
+    if (summary) {
+        await output.write(summary, (p) => writeOutputFile(p, renderSummary(report, { blobBase: o.blobBase })));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/gate/pipeline.ts
-
-
-
-
-
 
 
 
@@ -77601,27 +78819,15 @@ async function gateInto(output, settings, deps) {
         notices.push(`skipped ${JSON.stringify(s.path)}: ${s.reason}`);
     t.discoverMs = clock() - c;
     deps.progress(`discover: ${found.scripts.length} script(s)${changed ? ` changed in ${settings.changedBetween?.base}...${settings.changedBetween?.head}` : ''}`);
-    if (!deps.engine) {
-        await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, deps.progress, deps.env);
-    }
-    // After the selection: for Podman it points DOCKER_HOST at Podman's socket.
-    const engine = deps.engine ?? defaultEngine();
-    await requireEngineUp(engine);
-    // Containers left by an Airlock that was SIGKILLed on this host go first.
-    const swept = await sweepOrphans(sandbox.label, engine);
-    if (swept.length)
-        notices.push(`removed ${swept.length} orphaned sandbox container(s) of an earlier run`);
-    const image = settings.imageChoice
-        ? await resolveSandboxImage(settings.imageChoice, {
-            policyImage: sandbox.image,
-            flavor: policy.sandbox.flavor,
-            env: deps.env,
-            progress: deps.progress,
-            engine,
-        })
-        : await ensureImageAvailable(sandbox.image, deps.progress, engine);
-    // What the scanners and scripts run in, and what the report names: the resolved ref.
-    sandbox.image = image.ref;
+    const { engine, image } = await prepareEngineAndImage({
+        settings,
+        policy,
+        sandbox,
+        given: deps.engine,
+        env: deps.env,
+        progress: deps.progress,
+        notices,
+    });
     // The log's directory too is made (and read) without following a link a pull request committed.
     if (settings.audit)
         await ensureRealDirs(settings.workspace, (0,external_node_path_namespaceObject.dirname)(settings.audit.log), 'audit log');
@@ -77678,6 +78884,17 @@ async function gateInto(output, settings, deps) {
             notices.push(...data.notices);
         }
         await audit?.runStart({ settings, policy, image, scripts: scripts.length, inputs: data?.files });
+        // The verdict cache: an index over the signed audit log (src/cache/, docs/cache.md).
+        const cache = await openGateCache({
+            audit: settings.audit,
+            policy,
+            imageId: image.id,
+            files: new Map([
+                ...found.scripts.map((s) => [stagedOf(s.path), sha256Hex(s.content)]),
+                ...stage.modules.map((m) => [m.path, m.sha256]),
+            ]),
+            progress: deps.progress,
+        });
         c = clock();
         const scan = await scanStage({
             policy,
@@ -77687,7 +78904,9 @@ async function gateInto(output, settings, deps) {
             sandbox,
             runner: cancellableRunner(deps.scanRunner ?? ((run) => runHardened(run, engine)), deps.signal),
             progress: deps.progress,
+            reuse: cache,
         });
+        cache?.capture(scan.findingsByPath, scan.rules, scan.scanners);
         notices.push(...scan.notices);
         t.scanMs = clock() - c;
         // SandboxScannerUnavailable: a scanner that failed, or a required one that is missing.
@@ -77702,47 +78921,34 @@ async function gateInto(output, settings, deps) {
         for (const g of scan.gaps)
             telemetry.recordAlert({ reason: 'scanner_unavailable', detail: g });
         c = clock();
-        // A required scanner that is missing (a gap that fails the gate) leaves the scan as
-        // incomplete as one that failed: nothing runs that a required scanner has not read.
-        const scanFailed = scan.scanners.some((s) => s.status === 'failed') ||
-            (failOn.includes('scanner-gap') && scan.gaps.length > 0);
-        for (const s of scripts) {
-            const scanned = scan.findingsByPath.get(stagedOf(s.path)) ?? [];
-            const nb = notebookOf(s.path);
-            const a = assessScript(nb ? notebookFindings(nb, scanned) : scanned, policy, s.path, startedAt);
-            s.level = a.level;
-            s.levelReasons = a.levelReasons;
-            s.findings = a.findings;
-            notices.push(...a.notices);
-            // Fail closed: when a scanner did not complete, nothing is trusted enough to run.
-            if (scanFailed) {
-                s.level = 'blocked';
-                s.levelReasons.push('a scanner failed or a required one is missing: nothing runs unassessed');
-            }
-        }
-        const staged = assessStagedModules({
+        const staged = assessStage({
+            scripts,
             modules: stage.modules,
-            findingsByPath: scan.findingsByPath,
+            scan,
             policy,
+            failOn,
             now: startedAt,
-            scanFailed,
+            names: { notebookOf, stagedOf },
+            cache,
+            notices,
         });
-        notices.push(...staged.notices);
-        const hiddenByLevel = Object.fromEntries(Object.entries(leaveOutStricter(scripts, staged.modules)).map(([level, paths]) => [
-            level,
-            paths.map(stagedOf),
-        ]));
         t.assessMs = clock() - c;
-        await audit?.scanned(scripts, scan.scanners, staged.modules);
+        await audit?.scanned(scripts, scan.scanners, staged.modules, (p) => cache?.auditField(stagedOf(p)));
         c = clock();
         let stopped = { inFlightCancelled: 0, notStarted: 0 };
         if (settings.mode === 'gate') {
             // Each level's sandbox leaves out the sources rated stricter: nothing can import them.
-            await stage.prepareRun(hiddenByLevel);
+            await stage.prepareRun(staged.hiddenByLevel);
             const levelOf = new Map(scripts.map((s) => [s.path, s.level]));
+            const scope = executeScripts({
+                flag: settings.executeScripts,
+                policy: policy.execute.scripts,
+                event: settings.run.event,
+                pullRequestRange: settings.changedBetween !== undefined,
+            });
             stopped = await executeStage({
                 policy,
-                scripts,
+                scripts: holdUnchanged(scripts, staged.modules, scope, data !== undefined),
                 dirOf: (p) => stage.dirOf(p, levelOf.get(p) ?? 'blocked'),
                 commandOf: (p) => (notebookOf(p) ? notebookCommand(p) : undefined),
                 ...(data ? { dataOf: (p) => data.mountFor(stagedOf(p)) } : {}),
@@ -77752,6 +78958,7 @@ async function gateInto(output, settings, deps) {
                 engine,
                 progress: deps.progress,
                 signal: deps.signal,
+                workspace: settings.workspace,
                 onResult: async (script, result) => {
                     telemetry.recordSandboxRun({
                         status: result.status,
@@ -77769,6 +78976,10 @@ async function gateInto(output, settings, deps) {
                 s.decision = s.level === 'blocked' ? 'blocked' : 'skipped';
         }
         t.executeMs = clock() - c;
+        if (cache?.reusedCount) {
+            const held = scripts.filter((s) => s.unchanged).length;
+            notices.push(`verdict cache: ${cache.reusedCount} scan result(s) reused from signed audit entries${held ? `; ${held} unchanged script(s) not run (execute.scripts: changed)` : ''}`);
+        }
         await audit?.decided(scripts);
         const verdict = decideVerdict(scripts, scan.scanners, failOn, scan.gaps, found.ungated);
         if (found.ungatedCount > found.ungated.length && failOn.includes('ungated'))
@@ -77788,57 +78999,30 @@ async function gateInto(output, settings, deps) {
         c = clock();
         const closed = await audit?.close(verdict.verdict, cancelled);
         t.recordMs = clock() - c;
-        const report = {
-            version: 1,
-            tool: { name: 'airlock', version: VERSION },
-            startedAt: startedAt.toISOString(),
-            finishedAt: new Date().toISOString(),
-            workspace: settings.workspace,
-            verdict: verdict.verdict,
-            verdictReasons: verdict.reasons,
-            counts: countLevels(scripts),
-            policy: {
-                path: settings.policyRevision?.path ?? displayPolicyPath(settings.workspace, policy.source.path),
-                name: policy.name,
-                sha256: policySha256(policy),
-                revision: settings.policyRevision?.commit ?? null,
-            },
+        const report = buildGateReport({
+            settings,
+            policy,
+            startedAt,
+            verdict,
             image: { ref: sandbox.image, id: image.id },
-            scanners: scan.scanners,
-            notices: [...new Set(notices)],
+            scan,
+            notices,
             scripts,
-            modules: staged.modules.length ? staged.modules : undefined,
-            inputs: data?.files.length ? data.files : undefined,
-            audit: closed && settings.audit
-                ? {
-                    log: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.audit.log),
-                    checkpoint: closed.checkpoint,
-                    size: closed.size,
-                    root: closed.root,
-                    signed: closed.signed,
-                }
-                : undefined,
-            cancelled,
-            sarif: (0,external_node_path_namespaceObject.relative)(settings.workspace, settings.sarifFile),
-        };
-        // The stage holds the exact bytes scanned: GitHub's line fingerprints are computed from them.
-        const sarif = buildSarif({
-            scripts,
-            scanners: scan.scanners,
-            category: settings.sarifCategory,
-            rules: scan.rules,
-            sourceRoot: stage.root,
+            modules: staged.modules,
+            inputs: data?.files,
+            closed,
             cancelled,
         });
-        // Each file is written to a temp name and renamed (never half a file), into this run's
-        // own directory when it belongs under the output directory; the commit puts them in place.
-        await output.write(settings.sarifFile, (p) => writeSarif(sarif.log, p));
-        report.notices.push(...sarif.notices);
-        await output.write(settings.reportFile, (p) => writeJson(p, report));
-        const summary = settings.summaryFile;
-        if (summary) {
-            await output.write(summary, (p) => writeOutputFile(p, renderSummary(report, { blobBase: deps.blobBase })));
-        }
+        const sources = new Map(found.scripts.flatMap((s) => s.notebook ? [[s.path, s.notebook.committed.toString('utf8')]] : []));
+        await writeGateOutputs({
+            output,
+            sources,
+            settings,
+            report,
+            scan,
+            stageRoot: stage.root,
+            blobBase: deps.blobBase,
+        });
         // Bounded and never throws: a metrics endpoint that is down cannot fail the gate.
         await telemetry.flush();
         return { report, timings: t, auditAppended: closed?.appended };
@@ -77851,11 +79035,6 @@ async function gateInto(output, settings, deps) {
     finally {
         await stage.dispose();
     }
-}
-/** The policy as a reader knows it: workspace-relative, or the shipped file's name. */
-function displayPolicyPath(workspace, path) {
-    const rel = (0,external_node_path_namespaceObject.relative)(workspace, path);
-    return rel.startsWith('..') || (0,external_node_path_namespaceObject.isAbsolute)(rel) ? `airlock:policies/${(0,external_node_path_namespaceObject.basename)(path)}` : rel;
 }
 
 ;// CONCATENATED MODULE: ./src/scale/plan-file.ts
@@ -77892,14 +79071,14 @@ const PlanScript = strictObject({
     shard: schemas_number().int().nonnegative(),
 });
 const ShardPlan = strictObject({
-    version: schemas_literal(1),
-    kind: schemas_literal(PLAN_KIND),
+    version: literal(1),
+    kind: literal(PLAN_KIND),
     createdAt: schemas_string(),
     policy: strictObject({ name: schemas_string(), sha256: schemas_string().regex(plan_file_HEX64), path: schemas_string() }),
     /** The policy's failOn when the plan was made: decides what `ungated` does to the merged verdict. */
     failOn: array(schemas_string()),
     costModel: strictObject({
-        kind: schemas_literal('bytes+constant'),
+        kind: literal('bytes+constant'),
         perScriptBytes: schemas_number().int().nonnegative(),
     }),
     shards: schemas_number().int().min(0).max(MAX_SHARDS),
@@ -78501,6 +79680,7 @@ function escapeJsonCommands(json) {
 
 
 
+
 const GATE_USAGE = `Usage: airlock gate [PATH...] [options]
 
 Discover, scan, assess, run the approved scripts in the hardened sandbox, record, report.
@@ -78534,6 +79714,10 @@ Options:
   --plan F --shard I  gate shard I of a plan made by \`airlock plan\` (no PATHs): each script's
                       SHA-256 must match the plan's; --out also gets the shard's signed audit
                       segment and shard.json, for \`airlock merge\` (docs/scale-sharding.md)
+  --execute changed|all   with an audit log and its signing key, scripts whose scan was
+                      reused from the log (the verdict cache, docs/cache.md) run again
+                      (all) or not (changed). Default: the policy's execute.scripts, else
+                      changed with --base/--head or on a pull_request event, else all
 
 SIGINT/SIGTERM cancel the run: in-flight runs stop (status cancelled), their containers
 and the staged copies are removed, the partial report and audit entry are written, and
@@ -78574,6 +79758,7 @@ const OPTIONS = {
     head: { type: 'string' },
     plan: { type: 'string' },
     shard: { type: 'string' },
+    execute: { type: 'string' },
 };
 async function settingsFromArgs(argv, io, mode) {
     const { values: v, positionals } = parseCommandArgs(argv, OPTIONS, mode === 'gate' ? GATE_USAGE : SCAN_USAGE);
@@ -78585,6 +79770,9 @@ async function settingsFromArgs(argv, io, mode) {
     const ws = io.cwd;
     if (mode === 'scan' && (v['audit-log'] || v['signing-key'] || v.runtime)) {
         throw new errors_UserError('USAGE', `scan runs nothing and records nothing\n\n${SCAN_USAGE}`);
+    }
+    if (mode === 'scan' && v.execute !== undefined) {
+        throw new errors_UserError('USAGE', `scan runs nothing: --execute is for gate\n\n${SCAN_USAGE}`);
     }
     if ((v.base === undefined) !== (v.head === undefined)) {
         throw new errors_UserError('USAGE', '--base and --head go together');
@@ -78620,6 +79808,7 @@ async function settingsFromArgs(argv, io, mode) {
         summaryFile: v.summary ? (0,external_node_path_namespaceObject.resolve)(ws, v.summary) : undefined,
         sarifCategory: 'airlock',
         audit,
+        executeScripts: parseExecuteScripts(v.execute, '--execute'),
         changedBetween: v.base !== undefined && v.head !== undefined ? { base: v.base, head: v.head } : undefined,
         run: {
             repository: io.env.GITHUB_REPOSITORY,
@@ -80125,7 +81314,7 @@ const run_runCommand = {
             const known = Object.keys(policy.profiles).join(', ');
             throw new errors_UserError('USAGE', `unknown --profile '${profileName}' (policy ${policy.name} has: ${known})`);
         }
-        const { egress: _egress, ...limits } = profile;
+        const { egress: _egress, install: _install, ...limits } = profile;
         // Default: a fresh private temp dir, never ./airlock-out in the user's checkout.
         const outDir = values.out !== undefined
             ? external_node_path_default().resolve(io.cwd, values.out)
