@@ -72,12 +72,9 @@ describe('renderSummary at scale', () => {
           }),
         );
     }
-    const t0 = performance.now();
     const md = renderSummary(gateReport(scripts));
-    const ms = performance.now() - t0;
     expect(bytes(md)).toBeLessThanOrEqual(STEP_SUMMARY_MAX_BYTES);
     expect(bytes(md)).toBeGreaterThan(STEP_SUMMARY_MAX_BYTES * 0.9); // it uses the room it has
-    expect(ms).toBeLessThan(10_000);
 
     const blocked = scripts.filter((s) => s.level === 'blocked').length; // 100
     const failed = scripts.filter((s) => s.execution?.status === 'failure').length; // 40
