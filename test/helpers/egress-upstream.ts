@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tryRunCommand } from '../../src/exec/run-command.js';
@@ -17,11 +18,57 @@ export interface EgressUpstream {
   stop(): Promise<void>;
 }
 
+/**
+ * Every upstream takes the same addresses (198.51.100.1, host side 198.51.100.2/24) and
+ * the tests that use one map names to it in /etc/hosts: two at once would route one
+ * test's traffic into the other's namespace. So one upstream at a time on a machine,
+ * across vitest's worker processes: a lock directory holding its owner's pid (a lock
+ * whose owner is gone is taken over). Held from start until `stop()`.
+ */
+const LOCK_DIR = path.join(tmpdir(), 'airlock-egress-upstream.lock');
+const LOCK_WAIT_MS = 10 * 60_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function lockUpstream(): Promise<() => void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(path.join(LOCK_DIR, 'pid'), String(process.pid));
+      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(path.join(LOCK_DIR, 'pid'), 'utf8').trim());
+    } catch {
+      // Made but its pid not written yet: its owner is alive.
+    }
+    if (owner > 0 && !alive(owner)) {
+      rmSync(LOCK_DIR, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`egress upstream: ${LOCK_DIR} held by pid ${owner} for 10 min`);
+    await sleep(250);
+  }
+}
+
 /** `staticDir`: served under `/pypi/` (a PEP 503 index for the install phase). */
 export async function startEgressUpstream(
   names: string[],
   opts: { staticDir?: string } = {},
 ): Promise<EgressUpstream> {
+  const unlock = await lockUpstream();
   const id = `${process.pid % 100000}${Math.floor(Math.random() * 90 + 10)}`;
   const ns = `airlock-egress-${id}`;
   const veth = `aeg${id}`;
@@ -33,6 +80,7 @@ export async function startEgressUpstream(
     await tryRunCommand('ip', ['link', 'del', `${veth}a`]);
     await tryRunCommand('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
+    unlock();
   };
   try {
     sh('openssl', [

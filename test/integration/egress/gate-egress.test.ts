@@ -107,7 +107,7 @@ profiles:
       maxBytes: 1048576
 `,
   );
-}, 120_000);
+}, 660_000); // may wait for another test's upstream (egress-upstream.ts: one at a time)
 
 afterAll(async () => {
   if (hostsBefore !== undefined) writeFileSync('/etc/hosts', hostsBefore);

@@ -127,7 +127,7 @@ beforeAll(async () => {
   writeFileSync(join(ws, 'install.yml'), policy('analysis/requirements.txt'));
   writeFileSync(join(ws, 'wrong.yml'), policy('analysis/requirements-wrong.txt'));
   writeFileSync(join(ws, 'unpinned.yml'), policy('analysis/requirements-unpinned.txt'));
-}, 120_000);
+}, 660_000); // may wait for another test's upstream (egress-upstream.ts: one at a time)
 
 afterAll(async () => {
   if (hostsBefore !== undefined) writeFileSync('/etc/hosts', hostsBefore);

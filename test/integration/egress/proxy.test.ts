@@ -56,7 +56,7 @@ beforeAll(async () => {
   const a = proxy.address();
   if (a === null || typeof a === 'string') throw new Error('no proxy port');
   proxyUrl = `http://127.0.0.1:${a.port}`;
-}, 60_000);
+}, 660_000); // may wait for another test's upstream (egress-upstream.ts: one at a time)
 
 afterAll(async () => {
   await proxy?.close();
