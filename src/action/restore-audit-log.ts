@@ -26,7 +26,9 @@ import type { AuditSettings } from '../settings/gate-settings.js';
  * anything else that keeps the log from being restored (git fails, the branch log does
  * not verify) a warning; either way the run starts an empty log and scans every file.
  */
-export type RestoreOutcome = 'restored' | 'present' | 'no-key' | 'no-branch' | 'refused';
+export type RestoreOutcome =
+  | { outcome: 'restored' | 'present' | 'no-key' | 'no-branch' }
+  | { outcome: 'refused'; reason: string };
 
 export async function restoreAuditLog(opts: {
   workspace: string;
@@ -36,12 +38,12 @@ export async function restoreAuditLog(opts: {
   tempRoot?: string;
 }): Promise<RestoreOutcome> {
   const { audit, branch } = opts;
-  if (await hasLocalLog(audit.log)) return 'present';
+  if (await hasLocalLog(audit.log)) return { outcome: 'present' };
   if (!audit.signingKey) {
     core.notice(
       `audit log not restored from ${branch}: no signing-key, and the verdict cache reuses only signed entries; every file is scanned`,
     );
-    return 'no-key';
+    return { outcome: 'no-key' };
   }
   const scratch = await mkdtemp(join(opts.tempRoot || tmpdir(), 'airlock-restore-'));
   const base = basename(audit.log);
@@ -60,7 +62,7 @@ export async function restoreAuditLog(opts: {
           ? `audit branch ${branch} does not exist yet (first run): starting an empty audit log`
           : `audit branch ${branch} holds no audit log yet: starting an empty audit log`,
       );
-      return 'no-branch';
+      return { outcome: 'no-branch' };
     }
     const publicKeyPem = createPublicKey(audit.signingKey).export({ type: 'spki', format: 'pem' }).toString();
     await assertLogMatchesCheckpoint({
@@ -72,14 +74,14 @@ export async function restoreAuditLog(opts: {
     });
     await placeCopy(opts.workspace, scratch, audit.log);
     core.info(`audit: restored the audit log from ${branch} to ${audit.log}`);
-    return 'restored';
+    return { outcome: 'restored' };
   } catch (e) {
     const why = isAirlockError(e) ? `${e.code}: ${e.message}` : (e as Error).message;
     core.warning(
       `audit log not restored from ${branch}: ${why}. This run starts an empty audit log and reuses no earlier scan (every file is scanned; the verdict does not depend on the cache)`,
       { title: 'Airlock: audit branch log not restored' },
     );
-    return 'refused';
+    return { outcome: 'refused', reason: why };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
