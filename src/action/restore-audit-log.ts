@@ -40,7 +40,8 @@ export async function restoreAuditLog(opts: {
   const { audit, branch } = opts;
   if (await hasLocalLog(audit.log)) return { outcome: 'present' };
   if (!audit.signingKey) {
-    core.notice(
+    // A log line, not a notice: the missing key already has its notice (main.ts).
+    core.info(
       `audit log not restored from ${branch}: no signing-key, and the verdict cache reuses only signed entries; every file is scanned`,
     );
     return { outcome: 'no-key' };
