@@ -17,7 +17,8 @@ import type { GateReport } from '../report/types.js';
 import type { GateSettings } from '../settings/gate-settings.js';
 import { artifactNote, artifactStage } from './artifact-stage.js';
 import { reportFailure } from './failure-report.js';
-import { branchCheckpointSource, publishAuditStage } from './publish-stage.js';
+import { branchAccess, branchCheckpointSource, publishAuditStage } from './publish-stage.js';
+import { restoreAuditLog } from './restore-audit-log.js';
 import { type ActionInputs, readActionInputs, resolveOutputs } from './inputs.js';
 import { type TrustStage, trustStage } from './trust-stage.js';
 
@@ -59,6 +60,17 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
             })
           : undefined,
       });
+      // A fresh runner has no log: the branch's, verified, lets the verdict cache reuse
+      // earlier runs' scans (docs/cache.md). Never fails the run.
+      if (inputs.auditBranch) {
+        await restoreAuditLog({
+          workspace,
+          audit: settings.audit,
+          branch: inputs.auditBranch,
+          access: branchAccess(ctx, inputs.token, env.AIRLOCK_AUDIT_REMOTE),
+          tempRoot: env.RUNNER_TEMP || undefined,
+        });
+      }
     }
     const trust = await trustStage({
       ctx,

@@ -8,12 +8,12 @@ import type { GateSettings } from '../settings/gate-settings.js';
  * checkpoint a run trusts for a log it finds in the checkout. The token goes to git as
  * an HTTP header through GIT_CONFIG_* variables: never in a URL, argv or log line.
  */
-interface BranchAccess {
+export interface BranchAccess {
   remote: string;
   gitEnv: NodeJS.ProcessEnv | undefined;
 }
 
-function branchAccess(ctx: GitHubContext, token: string, remote?: string): BranchAccess {
+export function branchAccess(ctx: GitHubContext, token: string, remote?: string): BranchAccess {
   const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
   core.setSecret(basic);
   return {

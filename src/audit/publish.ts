@@ -114,7 +114,7 @@ export async function readRunEntries(
 }
 
 /** A path inside the branch folder: relative, no `..`, so extraFiles cannot write elsewhere. */
-function safeRelative(path: string): string {
+export function safeRelative(path: string): string {
   const n = normalize(path);
   if (isAbsolute(n) || n === '..' || n.startsWith(`..${sep}`) || n === '.' || n.includes('\0')) {
     throw new UserError('INPUT_INVALID', `publish file path must stay inside the audit folder: ${path}`);
@@ -122,20 +122,27 @@ function safeRelative(path: string): string {
   return n;
 }
 
-function checkRemote(remote: string, branch: string): void {
+export function checkRemote(remote: string, branch: string): void {
   if (remote.startsWith('-') || !/^[A-Za-z0-9._/-]+$/.test(branch) || branch.startsWith('-')) {
     throw new UserError('INPUT_INVALID', 'audit remote or branch name is not acceptable');
   }
 }
 
 /** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
-async function checkoutBranch(work: string, remote: string, branch: string, env: NodeJS.ProcessEnv) {
+export async function checkoutBranch(
+  work: string,
+  remote: string,
+  branch: string,
+  env: NodeJS.ProcessEnv,
+  /** Only the head commit (a read-only look at the branch: its history is not needed). */
+  shallow = false,
+) {
   const git = (args: string[]) => runGitOk(work, args, { env, timeoutMs: GIT_TIMEOUT_MS });
   await git(['init', '-q', `--initial-branch=${branch}`]);
   await git(['remote', 'add', 'origin', '--', remote]);
   const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
   if (heads.stdout.trim() === '') return false;
-  await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
+  await git(['fetch', '-q', ...(shallow ? ['--depth=1'] : []), 'origin', `refs/heads/${branch}`]);
   await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
   return true;
 }

@@ -35,12 +35,34 @@ export async function assertLogAdoptable(opts: {
       `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`,
     );
   }
-  const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
-  const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
+  await assertLogMatchesCheckpoint({ log: opts.log, checkpoint: text, what });
+}
+
+/**
+ * The log at `log` is exactly the history `checkpoint` (text kept elsewhere: the audit
+ * branch's) vouches for: it verifies against it (with `publicKeyPem`, its signature too;
+ * with `origin`, for that origin) and holds no entry beyond it. AUDIT_LOG_UNTRUSTED for
+ * entries beyond it; the verifier's own error for anything else.
+ */
+export async function assertLogMatchesCheckpoint(opts: {
+  log: string;
+  checkpoint: string;
+  /** What the log is, for the message. */
+  what: string;
+  origin?: string;
+  publicKeyPem?: string;
+}): Promise<void> {
+  const trusted = parseCheckpoint(Buffer.from(opts.checkpoint, 'utf8'));
+  const v = await verifyAuditLog({
+    log: opts.log,
+    trustedCheckpoint: opts.checkpoint,
+    origin: opts.origin ?? trusted.origin,
+    publicKeyPem: opts.publicKeyPem,
+  });
   if (v.entries !== trusted.size) {
     throw new UserError(
       'AUDIT_LOG_UNTRUSTED',
-      `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`,
+      `${opts.what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`,
     );
   }
 }

@@ -187,7 +187,7 @@ function defaultRulesDir(): string {
  */
 export function policySha256(policy: Policy): string {
   const { source, ...settings } = policy;
-  const rulesDir = relative(dirname(source.path), policy.scanners.semgrep.rulesDir).split(sep).join('/');
+  const rulesDir = portableRulesDir(source.path, policy.scanners.semgrep.rulesDir);
   const hashed = {
     ...settings,
     scanners: { ...settings.scanners, semgrep: { ...settings.scanners.semgrep, rulesDir } },
@@ -195,4 +195,19 @@ export function policySha256(policy: Policy): string {
   const text = canonicalize(hashed);
   if (text === undefined) throw new Error('policy could not be canonicalized');
   return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The rules folder as the hash sees it: the shipped rules (the default) by their place
+ * in the shipped policies folder, wherever the policy file itself lies (on a pull
+ * request the base commit's policy is read from a temporary folder, on a push from the
+ * checkout: both must hash alike, or no push's scan is ever reused on a pull request);
+ * a folder of the user's relative to the policy file. Its files are hashed apart
+ * (src/cache/cache-key.ts, the rules digest).
+ */
+function portableRulesDir(policyFile: string, rulesDir: string): string {
+  const portable = (from: string) => relative(from, rulesDir).split(sep).join('/');
+  const shipped = portable(policiesDir());
+  if (shipped !== '..' && !shipped.startsWith('../') && !isAbsolute(shipped)) return `airlock:${shipped}`;
+  return portable(dirname(policyFile));
 }

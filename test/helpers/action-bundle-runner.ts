@@ -65,6 +65,8 @@ export async function runActionBundle(opts: {
   apiUrl: string;
   token: string;
   with: Record<string, string>;
+  /** Another event than the pull request `pr` describes (a push): its name, payload, ref and commit. */
+  event?: { name: string; payload: unknown; ref: string; sha: string };
   /** Extra environment: DOCKER_HOST, AIRLOCK_PUBLISHED_IMAGE_FILE, NODE_EXTRA_CA_CERTS... */
   env?: NodeJS.ProcessEnv;
   timeoutMs: number;
@@ -73,7 +75,7 @@ export async function runActionBundle(opts: {
   const eventPath = join(run, 'event.json');
   const outputFile = join(run, 'output');
   const summaryFile = join(run, 'summary');
-  await writeFile(eventPath, JSON.stringify(pullRequestPayload(opts.pr)));
+  await writeFile(eventPath, JSON.stringify(opts.event?.payload ?? pullRequestPayload(opts.pr)));
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
   const inputs = { ...(await actionDefaults(opts.token)), ...opts.with };
@@ -83,11 +85,11 @@ export async function runActionBundle(opts: {
     RUNNER_OS: 'Linux',
     RUNNER_ARCH: 'X64',
     RUNNER_TEMP: run,
-    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_NAME: opts.event?.name ?? 'pull_request',
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_REPOSITORY: opts.pr.repository,
-    GITHUB_SHA: opts.pr.headSha,
-    GITHUB_REF: `refs/pull/${opts.pr.number}/merge`,
+    GITHUB_SHA: opts.event?.sha ?? opts.pr.headSha,
+    GITHUB_REF: opts.event?.ref ?? `refs/pull/${opts.pr.number}/merge`,
     GITHUB_WORKSPACE: opts.workspace,
     GITHUB_API_URL: opts.apiUrl,
     GITHUB_SERVER_URL: 'https://github.com',

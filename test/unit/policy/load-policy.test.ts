@@ -217,6 +217,27 @@ describe('shipped policies', () => {
     expect(policySha256(strict)).not.toBe(policySha256(def));
   });
 
+  it('the same policy hashes alike wherever its file lies (checkout, or a pull request base copy in a temp folder)', async () => {
+    const text = 'version: 1\nextends: default\nscanners:\n  semgrep:\n    mode: off\n';
+    const shallow = await write('gate.yml', text);
+    const deep = await write('a/b/c/d/gate.yml', text);
+    const one = await loadPolicy(shallow, { root: dir });
+    const two = await loadPolicy(deep, { root: dir });
+    expect(policySha256(one)).toBe(policySha256(two));
+    // A rules folder of the user's is still taken relative to the policy file.
+    const own = 'version: 1\nextends: default\nscanners:\n  semgrep:\n    rulesDir: rules\n';
+    await mkdir(join(dir, 'rules'), { recursive: true });
+    await mkdir(join(dir, 'x/rules'), { recursive: true });
+    const top = await loadPolicy(await write('own.yml', own), { root: dir });
+    const sub = await loadPolicy(await write('x/own.yml', own), { root: dir });
+    expect(policySha256(top)).toBe(policySha256(sub));
+    expect(policySha256(top)).not.toBe(
+      policySha256(
+        await loadPolicy(await write('y/own.yml', text.replace('off', 'required')), { root: dir }),
+      ),
+    );
+  });
+
   it('the names default and strict are the shipped files wherever the process stands', async () => {
     // A user's repository has no policies/: the name must not be read as a path.
     const cwd = process.cwd();
