@@ -94,7 +94,7 @@ os._exit(0)`,
       // Under runsc an exit of 255 sometimes ends gVisor's whole sandbox with the exec's
       // status lost (an honest `error`: docs/hardening.md, Known limits), so that leg
       // checks 126 and 127; runc checks all three.
-      for (const code of runtime === 'runc' ? [126, 127, 255] : [126, 127]) {
+      for (const code of [126, 127, 255]) {
         const r = await runHardened(
           specFor(
             image,
@@ -103,7 +103,7 @@ os._exit(0)`,
             // Under runsc the copy-out exec after a non-zero exit sometimes waits on gVisor's
             // WaitPID for minutes (docs/hardening.md, Known limits): this case is about the
             // classification, so it collects under runc only.
-            { runtime, collect: runtime === 'runc' },
+            { runtime, collect: true },
           ),
         );
         expect(r.stderr).toContain('OCI runtime exec failed');
