@@ -81,7 +81,8 @@ export interface ContainerLimits {
   memorySwapBytes: number;
   /** CPU quota in 1e-9 CPUs (the Engine API's NanoCpus). */
   nanoCpus: number;
-  /** Bounds fork bombs; counts threads too. */
+  /** The host pids cgroup: bounds fork bombs; counts threads too. Under runsc it holds
+   * gVisor's threads and is larger than the profile's pids (runsc-pids.ts). */
   pids: number;
   /** /dev/shm, a tmpfs too (the engine default is 64 MiB): bounded like the others. */
   shmBytes: number;

@@ -73,7 +73,9 @@ export const COPY_OUT_LAUNCHER = [
  * gVisor every process in the sandbox costs the sentry host threads, which count against
  * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
  * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
- * after the script (`copyOutExec`), when the script's processes are gone.
+ * after the script (`copyOutExec`), when the script's processes are gone. (Measured while
+ * the host limit was the profile's own 64, which starved gVisor: src/sandbox/runsc-pids.ts.
+ * The launcher's `kill -9 -1` under gVisor has not been re-tried since.)
  */
 export function usesCopyOutLauncher(run: HardenedRunSpec): boolean {
   return Boolean(run.collectOutputTo) && run.sandbox.runtime === 'runc';
