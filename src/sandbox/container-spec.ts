@@ -3,6 +3,7 @@ import { UserError } from '../errors.js';
 import { seccompSecurityOpt } from './seccomp-profile.js';
 import { assertHardeningFloor, idProblem, shmBytesFor, tmpfsMountsFor } from './hardening-floor.js';
 import { OUTPUT_DIR, SCRATCH_DIRS, sandboxEnv, WORK_DIR } from './sandbox-env.js';
+import { runscHostPids } from './runsc-pids.js';
 import type { HardenedRunSpec, SandboxLimits, SandboxRuntime } from './types.js';
 
 /**
@@ -80,7 +81,8 @@ export interface ContainerLimits {
   memorySwapBytes: number;
   /** CPU quota in 1e-9 CPUs (the Engine API's NanoCpus). */
   nanoCpus: number;
-  /** Bounds fork bombs; counts threads too. */
+  /** The host pids cgroup: bounds fork bombs; counts threads too. Under runsc it holds
+   * gVisor's threads and is larger than the profile's pids (runsc-pids.ts). */
   pids: number;
   /** /dev/shm, a tmpfs too (the engine default is 64 MiB): bounded like the others. */
   shmBytes: number;
@@ -267,7 +269,9 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
       memoryBytes,
       memorySwapBytes: memoryBytes,
       nanoCpus: Math.round(l.cpus * 1e9),
-      pids: l.pids,
+      // Under runsc the host cgroup holds gVisor's own threads; the guest's tasks are
+      // bounded by RLIMIT_NPROC below (src/sandbox/runsc-pids.ts says what was measured).
+      pids: run.sandbox.runtime === 'runsc' ? runscHostPids(l) : l.pids,
       shmBytes: shmBytesFor(l),
       ulimits: [
         { name: 'nofile', soft: l.nofile, hard: l.nofile },
@@ -275,6 +279,7 @@ export function containerSpecFor(run: HardenedRunSpec, ids: ContainerIds, idleSe
         { name: 'fsize', soft: l.fsizeMb * MIB, hard: l.fsizeMb * MIB },
         // No core dumps of a crashing script (they could hold its memory).
         { name: 'core', soft: 0, hard: 0 },
+        ...(run.sandbox.runtime === 'runsc' ? [{ name: 'nproc' as const, soft: l.pids, hard: l.pids }] : []),
       ],
     },
     mounts: [

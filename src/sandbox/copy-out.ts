@@ -2,7 +2,7 @@ import type { Artifact } from '../report/types.js';
 import { type ContainerEngine, isEngineFailure } from './container-engine.js';
 import type { ContainerSpec } from './container-spec.js';
 import type { ArchiveFrame } from './copy-out-frame.js';
-import { copyOutExec, copyOutFreezes, FROZEN_TAG } from './exec-config.js';
+import { copyOutExec, FROZEN_TAG } from './exec-config.js';
 import { extractTar } from './tar-extract.js';
 import type { HardenedRunSpec } from './types.js';
 
@@ -65,7 +65,7 @@ export async function collectByTarExec(
     if (!isEngineFailure(e)) throw e;
     return { artifacts: [], truncated: false, refused: [`(copy-out): ${e.kind}: ${e.message}`] };
   }
-  const stopped = copyOutFreezes(spec) ? frozenCount(tar.stderr) : 0;
+  const stopped = frozenCount(tar.stderr);
   if (stopped !== 0) {
     // Something outlived the script and may have written between its end and this copy:
     // its writes cannot be told from the script's, so none of the output is taken.

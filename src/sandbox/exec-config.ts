@@ -73,7 +73,9 @@ export const COPY_OUT_LAUNCHER = [
  * gVisor every process in the sandbox costs the sentry host threads, which count against
  * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
  * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
- * after the script (`copyOutExec`), when the script's processes are gone.
+ * after the script (`copyOutExec`), when the script's processes are gone. (Measured while
+ * the host limit was the profile's own 64, which starved gVisor: src/sandbox/runsc-pids.ts.
+ * The launcher's `kill -9 -1` under gVisor has not been re-tried since.)
  */
 export function usesCopyOutLauncher(run: HardenedRunSpec): boolean {
   return Boolean(run.collectOutputTo) && run.sandbox.runtime === 'runc';
@@ -117,34 +119,19 @@ const FREEZE_OTHERS = [
 ].join('\n');
 
 /**
- * The fewest pids (`--pids-limit`) at which the runsc copy runs FREEZE_OTHERS first.
- * Under gVisor the limit counts the Sentry's host threads: at the restricted profile's
- * 64, the copy wrapped in a shell (even `sh -c 'exec tar ...'` with no freeze) ended the
- * sandbox or lost the exec in WaitPID in 5 of 5 runs, and a separate freeze exec before
- * the tar exec in 4 of 7; at 256 the wrapped copy ran every time (11 of 11). Measured
- * 2026-12-06 on Docker 20.10 + runsc; docs/hardening.md, "Known limits".
- */
-export const FREEZE_MIN_PIDS = 256;
-
-/** Whether the runsc copy of this container stops what the script left first (copyOutExec). */
-export const copyOutFreezes = (spec: ContainerSpec): boolean => spec.limits.pids >= FREEZE_MIN_PIDS;
-
-/**
  * A tar of the output directory on stdout, as a separate exec after the script: the
  * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
  * What the script left running is stopped first (FREEZE_OTHERS), not killed: a
  * `kill -9 -1`, or a SIGKILL of each of the uid's processes found in /proc, was seen to
- * end the whole gVisor sandbox (at 64 pids, where any shell around tar does); the stop
- * at 256 pids did not, in any run. Killing gains nothing here: the container is removed
- * right after the copy. A stopped process cannot
- * write while tar reads, but it may have written between the script's end and this
- * exec: so when any was found, the caller refuses the whole output
- * (`collectByTarExec`), as it cannot tell those writes from the script's. Below
- * FREEZE_MIN_PIDS the plain tar runs (see there).
+ * end the whole gVisor sandbox when its host pids limit starved the Sentry (the profile's
+ * 64 used to be rendered as is; src/sandbox/runsc-pids.ts); the stop did not, in any run.
+ * Killing gains nothing here: the container is removed right after the copy. A stopped
+ * process cannot write while tar reads, but it may have written between the script's end
+ * and this exec: so when any was found, the caller refuses the whole output
+ * (`collectByTarExec`), as it cannot tell those writes from the script's.
  */
 export function copyOutExec(spec: ContainerSpec): ExecConfig {
   const tar = [...TAR_OUTPUT_DIR, '.'];
-  if (!copyOutFreezes(spec)) return { user: spec.user, cmd: tar };
   return {
     user: spec.user,
     cmd: ['/bin/sh', '-c', `${FREEZE_OTHERS}\nexec ${tar.join(' ')}`, 'airlock-copy-out'],

@@ -141,10 +141,15 @@ export const FLOOR_CHECKS: Record<HardeningFlag, FloorCheck> = {
   pidsLimit: (s) => positive('pids', s.limits.pids),
   shmSize: (s) => positive('shmBytes', s.limits.shmBytes),
   ulimits: (s) => {
-    const missing = ['nofile', 'fsize', 'core'].find(
-      (name) => !s.limits.ulimits.some((u) => u.name === name),
-    );
-    return missing === undefined ? null : `ulimit ${missing} must be set`;
+    // Under runsc the host pids cgroup holds gVisor's threads, so nproc (enforced by
+    // gVisor's kernel) is what bounds the script's tasks (src/sandbox/runsc-pids.ts).
+    const needed = s.runtime === 'runsc' ? ['nofile', 'fsize', 'core', 'nproc'] : ['nofile', 'fsize', 'core'];
+    const missing = needed.find((name) => !s.limits.ulimits.some((u) => u.name === name));
+    if (missing !== undefined) return `ulimit ${missing} must be set`;
+    const nproc = s.limits.ulimits.find((u) => u.name === 'nproc');
+    return s.runtime === 'runsc' && !(nproc !== undefined && nproc.hard > 0 && nproc.soft > 0)
+      ? 'ulimit nproc must be positive under runsc'
+      : null;
   },
   tmpfsSizes: (s) =>
     s.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0)

@@ -39,6 +39,20 @@ describe('containerSpecFor: the one typed statement of a sandbox container', () 
     expect(containerSpecFor(run({ limits: { ...l, cpus: 0.5 } }), ids).limits.nanoCpus).toBe(500_000_000);
   });
 
+  it("under runsc: the profile's pids bound the guest's tasks (nproc), the host limit adds gVisor's own threads", () => {
+    // The host pids cgroup of a runsc container holds the Sentry, the Gofer and ptrace
+    // stubs, not the script's processes (src/sandbox/runsc-pids.ts): the profile's 64 as
+    // the host limit starved gVisor itself.
+    const gv = containerSpecFor(
+      run({ sandbox: { ...DEFAULT_SANDBOX_CONFIG, runtime: 'runsc' }, limits: { ...l, pids: 64 } }),
+      ids,
+    );
+    expect(gv.limits.pids).toBe(256 + 8 * 64);
+    expect(gv.limits.ulimits).toContainEqual({ name: 'nproc', soft: 64, hard: 64 });
+    // Under runc nproc would count every process of the host uid: the cgroup is the bound.
+    expect(spec.limits.ulimits.some((u) => u.name === 'nproc')).toBe(false);
+  });
+
   it("has the floor: read-only root, every capability dropped, no-new-privileges, Airlock's seccomp profile, no network, private IPC", () => {
     expect(spec).toMatchObject({
       readonlyRootfs: true,
@@ -193,6 +207,20 @@ describe('assertHardeningFloor: what no spec may lack, whoever built it', () => 
     ['no pids limit', (s) => (s.limits.pids = 0)],
     ['no cpu limit', (s) => (s.limits.nanoCpus = Number.NaN)],
     ['no fsize ulimit', (s) => (s.limits.ulimits = s.limits.ulimits.filter((u) => u.name !== 'fsize'))],
+    [
+      'runsc without an nproc ulimit (the bound on the guest tasks)',
+      (s) => {
+        s.runtime = 'runsc';
+        s.limits.ulimits = s.limits.ulimits.filter((u) => u.name !== 'nproc');
+      },
+    ],
+    [
+      'runsc with nproc 0',
+      (s) => {
+        s.runtime = 'runsc';
+        s.limits.ulimits.push({ name: 'nproc', soft: 0, hard: 0 });
+      },
+    ],
     ['an unbounded tmpfs', (s) => ((s.tmpfs[0] as { sizeBytes: number }).sizeBytes = 0)],
     ['a writable bind mount', (s) => ((s.mounts[0] as { readOnly: boolean }).readOnly = false)],
     ['an unknown runtime', (s) => (s.runtime = 'kata' as 'runc')],
