@@ -65796,14 +65796,16 @@ function checkRemote(remote, branch) {
     }
 }
 /** A fresh repository in `work` with the branch's head checked out (nothing when the branch does not exist yet). */
-async function checkoutBranch(work, remote, branch, env) {
+async function checkoutBranch(work, remote, branch, env, 
+/** Only the head commit (a read-only look at the branch: its history is not needed). */
+shallow = false) {
     const git = (args) => runGitOk(work, args, { env, timeoutMs: publish_GIT_TIMEOUT_MS });
     await git(['init', '-q', `--initial-branch=${branch}`]);
     await git(['remote', 'add', 'origin', '--', remote]);
     const heads = await git(['ls-remote', '--heads', 'origin', `refs/heads/${branch}`]);
     if (heads.stdout.trim() === '')
         return false;
-    await git(['fetch', '-q', 'origin', `refs/heads/${branch}`]);
+    await git(['fetch', '-q', ...(shallow ? ['--depth=1'] : []), 'origin', `refs/heads/${branch}`]);
     await git(['checkout', '-q', '-B', branch, 'FETCH_HEAD']);
     return true;
 }
@@ -65944,10 +65946,24 @@ async function assertLogAdoptable(opts) {
     if (text === null) {
         throw new UserError('AUDIT_LOG_UNTRUSTED', `${what} and there is no audit-branch checkpoint to verify it against: refusing to extend it (remove it from the repository, or use another audit-log path)`);
     }
-    const trusted = parseCheckpoint(Buffer.from(text, 'utf8'));
-    const v = await verifyAuditLog({ log: opts.log, trustedCheckpoint: text, origin: trusted.origin });
+    await assertLogMatchesCheckpoint({ log: opts.log, checkpoint: text, what });
+}
+/**
+ * The log at `log` is exactly the history `checkpoint` (text kept elsewhere: the audit
+ * branch's) vouches for: it verifies against it (with `publicKeyPem`, its signature too;
+ * with `origin`, for that origin) and holds no entry beyond it. AUDIT_LOG_UNTRUSTED for
+ * entries beyond it; the verifier's own error for anything else.
+ */
+async function assertLogMatchesCheckpoint(opts) {
+    const trusted = parseCheckpoint(Buffer.from(opts.checkpoint, 'utf8'));
+    const v = await verifyAuditLog({
+        log: opts.log,
+        trustedCheckpoint: opts.checkpoint,
+        origin: opts.origin ?? trusted.origin,
+        publicKeyPem: opts.publicKeyPem,
+    });
     if (v.entries !== trusted.size) {
-        throw new UserError('AUDIT_LOG_UNTRUSTED', `${what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
+        throw new UserError('AUDIT_LOG_UNTRUSTED', `${opts.what}: it has ${v.entries} entries, the audit branch's checkpoint vouches for ${trusted.size}; refusing to extend it`);
     }
 }
 /** The log's files (log, checkpoint, segments, anchor, markers) that git tracks in the checkout. */
@@ -67113,8 +67129,16 @@ const FLOOR_CHECKS = {
     pidsLimit: (s) => positive('pids', s.limits.pids),
     shmSize: (s) => positive('shmBytes', s.limits.shmBytes),
     ulimits: (s) => {
-        const missing = ['nofile', 'fsize', 'core'].find((name) => !s.limits.ulimits.some((u) => u.name === name));
-        return missing === undefined ? null : `ulimit ${missing} must be set`;
+        // Under runsc the host pids cgroup holds gVisor's threads, so nproc (enforced by
+        // gVisor's kernel) is what bounds the script's tasks (src/sandbox/runsc-pids.ts).
+        const needed = s.runtime === 'runsc' ? ['nofile', 'fsize', 'core', 'nproc'] : ['nofile', 'fsize', 'core'];
+        const missing = needed.find((name) => !s.limits.ulimits.some((u) => u.name === name));
+        if (missing !== undefined)
+            return `ulimit ${missing} must be set`;
+        const nproc = s.limits.ulimits.find((u) => u.name === 'nproc');
+        return s.runtime === 'runsc' && !(nproc !== undefined && nproc.hard > 0 && nproc.soft > 0)
+            ? 'ulimit nproc must be positive under runsc'
+            : null;
     },
     tmpfsSizes: (s) => s.tmpfs.some((t) => !Number.isSafeInteger(t.sizeBytes) || t.sizeBytes <= 0)
         ? 'every tmpfs needs a size'
@@ -67153,7 +67177,34 @@ function assertHardeningFloor(spec) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/runsc-pids.ts
+/**
+ * Under gVisor (runsc) the container's host pids cgroup does not hold the script's
+ * processes: it holds gVisor itself. Measured 2026-12-06 (Debian runsc 20221219, ptrace
+ * platform, Docker 20.10, cgroup v1 `pids.current`): an idle sandbox is 57 host tasks
+ * (runsc-gofer and runsc-sandbox, 21 threads each, plus ptrace stub processes); each
+ * guest process adds ~8-11 (a stub process per address space and stub threads per
+ * Sentry thread), and stubs are pooled, not returned: 64 guest processes peaked at
+ * 384-405 host tasks, a second such round at 548. At the restricted profile's 64 the
+ * Sentry could not make a thread for a `sh -c` of four commands and died (exit 2,
+ * `WaitPID failed: EOF`): the profile's pids starved gVisor, not the script.
+ *
+ * So under runsc the profile's `pids` bounds the guest's tasks through RLIMIT_NPROC,
+ * which gVisor's kernel enforces per sandbox (measured: 63 forks or 63 threads, then
+ * EAGAIN / "can't start new thread", the sandbox unharmed), and the host limit is that
+ * count times a per-task cost plus gVisor's own base: still a finite bound on what the
+ * sandbox can take from the runner. Under runc RLIMIT_NPROC counts every process of the
+ * host uid (other containers' too), so it is not set there; the pids cgroup is the bound.
+ */
+const RUNSC_PIDS_BASE = 256;
+const RUNSC_PIDS_PER_TASK = 8;
+/** The host `--pids-limit` of a runsc container whose guest may run `pids` tasks. */
+function runscHostPids(limits) {
+    return RUNSC_PIDS_BASE + RUNSC_PIDS_PER_TASK * limits.pids;
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/container-spec.ts
+
 
 
 
@@ -67319,7 +67370,9 @@ function containerSpecFor(run, ids, idleSeconds = 0) {
             memoryBytes,
             memorySwapBytes: memoryBytes,
             nanoCpus: Math.round(l.cpus * 1e9),
-            pids: l.pids,
+            // Under runsc the host cgroup holds gVisor's own threads; the guest's tasks are
+            // bounded by RLIMIT_NPROC below (src/sandbox/runsc-pids.ts says what was measured).
+            pids: run.sandbox.runtime === 'runsc' ? runscHostPids(l) : l.pids,
             shmBytes: shmBytesFor(l),
             ulimits: [
                 { name: 'nofile', soft: l.nofile, hard: l.nofile },
@@ -67327,6 +67380,7 @@ function containerSpecFor(run, ids, idleSeconds = 0) {
                 { name: 'fsize', soft: l.fsizeMb * container_spec_MIB, hard: l.fsizeMb * container_spec_MIB },
                 // No core dumps of a crashing script (they could hold its memory).
                 { name: 'core', soft: 0, hard: 0 },
+                ...(run.sandbox.runtime === 'runsc' ? [{ name: 'nproc', soft: l.pids, hard: l.pids }] : []),
             ],
         },
         mounts: [
@@ -68292,7 +68346,9 @@ const COPY_OUT_LAUNCHER = [
  * gVisor every process in the sandbox costs the sentry host threads, which count against
  * `--pids-limit`: at the restricted profile's 64, the launcher's shell forking the
  * script hangs the exec (measured: 8 of 8 runs). So runsc keeps a separate `tar` exec
- * after the script (`copyOutExec`), when the script's processes are gone.
+ * after the script (`copyOutExec`), when the script's processes are gone. (Measured while
+ * the host limit was the profile's own 64, which starved gVisor: src/sandbox/runsc-pids.ts.
+ * The launcher's `kill -9 -1` under gVisor has not been re-tried since.)
  */
 function usesCopyOutLauncher(run) {
     return Boolean(run.collectOutputTo) && run.sandbox.runtime === 'runc';
@@ -68333,33 +68389,19 @@ const FREEZE_OTHERS = [
     `echo "${FROZEN_TAG} $n" >&2`,
 ].join('\n');
 /**
- * The fewest pids (`--pids-limit`) at which the runsc copy runs FREEZE_OTHERS first.
- * Under gVisor the limit counts the Sentry's host threads: at the restricted profile's
- * 64, the copy wrapped in a shell (even `sh -c 'exec tar ...'` with no freeze) ended the
- * sandbox or lost the exec in WaitPID in 5 of 5 runs, and a separate freeze exec before
- * the tar exec in 4 of 7; at 256 the wrapped copy ran every time (11 of 11). Measured
- * 2026-12-06 on Docker 20.10 + runsc; docs/hardening.md, "Known limits".
- */
-const FREEZE_MIN_PIDS = 256;
-/** Whether the runsc copy of this container stops what the script left first (copyOutExec). */
-const copyOutFreezes = (spec) => spec.limits.pids >= FREEZE_MIN_PIDS;
-/**
  * A tar of the output directory on stdout, as a separate exec after the script: the
  * copy-out under runsc, where the launcher cannot be used (see `usesCopyOutLauncher`).
  * What the script left running is stopped first (FREEZE_OTHERS), not killed: a
  * `kill -9 -1`, or a SIGKILL of each of the uid's processes found in /proc, was seen to
- * end the whole gVisor sandbox (at 64 pids, where any shell around tar does); the stop
- * at 256 pids did not, in any run. Killing gains nothing here: the container is removed
- * right after the copy. A stopped process cannot
- * write while tar reads, but it may have written between the script's end and this
- * exec: so when any was found, the caller refuses the whole output
- * (`collectByTarExec`), as it cannot tell those writes from the script's. Below
- * FREEZE_MIN_PIDS the plain tar runs (see there).
+ * end the whole gVisor sandbox when its host pids limit starved the Sentry (the profile's
+ * 64 used to be rendered as is; src/sandbox/runsc-pids.ts); the stop did not, in any run.
+ * Killing gains nothing here: the container is removed right after the copy. A stopped
+ * process cannot write while tar reads, but it may have written between the script's end
+ * and this exec: so when any was found, the caller refuses the whole output
+ * (`collectByTarExec`), as it cannot tell those writes from the script's.
  */
 function copyOutExec(spec) {
     const tar = [...TAR_OUTPUT_DIR, '.'];
-    if (!copyOutFreezes(spec))
-        return { user: spec.user, cmd: tar };
     return {
         user: spec.user,
         cmd: ['/bin/sh', '-c', `${FREEZE_OTHERS}\nexec ${tar.join(' ')}`, 'airlock-copy-out'],
@@ -68678,7 +68720,7 @@ async function collectByTarExec(run, spec, engine) {
             throw e;
         return { artifacts: [], truncated: false, refused: [`(copy-out): ${e.kind}: ${e.message}`] };
     }
-    const stopped = copyOutFreezes(spec) ? frozenCount(tar.stderr) : 0;
+    const stopped = frozenCount(tar.stderr);
     if (stopped !== 0) {
         // Something outlived the script and may have written between its end and this copy:
         // its writes cannot be told from the script's, so none of the output is taken.
@@ -72497,7 +72539,7 @@ function defaultRulesDir() {
  */
 function policySha256(policy) {
     const { source, ...settings } = policy;
-    const rulesDir = (0,external_node_path_namespaceObject.relative)((0,external_node_path_namespaceObject.dirname)(source.path), policy.scanners.semgrep.rulesDir).split(external_node_path_namespaceObject.sep).join('/');
+    const rulesDir = portableRulesDir(source.path, policy.scanners.semgrep.rulesDir);
     const hashed = {
         ...settings,
         scanners: { ...settings.scanners, semgrep: { ...settings.scanners.semgrep, rulesDir } },
@@ -72506,6 +72548,21 @@ function policySha256(policy) {
     if (text === undefined)
         throw new Error('policy could not be canonicalized');
     return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+/**
+ * The rules folder as the hash sees it: the shipped rules (the default) by their place
+ * in the shipped policies folder, wherever the policy file itself lies (on a pull
+ * request the base commit's policy is read from a temporary folder, on a push from the
+ * checkout: both must hash alike, or no push's scan is ever reused on a pull request);
+ * a folder of the user's relative to the policy file. Its files are hashed apart
+ * (src/cache/cache-key.ts, the rules digest).
+ */
+function portableRulesDir(policyFile, rulesDir) {
+    const portable = (from) => (0,external_node_path_namespaceObject.relative)(from, rulesDir).split(external_node_path_namespaceObject.sep).join('/');
+    const shipped = portable(policiesDir());
+    if (shipped !== '..' && !shipped.startsWith('../') && !(0,external_node_path_namespaceObject.isAbsolute)(shipped))
+        return `airlock:${shipped}`;
+    return portable((0,external_node_path_namespaceObject.dirname)(policyFile));
 }
 
 ;// CONCATENATED MODULE: ./src/policy/index.ts
