@@ -15,14 +15,12 @@ import type { GateReport } from '../../../src/report/types.js';
  * verdict. The merged log verifies with every shard output proved against it; a shard
  * output tampered with, missing or duplicated is refused.
  *
- * The issue asks for 200 scripts: `AIRLOCK_SHARD_IT_SCRIPTS=200 npx vitest run <this file>`
- * passes; on the shared 2-core machine it took 4 min 56 s once and 3 min 45 s once (the 4
- * shards 144 s / 107 s, the one gate 126 s / 98 s, the rest the CLI's start-ups and the
- * merge, verify and refusal runs). That is at or over CI's 4-minute budget for one file,
- * so CI (this file's default) runs 100 tiny scripts (about 2 min 10 s); the comparison
- * and the refusals are the same.
+ * 200 scripts, as the issue asks. On the shared 2-core machine, busy with other work,
+ * the file took 4 min 56 s once and 3 min 45 s once (the 4 shards 144 s / 107 s, the one
+ * gate 126 s / 98 s); in a clean-clone CI run at 100 scripts it took 61 s (shards 29 s,
+ * one gate 25 s). `AIRLOCK_SHARD_IT_SCRIPTS=N` runs another size.
  */
-const SCRIPTS = Number(process.env.AIRLOCK_SHARD_IT_SCRIPTS ?? 100);
+const SCRIPTS = Number(process.env.AIRLOCK_SHARD_IT_SCRIPTS ?? 200);
 const SHARDS = 4;
 const TSX = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
 const CLI_SRC = resolve('src/cli/index.ts');
@@ -169,7 +167,7 @@ describe(`airlock plan -> ${SHARDS} parallel shard gates -> airlock merge, again
     expect(
       v.stdout.match(/^shard \d: .* verifies under the key and checkpoint bound at entry \d+/gm),
     ).toHaveLength(SHARDS);
-  });
+  }, 900_000); // two gates of 200 scripts, one of them sharded four ways
 
   it('refuses a tampered shard output, a missing one and a duplicated one, naming the shard', async () => {
     expect(merged, 'the first test ran').toBeDefined();
