@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,12 +63,18 @@ async function lockUpstream(): Promise<() => void> {
   }
 }
 
-/** `staticDir`: served under `/pypi/` (a PEP 503 index for the install phase). */
+/**
+ * `staticDir`: served under `/pypi/` (a PEP 503 index for the install phase).
+ * `hosts`: names that resolve to the upstream through a line added to /etc/hosts (the
+ * proxy uses the host's resolver), marked with `label`; `stop()` puts the file back
+ * before it releases the lock.
+ */
 export async function startEgressUpstream(
   names: string[],
-  opts: { staticDir?: string } = {},
+  opts: { staticDir?: string; hosts?: { names: string[]; label: string } } = {},
 ): Promise<EgressUpstream> {
   const unlock = await lockUpstream();
+  let hostsBefore: string | undefined;
   const id = `${process.pid % 100000}${Math.floor(Math.random() * 90 + 10)}`;
   const ns = `airlock-egress-${id}`;
   const veth = `aeg${id}`;
@@ -80,6 +86,7 @@ export async function startEgressUpstream(
     await tryRunCommand('ip', ['link', 'del', `${veth}a`]);
     await tryRunCommand('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
+    if (hostsBefore !== undefined) writeFileSync('/etc/hosts', hostsBefore);
     unlock();
   };
   try {
@@ -127,6 +134,13 @@ export async function startEgressUpstream(
       s.stdout?.once('data', () => resolve());
       s.once('exit', (code) => reject(new Error(`upstream server exited ${code}`)));
     });
+    if (opts.hosts) {
+      hostsBefore = readFileSync('/etc/hosts', 'utf8');
+      appendFileSync(
+        '/etc/hosts',
+        `\n198.51.100.1 ${opts.hosts.names.join(' ')} # airlock ${opts.hosts.label}\n`,
+      );
+    }
   } catch (e) {
     await stop();
     throw e;

@@ -1,12 +1,4 @@
-import {
-  appendFileSync,
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,12 +12,10 @@ import { ensureTestImage } from '../../helpers/test-image.js';
 // attempt (allowed or not) lands in the report and the audit log. The allowed host is a
 // real server in its own network namespace; its name resolves through /etc/hosts (the
 // proxy uses the host's resolver), added for this test and removed after it.
-const HOSTS_LINE = '198.51.100.1 index.test other.test # airlock gate-egress.test';
 
 let ws: string;
 let image: string;
 let upstream: EgressUpstream;
-let hostsBefore: string;
 
 const SCRIPT = `import json, socket, ssl, urllib.request
 out = {}
@@ -78,9 +68,9 @@ print(json.dumps(out))
 
 beforeAll(async () => {
   image = await ensureTestImage();
-  upstream = await startEgressUpstream(['index.test']);
-  hostsBefore = readFileSync('/etc/hosts', 'utf8');
-  appendFileSync('/etc/hosts', `\n${HOSTS_LINE}\n`);
+  upstream = await startEgressUpstream(['index.test'], {
+    hosts: { names: ['index.test', 'other.test'], label: 'gate-egress.test' },
+  });
   ws = mkdtempSync(join(tmpdir(), 'airlock-gate-egress-'));
   chmodSync(ws, 0o755);
   mkdirSync(join(ws, 'analysis'), { mode: 0o755 });
@@ -110,7 +100,6 @@ profiles:
 }, 660_000); // may wait for another test's upstream (egress-upstream.ts: one at a time)
 
 afterAll(async () => {
-  if (hostsBefore !== undefined) writeFileSync('/etc/hosts', hostsBefore);
   await upstream?.stop();
   if (ws) rmSync(ws, { recursive: true, force: true });
 });

@@ -1,5 +1,4 @@
 import {
-  appendFileSync,
   chmodSync,
   copyFileSync,
   existsSync,
@@ -25,12 +24,10 @@ import { type BuiltWheel, writeWheelIndex } from '../../helpers/pypi-index.js';
 //
 // The image is the one the policy defaults to (airlock-sandbox:local, which has pip);
 // AIRLOCK_INSTALL_TEST_IMAGE names another (e.g. a candidate build) for a run by hand.
-const HOSTS_LINE = '198.51.100.1 index.test # airlock install-phase.test';
 const IMAGE = process.env.AIRLOCK_INSTALL_TEST_IMAGE;
 
 let ws: string;
 let upstream: EgressUpstream;
-let hostsBefore: string;
 let wheel: BuiltWheel;
 
 const SCRIPT = `import json, os, urllib.request
@@ -107,9 +104,10 @@ beforeAll(async () => {
     module: 'airlock_demo',
     source: 'def answer():\n    return 42\n',
   });
-  upstream = await startEgressUpstream(['index.test'], { staticDir: index });
-  hostsBefore = readFileSync('/etc/hosts', 'utf8');
-  appendFileSync('/etc/hosts', `\n${HOSTS_LINE}\n`);
+  upstream = await startEgressUpstream(['index.test'], {
+    staticDir: index,
+    hosts: { names: ['index.test'], label: 'install-phase.test' },
+  });
   mkdirSync(join(ws, 'analysis'), { mode: 0o755 });
   mkdirSync(join(ws, 'ci'), { mode: 0o755 });
   copyFileSync(upstream.certFile, join(ws, 'ci', 'index-ca.pem'));
@@ -130,7 +128,6 @@ beforeAll(async () => {
 }, 660_000); // may wait for another test's upstream (egress-upstream.ts: one at a time)
 
 afterAll(async () => {
-  if (hostsBefore !== undefined) writeFileSync('/etc/hosts', hostsBefore);
   await upstream?.stop();
   if (ws) rmSync(ws, { recursive: true, force: true });
 });
