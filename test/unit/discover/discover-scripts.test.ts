@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverScripts, MAX_SKIPPED_REPORTED, stillMatches } from '../../../src/discover/index.js';
-import { UserError } from '../../../src/errors.js';
+import type { UserError } from '../../../src/errors.js';
+import { rejectionOf } from '../../helpers/user-error.js';
 
 let root: string; // holds the workspace and an "outside" folder beside it
 let ws: string;
@@ -31,15 +32,6 @@ async function put(rel: string, content = `print(${JSON.stringify(rel)})\n`): Pr
 const LIMITS = { maxFiles: 100, maxFileBytes: 10_000 };
 const discover = (paths: string[], extra: Partial<Parameters<typeof discoverScripts>[0]> = {}) =>
   discoverScripts({ workspace: ws, paths, ...LIMITS, ...extra });
-
-async function rejectionOf(p: Promise<unknown>): Promise<UserError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(UserError);
-  return e as UserError;
-}
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

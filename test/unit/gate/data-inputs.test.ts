@@ -4,7 +4,7 @@ import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UserError } from '../../../src/errors.js';
+import { rejectionOf } from '../../helpers/user-error.js';
 import { copyDataFiles, findDataFiles } from '../../../src/gate/data-inputs.js';
 import { stageData } from '../../../src/gate/data-layout.js';
 import { storedZip } from '../../helpers/zip-builder.js';
@@ -25,15 +25,6 @@ async function files(spec: Record<string, string | Buffer>): Promise<void> {
     await mkdir(dirname(join(ws, rel)), { recursive: true });
     await writeFile(join(ws, rel), content);
   }
-}
-
-async function rejectionOf(p: Promise<unknown>): Promise<UserError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(UserError);
-  return e as UserError;
 }
 
 async function resolveAndCopy(patterns: string[], limits = LIMITS) {
