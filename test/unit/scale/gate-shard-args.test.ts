@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { makePlan } from '../../../src/scale/make-plan.js';
 import { buildPlan } from '../../../src/scale/plan.js';
 
@@ -12,16 +12,8 @@ import { buildPlan } from '../../../src/scale/plan.js';
  */
 let ws: string;
 async function run(argv: string[]): Promise<{ code: number; err: string }> {
-  let err = '';
-  const code = await main(argv, {
-    stdout: () => {},
-    stderr: (t) => {
-      err += t;
-    },
-    cwd: ws,
-    env: {},
-  });
-  return { code, err };
+  const { code, stderr } = await runCli(argv, ws);
+  return { code, err: stderr };
 }
 
 beforeAll(async () => {

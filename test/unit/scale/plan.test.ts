@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { parseShardCount } from '../../../src/cli/commands/plan.js';
 import { buildPlan, matrixOf, PER_SCRIPT_BYTES, type PlanInputScript } from '../../../src/scale/plan.js';
 import { makePlan } from '../../../src/scale/make-plan.js';
 import { parsePlan, scriptsOfShard } from '../../../src/scale/plan-file.js';
+import { runCli } from '../../helpers/cli-capture.js';
 import { commitOnBranch, initRepo } from '../../helpers/git-fixture.js';
 import { sha256Hex } from '../../../src/sha256.js';
 
@@ -113,15 +113,7 @@ describe('the matrix limit of 256 jobs', () => {
   });
 
   it('the CLI exits 2 for --shards 300 and says what to do', async () => {
-    let err = '';
-    const code = await main(['plan', '--shards', '300', '.'], {
-      stdout: () => {},
-      stderr: (t) => {
-        err += t;
-      },
-      cwd: process.cwd(),
-      env: {},
-    });
+    const { code, stderr: err } = await runCli(['plan', '--shards', '300', '.'], process.cwd());
     expect(code).toBe(2);
     expect(err).toContain('256');
     expect(err).toContain('several plans');
@@ -170,15 +162,10 @@ describe('airlock plan (CLI)', () => {
       await writeFile(join(ws, 'src', n, 'main.py'), `print('${n}')\n`);
     }
     await writeFile(join(ws, 'src', 'c', 'same.py'), "print('a')\n");
-    let out = '';
-    const code = await main(['plan', '--shards', '2', '--matrix', 'matrix.json', 'src'], {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: () => {},
-      cwd: ws,
-      env: {},
-    });
+    const { code, stdout: out } = await runCli(
+      ['plan', '--shards', '2', '--matrix', 'matrix.json', 'src'],
+      ws,
+    );
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ shard: [0, 1] });
     expect(JSON.parse(await readFile(join(ws, 'matrix.json'), 'utf8'))).toEqual({ shard: [0, 1] });
