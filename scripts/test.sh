@@ -53,6 +53,17 @@ node -e '
     if (!fs.existsSync(f)) { console.error(`missing test results: ${f}`); failed += 1; continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests;
+    // Name each failure at the end too: CI logs are often read from the tail.
+    for (const file of r.testResults ?? []) {
+      for (const a of file.assertionResults ?? []) {
+        if (a.status !== "failed") continue;
+        const why = String((a.failureMessages ?? [])[0] ?? "").split("\n")[0].slice(0, 300);
+        console.log(`FAILED ${require("path").relative(process.cwd(), file.name)} > ${a.fullName}: ${why}`);
+      }
+      if ((file.assertionResults ?? []).length === 0 && file.status === "failed") {
+        console.log(`FAILED ${require("path").relative(process.cwd(), file.name)}: ${String(file.message ?? "").split("\n")[0].slice(0, 300)}`);
+      }
+    }
     skipped += r.numPendingTests + r.numTodoTests; total += r.numTotalTests;
   }
   console.log(`\ntests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
