@@ -97,7 +97,7 @@ node dist/cli.js image build --flavor full --if-changed
 # --- 6. Podman: rootful, a user namespace per container ---------------------------------
 # The second engine (`--engine podman`, policy sandbox.engine). Rootful, because rootless
 # Podman cannot enforce limits on cgroup v1 hosts (Airlock refuses it there); every
-# container still gets its own unprivileged host uid range (`--userns auto`, from the
+# container still gets its own unprivileged host uid range (`--userns auto:size=65536`, from the
 # `containers` ranges below), so an escape lands as nobody on the host. `--runtime runc`:
 # crun fails on cgroup v1 hybrid hosts, and Podman's Docker-compatible API ignores a
 # per-container runtime, so the service's default is the one used. docs/hardening.md.

@@ -159,11 +159,24 @@ export function useEngine(
 }
 
 /**
+ * 65536 ids: uid 0 to 65535 in the container, so the sandbox user (10001) and the
+ * keeper's nobody (65534) both map into the container's own range.
+ */
+export const PODMAN_USERNS = 'auto:size=65536';
+
+/**
  * The container spec for the selected engine. Podman (rootful) adds:
- * - a user namespace of its own (`UsernsMode: auto`): every container gets its own unused
- *   range of host uids (from the `containers` entries of /etc/subuid and /etc/subgid), so
- *   the sandbox uid 10001 is an unprivileged, unshared host uid and a process that escapes
- *   the container is nobody on the host (Podman 4.3's compat API honours "auto").
+ * - a user namespace of its own (`UsernsMode: auto:size=65536`): every container gets its
+ *   own unused range of host uids (from the `containers` entries of /etc/subuid and
+ *   /etc/subgid), so the sandbox uid 10001 is an unprivileged, unshared host uid and a
+ *   process that escapes the container is nobody on the host (Podman 4.3's compat API
+ *   honours "auto"). The size is given, never left to Podman: without it, containers/storage
+ *   in Podman 4.3.1 (Debian 12) sizes the range from the image's layers while it holds the
+ *   layer lock, and takes the store lock inside it, the opposite order to every other
+ *   path; a create racing a removal or a cleanup then deadlocks the whole service
+ *   (podman#16062, fixed in 4.4). Reproduced here: 4 parallel create/exec/rm loops hung
+ *   it within a minute with `auto` (twice), and ran 1,134 of them in four minutes without
+ *   a hang with the size given (test/integration/sandbox/podman-parallel.test.ts).
  * - an explicit nproc ulimit: Podman otherwise copies the service's own rlimits, which
  *   root without CAP_SYS_RESOURCE (these runners) cannot set, and every start fails. The
  *   pids limit stays the real bound on processes.
@@ -182,7 +195,7 @@ export function engineSpec(
     throw new Error('Podman selected without its seccomp profile (prepareSandboxEngine)');
   return {
     ...spec,
-    usernsMode: 'auto',
+    usernsMode: PODMAN_USERNS,
     limits: {
       ...spec.limits,
       ulimits: [

@@ -10,7 +10,7 @@ import { AIRLOCK_SECCOMP_PROFILE } from './seccomp-profile.js';
  * file and inlines it). Written to a private file once per process.
  *
  * Podman's own default profile allows the kernel keyring calls (add_key, keyctl,
- * request_key), which are per host uid, not namespaced: with `--userns auto` giving the
+ * request_key), which are per host uid, not namespaced: with `--userns auto:size=…` giving the
  * next container the same uid range, a key one script stored was there for the next
  * (the hostile corpus's `keyctl` case found it). Airlock's profile denies them on every
  * engine.

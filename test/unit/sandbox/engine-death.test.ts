@@ -69,6 +69,28 @@ describe('removal after the engine died', () => {
   });
 });
 
+describe('a removal the engine refused', () => {
+  it('is asked again while the container is still there (Podman 4.3: a container stopping by itself)', async () => {
+    // The first DELETE is refused (500 "container state improper": remove false) and
+    // nobody else removes it: only asking again does.
+    const engine = new FakeEngine();
+    let removals = 0;
+    engine.remove = async (name: string) => {
+      engine.calls.push(`remove ${name}`);
+      removals += 1;
+      return removals >= 2;
+    };
+    engine.inspect = async (name: string) => {
+      engine.calls.push(`inspect ${name}`);
+      return { running: false, oomKilled: false };
+    };
+    const sleeps: number[] = [];
+    expect(await removeContainer(engine, 'airlock-x-4', async (ms) => void sleeps.push(ms))).toBe(true);
+    expect(verbs(engine.calls)).toEqual(['remove', 'inspect', 'inspect', 'inspect', 'inspect', 'remove']);
+    expect(sleeps).toEqual([500, 500, 500, 500]);
+  });
+});
+
 describe('a run whose engine dies mid-script', () => {
   it('makes no call after the failed removal and names what is left (nothing, for a fake id)', async () => {
     const engine = new FakeEngine({ [IMAGE]: 'sha256:x' });

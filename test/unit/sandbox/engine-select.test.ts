@@ -133,7 +133,9 @@ describe('engine choice', () => {
     );
     expect(engineSpec(spec, 'docker')).toBe(spec);
     const podman = renderCreateRequest(engineSpec(spec, 'podman', '/tmp/p.json'));
-    expect(podman.body.HostConfig.UsernsMode).toBe('auto');
+    // A sized range, never bare `auto`: Podman 4.3.1 sizes a bare `auto` range from the
+    // image under its layer lock and can deadlock the service (engine-select.ts).
+    expect(podman.body.HostConfig.UsernsMode).toBe('auto:size=65536');
     expect(podman.body.HostConfig.Ulimits).toContainEqual({ Name: 'nproc', Soft: 4096, Hard: 4096 });
     // Docker takes Airlock's profile inline; Podman the same profile from a file.
     expect(renderCreateRequest(spec).body.HostConfig.SecurityOpt).toEqual([
