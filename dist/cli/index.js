@@ -68055,14 +68055,14 @@ const removeLive = (name) => removeContainer(live.get(name) ?? defaultEngine(), 
 const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Removes a container; true once it is gone. A removal already in progress (another
- * caller's) is waited out, at most 60 x 500 ms. A dead engine is not: the first
+ * caller's) is waited out, at most 60 x 500 ms, and a refused one is asked again. A dead engine is not: the first
  * `engine-gone` answer ends the wait (the CLI-era loop polled a dead engine for 30 s per
  * container, issue 21 item 8); what it leaves is for src/sandbox/engine-leftovers.ts to name.
  */
 async function removeContainer(engine, name, sleep = sleepMs) {
     if (await engine.remove(name))
         return true;
-    for (let i = 0; i < 60; i++) {
+    for (let i = 1; i <= 60; i++) {
         try {
             if ((await engine.inspect(name)) === null)
                 return true;
@@ -68072,6 +68072,12 @@ async function removeContainer(engine, name, sleep = sleepMs) {
                 return false;
         }
         await sleep(500);
+        // Not only a removal in progress: Podman 4.3 refuses one (500) when the container is
+        // stopping by itself at that moment ("container state improper", its shm still
+        // busy), and nobody else removes it then. Asked again every 2 s; a removal really
+        // in progress just answers 409 again.
+        if (i % 4 === 0 && (await engine.remove(name)))
+            return true;
     }
     return false;
 }
@@ -69125,11 +69131,23 @@ function useEngine(choice, env = process.env, seccompProfile) {
     }
 }
 /**
+ * 65536 ids: uid 0 to 65535 in the container, so the sandbox user (10001) and the
+ * keeper's nobody (65534) both map into the container's own range.
+ */
+const PODMAN_USERNS = 'auto:size=65536';
+/**
  * The container spec for the selected engine. Podman (rootful) adds:
- * - a user namespace of its own (`UsernsMode: auto`): every container gets its own unused
- *   range of host uids (from the `containers` entries of /etc/subuid and /etc/subgid), so
- *   the sandbox uid 10001 is an unprivileged, unshared host uid and a process that escapes
- *   the container is nobody on the host (Podman 4.3's compat API honours "auto").
+ * - a user namespace of its own (`UsernsMode: auto:size=65536`): every container gets its
+ *   own unused range of host uids (from the `containers` entries of /etc/subuid and
+ *   /etc/subgid), so the sandbox uid 10001 is an unprivileged, unshared host uid and a
+ *   process that escapes the container is nobody on the host (Podman 4.3's compat API
+ *   honours "auto"). The size is given, never left to Podman: without it, containers/storage
+ *   in Podman 4.3.1 (Debian 12) sizes the range from the image's layers while it holds the
+ *   layer lock, and takes the store lock inside it, the opposite order to every other
+ *   path; a create racing a removal or a cleanup then deadlocks the whole service
+ *   (podman#16062, fixed in 4.4). Reproduced here: 4 parallel create/exec/rm loops hung
+ *   it within a minute with `auto` (twice), and ran 1,134 of them in four minutes without
+ *   a hang with the size given (test/integration/sandbox/podman-parallel.test.ts).
  * - an explicit nproc ulimit: Podman otherwise copies the service's own rlimits, which
  *   root without CAP_SYS_RESOURCE (these runners) cannot set, and every start fails. The
  *   pids limit stays the real bound on processes.
@@ -69145,7 +69163,7 @@ function engineSpec(spec, engine = current, seccompFile = podmanSeccomp) {
         throw new Error('Podman selected without its seccomp profile (prepareSandboxEngine)');
     return {
         ...spec,
-        usernsMode: 'auto',
+        usernsMode: PODMAN_USERNS,
         limits: {
             ...spec.limits,
             ulimits: [
@@ -76334,7 +76352,7 @@ async function ensureImage(engine, ref, progress) {
  * file and inlines it). Written to a private file once per process.
  *
  * Podman's own default profile allows the kernel keyring calls (add_key, keyctl,
- * request_key), which are per host uid, not namespaced: with `--userns auto` giving the
+ * request_key), which are per host uid, not namespaced: with `--userns auto:size=…` giving the
  * next container the same uid range, a key one script stored was there for the next
  * (the hostile corpus's `keyctl` case found it). Airlock's profile denies them on every
  * engine.
