@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { hostPatternProblem, matchEgress, normalizeHost, ruleFromEntry } from '../egress/allowlist.js';
+import { matchEgress, ruleFromEntry } from '../egress/allowlist.js';
 import { DEFAULT_FLAVOR, IMAGE_FLAVORS, LOCAL_IMAGE_TAGS } from '../image/flavor.js';
 import { profileMemoryProblem } from '../sandbox/container-spec.js';
 import type { SandboxLimits } from '../sandbox/types.js';
 import { globProblem } from '../assess/glob.js';
 import { SCANNER_IDS, SCANNERS } from '../scan/registry.js';
+import { EgressSchema, InstallSchema } from './schema-egress.js';
 import {
   DEFAULT_FAIL_ON,
   DEFAULT_LIMITS,
@@ -87,9 +88,9 @@ export const ProfileSchema = z
     ),
     maxArtifacts: limitField('maxArtifacts', z.number().int().min(0).max(100_000)),
     /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
-    egress: z.lazy(() => EgressSchema).optional(),
+    egress: EgressSchema.optional(),
     /** pip install of pinned, hashed requirements through `egress`, then the script with none. docs/egress.md. */
-    install: z.lazy(() => InstallSchema).optional(),
+    install: InstallSchema.optional(),
   })
   .superRefine((profile, ctx) => {
     // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
@@ -111,98 +112,6 @@ export const ProfileSchema = z
       }
     }
   });
-
-/** A file named relative to the workspace: no absolute path, no `..`, printable text. */
-const WorkspaceFile = z
-  .string()
-  .min(1)
-  .max(500)
-  .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected a workspace-relative file path')
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
-    message: 'expected a workspace-relative file path (no leading "/", no ".." segment)',
-  });
-
-/** An https index URL with a host name (never an IP literal) and no credentials. */
-const IndexUrl = z
-  .string()
-  .max(500)
-  .superRefine((s, ctx) => {
-    let u: URL | null = null;
-    try {
-      u = new URL(s);
-    } catch {
-      u = null;
-    }
-    const ok =
-      u !== null &&
-      /^[\x21-\x7e]+$/.test(s) &&
-      u.protocol === 'https:' &&
-      u.username === '' &&
-      u.password === '' &&
-      u.search === '' &&
-      u.hash === '' &&
-      normalizeHost(u.hostname) !== null;
-    if (!ok) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected an https:// index URL with a host name, like "https://pypi.org/simple/"',
-      });
-    }
-  });
-
-/** `profiles.<name>.install`: the optional install phase (docs/egress.md, "Install phase"). */
-export const InstallSchema = z.strictObject({
-  /** Workspace-relative; every line `name==version --hash=sha256:...` (src/egress/requirements-file.ts). */
-  requirements: WorkspaceFile,
-  index: IndexUrl.default('https://pypi.org/simple/'),
-  /** Workspace-relative PEM bundle pip trusts for the index (a private index's CA). */
-  caBundle: WorkspaceFile.optional(),
-  timeoutSeconds: Seconds.max(3600).default(300),
-});
-
-const EgressHostEntry = z
-  .string()
-  .max(260)
-  .superRefine((entry, ctx) => {
-    const rule = ruleFromEntry(entry);
-    const problem =
-      hostPatternProblem(rule.host) ??
-      (rule.ports[0]! >= 1 && rule.ports[0]! <= 65_535 ? null : 'expected a port 1-65535');
-    if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${problem}` });
-  });
-
-const EgressRuleEntry = z.strictObject({
-  host: EgressHostEntry,
-  methods: z
-    .array(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
-    .max(7)
-    .default([]),
-  paths: z
-    .array(
-      z
-        .string()
-        .max(500)
-        .regex(/^\/[\x21-\x7e]*$/, 'expected a path prefix starting with "/"'),
-    )
-    .max(100)
-    .default([]),
-});
-
-/** `profiles.<name>.egress`: what a script under this profile may reach, through Airlock's proxy. */
-export const EgressSchema = z.strictObject({
-  /** `pypi.org`, `files.pythonhosted.org:443`, `*.githubusercontent.com`, or `{host, methods, paths}`. */
-  allow: z
-    .array(z.union([EgressHostEntry, EgressRuleEntry]))
-    .max(200)
-    .default([]),
-  /** Bytes up + down for one script's run. */
-  maxBytes: z
-    .number()
-    .int()
-    .min(1)
-    .max(4 * 1024 ** 3)
-    .default(64 * 1024 * 1024),
-});
 
 /**
  * `scanners.<name>`: one section per registered scanner (src/scan/registry.ts), each
