@@ -54210,7 +54210,7 @@ function floatSafeRemainder(val, step) {
         return 0;
     return ratio - roundedRatio;
 }
-const EVALUATING = /* @__PURE__*/ Symbol("evaluating");
+const EVALUATING = /* @__PURE__*/ (/* unused pure expression or super */ null && (Symbol("evaluating")));
 function defineLazy(object, key, getter) {
     let value = undefined;
     Object.defineProperty(object, key, {
@@ -58785,24 +58785,24 @@ const $ZodPromise = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         return Promise.resolve(payload.value).then((inner) => def.innerType._zod.run({ value: inner, issues: [] }, ctx));
     };
 })));
-const $ZodLazy = /*@__PURE__*/ $constructor("$ZodLazy", (inst, def) => {
+const $ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLazy", (inst, def) => {
     $ZodType.init(inst, def);
     // Cache the resolved inner type on the shared `def` so all clones of this lazy (e.g. via `.describe()`/`.meta()`) share the same inner instance, preserving identity for cycle detection on recursive schemas.
-    defineLazy(inst._zod, "innerType", () => {
+    util.defineLazy(inst._zod, "innerType", () => {
         const d = def;
         if (!d._cachedInner)
             d._cachedInner = def.getter();
         return d._cachedInner;
     });
-    defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
-    defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
-    defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? undefined);
-    defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? undefined);
+    util.defineLazyInternal(inst, "pattern", (zod) => zod.innerType?._zod?.pattern);
+    util.defineLazyInternal(inst, "propValues", (zod) => zod.innerType?._zod?.propValues);
+    util.defineLazyInternal(inst, "optin", (zod) => zod.innerType?._zod?.optin ?? undefined);
+    util.defineLazyInternal(inst, "optout", (zod) => zod.innerType?._zod?.optout ?? undefined);
     inst._zod.parse = (payload, ctx) => {
         const inner = inst._zod.innerType;
         return inner._zod.run(payload, ctx);
     };
-});
+})));
 const $ZodCustom = /*@__PURE__*/ $constructor("$ZodCustom", (inst, def) => {
     $ZodCheck.init(inst, def);
     $ZodType.init(inst, def);
@@ -63561,12 +63561,12 @@ function templateLiteral(parts, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLazy = /*@__PURE__*/ $constructor("ZodLazy", (inst, def) => {
-    $ZodLazy.init(inst, def);
+const ZodLazy = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLazy", (inst, def) => {
+    core.$ZodLazy.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => lazyProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => processors.lazyProcessor(inst, ctx, json, params);
     inst.unwrap = () => inst._zod.def.getter();
-});
+})));
 function lazy(getter) {
     return new ZodLazy({
         type: "lazy",
@@ -71684,6 +71684,91 @@ function scannerById(id) {
     return SCANNERS.find((s) => s.name === id);
 }
 
+;// CONCATENATED MODULE: ./src/policy/schema-egress.ts
+
+
+/**
+ * The network parts of a profile (docs/egress.md): `egress`, what a script may reach
+ * through Airlock's proxy, and `install`, the optional pip install phase before it.
+ * Kept apart from the rest of the policy's shape (src/policy/schema.ts), which uses them.
+ */
+/** A file named relative to the workspace: no absolute path, no `..`, printable text. */
+const WorkspaceFile = schemas_string()
+    .min(1)
+    .max(500)
+    .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected a workspace-relative file path')
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+    message: 'expected a workspace-relative file path (no leading "/", no ".." segment)',
+});
+/** An https index URL with a host name (never an IP literal) and no credentials. */
+const IndexUrl = schemas_string()
+    .max(500)
+    .superRefine((s, ctx) => {
+    let u = null;
+    try {
+        u = new URL(s);
+    }
+    catch {
+        u = null;
+    }
+    const ok = u !== null &&
+        /^[\x21-\x7e]+$/.test(s) &&
+        u.protocol === 'https:' &&
+        u.username === '' &&
+        u.password === '' &&
+        u.search === '' &&
+        u.hash === '' &&
+        normalizeHost(u.hostname) !== null;
+    if (!ok) {
+        ctx.addIssue({
+            code: 'custom',
+            message: 'expected an https:// index URL with a host name, like "https://pypi.org/simple/"',
+        });
+    }
+});
+/** `profiles.<name>.install`: the optional install phase (docs/egress.md, "Install phase"). */
+const InstallSchema = strictObject({
+    /** Workspace-relative; every line `name==version --hash=sha256:...` (src/egress/requirements-file.ts). */
+    requirements: WorkspaceFile,
+    index: IndexUrl.default('https://pypi.org/simple/'),
+    /** Workspace-relative PEM bundle pip trusts for the index (a private index's CA). */
+    caBundle: WorkspaceFile.optional(),
+    timeoutSeconds: schemas_number().int().min(1).max(3600).default(300),
+});
+const EgressHostEntry = schemas_string()
+    .max(260)
+    .superRefine((entry, ctx) => {
+    const rule = ruleFromEntry(entry);
+    const problem = hostPatternProblem(rule.host) ??
+        (rule.ports[0] >= 1 && rule.ports[0] <= 65_535 ? null : 'expected a port 1-65535');
+    if (problem)
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${problem}` });
+});
+const EgressRuleEntry = strictObject({
+    host: EgressHostEntry,
+    methods: array(schemas_enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
+        .max(7)
+        .default([]),
+    paths: array(schemas_string()
+        .max(500)
+        .regex(/^\/[\x21-\x7e]*$/, 'expected a path prefix starting with "/"'))
+        .max(100)
+        .default([]),
+});
+/** `profiles.<name>.egress`: what a script under this profile may reach, through Airlock's proxy. */
+const EgressSchema = strictObject({
+    /** `pypi.org`, `files.pythonhosted.org:443`, `*.githubusercontent.com`, or `{host, methods, paths}`. */
+    allow: array(union([EgressHostEntry, EgressRuleEntry]))
+        .max(200)
+        .default([]),
+    /** Bytes up + down for one script's run. */
+    maxBytes: schemas_number()
+        .int()
+        .min(1)
+        .max(4 * 1024 ** 3)
+        .default(64 * 1024 * 1024),
+});
+
 ;// CONCATENATED MODULE: ./src/sandbox/profiles.ts
 /**
  * Default resource limits per trust level (the issue's open question). The policy maps
@@ -71818,6 +71903,7 @@ const DEFAULT_FAIL_ON = [
 
 
 
+
 /**
  * The policy file's shape (docs/policy.md documents every field). Every object is
  * strict: an unknown key is an error, so a typo (`timeout:` for `timeoutSeconds:`)
@@ -71878,9 +71964,9 @@ const ProfileSchema = strictObject({
         .max(256 * 1024 * 1024)),
     maxArtifacts: limitField('maxArtifacts', schemas_number().int().min(0).max(100_000)),
     /** Absent or an empty list: no network at all (the shipped profiles). docs/egress.md. */
-    egress: lazy(() => EgressSchema).optional(),
+    egress: EgressSchema.optional(),
     /** pip install of pinned, hashed requirements through `egress`, then the script with none. docs/egress.md. */
-    install: lazy(() => InstallSchema).optional(),
+    install: InstallSchema.optional(),
 })
     .superRefine((profile, ctx) => {
     // The sandbox's own statement of the rule (tmpfs pages are charged to the memory limit).
@@ -71900,82 +71986,6 @@ const ProfileSchema = strictObject({
             });
         }
     }
-});
-/** A file named relative to the workspace: no absolute path, no `..`, printable text. */
-const WorkspaceFile = schemas_string()
-    .min(1)
-    .max(500)
-    .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'expected a workspace-relative file path')
-    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
-    message: 'expected a workspace-relative file path (no leading "/", no ".." segment)',
-});
-/** An https index URL with a host name (never an IP literal) and no credentials. */
-const IndexUrl = schemas_string()
-    .max(500)
-    .superRefine((s, ctx) => {
-    let u = null;
-    try {
-        u = new URL(s);
-    }
-    catch {
-        u = null;
-    }
-    const ok = u !== null &&
-        /^[\x21-\x7e]+$/.test(s) &&
-        u.protocol === 'https:' &&
-        u.username === '' &&
-        u.password === '' &&
-        u.search === '' &&
-        u.hash === '' &&
-        normalizeHost(u.hostname) !== null;
-    if (!ok) {
-        ctx.addIssue({
-            code: 'custom',
-            message: 'expected an https:// index URL with a host name, like "https://pypi.org/simple/"',
-        });
-    }
-});
-/** `profiles.<name>.install`: the optional install phase (docs/egress.md, "Install phase"). */
-const InstallSchema = strictObject({
-    /** Workspace-relative; every line `name==version --hash=sha256:...` (src/egress/requirements-file.ts). */
-    requirements: WorkspaceFile,
-    index: IndexUrl.default('https://pypi.org/simple/'),
-    /** Workspace-relative PEM bundle pip trusts for the index (a private index's CA). */
-    caBundle: WorkspaceFile.optional(),
-    timeoutSeconds: schema_Seconds.max(3600).default(300),
-});
-const EgressHostEntry = schemas_string()
-    .max(260)
-    .superRefine((entry, ctx) => {
-    const rule = ruleFromEntry(entry);
-    const problem = hostPatternProblem(rule.host) ??
-        (rule.ports[0] >= 1 && rule.ports[0] <= 65_535 ? null : 'expected a port 1-65535');
-    if (problem)
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)}: ${problem}` });
-});
-const EgressRuleEntry = strictObject({
-    host: EgressHostEntry,
-    methods: array(schemas_enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']))
-        .max(7)
-        .default([]),
-    paths: array(schemas_string()
-        .max(500)
-        .regex(/^\/[\x21-\x7e]*$/, 'expected a path prefix starting with "/"'))
-        .max(100)
-        .default([]),
-});
-/** `profiles.<name>.egress`: what a script under this profile may reach, through Airlock's proxy. */
-const EgressSchema = strictObject({
-    /** `pypi.org`, `files.pythonhosted.org:443`, `*.githubusercontent.com`, or `{host, methods, paths}`. */
-    allow: array(union([EgressHostEntry, EgressRuleEntry]))
-        .max(200)
-        .default([]),
-    /** Bytes up + down for one script's run. */
-    maxBytes: schemas_number()
-        .int()
-        .min(1)
-        .max(4 * 1024 ** 3)
-        .default(64 * 1024 * 1024),
 });
 const scannerSections = Object.fromEntries(SCANNERS.map((s) => [s.name, s.policySection.prefault({})]));
 const LevelRuleSchema = strictObject({
@@ -74180,6 +74190,12 @@ function forbiddenAddressReason(ip, own = hostAddresses()) {
     return null;
 }
 
+;// CONCATENATED MODULE: ./src/egress/proxy-context.ts
+/** A reason as an HTTP header value: printable ASCII only (a host name is hostile). */
+function headerSafe(reason) {
+    return reason.replace(/[^\x20-\x7e]/g, '?');
+}
+
 ;// CONCATENATED MODULE: ./src/egress/tls-sni.ts
 /** A ClientHello larger than this is not waited for. */
 const MAX_CLIENT_HELLO = 16 * 1024;
@@ -74244,6 +74260,273 @@ function readSni(buf) {
     return { name: null };
 }
 
+;// CONCATENATED MODULE: ./src/egress/proxy-connect.ts
+
+
+
+
+/**
+ * A CONNECT request: allowed only for a name on the list that resolves to an address the
+ * proxy may dial, and only for a tunnel that carries TLS whose SNI is the CONNECT name
+ * (no domain fronting, no other protocol through port 443). Each tunnel gets its own
+ * upstream connection to the address that was checked.
+ */
+async function handleConnect(ctx, req, client, head) {
+    const slot = ctx.reserve();
+    const target = parseAuthority(req.url ?? '');
+    const base = { method: 'CONNECT', host: target?.host ?? String(req.url), port: target?.port ?? 0 };
+    const refuse = (reason) => ctx.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
+    const deny = (reason, status = 403) => {
+        refuse(reason);
+        if (!client.destroyed)
+            client.end(`HTTP/1.1 ${status} Forbidden\r\nX-Airlock-Egress: ${headerSafe(reason)}\r\n\r\n`);
+    };
+    if (target === null)
+        return deny('CONNECT target is not host:port', 400);
+    const decision = ctx.decide({ host: target.host, port: target.port });
+    if (!decision.allowed)
+        return deny(decision.reason);
+    const picked = await ctx.pickAddress(target.host);
+    if ('refused' in picked)
+        return deny(picked.refused);
+    if (ctx.closed())
+        return deny('the egress session closed');
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const hello = await readClientHello(client, head, ctx.helloTimeoutMs);
+    const sni = typeof hello === 'string' ? hello : readSni(hello);
+    if (sni === 'not-tls' || sni === 'incomplete' || sni === 'timeout') {
+        refuse(`tunnel does not carry TLS (${sni})`);
+        client.destroy();
+        return;
+    }
+    if (typeof hello === 'string')
+        return;
+    if (sni.name === null || normalizeHost(sni.name) !== normalizeHost(target.host)) {
+        refuse(`TLS server name ${JSON.stringify(sni.name)} is not the CONNECT host`);
+        client.destroy();
+        return;
+    }
+    tunnel(ctx, client, picked.ip, target.port, hello, base, slot);
+}
+function tunnel(ctx, client, ip, port, first, base, slot) {
+    const upstream = (0,external_node_net_namespaceObject.connect)({ host: ip, port });
+    const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
+    let finished = false;
+    const finish = (reason) => {
+        if (finished)
+            return;
+        finished = true;
+        if (reason) {
+            r.allowed = false;
+            r.reason = reason;
+        }
+        upstream.destroy();
+        client.destroy();
+        ctx.record(r, slot);
+    };
+    const up = (chunk) => {
+        r.bytesUp += chunk.length;
+        if (!ctx.spend(chunk.length))
+            return finish('byte budget exceeded');
+        upstream.write(chunk);
+    };
+    up(first);
+    client.on('data', up);
+    // readClientHello paused the socket; a listener alone does not resume a paused stream.
+    client.resume();
+    upstream.on('data', (chunk) => {
+        r.bytesDown += chunk.length;
+        if (!ctx.spend(chunk.length))
+            return finish('byte budget exceeded');
+        client.write(chunk);
+    });
+    upstream.on('error', () => finish(r.bytesDown === 0 ? 'upstream connection failed' : undefined));
+    client.on('error', () => finish());
+    upstream.on('close', () => finish());
+    client.on('close', () => finish());
+}
+/** `host:port` of a CONNECT request; IPv6 literals in brackets stay literals (then refused). */
+function parseAuthority(s) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+):(\d{1,5})$/.exec(s);
+    if (!m)
+        return null;
+    const port = Number(m[2]);
+    if (port < 1 || port > 65_535)
+        return null;
+    return { host: m[1], port };
+}
+/** Collects the client's first bytes until a whole ClientHello (or not TLS) is known. */
+function readClientHello(client, head, timeoutMs) {
+    return new Promise((resolve) => {
+        let buf = head;
+        const check = () => {
+            const r = readSni(buf);
+            if (r === 'incomplete' && buf.length < MAX_CLIENT_HELLO)
+                return false;
+            cleanup();
+            resolve(r === 'not-tls' || r === 'incomplete' ? 'not-tls' : buf);
+            return true;
+        };
+        const onData = (chunk) => {
+            buf = Buffer.concat([buf, chunk]);
+            check();
+        };
+        const timer = setTimeout(() => {
+            cleanup();
+            resolve('timeout');
+        }, timeoutMs);
+        const onEnd = () => {
+            cleanup();
+            resolve('not-tls');
+        };
+        const cleanup = () => {
+            clearTimeout(timer);
+            client.off('data', onData);
+            client.off('end', onEnd);
+            client.pause();
+        };
+        if (buf.length > 0 && check())
+            return;
+        client.on('data', onData);
+        client.on('end', onEnd);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/egress/proxy-plain.ts
+
+
+
+/**
+ * A plain HTTP request through the proxy: an absolute http:// URL whose Host header is
+ * its URL's host, for a name (and method and path) on the list that resolves to an
+ * address the proxy may dial. One upstream connection per request, nothing pooled; a
+ * redirect to a host not on the list is refused, not passed on.
+ */
+async function handlePlainRequest(ctx, req, res) {
+    const slot = ctx.reserve();
+    const method = req.method ?? 'GET';
+    let url = null;
+    try {
+        url = new URL(req.url ?? '');
+    }
+    catch {
+        url = null;
+    }
+    const port = url ? Number(url.port || 80) : 0;
+    const base = {
+        method,
+        host: url?.hostname ?? '-',
+        port,
+        path: url ? url.pathname + url.search : req.url,
+    };
+    const deny = (reason, status = 403) => {
+        ctx.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
+        res.writeHead(status, { 'x-airlock-egress': headerSafe(reason), connection: 'close' });
+        res.end(`airlock egress: ${reason}\n`);
+    };
+    if (url === null || url.protocol !== 'http:')
+        return deny('not an absolute http:// URL (use CONNECT for https)', 400);
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    const expected = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+    if (hostHeader !== expected.toLowerCase() && hostHeader !== `${url.hostname}:80`) {
+        return deny(`Host header ${JSON.stringify(hostHeader)} is not the URL's host`);
+    }
+    const decision = ctx.decide({ host: url.hostname, port, method, path: base.path });
+    if (!decision.allowed)
+        return deny(decision.reason);
+    const picked = await ctx.pickAddress(url.hostname);
+    if ('refused' in picked)
+        return deny(picked.refused);
+    if (ctx.closed())
+        return deny('the egress session closed');
+    const asked = url;
+    const headers = { ...req.headers };
+    for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive'])
+        delete headers[h];
+    const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
+    const upstream = (0,external_node_http_namespaceObject.request)({
+        host: picked.ip,
+        port,
+        method,
+        path: base.path,
+        headers: { ...headers, connection: 'close' },
+        setHost: false,
+        // One connection per request: nothing pooled across requests or hosts.
+        agent: false,
+    });
+    let done = false;
+    const finish = (reason) => {
+        if (done)
+            return;
+        done = true;
+        if (reason) {
+            r.allowed = false;
+            r.reason = reason;
+        }
+        ctx.record(r, slot);
+    };
+    req.on('data', (chunk) => {
+        r.bytesUp += chunk.length;
+        if (!ctx.spend(chunk.length)) {
+            finish('byte budget exceeded');
+            upstream.destroy();
+            res.destroy();
+            return;
+        }
+        upstream.write(chunk);
+    });
+    req.on('end', () => upstream.end());
+    upstream.on('error', () => {
+        finish('upstream connection failed');
+        if (!res.headersSent)
+            res.writeHead(502, { connection: 'close' });
+        res.end();
+    });
+    upstream.on('response', (up) => {
+        const location = up.headers.location;
+        if (location !== undefined) {
+            const next = redirectTarget(asked, location);
+            const ok = next !== null &&
+                (next.protocol === 'http:' || next.protocol === 'https:') &&
+                matchEgress(ctx.rules, {
+                    host: next.hostname,
+                    port: Number(next.port || (next.protocol === 'https:' ? 443 : 80)),
+                }).allowed;
+            if (!ok) {
+                up.destroy();
+                finish(`redirect to a host not on the allowlist (${next?.hostname ?? 'unparseable'})`);
+                res.writeHead(403, { 'x-airlock-egress': 'redirect to a denied host', connection: 'close' });
+                res.end('airlock egress: redirect to a denied host\n');
+                return;
+            }
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.on('data', (chunk) => {
+            r.bytesDown += chunk.length;
+            if (!ctx.spend(chunk.length)) {
+                finish('byte budget exceeded');
+                up.destroy();
+                res.destroy();
+                return;
+            }
+            res.write(chunk);
+        });
+        up.on('end', () => {
+            finish();
+            res.end();
+        });
+        up.on('error', () => finish('upstream connection failed'));
+    });
+}
+function redirectTarget(base, location) {
+    try {
+        return new URL(location, base);
+    }
+    catch {
+        return null;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/egress/proxy.ts
 
 
@@ -74270,9 +74553,19 @@ class EgressProxy {
             helloTimeoutMs: 10_000,
             ...options,
         };
-        this.server = (0,external_node_http_namespaceObject.createServer)((req, res) => void this.onRequest(req, res));
+        const ctx = {
+            rules: this.opts.rules,
+            helloTimeoutMs: this.opts.helloTimeoutMs,
+            reserve: () => this.reserve(),
+            record: (r, slot) => this.record(r, slot),
+            decide: (req) => this.decide(req),
+            pickAddress: (host) => this.pickAddress(host),
+            spend: (n) => this.spend(n),
+            closed: () => this.closed,
+        };
+        this.server = (0,external_node_http_namespaceObject.createServer)((req, res) => void handlePlainRequest(ctx, req, res));
         this.server.on('connect', (req, socket, head) => {
-            void this.onConnect(req, socket, head);
+            void handleConnect(ctx, req, socket, head);
         });
         this.server.on('connection', (s) => {
             this.open.add(s);
@@ -74364,263 +74657,6 @@ class EgressProxy {
         this.bytesUsed += n;
         return this.bytesUsed <= this.opts.byteBudget;
     }
-    async onConnect(req, client, head) {
-        const slot = this.reserve();
-        const target = parseAuthority(req.url ?? '');
-        const base = { method: 'CONNECT', host: target?.host ?? String(req.url), port: target?.port ?? 0 };
-        const deny = (reason, status = 403) => {
-            this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
-            if (!client.destroyed)
-                client.end(`HTTP/1.1 ${status} Forbidden\r\nX-Airlock-Egress: ${reason.replace(/[^\x20-\x7e]/g, '?')}\r\n\r\n`);
-        };
-        if (target === null)
-            return deny('CONNECT target is not host:port', 400);
-        const decision = this.decide({ host: target.host, port: target.port });
-        if (!decision.allowed)
-            return deny(decision.reason);
-        const picked = await this.pickAddress(target.host);
-        if ('refused' in picked)
-            return deny(picked.refused);
-        if (this.closed)
-            return deny('the egress session closed');
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        const hello = await readClientHello(client, head, this.opts.helloTimeoutMs);
-        const sni = typeof hello === 'string' ? hello : readSni(hello);
-        if (sni === 'not-tls' || sni === 'incomplete' || sni === 'timeout') {
-            this.record({
-                ...base,
-                bytesUp: 0,
-                bytesDown: 0,
-                allowed: false,
-                reason: `tunnel does not carry TLS (${sni})`,
-            }, slot);
-            client.destroy();
-            return;
-        }
-        if (typeof hello === 'string')
-            return;
-        if (sni.name === null || normalizeHost(sni.name) !== normalizeHost(target.host)) {
-            this.record({
-                ...base,
-                bytesUp: 0,
-                bytesDown: 0,
-                allowed: false,
-                reason: `TLS server name ${JSON.stringify(sni.name)} is not the CONNECT host`,
-            }, slot);
-            client.destroy();
-            return;
-        }
-        this.tunnel(client, picked.ip, target.port, hello, base, slot);
-    }
-    tunnel(client, ip, port, first, base, slot) {
-        const upstream = (0,external_node_net_namespaceObject.connect)({ host: ip, port });
-        const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
-        let finished = false;
-        const finish = (reason) => {
-            if (finished)
-                return;
-            finished = true;
-            if (reason) {
-                r.allowed = false;
-                r.reason = reason;
-            }
-            upstream.destroy();
-            client.destroy();
-            this.record(r, slot);
-        };
-        const up = (chunk) => {
-            r.bytesUp += chunk.length;
-            if (!this.spend(chunk.length))
-                return finish('byte budget exceeded');
-            upstream.write(chunk);
-        };
-        up(first);
-        client.on('data', up);
-        // readClientHello paused the socket; a listener alone does not resume a paused stream.
-        client.resume();
-        upstream.on('data', (chunk) => {
-            r.bytesDown += chunk.length;
-            if (!this.spend(chunk.length))
-                return finish('byte budget exceeded');
-            client.write(chunk);
-        });
-        upstream.on('error', () => finish(r.bytesDown === 0 ? 'upstream connection failed' : undefined));
-        client.on('error', () => finish());
-        upstream.on('close', () => finish());
-        client.on('close', () => finish());
-    }
-    async onRequest(req, res) {
-        const slot = this.reserve();
-        const method = req.method ?? 'GET';
-        let url = null;
-        try {
-            url = new URL(req.url ?? '');
-        }
-        catch {
-            url = null;
-        }
-        const port = url ? Number(url.port || 80) : 0;
-        const base = {
-            method,
-            host: url?.hostname ?? '-',
-            port,
-            path: url ? url.pathname + url.search : req.url,
-        };
-        const deny = (reason, status = 403) => {
-            this.record({ ...base, bytesUp: 0, bytesDown: 0, allowed: false, reason }, slot);
-            res.writeHead(status, {
-                'x-airlock-egress': reason.replace(/[^\x20-\x7e]/g, '?'),
-                connection: 'close',
-            });
-            res.end(`airlock egress: ${reason}\n`);
-        };
-        if (url === null || url.protocol !== 'http:')
-            return deny('not an absolute http:// URL (use CONNECT for https)', 400);
-        const hostHeader = (req.headers.host ?? '').toLowerCase();
-        const expected = url.port ? `${url.hostname}:${url.port}` : url.hostname;
-        if (hostHeader !== expected.toLowerCase() && hostHeader !== `${url.hostname}:80`) {
-            return deny(`Host header ${JSON.stringify(hostHeader)} is not the URL's host`);
-        }
-        const decision = this.decide({ host: url.hostname, port, method, path: base.path });
-        if (!decision.allowed)
-            return deny(decision.reason);
-        const picked = await this.pickAddress(url.hostname);
-        if ('refused' in picked)
-            return deny(picked.refused);
-        if (this.closed)
-            return deny('the egress session closed');
-        const headers = { ...req.headers };
-        for (const h of ['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive'])
-            delete headers[h];
-        const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
-        const upstream = (0,external_node_http_namespaceObject.request)({
-            host: picked.ip,
-            port,
-            method,
-            path: base.path,
-            headers: { ...headers, connection: 'close' },
-            setHost: false,
-            // One connection per request: nothing pooled across requests or hosts.
-            agent: false,
-        });
-        let done = false;
-        const finish = (reason) => {
-            if (done)
-                return;
-            done = true;
-            if (reason) {
-                r.allowed = false;
-                r.reason = reason;
-            }
-            this.record(r, slot);
-        };
-        req.on('data', (chunk) => {
-            r.bytesUp += chunk.length;
-            if (!this.spend(chunk.length)) {
-                finish('byte budget exceeded');
-                upstream.destroy();
-                res.destroy();
-                return;
-            }
-            upstream.write(chunk);
-        });
-        req.on('end', () => upstream.end());
-        upstream.on('error', () => {
-            finish('upstream connection failed');
-            if (!res.headersSent)
-                res.writeHead(502, { connection: 'close' });
-            res.end();
-        });
-        upstream.on('response', (up) => {
-            const location = up.headers.location;
-            if (location !== undefined) {
-                const next = redirectTarget(url, location);
-                const ok = next !== null &&
-                    (next.protocol === 'http:' || next.protocol === 'https:') &&
-                    matchEgress(this.opts.rules, {
-                        host: next.hostname,
-                        port: Number(next.port || (next.protocol === 'https:' ? 443 : 80)),
-                    }).allowed;
-                if (!ok) {
-                    up.destroy();
-                    finish(`redirect to a host not on the allowlist (${next?.hostname ?? 'unparseable'})`);
-                    res.writeHead(403, { 'x-airlock-egress': 'redirect to a denied host', connection: 'close' });
-                    res.end('airlock egress: redirect to a denied host\n');
-                    return;
-                }
-            }
-            res.writeHead(up.statusCode ?? 502, up.headers);
-            up.on('data', (chunk) => {
-                r.bytesDown += chunk.length;
-                if (!this.spend(chunk.length)) {
-                    finish('byte budget exceeded');
-                    up.destroy();
-                    res.destroy();
-                    return;
-                }
-                res.write(chunk);
-            });
-            up.on('end', () => {
-                finish();
-                res.end();
-            });
-            up.on('error', () => finish('upstream connection failed'));
-        });
-    }
-}
-function redirectTarget(base, location) {
-    try {
-        return new URL(location, base);
-    }
-    catch {
-        return null;
-    }
-}
-/** `host:port` of a CONNECT request; IPv6 literals in brackets stay literals (then refused). */
-function parseAuthority(s) {
-    const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]/\s]+):(\d{1,5})$/.exec(s);
-    if (!m)
-        return null;
-    const port = Number(m[2]);
-    if (port < 1 || port > 65_535)
-        return null;
-    return { host: m[1], port };
-}
-/** Collects the client's first bytes until a whole ClientHello (or not TLS) is known. */
-function readClientHello(client, head, timeoutMs) {
-    return new Promise((resolve) => {
-        let buf = head;
-        const check = () => {
-            const r = readSni(buf);
-            if (r === 'incomplete' && buf.length < MAX_CLIENT_HELLO)
-                return false;
-            cleanup();
-            resolve(r === 'not-tls' || r === 'incomplete' ? 'not-tls' : buf);
-            return true;
-        };
-        const onData = (chunk) => {
-            buf = Buffer.concat([buf, chunk]);
-            check();
-        };
-        const timer = setTimeout(() => {
-            cleanup();
-            resolve('timeout');
-        }, timeoutMs);
-        const onEnd = () => {
-            cleanup();
-            resolve('not-tls');
-        };
-        const cleanup = () => {
-            clearTimeout(timer);
-            client.off('data', onData);
-            client.off('end', onEnd);
-            client.pause();
-        };
-        if (buf.length > 0 && check())
-            return;
-        client.on('data', onData);
-        client.on('end', onEnd);
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/egress/egress-session.ts
