@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type Socket, connect } from 'node:net';
 import type { EgressRequest } from '../report/types.js';
 import { normalizeHost } from './allowlist.js';
-import { type ProxyContext, headerSafe } from './proxy-context.js';
+import { type ProxyContext, headerSafe, recordOnce } from './proxy-context.js';
 import { MAX_CLIENT_HELLO, readSni } from './tls-sni.js';
 
 /**
@@ -61,17 +61,12 @@ function tunnel(
 ): void {
   const upstream = connect({ host: ip, port });
   const r: EgressRequest = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
-  let finished = false;
+  const record = recordOnce(ctx, r, slot);
+  // Either side ending, or a cut, closes both; destroying a closed socket is a no-op.
   const finish = (reason?: string) => {
-    if (finished) return;
-    finished = true;
-    if (reason) {
-      r.allowed = false;
-      r.reason = reason;
-    }
     upstream.destroy();
     client.destroy();
-    ctx.record(r, slot);
+    record(reason);
   };
   const up = (chunk: Buffer) => {
     r.bytesUp += chunk.length;

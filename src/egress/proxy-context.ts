@@ -26,3 +26,22 @@ export interface ProxyContext {
 export function headerSafe(reason: string): string {
   return reason.replace(/[^\x20-\x7e]/g, '?');
 }
+
+/**
+ * The record of an allowed request or tunnel, written once: when it ends, or when it is
+ * cut (the first reason given wins; later calls, such as the close that follows a cut,
+ * change nothing). Returns whether this call wrote it.
+ */
+export function recordOnce(ctx: ProxyContext, r: EgressRequest, slot: number): (reason?: string) => boolean {
+  let done = false;
+  return (reason) => {
+    if (done) return false;
+    done = true;
+    if (reason) {
+      r.allowed = false;
+      r.reason = reason;
+    }
+    ctx.record(r, slot);
+    return true;
+  };
+}

@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse, request } from 'node:http';
 import type { EgressRequest } from '../report/types.js';
 import { matchEgress } from './allowlist.js';
-import { type ProxyContext, headerSafe } from './proxy-context.js';
+import { type ProxyContext, headerSafe, recordOnce } from './proxy-context.js';
 
 /**
  * A plain HTTP request through the proxy: an absolute http:// URL whose Host header is
@@ -60,16 +60,7 @@ export async function handlePlainRequest(
     // One connection per request: nothing pooled across requests or hosts.
     agent: false,
   });
-  let done = false;
-  const finish = (reason?: string) => {
-    if (done) return;
-    done = true;
-    if (reason) {
-      r.allowed = false;
-      r.reason = reason;
-    }
-    ctx.record(r, slot);
-  };
+  const finish = recordOnce(ctx, r, slot);
   req.on('data', (chunk: Buffer) => {
     r.bytesUp += chunk.length;
     if (!ctx.spend(chunk.length)) {
