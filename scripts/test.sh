@@ -54,15 +54,14 @@ node -e '
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests;
     // Name each failure at the end too: CI logs are often read from the tail.
+    const firstLine = (text) => String(text ?? "").split("\n")[0].slice(0, 300);
     for (const file of r.testResults ?? []) {
-      for (const a of file.assertionResults ?? []) {
-        if (a.status !== "failed") continue;
-        const why = String((a.failureMessages ?? [])[0] ?? "").split("\n")[0].slice(0, 300);
-        console.log(`FAILED ${require("path").relative(process.cwd(), file.name)} > ${a.fullName}: ${why}`);
+      const where = require("path").relative(process.cwd(), file.name);
+      const tests = file.assertionResults ?? [];
+      for (const a of tests) {
+        if (a.status === "failed") console.log(`FAILED ${where} > ${a.fullName}: ${firstLine((a.failureMessages ?? [])[0])}`);
       }
-      if ((file.assertionResults ?? []).length === 0 && file.status === "failed") {
-        console.log(`FAILED ${require("path").relative(process.cwd(), file.name)}: ${String(file.message ?? "").split("\n")[0].slice(0, 300)}`);
-      }
+      if (tests.length === 0 && file.status === "failed") console.log(`FAILED ${where}: ${firstLine(file.message)}`);
     }
     skipped += r.numPendingTests + r.numTodoTests; total += r.numTotalTests;
   }

@@ -23,9 +23,10 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
 
 /**
  * Removes a container; true once it is gone. A removal already in progress (another
- * caller's) is waited out, at most 60 x 500 ms, and a refused one is asked again. A dead engine is not: the first
- * `engine-gone` answer ends the wait (the CLI-era loop polled a dead engine for 30 s per
- * container, issue 21 item 8); what it leaves is for src/sandbox/engine-leftovers.ts to name.
+ * caller's) is waited out, at most 60 x 500 ms, and a refused one is asked again. A dead
+ * engine is not: the first `engine-gone` answer ends the wait (the CLI-era loop polled a
+ * dead engine for 30 s per container, issue 21 item 8); what it leaves is for
+ * src/sandbox/engine-leftovers.ts to name.
  */
 export async function removeContainer(
   engine: ContainerEngine,
