@@ -68055,9 +68055,10 @@ const removeLive = (name) => removeContainer(live.get(name) ?? defaultEngine(), 
 const sleepMs = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Removes a container; true once it is gone. A removal already in progress (another
- * caller's) is waited out, at most 60 x 500 ms, and a refused one is asked again. A dead engine is not: the first
- * `engine-gone` answer ends the wait (the CLI-era loop polled a dead engine for 30 s per
- * container, issue 21 item 8); what it leaves is for src/sandbox/engine-leftovers.ts to name.
+ * caller's) is waited out, at most 60 x 500 ms, and a refused one is asked again. A dead
+ * engine is not: the first `engine-gone` answer ends the wait (the CLI-era loop polled a
+ * dead engine for 30 s per container, issue 21 item 8); what it leaves is for
+ * src/sandbox/engine-leftovers.ts to name.
  */
 async function removeContainer(engine, name, sleep = sleepMs) {
     if (await engine.remove(name))
@@ -74195,6 +74196,25 @@ function forbiddenAddressReason(ip, own = hostAddresses()) {
 function headerSafe(reason) {
     return reason.replace(/[^\x20-\x7e]/g, '?');
 }
+/**
+ * The record of an allowed request or tunnel, written once: when it ends, or when it is
+ * cut (the first reason given wins; later calls, such as the close that follows a cut,
+ * change nothing). Returns whether this call wrote it.
+ */
+function recordOnce(ctx, r, slot) {
+    let done = false;
+    return (reason) => {
+        if (done)
+            return false;
+        done = true;
+        if (reason) {
+            r.allowed = false;
+            r.reason = reason;
+        }
+        ctx.record(r, slot);
+        return true;
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/egress/tls-sni.ts
 /** A ClientHello larger than this is not waited for. */
@@ -74311,18 +74331,12 @@ async function handleConnect(ctx, req, client, head) {
 function tunnel(ctx, client, ip, port, first, base, slot) {
     const upstream = (0,external_node_net_namespaceObject.connect)({ host: ip, port });
     const r = { ...base, bytesUp: 0, bytesDown: 0, allowed: true, reason: 'allowed' };
-    let finished = false;
+    const record = recordOnce(ctx, r, slot);
+    // Either side ending, or a cut, closes both; destroying a closed socket is a no-op.
     const finish = (reason) => {
-        if (finished)
-            return;
-        finished = true;
-        if (reason) {
-            r.allowed = false;
-            r.reason = reason;
-        }
         upstream.destroy();
         client.destroy();
-        ctx.record(r, slot);
+        record(reason);
     };
     const up = (chunk) => {
         r.bytesUp += chunk.length;
@@ -74454,17 +74468,7 @@ async function handlePlainRequest(ctx, req, res) {
         // One connection per request: nothing pooled across requests or hosts.
         agent: false,
     });
-    let done = false;
-    const finish = (reason) => {
-        if (done)
-            return;
-        done = true;
-        if (reason) {
-            r.allowed = false;
-            r.reason = reason;
-        }
-        ctx.record(r, slot);
-    };
+    const finish = recordOnce(ctx, r, slot);
     req.on('data', (chunk) => {
         r.bytesUp += chunk.length;
         if (!ctx.spend(chunk.length)) {
