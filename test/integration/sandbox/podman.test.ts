@@ -81,7 +81,7 @@ print(json.dumps({"uid": os.getuid(), "uid_map": open("/proc/self/uid_map").read
     const hostBase = Number(inside.uid_map[1]);
     expect(inside.uid_map[0]).toBe('0');
     // The range is the size Airlock asks for (auto:size=65536), not one Podman derived
-    // from the image (bare `auto`: 65535 for this image, and a deadlock risk in 4.3.1).
+    // from the image (bare `auto`, which also risks the 4.3.1 deadlock).
     expect(inside.uid_map[2]).toBe('65536');
     expect(hostBase).toBeGreaterThanOrEqual(1_000_000);
     // The script (uid 10001) and the keeper (65534) carry the container's environment.
