@@ -13,14 +13,16 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../helpers/cli-capture.js';
 import { tryRunCommand } from '../../../src/exec/run-command.js';
+import { expiryAfter } from '../../../src/report/allowlist-suggestion.js';
 
 /**
  * Golden tests of `airlock gate --format text|json|sarif|markdown`: each format's
  * stdout from a real gate (Docker, the shipped sandbox image, Bandit, Semgrep for the
  * text run) over the fixed scripts in test/fixtures/cli-golden/scripts (clean, low,
  * high, blocked, failing, and a notebook with a `!curl … | sh` cell), compared with test/fixtures/cli-golden/expected/ after the
- * volatile fields (times, durations, memory, image id, container names, temp paths)
- * are normalized. The expected files are generated, never edited by hand:
+ * volatile fields (times, durations, memory, image id, container names, temp paths,
+ * and the suggested allowlist entries' expiry date, which is the run's finish plus 90
+ * days: checked against report.json, then written as <expires>) are normalized. The expected files are generated, never edited by hand:
  *
  *   UPDATE_GOLDEN=1 npx vitest run test/integration/cli/output-golden.test.ts
  *
@@ -89,8 +91,21 @@ function scrubJson(v: unknown, key?: string): unknown {
   return key !== undefined && VOLATILE_KEYS.has(key) && v !== null ? `<${key}>` : v;
 }
 
+/**
+ * The markdown's suggested allowlist entries expire 90 days after the run finished, so
+ * the expected file cannot hold the date (it failed CI the day after it was written).
+ * Each date must be the one report.json's finishedAt gives; then it is a placeholder.
+ */
+function scrubExpiry(format: Format, text: string): string {
+  const dates = [...text.matchAll(/expires: "(\d{4}-\d{2}-\d{2})"/g)].map((m) => m[1]);
+  if (dates.length === 0) return text;
+  const report = JSON.parse(readFileSync(join(ws, `.airlock/out-${format}`, 'report.json'), 'utf8'));
+  expect(new Set(dates)).toEqual(new Set([expiryAfter(report.finishedAt)]));
+  return text.replace(/expires: "\d{4}-\d{2}-\d{2}"/g, 'expires: "<run finish + 90 days>"');
+}
+
 function normalize(format: Format, text: string): string {
-  const t = text.replaceAll(ws, '<workspace>').replaceAll(REPO, '<repo>');
+  const t = scrubExpiry(format, text.replaceAll(ws, '<workspace>').replaceAll(REPO, '<repo>'));
   if (format === 'json' || format === 'sarif')
     return `${JSON.stringify(scrubJson(JSON.parse(t)), null, 2)}\n`;
   return t
