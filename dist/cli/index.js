@@ -76380,6 +76380,54 @@ async function ensureImage(engine, ref, progress) {
     return { ref, id };
 }
 
+;// CONCATENATED MODULE: ./src/sandbox/runsc-host-uds.ts
+/** Values of gVisor's `--host-uds` that allow connecting to a host socket. */
+const OPENS = new Set(['open', 'all']);
+/**
+ * Whether runsc flags (as in daemon.json `runtimeArgs`) let the sandbox connect to a
+ * host unix socket. Reads them as Go's flag package does: one or two leading dashes,
+ * `name=value` or `name value`, the last occurrence wins; `--fsgofer-host-uds` is the
+ * older, deprecated spelling of `--host-uds=all` (a boolean flag).
+ */
+function runscHostUdsOpen(args) {
+    let open = false;
+    for (let i = 0; i < args.length; i++) {
+        const m = /^--?([a-z-]+)(?:=(.*))?$/.exec(args[i]);
+        if (!m)
+            continue;
+        const [, name, inline] = m;
+        if (name === 'host-uds') {
+            const value = inline ?? args[i + 1];
+            if (inline === undefined)
+                i++;
+            open = OPENS.has(value ?? '');
+        }
+        else if (name === 'fsgofer-host-uds') {
+            open = inline === undefined || inline === 'true' || inline === '1';
+        }
+    }
+    return open;
+}
+/**
+ * What stops egress from working under `runtime`, or null. `runtimeArgs` is the
+ * engine's registration of that runtime (undefined: the engine does not list it, which
+ * the container create reports on its own); `egressLevels` are the trust levels the
+ * policy gives egress (src/egress/policy-egress.ts `egressFor`). Pure: tested by table.
+ */
+function runscEgressProblem(runtime, runtimeArgs, egressLevels) {
+    if (runtime !== 'runsc' || egressLevels.length === 0 || runtimeArgs === undefined)
+        return null;
+    if (runscHostUdsOpen(runtimeArgs))
+        return null;
+    return {
+        code: 'ENGINE_RUNTIME_UNSUPPORTED',
+        message: `the policy gives ${egressLevels.join(' and ')} scripts egress, but this engine's runtime runsc is registered without --host-uds=open ` +
+            `(its runtimeArgs: ${JSON.stringify(runtimeArgs)}): gVisor would refuse the sandbox's connection to Airlock's egress proxy socket, so every request, ` +
+            'the install phase included, would fail. Add "--host-uds=open" to the runsc runtime\'s "runtimeArgs" in /etc/docker/daemon.json and reload dockerd ' +
+            '(sudo kill -HUP $(pidof dockerd)), or run these scripts with runtime runc (docs/egress.md, "Under gVisor")',
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/seccomp-file.ts
 
 
@@ -76410,6 +76458,7 @@ function seccompProfileFile() {
 }
 
 ;// CONCATENATED MODULE: ./src/sandbox/engine-limits-check.ts
+
 
 
 
@@ -76480,6 +76529,7 @@ async function readEngineFacts(choice) {
         pidsLimit: info.PidsLimit !== false,
         defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
         seccompProfilePath: null,
+        runtimeArgs: registeredRuntimeArgs(info.Runtimes),
     };
     if (choice.kind === 'podman') {
         // Podman's compat /info says neither rootless nor which controllers its containers
@@ -76493,18 +76543,32 @@ async function readEngineFacts(choice) {
         facts.cgroupControllers = Array.isArray(host.cgroupControllers) ? host.cgroupControllers.map(String) : [];
         if (typeof host.ociRuntime?.name === 'string')
             facts.defaultRuntime = host.ociRuntime.name;
+        // Podman's runtime flags live in containers.conf, which its API does not show.
+        facts.runtimeArgs = {};
         const seccomp = host.security?.seccompProfilePath;
         facts.seccompProfilePath = typeof seccomp === 'string' && seccomp !== '' ? seccomp : null;
     }
     return facts;
 }
+/** `{ name: runtimeArgs }` from /info's `Runtimes` (`{ runsc: { path, runtimeArgs } }`). */
+function registeredRuntimeArgs(runtimes) {
+    const out = {};
+    if (typeof runtimes !== 'object' || runtimes === null)
+        return out;
+    for (const [name, r] of Object.entries(runtimes)) {
+        const args = r?.runtimeArgs;
+        out[name] = Array.isArray(args) ? args.map(String) : [];
+    }
+    return out;
+}
 /**
  * Throws ENGINE_LIMITS_UNENFORCED / ENGINE_RUNTIME_UNSUPPORTED (exit 2) unless the
- * engine enforces the sandbox's limits with `runtime`; returns what it learned.
+ * engine enforces the sandbox's limits with `runtime`, and, when the policy gives
+ * `egressLevels` egress, lets that runtime reach the egress proxy; returns what it learned.
  */
-async function requireLimitsInForce(choice, runtime) {
+async function requireLimitsInForce(choice, runtime, egressLevels = []) {
     const facts = await readEngineFacts(choice);
-    const problem = limitsProblem(facts, runtime);
+    const problem = limitsProblem(facts, runtime) ?? runscEgressProblem(runtime, facts.runtimeArgs[runtime], egressLevels);
     if (problem) {
         throw new errors_UserError(problem.code, `${problem.message} (engine: ${choice.socket ?? 'not a local socket'})`);
     }
@@ -76512,20 +76576,22 @@ async function requireLimitsInForce(choice, runtime) {
 }
 /**
  * Picks the engine (`requested`, else detected), checks that it enforces the limits
- * with `runtime`, and makes it this process's engine; before any container is made.
+ * with `runtime` (and, for the trust levels in `egressLevels`, that the runtime lets
+ * the sandbox reach the egress proxy), and makes it this process's engine; before any
+ * container is made.
  */
-async function prepareSandboxEngine(requested, runtime, progress, env = process.env) {
+async function prepareSandboxEngine(requested, runtime, progress, env = process.env, egressLevels = []) {
     const choice = await selectEngine(requested, env);
     let seccompProfile;
     if (choice.kind === 'podman') {
-        const f = await requireLimitsInForce(choice, runtime);
+        const f = await requireLimitsInForce(choice, runtime, egressLevels);
         seccompProfile = seccompProfileFile();
         progress?.(`engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`);
     }
     else if (choice.socket !== null && (await EngineApi.connect(choice.socket, 3000)) !== null) {
         // Docker not answering (or not on a local socket) keeps its own check and message:
         // requireEngineUp and defaultEngine, DOCKER_UNAVAILABLE.
-        await requireLimitsInForce(choice, runtime);
+        await requireLimitsInForce(choice, runtime, egressLevels);
     }
     // process.env: the docker client processes and the Engine API client read it.
     useEngine(choice, process.env, seccompProfile);
@@ -77473,6 +77539,7 @@ async function resolveSandboxImage(choice, deps) {
 
 
 
+
 /**
  * The engine and image a gate runs on, before anything is staged: the engine selected
  * (and its limits checked) unless the caller gave one, asked whether it is up, swept of
@@ -77483,7 +77550,9 @@ async function resolveSandboxImage(choice, deps) {
 async function prepareEngineAndImage(opts) {
     const { settings, policy, sandbox } = opts;
     if (!opts.given) {
-        await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, opts.progress, opts.env);
+        // The levels whose scripts run with egress: under runsc they need the proxy's socket.
+        const egressLevels = ['low', 'high'].filter((l) => egressFor(policy, l) !== null);
+        await prepareSandboxEngine(settings.engine ?? policy.sandbox.engine, sandbox.runtime, opts.progress, opts.env, egressLevels);
     }
     // After the selection: for Podman it points DOCKER_HOST at Podman's socket.
     const engine = opts.given ?? defaultEngine();

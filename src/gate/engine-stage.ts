@@ -1,3 +1,4 @@
+import { egressFor } from '../egress/policy-egress.js';
 import type { Policy } from '../policy/index.js';
 import { sweepOrphans } from '../sandbox/containers.js';
 import type { ContainerEngine } from '../sandbox/container-engine.js';
@@ -26,11 +27,14 @@ export async function prepareEngineAndImage(opts: {
 }): Promise<{ engine: ContainerEngine; image: { ref: string; id: string } }> {
   const { settings, policy, sandbox } = opts;
   if (!opts.given) {
+    // The levels whose scripts run with egress: under runsc they need the proxy's socket.
+    const egressLevels = (['low', 'high'] as const).filter((l) => egressFor(policy, l) !== null);
     await prepareSandboxEngine(
       settings.engine ?? policy.sandbox.engine,
       sandbox.runtime,
       opts.progress,
       opts.env,
+      egressLevels,
     );
   }
   // After the selection: for Podman it points DOCKER_HOST at Podman's socket.

@@ -1,6 +1,7 @@
 import { UserError } from '../errors.js';
 import { EngineApi } from './engine-api.js';
 import { type EngineChoice, type EngineKind, selectEngine, useEngine } from './engine-select.js';
+import { runscEgressProblem } from './runsc-host-uds.js';
 import { seccompProfileFile } from './seccomp-file.js';
 import type { SandboxRuntime } from './types.js';
 
@@ -29,6 +30,8 @@ export interface EngineFacts {
   defaultRuntime: string;
   /** Podman's default seccomp profile file (null for Docker). */
   seccompProfilePath: string | null;
+  /** Each registered runtime's flags (Docker's /info `Runtimes[name].runtimeArgs`; empty for Podman). */
+  runtimeArgs: Record<string, string[]>;
 }
 
 /** Controllers the hardened run's limits need: --memory/--memory-swap, --pids-limit. */
@@ -83,6 +86,7 @@ interface CompatInfo {
   MemoryLimit?: unknown;
   PidsLimit?: unknown;
   DefaultRuntime?: unknown;
+  Runtimes?: unknown;
 }
 
 interface LibpodInfo {
@@ -133,6 +137,7 @@ export async function readEngineFacts(choice: EngineChoice): Promise<EngineFacts
     pidsLimit: info.PidsLimit !== false,
     defaultRuntime: typeof info.DefaultRuntime === 'string' ? info.DefaultRuntime : 'runc',
     seccompProfilePath: null,
+    runtimeArgs: registeredRuntimeArgs(info.Runtimes),
   };
   if (choice.kind === 'podman') {
     // Podman's compat /info says neither rootless nor which controllers its containers
@@ -144,22 +149,38 @@ export async function readEngineFacts(choice: EngineChoice): Promise<EngineFacts
     facts.cgroupVersion = String(host.cgroupVersion ?? '').replace(/^v/, '') || facts.cgroupVersion;
     facts.cgroupControllers = Array.isArray(host.cgroupControllers) ? host.cgroupControllers.map(String) : [];
     if (typeof host.ociRuntime?.name === 'string') facts.defaultRuntime = host.ociRuntime.name;
+    // Podman's runtime flags live in containers.conf, which its API does not show.
+    facts.runtimeArgs = {};
     const seccomp = host.security?.seccompProfilePath;
     facts.seccompProfilePath = typeof seccomp === 'string' && seccomp !== '' ? seccomp : null;
   }
   return facts;
 }
 
+/** `{ name: runtimeArgs }` from /info's `Runtimes` (`{ runsc: { path, runtimeArgs } }`). */
+function registeredRuntimeArgs(runtimes: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (typeof runtimes !== 'object' || runtimes === null) return out;
+  for (const [name, r] of Object.entries(runtimes)) {
+    const args = (r as { runtimeArgs?: unknown } | null)?.runtimeArgs;
+    out[name] = Array.isArray(args) ? args.map(String) : [];
+  }
+  return out;
+}
+
 /**
  * Throws ENGINE_LIMITS_UNENFORCED / ENGINE_RUNTIME_UNSUPPORTED (exit 2) unless the
- * engine enforces the sandbox's limits with `runtime`; returns what it learned.
+ * engine enforces the sandbox's limits with `runtime`, and, when the policy gives
+ * `egressLevels` egress, lets that runtime reach the egress proxy; returns what it learned.
  */
 export async function requireLimitsInForce(
   choice: EngineChoice,
   runtime: SandboxRuntime,
+  egressLevels: readonly string[] = [],
 ): Promise<EngineFacts> {
   const facts = await readEngineFacts(choice);
-  const problem = limitsProblem(facts, runtime);
+  const problem =
+    limitsProblem(facts, runtime) ?? runscEgressProblem(runtime, facts.runtimeArgs[runtime], egressLevels);
   if (problem) {
     throw new UserError(
       problem.code,
@@ -171,18 +192,21 @@ export async function requireLimitsInForce(
 
 /**
  * Picks the engine (`requested`, else detected), checks that it enforces the limits
- * with `runtime`, and makes it this process's engine; before any container is made.
+ * with `runtime` (and, for the trust levels in `egressLevels`, that the runtime lets
+ * the sandbox reach the egress proxy), and makes it this process's engine; before any
+ * container is made.
  */
 export async function prepareSandboxEngine(
   requested: EngineKind | undefined,
   runtime: SandboxRuntime,
   progress?: (line: string) => void,
   env: NodeJS.ProcessEnv = process.env,
+  egressLevels: readonly string[] = [],
 ): Promise<EngineChoice> {
   const choice = await selectEngine(requested, env);
   let seccompProfile: string | undefined;
   if (choice.kind === 'podman') {
-    const f = await requireLimitsInForce(choice, runtime);
+    const f = await requireLimitsInForce(choice, runtime, egressLevels);
     seccompProfile = seccompProfileFile();
     progress?.(
       `engine: podman on ${choice.socket} (${choice.how}; ${f.rootless ? 'rootless' : 'rootful, user namespace per container'}, cgroup v${f.cgroupVersion}, ${f.defaultRuntime})`,
@@ -190,7 +214,7 @@ export async function prepareSandboxEngine(
   } else if (choice.socket !== null && (await EngineApi.connect(choice.socket, 3000)) !== null) {
     // Docker not answering (or not on a local socket) keeps its own check and message:
     // requireEngineUp and defaultEngine, DOCKER_UNAVAILABLE.
-    await requireLimitsInForce(choice, runtime);
+    await requireLimitsInForce(choice, runtime, egressLevels);
   }
   // process.env: the docker client processes and the Engine API client read it.
   useEngine(choice, process.env, seccompProfile);

@@ -19,6 +19,7 @@ const ROOTFUL_PODMAN_V1: EngineFacts = {
   memoryLimit: true,
   pidsLimit: true,
   defaultRuntime: 'runc',
+  runtimeArgs: {},
 };
 const DOCKER_V1: EngineFacts = {
   seccompProfilePath: null,
@@ -29,6 +30,7 @@ const DOCKER_V1: EngineFacts = {
   memoryLimit: true,
   pidsLimit: true,
   defaultRuntime: 'runc',
+  runtimeArgs: {},
 };
 
 describe('limitsProblem: which engines may run untrusted code', () => {
