@@ -48,15 +48,20 @@ fi
 # --- 2. Docker engine with runsc --------------------------------------------------
 register_runsc() {
   # gVisor is optional per policy (runtime: runsc); register it so tests can use it.
+  # --host-uds=open: egress under runsc (the bridge reaches the proxy's socket, a host
+  # unix socket mounted into the sandbox; src/sandbox/runsc-host-uds.ts says why). An
+  # existing registration without it is brought up to date.
   command -v runsc >/dev/null 2>&1 || return 0
   local cfg=/etc/docker/daemon.json
-  if [ -f "$cfg" ] && grep -q '"runsc"' "$cfg"; then return 1; fi
+  if [ -f "$cfg" ] && grep -q '"runsc"' "$cfg" && grep -q -- '--host-uds=open' "$cfg"; then return 1; fi
   as_root mkdir -p /etc/docker
   as_root python3 - "$cfg" <<'PY'
 import json, os, sys
 path = sys.argv[1]
 cfg = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
-cfg.setdefault("runtimes", {})["runsc"] = {"path": "/usr/bin/runsc", "runtimeArgs": ["--network=none"]}
+runsc = cfg.setdefault("runtimes", {}).setdefault("runsc", {"path": "/usr/bin/runsc"})
+args = [a for a in runsc.get("runtimeArgs", []) if a.lstrip("-").split("=")[0] not in ("network", "host-uds")]
+runsc["runtimeArgs"] = ["--network=none", "--host-uds=open", *args]
 json.dump(cfg, open(path, "w"), indent=2)
 PY
   return 0
