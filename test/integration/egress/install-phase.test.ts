@@ -64,11 +64,12 @@ profiles:
 `;
 }
 
-async function gate(policyFile: string, tag: string) {
+async function gate(policyFile: string, tag: string, extra: string[] = []) {
   const r = await runCli(
     [
       'gate',
       'analysis',
+      ...extra,
       ...(IMAGE ? ['--image', IMAGE] : []),
       '--policy',
       policyFile,
@@ -132,64 +133,74 @@ afterAll(async () => {
   if (ws) rmSync(ws, { recursive: true, force: true });
 });
 
-describe('install phase: pip install --require-hashes with egress, then the script with none', () => {
-  let run: Awaited<ReturnType<typeof gate>>;
+// Under gVisor as well: the bridge, the proxy hand-over between the phases and pip all
+// run inside runsc's netstack, and the kill of what pip left is skipped there
+// (docs/egress.md), so the hand-over is what keeps the script from the install's egress.
+describe.each(['runc', 'runsc'])(
+  'install phase under %s: pip install --require-hashes with egress, then the script with none',
+  (runtime) => {
+    let run: Awaited<ReturnType<typeof gate>>;
 
-  beforeAll(async () => {
-    run = await gate('install.yml', 'ok');
-  }, 300_000);
+    beforeAll(async () => {
+      run = await gate('install.yml', `ok-${runtime}`, ['--runtime', runtime]);
+    }, 300_000);
 
-  it('pip installed the pinned wheel from the allowed index and the script imported it', () => {
-    expect(run.code, `${run.stderr}\n${JSON.stringify(run.report?.scripts[0]?.execution)}`).toBe(0);
-    const s = run.report!.scripts[0]!;
-    expect(s.level).toBe('low');
-    expect(s.execution?.status, s.execution?.stderr).toBe('success');
-    expect(s.execution?.install).toMatchObject({
-      requirements: 'analysis/requirements.txt',
-      index: 'https://index.test/pypi/simple/',
-      status: 'success',
-      exitCode: 0,
-      packages: [{ name: 'airlock-demo', version: '1.0', hash: `sha256:${wheel.sha256}` }],
+    it('ran under the runtime asked for', () => {
+      expect(run.report?.scripts[0]?.execution?.runtime, run.stderr).toBe(runtime);
     });
-    const seen = JSON.parse(s.execution!.stdout.trim().split('\n').at(-1)!);
-    expect(seen.answer).toBe(42);
-    expect(seen.from).toBe('/var/tmp/airlock-packages/airlock_demo/__init__.py');
-  });
 
-  it("the script's own request to the index was refused and recorded, after the install's allowed ones", () => {
-    const s = run.report!.scripts[0]!;
-    const seen = JSON.parse(s.execution!.stdout.trim().split('\n').at(-1)!);
-    expect(seen.index).not.toBe('reached');
-    const egress = s.execution!.egress!;
-    const install = egress.filter((q) => q.phase === 'install');
-    const script = egress.filter((q) => q.phase === 'run');
-    expect(install.length, JSON.stringify(egress)).toBeGreaterThan(0);
-    expect(install.every((q) => q.allowed && q.host === 'index.test' && q.method === 'CONNECT')).toBe(true);
-    expect(install.reduce((n, q) => n + q.bytesDown, 0)).toBeGreaterThan(500);
-    expect(script.map((q) => [q.method, q.host, q.port, q.allowed, q.reason])).toEqual([
-      [
-        'CONNECT',
-        'index.test',
-        443,
-        false,
-        "no egress in the script's run (only its install phase has egress)",
-      ],
-    ]);
-    expect(egress.indexOf(script[0]!)).toBe(egress.length - 1);
-  });
-
-  it('the audit log records the install (packages, status) and each request with its phase', () => {
-    const exec = run.audit.find((e) => e.kind === 'execution')!;
-    expect(exec.data.install).toMatchObject({
-      status: 'success',
-      exitCode: 0,
-      packages: [`airlock-demo==1.0 sha256:${wheel.sha256}`],
+    it('pip installed the pinned wheel from the allowed index and the script imported it', () => {
+      expect(run.code, `${run.stderr}\n${JSON.stringify(run.report?.scripts[0]?.execution)}`).toBe(0);
+      const s = run.report!.scripts[0]!;
+      expect(s.level).toBe('low');
+      expect(s.execution?.status, s.execution?.stderr).toBe('success');
+      expect(s.execution?.install).toMatchObject({
+        requirements: 'analysis/requirements.txt',
+        index: 'https://index.test/pypi/simple/',
+        status: 'success',
+        exitCode: 0,
+        packages: [{ name: 'airlock-demo', version: '1.0', hash: `sha256:${wheel.sha256}` }],
+      });
+      const seen = JSON.parse(s.execution!.stdout.trim().split('\n').at(-1)!);
+      expect(seen.answer).toBe(42);
+      expect(seen.from).toBe('/var/tmp/airlock-packages/airlock_demo/__init__.py');
     });
-    const egress = run.audit.filter((e) => e.kind === 'egress');
-    expect(egress.map((e) => e.data.phase)).toEqual([...Array(egress.length - 1).fill('install'), 'run']);
-    expect(egress.at(-1)!.data).toMatchObject({ host: 'index.test', allowed: false });
-  });
-});
+
+    it("the script's own request to the index was refused and recorded, after the install's allowed ones", () => {
+      const s = run.report!.scripts[0]!;
+      const seen = JSON.parse(s.execution!.stdout.trim().split('\n').at(-1)!);
+      expect(seen.index).not.toBe('reached');
+      const egress = s.execution!.egress!;
+      const install = egress.filter((q) => q.phase === 'install');
+      const script = egress.filter((q) => q.phase === 'run');
+      expect(install.length, JSON.stringify(egress)).toBeGreaterThan(0);
+      expect(install.every((q) => q.allowed && q.host === 'index.test' && q.method === 'CONNECT')).toBe(true);
+      expect(install.reduce((n, q) => n + q.bytesDown, 0)).toBeGreaterThan(500);
+      expect(script.map((q) => [q.method, q.host, q.port, q.allowed, q.reason])).toEqual([
+        [
+          'CONNECT',
+          'index.test',
+          443,
+          false,
+          "no egress in the script's run (only its install phase has egress)",
+        ],
+      ]);
+      expect(egress.indexOf(script[0]!)).toBe(egress.length - 1);
+    });
+
+    it('the audit log records the install (packages, status) and each request with its phase', () => {
+      const exec = run.audit.find((e) => e.kind === 'execution')!;
+      expect(exec.data.install).toMatchObject({
+        status: 'success',
+        exitCode: 0,
+        packages: [`airlock-demo==1.0 sha256:${wheel.sha256}`],
+      });
+      const egress = run.audit.filter((e) => e.kind === 'egress');
+      expect(egress.map((e) => e.data.phase)).toEqual([...Array(egress.length - 1).fill('install'), 'run']);
+      expect(egress.at(-1)!.data).toMatchObject({ host: 'index.test', allowed: false });
+    });
+  },
+);
 
 describe('install phase failures', () => {
   it('a wrong hash fails the install; the script never runs and the gate fails', async () => {
