@@ -65419,49 +65419,7 @@ function checkCheckpoint(checkpoint, opts) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/audit/sessions.ts
-
-
-
-
-
-
-const PREFIX = '.writer-';
-async function createMarker(layout) {
-    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
-    await createOwnerFile(path);
-    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
-}
-/**
- * Counts the other writers that have the log open, and deletes the markers of dead
- * ones (pid gone on this host), counting them as `dead`. A marker from another host
- * (a shared filesystem) cannot be judged by pid: it counts as live.
- */
-async function sweepMarkers(layout, mine) {
-    const prefix = `${layout.base}${PREFIX}`;
-    let live = 0;
-    let dead = 0;
-    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
-        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
-        if (!name.startsWith(prefix) || path === mine.path)
-            continue;
-        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
-        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
-            live++;
-        }
-        else {
-            dead++;
-            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
-        }
-    }
-    return { live, dead };
-}
-
-;// CONCATENATED MODULE: ./src/audit/writer.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/audit/append-writer.ts
 
 
 
@@ -65474,70 +65432,11 @@ async function sweepMarkers(layout, mine) {
 
 
 /**
- * Opens a log for appending. Under the lock (held only for this and for each append,
- * never for a whole run, so parallel gates share one log): verifies what is there (a
- * writer refuses to extend a log that does not verify, or one with entries and no
- * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
- * records what it recovered as the first entries, and gives a new log its checkpoint
- * before anything else is written.
+ * An open audit log: appends entries at the chain's tip and signs the checkpoint on
+ * close. Made only by openAuditLog (writer.ts), which verifies and repairs the log first.
+ * Each append takes the log's lock and catches up with what other writers appended, so
+ * parallel gates share one log; the lock is never held between appends.
  */
-async function writer_openAuditLog(opts) {
-    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
-    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
-    const layout = segments_layoutOf(opts.log);
-    const now = opts.now ?? (() => new Date());
-    const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
-    await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
-    const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
-    let marker;
-    let fh;
-    try {
-        const recovered = [];
-        if (await recoverInterruptedRotation(layout))
-            recovered.push({ reason: 'interrupted-rotation' });
-        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
-        const { scan, checkpoint } = loaded;
-        marker = await createMarker(layout);
-        const others = await sweepMarkers(layout, marker);
-        if (checkpoint && !checkpoint.signed && publicKey) {
-            // From here on the key signs entries it never saw signed: say so in the record.
-            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
-        }
-        const signedSize = checkpoint?.size ?? 0;
-        // Entries past the checkpoint are a crashed run's only when no writer is still at
-        // work on the log (or a dead one left its marker): a live one signs them when it closes.
-        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
-            recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
-        }
-        recovered.push(...loaded.recovered);
-        const closed = [...scan.closed];
-        let tip = loaded.tip;
-        if (rotationDue(scan, rotation, now())) {
-            closed.push(await rotate(layout, scan));
-            tip = { ...tip, activeBytes: 0 };
-        }
-        const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
-        if (pruned)
-            recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
-        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
-        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
-        for (const r of recovered)
-            await writer.appendLocked('audit.recovered', r);
-        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
-        // can only mean a file that Airlock did not start (log-state.ts refuses those).
-        if (!checkpoint)
-            await writer.writeCheckpointLocked();
-        return writer;
-    }
-    catch (e) {
-        await fh?.close().catch(() => undefined);
-        await marker?.remove();
-        throw e;
-    }
-    finally {
-        await lock.release();
-    }
-}
 class Writer {
     layout;
     opts;
@@ -65724,6 +65623,121 @@ function lstatOrNull(path) {
     }
     catch {
         return null;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/audit/sessions.ts
+
+
+
+
+
+
+const PREFIX = '.writer-';
+async function createMarker(layout) {
+    const path = `${layout.logPath}${PREFIX}${process.pid}-${(0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex')}`;
+    await createOwnerFile(path);
+    return { path, remove: () => (0,promises_namespaceObject.unlink)(path).catch(() => undefined) };
+}
+/**
+ * Counts the other writers that have the log open, and deletes the markers of dead
+ * ones (pid gone on this host), counting them as `dead`. A marker from another host
+ * (a shared filesystem) cannot be judged by pid: it counts as live.
+ */
+async function sweepMarkers(layout, mine) {
+    const prefix = `${layout.base}${PREFIX}`;
+    let live = 0;
+    let dead = 0;
+    for (const name of await (0,promises_namespaceObject.readdir)(layout.dir)) {
+        const path = (0,external_node_path_namespaceObject.join)(layout.dir, name);
+        if (!name.startsWith(prefix) || path === mine.path)
+            continue;
+        const m = /^(\d+) (\S+)\n$/.exec(await (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => ''));
+        if (m && (m[2] !== (0,external_node_os_namespaceObject.hostname)() || pidAlive(Number(m[1])))) {
+            live++;
+        }
+        else {
+            dead++;
+            await (0,promises_namespaceObject.unlink)(path).catch(() => undefined);
+        }
+    }
+    return { live, dead };
+}
+
+;// CONCATENATED MODULE: ./src/audit/writer.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * Opens a log for appending. Under the lock (held only for this and for each append,
+ * never for a whole run, so parallel gates share one log): verifies what is there (a
+ * writer refuses to extend a log that does not verify, or one with entries and no
+ * checkpoint), repairs a torn tail or an interrupted rotation, rotates and prunes,
+ * records what it recovered as the first entries, and gives a new log its checkpoint
+ * before anything else is written.
+ */
+async function writer_openAuditLog(opts) {
+    const privateKey = opts.signingKey ?? (opts.signingKeyPem !== undefined ? loadPrivateKey(opts.signingKeyPem) : undefined);
+    const publicKey = privateKey ? publicKeyOf(privateKey) : undefined;
+    const layout = segments_layoutOf(opts.log);
+    const now = opts.now ?? (() => new Date());
+    const rotation = { ...DEFAULT_ROTATION, ...opts.rotation };
+    await (0,promises_namespaceObject.mkdir)(layout.dir, { recursive: true });
+    const lock = await acquireLock(layout.lockPath, { timeoutMs: opts.lockTimeoutMs });
+    let marker;
+    let fh;
+    try {
+        const recovered = [];
+        if (await recoverInterruptedRotation(layout))
+            recovered.push({ reason: 'interrupted-rotation' });
+        const loaded = await loadLog(layout, { origin: opts.origin, publicKey, log: opts.log });
+        const { scan, checkpoint } = loaded;
+        marker = await createMarker(layout);
+        const others = await sweepMarkers(layout, marker);
+        if (checkpoint && !checkpoint.signed && publicKey) {
+            // From here on the key signs entries it never saw signed: say so in the record.
+            recovered.push({ reason: 'unsigned-checkpoint', size: checkpoint.size });
+        }
+        const signedSize = checkpoint?.size ?? 0;
+        // Entries past the checkpoint are a crashed run's only when no writer is still at
+        // work on the log (or a dead one left its marker): a live one signs them when it closes.
+        if (scan.size > signedSize && (others.live === 0 || others.dead > 0)) {
+            recovered.push({ reason: 'unsigned-tail', fromSeq: signedSize, entries: scan.size - signedSize });
+        }
+        recovered.push(...loaded.recovered);
+        const closed = [...scan.closed];
+        let tip = loaded.tip;
+        if (rotationDue(scan, rotation, now())) {
+            closed.push(await rotate(layout, scan));
+            tip = { ...tip, activeBytes: 0 };
+        }
+        const pruned = await pruneExpired(layout, opts.origin, closed, rotation.retentionDays, now());
+        if (pruned)
+            recovered.push({ reason: 'pruned', prunedTo: pruned.prunedTo, segments: pruned.segments });
+        fh = await openNoFollow(layout.logPath, external_node_fs_namespaceObject.constants.O_WRONLY | external_node_fs_namespaceObject.constants.O_APPEND | external_node_fs_namespaceObject.constants.O_CREAT);
+        const writer = new Writer(layout, opts, privateKey, publicKey, marker, fh, tip, now);
+        for (const r of recovered)
+            await writer.appendLocked('audit.recovered', r);
+        // A new log gets its checkpoint at once: from now on "entries but no checkpoint"
+        // can only mean a file that Airlock did not start (log-state.ts refuses those).
+        if (!checkpoint)
+            await writer.writeCheckpointLocked();
+        return writer;
+    }
+    catch (e) {
+        await fh?.close().catch(() => undefined);
+        await marker?.remove();
+        throw e;
+    }
+    finally {
+        await lock.release();
     }
 }
 
