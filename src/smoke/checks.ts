@@ -172,7 +172,12 @@ export const SMOKE_CHECKS: SmokeCheck[] = [
           detail: `killed by the ${SMOKE_MEMORY_BOMB_MB} MiB limit, classified oom (peak ${peak})`,
         };
       }
-      return { status: 'fail', detail: `expected oom, got ${r.status}: ${r.stdout.trim().slice(-200)}` };
+      // The run's reason too: an `error` with no output says nothing without it.
+      const why = r.reason ? ` (${r.reason.slice(0, 300)})` : '';
+      return {
+        status: 'fail',
+        detail: `expected oom, got ${r.status}${why}: ${r.stdout.trim().slice(-200)}`,
+      };
     },
   },
   {

@@ -71,6 +71,16 @@ describe('smoke judges', () => {
     expect((await j(result({ status: 'oom', exitCode: 137 }), '', ctx)).status).toBe('pass');
     expect((await j(result({ status: 'failure', exitCode: 137 }), '', ctx)).status).toBe('fail');
     expect((await j(result({ status: 'success' }), '', ctx)).status).toBe('fail');
+    // A failure says why the run ended: an `error` with no output is otherwise mute.
+    const mute = await j(
+      result({ status: 'error', reason: 'the sandbox ended: container stopped' }),
+      '',
+      ctx,
+    );
+    expect(mute).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('(the sandbox ended: container stopped)'),
+    });
   });
 
   it('the secret check fails when the fake secret shows up anywhere, or an unexpected variable', async () => {
